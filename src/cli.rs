@@ -1,0 +1,21 @@
+//! The command line: `serve` (the default), `migrate`.
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "social-readiness",
+    version,
+    about = "Social media readiness check for small firms"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (the default). Settings come from HOST, PORT, DATABASE_URL, BASE_URL.
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+}

@@ -1,0 +1,113 @@
+//! Settings: defaults, overridden by environment variables.
+use std::env;
+
+/// Where the service keeps its data when nothing is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/social-readiness.db";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `HOST`, default 127.0.0.1.
+    pub host: String,
+    /// `PORT`, default 8080; 0 picks a free port.
+    pub port: u16,
+    /// `DATABASE_URL`: `sqlite://…` (default) or `postgres://…`.
+    pub database_url: String,
+    /// `BASE_URL`: the public address in links (private links, e-mails); default from host and port.
+    pub base_url: Option<String>,
+    /// `LOG_FORMAT`: `pretty` (default) or `json`.
+    pub log_json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Self::from_lookup(|name| env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can pass their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let port = match get("PORT") {
+            None => 8080,
+            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "PORT",
+                message: format!("{v:?} is not a port number (0–65535)"),
+            })?,
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                message: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        let base_url = get("BASE_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(url) = &base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "BASE_URL",
+                message: "must start with http:// or https://".into(),
+            });
+        }
+        Ok(Settings {
+            host: get("HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port,
+            database_url,
+            base_url,
+            log_json: get("LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = settings(&[]).expect("defaults");
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 8080));
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert!(s.base_url.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let s = settings(&[
+            ("PORT", "0"),
+            ("HOST", "0.0.0.0"),
+            ("BASE_URL", "https://check.example/"),
+            ("DATABASE_URL", "postgres://u@h/db"),
+        ])
+        .expect("valid");
+        assert_eq!((s.host.as_str(), s.port), ("0.0.0.0", 0));
+        assert_eq!(s.base_url.as_deref(), Some("https://check.example"));
+        assert!(s.database_url.starts_with("postgres://"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = settings(&[("PORT", "eighty")]).expect_err("invalid");
+        assert!(e.to_string().contains("PORT"));
+        let e = settings(&[("DATABASE_URL", "mysql://x")]).expect_err("invalid");
+        assert!(e.to_string().contains("DATABASE_URL"));
+    }
+}

@@ -1,0 +1,345 @@
+//! Responses and their answers.
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{DbError, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseStatus {
+    InProgress,
+    Submitted,
+}
+
+impl ResponseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseStatus::InProgress => "in_progress",
+            ResponseStatus::Submitted => "submitted",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseRecord {
+    pub id: i64,
+    pub catalogue_version: String,
+    pub lang: String,
+    pub status: ResponseStatus,
+    pub firm_name: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+    pub result_json: Option<String>,
+}
+
+pub struct NewResponse<'a> {
+    pub token_hash: &'a str,
+    pub catalogue_version: &'a str,
+    pub lang: &'a str,
+    pub consent_version: &'a str,
+    pub firm_name: Option<&'a str>,
+    pub is_demo: bool,
+    pub now: i64,
+}
+
+/// What a submit freezes.
+pub struct Submission<'a> {
+    pub industry: &'a str,
+    pub size_class: &'a str,
+    pub region: &'a str,
+    pub overall_score: i64,
+    pub overall_level: i64,
+    pub result_json: &'a str,
+}
+
+/// An idempotency key's record (hashes only; see the migration).
+pub struct IdempotencyRecord<'a> {
+    pub key_hash: &'a str,
+    pub request_hash: &'a str,
+    pub sealed_token: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredIdempotency {
+    pub request_hash: String,
+    pub sealed_token: String,
+    pub response_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Done,
+    /// The response was submitted already: it is frozen.
+    AlreadySubmitted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created(i64),
+    /// Another request with the same idempotency key won the race.
+    IdempotencyKeyTaken,
+}
+
+/// Row counts, for operators and for tests that check bad input changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableCounts {
+    pub responses: i64,
+    pub answers: i64,
+    pub idempotency_keys: i64,
+}
+
+fn record(row: &AnyRow) -> Result<ResponseRecord, DbError> {
+    let status: String = row.try_get("status")?;
+    let status = match status.as_str() {
+        "in_progress" => ResponseStatus::InProgress,
+        "submitted" => ResponseStatus::Submitted,
+        other => {
+            return Err(DbError::Corrupt(format!(
+                "unknown response status {other:?}"
+            )));
+        }
+    };
+    Ok(ResponseRecord {
+        id: row.try_get("id")?,
+        catalogue_version: row.try_get("catalogue_version")?,
+        lang: row.try_get("lang")?,
+        status,
+        firm_name: row.try_get("firm_name")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+        result_json: row.try_get("result_json")?,
+    })
+}
+
+const INSERT_RESPONSE: &str = "INSERT INTO responses
+    (token_hash, catalogue_version, lang, status, firm_name, consent_version, consent_at, is_demo,
+     created_at, updated_at)
+    VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7, $6, $6)
+    RETURNING id";
+
+const UPSERT_ANSWER: &str = "INSERT INTO answers (response_id, question_id, option_ids)
+    VALUES ($1, $2, $3)
+    ON CONFLICT (response_id, question_id) DO UPDATE SET option_ids = excluded.option_ids";
+
+const SUBMIT: &str =
+    "UPDATE responses SET status = 'submitted', submitted_at = $2, updated_at = $2,
+        industry = $3, size_class = $4, region = $5, overall_score = $6, overall_level = $7,
+        result_json = $8
+    WHERE id = $1 AND status = 'in_progress'";
+
+impl Store {
+    pub async fn create_response(&self, new: &NewResponse<'_>) -> Result<i64, DbError> {
+        let row = sqlx::query(INSERT_RESPONSE)
+            .bind(new.token_hash)
+            .bind(new.catalogue_version)
+            .bind(new.lang)
+            .bind(new.firm_name)
+            .bind(new.consent_version)
+            .bind(new.now)
+            .bind(i64::from(new.is_demo))
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    pub async fn response_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ResponseRecord>, DbError> {
+        let row = sqlx::query(
+            "SELECT id, catalogue_version, lang, status, firm_name, created_at, updated_at,
+                    submitted_at, result_json
+             FROM responses WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(record).transpose()
+    }
+
+    /// A response's answers as (question id, comma-joined option ids).
+    pub async fn answers(&self, response_id: i64) -> Result<Vec<(String, String)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT question_id, option_ids FROM answers WHERE response_id = $1 ORDER BY question_id",
+        )
+        .bind(response_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Saves one page: the answers to `page_questions` become exactly `answers` (a question left
+    /// open is cleared), all in one transaction, and only while the response is in progress.
+    pub async fn save_page(
+        &self,
+        response_id: i64,
+        page_questions: &[String],
+        answers: &[(String, String)],
+        firm_name: Option<Option<&str>>,
+        now: i64,
+    ) -> Result<WriteOutcome, DbError> {
+        let mut tx = self.writer.begin().await?;
+        let touched = sqlx::query(
+            "UPDATE responses SET updated_at = $2 WHERE id = $1 AND status = 'in_progress'",
+        )
+        .bind(response_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if touched.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(WriteOutcome::AlreadySubmitted);
+        }
+        if let Some(name) = firm_name {
+            sqlx::query("UPDATE responses SET firm_name = $2 WHERE id = $1")
+                .bind(response_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for question_id in page_questions {
+            if !answers.iter().any(|(q, _)| q == question_id) {
+                sqlx::query("DELETE FROM answers WHERE response_id = $1 AND question_id = $2")
+                    .bind(response_id)
+                    .bind(question_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for (question_id, option_ids) in answers {
+            sqlx::query(UPSERT_ANSWER)
+                .bind(response_id)
+                .bind(question_id)
+                .bind(option_ids)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(WriteOutcome::Done)
+    }
+
+    /// Freezes a response with its result. Only the first submit wins.
+    pub async fn submit(
+        &self,
+        response_id: i64,
+        submission: &Submission<'_>,
+        now: i64,
+    ) -> Result<WriteOutcome, DbError> {
+        let mut tx = self.writer.begin().await?;
+        let done = bind_submission(sqlx::query(SUBMIT).bind(response_id).bind(now), submission)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(WriteOutcome::AlreadySubmitted);
+        }
+        tx.commit().await?;
+        Ok(WriteOutcome::Done)
+    }
+
+    /// Creates, answers and submits a response in one transaction (the JSON API's one-shot
+    /// submit), with its idempotency key if one was given.
+    pub async fn create_submitted_response(
+        &self,
+        new: &NewResponse<'_>,
+        answers: &[(String, String)],
+        submission: &Submission<'_>,
+        idempotency: Option<&IdempotencyRecord<'_>>,
+    ) -> Result<CreateOutcome, DbError> {
+        let mut tx = self.writer.begin().await?;
+        let id: i64 = sqlx::query(INSERT_RESPONSE)
+            .bind(new.token_hash)
+            .bind(new.catalogue_version)
+            .bind(new.lang)
+            .bind(new.firm_name)
+            .bind(new.consent_version)
+            .bind(new.now)
+            .bind(i64::from(new.is_demo))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        for (question_id, option_ids) in answers {
+            sqlx::query(UPSERT_ANSWER)
+                .bind(id)
+                .bind(question_id)
+                .bind(option_ids)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bind_submission(sqlx::query(SUBMIT).bind(id).bind(new.now), submission)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(key) = idempotency {
+            let inserted = sqlx::query(
+                "INSERT INTO idempotency_keys (key_hash, request_hash, response_id, sealed_token, created_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING",
+            )
+            .bind(key.key_hash)
+            .bind(key.request_hash)
+            .bind(id)
+            .bind(key.sealed_token)
+            .bind(new.now)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(CreateOutcome::IdempotencyKeyTaken);
+            }
+        }
+        tx.commit().await?;
+        Ok(CreateOutcome::Created(id))
+    }
+
+    pub async fn idempotency_key(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<StoredIdempotency>, DbError> {
+        let row = sqlx::query(
+            "SELECT request_hash, sealed_token, response_id FROM idempotency_keys WHERE key_hash = $1",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|r| {
+            Ok(StoredIdempotency {
+                request_hash: r.try_get(0)?,
+                sealed_token: r.try_get(1)?,
+                response_id: r.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn table_counts(&self) -> Result<TableCounts, DbError> {
+        let count = |table: &'static str| async move {
+            let sql = match table {
+                "responses" => "SELECT CAST(COUNT(*) AS BIGINT) FROM responses",
+                "answers" => "SELECT CAST(COUNT(*) AS BIGINT) FROM answers",
+                _ => "SELECT CAST(COUNT(*) AS BIGINT) FROM idempotency_keys",
+            };
+            let n: i64 = sqlx::query(sql).fetch_one(&self.writer).await?.try_get(0)?;
+            Ok::<i64, DbError>(n)
+        };
+        Ok(TableCounts {
+            responses: count("responses").await?,
+            answers: count("answers").await?,
+            idempotency_keys: count("idempotency_keys").await?,
+        })
+    }
+}
+
+fn bind_submission<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    s: &'q Submission<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(s.industry)
+        .bind(s.size_class)
+        .bind(s.region)
+        .bind(s.overall_score)
+        .bind(s.overall_level)
+        .bind(s.result_json)
+}

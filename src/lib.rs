@@ -1,0 +1,15 @@
+//! social-readiness: is a small firm ready for social media marketing?
+//!
+//! Domain modules (`survey`, `scoring`, `charts`) are pure; `db` holds all SQL; `responses` runs
+//! a response's life; `web` speaks HTTP; `startup` puts it together.
+pub mod charts;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod responses;
+pub mod scoring;
+pub mod startup;
+pub mod survey;
+pub mod telemetry;
+pub mod token;
+pub mod web;

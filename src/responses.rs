@@ -1,0 +1,397 @@
+//! The life of a response: start, save page by page, submit, read the result.
+//! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
+use crate::db::{
+    CreateOutcome, DbError, IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, Store,
+    Submission, WriteOutcome, now_ms,
+};
+use crate::scoring::{Assessment, assess};
+use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Text};
+use crate::token::{self, RandomnessError, ResponseToken};
+
+/// Version of the consent text on the landing page; stored with every response started there.
+pub const CONSENT_VERSION: &str = "2026-11-22";
+/// Responses created through the JSON API: the integrating party obtains the owner's consent.
+pub const API_CONSENT_VERSION: &str = "api-v1";
+/// Longest firm name we store; longer is refused with a message, not cut silently.
+pub const FIRM_NAME_MAX_CHARS: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("required answers are missing")]
+    Incomplete(Vec<FieldError>),
+    #[error("no such response")]
+    NotFound,
+    #[error("the response was submitted already")]
+    AlreadySubmitted,
+    #[error("the response is not submitted yet")]
+    NotSubmitted,
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyConflict,
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("stored result cannot be read: {0}")]
+    Corrupt(String),
+}
+
+/// A response with its answers, as loaded by its token.
+#[derive(Debug, Clone)]
+pub struct LoadedResponse {
+    pub record: ResponseRecord,
+    pub answers: AnswerSet,
+}
+
+impl LoadedResponse {
+    pub fn lang(&self) -> Lang {
+        Lang::parse(&self.record.lang).unwrap_or_default()
+    }
+
+    pub fn is_submitted(&self) -> bool {
+        self.record.status == ResponseStatus::Submitted
+    }
+
+    /// The frozen result of a submitted response.
+    pub fn assessment(&self) -> Result<Option<Assessment>, ServiceError> {
+        match &self.record.result_json {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(json)
+                .map(Some)
+                .map_err(|e| ServiceError::Corrupt(e.to_string())),
+        }
+    }
+}
+
+/// The outcome of the one-shot submit of the JSON API.
+#[derive(Debug)]
+pub struct Created {
+    pub token: ResponseToken,
+    pub assessment: Assessment,
+    /// True when an idempotency key replayed an earlier request.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Responses {
+    store: Store,
+    catalogue: &'static Catalogue,
+}
+
+/// Checks an optional firm name: trimmed, at most [`FIRM_NAME_MAX_CHARS`], no control characters.
+pub fn parse_firm_name(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if name.chars().count() > FIRM_NAME_MAX_CHARS {
+        return Err(FieldError {
+            field: "firm_name".into(),
+            message: Text {
+                de: format!(
+                    "Der Firmenname darf höchstens {FIRM_NAME_MAX_CHARS} Zeichen lang sein."
+                ),
+                en: format!("The firm name may be at most {FIRM_NAME_MAX_CHARS} characters long."),
+            },
+        });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(FieldError {
+            field: "firm_name".into(),
+            message: Text {
+                de: "Der Firmenname enthält unzulässige Steuerzeichen.".into(),
+                en: "The firm name contains control characters.".into(),
+            },
+        });
+    }
+    Ok(Some(name.to_owned()))
+}
+
+impl Responses {
+    pub fn new(store: Store, catalogue: &'static Catalogue) -> Responses {
+        Responses { store, catalogue }
+    }
+
+    pub fn catalogue(&self) -> &'static Catalogue {
+        self.catalogue
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Starts a response after the owner's consent; returns its private token.
+    pub async fn start(&self, lang: Lang) -> Result<ResponseToken, ServiceError> {
+        let token = ResponseToken::generate()?;
+        let hash = token.hash();
+        self.store
+            .create_response(&NewResponse {
+                token_hash: &hash,
+                catalogue_version: &self.catalogue.version,
+                lang: lang.code(),
+                consent_version: CONSENT_VERSION,
+                firm_name: None,
+                is_demo: false,
+                now: now_ms(),
+            })
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn load(&self, token: &ResponseToken) -> Result<LoadedResponse, ServiceError> {
+        let record = self
+            .store
+            .response_by_token_hash(&token.hash())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let rows = self.store.answers(record.id).await?;
+        let answers = AnswerSet::from_storage(self.catalogue, rows);
+        Ok(LoadedResponse { record, answers })
+    }
+
+    /// Saves one page. `raw` must only name questions of that page; nothing is stored unless all
+    /// of it is valid. With `require_complete`, unanswered required questions are refused too.
+    pub async fn save_page(
+        &self,
+        response: &LoadedResponse,
+        page: Page<'_>,
+        raw: Vec<(String, RawAnswer)>,
+        firm_name: Option<&str>,
+        require_complete: bool,
+    ) -> Result<AnswerSet, ServiceError> {
+        if response.is_submitted() {
+            return Err(ServiceError::AlreadySubmitted);
+        }
+        let page_questions = self.catalogue.page_question_ids(page);
+        let mut errors: Vec<FieldError> = raw
+            .iter()
+            .filter(|(q, _)| !page_questions.contains(q))
+            .map(|(q, _)| FieldError {
+                field: q.clone(),
+                message: Text {
+                    de: format!("„{q}“ gehört nicht zu dieser Seite."),
+                    en: format!("“{q}” is not on this page."),
+                },
+            })
+            .collect();
+        let firm_name = match page {
+            Page::Profile => match parse_firm_name(firm_name) {
+                Ok(name) => Some(name),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            Page::Dimension(_) => None,
+        };
+        let page_answers = match AnswerSet::parse(self.catalogue, raw) {
+            Ok(a) => a,
+            Err(mut e) => {
+                errors.append(&mut e);
+                AnswerSet::default()
+            }
+        };
+        if errors.is_empty() && require_complete {
+            errors = missing_on_page(self.catalogue, page, &page_answers);
+            if !errors.is_empty() {
+                return Err(ServiceError::Incomplete(errors));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let rows: Vec<(String, String)> = page_answers
+            .iter()
+            .map(|(q, a)| (q.clone(), a.to_storage()))
+            .collect();
+        let outcome = self
+            .store
+            .save_page(
+                response.record.id,
+                &page_questions,
+                &rows,
+                firm_name.as_ref().map(|n| n.as_deref()),
+                now_ms(),
+            )
+            .await?;
+        if outcome == WriteOutcome::AlreadySubmitted {
+            return Err(ServiceError::AlreadySubmitted);
+        }
+        let mut merged = response.answers.clone();
+        for q in &page_questions {
+            merged.set(q, page_answers.get(q).cloned());
+        }
+        Ok(merged)
+    }
+
+    /// Scores and freezes a response.
+    pub async fn submit(&self, response: &LoadedResponse) -> Result<Assessment, ServiceError> {
+        if response.is_submitted() {
+            return Err(ServiceError::AlreadySubmitted);
+        }
+        let missing = response.answers.missing_required(self.catalogue);
+        if !missing.is_empty() {
+            return Err(ServiceError::Incomplete(missing));
+        }
+        let assessment = assess(self.catalogue, &response.answers);
+        let result_json =
+            serde_json::to_string(&assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let submission = submission(&response.answers, &assessment, &result_json);
+        match self
+            .store
+            .submit(response.record.id, &submission, now_ms())
+            .await?
+        {
+            WriteOutcome::Done => Ok(assessment),
+            WriteOutcome::AlreadySubmitted => Err(ServiceError::AlreadySubmitted),
+        }
+    }
+
+    /// The JSON API's one-shot submit: profile and answers at once, all or nothing.
+    pub async fn create_submitted(
+        &self,
+        lang: Lang,
+        firm_name: Option<&str>,
+        raw: Vec<(String, RawAnswer)>,
+        idempotency: Option<(&str, &[u8])>,
+    ) -> Result<Created, ServiceError> {
+        let request_hash = idempotency.map(|(_, body)| token::sha256_hex(body));
+        if let (Some((key, _)), Some(request_hash)) = (idempotency, &request_hash)
+            && let Some(replayed) = self.replay(key, request_hash).await?
+        {
+            return Ok(replayed);
+        }
+
+        let mut errors = Vec::new();
+        let firm_name = parse_firm_name(firm_name).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        let answers = match AnswerSet::parse(self.catalogue, raw) {
+            Ok(a) => a,
+            Err(mut e) => {
+                errors.append(&mut e);
+                AnswerSet::default()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let missing = answers.missing_required(self.catalogue);
+        if !missing.is_empty() {
+            return Err(ServiceError::Incomplete(missing));
+        }
+
+        let assessment = assess(self.catalogue, &answers);
+        let result_json =
+            serde_json::to_string(&assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let token = ResponseToken::generate()?;
+        let token_hash = token.hash();
+        let rows: Vec<(String, String)> = answers
+            .iter()
+            .map(|(q, a)| (q.clone(), a.to_storage()))
+            .collect();
+        let key_record = match (idempotency, &request_hash) {
+            (Some((key, _)), Some(request_hash)) => Some((
+                token::idempotency_key_hash(key),
+                request_hash.clone(),
+                token.seal(key),
+            )),
+            _ => None,
+        };
+        let outcome = self
+            .store
+            .create_submitted_response(
+                &NewResponse {
+                    token_hash: &token_hash,
+                    catalogue_version: &self.catalogue.version,
+                    lang: lang.code(),
+                    consent_version: API_CONSENT_VERSION,
+                    firm_name: firm_name.as_deref(),
+                    is_demo: false,
+                    now: now_ms(),
+                },
+                &rows,
+                &submission(&answers, &assessment, &result_json),
+                key_record
+                    .as_ref()
+                    .map(|(key_hash, request_hash, sealed_token)| IdempotencyRecord {
+                        key_hash,
+                        request_hash,
+                        sealed_token,
+                    })
+                    .as_ref(),
+            )
+            .await?;
+        match outcome {
+            CreateOutcome::Created(_) => Ok(Created {
+                token,
+                assessment,
+                replayed: false,
+            }),
+            // A concurrent request with the same key won: answer as it did.
+            CreateOutcome::IdempotencyKeyTaken => match (idempotency, &request_hash) {
+                (Some((key, _)), Some(request_hash)) => self
+                    .replay(key, request_hash)
+                    .await?
+                    .ok_or(ServiceError::IdempotencyConflict),
+                _ => Err(ServiceError::IdempotencyConflict),
+            },
+        }
+    }
+
+    async fn replay(&self, key: &str, request_hash: &str) -> Result<Option<Created>, ServiceError> {
+        let Some(stored) = self
+            .store
+            .idempotency_key(&token::idempotency_key_hash(key))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if stored.request_hash != request_hash {
+            return Err(ServiceError::IdempotencyConflict);
+        }
+        let token = ResponseToken::unseal(&stored.sealed_token, key)
+            .ok_or_else(|| ServiceError::Corrupt("sealed token".into()))?;
+        let loaded = self.load(&token).await?;
+        let assessment = loaded.assessment()?.ok_or(ServiceError::NotSubmitted)?;
+        Ok(Some(Created {
+            token,
+            assessment,
+            replayed: true,
+        }))
+    }
+}
+
+fn missing_on_page(catalogue: &Catalogue, page: Page<'_>, answers: &AnswerSet) -> Vec<FieldError> {
+    let questions: Vec<&crate::survey::Question> = match page {
+        Page::Profile => catalogue.profile.iter().collect(),
+        Page::Dimension(d) => d.questions.iter().collect(),
+    };
+    questions
+        .into_iter()
+        .filter(|q| q.required && answers.get(&q.id).is_none())
+        .map(|q| FieldError {
+            field: q.id.clone(),
+            message: Text {
+                de: "Bitte wählen Sie eine Antwort.".into(),
+                en: "Please choose an answer.".into(),
+            },
+        })
+        .collect()
+}
+
+fn submission<'a>(
+    answers: &'a AnswerSet,
+    assessment: &Assessment,
+    result_json: &'a str,
+) -> Submission<'a> {
+    Submission {
+        industry: answers.single("industry").unwrap_or(""),
+        size_class: answers.single("size").unwrap_or(""),
+        region: answers.single("region").unwrap_or(""),
+        overall_score: i64::from(assessment.overall.score),
+        overall_level: i64::from(assessment.overall.level),
+        result_json,
+    }
+}

@@ -1,0 +1,110 @@
+//! Building and running the application: what `main` and the tests both start.
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer};
+
+use crate::config::Settings;
+use crate::db::{DbError, Store};
+use crate::responses::Responses;
+use crate::survey;
+use crate::web::{self, AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("the questionnaire catalogue is invalid: {0}")]
+    Catalogue(String),
+    #[error("the page templates are invalid: {0}")]
+    Templates(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    port: u16,
+    base_url: String,
+    store: Store,
+    server: Server,
+}
+
+impl Application {
+    /// Checks the catalogue and templates, connects and migrates the database, binds the port.
+    pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
+        let catalogue = survey::check_current().map_err(StartupError::Catalogue)?;
+        web::check_assets().map_err(StartupError::Templates)?;
+        let store = Store::connect(&settings.database_url).await?;
+        store.migrate().await?;
+
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
+        let base_url = settings.base_url.clone().unwrap_or_else(|| {
+            let host = match settings.host.as_str() {
+                "0.0.0.0" | "::" => "localhost",
+                h => h,
+            };
+            format!("http://{host}:{port}")
+        });
+        let state = AppState {
+            responses: Responses::new(store.clone(), catalogue),
+            base_url: base_url.clone(),
+        };
+        let server = run(listener, state)?;
+        Ok(Application {
+            port,
+            base_url,
+            store,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Where to open the service in a browser.
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
+    let state = actix_web::web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(web::same_origin_posts))
+            .wrap(from_fn(web::no_store_for_private))
+            .wrap(web::security_headers())
+            .wrap(from_fn(web::log_requests))
+            .app_data(state.clone())
+            .configure(web::routes)
+            .default_service(actix_web::web::to(web::not_found))
+    })
+    .listen(listener)
+    .map_err(|source| StartupError::Bind {
+        address: "listener".into(),
+        source,
+    })?
+    .run();
+    Ok(server)
+}

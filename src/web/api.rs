@@ -1,0 +1,338 @@
+//! The JSON API (v1): a stable contract for integrations. Fields may be added, never removed.
+use std::collections::BTreeMap;
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::body::{content_type_is, read_body};
+use super::error::WebError;
+use super::views::resolve;
+use crate::responses::ServiceError;
+use crate::scoring::Assessment;
+use crate::survey::{Catalogue, FieldError, Lang, Question, QuestionKind, RawAnswer, Text};
+use crate::token::ResponseToken;
+
+fn lang_param(req: &HttpRequest) -> Result<Lang, WebError> {
+    match form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "lang") {
+        None => Ok(Lang::De),
+        Some((_, v)) => Lang::parse(&v).ok_or_else(|| {
+            WebError::bad_request_with(Text {
+                de: "lang muss \"de\" oder \"en\" sein.".into(),
+                en: "lang must be \"de\" or \"en\".".into(),
+            })
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct OptionJson<'a> {
+    id: &'a str,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct QuestionJson<'a> {
+    id: String,
+    text: &'a str,
+    kind: QuestionKind,
+    required: bool,
+    options: Vec<OptionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    /// "profile", "scored" or "importance" (the unscored per-dimension question).
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+}
+
+fn question_json<'a>(
+    c: &'a Catalogue,
+    q: &'a Question,
+    lang: Lang,
+    role: &'static str,
+) -> QuestionJson<'a> {
+    QuestionJson {
+        id: q.id.clone(),
+        text: q.text.get(lang),
+        kind: q.kind,
+        required: q.required,
+        options: q
+            .options
+            .iter()
+            .map(|o| OptionJson {
+                id: &o.id,
+                label: o.label.get(lang),
+            })
+            .collect(),
+        help: q.help.as_ref().map(|h| h.get(lang)),
+        role,
+        source: q.source.as_deref().map(|s| c.source_title(s)),
+    }
+}
+
+#[get("/api/v1/questionnaire")]
+pub async fn questionnaire(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = lang_param(&req)?;
+    let c = state.responses.catalogue();
+    let dimensions: Vec<serde_json::Value> = c
+        .dimensions
+        .iter()
+        .map(|d| {
+            let mut questions: Vec<QuestionJson> = d
+                .questions
+                .iter()
+                .map(|q| question_json(c, q, lang, "scored"))
+                .collect();
+            questions.push(QuestionJson {
+                id: Catalogue::importance_question_id(d),
+                text: c.importance.text.get(lang),
+                kind: QuestionKind::Single,
+                required: false,
+                options: c
+                    .importance
+                    .options
+                    .iter()
+                    .map(|o| OptionJson {
+                        id: &o.id,
+                        label: o.label.get(lang),
+                    })
+                    .collect(),
+                help: None,
+                role: "importance",
+                source: None,
+            });
+            serde_json::json!({
+                "id": d.id,
+                "title": d.title.get(lang),
+                "intro": d.intro.get(lang),
+                "weight": d.weight,
+                "questions": questions,
+            })
+        })
+        .collect();
+    let profile: Vec<QuestionJson> = c
+        .profile
+        .iter()
+        .map(|q| question_json(c, q, lang, "profile"))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "version": c.version,
+        "date": c.date,
+        "lang": lang.code(),
+        "profile": profile,
+        "dimensions": dimensions,
+        "levels": c.levels.iter().map(|l| serde_json::json!({
+            "level": l.level, "min_score": l.min_score, "name": l.name.get(lang),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum AnswerValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The body of `POST /api/v1/responses`. Unknown fields are refused (no mass assignment).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateResponse {
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    firm_name: Option<String>,
+    profile: BTreeMap<String, String>,
+    answers: BTreeMap<String, AnswerValue>,
+}
+
+/// The result as the API shows it, in the response's language.
+pub fn result_json(c: &Catalogue, lang: Lang, assessment: &Assessment) -> serde_json::Value {
+    let resolved = resolve(c, lang, assessment);
+    serde_json::json!({
+        "overall": {
+            "score": assessment.overall.score,
+            "level": assessment.overall.level,
+            "level_name": c.level(assessment.overall.level).name.get(lang),
+        },
+        "dimensions": resolved.dimensions.iter().map(|(id, title, score, level, level_name, capped)| serde_json::json!({
+            "id": id, "title": title, "score": score, "level": level, "level_name": level_name,
+            "capped_by_red_flag": capped,
+        })).collect::<Vec<_>>(),
+        "red_flags": resolved.red_flags.iter().map(|f| serde_json::json!({
+            "question": f.question, "text": f.text, "reason": f.reason, "action": f.action,
+            "source": f.source,
+        })).collect::<Vec<_>>(),
+        "actions": resolved.actions.iter().map(|a| serde_json::json!({
+            "dimension": a.dimension_id, "text": a.text, "source": a.source,
+            "red_flag": a.red_flag,
+        })).collect::<Vec<_>>(),
+        "catalogue_version": assessment.catalogue_version,
+    })
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, WebError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.chars().all(|c| c.is_ascii_graphic()));
+    match key {
+        Some(k) => Ok(Some(k.to_owned())),
+        None => Err(WebError::bad_request_with(Text {
+            de: "Idempotency-Key muss aus 1 bis 255 sichtbaren ASCII-Zeichen bestehen.".into(),
+            en: "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
+        })),
+    }
+}
+
+#[post("/api/v1/responses")]
+pub async fn create_response(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    if !content_type_is(&req, "application/json") {
+        return Err(WebError::unsupported_media_type("application/json"));
+    }
+    let key = idempotency_key(&req)?;
+    let body = read_body(&req, payload).await?;
+    let parsed: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
+        WebError::bad_request_with(Text {
+            de: format!("Der JSON-Inhalt ist ungültig: {e}"),
+            en: format!("The JSON body is not valid: {e}"),
+        })
+    })?;
+    let catalogue = state.responses.catalogue();
+    let mut errors = Vec::new();
+    let lang = match parsed.lang.as_deref() {
+        None => Lang::De,
+        Some(code) => Lang::parse(code).unwrap_or_else(|| {
+            errors.push(FieldError {
+                field: "lang".into(),
+                message: Text {
+                    de: "lang muss \"de\" oder \"en\" sein.".into(),
+                    en: "lang must be \"de\" or \"en\".".into(),
+                },
+            });
+            Lang::De
+        }),
+    };
+    let mut raw: Vec<(String, RawAnswer)> = Vec::new();
+    for (id, option) in parsed.profile {
+        if !catalogue.profile.iter().any(|q| q.id == id) {
+            errors.push(FieldError {
+                field: format!("profile.{id}"),
+                message: Text {
+                    de: format!("„{id}“ ist keine Angabe des Firmenprofils."),
+                    en: format!("“{id}” is not a field of the firm profile."),
+                },
+            });
+            continue;
+        }
+        raw.push((id, RawAnswer::One(option)));
+    }
+    for (id, value) in parsed.answers {
+        if catalogue.profile.iter().any(|q| q.id == id) {
+            errors.push(FieldError {
+                field: format!("answers.{id}"),
+                message: Text {
+                    de: format!("„{id}“ gehört ins Firmenprofil, nicht zu den Antworten."),
+                    en: format!("“{id}” belongs in the profile, not in the answers."),
+                },
+            });
+            continue;
+        }
+        let answer = match value {
+            AnswerValue::One(option) => RawAnswer::One(option),
+            AnswerValue::Many(options) => {
+                // A list is only for multi-choice questions; a list of one for a single-choice
+                // question would be ambiguous about intent, so it is refused too.
+                let single = matches!(
+                    catalogue.question(&id),
+                    Some(crate::survey::QuestionRef::Scored(_, q)) if q.kind == QuestionKind::Single
+                ) || matches!(
+                    catalogue.question(&id),
+                    Some(crate::survey::QuestionRef::Importance(_))
+                );
+                if single {
+                    errors.push(FieldError {
+                        field: format!("answers.{id}"),
+                        message: Text {
+                            de: "Bei dieser Frage ist nur eine Antwort möglich (keine Liste)."
+                                .into(),
+                            en: "This question takes a single answer, not a list.".into(),
+                        },
+                    });
+                    continue;
+                }
+                RawAnswer::Many(options)
+            }
+        };
+        raw.push((id, answer));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors).into());
+    }
+    let created = state
+        .responses
+        .create_submitted(
+            lang,
+            parsed.firm_name.as_deref(),
+            raw,
+            key.as_deref().map(|k| (k, body.as_ref())),
+        )
+        .await?;
+    let location = format!("/api/v1/responses/{}", created.token.as_url_part());
+    let body = serde_json::json!({
+        "token": created.token.as_url_part(),
+        "status": "submitted",
+        "result": result_json(catalogue, lang, &created.assessment),
+        "links": {
+            "self": location,
+            "result_page": format!("{}/s/{}/result", state.base_url, created.token.as_url_part()),
+        },
+    });
+    let mut response = if created.replayed {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Created()
+    };
+    if created.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    // A repeat with the same key answers 201 as the first did, as clients expect the same answer.
+    let mut response = response;
+    Ok(response
+        .status(actix_web::http::StatusCode::CREATED)
+        .insert_header((LOCATION, location))
+        .json(body))
+}
+
+#[get("/api/v1/responses/{token}")]
+pub async fn get_response(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let token = ResponseToken::parse(&path).ok_or_else(WebError::not_found)?;
+    let response = state.responses.load(&token).await?;
+    let lang = response.lang();
+    let result = response
+        .assessment()?
+        .map(|a| result_json(state.responses.catalogue(), lang, &a));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "token": token.as_url_part(),
+        "status": response.record.status.as_str(),
+        "lang": lang.code(),
+        "catalogue_version": response.record.catalogue_version,
+        "result": result,
+    })))
+}

@@ -1,0 +1,224 @@
+//! The one place where errors become HTTP answers: JSON for the API, a page for browsers.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use super::templates;
+use super::views::{Chrome, ErrorPage};
+use crate::responses::ServiceError;
+use crate::survey::{FieldError, Lang, Text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Html(Lang),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{status}: {}", message.en)]
+pub struct WebError {
+    status: StatusCode,
+    message: Text,
+    details: Vec<FieldError>,
+    format: Format,
+    /// Logged, never shown.
+    cause: Option<String>,
+}
+
+impl WebError {
+    fn new(status: StatusCode, de: &str, en: &str) -> WebError {
+        WebError {
+            status,
+            message: Text {
+                de: de.into(),
+                en: en.into(),
+            },
+            details: Vec::new(),
+            format: Format::Json,
+            cause: None,
+        }
+    }
+
+    /// Renders this error as a page in `lang` instead of JSON.
+    pub fn html(mut self, lang: Lang) -> WebError {
+        self.format = Format::Html(lang);
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn bad_request(en: &str) -> WebError {
+        WebError::new(StatusCode::BAD_REQUEST, &german_bad_request(en), en)
+    }
+
+    pub fn bad_request_with(message: Text) -> WebError {
+        WebError {
+            message,
+            ..WebError::new(StatusCode::BAD_REQUEST, "", "")
+        }
+    }
+
+    pub fn unprocessable(message: Text, details: Vec<FieldError>) -> WebError {
+        WebError {
+            message,
+            details,
+            ..WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "", "")
+        }
+    }
+
+    pub fn payload_too_large() -> WebError {
+        WebError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Die Anfrage ist größer als 64 KiB und wurde nicht verarbeitet.",
+            "The request body is larger than 64 KiB and was not processed.",
+        )
+    }
+
+    pub fn unsupported_media_type(expected: &str) -> WebError {
+        WebError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("Erwartet wird Content-Type: {expected}."),
+            &format!("Expected Content-Type: {expected}."),
+        )
+    }
+
+    pub fn not_found() -> WebError {
+        WebError::new(StatusCode::NOT_FOUND, "Nicht gefunden.", "Not found.")
+    }
+
+    pub fn forbidden(de: &str, en: &str) -> WebError {
+        WebError::new(StatusCode::FORBIDDEN, de, en)
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> WebError {
+        WebError {
+            cause: Some(cause.to_string()),
+            ..WebError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Ein interner Fehler ist aufgetreten.",
+                "An internal error occurred.",
+            )
+        }
+    }
+}
+
+fn german_bad_request(en: &str) -> String {
+    match en {
+        "The form data is not valid UTF-8." => "Die Formulardaten sind kein gültiges UTF-8.".into(),
+        "The request body could not be read." => "Die Anfrage konnte nicht gelesen werden.".into(),
+        _ => format!("Ungültige Anfrage: {en}"),
+    }
+}
+
+impl From<ServiceError> for WebError {
+    fn from(e: ServiceError) -> WebError {
+        match e {
+            ServiceError::Invalid(details) => WebError::unprocessable(
+                Text {
+                    de: "Einige Angaben sind ungültig. Es wurde nichts gespeichert.".into(),
+                    en: "Some answers are not valid. Nothing was stored.".into(),
+                },
+                details,
+            ),
+            ServiceError::Incomplete(details) => WebError::unprocessable(
+                Text {
+                    de: "Es fehlen Antworten auf Pflichtfragen. Es wurde nichts gespeichert."
+                        .into(),
+                    en: "Required answers are missing. Nothing was stored.".into(),
+                },
+                details,
+            ),
+            ServiceError::NotFound => WebError::not_found(),
+            ServiceError::AlreadySubmitted => WebError::new(
+                StatusCode::CONFLICT,
+                "Diese Antworten wurden bereits abgesendet und lassen sich nicht mehr ändern.",
+                "This response was submitted already and can no longer be changed.",
+            ),
+            ServiceError::NotSubmitted => WebError::new(
+                StatusCode::CONFLICT,
+                "Diese Antworten wurden noch nicht abgesendet.",
+                "This response has not been submitted yet.",
+            ),
+            ServiceError::IdempotencyConflict => WebError::unprocessable(
+                Text {
+                    de: "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet."
+                        .into(),
+                    en: "This Idempotency-Key was already used with a different request body."
+                        .into(),
+                },
+                Vec::new(),
+            ),
+            e @ (ServiceError::Randomness(_) | ServiceError::Db(_) | ServiceError::Corrupt(_)) => {
+                WebError::internal(e)
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    error: &'a str,
+    details: Vec<Detail>,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(status = %self.status, cause = %cause, "request failed");
+        }
+        let mut response = match self.format {
+            Format::Json => {
+                let details = self
+                    .details
+                    .iter()
+                    .map(|d| Detail {
+                        field: d.field.clone(),
+                        message: d.message.en.clone(),
+                    })
+                    .collect();
+                HttpResponse::build(self.status).json(JsonError {
+                    error: &self.message.en,
+                    details,
+                })
+            }
+            Format::Html(lang) => {
+                let view = ErrorPage::new(lang, self.status, &self.message, &self.details);
+                match templates::render("pages/error", &view) {
+                    Ok(html) => HttpResponse::build(self.status)
+                        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+                        .body(html),
+                    Err(e) => {
+                        tracing::error!(error = %e, "rendering the error page failed");
+                        HttpResponse::build(self.status)
+                            .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+                            .body(self.message.get(lang).to_owned())
+                    }
+                }
+            }
+        };
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+impl Chrome {
+    /// Used by the error page, which has no request at hand.
+    pub fn minimal(lang: Lang, title: String) -> Chrome {
+        Chrome::new(lang, title, "/", "")
+    }
+}

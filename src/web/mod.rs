@@ -1,0 +1,180 @@
+//! The web layer: parse requests into domain input, call the domain, render views.
+mod api;
+mod body;
+mod error;
+mod i18n;
+mod pages;
+mod templates;
+mod views;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{HttpResponse, web};
+
+pub use error::WebError;
+pub use i18n::parse_accept_language;
+
+use crate::responses::Responses;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub responses: Responses,
+    /// The public address, without a trailing slash, for absolute links.
+    pub base_url: String,
+}
+
+/// Checks that templates compile and texts load; called before the server starts.
+pub fn check_assets() -> Result<(), String> {
+    templates::check()?;
+    let _ = i18n::texts(crate::survey::Lang::De);
+    Ok(())
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(pages::landing)
+        .service(pages::start)
+        .service(pages::resume)
+        .service(pages::show_step)
+        .service(pages::save_step)
+        .service(pages::paused)
+        .service(pages::review)
+        .service(pages::submit)
+        .service(pages::result)
+        .service(pages::stylesheet)
+        .service(pages::health)
+        .service(api::questionnaire)
+        .service(api::create_response)
+        .service(api::get_response);
+}
+
+/// Unknown routes: a JSON 404 under /api, a page elsewhere.
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebError> {
+    if req.path().starts_with("/api/") {
+        Err(WebError::not_found())
+    } else {
+        Err(WebError::not_found().html(i18n::request_lang(&req, None)))
+    }
+}
+
+/// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, no referrer leaks of
+/// private links, a strict content security policy (no scripts at all).
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             base-uri 'none'; frame-ancestors 'none'; object-src 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
+}
+
+/// Private pages (anything with a token) must not be cached anywhere.
+pub async fn no_store_for_private(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let private = req.path().starts_with("/s/") || req.path().starts_with("/api/v1/responses");
+    let mut response = next.call(req).await?;
+    if private {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
+/// CSRF defence for the forms (ASVS 3.5): a state-changing browser request must come from our own
+/// origin. Browsers send `Origin` (and `Sec-Fetch-Site`) on every cross-site POST; requests
+/// without either are not from a browser and carry no ambient credentials to abuse.
+pub async fn same_origin_posts(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.method() == Method::POST && !req.path().starts_with("/api/") {
+        let fetch_site = req
+            .headers()
+            .get("Sec-Fetch-Site")
+            .and_then(|v| v.to_str().ok());
+        let cross_site = matches!(fetch_site, Some("cross-site") | Some("same-site"));
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        let host = req.connection_info().host().to_owned();
+        let foreign_origin = origin.is_some_and(|o| {
+            let o = o.trim_end_matches('/');
+            o != format!("http://{host}") && o != format!("https://{host}")
+        });
+        if cross_site || foreign_origin {
+            let lang = i18n::request_lang(req.request(), None);
+            let error = WebError::forbidden(
+                "Dieses Formular wurde von einer fremden Seite abgeschickt und nicht verarbeitet.",
+                "This form was sent from another site and was not processed.",
+            )
+            .html(lang);
+            let response = actix_web::ResponseError::error_response(&error);
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// One structured log line per request. Private tokens in paths are redacted: a capability URL in
+/// a log file would be a key left lying around (ASVS 16.2.5).
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = redact_tokens(req.path());
+    let response = next.call(req).await?;
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(%method, %path, status, elapsed_ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, elapsed_ms, "request");
+    }
+    Ok(response)
+}
+
+pub fn redact_tokens(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.len() >= 32
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                ":token"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_never_reach_the_log() {
+        let path = "/s/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd/step/2";
+        assert_eq!(super::redact_tokens(path), "/s/:token/step/2");
+        assert_eq!(
+            super::redact_tokens("/api/v1/questionnaire"),
+            "/api/v1/questionnaire"
+        );
+    }
+}

@@ -1,0 +1,434 @@
+//! The survey in the browser, without JavaScript: landing, one page per step, review, result.
+use actix_web::http::header::{CONTENT_TYPE, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Serialize;
+
+use super::AppState;
+use super::body::{content_type_is, parse_form, read_body};
+use super::error::WebError;
+use super::i18n::{query_lang, request_lang, text};
+use super::templates;
+use super::views::{
+    LandingPage, PausedPage, PrivateLink, ResultInput, ResultPage, ReviewPage, Shown, StepInput,
+    StepPage,
+};
+use crate::responses::{LoadedResponse, ServiceError};
+use crate::survey::{FieldError, Lang, RawAnswer};
+use crate::token::ResponseToken;
+
+fn html<T: Serialize>(
+    status: actix_web::http::StatusCode,
+    template: &str,
+    view: &T,
+) -> Result<HttpResponse, WebError> {
+    let body = templates::render(template, view).map_err(WebError::internal)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body))
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+fn token_path(token: &ResponseToken) -> String {
+    format!("/s/{}", token.as_url_part())
+}
+
+/// The path parameter as a token, or the same 404 as an unknown token.
+fn parse_token(raw: &str, lang: Lang) -> Result<ResponseToken, WebError> {
+    ResponseToken::parse(raw).ok_or_else(|| WebError::not_found().html(lang))
+}
+
+async fn load(
+    state: &AppState,
+    req: &HttpRequest,
+    raw_token: &str,
+) -> Result<(ResponseToken, LoadedResponse, Lang), WebError> {
+    let fallback = request_lang(req, None);
+    let token = parse_token(raw_token, fallback)?;
+    let response = state
+        .responses
+        .load(&token)
+        .await
+        .map_err(|e| WebError::from(e).html(fallback))?;
+    let lang = request_lang(req, Some(response.lang()));
+    Ok((token, response, lang))
+}
+
+fn link(state: &AppState, token: &ResponseToken, new: bool) -> PrivateLink {
+    PrivateLink {
+        url: format!("{}{}", state.base_url, token_path(token)),
+        new,
+    }
+}
+
+#[get("/")]
+pub async fn landing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let view = LandingPage::new(state.responses.catalogue(), lang, false);
+    html(actix_web::http::StatusCode::OK, "pages/landing", &view).map_err(|e| e.html(lang))
+}
+
+#[post("/start")]
+pub async fn start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let consented = fields.iter().any(|(k, v)| k == "consent" && v == "yes");
+    if !consented {
+        let view = LandingPage::new(state.responses.catalogue(), lang, true);
+        return html(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/landing",
+            &view,
+        )
+        .map_err(|e| e.html(lang));
+    }
+    let token = state
+        .responses
+        .start(lang)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok(see_other(format!(
+        "{}/step/1?lang={}&new=1",
+        token_path(&token),
+        lang.code()
+    )))
+}
+
+async fn form_fields(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Vec<(String, String)>, WebError> {
+    if !content_type_is(req, "application/x-www-form-urlencoded") {
+        return Err(WebError::unsupported_media_type(
+            "application/x-www-form-urlencoded",
+        ));
+    }
+    let body = read_body(req, payload).await?;
+    parse_form(&body)
+}
+
+/// The private link: resumes at the first page not yet complete.
+#[get("/s/{token}")]
+pub async fn resume(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let (token, response, lang) = load(&state, &req, &path).await?;
+    let base = token_path(&token);
+    let lang_query = format!("?lang={}", lang.code());
+    if response.is_submitted() {
+        return Ok(see_other(format!("{base}/result{lang_query}")));
+    }
+    Ok(
+        match state
+            .responses
+            .catalogue()
+            .first_incomplete_step(&response.answers)
+        {
+            Some(step) => see_other(format!("{base}/step/{step}{lang_query}")),
+            None => see_other(format!("{base}/review{lang_query}")),
+        },
+    )
+}
+
+#[get("/s/{token}/step/{step}")]
+pub async fn show_step(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (raw_token, raw_step) = path.into_inner();
+    let (token, response, lang) = load(&state, &req, &raw_token).await?;
+    if response.is_submitted() {
+        return Ok(see_other(format!(
+            "{}/result?lang={}",
+            token_path(&token),
+            lang.code()
+        )));
+    }
+    let catalogue = state.responses.catalogue();
+    let step: usize = raw_step
+        .parse()
+        .map_err(|_| WebError::not_found().html(lang))?;
+    let page = catalogue
+        .page(step)
+        .ok_or_else(|| WebError::not_found().html(lang))?;
+    let is_new =
+        form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, v)| k == "new" && v == "1");
+    let view = StepPage::new(StepInput {
+        catalogue,
+        lang,
+        step,
+        page,
+        token_path: &token_path(&token),
+        link: link(&state, &token, is_new),
+        shown: Shown::Stored(&response.answers),
+        firm_name: response.record.firm_name.clone(),
+        errors: &[],
+    });
+    html(actix_web::http::StatusCode::OK, "pages/step", &view).map_err(|e| e.html(lang))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Navigation {
+    Back,
+    Next,
+    Pause,
+}
+
+#[post("/s/{token}/step/{step}")]
+pub async fn save_step(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (raw_token, raw_step) = path.into_inner();
+    let (token, response, lang) = load(&state, &req, &raw_token).await?;
+    let catalogue = state.responses.catalogue();
+    let step: usize = raw_step
+        .parse()
+        .map_err(|_| WebError::not_found().html(lang))?;
+    let page = catalogue
+        .page(step)
+        .ok_or_else(|| WebError::not_found().html(lang))?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+
+    let mut navigation = None;
+    let mut firm_name = None;
+    let mut raw: Vec<(String, RawAnswer)> = Vec::new();
+    for (name, value) in &fields {
+        match name.as_str() {
+            "nav" => {
+                navigation = Some(match value.as_str() {
+                    "back" => Navigation::Back,
+                    "next" => Navigation::Next,
+                    "pause" => Navigation::Pause,
+                    _ => return Err(WebError::bad_request("Unknown navigation.").html(lang)),
+                })
+            }
+            "firm_name" => firm_name = Some(value.as_str()),
+            question => match raw.iter_mut().find(|(q, _)| q == question) {
+                Some((_, RawAnswer::Many(values))) => values.push(value.clone()),
+                Some(_) => {}
+                None => raw.push((question.to_owned(), RawAnswer::Many(vec![value.clone()]))),
+            },
+        }
+    }
+    let navigation = navigation.unwrap_or(Navigation::Next);
+    let base = token_path(&token);
+    let outcome = state
+        .responses
+        .save_page(
+            &response,
+            page,
+            raw,
+            firm_name,
+            navigation == Navigation::Next,
+        )
+        .await;
+    match outcome {
+        Ok(_) => {}
+        Err(ServiceError::Invalid(errors) | ServiceError::Incomplete(errors)) => {
+            return rerender_step(
+                &state, &token, lang, step, page, &fields, firm_name, &errors,
+            );
+        }
+        Err(e) => return Err(WebError::from(e).html(lang)),
+    }
+    let lang_query = format!("?lang={}", lang.code());
+    Ok(match navigation {
+        Navigation::Back if step > 1 => see_other(format!("{base}/step/{}{lang_query}", step - 1)),
+        Navigation::Back => see_other(format!("{base}/step/1{lang_query}")),
+        Navigation::Pause => see_other(format!("{base}/paused{lang_query}")),
+        Navigation::Next if step < catalogue.page_count() => {
+            see_other(format!("{base}/step/{}{lang_query}", step + 1))
+        }
+        Navigation::Next => see_other(format!("{base}/review{lang_query}")),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rerender_step(
+    state: &AppState,
+    token: &ResponseToken,
+    lang: Lang,
+    step: usize,
+    page: crate::survey::Page<'_>,
+    fields: &[(String, String)],
+    firm_name: Option<&str>,
+    errors: &[FieldError],
+) -> Result<HttpResponse, WebError> {
+    let view = StepPage::new(StepInput {
+        catalogue: state.responses.catalogue(),
+        lang,
+        step,
+        page,
+        token_path: &token_path(token),
+        link: link(state, token, false),
+        shown: Shown::Posted(fields),
+        firm_name: firm_name.map(str::to_owned),
+        errors,
+    });
+    html(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/step",
+        &view,
+    )
+    .map_err(|e| e.html(lang))
+}
+
+#[get("/s/{token}/paused")]
+pub async fn paused(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let (token, _response, lang) = load(&state, &req, &path).await?;
+    let view = PausedPage {
+        chrome: super::views::Chrome::new(
+            lang,
+            text(lang, "paused_title"),
+            &format!("{}/paused", token_path(&token)),
+            "",
+        ),
+        link: link(&state, &token, false),
+    };
+    html(actix_web::http::StatusCode::OK, "pages/paused", &view).map_err(|e| e.html(lang))
+}
+
+#[get("/s/{token}/review")]
+pub async fn review(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let (token, response, lang) = load(&state, &req, &path).await?;
+    if response.is_submitted() {
+        return Ok(see_other(format!(
+            "{}/result?lang={}",
+            token_path(&token),
+            lang.code()
+        )));
+    }
+    render_review(
+        &state,
+        &token,
+        &response,
+        lang,
+        &[],
+        actix_web::http::StatusCode::OK,
+    )
+}
+
+fn render_review(
+    state: &AppState,
+    token: &ResponseToken,
+    response: &LoadedResponse,
+    lang: Lang,
+    errors: &[FieldError],
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let view = ReviewPage::new(
+        state.responses.catalogue(),
+        lang,
+        &token_path(token),
+        link(state, token, false),
+        &response.answers,
+        response.record.firm_name.as_deref(),
+        errors,
+    );
+    html(status, "pages/review", &view).map_err(|e| e.html(lang))
+}
+
+#[post("/s/{token}/submit")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (token, response, lang) = load(&state, &req, &path).await?;
+    // The form carries nothing but the button; read it so the limit applies all the same.
+    form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    match state.responses.submit(&response).await {
+        Ok(_) => Ok(see_other(format!(
+            "{}/result?lang={}",
+            token_path(&token),
+            lang.code()
+        ))),
+        Err(ServiceError::Incomplete(errors)) => render_review(
+            &state,
+            &token,
+            &response,
+            lang,
+            &errors,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => Err(WebError::from(e).html(lang)),
+    }
+}
+
+#[get("/s/{token}/result")]
+pub async fn result(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let (token, response, lang) = load(&state, &req, &path).await?;
+    let lang = query_lang(&req).unwrap_or(lang);
+    let Some(assessment) = response
+        .assessment()
+        .map_err(|e| WebError::from(e).html(lang))?
+    else {
+        return Ok(see_other(format!(
+            "{}?lang={}",
+            token_path(&token),
+            lang.code()
+        )));
+    };
+    let view = ResultPage::new(ResultInput {
+        catalogue: state.responses.catalogue(),
+        lang,
+        token_path: &token_path(&token),
+        link: link(&state, &token, false),
+        assessment: &assessment,
+        firm_name: response.record.firm_name.clone(),
+        submitted_at: response
+            .record
+            .submitted_at
+            .unwrap_or(response.record.updated_at),
+    });
+    html(actix_web::http::StatusCode::OK, "pages/result", &view).map_err(|e| e.html(lang))
+}
+
+#[get("/static/app.css")]
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(templates::STYLESHEET)
+}
+
+#[get("/health")]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    match state.responses.store().ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Handlebars templates, embedded in the binary and registered once, in strict mode so that a
+//! view struct and its template cannot drift apart silently.
+use std::sync::LazyLock;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+macro_rules! embedded_templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name, ".hbs")))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = embedded_templates![
+    "layout",
+    "partials/private_link",
+    "pages/landing",
+    "pages/step",
+    "pages/paused",
+    "pages/review",
+    "pages/result",
+    "pages/error",
+];
+
+pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");
+
+static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(|| {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    for (name, source) in TEMPLATES {
+        registry
+            .register_template_string(name, *source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    Ok(registry)
+});
+
+/// Compiles every template; called at start so a broken template stops the service at once.
+pub fn check() -> Result<(), String> {
+    REGISTRY.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+pub fn render<T: Serialize>(name: &str, view: &T) -> Result<String, String> {
+    let registry = REGISTRY.as_ref().map_err(Clone::clone)?;
+    registry.render(name, view).map_err(|e| e.to_string())
+}

@@ -1,0 +1,689 @@
+//! One view struct per page: the contract between a handler and its template.
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use serde::Serialize;
+
+use super::i18n::{text, texts};
+use crate::charts::{DimensionBar, DimensionChart, dimension_chart_svg};
+use crate::scoring::Assessment;
+use crate::survey::{
+    Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, Text,
+};
+
+/// What every page has: language, texts, title, language switch.
+#[derive(Debug, Serialize)]
+pub struct Chrome {
+    pub lang: &'static str,
+    pub t: &'static BTreeMap<String, String>,
+    pub title: String,
+    pub languages: Vec<LanguageLink>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LanguageLink {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+impl Chrome {
+    /// `path` is the page's own path, so that switching language stays on the page.
+    pub fn new(lang: Lang, title: String, path: &str, _extra: &str) -> Chrome {
+        let languages = Lang::ALL
+            .iter()
+            .map(|&l| LanguageLink {
+                code: l.code(),
+                label: match l {
+                    Lang::De => "Deutsch",
+                    Lang::En => "English",
+                },
+                href: format!("{path}?lang={}", l.code()),
+                current: l == lang,
+            })
+            .collect();
+        Chrome {
+            lang: lang.code(),
+            t: texts(lang),
+            title,
+            languages,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub heading: String,
+    pub message: String,
+    pub details: Vec<String>,
+    pub home: String,
+}
+
+impl ErrorPage {
+    pub fn new(
+        lang: Lang,
+        status: StatusCode,
+        message: &Text,
+        details: &[FieldError],
+    ) -> ErrorPage {
+        let heading = text(lang, &format!("error_title_{}", status.as_u16()));
+        let message = match status.as_u16() {
+            404 => text(lang, "error_text_404"),
+            500 => text(lang, "error_text_500"),
+            _ => message.get(lang).to_owned(),
+        };
+        ErrorPage {
+            chrome: Chrome::minimal(lang, heading.clone()),
+            status: status.as_u16(),
+            heading,
+            message,
+            details: details
+                .iter()
+                .map(|d| d.message.get(lang).to_owned())
+                .collect(),
+            home: format!("/?lang={}", lang.code()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LandingPage {
+    pub chrome: Chrome,
+    pub dimensions: Vec<String>,
+    pub form_action: String,
+    pub consent_error: bool,
+    pub minutes: u32,
+}
+
+impl LandingPage {
+    pub fn new(catalogue: &Catalogue, lang: Lang, consent_error: bool) -> LandingPage {
+        LandingPage {
+            chrome: Chrome::new(lang, text(lang, "landing_title"), "/", ""),
+            dimensions: catalogue
+                .dimensions
+                .iter()
+                .map(|d| d.title.get(lang).to_owned())
+                .collect(),
+            form_action: format!("/start?lang={}", lang.code()),
+            consent_error,
+            minutes: 15,
+        }
+    }
+}
+
+/// The owner's private link, shown on every page of the survey.
+#[derive(Debug, Serialize)]
+pub struct PrivateLink {
+    pub url: String,
+    pub new: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OptionView {
+    pub id: String,
+    pub input_id: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuestionView {
+    pub id: String,
+    pub text: String,
+    pub help: Option<String>,
+    pub help_id: String,
+    pub multi: bool,
+    pub required: bool,
+    pub options: Vec<OptionView>,
+    pub error: Option<String>,
+    pub error_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FirmNameView {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepPage {
+    pub chrome: Chrome,
+    pub step: usize,
+    pub total: usize,
+    pub percent: usize,
+    pub heading: String,
+    pub intro: String,
+    pub link: PrivateLink,
+    pub form_action: String,
+    pub errors: Vec<String>,
+    pub firm_name: Option<FirmNameView>,
+    pub questions: Vec<QuestionView>,
+    pub has_back: bool,
+    pub is_last: bool,
+}
+
+/// What a step page shows as chosen: the stored answers, or what was just posted.
+pub enum Shown<'a> {
+    Stored(&'a AnswerSet),
+    Posted(&'a [(String, String)]),
+}
+
+impl Shown<'_> {
+    fn chosen(&self, question_id: &str) -> Vec<String> {
+        match self {
+            Shown::Stored(answers) => answers
+                .get(question_id)
+                .map(|a: &Answer| a.option_ids().iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default(),
+            Shown::Posted(fields) => fields
+                .iter()
+                .filter(|(k, _)| k == question_id)
+                .map(|(_, v)| v.clone())
+                .collect(),
+        }
+    }
+}
+
+pub struct StepInput<'a> {
+    pub catalogue: &'a Catalogue,
+    pub lang: Lang,
+    pub step: usize,
+    pub page: Page<'a>,
+    pub token_path: &'a str,
+    pub link: PrivateLink,
+    pub shown: Shown<'a>,
+    pub firm_name: Option<String>,
+    pub errors: &'a [FieldError],
+}
+
+fn question_view(
+    lang: Lang,
+    q: &Question,
+    chosen: Vec<String>,
+    errors: &[FieldError],
+) -> QuestionView {
+    QuestionView {
+        id: q.id.clone(),
+        text: q.text.get(lang).to_owned(),
+        help: q.help.as_ref().map(|h| h.get(lang).to_owned()),
+        help_id: format!("{}-help", q.id),
+        multi: q.kind == QuestionKind::Multi,
+        required: q.required,
+        options: q
+            .options
+            .iter()
+            .map(|o| OptionView {
+                id: o.id.clone(),
+                input_id: format!("{}--{}", q.id, o.id),
+                label: o.label.get(lang).to_owned(),
+                checked: chosen.contains(&o.id),
+            })
+            .collect(),
+        error: errors
+            .iter()
+            .find(|e| e.field == q.id)
+            .map(|e| e.message.get(lang).to_owned()),
+        error_id: format!("{}-error", q.id),
+    }
+}
+
+impl StepPage {
+    pub fn new(input: StepInput<'_>) -> StepPage {
+        let StepInput {
+            catalogue,
+            lang,
+            step,
+            page,
+            token_path,
+            link,
+            shown,
+            firm_name,
+            errors,
+        } = input;
+        let total = catalogue.page_count();
+        let (heading, intro, questions, firm_name) = match page {
+            Page::Profile => (
+                text(lang, "profile_title"),
+                text(lang, "profile_intro"),
+                catalogue
+                    .profile
+                    .iter()
+                    .map(|q| question_view(lang, q, shown.chosen(&q.id), errors))
+                    .collect::<Vec<_>>(),
+                Some(FirmNameView {
+                    value: firm_name.unwrap_or_default(),
+                    error: errors
+                        .iter()
+                        .find(|e| e.field == "firm_name")
+                        .map(|e| e.message.get(lang).to_owned()),
+                }),
+            ),
+            Page::Dimension(d) => {
+                let mut questions: Vec<QuestionView> = d
+                    .questions
+                    .iter()
+                    .map(|q| question_view(lang, q, shown.chosen(&q.id), errors))
+                    .collect();
+                let importance_id = Catalogue::importance_question_id(d);
+                let chosen = shown.chosen(&importance_id);
+                questions.push(QuestionView {
+                    id: importance_id.clone(),
+                    text: catalogue.importance.text.get(lang).to_owned(),
+                    help: None,
+                    help_id: format!("{importance_id}-help"),
+                    multi: false,
+                    required: false,
+                    options: catalogue
+                        .importance
+                        .options
+                        .iter()
+                        .map(|o| OptionView {
+                            id: o.id.clone(),
+                            input_id: format!("{importance_id}--{}", o.id),
+                            label: o.label.get(lang).to_owned(),
+                            checked: chosen.contains(&o.id),
+                        })
+                        .collect(),
+                    error: None,
+                    error_id: format!("{importance_id}-error"),
+                });
+                (
+                    d.title.get(lang).to_owned(),
+                    d.intro.get(lang).to_owned(),
+                    questions,
+                    None,
+                )
+            }
+        };
+        let step_word = text(lang, "step");
+        let of_word = text(lang, "of");
+        StepPage {
+            chrome: Chrome::new(
+                lang,
+                format!("{heading} – {step_word} {step} {of_word} {total}"),
+                &format!("{token_path}/step/{step}"),
+                "",
+            ),
+            step,
+            total,
+            percent: step * 100 / total,
+            heading,
+            intro,
+            link,
+            form_action: format!("{token_path}/step/{step}?lang={}", lang.code()),
+            errors: errors
+                .iter()
+                .map(|e| e.message.get(lang).to_owned())
+                .collect(),
+            firm_name,
+            questions,
+            has_back: step > 1,
+            is_last: step == total,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PausedPage {
+    pub chrome: Chrome,
+    pub link: PrivateLink,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewAnswer {
+    pub question: String,
+    pub answer: Option<String>,
+    pub missing: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewSection {
+    pub heading: String,
+    pub change_href: String,
+    pub answers: Vec<ReviewAnswer>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewPage {
+    pub chrome: Chrome,
+    pub link: PrivateLink,
+    pub sections: Vec<ReviewSection>,
+    pub complete: bool,
+    pub errors: Vec<String>,
+    pub submit_action: String,
+}
+
+fn answer_text(lang: Lang, q: &Question, answers: &AnswerSet) -> Option<String> {
+    let chosen = answers.get(&q.id)?.option_ids();
+    let labels: Vec<&str> = q
+        .options
+        .iter()
+        .filter(|o| chosen.contains(&o.id.as_str()))
+        .map(|o| o.label.get(lang))
+        .collect();
+    Some(labels.join("; "))
+}
+
+impl ReviewPage {
+    pub fn new(
+        catalogue: &Catalogue,
+        lang: Lang,
+        token_path: &str,
+        link: PrivateLink,
+        answers: &AnswerSet,
+        firm_name: Option<&str>,
+        errors: &[FieldError],
+    ) -> ReviewPage {
+        let review = |q: &Question| {
+            let answer = answer_text(lang, q, answers);
+            ReviewAnswer {
+                question: q.text.get(lang).to_owned(),
+                missing: answer.is_none() && q.required,
+                answer,
+            }
+        };
+        let mut sections = Vec::new();
+        let mut profile: Vec<ReviewAnswer> = Vec::new();
+        if let Some(name) = firm_name {
+            profile.push(ReviewAnswer {
+                question: text(lang, "firm_name_label"),
+                answer: Some(name.to_owned()),
+                missing: false,
+            });
+        }
+        profile.extend(catalogue.profile.iter().map(review));
+        sections.push(ReviewSection {
+            heading: text(lang, "profile_title"),
+            change_href: format!("{token_path}/step/1?lang={}", lang.code()),
+            answers: profile,
+        });
+        for (i, d) in catalogue.dimensions.iter().enumerate() {
+            let mut items: Vec<ReviewAnswer> = d.questions.iter().map(review).collect();
+            let importance = answers
+                .single(&Catalogue::importance_question_id(d))
+                .unwrap_or(&catalogue.importance.default_option);
+            items.push(ReviewAnswer {
+                question: text(lang, "importance_short"),
+                answer: catalogue
+                    .importance
+                    .options
+                    .iter()
+                    .find(|o| o.id == importance)
+                    .map(|o| o.label.get(lang).to_owned()),
+                missing: false,
+            });
+            sections.push(ReviewSection {
+                heading: d.title.get(lang).to_owned(),
+                change_href: format!("{token_path}/step/{}?lang={}", i + 2, lang.code()),
+                answers: items,
+            });
+        }
+        ReviewPage {
+            chrome: Chrome::new(
+                lang,
+                text(lang, "review_title"),
+                &format!("{token_path}/review"),
+                "",
+            ),
+            link,
+            complete: answers.missing_required(catalogue).is_empty(),
+            sections,
+            errors: errors
+                .iter()
+                .map(|e| e.message.get(lang).to_owned())
+                .collect(),
+            submit_action: format!("{token_path}/submit?lang={}", lang.code()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DimensionRow {
+    pub title: String,
+    pub score: u8,
+    pub level: u8,
+    pub level_name: String,
+    pub capped: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RedFlagView {
+    pub text: String,
+    pub reason: String,
+    pub dimension: String,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionView {
+    pub dimension: String,
+    pub text: String,
+    pub source: String,
+    pub red_flag: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResultPage {
+    pub chrome: Chrome,
+    pub firm_name: Option<String>,
+    pub score: u8,
+    pub level: u8,
+    pub level_label: String,
+    pub level_name: String,
+    pub level_description: String,
+    pub overall_capped: bool,
+    pub chart_svg: String,
+    pub dimensions: Vec<DimensionRow>,
+    pub red_flags: Vec<RedFlagView>,
+    pub actions: Vec<ActionView>,
+    pub about: String,
+    pub link: PrivateLink,
+}
+
+/// Texts of a result, resolved from the catalogue; shared by the page and the API.
+pub struct ResolvedResult {
+    pub dimensions: Vec<(String, String, u8, u8, String, bool)>,
+    pub red_flags: Vec<ResolvedRedFlag>,
+    pub actions: Vec<ResolvedAction>,
+}
+
+pub struct ResolvedRedFlag {
+    pub question: String,
+    pub dimension: String,
+    pub text: String,
+    pub reason: String,
+    pub action: String,
+    pub source: String,
+}
+
+pub struct ResolvedAction {
+    pub dimension_id: String,
+    pub dimension: String,
+    pub text: String,
+    pub source: String,
+    pub red_flag: Option<String>,
+}
+
+pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> ResolvedResult {
+    let dimensions = assessment
+        .dimensions
+        .iter()
+        .filter_map(|r| {
+            let d = catalogue.dimension(&r.id)?;
+            Some((
+                r.id.clone(),
+                d.title.get(lang).to_owned(),
+                r.score,
+                r.level,
+                catalogue.level(r.level).name.get(lang).to_owned(),
+                r.level < r.uncapped_level,
+            ))
+        })
+        .collect();
+    let flag_def = |dimension: &str, question: &str, option: &str| {
+        let d = catalogue.dimension(dimension)?;
+        let q = d.questions.iter().find(|q| q.id == question)?;
+        let o = q.options.iter().find(|o| o.id == option)?;
+        Some((d, o.red_flag.as_ref()?))
+    };
+    let red_flags = assessment
+        .red_flags
+        .iter()
+        .filter_map(|hit| {
+            let (d, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
+            Some(ResolvedRedFlag {
+                question: hit.question.clone(),
+                dimension: d.title.get(lang).to_owned(),
+                text: flag.text.get(lang).to_owned(),
+                reason: flag.reason.get(lang).to_owned(),
+                action: flag.action.get(lang).to_owned(),
+                source: catalogue.source_title(&flag.source).to_owned(),
+            })
+        })
+        .collect();
+    let actions = assessment
+        .actions
+        .iter()
+        .filter_map(|a| {
+            let d = catalogue.dimension(&a.dimension)?;
+            let (text, source) = match &a.red_flag {
+                Some(flag_id) => {
+                    let hit = assessment.red_flags.iter().find(|h| &h.id == flag_id)?;
+                    let (_, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
+                    (flag.action.get(lang).to_owned(), flag.source.clone())
+                }
+                None => {
+                    let r = d.recommendations.iter().find(|r| r.level == a.level)?;
+                    (r.text.get(lang).to_owned(), r.source.clone())
+                }
+            };
+            Some(ResolvedAction {
+                dimension_id: d.id.clone(),
+                dimension: d.title.get(lang).to_owned(),
+                text,
+                source: catalogue.source_title(&source).to_owned(),
+                red_flag: a.red_flag.clone(),
+            })
+        })
+        .collect();
+    ResolvedResult {
+        dimensions,
+        red_flags,
+        actions,
+    }
+}
+
+/// A date as an owner reads it: 22.11.2026 or 22 November 2026.
+pub fn format_date(lang: Lang, epoch_ms: i64) -> String {
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000) else {
+        return String::new();
+    };
+    match lang {
+        Lang::De => format!("{:02}.{:02}.{}", at.day(), u8::from(at.month()), at.year()),
+        Lang::En => format!("{} {} {}", at.day(), at.month(), at.year()),
+    }
+}
+
+fn iso_to_display(lang: Lang, iso: &str) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match (lang, parts.as_slice()) {
+        (Lang::De, [y, m, d]) => format!("{d}.{m}.{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+pub struct ResultInput<'a> {
+    pub catalogue: &'a Catalogue,
+    pub lang: Lang,
+    pub token_path: &'a str,
+    pub link: PrivateLink,
+    pub assessment: &'a Assessment,
+    pub firm_name: Option<String>,
+    pub submitted_at: i64,
+}
+
+impl ResultPage {
+    pub fn new(input: ResultInput<'_>) -> ResultPage {
+        let ResultInput {
+            catalogue,
+            lang,
+            token_path,
+            link,
+            assessment,
+            firm_name,
+            submitted_at,
+        } = input;
+        let resolved = resolve(catalogue, lang, assessment);
+        let chart = DimensionChart {
+            axis_label: text(lang, "chart_axis"),
+            bars: resolved
+                .dimensions
+                .iter()
+                .map(|(_, title, score, ..)| DimensionBar {
+                    label: title.clone(),
+                    score: *score,
+                })
+                .collect(),
+        };
+        let level = catalogue.level(assessment.overall.level);
+        let uncapped = catalogue.level_for_score(assessment.overall.score);
+        ResultPage {
+            chrome: Chrome::new(
+                lang,
+                text(lang, "result_title"),
+                &format!("{token_path}/result"),
+                "",
+            ),
+            firm_name,
+            score: assessment.overall.score,
+            level: assessment.overall.level,
+            level_label: text(lang, "level_of_5")
+                .replace("{level}", &assessment.overall.level.to_string()),
+            level_name: level.name.get(lang).to_owned(),
+            level_description: level.description.get(lang).to_owned(),
+            overall_capped: assessment.overall.level < uncapped,
+            chart_svg: dimension_chart_svg(&chart, &text(lang, "chart_title"), "dimension-chart"),
+            dimensions: resolved
+                .dimensions
+                .into_iter()
+                .map(
+                    |(_, title, score, level, level_name, capped)| DimensionRow {
+                        title,
+                        score,
+                        level,
+                        level_name,
+                        capped,
+                    },
+                )
+                .collect(),
+            red_flags: resolved
+                .red_flags
+                .into_iter()
+                .map(|f| RedFlagView {
+                    text: f.text,
+                    reason: f.reason,
+                    dimension: f.dimension,
+                    source: f.source,
+                })
+                .collect(),
+            actions: resolved
+                .actions
+                .into_iter()
+                .map(|a| ActionView {
+                    dimension: a.dimension,
+                    text: a.text,
+                    source: a.source,
+                    red_flag: a.red_flag.is_some(),
+                })
+                .collect(),
+            about: text(lang, "about_result")
+                .replace("{version}", &catalogue.version)
+                .replace("{date}", &iso_to_display(lang, &catalogue.date))
+                .replace("{submitted}", &format_date(lang, submitted_at)),
+            link,
+        }
+    }
+}

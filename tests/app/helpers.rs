@@ -1,0 +1,386 @@
+//! Shared set-up: start the real server on a random port against a fresh database, SQLite always
+//! and PostgreSQL when `TEST_DATABASE_URL` names a server.
+use std::time::Duration;
+
+use awc::Client;
+use serde_json::Value;
+use social_readiness::config::Settings;
+use social_readiness::db::{Store, TableCounts};
+use social_readiness::startup::Application;
+use social_readiness::survey::{self, Catalogue, QuestionKind, ScoreRule};
+use sqlx::Connection;
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database for one test, removed when the test ends (also when it fails).
+enum TestDb {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; use a runtime of our own on a thread.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(async {
+                        let mut conn = sqlx::PgConnection::connect(&admin_url)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await
+                            .map_err(std::io::Error::other)?;
+                        Ok::<(), std::io::Error>(())
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub store: Store,
+    pub backend_name: &'static str,
+    _db: TestDb,
+}
+
+fn random_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `TEST_DATABASE_URL`, if set; when set, an unreachable server fails the test loudly.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (database_url, db, backend_name) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("sr_test_{}", random_suffix()));
+            let url = format!("sqlite://{}/test.db", dir.display());
+            (url, TestDb::Sqlite(dir), "sqlite")
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url()?;
+            let name = format!("t_{}", random_suffix());
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+                });
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            (
+                format!("{base}/{name}"),
+                TestDb::Postgres {
+                    admin_url: admin_url.clone(),
+                    name,
+                },
+                "postgres",
+            )
+        }
+    };
+    let settings = Settings::from_lookup(|key| match key {
+        "PORT" => Some("0".into()),
+        "DATABASE_URL" => Some(database_url.clone()),
+        _ => None,
+    })
+    .expect("test settings");
+    let app = Application::build(&settings)
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = Client::builder()
+        .disable_redirects()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    Some(TestApp {
+        address,
+        client,
+        store,
+        backend_name,
+        _db: db,
+    })
+}
+
+/// Runs one `async fn(TestApp)` on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.expect("sqlite");
+                    super::$test(app).await;
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    match $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                        Some(app) => super::$test(app).await,
+                        None => eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// An HTTP answer, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn location(&self) -> String {
+        self.header("location")
+            .unwrap_or_else(|| panic!("no Location header (status {})", self.status))
+    }
+}
+
+async fn read(
+    mut response: awc::ClientResponse<
+        impl futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>,
+    >,
+) -> Reply {
+    let body = response.body().limit(4 * 1024 * 1024).await.expect("body");
+    Reply {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{}", self.address, path)
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        read(self.client.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    pub async fn get_with(&self, path: &str, header: (&str, &str)) -> Reply {
+        read(
+            self.client
+                .get(self.url(path))
+                .insert_header(header)
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        read(
+            self.client
+                .post(self.url(path))
+                .send_form(&fields)
+                .await
+                .expect("POST form"),
+        )
+        .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .insert_header(("Content-Type", content_type));
+        for (k, v) in headers {
+            request = request.insert_header((*k, *v));
+        }
+        read(request.send_body(body).await.expect("POST")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
+        self.post_raw(
+            path,
+            "application/json",
+            body.to_string().into_bytes(),
+            headers,
+        )
+        .await
+    }
+
+    pub async fn counts(&self) -> TableCounts {
+        self.store.table_counts().await.expect("counts")
+    }
+
+    /// Starts a survey through the landing page; returns the private path `/s/{token}`.
+    pub async fn start_survey(&self, lang: &str) -> String {
+        let reply = self
+            .post_form(&format!("/start?lang={lang}"), &[("consent", "yes")])
+            .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        let location = reply.location();
+        let path = location
+            .split("/step/")
+            .next()
+            .expect("token path")
+            .to_owned();
+        assert!(path.starts_with("/s/"), "{location}");
+        path
+    }
+}
+
+/// Which answer to pick for each question.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pick {
+    Best,
+    Worst,
+    /// The second option (a middling answer in a weakest-first catalogue).
+    Second,
+}
+
+pub fn catalogue() -> &'static Catalogue {
+    survey::current()
+}
+
+fn points(o: &survey::AnswerOption) -> i32 {
+    match o.score {
+        Some(ScoreRule::Points(p)) => i32::from(p),
+        _ => -1,
+    }
+}
+
+/// Answers to every scored question as (question id, option ids).
+pub fn answers(pick: Pick) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for d in &catalogue().dimensions {
+        for q in &d.questions {
+            let ids: Vec<String> = match (q.kind, pick) {
+                (QuestionKind::Multi, Pick::Best) => q
+                    .options
+                    .iter()
+                    .filter(|o| !o.exclusive)
+                    .map(|o| o.id.clone())
+                    .collect(),
+                (QuestionKind::Multi, Pick::Worst) => q
+                    .options
+                    .iter()
+                    .filter(|o| o.exclusive)
+                    .map(|o| o.id.clone())
+                    .collect(),
+                (QuestionKind::Multi, Pick::Second) => vec![q.options[1].id.clone()],
+                (QuestionKind::Single, Pick::Best) => vec![
+                    q.options
+                        .iter()
+                        .max_by_key(|o| points(o))
+                        .expect("options")
+                        .id
+                        .clone(),
+                ],
+                (QuestionKind::Single, Pick::Worst) => {
+                    // The lowest-scoring option, preferring one that raises a red flag.
+                    let worst = q.options.iter().filter(|o| points(o) == 0);
+                    let flagged = q.options.iter().find(|o| o.red_flag.is_some());
+                    vec![
+                        flagged
+                            .or_else(|| worst.clone().next())
+                            .expect("a 0 option")
+                            .id
+                            .clone(),
+                    ]
+                }
+                (QuestionKind::Single, Pick::Second) => vec![q.options[1].id.clone()],
+            };
+            out.push((q.id.clone(), ids));
+        }
+    }
+    out
+}
+
+pub fn profile() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("industry", "C"),
+        ("size", "small"),
+        ("region", "DE-BY"),
+        ("market", "b2b"),
+        ("years", "gt10"),
+        ("social_media", "yes"),
+    ]
+}
+
+/// A JSON body for `POST /api/v1/responses`.
+pub fn api_body(pick: Pick, lang: &str) -> Value {
+    let profile: serde_json::Map<String, Value> = profile()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+        .collect();
+    let mut answers = serde_json::Map::new();
+    for (q, ids) in self::answers(pick) {
+        let multi = matches!(
+            catalogue().question(&q),
+            Some(survey::QuestionRef::Scored(_, question)) if question.kind == QuestionKind::Multi
+        );
+        let value = if multi {
+            Value::from(ids)
+        } else {
+            Value::from(ids[0].clone())
+        };
+        answers.insert(q, value);
+    }
+    serde_json::json!({"lang": lang, "profile": profile, "answers": answers})
+}

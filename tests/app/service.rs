@@ -1,0 +1,119 @@
+//! The service as an operator meets it: the binary, its settings, storage set-up, headers.
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_social-readiness");
+
+/// The README's first command: with no configuration the service creates its SQLite database
+/// under ./data, migrates it, and prints the URL to open, with the port it really bound.
+#[actix_web::test]
+async fn the_binary_starts_on_a_fresh_directory_and_prints_its_url() {
+    let dir = std::env::temp_dir().join(format!("sr_bin_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut child = Command::new(BINARY)
+        .current_dir(&dir)
+        .env("PORT", "0")
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    assert!(!url.ends_with(":0/"), "the real port is printed: {url}");
+    let client = awc::Client::default();
+    let status = client
+        .get(url.as_str())
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status.ok(), Some(200));
+    assert!(dir.join("data/social-readiness.db").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn migrate_creates_the_schema_and_bad_settings_are_named() {
+    let dir = std::env::temp_dir().join(format!("sr_migrate_{}", std::process::id()));
+    let db = dir.join("m.db");
+    let output = Command::new(BINARY)
+        .arg("migrate")
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .output()
+        .expect("migrate runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
+    assert!(db.exists());
+    let output = Command::new(BINARY)
+        .env("PORT", "eighty")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("PORT"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn every_answer_carries_security_headers(app: TestApp) {
+    for path in ["/", "/api/v1/questionnaire", "/nowhere"] {
+        let reply = app.get(path).await;
+        let csp = reply.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("object-src 'none'")
+                && csp.contains("frame-ancestors 'none'")
+                && csp.contains("base-uri 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            reply.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            reply.header("referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+        assert!(
+            reply
+                .header("content-type")
+                .unwrap_or_default()
+                .contains("charset=utf-8")
+                || reply
+                    .header("content-type")
+                    .unwrap_or_default()
+                    .starts_with("application/json"),
+            "{path}"
+        );
+    }
+    let css = app.get("/static/app.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.body.contains(":focus-visible"), "visible focus");
+    let health = app.get("/health").await;
+    assert_eq!(health.json()["status"], "ok");
+}
+
+async fn the_database_is_the_one_asked_for(app: TestApp) {
+    assert_eq!(
+        format!("{:?}", app.store.backend()).to_lowercase(),
+        app.backend_name,
+    );
+}
+
+on_both_databases!(
+    every_answer_carries_security_headers,
+    the_database_is_the_one_asked_for
+);
