@@ -516,8 +516,7 @@ mod tests {
                         let bottom = q
                             .options
                             .iter()
-                            .filter(|o| points(o) == 0)
-                            .next_back()
+                            .rfind(|o| points(o) == 0)
                             .expect("a 0 option");
                         best.push((q.id.clone(), RawAnswer::One(top.id.clone())));
                         worst.push((q.id.clone(), RawAnswer::One(bottom.id.clone())));
