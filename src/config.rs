@@ -16,6 +16,10 @@ pub struct Settings {
     pub base_url: Option<String>,
     /// `LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_json: bool,
+    /// `BENCHMARK_MIN_COHORT`: the disclosure threshold k (default 5, never below 3).
+    pub min_cohort: u32,
+    /// `INCLUDE_DEMO_DATA`: count `seed-demo` responses in the statistics (default false).
+    pub include_demo_data: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +29,13 @@ pub enum ConfigError {
 }
 
 impl Settings {
+    pub fn disclosure_policy(&self) -> Result<crate::benchmark::DisclosurePolicy, ConfigError> {
+        crate::benchmark::DisclosurePolicy::new(self.min_cohort).map_err(|e| ConfigError::Invalid {
+            name: "BENCHMARK_MIN_COHORT",
+            message: e.to_string(),
+        })
+    }
+
     pub fn from_env() -> Result<Settings, ConfigError> {
         Self::from_lookup(|name| env::var(name).ok())
     }
@@ -58,7 +69,31 @@ impl Settings {
                 message: "must start with http:// or https://".into(),
             });
         }
+        let min_cohort = match get("BENCHMARK_MIN_COHORT") {
+            None => 5,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(k) if (3..=100).contains(&k) => k,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "BENCHMARK_MIN_COHORT",
+                        message: format!("{v:?} is not a whole number from 3 to 100"),
+                    });
+                }
+            },
+        };
+        let include_demo_data = match get("INCLUDE_DEMO_DATA").as_deref().map(str::trim) {
+            None | Some("false") | Some("0") | Some("no") => false,
+            Some("true") | Some("1") | Some("yes") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "INCLUDE_DEMO_DATA",
+                    message: format!("{other:?} is not true or false"),
+                });
+            }
+        };
         Ok(Settings {
+            min_cohort,
+            include_demo_data,
             host: get("HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port,
             database_url,
@@ -109,5 +144,12 @@ mod tests {
         assert!(e.to_string().contains("PORT"));
         let e = settings(&[("DATABASE_URL", "mysql://x")]).expect_err("invalid");
         assert!(e.to_string().contains("DATABASE_URL"));
+        let e = settings(&[("BENCHMARK_MIN_COHORT", "2")]).expect_err("k below 3");
+        assert!(e.to_string().contains("BENCHMARK_MIN_COHORT"));
+        assert!(
+            settings(&[("INCLUDE_DEMO_DATA", "true")])
+                .expect("valid")
+                .include_demo_data
+        );
     }
 }

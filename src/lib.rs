@@ -2,6 +2,7 @@
 //!
 //! Domain modules (`survey`, `scoring`, `charts`) are pure; `db` holds all SQL; `responses` runs
 //! a response's life; `web` speaks HTTP; `startup` puts it together.
+pub mod benchmark;
 pub mod charts;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod db;
 pub mod responses;
 pub mod scoring;
 pub mod startup;
+pub mod statistics;
 pub mod survey;
 pub mod telemetry;
 pub mod token;

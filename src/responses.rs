@@ -1,10 +1,12 @@
 //! The life of a response: start, save page by page, submit, read the result.
 //! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
+use crate::benchmark::{Profile, ResponseSummary};
 use crate::db::{
-    CreateOutcome, DbError, IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, Store,
-    Submission, WriteOutcome, now_ms,
+    CellRow, CohortChange, CreateOutcome, DbError, IdempotencyRecord, NewResponse, ResponseRecord,
+    ResponseStatus, ScopeUpdate, Store, Submission, WriteOutcome, now_ms,
 };
 use crate::scoring::{Assessment, assess};
+use crate::statistics::{self, SCOPES_OF_A_REAL_RESPONSE, Statistics};
 use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Text};
 use crate::token::{self, RandomnessError, ResponseToken};
 
@@ -77,6 +79,20 @@ pub struct Created {
 pub struct Responses {
     store: Store,
     catalogue: &'static Catalogue,
+    statistics: Statistics,
+}
+
+/// How often a submit is retried when another instance changed the same cohort cells.
+const CONFLICT_RETRIES: usize = 8;
+
+/// The firm profile of checked answers (complete answers always have one).
+pub fn profile_of(answers: &AnswerSet) -> Result<Profile, ServiceError> {
+    Profile::parse(
+        answers.single("industry").unwrap_or(""),
+        answers.single("size").unwrap_or(""),
+        answers.single("region").unwrap_or(""),
+    )
+    .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))
 }
 
 /// Checks an optional firm name: trimmed, at most [`FIRM_NAME_MAX_CHARS`], no control characters.
@@ -108,8 +124,29 @@ pub fn parse_firm_name(raw: Option<&str>) -> Result<Option<String>, FieldError> 
 }
 
 impl Responses {
-    pub fn new(store: Store, catalogue: &'static Catalogue) -> Responses {
-        Responses { store, catalogue }
+    pub fn new(store: Store, catalogue: &'static Catalogue, statistics: Statistics) -> Responses {
+        Responses {
+            store,
+            catalogue,
+            statistics,
+        }
+    }
+
+    pub fn statistics(&self) -> &Statistics {
+        &self.statistics
+    }
+
+    /// What a submit changes in the statistics of both scopes.
+    fn cohort_apply(
+        &self,
+        profile: Profile,
+        summary: ResponseSummary,
+    ) -> impl Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync + use<> {
+        let policy = *self.statistics.policy();
+        let dimension_count = self.statistics.dimension_count();
+        move |_scope: &str, current: &[CellRow]| {
+            statistics::update_cells(&policy, dimension_count, &profile, &summary, current, false)
+        }
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -236,14 +273,36 @@ impl Responses {
         let assessment = assess(self.catalogue, &response.answers);
         let result_json =
             serde_json::to_string(&assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-        let submission = submission(&response.answers, &assessment, &result_json);
-        match self
-            .store
-            .submit(response.record.id, &submission, now_ms())
-            .await?
-        {
-            WriteOutcome::Done => Ok(assessment),
-            WriteOutcome::AlreadySubmitted => Err(ServiceError::AlreadySubmitted),
+        let (scores, flags) = summary_columns(&assessment);
+        let submission = submission(
+            &response.answers,
+            &assessment,
+            &result_json,
+            &scores,
+            &flags,
+        );
+        let profile = profile_of(&response.answers)?;
+        let summary = statistics::summary_of(&assessment)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let keys = statistics::cell_keys(&profile);
+        let apply = self.cohort_apply(profile, summary);
+        let change = CohortChange {
+            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+            keys: &keys,
+            apply: &apply,
+        };
+        let mut attempt = 0;
+        loop {
+            match self
+                .store
+                .submit(response.record.id, &submission, &change, now_ms())
+                .await
+            {
+                Ok(WriteOutcome::Done) => return Ok(assessment),
+                Ok(WriteOutcome::AlreadySubmitted) => return Err(ServiceError::AlreadySubmitted),
+                Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
         }
     }
 
@@ -299,30 +358,50 @@ impl Responses {
             )),
             _ => None,
         };
-        let outcome = self
-            .store
-            .create_submitted_response(
-                &NewResponse {
-                    token_hash: &token_hash,
-                    catalogue_version: &self.catalogue.version,
-                    lang: lang.code(),
-                    consent_version: API_CONSENT_VERSION,
-                    firm_name: firm_name.as_deref(),
-                    is_demo: false,
-                    now: now_ms(),
-                },
-                &rows,
-                &submission(&answers, &assessment, &result_json),
-                key_record
-                    .as_ref()
-                    .map(|(key_hash, request_hash, sealed_token)| IdempotencyRecord {
-                        key_hash,
-                        request_hash,
-                        sealed_token,
-                    })
-                    .as_ref(),
-            )
-            .await?;
+        let (scores, flags) = summary_columns(&assessment);
+        let profile = profile_of(&answers)?;
+        let summary = statistics::summary_of(&assessment)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let keys = statistics::cell_keys(&profile);
+        let apply = self.cohort_apply(profile, summary);
+        let change = CohortChange {
+            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+            keys: &keys,
+            apply: &apply,
+        };
+        let submission = submission(&answers, &assessment, &result_json, &scores, &flags);
+        let mut attempt = 0;
+        let outcome = loop {
+            let result = self
+                .store
+                .create_submitted_response(
+                    &NewResponse {
+                        token_hash: &token_hash,
+                        catalogue_version: &self.catalogue.version,
+                        lang: lang.code(),
+                        consent_version: API_CONSENT_VERSION,
+                        firm_name: firm_name.as_deref(),
+                        is_demo: false,
+                        now: now_ms(),
+                    },
+                    &rows,
+                    &submission,
+                    &change,
+                    key_record
+                        .as_ref()
+                        .map(|(key_hash, request_hash, sealed_token)| IdempotencyRecord {
+                            key_hash,
+                            request_hash,
+                            sealed_token,
+                        })
+                        .as_ref(),
+                )
+                .await;
+            match result {
+                Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                other => break other?,
+            }
+        };
         match outcome {
             CreateOutcome::Created(_) => Ok(Created {
                 token,
@@ -381,10 +460,23 @@ fn missing_on_page(catalogue: &Catalogue, page: Page<'_>, answers: &AnswerSet) -
         .collect()
 }
 
+/// The compact columns of a submitted response: dimension scores and red flag ids.
+fn summary_columns(assessment: &Assessment) -> (String, String) {
+    let scores: Vec<String> = assessment
+        .dimensions
+        .iter()
+        .map(|d| d.score.to_string())
+        .collect();
+    let flags: Vec<&str> = assessment.red_flags.iter().map(|f| f.id.as_str()).collect();
+    (scores.join(","), flags.join(","))
+}
+
 fn submission<'a>(
     answers: &'a AnswerSet,
     assessment: &Assessment,
     result_json: &'a str,
+    dimension_scores: &'a str,
+    red_flags: &'a str,
 ) -> Submission<'a> {
     Submission {
         industry: answers.single("industry").unwrap_or(""),
@@ -393,5 +485,7 @@ fn submission<'a>(
         overall_score: i64::from(assessment.overall.score),
         overall_level: i64::from(assessment.overall.level),
         result_json,
+        dimension_scores,
+        red_flags,
     }
 }

@@ -8,6 +8,7 @@ use actix_web::{App, HttpServer};
 use crate::config::Settings;
 use crate::db::{DbError, Store};
 use crate::responses::Responses;
+use crate::statistics::Statistics;
 use crate::survey;
 use crate::web::{self, AppState};
 
@@ -19,6 +20,8 @@ pub enum StartupError {
     Templates(String),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -58,7 +61,16 @@ impl Application {
             format!("http://{host}:{port}")
         });
         let state = AppState {
-            responses: Responses::new(store.clone(), catalogue),
+            responses: Responses::new(
+                store.clone(),
+                catalogue,
+                Statistics::new(
+                    store.clone(),
+                    settings.disclosure_policy()?,
+                    settings.include_demo_data,
+                    catalogue.dimensions.len(),
+                ),
+            ),
             base_url: base_url.clone(),
         };
         let server = run(listener, state)?;

@@ -9,6 +9,8 @@
 //!
 //! SQLite gets one writer connection and a pool of readers: many writer connections only raise tail
 //! latency (see the tech notes), while WAL lets readers go on during a write.
+mod benchmarks;
+mod demo;
 mod responses;
 
 use std::path::Path;
@@ -18,6 +20,8 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor, Row};
 
+pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
+pub use demo::DemoResponse;
 pub use responses::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,10 @@ pub enum DbError {
     Pragma(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("a concurrent write changed the same statistics; retry")]
+    Conflict,
+    #[error("updating the statistics failed: {0}")]
+    Benchmark(String),
 }
 
 /// `synchronous=FULL`: with WAL, a committed submit survives a power loss too, and the measured

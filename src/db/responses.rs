@@ -2,6 +2,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::benchmarks::{CohortChange, apply_cohort_change};
 use super::{DbError, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,10 @@ pub struct Submission<'a> {
     pub overall_score: i64,
     pub overall_level: i64,
     pub result_json: &'a str,
+    /// Dimension scores in catalogue order, comma-joined.
+    pub dimension_scores: &'a str,
+    /// Red flag ids, comma-joined.
+    pub red_flags: &'a str,
 }
 
 /// An idempotency key's record (hashes only; see the migration).
@@ -125,7 +130,7 @@ const UPSERT_ANSWER: &str = "INSERT INTO answers (response_id, question_id, opti
 const SUBMIT: &str =
     "UPDATE responses SET status = 'submitted', submitted_at = $2, updated_at = $2,
         industry = $3, size_class = $4, region = $5, overall_score = $6, overall_level = $7,
-        result_json = $8
+        result_json = $8, dimension_scores = $9, red_flags = $10
     WHERE id = $1 AND status = 'in_progress'";
 
 impl Store {
@@ -226,6 +231,7 @@ impl Store {
         &self,
         response_id: i64,
         submission: &Submission<'_>,
+        cohorts: &CohortChange<'_>,
         now: i64,
     ) -> Result<WriteOutcome, DbError> {
         let mut tx = self.writer.begin().await?;
@@ -236,6 +242,9 @@ impl Store {
             tx.rollback().await?;
             return Ok(WriteOutcome::AlreadySubmitted);
         }
+        // The statistics change in the same transaction: the k-th response of a cohort is
+        // published as soon as its submit returns.
+        apply_cohort_change(&mut tx, cohorts, now).await?;
         tx.commit().await?;
         Ok(WriteOutcome::Done)
     }
@@ -247,6 +256,7 @@ impl Store {
         new: &NewResponse<'_>,
         answers: &[(String, String)],
         submission: &Submission<'_>,
+        cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
     ) -> Result<CreateOutcome, DbError> {
         let mut tx = self.writer.begin().await?;
@@ -272,6 +282,7 @@ impl Store {
         bind_submission(sqlx::query(SUBMIT).bind(id).bind(new.now), submission)
             .execute(&mut *tx)
             .await?;
+        apply_cohort_change(&mut tx, cohorts, new.now).await?;
         if let Some(key) = idempotency {
             let inserted = sqlx::query(
                 "INSERT INTO idempotency_keys (key_hash, request_hash, response_id, sealed_token, created_at)
@@ -342,4 +353,6 @@ fn bind_submission<'q>(
         .bind(s.overall_score)
         .bind(s.overall_level)
         .bind(s.result_json)
+        .bind(s.dimension_scores)
+        .bind(s.red_flags)
 }

@@ -1,0 +1,162 @@
+//! Disclosure control: the one gate every published number passes through.
+//!
+//! Rules (see the design note "Disclosure control for aggregates"), for a threshold `k`:
+//! - **Threshold**: no statistics for a cohort with fewer than `k` firms.
+//! - **Differencing**: no two published cells, one containing the other, whose difference is a
+//!   group of 1..k−1 firms ([`disclose`]); with **complementary suppression** so a suppressed
+//!   cell cannot be recovered as parent minus its published siblings.
+//! - **Over time**: a cell's published numbers move only in steps of at least `k` changed
+//!   responses ([`PublishedCell`]).
+//! - **Fallback**: a firm is compared with the narrowest cohort that is published
+//!   ([`comparison_cohort`]).
+//!
+//! Statistics can only be obtained as [`Disclosure::Published`], so code elsewhere cannot
+//! forget a rule.
+
+mod fallback;
+mod joint;
+mod publication;
+
+pub use fallback::{Comparison, UnavailableReason, comparison_cohort};
+pub use joint::disclose;
+pub use publication::{PendingChange, PublishOutcome, PublishedCell};
+
+use serde::Serialize;
+
+use super::aggregate::CohortAggregate;
+use super::cohort::CohortKey;
+use super::error::BenchmarkError;
+use super::stats::{CohortStats, percentile_rank};
+
+/// Smallest allowed `k`: official statistics never publish cells under 3.
+pub const MIN_K: u32 = 3;
+/// Largest allowed `k`; bounds the pending changes a [`PublishedCell`] keeps.
+pub const MAX_K: u32 = 100;
+/// Our rule: 5, since a few insiders could pool their knowledge.
+pub const DEFAULT_K: u32 = 5;
+
+/// The disclosure threshold `k` shared by every rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DisclosurePolicy {
+    k: u32,
+}
+
+impl DisclosurePolicy {
+    /// A policy with threshold `k`; refuses `k < 3` (and absurdly large `k`).
+    pub fn new(k: u32) -> Result<Self, BenchmarkError> {
+        if (MIN_K..=MAX_K).contains(&k) {
+            Ok(Self { k })
+        } else {
+            Err(BenchmarkError::InvalidThreshold(k))
+        }
+    }
+
+    /// The threshold.
+    pub fn k(&self) -> u32 {
+        self.k
+    }
+}
+
+impl Default for DisclosurePolicy {
+    fn default() -> Self {
+        Self { k: DEFAULT_K }
+    }
+}
+
+/// Why a cell is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionReason {
+    /// Fewer than `k` firms (or never published yet).
+    TooFew,
+    /// Together with a published containing cohort it would reveal 1..k−1 firms.
+    Differencing,
+    /// Suppressed so another suppressed cell cannot be recovered by subtraction.
+    Complementary,
+}
+
+/// Statistics cleared for publication, with what is needed to place one firm among them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedStats {
+    key: CohortKey,
+    stats: CohortStats,
+    /// Kept (not serialized) only for percentile ranks of a firm's own scores.
+    #[serde(skip)]
+    aggregate: CohortAggregate,
+}
+
+impl PublishedStats {
+    fn new(key: CohortKey, aggregate: &CohortAggregate) -> Option<Self> {
+        Some(Self {
+            key,
+            stats: CohortStats::from_aggregate(aggregate)?,
+            aggregate: aggregate.clone(),
+        })
+    }
+
+    /// The cohort.
+    pub fn key(&self) -> CohortKey {
+        self.key
+    }
+
+    /// Firms in the published cohort.
+    pub fn n(&self) -> u32 {
+        self.stats.n
+    }
+
+    /// The statistics.
+    pub fn stats(&self) -> &CohortStats {
+        &self.stats
+    }
+
+    /// Where an overall score stands in this cohort, see
+    /// [`percentile_rank`].
+    pub fn overall_percentile_rank(&self, score: u8) -> Option<u8> {
+        percentile_rank(&self.aggregate.overall().scores, score)
+    }
+
+    /// Where a score of dimension `dimension` (catalogue index) stands in this cohort.
+    pub fn dimension_percentile_rank(&self, dimension: usize, score: u8) -> Option<u8> {
+        percentile_rank(&self.aggregate.dimensions().get(dimension)?.scores, score)
+    }
+}
+
+/// The verdict for one requested cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// May be shown.
+    Published(Box<PublishedStats>),
+    /// Must not be shown, not even its `n`.
+    Suppressed(SuppressionReason),
+}
+
+impl Disclosure {
+    /// The statistics, if published.
+    pub fn published(&self) -> Option<&PublishedStats> {
+        match self {
+            Disclosure::Published(p) => Some(p),
+            Disclosure::Suppressed(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_refuses_k_below_three() {
+        assert_eq!(
+            DisclosurePolicy::new(2),
+            Err(BenchmarkError::InvalidThreshold(2))
+        );
+        assert_eq!(
+            DisclosurePolicy::new(0),
+            Err(BenchmarkError::InvalidThreshold(0))
+        );
+        assert_eq!(DisclosurePolicy::new(3).map(|p| p.k()), Ok(3));
+        assert_eq!(DisclosurePolicy::default().k(), 5);
+        assert!(DisclosurePolicy::new(MAX_K + 1).is_err());
+    }
+}
