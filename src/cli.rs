@@ -18,4 +18,13 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Load synthetic demo responses; they count in statistics only with INCLUDE_DEMO_DATA=true.
+    SeedDemo {
+        /// How many firms to generate.
+        #[arg(long)]
+        firms: usize,
+        /// Seed of the random generator, for reproducible demo data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }

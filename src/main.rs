@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings).await,
         Command::Migrate => migrate(&settings).await,
+        Command::SeedDemo { firms, seed } => seed_demo(&settings, firms, seed).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -47,6 +48,26 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let store = Store::connect(&settings.database_url).await?;
     store.migrate().await?;
     println!("database is up to date");
+    store.close().await;
+    Ok(())
+}
+
+async fn seed_demo(settings: &Settings, firms: usize, seed: u64) -> anyhow::Result<()> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    let catalogue = social_readiness::survey::check_current().map_err(anyhow::Error::msg)?;
+    let report = social_readiness::demo::seed(
+        &store,
+        catalogue,
+        &settings.disclosure_policy()?,
+        firms,
+        seed,
+    )
+    .await?;
+    println!(
+        "loaded {} demo responses into {} cohorts in {:.1} s; they count in statistics where INCLUDE_DEMO_DATA=true",
+        report.firms, report.cohorts, report.seconds
+    );
     store.close().await;
     Ok(())
 }

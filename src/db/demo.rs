@@ -18,7 +18,7 @@ const COLUMNS: usize = 11;
 /// Rows per INSERT statement: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const ROWS_PER_STATEMENT: usize = 500;
 
-fn insert_sql(rows: usize) -> String {
+fn insert_sql(rows: usize, numbered: bool) -> String {
     let mut sql = String::from(
         "INSERT INTO responses (token_hash, catalogue_version, lang, now_placeholder) VALUES ",
     );
@@ -33,10 +33,15 @@ fn insert_sql(rows: usize) -> String {
         if row > 0 {
             sql.push(',');
         }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'submitted', 'demo', 1)",
-            p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11, p + 4, p + 4, p + 4
-        ));
+        if numbered {
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'submitted', 'demo', 1)",
+                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11, p + 4, p + 4, p + 4
+            ));
+        } else {
+            // Anonymous placeholders: SQLite resolves thousands of `$n` names slowly.
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', 'demo', 1)");
+        }
     }
     sql
 }
@@ -52,7 +57,8 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             // Only placeholders are assembled here; every value is bound.
-            let sql = insert_sql(chunk.len());
+            let numbered = self.backend == super::Backend::Postgres;
+            let sql = insert_sql(chunk.len(), numbered);
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for r in chunk {
                 query = query
@@ -67,6 +73,10 @@ impl Store {
                     .bind(r.overall_level)
                     .bind(r.dimension_scores.as_str())
                     .bind(r.red_flags.as_str());
+                if !numbered {
+                    // `?` placeholders are positional: repeat the timestamp for the last three.
+                    query = query.bind(now).bind(now).bind(now);
+                }
             }
             query.execute(&mut *tx).await?;
         }

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::body::{content_type_is, read_body};
 use super::error::WebError;
-use super::views::resolve;
+use super::views::{cohort_label, resolve};
+use crate::benchmark::{CohortKey, Disclosure, Industry, MeasureStats, Region, SizeClass};
 use crate::responses::ServiceError;
 use crate::scoring::Assessment;
+use crate::statistics::{Benchmark, Position};
 use crate::survey::{Catalogue, FieldError, Lang, Question, QuestionKind, RawAnswer, Text};
 use crate::token::ResponseToken;
 
@@ -317,6 +319,55 @@ pub async fn create_response(
         .json(body))
 }
 
+fn cohort_json(c: &Catalogue, lang: Lang, key: &CohortKey, n: Option<u32>) -> serde_json::Value {
+    serde_json::json!({
+        "kind": key.kind(),
+        "key": key.to_string(),
+        "label": cohort_label(c, lang, key),
+        "n": n,
+    })
+}
+
+fn position_json(p: &Position) -> serde_json::Value {
+    serde_json::json!({
+        "score": p.score, "median": p.median, "p25": p.p25, "p75": p.p75,
+        "percentile_rank": p.percentile_rank,
+    })
+}
+
+/// The firm's place among its peers, or why there is none.
+fn benchmark_json(
+    c: &Catalogue,
+    lang: Lang,
+    benchmark: &Benchmark,
+    k: u32,
+) -> (serde_json::Value, serde_json::Value) {
+    match benchmark {
+        Benchmark::Compared(b) => (
+            serde_json::json!({
+                "cohort": cohort_json(c, lang, &b.cohort, Some(b.n)),
+                "broader_than_own_cohort": b.broader_than_own,
+                "overall": position_json(&b.overall),
+                "dimensions": c.dimensions.iter().zip(&b.dimensions).map(|(d, p)| {
+                    let mut v = position_json(p);
+                    v["id"] = serde_json::Value::from(d.id.as_str());
+                    v
+                }).collect::<Vec<_>>(),
+                "published_at_ms": b.published_at,
+                "min_cohort_size": k,
+            }),
+            serde_json::Value::Null,
+        ),
+        Benchmark::Unavailable(reason) => (
+            serde_json::Value::Null,
+            serde_json::json!({
+                "code": reason,
+                "message": format!("No peer group of at least {k} firms is published for this profile yet."),
+            }),
+        ),
+    }
+}
+
 #[get("/api/v1/responses/{token}")]
 pub async fn get_response(
     state: web::Data<AppState>,
@@ -325,14 +376,142 @@ pub async fn get_response(
     let token = ResponseToken::parse(&path).ok_or_else(WebError::not_found)?;
     let response = state.responses.load(&token).await?;
     let lang = response.lang();
-    let result = response
-        .assessment()?
-        .map(|a| result_json(state.responses.catalogue(), lang, &a));
+    let catalogue = state.responses.catalogue();
+    let assessment = response.assessment()?;
+    let result = assessment.as_ref().map(|a| result_json(catalogue, lang, a));
+    let (benchmark, reason) = match &assessment {
+        Some(a) => {
+            let statistics = state.responses.statistics();
+            let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
+            let profile = crate::responses::profile_of(&response.answers)?;
+            let comparison = statistics.compare(&snapshot, &profile, a);
+            benchmark_json(catalogue, lang, &comparison, statistics.policy().k())
+        }
+        None => (
+            serde_json::Value::Null,
+            serde_json::json!({"code": "not_submitted", "message": "The response is not submitted yet."}),
+        ),
+    };
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "token": token.as_url_part(),
         "status": response.record.status.as_str(),
         "lang": lang.code(),
         "catalogue_version": response.record.catalogue_version,
         "result": result,
+        "benchmark": benchmark,
+        "benchmark_unavailable": reason,
     })))
+}
+
+fn measure_json(m: &MeasureStats) -> serde_json::Value {
+    serde_json::json!({
+        "mean": m.mean_rounded(), "p10": m.p10, "p25": m.p25, "median": m.median,
+        "p75": m.p75, "p90": m.p90,
+        "levels": (1..=5).zip(m.levels.counts.iter().zip(m.levels.shares.iter())).map(|(level, (count, share))| {
+            serde_json::json!({"level": level, "count": count, "share": share})
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn invalid_param(name: &str, value: &str) -> WebError {
+    WebError::bad_request_with(Text {
+        de: format!("{name}={value:?} ist kein gültiger Wert."),
+        en: format!("{name}={value:?} is not a valid value."),
+    })
+}
+
+/// The published statistics of one cohort: `industry` and `size` (or one of them), or `region`,
+/// or nothing for all firms. Other combinations are not cohorts.
+#[get("/api/v1/benchmarks")]
+pub async fn cohort_statistics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let mut industry = None;
+    let mut size = None;
+    let mut region = None;
+    let mut lang = Lang::De;
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        match name.as_ref() {
+            "industry" => {
+                industry = Some(
+                    value
+                        .parse::<Industry>()
+                        .map_err(|_| invalid_param("industry", value))?,
+                )
+            }
+            "size" => {
+                size = Some(
+                    value
+                        .parse::<SizeClass>()
+                        .map_err(|_| invalid_param("size", value))?,
+                )
+            }
+            "region" => {
+                region = Some(
+                    value
+                        .parse::<Region>()
+                        .map_err(|_| invalid_param("region", value))?,
+                )
+            }
+            "lang" => lang = Lang::parse(value).ok_or_else(|| invalid_param("lang", value))?,
+            other => return Err(invalid_param(other, value)),
+        }
+    }
+    let key = match (industry, size, region) {
+        (Some(i), Some(s), None) => CohortKey::IndustrySize(i, s),
+        (Some(i), None, None) => CohortKey::Industry(i),
+        (None, Some(s), None) => CohortKey::Size(s),
+        (None, None, Some(r)) => CohortKey::Region(r),
+        (None, None, None) => CohortKey::All,
+        _ => {
+            return Err(WebError::bad_request_with(Text {
+                de: "Kohorten sind: Branche × Größe, Branche, Größe, Bundesland oder alle Unternehmen.".into(),
+                en: "Cohorts are: industry × size, industry, size, region, or all firms.".into(),
+            }));
+        }
+    };
+    let catalogue = state.responses.catalogue();
+    let statistics = state.responses.statistics();
+    let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
+    let k = statistics.policy().k();
+    let body = match snapshot.get(&key) {
+        Some(Disclosure::Published(p)) => {
+            let stats = p.stats();
+            serde_json::json!({
+                "cohort": cohort_json(catalogue, lang, &key, Some(p.n())),
+                "status": "published",
+                "min_cohort_size": k,
+                "published_at_ms": snapshot.published_at,
+                "statistics": {
+                    "n": stats.n,
+                    "overall": measure_json(&stats.overall),
+                    "dimensions": catalogue.dimensions.iter().zip(&stats.dimensions).map(|(d, m)| {
+                        let mut v = measure_json(m);
+                        v["id"] = serde_json::Value::from(d.id.as_str());
+                        v["title"] = serde_json::Value::from(d.title.get(lang));
+                        v
+                    }).collect::<Vec<_>>(),
+                    "red_flags": stats.red_flags.iter().map(|f| serde_json::json!({
+                        "id": f.id, "count": f.count, "share": f.share,
+                    })).collect::<Vec<_>>(),
+                },
+            })
+        }
+        verdict => serde_json::json!({
+            "cohort": cohort_json(catalogue, lang, &key, None),
+            "status": "suppressed",
+            "reason": match verdict {
+                Some(Disclosure::Suppressed(reason)) => serde_json::json!(reason),
+                _ => serde_json::json!("too_few"),
+            },
+            "min_cohort_size": k,
+            "message": format!("No statistics are shown for this cohort: it has fewer than {k} firms, or showing it would let a small group be recovered from other figures."),
+        }),
+    };
+    Ok(HttpResponse::Ok().json(body))
 }

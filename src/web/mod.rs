@@ -48,7 +48,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(pages::health)
         .service(api::questionnaire)
         .service(api::create_response)
-        .service(api::get_response);
+        .service(api::get_response)
+        .service(api::cohort_statistics);
 }
 
 /// Unknown routes: a JSON 404 under /api, a page elsewhere.

@@ -399,7 +399,17 @@ pub async fn result(
             lang.code()
         )));
     };
+    let statistics = state.responses.statistics();
+    let snapshot = statistics
+        .snapshot()
+        .await
+        .map_err(|e| WebError::internal(e).html(lang))?;
+    let profile = crate::responses::profile_of(&response.answers)
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let benchmark = statistics.compare(&snapshot, &profile, &assessment);
     let view = ResultPage::new(ResultInput {
+        benchmark: &benchmark,
+        k: statistics.policy().k(),
         catalogue: state.responses.catalogue(),
         lang,
         token_path: &token_path(&token),

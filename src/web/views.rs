@@ -5,8 +5,10 @@ use actix_web::http::StatusCode;
 use serde::Serialize;
 
 use super::i18n::{text, texts};
-use crate::charts::{DimensionBar, DimensionChart, dimension_chart_svg};
+use crate::benchmark::CohortKey;
+use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
 use crate::scoring::Assessment;
+use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
     Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, Text,
 };
@@ -447,6 +449,49 @@ pub struct DimensionRow {
     pub level: u8,
     pub level_name: String,
     pub capped: bool,
+    pub peer_median: Option<u8>,
+    pub peer_band: Option<String>,
+    pub rank: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchmarkView {
+    pub cohort: String,
+    pub broader: bool,
+    pub summary: String,
+    pub as_of: String,
+}
+
+/// A cohort in words: "Verarbeitendes Gewerbe, Kleinunternehmen" and so on.
+pub fn cohort_label(catalogue: &Catalogue, lang: Lang, key: &CohortKey) -> String {
+    let option = |question: &str, id: &str| {
+        catalogue
+            .profile
+            .iter()
+            .find(|q| q.id == question)
+            .and_then(|q| q.options.iter().find(|o| o.id == id))
+            .map(|o| o.label.get(lang).to_owned())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    match key {
+        CohortKey::IndustrySize(i, s) => format!(
+            "{}, {}",
+            option("industry", i.as_str()),
+            option("size", s.as_str())
+        ),
+        CohortKey::Industry(i) => format!(
+            "{}, {}",
+            option("industry", i.as_str()),
+            text(lang, "all_sizes")
+        ),
+        CohortKey::Size(s) => format!(
+            "{}, {}",
+            text(lang, "all_industries"),
+            option("size", s.as_str())
+        ),
+        CohortKey::Region(r) => option("region", r.as_str()),
+        CohortKey::All => text(lang, "all_firms"),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -477,6 +522,8 @@ pub struct ResultPage {
     pub overall_capped: bool,
     pub chart_svg: String,
     pub dimensions: Vec<DimensionRow>,
+    pub benchmark: Option<BenchmarkView>,
+    pub benchmark_unavailable: Option<String>,
     pub red_flags: Vec<RedFlagView>,
     pub actions: Vec<ActionView>,
     pub about: String,
@@ -603,6 +650,8 @@ pub struct ResultInput<'a> {
     pub assessment: &'a Assessment,
     pub firm_name: Option<String>,
     pub submitted_at: i64,
+    pub benchmark: &'a Benchmark,
+    pub k: u32,
 }
 
 impl ResultPage {
@@ -615,19 +664,58 @@ impl ResultPage {
             assessment,
             firm_name,
             submitted_at,
+            benchmark,
+            k,
         } = input;
         let resolved = resolve(catalogue, lang, assessment);
+        let comparison: Option<&FirmComparison> = match benchmark {
+            Benchmark::Compared(c) => Some(c),
+            Benchmark::Unavailable(_) => None,
+        };
+        let peer = |i: usize| comparison.and_then(|c| c.dimensions.get(i));
         let chart = DimensionChart {
             axis_label: text(lang, "chart_axis"),
+            legend: comparison.map(|_| {
+                [
+                    text(lang, "legend_firm"),
+                    text(lang, "legend_band"),
+                    text(lang, "legend_median"),
+                ]
+            }),
             bars: resolved
                 .dimensions
                 .iter()
-                .map(|(_, title, score, ..)| DimensionBar {
+                .enumerate()
+                .map(|(i, (_, title, score, ..))| DimensionBar {
                     label: title.clone(),
                     score: *score,
+                    peers: peer(i).map(|p| PeerBand {
+                        p25: p.p25,
+                        median: p.median,
+                        p75: p.p75,
+                    }),
                 })
                 .collect(),
         };
+        let chart_title = if comparison.is_some() {
+            "chart_title_peers"
+        } else {
+            "chart_title"
+        };
+        let benchmark_view = comparison.map(|c| BenchmarkView {
+            cohort: text(lang, "benchmark_cohort")
+                .replace("{label}", &cohort_label(catalogue, lang, &c.cohort))
+                .replace("{n}", &c.n.to_string()),
+            broader: c.broader_than_own,
+            summary: text(lang, "rank_text")
+                .replace("{rank}", &c.overall.percentile_rank.to_string())
+                .replace("{median}", &c.overall.median.to_string())
+                .replace("{p25}", &c.overall.p25.to_string())
+                .replace("{p75}", &c.overall.p75.to_string()),
+            as_of: text(lang, "benchmark_as_of")
+                .replace("{date}", &format_date(lang, c.published_at))
+                .replace("{k}", &k.to_string()),
+        });
         let level = catalogue.level(assessment.overall.level);
         let uncapped = catalogue.level_for_score(assessment.overall.score);
         ResultPage {
@@ -645,20 +733,34 @@ impl ResultPage {
             level_name: level.name.get(lang).to_owned(),
             level_description: level.description.get(lang).to_owned(),
             overall_capped: assessment.overall.level < uncapped,
-            chart_svg: dimension_chart_svg(&chart, &text(lang, "chart_title"), "dimension-chart"),
+            chart_svg: dimension_chart_svg(&chart, &text(lang, chart_title), "dimension-chart"),
             dimensions: resolved
                 .dimensions
                 .into_iter()
+                .enumerate()
                 .map(
-                    |(_, title, score, level, level_name, capped)| DimensionRow {
+                    |(i, (_, title, score, level, level_name, capped))| DimensionRow {
                         title,
                         score,
                         level,
                         level_name,
                         capped,
+                        peer_median: peer(i).map(|p| p.median),
+                        peer_band: peer(i).map(|p| format!("{}–{}", p.p25, p.p75)),
+                        rank: peer(i).map(|p| {
+                            text(lang, "rank_short")
+                                .replace("{rank}", &p.percentile_rank.to_string())
+                        }),
                     },
                 )
                 .collect(),
+            benchmark: benchmark_view,
+            benchmark_unavailable: match benchmark {
+                Benchmark::Compared(_) => None,
+                Benchmark::Unavailable(_) => {
+                    Some(text(lang, "benchmark_none").replace("{k}", &k.to_string()))
+                }
+            },
             red_flags: resolved
                 .red_flags
                 .into_iter()

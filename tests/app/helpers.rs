@@ -57,7 +57,8 @@ pub struct TestApp {
     pub client: Client,
     pub store: Store,
     pub backend_name: &'static str,
-    _db: TestDb,
+    database_url: String,
+    _db: std::sync::Arc<TestDb>,
 }
 
 fn random_suffix() -> String {
@@ -83,6 +84,37 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Starts the application on `database_url` with extra settings.
+async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, Store) {
+    let settings = Settings::from_lookup(|key| match key {
+        "PORT" => Some("0".into()),
+        "DATABASE_URL" => Some(database_url.to_owned()),
+        other => extra
+            .iter()
+            .find(|(k, _)| *k == other)
+            .map(|(_, v)| v.to_string()),
+    })
+    .expect("test settings");
+    let app = Application::build(&settings)
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    (address, store)
+}
+
+fn client() -> Client {
+    Client::builder()
+        .disable_redirects()
+        .timeout(Duration::from_secs(30))
+        .finish()
+}
+
+pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
     let (database_url, db, backend_name) = match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(format!("sr_test_{}", random_suffix()));
@@ -115,28 +147,14 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             )
         }
     };
-    let settings = Settings::from_lookup(|key| match key {
-        "PORT" => Some("0".into()),
-        "DATABASE_URL" => Some(database_url.clone()),
-        _ => None,
-    })
-    .expect("test settings");
-    let app = Application::build(&settings)
-        .await
-        .expect("application starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let store = app.store().clone();
-    actix_web::rt::spawn(app.run_until_stopped());
-    let client = Client::builder()
-        .disable_redirects()
-        .timeout(Duration::from_secs(30))
-        .finish();
+    let (address, store) = start(&database_url, extra).await;
     Some(TestApp {
         address,
-        client,
+        client: client(),
         store,
         backend_name,
-        _db: db,
+        database_url,
+        _db: std::sync::Arc::new(db),
     })
 }
 
@@ -202,6 +220,20 @@ async fn read(
 }
 
 impl TestApp {
+    /// A second instance of the service on the same database, with other settings (as behind a
+    /// load balancer, or after a restart).
+    pub async fn sibling(&self, extra: &[(&str, &str)]) -> TestApp {
+        let (address, store) = start(&self.database_url, extra).await;
+        TestApp {
+            address,
+            client: client(),
+            store,
+            backend_name: self.backend_name,
+            database_url: self.database_url.clone(),
+            _db: std::sync::Arc::clone(&self._db),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_owned()
@@ -365,10 +397,18 @@ pub fn profile() -> Vec<(&'static str, &'static str)> {
 
 /// A JSON body for `POST /api/v1/responses`.
 pub fn api_body(pick: Pick, lang: &str) -> Value {
-    let profile: serde_json::Map<String, Value> = profile()
+    api_body_for(pick, lang, "C", "small", "DE-BY")
+}
+
+/// A JSON body for a firm of the given industry, size class and region.
+pub fn api_body_for(pick: Pick, lang: &str, industry: &str, size: &str, region: &str) -> Value {
+    let mut profile: serde_json::Map<String, Value> = profile()
         .into_iter()
         .map(|(k, v)| (k.to_owned(), Value::from(v)))
         .collect();
+    profile.insert("industry".into(), Value::from(industry));
+    profile.insert("size".into(), Value::from(size));
+    profile.insert("region".into(), Value::from(region));
     let mut answers = serde_json::Map::new();
     for (q, ids) in self::answers(pick) {
         let multi = matches!(

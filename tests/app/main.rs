@@ -4,5 +4,6 @@ mod helpers;
 
 mod api;
 mod bad_input;
+mod benchmarks;
 mod service;
 mod survey_pages;

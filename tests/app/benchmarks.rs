@@ -1,0 +1,294 @@
+//! Peer benchmarks: published statistics, disclosure control and the comparison a firm sees.
+use serde_json::Value;
+use social_readiness::benchmark::DisclosurePolicy;
+
+use crate::helpers::{Pick, TestApp, api_body, api_body_for, catalogue};
+use crate::on_both_databases;
+
+async fn submit(app: &TestApp, body: &Value) -> String {
+    let reply = app.post_json("/api/v1/responses", body, &[]).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.json()["token"].as_str().expect("token").to_owned()
+}
+
+/// The overall score of a pick, from the pure scoring (the API tests check both agree).
+fn overall_score(pick: Pick) -> u64 {
+    let c = catalogue();
+    let body = api_body(pick, "de");
+    let mut raw = Vec::new();
+    for (k, v) in body["profile"].as_object().expect("profile") {
+        raw.push((
+            k.clone(),
+            social_readiness::survey::RawAnswer::One(v.as_str().expect("str").to_owned()),
+        ));
+    }
+    for (k, v) in body["answers"].as_object().expect("answers") {
+        let answer = match v {
+            Value::Array(ids) => social_readiness::survey::RawAnswer::Many(
+                ids.iter()
+                    .map(|i| i.as_str().expect("id").to_owned())
+                    .collect(),
+            ),
+            other => {
+                social_readiness::survey::RawAnswer::One(other.as_str().expect("id").to_owned())
+            }
+        };
+        raw.push((k.clone(), answer));
+    }
+    let answers = social_readiness::survey::AnswerSet::parse(c, raw).expect("valid");
+    u64::from(social_readiness::scoring::assess(c, &answers).overall.score)
+}
+
+/// Nearest rank, computed on the sorted list (independently of the histogram code).
+fn nearest_rank(sorted: &[u64], p: u64) -> u64 {
+    let n = sorted.len() as u64;
+    let rank = (p * n).div_ceil(100).max(1);
+    sorted[(rank - 1) as usize]
+}
+
+async fn a_small_hand_made_set_gives_exact_statistics(app: TestApp) {
+    let picks = [
+        Pick::Best,
+        Pick::Worst,
+        Pick::Second,
+        Pick::Best,
+        Pick::Worst,
+    ];
+    for pick in picks {
+        submit(&app, &api_body(pick, "de")).await;
+    }
+    let mut scores = Vec::new();
+    for pick in picks {
+        scores.push(overall_score(pick));
+    }
+    scores.sort_unstable();
+    let second = overall_score(Pick::Second);
+    assert_eq!(scores, vec![0, 0, second, 100, 100]);
+    let reply = app.get("/api/v1/benchmarks?industry=C&size=small").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["status"], "published", "{body}");
+    assert_eq!(body["cohort"]["kind"], "industry_size");
+    assert_eq!(body["cohort"]["n"], 5);
+    let overall = &body["statistics"]["overall"];
+    assert_eq!(overall["p10"], nearest_rank(&scores, 10));
+    assert_eq!(overall["p25"], 0);
+    assert_eq!(overall["median"], second);
+    assert_eq!(overall["p75"], 100);
+    assert_eq!(overall["p90"], 100);
+    let mean = (200.0 + second as f64) / 5.0;
+    assert!((overall["mean"].as_f64().expect("mean") - (mean * 10.0).round() / 10.0).abs() < 1e-9);
+    let levels: Vec<u64> = overall["levels"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .map(|l| l["count"].as_u64().expect("count"))
+        .collect();
+    assert_eq!(levels.iter().sum::<u64>(), 5);
+    assert_eq!(levels[0], 2, "the two worst firms are at level 1");
+    assert_eq!(
+        body["statistics"]["dimensions"].as_array().map(Vec::len),
+        Some(9)
+    );
+    // Red flag shares: the two worst firms raise every red flag the worst answers raise.
+    let flags = body["statistics"]["red_flags"].as_array().expect("flags");
+    assert!(!flags.is_empty());
+    for f in flags {
+        assert!(f["count"].as_u64().expect("count") >= 2, "{f}");
+        assert!(f["share"].as_f64().expect("share") >= 0.4 - 1e-9);
+    }
+    // The same cohort by size only, region, and all firms: the same five firms.
+    for query in ["size=small", "region=DE-BY", "industry=C", ""] {
+        let body = app.get(&format!("/api/v1/benchmarks?{query}")).await.json();
+        assert_eq!(body["statistics"]["n"], 5, "{query}: {body}");
+        assert_eq!(body["statistics"]["overall"]["median"], second);
+    }
+}
+
+async fn the_kth_response_publishes_and_fewer_change_nothing(app: TestApp) {
+    let k = DisclosurePolicy::default().k() as usize;
+    let mut tokens = Vec::new();
+    for i in 0..k - 1 {
+        tokens.push(
+            submit(
+                &app,
+                &api_body(if i % 2 == 0 { Pick::Best } else { Pick::Second }, "de"),
+            )
+            .await,
+        );
+        let cohort = app
+            .get("/api/v1/benchmarks?industry=C&size=small")
+            .await
+            .json();
+        assert_eq!(
+            cohort["status"],
+            "suppressed",
+            "after {} responses: {cohort}",
+            i + 1
+        );
+        assert!(cohort.get("statistics").is_none());
+    }
+    let response = app
+        .get(&format!("/api/v1/responses/{}", tokens[0]))
+        .await
+        .json();
+    assert!(response["benchmark"].is_null());
+    assert!(
+        response["benchmark_unavailable"]["message"]
+            .as_str()
+            .expect("reason")
+            .contains("at least 5")
+    );
+    let page = app.get(&format!("/s/{}/result", tokens[0])).await;
+    assert!(page.body.contains("zu wenige vergleichbare Ergebnisse"));
+
+    tokens.push(submit(&app, &api_body(Pick::Worst, "de")).await);
+    let published = app
+        .get("/api/v1/benchmarks?industry=C&size=small")
+        .await
+        .json();
+    assert_eq!(
+        published["status"], "published",
+        "the k-th submit publishes at once"
+    );
+    assert_eq!(published["statistics"]["n"], k);
+
+    // Fewer than k further responses leave every published number as it was.
+    for _ in 0..k - 1 {
+        submit(&app, &api_body(Pick::Best, "de")).await;
+        let again = app
+            .get("/api/v1/benchmarks?industry=C&size=small")
+            .await
+            .json();
+        assert_eq!(again["statistics"], published["statistics"]);
+    }
+    submit(&app, &api_body(Pick::Best, "de")).await;
+    let next = app
+        .get("/api/v1/benchmarks?industry=C&size=small")
+        .await
+        .json();
+    assert_eq!(next["statistics"]["n"], 2 * k);
+}
+
+async fn the_result_shows_where_the_firm_stands(app: TestApp) {
+    let mut tokens = Vec::new();
+    for pick in [
+        Pick::Worst,
+        Pick::Second,
+        Pick::Second,
+        Pick::Best,
+        Pick::Best,
+    ] {
+        tokens.push(submit(&app, &api_body(pick, "de")).await);
+    }
+    // The middle firm: 1 of 5 scores lower → better than 20 %.
+    let response = app
+        .get(&format!("/api/v1/responses/{}", tokens[1]))
+        .await
+        .json();
+    let benchmark = &response["benchmark"];
+    assert_eq!(benchmark["cohort"]["kind"], "industry_size", "{response}");
+    assert_eq!(benchmark["cohort"]["n"], 5);
+    assert!(
+        benchmark["cohort"]["label"]
+            .as_str()
+            .expect("label")
+            .contains("Verarbeitendes Gewerbe")
+    );
+    assert_eq!(benchmark["overall"]["percentile_rank"], 20);
+    assert_eq!(benchmark["overall"]["median"], overall_score(Pick::Second));
+    let dims = benchmark["dimensions"].as_array().expect("dimensions");
+    assert_eq!(dims.len(), 9);
+    for d in dims {
+        assert!(
+            d["id"].is_string()
+                && d["median"].is_u64()
+                && d["p25"].is_u64()
+                && d["p75"].is_u64()
+                && d["percentile_rank"].is_u64()
+        );
+    }
+    let page = app.get(&format!("/s/{}/result", tokens[1])).await;
+    assert!(
+        page.body.contains("(5 Unternehmen)"),
+        "cohort and n on the page"
+    );
+    assert!(page.body.contains("besser als der von 20 %"));
+    assert!(page.body.contains("Median der Gruppe"));
+    let english = app.get(&format!("/s/{}/result?lang=en", tokens[1])).await;
+    assert!(english.body.contains("better than that of 20 %"));
+}
+
+async fn a_firm_in_a_small_cohort_is_compared_with_a_broader_one(app: TestApp) {
+    for _ in 0..5 {
+        submit(&app, &api_body(Pick::Second, "de")).await;
+    }
+    let lonely = submit(
+        &app,
+        &api_body_for(Pick::Best, "de", "C", "medium", "DE-BY"),
+    )
+    .await;
+    let response = app.get(&format!("/api/v1/responses/{lonely}")).await.json();
+    let cohort = &response["benchmark"]["cohort"];
+    assert_eq!(cohort["kind"], "industry", "{response}");
+    assert!(cohort["n"].as_u64().expect("n") >= 5);
+    assert_eq!(response["benchmark"]["broader_than_own_cohort"], true);
+    let page = app.get(&format!("/s/{lonely}/result")).await;
+    assert!(page.body.contains("breiteren Gruppe"));
+    // Its own cohort is not shown on its own.
+    let own = app
+        .get("/api/v1/benchmarks?industry=C&size=medium")
+        .await
+        .json();
+    assert_eq!(own["status"], "suppressed");
+}
+
+async fn demo_data_counts_only_where_the_operator_wants_it(app: TestApp) {
+    let report = social_readiness::demo::seed(
+        &app.store,
+        catalogue(),
+        &DisclosurePolicy::default(),
+        300,
+        1,
+    )
+    .await
+    .expect("seed");
+    assert_eq!(report.firms, 300);
+    let all = app.get("/api/v1/benchmarks").await.json();
+    assert_eq!(
+        all["status"], "suppressed",
+        "real statistics ignore demo data: {all}"
+    );
+    let demo = app.sibling(&[("INCLUDE_DEMO_DATA", "true")]).await;
+    let all = demo.get("/api/v1/benchmarks").await.json();
+    assert_eq!(all["status"], "published", "{all}");
+    let n = all["statistics"]["n"].as_u64().expect("n");
+    assert!(
+        (296..=300).contains(&n),
+        "published when the load ends (at most k−1 pending): {n}"
+    );
+}
+
+async fn cohort_queries_are_checked(app: TestApp) {
+    for query in [
+        "industry=Z",
+        "size=huge",
+        "region=DE-XX",
+        "industry=C&region=DE-BY",
+        "colour=blue",
+        "lang=fr",
+    ] {
+        let reply = app.get(&format!("/api/v1/benchmarks?{query}")).await;
+        assert_eq!(reply.status, 400, "{query}: {}", reply.body);
+        assert!(reply.json()["error"].is_string());
+    }
+}
+
+on_both_databases!(
+    a_small_hand_made_set_gives_exact_statistics,
+    the_kth_response_publishes_and_fewer_change_nothing,
+    the_result_shows_where_the_firm_stands,
+    a_firm_in_a_small_cohort_is_compared_with_a_broader_one,
+    demo_data_counts_only_where_the_operator_wants_it,
+    cohort_queries_are_checked,
+);
