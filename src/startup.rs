@@ -72,6 +72,7 @@ impl Application {
                 ),
             ),
             base_url: base_url.clone(),
+            all_cohorts_cache: Default::default(),
         };
         let server = run(listener, state)?;
         Ok(Application {

@@ -403,12 +403,17 @@ pub async fn get_response(
     })))
 }
 
+/// Shares as shown: four decimals are plenty and keep the documents small.
+fn rounded_share(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
 fn measure_json(m: &MeasureStats) -> serde_json::Value {
     serde_json::json!({
         "mean": m.mean_rounded(), "p10": m.p10, "p25": m.p25, "median": m.median,
         "p75": m.p75, "p90": m.p90,
         "levels": (1..=5).zip(m.levels.counts.iter().zip(m.levels.shares.iter())).map(|(level, (count, share))| {
-            serde_json::json!({"level": level, "count": count, "share": share})
+            serde_json::json!({"level": level, "count": count, "share": rounded_share(*share)})
         }).collect::<Vec<_>>(),
     })
 }
@@ -479,11 +484,61 @@ pub async fn cohort_statistics(
     let statistics = state.responses.statistics();
     let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
     let k = statistics.policy().k();
-    let body = match snapshot.get(&key) {
+    Ok(HttpResponse::Ok().json(cohort_body(catalogue, lang, &snapshot, &key, k)))
+}
+
+/// Every cohort at once (for dashboards): the same verdicts as the single-cohort route, from one
+/// joint disclosure, so no two figures shown together can be subtracted to reveal a small group.
+#[get("/api/v1/benchmarks/all")]
+pub async fn all_cohort_statistics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = lang_param(&req)?;
+    let catalogue = state.responses.catalogue();
+    let statistics = state.responses.statistics();
+    let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
+    // The body only changes with a publication: serialise it once per generation and language.
+    if let Some(body) = state.all_cohorts_cache.get(snapshot.generation, lang) {
+        return Ok(json_bytes(body));
+    }
+    let k = statistics.policy().k();
+    let cohorts: Vec<serde_json::Value> = snapshot
+        .disclosed
+        .keys()
+        .map(|key| cohort_body(catalogue, lang, &snapshot, key, k))
+        .collect();
+    let body = serde_json::to_vec(&serde_json::json!({
+        "min_cohort_size": k,
+        "published_at_ms": snapshot.published_at,
+        "cohorts": cohorts,
+    }))
+    .map_err(WebError::internal)?;
+    let body = actix_web::web::Bytes::from(body);
+    state
+        .all_cohorts_cache
+        .put(snapshot.generation, lang, body.clone());
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: actix_web::web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_TYPE, "application/json"))
+        .body(body)
+}
+
+fn cohort_body(
+    catalogue: &Catalogue,
+    lang: Lang,
+    snapshot: &crate::statistics::Snapshot,
+    key: &CohortKey,
+    k: u32,
+) -> serde_json::Value {
+    match snapshot.get(key) {
         Some(Disclosure::Published(p)) => {
             let stats = p.stats();
             serde_json::json!({
-                "cohort": cohort_json(catalogue, lang, &key, Some(p.n())),
+                "cohort": cohort_json(catalogue, lang, key, Some(p.n())),
                 "status": "published",
                 "min_cohort_size": k,
                 "published_at_ms": snapshot.published_at,
@@ -497,13 +552,13 @@ pub async fn cohort_statistics(
                         v
                     }).collect::<Vec<_>>(),
                     "red_flags": stats.red_flags.iter().map(|f| serde_json::json!({
-                        "id": f.id, "count": f.count, "share": f.share,
+                        "id": f.id, "count": f.count, "share": rounded_share(f.share),
                     })).collect::<Vec<_>>(),
                 },
             })
         }
         verdict => serde_json::json!({
-            "cohort": cohort_json(catalogue, lang, &key, None),
+            "cohort": cohort_json(catalogue, lang, key, None),
             "status": "suppressed",
             "reason": match verdict {
                 Some(Disclosure::Suppressed(reason)) => serde_json::json!(reason),
@@ -512,6 +567,5 @@ pub async fn cohort_statistics(
             "min_cohort_size": k,
             "message": format!("No statistics are shown for this cohort: it has fewer than {k} firms, or showing it would let a small group be recovered from other figures."),
         }),
-    };
-    Ok(HttpResponse::Ok().json(body))
+    }
 }

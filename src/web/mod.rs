@@ -25,6 +25,39 @@ pub struct AppState {
     pub responses: Responses,
     /// The public address, without a trailing slash, for absolute links.
     pub base_url: String,
+    pub all_cohorts_cache: GenerationCache,
+}
+
+/// A serialised body per language, valid for one publication generation of the statistics.
+#[derive(Debug, Clone, Default)]
+pub struct GenerationCache {
+    inner: std::sync::Arc<
+        std::sync::Mutex<Option<(i64, Vec<(crate::survey::Lang, actix_web::web::Bytes)>)>>,
+    >,
+}
+
+impl GenerationCache {
+    pub fn get(&self, generation: i64, lang: crate::survey::Lang) -> Option<actix_web::web::Bytes> {
+        let guard = self.inner.lock().ok()?;
+        let (cached_generation, bodies) = guard.as_ref()?;
+        if *cached_generation != generation {
+            return None;
+        }
+        bodies
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, b)| b.clone())
+    }
+
+    pub fn put(&self, generation: i64, lang: crate::survey::Lang, body: actix_web::web::Bytes) {
+        if let Ok(mut guard) = self.inner.lock() {
+            match guard.as_mut() {
+                Some((g, bodies)) if *g == generation => bodies.push((lang, body)),
+                Some((g, _)) if *g > generation => {}
+                _ => *guard = Some((generation, vec![(lang, body)])),
+            }
+        }
+    }
 }
 
 /// Checks that templates compile and texts load; called before the server starts.
@@ -49,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::questionnaire)
         .service(api::create_response)
         .service(api::get_response)
+        .service(api::all_cohort_statistics)
         .service(api::cohort_statistics);
 }
 

@@ -284,7 +284,51 @@ async fn cohort_queries_are_checked(app: TestApp) {
     }
 }
 
+async fn all_cohorts_are_listed_for_dashboards_and_follow_publications(app: TestApp) {
+    for _ in 0..5 {
+        submit(&app, &api_body(Pick::Second, "de")).await;
+    }
+    submit(&app, &api_body_for(Pick::Best, "de", "F", "micro", "DE-NW")).await;
+    let all = app.get("/api/v1/benchmarks/all?lang=en").await.json();
+    let cohorts = all["cohorts"].as_array().expect("cohorts");
+    assert!(cohorts.len() >= 5, "{all}");
+    for c in cohorts {
+        if c["status"] == "published" {
+            assert!(c["statistics"]["n"].as_u64().expect("n") >= 5, "{c}");
+        } else {
+            assert!(c.get("statistics").is_none(), "{c}");
+        }
+    }
+    let published = |body: &Value, key: &str| {
+        body["cohorts"]
+            .as_array()
+            .expect("cohorts")
+            .iter()
+            .find(|c| c["cohort"]["key"] == key)
+            .map(|c| c["statistics"]["n"].clone())
+    };
+    assert_eq!(
+        published(&all, "industry_size:C:small"),
+        Some(Value::from(5))
+    );
+    assert_eq!(
+        published(&all, "industry_size:F:micro"),
+        Some(Value::Null),
+        "a single firm is never shown"
+    );
+    // After k more responses the cached list moves on.
+    for _ in 0..5 {
+        submit(&app, &api_body(Pick::Best, "de")).await;
+    }
+    let again = app.get("/api/v1/benchmarks/all?lang=en").await.json();
+    assert_eq!(
+        published(&again, "industry_size:C:small"),
+        Some(Value::from(10))
+    );
+}
+
 on_both_databases!(
+    all_cohorts_are_listed_for_dashboards_and_follow_publications,
     a_small_hand_made_set_gives_exact_statistics,
     the_kth_response_publishes_and_fewer_change_nothing,
     the_result_shows_where_the_firm_stands,
