@@ -31,10 +31,11 @@ pub struct AppState {
 /// A serialised body per language, valid for one publication generation of the statistics.
 #[derive(Debug, Clone, Default)]
 pub struct GenerationCache {
-    inner: std::sync::Arc<
-        std::sync::Mutex<Option<(i64, Vec<(crate::survey::Lang, actix_web::web::Bytes)>)>>,
-    >,
+    inner: std::sync::Arc<std::sync::Mutex<Option<CachedBodies>>>,
 }
+
+/// The generation the bodies belong to, and one body per language.
+type CachedBodies = (i64, Vec<(crate::survey::Lang, actix_web::web::Bytes)>);
 
 impl GenerationCache {
     pub fn get(&self, generation: i64, lang: crate::survey::Lang) -> Option<actix_web::web::Bytes> {
