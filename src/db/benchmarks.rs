@@ -53,6 +53,7 @@ pub(super) async fn apply_cohort_change(
     now: i64,
 ) -> Result<(), DbError> {
     for scope in change.scopes {
+        lock_scope(tx, scope).await?;
         let mut current = Vec::with_capacity(change.keys.len());
         for key in change.keys {
             let row = sqlx::query(
@@ -99,6 +100,19 @@ pub(super) async fn apply_cohort_change(
             bump_generation(tx, scope, now).await?;
         }
     }
+    Ok(())
+}
+
+/// Serialises writers of one scope's cells (see the migration); scopes are always taken in the
+/// same order, so two submits cannot deadlock.
+async fn lock_scope(tx: &mut Transaction<'_, Any>, scope: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO cohort_locks (scope, writes) VALUES ($1, 1)
+         ON CONFLICT (scope) DO UPDATE SET writes = cohort_locks.writes + 1",
+    )
+    .bind(scope)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -154,6 +168,7 @@ impl Store {
         now: i64,
     ) -> Result<(), DbError> {
         let mut tx = self.writer.begin().await?;
+        lock_scope(&mut tx, scope).await?;
         sqlx::query("DELETE FROM cohort_cells WHERE scope = $1")
             .bind(scope)
             .execute(&mut *tx)

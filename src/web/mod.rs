@@ -119,7 +119,9 @@ pub async fn no_store_for_private(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let private = req.path().starts_with("/s/") || req.path().starts_with("/api/v1/responses");
+    let private = req.path().starts_with("/s/")
+        || req.path().starts_with("/api/v1/responses")
+        || req.path() == "/start";
     let mut response = next.call(req).await?;
     if private {
         response

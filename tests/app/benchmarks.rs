@@ -336,3 +336,25 @@ on_both_databases!(
     demo_data_counts_only_where_the_operator_wants_it,
     cohort_queries_are_checked,
 );
+
+/// Concurrent submits (several instances on PostgreSQL, one writer on SQLite) all land, and every
+/// one of them is counted once.
+async fn concurrent_submits_are_all_counted(app: TestApp) {
+    let other = app.sibling(&[]).await;
+    let body = api_body(Pick::Second, "de");
+    let requests = (0..20).map(|i| {
+        let target = if i % 2 == 0 { &app } else { &other };
+        target.post_json("/api/v1/responses", &body, &[])
+    });
+    let replies = futures_util::future::join_all(requests).await;
+    for reply in &replies {
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let cohort = app
+        .get("/api/v1/benchmarks?industry=C&size=small")
+        .await
+        .json();
+    assert_eq!(cohort["statistics"]["n"], 20, "{cohort}");
+}
+
+on_both_databases!(concurrent_submits_are_all_counted);
