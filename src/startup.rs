@@ -73,6 +73,7 @@ impl Application {
             ),
             base_url: base_url.clone(),
             all_cohorts_cache: Default::default(),
+            token_guard: Default::default(),
         };
         let server = run(listener, state)?;
         Ok(Application {

@@ -371,10 +371,23 @@ fn benchmark_json(
 #[get("/api/v1/responses/{token}")]
 pub async fn get_response(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let token = ResponseToken::parse(&path).ok_or_else(WebError::not_found)?;
-    let response = state.responses.load(&token).await?;
+    let client = req.peer_addr().map(|a| a.ip());
+    if let Some(seconds) = state.token_guard.retry_after(client) {
+        return Err(WebError::too_many_requests(seconds));
+    }
+    let token = ResponseToken::parse(&path).ok_or_else(|| {
+        state.token_guard.record_miss(client);
+        WebError::not_found()
+    })?;
+    let response = state.responses.load(&token).await.map_err(|e| {
+        if matches!(e, ServiceError::NotFound) {
+            state.token_guard.record_miss(client);
+        }
+        WebError::from(e)
+    })?;
     let lang = response.lang();
     let catalogue = state.responses.catalogue();
     let assessment = response.assessment()?;

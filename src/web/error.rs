@@ -30,6 +30,7 @@ pub struct WebError {
     format: Format,
     /// Logged, never shown.
     cause: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl WebError {
@@ -43,6 +44,7 @@ impl WebError {
             details: Vec::new(),
             format: Format::Json,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -93,6 +95,17 @@ impl WebError {
 
     pub fn not_found() -> WebError {
         WebError::new(StatusCode::NOT_FOUND, "Nicht gefunden.", "Not found.")
+    }
+
+    pub fn too_many_requests(retry_after: u64) -> WebError {
+        WebError {
+            retry_after: Some(retry_after),
+            ..WebError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Zu viele Versuche mit unbekannten Links. Bitte warten Sie einen Moment.",
+                "Too many attempts with unknown links. Please wait a moment.",
+            )
+        }
     }
 
     pub fn forbidden(de: &str, en: &str) -> WebError {
@@ -212,6 +225,13 @@ impl ResponseError for WebError {
         response
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
         response
     }
 }

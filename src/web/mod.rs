@@ -2,6 +2,7 @@
 mod api;
 mod body;
 mod error;
+mod guard;
 mod i18n;
 mod pages;
 mod templates;
@@ -26,6 +27,7 @@ pub struct AppState {
     /// The public address, without a trailing slash, for absolute links.
     pub base_url: String,
     pub all_cohorts_cache: GenerationCache,
+    pub token_guard: guard::TokenGuard,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.

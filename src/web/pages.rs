@@ -48,12 +48,18 @@ async fn load(
     raw_token: &str,
 ) -> Result<(ResponseToken, LoadedResponse, Lang), WebError> {
     let fallback = request_lang(req, None);
-    let token = parse_token(raw_token, fallback)?;
-    let response = state
-        .responses
-        .load(&token)
-        .await
-        .map_err(|e| WebError::from(e).html(fallback))?;
+    let client = req.peer_addr().map(|a| a.ip());
+    if let Some(seconds) = state.token_guard.retry_after(client) {
+        return Err(WebError::too_many_requests(seconds).html(fallback));
+    }
+    let token =
+        parse_token(raw_token, fallback).inspect_err(|_| state.token_guard.record_miss(client))?;
+    let response = state.responses.load(&token).await.map_err(|e| {
+        if matches!(e, ServiceError::NotFound) {
+            state.token_guard.record_miss(client);
+        }
+        WebError::from(e).html(fallback)
+    })?;
     let lang = request_lang(req, Some(response.lang()));
     Ok((token, response, lang))
 }

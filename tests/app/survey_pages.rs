@@ -431,3 +431,30 @@ on_both_databases!(
     unknown_tokens_and_pages_are_404,
     forms_posted_from_another_site_are_refused,
 );
+
+/// Guessing private links is slowed down: after many unknown tokens, 429 with Retry-After.
+async fn guessing_tokens_is_rate_limited(app: TestApp) {
+    let fake = |i: usize| format!("/s/{:A>43}", i);
+    for i in 0..60 {
+        assert_eq!(app.get(&fake(i)).await.status, 404);
+    }
+    let blocked = app.get(&fake(99)).await;
+    assert_eq!(blocked.status, 429);
+    assert!(
+        blocked
+            .header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().is_ok())
+    );
+    let api = app
+        .get("/api/v1/responses/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB")
+        .await;
+    assert_eq!(api.status, 429);
+    assert!(
+        api.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("Too many")
+    );
+}
+
+on_both_databases!(guessing_tokens_is_rate_limited);
