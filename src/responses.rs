@@ -136,17 +136,30 @@ impl Responses {
         &self.statistics
     }
 
-    /// What a submit changes in the statistics of both scopes.
-    fn cohort_apply(
+    /// What a submit changes in the statistics of both scopes: the cells it counts in, and the
+    /// pure update of those cells.
+    #[allow(clippy::type_complexity)]
+    fn statistics_change(
         &self,
-        profile: Profile,
-        summary: ResponseSummary,
-    ) -> impl Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync + use<> {
+        answers: &AnswerSet,
+        assessment: &Assessment,
+    ) -> Result<
+        (
+            Vec<String>,
+            impl Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync + use<>,
+        ),
+        ServiceError,
+    > {
+        let profile: Profile = profile_of(answers)?;
+        let summary: ResponseSummary =
+            statistics::summary_of(assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let policy = *self.statistics.policy();
         let dimension_count = self.statistics.dimension_count();
-        move |_scope: &str, current: &[CellRow]| {
+        let keys = statistics::cell_keys(&profile);
+        let apply = move |_scope: &str, current: &[CellRow]| {
             statistics::update_cells(&policy, dimension_count, &profile, &summary, current, false)
-        }
+        };
+        Ok((keys, apply))
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -281,11 +294,7 @@ impl Responses {
             &scores,
             &flags,
         );
-        let profile = profile_of(&response.answers)?;
-        let summary = statistics::summary_of(&assessment)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-        let keys = statistics::cell_keys(&profile);
-        let apply = self.cohort_apply(profile, summary);
+        let (keys, apply) = self.statistics_change(&response.answers, &assessment)?;
         let change = CohortChange {
             scopes: &SCOPES_OF_A_REAL_RESPONSE,
             keys: &keys,
@@ -359,11 +368,7 @@ impl Responses {
             _ => None,
         };
         let (scores, flags) = summary_columns(&assessment);
-        let profile = profile_of(&answers)?;
-        let summary = statistics::summary_of(&assessment)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-        let keys = statistics::cell_keys(&profile);
-        let apply = self.cohort_apply(profile, summary);
+        let (keys, apply) = self.statistics_change(&answers, &assessment)?;
         let change = CohortChange {
             scopes: &SCOPES_OF_A_REAL_RESPONSE,
             keys: &keys,

@@ -135,14 +135,7 @@ const SUBMIT: &str =
 
 impl Store {
     pub async fn create_response(&self, new: &NewResponse<'_>) -> Result<i64, DbError> {
-        let row = sqlx::query(INSERT_RESPONSE)
-            .bind(new.token_hash)
-            .bind(new.catalogue_version)
-            .bind(new.lang)
-            .bind(new.firm_name)
-            .bind(new.consent_version)
-            .bind(new.now)
-            .bind(i64::from(new.is_demo))
+        let row = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
             .fetch_one(&self.writer)
             .await?;
         Ok(row.try_get(0)?)
@@ -260,14 +253,7 @@ impl Store {
         idempotency: Option<&IdempotencyRecord<'_>>,
     ) -> Result<CreateOutcome, DbError> {
         let mut tx = self.writer.begin().await?;
-        let id: i64 = sqlx::query(INSERT_RESPONSE)
-            .bind(new.token_hash)
-            .bind(new.catalogue_version)
-            .bind(new.lang)
-            .bind(new.firm_name)
-            .bind(new.consent_version)
-            .bind(new.now)
-            .bind(i64::from(new.is_demo))
+        let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
@@ -340,6 +326,20 @@ impl Store {
             idempotency_keys: count("idempotency_keys").await?,
         })
     }
+}
+
+fn bind_new_response<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    new: &'q NewResponse<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(new.token_hash)
+        .bind(new.catalogue_version)
+        .bind(new.lang)
+        .bind(new.firm_name)
+        .bind(new.consent_version)
+        .bind(new.now)
+        .bind(i64::from(new.is_demo))
 }
 
 fn bind_submission<'q>(

@@ -303,20 +303,12 @@ pub async fn create_response(
             "result_page": format!("{}/s/{}/result", state.base_url, created.token.as_url_part()),
         },
     });
-    let mut response = if created.replayed {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::Created()
-    };
+    // A repeat with the same Idempotency-Key answers exactly as the first request did.
+    let mut response = HttpResponse::Created();
     if created.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    // A repeat with the same key answers 201 as the first did, as clients expect the same answer.
-    let mut response = response;
-    Ok(response
-        .status(actix_web::http::StatusCode::CREATED)
-        .insert_header((LOCATION, location))
-        .json(body))
+    Ok(response.insert_header((LOCATION, location)).json(body))
 }
 
 fn cohort_json(c: &Catalogue, lang: Lang, key: &CohortKey, n: Option<u32>) -> serde_json::Value {

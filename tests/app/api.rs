@@ -148,6 +148,11 @@ async fn an_idempotency_key_replays_the_first_answer(app: TestApp) {
     let second = app.post_json("/api/v1/responses", &body, &key).await;
     assert_eq!(second.status, 201);
     assert_eq!(second.json()["token"], first.json()["token"]);
+    assert_eq!(
+        second.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert!(first.header("idempotent-replayed").is_none());
     assert_eq!(second.json()["result"], first.json()["result"]);
     assert_eq!(app.counts().await, after_first, "nothing new stored");
     // The same key with another body is an error, and stores nothing.
