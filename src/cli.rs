@@ -18,6 +18,22 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Write the PDF report of a submitted response.
+    Report {
+        /// The response's private token (the last part of its private link).
+        #[arg(long)]
+        token: String,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Language of the report (default: the response's language).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Creation date in the PDF (YYYY-MM-DD; default: the date of the assessment), so that
+        /// the same response and benchmark always give the same bytes.
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// Load synthetic demo responses; they count in statistics only with INCLUDE_DEMO_DATA=true.
     SeedDemo {
         /// How many firms to generate.

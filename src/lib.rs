@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod report;
 pub mod responses;
 pub mod scoring;
 pub mod startup;

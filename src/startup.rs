@@ -74,6 +74,7 @@ impl Application {
             base_url: base_url.clone(),
             all_cohorts_cache: Default::default(),
             token_guard: Default::default(),
+            reports: Default::default(),
         };
         let server = run(listener, state)?;
         Ok(Application {

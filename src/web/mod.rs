@@ -5,6 +5,7 @@ mod error;
 mod guard;
 mod i18n;
 mod pages;
+pub mod report;
 mod templates;
 mod views;
 
@@ -28,6 +29,7 @@ pub struct AppState {
     pub base_url: String,
     pub all_cohorts_cache: GenerationCache,
     pub token_guard: guard::TokenGuard,
+    pub reports: report::ReportRenderer,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -66,6 +68,7 @@ impl GenerationCache {
 /// Checks that templates compile and texts load; called before the server starts.
 pub fn check_assets() -> Result<(), String> {
     templates::check()?;
+    report::check_texts()?;
     let _ = i18n::texts(crate::survey::Lang::De);
     Ok(())
 }
@@ -85,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::questionnaire)
         .service(api::create_response)
         .service(api::get_response)
+        .service(report::owner_report)
+        .service(report::api_report)
         .service(api::all_cohort_statistics)
         .service(api::cohort_statistics);
 }

@@ -528,6 +528,7 @@ pub struct ResultPage {
     pub actions: Vec<ActionView>,
     pub about: String,
     pub link: PrivateLink,
+    pub report_href: String,
 }
 
 /// Texts of a result, resolved from the catalogue; shared by the page and the API.
@@ -786,6 +787,7 @@ impl ResultPage {
                 .replace("{date}", &iso_to_display(lang, &catalogue.date))
                 .replace("{submitted}", &format_date(lang, submitted_at)),
             link,
+            report_href: format!("{token_path}/report.pdf?lang={}", lang.code()),
         }
     }
 }

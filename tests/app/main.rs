@@ -5,5 +5,7 @@ mod helpers;
 mod api;
 mod bad_input;
 mod benchmarks;
+mod pdf_rendering;
+mod report;
 mod service;
 mod survey_pages;

@@ -1,0 +1,22 @@
+use criterion::{Criterion, criterion_group, criterion_main};
+use social_readiness::report::{ReportModel, render_pdf};
+
+fn load(name: &str) -> ReportModel {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    serde_json::from_str(&text).expect("fixture parses")
+}
+
+fn bench(c: &mut Criterion) {
+    for name in ["mixed_de", "mixed_en"] {
+        let model = load(name);
+        let size = render_pdf(&model).map(|b| b.len()).unwrap_or(0);
+        eprintln!("{name}: {:.1} KB", size as f64 / 1024.0);
+        c.bench_function(&format!("render_pdf/{name}"), |b| {
+            b.iter(|| render_pdf(std::hint::black_box(&model)).map(|b| b.len()))
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

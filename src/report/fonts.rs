@@ -1,0 +1,85 @@
+//! The two embedded faces and their metrics (glyph advances from `ttf-parser`; `ShowText` does no
+//! kerning, so summed advances match the output exactly).
+use std::sync::LazyLock;
+
+pub(crate) const REGULAR_BYTES: &[u8] =
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/DejaVuSans.ttf"));
+pub(crate) const BOLD_BYTES: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fonts/DejaVuSans-Bold.ttf"
+));
+
+/// Characters below this code point have their advances in a table.
+const TABLE: usize = 0x2700;
+
+pub(crate) struct Metrics {
+    face: Option<ttf_parser::Face<'static>>,
+    advances: Vec<u16>,
+    units_per_em: f32,
+    /// x-height and ascender in em.
+    pub x_height: f32,
+}
+
+impl Metrics {
+    fn load(bytes: &'static [u8]) -> Self {
+        let face = ttf_parser::Face::parse(bytes, 0).ok();
+        let units_per_em = face
+            .as_ref()
+            .map_or(2048.0, |f| f32::from(f.units_per_em()));
+        let advance = |c: char| -> u16 {
+            face.as_ref()
+                .and_then(|f| f.glyph_index(c).and_then(|g| f.glyph_hor_advance(g)))
+                .unwrap_or(0)
+        };
+        let advances = (0..TABLE)
+            .map(|u| char::from_u32(u32::try_from(u).unwrap_or(0)).map_or(0, advance))
+            .collect();
+        let x_height = face
+            .as_ref()
+            .and_then(|f| f.x_height())
+            .map_or(0.55, |h| f32::from(h) / units_per_em);
+        Self {
+            face,
+            advances,
+            units_per_em,
+            x_height,
+        }
+    }
+
+    fn advance(&self, c: char) -> u16 {
+        let u = c as usize;
+        if u < TABLE {
+            return self.advances[u];
+        }
+        self.face
+            .as_ref()
+            .and_then(|f| f.glyph_index(c).and_then(|g| f.glyph_hor_advance(g)))
+            .unwrap_or(0)
+    }
+
+    /// Width of `text` in pt at `size` pt.
+    pub fn width(&self, text: &str, size: f32) -> f32 {
+        let units: u32 = text.chars().map(|c| u32::from(self.advance(c))).sum();
+        units as f32 * size / self.units_per_em
+    }
+
+    pub fn is_usable(&self) -> bool {
+        self.face.is_some()
+    }
+}
+
+pub(crate) static REGULAR: LazyLock<Metrics> = LazyLock::new(|| Metrics::load(REGULAR_BYTES));
+pub(crate) static BOLD: LazyLock<Metrics> = LazyLock::new(|| Metrics::load(BOLD_BYTES));
+
+pub(crate) fn metrics(bold: bool) -> &'static Metrics {
+    if bold { &BOLD } else { &REGULAR }
+}
+
+/// printpdf's parsed faces, parsed once per process.
+pub(crate) static PARSED: LazyLock<Option<(printpdf::ParsedFont, printpdf::ParsedFont)>> =
+    LazyLock::new(|| {
+        let mut warnings = Vec::new();
+        let regular = printpdf::ParsedFont::from_bytes(REGULAR_BYTES, 0, &mut warnings)?;
+        let bold = printpdf::ParsedFont::from_bytes(BOLD_BYTES, 0, &mut warnings)?;
+        Some((regular, bold))
+    });

@@ -1,0 +1,1003 @@
+//! The PDF report: a [`ReportModel`] (plain data, already in one language) in, PDF bytes out.
+//!
+//! Layout happens first (see `layout`), so that the page count is known when the running header
+//! and the "page i of N" footer are written. The charts come from [`crate::charts`], drawn
+//! through a plotters backend that emits PDF operations.
+mod backend;
+mod fonts;
+mod layout;
+pub mod model;
+
+use plotters::prelude::IntoDrawingArea;
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix, WindingOrder,
+};
+
+use crate::charts::{
+    self, DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix, RadarAxis,
+    RadarChart,
+};
+use layout::{
+    BODY, CONTENT_BOTTOM, CONTENT_W, ChartKind, Flow, H1, H2, H3, Item, MARGIN_X, PAGE_H, PAGE_W,
+    Rgb3, SMALL, Style, bold, run,
+};
+pub use model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the embedded font could not be parsed")]
+    Font,
+    #[error("the report model is not usable: {0}")]
+    Model(String),
+}
+
+/// Fills `{name}` placeholders.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut s = template.to_owned();
+    for (k, v) in values {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// The three charts, prepared from the model once.
+struct Charts {
+    radar: RadarChart,
+    bars: DimensionChart,
+    matrix: PriorityMatrix,
+}
+
+fn prepare_charts(m: &ReportModel) -> Charts {
+    let with_peers = m.cohort.is_some();
+    let band = |d: &Dimension| {
+        d.peer.filter(|_| with_peers).map(|p| PeerBand {
+            p25: p.p25,
+            median: p.median,
+            p75: p.p75,
+        })
+    };
+    let l = &m.labels;
+    Charts {
+        radar: RadarChart {
+            axes: m
+                .dimensions
+                .iter()
+                .map(|d| RadarAxis {
+                    label: d.title.clone(),
+                    score: d.score,
+                    peers: band(d),
+                })
+                .collect(),
+            legend: [
+                l.legend_firm.clone(),
+                l.legend_peer_median.clone(),
+                l.legend_peer_p75.clone(),
+            ],
+        },
+        bars: DimensionChart {
+            bars: m
+                .dimensions
+                .iter()
+                .map(|d| DimensionBar {
+                    label: d.title.clone(),
+                    score: d.score,
+                    peers: band(d),
+                })
+                .collect(),
+            axis_label: l.score_axis.clone(),
+            legend: m.dimensions.iter().any(|d| band(d).is_some()).then(|| {
+                [
+                    l.legend_firm.clone(),
+                    l.legend_peer_band.clone(),
+                    l.legend_peer_median.clone(),
+                ]
+            }),
+        },
+        matrix: PriorityMatrix {
+            points: m
+                .dimensions
+                .iter()
+                .map(|d| MatrixPoint {
+                    label: d.title.clone(),
+                    score: d.score,
+                    importance: d.importance,
+                })
+                .collect(),
+            score_axis: l.score_axis.clone(),
+            importance_axis: l.importance_axis.clone(),
+            importance_levels: l.importance_levels.clone(),
+            quadrants: l.matrix_quadrants.clone(),
+        },
+    }
+}
+
+/// Size of a chart in its own pixels.
+fn chart_size(charts: &Charts, kind: ChartKind) -> (u32, u32) {
+    match kind {
+        ChartKind::Radar => (charts::RADAR_CHART_WIDTH, charts::RADAR_CHART_HEIGHT),
+        ChartKind::Bars => (charts::BAR_CHART_WIDTH, charts.bars.height()),
+        ChartKind::Matrix => (charts::MATRIX_CHART_WIDTH, charts::MATRIX_CHART_HEIGHT),
+    }
+}
+
+/// Renders the report as PDF bytes; the same model always gives the same bytes.
+pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
+    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
+        return Err(ReportError::Font);
+    }
+    let (regular, bold_font) = fonts::PARSED.as_ref().ok_or(ReportError::Font)?;
+    if model.dimensions.is_empty() {
+        return Err(ReportError::Model("no dimensions".into()));
+    }
+    let charts = prepare_charts(model);
+    let flow = lay_out(model, &charts);
+
+    let title = model.labels.document_title.clone();
+    let mut doc = PdfDocument::new(&title);
+    // Fixed ids instead of printpdf's process-global counter, so that output is reproducible;
+    // the first six letters become the subset tag ("DJVREG+DejaVuSans"), so they must be capitals.
+    let regular_id = FontId("DJVREG".into());
+    let bold_id = FontId("DJVBLD".into());
+    doc.resources
+        .fonts
+        .map
+        .insert(regular_id.clone(), printpdf::PdfFont::new(regular.clone()));
+    doc.resources
+        .fonts
+        .map
+        .insert(bold_id.clone(), printpdf::PdfFont::new(bold_font.clone()));
+    let handles = (
+        PdfFontHandle::External(regular_id),
+        PdfFontHandle::External(bold_id),
+    );
+
+    let (y, mo, d) = model.creation_date;
+    let date = printpdf::date::DateTime {
+        date: printpdf::date::Date {
+            year: y,
+            month: mo.clamp(1, 12),
+            day: d.clamp(1, 31),
+        },
+        time: printpdf::date::Time {
+            hour: 12,
+            minute: 0,
+            second: 0,
+            millisecond: 0,
+        },
+        offset: printpdf::date::Offset {
+            hours: 0,
+            minutes: 0,
+            seconds: 0,
+            milliseconds: 0,
+        },
+    };
+    let info = &mut doc.metadata.info;
+    info.creation_date = date;
+    info.modification_date = date;
+    info.metadata_date = date;
+    info.producer = "social-readiness".into();
+    info.creator = "social-readiness".into();
+    if let Some(firm) = &model.firm_name {
+        info.subject = firm.clone();
+    }
+
+    let total = flow.pages.len();
+    let mut pages = Vec::with_capacity(total);
+    for (i, items) in flow.pages.iter().enumerate() {
+        let mut ops = Vec::with_capacity(items.len() * 6 + 64);
+        running_header_footer(&mut ops, model, i + 1, total, &handles);
+        for item in items {
+            emit(&mut ops, item, &charts, &handles);
+        }
+        pages.push(PdfPage::new(
+            Mm(PAGE_W * 25.4 / 72.0),
+            Mm(PAGE_H * 25.4 / 72.0),
+            ops,
+        ));
+    }
+    doc.with_pages(pages);
+    let opts = PdfSaveOptions {
+        subset_fonts: true,
+        optimize: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut bytes = doc.save(&opts, &mut warnings);
+    fix_trailer_id(&mut bytes);
+    Ok(bytes)
+}
+
+/// printpdf writes random strings as the trailer's /ID; replace them with a hash of the rest of
+/// the file (same length, so nothing else moves).
+fn fix_trailer_id(bytes: &mut [u8]) {
+    let Some(pos) = bytes.windows(4).rposition(|w| w == b"/ID[") else {
+        return;
+    };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in &bytes[..pos] {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let hex = format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15);
+    let hex = hex.as_bytes();
+    // Replace the contents of each literal string (…) after /ID, up to the closing bracket.
+    let mut i = pos;
+    let mut k = 0;
+    while i < bytes.len() && bytes[i] != b']' {
+        if bytes[i] == b'(' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != b')' {
+                bytes[i] = hex[k % hex.len()];
+                k += 1;
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+}
+
+fn rgb(c: Rgb3) -> Color {
+    Color::Rgb(Rgb {
+        r: f32::from(c.0) / 255.0,
+        g: f32::from(c.1) / 255.0,
+        b: f32::from(c.2) / 255.0,
+        icc_profile: None,
+    })
+}
+
+fn pt(x: f32, y_from_top: f32) -> LinePoint {
+    LinePoint {
+        p: Point {
+            x: Pt(x),
+            y: Pt(PAGE_H - y_from_top),
+        },
+        bezier: false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn text_op(
+    ops: &mut Vec<Op>,
+    handles: &(PdfFontHandle, PdfFontHandle),
+    x: f32,
+    y: f32,
+    size: f32,
+    is_bold: bool,
+    color: Rgb3,
+    text: &str,
+) {
+    ops.push(Op::StartTextSection);
+    ops.push(Op::SetFont {
+        font: if is_bold {
+            handles.1.clone()
+        } else {
+            handles.0.clone()
+        },
+        size: Pt(size),
+    });
+    ops.push(Op::SetFillColor { col: rgb(color) });
+    ops.push(Op::SetTextMatrix {
+        matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y)),
+    });
+    ops.push(Op::ShowText {
+        items: vec![TextItem::Text(text.to_owned())],
+    });
+    ops.push(Op::EndTextSection);
+}
+
+fn emit(ops: &mut Vec<Op>, item: &Item, charts: &Charts, handles: &(PdfFontHandle, PdfFontHandle)) {
+    match item {
+        Item::Text {
+            x,
+            y,
+            size,
+            bold,
+            color,
+            text,
+        } => {
+            text_op(ops, handles, *x, *y, *size, *bold, *color, text);
+        }
+        Item::Rect { x, y, w, h, color } => {
+            ops.push(Op::SetFillColor { col: rgb(*color) });
+            ops.push(Op::DrawPolygon {
+                polygon: Polygon {
+                    rings: vec![PolygonRing {
+                        points: vec![pt(*x, *y), pt(x + w, *y), pt(x + w, y + h), pt(*x, y + h)],
+                    }],
+                    mode: PaintMode::Fill,
+                    winding_order: WindingOrder::NonZero,
+                },
+            });
+        }
+        Item::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+        } => {
+            ops.push(Op::SetOutlineColor { col: rgb(*color) });
+            ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+            ops.push(Op::DrawLine {
+                line: Line {
+                    points: vec![pt(*x1, *y1), pt(*x2, *y2)],
+                    is_closed: false,
+                },
+            });
+        }
+        Item::Chart { kind, x, y, scale } => {
+            let size = chart_size(charts, *kind);
+            {
+                let backend =
+                    backend::PdfBackend::new(ops, size, (*x, PAGE_H - y), *scale, handles);
+                let root = backend.into_drawing_area();
+                // The backend cannot fail (its error type is uninhabited).
+                let _ = match kind {
+                    ChartKind::Radar => charts::draw_radar_chart(&root, &charts.radar),
+                    ChartKind::Bars => charts::draw_dimension_chart(&root, &charts.bars),
+                    ChartKind::Matrix => charts::draw_priority_matrix(&root, &charts.matrix),
+                };
+            }
+            ops.push(Op::RestoreGraphicsState);
+        }
+    }
+}
+
+fn running_header_footer(
+    ops: &mut Vec<Op>,
+    m: &ReportModel,
+    page: usize,
+    pages: usize,
+    handles: &(PdfFontHandle, PdfFontHandle),
+) {
+    let size = 8.0;
+    let head_y = 46.0;
+    let title = layout::ellipsize(&m.labels.document_title, size, true, CONTENT_W * 0.45);
+    let title_w = layout::width(&title, size, true);
+    text_op(
+        ops,
+        handles,
+        MARGIN_X,
+        head_y,
+        size,
+        true,
+        layout::BLUE,
+        &title,
+    );
+    if let Some(firm) = &m.firm_name {
+        let room = CONTENT_W - title_w - 24.0;
+        let firm = layout::ellipsize(firm, size, false, room);
+        let w = layout::width(&firm, size, false);
+        text_op(
+            ops,
+            handles,
+            MARGIN_X + CONTENT_W - w,
+            head_y,
+            size,
+            false,
+            layout::MUTED,
+            &firm,
+        );
+    }
+    let rule = |ops: &mut Vec<Op>, y: f32| {
+        ops.push(Op::SetOutlineColor {
+            col: rgb(layout::RULE),
+        });
+        ops.push(Op::SetOutlineThickness { pt: Pt(0.5) });
+        ops.push(Op::DrawLine {
+            line: Line {
+                points: vec![pt(MARGIN_X, y), pt(MARGIN_X + CONTENT_W, y)],
+                is_closed: false,
+            },
+        });
+    };
+    rule(ops, head_y + 6.0);
+    let foot_y = CONTENT_BOTTOM + 34.0;
+    rule(ops, foot_y - 12.0);
+    let footer = fill(
+        &m.labels.page_of,
+        &[("page", &page.to_string()), ("pages", &pages.to_string())],
+    );
+    let w = layout::width(&footer, size, false);
+    text_op(
+        ops,
+        handles,
+        MARGIN_X + CONTENT_W - w,
+        foot_y,
+        size,
+        false,
+        layout::MUTED,
+        &footer,
+    );
+    let version = layout::ellipsize(
+        &format!("{} {}", m.labels.catalogue_version, m.catalogue_version),
+        size,
+        false,
+        CONTENT_W - w - 24.0,
+    );
+    text_op(
+        ops,
+        handles,
+        MARGIN_X,
+        foot_y,
+        size,
+        false,
+        layout::MUTED,
+        &version,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
+    let mut f = Flow::new();
+    cover(&mut f, m);
+    summary(&mut f, m);
+    comparison(&mut f, m, charts);
+    dimensions(&mut f, m);
+    actions(&mut f, m);
+    methodology(&mut f, m);
+    f
+}
+
+fn cover(f: &mut Flow, m: &ReportModel) {
+    let l = &m.labels;
+    f.y = 210.0;
+    f.push(Item::Rect {
+        x: MARGIN_X,
+        y: f.y - 30.0,
+        w: 60.0,
+        h: 5.0,
+        color: layout::BLUE,
+    });
+    f.paragraph(
+        &[run(&l.document_title)],
+        MARGIN_X,
+        CONTENT_W,
+        Style {
+            leading: 34.0,
+            ..Style::new(26.0, true, layout::BLUE)
+        },
+    );
+    f.gap(6.0);
+    f.paragraph(
+        &[run(&l.cover_subtitle)],
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(13.0, false, layout::MUTED),
+    );
+    f.gap(60.0);
+    let field = |f: &mut Flow, label: &str, value: &str, size: f32| {
+        f.text(label, SMALL);
+        f.gap(1.0);
+        f.paragraph(
+            &[run(value)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(size, true, layout::INK),
+        );
+        f.gap(14.0);
+    };
+    if let Some(firm) = &m.firm_name {
+        field(f, &l.firm, firm, 15.0);
+    }
+    field(f, &l.assessment_date, &m.assessment_date, 11.0);
+    field(f, &l.catalogue_version, &m.catalogue_version, 11.0);
+}
+
+fn summary(f: &mut Flow, m: &ReportModel) {
+    let l = &m.labels;
+    f.new_page();
+    f.heading(&l.summary, H1, 120.0);
+    // Score box: the number, the maturity level, the verdict beside it.
+    let top = f.y;
+    let box_w = 130.0;
+    let level = fill(
+        &l.maturity_level,
+        &[
+            ("level", &m.overall.level.to_string()),
+            ("name", &m.overall.level_name),
+        ],
+    );
+    let text_x = MARGIN_X + box_w + 18.0;
+    let text_w = CONTENT_W - box_w - 18.0;
+    let level_style = Style::new(11.5, true, layout::BLUE);
+    let h_text = layout::height_of(&[run(&level)], text_w, level_style)
+        + 6.0
+        + layout::height_of(&[run(&m.overall.verdict)], text_w, BODY);
+    let box_h = h_text.clamp(80.0, 300.0);
+    f.ensure(box_h.min(300.0));
+    let top = if f.y < top { f.y } else { top };
+    f.push(Item::Rect {
+        x: MARGIN_X,
+        y: top,
+        w: box_w,
+        h: box_h,
+        color: layout::PALE,
+    });
+    f.push(Item::Rect {
+        x: MARGIN_X,
+        y: top,
+        w: 4.0,
+        h: box_h,
+        color: layout::BLUE,
+    });
+    f.push(Item::Text {
+        x: MARGIN_X + 14.0,
+        y: top + 18.0,
+        size: 8.5,
+        bold: false,
+        color: layout::MUTED,
+        text: layout::ellipsize(&l.overall_score, 8.5, false, box_w - 20.0),
+    });
+    let score = m.overall.score.to_string();
+    f.push(Item::Text {
+        x: MARGIN_X + 14.0,
+        y: top + 54.0,
+        size: 34.0,
+        bold: true,
+        color: layout::BLUE,
+        text: score.clone(),
+    });
+    f.push(Item::Text {
+        x: MARGIN_X + 18.0 + layout::width(&score, 34.0, true),
+        y: top + 54.0,
+        size: 11.0,
+        bold: false,
+        color: layout::MUTED,
+        text: "/ 100".into(),
+    });
+    f.y = top;
+    f.paragraph(&[run(&level)], text_x, text_w, level_style);
+    f.gap(6.0);
+    f.paragraph(&[run(&m.overall.verdict)], text_x, text_w, BODY);
+    f.y = f.y.max(top + box_h);
+    f.gap(18.0);
+
+    // Strongest and weakest side by side.
+    let col_w = (CONTENT_W - 24.0) / 2.0;
+    let col = |list: &[DimensionScore]| -> Vec<(Vec<Vec<layout::Piece>>, String)> {
+        list.iter()
+            .map(|d| {
+                (
+                    layout::wrap_runs(&[run(&d.title)], BODY.size, col_w - 40.0),
+                    d.score.to_string(),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (col(&m.strongest), col(&m.weakest));
+    let height = |c: &[(Vec<Vec<layout::Piece>>, String)]| {
+        c.iter()
+            .map(|(l, _)| l.len() as f32 * BODY.leading + 4.0)
+            .sum::<f32>()
+    };
+    let need = 2.0 * H3.leading + height(&a).max(height(&b));
+    f.ensure(need);
+    let top = f.y;
+    for (k, (label, c)) in [(&l.strongest, &a), (&l.weakest, &b)]
+        .into_iter()
+        .enumerate()
+    {
+        let x = MARGIN_X + k as f32 * (col_w + 24.0);
+        f.y = top;
+        f.paragraph(&[run(label)], x, col_w, H3);
+        f.push(Item::Line {
+            x1: x,
+            y1: f.y + 1.0,
+            x2: x + col_w,
+            y2: f.y + 1.0,
+            width: 0.5,
+            color: layout::RULE,
+        });
+        f.y += 5.0;
+        for (lines, score) in c {
+            let y0 = f.y;
+            f.lines(lines.clone(), x, BODY, usize::MAX);
+            let w = layout::width(score, BODY.size, true);
+            f.push(Item::Text {
+                x: x + col_w - w,
+                y: y0 + BODY.size * 0.93 + (BODY.leading - BODY.size * 1.17) / 2.0,
+                size: BODY.size,
+                bold: true,
+                color: layout::BLUE,
+                text: score.clone(),
+            });
+            f.y += 4.0;
+        }
+    }
+    f.y = top + need;
+    f.gap(14.0);
+
+    // Red flags.
+    f.heading(&l.red_flags, H2, 3.0 * BODY.leading);
+    if m.red_flags.is_empty() {
+        f.text(&l.no_red_flags, BODY);
+    }
+    for flag in &m.red_flags {
+        let marker = format!("{}: ", l.red_flag_marker);
+        let x = MARGIN_X + 12.0;
+        let w = CONTENT_W - 12.0;
+        let lines = layout::wrap_runs(
+            &[
+                layout::Run {
+                    text: &marker,
+                    bold: true,
+                    color: Some(layout::FLAG),
+                },
+                bold(&flag.text),
+            ],
+            BODY.size,
+            w,
+        );
+        f.ensure(lines.len().min(2) as f32 * BODY.leading + 2.0 * SMALL.leading);
+        let top = f.y;
+        f.lines(lines, x, BODY, 2);
+        f.paragraph(
+            &[bold(&format!("{}: ", l.reason)), run(&flag.reason)],
+            x,
+            w,
+            BODY,
+        );
+        f.paragraph(
+            &[run(&format!(
+                "{}: {} · {}: {}",
+                l.dimension, flag.dimension, l.source, flag.source
+            ))],
+            x,
+            w,
+            SMALL,
+        );
+        // A bar in the margin, drawn on each page the flag's text is on (only when it fits on
+        // one page, which is the normal case).
+        if f.y > top {
+            f.push(Item::Rect {
+                x: MARGIN_X,
+                y: top + 2.0,
+                w: 3.0,
+                h: f.y - top - 2.0,
+                color: layout::FLAG,
+            });
+        }
+        f.gap(8.0);
+    }
+}
+
+fn cohort_line(m: &ReportModel) -> Option<String> {
+    m.cohort.as_ref().map(|c| {
+        let mut s = fill(
+            &m.labels.cohort,
+            &[("label", &c.label), ("n", &c.n.to_string())],
+        );
+        if c.broader_than_own {
+            s.push(' ');
+            s.push_str(&m.labels.cohort_broader);
+        }
+        s
+    })
+}
+
+fn chart(f: &mut Flow, charts: &Charts, kind: ChartKind, title: &str, width: f32) {
+    let (w, h) = chart_size(charts, kind);
+    let scale = width / w as f32;
+    let height = h as f32 * scale;
+    f.heading(title, H3, height + 4.0);
+    f.ensure(height);
+    let x = MARGIN_X + (CONTENT_W - width) / 2.0;
+    f.push(Item::Chart {
+        kind,
+        x,
+        y: f.y,
+        scale,
+    });
+    f.y += height;
+    f.gap(10.0);
+}
+
+fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
+    let l = &m.labels;
+    f.new_page();
+    f.heading(&l.charts, H1, 300.0);
+    match cohort_line(m) {
+        Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
+        None => f.paragraph(
+            &[bold(&m.benchmark_note)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(9.5, true, layout::INK),
+        ),
+    }
+    chart(
+        f,
+        charts,
+        ChartKind::Radar,
+        &l.radar_title,
+        CONTENT_W * 0.76,
+    );
+    chart(f, charts, ChartKind::Bars, &l.bar_chart_title, CONTENT_W);
+    chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
+    table(f, m);
+}
+
+fn table(f: &mut Flow, m: &ReportModel) {
+    let l = &m.labels;
+    let widths = [0.33, 0.1, 0.22, 0.17, 0.18].map(|w| w * CONTENT_W);
+    let headers = [
+        &l.col_dimension,
+        &l.col_score,
+        &l.col_level,
+        &l.col_median,
+        &l.col_percentile,
+    ];
+    let pad = 5.0;
+    let size = 9.0;
+    let leading = 12.5;
+    let wrap = |t: &str, w: f32, b: bool| {
+        layout::wrap_runs(
+            &[layout::Run {
+                text: t,
+                bold: b,
+                color: None,
+            }],
+            size,
+            w - 2.0 * pad,
+        )
+    };
+    let header_cells: Vec<_> = headers
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| wrap(h, w, true))
+        .collect();
+    let header_h =
+        header_cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad;
+    let na = &l.not_available;
+    let rows: Vec<Vec<Vec<Vec<layout::Piece>>>> = m
+        .dimensions
+        .iter()
+        .map(|d| {
+            let peer = d.peer.filter(|_| m.cohort.is_some());
+            let cells = [
+                d.title.clone(),
+                d.score.to_string(),
+                format!("{} – {}", d.level, d.level_name),
+                peer.map_or_else(|| na.clone(), |p| p.median.to_string()),
+                peer.map_or_else(|| na.clone(), |p| p.percentile_rank.to_string()),
+            ];
+            cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| wrap(c, w, false))
+                .collect()
+        })
+        .collect();
+    let row_h = |r: &Vec<Vec<Vec<layout::Piece>>>| {
+        r.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad
+    };
+
+    let first_h = rows.first().map_or(0.0, row_h);
+    f.heading(&l.table_title, H2, 2.0 * BODY.leading + header_h + first_h);
+    match cohort_line(m) {
+        Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
+        None => f.text(&m.benchmark_note, Style::new(9.5, true, layout::INK)),
+    }
+    f.gap(4.0);
+    let numeric = [false, true, false, true, true];
+    let draw_row =
+        |f: &mut Flow, cells: &[Vec<Vec<layout::Piece>>], h: f32, header: bool, shade: bool| {
+            let top = f.y;
+            if header {
+                f.push(Item::Rect {
+                    x: MARGIN_X,
+                    y: top,
+                    w: CONTENT_W,
+                    h,
+                    color: layout::BLUE,
+                });
+            } else if shade {
+                f.push(Item::Rect {
+                    x: MARGIN_X,
+                    y: top,
+                    w: CONTENT_W,
+                    h,
+                    color: layout::PALE,
+                });
+            }
+            let mut x = MARGIN_X;
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                for (k, line) in cell.iter().enumerate() {
+                    let line_w: f32 = line.last().map_or(0.0, |p| {
+                        p.dx + layout::width(&p.text, size, p.bold || header)
+                    });
+                    let offset = if numeric[i] { w - pad - line_w } else { pad };
+                    for p in line {
+                        f.push(Item::Text {
+                            x: x + offset + p.dx,
+                            y: top + pad + k as f32 * leading + size * 0.95,
+                            size,
+                            bold: header,
+                            color: if header {
+                                Rgb3(0xff, 0xff, 0xff)
+                            } else {
+                                layout::INK
+                            },
+                            text: p.text.clone(),
+                        });
+                    }
+                }
+                x += w;
+            }
+            f.y = top + h;
+            if !header {
+                f.push(Item::Line {
+                    x1: MARGIN_X,
+                    y1: f.y,
+                    x2: MARGIN_X + CONTENT_W,
+                    y2: f.y,
+                    width: 0.4,
+                    color: layout::RULE,
+                });
+            }
+        };
+    f.ensure(header_h + first_h);
+    draw_row(f, &header_cells, header_h, true, false);
+    for (i, r) in rows.iter().enumerate() {
+        let h = row_h(r);
+        if h > f.room() {
+            f.new_page();
+            draw_row(f, &header_cells, header_h, true, false);
+        }
+        draw_row(f, r, h, false, i % 2 == 1);
+    }
+    f.gap(10.0);
+}
+
+fn dimensions(f: &mut Flow, m: &ReportModel) {
+    let l = &m.labels;
+    f.new_page();
+    f.heading(&l.dimensions, H1, 200.0);
+    let indent = 12.0;
+    for (i, d) in m.dimensions.iter().enumerate() {
+        if i > 0 {
+            f.gap(10.0);
+        }
+        f.heading(
+            &format!("{}. {}", i + 1, d.title),
+            H2,
+            3.0 * BODY.leading + H3.leading,
+        );
+        let importance = l
+            .importance_levels
+            .get(usize::from(d.importance.clamp(1, 4)) - 1)
+            .cloned()
+            .unwrap_or_default();
+        let mut line = fill(
+            &l.dimension_score_line,
+            &[
+                ("score", &d.score.to_string()),
+                ("level", &d.level.to_string()),
+                ("name", &d.level_name),
+                ("importance", &importance),
+            ],
+        );
+        if let (Some(p), Some(_)) = (d.peer, &m.cohort) {
+            line.push_str(&format!(" · {}: {}", l.col_median, p.median));
+        }
+        f.text(&line, Style::new(9.5, false, layout::MUTED));
+        f.gap(4.0);
+        f.heading(&l.asked, H3, 2.0 * BODY.leading);
+        for a in &d.answers {
+            let w = CONTENT_W - indent;
+            let q_style = Style::new(9.5, false, layout::MUTED);
+            let q_h = layout::height_of(&[run(&a.question)], w, q_style);
+            let a_h = layout::height_of(&[run(&a.answer)], w, BODY).min(2.0 * BODY.leading);
+            f.ensure(q_h + a_h);
+            f.paragraph(
+                &[run(&a.question)],
+                MARGIN_X + indent,
+                CONTENT_W - indent,
+                Style::new(9.5, false, layout::MUTED),
+            );
+            // The answer with a hanging arrow.
+            let arrow_w = layout::width("→ ", BODY.size, true);
+            let lines = layout::wrap_runs(&[run(&a.answer)], BODY.size, w - arrow_w);
+            f.ensure(BODY.leading * lines.len().min(2) as f32);
+            let baseline = f.y + BODY.size * 0.93 + (BODY.leading - BODY.size * 1.17) / 2.0;
+            f.push(Item::Text {
+                x: MARGIN_X + indent,
+                y: baseline,
+                size: BODY.size,
+                bold: true,
+                color: layout::BLUE,
+                text: "→".into(),
+            });
+            f.lines(lines, MARGIN_X + indent + arrow_w, BODY, 2);
+            f.gap(3.0);
+        }
+        f.heading(&l.why, H3, 2.0 * BODY.leading);
+        f.text(&d.why, BODY);
+        f.paragraph(
+            &[run(&format!("{}: {}", l.source, d.why_source))],
+            MARGIN_X,
+            CONTENT_W,
+            SMALL,
+        );
+        f.heading(&l.what_to_do, H3, 2.0 * BODY.leading);
+        f.text(&d.what_to_do, BODY);
+    }
+}
+
+fn actions(f: &mut Flow, m: &ReportModel) {
+    let l = &m.labels;
+    f.new_page();
+    f.heading(&l.actions, H1, 100.0);
+    let num_w = 24.0;
+    for (i, a) in m.actions.iter().enumerate() {
+        let marker = format!("{}: ", l.red_flag_marker);
+        let mut runs = Vec::new();
+        if a.red_flag {
+            runs.push(layout::Run {
+                text: &marker,
+                bold: true,
+                color: Some(layout::FLAG),
+            });
+        }
+        runs.push(run(&a.text));
+        let lines = layout::wrap_runs(&runs, BODY.size, CONTENT_W - num_w);
+        f.ensure(BODY.leading * lines.len().min(3) as f32 + SMALL.leading);
+        let top = f.y;
+        let num = format!("{}.", i + 1);
+        f.push(Item::Text {
+            x: MARGIN_X,
+            y: top + BODY.size * 0.93 + (BODY.leading - BODY.size * 1.17) / 2.0,
+            size: BODY.size,
+            bold: true,
+            color: layout::BLUE,
+            text: num,
+        });
+        f.lines(lines, MARGIN_X + num_w, BODY, 3);
+        f.paragraph(
+            &[run(&format!(
+                "{}: {} · {}: {}",
+                l.dimension, a.dimension, l.source, a.source
+            ))],
+            MARGIN_X + num_w,
+            CONTENT_W - num_w,
+            SMALL,
+        );
+        f.gap(7.0);
+    }
+}
+
+fn methodology(f: &mut Flow, m: &ReportModel) {
+    let l = &m.labels;
+    f.new_page();
+    f.heading(&l.methodology, H1, 60.0);
+    for p in &m.methodology {
+        f.text(p, BODY);
+        f.gap(6.0);
+    }
+    f.gap(4.0);
+    let mut facts = Vec::new();
+    match &m.cohort {
+        Some(c) => {
+            facts.push(cohort_line(m).unwrap_or_default());
+            facts.push(fill(&l.cohort_size, &[("n", &c.n.to_string())]));
+        }
+        None => facts.push(m.benchmark_note.clone()),
+    }
+    facts.push(fill(
+        &l.privacy_threshold,
+        &[("k", &m.privacy_threshold.to_string())],
+    ));
+    if let Some(date) = &m.benchmark_date {
+        facts.push(fill(&l.benchmark_date, &[("date", date)]));
+    }
+    for fact in facts {
+        f.paragraph(&[bold("• "), run(&fact)], MARGIN_X, CONTENT_W, BODY);
+    }
+}

@@ -1,0 +1,357 @@
+//! The PDF report: its view model, built from a response, its result and its benchmark, and the
+//! routes and rendering pool around `crate::report::render_pdf`.
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::request_lang;
+use super::views::{cohort_label, format_date, resolve};
+use crate::report::{
+    Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
+    ReportModel, render_pdf,
+};
+use crate::responses::{LoadedResponse, Responses, ServiceError, profile_of};
+use crate::scoring::Assessment;
+use crate::statistics::Benchmark;
+use crate::survey::{Catalogue, Lang};
+use crate::token::ResponseToken;
+
+/// The fixed texts of the report in one language (`report_labels.json`).
+#[derive(Debug, Clone, Deserialize)]
+struct ReportTexts {
+    labels: ReportLabels,
+    no_cohort: String,
+    verdict_suffix: String,
+    verdict_red_flags: String,
+    not_answered: String,
+    importance: String,
+    methodology: Vec<String>,
+}
+
+static TEXTS: LazyLock<Result<BTreeMap<String, ReportTexts>, String>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("report_labels.json")).map_err(|e| e.to_string())
+});
+
+fn texts(lang: Lang) -> Result<&'static ReportTexts, String> {
+    let all = TEXTS
+        .as_ref()
+        .map_err(|e| format!("report_labels.json: {e}"))?;
+    all.get(lang.code())
+        .ok_or_else(|| format!("report_labels.json has no {}", lang.code()))
+}
+
+/// Checked at start, like the templates.
+pub fn check_texts() -> Result<(), String> {
+    texts(Lang::De).and(texts(Lang::En)).map(|_| ())
+}
+
+/// The most cited source among a dimension's questions: the article its "why" comes from.
+fn dimension_source(catalogue: &Catalogue, dimension: &crate::survey::Dimension) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for q in &dimension.questions {
+        if let Some(s) = q.source.as_deref() {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let best = counts
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(s, _)| *s)
+        .unwrap_or("");
+    catalogue.source_title(best).to_owned()
+}
+
+/// Everything the report shows, resolved to one language.
+pub fn report_model(
+    catalogue: &Catalogue,
+    lang: Lang,
+    response: &LoadedResponse,
+    assessment: &Assessment,
+    benchmark: &Benchmark,
+    k: u32,
+    creation_date: (i32, u8, u8),
+) -> Result<ReportModel, String> {
+    let t = texts(lang)?;
+    let resolved = resolve(catalogue, lang, assessment);
+    let comparison = match benchmark {
+        Benchmark::Compared(c) => Some(c),
+        Benchmark::Unavailable(_) => None,
+    };
+    let level = catalogue.level(assessment.overall.level);
+    let mut verdict = format!(
+        "{} {}",
+        level.description.get(lang),
+        t.verdict_suffix
+            .replace("{score}", &assessment.overall.score.to_string())
+    );
+    if !assessment.red_flags.is_empty() {
+        verdict.push(' ');
+        verdict.push_str(
+            &t.verdict_red_flags
+                .replace("{count}", &assessment.red_flags.len().to_string()),
+        );
+    }
+
+    let mut ranked: Vec<(usize, &crate::scoring::DimensionResult)> =
+        assessment.dimensions.iter().enumerate().collect();
+    ranked.sort_by(|(ia, a), (ib, b)| b.score.cmp(&a.score).then(ia.cmp(ib)));
+    let title = |id: &str| {
+        catalogue
+            .dimension(id)
+            .map(|d| d.title.get(lang).to_owned())
+            .unwrap_or_default()
+    };
+    let score_of = |(_, d): &(usize, &crate::scoring::DimensionResult)| DimensionScore {
+        title: title(&d.id),
+        score: d.score,
+    };
+    let strongest = ranked.iter().take(3).map(score_of).collect();
+    let weakest = ranked.iter().rev().take(3).map(score_of).collect();
+
+    let dimensions = assessment
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let d = catalogue.dimension(&r.id)?;
+            let mut answers: Vec<Answer> = d
+                .questions
+                .iter()
+                .map(|q| {
+                    let chosen = response
+                        .answers
+                        .get(&q.id)
+                        .map(|a| a.option_ids())
+                        .unwrap_or_default();
+                    let labels: Vec<&str> = q
+                        .options
+                        .iter()
+                        .filter(|o| chosen.contains(&o.id.as_str()))
+                        .map(|o| o.label.get(lang))
+                        .collect();
+                    Answer {
+                        question: q.text.get(lang).to_owned(),
+                        answer: if labels.is_empty() {
+                            t.not_answered.clone()
+                        } else {
+                            labels.join("; ")
+                        },
+                    }
+                })
+                .collect();
+            let importance = catalogue
+                .importance
+                .options
+                .iter()
+                .find(|o| o.weight == r.importance)
+                .map(|o| o.label.get(lang).to_owned())
+                .unwrap_or_default();
+            answers.push(Answer {
+                question: t.importance.clone(),
+                answer: importance,
+            });
+            let recommendation = d.recommendations.iter().find(|x| x.level == r.level);
+            Some(Dimension {
+                id: r.id.clone(),
+                title: d.title.get(lang).to_owned(),
+                score: r.score,
+                level: r.level,
+                level_name: catalogue.level(r.level).name.get(lang).to_owned(),
+                importance: r.importance.clamp(1, 4),
+                peer: comparison
+                    .and_then(|c| c.dimensions.get(i))
+                    .map(|p| PeerStats {
+                        median: p.median,
+                        p25: p.p25,
+                        p75: p.p75,
+                        percentile_rank: p.percentile_rank,
+                    }),
+                answers,
+                why: d.intro.get(lang).to_owned(),
+                why_source: dimension_source(catalogue, d),
+                what_to_do: recommendation
+                    .map(|x| x.text.get(lang).to_owned())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+
+    Ok(ReportModel {
+        lang: lang.code().to_owned(),
+        labels: t.labels.clone(),
+        firm_name: response.record.firm_name.clone(),
+        assessment_date: format_date(
+            lang,
+            response
+                .record
+                .submitted_at
+                .unwrap_or(response.record.updated_at),
+        ),
+        catalogue_version: assessment.catalogue_version.clone(),
+        overall: Overall {
+            score: assessment.overall.score,
+            level: assessment.overall.level,
+            level_name: level.name.get(lang).to_owned(),
+            verdict,
+        },
+        strongest,
+        weakest,
+        red_flags: resolved
+            .red_flags
+            .iter()
+            .map(|f| RedFlag {
+                text: f.text.clone(),
+                reason: f.reason.clone(),
+                dimension: f.dimension.clone(),
+                source: f.source.clone(),
+            })
+            .collect(),
+        dimensions,
+        cohort: comparison.map(|c| Cohort {
+            label: cohort_label(catalogue, lang, &c.cohort),
+            n: c.n,
+            broader_than_own: c.broader_than_own,
+        }),
+        benchmark_note: t.no_cohort.replace("{k}", &k.to_string()),
+        actions: resolved
+            .actions
+            .iter()
+            .map(|a| Action {
+                dimension: a.dimension.clone(),
+                text: a.text.clone(),
+                source: a.source.clone(),
+                red_flag: a.red_flag.is_some(),
+            })
+            .collect(),
+        methodology: t.methodology.clone(),
+        privacy_threshold: k,
+        benchmark_date: comparison.map(|c| format_date(lang, c.published_at)),
+        creation_date,
+    })
+}
+
+/// The calendar date of an epoch-ms timestamp (UTC), for the PDF's metadata.
+pub fn calendar_date(epoch_ms: i64) -> (i32, u8, u8) {
+    time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000)
+        .map(|t| (t.year(), u8::from(t.month()), t.day()))
+        .unwrap_or((1970, 1, 1))
+}
+
+/// Renders on the blocking pool, at most `permits` at a time, so PDF work never stalls the async
+/// workers and a burst of downloads queues instead of exhausting memory.
+#[derive(Debug, Clone)]
+pub struct ReportRenderer {
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl ReportRenderer {
+    pub fn new(concurrent: usize) -> ReportRenderer {
+        ReportRenderer {
+            permits: Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+        }
+    }
+
+    pub async fn render(&self, model: ReportModel) -> Result<Vec<u8>, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || render_pdf(&model).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| format!("the render task failed: {e}"))?
+    }
+}
+
+impl Default for ReportRenderer {
+    fn default() -> Self {
+        ReportRenderer::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+}
+
+/// Builds the model of a submitted response with its current benchmark.
+pub async fn model_for(
+    responses: &Responses,
+    response: &LoadedResponse,
+    lang: Lang,
+    creation_date: Option<(i32, u8, u8)>,
+) -> Result<ReportModel, WebError> {
+    let assessment = response.assessment()?.ok_or(ServiceError::NotSubmitted)?;
+    let statistics = responses.statistics();
+    let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
+    let profile = profile_of(&response.answers)?;
+    let benchmark = statistics.compare(&snapshot, &profile, &assessment);
+    let submitted = response
+        .record
+        .submitted_at
+        .unwrap_or(response.record.updated_at);
+    report_model(
+        responses.catalogue(),
+        lang,
+        response,
+        &assessment,
+        &benchmark,
+        statistics.policy().k(),
+        creation_date.unwrap_or_else(|| calendar_date(submitted)),
+    )
+    .map_err(WebError::internal)
+}
+
+fn pdf_response(bytes: Vec<u8>, lang: Lang) -> HttpResponse {
+    let name = match lang {
+        Lang::De => "social-media-readiness-bericht.pdf",
+        Lang::En => "social-media-readiness-report.pdf",
+    };
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/pdf"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+async fn report(
+    state: &AppState,
+    req: &HttpRequest,
+    raw_token: &str,
+    json_errors: bool,
+) -> Result<HttpResponse, WebError> {
+    let fallback = request_lang(req, None);
+    let as_format = |e: WebError| if json_errors { e } else { e.html(fallback) };
+    let token = ResponseToken::parse(raw_token).ok_or_else(|| as_format(WebError::not_found()))?;
+    let response = state
+        .responses
+        .load(&token)
+        .await
+        .map_err(|e| as_format(e.into()))?;
+    let lang = super::i18n::query_lang(req).unwrap_or(response.lang());
+    let model = model_for(&state.responses, &response, lang, None)
+        .await
+        .map_err(as_format)?;
+    let bytes = state.reports.render(model).await.map_err(|e| {
+        tracing::error!(error = %e, "rendering a report failed");
+        as_format(WebError::internal(e))
+    })?;
+    Ok(pdf_response(bytes, lang))
+}
+
+#[get("/s/{token}/report.pdf")]
+pub async fn owner_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    report(&state, &req, &path, false).await
+}
+
+#[get("/api/v1/responses/{token}/report.pdf")]
+pub async fn api_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    report(&state, &req, &path, true).await
+}

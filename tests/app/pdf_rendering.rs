@@ -1,0 +1,233 @@
+//! Renders every fixture and checks the PDF with the usual tools (qpdf, pdffonts, pdftotext);
+//! the tool checks are skipped with a note when the tools are not installed.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use social_readiness::charts::{self, DimensionBar, DimensionChart, PeerBand};
+use social_readiness::report::{ReportModel, render_pdf};
+
+const FIXTURES: [&str; 6] = [
+    "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+];
+
+fn load(name: &str) -> ReportModel {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn out_dir() -> PathBuf {
+    // REPORT_OUT keeps the PDFs for inspection; otherwise a scratch directory per process.
+    let dir = std::env::var_os("REPORT_OUT").map_or_else(
+        || std::env::temp_dir().join(format!("report-test-{}", std::process::id())),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).expect("create output directory");
+    dir
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new(name).arg("-v").output().is_ok()
+        || Command::new(name).arg("--version").output().is_ok();
+    if !found {
+        eprintln!("note: `{name}` is not installed; skipping its checks");
+    }
+    found
+}
+
+fn run(cmd: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(cmd).args(args).output().expect("run tool");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// pdftotext -layout breaks lines and spaces as it sees fit: compare with whitespace removed.
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn every_fixture_renders_reproducibly_and_passes_the_tools() {
+    let dir = out_dir();
+    let (has_qpdf, has_fonts, has_text) = (tool("qpdf"), tool("pdffonts"), tool("pdftotext"));
+    for name in FIXTURES {
+        let model = load(name);
+        let pdf = render_pdf(&model).expect("render");
+        let again = render_pdf(&model).expect("render again");
+        assert!(pdf == again, "{name}: a second render differs");
+        assert!(pdf.starts_with(b"%PDF-"), "{name}: not a PDF");
+        assert!(pdf.len() < 150_000, "{name}: {} bytes", pdf.len());
+        let path = dir.join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).expect("write pdf");
+        let p = path.to_str().expect("utf-8 path");
+
+        if has_qpdf {
+            let (ok, out) = run("qpdf", &["--check", p]);
+            assert!(ok, "{name}: qpdf --check failed:\n{out}");
+        }
+        if has_fonts {
+            let (ok, out) = run("pdffonts", &[p]);
+            assert!(ok, "{name}: pdffonts failed:\n{out}");
+            let rows: Vec<&str> = out
+                .lines()
+                .skip(2)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            assert!(!rows.is_empty(), "{name}: no fonts:\n{out}");
+            for row in rows {
+                let cols: Vec<&str> = row.split_whitespace().collect();
+                // name type encoding emb sub uni object ID: the three flags are the 3rd-5th from the end.
+                let flags = &cols[cols.len() - 5..cols.len() - 2];
+                assert_eq!(
+                    flags,
+                    ["yes", "yes", "yes"],
+                    "{name}: font not embedded+subset+unicode: {row}"
+                );
+            }
+        }
+        if has_text {
+            let (ok, text) = run("pdftotext", &["-layout", p, "-"]);
+            assert!(ok, "{name}: pdftotext failed");
+            let flat = squash(&text);
+            let expect = |needle: &str, what: &str| {
+                assert!(
+                    flat.contains(&squash(needle)),
+                    "{name}: {what} {needle:?} not found in the text"
+                );
+            };
+            expect(&model.overall.score.to_string(), "overall score");
+            let page_one = model.labels.page_of.replace("{page}", "1");
+            let page_one = page_one.split("{pages}").next().unwrap_or_default();
+            expect(page_one, "footer");
+            for flag in &model.red_flags {
+                expect(&flag.text, "red flag");
+            }
+            for action in &model.actions {
+                expect(&action.text, "action");
+            }
+            for d in &model.dimensions {
+                expect(&d.title, "dimension title");
+                for a in &d.answers {
+                    expect(&a.answer, "answer");
+                }
+            }
+            if let Some(firm) = &model.firm_name {
+                // The cover has it in full (wrapped); the header an ellipsised start of it.
+                expect(firm, "firm name");
+                let start: String = firm.chars().take(20).collect();
+                let count = flat.matches(&squash(&start)).count();
+                assert!(
+                    count > 2,
+                    "{name}: firm name not in the running header ({count})"
+                );
+            }
+            if model.cohort.is_none() {
+                expect(&model.benchmark_note, "benchmark note");
+            }
+            // Every page but none empty: pdftotext separates pages with form feeds.
+            for (i, page) in text
+                .split('\u{c}')
+                .enumerate()
+                .filter(|(_, p)| !p.trim().is_empty())
+            {
+                assert!(
+                    page.lines().filter(|l| !l.trim().is_empty()).count() > 3,
+                    "{name}: page {} nearly empty",
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_charts_are_searchable_text_in_the_pdf() {
+    if !tool("pdftotext") {
+        return;
+    }
+    let dir = out_dir();
+    let model = load("mixed_en");
+    let pdf = render_pdf(&model).expect("render");
+    let path = dir.join("charts_mixed_en.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let p = path.to_str().expect("utf-8 path");
+    // Page 3 holds the radar and the bar chart: every dimension title appears there (the radar
+    // splits long labels in two lines, so compare without whitespace).
+    let (_, text) = run("pdftotext", &["-f", "3", "-l", "3", p, "-"]);
+    let flat = squash(&text);
+    for d in &model.dimensions {
+        assert!(
+            flat.contains(&squash(&d.title)),
+            "chart label {:?} not on page 3",
+            d.title
+        );
+    }
+}
+
+#[test]
+fn dimension_chart_svg_still_works() {
+    let chart = DimensionChart {
+        axis_label: "Punkte".into(),
+        legend: Some(["Sie".into(), "Mitte".into(), "Median".into()]),
+        bars: vec![DimensionBar {
+            label: "Recht & Datenschutz".into(),
+            score: 42,
+            peers: Some(PeerBand {
+                p25: 30,
+                median: 45,
+                p75: 60,
+            }),
+        }],
+    };
+    let svg = charts::dimension_chart_svg(&chart, "Ihre Werte", "dims");
+    assert!(svg.starts_with("<svg xmlns"));
+    assert!(svg.contains(r#"role="img""#));
+    assert!(svg.contains("Recht &amp; Datenschutz"));
+    assert!(svg.trim_end().ends_with("</svg>"));
+}
+
+#[test]
+fn radar_and_matrix_svgs_name_themselves() {
+    let model = load("mixed_de");
+    let radar = charts::RadarChart {
+        axes: model
+            .dimensions
+            .iter()
+            .map(|d| charts::RadarAxis {
+                label: d.title.clone(),
+                score: d.score,
+                peers: None,
+            })
+            .collect(),
+        legend: ["Sie".into(), "Median".into(), "p75".into()],
+    };
+    let svg = charts::radar_chart_svg(&radar, "Profil", "radar");
+    assert!(
+        svg.contains(r#"role="img""#) && svg.contains("<title id=\"radar-title\">Profil</title>")
+    );
+    assert!(svg.contains("Strategie &amp;") && svg.contains(">Ziele<") || svg.contains("Ziele"));
+    let matrix = charts::PriorityMatrix {
+        points: model
+            .dimensions
+            .iter()
+            .map(|d| charts::MatrixPoint {
+                label: d.title.clone(),
+                score: d.score,
+                importance: d.importance,
+            })
+            .collect(),
+        score_axis: "Punkte".into(),
+        importance_axis: "Bedeutung".into(),
+        importance_levels: [
+            "gering".into(),
+            "mittel".into(),
+            "hoch".into(),
+            "kritisch".into(),
+        ],
+        quadrants: ["A".into(), "B".into(), "C".into(), "D".into()],
+    };
+    let svg = charts::priority_matrix_svg(&matrix, "Prioritäten", "matrix");
+    assert!(svg.contains("<title id=\"matrix-title\">Prioritäten</title>"));
+    assert!(svg.contains("Erfolgsmessung"));
+}

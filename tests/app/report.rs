@@ -1,0 +1,281 @@
+//! The PDF report, checked as a user's tools would: qpdf (structure), pdffonts (embedded subset
+//! fonts), pdftotext (the scores, red flags and actions in the text, in reading order).
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::helpers::{Pick, TestApp, api_body};
+use crate::on_both_databases;
+
+/// A tool from poppler-utils or qpdf; CI installs them (.ci/run), elsewhere the check is skipped.
+fn tool(name: &str) -> Option<&str> {
+    let found = Command::new(name).arg("--version").output().is_ok()
+        || Command::new(name).arg("-v").output().is_ok();
+    if found {
+        Some(name)
+    } else if std::env::var("CI").is_ok() {
+        panic!("{name} is missing; .ci/run installs it");
+    } else {
+        eprintln!("skipped: {name} is not installed (apt-get install poppler-utils qpdf)");
+        None
+    }
+}
+
+fn temp_pdf(bytes: &[u8], name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sr_pdf_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write pdf");
+    path
+}
+
+fn run(tool: &str, args: &[&str], path: &Path) -> String {
+    let output = Command::new(tool)
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("tool runs");
+    assert!(
+        output.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Checks one report with the tools and returns its text.
+fn check_pdf(bytes: &[u8], name: &str) -> Option<String> {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let path = temp_pdf(bytes, name);
+    if let Some(qpdf) = tool("qpdf") {
+        let out = run(qpdf, &["--check"], &path);
+        assert!(out.contains("No syntax or stream encoding errors"), "{out}");
+    }
+    if let Some(pdffonts) = tool("pdffonts") {
+        let fonts = run(pdffonts, &[], &path);
+        let rows: Vec<&str> = fonts
+            .lines()
+            .skip(2)
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        assert!(!rows.is_empty(), "fonts listed: {fonts}");
+        for row in rows {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            // name type encoding emb sub uni object id: emb, sub, uni are the 3 columns before the object id.
+            let n = cols.len();
+            assert!(n >= 6, "{row}");
+            assert_eq!(
+                &cols[n - 5..n - 2],
+                &["yes", "yes", "yes"],
+                "embedded, subset, unicode: {row}"
+            );
+        }
+    }
+    tool("pdftotext").map(|pdftotext| {
+        let output = Command::new(pdftotext)
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext runs");
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stdout).replace('\u{c}', "\n")
+    })
+}
+
+/// Collapses whitespace, so wrapped lines compare with one-line texts.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn submitted(
+    app: &TestApp,
+    pick: Pick,
+    lang: &str,
+    firm_name: Option<&str>,
+) -> (String, Value) {
+    let mut body = api_body(pick, lang);
+    if let Some(name) = firm_name {
+        body["firm_name"] = Value::from(name);
+    }
+    let reply = app.post_json("/api/v1/responses", &body, &[]).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let json = reply.json();
+    (
+        json["token"].as_str().expect("token").to_owned(),
+        json["result"].clone(),
+    )
+}
+
+async fn pdf(app: &TestApp, path: &str) -> Vec<u8> {
+    let mut response = app.client.get(app.url(path)).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    response
+        .body()
+        .limit(8 * 1024 * 1024)
+        .await
+        .expect("body")
+        .to_vec()
+}
+
+async fn reports_for_three_very_different_firms_in_both_languages(app: TestApp) {
+    let long_name = format!(
+        "Möbelwerkstatt „Über den Dächern“ – {}",
+        "Schreinerei und Innenausbau ".repeat(6)
+    );
+    let long_name: String = long_name.chars().take(200).collect();
+    // The worst firm comes first, when no cohort exists; then peers arrive, so the best and the
+    // mixed firm's reports have benchmarks.
+    for (pick, name) in [
+        (Pick::Worst, None),
+        (Pick::Best, None),
+        (Pick::Second, Some(long_name.as_str())),
+    ] {
+        if pick == Pick::Best {
+            for _ in 0..4 {
+                submitted(&app, Pick::Second, "de", None).await;
+            }
+        }
+        for lang in ["de", "en"] {
+            let (token, result) = submitted(&app, pick, lang, name).await;
+            let bytes = pdf(&app, &format!("/api/v1/responses/{token}/report.pdf")).await;
+            assert!(bytes.len() < 150 * 1024, "{} KB", bytes.len() / 1024);
+            let again = pdf(&app, &format!("/s/{token}/report.pdf")).await;
+            assert_eq!(
+                bytes, again,
+                "deterministic: same response, same benchmark, same bytes"
+            );
+            let Some(text) = check_pdf(&bytes, &format!("{pick:?}_{lang}.pdf")) else {
+                continue;
+            };
+            let text = flat(&text);
+            let score = result["overall"]["score"].to_string();
+            assert!(text.contains(&score), "overall score {score} in the text");
+            let page_word = if lang == "de" {
+                "Seite 1 von"
+            } else {
+                "Page 1 of"
+            };
+            assert!(text.contains(page_word), "{page_word}");
+            for flag in result["red_flags"].as_array().expect("flags") {
+                let words = flat(flag["text"].as_str().expect("text"));
+                assert!(text.contains(&words), "red flag in the text: {words}");
+            }
+            let actions = result["actions"].as_array().expect("actions");
+            for action in actions.iter().take(3) {
+                let words = flat(action["text"].as_str().expect("text"));
+                assert!(text.contains(&words), "action in the text: {words}");
+            }
+            // Reading order: the summary before the action plan before the methodology.
+            let (summary, plan, method) = if lang == "de" {
+                ("Zusammenfassung", "Ihr Aktionsplan", "Methodik")
+            } else {
+                ("Summary", "Your action plan", "Methodology")
+            };
+            let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} missing"));
+            assert!(at(summary) < at(plan) && at(plan) < at(method));
+            if let Some(name) = name {
+                assert!(
+                    text.contains(&flat(&name.chars().take(40).collect::<String>())),
+                    "firm name shown"
+                );
+            }
+            if pick != Pick::Worst {
+                let cohort = if lang == "de" {
+                    "Vergleichsgruppe:"
+                } else {
+                    "Comparison group:"
+                };
+                assert!(text.contains(cohort), "the cohort is named");
+            } else {
+                let note = if lang == "de" {
+                    "zu wenige vergleichbare Ergebnisse"
+                } else {
+                    "too few comparable results"
+                };
+                assert!(
+                    text.contains(note),
+                    "no empty benchmarks: the report says why"
+                );
+            }
+        }
+    }
+}
+
+async fn report_routes_check_their_input(app: TestApp) {
+    let fake = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        app.get(&format!("/api/v1/responses/{fake}/report.pdf"))
+            .await
+            .status,
+        404
+    );
+    let page = app.get(&format!("/s/{fake}/report.pdf")).await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("<html"));
+    let token_path = app.start_survey("de").await;
+    let unfinished = app.get(&format!("{token_path}/report.pdf")).await;
+    assert_eq!(unfinished.status, 409, "no report before the submit");
+    let (token, _) = submitted(&app, Pick::Best, "de", None).await;
+    let page = app.get(&format!("/s/{token}/result")).await;
+    assert!(
+        page.body.contains(&format!("/s/{token}/report.pdf")),
+        "a download button on the result page"
+    );
+}
+
+on_both_databases!(
+    reports_for_three_very_different_firms_in_both_languages,
+    report_routes_check_their_input
+);
+
+/// The command line writes the same report as the web.
+#[actix_web::test]
+async fn the_cli_writes_the_same_report_as_the_web() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+        .await
+        .expect("app");
+    let (token, _) = submitted(
+        &app,
+        Pick::Worst,
+        "en",
+        Some("Acme <script>alert(1)</script>"),
+    )
+    .await;
+    let web = pdf(&app, &format!("/api/v1/responses/{token}/report.pdf")).await;
+    let out = std::env::temp_dir().join(format!("sr_cli_{}.pdf", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_social-readiness"))
+        .args(["report", "--token", &token, "--out"])
+        .arg(&out)
+        .env("DATABASE_URL", app.database_url())
+        .output()
+        .expect("cli runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cli = std::fs::read(&out).expect("written");
+    assert_eq!(cli, web);
+    if let Some(text) = check_pdf(&cli, "cli.pdf") {
+        assert!(
+            text.contains("Acme <script>"),
+            "the name is text, not markup"
+        );
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_social-readiness"))
+        .args(["report", "--token", "nope", "--out", "/tmp/never.pdf"])
+        .env("DATABASE_URL", app.database_url())
+        .output()
+        .expect("cli runs");
+    assert!(!bad.status.success());
+    assert!(!Path::new("/tmp/never.pdf").exists(), "no file on error");
+    let _ = std::fs::remove_file(out);
+}
