@@ -162,9 +162,9 @@ pub fn result_json(c: &Catalogue, lang: Lang, assessment: &Assessment) -> serde_
             "level": assessment.overall.level,
             "level_name": c.level(assessment.overall.level).name.get(lang),
         },
-        "dimensions": resolved.dimensions.iter().map(|(id, title, score, level, level_name, capped)| serde_json::json!({
-            "id": id, "title": title, "score": score, "level": level, "level_name": level_name,
-            "capped_by_red_flag": capped,
+        "dimensions": resolved.dimensions.iter().map(|d| serde_json::json!({
+            "id": d.id, "title": d.title, "score": d.score, "level": d.level, "level_name": d.level_name,
+            "capped_by_red_flag": d.capped,
         })).collect::<Vec<_>>(),
         "red_flags": resolved.red_flags.iter().map(|f| serde_json::json!({
             "question": f.question, "text": f.text, "reason": f.reason, "action": f.action,

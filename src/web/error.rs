@@ -239,6 +239,6 @@ impl ResponseError for WebError {
 impl Chrome {
     /// Used by the error page, which has no request at hand.
     pub fn minimal(lang: Lang, title: String) -> Chrome {
-        Chrome::new(lang, title, "/", "")
+        Chrome::new(lang, title, "/")
     }
 }

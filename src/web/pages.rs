@@ -308,7 +308,6 @@ pub async fn paused(
             lang,
             text(lang, "paused_title"),
             &format!("{}/paused", token_path(&token)),
-            "",
         ),
         link: link(&state, &token, false),
     };

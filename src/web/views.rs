@@ -32,7 +32,7 @@ pub struct LanguageLink {
 
 impl Chrome {
     /// `path` is the page's own path, so that switching language stays on the page.
-    pub fn new(lang: Lang, title: String, path: &str, _extra: &str) -> Chrome {
+    pub fn new(lang: Lang, title: String, path: &str) -> Chrome {
         let languages = Lang::ALL
             .iter()
             .map(|&l| LanguageLink {
@@ -103,7 +103,7 @@ pub struct LandingPage {
 impl LandingPage {
     pub fn new(catalogue: &Catalogue, lang: Lang, consent_error: bool) -> LandingPage {
         LandingPage {
-            chrome: Chrome::new(lang, text(lang, "landing_title"), "/", ""),
+            chrome: Chrome::new(lang, text(lang, "landing_title"), "/"),
             dimensions: catalogue
                 .dimensions
                 .iter()
@@ -307,7 +307,6 @@ impl StepPage {
                 lang,
                 format!("{heading} – {step_word} {step} {of_word} {total}"),
                 &format!("{token_path}/step/{step}"),
-                "",
             ),
             step,
             total,
@@ -428,7 +427,6 @@ impl ReviewPage {
                 lang,
                 text(lang, "review_title"),
                 &format!("{token_path}/review"),
-                "",
             ),
             link,
             complete: answers.missing_required(catalogue).is_empty(),
@@ -533,9 +531,19 @@ pub struct ResultPage {
 
 /// Texts of a result, resolved from the catalogue; shared by the page and the API.
 pub struct ResolvedResult {
-    pub dimensions: Vec<(String, String, u8, u8, String, bool)>,
+    pub dimensions: Vec<ResolvedDimension>,
     pub red_flags: Vec<ResolvedRedFlag>,
     pub actions: Vec<ResolvedAction>,
+}
+
+pub struct ResolvedDimension {
+    pub id: String,
+    pub title: String,
+    pub score: u8,
+    pub level: u8,
+    pub level_name: String,
+    /// A red flag holds the level below what the points alone would give.
+    pub capped: bool,
 }
 
 pub struct ResolvedRedFlag {
@@ -561,14 +569,14 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
         .iter()
         .filter_map(|r| {
             let d = catalogue.dimension(&r.id)?;
-            Some((
-                r.id.clone(),
-                d.title.get(lang).to_owned(),
-                r.score,
-                r.level,
-                catalogue.level(r.level).name.get(lang).to_owned(),
-                r.level < r.uncapped_level,
-            ))
+            Some(ResolvedDimension {
+                id: r.id.clone(),
+                title: d.title.get(lang).to_owned(),
+                score: r.score,
+                level: r.level,
+                level_name: catalogue.level(r.level).name.get(lang).to_owned(),
+                capped: r.level < r.uncapped_level,
+            })
         })
         .collect();
     let flag_def = |dimension: &str, question: &str, option: &str| {
@@ -687,9 +695,9 @@ impl ResultPage {
                 .dimensions
                 .iter()
                 .enumerate()
-                .map(|(i, (_, title, score, ..))| DimensionBar {
-                    label: title.clone(),
-                    score: *score,
+                .map(|(i, d)| DimensionBar {
+                    label: d.title.clone(),
+                    score: d.score,
                     peers: peer(i).map(|p| PeerBand {
                         p25: p.p25,
                         median: p.median,
@@ -724,7 +732,6 @@ impl ResultPage {
                 lang,
                 text(lang, "result_title"),
                 &format!("{token_path}/result"),
-                "",
             ),
             firm_name,
             score: assessment.overall.score,
@@ -739,21 +746,18 @@ impl ResultPage {
                 .dimensions
                 .into_iter()
                 .enumerate()
-                .map(
-                    |(i, (_, title, score, level, level_name, capped))| DimensionRow {
-                        title,
-                        score,
-                        level,
-                        level_name,
-                        capped,
-                        peer_median: peer(i).map(|p| p.median),
-                        peer_band: peer(i).map(|p| format!("{}–{}", p.p25, p.p75)),
-                        rank: peer(i).map(|p| {
-                            text(lang, "rank_short")
-                                .replace("{rank}", &p.percentile_rank.to_string())
-                        }),
-                    },
-                )
+                .map(|(i, d)| DimensionRow {
+                    title: d.title,
+                    score: d.score,
+                    level: d.level,
+                    level_name: d.level_name,
+                    capped: d.capped,
+                    peer_median: peer(i).map(|p| p.median),
+                    peer_band: peer(i).map(|p| format!("{}–{}", p.p25, p.p75)),
+                    rank: peer(i).map(|p| {
+                        text(lang, "rank_short").replace("{rank}", &p.percentile_rank.to_string())
+                    }),
+                })
                 .collect(),
             benchmark: benchmark_view,
             benchmark_unavailable: match benchmark {
