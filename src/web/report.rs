@@ -45,6 +45,18 @@ fn texts(lang: Lang) -> Result<&'static ReportTexts, String> {
         .ok_or_else(|| format!("report_labels.json has no {}", lang.code()))
 }
 
+/// The priority matrix's texts (shared by the result page and the report).
+pub fn matrix_texts(lang: Lang) -> Option<(String, String, String, [String; 4], [String; 4])> {
+    let l = &texts(lang).ok()?.labels;
+    Some((
+        l.matrix_title.clone(),
+        l.score_axis.clone(),
+        l.importance_axis.clone(),
+        l.importance_levels.clone(),
+        l.matrix_quadrants.clone(),
+    ))
+}
+
 /// Checked at start, like the templates.
 pub fn check_texts() -> Result<(), String> {
     texts(Lang::De).and(texts(Lang::En)).map(|_| ())

@@ -6,7 +6,10 @@ use serde::Serialize;
 
 use super::i18n::{text, texts};
 use crate::benchmark::CohortKey;
-use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
+use crate::charts::{
+    DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix, dimension_chart_svg,
+    priority_matrix_svg,
+};
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
@@ -450,6 +453,7 @@ pub struct DimensionRow {
     pub peer_median: Option<u8>,
     pub peer_band: Option<String>,
     pub rank: Option<String>,
+    pub importance: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -519,6 +523,8 @@ pub struct ResultPage {
     pub level_description: String,
     pub overall_capped: bool,
     pub chart_svg: String,
+    /// Importance against score: where to start (the table holds the same numbers).
+    pub matrix_svg: String,
     pub dimensions: Vec<DimensionRow>,
     pub benchmark: Option<BenchmarkView>,
     pub benchmark_unavailable: Option<String>,
@@ -727,7 +733,45 @@ impl ResultPage {
         });
         let level = catalogue.level(assessment.overall.level);
         let uncapped = catalogue.level_for_score(assessment.overall.score);
+        let importance_label = |weight: u8| {
+            catalogue
+                .importance
+                .options
+                .iter()
+                .find(|o| o.weight == weight)
+                .map(|o| o.label.get(lang).to_owned())
+                .unwrap_or_default()
+        };
+        let matrix_svg = super::report::matrix_texts(lang)
+            .map(
+                |(title, score_axis, importance_axis, importance_levels, quadrants)| {
+                    let matrix = PriorityMatrix {
+                        points: resolved
+                            .dimensions
+                            .iter()
+                            .zip(&assessment.dimensions)
+                            .map(|(d, r)| MatrixPoint {
+                                label: d.title.clone(),
+                                score: d.score,
+                                importance: r.importance.clamp(1, 4),
+                            })
+                            .collect(),
+                        score_axis,
+                        importance_axis,
+                        importance_levels,
+                        quadrants,
+                    };
+                    priority_matrix_svg(&matrix, &title, "priority-matrix")
+                },
+            )
+            .unwrap_or_default();
+        let importances: Vec<String> = assessment
+            .dimensions
+            .iter()
+            .map(|r| importance_label(r.importance))
+            .collect();
         ResultPage {
+            matrix_svg,
             chrome: Chrome::new(
                 lang,
                 text(lang, "result_title"),
@@ -757,6 +801,7 @@ impl ResultPage {
                     rank: peer(i).map(|p| {
                         text(lang, "rank_short").replace("{rank}", &p.percentile_rank.to_string())
                     }),
+                    importance: importances.get(i).cloned().unwrap_or_default(),
                 })
                 .collect(),
             benchmark: benchmark_view,
