@@ -45,16 +45,18 @@ fn texts(lang: Lang) -> Result<&'static ReportTexts, String> {
         .ok_or_else(|| format!("report_labels.json has no {}", lang.code()))
 }
 
-/// The priority matrix's texts (shared by the result page and the report).
-pub fn matrix_texts(lang: Lang) -> Option<(String, String, String, [String; 4], [String; 4])> {
+/// The priority matrix with its texts but no points yet, and its title (shared by the result
+/// page and the report, so both say the same).
+pub fn empty_priority_matrix(lang: Lang) -> Option<(crate::charts::PriorityMatrix, String)> {
     let l = &texts(lang).ok()?.labels;
-    Some((
-        l.matrix_title.clone(),
-        l.score_axis.clone(),
-        l.importance_axis.clone(),
-        l.importance_levels.clone(),
-        l.matrix_quadrants.clone(),
-    ))
+    let matrix = crate::charts::PriorityMatrix {
+        points: Vec::new(),
+        score_axis: l.score_axis.clone(),
+        importance_axis: l.importance_axis.clone(),
+        importance_levels: l.importance_levels.clone(),
+        quadrants: l.matrix_quadrants.clone(),
+    };
+    Some((matrix, l.matrix_title.clone()))
 }
 
 /// Checked at start, like the templates.

@@ -7,8 +7,7 @@ use serde::Serialize;
 use super::i18n::{text, texts};
 use crate::benchmark::CohortKey;
 use crate::charts::{
-    DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix, dimension_chart_svg,
-    priority_matrix_svg,
+    DimensionBar, DimensionChart, MatrixPoint, PeerBand, dimension_chart_svg, priority_matrix_svg,
 };
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, FirmComparison};
@@ -742,28 +741,20 @@ impl ResultPage {
                 .map(|o| o.label.get(lang).to_owned())
                 .unwrap_or_default()
         };
-        let matrix_svg = super::report::matrix_texts(lang)
-            .map(
-                |(title, score_axis, importance_axis, importance_levels, quadrants)| {
-                    let matrix = PriorityMatrix {
-                        points: resolved
-                            .dimensions
-                            .iter()
-                            .zip(&assessment.dimensions)
-                            .map(|(d, r)| MatrixPoint {
-                                label: d.title.clone(),
-                                score: d.score,
-                                importance: r.importance.clamp(1, 4),
-                            })
-                            .collect(),
-                        score_axis,
-                        importance_axis,
-                        importance_levels,
-                        quadrants,
-                    };
-                    priority_matrix_svg(&matrix, &title, "priority-matrix")
-                },
-            )
+        let matrix_svg = super::report::empty_priority_matrix(lang)
+            .map(|(mut matrix, title)| {
+                matrix.points = resolved
+                    .dimensions
+                    .iter()
+                    .zip(&assessment.dimensions)
+                    .map(|(d, r)| MatrixPoint {
+                        label: d.title.clone(),
+                        score: d.score,
+                        importance: r.importance.clamp(1, 4),
+                    })
+                    .collect();
+                priority_matrix_svg(&matrix, &title, "priority-matrix")
+            })
             .unwrap_or_default();
         let importances: Vec<String> = assessment
             .dimensions
