@@ -28,6 +28,17 @@ pub(crate) struct PdfBackend<'a> {
 }
 
 impl<'a> PdfBackend<'a> {
+    /// Fills one closed ring with the current fill colour.
+    fn fill_ring(&mut self, ring: PolygonRing) {
+        self.ops.push(Op::DrawPolygon {
+            polygon: Polygon {
+                rings: vec![ring],
+                mode: PaintMode::Fill,
+                winding_order: WindingOrder::NonZero,
+            },
+        });
+    }
+
     /// Starts a chart: saves the graphics state and clips to the chart's box; the caller restores.
     pub fn new(
         ops: &'a mut Vec<Op>,
@@ -144,13 +155,7 @@ impl DrawingBackend for PdfBackend<'_> {
                 (point.0 + 1, point.1 + 1),
                 (point.0, point.1 + 1),
             ]);
-            self.ops.push(Op::DrawPolygon {
-                polygon: Polygon {
-                    rings: vec![ring],
-                    mode: PaintMode::Fill,
-                    winding_order: WindingOrder::NonZero,
-                },
-            });
+            self.fill_ring(ring);
         }
         Ok(())
     }
@@ -177,13 +182,7 @@ impl DrawingBackend for PdfBackend<'_> {
         if fill {
             if self.fill(style.color()) {
                 let ring = self.ring(&corners);
-                self.ops.push(Op::DrawPolygon {
-                    polygon: Polygon {
-                        rings: vec![ring],
-                        mode: PaintMode::Fill,
-                        winding_order: WindingOrder::NonZero,
-                    },
-                });
+                self.fill_ring(ring);
             }
         } else if self.stroke(style) {
             let ring = self.ring(&corners);
@@ -258,13 +257,7 @@ impl DrawingBackend for PdfBackend<'_> {
             p(r, 0.0, false),
         ];
         if fill {
-            self.ops.push(Op::DrawPolygon {
-                polygon: Polygon {
-                    rings: vec![PolygonRing { points }],
-                    mode: PaintMode::Fill,
-                    winding_order: WindingOrder::NonZero,
-                },
-            });
+            self.fill_ring(PolygonRing { points });
         } else {
             self.ops.push(Op::DrawLine {
                 line: Line {
@@ -286,13 +279,7 @@ impl DrawingBackend for PdfBackend<'_> {
             return Ok(());
         }
         let ring = self.ring(&points);
-        self.ops.push(Op::DrawPolygon {
-            polygon: Polygon {
-                rings: vec![ring],
-                mode: PaintMode::Fill,
-                winding_order: WindingOrder::NonZero,
-            },
-        });
+        self.fill_ring(ring);
         Ok(())
     }
 

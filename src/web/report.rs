@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::WebError;
 use super::i18n::request_lang;
-use super::views::{cohort_label, format_date, resolve};
+use super::views::{answer_text, cohort_label, format_date, resolve};
 use crate::report::{
     Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
     ReportModel, render_pdf,
@@ -136,26 +136,11 @@ pub fn report_model(
             let mut answers: Vec<Answer> = d
                 .questions
                 .iter()
-                .map(|q| {
-                    let chosen = response
-                        .answers
-                        .get(&q.id)
-                        .map(|a| a.option_ids())
-                        .unwrap_or_default();
-                    let labels: Vec<&str> = q
-                        .options
-                        .iter()
-                        .filter(|o| chosen.contains(&o.id.as_str()))
-                        .map(|o| o.label.get(lang))
-                        .collect();
-                    Answer {
-                        question: q.text.get(lang).to_owned(),
-                        answer: if labels.is_empty() {
-                            t.not_answered.clone()
-                        } else {
-                            labels.join("; ")
-                        },
-                    }
+                .map(|q| Answer {
+                    question: q.text.get(lang).to_owned(),
+                    answer: answer_text(lang, q, &response.answers)
+                        .filter(|a| !a.is_empty())
+                        .unwrap_or_else(|| t.not_answered.clone()),
                 })
                 .collect();
             let importance = catalogue

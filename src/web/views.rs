@@ -359,7 +359,8 @@ pub struct ReviewPage {
     pub submit_action: String,
 }
 
-fn answer_text(lang: Lang, q: &Question, answers: &AnswerSet) -> Option<String> {
+/// The labels of the chosen options, or `None` when the question is unanswered.
+pub fn answer_text(lang: Lang, q: &Question, answers: &AnswerSet) -> Option<String> {
     let chosen = answers.get(&q.id)?.option_ids();
     let labels: Vec<&str> = q
         .options
