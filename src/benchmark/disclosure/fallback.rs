@@ -69,16 +69,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::benchmark::{BenchmarkError, CohortAggregate, ResponseSummary, disclose};
-
-    /// One firm per score in `scores`, so nested ranges give consistent nested cohorts.
-    fn firms(scores: std::ops::Range<u8>) -> Result<CohortAggregate, BenchmarkError> {
-        let mut a = CohortAggregate::new(1)?;
-        for score in scores {
-            a.add(&ResponseSummary::new(score, 3, vec![score], vec![3], [])?)?;
-        }
-        Ok(a)
-    }
+    use crate::benchmark::disclosure::test_support::firms;
+    use crate::benchmark::{BenchmarkError, CohortAggregate, disclose};
 
     fn profile() -> Result<Profile, BenchmarkError> {
         Profile::parse("C", "small", "DE-BY")

@@ -223,16 +223,7 @@ impl<'a> Joint<'_, 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::benchmark::ResponseSummary;
-
-    /// One firm per score in `scores`: nested ranges give consistent nested cohorts.
-    fn firms(scores: std::ops::Range<u8>) -> Result<CohortAggregate, BenchmarkError> {
-        let mut a = CohortAggregate::new(1)?;
-        for score in scores {
-            a.add(&ResponseSummary::new(score, 3, vec![score], vec![3], [])?)?;
-        }
-        Ok(a)
-    }
+    use crate::benchmark::disclosure::test_support::firms;
 
     fn run(
         k: u32,

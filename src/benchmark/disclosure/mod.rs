@@ -160,3 +160,18 @@ mod tests {
         assert!(DisclosurePolicy::new(MAX_K + 1).is_err());
     }
 }
+
+/// Aggregates for the tests of the disclosure rules.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::benchmark::{BenchmarkError, CohortAggregate, ResponseSummary};
+
+    /// One firm per score in `scores`, so nested ranges give consistent nested cohorts.
+    pub(crate) fn firms(scores: std::ops::Range<u8>) -> Result<CohortAggregate, BenchmarkError> {
+        let mut a = CohortAggregate::new(1)?;
+        for score in scores {
+            a.add(&ResponseSummary::new(score, 3, vec![score], vec![3], [])?)?;
+        }
+        Ok(a)
+    }
+}
