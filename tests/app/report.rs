@@ -22,10 +22,13 @@ fn tool(name: &str) -> Option<&str> {
     }
 }
 
+/// A file of its own for each check: tests on both databases run at once in one process.
 fn temp_pdf(bytes: &[u8], name: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("sr_pdf_{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+    let path = dir.join(format!("{n}_{name}"));
     std::fs::write(&path, bytes).expect("write pdf");
     path
 }
