@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`.
+//! The command line: `serve` (the default), `migrate`, `user add`, `report`, `seed-demo`.
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -34,6 +34,11 @@ pub enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Manage accounts (admins create consultants and chambers in the web UI as well).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Load synthetic demo responses; they count in statistics only with INCLUDE_DEMO_DATA=true.
     SeedDemo {
         /// How many firms to generate.
@@ -42,5 +47,22 @@ pub enum Command {
         /// Seed of the random generator, for reproducible demo data.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is asked for at a prompt, or read from standard input
+    /// with --password-stdin; never given as an argument (it would end up in shell histories
+    /// and process lists).
+    Add {
+        /// admin, consultant or chamber.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }

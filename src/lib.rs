@@ -2,6 +2,8 @@
 //!
 //! Domain modules (`survey`, `scoring`, `charts`) are pure; `db` holds all SQL; `responses` runs
 //! a response's life; `web` speaks HTTP; `startup` puts it together.
+pub mod accounts;
+pub mod auth;
 pub mod benchmark;
 pub mod charts;
 pub mod cli;
@@ -17,3 +19,5 @@ pub mod survey;
 pub mod telemetry;
 pub mod token;
 pub mod web;
+pub mod workspace;
+pub mod zip;

@@ -1,7 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use social_readiness::cli::{Cli, Command};
+use social_readiness::accounts::Role;
+use social_readiness::auth::{Auth, AuthError};
+use social_readiness::cli::{Cli, Command, UserCommand};
 use social_readiness::config::Settings;
 use social_readiness::db::Store;
 use social_readiness::startup::Application;
@@ -21,6 +23,14 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings).await,
         Command::Migrate => migrate(&settings).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    role,
+                    email,
+                    password_stdin,
+                },
+        } => add_user(&settings, &role, &email, password_stdin).await,
         Command::SeedDemo { firms, seed } => seed_demo(&settings, firms, seed).await,
         Command::Report {
             token,
@@ -56,6 +66,69 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     println!("database is up to date");
     store.close().await;
     Ok(())
+}
+
+async fn add_user(
+    settings: &Settings,
+    role: &str,
+    email: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role).ok_or_else(|| {
+        anyhow::anyhow!("unknown role {role:?}: use admin, consultant or chamber")
+    })?;
+    let password = if password_stdin {
+        read_line_from_stdin()?
+    } else {
+        prompt_password("Password: ")?
+    };
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    let outcome = Auth::new(store.clone())
+        .create_user(email, role, &password)
+        .await;
+    store.close().await;
+    match outcome {
+        Ok(_) => {
+            println!(
+                "created {} account {}",
+                role.as_str(),
+                email.trim().to_lowercase()
+            );
+            Ok(())
+        }
+        Err(AuthError::Invalid { message, .. }) => Err(anyhow::anyhow!(message.en)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn read_line_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Asks for a password at the terminal without echoing it (`stty -echo`; no extra crate).
+fn prompt_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::{IsTerminal, Write};
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let terminal = std::io::stdin().is_terminal();
+    let stty = |arg: &str| {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status()
+    };
+    if terminal {
+        stty("-echo")?;
+    }
+    let line = read_line_from_stdin();
+    if terminal {
+        stty("echo")?;
+        eprintln!();
+    }
+    line
 }
 
 async fn seed_demo(settings: &Settings, firms: usize, seed: u64) -> anyhow::Result<()> {

@@ -2,11 +2,11 @@
 //! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
 use crate::benchmark::{Profile, ResponseSummary};
 use crate::db::{
-    CellRow, CohortChange, CreateOutcome, DbError, IdempotencyRecord, NewResponse, ResponseRecord,
-    ResponseStatus, ScopeUpdate, Store, Submission, WriteOutcome, now_ms,
+    CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, IdempotencyRecord, NewResponse,
+    ResponseRecord, ResponseStatus, ScopeUpdate, Store, Submission, WriteOutcome, now_ms,
 };
 use crate::scoring::{Assessment, assess};
-use crate::statistics::{self, SCOPES_OF_A_REAL_RESPONSE, Statistics};
+use crate::statistics::{self, Benchmark, FirmComparison, SCOPES_OF_A_REAL_RESPONSE, Statistics};
 use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Text};
 use crate::token::{self, RandomnessError, ResponseToken};
 
@@ -37,6 +37,30 @@ pub enum ServiceError {
     Db(#[from] DbError),
     #[error("stored result cannot be read: {0}")]
     Corrupt(String),
+}
+
+/// The peer medians a firm was compared with at submit (stored with the response).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PeerSnapshot {
+    /// The comparison cohort's key, e.g. `industry_size:C:small`.
+    pub cohort: String,
+    pub n: u32,
+    pub overall_median: u8,
+    /// Per dimension, in catalogue order.
+    pub medians: Vec<u8>,
+    pub published_at: i64,
+}
+
+impl PeerSnapshot {
+    pub fn of(comparison: &FirmComparison) -> PeerSnapshot {
+        PeerSnapshot {
+            cohort: comparison.cohort.to_string(),
+            n: comparison.n,
+            overall_median: comparison.overall.median,
+            medians: comparison.dimensions.iter().map(|d| d.median).collect(),
+            published_at: comparison.published_at,
+        }
+    }
 }
 
 /// A response with its answers, as loaded by its token.
@@ -81,6 +105,10 @@ pub struct Responses {
     catalogue: &'static Catalogue,
     statistics: Statistics,
 }
+
+/// The pure update of a scope's cohort cells that a write carries into its transaction.
+pub trait CellChange: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync {}
+impl<F: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync> CellChange for F {}
 
 /// How often a submit is retried when another instance changed the same cohort cells.
 const CONFLICT_RETRIES: usize = 8;
@@ -143,21 +171,43 @@ impl Responses {
         &self,
         answers: &AnswerSet,
         assessment: &Assessment,
-    ) -> Result<
-        (
-            Vec<String>,
-            impl Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync + use<>,
-        ),
-        ServiceError,
-    > {
+    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
         let profile: Profile = profile_of(answers)?;
+        Ok(self.cell_change(profile, assessment, false)?)
+    }
+
+    /// Taking a counted response out of the statistics (erasure, re-assessment).
+    fn statistics_removal(
+        &self,
+        counted: &CountedResponse,
+    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
+        let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
+            .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))?;
+        let assessment: Assessment = serde_json::from_str(&counted.result_json)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        self.cell_change(profile, &assessment, true)
+    }
+
+    fn cell_change(
+        &self,
+        profile: Profile,
+        assessment: &Assessment,
+        remove: bool,
+    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
         let summary: ResponseSummary =
             statistics::summary_of(assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let policy = *self.statistics.policy();
         let dimension_count = self.statistics.dimension_count();
         let keys = statistics::cell_keys(&profile);
         let apply = move |_scope: &str, current: &[CellRow]| {
-            statistics::update_cells(&policy, dimension_count, &profile, &summary, current, false)
+            statistics::update_cells(
+                &policy,
+                dimension_count,
+                &profile,
+                &summary,
+                current,
+                remove,
+            )
         };
         Ok((keys, apply))
     }
@@ -300,15 +350,124 @@ impl Responses {
             keys: &keys,
             apply: &apply,
         };
+        let client = self
+            .store
+            .response_sharing(response.record.id)
+            .await?
+            .map(|s| s.client_id);
         let mut attempt = 0;
         loop {
+            // A re-assessment of a consultant's client replaces the client's earlier response
+            // in the statistics, so that each firm counts once.
+            let earlier = match client {
+                Some(client_id) => {
+                    self.store
+                        .counted_responses_of_client(client_id, response.record.id)
+                        .await?
+                }
+                None => Vec::new(),
+            };
+            let removals = earlier
+                .iter()
+                .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let superseded: Vec<(i64, CohortChange<'_>)> = removals
+                .iter()
+                .map(|(id, (keys, apply))| {
+                    (
+                        *id,
+                        CohortChange {
+                            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                            keys,
+                            apply,
+                        },
+                    )
+                })
+                .collect();
             match self
                 .store
-                .submit(response.record.id, &submission, &change, now_ms())
+                .submit(
+                    response.record.id,
+                    &submission,
+                    &change,
+                    &superseded,
+                    now_ms(),
+                )
                 .await
             {
-                Ok(WriteOutcome::Done) => return Ok(assessment),
+                Ok(WriteOutcome::Done) => break,
                 Ok(WriteOutcome::AlreadySubmitted) => return Err(ServiceError::AlreadySubmitted),
+                Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.remember_peer_position(response.record.id, &response.answers, &assessment)
+            .await;
+        Ok(assessment)
+    }
+
+    /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can
+    /// show how the peer cohort moved meanwhile. Best effort: the result stands without it.
+    async fn remember_peer_position(&self, id: i64, answers: &AnswerSet, assessment: &Assessment) {
+        let snapshot = match self.statistics.snapshot().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "no statistics snapshot for the peer position");
+                return;
+            }
+        };
+        let Ok(profile) = profile_of(answers) else {
+            return;
+        };
+        if let Benchmark::Compared(comparison) =
+            self.statistics.compare(&snapshot, &profile, assessment)
+        {
+            let peers = PeerSnapshot::of(&comparison);
+            match serde_json::to_string(&peers) {
+                Ok(json) => {
+                    if let Err(e) = self.store.set_benchmark_json(id, &json).await {
+                        tracing::warn!(error = %e, "storing the peer position failed");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "serialising the peer position failed"),
+            }
+        }
+    }
+
+    /// Loads a response by id: for the consultant's views, after the right to see it was checked.
+    pub async fn load_by_id(&self, id: i64) -> Result<LoadedResponse, ServiceError> {
+        let record = self
+            .store
+            .response_by_id(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let rows = self.store.answers(record.id).await?;
+        let answers = AnswerSet::from_storage(self.catalogue, rows);
+        Ok(LoadedResponse { record, answers })
+    }
+
+    /// Erases a response at its owner's request (GDPR Art. 17): answers, result and keys go,
+    /// the statistics lose it under the publication rule, a consultant sees "deleted".
+    pub async fn delete(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
+        let mut attempt = 0;
+        loop {
+            let counted = self.store.counted_response(response.record.id).await?;
+            let removal = counted
+                .as_ref()
+                .map(|c| self.statistics_removal(c))
+                .transpose()?;
+            let change = removal.as_ref().map(|(keys, apply)| CohortChange {
+                scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                keys,
+                apply,
+            });
+            match self
+                .store
+                .delete_response(response.record.id, change.as_ref(), now_ms())
+                .await
+            {
+                Ok(true) => return Ok(()),
+                Ok(false) => return Err(ServiceError::NotFound),
                 Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
                 Err(e) => return Err(e.into()),
             }

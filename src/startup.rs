@@ -5,12 +5,14 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
+use crate::auth::Auth;
 use crate::config::Settings;
 use crate::db::{DbError, Store};
 use crate::responses::Responses;
 use crate::statistics::Statistics;
 use crate::survey;
 use crate::web::{self, AppState};
+use crate::workspace::Workspace;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -60,17 +62,21 @@ impl Application {
             };
             format!("http://{host}:{port}")
         });
-        let state = AppState {
-            responses: Responses::new(
+        let responses = Responses::new(
+            store.clone(),
+            catalogue,
+            Statistics::new(
                 store.clone(),
-                catalogue,
-                Statistics::new(
-                    store.clone(),
-                    settings.disclosure_policy()?,
-                    settings.include_demo_data,
-                    catalogue.dimensions.len(),
-                ),
+                settings.disclosure_policy()?,
+                settings.include_demo_data,
+                catalogue.dimensions.len(),
             ),
+        );
+        let state = AppState {
+            auth: Auth::new(store.clone()),
+            workspace: Workspace::new(store.clone(), responses.clone()),
+            secure_cookies: base_url.starts_with("https://"),
+            responses,
             base_url: base_url.clone(),
             all_cohorts_cache: Default::default(),
             token_guard: Default::default(),
@@ -104,12 +110,13 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
+    let https = state.secure_cookies;
     let state = actix_web::web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(web::same_origin_posts))
             .wrap(from_fn(web::no_store_for_private))
-            .wrap(web::security_headers())
+            .wrap(web::security_headers(https))
             .wrap(from_fn(web::log_requests))
             .app_data(state.clone())
             .configure(web::routes)

@@ -9,9 +9,11 @@
 //!
 //! SQLite gets one writer connection and a pool of readers: many writer connections only raise tail
 //! latency (see the tech notes), while WAL lets readers go on during a write.
+mod accounts;
 mod benchmarks;
 mod demo;
 mod responses;
+mod workspace;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -20,9 +22,11 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor, Row};
 
+pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
 pub use demo::DemoResponse;
 pub use responses::*;
+pub use workspace::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -31,6 +31,9 @@ pub struct ResponseRecord {
     pub updated_at: i64,
     pub submitted_at: Option<i64>,
     pub result_json: Option<String>,
+    pub consent_version: String,
+    pub consent_at: i64,
+    pub benchmark_json: Option<String>,
 }
 
 pub struct NewResponse<'a> {
@@ -114,10 +117,21 @@ fn record(row: &AnyRow) -> Result<ResponseRecord, DbError> {
         updated_at: row.try_get("updated_at")?,
         submitted_at: row.try_get("submitted_at")?,
         result_json: row.try_get("result_json")?,
+        consent_version: row.try_get("consent_version")?,
+        consent_at: row.try_get("consent_at")?,
+        benchmark_json: row.try_get("benchmark_json")?,
     })
 }
 
-const INSERT_RESPONSE: &str = "INSERT INTO responses
+/// The columns of [`ResponseRecord`], pasted into queries at compile time.
+macro_rules! record_columns {
+    () => {
+        "id, catalogue_version, lang, status, firm_name, created_at, updated_at, submitted_at,
+         result_json, consent_version, consent_at, benchmark_json"
+    };
+}
+
+pub(super) const INSERT_RESPONSE: &str = "INSERT INTO responses
     (token_hash, catalogue_version, lang, status, firm_name, consent_version, consent_at, is_demo,
      created_at, updated_at)
     VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7, $6, $6)
@@ -130,7 +144,7 @@ const UPSERT_ANSWER: &str = "INSERT INTO answers (response_id, question_id, opti
 const SUBMIT: &str =
     "UPDATE responses SET status = 'submitted', submitted_at = $2, updated_at = $2,
         industry = $3, size_class = $4, region = $5, overall_score = $6, overall_level = $7,
-        result_json = $8, dimension_scores = $9, red_flags = $10
+        result_json = $8, dimension_scores = $9, red_flags = $10, in_statistics = 1
     WHERE id = $1 AND status = 'in_progress'";
 
 impl Store {
@@ -145,12 +159,25 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<ResponseRecord>, DbError> {
-        let row = sqlx::query(
-            "SELECT id, catalogue_version, lang, status, firm_name, created_at, updated_at,
-                    submitted_at, result_json
-             FROM responses WHERE token_hash = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM responses WHERE token_hash = $1"
+        ))
         .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(record).transpose()
+    }
+
+    /// A response by its id: only for callers that checked the right to see it.
+    pub async fn response_by_id(&self, id: i64) -> Result<Option<ResponseRecord>, DbError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM responses WHERE id = $1"
+        ))
+        .bind(id)
         .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(record).transpose()
@@ -225,6 +252,7 @@ impl Store {
         response_id: i64,
         submission: &Submission<'_>,
         cohorts: &CohortChange<'_>,
+        superseded: &[(i64, CohortChange<'_>)],
         now: i64,
     ) -> Result<WriteOutcome, DbError> {
         let mut tx = self.writer.begin().await?;
@@ -238,6 +266,22 @@ impl Store {
         // The statistics change in the same transaction: the k-th response of a cohort is
         // published as soon as its submit returns.
         apply_cohort_change(&mut tx, cohorts, now).await?;
+        // A re-assessment replaces the client's earlier response in the statistics: a firm
+        // counts once.
+        for (old_id, removal) in superseded {
+            let updated = sqlx::query(
+                "UPDATE responses SET in_statistics = 0 WHERE id = $1 AND in_statistics = 1",
+            )
+            .bind(*old_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated != 1 {
+                // Taken out meanwhile (erased, or superseded by a concurrent submit): retry.
+                return Err(DbError::Conflict);
+            }
+            apply_cohort_change(&mut tx, removal, now).await?;
+        }
         tx.commit().await?;
         Ok(WriteOutcome::Done)
     }
@@ -328,7 +372,7 @@ impl Store {
     }
 }
 
-fn bind_new_response<'q>(
+pub(super) fn bind_new_response<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     new: &'q NewResponse<'q>,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {

@@ -31,6 +31,8 @@ pub struct WebError {
     /// Logged, never shown.
     cause: Option<String>,
     retry_after: Option<u64>,
+    /// Set for "log in first": the answer is a redirect to the login page, not an error page.
+    location: Option<String>,
 }
 
 impl WebError {
@@ -45,6 +47,7 @@ impl WebError {
             format: Format::Json,
             cause: None,
             retry_after: None,
+            location: None,
         }
     }
 
@@ -56,6 +59,10 @@ impl WebError {
 
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    pub fn message(&self) -> &Text {
+        &self.message
     }
 
     pub fn bad_request(en: &str) -> WebError {
@@ -106,6 +113,37 @@ impl WebError {
                 "Too many attempts with unknown links. Please wait a moment.",
             )
         }
+    }
+
+    /// A page that needs a login: 303 to the login form, which returns here afterwards.
+    pub fn login_required(back_to: &str) -> WebError {
+        let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
+        WebError {
+            location: Some(format!("/login?next={next}")),
+            ..WebError::new(
+                StatusCode::SEE_OTHER,
+                "Bitte melden Sie sich an.",
+                "Please log in.",
+            )
+        }
+    }
+
+    pub fn too_many_logins(retry_after: u64) -> WebError {
+        WebError {
+            retry_after: Some(retry_after),
+            ..WebError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie 15 Minuten.",
+                "Too many failed logins. Please wait 15 minutes.",
+            )
+        }
+    }
+
+    pub fn csrf_failed() -> WebError {
+        WebError::forbidden(
+            "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+            "The form has expired or did not come from this site. Please reload the page and try again.",
+        )
     }
 
     pub fn forbidden(de: &str, en: &str) -> WebError {
@@ -177,6 +215,27 @@ impl From<ServiceError> for WebError {
     }
 }
 
+impl From<crate::auth::AuthError> for WebError {
+    fn from(e: crate::auth::AuthError) -> WebError {
+        use crate::auth::AuthError;
+        match e {
+            AuthError::Invalid { field, message } => WebError::unprocessable(
+                message.clone(),
+                vec![FieldError {
+                    field: field.into(),
+                    message,
+                }],
+            ),
+            AuthError::EmailTaken => WebError::new(
+                StatusCode::CONFLICT,
+                "Für diese E-Mail-Adresse gibt es bereits ein Konto.",
+                "There is already an account for this e-mail address.",
+            ),
+            e => WebError::internal(e),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct JsonError<'a> {
     error: &'a str,
@@ -191,6 +250,12 @@ impl ResponseError for WebError {
     fn error_response(&self) -> HttpResponse {
         if let Some(cause) = &self.cause {
             tracing::error!(status = %self.status, cause = %cause, "request failed");
+        }
+        if let Some(location) = &self.location {
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, location.as_str()))
+                .insert_header((CACHE_CONTROL, "no-store"))
+                .finish();
         }
         let mut response = match self.format {
             Format::Json => {

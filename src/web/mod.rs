@@ -1,11 +1,16 @@
 //! The web layer: parse requests into domain input, call the domain, render views.
+mod accounts;
 mod api;
 mod body;
+mod consultant;
 mod error;
 mod guard;
 mod i18n;
+mod invitation;
+mod owner;
 mod pages;
 pub mod report;
+mod session;
 mod templates;
 mod views;
 
@@ -30,6 +35,10 @@ pub struct AppState {
     pub all_cohorts_cache: GenerationCache,
     pub token_guard: guard::TokenGuard,
     pub reports: report::ReportRenderer,
+    pub auth: crate::auth::Auth,
+    pub workspace: crate::workspace::Workspace,
+    /// True behind HTTPS (BASE_URL https://…): cookies get `Secure` and the `__Host-` prefix.
+    pub secure_cookies: bool,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -91,7 +100,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(report::owner_report)
         .service(report::api_report)
         .service(api::all_cohort_statistics)
-        .service(api::cohort_statistics);
+        .service(api::cohort_statistics)
+        .service(owner::export)
+        .service(owner::confirm_delete)
+        .service(owner::delete)
+        .service(accounts::login_form)
+        .service(accounts::login)
+        .service(accounts::logout)
+        .service(accounts::admin_users)
+        .service(accounts::create_user)
+        .service(accounts::disable_user)
+        .service(accounts::enable_user)
+        .service(accounts::chamber_home)
+        .service(consultant::clients)
+        .service(consultant::create_client)
+        .service(consultant::reports_zip)
+        .service(consultant::client)
+        .service(consultant::reinvite)
+        .service(consultant::client_report)
+        .service(invitation::landing)
+        .service(invitation::respond);
 }
 
 /// Unknown routes: a JSON 404 under /api, a page elsewhere.
@@ -105,8 +133,14 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebE
 
 /// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, no referrer leaks of
 /// private links, a strict content security policy (no scripts at all).
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Behind HTTPS, HSTS as well (ASVS 3.4.1).
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = if https {
+        DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
@@ -126,9 +160,16 @@ pub async fn no_store_for_private(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let private = req.path().starts_with("/s/")
-        || req.path().starts_with("/api/v1/responses")
-        || req.path() == "/start";
+    let path = req.path();
+    let private = path.starts_with("/s/")
+        || path.starts_with("/i/")
+        || path.starts_with("/api/v1/responses")
+        || path == "/start"
+        || path.starts_with("/login")
+        || path.starts_with("/logout")
+        || path.starts_with("/admin")
+        || path.starts_with("/consultant")
+        || path.starts_with("/chamber");
     let mut response = next.call(req).await?;
     if private {
         response

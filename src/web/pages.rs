@@ -16,7 +16,7 @@ use crate::responses::{LoadedResponse, ServiceError};
 use crate::survey::{FieldError, Lang, RawAnswer};
 use crate::token::ResponseToken;
 
-fn html<T: Serialize>(
+pub(super) fn html<T: Serialize>(
     status: actix_web::http::StatusCode,
     template: &str,
     view: &T,
@@ -27,13 +27,13 @@ fn html<T: Serialize>(
         .body(body))
 }
 
-fn see_other(location: String) -> HttpResponse {
+pub(super) fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .finish()
 }
 
-fn token_path(token: &ResponseToken) -> String {
+pub(super) fn token_path(token: &ResponseToken) -> String {
     format!("/s/{}", token.as_url_part())
 }
 
@@ -42,7 +42,7 @@ fn parse_token(raw: &str, lang: Lang) -> Result<ResponseToken, WebError> {
     ResponseToken::parse(raw).ok_or_else(|| WebError::not_found().html(lang))
 }
 
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     req: &HttpRequest,
     raw_token: &str,
@@ -64,7 +64,7 @@ async fn load(
     Ok((token, response, lang))
 }
 
-fn link(state: &AppState, token: &ResponseToken, new: bool) -> PrivateLink {
+pub(super) fn link(state: &AppState, token: &ResponseToken, new: bool) -> PrivateLink {
     PrivateLink {
         url: format!("{}{}", state.base_url, token_path(token)),
         new,
@@ -111,7 +111,7 @@ pub async fn start(
     )))
 }
 
-async fn form_fields(
+pub(super) async fn form_fields(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<Vec<(String, String)>, WebError> {
@@ -122,6 +122,14 @@ async fn form_fields(
     }
     let body = read_body(req, payload).await?;
     parse_form(&body)
+}
+
+/// The value of a form field.
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The private link: resumes at the first page not yet complete.
@@ -412,7 +420,13 @@ pub async fn result(
     let profile = crate::responses::profile_of(&response.answers)
         .map_err(|e| WebError::from(e).html(lang))?;
     let benchmark = statistics.compare(&snapshot, &profile, &assessment);
-    let view = ResultPage::new(ResultInput {
+    let sharing = state
+        .responses
+        .store()
+        .response_sharing(response.record.id)
+        .await
+        .map_err(|e| WebError::internal(e).html(lang))?;
+    let mut view = ResultPage::new(ResultInput {
         benchmark: &benchmark,
         k: statistics.policy().k(),
         catalogue: state.responses.catalogue(),
@@ -426,6 +440,9 @@ pub async fn result(
             .submitted_at
             .unwrap_or(response.record.updated_at),
     });
+    view.shared_with = sharing
+        .filter(|s| s.share_consent_version.is_some())
+        .map(|s| text(lang, "owner_shared_with").replace("{consultant}", &s.consultant_email));
     html(actix_web::http::StatusCode::OK, "pages/result", &view).map_err(|e| e.html(lang))
 }
 

@@ -14,12 +14,20 @@ macro_rules! embedded_templates {
 const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "layout",
     "partials/private_link",
+    "partials/result_body",
     "pages/landing",
     "pages/step",
     "pages/paused",
     "pages/review",
     "pages/result",
     "pages/error",
+    "pages/login",
+    "pages/admin_users",
+    "pages/chamber_home",
+    "pages/consultant_clients",
+    "pages/consultant_client",
+    "pages/invitation",
+    "pages/delete",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

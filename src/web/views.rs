@@ -22,6 +22,15 @@ pub struct Chrome {
     pub t: &'static BTreeMap<String, String>,
     pub title: String,
     pub languages: Vec<LanguageLink>,
+    /// The logged-in user's navigation, on account pages.
+    pub account: Option<AccountNav>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountNav {
+    pub email: String,
+    pub home: &'static str,
+    pub csrf_token: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +61,24 @@ impl Chrome {
             t: texts(lang),
             title,
             languages,
+            account: None,
+        }
+    }
+
+    /// Adds the account navigation (home, who is logged in, log out) for a logged-in user.
+    pub fn for_user(
+        lang: Lang,
+        title: String,
+        path: &str,
+        user: &crate::auth::CurrentUser,
+    ) -> Chrome {
+        Chrome {
+            account: Some(AccountNav {
+                email: user.email.clone(),
+                home: user.role.home(),
+                csrf_token: user.csrf_token.clone(),
+            }),
+            ..Chrome::new(lang, title, path)
         }
     }
 }
@@ -533,6 +560,11 @@ pub struct ResultPage {
     pub about: String,
     pub link: PrivateLink,
     pub report_href: String,
+    pub export_href: String,
+    pub delete_href: String,
+    /// "Your result is shared with …" when the response came through a consultant's invitation
+    /// with consent.
+    pub shared_with: Option<String>,
 }
 
 /// Texts of a result, resolved from the catalogue; shared by the page and the API.
@@ -829,6 +861,9 @@ impl ResultPage {
                 .replace("{submitted}", &format_date(lang, submitted_at)),
             link,
             report_href: format!("{token_path}/report.pdf?lang={}", lang.code()),
+            export_href: format!("{token_path}/export.json"),
+            delete_href: format!("{token_path}/delete?lang={}", lang.code()),
+            shared_with: None,
         }
     }
 }

@@ -1,0 +1,374 @@
+//! Login, logout and the admin's account management.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{LOCATION, SET_COOKIE};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Serialize;
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::{request_lang, text};
+use super::pages::{field, form_fields, html};
+use super::session::{
+    check_csrf, clear_cookie, cookie, login_csrf_cookie_name, require, safe_next,
+    session_cookie_name, set_cookie,
+};
+use super::views::Chrome;
+use crate::accounts::{self, Role};
+use crate::auth::{ABSOLUTE_TIMEOUT_MS, LoginOutcome};
+use crate::survey::Lang;
+use crate::token::ResponseToken;
+
+#[derive(Serialize)]
+struct LoginPage {
+    chrome: Chrome,
+    csrf_token: String,
+    next: Option<String>,
+    email: String,
+    failed: bool,
+}
+
+fn login_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    next: Option<String>,
+    email: String,
+    failed: bool,
+) -> Result<HttpResponse, WebError> {
+    let csrf = ResponseToken::generate()
+        .map_err(WebError::internal)?
+        .as_url_part();
+    let view = LoginPage {
+        chrome: Chrome::new(lang, text(lang, "login_title"), "/login"),
+        csrf_token: csrf.clone(),
+        next,
+        email,
+        failed,
+    };
+    let mut response = html(status, "pages/login", &view)?;
+    let name = login_csrf_cookie_name(state.secure_cookies);
+    if let Ok(value) = set_cookie(name, &csrf, state.secure_cookies, Some(3600)).parse() {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+fn query_next(req: &HttpRequest) -> Option<String> {
+    let query = req.uri().query().unwrap_or_default();
+    let next = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned());
+    safe_next(next.as_deref())
+}
+
+#[get("/login")]
+pub async fn login_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    login_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        query_next(&req),
+        String::new(),
+        false,
+    )
+    .map_err(|e| e.html(lang))
+}
+
+#[post("/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let expected = cookie(&req, login_csrf_cookie_name(state.secure_cookies)).unwrap_or_default();
+    check_csrf(&expected, &fields).map_err(|e| e.html(lang))?;
+    let email = field(&fields, "email").unwrap_or_default().to_owned();
+    let password = field(&fields, "password").unwrap_or_default();
+    let next = safe_next(field(&fields, "next"));
+    match state
+        .auth
+        .login(&email, password)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?
+    {
+        LoginOutcome::LoggedIn { session_id, role } => {
+            let secure = state.secure_cookies;
+            let session = set_cookie(
+                session_cookie_name(secure),
+                &session_id.as_url_part(),
+                secure,
+                Some(ABSOLUTE_TIMEOUT_MS / 1000),
+            );
+            Ok(HttpResponse::SeeOther()
+                .insert_header((LOCATION, next.unwrap_or_else(|| role.home().to_owned())))
+                .append_header((SET_COOKIE, session))
+                .append_header((
+                    SET_COOKIE,
+                    clear_cookie(login_csrf_cookie_name(secure), secure),
+                ))
+                .finish())
+        }
+        LoginOutcome::Refused => {
+            login_page(&state, lang, StatusCode::UNAUTHORIZED, next, email, true)
+                .map_err(|e| e.html(lang))
+        }
+        LoginOutcome::Throttled {
+            retry_after_seconds,
+        } => Err(WebError::too_many_logins(retry_after_seconds).html(lang)),
+    }
+}
+
+#[post("/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let secure = state.secure_cookies;
+    let name = session_cookie_name(secure);
+    if let Some(user) = super::session::current_user(&state, &req)
+        .await
+        .map_err(|e| e.html(lang))?
+    {
+        check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+        if let Some(raw) = cookie(&req, name) {
+            state
+                .auth
+                .logout(&raw)
+                .await
+                .map_err(|e| WebError::from(e).html(lang))?;
+        }
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/login"))
+        .insert_header((SET_COOKIE, clear_cookie(name, secure)))
+        .finish())
+}
+
+#[derive(Serialize)]
+struct UserRow {
+    id: i64,
+    email: String,
+    role: String,
+    disabled: bool,
+    created: String,
+    is_self: bool,
+}
+
+#[derive(Serialize)]
+struct AdminUsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+    roles: Vec<RoleOption>,
+    created: Option<CreatedAccount>,
+    error: Option<String>,
+    email: String,
+}
+
+#[derive(Serialize)]
+struct RoleOption {
+    value: &'static str,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct CreatedAccount {
+    email: String,
+    password: String,
+}
+
+async fn admin_page(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    lang: Lang,
+    status: StatusCode,
+    created: Option<CreatedAccount>,
+    error: Option<(String, String, Role)>,
+) -> Result<HttpResponse, WebError> {
+    let users = state
+        .auth
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            is_self: u.id == user.user_id,
+            id: u.id,
+            role: text(lang, &format!("role_{}", u.role)),
+            email: u.email,
+            disabled: u.disabled,
+            created: super::views::format_date(lang, u.created_at),
+        })
+        .collect();
+    let selected = error.as_ref().map_or(Role::Consultant, |(_, _, r)| *r);
+    let view = AdminUsersPage {
+        chrome: Chrome::for_user(lang, text(lang, "admin_title"), "/admin/users", user),
+        users,
+        roles: [Role::Consultant, Role::Chamber, Role::Admin]
+            .into_iter()
+            .map(|r| RoleOption {
+                value: r.as_str(),
+                label: text(lang, &format!("role_{}", r.as_str())),
+                selected: r == selected,
+            })
+            .collect(),
+        created,
+        email: error
+            .as_ref()
+            .map(|(_, e, _)| e.clone())
+            .unwrap_or_default(),
+        error: error.map(|(message, _, _)| message),
+    };
+    html(status, "pages/admin_users", &view)
+}
+
+#[get("/admin/users")]
+pub async fn admin_users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Admin)
+        .await
+        .map_err(|e| e.html(lang))?;
+    admin_page(&state, &user, lang, StatusCode::OK, None, None)
+        .await
+        .map_err(|e| e.html(lang))
+}
+
+/// Creates a consultant, chamber or admin account with a generated initial password, shown
+/// once: admins never choose (or see again) a user's password.
+#[post("/admin/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Admin)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let email = field(&fields, "email").unwrap_or_default().to_owned();
+    let role = field(&fields, "role").and_then(Role::parse);
+    let Some(role) = role else {
+        return Err(WebError::bad_request("Unknown role.").html(lang));
+    };
+    let password = accounts::generate_password().map_err(|e| WebError::internal(e).html(lang))?;
+    match state.auth.create_user(&email, role, &password).await {
+        Ok(_) => admin_page(
+            &state,
+            &user,
+            lang,
+            StatusCode::OK,
+            Some(CreatedAccount {
+                email: email.trim().to_lowercase(),
+                password,
+            }),
+            None,
+        )
+        .await
+        .map_err(|e| e.html(lang)),
+        Err(e) => {
+            let error = WebError::from(e);
+            let status = error.status();
+            if status.is_server_error() {
+                return Err(error.html(lang));
+            }
+            let message = error.message().get(lang).to_owned();
+            admin_page(
+                &state,
+                &user,
+                lang,
+                status,
+                None,
+                Some((message, email, role)),
+            )
+            .await
+            .map_err(|e| e.html(lang))
+        }
+    }
+}
+
+async fn set_disabled(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    user_id: i64,
+    disabled: bool,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(req, None);
+    let user = require(state, req, Role::Admin)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let fields = form_fields(req, payload).await.map_err(|e| e.html(lang))?;
+    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    if user_id == user.user_id {
+        return Err(WebError::forbidden(
+            "Sie können Ihr eigenes Konto nicht sperren.",
+            "You cannot disable your own account.",
+        )
+        .html(lang));
+    }
+    if !state
+        .auth
+        .set_disabled(user_id, disabled)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?
+    {
+        return Err(WebError::not_found().html(lang));
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/admin/users"))
+        .finish())
+}
+
+#[post("/admin/users/{id}/disable")]
+pub async fn disable_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    set_disabled(&state, &req, payload, path.into_inner(), true).await
+}
+
+#[post("/admin/users/{id}/enable")]
+pub async fn enable_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    set_disabled(&state, &req, payload, path.into_inner(), false).await
+}
+
+#[derive(Serialize)]
+struct ChamberHomePage {
+    chrome: Chrome,
+}
+
+/// The chamber's start page; its campaigns and dashboard come with the chamber issue.
+#[get("/chamber")]
+pub async fn chamber_home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Chamber)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let view = ChamberHomePage {
+        chrome: Chrome::for_user(lang, text(lang, "chamber_title"), "/chamber", &user),
+    };
+    html(StatusCode::OK, "pages/chamber_home", &view).map_err(|e| e.html(lang))
+}

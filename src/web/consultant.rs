@@ -1,0 +1,448 @@
+//! The consultant's workspace in the browser: client list, client page, reports.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Serialize;
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::{query_lang, request_lang, text};
+use super::pages::{field, form_fields, html, see_other};
+use super::report::{calendar_date, model_for};
+use super::session::{check_csrf, require};
+use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date};
+use crate::accounts::Role;
+use crate::auth::CurrentUser;
+use crate::db::now_ms;
+use crate::responses::{ServiceError, profile_of};
+use crate::survey::{FieldError, Lang};
+use crate::workspace::{ClientFile, InvitationStatus, progress};
+use crate::zip::{ZipEntry, safe_file_stem, write_zip};
+
+#[derive(Serialize)]
+struct ClientRow {
+    href: String,
+    firm_name: String,
+    contact: Option<String>,
+    status: &'static str,
+    status_label: String,
+    date: String,
+    score: Option<u8>,
+    level: Option<String>,
+    red_flags: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct ClientsPage {
+    chrome: Chrome,
+    csrf_token: String,
+    clients: Vec<ClientRow>,
+    any_finished: bool,
+    errors: Vec<String>,
+    firm_name: String,
+    contact: String,
+}
+
+fn status_label(lang: Lang, status: InvitationStatus) -> String {
+    text(lang, &format!("status_{}", status.key()))
+}
+
+fn client_row(state: &AppState, lang: Lang, file: &ClientFile) -> ClientRow {
+    let current = file.current();
+    let status = current.map_or(InvitationStatus::Invited, |i| i.status);
+    let latest = file.finished().into_iter().next();
+    let catalogue = state.responses.catalogue();
+    ClientRow {
+        href: format!(
+            "/consultant/clients/{}?lang={}",
+            file.client.id,
+            lang.code()
+        ),
+        firm_name: file.client.firm_name.clone(),
+        contact: file.client.contact.clone(),
+        status: status.key(),
+        status_label: status_label(lang, status),
+        date: format_date(
+            lang,
+            latest.map_or_else(
+                || current.map_or(file.client.created_at, |i| i.changed_at),
+                |f| f.submitted_at,
+            ),
+        ),
+        score: latest.map(|f| f.assessment.overall.score),
+        level: latest.map(|f| {
+            format!(
+                "{} – {}",
+                f.assessment.overall.level,
+                catalogue.level(f.assessment.overall.level).name.get(lang)
+            )
+        }),
+        red_flags: latest.map(|f| f.assessment.red_flags.len()),
+    }
+}
+
+async fn clients_page(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    status: StatusCode,
+    errors: &[FieldError],
+    form: (&str, &str),
+) -> Result<HttpResponse, WebError> {
+    let files = state.workspace.client_files(user.user_id).await?;
+    let view = ClientsPage {
+        chrome: Chrome::for_user(lang, text(lang, "consultant_title"), "/consultant", user),
+        csrf_token: user.csrf_token.clone(),
+        any_finished: files.iter().any(|f| !f.finished().is_empty()),
+        clients: files.iter().map(|f| client_row(state, lang, f)).collect(),
+        errors: errors
+            .iter()
+            .map(|e| e.message.get(lang).to_owned())
+            .collect(),
+        firm_name: form.0.to_owned(),
+        contact: form.1.to_owned(),
+    };
+    html(status, "pages/consultant_clients", &view)
+}
+
+#[get("/consultant")]
+pub async fn clients(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Consultant)
+        .await
+        .map_err(|e| e.html(lang))?;
+    clients_page(&state, &user, lang, StatusCode::OK, &[], ("", ""))
+        .await
+        .map_err(|e| e.html(lang))
+}
+
+#[post("/consultant/clients")]
+pub async fn create_client(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Consultant)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let firm_name = field(&fields, "firm_name");
+    let contact = field(&fields, "contact");
+    match state
+        .workspace
+        .create_client(user.user_id, firm_name, contact)
+        .await
+    {
+        Ok(id) => Ok(see_other(format!(
+            "/consultant/clients/{id}?lang={}",
+            lang.code()
+        ))),
+        Err(ServiceError::Invalid(errors)) => clients_page(
+            &state,
+            &user,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &errors,
+            (firm_name.unwrap_or_default(), contact.unwrap_or_default()),
+        )
+        .await
+        .map_err(|e| e.html(lang)),
+        Err(e) => Err(WebError::from(e).html(lang)),
+    }
+}
+
+#[derive(Serialize)]
+struct InvitationRow {
+    number: usize,
+    status: &'static str,
+    status_label: String,
+    created: String,
+    changed: String,
+    /// Shown while the invitation is open, so the consultant can send it again.
+    link: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProgressRow {
+    title: String,
+    before: u8,
+    after: u8,
+    change: String,
+    peer_change: String,
+}
+
+#[derive(Serialize)]
+struct ProgressView {
+    heading: String,
+    same_cohort: bool,
+    rows: Vec<ProgressRow>,
+}
+
+#[derive(Serialize)]
+struct ClientPage {
+    chrome: Chrome,
+    csrf_token: String,
+    id: i64,
+    firm_name: String,
+    contact: Option<String>,
+    invitations: Vec<InvitationRow>,
+    result: Option<ResultPage>,
+    report_href: String,
+    progress: Option<ProgressView>,
+}
+
+/// A signed change in points, readable without colour: "+5", "−3", "±0".
+fn signed(change: i16) -> String {
+    match change {
+        c if c > 0 => format!("+{c}"),
+        c if c < 0 => format!("−{}", c.unsigned_abs()),
+        _ => "±0".to_owned(),
+    }
+}
+
+#[get("/consultant/clients/{id}")]
+pub async fn client(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Consultant)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let id = path.into_inner();
+    let file = state
+        .workspace
+        .client_file(user.user_id, id)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let catalogue = state.responses.catalogue();
+    let finished = file.finished();
+    let result = match finished.first() {
+        None => None,
+        Some(latest) => {
+            let response = state
+                .responses
+                .load_by_id(latest.response_id)
+                .await
+                .map_err(|e| WebError::from(e).html(lang))?;
+            let statistics = state.responses.statistics();
+            let snapshot = statistics
+                .snapshot()
+                .await
+                .map_err(|e| WebError::internal(e).html(lang))?;
+            let profile =
+                profile_of(&response.answers).map_err(|e| WebError::from(e).html(lang))?;
+            let benchmark = statistics.compare(&snapshot, &profile, &latest.assessment);
+            Some(ResultPage::new(ResultInput {
+                catalogue,
+                lang,
+                // The owner's private link and token never reach the consultant's page.
+                token_path: "",
+                link: PrivateLink {
+                    url: String::new(),
+                    new: false,
+                },
+                assessment: &latest.assessment,
+                firm_name: None,
+                submitted_at: latest.submitted_at,
+                benchmark: &benchmark,
+                k: statistics.policy().k(),
+            }))
+        }
+    };
+    let progress = match (finished.first(), finished.get(1)) {
+        (Some(current), Some(previous)) => {
+            let p = progress(previous, current);
+            let mut rows = vec![ProgressRow {
+                title: text(lang, "overall"),
+                before: p.overall.previous,
+                after: p.overall.current,
+                change: signed(p.overall.firm_change),
+                peer_change: p.overall.peer_change.map_or_else(|| "–".to_owned(), signed),
+            }];
+            rows.extend(
+                catalogue
+                    .dimensions
+                    .iter()
+                    .zip(&p.dimensions)
+                    .map(|(d, c)| ProgressRow {
+                        title: d.title.get(lang).to_owned(),
+                        before: c.previous,
+                        after: c.current,
+                        change: signed(c.firm_change),
+                        peer_change: c.peer_change.map_or_else(|| "–".to_owned(), signed),
+                    }),
+            );
+            Some(ProgressView {
+                heading: format!(
+                    "{} ({} → {})",
+                    text(lang, "client_progress"),
+                    format_date(lang, p.previous_at),
+                    format_date(lang, p.current_at)
+                ),
+                same_cohort: p.same_cohort,
+                rows,
+            })
+        }
+        _ => None,
+    };
+    let view = ClientPage {
+        chrome: Chrome::for_user(
+            lang,
+            file.client.firm_name.clone(),
+            &format!("/consultant/clients/{id}"),
+            &user,
+        ),
+        csrf_token: user.csrf_token.clone(),
+        id,
+        firm_name: file.client.firm_name.clone(),
+        contact: file.client.contact.clone(),
+        invitations: file
+            .invitations
+            .iter()
+            .enumerate()
+            .map(|(i, inv)| InvitationRow {
+                number: i + 1,
+                status: inv.status.key(),
+                status_label: status_label(lang, inv.status),
+                created: format_date(lang, inv.created_at),
+                changed: format_date(lang, inv.changed_at),
+                link: (inv.status == InvitationStatus::Invited)
+                    .then(|| format!("{}/i/{}", state.base_url, inv.code)),
+            })
+            .collect(),
+        report_href: format!("/consultant/clients/{id}/report.pdf?lang={}", lang.code()),
+        result,
+        progress,
+    };
+    html(StatusCode::OK, "pages/consultant_client", &view).map_err(|e| e.html(lang))
+}
+
+#[post("/consultant/clients/{id}/invitations")]
+pub async fn reinvite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Consultant)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let id = path.into_inner();
+    state
+        .workspace
+        .reinvite(user.user_id, id)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok(see_other(format!(
+        "/consultant/clients/{id}?lang={}",
+        lang.code()
+    )))
+}
+
+fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> HttpResponse {
+    // RFC 6266: an ASCII fallback and the UTF-8 name; the name is already stripped to letters,
+    // digits, '-' and '_' (no quotes, no slashes).
+    let ascii: String = file_name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let utf8: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+#[get("/consultant/clients/{id}/report.pdf")]
+pub async fn client_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let fallback = request_lang(&req, None);
+    let user = require(&state, &req, Role::Consultant)
+        .await
+        .map_err(|e| e.html(fallback))?;
+    let (file, response) = state
+        .workspace
+        .latest_shared_response(user.user_id, path.into_inner())
+        .await
+        .map_err(|e| WebError::from(e).html(fallback))?;
+    let lang = query_lang(&req).unwrap_or(response.lang());
+    let model = model_for(&state.responses, &response, lang, None)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let bytes = state.reports.render(model).await.map_err(|e| {
+        tracing::error!(error = %e, "rendering a client report failed");
+        WebError::internal(e).html(lang)
+    })?;
+    let name = format!("{}.pdf", safe_file_stem(&file.client.firm_name));
+    Ok(attachment(bytes, "application/pdf", &name))
+}
+
+/// Every finished client's latest report in one ZIP, rendered one after another through the
+/// bounded renderer.
+#[get("/consultant/reports.zip")]
+pub async fn reports_zip(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Consultant)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let files = state
+        .workspace
+        .client_files(user.user_id)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let mut reports = Vec::new();
+    for file in &files {
+        let Some(latest) = file.finished().first().map(|f| f.response_id) else {
+            continue;
+        };
+        let response = state
+            .responses
+            .load_by_id(latest)
+            .await
+            .map_err(|e| WebError::from(e).html(lang))?;
+        let report_lang = query_lang(&req).unwrap_or(response.lang());
+        let model = model_for(&state.responses, &response, report_lang, None)
+            .await
+            .map_err(|e| e.html(lang))?;
+        let bytes = state.reports.render(model).await.map_err(|e| {
+            tracing::error!(error = %e, "rendering a report for the ZIP failed");
+            WebError::internal(e).html(lang)
+        })?;
+        let name = format!(
+            "{:02}_{}.pdf",
+            reports.len() + 1,
+            safe_file_stem(&file.client.firm_name)
+        );
+        reports.push((name, bytes));
+    }
+    if reports.is_empty() {
+        return Err(WebError::from(ServiceError::NotSubmitted).html(lang));
+    }
+    let entries: Vec<ZipEntry<'_>> = reports
+        .iter()
+        .map(|(name, data)| ZipEntry { name, data })
+        .collect();
+    let zip = write_zip(&entries, calendar_date(now_ms()))
+        .map_err(|e| WebError::internal(e).html(lang))?;
+    Ok(attachment(zip, "application/zip", "berichte.zip"))
+}

@@ -1,0 +1,191 @@
+//! The owner keeps control (GDPR Art. 15, 17, 20): everything stored about a response as JSON,
+//! and its erasure. The private link is the owner's only credential.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::{query_lang, text};
+use super::pages::{field, form_fields, html, load, token_path};
+use super::views::{Chrome, answer_text};
+use crate::responses::LoadedResponse;
+use crate::survey::{Catalogue, Lang, QuestionRef};
+
+fn rfc3339(epoch_ms: i64) -> Value {
+    time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .map_or(Value::Null, Value::String)
+}
+
+/// Every answer with its question and the chosen options' labels, in the response's language.
+fn answers_export(catalogue: &Catalogue, lang: Lang, response: &LoadedResponse) -> Vec<Value> {
+    response
+        .answers
+        .iter()
+        .map(|(question_id, answer)| {
+            let (question, labels) = match catalogue.question(question_id) {
+                Some(QuestionRef::Profile(q)) | Some(QuestionRef::Scored(_, q)) => (
+                    q.text.get(lang).to_owned(),
+                    answer_text(lang, q, &response.answers),
+                ),
+                Some(QuestionRef::Importance(d)) => (
+                    format!(
+                        "{} – {}",
+                        catalogue.importance.text.get(lang),
+                        d.title.get(lang)
+                    ),
+                    catalogue
+                        .importance
+                        .options
+                        .iter()
+                        .find(|o| answer.option_ids().contains(&o.id.as_str()))
+                        .map(|o| o.label.get(lang).to_owned()),
+                ),
+                None => (String::new(), None),
+            };
+            json!({
+                "question_id": question_id,
+                "question": question,
+                "option_ids": answer.option_ids(),
+                "answer": labels,
+            })
+        })
+        .collect()
+}
+
+#[get("/s/{token}/export.json")]
+pub async fn export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let (_, response, lang) = load(&state, &req, &path).await?;
+    let catalogue = state.responses.catalogue();
+    let record = &response.record;
+    let sharing = state
+        .responses
+        .store()
+        .response_sharing(record.id)
+        .await
+        .map_err(|e| WebError::internal(e).html(lang))?;
+    let result: Value = match &record.result_json {
+        Some(json) => serde_json::from_str(json).map_err(|e| WebError::internal(e).html(lang))?,
+        None => Value::Null,
+    };
+    let peers: Value = match &record.benchmark_json {
+        Some(json) => serde_json::from_str(json).unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    let body = json!({
+        "about": "Everything social-readiness stores about this response. No IP addresses, browser data or cookies are stored with it.",
+        "exported_at": rfc3339(crate::db::now_ms()),
+        "response": {
+            "status": record.status.as_str(),
+            "language": record.lang,
+            "questionnaire_version": record.catalogue_version,
+            "firm_name": record.firm_name,
+            "created_at": rfc3339(record.created_at),
+            "updated_at": rfc3339(record.updated_at),
+            "submitted_at": record.submitted_at.map_or(Value::Null, rfc3339),
+        },
+        "consents": {
+            "survey": { "text_version": record.consent_version, "given_at": rfc3339(record.consent_at) },
+            "share_with_consultant": sharing.as_ref().and_then(|s| {
+                s.share_consent_version.as_ref().map(|v| json!({
+                    "text_version": v,
+                    "given_at": s.share_consent_at.map_or(Value::Null, rfc3339),
+                }))
+            }),
+        },
+        "invited_by_consultant": sharing.as_ref().map(|s| json!({
+            "consultant": s.consultant_email,
+            "firm_name_given_by_consultant": s.client_firm_name,
+            "result_shared": s.share_consent_version.is_some(),
+        })),
+        "answers": answers_export(catalogue, lang, &response),
+        "result": result,
+        "peer_comparison_at_submit": peers,
+    });
+    let bytes = serde_json::to_vec_pretty(&body).map_err(|e| WebError::internal(e).html(lang))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            "attachment; filename=\"social-readiness-daten.json\"",
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
+#[derive(Serialize)]
+struct DeletePage {
+    chrome: Chrome,
+    action: String,
+    back: String,
+    missing_confirm: bool,
+    deleted: bool,
+}
+
+fn delete_page(
+    lang: Lang,
+    base: &str,
+    status: StatusCode,
+    missing_confirm: bool,
+    deleted: bool,
+) -> Result<HttpResponse, WebError> {
+    let title = if deleted {
+        "deleted_title"
+    } else {
+        "delete_title"
+    };
+    let view = DeletePage {
+        chrome: Chrome::new(lang, text(lang, title), &format!("{base}/delete")),
+        action: format!("{base}/delete?lang={}", lang.code()),
+        back: format!("{base}/result?lang={}", lang.code()),
+        missing_confirm,
+        deleted,
+    };
+    html(status, "pages/delete", &view)
+}
+
+#[get("/s/{token}/delete")]
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let (token, _, lang) = load(&state, &req, &path).await?;
+    let lang = query_lang(&req).unwrap_or(lang);
+    delete_page(lang, &token_path(&token), StatusCode::OK, false, false).map_err(|e| e.html(lang))
+}
+
+/// Erases the response after an explicit confirmation tick.
+#[post("/s/{token}/delete")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (token, response, lang) = load(&state, &req, &path).await?;
+    let lang = query_lang(&req).unwrap_or(lang);
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let base = token_path(&token);
+    if field(&fields, "confirm") != Some("yes") {
+        return delete_page(lang, &base, StatusCode::UNPROCESSABLE_ENTITY, true, false)
+            .map_err(|e| e.html(lang));
+    }
+    state
+        .responses
+        .delete(&response)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    delete_page(lang, &base, StatusCode::OK, false, true).map_err(|e| e.html(lang))
+}

@@ -1,0 +1,168 @@
+//! Sessions in the browser: the session cookie, the logged-in user of a request, CSRF tokens.
+//! Cookies are written by hand (four attributes) rather than with another crate.
+use actix_web::HttpRequest;
+
+use super::AppState;
+use super::error::WebError;
+use crate::accounts::Role;
+use crate::auth::CurrentUser;
+
+/// Behind HTTPS the cookie gets the `__Host-` prefix and `Secure` (ASVS 3.3.1, 3.3.3).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-sr_session"
+    } else {
+        "sr_session"
+    }
+}
+
+/// The double-submit cookie of the login form (there is no session yet to hold a token).
+pub fn login_csrf_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-sr_login_csrf"
+    } else {
+        "sr_login_csrf"
+    }
+}
+
+/// A `Set-Cookie` value: host-only, whole site, not readable by scripts, not sent on
+/// cross-site sub-requests. `max_age` None: a browser-session cookie.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    if let Some(seconds) = max_age {
+        cookie.push_str(&format!("; Max-Age={seconds}"));
+    }
+    cookie
+}
+
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    set_cookie(name, "", secure, Some(0))
+}
+
+/// The value of a cookie sent with the request.
+pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The logged-in user, if the request carries a live session.
+pub async fn current_user(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Option<CurrentUser>, WebError> {
+    let Some(raw) = cookie(req, session_cookie_name(state.secure_cookies)) else {
+        return Ok(None);
+    };
+    Ok(state.auth.session(&raw).await?)
+}
+
+/// The logged-in user with `role`: anonymous visitors are sent to the login page, users of
+/// another role get a 403 (the areas themselves are no secret; their data is).
+pub async fn require(
+    state: &AppState,
+    req: &HttpRequest,
+    role: Role,
+) -> Result<CurrentUser, WebError> {
+    let user = current_user(state, req)
+        .await?
+        .ok_or_else(|| WebError::login_required(&back_to(req)))?;
+    if user.role != role {
+        return Err(WebError::forbidden(
+            "Dieser Bereich ist für Ihr Konto nicht freigegeben.",
+            "Your account has no access to this area.",
+        ));
+    }
+    Ok(user)
+}
+
+/// Where to return after login: this page, for GET requests only.
+fn back_to(req: &HttpRequest) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        match req.uri().query() {
+            Some(q) => format!("{}?{q}", req.path()),
+            None => req.path().to_owned(),
+        }
+    } else {
+        "/login".to_owned()
+    }
+}
+
+/// A relative path on this site, or None (no open redirects through `next`).
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.starts_with("/\\")
+            && !n.contains(['\r', '\n'])
+            && !n.starts_with("/login")
+    })
+    .map(str::to_owned)
+}
+
+/// Compares the form's CSRF token with the expected one, in constant time.
+pub fn check_csrf(expected: &str, fields: &[(String, String)]) -> Result<(), WebError> {
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    let equal = sent.len() == expected.len()
+        && !expected.is_empty()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if equal {
+        Ok(())
+    } else {
+        Err(WebError::csrf_failed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/consultant")), Some("/consultant".into()));
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/login?next=/x",
+            "x",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_must_match_exactly() {
+        let fields = |v: &str| vec![("csrf_token".to_owned(), v.to_owned())];
+        assert!(check_csrf("abc", &fields("abc")).is_ok());
+        assert!(check_csrf("abc", &fields("abd")).is_err());
+        assert!(check_csrf("abc", &fields("")).is_err());
+        assert!(check_csrf("", &fields("")).is_err());
+        assert!(check_csrf("abc", &[]).is_err());
+    }
+
+    #[test]
+    fn cookies_are_http_only_and_lax() {
+        let c = set_cookie("__Host-sr_session", "v", true, None);
+        assert_eq!(
+            c,
+            "__Host-sr_session=v; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert!(clear_cookie("sr_session", false).ends_with("Max-Age=0"));
+    }
+}
