@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use awc::Client;
 use serde_json::Value;
+use social_readiness::accounts::Role;
+use social_readiness::auth::Auth;
 use social_readiness::config::Settings;
 use social_readiness::db::{Store, TableCounts};
 use social_readiness::startup::Application;
@@ -427,4 +429,191 @@ pub fn api_body_for(pick: Pick, lang: &str, industry: &str, size: &str, region: 
         answers.insert(q, value);
     }
     serde_json::json!({"lang": lang, "profile": profile, "answers": answers})
+}
+
+/// A password that passes the policy, for test accounts.
+pub const PASSWORD: &str = "Kammer und Beratung 2026";
+
+impl TestApp {
+    /// Creates an account directly through the accounts service (as `user add` does).
+    pub async fn create_user(&self, role: Role, email: &str) {
+        Auth::new(self.store.clone())
+            .create_user(email, role, PASSWORD)
+            .await
+            .expect("create user");
+    }
+
+    /// Logs in through the login form, as a browser does.
+    pub async fn login(&self, email: &str) -> Browser<'_> {
+        let browser = Browser::new(self);
+        let reply = browser.login(email, PASSWORD).await;
+        assert_eq!(reply.status, 303, "login of {email}: {}", reply.body);
+        browser
+    }
+
+    /// Answers every page of a started survey with `pick` and submits it.
+    pub async fn complete_survey(&self, token_path: &str, pick: Pick, lang: &str) {
+        for step in 1..=10 {
+            let reply = crate::survey_pages::post_step(
+                self,
+                token_path,
+                step,
+                &crate::survey_pages::step_fields(step, pick),
+                "next",
+                lang,
+            )
+            .await;
+            assert_eq!(reply.status, 303, "step {step}: {}", reply.body);
+        }
+        let reply = self
+            .post_form(&format!("{token_path}/submit?lang={lang}"), &[])
+            .await;
+        assert_eq!(reply.status, 303, "submit: {}", reply.body);
+    }
+
+    /// Opens an invitation link and starts the survey; `share` ticks the sharing consent.
+    /// Returns the private path `/s/{token}`.
+    pub async fn accept_invitation(&self, invitation_url: &str, share: bool) -> String {
+        let path = invitation_url
+            .strip_prefix(&self.address)
+            .unwrap_or(invitation_url)
+            .to_owned();
+        let page = self.get(&path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let mut fields = vec![("consent", "yes"), ("action", "start")];
+        if share {
+            fields.push(("share", "yes"));
+        }
+        let reply = self.post_form(&path, &fields).await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        reply
+            .location()
+            .split("/step/")
+            .next()
+            .expect("token path")
+            .to_owned()
+    }
+}
+
+/// The first value of a hidden form field in a page.
+pub fn hidden_field(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in the page"))
+        + marker.len();
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A browser with a cookie jar: what a logged-in user is.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    cookies: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            cookies: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .expect("cookies")
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .lock()
+            .expect("cookies")
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Replaces the jar, e.g. to replay an old session cookie.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let mut jar = self.cookies.lock().expect("cookies");
+        jar.retain(|(k, _)| k != name);
+        jar.push((name.to_owned(), value.to_owned()));
+    }
+
+    fn remember(&self, reply: &Reply) {
+        for value in reply.headers.get_all("set-cookie") {
+            let Ok(value) = value.to_str() else { continue };
+            let Some((pair, attributes)) = value.split_once(';').or(Some((value, ""))) else {
+                continue;
+            };
+            let Some((name, v)) = pair.split_once('=') else {
+                continue;
+            };
+            let mut jar = self.cookies.lock().expect("cookies");
+            jar.retain(|(k, _)| k != name);
+            if !attributes.contains("Max-Age=0") {
+                jar.push((name.to_owned(), v.to_owned()));
+            }
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let reply = self
+            .app
+            .get_with(path, ("Cookie", &self.cookie_header()))
+            .await;
+        self.remember(&reply);
+        reply
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let reply = self
+            .app
+            .post_raw(
+                path,
+                "application/x-www-form-urlencoded",
+                body.into_bytes(),
+                &[("Cookie", &self.cookie_header())],
+            )
+            .await;
+        self.remember(&reply);
+        reply
+    }
+
+    /// Posts a form with the session's CSRF token, read from `page`.
+    pub async fn submit(&self, page: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let page = self.get(page).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let token = hidden_field(&page.body, "csrf_token");
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_form(path, &all).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, 200);
+        let token = hidden_field(&form.body, "csrf_token");
+        self.post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ],
+        )
+        .await
+    }
 }

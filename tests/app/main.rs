@@ -2,9 +2,12 @@
 //! PostgreSQL (when TEST_DATABASE_URL is set). One binary, one module per capability.
 mod helpers;
 
+mod accounts;
 mod api;
 mod bad_input;
 mod benchmarks;
+mod consultants;
+mod owner_control;
 mod pdf_rendering;
 mod report;
 mod service;

@@ -1,0 +1,289 @@
+//! Accounts and sessions: login, logout, CSRF, throttling, the admin's account management and
+//! the `user add` command.
+use social_readiness::accounts::Role;
+
+use crate::helpers::{Browser, PASSWORD, TestApp, hidden_field};
+use crate::on_both_databases;
+
+fn session_cookie(browser: &Browser<'_>) -> String {
+    browser.cookie("sr_session").expect("a session cookie")
+}
+
+async fn login_opens_a_fresh_server_side_session_and_logout_ends_it(app: TestApp) {
+    app.create_user(Role::Consultant, "berater@example.de")
+        .await;
+
+    // Anonymous: to the login page, and back afterwards.
+    let anonymous = app.get("/consultant").await;
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.location(), "/login?next=%2Fconsultant");
+
+    let browser = Browser::new(&app);
+    let form = browser.get("/login?next=%2Fconsultant").await;
+    assert!(
+        form.body.contains("<label for=\"email\">"),
+        "labelled inputs"
+    );
+    assert!(form.body.contains("autocomplete=\"current-password\""));
+    let reply = browser.login("Berater@Example.de", PASSWORD).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(reply.location(), "/consultant");
+    let set_cookie = reply
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sr_session="))
+        .expect("session cookie")
+        .to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain HTTP here: {set_cookie}"
+    );
+    let first_session = session_cookie(&browser);
+    assert!(first_session.len() >= 43, "256-bit session id");
+
+    let home = browser.get("/consultant").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("berater@example.de"));
+    assert_eq!(home.header("cache-control").as_deref(), Some("no-store"));
+
+    // A second login gets a new id (no session fixation).
+    let again = browser.login("berater@example.de", PASSWORD).await;
+    assert_eq!(again.status, 303);
+    assert_ne!(session_cookie(&browser), first_session);
+
+    // Logout needs the CSRF token; then the session is gone on the server.
+    let without_token = browser.post_form("/logout", &[]).await;
+    assert_eq!(without_token.status, 403);
+    let session = session_cookie(&browser);
+    let out = browser.submit("/consultant", "/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location(), "/login");
+    let replay = Browser::new(&app);
+    replay.set_cookie("sr_session", &session);
+    let after = replay.get("/consultant").await;
+    assert_eq!(after.status, 303, "the old cookie no longer works");
+}
+
+async fn wrong_password_and_unknown_user_get_the_same_answer_then_throttling(app: TestApp) {
+    app.create_user(Role::Consultant, "anna@example.de").await;
+    let browser = Browser::new(&app);
+    let wrong = browser
+        .login("anna@example.de", "not the password at all")
+        .await;
+    let unknown = browser
+        .login("nobody@example.de", "not the password at all")
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(unknown.status, 401);
+    let strip = |body: &str, email: &str| {
+        body.replace(&hidden_field(body, "csrf_token"), "")
+            .replace(email, "")
+    };
+    assert_eq!(
+        strip(&wrong.body, "anna@example.de"),
+        strip(&unknown.body, "nobody@example.de"),
+        "the same page for both"
+    );
+    assert!(
+        wrong
+            .body
+            .contains("E-Mail-Adresse oder Passwort ist falsch")
+    );
+
+    for _ in 0..4 {
+        assert_eq!(
+            browser
+                .login("anna@example.de", "wrong wrong wrong")
+                .await
+                .status,
+            401
+        );
+        assert_eq!(
+            browser
+                .login("nobody@example.de", "wrong wrong wrong")
+                .await
+                .status,
+            401
+        );
+    }
+    // Five failures: even the right password is refused for now, for both kinds of address.
+    let locked = browser.login("anna@example.de", PASSWORD).await;
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert_eq!(locked.header("retry-after").as_deref(), Some("900"));
+    let locked_unknown = browser.login("nobody@example.de", PASSWORD).await;
+    assert_eq!(locked_unknown.status, 429);
+    assert!(locked.body.contains("Zu viele fehlgeschlagene Anmeldungen"));
+}
+
+async fn login_form_needs_its_csrf_cookie(app: TestApp) {
+    app.create_user(Role::Consultant, "csrf@example.de").await;
+    let reply = app
+        .post_form(
+            "/login",
+            &[
+                ("email", "csrf@example.de"),
+                ("password", PASSWORD),
+                ("csrf_token", "forged"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(
+        reply
+            .header("set-cookie")
+            .is_none_or(|c| !c.starts_with("sr_session="))
+    );
+}
+
+async fn admin_creates_and_disables_accounts_in_the_browser(app: TestApp) {
+    app.create_user(Role::Admin, "admin@example.de").await;
+    let admin = app.login("admin@example.de").await;
+    let page = admin.get("/admin/users").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<fieldset"), "roles as a radio group");
+
+    // Without the CSRF token nothing is created.
+    let forged = admin
+        .post_form(
+            "/admin/users",
+            &[("email", "x@example.de"), ("role", "consultant")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    let created = admin
+        .submit(
+            "/admin/users",
+            "/admin/users",
+            &[("email", "Neu@Example.de"), ("role", "consultant")],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let marker = "<code class=\"secret\">";
+    let start = created
+        .body
+        .find(marker)
+        .expect("the password is shown once")
+        + marker.len();
+    let password = created.body[start..]
+        .split('<')
+        .next()
+        .expect("password")
+        .to_owned();
+    assert_eq!(password.chars().count(), 20);
+    assert!(
+        !admin.get("/admin/users").await.body.contains(&password),
+        "shown only once"
+    );
+
+    let taken = admin
+        .submit(
+            "/admin/users",
+            "/admin/users",
+            &[("email", "neu@example.de"), ("role", "chamber")],
+        )
+        .await;
+    assert_eq!(taken.status, 409);
+    let bad = admin
+        .submit(
+            "/admin/users",
+            "/admin/users",
+            &[("email", "kein-at"), ("role", "chamber")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("gültige E-Mail-Adresse"));
+
+    // The new consultant logs in with the generated password.
+    let consultant = Browser::new(&app);
+    assert_eq!(
+        consultant.login("neu@example.de", &password).await.status,
+        303
+    );
+    assert_eq!(consultant.get("/consultant").await.status, 200);
+    // A consultant is no admin.
+    assert_eq!(consultant.get("/admin/users").await.status, 403);
+
+    // Disabling ends the running session at once and refuses new logins.
+    let users = app.store.users().await.expect("users");
+    let id = users
+        .iter()
+        .find(|u| u.email == "neu@example.de")
+        .expect("user")
+        .id;
+    let disabled = admin
+        .submit("/admin/users", &format!("/admin/users/{id}/disable"), &[])
+        .await;
+    assert_eq!(disabled.status, 303, "{}", disabled.body);
+    assert_eq!(consultant.get("/consultant").await.status, 303);
+    assert_eq!(
+        consultant.login("neu@example.de", &password).await.status,
+        401
+    );
+    let enabled = admin
+        .submit("/admin/users", &format!("/admin/users/{id}/enable"), &[])
+        .await;
+    assert_eq!(enabled.status, 303);
+    assert_eq!(
+        consultant.login("neu@example.de", &password).await.status,
+        303
+    );
+}
+
+on_both_databases!(
+    login_opens_a_fresh_server_side_session_and_logout_ends_it,
+    wrong_password_and_unknown_user_get_the_same_answer_then_throttling,
+    login_form_needs_its_csrf_cookie,
+    admin_creates_and_disables_accounts_in_the_browser,
+);
+
+/// `social-readiness user add` reads the password from standard input, never from arguments,
+/// and refuses weak ones.
+#[actix_web::test]
+async fn the_user_add_command_creates_an_admin_who_can_log_in() {
+    use std::io::Write;
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+        .await
+        .expect("sqlite");
+    let run = |email: &str, password: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_social-readiness"))
+            .args([
+                "user",
+                "add",
+                "--role",
+                "admin",
+                "--email",
+                email,
+                "--password-stdin",
+            ])
+            .env("DATABASE_URL", app.database_url())
+            .env("RUST_LOG", "error")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the command");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("write password");
+        child.wait_with_output().expect("command ends")
+    };
+    let weak = run("chef@example.de", "kurz");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
+    let ok = run("chef@example.de", PASSWORD);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("created admin account chef@example.de"));
+    let admin = app.login("chef@example.de").await;
+    assert_eq!(admin.get("/admin/users").await.status, 200);
+}

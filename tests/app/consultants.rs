@@ -1,0 +1,330 @@
+//! The consultant's workspace: clients, invitations with the owner's consent, the client list,
+//! reports one by one and as a ZIP, re-assessment with the change since last time.
+use social_readiness::accounts::Role;
+
+use crate::helpers::{Browser, Pick, TestApp};
+use crate::on_both_databases;
+
+/// Creates a client through the form; returns (client page path, invitation URL).
+pub async fn create_client(
+    consultant: &Browser<'_>,
+    firm_name: &str,
+    contact: &str,
+) -> (String, String) {
+    let reply = consultant
+        .submit(
+            "/consultant",
+            "/consultant/clients",
+            &[("firm_name", firm_name), ("contact", contact)],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let page_path = reply.location();
+    let page = consultant.get(&page_path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let link = invitation_links(&page.body)
+        .pop()
+        .expect("an open invitation link");
+    (
+        page_path.split('?').next().unwrap_or_default().to_owned(),
+        link,
+    )
+}
+
+/// The open invitation links shown on a client page.
+pub fn invitation_links(body: &str) -> Vec<String> {
+    body.split("readonly value=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|link| link.contains("/i/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The status key of a client's row in the list.
+fn row_status(list: &str, firm: &str) -> String {
+    let row_start = list
+        .find(firm)
+        .unwrap_or_else(|| panic!("{firm} not listed"));
+    let before = &list[..row_start];
+    let tr = before.rfind("data-status=\"").expect("a row") + "data-status=\"".len();
+    before[tr..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn unzip(bytes: &[u8], dir: &std::path::Path) -> Vec<String> {
+    std::fs::create_dir_all(dir).expect("dir");
+    let path = dir.join("reports.zip");
+    std::fs::write(&path, bytes).expect("write zip");
+    // An independent reader (Python's zipfile) checks the archive and unpacks it.
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; z.extractall(sys.argv[2]); print('\\n'.join(z.namelist()))",
+        ])
+        .arg(&path)
+        .arg(dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn pdf_text(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn consultant_invites_two_clients_and_downloads_their_reports(app: TestApp) {
+    app.create_user(Role::Consultant, "beraterin@example.de")
+        .await;
+    let consultant = app.login("beraterin@example.de").await;
+    let empty = consultant.get("/consultant").await;
+    assert!(empty.body.contains("Noch keine Mandanten"));
+
+    let (alpha_page, alpha_link) = create_client(&consultant, "Alpha Bäckerei", "Frau Alpha").await;
+    let (beta_page, beta_link) = create_client(&consultant, "Beta Metallbau", "").await;
+    let list = consultant.get("/consultant").await;
+    assert_eq!(row_status(&list.body, "Alpha Bäckerei"), "invited");
+    assert_eq!(row_status(&list.body, "Beta Metallbau"), "invited");
+
+    // The owners take the survey through their links and agree to share.
+    let landing = app
+        .get(alpha_link.strip_prefix(&app.address).expect("local"))
+        .await;
+    assert!(landing.body.contains("beraterin@example.de"), "who invites");
+    assert!(
+        landing.body.contains("name=\"share\""),
+        "a separate sharing consent"
+    );
+    assert!(
+        !landing
+            .body
+            .contains("name=\"share\" value=\"yes\" checked"),
+        "unticked"
+    );
+    let alpha = app.accept_invitation(&alpha_link, true).await;
+    let in_progress = consultant.get("/consultant").await;
+    assert_eq!(
+        row_status(&in_progress.body, "Alpha Bäckerei"),
+        "in_progress"
+    );
+    app.complete_survey(&alpha, Pick::Second, "de").await;
+    let beta = app.accept_invitation(&beta_link, true).await;
+    app.complete_survey(&beta, Pick::Worst, "de").await;
+
+    // The list shows both with date, score, level and red flags.
+    let list = consultant.get("/consultant").await;
+    assert_eq!(row_status(&list.body, "Alpha Bäckerei"), "finished");
+    assert_eq!(row_status(&list.body, "Beta Metallbau"), "finished");
+    let alpha_result = app.get(&format!("{alpha}/result?lang=de")).await;
+    assert!(
+        alpha_result
+            .body
+            .contains("Ihr Ergebnis wird mit beraterin@example.de geteilt")
+    );
+    let score_of = |body: &str| {
+        let start = body.find("<strong>").expect("score") + "<strong>".len();
+        body[start..]
+            .split('<')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let alpha_score = score_of(&alpha_result.body);
+    assert!(
+        list.body
+            .contains(&format!("<td class=\"num\">{alpha_score}</td>"))
+    );
+
+    // The client page shows the result and the benchmark section, but never the private link.
+    let page = consultant.get(&alpha_page).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Im Vergleich mit ähnlichen Unternehmen"));
+    assert!(
+        !page.body.contains(&alpha),
+        "the owner's private link stays private"
+    );
+    assert!(page.body.contains("<svg"), "the chart");
+
+    // One report, then all as a ZIP with two correct PDFs.
+    let pdf = consultant.get(&format!("{beta_page}/report.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(
+        pdf.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    assert!(
+        pdf.header("content-disposition")
+            .unwrap_or_default()
+            .contains("Beta_Metallbau.pdf")
+    );
+
+    let zip = app
+        .client
+        .get(app.url("/consultant/reports.zip"))
+        .insert_header(("Cookie", consultant.cookie_header()))
+        .send()
+        .await
+        .expect("GET zip")
+        .body()
+        .limit(16 * 1024 * 1024)
+        .await
+        .expect("zip body");
+    let dir = std::env::temp_dir().join(format!(
+        "sr_zip_{}_{}",
+        app.backend_name,
+        std::process::id()
+    ));
+    let names = unzip(&zip, &dir);
+    assert_eq!(
+        names,
+        vec!["01_Alpha_Bäckerei.pdf", "02_Beta_Metallbau.pdf"]
+    );
+    let alpha_text = pdf_text(&dir.join("01_Alpha_Bäckerei.pdf"));
+    let beta_text = pdf_text(&dir.join("02_Beta_Metallbau.pdf"));
+    assert!(
+        alpha_text.contains(&alpha_score),
+        "Alpha's score in its report"
+    );
+    assert!(
+        beta_text.contains("Warnsignal"),
+        "Beta's red flags in its report"
+    );
+    assert_ne!(alpha_text, beta_text);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn a_re_assessment_shows_the_change_and_counts_the_firm_once(app: TestApp) {
+    app.create_user(Role::Consultant, "re@example.de").await;
+    let consultant = app.login("re@example.de").await;
+    let (page_path, link) = create_client(&consultant, "Gamma Gastro", "").await;
+    let first = app.accept_invitation(&link, true).await;
+    app.complete_survey(&first, Pick::Second, "de").await;
+    let live = || async {
+        let cells = app.store.cohort_cells("real").await.expect("cells");
+        let all = cells
+            .iter()
+            .find(|c| c.cohort_key == "all")
+            .expect("the all cell");
+        let json: serde_json::Value = serde_json::from_str(&all.cell_json).expect("json");
+        json["live"]["n"].as_u64().expect("live n")
+    };
+    assert_eq!(live().await, 1);
+
+    // Six months later: a new invitation for the same client.
+    let reinvited = consultant
+        .submit(&page_path, &format!("{page_path}/invitations"), &[])
+        .await;
+    assert_eq!(reinvited.status, 303, "{}", reinvited.body);
+    let page = consultant.get(&page_path).await;
+    let links = crate::consultants::invitation_links(&page.body);
+    assert_eq!(links.len(), 1, "only the new invitation is open");
+    let second = app.accept_invitation(&links[0], true).await;
+    app.complete_survey(&second, Pick::Best, "de").await;
+
+    let page = consultant.get(&page_path).await;
+    assert!(
+        page.body.contains("Veränderung seit der letzten Bewertung"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<td class=\"num\">100</td>"),
+        "the new score"
+    );
+    assert!(
+        page.body.contains("<td class=\"num\">+"),
+        "improvements with a plus sign"
+    );
+    // The firm counts once in the statistics.
+    assert_eq!(live().await, 1);
+}
+
+async fn without_consent_the_consultant_sees_only_the_status(app: TestApp) {
+    app.create_user(Role::Consultant, "c@example.de").await;
+    let consultant = app.login("c@example.de").await;
+    let (page_path, link) = create_client(&consultant, "Delta Druck", "").await;
+    let owner = app.accept_invitation(&link, false).await;
+    app.complete_survey(&owner, Pick::Best, "de").await;
+    let list = consultant.get("/consultant").await;
+    assert_eq!(row_status(&list.body, "Delta Druck"), "declined");
+    assert!(
+        !list.body.contains("<td class=\"num\">100</td>"),
+        "no score without consent"
+    );
+    let page = consultant.get(&page_path).await;
+    assert!(
+        page.body
+            .contains("Noch kein abgeschlossener und freigegebener Check")
+    );
+    assert_eq!(
+        consultant
+            .get(&format!("{page_path}/report.pdf"))
+            .await
+            .status,
+        409
+    );
+
+    // An owner may also decline the invitation outright; a used link cannot start again.
+    let (_, other) = create_client(&consultant, "Epsilon Elektro", "").await;
+    let path = other.strip_prefix(&app.address).expect("local").to_owned();
+    let declined = app.post_form(&path, &[("action", "decline")]).await;
+    assert_eq!(declined.status, 200);
+    let list = consultant.get("/consultant").await;
+    assert_eq!(row_status(&list.body, "Epsilon Elektro"), "declined");
+    let again = app
+        .post_form(&path, &[("consent", "yes"), ("action", "start")])
+        .await;
+    assert_eq!(again.status, 409);
+}
+
+async fn client_input_is_checked(app: TestApp) {
+    app.create_user(Role::Consultant, "input@example.de").await;
+    let consultant = app.login("input@example.de").await;
+    let before = app.counts().await;
+    let empty = consultant
+        .submit("/consultant", "/consultant/clients", &[("firm_name", "  ")])
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("Bitte geben Sie den Firmennamen an"));
+    let long = "x".repeat(201);
+    let too_long = consultant
+        .submit(
+            "/consultant",
+            "/consultant/clients",
+            &[("firm_name", &long)],
+        )
+        .await;
+    assert_eq!(too_long.status, 422);
+    assert!(
+        consultant
+            .get("/consultant")
+            .await
+            .body
+            .contains("Noch keine Mandanten")
+    );
+    assert_eq!(app.counts().await, before);
+}
+
+on_both_databases!(
+    consultant_invites_two_clients_and_downloads_their_reports,
+    a_re_assessment_shows_the_change_and_counts_the_firm_once,
+    without_consent_the_consultant_sees_only_the_status,
+    client_input_is_checked,
+);
