@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod api;
+mod authorization;
 mod bad_input;
 mod benchmarks;
 mod consultants;
@@ -12,3 +13,4 @@ mod pdf_rendering;
 mod report;
 mod service;
 mod survey_pages;
+mod xss;
