@@ -124,7 +124,7 @@ pub fn check_password(password: &str, email: &Email) -> Result<(), Text> {
     }
     let lower = password.to_lowercase();
     let local_part = email.as_str().split('@').next().unwrap_or_default();
-    let all_same = password.chars().all(|c| Some(c) == password.chars().next());
+    let all_same = password.chars().all(|c| password.starts_with(c));
     if COMMON_PASSWORDS.contains(&lower.as_str())
         || all_same
         || lower == email.as_str()

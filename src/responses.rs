@@ -173,7 +173,7 @@ impl Responses {
         assessment: &Assessment,
     ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
         let profile: Profile = profile_of(answers)?;
-        Ok(self.cell_change(profile, assessment, false)?)
+        self.cell_change(profile, assessment, false)
     }
 
     /// Taking a counted response out of the statistics (erasure, re-assessment).

@@ -29,10 +29,10 @@ pub struct WebError {
     details: Vec<FieldError>,
     format: Format,
     /// Logged, never shown.
-    cause: Option<String>,
-    retry_after: Option<u64>,
+    cause: Option<Box<str>>,
+    retry_after: Option<u32>,
     /// Set for "log in first": the answer is a redirect to the login page, not an error page.
-    location: Option<String>,
+    location: Option<Box<str>>,
 }
 
 impl WebError {
@@ -106,7 +106,7 @@ impl WebError {
 
     pub fn too_many_requests(retry_after: u64) -> WebError {
         WebError {
-            retry_after: Some(retry_after),
+            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
             ..WebError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Zu viele Versuche mit unbekannten Links. Bitte warten Sie einen Moment.",
@@ -119,7 +119,7 @@ impl WebError {
     pub fn login_required(back_to: &str) -> WebError {
         let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
         WebError {
-            location: Some(format!("/login?next={next}")),
+            location: Some(format!("/login?next={next}").into()),
             ..WebError::new(
                 StatusCode::SEE_OTHER,
                 "Bitte melden Sie sich an.",
@@ -130,7 +130,7 @@ impl WebError {
 
     pub fn too_many_logins(retry_after: u64) -> WebError {
         WebError {
-            retry_after: Some(retry_after),
+            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
             ..WebError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie 15 Minuten.",
@@ -152,7 +152,7 @@ impl WebError {
 
     pub fn internal(cause: impl std::fmt::Display) -> WebError {
         WebError {
-            cause: Some(cause.to_string()),
+            cause: Some(cause.to_string().into()),
             ..WebError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Ein interner Fehler ist aufgetreten.",
@@ -253,7 +253,7 @@ impl ResponseError for WebError {
         }
         if let Some(location) = &self.location {
             return HttpResponse::SeeOther()
-                .insert_header((actix_web::http::header::LOCATION, location.as_str()))
+                .insert_header((actix_web::http::header::LOCATION, &**location))
                 .insert_header((CACHE_CONTROL, "no-store"))
                 .finish();
         }
