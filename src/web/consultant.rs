@@ -179,7 +179,8 @@ struct ProgressRow {
 #[derive(Serialize)]
 struct ProgressView {
     heading: String,
-    same_cohort: bool,
+    /// Why the peer column is empty, if it is.
+    peer_note: Option<String>,
     rows: Vec<ProgressRow>,
 }
 
@@ -194,6 +195,7 @@ struct ClientPage {
     result: Option<ResultPage>,
     report_href: String,
     progress: Option<ProgressView>,
+    open_invitation: bool,
 }
 
 /// A signed change in points, readable without colour: "+5", "−3", "±0".
@@ -286,7 +288,14 @@ pub async fn client(
                     format_date(lang, p.previous_at),
                     format_date(lang, p.current_at)
                 ),
-                same_cohort: p.same_cohort,
+                peer_note: match (
+                    p.same_cohort,
+                    previous.peers.is_some() && current.peers.is_some(),
+                ) {
+                    (true, _) => None,
+                    (false, true) => Some(text(lang, "progress_other_cohort")),
+                    (false, false) => Some(text(lang, "progress_no_peers")),
+                },
                 rows,
             })
         }
@@ -318,6 +327,10 @@ pub async fn client(
             })
             .collect(),
         report_href: format!("/consultant/clients/{id}/report.pdf?lang={}", lang.code()),
+        open_invitation: file
+            .invitations
+            .iter()
+            .any(|i| i.status == InvitationStatus::Invited),
         result,
         progress,
     };
