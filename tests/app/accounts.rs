@@ -233,7 +233,48 @@ async fn admin_creates_and_disables_accounts_in_the_browser(app: TestApp) {
     );
 }
 
+async fn sessions_are_shared_by_all_instances(app: TestApp) {
+    app.create_user(Role::Consultant, "lb@example.de").await;
+    let browser = app.login("lb@example.de").await;
+    let session = session_cookie(&browser);
+    // Another instance behind the load balancer knows the session...
+    let other = app.sibling(&[]).await;
+    let elsewhere = Browser::new(&other);
+    elsewhere.set_cookie("sr_session", &session);
+    assert_eq!(elsewhere.get("/consultant").await.status, 200);
+    // ...and a logout on the first ends it on the second as well.
+    assert_eq!(browser.submit("/consultant", "/logout", &[]).await.status, 303);
+    assert_eq!(elsewhere.get("/consultant").await.status, 303);
+}
+
+async fn behind_https_cookies_are_secure_and_host_bound(app: TestApp) {
+    let https = app.sibling(&[("BASE_URL", "https://check.example.de")]).await;
+    https.create_user(Role::Admin, "tls@example.de").await;
+    let form = https.get("/login").await;
+    assert_eq!(
+        form.header("strict-transport-security").as_deref(),
+        Some("max-age=31536000")
+    );
+    let csrf_cookie = form.header("set-cookie").expect("login CSRF cookie");
+    assert!(csrf_cookie.starts_with("__Host-sr_login_csrf="), "{csrf_cookie}");
+    assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
+    let browser = Browser::new(&https);
+    let reply = browser.login("tls@example.de", PASSWORD).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let session = reply
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-sr_session="))
+        .expect("a __Host- session cookie")
+        .to_owned();
+    assert!(session.contains("; Secure") && session.contains("Path=/"), "{session}");
+    assert!(!session.contains("Domain="), "host-only: {session}");
+}
+
 on_both_databases!(
+    sessions_are_shared_by_all_instances,
+    behind_https_cookies_are_secure_and_host_bound,
     login_opens_a_fresh_server_side_session_and_logout_ends_it,
     wrong_password_and_unknown_user_get_the_same_answer_then_throttling,
     login_form_needs_its_csrf_cookie,
