@@ -9,7 +9,7 @@ use super::error::WebError;
 use super::i18n::{request_lang, text};
 use super::pages::{field, form_fields, html};
 use super::session::{
-    check_csrf, clear_cookie, cookie, login_csrf_cookie_name, require, safe_next,
+    authorised_form, check_csrf, clear_cookie, cookie, login_csrf_cookie_name, require, safe_next,
     session_cookie_name, set_cookie,
 };
 use super::views::Chrome;
@@ -253,11 +253,7 @@ pub async fn create_user(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Admin)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
-    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let (user, fields) = authorised_form(&state, &req, payload, Role::Admin, lang).await?;
     let email = field(&fields, "email").unwrap_or_default().to_owned();
     let role = field(&fields, "role").and_then(Role::parse);
     let Some(role) = role else {
@@ -307,11 +303,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(req, None);
-    let user = require(state, req, Role::Admin)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let fields = form_fields(req, payload).await.map_err(|e| e.html(lang))?;
-    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let (user, _fields) = authorised_form(state, req, payload, Role::Admin, lang).await?;
     if user_id == user.user_id {
         return Err(WebError::forbidden(
             "Sie können Ihr eigenes Konto nicht sperren.",

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::AppState;
 use super::error::WebError;
 use super::i18n::{query_lang, request_lang, text};
-use super::pages::{field, form_fields, html, see_other};
-use super::report::{calendar_date, model_for};
-use super::session::{check_csrf, require};
+use super::pages::{field, html, see_other};
+use super::report::{calendar_date, render_report};
+use super::session::{authorised_form, require};
 use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date};
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
@@ -126,11 +126,7 @@ pub async fn create_client(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Consultant)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
-    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let (user, fields) = authorised_form(&state, &req, payload, Role::Consultant, lang).await?;
     let firm_name = field(&fields, "firm_name");
     let contact = field(&fields, "contact");
     match state
@@ -345,11 +341,7 @@ pub async fn reinvite(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Consultant)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
-    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let (user, _fields) = authorised_form(&state, &req, payload, Role::Consultant, lang).await?;
     let id = path.into_inner();
     state
         .workspace
@@ -396,13 +388,9 @@ pub async fn client_report(
         .await
         .map_err(|e| WebError::from(e).html(fallback))?;
     let lang = query_lang(&req).unwrap_or(response.lang());
-    let model = model_for(&state.responses, &response, lang, None)
+    let bytes = render_report(&state, &response, lang)
         .await
         .map_err(|e| e.html(lang))?;
-    let bytes = state.reports.render(model).await.map_err(|e| {
-        tracing::error!(error = %e, "rendering a client report failed");
-        WebError::internal(e).html(lang)
-    })?;
     let name = format!("{}.pdf", safe_file_stem(&file.client.firm_name));
     Ok(attachment(bytes, "application/pdf", &name))
 }
@@ -434,13 +422,9 @@ pub async fn reports_zip(
             .await
             .map_err(|e| WebError::from(e).html(lang))?;
         let report_lang = query_lang(&req).unwrap_or(response.lang());
-        let model = model_for(&state.responses, &response, report_lang, None)
+        let bytes = render_report(&state, &response, report_lang)
             .await
             .map_err(|e| e.html(lang))?;
-        let bytes = state.reports.render(model).await.map_err(|e| {
-            tracing::error!(error = %e, "rendering a report for the ZIP failed");
-            WebError::internal(e).html(lang)
-        })?;
         let name = format!(
             "{:02}_{}.pdf",
             reports.len() + 1,

@@ -327,14 +327,23 @@ async fn report(
         .await
         .map_err(|e| as_format(e.into()))?;
     let lang = super::i18n::query_lang(req).unwrap_or(response.lang());
-    let model = model_for(&state.responses, &response, lang, None)
+    let bytes = render_report(state, &response, lang)
         .await
         .map_err(as_format)?;
-    let bytes = state.reports.render(model).await.map_err(|e| {
-        tracing::error!(error = %e, "rendering a report failed");
-        as_format(WebError::internal(e))
-    })?;
     Ok(pdf_response(bytes, lang))
+}
+
+/// The PDF of a submitted response with its current benchmark, rendered off the async workers.
+pub async fn render_report(
+    state: &AppState,
+    response: &LoadedResponse,
+    lang: Lang,
+) -> Result<Vec<u8>, WebError> {
+    let model = model_for(&state.responses, response, lang, None).await?;
+    state.reports.render(model).await.map_err(|e| {
+        tracing::error!(error = %e, "rendering a report failed");
+        WebError::internal(e)
+    })
 }
 
 #[get("/s/{token}/report.pdf")]

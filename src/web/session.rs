@@ -83,6 +83,23 @@ pub async fn require(
     Ok(user)
 }
 
+/// A state-changing form of a logged-in user with `role`: the user, and the form's fields after
+/// the CSRF check. Errors come as pages in `lang`.
+pub async fn authorised_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+    role: Role,
+    lang: crate::survey::Lang,
+) -> Result<(CurrentUser, Vec<(String, String)>), WebError> {
+    let user = require(state, req, role).await.map_err(|e| e.html(lang))?;
+    let fields = super::pages::form_fields(req, payload)
+        .await
+        .map_err(|e| e.html(lang))?;
+    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    Ok((user, fields))
+}
+
 /// Where to return after login: this page, for GET requests only.
 fn back_to(req: &HttpRequest) -> String {
     if req.method() == actix_web::http::Method::GET {

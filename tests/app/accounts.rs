@@ -243,12 +243,17 @@ async fn sessions_are_shared_by_all_instances(app: TestApp) {
     elsewhere.set_cookie("sr_session", &session);
     assert_eq!(elsewhere.get("/consultant").await.status, 200);
     // ...and a logout on the first ends it on the second as well.
-    assert_eq!(browser.submit("/consultant", "/logout", &[]).await.status, 303);
+    assert_eq!(
+        browser.submit("/consultant", "/logout", &[]).await.status,
+        303
+    );
     assert_eq!(elsewhere.get("/consultant").await.status, 303);
 }
 
 async fn behind_https_cookies_are_secure_and_host_bound(app: TestApp) {
-    let https = app.sibling(&[("BASE_URL", "https://check.example.de")]).await;
+    let https = app
+        .sibling(&[("BASE_URL", "https://check.example.de")])
+        .await;
     https.create_user(Role::Admin, "tls@example.de").await;
     let form = https.get("/login").await;
     assert_eq!(
@@ -256,7 +261,10 @@ async fn behind_https_cookies_are_secure_and_host_bound(app: TestApp) {
         Some("max-age=31536000")
     );
     let csrf_cookie = form.header("set-cookie").expect("login CSRF cookie");
-    assert!(csrf_cookie.starts_with("__Host-sr_login_csrf="), "{csrf_cookie}");
+    assert!(
+        csrf_cookie.starts_with("__Host-sr_login_csrf="),
+        "{csrf_cookie}"
+    );
     assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
     let browser = Browser::new(&https);
     let reply = browser.login("tls@example.de", PASSWORD).await;
@@ -268,7 +276,10 @@ async fn behind_https_cookies_are_secure_and_host_bound(app: TestApp) {
         .find(|v| v.starts_with("__Host-sr_session="))
         .expect("a __Host- session cookie")
         .to_owned();
-    assert!(session.contains("; Secure") && session.contains("Path=/"), "{session}");
+    assert!(
+        session.contains("; Secure") && session.contains("Path=/"),
+        "{session}"
+    );
     assert!(!session.contains("Domain="), "host-only: {session}");
 }
 

@@ -175,17 +175,7 @@ async fn consultant_invites_two_clients_and_downloads_their_reports(app: TestApp
             .contains("Beta_Metallbau.pdf")
     );
 
-    let zip = app
-        .client
-        .get(app.url("/consultant/reports.zip"))
-        .insert_header(("Cookie", consultant.cookie_header()))
-        .send()
-        .await
-        .expect("GET zip")
-        .body()
-        .limit(16 * 1024 * 1024)
-        .await
-        .expect("zip body");
+    let zip = consultant.get_bytes("/consultant/reports.zip").await;
     let dir = std::env::temp_dir().join(format!(
         "sr_zip_{}_{}",
         app.backend_name,

@@ -575,6 +575,25 @@ impl<'a> Browser<'a> {
         reply
     }
 
+    /// A download (PDF, ZIP) as bytes.
+    pub async fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let mut response = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("body")
+            .to_vec()
+    }
+
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)

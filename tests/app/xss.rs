@@ -84,17 +84,7 @@ async fn payloads_come_out_escaped_everywhere(app: TestApp) {
             && disposition.matches('"').count() == 2,
         "{disposition}"
     );
-    let zip = app
-        .client
-        .get(app.url("/consultant/reports.zip"))
-        .insert_header(("Cookie", consultant.cookie_header()))
-        .send()
-        .await
-        .expect("zip")
-        .body()
-        .limit(16 * 1024 * 1024)
-        .await
-        .expect("zip body");
+    let zip = consultant.get_bytes("/consultant/reports.zip").await;
     let name_field = "01_script_alert_firm_script.pdf";
     assert!(
         zip.windows(name_field.len())
@@ -114,17 +104,9 @@ async fn payloads_come_out_escaped_everywhere(app: TestApp) {
     ));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("report.pdf");
-    let bytes = app
-        .client
-        .get(app.url(&format!("{page_path}/report.pdf")))
-        .insert_header(("Cookie", consultant.cookie_header()))
-        .send()
-        .await
-        .expect("pdf")
-        .body()
-        .limit(16 * 1024 * 1024)
-        .await
-        .expect("pdf body");
+    let bytes = consultant
+        .get_bytes(&format!("{page_path}/report.pdf"))
+        .await;
     std::fs::write(&file, &bytes).expect("write");
     let check = std::process::Command::new("qpdf")
         .arg("--check")
