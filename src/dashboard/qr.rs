@@ -105,11 +105,17 @@ mod tests {
             .filter(|c| **c == Color::Dark)
             .count();
         let svg = qr_svg(link, "QR")?;
-        let drawn: usize = svg
-            .split('h')
-            .skip(1)
-            .step_by(2)
-            .filter_map(|s| s.split('v').next()?.parse::<usize>().ok())
+        let path = svg.split(" d=\"").nth(1).unwrap_or_default();
+        let drawn: usize = path
+            .split('z')
+            .filter_map(|run| {
+                run.split_once('h')?
+                    .1
+                    .split_once('v')?
+                    .0
+                    .parse::<usize>()
+                    .ok()
+            })
             .sum();
         assert_eq!(drawn, dark);
         Ok(())
