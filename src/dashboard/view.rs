@@ -1,7 +1,7 @@
 //! The chamber dashboard: every number a [`Cell`] with its `n`, computed from published
 //! snapshots and cleared by the rules in [`disclosure`](super::disclosure).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -373,67 +373,72 @@ impl<'i, 'a> View<'i, 'a> {
         let everyone: Member<'_> = &|_| true;
         let selected = self.selection(filter, everyone);
         let n = count(selected.len());
-        let mut view = self.judge(filter, everyone, n);
-
-        // Requestable parts of the selection: months, industries, sizes, regions.
-        let months = self.months(filter);
-        let mut participation = self.parts(
-            months
-                .iter()
-                .map(|&m| (m, filter.with_period(Period::month(m)))),
-        );
-        let mut by_industry = self.parts(
-            Industry::ALL
-                .iter()
-                .filter(|_| filter.industry.is_none())
-                .map(|&i| (i, filter.with_industry(i))),
-        );
-        let mut by_size = self.parts(
-            SizeClass::ALL
-                .iter()
-                .filter(|_| filter.size.is_none())
-                .map(|&s| (s, filter.with_size(s))),
-        );
-        let mut by_region = self.parts(
-            Region::ALL
-                .iter()
-                .filter(|_| filter.region.is_none())
-                .map(|&r| (r, filter.with_region(r))),
-        );
-        // Level counts: not requestable sets, but counts of the selection all the same.
-        let mut levels: Vec<(u8, Vec<&ParticipantSummary>, Part)> = (1..=5u8)
-            .map(|level| {
-                let member: Member<'_> = &move |p| p.response.overall_level() == level;
-                let part = selected
-                    .iter()
-                    .copied()
-                    .filter(|p| member(p))
-                    .collect::<Vec<_>>();
-                let n = count(part.len());
-                let verdict = if view.is_some() {
-                    None
-                } else {
-                    self.judge(filter, member, n)
-                };
-                (level, part, Part { n, verdict })
+        // Verdicts of the selection and its industry, size and region parts come from one joint
+        // decision over all code cells of this campaign set and period, so each cell reads the
+        // same in every view that shows it.
+        let lattice = self.code_lattice(filter);
+        let view = lattice.part(codes(filter)).verdict;
+        let breakdown_part = |codes: Codes| {
+            let part_filter = with_codes(filter, codes);
+            let members = self.selection(&part_filter, everyone);
+            (members, lattice.part(codes))
+        };
+        let (i, s, r) = codes(filter);
+        let by_industry: Vec<_> = Industry::ALL
+            .iter()
+            .filter(|_| i.is_none())
+            .map(|&x| {
+                let (members, part) = breakdown_part((Some(x), s, r));
+                (x, members, part)
+            })
+            .collect();
+        let by_size: Vec<_> = SizeClass::ALL
+            .iter()
+            .filter(|_| s.is_none())
+            .map(|&x| {
+                let (members, part) = breakdown_part((i, Some(x), r));
+                (x, members, part)
+            })
+            .collect();
+        let by_region: Vec<_> = Region::ALL
+            .iter()
+            .filter(|_| r.is_none())
+            .map(|&x| {
+                let (members, part) = breakdown_part((i, s, Some(x)));
+                (x, members, part)
             })
             .collect();
 
-        if view.is_none() {
-            let mut covered = true;
-            covered &= protect(self.k, &mut participation);
-            covered &= protect(self.k, &mut by_industry);
-            covered &= protect(self.k, &mut by_size);
-            covered &= protect(self.k, &mut by_region);
-            let mut level_parts: Vec<Part> = levels.iter().map(|(_, _, p)| *p).collect();
-            covered &= protect_partition(self.k, &mut level_parts);
-            for ((_, _, part), protected) in levels.iter_mut().zip(level_parts) {
-                *part = protected;
-            }
-            if !covered {
-                view = Some(SuppressionReason::Complementary);
-            }
+        // Months: each is a requestable period; protected within this view. If that fails
+        // (everyone in one hidden month), every month is hidden alike, so that no reason
+        // tells the full month from the empty ones.
+        let months = self.months(filter);
+        let mut participation: Vec<(Month, Part)> = months
+            .iter()
+            .map(|&m| {
+                let part_filter = filter.with_period(Period::month(m));
+                let n = count(self.selection(&part_filter, everyone).len());
+                (
+                    m,
+                    Part {
+                        n,
+                        verdict: self.judge(&part_filter, everyone, n),
+                    },
+                )
+            })
+            .collect();
+        let mut month_parts: Vec<Part> = participation.iter().map(|(_, p)| *p).collect();
+        let months_covered = protect_partition(self.k, &mut month_parts);
+        for ((_, part), protected) in participation.iter_mut().zip(month_parts) {
+            part.verdict = if months_covered {
+                protected.verdict
+            } else {
+                Some(SuppressionReason::Complementary)
+            };
         }
+        // Levels: shown only in this view; the lattice already hid the selection if they
+        // cannot be protected.
+        let (levels, _) = self.level_parts(filter, &selected);
 
         let overall = |p: &ParticipantSummary| Some(p.response.overall_score());
         let whole = Part { n, verdict: view };
@@ -459,14 +464,14 @@ impl<'i, 'a> View<'i, 'a> {
             participants: Cell::from_verdict(view, n, || n),
             participation: participation
                 .into_iter()
-                .map(|(key, _, part)| Keyed {
+                .map(|(key, part)| Keyed {
                     key,
                     cell: Cell::from_verdict(view.or(part.verdict), part.n, || part.n),
                 })
                 .collect(),
-            levels: levels
-                .into_iter()
-                .map(|(key, _, part)| Keyed {
+            levels: (1..=5u8)
+                .zip(levels)
+                .map(|(key, part)| Keyed {
                     key,
                     cell: Cell::from_verdict(view.or(part.verdict), n, || share(part.n, n)),
                 })
@@ -493,19 +498,96 @@ impl<'i, 'a> View<'i, 'a> {
         (from.index()..=to.index()).map(Month::from_index).collect()
     }
 
-    /// Each key's requestable set with its members and threshold/differencing verdict.
-    fn parts<K>(
-        &self,
-        keyed: impl Iterator<Item = (K, Filter)>,
-    ) -> Vec<(K, Vec<&'a ParticipantSummary>, Part)> {
-        keyed
-            .map(|(key, filter)| {
-                let members = self.selection(&filter, &|_| true);
-                let n = count(members.len());
-                let verdict = self.judge(&filter, &|_| true, n);
-                (key, members, Part { n, verdict })
+    /// The overall levels 1..=5 of a selection as parts, protected by complementary
+    /// suppression; `false` if only hiding the selection protects them.
+    fn level_parts(&self, filter: &Filter, selected: &[&ParticipantSummary]) -> (Vec<Part>, bool) {
+        let mut parts: Vec<Part> = (1..=5u8)
+            .map(|level| {
+                let member: Member<'_> = &move |p| p.response.overall_level() == level;
+                let n = count(selected.iter().filter(|p| member(p)).count());
+                Part {
+                    n,
+                    verdict: self.judge(filter, member, n),
+                }
             })
-            .collect()
+            .collect();
+        let covered = protect_partition(self.k, &mut parts);
+        (parts, covered)
+    }
+
+    /// Joint verdicts for every combination of industry, size and region (each set or not)
+    /// within the campaigns and period of `filter`.
+    ///
+    /// Start: threshold, differencing, and the selection's own level partition. Then, until
+    /// nothing changes, every partition of a shown cell by industry, size or region is
+    /// protected ([`protect_partition`]), hiding the parent if no part can cover. Doing this
+    /// for all cells at once (like the benchmark's `disclose`) keeps a cell hidden to protect a
+    /// sibling hidden also when it is requested directly.
+    fn code_lattice(&self, filter: &Filter) -> CodeLattice {
+        let context = with_codes(filter, (None, None, None));
+        let members = self.selection(&context, &|_| true);
+        let mut counts: BTreeMap<Codes, Vec<&ParticipantSummary>> = BTreeMap::new();
+        for p in &members {
+            let profile = p.profile;
+            for keep in 0u8..8 {
+                let key = (
+                    Some(profile.industry).filter(|_| keep & 1 != 0),
+                    Some(profile.size).filter(|_| keep & 2 != 0),
+                    Some(profile.region).filter(|_| keep & 4 != 0),
+                );
+                counts.entry(key).or_default().push(p);
+            }
+        }
+        let mut cells: BTreeMap<Codes, Part> = counts
+            .iter()
+            .map(|(&key, selected)| {
+                let cell_filter = with_codes(filter, key);
+                let n = count(selected.len());
+                let mut verdict = self.judge(&cell_filter, &|_| true, n);
+                if verdict.is_none() && !self.level_parts(&cell_filter, selected).1 {
+                    verdict = Some(SuppressionReason::Complementary);
+                }
+                (key, Part { n, verdict })
+            })
+            .collect();
+
+        // Each round hides at least one more cell, so this ends.
+        loop {
+            let mut changed = false;
+            let shown: Vec<Codes> = cells
+                .iter()
+                .filter(|(_, p)| p.verdict.is_none())
+                .map(|(key, _)| *key)
+                .collect();
+            for parent in shown {
+                for keys in partitions(parent) {
+                    if cells.get(&parent).is_some_and(|p| p.verdict.is_some()) {
+                        break;
+                    }
+                    let mut parts: Vec<Part> = keys
+                        .iter()
+                        .map(|k| cells.get(k).copied().unwrap_or(EMPTY))
+                        .collect();
+                    let covered = protect_partition(self.k, &mut parts);
+                    for (key, part) in keys.iter().zip(parts) {
+                        if let Some(cell) = cells.get_mut(key)
+                            && *cell != part
+                        {
+                            *cell = part;
+                            changed = true;
+                        }
+                    }
+                    if !covered && let Some(cell) = cells.get_mut(&parent) {
+                        cell.verdict = Some(SuppressionReason::Complementary);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        CodeLattice { cells }
     }
 
     /// Red flag shares. A row is shown only if at least `k` selected firms have the flag *and*
@@ -579,13 +661,52 @@ fn breakdown<K>(
         .collect()
 }
 
-fn protect<K, M>(k: u32, parts: &mut [(K, M, Part)]) -> bool {
-    let mut plain: Vec<Part> = parts.iter().map(|(_, _, p)| *p).collect();
-    let covered = protect_partition(k, &mut plain);
-    for ((_, _, part), protected) in parts.iter_mut().zip(plain) {
-        *part = protected;
+/// Industry, size class and region of a request, each set or not.
+type Codes = (Option<Industry>, Option<SizeClass>, Option<Region>);
+
+/// An empty cell: nothing to show, nothing to protect.
+const EMPTY: Part = Part {
+    n: 0,
+    verdict: Some(SuppressionReason::TooFew),
+};
+
+fn codes(f: &Filter) -> Codes {
+    (f.industry, f.size, f.region)
+}
+
+fn with_codes(f: &Filter, (industry, size, region): Codes) -> Filter {
+    Filter {
+        industry,
+        size,
+        region,
+        ..f.clone()
     }
-    covered
+}
+
+/// The partitions of a code cell: by industry, size or region, for each one it leaves open.
+fn partitions((i, s, r): Codes) -> Vec<Vec<Codes>> {
+    let mut out = Vec::new();
+    if i.is_none() {
+        out.push(Industry::ALL.iter().map(|&x| (Some(x), s, r)).collect());
+    }
+    if s.is_none() {
+        out.push(SizeClass::ALL.iter().map(|&x| (i, Some(x), r)).collect());
+    }
+    if r.is_none() {
+        out.push(Region::ALL.iter().map(|&x| (i, s, Some(x))).collect());
+    }
+    out
+}
+
+/// The joint verdicts of one campaign set and period; cells absent are empty.
+struct CodeLattice {
+    cells: BTreeMap<Codes, Part>,
+}
+
+impl CodeLattice {
+    fn part(&self, codes: Codes) -> Part {
+        self.cells.get(&codes).copied().unwrap_or(EMPTY)
+    }
 }
 
 fn all_firms_cell(
