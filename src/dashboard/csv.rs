@@ -126,7 +126,7 @@ impl Rows {
                 }
             }
             Cell::Suppressed { reason } => {
-                let note = reason_text(*reason, self.k);
+                let note = suppression_note(*reason, self.k);
                 self.line(&[
                     section.into(),
                     key.into(),
@@ -172,8 +172,8 @@ fn signed(value: i64) -> String {
     }
 }
 
-/// What pages, CSV and PDF say for a suppressed cell.
-fn reason_text(reason: SuppressionReason, k: u32) -> String {
+/// What pages, CSV and PDF say for a suppressed cell, e.g. `too_few: fewer than 5 firms`.
+pub fn suppression_note(reason: SuppressionReason, k: u32) -> String {
     match reason {
         SuppressionReason::TooFew => format!("too_few: fewer than {k} firms"),
         SuppressionReason::Differencing => {

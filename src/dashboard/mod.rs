@@ -8,22 +8,33 @@
 //!
 //! Disclosure rules, for threshold `k` (design note "Disclosure control for aggregates"):
 //! - **Threshold** – a set of fewer than `k` participants is suppressed (`TooFew`). Counts
-//!   inside the selection (levels, months, red flags) are cells too: a level or month count is
-//!   shown only if `≥ k`; a red flag only if `≥ k` firms have it and `≥ k` do not.
-//! - **Differencing** – a set (selection, one of its industries, sizes, regions or months, or
-//!   the firms of one level or red flag within it) is suppressed (`Differencing`) if some set a
-//!   user can also request and that contains it is larger by 1..k−1: more campaigns, a longer
-//!   period, any of the code filters dropped, or any combination of these.
-//! - **Complementary** – within each partition of a shown selection (by month, level,
-//!   industry, size, region) the hidden parts hold 0 participants or `≥ k` over `≥ 2`
-//!   non-empty parts; else the smallest shown part is hidden too (`Complementary`), and if
-//!   none is left, the selection itself.
-//! - **Over time** – published snapshots of a campaign differ by `≥ k` participants.
+//!   inside the selection are cells too: a month or level count is shown only if `≥ k`; a red
+//!   flag only if `≥ k` firms have it *and* `≥ k` do not. Red flag rows come from the
+//!   catalogue, so a row's presence says nothing.
+//! - **Differencing** – a set (the selection; one of its industries, size classes, regions or
+//!   months; the firms of one level or red flag within it, or without the flag) is suppressed
+//!   (`Differencing`) if some request a user can also make that contains it is larger by
+//!   1..k−1: any superset of the campaigns among those visible, any longer period of whole
+//!   months (or none), any of the industry/size/region filters dropped, and every combination
+//!   of these. Checked against those sets whether or not they are shown themselves, so a
+//!   verdict depends only on the set and the published data.
+//! - **Complementary** – within a partition of a shown set, the hidden parts hold 0
+//!   participants, or `≥ k` over `≥ 2` non-empty parts; otherwise the smallest shown part is
+//!   hidden too (`Complementary`), and if none is left, the parent. For partitions by
+//!   industry, size class and region this is decided jointly for every code cell of the
+//!   campaign set and period (see `View::code_lattice`), so a cell hidden in one view is
+//!   hidden in every view, including the one that requests it directly. Levels are shown only
+//!   in their selection's view; if they cannot be protected, the selection is hidden. Months are
+//!   protected within the view; if that fails, all months are hidden alike.
+//! - **Over time** – published snapshots of a campaign differ by `≥ k` participants
+//!   ([`CampaignPublication`]).
+//! - Everything in a suppressed selection is suppressed with the selection's reason.
 //!
-//! Known limits (see the report): complementary choices are made per view, a cell hidden as
-//! complementary in one view can be shown in the view that requests it directly; filtered
-//! cells can move by fewer than `k` between two publications of a campaign; differencing is
-//! checked pairwise along containment, not for arbitrary combinations of views.
+//! Known limits: filtered cells can move by fewer than `k` between two publications of a
+//! campaign (the step is guaranteed per campaign, not per cell); differencing is checked
+//! pairwise along containment and within partitions, not for arbitrary linear combinations of
+//! views (e.g. overlapping periods); a month hidden as complementary in one view can be shown
+//! when that month is requested as the period.
 
 mod campaign;
 mod csv;
@@ -41,7 +52,7 @@ mod property_tests;
 mod tests;
 
 pub use campaign::Campaign;
-pub use csv::{neutralise, to_csv};
+pub use csv::{neutralise, suppression_note, to_csv};
 pub use disclosure::PublishedCampaigns;
 pub use error::DashboardError;
 pub use filter::{Filter, Period};

@@ -183,6 +183,9 @@ fn containing(f: &Filter, span: (Month, Month)) -> Vec<Filter> {
     out
 }
 
+/// A breakdown's name and, per part, its request and published `n`.
+type Breakdown<'a> = (&'a str, Vec<(Filter, Option<u32>)>);
+
 struct Checker<'d> {
     k: u32,
     data: &'d [ParticipantSummary],
@@ -280,7 +283,7 @@ impl Checker<'_> {
         }
         self.check_partition("levels", &levels)?;
 
-        let breakdowns: [(&str, Vec<(Filter, Option<u32>)>); 3] = [
+        let breakdowns: [Breakdown<'_>; 3] = [
             (
                 "industry",
                 d.by_industry

@@ -305,6 +305,19 @@ fn a_single_small_industry_takes_the_next_smallest_with_it() -> TestResult {
     assert_eq!(d.levels[0].cell.value().map(|s| s.count), Some(6));
     assert_eq!(d.levels[2].cell.reason(), Some(Complementary));
     assert_eq!(d.levels[4].cell.reason(), Some(TooFew));
+    // Asked for directly, F stays hidden: otherwise all − C − F would give G after all.
+    let f = dashboard(
+        3,
+        &publish(3, &people, &["c1"])?,
+        &Filter::all().with_industry(Industry::Construction),
+        None,
+    )?;
+    assert_eq!(f.participants.reason(), Some(Complementary));
+    assert!(
+        f.scores
+            .iter()
+            .all(|s| s.cohort.reason() == Some(Complementary))
+    );
     Ok(())
 }
 
