@@ -598,3 +598,39 @@ fn publication_round_trips_as_json() -> TestResult {
     assert!(serde_json::from_str::<Period>(r#"{"from":"2026-03","to":"2026-01"}"#).is_err());
     Ok(())
 }
+
+#[test]
+fn wider_campaigns_and_period_together_count_as_containing() -> TestResult {
+    use super::disclosure::{PublishedCampaigns as Data, smallest_step};
+    // c1: 5 firms in January. c2: 2 firms in February. More campaigns alone add nobody to
+    // "c1, January", a longer period alone adds nobody, both together add the 2.
+    let mut rows: Vec<Row> = vec![("c1", 1, "C", "small", 50, 3, [50, 50], &[]); 5];
+    rows.push(("c2", 2, "C", "small", 50, 3, [50, 50], &[]));
+    rows.push(("c2", 2, "C", "small", 50, 3, [50, 50], &[]));
+    let people = participants(&rows)?;
+    let data = Data::new(
+        [CampaignId::new("c1"), CampaignId::new("c2")].into(),
+        people.iter().collect(),
+    );
+    let filter = Filter {
+        campaigns: [CampaignId::new("c1")].into(),
+        period: Some(Period::month(month(1)?)),
+        ..Filter::all()
+    };
+    assert_eq!(smallest_step(&data, &filter, &|_| true), Some(2));
+    // Dropping the industry filter too changes nothing: still 2.
+    let narrower = filter.with_industry(Industry::Manufacturing);
+    assert_eq!(smallest_step(&data, &narrower, &|_| true), Some(2));
+    // The unfiltered view contains everything: nothing wider to compare with.
+    assert_eq!(smallest_step(&data, &Filter::all(), &|_| true), None);
+    // A sub-count is compared with the same sub-count of wider views: level 3 here, 2 more.
+    assert_eq!(
+        smallest_step(&data, &filter, &|p| p.response.overall_level() == 3),
+        Some(2)
+    );
+    assert_eq!(
+        smallest_step(&data, &filter, &|p| p.response.overall_level() == 4),
+        None
+    );
+    Ok(())
+}
