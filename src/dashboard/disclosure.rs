@@ -210,6 +210,32 @@ pub(crate) fn protect_partition(k: u32, parts: &mut [Part]) -> bool {
     }
 }
 
+/// Complementary suppression under a *hidden* parent of `n ≥ k`: its shown parts must not add
+/// up to it, or the parent could be rebuilt from them, and with it the sibling it was hidden
+/// to protect. Rule: the hidden parts hold at least `k`; else the smallest shown part is
+/// hidden too ([`SuppressionReason::Complementary`]). (A parent under `k` needs nothing: its
+/// parts are all under `k` and hidden.)
+pub(crate) fn protect_hidden_parent(k: u32, parts: &mut [Part]) {
+    loop {
+        let hidden_n: u64 = parts
+            .iter()
+            .filter(|p| p.verdict.is_some())
+            .map(|p| u64::from(p.n))
+            .sum();
+        if hidden_n >= u64::from(k) {
+            return;
+        }
+        match parts
+            .iter_mut()
+            .filter(|p| p.verdict.is_none())
+            .min_by_key(|p| p.n)
+        {
+            Some(part) => part.verdict = Some(SuppressionReason::Complementary),
+            None => return,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +315,18 @@ mod tests {
             verdicts(&p),
             vec![Some(Differencing), Some(Complementary), None]
         );
+    }
+
+    #[test]
+    fn a_hidden_parent_keeps_k_of_its_parts_hidden() {
+        // A hidden 14 = 7 + 7 would be the sum of its shown parts: one of them goes.
+        let mut p = parts(5, &[7, 7, 0]);
+        protect_hidden_parent(5, &mut p);
+        assert_eq!(verdicts(&p), vec![Some(Complementary), None, Some(TooFew)]);
+        // 2 + 4 + 9: the small ones hide 6 ≥ 5 already.
+        let mut p = parts(5, &[2, 4, 9]);
+        protect_hidden_parent(5, &mut p);
+        assert_eq!(verdicts(&p), vec![Some(TooFew), Some(TooFew), None]);
     }
 
     #[test]

@@ -186,6 +186,21 @@ fn containing(f: &Filter, span: (Month, Month)) -> Vec<Filter> {
 /// A breakdown's name and, per part, its request and published `n`.
 type Breakdown<'a> = (&'a str, Vec<(Filter, Option<u32>)>);
 
+/// The partitions of a request by each code filter it leaves open.
+fn code_partitions(f: &Filter) -> Vec<Vec<Filter>> {
+    let mut out = Vec::new();
+    if f.industry.is_none() {
+        out.push(Industry::ALL.iter().map(|&i| f.with_industry(i)).collect());
+    }
+    if f.size.is_none() {
+        out.push(SizeClass::ALL.iter().map(|&s| f.with_size(s)).collect());
+    }
+    if f.region.is_none() {
+        out.push(Region::ALL.iter().map(|&r| f.with_region(r)).collect());
+    }
+    out
+}
+
 struct Checker<'d> {
     k: u32,
     data: &'d [ParticipantSummary],
@@ -443,6 +458,25 @@ proptest! {
                     let direct = Dashboard::compute(&inputs, &part, None)
                         .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert_eq!(direct.participants.n(), shown, "{:?}", part);
+                    // A hidden part of k or more cannot be rebuilt from its own shown parts.
+                    let true_n = checker.count(&part, &|_| true);
+                    if shown.is_none() && true_n >= k {
+                        for split in code_partitions(&part) {
+                            let mut hidden = 0;
+                            for sub in split {
+                                let m = checker.count(&sub, &|_| true);
+                                if m == 0 {
+                                    continue;
+                                }
+                                let view = Dashboard::compute(&inputs, &sub, None)
+                                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                                if !view.is_published() {
+                                    hidden += m;
+                                }
+                            }
+                            prop_assert!(hidden >= k, "{:?} is the sum of its shown parts", part);
+                        }
+                    }
                 }
             }
             // The CSV holds a row for every cell and nothing that starts a formula.

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::disclosure::{Part, PublishedCampaigns, protect_partition, smallest_step, verdict};
+use super::disclosure::{
+    Part, PublishedCampaigns, protect_hidden_parent, protect_partition, smallest_step, verdict,
+};
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
 use super::participant::{Month, ParticipantSummary};
@@ -519,8 +521,10 @@ impl<'i, 'a> View<'i, 'a> {
     /// within the campaigns and period of `filter`.
     ///
     /// Start: threshold, differencing, and the selection's own level partition. Then, until
-    /// nothing changes, every partition of a shown cell by industry, size or region is
-    /// protected ([`protect_partition`]), hiding the parent if no part can cover. Doing this
+    /// nothing changes, every partition of a cell by industry, size or region is protected:
+    /// under a shown cell by [`protect_partition`] (hiding the parent if no part can cover),
+    /// under a hidden cell of `n ≥ k` by [`protect_hidden_parent`], so that it cannot be
+    /// rebuilt as the sum of its shown parts. Doing this
     /// for all cells at once (like the benchmark's `disclose`) keeps a cell hidden to protect a
     /// sibling hidden also when it is requested directly.
     fn code_lattice(&self, filter: &Filter) -> CodeLattice {
@@ -554,21 +558,24 @@ impl<'i, 'a> View<'i, 'a> {
         // Each round hides at least one more cell, so this ends.
         loop {
             let mut changed = false;
-            let shown: Vec<Codes> = cells
-                .iter()
-                .filter(|(_, p)| p.verdict.is_none())
-                .map(|(key, _)| *key)
-                .collect();
-            for parent in shown {
+            let parents: Vec<Codes> = cells.keys().copied().collect();
+            for parent in parents {
                 for keys in partitions(parent) {
-                    if cells.get(&parent).is_some_and(|p| p.verdict.is_some()) {
+                    let Some(&Part { n, verdict }) = cells.get(&parent) else {
                         break;
-                    }
+                    };
                     let mut parts: Vec<Part> = keys
                         .iter()
                         .map(|k| cells.get(k).copied().unwrap_or(EMPTY))
                         .collect();
-                    let covered = protect_partition(self.k, &mut parts);
+                    let covered = match verdict {
+                        None => protect_partition(self.k, &mut parts),
+                        Some(_) if n >= self.k => {
+                            protect_hidden_parent(self.k, &mut parts);
+                            true
+                        }
+                        Some(_) => true,
+                    };
                     for (key, part) in keys.iter().zip(parts) {
                         if let Some(cell) = cells.get_mut(key)
                             && *cell != part
