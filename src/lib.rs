@@ -8,6 +8,7 @@ pub mod benchmark;
 pub mod charts;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod report;

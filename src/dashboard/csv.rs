@@ -1,0 +1,230 @@
+//! CSV export of exactly the cells a [`Dashboard`] shows.
+//!
+//! Long format, one header line, one row per number: `section,key,measure,n,value,note`.
+//! Suppressed cells keep their rows, with `value` = `suppressed` and the reason in `note`, so a
+//! spreadsheet lines up across exports. RFC 4180: CRLF line ends, fields with `,` `"` CR or LF
+//! quoted, quotes doubled.
+//!
+//! Formula neutralisation: a field starting with `=`, `+`, `-`, `@`, tab or carriage return
+//! gets a leading `'`, so spreadsheets show it as text instead of running it
+//! (`=HYPERLINK(…)`, `@SUM(…)`). Negative numbers we write ourselves (a change of −3) use the
+//! Unicode minus sign U+2212: they stay readable and never look like a formula, at the price of
+//! being text rather than a number in a spreadsheet; positive changes are written unsigned.
+
+use std::borrow::Cow;
+
+use super::view::{Cell, Change, Dashboard, Keyed, Share, Spread};
+use crate::benchmark::SuppressionReason;
+
+/// The header line's fields.
+const HEADER: [&str; 6] = ["section", "key", "measure", "n", "value", "note"];
+
+/// `field` made safe to open in a spreadsheet: a leading `'` before `=`, `+`, `-`, `@`, tab or
+/// carriage return.
+pub fn neutralise(field: &str) -> Cow<'_, str> {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{field}"))
+    } else {
+        Cow::Borrowed(field)
+    }
+}
+
+/// `field` neutralised, then quoted as RFC 4180 requires.
+fn csv_field(field: &str) -> String {
+    let safe = neutralise(field);
+    if safe.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe.into_owned()
+    }
+}
+
+/// The dashboard's published and suppressed cells as CSV.
+pub fn to_csv(dashboard: &Dashboard) -> String {
+    let mut out = Rows {
+        text: String::new(),
+        k: dashboard.k,
+    };
+    out.line(&HEADER.map(String::from));
+    out.cell("participants", "all", &dashboard.participants, |&n| {
+        vec![("count", n.to_string())]
+    });
+    for Keyed { key, cell } in &dashboard.participation {
+        out.cell("participation", &key.to_string(), cell, |&n| {
+            vec![("count", n.to_string())]
+        });
+    }
+    for Keyed { key, cell } in &dashboard.levels {
+        out.cell("level", &key.to_string(), cell, shares);
+    }
+    for row in &dashboard.scores {
+        out.cell("score", &row.id, &row.cohort, spread);
+        out.cell("score_all_firms", &row.id, &row.all_firms, spread);
+    }
+    for Keyed { key, cell } in &dashboard.by_industry {
+        out.cell("industry", key.as_str(), cell, spread);
+    }
+    for Keyed { key, cell } in &dashboard.by_size {
+        out.cell("size", key.as_str(), cell, spread);
+    }
+    for Keyed { key, cell } in &dashboard.by_region {
+        out.cell("region", key.as_str(), cell, spread);
+    }
+    for Keyed { key, cell } in &dashboard.red_flags {
+        out.cell("red_flag", key, cell, shares);
+    }
+    if let Some(change) = &dashboard.change {
+        let since = format!("since {}..{}", change.before.from(), change.before.to());
+        out.cell("change", "participants", &change.participants, changes);
+        for Keyed { key, cell } in &change.medians {
+            out.cell("change", &format!("median {key}"), cell, changes);
+        }
+        // The compared period, as the last line, so every row above stays one number.
+        out.line(&[
+            "change".into(),
+            "period".into(),
+            "before".into(),
+            String::new(),
+            since,
+            String::new(),
+        ]);
+    }
+    out.text
+}
+
+struct Rows {
+    text: String,
+    k: u32,
+}
+
+impl Rows {
+    fn line(&mut self, fields: &[String]) {
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        self.text.push_str(&line.join(","));
+        self.text.push_str("\r\n");
+    }
+
+    /// One row per measure of a cell; the measures of a suppressed cell say `suppressed`.
+    fn cell<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        cell: &Cell<T>,
+        measures: impl Fn(&T) -> Vec<(&'static str, String)>,
+    ) {
+        match cell {
+            Cell::Published { n, value } => {
+                for (measure, number) in measures(value) {
+                    self.line(&[
+                        section.into(),
+                        key.into(),
+                        measure.into(),
+                        n.to_string(),
+                        number,
+                        String::new(),
+                    ]);
+                }
+            }
+            Cell::Suppressed { reason } => {
+                let note = suppression_note(*reason, self.k);
+                self.line(&[
+                    section.into(),
+                    key.into(),
+                    String::new(),
+                    String::new(),
+                    "suppressed".into(),
+                    note,
+                ]);
+            }
+        }
+    }
+}
+
+fn shares(s: &Share) -> Vec<(&'static str, String)> {
+    vec![
+        ("count", s.count.to_string()),
+        ("share", format!("{:.3}", s.share)),
+    ]
+}
+
+fn spread(s: &Spread) -> Vec<(&'static str, String)> {
+    vec![
+        ("p25", s.p25.to_string()),
+        ("median", s.median.to_string()),
+        ("p75", s.p75.to_string()),
+    ]
+}
+
+fn changes(c: &Change) -> Vec<(&'static str, String)> {
+    vec![
+        ("before", signed(c.before)),
+        ("after", signed(c.after)),
+        ("delta", signed(c.delta)),
+    ]
+}
+
+/// A whole number, negative ones with U+2212 (see the module notes).
+fn signed(value: i64) -> String {
+    if value < 0 {
+        format!("\u{2212}{}", value.unsigned_abs())
+    } else {
+        value.to_string()
+    }
+}
+
+/// What pages, CSV and PDF say for a suppressed cell, e.g. `too_few: fewer than 5 firms`.
+pub fn suppression_note(reason: SuppressionReason, k: u32) -> String {
+    match reason {
+        SuppressionReason::TooFew => format!("too_few: fewer than {k} firms"),
+        SuppressionReason::Differencing => {
+            format!(
+                "differencing: would reveal fewer than {k} firms by comparison with a wider view"
+            )
+        }
+        SuppressionReason::Complementary => {
+            "complementary: hidden so that another suppressed cell cannot be worked out".to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_payloads_are_neutralised() {
+        assert_eq!(
+            neutralise("=HYPERLINK(\"http://evil\",\"x\")"),
+            "'=HYPERLINK(\"http://evil\",\"x\")"
+        );
+        assert_eq!(neutralise("-2+3"), "'-2+3");
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("@SUM(A1:A9)"), "'@SUM(A1:A9)");
+        assert_eq!(neutralise("\tcmd"), "'\tcmd");
+        assert_eq!(neutralise("\rcmd"), "'\rcmd");
+        assert_eq!(neutralise("strategy"), "strategy");
+        assert_eq!(neutralise("a=b"), "a=b");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn fields_are_quoted_after_neutralising() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://evil\",\"x\")"),
+            "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""
+        );
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(csv_field("\rcmd"), "\"'\rcmd\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+
+    #[test]
+    fn negative_numbers_use_the_unicode_minus() {
+        assert_eq!(signed(-3), "\u{2212}3");
+        assert_eq!(signed(0), "0");
+        assert_eq!(signed(12), "12");
+        assert_eq!(neutralise(&signed(-3)), "\u{2212}3");
+        assert_eq!(signed(i64::MIN), "\u{2212}9223372036854775808");
+    }
+}

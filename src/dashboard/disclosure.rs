@@ -1,0 +1,347 @@
+//! The dashboard's disclosure rules: threshold, differencing against every containing view,
+//! complementary suppression within partitions.
+//!
+//! Verdicts of whole sets (a view, one industry of it, one month of it) depend only on the set
+//! and the published data, never on which page asks, so pages, CSV and PDF agree.
+
+use std::collections::BTreeSet;
+
+use super::filter::Filter;
+use super::participant::{CampaignId, ParticipantSummary};
+use crate::benchmark::SuppressionReason;
+
+/// The participants of every published snapshot a user may see: the only data the dashboard
+/// reads. A campaign listed here but filtered away still counts as requestable, so it must list
+/// exactly the campaigns this user could select.
+#[derive(Debug, Clone)]
+pub struct PublishedCampaigns<'a> {
+    campaigns: Vec<CampaignId>,
+    participants: Vec<&'a ParticipantSummary>,
+}
+
+impl<'a> PublishedCampaigns<'a> {
+    pub(crate) fn new(
+        campaigns: BTreeSet<CampaignId>,
+        participants: Vec<&'a ParticipantSummary>,
+    ) -> Self {
+        Self {
+            campaigns: campaigns.into_iter().collect(),
+            participants,
+        }
+    }
+
+    /// Campaigns the user may request, in id order.
+    pub fn campaigns(&self) -> &[CampaignId] {
+        &self.campaigns
+    }
+
+    pub(crate) fn participants(&self) -> impl Iterator<Item = &'a ParticipantSummary> + '_ {
+        self.participants.iter().copied()
+    }
+
+    /// First and last month index with any participant.
+    fn span(&self) -> Option<(i32, i32)> {
+        let months = self.participants.iter().map(|p| p.month().index());
+        Some((months.clone().min()?, months.max()?))
+    }
+}
+
+/// Threshold and differencing for one set.
+pub(crate) fn verdict(n: u32, k: u32, smallest_step: Option<u32>) -> Option<SuppressionReason> {
+    if n < k {
+        Some(SuppressionReason::TooFew)
+    } else if smallest_step.is_some_and(|step| step < k) {
+        Some(SuppressionReason::Differencing)
+    } else {
+        None
+    }
+}
+
+/// The smallest positive number of participants by which the set `filter ∧ member` differs
+/// from any set a user can request that contains it; `None` if every such set is equal to it.
+///
+/// Containing requests are all combinations of: more campaigns (any superset among the visible
+/// ones, up to all), a longer period (any range of months around it, up to no period), and any
+/// of the industry, size and region filters dropped. `member` narrows both sides alike (e.g.
+/// "at level 2"), so sub-counts get the same protection as whole sets.
+///
+/// Cost: for each of the ≤ 8 ways to drop code filters, one pass over the participants into a
+/// campaign × month table; then each period range in O(campaigns) with prefix sums. Among
+/// campaign supersets only single added campaigns need checking: every count added is ≥ 0, so
+/// the smallest positive sum of added campaigns is the smallest positive single one.
+pub(crate) fn smallest_step(
+    data: &PublishedCampaigns<'_>,
+    filter: &Filter,
+    member: &dyn Fn(&ParticipantSummary) -> bool,
+) -> Option<u32> {
+    let (first, last) = data.span()?;
+    let months = usize::try_from(last - first + 1).ok()?;
+    let month_slot = |p: &ParticipantSummary| usize::try_from(p.month().index() - first).ok();
+    // The requested months as slots; a period outside the data holds nobody.
+    let (from, to) = match filter.period {
+        Some(period) => (
+            period.from().index().max(first) - first,
+            period.to().index().min(last) - first,
+        ),
+        None => (0, last - first),
+    };
+    let (from, to) = (usize::try_from(from).ok()?, usize::try_from(to).ok()?);
+    if from > to {
+        return None;
+    }
+    let selected: Vec<bool> = data
+        .campaigns()
+        .iter()
+        .map(|c| filter.campaigns.is_empty() || filter.campaigns.contains(c))
+        .collect();
+    let ranges: Vec<(usize, usize)> = if filter.period.is_some() {
+        (0..=from)
+            .flat_map(|a| (to..months).map(move |b| (a, b)))
+            .collect()
+    } else {
+        vec![(0, months - 1)]
+    };
+
+    // Which code filters are set; each subset of them may be dropped.
+    let codes: [bool; 3] = [
+        filter.industry.is_some(),
+        filter.size.is_some(),
+        filter.region.is_some(),
+    ];
+    let mut base: Option<u64> = None;
+    let mut smallest: Option<u64> = None;
+    // Masks of kept filters, from "keep all set ones" down, so `base` is computed first.
+    for keep in (0u8..8)
+        .rev()
+        .filter(|m| (0..3).all(|i| codes[i] || m & (1 << i) == 0))
+    {
+        let relaxed = Filter {
+            campaigns: BTreeSet::new(),
+            period: None,
+            industry: filter.industry.filter(|_| keep & 1 != 0),
+            size: filter.size.filter(|_| keep & 2 != 0),
+            region: filter.region.filter(|_| keep & 4 != 0),
+        };
+        // prefix[c][m] = participants of campaign c in months before slot m.
+        let mut table = vec![vec![0u64; months + 1]; data.campaigns().len()];
+        for p in data.participants() {
+            if !relaxed.matches(p) || !member(p) {
+                continue;
+            }
+            let campaign = data.campaigns().binary_search(&p.campaign).ok();
+            if let (Some(c), Some(m)) = (campaign, month_slot(p))
+                && let Some(cell) = table.get_mut(c).and_then(|row| row.get_mut(m + 1))
+            {
+                *cell += 1;
+            }
+        }
+        for row in &mut table {
+            for m in 1..=months {
+                let before = row.get(m - 1).copied().unwrap_or(0);
+                if let Some(cell) = row.get_mut(m) {
+                    *cell += before;
+                }
+            }
+        }
+        let sum = |row: &Vec<u64>, (a, b): (usize, usize)| {
+            row.get(b + 1).copied().unwrap_or(0) - row.get(a).copied().unwrap_or(0)
+        };
+        let in_selected = |range| -> u64 {
+            table
+                .iter()
+                .zip(&selected)
+                .filter(|(_, s)| **s)
+                .map(|(row, _)| sum(row, range))
+                .sum()
+        };
+        let base = *base.get_or_insert_with(|| in_selected((from, to)));
+        for &range in &ranges {
+            let added = in_selected(range).saturating_sub(base);
+            let step = if added > 0 {
+                Some(added)
+            } else {
+                table
+                    .iter()
+                    .zip(&selected)
+                    .filter(|(_, s)| !**s)
+                    .map(|(row, _)| sum(row, range))
+                    .filter(|&n| n > 0)
+                    .min()
+            };
+            if let Some(step) = step {
+                smallest = Some(smallest.map_or(step, |s| s.min(step)));
+            }
+        }
+    }
+    smallest.map(|s| u32::try_from(s).unwrap_or(u32::MAX))
+}
+
+/// One part of a partition: its true size and its verdict so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub(crate) n: u32,
+    pub(crate) verdict: Option<SuppressionReason>,
+}
+
+/// Complementary suppression within one partition of a published parent.
+///
+/// Rule: the hidden parts together must hold 0 participants, or at least `k` participants
+/// spread over at least 2 non-empty parts. Otherwise parent minus the shown parts would give
+/// a hidden group of fewer than `k`, or one hidden part exactly (with every additive number in
+/// it). While the rule fails, the smallest shown part is hidden too
+/// ([`SuppressionReason::Complementary`]). Returns `false` if no shown part is left and the
+/// rule still fails: then only hiding the parent protects the partition.
+pub(crate) fn protect_partition(k: u32, parts: &mut [Part]) -> bool {
+    loop {
+        let hidden = parts.iter().filter(|p| p.verdict.is_some());
+        let hidden_n: u64 = hidden.clone().map(|p| u64::from(p.n)).sum();
+        let hidden_non_empty = hidden.filter(|p| p.n > 0).count();
+        if hidden_n == 0 || (hidden_n >= u64::from(k) && hidden_non_empty >= 2) {
+            return true;
+        }
+        let smallest = parts
+            .iter_mut()
+            .filter(|p| p.verdict.is_none())
+            .min_by_key(|p| p.n);
+        match smallest {
+            Some(part) => part.verdict = Some(SuppressionReason::Complementary),
+            None => return false,
+        }
+    }
+}
+
+/// Complementary suppression under a *hidden* parent of `n ≥ k`: its shown parts must not add
+/// up to it, or the parent could be rebuilt from them, and with it the sibling it was hidden
+/// to protect. Rule: the hidden parts hold at least `k`; else the smallest shown part is
+/// hidden too ([`SuppressionReason::Complementary`]). (A parent under `k` needs nothing: its
+/// parts are all under `k` and hidden.)
+pub(crate) fn protect_hidden_parent(k: u32, parts: &mut [Part]) {
+    loop {
+        let hidden_n: u64 = parts
+            .iter()
+            .filter(|p| p.verdict.is_some())
+            .map(|p| u64::from(p.n))
+            .sum();
+        if hidden_n >= u64::from(k) {
+            return;
+        }
+        match parts
+            .iter_mut()
+            .filter(|p| p.verdict.is_none())
+            .min_by_key(|p| p.n)
+        {
+            Some(part) => part.verdict = Some(SuppressionReason::Complementary),
+            None => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SuppressionReason::{Complementary, Differencing, TooFew};
+
+    fn parts(k: u32, ns: &[u32]) -> Vec<Part> {
+        ns.iter()
+            .map(|&n| Part {
+                n,
+                verdict: verdict(n, k, None),
+            })
+            .collect()
+    }
+
+    fn verdicts(parts: &[Part]) -> Vec<Option<SuppressionReason>> {
+        parts.iter().map(|p| p.verdict).collect()
+    }
+
+    #[test]
+    fn threshold_then_differencing() {
+        assert_eq!(verdict(4, 5, None), Some(TooFew));
+        assert_eq!(verdict(5, 5, None), None);
+        assert_eq!(verdict(5, 5, Some(4)), Some(Differencing));
+        assert_eq!(verdict(5, 5, Some(5)), None);
+        assert_eq!(verdict(2, 5, Some(1)), Some(TooFew));
+    }
+
+    #[test]
+    fn one_small_part_takes_the_smallest_other_with_it() {
+        // 20 = 2 + 6 + 12: parent − shown would reveal the 2, so the 6 goes too (2 + 6 ≥ 5).
+        let mut p = parts(5, &[2, 12, 6]);
+        assert!(protect_partition(5, &mut p));
+        assert_eq!(verdicts(&p), vec![Some(TooFew), None, Some(Complementary)]);
+    }
+
+    #[test]
+    fn empty_parts_hide_nothing() {
+        // 0 + 7 + 8: the hidden part is empty, parent − shown = 0 reveals no one.
+        let mut p = parts(5, &[0, 7, 8]);
+        assert!(protect_partition(5, &mut p));
+        assert_eq!(verdicts(&p), vec![Some(TooFew), None, None]);
+    }
+
+    #[test]
+    fn small_parts_summing_to_k_or_more_are_safe() {
+        // 3 + 3 hidden = 6 ≥ 5 over two parts: neither can be told apart.
+        let mut p = parts(5, &[3, 3, 9]);
+        assert!(protect_partition(5, &mut p));
+        assert_eq!(verdicts(&p), vec![Some(TooFew), Some(TooFew), None]);
+        // 1 + 2 hidden = 3 < 5: the 9 goes too.
+        let mut p = parts(5, &[1, 2, 9, 11]);
+        assert!(protect_partition(5, &mut p));
+        assert_eq!(
+            verdicts(&p),
+            vec![Some(TooFew), Some(TooFew), Some(Complementary), None]
+        );
+    }
+
+    #[test]
+    fn a_lone_part_hidden_for_differencing_needs_a_partner() {
+        let mut p = vec![
+            Part {
+                n: 8,
+                verdict: Some(Differencing),
+            },
+            Part {
+                n: 6,
+                verdict: None,
+            },
+            Part {
+                n: 7,
+                verdict: None,
+            },
+        ];
+        assert!(protect_partition(5, &mut p));
+        assert_eq!(
+            verdicts(&p),
+            vec![Some(Differencing), Some(Complementary), None]
+        );
+    }
+
+    #[test]
+    fn a_hidden_parent_keeps_k_of_its_parts_hidden() {
+        // A hidden 14 = 7 + 7 would be the sum of its shown parts: one of them goes.
+        let mut p = parts(5, &[7, 7, 0]);
+        protect_hidden_parent(5, &mut p);
+        assert_eq!(verdicts(&p), vec![Some(Complementary), None, Some(TooFew)]);
+        // 2 + 4 + 9: the small ones hide 6 ≥ 5 already.
+        let mut p = parts(5, &[2, 4, 9]);
+        protect_hidden_parent(5, &mut p);
+        assert_eq!(verdicts(&p), vec![Some(TooFew), Some(TooFew), None]);
+    }
+
+    #[test]
+    fn parent_must_go_when_no_part_can_cover() {
+        // All 9 in one hidden part: parent − shown (nothing) = that part.
+        let mut p = vec![
+            Part {
+                n: 9,
+                verdict: Some(Differencing),
+            },
+            Part {
+                n: 0,
+                verdict: Some(TooFew),
+            },
+        ];
+        assert!(!protect_partition(5, &mut p));
+    }
+}

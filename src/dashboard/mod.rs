@@ -1,0 +1,65 @@
+//! The chamber dashboard: aggregates of campaign participants, and nothing else.
+//!
+//! Pure domain code (no web, database or I/O types). Flow: each campaign's live participants
+//! pass through a [`CampaignPublication`], whose snapshot changes only in steps of `k`; the
+//! shown snapshots of the campaigns a user may see form [`PublishedCampaigns`];
+//! [`Dashboard::compute`] turns those and a [`Filter`] into [`Cell`]s, each published with
+//! its `n` or suppressed with a [`SuppressionReason`]; [`to_csv`] exports exactly those cells.
+//!
+//! Disclosure rules, for threshold `k` (design note "Disclosure control for aggregates"):
+//! - **Threshold** – a set of fewer than `k` participants is suppressed (`TooFew`). Counts
+//!   inside the selection are cells too: a month or level count is shown only if `≥ k`; a red
+//!   flag only if `≥ k` firms have it *and* `≥ k` do not. Red flag rows come from the
+//!   catalogue, so a row's presence says nothing.
+//! - **Differencing** – a set (the selection; one of its industries, size classes, regions or
+//!   months; the firms of one level or red flag within it, or without the flag) is suppressed
+//!   (`Differencing`) if some request a user can also make that contains it is larger by
+//!   1..k−1: any superset of the campaigns among those visible, any longer period of whole
+//!   months (or none), any of the industry/size/region filters dropped, and every combination
+//!   of these. Checked against those sets whether or not they are shown themselves, so a
+//!   verdict depends only on the set and the published data.
+//! - **Complementary** – within a partition of a shown set, the hidden parts hold 0
+//!   participants, or `≥ k` over `≥ 2` non-empty parts; otherwise the smallest shown part is
+//!   hidden too (`Complementary`), and if none is left, the parent. For partitions by
+//!   industry, size class and region this is decided jointly for every code cell of the
+//!   campaign set and period (see `View::code_lattice`), so a cell hidden in one view is
+//!   hidden in every view, including the one that requests it directly. Levels are shown only
+//!   in their selection's view; if they cannot be protected, the selection is hidden. Months are
+//!   protected within the view; if that fails, all months are hidden alike.
+//! - **Over time** – published snapshots of a campaign differ by `≥ k` participants
+//!   ([`CampaignPublication`]).
+//! - Everything in a suppressed selection is suppressed with the selection's reason.
+//!
+//! Known limits: filtered cells can move by fewer than `k` between two publications of a
+//! campaign (the step is guaranteed per campaign, not per cell); differencing is checked
+//! pairwise along containment and within partitions, not for arbitrary linear combinations of
+//! views (e.g. overlapping periods); a month hidden as complementary in one view can be shown
+//! when that month is requested as the period.
+
+mod campaign;
+mod csv;
+mod disclosure;
+mod error;
+mod filter;
+mod participant;
+mod publication;
+mod qr;
+mod view;
+
+#[cfg(test)]
+mod property_tests;
+#[cfg(test)]
+mod tests;
+
+pub use campaign::Campaign;
+pub use csv::{neutralise, suppression_note, to_csv};
+pub use disclosure::PublishedCampaigns;
+pub use error::DashboardError;
+pub use filter::{Filter, Period};
+pub use participant::{CampaignId, Month, ParticipantId, ParticipantSummary};
+pub use publication::{CampaignPublication, PublishOutcome};
+pub use qr::qr_svg;
+pub use view::{
+    Cell, Change, Dashboard, DashboardCatalogue, DashboardInputs, Keyed, PeriodChange, ScoreRow,
+    Share, Spread,
+};

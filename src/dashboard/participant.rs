@@ -1,0 +1,207 @@
+//! Who took part in a campaign, as far as the dashboard needs to know.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{Date, Month as CalendarMonth};
+
+use super::error::DashboardError;
+use crate::benchmark::{Profile, ResponseSummary};
+
+/// Declares an opaque string id: no meaning, only equality and order.
+macro_rules! opaque_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps an id issued elsewhere.
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            /// The id as given.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+opaque_id! {
+    /// A participant, opaque: random per campaign participation, never a firm's name or token.
+    ParticipantId
+}
+
+opaque_id! {
+    /// A campaign of one chamber.
+    CampaignId
+}
+
+/// A calendar month: the finest unit of time the dashboard shows or filters by.
+///
+/// Days are deliberately not offered: periods one day apart would let a reader subtract a
+/// single day's participants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    /// `year · 12 + (month − 1)`, so consecutive months are consecutive numbers.
+    index: i32,
+}
+
+impl Month {
+    /// The month `month` (1..=12) of `year` (1..=9999).
+    pub fn new(year: i32, month: u8) -> Result<Self, DashboardError> {
+        if (1..=12).contains(&month) && (1..=9999).contains(&year) {
+            Ok(Self {
+                index: year * 12 + i32::from(month) - 1,
+            })
+        } else {
+            Err(DashboardError::InvalidMonth { year, month })
+        }
+    }
+
+    /// The month a date falls in.
+    pub fn of(date: Date) -> Self {
+        Self {
+            index: date.year() * 12 + i32::from(u8::from(date.month())) - 1,
+        }
+    }
+
+    /// Calendar year.
+    pub fn year(self) -> i32 {
+        self.index.div_euclid(12)
+    }
+
+    /// Month of the year, 1..=12.
+    pub fn month(self) -> u8 {
+        u8::try_from(self.index.rem_euclid(12) + 1).unwrap_or(1)
+    }
+
+    pub(crate) fn index(self) -> i32 {
+        self.index
+    }
+
+    pub(crate) fn from_index(index: i32) -> Self {
+        Self { index }
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year(), self.month())
+    }
+}
+
+impl FromStr for Month {
+    type Err = DashboardError;
+
+    /// Parses `YYYY-MM`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let unparsable = || DashboardError::Unparsable(s.to_owned());
+        let (year, month) = s.split_once('-').ok_or_else(unparsable)?;
+        if year.len() != 4 || month.len() != 2 {
+            return Err(unparsable());
+        }
+        Month::new(
+            year.parse().map_err(|_| unparsable())?,
+            month.parse().map_err(|_| unparsable())?,
+        )
+    }
+}
+
+impl Serialize for Month {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Month {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What the dashboard knows of one participation: enough for every statistic, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantSummary {
+    /// Opaque id, unique within the campaign.
+    pub id: ParticipantId,
+    /// The campaign the firm took part in.
+    pub campaign: CampaignId,
+    /// When the response was submitted; only its month is ever used.
+    #[serde(with = "iso_date")]
+    pub submitted: Date,
+    /// Industry, size class and region (fixed code lists).
+    pub profile: Profile,
+    /// Overall score and level, dimension scores and levels, red flag ids (validated).
+    pub response: ResponseSummary,
+}
+
+impl ParticipantSummary {
+    /// The month of submission.
+    pub fn month(&self) -> Month {
+        Month::of(self.submitted)
+    }
+}
+
+/// Dates as `YYYY-MM-DD` (the crate's `time` has no serde feature enabled).
+mod iso_date {
+    use super::*;
+
+    pub(super) fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(date)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Date, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        parse(&s).ok_or_else(|| serde::de::Error::custom(DashboardError::Unparsable(s)))
+    }
+
+    fn parse(s: &str) -> Option<Date> {
+        let mut parts = s.splitn(3, '-');
+        let year: i32 = parts.next().filter(|y| y.len() == 4)?.parse().ok()?;
+        let month: u8 = parts.next().filter(|m| m.len() == 2)?.parse().ok()?;
+        let day: u8 = parts.next().filter(|d| d.len() == 2)?.parse().ok()?;
+        Date::from_calendar_date(year, CalendarMonth::try_from(month).ok()?, day).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_count_on_across_years() -> Result<(), DashboardError> {
+        let december = Month::new(2025, 12)?;
+        let january = Month::new(2026, 1)?;
+        assert_eq!(january.index() - december.index(), 1);
+        assert_eq!(january.to_string(), "2026-01");
+        assert_eq!("2025-12".parse::<Month>()?, december);
+        assert_eq!(Month::from_index(january.index()), january);
+        assert!(Month::new(2026, 13).is_err());
+        assert!(Month::new(2026, 0).is_err());
+        assert!("2026-1".parse::<Month>().is_err());
+        assert!("=2026-01".parse::<Month>().is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_date_falls_in_its_month() -> Result<(), DashboardError> {
+        let date = Date::from_calendar_date(2026, CalendarMonth::March, 31)
+            .map_err(|_| DashboardError::Unparsable("date".into()))?;
+        assert_eq!(Month::of(date), Month::new(2026, 3)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! Publication over time: a campaign's published statistics move in steps of at least `k`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::DashboardError;
+use super::participant::{CampaignId, ParticipantId, ParticipantSummary};
+use crate::benchmark::DisclosurePolicy;
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// The snapshot was replaced by the live participants.
+    Published,
+    /// Still waiting: `changes` participants differ from the last publication (fewer than `k`).
+    Pending {
+        /// Participants added, erased or changed since the last publication.
+        changes: usize,
+    },
+}
+
+/// The published snapshot of one campaign: the participants every shown number is computed
+/// from, replaced by the live participants only when they differ from it by at least `k`.
+///
+/// Why: a reader who saves the dashboard before and after one firm submits (or erases its
+/// response) learns that firm's answers by subtraction. Since every number on pages, CSV and
+/// PDF is computed from the snapshot, and two snapshots ever shown differ by at least `k`
+/// participants (additions, erasures and changed responses counted one by one), the
+/// before/after difference of the whole campaign is always a group of `k` or more.
+///
+/// The difference is counted between *states*, not events: a firm that submits and erases
+/// again leaves no trace, so submitting and erasing a dummy `k − 1` times cannot make the next
+/// real firm publish on its own.
+///
+/// Erasure: [`CampaignPublication::erase`] removes the firm's data from the snapshot at once
+/// and withdraws the snapshot (nothing is shown) until the next publication, rather than
+/// showing the snapshot without that one firm, which would be a step of 1.
+///
+/// Limit: the step is guaranteed for the campaign as a whole. A filtered cell (one industry,
+/// say) may move by fewer than `k` between two publications; see the module notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignPublication {
+    campaign: CampaignId,
+    /// The last published participants by id (erased ones removed).
+    snapshot: BTreeMap<ParticipantId, ParticipantSummary>,
+    /// Participants erased from the snapshot since it was published; each is one change.
+    erased_since_publication: usize,
+    /// Whether the snapshot may be shown: false before the first publication and after an
+    /// erasure until the next one.
+    shown: bool,
+    /// How many times the snapshot was replaced.
+    publications: u32,
+}
+
+impl CampaignPublication {
+    /// A campaign with nothing published yet.
+    pub fn new(campaign: CampaignId) -> Self {
+        Self {
+            campaign,
+            snapshot: BTreeMap::new(),
+            erased_since_publication: 0,
+            shown: false,
+            publications: 0,
+        }
+    }
+
+    /// The campaign.
+    pub fn campaign(&self) -> &CampaignId {
+        &self.campaign
+    }
+
+    /// The participants to compute statistics from; `None` while nothing may be shown.
+    pub fn snapshot(&self) -> Option<impl Iterator<Item = &ParticipantSummary>> {
+        self.shown.then(|| self.snapshot.values())
+    }
+
+    /// How many times the snapshot was replaced so far.
+    pub fn publications(&self) -> u32 {
+        self.publications
+    }
+
+    /// Participants that differ between `live` and the last publication: added, erased, or
+    /// present in both with a changed response (counted twice, as erasure plus addition,
+    /// because the old and the new answers would both be revealed).
+    pub fn changes(&self, live: &[ParticipantSummary]) -> Result<usize, DashboardError> {
+        let live = self.index(live)?;
+        let mut changes = self.erased_since_publication;
+        for (id, published) in &self.snapshot {
+            match live.get(id) {
+                None => changes += 1,
+                Some(now) if *now != published => changes += 2,
+                Some(_) => {}
+            }
+        }
+        changes += live
+            .keys()
+            .filter(|id| !self.snapshot.contains_key(*id))
+            .count();
+        Ok(changes)
+    }
+
+    /// Replaces the snapshot by `live` (the campaign's current participants) if they differ
+    /// from it by at least `k`; the first publication therefore needs `k` participants.
+    pub fn refresh(
+        &mut self,
+        policy: &DisclosurePolicy,
+        live: &[ParticipantSummary],
+    ) -> Result<PublishOutcome, DashboardError> {
+        let changes = self.changes(live)?;
+        if changes < policy.k() as usize {
+            return Ok(PublishOutcome::Pending { changes });
+        }
+        self.snapshot = live.iter().map(|p| (p.id.clone(), p.clone())).collect();
+        self.erased_since_publication = 0;
+        self.shown = true;
+        self.publications = self.publications.saturating_add(1);
+        Ok(PublishOutcome::Published)
+    }
+
+    /// Removes an erased participant's data from the snapshot now, and withdraws the snapshot
+    /// until the next publication. Returns whether the participant was in the snapshot.
+    pub fn erase(&mut self, participant: &ParticipantId) -> bool {
+        let found = self.snapshot.remove(participant).is_some();
+        if found {
+            self.erased_since_publication += 1;
+            self.shown = false;
+        }
+        found
+    }
+
+    /// Indexes `live` by id, refusing other campaigns' participants and duplicates.
+    fn index<'a>(
+        &self,
+        live: &'a [ParticipantSummary],
+    ) -> Result<BTreeMap<&'a ParticipantId, &'a ParticipantSummary>, DashboardError> {
+        let mut index = BTreeMap::new();
+        for p in live {
+            if p.campaign != self.campaign {
+                return Err(DashboardError::WrongCampaign {
+                    participant: p.id.to_string(),
+                    expected: self.campaign.to_string(),
+                    actual: p.campaign.to_string(),
+                });
+            }
+            if index.insert(&p.id, p).is_some() {
+                return Err(DashboardError::DuplicateParticipant(p.id.to_string()));
+            }
+        }
+        Ok(index)
+    }
+}

@@ -1,0 +1,636 @@
+//! Hand-computed dashboards.
+
+use time::{Date, Month as CalendarMonth};
+
+use super::*;
+use crate::benchmark::{
+    CohortAggregate, CohortKey, Disclosure, DisclosurePolicy, Industry, Profile, Region,
+    ResponseSummary, SizeClass, SuppressionReason, disclose,
+};
+use SuppressionReason::{Complementary, Differencing, TooFew};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Campaign, month of 2026, industry, size, overall score and level, dimension scores, flags.
+type Row = (
+    &'static str,
+    u8,
+    &'static str,
+    &'static str,
+    u8,
+    u8,
+    [u8; 2],
+    &'static [&'static str],
+);
+
+fn participants(rows: &[Row]) -> Result<Vec<ParticipantSummary>, Box<dyn std::error::Error>> {
+    rows.iter()
+        .enumerate()
+        .map(
+            |(i, &(campaign, month, industry, size, score, level, dims, flags))| {
+                Ok(ParticipantSummary {
+                    id: ParticipantId::new(format!("p{i}")),
+                    campaign: CampaignId::new(campaign),
+                    submitted: Date::from_calendar_date(2026, CalendarMonth::try_from(month)?, 15)?,
+                    profile: Profile::parse(industry, size, "DE-BY")?,
+                    response: ResponseSummary::new(
+                        score,
+                        level,
+                        dims.to_vec(),
+                        vec![level; 2],
+                        flags.iter().map(|f| (*f).to_owned()),
+                    )?,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Eight firms of one campaign, Jan–Mar 2026.
+const EIGHT: [Row; 8] = [
+    ("c1", 1, "C", "small", 10, 1, [20, 0], &["no_website"]),
+    ("c1", 1, "C", "small", 30, 2, [40, 10], &["no_website"]),
+    ("c1", 1, "C", "small", 30, 2, [60, 20], &[]),
+    ("c1", 2, "C", "micro", 55, 3, [60, 50], &["no_website"]),
+    ("c1", 2, "C", "micro", 80, 4, [80, 90], &[]),
+    ("c1", 2, "F", "micro", 100, 5, [100, 100], &["no_website"]),
+    ("c1", 3, "F", "micro", 60, 3, [50, 50], &[]),
+    ("c1", 3, "F", "small", 70, 4, [70, 70], &[]),
+];
+
+fn catalogue() -> DashboardCatalogue {
+    DashboardCatalogue {
+        dimensions: vec!["strategy".into(), "community".into()],
+        red_flags: vec!["no_website".into(), "no_privacy_policy".into()],
+    }
+}
+
+/// Every campaign published as it is (the step rule is tested separately).
+fn publish(
+    k: u32,
+    people: &[ParticipantSummary],
+    campaigns: &[&str],
+) -> Result<Vec<CampaignPublication>, Box<dyn std::error::Error>> {
+    let policy = DisclosurePolicy::new(k)?;
+    campaigns
+        .iter()
+        .map(|c| {
+            let mut publication = CampaignPublication::new(CampaignId::new(*c));
+            let live: Vec<_> = people
+                .iter()
+                .filter(|p| p.campaign.as_str() == *c)
+                .cloned()
+                .collect();
+            publication.refresh(&policy, &live)?;
+            Ok(publication)
+        })
+        .collect()
+}
+
+fn dashboard(
+    k: u32,
+    publications: &[CampaignPublication],
+    filter: &Filter,
+    change_from: Option<Period>,
+) -> Result<Dashboard, Box<dyn std::error::Error>> {
+    let data = PublishedCampaigns::from_publications(publications)?;
+    let policy = DisclosurePolicy::new(k)?;
+    let catalogue = catalogue();
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &catalogue,
+        data: &data,
+        all_firms: None,
+    };
+    Ok(Dashboard::compute(&inputs, filter, change_from)?)
+}
+
+fn spread(p25: u8, median: u8, p75: u8) -> Spread {
+    Spread { p25, median, p75 }
+}
+
+fn find<K: PartialEq, T: Clone>(cells: &[Keyed<K, T>], key: K) -> Option<Cell<T>> {
+    cells.iter().find(|c| c.key == key).map(|c| c.cell.clone())
+}
+
+fn month(m: u8) -> Result<Month, DashboardError> {
+    Month::new(2026, m)
+}
+
+#[test]
+fn unfiltered_campaign_by_hand() -> TestResult {
+    let people = participants(&EIGHT)?;
+    let d = dashboard(3, &publish(3, &people, &["c1"])?, &Filter::all(), None)?;
+    assert_eq!(d.participants, Cell::Published { n: 8, value: 8 });
+
+    // Overall 10 30 30 55 60 70 80 100: nearest rank p25 = 2nd, median = 4th, p75 = 6th.
+    let overall = &d.scores[0];
+    assert_eq!(overall.id, "overall");
+    assert_eq!(
+        overall.cohort,
+        Cell::Published {
+            n: 8,
+            value: spread(30, 55, 70)
+        }
+    );
+    assert_eq!(overall.all_firms.reason(), Some(TooFew));
+    // strategy 20 40 50 60 60 70 80 100; community 0 10 20 50 50 70 90 100.
+    assert_eq!(d.scores[1].cohort.value(), Some(&spread(40, 60, 70)));
+    assert_eq!(d.scores[2].cohort.value(), Some(&spread(10, 50, 70)));
+
+    // Jan 3: a longer period adds ≥ 3. Feb 3: Feb..Mar adds only 2. Mar 2: too few.
+    // Hidden Feb + Mar = 5 ≥ 3 over two parts: no complementary suppression needed.
+    assert_eq!(
+        find(&d.participation, month(1)?),
+        Some(Cell::Published { n: 3, value: 3 })
+    );
+    assert_eq!(
+        find(&d.participation, month(2)?).and_then(|c| c.reason()),
+        Some(Differencing)
+    );
+    assert_eq!(
+        find(&d.participation, month(3)?).and_then(|c| c.reason()),
+        Some(TooFew)
+    );
+    assert_eq!(d.participation.len(), 3);
+
+    // Levels 1, 2, 2, 2, 1: every count under 3.
+    assert!(d.levels.iter().all(|l| l.cell.reason() == Some(TooFew)));
+
+    // C: 10 30 30 55 80 (p25 = 2nd, median = 3rd, p75 = 4th); F: 60 70 100.
+    assert_eq!(
+        find(&d.by_industry, Industry::Manufacturing),
+        Some(Cell::Published {
+            n: 5,
+            value: spread(30, 30, 55)
+        })
+    );
+    assert_eq!(
+        find(&d.by_industry, Industry::Construction),
+        Some(Cell::Published {
+            n: 3,
+            value: spread(60, 70, 100)
+        })
+    );
+    assert_eq!(
+        find(&d.by_industry, Industry::Trade).and_then(|c| c.reason()),
+        Some(TooFew)
+    );
+    // small 10 30 30 70; micro 55 60 80 100.
+    assert_eq!(
+        find(&d.by_size, SizeClass::Small),
+        Some(Cell::Published {
+            n: 4,
+            value: spread(10, 30, 30)
+        })
+    );
+    assert_eq!(
+        find(&d.by_size, SizeClass::Micro),
+        Some(Cell::Published {
+            n: 4,
+            value: spread(55, 60, 80)
+        })
+    );
+    assert_eq!(
+        find(&d.by_region, Region::Bayern).and_then(|c| c.n()),
+        Some(8)
+    );
+
+    // no_website: 4 have it, 4 do not. no_privacy_policy: nobody.
+    assert_eq!(
+        d.red_flags[0],
+        Keyed {
+            key: "no_website".to_owned(),
+            cell: Cell::Published {
+                n: 8,
+                value: Share {
+                    count: 4,
+                    share: 0.5
+                }
+            }
+        }
+    );
+    assert_eq!(d.red_flags[1].cell.reason(), Some(TooFew));
+    Ok(())
+}
+
+#[test]
+fn a_view_one_firm_smaller_than_a_wider_one_is_suppressed() -> TestResult {
+    let people = participants(&EIGHT)?;
+    let publications = publish(3, &people, &["c1"])?;
+    // C ∧ small = 3 firms, but all small firms = 4: the difference is one firm.
+    let filter = Filter {
+        industry: Some(Industry::Manufacturing),
+        size: Some(SizeClass::Small),
+        ..Filter::all()
+    };
+    let d = dashboard(3, &publications, &filter, None)?;
+    assert_eq!(d.participants.reason(), Some(Differencing));
+    // Everything computed from the selection goes with it.
+    assert!(
+        d.scores
+            .iter()
+            .all(|s| s.cohort.reason() == Some(Differencing))
+    );
+    assert!(
+        d.by_region
+            .iter()
+            .all(|c| c.cell.reason() == Some(Differencing))
+    );
+    assert!(
+        d.red_flags
+            .iter()
+            .all(|c| c.cell.reason() == Some(Differencing))
+    );
+    Ok(())
+}
+
+#[test]
+fn another_visible_campaign_counts_as_a_containing_view() -> TestResult {
+    let mut rows = EIGHT.to_vec();
+    rows.push(("c2", 1, "C", "small", 50, 3, [50, 50], &[]));
+    rows.push(("c2", 1, "C", "small", 50, 3, [50, 50], &[]));
+    let people = participants(&rows)?;
+    let one = Filter {
+        campaigns: [CampaignId::new("c1")].into(),
+        ..Filter::all()
+    };
+    // c2 has 2 firms, below k = 3, so it is not shown by itself (nothing published yet)…
+    let publications = publish(3, &people, &["c1", "c2"])?;
+    assert!(publications[1].snapshot().is_none());
+    assert!(dashboard(3, &publications, &one, None)?.is_published());
+    // …but once it is (k = 2 would be refused; publish with k = 3 after a third firm).
+    rows.push(("c2", 2, "F", "micro", 50, 3, [50, 50], &[]));
+    let people = participants(&rows)?;
+    let publications = publish(3, &people, &["c1", "c2"])?;
+    // c1 = 8, c1 + c2 = 11: a difference of 3 is fine for k = 3 but not for k = 4.
+    assert!(dashboard(3, &publications, &one, None)?.is_published());
+    let publications = publish(4, &people, &["c1", "c2"])?;
+    assert_eq!(publications[1].snapshot().map(Iterator::count), None);
+    let d = dashboard(4, &publications, &one, None)?;
+    assert!(
+        d.is_published(),
+        "c2 is unpublished under k = 4, so it adds nobody"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_single_small_industry_takes_the_next_smallest_with_it() -> TestResult {
+    // C 6, F 3, G 1; k = 3. G is too few; all − C − F would give it, so F is hidden too.
+    let mut rows: Vec<Row> = Vec::new();
+    for i in 0..6u8 {
+        rows.push(("c1", 1, "C", "small", 10 * i, 1, [10, 10], &[]));
+    }
+    for _ in 0..3 {
+        rows.push(("c1", 1, "F", "small", 50, 3, [50, 50], &[]));
+    }
+    rows.push(("c1", 1, "G", "small", 90, 5, [90, 90], &[]));
+    let people = participants(&rows)?;
+    let d = dashboard(3, &publish(3, &people, &["c1"])?, &Filter::all(), None)?;
+    assert!(d.is_published());
+    assert_eq!(
+        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
+        Some(6)
+    );
+    assert_eq!(
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.reason()),
+        Some(Complementary)
+    );
+    assert_eq!(
+        find(&d.by_industry, Industry::Trade).and_then(|c| c.reason()),
+        Some(TooFew)
+    );
+    // Levels: 1 → 6, 3 → 3, 5 → 1: the same pattern.
+    assert_eq!(d.levels[0].cell.value().map(|s| s.count), Some(6));
+    assert_eq!(d.levels[2].cell.reason(), Some(Complementary));
+    assert_eq!(d.levels[4].cell.reason(), Some(TooFew));
+    // Asked for directly, F stays hidden: otherwise all − C − F would give G after all.
+    let f = dashboard(
+        3,
+        &publish(3, &people, &["c1"])?,
+        &Filter::all().with_industry(Industry::Construction),
+        None,
+    )?;
+    assert_eq!(f.participants.reason(), Some(Complementary));
+    assert!(
+        f.scores
+            .iter()
+            .all(|s| s.cohort.reason() == Some(Complementary))
+    );
+    Ok(())
+}
+
+#[test]
+fn a_red_flag_almost_everyone_has_is_suppressed() -> TestResult {
+    // 7 of 8 have no_website: the one without it would stand out.
+    let rows: Vec<Row> = (0..8u8)
+        .map(|i| -> Row {
+            let flags: &'static [&'static str] = if i == 0 { &[] } else { &["no_website"] };
+            ("c1", 1, "C", "small", 10 * i, 1, [10, 10], flags)
+        })
+        .collect();
+    let people = participants(&rows)?;
+    let d = dashboard(3, &publish(3, &people, &["c1"])?, &Filter::all(), None)?;
+    assert!(d.is_published());
+    assert!(d.red_flags.iter().all(|r| r.cell.reason() == Some(TooFew)));
+    Ok(())
+}
+
+#[test]
+fn change_between_periods_and_its_csv() -> TestResult {
+    // Jan: C small × 4, Feb: F micro × 4; k = 3 so each month and both together are clean.
+    let mut rows: Vec<Row> = Vec::new();
+    for score in [20, 30, 40, 50] {
+        rows.push(("c1", 1, "C", "small", score, 2, [score, 10], &[]));
+    }
+    for score in [60, 70, 80, 90] {
+        rows.push(("c1", 2, "F", "micro", score, 4, [score, 90], &[]));
+    }
+    let people = participants(&rows)?;
+    let publications = publish(3, &people, &["c1"])?;
+    let both = Period::new(month(1)?, month(2)?)?;
+    let january = Period::month(month(1)?);
+    let filter = Filter::all().with_period(january);
+    let d = dashboard(3, &publications, &filter, Some(both))?;
+    assert!(d.is_published());
+    let change = d.change.as_ref().ok_or("no change")?;
+    // Jan..Feb: 8 firms, overall median 4th of 20..90 = 50; January: 4, median 2nd = 30.
+    assert_eq!(
+        change.participants,
+        Cell::Published {
+            n: 4,
+            value: Change {
+                before: 8,
+                after: 4,
+                delta: -4
+            }
+        }
+    );
+    assert_eq!(change.medians[0].key, "overall");
+    assert_eq!(
+        change.medians[0].cell.value(),
+        Some(&Change {
+            before: 50,
+            after: 30,
+            delta: -20
+        })
+    );
+    // community: 10 10 10 10 90 90 90 90 → 10; January 10 → 0.
+    assert_eq!(change.medians[2].cell.value().map(|c| c.delta), Some(0));
+
+    let csv = to_csv(&d);
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(lines[0], "section,key,measure,n,value,note");
+    assert!(lines.contains(&"participants,all,count,4,4,"));
+    assert!(lines.contains(&"change,participants,delta,4,\u{2212}4,"));
+    assert!(lines.contains(&"change,median overall,delta,4,\u{2212}20,"));
+    assert!(lines.contains(&"score,overall,median,4,30,"));
+    assert!(lines.contains(&"industry,A,,,suppressed,too_few: fewer than 3 firms"));
+    assert!(lines.contains(&"change,period,before,,since 2026-01..2026-02,"));
+    // Nothing in the file starts a formula.
+    for field in csv.split(['\r', '\n', ',']) {
+        assert!(!field.starts_with(['=', '+', '-', '@']), "{field:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn csv_neutralises_catalogue_ids() -> TestResult {
+    let people = participants(&EIGHT)?;
+    let publications = publish(3, &people, &["c1"])?;
+    let data = PublishedCampaigns::from_publications(&publications)?;
+    let policy = DisclosurePolicy::new(3)?;
+    let catalogue = DashboardCatalogue {
+        dimensions: vec!["=HYPERLINK(\"http://evil\",\"x\")".into(), "-2+3".into()],
+        red_flags: vec!["@SUM(A1)".into()],
+    };
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &catalogue,
+        data: &data,
+        all_firms: None,
+    };
+    let csv = to_csv(&Dashboard::compute(&inputs, &Filter::all(), None)?);
+    assert!(
+        csv.contains("\r\nscore,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",median,8,60,\r\n")
+    );
+    assert!(csv.contains("\r\nscore,'-2+3,median,8,50,\r\n"));
+    assert!(csv.contains("\r\nred_flag,'@SUM(A1),,,suppressed,too_few: fewer than 3 firms\r\n"));
+    Ok(())
+}
+
+#[test]
+fn all_firms_come_from_the_benchmark_disclosure() -> TestResult {
+    let people = participants(&EIGHT)?;
+    let publications = publish(3, &people, &["c1"])?;
+    let data = PublishedCampaigns::from_publications(&publications)?;
+    let policy = DisclosurePolicy::new(3)?;
+    let mut all = CohortAggregate::new(2)?;
+    for score in [10u8, 20, 30, 40, 50] {
+        all.add(&ResponseSummary::new(
+            score,
+            2,
+            vec![score, 100 - score],
+            vec![2, 2],
+            [],
+        )?)?;
+    }
+    let verdicts = disclose(&policy, &[(CohortKey::All, Some(&all))])?;
+    let all_firms = verdicts
+        .get(&CohortKey::All)
+        .and_then(Disclosure::published);
+    let catalogue = catalogue();
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &catalogue,
+        data: &data,
+        all_firms,
+    };
+    let d = Dashboard::compute(&inputs, &Filter::all(), None)?;
+    // 10 20 30 40 50: p25 = 2nd, median = 3rd, p75 = 4th; community 50..90.
+    assert_eq!(
+        d.scores[0].all_firms,
+        Cell::Published {
+            n: 5,
+            value: spread(20, 30, 40)
+        }
+    );
+    assert_eq!(d.scores[2].all_firms.value(), Some(&spread(60, 70, 80)));
+    // A catalogue of another shape is refused rather than misaligned.
+    let three = DashboardCatalogue {
+        dimensions: vec!["a".into(), "b".into(), "c".into()],
+        red_flags: vec![],
+    };
+    let inputs = DashboardInputs {
+        catalogue: &three,
+        ..inputs
+    };
+    assert!(matches!(
+        Dashboard::compute(&inputs, &Filter::all(), None),
+        Err(DashboardError::DimensionCountMismatch { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn publication_moves_in_steps_of_k() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let people = participants(&EIGHT)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    assert_eq!(
+        publication.refresh(&policy, &people[..2])?,
+        PublishOutcome::Pending { changes: 2 }
+    );
+    assert!(publication.snapshot().is_none());
+    assert_eq!(
+        publication.refresh(&policy, &people[..3])?,
+        PublishOutcome::Published
+    );
+    assert_eq!(publication.snapshot().map(Iterator::count), Some(3));
+    // One joins, one leaves: still the old three.
+    let live = [people[1].clone(), people[2].clone(), people[3].clone()];
+    assert_eq!(
+        publication.refresh(&policy, &live)?,
+        PublishOutcome::Pending { changes: 2 }
+    );
+    assert_eq!(publication.snapshot().map(Iterator::count), Some(3));
+    // A changed response counts twice (old and new answers): 2 + 2 = 4 ≥ 3.
+    let mut changed = people[1].clone();
+    changed.response = ResponseSummary::new(99, 5, vec![99, 99], vec![5, 5], [])?;
+    let live = [changed, people[2].clone(), people[3].clone()];
+    assert_eq!(
+        publication.refresh(&policy, &live)?,
+        PublishOutcome::Published
+    );
+    assert_eq!(publication.publications(), 2);
+    Ok(())
+}
+
+#[test]
+fn submit_and_erase_leave_no_trace() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let people = participants(&EIGHT)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    publication.refresh(&policy, &people[..3])?;
+    // A dummy comes and goes, again and again: the state equals the published one.
+    for _ in 0..5 {
+        publication.refresh(&policy, &people[..4])?;
+        assert_eq!(
+            publication.refresh(&policy, &people[..3])?,
+            PublishOutcome::Pending { changes: 0 }
+        );
+    }
+    // One real newcomer is still one change.
+    assert_eq!(
+        publication.refresh(&policy, &people[..4])?,
+        PublishOutcome::Pending { changes: 1 }
+    );
+    Ok(())
+}
+
+#[test]
+fn erasure_withdraws_the_snapshot_until_k_changes() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let people = participants(&EIGHT)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    publication.refresh(&policy, &people[..5])?;
+    assert!(publication.erase(&people[0].id));
+    assert!(!publication.erase(&people[0].id));
+    assert!(
+        publication.snapshot().is_none(),
+        "nothing shown that lacks just one firm"
+    );
+    // Erasure + 1 newcomer = 2 changes: still withdrawn; + another = 3: published.
+    assert_eq!(
+        publication.refresh(&policy, &people[1..6])?,
+        PublishOutcome::Pending { changes: 2 }
+    );
+    assert!(publication.snapshot().is_none());
+    assert_eq!(
+        publication.refresh(&policy, &people[1..7])?,
+        PublishOutcome::Published
+    );
+    assert_eq!(publication.snapshot().map(Iterator::count), Some(6));
+    Ok(())
+}
+
+#[test]
+fn publication_refuses_foreign_and_duplicate_participants() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let people = participants(&EIGHT)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c2"));
+    assert!(matches!(
+        publication.refresh(&policy, &people),
+        Err(DashboardError::WrongCampaign { .. })
+    ));
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    let twice = [people[0].clone(), people[0].clone()];
+    assert!(matches!(
+        publication.refresh(&policy, &twice),
+        Err(DashboardError::DuplicateParticipant(_))
+    ));
+    let same = [publication.clone(), publication];
+    assert!(matches!(
+        PublishedCampaigns::from_publications(&same),
+        Err(DashboardError::DuplicateCampaign(_))
+    ));
+    Ok(())
+}
+
+#[test]
+fn publication_round_trips_as_json() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let people = participants(&EIGHT)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    publication.refresh(&policy, &people)?;
+    let json = serde_json::to_string(&publication)?;
+    assert!(json.contains("\"submitted\":\"2026-01-15\""));
+    let back: CampaignPublication = serde_json::from_str(&json)?;
+    assert_eq!(back, publication);
+    let filter = Filter {
+        period: Some(Period::new(month(1)?, month(3)?)?),
+        industry: Some(Industry::Manufacturing),
+        ..Filter::all()
+    };
+    let json = serde_json::to_string(&filter)?;
+    assert_eq!(serde_json::from_str::<Filter>(&json)?, filter);
+    assert!(serde_json::from_str::<Period>(r#"{"from":"2026-03","to":"2026-01"}"#).is_err());
+    Ok(())
+}
+
+#[test]
+fn wider_campaigns_and_period_together_count_as_containing() -> TestResult {
+    use super::disclosure::{PublishedCampaigns as Data, smallest_step};
+    // c1: 5 firms in January. c2: 2 firms in February. More campaigns alone add nobody to
+    // "c1, January", a longer period alone adds nobody, both together add the 2.
+    let mut rows: Vec<Row> = vec![("c1", 1, "C", "small", 50, 3, [50, 50], &[]); 5];
+    rows.push(("c2", 2, "C", "small", 50, 3, [50, 50], &[]));
+    rows.push(("c2", 2, "C", "small", 50, 3, [50, 50], &[]));
+    let people = participants(&rows)?;
+    let data = Data::new(
+        [CampaignId::new("c1"), CampaignId::new("c2")].into(),
+        people.iter().collect(),
+    );
+    let filter = Filter {
+        campaigns: [CampaignId::new("c1")].into(),
+        period: Some(Period::month(month(1)?)),
+        ..Filter::all()
+    };
+    assert_eq!(smallest_step(&data, &filter, &|_| true), Some(2));
+    // Dropping the industry filter too changes nothing: still 2.
+    let narrower = filter.with_industry(Industry::Manufacturing);
+    assert_eq!(smallest_step(&data, &narrower, &|_| true), Some(2));
+    // The unfiltered view contains everything: nothing wider to compare with.
+    assert_eq!(smallest_step(&data, &Filter::all(), &|_| true), None);
+    // A sub-count is compared with the same sub-count of wider views: level 3 here, 2 more.
+    assert_eq!(
+        smallest_step(&data, &filter, &|p| p.response.overall_level() == 3),
+        Some(2)
+    );
+    assert_eq!(
+        smallest_step(&data, &filter, &|p| p.response.overall_level() == 4),
+        None
+    );
+    Ok(())
+}
