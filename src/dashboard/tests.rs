@@ -634,3 +634,32 @@ fn wider_campaigns_and_period_together_count_as_containing() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_hidden_industry_cannot_be_rebuilt_from_its_size_classes() -> TestResult {
+    // C 6 (3 micro, 3 small), F 3 (all micro), G 1; k = 3. F is hidden to protect G, so
+    // "F, micro" (which is all of F) must be hidden too, or F = "F, micro" gives G back.
+    let mut rows: Vec<Row> = Vec::new();
+    for size in ["micro", "small"] {
+        for _ in 0..3 {
+            rows.push(("c1", 1, "C", size, 40, 3, [40, 40], &[]));
+        }
+    }
+    for _ in 0..3 {
+        rows.push(("c1", 1, "F", "micro", 60, 3, [60, 60], &[]));
+    }
+    rows.push(("c1", 1, "G", "small", 90, 5, [90, 90], &[]));
+    let people = participants(&rows)?;
+    let publications = publish(3, &people, &["c1"])?;
+    let all = dashboard(3, &publications, &Filter::all(), None)?;
+    assert_eq!(
+        find(&all.by_industry, Industry::Construction).and_then(|c| c.reason()),
+        Some(Complementary)
+    );
+    let f = Filter::all().with_industry(Industry::Construction);
+    let f_micro = dashboard(3, &publications, &f.with_size(SizeClass::Micro), None)?;
+    assert_eq!(f_micro.participants.reason(), Some(Complementary));
+    let f_bavaria = dashboard(3, &publications, &f.with_region(Region::Bayern), None)?;
+    assert_eq!(f_bavaria.participants.reason(), Some(Complementary));
+    Ok(())
+}
