@@ -16,7 +16,7 @@ use crate::benchmark::SuppressionReason;
 ///
 /// It also carries each campaign's publication history (sizes, and per participant the
 /// publication since which it is shown unchanged) for the rule over time, see
-/// [`moved_by_fewer_than_k`].
+/// the module notes ("Over time").
 #[derive(Debug, Clone)]
 pub struct PublishedCampaigns<'a> {
     campaigns: Vec<CampaignId>,

@@ -4,7 +4,8 @@
 //! pass through a [`CampaignPublication`], whose snapshot changes only in steps of `k`; the
 //! shown snapshots of the campaigns a user may see form [`PublishedCampaigns`];
 //! [`Dashboard::compute`] turns those and a [`Filter`] into [`Cell`]s, each published with
-//! its `n` or suppressed with a [`SuppressionReason`]; [`to_csv`] exports exactly those cells.
+//! its `n` or suppressed with a [`SuppressionReason`](crate::benchmark::SuppressionReason);
+//! [`to_csv`] exports exactly those cells; [`suppression_note`] words the reasons.
 //!
 //! Disclosure rules, for threshold `k` (design note "Disclosure control for aggregates"):
 //! - **Threshold** – a set of fewer than `k` participants is suppressed (`TooFew`). Counts
