@@ -178,7 +178,7 @@ pub fn suppression_note(reason: SuppressionReason, k: u32) -> String {
         SuppressionReason::TooFew => format!("too_few: fewer than {k} firms"),
         SuppressionReason::Differencing => {
             format!(
-                "differencing: would reveal fewer than {k} firms by comparison with a wider view"
+                "differencing: would reveal fewer than {k} firms by comparison with a wider view or an earlier publication"
             )
         }
         SuppressionReason::Complementary => {

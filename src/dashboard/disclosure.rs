@@ -13,20 +13,50 @@ use crate::benchmark::SuppressionReason;
 /// The participants of every published snapshot a user may see: the only data the dashboard
 /// reads. A campaign listed here but filtered away still counts as requestable, so it must list
 /// exactly the campaigns this user could select.
+///
+/// It also carries each campaign's publication history (sizes, and per participant the
+/// publication since which it is shown unchanged) for the rule over time, see
+/// the module notes ("Over time").
 #[derive(Debug, Clone)]
 pub struct PublishedCampaigns<'a> {
     campaigns: Vec<CampaignId>,
     participants: Vec<&'a ParticipantSummary>,
+    /// Parallel to `participants`.
+    since: Vec<u32>,
+    /// Parallel to `campaigns`: participants in each publication, oldest first.
+    sizes: Vec<Vec<u32>>,
 }
 
 impl<'a> PublishedCampaigns<'a> {
+    /// Campaigns without history: every participant as published once (for tests).
+    #[cfg(test)]
     pub(crate) fn new(
         campaigns: BTreeSet<CampaignId>,
         participants: Vec<&'a ParticipantSummary>,
     ) -> Self {
+        let campaigns: Vec<CampaignId> = campaigns.into_iter().collect();
         Self {
-            campaigns: campaigns.into_iter().collect(),
+            since: vec![1; participants.len()],
+            sizes: campaigns
+                .iter()
+                .map(|c| vec![participants.iter().filter(|p| p.campaign == *c).count() as u32])
+                .collect(),
+            campaigns,
             participants,
+        }
+    }
+
+    pub(crate) fn with_history(
+        campaigns: Vec<(CampaignId, Vec<u32>)>,
+        participants: Vec<(&'a ParticipantSummary, u32)>,
+    ) -> Self {
+        let (campaigns, sizes) = campaigns.into_iter().unzip();
+        let (participants, since) = participants.into_iter().unzip();
+        Self {
+            campaigns,
+            participants,
+            since,
+            sizes,
         }
     }
 
@@ -44,6 +74,63 @@ impl<'a> PublishedCampaigns<'a> {
         let months = self.participants.iter().map(|p| p.month().index());
         Some((months.clone().min()?, months.max()?))
     }
+}
+
+/// Whether the set `filter ∧ member` may differ from its state at some earlier publication by
+/// 1..k−1 participants (the rule over time, per cell).
+///
+/// Per campaign of the set and earlier publication `t`: the participants now in the set and
+/// shown unchanged only since after `t` are certainly different (`added`); of the participants
+/// of publication `t` no longer shown unchanged (`departed`: erased or changed), any number
+/// may have been in the set, since their data is not kept. So the difference lies in
+/// `added ..= added + departed`, and the cell is suppressed if that range meets 1..k−1.
+/// Comparing each campaign on its own, the others as now, covers every mix of publications a
+/// reader may have saved: all differences are ≥ 0, so a mix can only be larger.
+pub(crate) fn moved_by_fewer_than_k(
+    data: &PublishedCampaigns<'_>,
+    filter: &Filter,
+    member: &dyn Fn(&ParticipantSummary) -> bool,
+    k: u32,
+) -> bool {
+    let k = u64::from(k);
+    for (campaign, sizes) in data.campaigns.iter().zip(&data.sizes) {
+        if !(filter.campaigns.is_empty() || filter.campaigns.contains(campaign)) {
+            continue;
+        }
+        let publications = sizes.len();
+        // by_since[t] = participants first shown unchanged in publication t (1-based).
+        let mut in_set = vec![0u64; publications + 2];
+        let mut in_campaign = vec![0u64; publications + 2];
+        for (p, &since) in data.participants.iter().zip(&data.since) {
+            if p.campaign != *campaign {
+                continue;
+            }
+            let slot = usize::try_from(since)
+                .unwrap_or(usize::MAX)
+                .min(publications + 1);
+            if let Some(c) = in_campaign.get_mut(slot) {
+                *c += 1;
+            }
+            if filter.matches(p)
+                && member(p)
+                && let Some(c) = in_set.get_mut(slot)
+            {
+                *c += 1;
+            }
+        }
+        let mut added: u64 = in_set.iter().sum();
+        let mut kept: u64 = 0;
+        for (t, &size) in (1..).zip(sizes.iter()) {
+            // After publication t: `added` counts since > t, `kept` counts since ≤ t.
+            added -= in_set.get(t).copied().unwrap_or(0);
+            kept += in_campaign.get(t).copied().unwrap_or(0);
+            let departed = u64::from(size).saturating_sub(kept);
+            if added < k && added + departed >= 1 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Threshold and differencing for one set.

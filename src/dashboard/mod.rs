@@ -4,7 +4,8 @@
 //! pass through a [`CampaignPublication`], whose snapshot changes only in steps of `k`; the
 //! shown snapshots of the campaigns a user may see form [`PublishedCampaigns`];
 //! [`Dashboard::compute`] turns those and a [`Filter`] into [`Cell`]s, each published with
-//! its `n` or suppressed with a [`SuppressionReason`]; [`to_csv`] exports exactly those cells.
+//! its `n` or suppressed with a [`SuppressionReason`](crate::benchmark::SuppressionReason);
+//! [`to_csv`] exports exactly those cells; [`suppression_note`] words the reasons.
 //!
 //! Disclosure rules, for threshold `k` (design note "Disclosure control for aggregates"):
 //! - **Threshold** – a set of fewer than `k` participants is suppressed (`TooFew`). Counts
@@ -27,14 +28,20 @@
 //!   in their selection's view; if they cannot be protected, the selection is hidden. Months are
 //!   protected within the view; if that fails, all months are hidden alike.
 //! - **Over time** – published snapshots of a campaign differ by `≥ k` participants
-//!   ([`CampaignPublication`]).
+//!   ([`CampaignPublication`]); and every set above is also suppressed (`Differencing`) if it
+//!   may differ from its state at any earlier publication by 1..k−1. Erased firms' data is not
+//!   kept for this: their possible membership is bounded by counts, so an erasure hides the
+//!   cells that may have lost it until they have gained `k` (conservative).
+//! - Hidden cells stay hidden: under a hidden industry/size/region cell of `n ≥ k`, hidden
+//!   parts hold `≥ k`, so it is not the sum of its shown parts.
 //! - Everything in a suppressed selection is suppressed with the selection's reason.
 //!
-//! Known limits: filtered cells can move by fewer than `k` between two publications of a
-//! campaign (the step is guaranteed per campaign, not per cell); differencing is checked
-//! pairwise along containment and within partitions, not for arbitrary linear combinations of
-//! views (e.g. overlapping periods); a month hidden as complementary in one view can be shown
-//! when that month is requested as the period.
+//! Known limits: differencing is checked pairwise along containment, over time and within
+//! partitions, not for arbitrary linear combinations of views (overlapping periods; a hidden
+//! cell rebuilt as the sum of its months or campaigns, each requested on its own); a month
+//! hidden as complementary in one view can be shown when that month is requested as the
+//! period. Reasons are shown, so a reader learns bounds (too few: under `k`; complementary:
+//! `k` or more).
 
 mod campaign;
 mod csv;

@@ -186,6 +186,76 @@ fn containing(f: &Filter, span: (Month, Month)) -> Vec<Filter> {
 /// A breakdown's name and, per part, its request and published `n`.
 type Breakdown<'a> = (&'a str, Vec<(Filter, Option<u32>)>);
 
+/// Which participants of a request a cell counts.
+#[derive(Debug, Clone, PartialEq)]
+enum Members {
+    All,
+    Level(u8),
+    Has(String),
+    Lacks(String),
+}
+
+impl Members {
+    fn contains(&self, p: &ParticipantSummary) -> bool {
+        match self {
+            Members::All => true,
+            Members::Level(l) => p.response.overall_level() == *l,
+            Members::Has(id) => p.response.red_flags().contains(id),
+            Members::Lacks(id) => !p.response.red_flags().contains(id),
+        }
+    }
+}
+
+/// Every published cell of a dashboard as the set it counts.
+fn published_sets(d: &Dashboard) -> Vec<(String, Filter, Members)> {
+    let f = &d.filter;
+    let mut out = Vec::new();
+    if !d.is_published() {
+        return out;
+    }
+    out.push(("selection".to_owned(), f.clone(), Members::All));
+    for c in d.participation.iter().filter(|c| c.cell.n().is_some()) {
+        out.push((
+            format!("month {}", c.key),
+            f.with_period(Period::month(c.key)),
+            Members::All,
+        ));
+    }
+    for c in d.levels.iter().filter(|c| c.cell.n().is_some()) {
+        out.push((format!("level {}", c.key), f.clone(), Members::Level(c.key)));
+    }
+    for c in d.by_industry.iter().filter(|c| c.cell.n().is_some()) {
+        out.push((
+            format!("industry {}", c.key),
+            f.with_industry(c.key),
+            Members::All,
+        ));
+    }
+    for c in d.by_size.iter().filter(|c| c.cell.n().is_some()) {
+        out.push((format!("size {}", c.key), f.with_size(c.key), Members::All));
+    }
+    for c in d.by_region.iter().filter(|c| c.cell.n().is_some()) {
+        out.push((
+            format!("region {}", c.key),
+            f.with_region(c.key),
+            Members::All,
+        ));
+    }
+    for c in d.red_flags.iter().filter(|c| c.cell.n().is_some()) {
+        out.push((
+            format!("flag {}", c.key),
+            f.clone(),
+            Members::Has(c.key.clone()),
+        ));
+        out.push((
+            format!("no flag {}", c.key),
+            f.clone(),
+            Members::Lacks(c.key.clone()),
+        ));
+    }
+    out
+}
+
 /// The partitions of a request by each code filter it leaves open.
 fn code_partitions(f: &Filter) -> Vec<Vec<Filter>> {
     let mut out = Vec::new();
@@ -355,7 +425,7 @@ proptest! {
     fn no_published_cell_breaks_the_disclosure_rules(
         k in 3u32..=7,
         ops in ops(),
-        filters in prop::collection::vec(filter(), 1..=4),
+        filters in prop::collection::vec(filter(), 1..=3),
     ) {
         let policy = DisclosurePolicy::new(k).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut live: Vec<ParticipantSummary> = Vec::new();
@@ -364,8 +434,27 @@ proptest! {
         // Last shown snapshot per campaign, to measure the step between publications.
         let mut shown: Vec<Option<Vec<ParticipantSummary>>> = vec![None; CAMPAIGNS.len()];
         let mut next_id = 0usize;
+        let catalogue = DashboardCatalogue {
+            dimensions: vec!["strategy".into(), "community".into()],
+            red_flags: FLAGS.iter().map(|f| (*f).to_owned()).collect(),
+        };
+        // Per checkpoint: the published participants and each filter's published cells.
+        type Checkpoint = (Vec<ParticipantSummary>, Vec<Vec<(String, Filter, Members)>>);
+        let mut checkpoints: Vec<Checkpoint> = Vec::new();
 
-        for op in ops {
+        for (step, op) in ops.into_iter().enumerate() {
+            if step % 15 == 14 {
+                let data = PublishedCampaigns::from_publications(&publications)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let inputs = DashboardInputs { policy: &policy, catalogue: &catalogue, data: &data, all_firms: None };
+                let mut cells = Vec::new();
+                for (filter, _) in &filters {
+                    let d = Dashboard::compute(&inputs, filter, None)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    cells.push(published_sets(&d));
+                }
+                checkpoints.push((data.participants().cloned().collect(), cells));
+            }
             let touched = match op {
                 Op::Submit(c, a) => {
                     let campaign = CAMPAIGNS[c % CAMPAIGNS.len()];
@@ -422,10 +511,28 @@ proptest! {
             data: &published,
             span: months.clone().min().zip(months.max()),
         };
-        let catalogue = DashboardCatalogue {
-            dimensions: vec!["strategy".into(), "community".into()],
-            red_flags: FLAGS.iter().map(|f| (*f).to_owned()).collect(),
-        };
+        // Over time: a cell published at two checkpoints counts the same participants, or
+        // differs by at least k (a changed response counts as two).
+        for (i, (early_data, early_cells)) in checkpoints.iter().enumerate() {
+            for (late_data, late_cells) in checkpoints.iter().skip(i + 1) {
+                for (early, late) in early_cells.iter().zip(late_cells) {
+                    for (key, filter, members) in early {
+                        if !late.iter().any(|(k2, f2, m2)| k2 == key && f2 == filter && m2 == members) {
+                            continue;
+                        }
+                        let pick = |data: &[ParticipantSummary]| -> Vec<ParticipantSummary> {
+                            data.iter().filter(|p| filter.matches(p) && members.contains(p)).cloned().collect()
+                        };
+                        let moved = distance(&pick(early_data), &pick(late_data));
+                        prop_assert!(
+                            moved == 0 || moved >= k as usize,
+                            "{} of {:?} moved by {} between publications", key, filter, moved
+                        );
+                    }
+                }
+            }
+        }
+
         let inputs = DashboardInputs { policy: &policy, catalogue: &catalogue, data: &data, all_firms: None };
         for (filter, before) in filters {
             let change_from = before.and_then(|(from, len)| range(from, len));

@@ -37,8 +37,12 @@ pub enum PublishOutcome {
 /// and withdraws the snapshot (nothing is shown) until the next publication, rather than
 /// showing the snapshot without that one firm, which would be a step of 1.
 ///
-/// Limit: the step is guaranteed for the campaign as a whole. A filtered cell (one industry,
-/// say) may move by fewer than `k` between two publications; see the module notes.
+/// Cells: a filtered cell (one industry, say) could still move by fewer than `k` between two
+/// publications. So the publication remembers, per participant, the publication since which
+/// its response is shown unchanged (`since`), and the size of every publication. With those,
+/// a cell's difference to any earlier publication is bounded without keeping erased firms'
+/// data ([`PublishedCampaigns`](super::PublishedCampaigns) suppresses cells that may have moved
+/// by 1..k−1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignPublication {
     campaign: CampaignId,
@@ -51,6 +55,13 @@ pub struct CampaignPublication {
     shown: bool,
     /// How many times the snapshot was replaced.
     publications: u32,
+    /// Per participant in the snapshot: the publication (1-based) since which its response is
+    /// shown unchanged.
+    #[serde(default)]
+    since: BTreeMap<ParticipantId, u32>,
+    /// Participants in each publication, oldest first (`sizes[t − 1]` for publication `t`).
+    #[serde(default)]
+    sizes: Vec<u32>,
 }
 
 impl CampaignPublication {
@@ -62,6 +73,8 @@ impl CampaignPublication {
             erased_since_publication: 0,
             shown: false,
             publications: 0,
+            since: BTreeMap::new(),
+            sizes: Vec::new(),
         }
     }
 
@@ -111,10 +124,21 @@ impl CampaignPublication {
         if changes < policy.k() as usize {
             return Ok(PublishOutcome::Pending { changes });
         }
+        let publication = self.publications.saturating_add(1);
+        self.since = live
+            .iter()
+            .map(|p| {
+                let unchanged = self.snapshot.get(&p.id) == Some(p);
+                let since = self.since.get(&p.id).copied().filter(|_| unchanged);
+                (p.id.clone(), since.unwrap_or(publication))
+            })
+            .collect();
         self.snapshot = live.iter().map(|p| (p.id.clone(), p.clone())).collect();
+        self.sizes
+            .push(u32::try_from(live.len()).unwrap_or(u32::MAX));
         self.erased_since_publication = 0;
         self.shown = true;
-        self.publications = self.publications.saturating_add(1);
+        self.publications = publication;
         Ok(PublishOutcome::Published)
     }
 
@@ -122,11 +146,28 @@ impl CampaignPublication {
     /// until the next publication. Returns whether the participant was in the snapshot.
     pub fn erase(&mut self, participant: &ParticipantId) -> bool {
         let found = self.snapshot.remove(participant).is_some();
+        self.since.remove(participant);
         if found {
             self.erased_since_publication += 1;
             self.shown = false;
         }
         found
+    }
+
+    /// The shown participants with the publication since which each is shown unchanged.
+    pub(crate) fn shown_with_since(&self) -> Vec<(&ParticipantSummary, u32)> {
+        if !self.shown {
+            return Vec::new();
+        }
+        self.snapshot
+            .iter()
+            .map(|(id, p)| (p, self.since.get(id).copied().unwrap_or(self.publications)))
+            .collect()
+    }
+
+    /// Participants in each publication so far, oldest first.
+    pub(crate) fn sizes(&self) -> &[u32] {
+        &self.sizes
     }
 
     /// Indexes `live` by id, refusing other campaigns' participants and duplicates.

@@ -634,3 +634,134 @@ fn wider_campaigns_and_period_together_count_as_containing() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_hidden_industry_cannot_be_rebuilt_from_its_size_classes() -> TestResult {
+    // C 6 (3 micro, 3 small), F 3 (all micro), G 1; k = 3. F is hidden to protect G, so
+    // "F, micro" (which is all of F) must be hidden too, or F = "F, micro" gives G back.
+    let mut rows: Vec<Row> = Vec::new();
+    for size in ["micro", "small"] {
+        for _ in 0..3 {
+            rows.push(("c1", 1, "C", size, 40, 3, [40, 40], &[]));
+        }
+    }
+    for _ in 0..3 {
+        rows.push(("c1", 1, "F", "micro", 60, 3, [60, 60], &[]));
+    }
+    rows.push(("c1", 1, "G", "small", 90, 5, [90, 90], &[]));
+    let people = participants(&rows)?;
+    let publications = publish(3, &people, &["c1"])?;
+    let all = dashboard(3, &publications, &Filter::all(), None)?;
+    assert_eq!(
+        find(&all.by_industry, Industry::Construction).and_then(|c| c.reason()),
+        Some(Complementary)
+    );
+    let f = Filter::all().with_industry(Industry::Construction);
+    let f_micro = dashboard(3, &publications, &f.with_size(SizeClass::Micro), None)?;
+    assert_eq!(f_micro.participants.reason(), Some(Complementary));
+    let f_bavaria = dashboard(3, &publications, &f.with_region(Region::Bayern), None)?;
+    assert_eq!(f_bavaria.participants.reason(), Some(Complementary));
+    Ok(())
+}
+
+#[test]
+fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_is_suppressed() -> TestResult {
+    // Publication 1: 5 C firms and 5 F firms. Publication 2 (k = 3 changes): 1 more C firm,
+    // 2 more F firms. The campaign moved by 3, but C by 1 and F by 2: both hidden.
+    let policy = DisclosurePolicy::new(3)?;
+    let mut rows: Vec<Row> = Vec::new();
+    for industry in ["C", "F"] {
+        for _ in 0..5 {
+            rows.push(("c1", 1, industry, "small", 50, 3, [50, 50], &[]));
+        }
+    }
+    rows.push(("c1", 2, "C", "small", 50, 3, [50, 50], &[]));
+    rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
+    rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
+    let people = participants(&rows)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    publication.refresh(&policy, &people[..10])?;
+    let first = dashboard(3, std::slice::from_ref(&publication), &Filter::all(), None)?;
+    assert_eq!(
+        find(&first.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
+        Some(5)
+    );
+
+    assert_eq!(
+        publication.refresh(&policy, &people)?,
+        PublishOutcome::Published
+    );
+    let publications = [publication];
+    let second = dashboard(3, &publications, &Filter::all(), None)?;
+    assert_eq!(second.participants.n(), Some(13));
+    for industry in [Industry::Manufacturing, Industry::Construction] {
+        assert_eq!(
+            find(&second.by_industry, industry).and_then(|c| c.reason()),
+            Some(Differencing)
+        );
+    }
+    let c = dashboard(
+        3,
+        &publications,
+        &Filter::all().with_industry(Industry::Manufacturing),
+        None,
+    )?;
+    assert_eq!(c.participants.reason(), Some(Differencing));
+    // Months: January (10) unchanged, February new with 3: both shown.
+    assert_eq!(
+        find(&second.participation, month(1)?).and_then(|c| c.n()),
+        Some(10)
+    );
+    assert_eq!(
+        find(&second.participation, month(2)?).and_then(|c| c.n()),
+        Some(3)
+    );
+    Ok(())
+}
+
+#[test]
+fn an_erasure_hides_cells_whose_change_cannot_be_bounded() -> TestResult {
+    // After an erasure and 3 newcomers, F gained 3 and may have lost the erased firm: its
+    // change lies in 3..=4, fine for k = 3. C gained 0 and may have lost 1: hidden. F then
+    // goes too, or all − F would give C.
+    let policy = DisclosurePolicy::new(3)?;
+    let mut rows: Vec<Row> = Vec::new();
+    for industry in ["C", "F"] {
+        for _ in 0..5 {
+            rows.push(("c1", 1, industry, "small", 50, 3, [50, 50], &[]));
+        }
+    }
+    for _ in 0..3 {
+        rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
+    }
+    let people = participants(&rows)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    publication.refresh(&policy, &people[..10])?;
+    publication.erase(&people[0].id);
+    assert_eq!(
+        publication.refresh(&policy, &people[1..])?,
+        PublishOutcome::Published
+    );
+    let publications = [publication];
+    let d = dashboard(3, &publications, &Filter::all(), None)?;
+    assert_eq!(d.participants.n(), Some(12));
+    assert_eq!(
+        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.reason()),
+        Some(Differencing)
+    );
+    assert_eq!(
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.reason()),
+        Some(Complementary)
+    );
+    // January (9, all there before, one may be gone) is hidden; February (3 new) would be
+    // fine, but all − February would give January, so it goes too.
+    assert_eq!(
+        find(&d.participation, month(1)?).and_then(|c| c.reason()),
+        Some(Differencing)
+    );
+    assert_eq!(
+        find(&d.participation, month(2)?).and_then(|c| c.reason()),
+        Some(Complementary)
+    );
+    Ok(())
+}

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::disclosure::{
-    Part, PublishedCampaigns, protect_hidden_parent, protect_partition, smallest_step, verdict,
+    Part, PublishedCampaigns, moved_by_fewer_than_k, protect_hidden_parent, protect_partition,
+    smallest_step, verdict,
 };
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
@@ -234,19 +235,21 @@ impl<'a> PublishedCampaigns<'a> {
     pub fn from_publications(
         publications: &'a [CampaignPublication],
     ) -> Result<Self, DashboardError> {
-        let mut campaigns = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut campaigns = Vec::new();
         let mut participants = Vec::new();
         for publication in publications {
-            if !campaigns.insert(publication.campaign().clone()) {
+            if !seen.insert(publication.campaign().clone()) {
                 return Err(DashboardError::DuplicateCampaign(
                     publication.campaign().to_string(),
                 ));
             }
-            if let Some(snapshot) = publication.snapshot() {
-                participants.extend(snapshot);
-            }
+            campaigns.push((publication.campaign().clone(), publication.sizes().to_vec()));
+            participants.extend(publication.shown_with_since());
         }
-        Ok(Self::new(campaigns, participants))
+        // Campaigns in id order, as the differencing check looks them up by binary search.
+        campaigns.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Self::with_history(campaigns, participants))
     }
 }
 
@@ -368,7 +371,10 @@ impl<'i, 'a> View<'i, 'a> {
         if n < self.k {
             return Some(SuppressionReason::TooFew);
         }
-        verdict(n, self.k, smallest_step(self.inputs.data, filter, member))
+        verdict(n, self.k, smallest_step(self.inputs.data, filter, member)).or_else(|| {
+            moved_by_fewer_than_k(self.inputs.data, filter, member, self.k)
+                .then_some(SuppressionReason::Differencing)
+        })
     }
 
     fn dashboard(&self, filter: &Filter) -> Result<Dashboard, DashboardError> {
