@@ -20,6 +20,9 @@ pub struct Settings {
     pub min_cohort: u32,
     /// `INCLUDE_DEMO_DATA`: count `seed-demo` responses in the statistics (default false).
     pub include_demo_data: bool,
+    /// `TOKEN_GUESSES_PER_MINUTE`: unknown private links one client may try per minute before
+    /// it gets 429 (default 60).
+    pub token_guesses_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +94,20 @@ impl Settings {
                 });
             }
         };
+        let token_guesses_per_minute = match get("TOKEN_GUESSES_PER_MINUTE") {
+            None => 60,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "TOKEN_GUESSES_PER_MINUTE",
+                        message: format!("{v:?} is not a whole number of at least 1"),
+                    });
+                }
+            },
+        };
         Ok(Settings {
+            token_guesses_per_minute,
             min_cohort,
             include_demo_data,
             host: get("HOST").unwrap_or_else(|| "127.0.0.1".into()),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod benchmark;
+pub mod campaigns;
 pub mod charts;
 pub mod cli;
 pub mod config;

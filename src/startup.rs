@@ -6,6 +6,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
 use crate::auth::Auth;
+use crate::campaigns::Campaigns;
 use crate::config::Settings;
 use crate::db::{DbError, Store};
 use crate::responses::Responses;
@@ -75,11 +76,12 @@ impl Application {
         let state = AppState {
             auth: Auth::new(store.clone()),
             workspace: Workspace::new(store.clone(), responses.clone()),
+            campaigns: Campaigns::new(store.clone(), responses.clone()),
             secure_cookies: base_url.starts_with("https://"),
             responses,
             base_url: base_url.clone(),
             all_cohorts_cache: Default::default(),
-            token_guard: Default::default(),
+            token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             reports: Default::default(),
         };
         let server = run(listener, state)?;

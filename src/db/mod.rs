@@ -11,6 +11,7 @@
 //! latency (see the tech notes), while WAL lets readers go on during a write.
 mod accounts;
 mod benchmarks;
+mod campaigns;
 mod demo;
 mod responses;
 mod workspace;
@@ -24,6 +25,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
+pub use campaigns::{CampaignRecord, CampaignResponseRow, NewCampaign, ResponseCampaign};
 pub use demo::DemoResponse;
 pub use responses::*;
 pub use workspace::*;

@@ -343,24 +343,3 @@ pub async fn enable_user(
 ) -> Result<HttpResponse, WebError> {
     set_disabled(&state, &req, payload, path.into_inner(), false).await
 }
-
-#[derive(Serialize)]
-struct ChamberHomePage {
-    chrome: Chrome,
-}
-
-/// The chamber's start page; its campaigns and dashboard come with the chamber issue.
-#[get("/chamber")]
-pub async fn chamber_home(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Chamber)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let view = ChamberHomePage {
-        chrome: Chrome::for_user(lang, text(lang, "chamber_title"), "/chamber", &user),
-    };
-    html(StatusCode::OK, "pages/chamber_home", &view).map_err(|e| e.html(lang))
-}

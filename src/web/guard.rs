@@ -6,24 +6,37 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Unknown tokens one client may try per window before it has to wait.
+/// Unknown tokens one client may try per window before it has to wait (the default).
 pub const MISSES_PER_WINDOW: u32 = 60;
 pub const WINDOW: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TokenGuard {
     misses: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+    limit: u32,
+}
+
+impl Default for TokenGuard {
+    fn default() -> Self {
+        TokenGuard::new(MISSES_PER_WINDOW)
+    }
 }
 
 impl TokenGuard {
+    pub fn new(limit: u32) -> TokenGuard {
+        TokenGuard {
+            misses: Arc::default(),
+            limit: limit.max(1),
+        }
+    }
+
     /// Seconds to wait, if this client is over its limit.
     pub fn retry_after(&self, client: Option<IpAddr>) -> Option<u64> {
         let client = client?;
         let misses = self.misses.lock().ok()?;
         let (since, count) = misses.get(&client)?;
         let elapsed = since.elapsed();
-        (*count >= MISSES_PER_WINDOW && elapsed < WINDOW)
-            .then(|| (WINDOW - elapsed).as_secs().max(1))
+        (*count >= self.limit && elapsed < WINDOW).then(|| (WINDOW - elapsed).as_secs().max(1))
     }
 
     /// Records a look-up of a token that does not exist.

@@ -2,6 +2,7 @@
 mod accounts;
 mod api;
 mod body;
+mod chamber;
 mod consultant;
 mod error;
 mod guard;
@@ -22,6 +23,7 @@ use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{HttpResponse, web};
 
 pub use error::WebError;
+pub use guard::TokenGuard;
 pub use i18n::parse_accept_language;
 
 use crate::responses::Responses;
@@ -37,6 +39,7 @@ pub struct AppState {
     pub reports: report::ReportRenderer,
     pub auth: crate::auth::Auth,
     pub workspace: crate::workspace::Workspace,
+    pub campaigns: crate::campaigns::Campaigns,
     /// True behind HTTPS (BASE_URL https://…): cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
 }
@@ -111,7 +114,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(accounts::create_user)
         .service(accounts::disable_user)
         .service(accounts::enable_user)
-        .service(accounts::chamber_home)
+        .service(chamber::home)
+        .service(chamber::create_campaign)
+        .service(chamber::campaign_page)
+        .service(chamber::campaign_qr)
+        .service(chamber::dashboard_page)
+        .service(chamber::dashboard_csv)
+        .service(chamber::campaign_landing)
+        .service(chamber::campaign_start)
         .service(consultant::clients)
         .service(consultant::create_client)
         .service(consultant::reports_zip)
@@ -163,6 +173,7 @@ pub async fn no_store_for_private(
     let path = req.path();
     let private = path.starts_with("/s/")
         || path.starts_with("/i/")
+        || path.starts_with("/c/")
         || path.starts_with("/api/v1/responses")
         || path == "/start"
         || path.starts_with("/login")

@@ -75,6 +75,12 @@ pub async fn export(
         .response_sharing(record.id)
         .await
         .map_err(|e| WebError::internal(e).html(lang))?;
+    let campaign = state
+        .responses
+        .store()
+        .response_campaign(record.id)
+        .await
+        .map_err(|e| WebError::internal(e).html(lang))?;
     let result: Value = match &record.result_json {
         Some(json) => serde_json::from_str(json).map_err(|e| WebError::internal(e).html(lang))?,
         None => Value::Null,
@@ -104,6 +110,13 @@ pub async fn export(
                 }))
             }),
         },
+        "campaign": campaign.as_ref().map(|c| json!({
+            "name": c.name,
+            "counted_in_chamber_statistics": c.consent_version.as_ref().map(|v| json!({
+                "text_version": v,
+                "given_at": c.consent_at.map_or(Value::Null, rfc3339),
+            })),
+        })),
         "invited_by_consultant": sharing.as_ref().map(|s| json!({
             "consultant": s.consultant_email,
             "firm_name_given_by_consultant": s.client_firm_name,
@@ -182,10 +195,25 @@ pub async fn delete(
         return delete_page(lang, &base, StatusCode::UNPROCESSABLE_ENTITY, true, false)
             .map_err(|e| e.html(lang));
     }
+    let campaign = state
+        .responses
+        .store()
+        .response_campaign(response.record.id)
+        .await
+        .map_err(|e| WebError::internal(e).html(lang))?;
     state
         .responses
         .delete(&response)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
+    // The chamber's published snapshot drops the firm's data now and is withdrawn until its
+    // next publication (so no number moves by a single firm).
+    if let Some(c) = campaign {
+        state
+            .campaigns
+            .erase(c.campaign_id, response.record.id)
+            .await
+            .map_err(|e| WebError::from(e).html(lang))?;
+    }
     delete_page(lang, &base, StatusCode::OK, false, true).map_err(|e| e.html(lang))
 }

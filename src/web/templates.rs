@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "layout",
     "partials/private_link",
     "partials/result_body",
+    "partials/breakdown",
     "pages/landing",
     "pages/step",
     "pages/paused",
@@ -28,6 +29,9 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/consultant_client",
     "pages/invitation",
     "pages/delete",
+    "pages/chamber_campaign",
+    "pages/chamber_dashboard",
+    "pages/campaign_landing",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

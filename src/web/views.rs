@@ -491,17 +491,20 @@ pub struct BenchmarkView {
     pub as_of: String,
 }
 
+/// The label of a profile answer (industry, size class, region), or its code if unknown.
+pub fn profile_option_label(catalogue: &Catalogue, lang: Lang, question: &str, id: &str) -> String {
+    catalogue
+        .profile
+        .iter()
+        .find(|q| q.id == question)
+        .and_then(|q| q.options.iter().find(|o| o.id == id))
+        .map(|o| o.label.get(lang).to_owned())
+        .unwrap_or_else(|| id.to_owned())
+}
+
 /// A cohort in words: "Verarbeitendes Gewerbe, Kleinunternehmen" and so on.
 pub fn cohort_label(catalogue: &Catalogue, lang: Lang, key: &CohortKey) -> String {
-    let option = |question: &str, id: &str| {
-        catalogue
-            .profile
-            .iter()
-            .find(|q| q.id == question)
-            .and_then(|q| q.options.iter().find(|o| o.id == id))
-            .map(|o| o.label.get(lang).to_owned())
-            .unwrap_or_else(|| id.to_owned())
-    };
+    let option = |question: &str, id: &str| profile_option_label(catalogue, lang, question, id);
     match key {
         CohortKey::IndustrySize(i, s) => format!(
             "{}, {}",

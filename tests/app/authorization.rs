@@ -14,16 +14,19 @@ enum Actor {
     ConsultantA,
     ConsultantB,
     Admin,
-    Chamber,
+    /// Chamber A runs the campaign whose ids the rows use; chamber B tries them.
+    ChamberA,
+    ChamberB,
 }
 
-const ACTORS: [Actor; 6] = [
+const ACTORS: [Actor; 7] = [
     Actor::Anonymous,
     Actor::Owner,
     Actor::ConsultantA,
     Actor::ConsultantB,
     Actor::Admin,
-    Actor::Chamber,
+    Actor::ChamberA,
+    Actor::ChamberB,
 ];
 
 /// 303 to the login page for anonymous callers of account pages.
@@ -40,50 +43,57 @@ struct Row {
     route: &'static str,
     path: &'static str,
     form: &'static [(&'static str, &'static str)],
-    expect: [u16; 6],
+    expect: [u16; 7],
 }
 
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
-    //                                                                         anon  owner  consA consB admin chamber
-    Row { method: "GET", route: "/", path: "/", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "GET", route: "/static/app.css", path: "/static/app.css", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "GET", route: "/health", path: "/health", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "POST", route: "/start", path: "/start", form: &[], expect: [422, 422, 422, 422, 422, 422] },
-    Row { method: "GET", route: "/s/{token}", path: "/s/{token}", form: &[], expect: [404, 303, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[], expect: [404, 303, 404, 404, 404, 404] },
-    Row { method: "POST", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[("nav", "pause")], expect: [404, 409, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/paused", path: "/s/{token}/paused", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/review", path: "/s/{token}/review", form: &[], expect: [404, 303, 404, 404, 404, 404] },
-    Row { method: "POST", route: "/s/{token}/submit", path: "/s/{token}/submit", form: &[], expect: [404, 409, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/result", path: "/s/{token}/result", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/report.pdf", path: "/s/{token}/report.pdf", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/export.json", path: "/s/{token}/export.json", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/s/{token}/delete", path: "/s/{token}/delete", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "POST", route: "/s/{token}/delete", path: "/s/{token}/delete", form: &[], expect: [404, 422, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/api/v1/questionnaire", path: "/api/v1/questionnaire", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "POST", route: "/api/v1/responses", path: "/api/v1/responses", form: &[], expect: [415, 415, 415, 415, 415, 415] },
-    Row { method: "GET", route: "/api/v1/responses/{token}", path: "/api/v1/responses/{token}", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/api/v1/responses/{token}/report.pdf", path: "/api/v1/responses/{token}/report.pdf", form: &[], expect: [404, 200, 404, 404, 404, 404] },
-    Row { method: "GET", route: "/api/v1/benchmarks", path: "/api/v1/benchmarks?industry=C&size=small", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "GET", route: "/api/v1/benchmarks/all", path: "/api/v1/benchmarks/all", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "GET", route: "/i/{code}", path: "/i/{code}", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "POST", route: "/i/{code}", path: "/i/{code}", form: &[("action", "start")], expect: [422, 422, 422, 422, 422, 422] },
-    Row { method: "GET", route: "/login", path: "/login", form: &[], expect: [200, 200, 200, 200, 200, 200] },
-    Row { method: "POST", route: "/login", path: "/login", form: &[("email", "x@example.de"), ("password", "y")], expect: [403, 403, 403, 403, 403, 403] },
-    Row { method: "GET", route: "/admin/users", path: "/admin/users", form: &[], expect: [LOGIN, LOGIN, 403, 403, 200, 403] },
-    Row { method: "POST", route: "/admin/users", path: "/admin/users", form: &[("email", "kein-at"), ("role", "consultant")], expect: [LOGIN, LOGIN, 403, 403, 422, 403] },
-    Row { method: "POST", route: "/admin/users/{id}/disable", path: "/admin/users/{user}/disable", form: &[], expect: [LOGIN, LOGIN, 403, 403, 303, 403] },
-    Row { method: "POST", route: "/admin/users/{id}/enable", path: "/admin/users/{user}/enable", form: &[], expect: [LOGIN, LOGIN, 403, 403, 303, 403] },
-    Row { method: "GET", route: "/chamber", path: "/chamber", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200] },
-    Row { method: "GET", route: "/consultant", path: "/consultant", form: &[], expect: [LOGIN, LOGIN, 200, 200, 403, 403] },
-    Row { method: "POST", route: "/consultant/clients", path: "/consultant/clients", form: &[("firm_name", "")], expect: [LOGIN, LOGIN, 422, 422, 403, 403] },
-    Row { method: "GET", route: "/consultant/clients/{id}", path: "/consultant/clients/{id}", form: &[], expect: [LOGIN, LOGIN, 200, 404, 403, 403] },
-    Row { method: "POST", route: "/consultant/clients/{id}/invitations", path: "/consultant/clients/{id}/invitations", form: &[], expect: [LOGIN, LOGIN, 303, 404, 403, 403] },
-    Row { method: "GET", route: "/consultant/clients/{id}/report.pdf", path: "/consultant/clients/{id}/report.pdf", form: &[], expect: [LOGIN, LOGIN, 200, 404, 403, 403] },
-    Row { method: "GET", route: "/consultant/reports.zip", path: "/consultant/reports.zip", form: &[], expect: [LOGIN, LOGIN, 200, 409, 403, 403] },
+    //                         anon, owner, consultant A, consultant B, admin, chamber A, chamber B
+    Row { method: "GET", route: "/", path: "/", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET", route: "/static/app.css", path: "/static/app.css", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET", route: "/health", path: "/health", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/start", path: "/start", form: &[], expect: [422, 422, 422, 422, 422, 422, 422] },
+    Row { method: "GET", route: "/s/{token}", path: "/s/{token}", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
+    Row { method: "POST", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[("nav", "pause")], expect: [404, 409, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/paused", path: "/s/{token}/paused", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/review", path: "/s/{token}/review", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
+    Row { method: "POST", route: "/s/{token}/submit", path: "/s/{token}/submit", form: &[], expect: [404, 409, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/result", path: "/s/{token}/result", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/report.pdf", path: "/s/{token}/report.pdf", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/export.json", path: "/s/{token}/export.json", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/s/{token}/delete", path: "/s/{token}/delete", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "POST", route: "/s/{token}/delete", path: "/s/{token}/delete", form: &[], expect: [404, 422, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/api/v1/questionnaire", path: "/api/v1/questionnaire", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/api/v1/responses", path: "/api/v1/responses", form: &[], expect: [415, 415, 415, 415, 415, 415, 415] },
+    Row { method: "GET", route: "/api/v1/responses/{token}", path: "/api/v1/responses/{token}", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/api/v1/responses/{token}/report.pdf", path: "/api/v1/responses/{token}/report.pdf", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    Row { method: "GET", route: "/api/v1/benchmarks", path: "/api/v1/benchmarks?industry=C&size=small", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET", route: "/api/v1/benchmarks/all", path: "/api/v1/benchmarks/all", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET", route: "/i/{code}", path: "/i/{code}", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/i/{code}", path: "/i/{code}", form: &[("action", "start")], expect: [422, 422, 422, 422, 422, 422, 422] },
+    Row { method: "GET", route: "/login", path: "/login", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/login", path: "/login", form: &[("email", "x@example.de"), ("password", "y")], expect: [403, 403, 403, 403, 403, 403, 403] },
+    Row { method: "GET", route: "/admin/users", path: "/admin/users", form: &[], expect: [LOGIN, LOGIN, 403, 403, 200, 403, 403] },
+    Row { method: "POST", route: "/admin/users", path: "/admin/users", form: &[("email", "kein-at"), ("role", "consultant")], expect: [LOGIN, LOGIN, 403, 403, 422, 403, 403] },
+    Row { method: "POST", route: "/admin/users/{id}/disable", path: "/admin/users/{user}/disable", form: &[], expect: [LOGIN, LOGIN, 403, 403, 303, 403, 403] },
+    Row { method: "POST", route: "/admin/users/{id}/enable", path: "/admin/users/{user}/enable", form: &[], expect: [LOGIN, LOGIN, 403, 403, 303, 403, 403] },
+    Row { method: "GET", route: "/chamber", path: "/chamber", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 200] },
+    Row { method: "GET", route: "/consultant", path: "/consultant", form: &[], expect: [LOGIN, LOGIN, 200, 200, 403, 403, 403] },
+    Row { method: "POST", route: "/consultant/clients", path: "/consultant/clients", form: &[("firm_name", "")], expect: [LOGIN, LOGIN, 422, 422, 403, 403, 403] },
+    Row { method: "GET", route: "/consultant/clients/{id}", path: "/consultant/clients/{id}", form: &[], expect: [LOGIN, LOGIN, 200, 404, 403, 403, 403] },
+    Row { method: "POST", route: "/consultant/clients/{id}/invitations", path: "/consultant/clients/{id}/invitations", form: &[], expect: [LOGIN, LOGIN, 303, 404, 403, 403, 403] },
+    Row { method: "GET", route: "/consultant/clients/{id}/report.pdf", path: "/consultant/clients/{id}/report.pdf", form: &[], expect: [LOGIN, LOGIN, 200, 404, 403, 403, 403] },
+    Row { method: "GET", route: "/consultant/reports.zip", path: "/consultant/reports.zip", form: &[], expect: [LOGIN, LOGIN, 200, 409, 403, 403, 403] },
+    Row { method: "GET", route: "/chamber/campaigns/{id}", path: "/chamber/campaigns/{campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
+    Row { method: "GET", route: "/chamber/campaigns/{id}/qr.svg", path: "/chamber/campaigns/{campaign}/qr.svg", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
+    Row { method: "POST", route: "/chamber/campaigns", path: "/chamber/campaigns", form: &[("name", "")], expect: [LOGIN, LOGIN, 403, 403, 403, 422, 422] },
+    Row { method: "GET", route: "/chamber/dashboard", path: "/chamber/dashboard?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
+    Row { method: "GET", route: "/chamber/dashboard.csv", path: "/chamber/dashboard.csv?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
+    Row { method: "GET", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [422, 422, 422, 422, 422, 422, 422] },
     // Logout with a wrong CSRF token: refused for a session, a plain redirect without one.
-    Row { method: "POST", route: "/logout", path: "/logout", form: &[("csrf_token", "wrong")], expect: [303, 303, 403, 403, 403, 403] },
+    Row { method: "POST", route: "/logout", path: "/logout", form: &[("csrf_token", "wrong")], expect: [303, 303, 403, 403, 403, 403, 403] },
 ];
 
 /// Every route the web layer declares, read from its source: a new handler without a row here
@@ -133,6 +143,8 @@ fn every_route_is_in_the_table() {
 
 struct Fixtures<'a> {
     token: String,
+    campaign: i64,
+    campaign_code: String,
     client_a: i64,
     code: String,
     user: i64,
@@ -145,6 +157,7 @@ async fn fixtures(app: &TestApp) -> Fixtures<'_> {
         (Role::Consultant, "b@example.de"),
         (Role::Admin, "admin@example.de"),
         (Role::Chamber, "chamber-a@example.de"),
+        (Role::Chamber, "chamber-b@example.de"),
         (Role::Consultant, "victim@example.de"),
     ] {
         app.create_user(role, email).await;
@@ -177,7 +190,11 @@ async fn fixtures(app: &TestApp) -> Fixtures<'_> {
         .expect("victim")
         .id;
     let admin = app.login("admin@example.de").await;
-    let chamber = app.login("chamber-a@example.de").await;
+    let chamber_a = app.login("chamber-a@example.de").await;
+    let chamber_b = app.login("chamber-b@example.de").await;
+    let (campaign, campaign_code) =
+        crate::chambers::create_campaign(&chamber_a, "Kampagne A").await;
+    crate::chambers::create_campaign(&chamber_b, "Kampagne B").await;
     let mut sessions = vec![
         (Actor::Anonymous, None, String::new()),
         (Actor::Owner, None, String::new()),
@@ -186,13 +203,16 @@ async fn fixtures(app: &TestApp) -> Fixtures<'_> {
         (Actor::ConsultantA, consultant_a, "/consultant"),
         (Actor::ConsultantB, consultant_b, "/consultant"),
         (Actor::Admin, admin, "/admin/users"),
-        (Actor::Chamber, chamber, "/chamber"),
+        (Actor::ChamberA, chamber_a, "/chamber"),
+        (Actor::ChamberB, chamber_b, "/chamber"),
     ] {
         let csrf = csrf_of(&browser, home).await;
         sessions.push((actor, Some(browser), csrf));
     }
     Fixtures {
         token: token_path.trim_start_matches("/s/").to_owned(),
+        campaign,
+        campaign_code,
         client_a,
         code,
         user,
@@ -221,7 +241,9 @@ async fn call(app: &TestApp, fixtures: &Fixtures<'_>, row: &Row, actor: Actor) -
         .replace("{token}", &token)
         .replace("{id}", &fixtures.client_a.to_string())
         .replace("{user}", &fixtures.user.to_string())
-        .replace("{code}", &fixtures.code);
+        .replace("{code}", &fixtures.code)
+        .replace("{campaign_code}", &fixtures.campaign_code)
+        .replace("{campaign}", &fixtures.campaign.to_string());
     let mut form: Vec<(&str, &str)> = row.form.to_vec();
     if !form.iter().any(|(k, _)| *k == "csrf_token") && !csrf.is_empty() {
         form.push(("csrf_token", csrf));
@@ -235,6 +257,8 @@ async fn call(app: &TestApp, fixtures: &Fixtures<'_>, row: &Row, actor: Actor) -
 }
 
 async fn every_route_answers_every_actor_as_the_table_says(app: TestApp) {
+    // Six actors try unknown tokens on many routes: more than the default guessing limit.
+    let app = app.sibling(&[("TOKEN_GUESSES_PER_MINUTE", "10000")]).await;
     let fixtures = fixtures(&app).await;
     let mut wrong = Vec::new();
     for row in TABLE {

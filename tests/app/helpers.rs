@@ -453,16 +453,26 @@ impl TestApp {
 
     /// Answers every page of a started survey with `pick` and submits it.
     pub async fn complete_survey(&self, token_path: &str, pick: Pick, lang: &str) {
+        self.complete_survey_as(token_path, pick, lang, &[]).await;
+    }
+
+    /// The same, with some profile answers (step 1) replaced, e.g. `("industry", "G")`.
+    pub async fn complete_survey_as(
+        &self,
+        token_path: &str,
+        pick: Pick,
+        lang: &str,
+        profile: &[(&str, &str)],
+    ) {
         for step in 1..=10 {
-            let reply = crate::survey_pages::post_step(
-                self,
-                token_path,
-                step,
-                &crate::survey_pages::step_fields(step, pick),
-                "next",
-                lang,
-            )
-            .await;
+            let mut fields = crate::survey_pages::step_fields(step, pick);
+            for (key, value) in &mut fields {
+                if let Some((_, v)) = profile.iter().find(|(k, _)| k == key) {
+                    *value = (*v).to_owned();
+                }
+            }
+            let reply =
+                crate::survey_pages::post_step(self, token_path, step, &fields, "next", lang).await;
             assert_eq!(reply.status, 303, "step {step}: {}", reply.body);
         }
         let reply = self

@@ -7,6 +7,7 @@ mod api;
 mod authorization;
 mod bad_input;
 mod benchmarks;
+mod chambers;
 mod consultants;
 mod owner_control;
 mod pdf_rendering;

@@ -1,0 +1,343 @@
+//! Chambers' campaigns: creating them, the public link that starts responses, and the
+//! dashboard of their published snapshots. Knows nothing of HTTP; every number it hands out
+//! comes from `dashboard`'s disclosure control.
+use crate::benchmark::{CohortKey, Profile, Region};
+use crate::dashboard::{
+    CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
+    ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
+};
+use crate::db::{
+    CampaignRecord, CampaignResponseRow, DbError, NewCampaign, NewResponse, Store, now_ms,
+};
+use crate::responses::{CONSENT_VERSION, Responses, ServiceError};
+use crate::scoring::Assessment;
+use crate::statistics;
+use crate::survey::{FieldError, Lang, Text};
+use crate::token::ResponseToken;
+
+/// Version of the text by which an owner agrees to be counted in the chamber's statistics.
+pub const CAMPAIGN_CONSENT_VERSION: &str = "chamber-2026-11-22";
+pub const CAMPAIGN_NAME_MAX_CHARS: usize = 120;
+/// How often a publication is re-read when another instance refreshed it at the same time.
+const PUBLICATION_RETRIES: usize = 5;
+
+/// A campaign code: 256 random bits, the public link `/c/{code}` a chamber sends its members.
+pub type CampaignCode = ResponseToken;
+
+/// The raw form of a new campaign.
+#[derive(Debug, Default)]
+pub struct CampaignForm<'a> {
+    pub name: Option<&'a str>,
+    /// `YYYY-MM`.
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    /// A region code, or empty for all regions.
+    pub region: Option<&'a str>,
+}
+
+fn field_error(field: &str, de: &str, en: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: Text {
+            de: de.into(),
+            en: en.into(),
+        },
+    }
+}
+
+/// Checks a campaign form: a name, a period of whole months (from ≤ to), an optional region
+/// from the fixed list.
+pub fn parse_campaign_form(
+    form: &CampaignForm<'_>,
+) -> Result<(String, Period, Option<Region>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = form.name.map(str::trim).unwrap_or_default();
+    if name.is_empty()
+        || name.chars().count() > CAMPAIGN_NAME_MAX_CHARS
+        || name.chars().any(char::is_control)
+    {
+        errors.push(field_error(
+            "name",
+            &format!(
+                "Bitte geben Sie einen Namen an (höchstens {CAMPAIGN_NAME_MAX_CHARS} Zeichen)."
+            ),
+            &format!("Please enter a name (at most {CAMPAIGN_NAME_MAX_CHARS} characters)."),
+        ));
+    }
+    let month = |raw: Option<&str>, field: &str| {
+        raw.unwrap_or_default()
+            .trim()
+            .parse::<Month>()
+            .map_err(|_| {
+                field_error(
+                    field,
+                    "Bitte geben Sie einen Monat als JJJJ-MM an, z. B. 2026-11.",
+                    "Please enter a month as YYYY-MM, e.g. 2026-11.",
+                )
+            })
+    };
+    let from = month(form.from, "from").map_err(|e| errors.push(e)).ok();
+    let to = month(form.to, "to").map_err(|e| errors.push(e)).ok();
+    let period = match (from, to) {
+        (Some(from), Some(to)) => Period::new(from, to)
+            .map_err(|_| {
+                errors.push(field_error(
+                    "to",
+                    "Das Ende darf nicht vor dem Beginn liegen.",
+                    "The end must not be before the start.",
+                ))
+            })
+            .ok(),
+        _ => None,
+    };
+    let region = match form.region.map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(code) => match code.parse::<Region>() {
+            Ok(region) => Some(region),
+            Err(_) => {
+                errors.push(field_error(
+                    "region",
+                    "Diese Region steht nicht in der Liste.",
+                    "This region is not in the list.",
+                ));
+                None
+            }
+        },
+    };
+    match period {
+        Some(period) if errors.is_empty() => Ok((name.to_owned(), period, region)),
+        _ => Err(errors),
+    }
+}
+
+/// A campaign response as the dashboard sees it: profile, month and scores, under an id that
+/// means nothing outside the campaign's publication.
+fn participant(row: &CampaignResponseRow) -> Result<ParticipantSummary, ServiceError> {
+    let corrupt = |e: &dyn std::fmt::Display| ServiceError::Corrupt(e.to_string());
+    let assessment: Assessment = serde_json::from_str(&row.result_json).map_err(|e| corrupt(&e))?;
+    let submitted = time::OffsetDateTime::from_unix_timestamp(row.submitted_at / 1000)
+        .map_err(|e| corrupt(&e))?
+        .date();
+    Ok(ParticipantSummary {
+        id: ParticipantId::new(format!("r{}", row.response_id)),
+        campaign: CampaignId::new(row.campaign_id.to_string()),
+        submitted,
+        profile: Profile::parse(&row.industry, &row.size_class, &row.region)
+            .map_err(|e| corrupt(&e))?,
+        response: statistics::summary_of(&assessment).map_err(|e| corrupt(&e))?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct Campaigns {
+    store: Store,
+    responses: Responses,
+}
+
+impl Campaigns {
+    pub fn new(store: Store, responses: Responses) -> Campaigns {
+        Campaigns { store, responses }
+    }
+
+    pub async fn create(
+        &self,
+        chamber_id: i64,
+        form: &CampaignForm<'_>,
+    ) -> Result<i64, ServiceError> {
+        let (name, period, region) = parse_campaign_form(form).map_err(ServiceError::Invalid)?;
+        let code = CampaignCode::generate()?;
+        Ok(self
+            .store
+            .insert_campaign(&NewCampaign {
+                chamber_id,
+                name: &name,
+                starts_on: &period.from().to_string(),
+                ends_on: &period.to().to_string(),
+                region: region.map(Region::as_str),
+                code: &code.as_url_part(),
+                now: now_ms(),
+            })
+            .await?)
+    }
+
+    pub async fn list(&self, chamber_id: i64) -> Result<Vec<CampaignRecord>, ServiceError> {
+        Ok(self.store.campaigns(chamber_id).await?)
+    }
+
+    /// One campaign of this chamber; another chamber's campaign is not found.
+    pub async fn get(&self, chamber_id: i64, id: i64) -> Result<CampaignRecord, ServiceError> {
+        self.store
+            .campaign(chamber_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    pub async fn by_code(&self, code: &str) -> Result<CampaignRecord, ServiceError> {
+        if CampaignCode::parse(code).is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        self.store
+            .campaign_by_code(code)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Starts a response through the campaign's public link; `counted` is the owner's separate
+    /// consent to be counted in the chamber's statistics.
+    pub async fn start(
+        &self,
+        campaign: &CampaignRecord,
+        lang: Lang,
+        counted: bool,
+    ) -> Result<ResponseToken, ServiceError> {
+        let token = ResponseToken::generate()?;
+        let hash = token.hash();
+        self.store
+            .start_campaign_response(
+                campaign.id,
+                &NewResponse {
+                    token_hash: &hash,
+                    catalogue_version: &self.responses.catalogue().version,
+                    lang: lang.code(),
+                    consent_version: CONSENT_VERSION,
+                    firm_name: None,
+                    is_demo: false,
+                    now: now_ms(),
+                },
+                counted.then_some(CAMPAIGN_CONSENT_VERSION),
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// The campaign's publication, refreshed: it takes the live participants only when they
+    /// differ from the published ones by at least k (then the new snapshot is stored).
+    pub async fn publication(&self, campaign_id: i64) -> Result<CampaignPublication, ServiceError> {
+        let policy = *self.responses.statistics().policy();
+        for _ in 0..PUBLICATION_RETRIES {
+            let stored = self.store.campaign_publication(campaign_id).await?;
+            let mut publication = match &stored {
+                Some((json, _)) => serde_json::from_str::<CampaignPublication>(json)
+                    .map_err(|e| ServiceError::Corrupt(e.to_string()))?,
+                None => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
+            };
+            let live = self
+                .store
+                .campaign_responses(campaign_id)
+                .await?
+                .iter()
+                .map(participant)
+                .collect::<Result<Vec<_>, _>>()?;
+            let outcome = publication
+                .refresh(&policy, &live)
+                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            if outcome != PublishOutcome::Published && stored.is_some() {
+                return Ok(publication);
+            }
+            let json = serde_json::to_string(&publication)
+                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            if self
+                .store
+                .save_campaign_publication(campaign_id, &json, stored.map(|(_, v)| v))
+                .await?
+            {
+                return Ok(publication);
+            }
+        }
+        Err(DbError::Conflict.into())
+    }
+
+    /// Takes an erased response out of its campaign's published snapshot at once (the
+    /// snapshot is withdrawn until the next publication, so no number moves by one firm).
+    pub async fn erase(&self, campaign_id: i64, response_id: i64) -> Result<(), ServiceError> {
+        let participant = ParticipantId::new(format!("r{response_id}"));
+        for _ in 0..PUBLICATION_RETRIES {
+            let Some((json, version)) = self.store.campaign_publication(campaign_id).await? else {
+                return Ok(());
+            };
+            let mut publication = serde_json::from_str::<CampaignPublication>(&json)
+                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            if !publication.erase(&participant) {
+                return Ok(());
+            }
+            let json = serde_json::to_string(&publication)
+                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            if self
+                .store
+                .save_campaign_publication(campaign_id, &json, Some(version))
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(DbError::Conflict.into())
+    }
+
+    /// The dashboard of a chamber's campaigns for a filter (campaigns in the filter must be
+    /// the chamber's own: the caller checks), optionally against an earlier period.
+    pub async fn dashboard(
+        &self,
+        chamber_id: i64,
+        filter: &Filter,
+        change_from: Option<Period>,
+    ) -> Result<Dashboard, ServiceError> {
+        let campaigns = self.list(chamber_id).await?;
+        let mut publications = Vec::with_capacity(campaigns.len());
+        for campaign in &campaigns {
+            publications.push(self.publication(campaign.id).await?);
+        }
+        let data = PublishedCampaigns::from_publications(&publications)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let statistics = self.responses.statistics();
+        let snapshot = statistics
+            .snapshot()
+            .await
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let all_firms = snapshot.get(&CohortKey::All).and_then(|d| d.published());
+        let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
+        let inputs = DashboardInputs {
+            policy: statistics.policy(),
+            catalogue: &catalogue,
+            data: &data,
+            all_firms,
+        };
+        Dashboard::compute(&inputs, filter, change_from)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form<'a>(name: &'a str, from: &'a str, to: &'a str, region: &'a str) -> CampaignForm<'a> {
+        CampaignForm {
+            name: Some(name),
+            from: Some(from),
+            to: Some(to),
+            region: Some(region),
+        }
+    }
+
+    #[test]
+    fn a_campaign_form_is_checked_field_by_field() {
+        let (name, period, region) =
+            parse_campaign_form(&form(" Digitalwoche ", "2026-10", "2026-12", "DE-BY"))
+                .expect("ok");
+        assert_eq!(name, "Digitalwoche");
+        assert_eq!(period.from().to_string(), "2026-10");
+        assert_eq!(region.map(Region::as_str), Some("DE-BY"));
+        assert!(
+            parse_campaign_form(&form("x", "2026-10", "2026-12", ""))
+                .expect("ok")
+                .2
+                .is_none()
+        );
+
+        let errors = parse_campaign_form(&form("", "2026-13", "2026/12", "XX")).expect_err("bad");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "from", "to", "region"]);
+        let reversed = parse_campaign_form(&form("x", "2026-12", "2026-10", "")).expect_err("bad");
+        assert_eq!(reversed[0].field, "to");
+    }
+}

@@ -1,0 +1,263 @@
+//! Chambers' campaigns, the responses started through them, and their published snapshots.
+//! Queries that read a campaign for a chamber are scoped by the chamber's id.
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::responses::{INSERT_RESPONSE, NewResponse, bind_new_response};
+use super::{DbError, Store};
+
+#[derive(Debug, Clone)]
+pub struct CampaignRecord {
+    pub id: i64,
+    pub chamber_id: i64,
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub region: Option<String>,
+    pub code: String,
+    pub created_at: i64,
+}
+
+pub struct NewCampaign<'a> {
+    pub chamber_id: i64,
+    pub name: &'a str,
+    pub starts_on: &'a str,
+    pub ends_on: &'a str,
+    pub region: Option<&'a str>,
+    pub code: &'a str,
+    pub now: i64,
+}
+
+/// A submitted, consented campaign response: what the dashboard counts.
+#[derive(Debug, Clone)]
+pub struct CampaignResponseRow {
+    pub response_id: i64,
+    pub campaign_id: i64,
+    pub submitted_at: i64,
+    pub industry: String,
+    pub size_class: String,
+    pub region: String,
+    pub result_json: String,
+}
+
+/// The campaign a response came through, and the owner's consent to be counted.
+#[derive(Debug, Clone)]
+pub struct ResponseCampaign {
+    pub campaign_id: i64,
+    pub name: String,
+    pub consent_version: Option<String>,
+    pub consent_at: Option<i64>,
+}
+
+macro_rules! campaign_columns {
+    () => {
+        "id, chamber_id, name, starts_on, ends_on, region, code, created_at"
+    };
+}
+
+fn campaign(row: &AnyRow) -> Result<CampaignRecord, DbError> {
+    Ok(CampaignRecord {
+        id: row.try_get("id")?,
+        chamber_id: row.try_get("chamber_id")?,
+        name: row.try_get("name")?,
+        starts_on: row.try_get("starts_on")?,
+        ends_on: row.try_get("ends_on")?,
+        region: row.try_get("region")?,
+        code: row.try_get("code")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_campaign(&self, new: &NewCampaign<'_>) -> Result<i64, DbError> {
+        let row = sqlx::query(
+            "INSERT INTO campaigns (chamber_id, name, starts_on, ends_on, region, code, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(new.chamber_id)
+        .bind(new.name)
+        .bind(new.starts_on)
+        .bind(new.ends_on)
+        .bind(new.region)
+        .bind(new.code)
+        .bind(new.now)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    pub async fn campaigns(&self, chamber_id: i64) -> Result<Vec<CampaignRecord>, DbError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            campaign_columns!(),
+            " FROM campaigns WHERE chamber_id = $1 ORDER BY starts_on DESC, id DESC"
+        ))
+        .bind(chamber_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(campaign).collect()
+    }
+
+    pub async fn campaign(
+        &self,
+        chamber_id: i64,
+        campaign_id: i64,
+    ) -> Result<Option<CampaignRecord>, DbError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            campaign_columns!(),
+            " FROM campaigns WHERE id = $1 AND chamber_id = $2"
+        ))
+        .bind(campaign_id)
+        .bind(chamber_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(campaign).transpose()
+    }
+
+    /// A campaign by its public code, if its chamber's account is active.
+    pub async fn campaign_by_code(&self, code: &str) -> Result<Option<CampaignRecord>, DbError> {
+        let row = sqlx::query(
+            "SELECT c.id, c.chamber_id, c.name, c.starts_on, c.ends_on, c.region, c.code,
+                    c.created_at
+             FROM campaigns c JOIN users u ON u.id = c.chamber_id
+             WHERE c.code = $1 AND u.disabled = 0",
+        )
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(campaign).transpose()
+    }
+
+    /// Starts a response through a campaign link; `consent` is the version of the consent to be
+    /// counted in the chamber's statistics, or None.
+    pub async fn start_campaign_response(
+        &self,
+        campaign_id: i64,
+        new: &NewResponse<'_>,
+        consent: Option<&str>,
+    ) -> Result<i64, DbError> {
+        let mut tx = self.writer.begin().await?;
+        let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        sqlx::query(
+            "UPDATE responses SET campaign_id = $2, campaign_consent_version = $3,
+                 campaign_consent_at = $4
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(campaign_id)
+        .bind(consent)
+        .bind(consent.map(|_| new.now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The submitted responses of a campaign whose owners agreed to be counted.
+    pub async fn campaign_responses(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<CampaignResponseRow>, DbError> {
+        let rows = sqlx::query(
+            "SELECT id, campaign_id, submitted_at, industry, size_class, region, result_json
+             FROM responses
+             WHERE campaign_id = $1 AND status = 'submitted'
+               AND campaign_consent_version IS NOT NULL
+             ORDER BY id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let text = |name: &str| -> Result<String, DbError> {
+                    r.try_get::<Option<String>, _>(name)?.ok_or_else(|| {
+                        DbError::Corrupt(format!("a submitted response has no {name}"))
+                    })
+                };
+                Ok(CampaignResponseRow {
+                    response_id: r.try_get("id")?,
+                    campaign_id: r.try_get("campaign_id")?,
+                    submitted_at: r.try_get::<Option<i64>, _>("submitted_at")?.unwrap_or(0),
+                    industry: text("industry")?,
+                    size_class: text("size_class")?,
+                    region: text("region")?,
+                    result_json: text("result_json")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The stored publication of a campaign with its version.
+    pub async fn campaign_publication(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Option<(String, i64)>, DbError> {
+        let row = sqlx::query(
+            "SELECT publication_json, version FROM campaign_publications WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// Writes a campaign's publication if nobody else did since `expected_version` was read
+    /// (None: there was none). False when another instance was first; the caller re-reads.
+    pub async fn save_campaign_publication(
+        &self,
+        campaign_id: i64,
+        json: &str,
+        expected_version: Option<i64>,
+    ) -> Result<bool, DbError> {
+        let written = match expected_version {
+            Some(version) => sqlx::query(
+                "UPDATE campaign_publications SET publication_json = $2, version = version + 1
+                 WHERE campaign_id = $1 AND version = $3",
+            )
+            .bind(campaign_id)
+            .bind(json)
+            .bind(version)
+            .execute(&self.writer)
+            .await?
+            .rows_affected(),
+            None => sqlx::query(
+                "INSERT INTO campaign_publications (campaign_id, publication_json, version)
+                 VALUES ($1, $2, 1) ON CONFLICT (campaign_id) DO NOTHING",
+            )
+            .bind(campaign_id)
+            .bind(json)
+            .execute(&self.writer)
+            .await?
+            .rows_affected(),
+        };
+        Ok(written == 1)
+    }
+
+    /// The campaign a response belongs to and the consent to count it, for the owner's export.
+    pub async fn response_campaign(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<ResponseCampaign>, DbError> {
+        let row = sqlx::query(
+            "SELECT c.id, c.name, r.campaign_consent_version, r.campaign_consent_at
+             FROM responses r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = $1",
+        )
+        .bind(response_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(ResponseCampaign {
+                campaign_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                consent_version: r.try_get(2)?,
+                consent_at: r.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,885 @@
+//! The chamber's pages: campaigns with their public link and QR code, the aggregate
+//! dashboard with its CSV export, and the campaign's public landing page for member firms.
+//! Every number shown comes from `dashboard`, which has passed it through disclosure control.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Serialize;
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::{request_lang, text};
+use super::pages::{field, form_fields, html, see_other, token_path};
+use super::session::{authorised_form, require};
+use super::views::{Chrome, LandingPage, profile_option_label};
+use crate::accounts::Role;
+use crate::auth::CurrentUser;
+use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
+use crate::campaigns::CampaignForm;
+use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
+use crate::dashboard::{CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, Spread, qr_svg};
+use crate::db::CampaignRecord;
+use crate::responses::ServiceError;
+use crate::survey::{Catalogue, FieldError, Lang, Text};
+
+#[derive(Serialize)]
+struct CampaignRow {
+    href: String,
+    name: String,
+    period: String,
+    region: String,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ChamberHomePage {
+    chrome: Chrome,
+    csrf_token: String,
+    campaigns: Vec<CampaignRow>,
+    regions: Vec<Choice>,
+    errors: Vec<String>,
+    name: String,
+    from: String,
+    to: String,
+}
+
+fn region_choices(catalogue: &Catalogue, lang: Lang, selected: Option<&str>) -> Vec<Choice> {
+    Region::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().to_owned(),
+            label: profile_option_label(catalogue, lang, "region", r.as_str()),
+            selected: selected == Some(r.as_str()),
+        })
+        .collect()
+}
+
+fn period_label(lang: Lang, campaign: &CampaignRecord) -> String {
+    let month = |m: &str| match (lang, m.split_once('-')) {
+        (Lang::De, Some((y, mo))) => format!("{mo}/{y}"),
+        _ => m.to_owned(),
+    };
+    format!(
+        "{} – {}",
+        month(&campaign.starts_on),
+        month(&campaign.ends_on)
+    )
+}
+
+async fn home_page(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    status: StatusCode,
+    errors: &[FieldError],
+    form: &CampaignForm<'_>,
+) -> Result<HttpResponse, WebError> {
+    let catalogue = state.responses.catalogue();
+    let campaigns = state.campaigns.list(user.user_id).await?;
+    let view = ChamberHomePage {
+        chrome: Chrome::for_user(lang, text(lang, "chamber_title"), "/chamber", user),
+        csrf_token: user.csrf_token.clone(),
+        campaigns: campaigns
+            .iter()
+            .map(|c| CampaignRow {
+                href: format!("/chamber/campaigns/{}?lang={}", c.id, lang.code()),
+                name: c.name.clone(),
+                period: period_label(lang, c),
+                region: c.region.as_deref().map_or_else(
+                    || text(lang, "all_regions"),
+                    |r| profile_option_label(catalogue, lang, "region", r),
+                ),
+            })
+            .collect(),
+        regions: region_choices(catalogue, lang, form.region),
+        errors: errors
+            .iter()
+            .map(|e| e.message.get(lang).to_owned())
+            .collect(),
+        name: form.name.unwrap_or_default().to_owned(),
+        from: form.from.unwrap_or_default().to_owned(),
+        to: form.to.unwrap_or_default().to_owned(),
+    };
+    html(status, "pages/chamber_home", &view)
+}
+
+#[get("/chamber")]
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Chamber)
+        .await
+        .map_err(|e| e.html(lang))?;
+    home_page(
+        &state,
+        &user,
+        lang,
+        StatusCode::OK,
+        &[],
+        &CampaignForm::default(),
+    )
+    .await
+    .map_err(|e| e.html(lang))
+}
+
+#[post("/chamber/campaigns")]
+pub async fn create_campaign(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let (user, fields) = authorised_form(&state, &req, payload, Role::Chamber, lang).await?;
+    let form = CampaignForm {
+        name: field(&fields, "name"),
+        from: field(&fields, "from"),
+        to: field(&fields, "to"),
+        region: field(&fields, "region"),
+    };
+    match state.campaigns.create(user.user_id, &form).await {
+        Ok(id) => Ok(see_other(format!(
+            "/chamber/campaigns/{id}?lang={}",
+            lang.code()
+        ))),
+        Err(ServiceError::Invalid(errors)) => home_page(
+            &state,
+            &user,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &errors,
+            &form,
+        )
+        .await
+        .map_err(|e| e.html(lang)),
+        Err(e) => Err(WebError::from(e).html(lang)),
+    }
+}
+
+#[derive(Serialize)]
+struct CampaignPage {
+    chrome: Chrome,
+    name: String,
+    period: String,
+    region: String,
+    link: String,
+    qr_svg: String,
+    qr_href: String,
+    dashboard_href: String,
+}
+
+fn campaign_link(state: &AppState, campaign: &CampaignRecord) -> String {
+    format!("{}/c/{}", state.base_url, campaign.code)
+}
+
+#[get("/chamber/campaigns/{id}")]
+pub async fn campaign_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Chamber)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let campaign = state
+        .campaigns
+        .get(user.user_id, path.into_inner())
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let link = campaign_link(&state, &campaign);
+    let qr_title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
+    let view = CampaignPage {
+        chrome: Chrome::for_user(
+            lang,
+            campaign.name.clone(),
+            &format!("/chamber/campaigns/{}", campaign.id),
+            &user,
+        ),
+        name: campaign.name.clone(),
+        period: period_label(lang, &campaign),
+        region: campaign.region.as_deref().map_or_else(
+            || text(lang, "all_regions"),
+            |r| profile_option_label(state.responses.catalogue(), lang, "region", r),
+        ),
+        qr_svg: qr_svg(&link, &qr_title).map_err(|e| WebError::internal(e).html(lang))?,
+        qr_href: format!("/chamber/campaigns/{}/qr.svg", campaign.id),
+        dashboard_href: format!(
+            "/chamber/dashboard?campaign={}&lang={}",
+            campaign.id,
+            lang.code()
+        ),
+        link,
+    };
+    html(StatusCode::OK, "pages/chamber_campaign", &view).map_err(|e| e.html(lang))
+}
+
+/// The QR code of the public link as an SVG file, for print material.
+#[get("/chamber/campaigns/{id}/qr.svg")]
+pub async fn campaign_qr(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Chamber)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let campaign = state
+        .campaigns
+        .get(user.user_id, path.into_inner())
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
+    let svg = qr_svg(&campaign_link(&state, &campaign), &title)
+        .map_err(|e| WebError::internal(e).html(lang))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "image/svg+xml; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            "attachment; filename=\"kampagne-qr.svg\"",
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(svg))
+}
+
+/// The dashboard request of a query string: only the chamber's own campaigns, fixed code
+/// lists, whole months. Anything else is a 400 with a message, or a 404 for a foreign campaign.
+pub struct DashboardQuery {
+    pub filter: Filter,
+    pub change_from: Option<Period>,
+    raw: Vec<(String, String)>,
+}
+
+fn parse_query(req: &HttpRequest, own: &[CampaignRecord]) -> Result<DashboardQuery, WebError> {
+    let raw: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+    let get = |name: &str| raw.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
+    let bad = |de: &str, en: &str| {
+        WebError::bad_request_with(Text {
+            de: de.into(),
+            en: en.into(),
+        })
+    };
+    let month = |name: &str| {
+        get(name)
+            .map(|v| {
+                v.parse::<Month>().map_err(|_| {
+                    bad(
+                        "Monate bitte als JJJJ-MM angeben, z. B. 2026-11.",
+                        "Please give months as YYYY-MM, e.g. 2026-11.",
+                    )
+                })
+            })
+            .transpose()
+    };
+    let period = |from: Option<Month>, to: Option<Month>| -> Result<Option<Period>, WebError> {
+        match (from, to) {
+            (None, None) => Ok(None),
+            (from, to) => {
+                let from = from.or(to).ok_or_else(|| bad("", ""))?;
+                let to = to.or(Some(from)).ok_or_else(|| bad("", ""))?;
+                Period::new(from, to).map(Some).map_err(|_| {
+                    bad(
+                        "Das Ende des Zeitraums darf nicht vor dem Beginn liegen.",
+                        "The end of the period must not be before its start.",
+                    )
+                })
+            }
+        }
+    };
+    let mut filter = Filter::all();
+    for (k, v) in &raw {
+        if k == "campaign" {
+            let id: i64 = v.trim().parse().map_err(|_| WebError::not_found())?;
+            if !own.iter().any(|c| c.id == id) {
+                return Err(WebError::not_found());
+            }
+            filter.campaigns.insert(CampaignId::new(id.to_string()));
+        }
+    }
+    filter.period = period(month("from")?, month("to")?)?;
+    filter.industry = get("industry")
+        .map(|v| v.parse::<Industry>())
+        .transpose()
+        .map_err(|_| bad("Unbekannte Branche.", "Unknown industry."))?;
+    filter.size = get("size")
+        .map(|v| v.parse::<SizeClass>())
+        .transpose()
+        .map_err(|_| bad("Unbekannte Größenklasse.", "Unknown size class."))?;
+    filter.region = get("region")
+        .map(|v| v.parse::<Region>())
+        .transpose()
+        .map_err(|_| bad("Unbekannte Region.", "Unknown region."))?;
+    let change_from = period(month("compare_from")?, month("compare_to")?)?;
+    if change_from.is_some() && filter.period.is_none() {
+        return Err(bad(
+            "Für einen Vergleich wählen Sie bitte auch den Zeitraum, mit dem verglichen wird.",
+            "To compare, please also choose the period to compare with.",
+        ));
+    }
+    Ok(DashboardQuery {
+        filter,
+        change_from,
+        raw,
+    })
+}
+
+/// A cell as text: its value, or why it is hidden (never its n).
+fn show<T>(cell: &Cell<T>, lang: Lang, k: u32, value: impl Fn(&T) -> String) -> String {
+    match cell {
+        Cell::Published { value: v, .. } => value(v),
+        Cell::Suppressed { reason } => suppressed(lang, *reason, k),
+    }
+}
+
+pub fn suppressed(lang: Lang, reason: SuppressionReason, k: u32) -> String {
+    let key = match reason {
+        SuppressionReason::TooFew => "suppressed_too_few",
+        SuppressionReason::Differencing => "suppressed_differencing",
+        SuppressionReason::Complementary => "suppressed_complementary",
+    };
+    text(lang, key).replace("{k}", &k.to_string())
+}
+
+#[derive(Serialize)]
+pub struct DataRow {
+    pub label: String,
+    /// n first (or why the row is hidden), then the values.
+    pub cells: Vec<String>,
+    pub suppressed: bool,
+}
+
+fn row<T>(
+    label: String,
+    cell: &Cell<T>,
+    lang: Lang,
+    k: u32,
+    values: impl Fn(&T) -> Vec<String>,
+    width: usize,
+) -> DataRow {
+    match cell {
+        Cell::Published { n, value } => {
+            let mut cells = vec![n.to_string()];
+            cells.extend(values(value));
+            DataRow {
+                label,
+                cells,
+                suppressed: false,
+            }
+        }
+        Cell::Suppressed { reason } => {
+            let mut cells = vec![suppressed(lang, *reason, k)];
+            cells.extend(std::iter::repeat_n(String::new(), width));
+            DataRow {
+                label,
+                cells,
+                suppressed: true,
+            }
+        }
+    }
+}
+
+fn spread(s: &Spread) -> Vec<String> {
+    vec![s.median.to_string(), format!("{}–{}", s.p25, s.p75)]
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
+}
+
+fn signed(delta: i64) -> String {
+    match delta {
+        d if d > 0 => format!("+{d}"),
+        d if d < 0 => format!("−{}", d.unsigned_abs()),
+        _ => "±0".to_owned(),
+    }
+}
+
+/// What the dashboard page, and the one-page PDF, show: every number already a string.
+#[derive(Serialize)]
+pub struct DashboardSummary {
+    pub participants: String,
+    pub published: bool,
+    pub participation: Vec<DataRow>,
+    pub levels: Vec<DataRow>,
+    pub scores: Vec<DataRow>,
+    pub by_industry: Vec<DataRow>,
+    pub by_size: Vec<DataRow>,
+    pub by_region: Vec<DataRow>,
+    pub red_flags: Vec<DataRow>,
+    pub change: Option<ChangeView>,
+    pub chart_svg: String,
+    pub description: String,
+}
+
+#[derive(Serialize)]
+pub struct ChangeView {
+    pub heading: String,
+    pub participants: String,
+    pub medians: Vec<DataRow>,
+}
+
+fn month_label(lang: Lang, m: Month) -> String {
+    match lang {
+        Lang::De => format!("{:02}/{}", m.month(), m.year()),
+        Lang::En => m.to_string(),
+    }
+}
+
+fn red_flag_label(catalogue: &Catalogue, lang: Lang, id: &str) -> String {
+    catalogue
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.questions)
+        .flat_map(|q| &q.options)
+        .filter_map(|o| o.red_flag.as_ref())
+        .find(|f| f.id == id)
+        .map_or_else(|| id.to_owned(), |f| f.text.get(lang).to_owned())
+}
+
+fn dimension_label(catalogue: &Catalogue, lang: Lang, id: &str) -> String {
+    if id == "overall" {
+        return text(lang, "overall");
+    }
+    catalogue
+        .dimension(id)
+        .map_or_else(|| id.to_owned(), |d| d.title.get(lang).to_owned())
+}
+
+pub fn summarise(
+    catalogue: &Catalogue,
+    lang: Lang,
+    dashboard: &Dashboard,
+    description: String,
+) -> DashboardSummary {
+    let k = dashboard.k;
+    let labelled =
+        |question: &str, code: &str| profile_option_label(catalogue, lang, question, code);
+    // The chart: the selection's median per dimension against all firms' p25–p75 and median.
+    let bars = dashboard
+        .scores
+        .iter()
+        .filter(|r| r.id != "overall")
+        .filter_map(|r| {
+            let own = r.cohort.value()?;
+            Some(DimensionBar {
+                label: dimension_label(catalogue, lang, &r.id),
+                score: own.median,
+                peers: r.all_firms.value().map(|a| PeerBand {
+                    p25: a.p25,
+                    median: a.median,
+                    p75: a.p75,
+                }),
+            })
+        })
+        .collect::<Vec<_>>();
+    let chart_svg = if bars.is_empty() {
+        String::new()
+    } else {
+        let chart = DimensionChart {
+            axis_label: text(lang, "chart_axis"),
+            legend: Some([
+                text(lang, "legend_selection"),
+                text(lang, "legend_all_band"),
+                text(lang, "legend_all_median"),
+            ]),
+            bars,
+        };
+        dimension_chart_svg(
+            &chart,
+            &text(lang, "dashboard_chart_title"),
+            "dashboard-chart",
+        )
+    };
+    DashboardSummary {
+        participants: show(&dashboard.participants, lang, k, |n| n.to_string()),
+        published: dashboard.is_published(),
+        participation: dashboard
+            .participation
+            .iter()
+            .map(|Keyed { key, cell }| row(month_label(lang, *key), cell, lang, k, |_| vec![], 0))
+            .collect(),
+        levels: dashboard
+            .levels
+            .iter()
+            .map(|Keyed { key, cell }| {
+                let label = format!("{key} – {}", catalogue.level(*key).name.get(lang));
+                row(
+                    label,
+                    cell,
+                    lang,
+                    k,
+                    |s| vec![s.count.to_string(), percent(s.share)],
+                    2,
+                )
+            })
+            .collect(),
+        scores: dashboard
+            .scores
+            .iter()
+            .map(|r| {
+                let label = dimension_label(catalogue, lang, &r.id);
+                let mut data = row(label, &r.cohort, lang, k, spread, 2);
+                data.cells
+                    .push(show(&r.all_firms, lang, k, |s| s.median.to_string()));
+                data.cells.push(show(&r.all_firms, lang, k, |s| {
+                    format!("{}–{}", s.p25, s.p75)
+                }));
+                data
+            })
+            .collect(),
+        by_industry: dashboard
+            .by_industry
+            .iter()
+            .map(|Keyed { key, cell }| {
+                row(labelled("industry", key.as_str()), cell, lang, k, spread, 2)
+            })
+            .collect(),
+        by_size: dashboard
+            .by_size
+            .iter()
+            .map(|Keyed { key, cell }| {
+                row(labelled("size", key.as_str()), cell, lang, k, spread, 2)
+            })
+            .collect(),
+        by_region: dashboard
+            .by_region
+            .iter()
+            .map(|Keyed { key, cell }| {
+                row(labelled("region", key.as_str()), cell, lang, k, spread, 2)
+            })
+            .collect(),
+        red_flags: dashboard
+            .red_flags
+            .iter()
+            .map(|Keyed { key, cell }| {
+                row(
+                    red_flag_label(catalogue, lang, key),
+                    cell,
+                    lang,
+                    k,
+                    |s| vec![s.count.to_string(), percent(s.share)],
+                    2,
+                )
+            })
+            .collect(),
+        change: dashboard.change.as_ref().map(|c| ChangeView {
+            heading: text(lang, "dashboard_change_heading")
+                .replace("{from}", &month_label(lang, c.before.from()))
+                .replace("{to}", &month_label(lang, c.before.to())),
+            participants: show(&c.participants, lang, k, |ch| {
+                format!("{} → {} ({})", ch.before, ch.after, signed(ch.delta))
+            }),
+            medians: c
+                .medians
+                .iter()
+                .map(|Keyed { key, cell }| {
+                    row(
+                        dimension_label(catalogue, lang, key),
+                        cell,
+                        lang,
+                        k,
+                        |ch| {
+                            vec![
+                                ch.before.to_string(),
+                                ch.after.to_string(),
+                                signed(ch.delta),
+                            ]
+                        },
+                        3,
+                    )
+                })
+                .collect(),
+        }),
+        chart_svg,
+        description,
+    }
+}
+
+#[derive(Serialize)]
+struct FilterForm {
+    campaigns: Vec<Choice>,
+    industries: Vec<Choice>,
+    sizes: Vec<Choice>,
+    regions: Vec<Choice>,
+    from: String,
+    to: String,
+    compare_from: String,
+    compare_to: String,
+}
+
+#[derive(Serialize)]
+struct DashboardPage {
+    chrome: Chrome,
+    k: u32,
+    form: FilterForm,
+    summary: DashboardSummary,
+    csv_href: String,
+    pdf_href: String,
+    has_campaigns: bool,
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(&str) -> String,
+    selected: Option<&str>,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|&v| Choice {
+            value: code(v).to_owned(),
+            label: label(code(v)),
+            selected: selected == Some(code(v)),
+        })
+        .collect()
+}
+
+/// Loads the chamber's campaigns, parses the request and computes the dashboard.
+async fn dashboard_for(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery, Dashboard), WebError> {
+    let user = require(state, req, Role::Chamber)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let campaigns = state
+        .campaigns
+        .list(user.user_id)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let query = parse_query(req, &campaigns).map_err(|e| e.html(lang))?;
+    let dashboard = state
+        .campaigns
+        .dashboard(user.user_id, &query.filter, query.change_from)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok((user, campaigns, query, dashboard))
+}
+
+/// The filter in words, for the page, the CSV's file and the PDF.
+fn describe(
+    catalogue: &Catalogue,
+    lang: Lang,
+    campaigns: &[CampaignRecord],
+    filter: &Filter,
+) -> String {
+    let mut parts = Vec::new();
+    if filter.campaigns.is_empty() {
+        parts.push(text(lang, "all_campaigns"));
+    } else {
+        parts.extend(
+            campaigns
+                .iter()
+                .filter(|c| {
+                    filter
+                        .campaigns
+                        .contains(&CampaignId::new(c.id.to_string()))
+                })
+                .map(|c| c.name.clone()),
+        );
+    }
+    if let Some(p) = filter.period {
+        parts.push(format!(
+            "{} – {}",
+            month_label(lang, p.from()),
+            month_label(lang, p.to())
+        ));
+    }
+    if let Some(i) = filter.industry {
+        parts.push(profile_option_label(
+            catalogue,
+            lang,
+            "industry",
+            i.as_str(),
+        ));
+    }
+    if let Some(s) = filter.size {
+        parts.push(profile_option_label(catalogue, lang, "size", s.as_str()));
+    }
+    if let Some(r) = filter.region {
+        parts.push(profile_option_label(catalogue, lang, "region", r.as_str()));
+    }
+    parts.join(" · ")
+}
+
+#[get("/chamber/dashboard")]
+pub async fn dashboard_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let (user, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
+    let catalogue = state.responses.catalogue();
+    let get = |name: &str| {
+        query
+            .raw
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let selected_campaign = get("campaign");
+    let qs: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query.raw.iter().filter(|(k, _)| k != "lang"))
+        .finish();
+    let view = DashboardPage {
+        chrome: Chrome::for_user(
+            lang,
+            text(lang, "dashboard_title"),
+            "/chamber/dashboard",
+            &user,
+        ),
+        k: dashboard.k,
+        has_campaigns: !campaigns.is_empty(),
+        form: FilterForm {
+            campaigns: campaigns
+                .iter()
+                .map(|c| Choice {
+                    value: c.id.to_string(),
+                    label: c.name.clone(),
+                    selected: selected_campaign == Some(c.id.to_string().as_str()),
+                })
+                .collect(),
+            industries: choices(
+                Industry::ALL,
+                Industry::as_str,
+                |c| profile_option_label(catalogue, lang, "industry", c),
+                get("industry"),
+            ),
+            sizes: choices(
+                SizeClass::ALL,
+                SizeClass::as_str,
+                |c| profile_option_label(catalogue, lang, "size", c),
+                get("size"),
+            ),
+            regions: choices(
+                Region::ALL,
+                Region::as_str,
+                |c| profile_option_label(catalogue, lang, "region", c),
+                get("region"),
+            ),
+            from: get("from").unwrap_or_default().to_owned(),
+            to: get("to").unwrap_or_default().to_owned(),
+            compare_from: get("compare_from").unwrap_or_default().to_owned(),
+            compare_to: get("compare_to").unwrap_or_default().to_owned(),
+        },
+        summary: summarise(
+            catalogue,
+            lang,
+            &dashboard,
+            describe(catalogue, lang, &campaigns, &query.filter),
+        ),
+        csv_href: format!("/chamber/dashboard.csv?{qs}"),
+        pdf_href: format!("/chamber/dashboard.pdf?{qs}&lang={}", lang.code()),
+    };
+    html(StatusCode::OK, "pages/chamber_dashboard", &view).map_err(|e| e.html(lang))
+}
+
+/// Exactly the published aggregates of the page, as CSV (cells neutralised against formulas).
+#[get("/chamber/dashboard.csv")]
+pub async fn dashboard_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let (_, _, _, dashboard) = dashboard_for(&state, &req, lang).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            "attachment; filename=\"dashboard.csv\"",
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(crate::dashboard::to_csv(&dashboard)))
+}
+
+#[derive(Serialize)]
+struct CampaignLandingPage {
+    chrome: Chrome,
+    landing: LandingPage,
+    name: String,
+    consent_error: bool,
+}
+
+fn campaign_landing_page(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+    campaign: &CampaignRecord,
+    status: StatusCode,
+    consent_error: bool,
+) -> Result<HttpResponse, WebError> {
+    let mut landing = LandingPage::new(state.responses.catalogue(), lang, consent_error);
+    landing.form_action = format!("/c/{code}?lang={}", lang.code());
+    let view = CampaignLandingPage {
+        chrome: Chrome::new(lang, campaign.name.clone(), &format!("/c/{code}")),
+        landing,
+        name: campaign.name.clone(),
+        consent_error,
+    };
+    html(status, "pages/campaign_landing", &view)
+}
+
+/// The public link of a campaign: the usual start page, with the separate consent to be
+/// counted in the chamber's statistics.
+#[get("/c/{code}")]
+pub async fn campaign_landing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let campaign = state
+        .campaigns
+        .by_code(&path)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    campaign_landing_page(&state, lang, &path, &campaign, StatusCode::OK, false)
+        .map_err(|e| e.html(lang))
+}
+
+#[post("/c/{code}")]
+pub async fn campaign_start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let campaign = state
+        .campaigns
+        .by_code(&path)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    if field(&fields, "consent") != Some("yes") {
+        return campaign_landing_page(
+            &state,
+            lang,
+            &path,
+            &campaign,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        )
+        .map_err(|e| e.html(lang));
+    }
+    let counted = field(&fields, "count") == Some("yes");
+    let token = state
+        .campaigns
+        .start(&campaign, lang, counted)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok(see_other(format!(
+        "{}/step/1?lang={}&new=1",
+        token_path(&token),
+        lang.code()
+    )))
+}

@@ -1,0 +1,248 @@
+//! Chambers: campaigns with a public link and QR code, the aggregate dashboard, its CSV and
+//! one-page PDF, and disclosure control on every number.
+use social_readiness::accounts::Role;
+
+use crate::helpers::{Browser, Pick, TestApp};
+use crate::on_both_databases;
+
+/// Creates a campaign through the form; returns its id and public code.
+pub async fn create_campaign(chamber: &Browser<'_>, name: &str) -> (i64, String) {
+    let month = time::OffsetDateTime::now_utc();
+    let from = format!("{}-{:02}", month.year(), u8::from(month.month()));
+    let reply = chamber
+        .submit(
+            "/chamber",
+            "/chamber/campaigns",
+            &[
+                ("name", name),
+                ("from", &from),
+                ("to", &from),
+                ("region", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let location = reply.location();
+    let id: i64 = location
+        .trim_start_matches("/chamber/campaigns/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("campaign id");
+    let page = chamber.get(&location).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let marker = "id=\"campaign-link\" readonly value=\"";
+    let start = page.body.find(marker).expect("the public link") + marker.len();
+    let link = page.body[start..].split('"').next().unwrap_or_default();
+    let code = link.rsplit("/c/").next().unwrap_or_default().to_owned();
+    (id, code)
+}
+
+/// A member firm takes part through the public link; `counted` ticks the chamber consent.
+async fn take_part(app: &TestApp, code: &str, counted: bool, industry: &str, firm: &str) -> String {
+    let mut fields = vec![("consent", "yes")];
+    if counted {
+        fields.push(("count", "yes"));
+    }
+    let reply = app.post_form(&format!("/c/{code}"), &fields).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let token_path = reply
+        .location()
+        .split("/step/")
+        .next()
+        .expect("token path")
+        .to_owned();
+    app.complete_survey_as(
+        &token_path,
+        Pick::Second,
+        "de",
+        &[("industry", industry), ("firm_name", firm)],
+    )
+    .await;
+    token_path
+}
+
+fn number_in(body: &str, cell: &str) -> String {
+    let marker = format!("data-cell=\"{cell}\">");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no {cell}")) + marker.len();
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells(app: TestApp) {
+    app.create_user(Role::Chamber, "ihk-a@example.de").await;
+    let chamber = app.login("ihk-a@example.de").await;
+    let (id, code) = create_campaign(&chamber, "Digitalwoche 2026").await;
+
+    // The campaign page has the public link and an accessible QR code.
+    let page = chamber.get(&format!("/chamber/campaigns/{id}")).await;
+    assert!(page.body.contains("<svg") && page.body.contains("role=\"img\""));
+    assert!(page.body.contains("<title>QR-Code zur Kampagne"));
+    let qr = chamber
+        .get(&format!("/chamber/campaigns/{id}/qr.svg"))
+        .await;
+    assert_eq!(
+        qr.header("content-type").as_deref(),
+        Some("image/svg+xml; charset=utf-8")
+    );
+
+    // The public landing page asks separately, unticked, to be counted.
+    let landing = app.get(&format!("/c/{code}")).await;
+    assert_eq!(landing.status, 200);
+    assert!(
+        landing.body.contains("name=\"count\" value=\"yes\">"),
+        "unticked"
+    );
+    assert!(landing.body.contains("Digitalwoche 2026"));
+
+    let mut tokens = Vec::new();
+    for i in 0..27 {
+        tokens.push(take_part(&app, &code, true, "C", &format!("Geheim Metall {i}")).await);
+    }
+    for i in 0..3 {
+        tokens.push(take_part(&app, &code, true, "G", &format!("Geheim Handel {i}")).await);
+    }
+    // Without the chamber consent a firm is not counted.
+    for i in 0..2 {
+        take_part(&app, &code, false, "C", &format!("Geheim Ohne {i}")).await;
+    }
+
+    let dashboard = chamber
+        .get(&format!("/chamber/dashboard?campaign={id}"))
+        .await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    assert_eq!(number_in(&dashboard.body, "participants"), "30");
+    assert!(
+        dashboard.body.contains("dashboard-chart") && dashboard.body.contains("<svg"),
+        "the chart"
+    );
+    assert!(dashboard.body.contains("data-table=\"levels\""));
+    assert!(dashboard.body.contains("data-table=\"red_flags\""));
+    assert!(
+        dashboard.body.contains("<fieldset>") && dashboard.body.contains("<legend>Filter</legend>")
+    );
+    // Industry G has 3 firms: hidden, and C with it (else 30 − 27 would give G away).
+    assert!(
+        dashboard
+            .body
+            .contains("unterdrückt (weniger als 5 Unternehmen)")
+    );
+    assert!(!dashboard.body.contains("Geheim"), "no firm names");
+
+    // Narrowed to industry G the selection itself is suppressed: page, CSV and PDF.
+    let narrow = chamber
+        .get(&format!("/chamber/dashboard?campaign={id}&industry=G"))
+        .await;
+    assert_eq!(narrow.status, 200);
+    assert_eq!(
+        number_in(&narrow.body, "participants"),
+        "unterdrückt (weniger als 5 Unternehmen)"
+    );
+    assert!(
+        !narrow.body.contains("data-table=\"scores\""),
+        "nothing computed from 3 firms"
+    );
+    let csv = chamber
+        .get(&format!("/chamber/dashboard.csv?campaign={id}&industry=G"))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(
+        csv.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    let first = csv.body.lines().nth(1).expect("a data line");
+    assert!(first.starts_with("participants,all,"), "{first}");
+    assert!(first.contains("too_few"), "{first}");
+    let campaign_rows = csv
+        .body
+        .lines()
+        .filter(|l| !l.starts_with("score_all_firms"));
+    for line in campaign_rows.skip(1) {
+        let n = line.split(',').nth(3).unwrap_or_default();
+        assert!(
+            n.is_empty() || n.parse::<u32>().is_ok_and(|n| n >= 5),
+            "n under k: {line}"
+        );
+        assert!(
+            !line.contains(",G,") || line.contains("suppressed"),
+            "{line}"
+        );
+    }
+    let full_csv = chamber
+        .get(&format!("/chamber/dashboard.csv?campaign={id}"))
+        .await;
+    assert!(
+        full_csv.body.contains("participants,all,count,30,30"),
+        "{}",
+        full_csv.body
+    );
+    assert!(!full_csv.body.contains("Geheim"));
+
+    // Bad filters are refused with a message; a foreign or unknown campaign is not found.
+    assert_eq!(
+        chamber.get("/chamber/dashboard?industry=ZZ").await.status,
+        400
+    );
+    assert_eq!(
+        chamber.get("/chamber/dashboard?from=2026-13").await.status,
+        400
+    );
+    assert_eq!(
+        chamber
+            .get("/chamber/dashboard?campaign=999999")
+            .await
+            .status,
+        404
+    );
+
+    // An owner erases: the firm's data leave the published snapshot at once, and the
+    // campaign's numbers are withdrawn until the next publication (no step of one firm).
+    let deleted = app
+        .post_form(&format!("{}/delete", tokens[0]), &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, 200);
+    let after = chamber
+        .get(&format!("/chamber/dashboard?campaign={id}"))
+        .await;
+    assert_ne!(number_in(&after.body, "participants"), "30");
+    assert_ne!(number_in(&after.body, "participants"), "29");
+}
+
+async fn campaign_input_is_checked(app: TestApp) {
+    app.create_user(Role::Chamber, "ihk-input@example.de").await;
+    let chamber = app.login("ihk-input@example.de").await;
+    let reply = chamber
+        .submit(
+            "/chamber",
+            "/chamber/campaigns",
+            &[
+                ("name", ""),
+                ("from", "2026-13"),
+                ("to", "2026-01"),
+                ("region", "XX"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 422);
+    assert!(reply.body.contains("Bitte geben Sie einen Namen an"));
+    assert!(reply.body.contains("JJJJ-MM"));
+    assert!(reply.body.contains("Diese Region steht nicht in der Liste"));
+    assert!(
+        chamber
+            .get("/chamber")
+            .await
+            .body
+            .contains("Noch keine Kampagnen")
+    );
+    let no_consent = app.post_form("/c/not-a-code", &[("consent", "yes")]).await;
+    assert_eq!(no_consent.status, 404);
+}
+
+on_both_databases!(
+    a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
+    campaign_input_is_checked,
+);
