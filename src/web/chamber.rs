@@ -352,9 +352,12 @@ pub fn suppressed(lang: Lang, reason: SuppressionReason, k: u32) -> String {
 #[derive(Serialize)]
 pub struct DataRow {
     pub label: String,
-    /// n first (or why the row is hidden), then the values.
+    /// n first, then the values; empty when the row is hidden.
     pub cells: Vec<String>,
     pub suppressed: bool,
+    /// Why the row is hidden (never its n), shown across `span` columns.
+    pub note: String,
+    pub span: usize,
 }
 
 fn row<T>(
@@ -373,17 +376,17 @@ fn row<T>(
                 label,
                 cells,
                 suppressed: false,
+                note: String::new(),
+                span: width + 1,
             }
         }
-        Cell::Suppressed { reason } => {
-            let mut cells = vec![suppressed(lang, *reason, k)];
-            cells.extend(std::iter::repeat_n(String::new(), width));
-            DataRow {
-                label,
-                cells,
-                suppressed: true,
-            }
-        }
+        Cell::Suppressed { reason } => DataRow {
+            label,
+            cells: Vec::new(),
+            suppressed: true,
+            note: suppressed(lang, *reason, k),
+            span: width + 1,
+        },
     }
 }
 
