@@ -35,6 +35,23 @@ pub struct ReportModel {
     pub benchmark_date: Option<String>,
     /// (year, month, day) written into the PDF metadata; fixed so that output is reproducible.
     pub creation_date: (i32, u8, u8),
+    /// The change since the firm's previous assessment (a consultant's re-assessment).
+    #[serde(default)]
+    pub progress: Option<Progress>,
+}
+
+/// A table of the change since the previous assessment, already in words and signed numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub heading: String,
+    /// What the columns mean, in one sentence.
+    pub caption: String,
+    /// Column headings: topic, before, now, change, peer change.
+    pub columns: Vec<String>,
+    /// One row per topic (overall first), cells as shown.
+    pub rows: Vec<Vec<String>>,
+    /// Why the peer column is empty, if it is.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,8 +14,9 @@ use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date};
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
+use crate::report::Progress;
 use crate::responses::{ServiceError, profile_of};
-use crate::survey::{FieldError, Lang};
+use crate::survey::{Catalogue, FieldError, Lang};
 use crate::workspace::{ClientFile, InvitationStatus, progress};
 use crate::zip::{ZipEntry, safe_file_stem, write_zip};
 
@@ -164,23 +165,6 @@ struct InvitationRow {
 }
 
 #[derive(Serialize)]
-struct ProgressRow {
-    title: String,
-    before: u8,
-    after: u8,
-    change: String,
-    peer_change: String,
-}
-
-#[derive(Serialize)]
-struct ProgressView {
-    heading: String,
-    /// Why the peer column is empty, if it is.
-    peer_note: Option<String>,
-    rows: Vec<ProgressRow>,
-}
-
-#[derive(Serialize)]
 struct ClientPage {
     chrome: Chrome,
     csrf_token: String,
@@ -190,8 +174,61 @@ struct ClientPage {
     invitations: Vec<InvitationRow>,
     result: Option<ResultPage>,
     report_href: String,
-    progress: Option<ProgressView>,
+    progress: Option<Progress>,
     open_invitation: bool,
+}
+
+/// The change since the previous assessment as a table, for the client page and the PDF;
+/// None before the second finished assessment.
+fn progress_table(catalogue: &Catalogue, lang: Lang, file: &ClientFile) -> Option<Progress> {
+    let finished = file.finished();
+    let (current, previous) = (finished.first()?, finished.get(1)?);
+    let p = progress(previous, current);
+    let cells = |title: String, c: &crate::workspace::Change| {
+        vec![
+            title,
+            c.previous.to_string(),
+            c.current.to_string(),
+            signed(c.firm_change),
+            c.peer_change.map_or_else(|| "–".to_owned(), signed),
+        ]
+    };
+    let mut rows = vec![cells(text(lang, "overall"), &p.overall)];
+    rows.extend(
+        catalogue
+            .dimensions
+            .iter()
+            .zip(&p.dimensions)
+            .map(|(d, c)| cells(d.title.get(lang).to_owned(), c)),
+    );
+    Some(Progress {
+        heading: format!(
+            "{} ({} → {})",
+            text(lang, "client_progress"),
+            format_date(lang, p.previous_at),
+            format_date(lang, p.current_at)
+        ),
+        caption: text(lang, "client_progress_caption"),
+        columns: [
+            "col_dimension",
+            "col_before",
+            "col_after",
+            "col_change",
+            "col_peer_change",
+        ]
+        .iter()
+        .map(|key| text(lang, key))
+        .collect(),
+        rows,
+        note: match (
+            p.same_cohort,
+            previous.peers.is_some() && current.peers.is_some(),
+        ) {
+            (true, _) => None,
+            (false, true) => Some(text(lang, "progress_other_cohort")),
+            (false, false) => Some(text(lang, "progress_no_peers")),
+        },
+    })
 }
 
 /// A signed change in points, readable without colour: "+5", "−3", "±0".
@@ -254,49 +291,7 @@ pub async fn client(
             }))
         }
     };
-    let progress = match (finished.first(), finished.get(1)) {
-        (Some(current), Some(previous)) => {
-            let p = progress(previous, current);
-            let mut rows = vec![ProgressRow {
-                title: text(lang, "overall"),
-                before: p.overall.previous,
-                after: p.overall.current,
-                change: signed(p.overall.firm_change),
-                peer_change: p.overall.peer_change.map_or_else(|| "–".to_owned(), signed),
-            }];
-            rows.extend(
-                catalogue
-                    .dimensions
-                    .iter()
-                    .zip(&p.dimensions)
-                    .map(|(d, c)| ProgressRow {
-                        title: d.title.get(lang).to_owned(),
-                        before: c.previous,
-                        after: c.current,
-                        change: signed(c.firm_change),
-                        peer_change: c.peer_change.map_or_else(|| "–".to_owned(), signed),
-                    }),
-            );
-            Some(ProgressView {
-                heading: format!(
-                    "{} ({} → {})",
-                    text(lang, "client_progress"),
-                    format_date(lang, p.previous_at),
-                    format_date(lang, p.current_at)
-                ),
-                peer_note: match (
-                    p.same_cohort,
-                    previous.peers.is_some() && current.peers.is_some(),
-                ) {
-                    (true, _) => None,
-                    (false, true) => Some(text(lang, "progress_other_cohort")),
-                    (false, false) => Some(text(lang, "progress_no_peers")),
-                },
-                rows,
-            })
-        }
-        _ => None,
-    };
+    let progress = progress_table(state.responses.catalogue(), lang, &file);
     let view = ClientPage {
         chrome: Chrome::for_user(
             lang,
@@ -388,7 +383,8 @@ pub async fn client_report(
         .await
         .map_err(|e| WebError::from(e).html(fallback))?;
     let lang = query_lang(&req).unwrap_or(response.lang());
-    let bytes = render_report(&state, &response, lang)
+    let progress = progress_table(state.responses.catalogue(), lang, &file);
+    let bytes = render_report(&state, &response, lang, progress)
         .await
         .map_err(|e| e.html(lang))?;
     let name = format!("{}.pdf", safe_file_stem(&file.client.firm_name));
@@ -422,7 +418,8 @@ pub async fn reports_zip(
             .await
             .map_err(|e| WebError::from(e).html(lang))?;
         let report_lang = query_lang(&req).unwrap_or(response.lang());
-        let bytes = render_report(&state, &response, report_lang)
+        let progress = progress_table(state.responses.catalogue(), report_lang, file);
+        let bytes = render_report(&state, &response, report_lang, progress)
             .await
             .map_err(|e| e.html(lang))?;
         let name = format!(

@@ -181,6 +181,7 @@ pub fn report_model(
         .collect();
 
     Ok(ReportModel {
+        progress: None,
         lang: lang.code().to_owned(),
         labels: t.labels.clone(),
         firm_name: response.record.firm_name.clone(),
@@ -327,7 +328,7 @@ async fn report(
         .await
         .map_err(|e| as_format(e.into()))?;
     let lang = super::i18n::query_lang(req).unwrap_or(response.lang());
-    let bytes = render_report(state, &response, lang)
+    let bytes = render_report(state, &response, lang, None)
         .await
         .map_err(as_format)?;
     Ok(pdf_response(bytes, lang))
@@ -338,8 +339,10 @@ pub async fn render_report(
     state: &AppState,
     response: &LoadedResponse,
     lang: Lang,
+    progress: Option<crate::report::Progress>,
 ) -> Result<Vec<u8>, WebError> {
-    let model = model_for(&state.responses, response, lang, None).await?;
+    let mut model = model_for(&state.responses, response, lang, None).await?;
+    model.progress = progress;
     state.reports.render(model).await.map_err(|e| {
         tracing::error!(error = %e, "rendering a report failed");
         WebError::internal(e)
