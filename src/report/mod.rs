@@ -7,11 +7,12 @@ mod backend;
 mod fonts;
 mod layout;
 pub mod model;
+mod pdf;
 
 use plotters::prelude::IntoDrawingArea;
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix, WindingOrder,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt,
+    Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
 use crate::charts::{
@@ -30,6 +31,8 @@ pub enum ReportError {
     Font,
     #[error("the report model is not usable: {0}")]
     Model(String),
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
 }
 
 /// Fills `{name}` placeholders.
@@ -126,62 +129,19 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
     if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
         return Err(ReportError::Font);
     }
-    let (regular, bold_font) = fonts::PARSED.as_ref().ok_or(ReportError::Font)?;
+    if fonts::PARSED.is_none() {
+        return Err(ReportError::Font);
+    }
     if model.dimensions.is_empty() {
         return Err(ReportError::Model("no dimensions".into()));
     }
     let charts = prepare_charts(model);
     let flow = lay_out(model, &charts);
 
-    let title = model.labels.document_title.clone();
-    let mut doc = PdfDocument::new(&title);
-    // Fixed ids instead of printpdf's process-global counter, so that output is reproducible;
-    // the first six letters become the subset tag ("DJVREG+DejaVuSans"), so they must be capitals.
-    let regular_id = FontId("DJVREG".into());
-    let bold_id = FontId("DJVBLD".into());
-    doc.resources
-        .fonts
-        .map
-        .insert(regular_id.clone(), printpdf::PdfFont::new(regular.clone()));
-    doc.resources
-        .fonts
-        .map
-        .insert(bold_id.clone(), printpdf::PdfFont::new(bold_font.clone()));
     let handles = (
-        PdfFontHandle::External(regular_id),
-        PdfFontHandle::External(bold_id),
+        PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),
+        PdfFontHandle::External(FontId(pdf::BOLD_ID.into())),
     );
-
-    let (y, mo, d) = model.creation_date;
-    let date = printpdf::date::DateTime {
-        date: printpdf::date::Date {
-            year: y,
-            month: mo.clamp(1, 12),
-            day: d.clamp(1, 31),
-        },
-        time: printpdf::date::Time {
-            hour: 12,
-            minute: 0,
-            second: 0,
-            millisecond: 0,
-        },
-        offset: printpdf::date::Offset {
-            hours: 0,
-            minutes: 0,
-            seconds: 0,
-            milliseconds: 0,
-        },
-    };
-    let info = &mut doc.metadata.info;
-    info.creation_date = date;
-    info.modification_date = date;
-    info.metadata_date = date;
-    info.producer = "social-readiness".into();
-    info.creator = "social-readiness".into();
-    if let Some(firm) = &model.firm_name {
-        info.subject = firm.clone();
-    }
-
     let total = flow.pages.len();
     let mut pages = Vec::with_capacity(total);
     for (i, items) in flow.pages.iter().enumerate() {
@@ -190,81 +150,14 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
         for item in items {
             emit(&mut ops, item, &charts, &handles);
         }
-        pages.push(PdfPage::new(
-            Mm(PAGE_W * 25.4 / 72.0),
-            Mm(PAGE_H * 25.4 / 72.0),
-            ops,
-        ));
+        pages.push(ops);
     }
-    doc.with_pages(pages);
-    // printpdf's `optimize` deflates at the best (slowest) level, which took half of a render;
-    // the fastest level costs a few KB and saves most of that time.
-    let opts = PdfSaveOptions {
-        subset_fonts: true,
-        optimize: false,
-        secure: true,
-        image_optimization: None,
+    let info = pdf::DocInfo {
+        title: &model.labels.document_title,
+        subject: model.firm_name.as_deref(),
+        date: model.creation_date,
     };
-    let mut warnings = Vec::new();
-    let mut pdf = doc.to_lopdf_document(&opts, &mut warnings);
-    compress_streams(&mut pdf);
-    let mut bytes = Vec::new();
-    pdf.save_to(&mut bytes)
-        .map_err(|e| ReportError::Model(format!("writing the PDF failed: {e}")))?;
-    fix_trailer_id(&mut bytes);
-    Ok(bytes)
-}
-
-/// Deflates every stream that is not compressed yet (as lopdf does, at the fastest level).
-fn compress_streams(pdf: &mut lopdf::Document) {
-    use std::io::Write;
-    for object in pdf.objects.values_mut() {
-        let lopdf::Object::Stream(stream) = object else {
-            continue;
-        };
-        if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
-            continue;
-        }
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        if encoder.write_all(&stream.content).is_err() {
-            continue;
-        }
-        if let Ok(compressed) = encoder.finish()
-            && compressed.len() + 19 < stream.content.len()
-        {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
-}
-
-/// printpdf writes random strings as the trailer's /ID; replace them with a hash of the rest of
-/// the file (same length, so nothing else moves).
-fn fix_trailer_id(bytes: &mut [u8]) {
-    let Some(pos) = bytes.windows(4).rposition(|w| w == b"/ID[") else {
-        return;
-    };
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in &bytes[..pos] {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let hex = format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15);
-    let hex = hex.as_bytes();
-    // Replace the contents of each literal string (…) after /ID, up to the closing bracket.
-    let mut i = pos;
-    let mut k = 0;
-    while i < bytes.len() && bytes[i] != b']' {
-        if bytes[i] == b'(' {
-            i += 1;
-            while i < bytes.len() && bytes[i] != b')' {
-                bytes[i] = hex[k % hex.len()];
-                k += 1;
-                i += 1;
-            }
-        }
-        i += 1;
-    }
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages)
 }
 
 fn rgb(c: Rgb3) -> Color {
