@@ -359,13 +359,39 @@ fn running_header_footer(
 fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     let mut f = Flow::new();
     cover(&mut f, m);
+    // The cover stands alone; the summary always opens page two.
+    f.new_page();
     summary(&mut f, m);
-    comparison(&mut f, m, charts);
-    dimensions(&mut f, m);
-    actions(&mut f, m);
-    methodology(&mut f, m);
+    section(&mut f, |f| comparison(f, m, charts));
+    section(&mut f, |f| dimensions(f, m));
+    section(&mut f, |f| actions(f, m));
+    section(&mut f, |f| methodology(f, m));
     f
 }
+
+/// Lays out a main section below what precedes it when all of it fits on the current page, and
+/// from the top of a new page otherwise (so that short sections leave no half-empty pages, and
+/// long ones still start on a page of their own).
+fn section(f: &mut Flow, lay: impl Fn(&mut Flow)) {
+    if !f.at_top() {
+        let mut trial = Flow::trial(f.y);
+        trial.gap(SECTION_GAP);
+        lay(&mut trial);
+        // Fits when the trial never had to go to the top of a page.
+        if trial.breaks == 0
+            && let ([items], Some(page)) = (trial.pages.as_mut_slice(), f.pages.last_mut())
+        {
+            page.append(items);
+            f.y = trial.y;
+            return;
+        }
+    }
+    f.new_page();
+    lay(f);
+}
+
+/// Extra space above a main section that follows another on the same page.
+const SECTION_GAP: f32 = 14.0;
 
 fn cover(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
@@ -414,7 +440,6 @@ fn cover(f: &mut Flow, m: &ReportModel) {
 
 fn summary(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.summary, H1, 120.0);
     // Score box: the number, the maturity level, the verdict beside it.
     let top = f.y;
@@ -623,7 +648,6 @@ fn chart(f: &mut Flow, charts: &Charts, kind: ChartKind, title: &str, width: f32
 
 fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.charts, H1, 300.0);
     match cohort_line(m) {
         Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
@@ -780,7 +804,6 @@ fn table(f: &mut Flow, m: &ReportModel) {
 
 fn dimensions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.dimensions, H1, 200.0);
     let indent = 12.0;
     for (i, d) in m.dimensions.iter().enumerate() {
@@ -855,7 +878,6 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
 
 fn actions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.actions, H1, 100.0);
     let num_w = 24.0;
     for (i, a) in m.actions.iter().enumerate() {
@@ -897,7 +919,6 @@ fn actions(f: &mut Flow, m: &ReportModel) {
 
 fn methodology(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.methodology, H1, 60.0);
     for p in &m.methodology {
         f.text(p, BODY);
