@@ -944,3 +944,85 @@ fn methodology(f: &mut Flow, m: &ReportModel) {
         f.paragraph(&[bold("• "), run(&fact)], MARGIN_X, CONTENT_W, BODY);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(name: &str) -> Result<ReportModel, String> {
+        let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Text boxes (left, top, right, bottom) of a page's text items.
+    fn text_boxes(page: &[Item]) -> Vec<(f32, f32, f32, f32, &str)> {
+        page.iter()
+            .filter_map(|item| match item {
+                Item::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                    ..
+                } => Some((
+                    *x,
+                    y - size * 0.75,
+                    x + layout::width(text, *size, *bold),
+                    y + size * 0.2,
+                    text.as_str(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_text_overlaps_other_text_and_sections_share_pages() -> Result<(), String> {
+        for name in [
+            "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+        ] {
+            let model = load(name)?;
+            let charts = prepare_charts(&model);
+            let flow = lay_out(&model, &charts);
+            for (p, page) in flow.pages.iter().enumerate() {
+                let boxes = text_boxes(page);
+                for (i, a) in boxes.iter().enumerate() {
+                    for b in &boxes[i + 1..] {
+                        let overlap = a.0 < b.2 - 0.5
+                            && b.0 < a.2 - 0.5
+                            && a.1 < b.3 - 0.5
+                            && b.1 < a.3 - 0.5;
+                        if overlap {
+                            return Err(format!(
+                                "{name}, page {}: {:?} overlaps {:?}",
+                                p + 1,
+                                a.4,
+                                b.4
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // The short action plan of the best case follows the last area on its page.
+        let model = load("best_de")?;
+        let flow = lay_out(&model, &prepare_charts(&model));
+        let page_of = |heading: &str| {
+            flow.pages.iter().position(|page| {
+                page.iter()
+                    .any(|item| matches!(item, Item::Text { text, .. } if text == heading))
+            })
+        };
+        let n = model.dimensions.len();
+        let last = model
+            .dimensions
+            .last()
+            .map(|d| format!("{n}. {}", d.title))
+            .unwrap_or_default();
+        assert!(page_of(&model.labels.actions).is_some());
+        assert_eq!(page_of(&model.labels.actions), page_of(&last));
+        Ok(())
+    }
+}
