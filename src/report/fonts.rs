@@ -111,7 +111,12 @@ impl Metrics {
             ascent: scale(f.ascender()),
             descent: scale(f.descender()),
             cap_height: scale(f.capital_height().unwrap_or_else(|| f.ascender())),
-            bbox: [scale(b.x_min), scale(b.y_min), scale(b.x_max), scale(b.y_max)],
+            bbox: [
+                scale(b.x_min),
+                scale(b.y_min),
+                scale(b.x_max),
+                scale(b.y_max),
+            ],
         }
     }
 }

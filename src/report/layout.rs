@@ -255,10 +255,7 @@ impl Flow {
 
     /// A flow that starts at `y` on a page of its own, to try out whether something fits there.
     pub fn trial(y: f32) -> Self {
-        Self {
-            y,
-            ..Self::new()
-        }
+        Self { y, ..Self::new() }
     }
 
     fn page(&mut self) -> &mut Vec<Item> {

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use printpdf::{Color, LinePoint, Op, PaintMode, PdfFontHandle, TextItem, TextMatrix, WindingOrder};
+use printpdf::{
+    Color, LinePoint, Op, PaintMode, PdfFontHandle, TextItem, TextMatrix, WindingOrder,
+};
 
 use super::ReportError;
 use super::fonts::{self, Metrics};
@@ -28,7 +30,8 @@ const BASE_CHARS: &str = concat!(
     "–—‘’‚“”„…•→€−‹›",
 );
 
-/// Fixed object numbers: the document's skeleton, then five objects per face, then the pages.
+/// Fixed object numbers: the document's skeleton, then five objects per face (so that a face's
+/// cached objects can refer to each other), then a page object and its content per page.
 const CATALOG: usize = 1;
 const PAGES: usize = 2;
 const INFO: usize = 3;
@@ -73,7 +76,9 @@ impl Face {
         match handle {
             PdfFontHandle::External(id) if id.0 == REGULAR_ID => Ok(Face::Regular),
             PdfFontHandle::External(id) if id.0 == BOLD_ID => Ok(Face::Bold),
-            _ => Err(ReportError::Pdf("a font other than the two embedded faces".into())),
+            _ => Err(ReportError::Pdf(
+                "a font other than the two embedded faces".into(),
+            )),
         }
     }
 }
@@ -98,13 +103,14 @@ pub(crate) fn write_pdf(
     let bold = embedded_face(Face::Bold, &used[1])?;
 
     let object_count = FIRST_PAGE + 2 * pages.len();
-    let mut out = Vec::with_capacity(64 * 1024);
+    // Writing into a `Vec` cannot fail, hence the ignored results of `write!` below.
+    let mut out = Vec::with_capacity(128 * 1024);
     let mut offsets = vec![0usize; object_count];
     out.extend_from_slice(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n");
 
     let mut begin = |out: &mut Vec<u8>, n: usize| {
         offsets[n] = out.len();
-        let _ = write!(out, "{n} 0 obj\n");
+        let _ = writeln!(out, "{n} 0 obj");
     };
 
     begin(&mut out, CATALOG);
@@ -113,9 +119,9 @@ pub(crate) fn write_pdf(
     begin(&mut out, PAGES);
     let _ = write!(out, "<</Type/Pages/Count {}/Kids[", pages.len());
     for i in 0..pages.len() {
-        let _ = write!(out, "{} 0 R ", FIRST_PAGE + 2 * i);
+        let separator = if i == 0 { "" } else { " " };
+        let _ = write!(out, "{separator}{} 0 R", FIRST_PAGE + 2 * i);
     }
-    out.truncate(out.len() - usize::from(!pages.is_empty()));
     out.extend_from_slice(b"]>>\nendobj\n");
 
     begin(&mut out, INFO);
@@ -177,7 +183,7 @@ pub(crate) fn write_pdf(
     let xref = out.len();
     let _ = write!(out, "xref\n0 {object_count}\n0000000000 65535 f \n");
     for offset in &offsets[1..] {
-        let _ = write!(out, "{offset:010} 00000 n \n");
+        let _ = writeln!(out, "{offset:010} 00000 n ");
     }
     // The file identifier must be the same for the same document: a hash of what precedes it.
     let id = fnv_hex(&out);
@@ -234,7 +240,9 @@ impl CharSet {
     fn contains(&self, c: char) -> bool {
         let u = c as usize;
         if u < 0x1_0000 {
-            self.bmp.get(u / 64).is_some_and(|w| w & (1 << (u % 64)) != 0)
+            self.bmp
+                .get(u / 64)
+                .is_some_and(|w| w & (1 << (u % 64)) != 0)
         } else {
             self.astral.binary_search(&c).is_ok()
         }
@@ -333,7 +341,11 @@ fn build_face(face: Face, chars: impl Iterator<Item = char>) -> Result<EmbeddedF
         .map(|(&old, (new, text))| (*new, old, text.as_str()))
         .collect();
     by_new.sort_unstable();
-    let len = by_new.iter().map(|&(_, old, _)| usize::from(old) + 1).max().unwrap_or(0);
+    let len = by_new
+        .iter()
+        .map(|&(_, old, _)| usize::from(old) + 1)
+        .max()
+        .unwrap_or(0);
     let mut remap = vec![0u16; len];
     for &(new, old, _) in &by_new {
         remap[usize::from(old)] = new;
@@ -396,10 +408,7 @@ fn build_face(face: Face, chars: impl Iterator<Item = char>) -> Result<EmbeddedF
     )
     .into_bytes();
 
-    let program = stream(
-        &subset.bytes,
-        &format!("/Length1 {}", subset.bytes.len()),
-    );
+    let program = stream(&subset.bytes, &format!("/Length1 {}", subset.bytes.len()));
 
     let mut cmap = String::from(
         "/CIDInit/ProcSet findresource begin\n12 dict begin\nbegincmap\n\
@@ -726,7 +735,7 @@ mod tests {
         assert_eq!(n(841.89, 3), "841.89");
         assert_eq!(n(0.0625, 3), "0.063");
         assert_eq!(n(0.05, 3), "0.05");
-        assert_eq!(n(1e20, 3).is_empty(), false);
+        assert!(!n(1e20, 3).is_empty());
         assert_eq!(n(f32::NAN, 3), "0");
         assert_eq!(n(0.101_960_786, 4), "0.102");
     }

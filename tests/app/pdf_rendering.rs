@@ -172,7 +172,10 @@ fn a_firm_name_beyond_the_usual_characters_is_embedded_and_searchable() {
     let mut model = load("mixed_de");
     model.firm_name = Some(firm.into());
     let pdf = render_pdf(&model).expect("render");
-    assert!(pdf == render_pdf(&model).expect("render again"), "a second render differs");
+    assert!(
+        pdf == render_pdf(&model).expect("render again"),
+        "a second render differs"
+    );
     let path = out_dir().join("unusual_firm_name.pdf");
     std::fs::write(&path, &pdf).expect("write pdf");
     let p = path.to_str().expect("utf-8 path");
@@ -184,12 +187,19 @@ fn a_firm_name_beyond_the_usual_characters_is_embedded_and_searchable() {
         let (_, out) = run("pdffonts", &[p]);
         for row in out.lines().skip(2).filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = row.split_whitespace().collect();
-            assert_eq!(&cols[cols.len() - 5..cols.len() - 2], ["yes", "yes", "yes"], "{row}");
+            assert_eq!(
+                &cols[cols.len() - 5..cols.len() - 2],
+                ["yes", "yes", "yes"],
+                "{row}"
+            );
         }
     }
     if tool("pdftotext") {
         let (_, text) = run("pdftotext", &["-f", "1", "-l", "1", p, "-"]);
-        assert!(squash(&text).contains(&squash(firm)), "firm name not found in:\n{text}");
+        assert!(
+            squash(&text).contains(&squash(firm)),
+            "firm name not found in:\n{text}"
+        );
     }
 }
 
