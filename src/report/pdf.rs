@@ -4,9 +4,12 @@
 //! printpdf's own serialisation (through lopdf) spent most of a render translating operations,
 //! re-subsetting the fonts and writing generic objects; the report needs only a handful of object
 //! kinds, so they are written here directly. Pages are still built as printpdf `Op` lists.
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::sync::{Arc, LazyLock, Mutex};
+
+use flate2::{Compress, Compression, FlushCompress, Status};
 
 use printpdf::{
     Color, LinePoint, Op, PaintMode, PdfFontHandle, TextItem, TextMatrix, WindingOrder,
@@ -249,10 +252,18 @@ impl CharSet {
     }
 
     fn iter(&self) -> impl Iterator<Item = char> + '_ {
-        let bmp = self.bmp.iter().enumerate().flat_map(|(i, &w)| {
-            (0..64)
-                .filter(move |b| w & (1u64 << b) != 0)
-                .filter_map(move |b| char::from_u32(u32::try_from(i * 64 + b).unwrap_or(0)))
+        let bmp = self.bmp.iter().enumerate().flat_map(|(i, &word)| {
+            // The set bits of one word, lowest first.
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                Some(i * 64 + bit as usize)
+            })
+            .filter_map(|u| char::from_u32(u32::try_from(u).ok()?))
         });
         bmp.chain(self.astral.iter().copied())
     }
@@ -451,15 +462,35 @@ fn stream(data: &[u8], extra: &str) -> Vec<u8> {
     body
 }
 
-/// Deflates at flate2's fastest level; `None` when that does not pay.
+thread_local! {
+    /// One compressor per thread, reset between streams: setting one up allocates and clears a
+    /// few hundred KB, which cost more than compressing a page.
+    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::fast(), true));
+}
+
+/// Deflates (zlib format) at flate2's fastest level; `None` when that does not pay.
 fn deflate(data: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 3 + 64),
-        flate2::Compression::fast(),
-    );
-    encoder.write_all(data).ok()?;
-    let compressed = encoder.finish().ok()?;
+    let compressed = COMPRESSOR.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut compressor) => deflate_with(&mut compressor, data),
+        // Not reached (nothing here re-enters), but a fresh compressor would do.
+        Err(_) => deflate_with(&mut Compress::new(Compression::fast(), true), data),
+    })?;
     (compressed.len() + 19 < data.len()).then_some(compressed)
+}
+
+fn deflate_with(compressor: &mut Compress, data: &[u8]) -> Option<Vec<u8>> {
+    compressor.reset();
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    loop {
+        let consumed = usize::try_from(compressor.total_in()).ok()?;
+        let rest = data.get(consumed..)?;
+        match compressor.compress_vec(rest, &mut out, FlushCompress::Finish) {
+            Ok(Status::StreamEnd) => return Some(out),
+            // The output is full: make room and go on.
+            Ok(Status::Ok | Status::BufError) => out.reserve(out.capacity().max(4096)),
+            Err(_) => return None,
+        }
+    }
 }
 
 /// The graphics state the content writer tracks, to leave out settings that change nothing.
@@ -738,6 +769,30 @@ mod tests {
         assert!(!n(1e20, 3).is_empty());
         assert_eq!(n(f32::NAN, 3), "0");
         assert_eq!(n(0.101_960_786, 4), "0.102");
+    }
+
+    #[test]
+    fn the_reused_compressor_gives_complete_streams() -> std::io::Result<()> {
+        use std::io::Read as _;
+        let first: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let second = b"BT /DJVREG 10 Tf 62 700 Td <0001> Tj ET\n".repeat(500);
+        for data in [&first[..], &second[..], &first[..]] {
+            let compressed = deflate(data).ok_or(std::io::ErrorKind::InvalidData)?;
+            let mut back = Vec::new();
+            flate2::read::ZlibDecoder::new(&compressed[..]).read_to_end(&mut back)?;
+            assert!(back == data);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn char_sets_list_their_members_in_order() {
+        let mut set = CharSet::default();
+        for c in "zäa€😀a".chars() {
+            set.insert(c);
+        }
+        assert_eq!(set.iter().collect::<String>(), "azä€😀");
+        assert!(set.contains('€') && !set.contains('b'));
     }
 
     #[test]
