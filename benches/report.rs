@@ -16,6 +16,19 @@ fn bench(c: &mut Criterion) {
             b.iter(|| render_pdf(std::hint::black_box(&model)).map(|b| b.len()))
         });
     }
+    // The font subsets are cached; a firm name with characters outside the usual set needs a
+    // subset of its own. Cycling through more such names than the cache holds measures that path.
+    let mut model = load("mixed_de");
+    let base = model.firm_name.clone().unwrap_or_default();
+    let rare: Vec<char> = ('Α'..='ω').chain('А'..='я').collect();
+    let mut i = 0;
+    c.bench_function("render_pdf/mixed_de_uncached_glyphs", |b| {
+        b.iter(|| {
+            i = (i + 1) % rare.len();
+            model.firm_name = Some(format!("{base} {}", rare[i]));
+            render_pdf(std::hint::black_box(&model)).map(|b| b.len())
+        })
+    });
 }
 
 criterion_group!(benches, bench);

@@ -15,6 +15,8 @@ const TABLE: usize = 0x2700;
 pub(crate) struct Metrics {
     face: Option<ttf_parser::Face<'static>>,
     advances: Vec<u16>,
+    /// Glyph ids of the characters below `TABLE` (0 where the font has none).
+    glyphs: Vec<u16>,
     units_per_em: f32,
     /// x-height and ascender in em.
     pub x_height: f32,
@@ -34,6 +36,14 @@ impl Metrics {
         let advances = (0..TABLE)
             .map(|u| char::from_u32(u32::try_from(u).unwrap_or(0)).map_or(0, advance))
             .collect();
+        let glyph = |c: char| -> u16 {
+            face.as_ref()
+                .and_then(|f| f.glyph_index(c))
+                .map_or(0, |g| g.0)
+        };
+        let glyphs = (0..TABLE)
+            .map(|u| char::from_u32(u32::try_from(u).unwrap_or(0)).map_or(0, glyph))
+            .collect();
         let x_height = face
             .as_ref()
             .and_then(|f| f.x_height())
@@ -41,6 +51,7 @@ impl Metrics {
         Self {
             face,
             advances,
+            glyphs,
             units_per_em,
             x_height,
         }
@@ -66,6 +77,56 @@ impl Metrics {
     pub fn is_usable(&self) -> bool {
         self.face.is_some()
     }
+
+    /// The glyph id of `c`, 0 (.notdef) when the font has none.
+    pub fn glyph(&self, c: char) -> u16 {
+        let u = c as usize;
+        if u < TABLE {
+            return self.glyphs[u];
+        }
+        self.face
+            .as_ref()
+            .and_then(|f| f.glyph_index(c))
+            .map_or(0, |g| g.0)
+    }
+
+    /// Advance of a glyph in thousandths of an em (PDF glyph space).
+    pub fn glyph_width(&self, gid: u16) -> u32 {
+        let units = self
+            .face
+            .as_ref()
+            .and_then(|f| f.glyph_hor_advance(ttf_parser::GlyphId(gid)))
+            .unwrap_or(0);
+        (f32::from(units) * 1000.0 / self.units_per_em).round() as u32
+    }
+
+    /// The values of the PDF font descriptor, in thousandths of an em.
+    pub fn descriptor(&self) -> Descriptor {
+        let scale = |v: i16| (f32::from(v) * 1000.0 / self.units_per_em).round() as i32;
+        let Some(f) = self.face.as_ref() else {
+            return Descriptor::default();
+        };
+        let b = f.global_bounding_box();
+        Descriptor {
+            ascent: scale(f.ascender()),
+            descent: scale(f.descender()),
+            cap_height: scale(f.capital_height().unwrap_or_else(|| f.ascender())),
+            bbox: [
+                scale(b.x_min),
+                scale(b.y_min),
+                scale(b.x_max),
+                scale(b.y_max),
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Descriptor {
+    pub ascent: i32,
+    pub descent: i32,
+    pub cap_height: i32,
+    pub bbox: [i32; 4],
 }
 
 pub(crate) static REGULAR: LazyLock<Metrics> = LazyLock::new(|| Metrics::load(REGULAR_BYTES));

@@ -240,6 +240,8 @@ pub(crate) struct Flow {
     pub pages: Vec<Vec<Item>>,
     /// Top of the free space on the current page.
     pub y: f32,
+    /// How often the flow went to the top of a page (a break on an empty page adds no page).
+    pub breaks: usize,
 }
 
 impl Flow {
@@ -247,7 +249,13 @@ impl Flow {
         Self {
             pages: vec![Vec::new()],
             y: CONTENT_TOP,
+            breaks: 0,
         }
+    }
+
+    /// A flow that starts at `y` on a page of its own, to try out whether something fits there.
+    pub fn trial(y: f32) -> Self {
+        Self { y, ..Self::new() }
     }
 
     fn page(&mut self) -> &mut Vec<Item> {
@@ -268,6 +276,7 @@ impl Flow {
             self.pages.push(Vec::new());
         }
         self.y = CONTENT_TOP;
+        self.breaks += 1;
     }
 
     pub fn at_top(&self) -> bool {

@@ -7,11 +7,12 @@ mod backend;
 mod fonts;
 mod layout;
 pub mod model;
+mod pdf;
 
 use plotters::prelude::IntoDrawingArea;
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, TextMatrix, WindingOrder,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt,
+    Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
 use crate::charts::{
@@ -30,6 +31,8 @@ pub enum ReportError {
     Font,
     #[error("the report model is not usable: {0}")]
     Model(String),
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
 }
 
 /// Fills `{name}` placeholders.
@@ -126,62 +129,19 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
     if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
         return Err(ReportError::Font);
     }
-    let (regular, bold_font) = fonts::PARSED.as_ref().ok_or(ReportError::Font)?;
+    if fonts::PARSED.is_none() {
+        return Err(ReportError::Font);
+    }
     if model.dimensions.is_empty() {
         return Err(ReportError::Model("no dimensions".into()));
     }
     let charts = prepare_charts(model);
     let flow = lay_out(model, &charts);
 
-    let title = model.labels.document_title.clone();
-    let mut doc = PdfDocument::new(&title);
-    // Fixed ids instead of printpdf's process-global counter, so that output is reproducible;
-    // the first six letters become the subset tag ("DJVREG+DejaVuSans"), so they must be capitals.
-    let regular_id = FontId("DJVREG".into());
-    let bold_id = FontId("DJVBLD".into());
-    doc.resources
-        .fonts
-        .map
-        .insert(regular_id.clone(), printpdf::PdfFont::new(regular.clone()));
-    doc.resources
-        .fonts
-        .map
-        .insert(bold_id.clone(), printpdf::PdfFont::new(bold_font.clone()));
     let handles = (
-        PdfFontHandle::External(regular_id),
-        PdfFontHandle::External(bold_id),
+        PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),
+        PdfFontHandle::External(FontId(pdf::BOLD_ID.into())),
     );
-
-    let (y, mo, d) = model.creation_date;
-    let date = printpdf::date::DateTime {
-        date: printpdf::date::Date {
-            year: y,
-            month: mo.clamp(1, 12),
-            day: d.clamp(1, 31),
-        },
-        time: printpdf::date::Time {
-            hour: 12,
-            minute: 0,
-            second: 0,
-            millisecond: 0,
-        },
-        offset: printpdf::date::Offset {
-            hours: 0,
-            minutes: 0,
-            seconds: 0,
-            milliseconds: 0,
-        },
-    };
-    let info = &mut doc.metadata.info;
-    info.creation_date = date;
-    info.modification_date = date;
-    info.metadata_date = date;
-    info.producer = "social-readiness".into();
-    info.creator = "social-readiness".into();
-    if let Some(firm) = &model.firm_name {
-        info.subject = firm.clone();
-    }
-
     let total = flow.pages.len();
     let mut pages = Vec::with_capacity(total);
     for (i, items) in flow.pages.iter().enumerate() {
@@ -190,81 +150,14 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
         for item in items {
             emit(&mut ops, item, &charts, &handles);
         }
-        pages.push(PdfPage::new(
-            Mm(PAGE_W * 25.4 / 72.0),
-            Mm(PAGE_H * 25.4 / 72.0),
-            ops,
-        ));
+        pages.push(ops);
     }
-    doc.with_pages(pages);
-    // printpdf's `optimize` deflates at the best (slowest) level, which took half of a render;
-    // the fastest level costs a few KB and saves most of that time.
-    let opts = PdfSaveOptions {
-        subset_fonts: true,
-        optimize: false,
-        secure: true,
-        image_optimization: None,
+    let info = pdf::DocInfo {
+        title: &model.labels.document_title,
+        subject: model.firm_name.as_deref(),
+        date: model.creation_date,
     };
-    let mut warnings = Vec::new();
-    let mut pdf = doc.to_lopdf_document(&opts, &mut warnings);
-    compress_streams(&mut pdf);
-    let mut bytes = Vec::new();
-    pdf.save_to(&mut bytes)
-        .map_err(|e| ReportError::Model(format!("writing the PDF failed: {e}")))?;
-    fix_trailer_id(&mut bytes);
-    Ok(bytes)
-}
-
-/// Deflates every stream that is not compressed yet (as lopdf does, at the fastest level).
-fn compress_streams(pdf: &mut lopdf::Document) {
-    use std::io::Write;
-    for object in pdf.objects.values_mut() {
-        let lopdf::Object::Stream(stream) = object else {
-            continue;
-        };
-        if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
-            continue;
-        }
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        if encoder.write_all(&stream.content).is_err() {
-            continue;
-        }
-        if let Ok(compressed) = encoder.finish()
-            && compressed.len() + 19 < stream.content.len()
-        {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
-}
-
-/// printpdf writes random strings as the trailer's /ID; replace them with a hash of the rest of
-/// the file (same length, so nothing else moves).
-fn fix_trailer_id(bytes: &mut [u8]) {
-    let Some(pos) = bytes.windows(4).rposition(|w| w == b"/ID[") else {
-        return;
-    };
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in &bytes[..pos] {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let hex = format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15);
-    let hex = hex.as_bytes();
-    // Replace the contents of each literal string (…) after /ID, up to the closing bracket.
-    let mut i = pos;
-    let mut k = 0;
-    while i < bytes.len() && bytes[i] != b']' {
-        if bytes[i] == b'(' {
-            i += 1;
-            while i < bytes.len() && bytes[i] != b')' {
-                bytes[i] = hex[k % hex.len()];
-                k += 1;
-                i += 1;
-            }
-        }
-        i += 1;
-    }
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages)
 }
 
 fn rgb(c: Rgb3) -> Color {
@@ -466,13 +359,39 @@ fn running_header_footer(
 fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     let mut f = Flow::new();
     cover(&mut f, m);
+    // The cover stands alone; the summary always opens page two.
+    f.new_page();
     summary(&mut f, m);
-    comparison(&mut f, m, charts);
-    dimensions(&mut f, m);
-    actions(&mut f, m);
-    methodology(&mut f, m);
+    section(&mut f, |f| comparison(f, m, charts));
+    section(&mut f, |f| dimensions(f, m));
+    section(&mut f, |f| actions(f, m));
+    section(&mut f, |f| methodology(f, m));
     f
 }
+
+/// Lays out a main section below what precedes it when all of it fits on the current page, and
+/// from the top of a new page otherwise (so that short sections leave no half-empty pages, and
+/// long ones still start on a page of their own).
+fn section(f: &mut Flow, lay: impl Fn(&mut Flow)) {
+    if !f.at_top() {
+        let mut trial = Flow::trial(f.y);
+        trial.gap(SECTION_GAP);
+        lay(&mut trial);
+        // Fits when the trial never had to go to the top of a page.
+        if trial.breaks == 0
+            && let ([items], Some(page)) = (trial.pages.as_mut_slice(), f.pages.last_mut())
+        {
+            page.append(items);
+            f.y = trial.y;
+            return;
+        }
+    }
+    f.new_page();
+    lay(f);
+}
+
+/// Extra space above a main section that follows another on the same page.
+const SECTION_GAP: f32 = 14.0;
 
 fn cover(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
@@ -521,7 +440,6 @@ fn cover(f: &mut Flow, m: &ReportModel) {
 
 fn summary(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.summary, H1, 120.0);
     // Score box: the number, the maturity level, the verdict beside it.
     let top = f.y;
@@ -730,7 +648,6 @@ fn chart(f: &mut Flow, charts: &Charts, kind: ChartKind, title: &str, width: f32
 
 fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.charts, H1, 300.0);
     match cohort_line(m) {
         Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
@@ -887,7 +804,6 @@ fn table(f: &mut Flow, m: &ReportModel) {
 
 fn dimensions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.dimensions, H1, 200.0);
     let indent = 12.0;
     for (i, d) in m.dimensions.iter().enumerate() {
@@ -962,7 +878,6 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
 
 fn actions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.actions, H1, 100.0);
     let num_w = 24.0;
     for (i, a) in m.actions.iter().enumerate() {
@@ -1004,7 +919,6 @@ fn actions(f: &mut Flow, m: &ReportModel) {
 
 fn methodology(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
-    f.new_page();
     f.heading(&l.methodology, H1, 60.0);
     for p in &m.methodology {
         f.text(p, BODY);
@@ -1028,5 +942,87 @@ fn methodology(f: &mut Flow, m: &ReportModel) {
     }
     for fact in facts {
         f.paragraph(&[bold("• "), run(&fact)], MARGIN_X, CONTENT_W, BODY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(name: &str) -> Result<ReportModel, String> {
+        let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Text boxes (left, top, right, bottom) of a page's text items.
+    fn text_boxes(page: &[Item]) -> Vec<(f32, f32, f32, f32, &str)> {
+        page.iter()
+            .filter_map(|item| match item {
+                Item::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                    ..
+                } => Some((
+                    *x,
+                    y - size * 0.75,
+                    x + layout::width(text, *size, *bold),
+                    y + size * 0.2,
+                    text.as_str(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_text_overlaps_other_text_and_sections_share_pages() -> Result<(), String> {
+        for name in [
+            "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+        ] {
+            let model = load(name)?;
+            let charts = prepare_charts(&model);
+            let flow = lay_out(&model, &charts);
+            for (p, page) in flow.pages.iter().enumerate() {
+                let boxes = text_boxes(page);
+                for (i, a) in boxes.iter().enumerate() {
+                    for b in &boxes[i + 1..] {
+                        let overlap = a.0 < b.2 - 0.5
+                            && b.0 < a.2 - 0.5
+                            && a.1 < b.3 - 0.5
+                            && b.1 < a.3 - 0.5;
+                        if overlap {
+                            return Err(format!(
+                                "{name}, page {}: {:?} overlaps {:?}",
+                                p + 1,
+                                a.4,
+                                b.4
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // The short action plan of the best case follows the last area on its page.
+        let model = load("best_de")?;
+        let flow = lay_out(&model, &prepare_charts(&model));
+        let page_of = |heading: &str| {
+            flow.pages.iter().position(|page| {
+                page.iter()
+                    .any(|item| matches!(item, Item::Text { text, .. } if text == heading))
+            })
+        };
+        let n = model.dimensions.len();
+        let last = model
+            .dimensions
+            .last()
+            .map(|d| format!("{n}. {}", d.title))
+            .unwrap_or_default();
+        assert!(page_of(&model.labels.actions).is_some());
+        assert_eq!(page_of(&model.labels.actions), page_of(&last));
+        Ok(())
     }
 }

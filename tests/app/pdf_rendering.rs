@@ -166,6 +166,44 @@ fn the_charts_are_searchable_text_in_the_pdf() {
 }
 
 #[test]
+fn a_firm_name_beyond_the_usual_characters_is_embedded_and_searchable() {
+    // Greek, Cyrillic and Polish letters are outside the cached base subset of the fonts.
+    let firm = "Ωμέγα Пекарня Łódź Sp. z o.o.";
+    let mut model = load("mixed_de");
+    model.firm_name = Some(firm.into());
+    let pdf = render_pdf(&model).expect("render");
+    assert!(
+        pdf == render_pdf(&model).expect("render again"),
+        "a second render differs"
+    );
+    let path = out_dir().join("unusual_firm_name.pdf");
+    std::fs::write(&path, &pdf).expect("write pdf");
+    let p = path.to_str().expect("utf-8 path");
+    if tool("qpdf") {
+        let (ok, out) = run("qpdf", &["--check", p]);
+        assert!(ok, "qpdf --check failed:\n{out}");
+    }
+    if tool("pdffonts") {
+        let (_, out) = run("pdffonts", &[p]);
+        for row in out.lines().skip(2).filter(|l| !l.trim().is_empty()) {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(
+                &cols[cols.len() - 5..cols.len() - 2],
+                ["yes", "yes", "yes"],
+                "{row}"
+            );
+        }
+    }
+    if tool("pdftotext") {
+        let (_, text) = run("pdftotext", &["-f", "1", "-l", "1", p, "-"]);
+        assert!(
+            squash(&text).contains(&squash(firm)),
+            "firm name not found in:\n{text}"
+        );
+    }
+}
+
+#[test]
 fn dimension_chart_svg_still_works() {
     let chart = DimensionChart {
         axis_label: "Punkte".into(),

@@ -1,0 +1,804 @@
+//! Writes the report's pages as a PDF file: content streams straight from the page operations,
+//! the two fonts as cached subsets, a classic cross-reference table.
+//!
+//! printpdf's own serialisation (through lopdf) spent most of a render translating operations,
+//! re-subsetting the fonts and writing generic objects; the report needs only a handful of object
+//! kinds, so they are written here directly. Pages are still built as printpdf `Op` lists.
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use flate2::{Compress, Compression, FlushCompress, Status};
+
+use printpdf::{
+    Color, LinePoint, Op, PaintMode, PdfFontHandle, TextItem, TextMatrix, WindingOrder,
+};
+
+use super::ReportError;
+use super::fonts::{self, Metrics};
+
+/// Resource names of the two faces in the page operations.
+pub(crate) const REGULAR_ID: &str = "DJVREG";
+pub(crate) const BOLD_ID: &str = "DJVBLD";
+
+/// Every character the catalogue, the labels and the renderer itself use, embedded whatever a
+/// report shows, so that nearly every report hits the same cached subset. Characters outside
+/// it (a firm name can hold anything) extend the subset for that report.
+const BASE_CHARS: &str = concat!(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`",
+    "abcdefghijklmnopqrstuvwxyz{|}~",
+    "\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß",
+    "àáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ",
+    "–—‘’‚“”„…•→€−‹›",
+);
+
+/// Fixed object numbers: the document's skeleton, then five objects per face (so that a face's
+/// cached objects can refer to each other), then a page object and its content per page.
+const CATALOG: usize = 1;
+const PAGES: usize = 2;
+const INFO: usize = 3;
+const RESOURCES: usize = 4;
+const FACE_OBJECTS: usize = 5;
+const FIRST_FACE: usize = 5;
+const FIRST_PAGE: usize = FIRST_FACE + 2 * FACE_OBJECTS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Face {
+    Regular,
+    Bold,
+}
+
+impl Face {
+    fn metrics(self) -> &'static Metrics {
+        fonts::metrics(self == Face::Bold)
+    }
+
+    fn resource(self) -> &'static str {
+        match self {
+            Face::Regular => REGULAR_ID,
+            Face::Bold => BOLD_ID,
+        }
+    }
+
+    fn postscript_name(self) -> &'static str {
+        match self {
+            Face::Regular => "DejaVuSans",
+            Face::Bold => "DejaVuSans-Bold",
+        }
+    }
+
+    fn first_object(self) -> usize {
+        match self {
+            Face::Regular => FIRST_FACE,
+            Face::Bold => FIRST_FACE + FACE_OBJECTS,
+        }
+    }
+
+    fn from_handle(handle: &PdfFontHandle) -> Result<Self, ReportError> {
+        match handle {
+            PdfFontHandle::External(id) if id.0 == REGULAR_ID => Ok(Face::Regular),
+            PdfFontHandle::External(id) if id.0 == BOLD_ID => Ok(Face::Bold),
+            _ => Err(ReportError::Pdf(
+                "a font other than the two embedded faces".into(),
+            )),
+        }
+    }
+}
+
+/// The document information written into the PDF.
+pub(crate) struct DocInfo<'a> {
+    pub title: &'a str,
+    pub subject: Option<&'a str>,
+    /// (year, month, day)
+    pub date: (i32, u8, u8),
+}
+
+/// Writes pages (width and height in pt, and their operations) as a complete PDF file.
+pub(crate) fn write_pdf(
+    info: &DocInfo<'_>,
+    size: (f32, f32),
+    pages: &[Vec<Op>],
+) -> Result<Vec<u8>, ReportError> {
+    // The subsets must be known before any text can be written as glyph ids.
+    let used = used_chars(pages)?;
+    let regular = embedded_face(Face::Regular, &used[0])?;
+    let bold = embedded_face(Face::Bold, &used[1])?;
+
+    let object_count = FIRST_PAGE + 2 * pages.len();
+    // Writing into a `Vec` cannot fail, hence the ignored results of `write!` below.
+    let mut out = Vec::with_capacity(128 * 1024);
+    let mut offsets = vec![0usize; object_count];
+    out.extend_from_slice(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n");
+
+    let mut begin = |out: &mut Vec<u8>, n: usize| {
+        offsets[n] = out.len();
+        let _ = writeln!(out, "{n} 0 obj");
+    };
+
+    begin(&mut out, CATALOG);
+    let _ = write!(out, "<</Type/Catalog/Pages {PAGES} 0 R>>\nendobj\n");
+
+    begin(&mut out, PAGES);
+    let _ = write!(out, "<</Type/Pages/Count {}/Kids[", pages.len());
+    for i in 0..pages.len() {
+        let separator = if i == 0 { "" } else { " " };
+        let _ = write!(out, "{separator}{} 0 R", FIRST_PAGE + 2 * i);
+    }
+    out.extend_from_slice(b"]>>\nendobj\n");
+
+    begin(&mut out, INFO);
+    let (y, m, d) = info.date;
+    let date = format!("D:{y:04}{:02}{:02}120000Z", m.clamp(1, 12), d.clamp(1, 31));
+    out.extend_from_slice(b"<</Title");
+    text_string(&mut out, info.title);
+    if let Some(subject) = info.subject {
+        out.extend_from_slice(b"/Subject");
+        text_string(&mut out, subject);
+    }
+    let _ = write!(
+        out,
+        "/Creator(social-readiness)/Producer(social-readiness)/CreationDate({date})/ModDate({date})>>\nendobj\n"
+    );
+
+    begin(&mut out, RESOURCES);
+    let _ = write!(
+        out,
+        "<</Font<</{REGULAR_ID} {} 0 R/{BOLD_ID} {} 0 R>>>>\nendobj\n",
+        Face::Regular.first_object(),
+        Face::Bold.first_object()
+    );
+
+    for face in [&regular, &bold] {
+        for (k, body) in face.objects.iter().enumerate() {
+            begin(&mut out, face.first_object + k);
+            out.extend_from_slice(body);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+    }
+
+    let mut content = Vec::with_capacity(32 * 1024);
+    for (i, ops) in pages.iter().enumerate() {
+        let page = FIRST_PAGE + 2 * i;
+        begin(&mut out, page);
+        out.extend_from_slice(b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 ");
+        num(&mut out, size.0, 3);
+        out.push(b' ');
+        num(&mut out, size.1, 3);
+        let _ = write!(
+            out,
+            "]/Resources {RESOURCES} 0 R/Contents {} 0 R>>\nendobj\n",
+            page + 1
+        );
+
+        content.clear();
+        write_content(&mut content, ops, [&regular, &bold])?;
+        begin(&mut out, page + 1);
+        let (data, filter) = match deflate(&content) {
+            Some(d) => (d, "/Filter/FlateDecode"),
+            None => (content.clone(), ""),
+        };
+        let _ = write!(out, "<</Length {}{filter}>>\nstream\n", data.len());
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+
+    let xref = out.len();
+    let _ = write!(out, "xref\n0 {object_count}\n0000000000 65535 f \n");
+    for offset in &offsets[1..] {
+        let _ = writeln!(out, "{offset:010} 00000 n ");
+    }
+    // The file identifier must be the same for the same document: a hash of what precedes it.
+    let id = fnv_hex(&out);
+    let _ = write!(
+        out,
+        "trailer\n<</Size {object_count}/Root {CATALOG} 0 R/Info {INFO} 0 R/ID[<{id}><{id}>]>>\nstartxref\n{xref}\n%%EOF\n"
+    );
+    Ok(out)
+}
+
+/// Characters shown in each face (regular, bold), in order of code point.
+fn used_chars(pages: &[Vec<Op>]) -> Result<[CharSet; 2], ReportError> {
+    let mut sets = [CharSet::default(), CharSet::default()];
+    for ops in pages {
+        let mut face = None;
+        for op in ops {
+            match op {
+                Op::SetFont { font, .. } => face = Some(Face::from_handle(font)?),
+                Op::ShowText { items } => {
+                    let set = &mut sets[usize::from(face == Some(Face::Bold))];
+                    for item in items {
+                        if let TextItem::Text(text) = item {
+                            text.chars().for_each(|c| set.insert(c));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(sets)
+}
+
+/// A set of characters: a bitmap for the Basic Multilingual Plane, a sorted list beyond.
+#[derive(Default)]
+struct CharSet {
+    bmp: Vec<u64>,
+    astral: Vec<char>,
+}
+
+impl CharSet {
+    fn insert(&mut self, c: char) {
+        let u = c as usize;
+        if u < 0x1_0000 {
+            if self.bmp.is_empty() {
+                self.bmp = vec![0; 0x1_0000 / 64];
+            }
+            self.bmp[u / 64] |= 1 << (u % 64);
+        } else if let Err(at) = self.astral.binary_search(&c) {
+            self.astral.insert(at, c);
+        }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let u = c as usize;
+        if u < 0x1_0000 {
+            self.bmp
+                .get(u / 64)
+                .is_some_and(|w| w & (1 << (u % 64)) != 0)
+        } else {
+            self.astral.binary_search(&c).is_ok()
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = char> + '_ {
+        let bmp = self.bmp.iter().enumerate().flat_map(|(i, &word)| {
+            // The set bits of one word, lowest first.
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                Some(i * 64 + bit as usize)
+            })
+            .filter_map(|u| char::from_u32(u32::try_from(u).ok()?))
+        });
+        bmp.chain(self.astral.iter().copied())
+    }
+}
+
+/// One face's subset, ready to be written: the five object bodies (Type0 font, CID font,
+/// descriptor, font program, ToUnicode CMap) at their fixed object numbers, and the glyph ids
+/// the content streams must use.
+struct EmbeddedFace {
+    first_object: usize,
+    objects: [Vec<u8>; FACE_OBJECTS],
+    /// Original glyph id → glyph id in the subset (0 where it is not in the subset).
+    remap: Vec<u16>,
+    metrics: &'static Metrics,
+}
+
+impl EmbeddedFace {
+    fn glyph(&self, c: char) -> u16 {
+        self.remap
+            .get(usize::from(self.metrics.glyph(c)))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Subsets by face and the extra characters beyond `BASE_CHARS` (none, for nearly every report).
+type FaceCache = HashMap<(Face, Vec<char>), Arc<EmbeddedFace>>;
+
+static FACE_CACHE: LazyLock<Mutex<FaceCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Odd firm names should not make the cache grow without bound.
+const FACE_CACHE_LIMIT: usize = 64;
+
+static BASE_SET: LazyLock<CharSet> = LazyLock::new(|| {
+    let mut set = CharSet::default();
+    BASE_CHARS.chars().for_each(|c| set.insert(c));
+    set
+});
+
+fn embedded_face(face: Face, used: &CharSet) -> Result<Arc<EmbeddedFace>, ReportError> {
+    let base = &*BASE_SET;
+    let extra: Vec<char> = used.iter().filter(|&c| !base.contains(c)).collect();
+    let key = (face, extra);
+    if let Some(found) = lock_cache().get(&key) {
+        return Ok(Arc::clone(found));
+    }
+    // Built outside the lock: two threads may both build the same subset, which is harmless.
+    let built = Arc::new(build_face(face, base.iter().chain(key.1.iter().copied()))?);
+    let mut cache = lock_cache();
+    if cache.len() >= FACE_CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(key, Arc::clone(&built));
+    Ok(built)
+}
+
+fn lock_cache() -> std::sync::MutexGuard<'static, FaceCache> {
+    // A panic while holding the lock leaves only complete entries behind.
+    FACE_CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn build_face(face: Face, chars: impl Iterator<Item = char>) -> Result<EmbeddedFace, ReportError> {
+    let metrics = face.metrics();
+    let parsed = fonts::PARSED.as_ref().ok_or(ReportError::Font)?;
+    let parsed = if face == Face::Bold {
+        &parsed.1
+    } else {
+        &parsed.0
+    };
+    // Original glyph id → the text it stands for; the lowest code point wins for shared glyphs.
+    let mut glyphs: BTreeMap<u16, String> = BTreeMap::new();
+    for c in chars {
+        let gid = metrics.glyph(c);
+        if gid != 0 {
+            glyphs.entry(gid).or_insert_with(|| c.to_string());
+        }
+    }
+    let subset = printpdf::subset_font(parsed, &glyphs)
+        .map_err(|e| ReportError::Pdf(format!("subsetting the font failed: {e}")))?;
+    // New glyph id → (original glyph id, text), in new-id order.
+    let mut by_new: Vec<(u16, u16, &str)> = subset
+        .glyph_mapping
+        .iter()
+        .map(|(&old, (new, text))| (*new, old, text.as_str()))
+        .collect();
+    by_new.sort_unstable();
+    let len = by_new
+        .iter()
+        .map(|&(_, old, _)| usize::from(old) + 1)
+        .max()
+        .unwrap_or(0);
+    let mut remap = vec![0u16; len];
+    for &(new, old, _) in &by_new {
+        remap[usize::from(old)] = new;
+    }
+
+    // The tag names this particular subset (six capitals, from a hash of its glyphs).
+    let mut hash = fnv(0xcbf2_9ce4_8422_2325, face.postscript_name().as_bytes());
+    for &(_, old, _) in &by_new {
+        hash = fnv(hash, &old.to_be_bytes());
+    }
+    let tag: String = (0..6)
+        .map(|i| char::from(b'A' + ((hash >> (i * 8)) % 26) as u8))
+        .collect();
+    let name = format!("{tag}+{}", face.postscript_name());
+    let first = face.first_object();
+
+    let type0 = format!(
+        "<</Type/Font/Subtype/Type0/BaseFont/{name}/Encoding/Identity-H/DescendantFonts[{} 0 R]/ToUnicode {} 0 R>>",
+        first + 1,
+        first + 4
+    )
+    .into_bytes();
+
+    let mut cid = format!(
+        "<</Type/Font/Subtype/CIDFontType2/BaseFont/{name}/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>/FontDescriptor {} 0 R/CIDToGIDMap/Identity/DW 1000/W[",
+        first + 2
+    )
+    .into_bytes();
+    // Runs of consecutive glyph ids share one width array.
+    let mut previous: Option<u16> = None;
+    for &(new, old, _) in &by_new {
+        if previous.is_some_and(|p| p + 1 == new) {
+            cid.push(b' ');
+        } else {
+            if previous.is_some() {
+                cid.extend_from_slice(b"] ");
+            }
+            let _ = write!(cid, "{new}[");
+        }
+        let _ = write!(cid, "{}", metrics.glyph_width(old));
+        previous = Some(new);
+    }
+    if previous.is_some() {
+        cid.push(b']');
+    }
+    cid.extend_from_slice(b"]>>");
+
+    let d = metrics.descriptor();
+    let stem_v = if face == Face::Bold { 166 } else { 88 };
+    let descriptor = format!(
+        "<</Type/FontDescriptor/FontName/{name}/Flags 32/FontBBox[{} {} {} {}]/ItalicAngle 0/Ascent {}/Descent {}/CapHeight {}/StemV {stem_v}/FontFile2 {} 0 R>>",
+        d.bbox[0],
+        d.bbox[1],
+        d.bbox[2],
+        d.bbox[3],
+        d.ascent,
+        d.descent,
+        d.cap_height,
+        first + 3
+    )
+    .into_bytes();
+
+    let program = stream(&subset.bytes, &format!("/Length1 {}", subset.bytes.len()));
+
+    let mut cmap = String::from(
+        "/CIDInit/ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo<</Registry(Adobe)/Ordering(UCS)/Supplement 0>>def\n\
+         /CMapName/Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<0000><FFFF>\nendcodespacerange\n",
+    );
+    // At most 100 entries per block.
+    for block in by_new.chunks(100) {
+        cmap.push_str(&format!("{} beginbfchar\n", block.len()));
+        for &(new, _, text) in block {
+            cmap.push_str(&format!("<{new:04X}><"));
+            for unit in text.encode_utf16() {
+                cmap.push_str(&format!("{unit:04X}"));
+            }
+            cmap.push_str(">\n");
+        }
+        cmap.push_str("endbfchar\n");
+    }
+    cmap.push_str("endcmap\nCMapName currentdict/CMap defineresource pop\nend\nend\n");
+    let to_unicode = stream(cmap.as_bytes(), "");
+
+    Ok(EmbeddedFace {
+        first_object: first,
+        objects: [type0, cid, descriptor, program, to_unicode],
+        remap,
+        metrics,
+    })
+}
+
+/// A stream object's body, deflated when that makes it smaller.
+fn stream(data: &[u8], extra: &str) -> Vec<u8> {
+    let (data, filter) = match deflate(data) {
+        Some(d) => (d, "/Filter/FlateDecode"),
+        None => (data.to_vec(), ""),
+    };
+    let mut body = format!("<</Length {}{filter}{extra}>>\nstream\n", data.len()).into_bytes();
+    body.extend_from_slice(&data);
+    body.extend_from_slice(b"\nendstream");
+    body
+}
+
+thread_local! {
+    /// One compressor per thread, reset between streams: setting one up allocates and clears a
+    /// few hundred KB, which cost more than compressing a page.
+    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::fast(), true));
+}
+
+/// Deflates (zlib format) at flate2's fastest level; `None` when that does not pay.
+fn deflate(data: &[u8]) -> Option<Vec<u8>> {
+    let compressed = COMPRESSOR.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut compressor) => deflate_with(&mut compressor, data),
+        // Not reached (nothing here re-enters), but a fresh compressor would do.
+        Err(_) => deflate_with(&mut Compress::new(Compression::fast(), true), data),
+    })?;
+    (compressed.len() + 19 < data.len()).then_some(compressed)
+}
+
+fn deflate_with(compressor: &mut Compress, data: &[u8]) -> Option<Vec<u8>> {
+    compressor.reset();
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    loop {
+        let consumed = usize::try_from(compressor.total_in()).ok()?;
+        let rest = data.get(consumed..)?;
+        match compressor.compress_vec(rest, &mut out, FlushCompress::Finish) {
+            Ok(Status::StreamEnd) => return Some(out),
+            // The output is full: make room and go on.
+            Ok(Status::Ok | Status::BufError) => out.reserve(out.capacity().max(4096)),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// The graphics state the content writer tracks, to leave out settings that change nothing.
+#[derive(Clone, Copy, PartialEq)]
+struct State {
+    fill: Option<[f32; 3]>,
+    stroke: Option<[f32; 3]>,
+    line_width: Option<f32>,
+    font: Option<(Face, f32)>,
+}
+
+const UNKNOWN: State = State {
+    fill: None,
+    stroke: None,
+    line_width: None,
+    font: None,
+};
+
+/// Writes one page's operations as a content stream.
+fn write_content(
+    out: &mut Vec<u8>,
+    ops: &[Op],
+    faces: [&EmbeddedFace; 2],
+) -> Result<(), ReportError> {
+    let mut state = UNKNOWN;
+    let mut saved: Vec<State> = Vec::new();
+    let mut face = None;
+    for op in ops {
+        match op {
+            Op::SaveGraphicsState => {
+                saved.push(state);
+                out.extend_from_slice(b"q\n");
+            }
+            Op::RestoreGraphicsState => {
+                state = saved.pop().unwrap_or(UNKNOWN);
+                out.extend_from_slice(b"Q\n");
+            }
+            Op::StartTextSection => out.extend_from_slice(b"BT\n"),
+            Op::EndTextSection => out.extend_from_slice(b"ET\n"),
+            Op::SetFont { font, size } => {
+                let f = Face::from_handle(font)?;
+                face = Some(f);
+                if state.font != Some((f, size.0)) {
+                    state.font = Some((f, size.0));
+                    out.push(b'/');
+                    out.extend_from_slice(f.resource().as_bytes());
+                    out.push(b' ');
+                    num(out, size.0, 3);
+                    out.extend_from_slice(b" Tf\n");
+                }
+            }
+            Op::SetFillColor { col } => {
+                let rgb = rgb(col)?;
+                if state.fill != Some(rgb) {
+                    state.fill = Some(rgb);
+                    color(out, rgb, b"rg\n");
+                }
+            }
+            Op::SetOutlineColor { col } => {
+                let rgb = rgb(col)?;
+                if state.stroke != Some(rgb) {
+                    state.stroke = Some(rgb);
+                    color(out, rgb, b"RG\n");
+                }
+            }
+            Op::SetOutlineThickness { pt } => {
+                if state.line_width != Some(pt.0) {
+                    state.line_width = Some(pt.0);
+                    num(out, pt.0, 3);
+                    out.extend_from_slice(b" w\n");
+                }
+            }
+            Op::SetTextMatrix { matrix } => match matrix {
+                // At the start of a text object the matrix is the identity, so a move will do.
+                TextMatrix::Translate(x, y) => {
+                    num(out, x.0, 3);
+                    out.push(b' ');
+                    num(out, y.0, 3);
+                    out.extend_from_slice(b" Td\n");
+                }
+                other => {
+                    let m = other.as_array();
+                    for (i, v) in m.iter().enumerate() {
+                        // Rotation terms to four places make 90° turns exact.
+                        num(out, *v, if i < 4 { 4 } else { 3 });
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(b"Tm\n");
+                }
+            },
+            Op::ShowText { items } => {
+                let f = face
+                    .map(|f| faces[usize::from(f == Face::Bold)])
+                    .ok_or_else(|| ReportError::Pdf("text without a font".into()))?;
+                for item in items {
+                    let TextItem::Text(text) = item else {
+                        return Err(ReportError::Pdf("unsupported text item".into()));
+                    };
+                    out.push(b'<');
+                    for c in text.chars() {
+                        hex4(out, f.glyph(c));
+                    }
+                    out.extend_from_slice(b">Tj\n");
+                }
+            }
+            Op::DrawLine { line } => {
+                path(out, &line.points);
+                out.extend_from_slice(if line.is_closed { b"h S\n" } else { b"S\n" });
+            }
+            Op::DrawPolygon { polygon } => {
+                for ring in &polygon.rings {
+                    path(out, &ring.points);
+                    out.extend_from_slice(b"h\n");
+                }
+                let even_odd = matches!(polygon.winding_order, WindingOrder::EvenOdd);
+                let paint: &[u8] = match (polygon.mode, even_odd) {
+                    (PaintMode::Clip, false) => b"W n\n",
+                    (PaintMode::Clip, true) => b"W* n\n",
+                    (PaintMode::Fill, false) => b"f\n",
+                    (PaintMode::Fill, true) => b"f*\n",
+                    (PaintMode::Stroke, _) => b"S\n",
+                    (PaintMode::FillStroke, false) => b"b\n",
+                    (PaintMode::FillStroke, true) => b"b*\n",
+                };
+                out.extend_from_slice(paint);
+            }
+            _ => return Err(ReportError::Pdf("unsupported page operation".into())),
+        }
+    }
+    Ok(())
+}
+
+fn rgb(col: &Color) -> Result<[f32; 3], ReportError> {
+    match col {
+        Color::Rgb(c) => Ok([c.r, c.g, c.b]),
+        _ => Err(ReportError::Pdf("only RGB colours are written".into())),
+    }
+}
+
+fn color(out: &mut Vec<u8>, rgb: [f32; 3], op: &[u8]) {
+    for v in rgb {
+        num(out, v, 4);
+        out.push(b' ');
+    }
+    out.extend_from_slice(op);
+}
+
+/// A path from points; two Bézier handles and an end point make a curve (as printpdf reads them).
+fn path(out: &mut Vec<u8>, points: &[LinePoint]) {
+    let Some(first) = points.first() else {
+        return;
+    };
+    point(out, first);
+    out.extend_from_slice(b"m\n");
+    let mut i = 1;
+    while i < points.len() {
+        let p = &points[i];
+        if p.bezier && i + 2 < points.len() && points[i + 1].bezier {
+            for q in &points[i..i + 3] {
+                point(out, q);
+            }
+            out.extend_from_slice(b"c\n");
+            i += 3;
+        } else {
+            point(out, p);
+            out.extend_from_slice(b"l\n");
+            i += 1;
+        }
+    }
+}
+
+fn point(out: &mut Vec<u8>, p: &LinePoint) {
+    num(out, p.p.x.0, 3);
+    out.push(b' ');
+    num(out, p.p.y.0, 3);
+    out.push(b' ');
+}
+
+/// Writes a number with at most `decimals` places, no exponent and no trailing zeros.
+fn num(out: &mut Vec<u8>, v: f32, decimals: u32) {
+    let scale = 10i64.pow(decimals);
+    let v = f64::from(v);
+    // Rounded first, so that a tiny negative value becomes "0", not "-0".
+    let mut n = if v.is_finite() {
+        (v * scale as f64).round() as i64
+    } else {
+        0
+    };
+    if n < 0 {
+        out.push(b'-');
+        n = -n;
+    }
+    digits(out, n / scale);
+    let mut frac = n % scale;
+    if frac != 0 {
+        let mut places = decimals;
+        while frac % 10 == 0 {
+            frac /= 10;
+            places -= 1;
+        }
+        out.push(b'.');
+        let mut buf = [b'0'; 20];
+        for i in (0..places as usize).rev() {
+            buf[i] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        out.extend_from_slice(&buf[..places as usize]);
+    }
+}
+
+fn digits(out: &mut Vec<u8>, mut n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn hex4(out: &mut Vec<u8>, v: u16) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(&[
+        HEX[usize::from(v >> 12)],
+        HEX[usize::from((v >> 8) & 0xf)],
+        HEX[usize::from((v >> 4) & 0xf)],
+        HEX[usize::from(v & 0xf)],
+    ]);
+}
+
+/// A PDF text string: UTF-16BE with a byte order mark, hex-encoded (no escaping needed).
+fn text_string(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(b"<FEFF");
+    for unit in s.encode_utf16() {
+        hex4(out, unit);
+    }
+    out.push(b'>');
+}
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn fnv_hex(bytes: &[u8]) -> String {
+    let h = fnv(0xcbf2_9ce4_8422_2325, bytes);
+    format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(v: f32, d: u32) -> String {
+        let mut out = Vec::new();
+        num(&mut out, v, d);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn numbers_are_short_and_plain() {
+        assert_eq!(n(0.0, 3), "0");
+        assert_eq!(n(-0.0001, 3), "0");
+        assert_eq!(n(12.5, 3), "12.5");
+        assert_eq!(n(-3.25, 3), "-3.25");
+        assert_eq!(n(841.89, 3), "841.89");
+        assert_eq!(n(0.0625, 3), "0.063");
+        assert_eq!(n(0.05, 3), "0.05");
+        assert!(!n(1e20, 3).is_empty());
+        assert_eq!(n(f32::NAN, 3), "0");
+        assert_eq!(n(0.101_960_786, 4), "0.102");
+    }
+
+    #[test]
+    fn the_reused_compressor_gives_complete_streams() -> std::io::Result<()> {
+        use std::io::Read as _;
+        let first: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let second = b"BT /DJVREG 10 Tf 62 700 Td <0001> Tj ET\n".repeat(500);
+        for data in [&first[..], &second[..], &first[..]] {
+            let compressed = deflate(data).ok_or(std::io::ErrorKind::InvalidData)?;
+            let mut back = Vec::new();
+            flate2::read::ZlibDecoder::new(&compressed[..]).read_to_end(&mut back)?;
+            assert!(back == data);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn char_sets_list_their_members_in_order() {
+        let mut set = CharSet::default();
+        for c in "zäa€😀a".chars() {
+            set.insert(c);
+        }
+        assert_eq!(set.iter().collect::<String>(), "azä€😀");
+        assert!(set.contains('€') && !set.contains('b'));
+    }
+
+    #[test]
+    fn text_strings_are_utf16_hex() {
+        let mut out = Vec::new();
+        text_string(&mut out, "Ä€");
+        assert_eq!(out, b"<FEFF00C420AC>");
+    }
+}
