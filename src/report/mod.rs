@@ -363,6 +363,9 @@ fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     f.new_page();
     summary(&mut f, m);
     section(&mut f, |f| comparison(f, m, charts));
+    if let Some(p) = &m.progress {
+        section(&mut f, |f| progress(f, p));
+    }
     section(&mut f, |f| dimensions(f, m));
     section(&mut f, |f| actions(f, m));
     section(&mut f, |f| methodology(f, m));
@@ -679,125 +682,187 @@ fn table(f: &mut Flow, m: &ReportModel) {
         &l.col_level,
         &l.col_median,
         &l.col_percentile,
-    ];
-    let pad = 5.0;
-    let size = 9.0;
-    let leading = 12.5;
-    let wrap = |t: &str, w: f32, b: bool| {
-        layout::wrap_runs(
-            &[layout::Run {
-                text: t,
-                bold: b,
-                color: None,
-            }],
-            size,
-            w - 2.0 * pad,
-        )
-    };
-    let header_cells: Vec<_> = headers
-        .iter()
-        .zip(widths)
-        .map(|(h, w)| wrap(h, w, true))
-        .collect();
-    let header_h =
-        header_cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad;
+    ]
+    .map(|h| h.to_string());
     let na = &l.not_available;
-    let rows: Vec<Vec<Vec<Vec<layout::Piece>>>> = m
+    let rows: Vec<Vec<String>> = m
         .dimensions
         .iter()
         .map(|d| {
             let peer = d.peer.filter(|_| m.cohort.is_some());
-            let cells = [
+            vec![
                 d.title.clone(),
                 d.score.to_string(),
                 format!("{} – {}", d.level, d.level_name),
                 peer.map_or_else(|| na.clone(), |p| p.median.to_string()),
                 peer.map_or_else(|| na.clone(), |p| p.percentile_rank.to_string()),
-            ];
-            cells
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| wrap(c, w, false))
-                .collect()
+            ]
         })
         .collect();
-    let row_h = |r: &Vec<Vec<Vec<layout::Piece>>>| {
-        r.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad
-    };
-
-    let first_h = rows.first().map_or(0.0, row_h);
-    f.heading(&l.table_title, H2, 2.0 * BODY.leading + header_h + first_h);
+    let grid = Grid::new(&widths, &[false, true, false, true, true], &headers, &rows);
+    f.heading(&l.table_title, H2, 2.0 * BODY.leading + grid.head_room());
     match cohort_line(m) {
         Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
         None => f.text(&m.benchmark_note, Style::new(9.5, true, layout::INK)),
     }
     f.gap(4.0);
-    let numeric = [false, true, false, true, true];
-    let draw_row =
-        |f: &mut Flow, cells: &[Vec<Vec<layout::Piece>>], h: f32, header: bool, shade: bool| {
-            let top = f.y;
-            if header {
-                f.push(Item::Rect {
-                    x: MARGIN_X,
-                    y: top,
-                    w: CONTENT_W,
-                    h,
-                    color: layout::BLUE,
-                });
-            } else if shade {
-                f.push(Item::Rect {
-                    x: MARGIN_X,
-                    y: top,
-                    w: CONTENT_W,
-                    h,
-                    color: layout::PALE,
-                });
-            }
-            let mut x = MARGIN_X;
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                for (k, line) in cell.iter().enumerate() {
-                    let line_w: f32 = line.last().map_or(0.0, |p| {
-                        p.dx + layout::width(&p.text, size, p.bold || header)
-                    });
-                    let offset = if numeric[i] { w - pad - line_w } else { pad };
-                    for p in line {
-                        f.push(Item::Text {
-                            x: x + offset + p.dx,
-                            y: top + pad + k as f32 * leading + size * 0.95,
-                            size,
-                            bold: header,
-                            color: if header {
-                                Rgb3(0xff, 0xff, 0xff)
-                            } else {
-                                layout::INK
-                            },
-                            text: p.text.clone(),
-                        });
-                    }
-                }
-                x += w;
-            }
-            f.y = top + h;
-            if !header {
-                f.push(Item::Line {
-                    x1: MARGIN_X,
-                    y1: f.y,
-                    x2: MARGIN_X + CONTENT_W,
-                    y2: f.y,
-                    width: 0.4,
-                    color: layout::RULE,
-                });
-            }
+    grid.draw(f);
+    f.gap(10.0);
+}
+
+/// A table of wrapped text cells with a coloured header row that is repeated after every page
+/// break; numeric columns are right-aligned.
+pub(crate) struct Grid<'a> {
+    widths: &'a [f32],
+    numeric: &'a [bool],
+    header: Vec<Vec<Vec<layout::Piece>>>,
+    rows: Vec<Vec<Vec<Vec<layout::Piece>>>>,
+}
+
+const GRID_PAD: f32 = 5.0;
+const GRID_SIZE: f32 = 9.0;
+const GRID_LEADING: f32 = 12.5;
+
+impl<'a> Grid<'a> {
+    pub(crate) fn new(
+        widths: &'a [f32],
+        numeric: &'a [bool],
+        header: &[String],
+        rows: &[Vec<String>],
+    ) -> Grid<'a> {
+        let wrap = |t: &str, w: f32, b: bool| {
+            layout::wrap_runs(
+                &[layout::Run {
+                    text: t,
+                    bold: b,
+                    color: None,
+                }],
+                GRID_SIZE,
+                w - 2.0 * GRID_PAD,
+            )
         };
-    f.ensure(header_h + first_h);
-    draw_row(f, &header_cells, header_h, true, false);
-    for (i, r) in rows.iter().enumerate() {
-        let h = row_h(r);
-        if h > f.room() {
-            f.new_page();
-            draw_row(f, &header_cells, header_h, true, false);
+        Grid {
+            widths,
+            numeric,
+            header: header
+                .iter()
+                .zip(widths)
+                .map(|(h, w)| wrap(h, *w, true))
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .zip(widths)
+                        .map(|(c, w)| wrap(c, *w, false))
+                        .collect()
+                })
+                .collect(),
         }
-        draw_row(f, r, h, false, i % 2 == 1);
+    }
+
+    fn height(cells: &[Vec<Vec<layout::Piece>>]) -> f32 {
+        cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * GRID_LEADING + 2.0 * GRID_PAD
+    }
+
+    /// Room for the header and the first row: what a heading above must keep with it.
+    pub(crate) fn head_room(&self) -> f32 {
+        Self::height(&self.header) + self.rows.first().map_or(0.0, |r| Self::height(r))
+    }
+
+    fn draw_row(&self, f: &mut Flow, cells: &[Vec<Vec<layout::Piece>>], header: bool, shade: bool) {
+        let h = Self::height(cells);
+        let top = f.y;
+        if header || shade {
+            f.push(Item::Rect {
+                x: MARGIN_X,
+                y: top,
+                w: CONTENT_W,
+                h,
+                color: if header { layout::BLUE } else { layout::PALE },
+            });
+        }
+        let mut x = MARGIN_X;
+        for (i, (cell, w)) in cells.iter().zip(self.widths).enumerate() {
+            for (k, line) in cell.iter().enumerate() {
+                let line_w: f32 = line.last().map_or(0.0, |p| {
+                    p.dx + layout::width(&p.text, GRID_SIZE, p.bold || header)
+                });
+                let right = self.numeric.get(i).copied().unwrap_or(false);
+                let offset = if right {
+                    w - GRID_PAD - line_w
+                } else {
+                    GRID_PAD
+                };
+                for p in line {
+                    f.push(Item::Text {
+                        x: x + offset + p.dx,
+                        y: top + GRID_PAD + k as f32 * GRID_LEADING + GRID_SIZE * 0.95,
+                        size: GRID_SIZE,
+                        bold: header,
+                        color: if header {
+                            Rgb3(0xff, 0xff, 0xff)
+                        } else {
+                            layout::INK
+                        },
+                        text: p.text.clone(),
+                    });
+                }
+            }
+            x += w;
+        }
+        f.y = top + h;
+        if !header {
+            f.push(Item::Line {
+                x1: MARGIN_X,
+                y1: f.y,
+                x2: MARGIN_X + CONTENT_W,
+                y2: f.y,
+                width: 0.4,
+                color: layout::RULE,
+            });
+        }
+    }
+
+    pub(crate) fn draw(&self, f: &mut Flow) {
+        f.ensure(self.head_room());
+        self.draw_row(f, &self.header, true, false);
+        for (i, r) in self.rows.iter().enumerate() {
+            if Self::height(r) > f.room() {
+                f.new_page();
+                self.draw_row(f, &self.header, true, false);
+            }
+            self.draw_row(f, r, false, i % 2 == 1);
+        }
+    }
+}
+
+/// The change since the previous assessment: a heading, the caption, the table, a note.
+fn progress(f: &mut Flow, p: &Progress) {
+    let widths = [0.34, 0.12, 0.12, 0.19, 0.23].map(|w| w * CONTENT_W);
+    let grid = Grid::new(
+        &widths,
+        &[false, true, true, true, true],
+        &p.columns,
+        &p.rows,
+    );
+    f.heading(&p.heading, H1, 2.0 * BODY.leading + grid.head_room());
+    f.paragraph(
+        &[run(&p.caption)],
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(9.5, false, layout::MUTED),
+    );
+    f.gap(4.0);
+    grid.draw(f);
+    if let Some(note) = &p.note {
+        f.gap(4.0);
+        f.paragraph(
+            &[run(note)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(9.5, false, layout::INK),
+        );
     }
     f.gap(10.0);
 }
