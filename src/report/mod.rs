@@ -3,6 +3,7 @@
 //! Layout happens first (see `layout`), so that the page count is known when the running header
 //! and the "page i of N" footer are written. The charts come from [`crate::charts`], drawn
 //! through a plotters backend that emits PDF operations.
+pub mod board;
 mod backend;
 mod fonts;
 mod layout;
@@ -741,6 +742,15 @@ impl<'a> Grid<'a> {
                 w - 2.0 * GRID_PAD,
             )
         };
+        // A row with fewer cells than columns: its last cell spans the rest (a note across the
+        // values of a suppressed row, say).
+        let spans = |n: usize| -> Vec<f32> {
+            let mut w: Vec<f32> = widths.iter().take(n.max(1)).copied().collect();
+            if let Some(last) = w.last_mut() {
+                *last += widths.iter().skip(n.max(1)).sum::<f32>();
+            }
+            w
+        };
         Grid {
             widths,
             numeric,
@@ -753,8 +763,8 @@ impl<'a> Grid<'a> {
                 .iter()
                 .map(|r| {
                     r.iter()
-                        .zip(widths)
-                        .map(|(c, w)| wrap(c, *w, false))
+                        .zip(spans(r.len()))
+                        .map(|(c, w)| wrap(c, w, false))
                         .collect()
                 })
                 .collect(),
@@ -783,12 +793,18 @@ impl<'a> Grid<'a> {
             });
         }
         let mut x = MARGIN_X;
-        for (i, (cell, w)) in cells.iter().zip(self.widths).enumerate() {
+        let spanning = cells.len() < self.widths.len();
+        for (i, cell) in cells.iter().enumerate() {
+            let w = if spanning && i + 1 == cells.len() {
+                self.widths.iter().skip(i).sum::<f32>()
+            } else {
+                self.widths.get(i).copied().unwrap_or(0.0)
+            };
             for (k, line) in cell.iter().enumerate() {
                 let line_w: f32 = line.last().map_or(0.0, |p| {
                     p.dx + layout::width(&p.text, GRID_SIZE, p.bold || header)
                 });
-                let right = self.numeric.get(i).copied().unwrap_or(false);
+                let right = self.numeric.get(i).copied().unwrap_or(false) && !spanning;
                 let offset = if right {
                     w - GRID_PAD - line_w
                 } else {

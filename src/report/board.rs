@@ -1,0 +1,146 @@
+//! The one-page summary of a chamber's dashboard for its board: the same engine, fonts, chart
+//! code and tables as the firm report. It shows only what the dashboard published; suppressed
+//! cells arrive as notes.
+use printpdf::{FontId, Op, PdfFontHandle};
+
+use super::layout::{
+    self, CONTENT_W, Flow, H1, H2, Item, MARGIN_X, PAGE_H, PAGE_W, SMALL, Style, run,
+};
+use super::{Charts, ChartKind, Grid, ReportError, chart_size, emit, fonts, pdf, text_op};
+use crate::charts::{DimensionChart, PriorityMatrix, RadarChart};
+
+/// Everything the summary shows, already in words and numbers.
+#[derive(Debug, Clone)]
+pub struct BoardSummary {
+    pub title: String,
+    /// What was selected (campaigns, period, filters), in words.
+    pub selection: String,
+    /// "Stand: 22.11.2026".
+    pub as_of: String,
+    pub participants_label: String,
+    /// The number, or why it is suppressed.
+    pub participants: String,
+    /// Median per topic against all firms; absent when nothing may be shown.
+    pub chart: Option<DimensionChart>,
+    pub chart_title: String,
+    pub tables: Vec<BoardTable>,
+    /// The privacy rule in one sentence.
+    pub footnote: String,
+    pub creation_date: (i32, u8, u8),
+}
+
+/// A table; a row with fewer cells than columns has its last cell span the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardTable {
+    pub heading: String,
+    pub columns: Vec<String>,
+    /// Column widths as shares of the text width.
+    pub widths: Vec<f32>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn empty_charts(bars: DimensionChart) -> Charts {
+    Charts {
+        radar: RadarChart {
+            axes: Vec::new(),
+            legend: Default::default(),
+        },
+        bars,
+        matrix: PriorityMatrix {
+            points: Vec::new(),
+            score_axis: String::new(),
+            importance_axis: String::new(),
+            importance_levels: Default::default(),
+            quadrants: Default::default(),
+        },
+    }
+}
+
+/// Renders the summary; it is laid out to fit one A4 page (a long selection or many suppressed
+/// rows could push it on, and then it simply continues).
+pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
+    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() || fonts::PARSED.is_none() {
+        return Err(ReportError::Font);
+    }
+    let charts = summary.chart.clone().map(empty_charts);
+    let mut f = Flow::new();
+    f.paragraph(&[run(&summary.title)], MARGIN_X, CONTENT_W, H1);
+    f.gap(2.0);
+    f.paragraph(
+        &[run(&summary.selection)],
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(10.5, true, layout::INK),
+    );
+    f.text(&summary.as_of, SMALL);
+    f.gap(6.0);
+    f.paragraph(
+        &[run(&format!("{}: {}", summary.participants_label, summary.participants))],
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(12.0, true, layout::BLUE),
+    );
+    f.gap(4.0);
+    if let Some(charts) = &charts {
+        let (w, h) = chart_size(charts, ChartKind::Bars);
+        let scale = (CONTENT_W * 0.8) / w as f32;
+        f.heading(&summary.chart_title, H2, h as f32 * scale);
+        f.push(Item::Chart {
+            kind: ChartKind::Bars,
+            x: MARGIN_X,
+            y: f.y,
+            scale,
+        });
+        f.y += h as f32 * scale;
+        f.gap(6.0);
+    }
+    for table in &summary.tables {
+        let widths: Vec<f32> = table.widths.iter().map(|w| w * CONTENT_W).collect();
+        let grid = Grid::new(&widths, &table.numeric, &table.columns, &table.rows);
+        f.heading(&table.heading, H2, grid.head_room());
+        grid.draw(&mut f);
+        f.gap(6.0);
+    }
+    f.paragraph(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
+
+    let handles = (
+        PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),
+        PdfFontHandle::External(FontId(pdf::BOLD_ID.into())),
+    );
+    let bars_only = charts.unwrap_or_else(|| {
+        empty_charts(DimensionChart {
+            bars: Vec::new(),
+            axis_label: String::new(),
+            legend: None,
+        })
+    });
+    let pages: Vec<Vec<Op>> = f
+        .pages
+        .iter()
+        .map(|items| {
+            let mut ops = Vec::with_capacity(items.len() * 6 + 8);
+            let size = 8.0;
+            text_op(
+                &mut ops,
+                &handles,
+                MARGIN_X,
+                46.0,
+                size,
+                true,
+                layout::BLUE,
+                &layout::ellipsize(&summary.title, size, true, CONTENT_W),
+            );
+            for item in items {
+                emit(&mut ops, item, &bars_only, &handles);
+            }
+            ops
+        })
+        .collect();
+    let info = pdf::DocInfo {
+        title: &summary.title,
+        subject: Some(&summary.selection),
+        date: summary.creation_date,
+    };
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages)
+}
