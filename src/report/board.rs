@@ -3,10 +3,8 @@
 //! cells arrive as notes.
 use printpdf::{FontId, Op, PdfFontHandle};
 
-use super::layout::{
-    self, CONTENT_W, Flow, H1, H2, Item, MARGIN_X, PAGE_H, PAGE_W, SMALL, Style, run,
-};
-use super::{Charts, ChartKind, Grid, ReportError, chart_size, emit, fonts, pdf, text_op};
+use super::layout::{self, CONTENT_W, Flow, H2, Item, MARGIN_X, PAGE_H, PAGE_W, SMALL, Style, run};
+use super::{ChartKind, Charts, Grid, ReportError, chart_size, emit, fonts, pdf, text_op};
 use crate::charts::{DimensionChart, PriorityMatrix, RadarChart};
 
 /// Everything the summary shows, already in words and numbers.
@@ -65,7 +63,12 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     }
     let charts = summary.chart.clone().map(empty_charts);
     let mut f = Flow::new();
-    f.paragraph(&[run(&summary.title)], MARGIN_X, CONTENT_W, H1);
+    f.paragraph(
+        &[run(&summary.title)],
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(16.0, true, layout::BLUE),
+    );
     f.gap(2.0);
     f.paragraph(
         &[run(&summary.selection)],
@@ -76,33 +79,58 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     f.text(&summary.as_of, SMALL);
     f.gap(6.0);
     f.paragraph(
-        &[run(&format!("{}: {}", summary.participants_label, summary.participants))],
+        &[run(&format!(
+            "{}: {}",
+            summary.participants_label, summary.participants
+        ))],
         MARGIN_X,
         CONTENT_W,
         Style::new(12.0, true, layout::BLUE),
     );
     f.gap(4.0);
+    // The tables first decide how much room the chart may take, so that it all fits one page.
+    let widths: Vec<Vec<f32>> = summary
+        .tables
+        .iter()
+        .map(|t| t.widths.iter().map(|w| w * CONTENT_W).collect())
+        .collect();
+    let grids: Vec<Grid<'_>> = summary
+        .tables
+        .iter()
+        .zip(&widths)
+        .map(|(t, w)| Grid::new(w, &t.numeric, &t.columns, &t.rows).compact())
+        .collect();
+    const TABLE_GAP: f32 = 6.0;
+    const CHART_HEADING: f32 = 30.0;
+    let lay_tables = |f: &mut Flow| {
+        for (table, grid) in summary.tables.iter().zip(&grids) {
+            f.heading(&table.heading, H2, grid.head_room());
+            grid.draw(f);
+            f.gap(TABLE_GAP);
+        }
+        f.paragraph(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
+    };
+    // Measured, not estimated: the tables and the footnote laid out on a trial page.
+    let mut trial = Flow::trial(f.y);
+    lay_tables(&mut trial);
+    let tables_h = trial.y - f.y;
     if let Some(charts) = &charts {
         let (w, h) = chart_size(charts, ChartKind::Bars);
-        let scale = (CONTENT_W * 0.8) / w as f32;
-        f.heading(&summary.chart_title, H2, h as f32 * scale);
-        f.push(Item::Chart {
-            kind: ChartKind::Bars,
-            x: MARGIN_X,
-            y: f.y,
-            scale,
-        });
-        f.y += h as f32 * scale;
-        f.gap(6.0);
+        let room = f.room() - tables_h - CHART_HEADING - TABLE_GAP;
+        let scale = ((CONTENT_W * 0.8) / w as f32).min(room / h as f32);
+        if scale > 0.3 {
+            f.heading(&summary.chart_title, H2, h as f32 * scale);
+            f.push(Item::Chart {
+                kind: ChartKind::Bars,
+                x: MARGIN_X,
+                y: f.y,
+                scale,
+            });
+            f.y += h as f32 * scale;
+            f.gap(TABLE_GAP);
+        }
     }
-    for table in &summary.tables {
-        let widths: Vec<f32> = table.widths.iter().map(|w| w * CONTENT_W).collect();
-        let grid = Grid::new(&widths, &table.numeric, &table.columns, &table.rows);
-        f.heading(&table.heading, H2, grid.head_room());
-        grid.draw(&mut f);
-        f.gap(6.0);
-    }
-    f.paragraph(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
+    lay_tables(&mut f);
 
     let handles = (
         PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),

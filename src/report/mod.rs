@@ -3,8 +3,8 @@
 //! Layout happens first (see `layout`), so that the page count is known when the running header
 //! and the "page i of N" footer are written. The charts come from [`crate::charts`], drawn
 //! through a plotters backend that emits PDF operations.
-pub mod board;
 mod backend;
+pub mod board;
 mod fonts;
 mod layout;
 pub mod model;
@@ -715,6 +715,8 @@ fn table(f: &mut Flow, m: &ReportModel) {
 /// break; numeric columns are right-aligned.
 pub(crate) struct Grid<'a> {
     widths: &'a [f32],
+    /// Space around the text of a cell.
+    pad: f32,
     numeric: &'a [bool],
     header: Vec<Vec<Vec<layout::Piece>>>,
     rows: Vec<Vec<Vec<Vec<layout::Piece>>>>,
@@ -753,6 +755,7 @@ impl<'a> Grid<'a> {
         };
         Grid {
             widths,
+            pad: GRID_PAD,
             numeric,
             header: header
                 .iter()
@@ -771,18 +774,25 @@ impl<'a> Grid<'a> {
         }
     }
 
-    fn height(cells: &[Vec<Vec<layout::Piece>>]) -> f32 {
-        cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * GRID_LEADING + 2.0 * GRID_PAD
+    /// Tighter rows, for the one-page board summary.
+    pub(crate) fn compact(mut self) -> Self {
+        self.pad = 3.0;
+        self
+    }
+
+    fn height(&self, cells: &[Vec<Vec<layout::Piece>>]) -> f32 {
+        cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * GRID_LEADING + 2.0 * self.pad
     }
 
     /// Room for the header and the first row: what a heading above must keep with it.
     pub(crate) fn head_room(&self) -> f32 {
-        Self::height(&self.header) + self.rows.first().map_or(0.0, |r| Self::height(r))
+        self.height(&self.header) + self.rows.first().map_or(0.0, |r| self.height(r))
     }
 
     fn draw_row(&self, f: &mut Flow, cells: &[Vec<Vec<layout::Piece>>], header: bool, shade: bool) {
-        let h = Self::height(cells);
+        let h = self.height(cells);
         let top = f.y;
+        let pad = self.pad;
         if header || shade {
             f.push(Item::Rect {
                 x: MARGIN_X,
@@ -805,15 +815,11 @@ impl<'a> Grid<'a> {
                     p.dx + layout::width(&p.text, GRID_SIZE, p.bold || header)
                 });
                 let right = self.numeric.get(i).copied().unwrap_or(false) && !spanning;
-                let offset = if right {
-                    w - GRID_PAD - line_w
-                } else {
-                    GRID_PAD
-                };
+                let offset = if right { w - pad - line_w } else { pad };
                 for p in line {
                     f.push(Item::Text {
                         x: x + offset + p.dx,
-                        y: top + GRID_PAD + k as f32 * GRID_LEADING + GRID_SIZE * 0.95,
+                        y: top + pad + k as f32 * GRID_LEADING + GRID_SIZE * 0.95,
                         size: GRID_SIZE,
                         bold: header,
                         color: if header {
@@ -844,7 +850,7 @@ impl<'a> Grid<'a> {
         f.ensure(self.head_room());
         self.draw_row(f, &self.header, true, false);
         for (i, r) in self.rows.iter().enumerate() {
-            if Self::height(r) > f.room() {
+            if self.height(r) > f.room() {
                 f.new_page();
                 self.draw_row(f, &self.header, true, false);
             }

@@ -19,6 +19,7 @@ use crate::campaigns::CampaignForm;
 use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
 use crate::dashboard::{CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, Spread, qr_svg};
 use crate::db::CampaignRecord;
+use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
 use crate::survey::{Catalogue, FieldError, Lang, Text};
 
@@ -457,16 +458,13 @@ fn dimension_label(catalogue: &Catalogue, lang: Lang, id: &str) -> String {
         .map_or_else(|| id.to_owned(), |d| d.title.get(lang).to_owned())
 }
 
-pub fn summarise(
+/// The selection's median per topic against all firms' p25–p75 and median: for the page (SVG)
+/// and the board PDF, from the same chart code. None when no topic may be shown.
+fn dashboard_chart(
     catalogue: &Catalogue,
     lang: Lang,
     dashboard: &Dashboard,
-    description: String,
-) -> DashboardSummary {
-    let k = dashboard.k;
-    let labelled =
-        |question: &str, code: &str| profile_option_label(catalogue, lang, question, code);
-    // The chart: the selection's median per dimension against all firms' p25–p75 and median.
+) -> Option<DimensionChart> {
     let bars = dashboard
         .scores
         .iter()
@@ -484,24 +482,106 @@ pub fn summarise(
             })
         })
         .collect::<Vec<_>>();
-    let chart_svg = if bars.is_empty() {
-        String::new()
-    } else {
-        let chart = DimensionChart {
-            axis_label: text(lang, "chart_axis"),
-            legend: Some([
-                text(lang, "legend_selection"),
-                text(lang, "legend_all_band"),
-                text(lang, "legend_all_median"),
-            ]),
-            bars,
-        };
-        dimension_chart_svg(
-            &chart,
-            &text(lang, "dashboard_chart_title"),
-            "dashboard-chart",
-        )
+    (!bars.is_empty()).then(|| DimensionChart {
+        axis_label: text(lang, "chart_axis"),
+        legend: Some([
+            text(lang, "legend_selection"),
+            text(lang, "legend_all_band"),
+            text(lang, "legend_all_median"),
+        ]),
+        bars,
+    })
+}
+
+/// The board's one-page summary: participants, the chart, scores, levels and the most common
+/// red flags, each row as the page shows it (a hidden row says why).
+fn board_summary(
+    catalogue: &Catalogue,
+    lang: Lang,
+    dashboard: &Dashboard,
+    summary: &DashboardSummary,
+) -> BoardSummary {
+    let cells = |rows: &[DataRow], keep: usize, limit: usize| -> Vec<Vec<String>> {
+        rows.iter()
+            .take(limit)
+            .map(|r| {
+                let mut line = vec![r.label.clone()];
+                if r.suppressed {
+                    line.push(r.note.clone());
+                } else {
+                    line.extend(r.cells.iter().take(keep).cloned());
+                }
+                line
+            })
+            .collect()
     };
+    let t = |key: &str| text(lang, key);
+    let mut tables = Vec::new();
+    if summary.published {
+        tables.push(BoardTable {
+            heading: t("dashboard_levels"),
+            columns: vec![t("level"), "n".into(), t("firms"), t("share")],
+            widths: vec![0.44, 0.12, 0.26, 0.18],
+            numeric: vec![false, true, true, true],
+            rows: cells(&summary.levels, 3, usize::MAX),
+        });
+        tables.push(BoardTable {
+            heading: t("dashboard_red_flags_top"),
+            columns: vec![t("red_flag_label"), "n".into(), t("firms"), t("share")],
+            widths: vec![0.5, 0.1, 0.24, 0.16],
+            numeric: vec![false, true, true, true],
+            rows: cells(&summary.red_flags, 3, 3),
+        });
+    }
+    let (year, month, day) = super::report::calendar_date(crate::db::now_ms());
+    BoardSummary {
+        title: t("board_title"),
+        selection: summary.description.clone(),
+        as_of: t("board_as_of").replace(
+            "{date}",
+            &super::views::format_date(lang, crate::db::now_ms()),
+        ),
+        participants_label: t("dashboard_participants"),
+        participants: summary.participants.clone(),
+        chart: dashboard_chart(catalogue, lang, dashboard),
+        chart_title: t("dashboard_chart_title"),
+        tables,
+        footnote: {
+            // Topics the chart leaves out, and why: nothing disappears silently.
+            let hidden: Vec<String> = summary
+                .scores
+                .iter()
+                .filter(|r| r.suppressed)
+                .map(|r| format!("{}: {}", r.label, r.note))
+                .collect();
+            if hidden.is_empty() || !summary.published {
+                t("dashboard_privacy")
+            } else {
+                format!("{} {}", hidden.join("; "), t("dashboard_privacy"))
+            }
+        },
+        creation_date: (year, month, day),
+    }
+}
+
+pub fn summarise(
+    catalogue: &Catalogue,
+    lang: Lang,
+    dashboard: &Dashboard,
+    description: String,
+) -> DashboardSummary {
+    let k = dashboard.k;
+    let labelled =
+        |question: &str, code: &str| profile_option_label(catalogue, lang, question, code);
+    let chart_svg = dashboard_chart(catalogue, lang, dashboard)
+        .map(|chart| {
+            dimension_chart_svg(
+                &chart,
+                &text(lang, "dashboard_chart_title"),
+                "dashboard-chart",
+            )
+        })
+        .unwrap_or_default();
     DashboardSummary {
         participants: show(&dashboard.participants, lang, k, |n| n.to_string()),
         published: dashboard.is_published(),
@@ -784,6 +864,36 @@ pub async fn dashboard_page(
         pdf_href: format!("/chamber/dashboard.pdf?{qs}&lang={}", lang.code()),
     };
     html(StatusCode::OK, "pages/chamber_dashboard", &view).map_err(|e| e.html(lang))
+}
+
+/// The one-page summary for the chamber's board: the same cells as the page.
+#[get("/chamber/dashboard.pdf")]
+pub async fn dashboard_pdf(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let (_, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
+    let catalogue = state.responses.catalogue();
+    let summary = summarise(
+        catalogue,
+        lang,
+        &dashboard,
+        describe(catalogue, lang, &campaigns, &query.filter),
+    );
+    let board = board_summary(catalogue, lang, &dashboard, &summary);
+    let bytes = state.reports.render_board(board).await.map_err(|e| {
+        tracing::error!(error = %e, "rendering a board summary failed");
+        WebError::internal(e).html(lang)
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/pdf"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            "attachment; filename=\"dashboard.pdf\"",
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(bytes))
 }
 
 /// Exactly the published aggregates of the page, as CSV (cells neutralised against formulas).

@@ -120,6 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(chamber::campaign_qr)
         .service(chamber::dashboard_page)
         .service(chamber::dashboard_csv)
+        .service(chamber::dashboard_pdf)
         .service(chamber::campaign_landing)
         .service(chamber::campaign_start)
         .service(consultant::clients)

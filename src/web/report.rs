@@ -264,6 +264,21 @@ impl ReportRenderer {
     }
 }
 
+impl ReportRenderer {
+    /// The chamber board's one-page summary, under the same bound as the reports.
+    pub async fn render_board(
+        &self,
+        summary: crate::report::board::BoardSummary,
+    ) -> Result<Vec<u8>, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || {
+            crate::report::board::render_board(&summary).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| format!("the render task failed: {e}"))?
+    }
+}
+
 impl Default for ReportRenderer {
     fn default() -> Self {
         ReportRenderer::new(std::thread::available_parallelism().map_or(2, |n| n.get()))

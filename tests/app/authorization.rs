@@ -90,6 +90,7 @@ const TABLE: &[Row] = &[
     Row { method: "POST", route: "/chamber/campaigns", path: "/chamber/campaigns", form: &[("name", "")], expect: [LOGIN, LOGIN, 403, 403, 403, 422, 422] },
     Row { method: "GET", route: "/chamber/dashboard", path: "/chamber/dashboard?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
     Row { method: "GET", route: "/chamber/dashboard.csv", path: "/chamber/dashboard.csv?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
+    Row { method: "GET", route: "/chamber/dashboard.pdf", path: "/chamber/dashboard.pdf?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
     Row { method: "GET", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [422, 422, 422, 422, 422, 422, 422] },
     // Logout with a wrong CSRF token: refused for a session, a plain redirect without one.

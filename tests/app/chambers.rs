@@ -62,6 +62,47 @@ async fn take_part(app: &TestApp, code: &str, counted: bool, industry: &str, fir
     token_path
 }
 
+/// Fetches a PDF, checks it with qpdf and that it is one page, and returns its text.
+async fn pdf_text_of(browser: &Browser<'_>, path: &str, backend: &str, name: &str) -> String {
+    let bytes = browser.get_bytes(path).await;
+    let file = std::env::temp_dir().join(format!(
+        "sr_board_{backend}_{}_{name}.pdf",
+        std::process::id()
+    ));
+    std::fs::write(&file, &bytes).expect("write");
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&file)
+        .output()
+        .expect("qpdf");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&file)
+        .output()
+        .expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
+        "one page: {info}"
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let _ = std::fs::remove_file(&file);
+    // Words as a reader sees them, whatever the line breaks.
+    String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn number_in(body: &str, cell: &str) -> String {
     let marker = format!("data-cell=\"{cell}\">");
     let start = body.find(&marker).unwrap_or_else(|| panic!("no {cell}")) + marker.len();
@@ -181,6 +222,35 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
         full_csv.body
     );
     assert!(!full_csv.body.contains("Geheim"));
+
+    // The board's one-page PDF: one page, valid, the same numbers and notes as the page.
+    let full_pdf = pdf_text_of(
+        &chamber,
+        &format!("/chamber/dashboard.pdf?campaign={id}"),
+        app.backend_name,
+        "full",
+    )
+    .await;
+    assert!(
+        full_pdf.contains("Teilnehmende Unternehmen: 30"),
+        "{full_pdf}"
+    );
+    assert!(
+        full_pdf.contains("Median der Auswahl je Thema"),
+        "the chart's title"
+    );
+    assert!(!full_pdf.contains("Geheim"));
+    let narrow_pdf = pdf_text_of(
+        &chamber,
+        &format!("/chamber/dashboard.pdf?campaign={id}&industry=G"),
+        app.backend_name,
+        "g",
+    )
+    .await;
+    assert!(
+        narrow_pdf.contains("Teilnehmende Unternehmen: unterdrückt (weniger als 5 Unternehmen)"),
+        "{narrow_pdf}"
+    );
 
     // Bad filters are refused with a message; a foreign or unknown campaign is not found.
     assert_eq!(
