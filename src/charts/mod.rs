@@ -598,8 +598,8 @@ pub fn draw_priority_matrix<DB: DrawingBackend>(
         let mut step: i32 = 1;
         while placed
             .iter()
-            .any(|&(px, py)| (px - x).abs() < 2 * radius - 6 && (py - y).abs() < 2 * radius - 6)
-            && step < 8
+            .any(|&(px, py)| (px - x).abs() < 2 * radius + 2 && (py - y).abs() < 2 * radius + 2)
+            && step < 16
         {
             let offset = (2 * radius + 3) * ((step + 1) / 2);
             y = if step % 2 == 1 {
@@ -709,5 +709,42 @@ mod tests {
         assert_eq!(x_for(0), BAR_LEFT);
         assert_eq!(x_for(100), BAR_RIGHT);
         assert_eq!(x_for(50), BAR_LEFT + (BAR_RIGHT - BAR_LEFT) / 2);
+    }
+
+    #[test]
+    fn matrix_points_with_equal_values_do_not_cover_each_other() {
+        let matrix = PriorityMatrix {
+            points: (0..9)
+                .map(|i| MatrixPoint {
+                    label: format!("Thema {i}"),
+                    score: 50 + (i % 2),
+                    importance: 3,
+                })
+                .collect(),
+            score_axis: "Punkte".into(),
+            importance_axis: "Wichtigkeit".into(),
+            importance_levels: ["1".into(), "2".into(), "3".into(), "4".into()],
+            quadrants: ["a".into(), "b".into(), "c".into(), "d".into()],
+        };
+        let svg = priority_matrix_svg(&matrix, "Matrix", "m");
+        let attr = |tag: &str, name: &str| -> Option<f64> {
+            let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            tag[start..].split('"').next()?.parse().ok()
+        };
+        let discs: Vec<(f64, f64, f64)> = svg
+            .split("<circle")
+            .skip(1)
+            .filter_map(|tag| Some((attr(tag, "cx")?, attr(tag, "cy")?, attr(tag, "r")?)))
+            .filter(|(_, _, r)| *r >= 9.0)
+            // The points come first; the key's discs follow.
+            .take(9)
+            .collect();
+        assert_eq!(discs.len(), 9, "{svg}");
+        for (i, a) in discs.iter().enumerate() {
+            for b in &discs[i + 1..] {
+                let apart = (a.0 - b.0).abs().max((a.1 - b.1).abs());
+                assert!(apart >= a.2 + b.2, "discs at {a:?} and {b:?} overlap");
+            }
+        }
     }
 }
