@@ -84,6 +84,9 @@ impl Application {
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             reports: Default::default(),
         };
+        // Font metrics and subsets are built once per process; do it now rather than in the
+        // first user's report.
+        std::thread::spawn(crate::report::board::warm_up);
         let server = run(listener, state)?;
         Ok(Application {
             port,

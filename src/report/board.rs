@@ -172,3 +172,62 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     };
     pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages)
 }
+
+/// Builds the fonts' metrics and base subsets once, so that the first report a user asks for
+/// does not pay for them (called on a thread of its own at start).
+pub fn warm_up() {
+    let summary = BoardSummary {
+        title: "Social-Media-Readiness".into(),
+        selection: "–".into(),
+        as_of: "–".into(),
+        participants_label: "n".into(),
+        participants: "0".into(),
+        chart: None,
+        chart_title: String::new(),
+        tables: Vec::new(),
+        footnote: "–".into(),
+        creation_date: (2026, 1, 1),
+    };
+    if let Err(e) = render_board(&summary) {
+        tracing::error!(error = %e, "warming up the report fonts failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_board_summary_without_data_is_one_valid_page() {
+        warm_up();
+        let summary = BoardSummary {
+            title: "Zusammenfassung".into(),
+            selection: "Alle Kampagnen".into(),
+            as_of: "Stand: 22.11.2026".into(),
+            participants_label: "Teilnehmende Unternehmen".into(),
+            participants: "unterdrückt (weniger als 5 Unternehmen)".into(),
+            chart: None,
+            chart_title: String::new(),
+            tables: vec![BoardTable {
+                heading: "Reifegrade".into(),
+                columns: vec!["Stufe".into(), "n".into()],
+                widths: vec![0.7, 0.3],
+                numeric: vec![false, true],
+                rows: vec![vec!["1".into(), "unterdrückt".into()]],
+            }],
+            footnote: "Datenschutz".into(),
+            creation_date: (2026, 11, 22),
+        };
+        let pdf = render_board(&summary).expect("pdf");
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(
+            pdf.windows(17).any(|w| w == b"/Type/Pages/Count"),
+            "a page tree"
+        );
+        let count = pdf
+            .windows(19)
+            .find(|w| w.starts_with(b"/Type/Pages/Count "));
+        assert_eq!(count.map(|w| w[18]), Some(b'1'), "one page");
+        assert_eq!(render_board(&summary).expect("pdf"), pdf, "deterministic");
+    }
+}
