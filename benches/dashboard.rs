@@ -57,15 +57,21 @@ fn bench(c: &mut Criterion) {
         let mut narrow = Filter::all();
         narrow.campaigns.insert(CampaignId::new("1"));
         narrow.industry = Some(Industry::Manufacturing);
-        group.bench_with_input(BenchmarkId::new("campaign and industry", firms), &firms, |b, _| {
-            b.iter(|| Dashboard::compute(&inputs, &narrow, None).expect("dashboard"))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("campaign and industry", firms),
+            &firms,
+            |b, _| b.iter(|| Dashboard::compute(&inputs, &narrow, None).expect("dashboard")),
+        );
         let mut recent = Filter::all();
         recent.period = Some(Period::new(month("2026-04"), month("2026-06")).expect("period"));
         let before = Period::new(month("2026-01"), month("2026-03")).expect("period");
-        group.bench_with_input(BenchmarkId::new("period against earlier", firms), &firms, |b, _| {
-            b.iter(|| Dashboard::compute(&inputs, &recent, Some(before)).expect("dashboard"))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("period against earlier", firms),
+            &firms,
+            |b, _| {
+                b.iter(|| Dashboard::compute(&inputs, &recent, Some(before)).expect("dashboard"))
+            },
+        );
     }
     group.finish();
 }

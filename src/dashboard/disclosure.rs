@@ -4,6 +4,7 @@
 //! Verdicts of whole sets (a view, one industry of it, one month of it) depend only on the set
 //! and the published data, never on which page asks, so pages, CSV and PDF agree.
 
+#[cfg(test)]
 use std::collections::BTreeSet;
 
 use super::filter::Filter;
@@ -25,6 +26,11 @@ pub struct PublishedCampaigns<'a> {
     since: Vec<u32>,
     /// Parallel to `campaigns`: participants in each publication, oldest first.
     sizes: Vec<Vec<u32>>,
+    /// Parallel to `participants`: the index of each one's campaign in `campaigns` (computed
+    /// once; comparing campaign ids per participant and cell dominated the cost).
+    campaign_of: Vec<Option<usize>>,
+    /// Parallel to `participants`: each one's month index.
+    month_of: Vec<i32>,
 }
 
 impl<'a> PublishedCampaigns<'a> {
@@ -35,14 +41,32 @@ impl<'a> PublishedCampaigns<'a> {
         participants: Vec<&'a ParticipantSummary>,
     ) -> Self {
         let campaigns: Vec<CampaignId> = campaigns.into_iter().collect();
+        let sizes = campaigns
+            .iter()
+            .map(|c| vec![participants.iter().filter(|p| p.campaign == *c).count() as u32])
+            .collect();
+        let since = vec![1; participants.len()];
+        Self::indexed(campaigns, participants, since, sizes)
+    }
+
+    fn indexed(
+        campaigns: Vec<CampaignId>,
+        participants: Vec<&'a ParticipantSummary>,
+        since: Vec<u32>,
+        sizes: Vec<Vec<u32>>,
+    ) -> Self {
+        let campaign_of = participants
+            .iter()
+            .map(|p| campaigns.binary_search(&p.campaign).ok())
+            .collect();
+        let month_of = participants.iter().map(|p| p.month().index()).collect();
         Self {
-            since: vec![1; participants.len()],
-            sizes: campaigns
-                .iter()
-                .map(|c| vec![participants.iter().filter(|p| p.campaign == *c).count() as u32])
-                .collect(),
             campaigns,
             participants,
+            since,
+            sizes,
+            campaign_of,
+            month_of,
         }
     }
 
@@ -50,14 +74,9 @@ impl<'a> PublishedCampaigns<'a> {
         campaigns: Vec<(CampaignId, Vec<u32>)>,
         participants: Vec<(&'a ParticipantSummary, u32)>,
     ) -> Self {
-        let (campaigns, sizes) = campaigns.into_iter().unzip();
+        let (campaigns, sizes): (Vec<CampaignId>, Vec<Vec<u32>>) = campaigns.into_iter().unzip();
         let (participants, since) = participants.into_iter().unzip();
-        Self {
-            campaigns,
-            participants,
-            since,
-            sizes,
-        }
+        Self::indexed(campaigns, participants, since, sizes)
     }
 
     /// Campaigns the user may request, in id order.
@@ -71,8 +90,7 @@ impl<'a> PublishedCampaigns<'a> {
 
     /// First and last month index with any participant.
     fn span(&self) -> Option<(i32, i32)> {
-        let months = self.participants.iter().map(|p| p.month().index());
-        Some((months.clone().min()?, months.max()?))
+        Some((*self.month_of.iter().min()?, *self.month_of.iter().max()?))
     }
 }
 
@@ -93,7 +111,7 @@ pub(crate) fn moved_by_fewer_than_k(
     k: u32,
 ) -> bool {
     let k = u64::from(k);
-    for (campaign, sizes) in data.campaigns.iter().zip(&data.sizes) {
+    for (index, (campaign, sizes)) in data.campaigns.iter().zip(&data.sizes).enumerate() {
         if !(filter.campaigns.is_empty() || filter.campaigns.contains(campaign)) {
             continue;
         }
@@ -101,8 +119,13 @@ pub(crate) fn moved_by_fewer_than_k(
         // by_since[t] = participants first shown unchanged in publication t (1-based).
         let mut in_set = vec![0u64; publications + 2];
         let mut in_campaign = vec![0u64; publications + 2];
-        for (p, &since) in data.participants.iter().zip(&data.since) {
-            if p.campaign != *campaign {
+        for ((p, &since), &of) in data
+            .participants
+            .iter()
+            .zip(&data.since)
+            .zip(&data.campaign_of)
+        {
+            if of != Some(index) {
                 continue;
             }
             let slot = usize::try_from(since)
@@ -163,7 +186,7 @@ pub(crate) fn smallest_step(
 ) -> Option<u32> {
     let (first, last) = data.span()?;
     let months = usize::try_from(last - first + 1).ok()?;
-    let month_slot = |p: &ParticipantSummary| usize::try_from(p.month().index() - first).ok();
+    let month_slot = |month: i32| usize::try_from(month - first).ok();
     // The requested months as slots; a period outside the data holds nobody.
     let (from, to) = match filter.period {
         Some(period) => (
@@ -195,33 +218,45 @@ pub(crate) fn smallest_step(
         filter.size.is_some(),
         filter.region.is_some(),
     ];
-    let mut base: Option<u64> = None;
-    let mut smallest: Option<u64> = None;
     // Masks of kept filters, from "keep all set ones" down, so `base` is computed first.
-    for keep in (0u8..8)
+    // A relaxation keeps the code filters in its mask: bit 0 industry, 1 size, 2 region.
+    let relaxed: Vec<u8> = (0u8..8)
         .rev()
         .filter(|m| (0..3).all(|i| codes[i] || m & (1 << i) == 0))
+        .collect();
+    // One pass over the participants fills the campaign × month table of every relaxation
+    // (the lattice asks this for hundreds of cells, so passes add up).
+    // tables[r][c][m + 1] = participants of campaign c in month slot m under relaxation r.
+    let mut tables = vec![vec![vec![0u64; months + 1]; data.campaigns().len()]; relaxed.len()];
+    for ((p, &campaign), &month) in data
+        .participants
+        .iter()
+        .zip(&data.campaign_of)
+        .zip(&data.month_of)
     {
-        let relaxed = Filter {
-            campaigns: BTreeSet::new(),
-            period: None,
-            industry: filter.industry.filter(|_| keep & 1 != 0),
-            size: filter.size.filter(|_| keep & 2 != 0),
-            region: filter.region.filter(|_| keep & 4 != 0),
+        if !member(p) {
+            continue;
+        }
+        let (Some(c), Some(m)) = (campaign, month_slot(month)) else {
+            continue;
         };
-        // prefix[c][m] = participants of campaign c in months before slot m.
-        let mut table = vec![vec![0u64; months + 1]; data.campaigns().len()];
-        for p in data.participants() {
-            if !relaxed.matches(p) || !member(p) {
-                continue;
-            }
-            let campaign = data.campaigns().binary_search(&p.campaign).ok();
-            if let (Some(c), Some(m)) = (campaign, month_slot(p))
+        // Which of the set code filters this participant meets; a relaxation matches when it
+        // keeps only filters the participant meets.
+        let meets = u8::from(filter.industry.is_none_or(|i| i == p.profile.industry))
+            | u8::from(filter.size.is_none_or(|s| s == p.profile.size)) << 1
+            | u8::from(filter.region.is_none_or(|r| r == p.profile.region)) << 2;
+        for (table, &keep) in tables.iter_mut().zip(&relaxed) {
+            if keep & meets == keep
                 && let Some(cell) = table.get_mut(c).and_then(|row| row.get_mut(m + 1))
             {
                 *cell += 1;
             }
         }
+    }
+    let mut base: Option<u64> = None;
+    let mut smallest: Option<u64> = None;
+    for mut table in tables {
+        // prefix[c][m] = participants of campaign c in months before slot m.
         for row in &mut table {
             for m in 1..=months {
                 let before = row.get(m - 1).copied().unwrap_or(0);
