@@ -56,3 +56,33 @@ pub fn render<T: Serialize>(name: &str, view: &T) -> Result<String, String> {
     let registry = REGISTRY.as_ref().map_err(Clone::clone)?;
     registry.render(name, view).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TEMPLATES;
+
+    /// Every text a template asks for (`chrome.t.key`, `@root.chrome.t.key`, `t.key` in
+    /// partials) exists: strict mode would otherwise fail only on the page that uses it.
+    #[test]
+    fn every_text_a_template_uses_exists() {
+        let texts = super::super::i18n::texts(crate::survey::Lang::De);
+        let mut missing = Vec::new();
+        for (name, source) in TEMPLATES {
+            for marker in ["chrome.t.", "{{t.", " t."] {
+                for rest in source.split(marker).skip(1) {
+                    let key: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !key.is_empty() && !texts.contains_key(&key) {
+                        missing.push(format!("{name}: {key}"));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "texts missing from texts.json: {missing:?}"
+        );
+    }
+}

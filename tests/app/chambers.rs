@@ -252,6 +252,19 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
         "{narrow_pdf}"
     );
 
+    // In English too, with the same suppression.
+    let english = chamber
+        .get(&format!(
+            "/chamber/dashboard?campaign={id}&industry=G&lang=en"
+        ))
+        .await;
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(english.body.contains("Participating firms"));
+    assert_eq!(
+        number_in(&english.body, "participants"),
+        "suppressed (fewer than 5 firms)"
+    );
+
     // Bad filters are refused with a message; a foreign or unknown campaign is not found.
     assert_eq!(
         chamber.get("/chamber/dashboard?industry=ZZ").await.status,

@@ -96,6 +96,8 @@ async fn consultant_invites_two_clients_and_downloads_their_reports(app: TestApp
     let consultant = app.login("beraterin@example.de").await;
     let empty = consultant.get("/consultant").await;
     assert!(empty.body.contains("Noch keine Mandanten"));
+    let english = consultant.get("/consultant?lang=en").await;
+    assert!(english.body.contains("Your clients") && english.body.contains("No clients yet."));
 
     let (alpha_page, alpha_link) = create_client(&consultant, "Alpha Bäckerei", "Frau Alpha").await;
     let (beta_page, beta_link) = create_client(&consultant, "Beta Metallbau", "").await;
