@@ -191,6 +191,39 @@ impl Auth {
         }))
     }
 
+    /// Changes a user's password after checking the current one; every other session of the
+    /// user ends. `Ok(false)` when the current password is wrong.
+    pub async fn change_password(
+        &self,
+        user: &CurrentUser,
+        raw_session_id: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<bool, AuthError> {
+        let Some(record) = self.store.user_by_id(user.user_id).await? else {
+            return Ok(false);
+        };
+        let email = Email::parse(&record.email).map_err(|message| AuthError::Invalid {
+            field: "email",
+            message,
+        })?;
+        let (current, stored) = (current.to_owned(), record.password_hash.clone());
+        if !blocking(move || accounts::verify_password(&current, &stored)).await? {
+            return Ok(false);
+        }
+        accounts::check_password(new, &email).map_err(|message| AuthError::Invalid {
+            field: "new_password",
+            message,
+        })?;
+        let new = new.to_owned();
+        let hash = blocking(move || accounts::hash_password(&new)).await??;
+        let keep = SessionId::parse(raw_session_id)
+            .map(|id| id.hash())
+            .unwrap_or_default();
+        self.store.set_password(user.user_id, &hash, &keep).await?;
+        Ok(true)
+    }
+
     pub async fn logout(&self, raw_session_id: &str) -> Result<(), AuthError> {
         if let Some(id) = SessionId::parse(raw_session_id) {
             self.store.delete_session(&id.hash()).await?;

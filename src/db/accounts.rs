@@ -78,6 +78,40 @@ impl Store {
         row.as_ref().map(user).transpose()
     }
 
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>, DbError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    /// Sets a new password hash and ends every other session of the user, in one transaction.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session_hash: &str,
+    ) -> Result<(), DbError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn users(&self) -> Result<Vec<UserRecord>, DbError> {
         let rows = sqlx::query(concat!(
             "SELECT ",

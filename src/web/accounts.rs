@@ -9,8 +9,8 @@ use super::error::WebError;
 use super::i18n::{request_lang, text};
 use super::pages::{field, form_fields, html};
 use super::session::{
-    authorised_form, check_csrf, clear_cookie, cookie, login_csrf_cookie_name, require, safe_next,
-    session_cookie_name, set_cookie,
+    authorised_form, check_csrf, clear_cookie, cookie, login_csrf_cookie_name, require,
+    require_login, safe_next, session_cookie_name, set_cookie,
 };
 use super::views::Chrome;
 use crate::accounts::{self, Role};
@@ -342,4 +342,84 @@ pub async fn enable_user(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     set_disabled(&state, &req, payload, path.into_inner(), false).await
+}
+
+#[derive(Serialize)]
+struct PasswordPage {
+    chrome: Chrome,
+    error: Option<String>,
+    changed: bool,
+}
+
+fn password_page(
+    user: &crate::auth::CurrentUser,
+    lang: Lang,
+    status: StatusCode,
+    error: Option<String>,
+    changed: bool,
+) -> Result<HttpResponse, WebError> {
+    let view = PasswordPage {
+        chrome: Chrome::for_user(
+            lang,
+            text(lang, "password_title"),
+            "/account/password",
+            user,
+        ),
+        error,
+        changed,
+    };
+    html(status, "pages/password", &view)
+}
+
+#[get("/account/password")]
+pub async fn password_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require_login(&state, &req)
+        .await
+        .map_err(|e| e.html(lang))?;
+    password_page(&user, lang, StatusCode::OK, None, false).map_err(|e| e.html(lang))
+}
+
+/// Changes the user's own password; the other sessions of the account end.
+#[post("/account/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require_login(&state, &req)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let session = cookie(&req, session_cookie_name(state.secure_cookies)).unwrap_or_default();
+    let current = field(&fields, "current_password").unwrap_or_default();
+    let new = field(&fields, "new_password").unwrap_or_default();
+    match state
+        .auth
+        .change_password(&user, &session, current, new)
+        .await
+    {
+        Ok(true) => password_page(&user, lang, StatusCode::OK, None, true),
+        Ok(false) => password_page(
+            &user,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(text(lang, "password_wrong_current")),
+            false,
+        ),
+        Err(crate::auth::AuthError::Invalid { message, .. }) => password_page(
+            &user,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message.get(lang).to_owned()),
+            false,
+        ),
+        Err(e) => Err(WebError::from(e)),
+    }
+    .map_err(|e| e.html(lang))
 }

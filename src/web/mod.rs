@@ -114,6 +114,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(accounts::create_user)
         .service(accounts::disable_user)
         .service(accounts::enable_user)
+        .service(accounts::password_form)
+        .service(accounts::change_password)
         .service(chamber::home)
         .service(chamber::create_campaign)
         .service(chamber::campaign_page)
@@ -180,6 +182,7 @@ pub async fn no_store_for_private(
         || path.starts_with("/login")
         || path.starts_with("/logout")
         || path.starts_with("/admin")
+        || path.starts_with("/account")
         || path.starts_with("/consultant")
         || path.starts_with("/chamber");
     let mut response = next.call(req).await?;

@@ -83,6 +83,13 @@ pub async fn require(
     Ok(user)
 }
 
+/// Any logged-in user; anonymous visitors are sent to the login page.
+pub async fn require_login(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, WebError> {
+    current_user(state, req)
+        .await?
+        .ok_or_else(|| WebError::login_required(&back_to(req)))
+}
+
 /// A state-changing form of a logged-in user with `role`: the user, and the form's fields after
 /// the CSRF check. Errors come as pages in `lang`.
 pub async fn authorised_form(

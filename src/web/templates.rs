@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/chamber_campaign",
     "pages/chamber_dashboard",
     "pages/campaign_landing",
+    "pages/password",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

@@ -283,7 +283,73 @@ async fn behind_https_cookies_are_secure_and_host_bound(app: TestApp) {
     assert!(!session.contains("Domain="), "host-only: {session}");
 }
 
+async fn users_change_their_own_password_and_other_sessions_end(app: TestApp) {
+    app.create_user(Role::Consultant, "wechsel@example.de")
+        .await;
+    let here = app.login("wechsel@example.de").await;
+    let elsewhere = app.login("wechsel@example.de").await;
+    let page = here.get("/account/password").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("autocomplete=\"new-password\""));
+    let new_password = "ein ganz neuer langer Satz 2026";
+    let wrong = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not the password at all"),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .body
+            .contains("Das aktuelle Passwort ist nicht richtig")
+    );
+    let weak = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[("current_password", PASSWORD), ("new_password", "kurz")],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("mindestens 12 Zeichen"));
+    let changed = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert!(changed.body.contains("Ihr Passwort wurde geändert"));
+    // This session goes on, the other one has ended; only the new password logs in.
+    assert_eq!(here.get("/consultant").await.status, 200);
+    assert_eq!(elsewhere.get("/consultant").await.status, 303);
+    assert_eq!(
+        Browser::new(&app)
+            .login("wechsel@example.de", PASSWORD)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .login("wechsel@example.de", new_password)
+            .await
+            .status,
+        303
+    );
+}
+
 on_both_databases!(
+    users_change_their_own_password_and_other_sessions_end,
     sessions_are_shared_by_all_instances,
     behind_https_cookies_are_secure_and_host_bound,
     login_opens_a_fresh_server_side_session_and_logout_ends_it,

@@ -93,6 +93,8 @@ const TABLE: &[Row] = &[
     Row { method: "GET", route: "/chamber/dashboard.pdf", path: "/chamber/dashboard.pdf?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
     Row { method: "GET", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [422, 422, 422, 422, 422, 422, 422] },
+    Row { method: "GET", route: "/account/password", path: "/account/password", form: &[], expect: [LOGIN, LOGIN, 200, 200, 200, 200, 200] },
+    Row { method: "POST", route: "/account/password", path: "/account/password", form: &[("current_password", "wrong password here")], expect: [LOGIN, LOGIN, 422, 422, 422, 422, 422] },
     // Logout with a wrong CSRF token: refused for a session, a plain redirect without one.
     Row { method: "POST", route: "/logout", path: "/logout", form: &[("csrf_token", "wrong")], expect: [303, 303, 403, 403, 403, 403, 403] },
 ];
@@ -271,7 +273,7 @@ async fn every_route_answers_every_actor_as_the_table_says(app: TestApp) {
                     row.method, row.path, reply.status, row.expect[i]
                 ));
             }
-            let account_area = ["/admin", "/consultant", "/chamber"]
+            let account_area = ["/admin", "/consultant", "/chamber", "/account"]
                 .iter()
                 .any(|p| row.route.starts_with(p));
             if account_area && matches!(actor, Actor::Anonymous | Actor::Owner) {
