@@ -2,16 +2,15 @@
 //! dashboard with its CSV export, and the campaign's public landing page for member firms.
 //! Every number shown comes from `dashboard`, which has passed it through disclosure control.
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
 use super::i18n::{request_lang, text};
-use super::pages::{field, form_fields, html, see_other, token_path};
+use super::pages::{attachment, field, form_fields, html, see_other, to_first_step};
 use super::session::{authorised_form, require};
-use super::views::{Chrome, LandingPage, profile_option_label};
+use super::views::{Chrome, LandingPage, profile_option_label, signed};
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
@@ -238,14 +237,11 @@ pub async fn campaign_qr(
     let title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
     let svg = qr_svg(&campaign_link(&state, &campaign), &title)
         .map_err(|e| WebError::internal(e).html(lang))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "image/svg+xml; charset=utf-8"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            "attachment; filename=\"kampagne-qr.svg\"",
-        ))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(svg))
+    Ok(attachment(
+        svg.into_bytes(),
+        "image/svg+xml; charset=utf-8",
+        "kampagne-qr.svg",
+    ))
 }
 
 /// The dashboard request of a query string: only the chamber's own campaigns, fixed code
@@ -397,14 +393,6 @@ fn spread(s: &Spread) -> Vec<String> {
 
 fn percent(share: f64) -> String {
     format!("{:.0} %", share * 100.0)
-}
-
-fn signed(delta: i64) -> String {
-    match delta {
-        d if d > 0 => format!("+{d}"),
-        d if d < 0 => format!("−{}", d.unsigned_abs()),
-        _ => "±0".to_owned(),
-    }
 }
 
 /// What the dashboard page, and the one-page PDF, show: every number already a string.
@@ -886,14 +874,7 @@ pub async fn dashboard_pdf(
         tracing::error!(error = %e, "rendering a board summary failed");
         WebError::internal(e).html(lang)
     })?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/pdf"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            "attachment; filename=\"dashboard.pdf\"",
-        ))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    Ok(attachment(bytes, "application/pdf", "dashboard.pdf"))
 }
 
 /// Exactly the published aggregates of the page, as CSV (cells neutralised against formulas).
@@ -904,14 +885,11 @@ pub async fn dashboard_csv(
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
     let (_, _, _, dashboard) = dashboard_for(&state, &req, lang).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            "attachment; filename=\"dashboard.csv\"",
-        ))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(crate::dashboard::to_csv(&dashboard)))
+    Ok(attachment(
+        crate::dashboard::to_csv(&dashboard).into_bytes(),
+        "text/csv; charset=utf-8",
+        "dashboard.csv",
+    ))
 }
 
 #[derive(Serialize)]
@@ -990,9 +968,5 @@ pub async fn campaign_start(
         .start(&campaign, lang, counted)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
-    Ok(see_other(format!(
-        "{}/step/1?lang={}&new=1",
-        token_path(&token),
-        lang.code()
-    )))
+    Ok(to_first_step(&token, lang))
 }

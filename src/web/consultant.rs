@@ -1,16 +1,15 @@
 //! The consultant's workspace in the browser: client list, client page, reports.
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
 use super::i18n::{query_lang, request_lang, text};
-use super::pages::{field, html, see_other};
+use super::pages::{attachment, field, html, see_other};
 use super::report::{calendar_date, render_report};
 use super::session::{authorised_form, require};
-use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date};
+use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date, signed};
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
@@ -189,8 +188,9 @@ fn progress_table(catalogue: &Catalogue, lang: Lang, file: &ClientFile) -> Optio
             title,
             c.previous.to_string(),
             c.current.to_string(),
-            signed(c.firm_change),
-            c.peer_change.map_or_else(|| "–".to_owned(), signed),
+            signed(i64::from(c.firm_change)),
+            c.peer_change
+                .map_or_else(|| "–".to_owned(), |p| signed(i64::from(p))),
         ]
     };
     let mut rows = vec![cells(text(lang, "overall"), &p.overall)];
@@ -229,15 +229,6 @@ fn progress_table(catalogue: &Catalogue, lang: Lang, file: &ClientFile) -> Optio
             (false, false) => Some(text(lang, "progress_no_peers")),
         },
     })
-}
-
-/// A signed change in points, readable without colour: "+5", "−3", "±0".
-fn signed(change: i16) -> String {
-    match change {
-        c if c > 0 => format!("+{c}"),
-        c if c < 0 => format!("−{}", c.unsigned_abs()),
-        _ => "±0".to_owned(),
-    }
 }
 
 #[get("/consultant/clients/{id}")]
@@ -347,24 +338,6 @@ pub async fn reinvite(
         "/consultant/clients/{id}?lang={}",
         lang.code()
     )))
-}
-
-fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> HttpResponse {
-    // RFC 6266: an ASCII fallback and the UTF-8 name; the name is already stripped to letters,
-    // digits, '-' and '_' (no quotes, no slashes).
-    let ascii: String = file_name
-        .chars()
-        .map(|c| if c.is_ascii() { c } else { '_' })
-        .collect();
-    let utf8: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
-        ))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(bytes)
 }
 
 #[get("/consultant/clients/{id}/report.pdf")]

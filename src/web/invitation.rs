@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::AppState;
 use super::error::WebError;
 use super::i18n::{request_lang, text};
-use super::pages::{field, form_fields, html, see_other, token_path};
+use super::pages::{field, form_fields, html, to_first_step};
 use super::views::{Chrome, LandingPage};
 use crate::survey::Lang;
 use crate::workspace::Invitation;
@@ -128,9 +128,5 @@ pub async fn respond(
         .start_invited(&invitation, lang, share)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
-    Ok(see_other(format!(
-        "{}/step/1?lang={}&new=1",
-        token_path(&token),
-        lang.code()
-    )))
+    Ok(to_first_step(&token, lang))
 }

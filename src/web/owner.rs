@@ -1,7 +1,6 @@
 //! The owner keeps control (GDPR Art. 15, 17, 20): everything stored about a response as JSON,
 //! and its erasure. The private link is the owner's only credential.
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -9,7 +8,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::WebError;
 use super::i18n::{query_lang, text};
-use super::pages::{field, form_fields, html, load, token_path};
+use super::pages::{attachment, field, form_fields, html, load, token_path};
 use super::views::{Chrome, answer_text};
 use crate::responses::LoadedResponse;
 use crate::survey::{Catalogue, Lang, QuestionRef};
@@ -127,14 +126,11 @@ pub async fn export(
         "peer_comparison_at_submit": peers,
     });
     let bytes = serde_json::to_vec_pretty(&body).map_err(|e| WebError::internal(e).html(lang))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/json; charset=utf-8"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            "attachment; filename=\"social-readiness-daten.json\"",
-        ))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    Ok(attachment(
+        bytes,
+        "application/json; charset=utf-8",
+        "social-readiness-daten.json",
+    ))
 }
 
 #[derive(Serialize)]

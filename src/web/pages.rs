@@ -33,6 +33,33 @@ pub(super) fn see_other(location: String) -> HttpResponse {
         .finish()
 }
 
+/// A download: content type, a safe file name (RFC 6266: an ASCII fallback and the UTF-8 name;
+/// callers pass names stripped to letters, digits, '-', '_' and '.'), never cached.
+pub(super) fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> HttpResponse {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let utf8: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+/// Where a newly started response goes: its first page, with the private link shown as new.
+pub(super) fn to_first_step(token: &ResponseToken, lang: Lang) -> HttpResponse {
+    see_other(format!(
+        "{}/step/1?lang={}&new=1",
+        token_path(token),
+        lang.code()
+    ))
+}
+
 pub(super) fn token_path(token: &ResponseToken) -> String {
     format!("/s/{}", token.as_url_part())
 }
@@ -104,11 +131,7 @@ pub async fn start(
         .start(lang)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
-    Ok(see_other(format!(
-        "{}/step/1?lang={}&new=1",
-        token_path(&token),
-        lang.code()
-    )))
+    Ok(to_first_step(&token, lang))
 }
 
 pub(super) async fn form_fields(

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 
@@ -318,14 +317,7 @@ fn pdf_response(bytes: Vec<u8>, lang: Lang) -> HttpResponse {
         Lang::De => "social-media-readiness-bericht.pdf",
         Lang::En => "social-media-readiness-report.pdf",
     };
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/pdf"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(bytes)
+    super::pages::attachment(bytes, "application/pdf", name)
 }
 
 async fn report(

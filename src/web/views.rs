@@ -673,6 +673,15 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
     }
 }
 
+/// A signed change in points, readable without colour: "+5", "−3", "±0".
+pub fn signed(delta: i64) -> String {
+    match delta {
+        d if d > 0 => format!("+{d}"),
+        d if d < 0 => format!("−{}", d.unsigned_abs()),
+        _ => "±0".to_owned(),
+    }
+}
+
 /// A date as an owner reads it: 22.11.2026 or 22 November 2026.
 pub fn format_date(lang: Lang, epoch_ms: i64) -> String {
     let Ok(at) = time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000) else {
