@@ -53,9 +53,6 @@ pub enum DashboardError {
     /// The link does not fit into a QR code.
     #[error("link cannot be encoded as a QR code: {0}")]
     QrCode(String),
-    /// A campaign without a name, or a link that is not https.
-    #[error("invalid campaign: {0}")]
-    InvalidCampaign(&'static str),
     /// From the shared benchmark types (threshold, profile codes).
     #[error(transparent)]
     Benchmark(#[from] BenchmarkError),

@@ -43,7 +43,6 @@
 //! period. Reasons are shown, so a reader learns bounds (too few: under `k`; complementary:
 //! `k` or more).
 
-mod campaign;
 mod csv;
 mod disclosure;
 mod error;
@@ -58,7 +57,6 @@ mod property_tests;
 #[cfg(test)]
 mod tests;
 
-pub use campaign::Campaign;
 pub use csv::{neutralise, suppression_note, to_csv};
 pub use disclosure::PublishedCampaigns;
 pub use error::DashboardError;

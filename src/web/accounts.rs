@@ -9,8 +9,8 @@ use super::error::WebError;
 use super::i18n::{request_lang, text};
 use super::pages::{field, form_fields, html};
 use super::session::{
-    authorised_form, check_csrf, clear_cookie, cookie, login_csrf_cookie_name, require,
-    require_login, safe_next, session_cookie_name, set_cookie,
+    authorised_form, check_csrf, checked_form, clear_cookie, cookie, login_csrf_cookie_name,
+    require, require_login, safe_next, session_cookie_name, set_cookie,
 };
 use super::views::Chrome;
 use crate::accounts::{self, Role};
@@ -394,8 +394,7 @@ pub async fn change_password(
     let user = require_login(&state, &req)
         .await
         .map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
-    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    let fields = checked_form(&user, &req, payload, lang).await?;
     let session = cookie(&req, session_cookie_name(state.secure_cookies)).unwrap_or_default();
     let current = field(&fields, "current_password").unwrap_or_default();
     let new = field(&fields, "new_password").unwrap_or_default();

@@ -172,6 +172,24 @@ struct CampaignPage {
     dashboard_href: String,
 }
 
+/// A campaign of the logged-in chamber; another chamber's campaign is not found.
+async fn own_campaign(
+    state: &AppState,
+    req: &HttpRequest,
+    id: i64,
+    lang: Lang,
+) -> Result<(CurrentUser, CampaignRecord), WebError> {
+    let user = require(state, req, Role::Chamber)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let campaign = state
+        .campaigns
+        .get(user.user_id, id)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok((user, campaign))
+}
+
 fn campaign_link(state: &AppState, campaign: &CampaignRecord) -> String {
     format!("{}/c/{}", state.base_url, campaign.code)
 }
@@ -183,14 +201,7 @@ pub async fn campaign_page(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Chamber)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let campaign = state
-        .campaigns
-        .get(user.user_id, path.into_inner())
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let (user, campaign) = own_campaign(&state, &req, path.into_inner(), lang).await?;
     let link = campaign_link(&state, &campaign);
     let qr_title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
     let view = CampaignPage {
@@ -226,14 +237,7 @@ pub async fn campaign_qr(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Chamber)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let campaign = state
-        .campaigns
-        .get(user.user_id, path.into_inner())
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let (_, campaign) = own_campaign(&state, &req, path.into_inner(), lang).await?;
     let title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
     let svg = qr_svg(&campaign_link(&state, &campaign), &title)
         .map_err(|e| WebError::internal(e).html(lang))?;
@@ -552,6 +556,24 @@ fn board_summary(
     }
 }
 
+/// One breakdown (by industry, size class or region) as rows labelled from the catalogue.
+fn breakdown<K: Copy>(
+    catalogue: &Catalogue,
+    lang: Lang,
+    k: u32,
+    question: &str,
+    cells: &[Keyed<K, Spread>],
+    code: fn(K) -> &'static str,
+) -> Vec<DataRow> {
+    cells
+        .iter()
+        .map(|Keyed { key, cell }| {
+            let label = profile_option_label(catalogue, lang, question, code(*key));
+            row(label, cell, lang, k, spread, 2)
+        })
+        .collect()
+}
+
 pub fn summarise(
     catalogue: &Catalogue,
     lang: Lang,
@@ -559,8 +581,6 @@ pub fn summarise(
     description: String,
 ) -> DashboardSummary {
     let k = dashboard.k;
-    let labelled =
-        |question: &str, code: &str| profile_option_label(catalogue, lang, question, code);
     let chart_svg = dashboard_chart(catalogue, lang, dashboard)
         .map(|chart| {
             dimension_chart_svg(
@@ -607,27 +627,30 @@ pub fn summarise(
                 data
             })
             .collect(),
-        by_industry: dashboard
-            .by_industry
-            .iter()
-            .map(|Keyed { key, cell }| {
-                row(labelled("industry", key.as_str()), cell, lang, k, spread, 2)
-            })
-            .collect(),
-        by_size: dashboard
-            .by_size
-            .iter()
-            .map(|Keyed { key, cell }| {
-                row(labelled("size", key.as_str()), cell, lang, k, spread, 2)
-            })
-            .collect(),
-        by_region: dashboard
-            .by_region
-            .iter()
-            .map(|Keyed { key, cell }| {
-                row(labelled("region", key.as_str()), cell, lang, k, spread, 2)
-            })
-            .collect(),
+        by_industry: breakdown(
+            catalogue,
+            lang,
+            k,
+            "industry",
+            &dashboard.by_industry,
+            Industry::as_str,
+        ),
+        by_size: breakdown(
+            catalogue,
+            lang,
+            k,
+            "size",
+            &dashboard.by_size,
+            SizeClass::as_str,
+        ),
+        by_region: breakdown(
+            catalogue,
+            lang,
+            k,
+            "region",
+            &dashboard.by_region,
+            Region::as_str,
+        ),
         red_flags: dashboard
             .red_flags
             .iter()

@@ -256,25 +256,28 @@ impl ReportRenderer {
     }
 
     pub async fn render(&self, model: ReportModel) -> Result<Vec<u8>, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(move || render_pdf(&model).map_err(|e| e.to_string()))
+        self.run(move || render_pdf(&model).map_err(|e| e.to_string()))
             .await
-            .map_err(|e| format!("the render task failed: {e}"))?
     }
-}
 
-impl ReportRenderer {
     /// The chamber board's one-page summary, under the same bound as the reports.
     pub async fn render_board(
         &self,
         summary: crate::report::board::BoardSummary,
     ) -> Result<Vec<u8>, String> {
+        self.run(move || crate::report::board::render_board(&summary).map_err(|e| e.to_string()))
+            .await
+    }
+
+    /// Runs one render on the blocking pool once a permit is free.
+    async fn run(
+        &self,
+        render: impl FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
+    ) -> Result<Vec<u8>, String> {
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(move || {
-            crate::report::board::render_board(&summary).map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| format!("the render task failed: {e}"))?
+        tokio::task::spawn_blocking(render)
+            .await
+            .map_err(|e| format!("the render task failed: {e}"))?
     }
 }
 

@@ -100,11 +100,22 @@ pub async fn authorised_form(
     lang: crate::survey::Lang,
 ) -> Result<(CurrentUser, Vec<(String, String)>), WebError> {
     let user = require(state, req, role).await.map_err(|e| e.html(lang))?;
+    let fields = checked_form(&user, req, payload, lang).await?;
+    Ok((user, fields))
+}
+
+/// The fields of a form sent by `user`, after its CSRF token was checked.
+pub async fn checked_form(
+    user: &CurrentUser,
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+    lang: crate::survey::Lang,
+) -> Result<Vec<(String, String)>, WebError> {
     let fields = super::pages::form_fields(req, payload)
         .await
         .map_err(|e| e.html(lang))?;
     check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
-    Ok((user, fields))
+    Ok(fields)
 }
 
 /// Where to return after login: this page, for GET requests only.
