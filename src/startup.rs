@@ -122,6 +122,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .wrap(from_fn(web::same_origin_posts))
             .wrap(from_fn(web::no_store_for_private))
             .wrap(web::security_headers(https))
+            .wrap(from_fn(web::referrer_policy))
             .wrap(from_fn(web::log_requests))
             .app_data(state.clone())
             .configure(web::routes)

@@ -144,8 +144,9 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebE
     }
 }
 
-/// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, no referrer leaks of
-/// private links, a strict content security policy (no scripts at all).
+/// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, a strict content
+/// security policy (no scripts at all). The referrer policy is set per answer by
+/// [`referrer_policy`].
 /// Behind HTTPS, HSTS as well (ASVS 3.4.1).
 pub fn security_headers(https: bool) -> DefaultHeaders {
     let headers = if https {
@@ -160,7 +161,6 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
              base-uri 'none'; frame-ancestors 'none'; object-src 'none'",
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((
             "Permissions-Policy",
@@ -194,29 +194,63 @@ pub async fn no_store_for_private(
     Ok(response)
 }
 
+/// The referrer policy, chosen per answer.
+///
+/// - HTML pages: `same-origin`. Their forms need it: under `no-referrer` the Fetch standard
+///   serialises the `Origin` of a form POST as `null` (Chromium and Firefox both do), and the
+///   CSRF check below could not tell our own forms from a sandboxed attacker page. `same-origin`
+///   still sends no `Referer` at all to other sites, so a private link (`/s/{token}`, `/i/…`,
+///   `/c/…`) never leaves the service through a link or a sub-resource.
+/// - Everything else (JSON, PDF, CSV, images): `no-referrer`; they hold no forms and no links a
+///   browser would follow with a referrer we want to keep.
+pub async fn referrer_policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = if html { "same-origin" } else { "no-referrer" };
+    response
+        .headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static(policy));
+    Ok(response)
+}
+
+/// Whether a form POST's fetch metadata shows it came from another site.
+///
+/// `Sec-Fetch-Site` is set by the browser and cannot be written by a page: when present it
+/// decides (`same-origin`, or `none` for a user-initiated navigation, pass). Without it, an
+/// `Origin` must name this host; `Origin: null` alone is refused, since any sandboxed iframe or
+/// `data:` page of an attacker can produce it. Requests with neither header are not from a
+/// browser and carry no ambient credentials to abuse.
+pub fn is_foreign_post(fetch_site: Option<&str>, origin: Option<&str>, host: &str) -> bool {
+    let own_origin = |o: &str| {
+        let o = o.trim_end_matches('/');
+        o == format!("http://{host}") || o == format!("https://{host}")
+    };
+    match (fetch_site, origin) {
+        (Some("same-origin") | Some("none"), Some(o)) if o != "null" => !own_origin(o),
+        (Some("same-origin") | Some("none"), _) => false,
+        (Some(_), _) => true,
+        (None, Some(o)) => !own_origin(o),
+        (None, None) => false,
+    }
+}
+
 /// CSRF defence for the forms (ASVS 3.5): a state-changing browser request must come from our own
-/// origin. Browsers send `Origin` (and `Sec-Fetch-Site`) on every cross-site POST; requests
-/// without either are not from a browser and carry no ambient credentials to abuse.
+/// origin (see [`is_foreign_post`]).
 pub async fn same_origin_posts(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
     if req.method() == Method::POST && !req.path().starts_with("/api/") {
-        let fetch_site = req
-            .headers()
-            .get("Sec-Fetch-Site")
-            .and_then(|v| v.to_str().ok());
-        let cross_site = matches!(fetch_site, Some("cross-site") | Some("same-site"));
-        let origin = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok());
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
         let host = req.connection_info().host().to_owned();
-        let foreign_origin = origin.is_some_and(|o| {
-            let o = o.trim_end_matches('/');
-            o != format!("http://{host}") && o != format!("https://{host}")
-        });
-        if cross_site || foreign_origin {
+        if is_foreign_post(header("Sec-Fetch-Site"), header("Origin"), &host) {
             let lang = i18n::request_lang(req.request(), None);
             let error = WebError::forbidden(
                 "Dieses Formular wurde von einer fremden Seite abgeschickt und nicht verarbeitet.",
@@ -269,6 +303,46 @@ pub fn redact_tokens(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::is_foreign_post;
+
+    #[test]
+    fn forms_from_real_browsers_pass_and_foreign_ones_do_not() {
+        let host = "127.0.0.1:8080";
+        // Chromium under `no-referrer`: Origin null, but the browser vouches for same-origin.
+        assert!(!is_foreign_post(Some("same-origin"), Some("null"), host));
+        // Chromium and Firefox under `same-origin`: the real Origin.
+        assert!(!is_foreign_post(
+            Some("same-origin"),
+            Some("http://127.0.0.1:8080"),
+            host
+        ));
+        assert!(!is_foreign_post(None, Some("http://127.0.0.1:8080"), host));
+        assert!(!is_foreign_post(
+            None,
+            Some("https://127.0.0.1:8080/"),
+            host
+        ));
+        // Not a browser: nothing to forge.
+        assert!(!is_foreign_post(None, None, host));
+        // Another port is another origin.
+        assert!(is_foreign_post(
+            Some("same-site"),
+            Some("http://127.0.0.1:9999"),
+            host
+        ));
+        assert!(is_foreign_post(None, Some("http://127.0.0.1:9999"), host));
+        assert!(is_foreign_post(Some("cross-site"), Some("null"), host));
+        assert!(is_foreign_post(Some("cross-site"), None, host));
+        // `null` on its own is what any sandboxed attacker page sends.
+        assert!(is_foreign_post(None, Some("null"), host));
+        // A browser never pairs same-origin with a foreign Origin; if something does, refuse.
+        assert!(is_foreign_post(
+            Some("same-origin"),
+            Some("https://evil.example"),
+            host
+        ));
+    }
+
     #[test]
     fn tokens_never_reach_the_log() {
         let path = "/s/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd/step/2";
