@@ -153,7 +153,7 @@ impl Store {
         .bind(consent.map(|_| new.now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 

@@ -143,7 +143,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -284,10 +284,10 @@ impl Store {
         .await?
         .rows_affected();
         if updated != 1 {
-            tx.rollback().await?;
+            self.rollback(tx).await?;
             return Ok(None);
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Some(id))
     }
 
@@ -376,10 +376,10 @@ impl Store {
             .await?
             .rows_affected();
         if deleted != 1 {
-            tx.rollback().await?;
+            self.rollback(tx).await?;
             return Ok(false);
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(true)
     }
 
