@@ -90,6 +90,42 @@ pub enum DbError {
     Benchmark(String),
 }
 
+impl DbError {
+    /// The database cannot serve now, and may later: no connection within the acquire timeout,
+    /// a lost connection, a full disk, a lock held too long. The service answers 503 with
+    /// `Retry-After` for these, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Sqlx(e) => sqlx_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => match db.code() {
+            // PostgreSQL SQLSTATE: connection exception, insufficient resources (disk full,
+            // out of memory, too many connections), operator intervention (shutdown).
+            Some(code) if code.len() == 5 => {
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+            }
+            // SQLite (extended) result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
+            Some(code) => code
+                .parse::<i64>()
+                .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14)),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 /// `synchronous=FULL`: with WAL, a committed submit survives a power loss too, and the measured
 /// 3.5–6.7k commits/s are far above what surveys need.
 const SQLITE_SYNCHRONOUS: i64 = 2;
@@ -178,10 +214,33 @@ impl Store {
         Ok(())
     }
 
-    /// Checks the connection works (for `/health`).
+    /// Checks the connection works.
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
+    }
+
+    /// Readiness (`/ready`): stored data can be read, and a write transaction commits, within
+    /// `timeout`. The write touches one row of its own, so a full disk or a stuck writer shows.
+    pub async fn ready(&self, timeout: Duration) -> Result<(), DbError> {
+        let check = async {
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM responses WHERE id = 0")
+                .fetch_one(&self.reader)
+                .await?;
+            let mut tx = self.writer.begin().await?;
+            sqlx::query(
+                "INSERT INTO service_checks (id, checked_at) VALUES (1, $1)
+                 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+            )
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            self.commit(tx).await
+        };
+        match tokio::time::timeout(timeout, check).await {
+            Ok(result) => result,
+            Err(_) => Err(DbError::Sqlx(sqlx::Error::PoolTimedOut)),
+        }
     }
 
     /// Commits; if COMMIT fails, the connection is retired (see [`fit_to_write`]).

@@ -144,3 +144,211 @@ async fn a_full_disk_never_acknowledges_what_is_not_stored() {
         .expect("the restarted service stores");
     assert_all_readable(&second, &[after], &[], "after restart").await;
 }
+
+/// A TCP proxy in front of PostgreSQL that the test can cut (dropping every connection and
+/// refusing new ones) and mend, without touching the shared server.
+struct Proxy {
+    port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("proxy binds");
+        let port = listener.local_addr().expect("address").port();
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        actix_web::rt::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue; // dropped: the connection closes at once
+                }
+                let upstream = upstream.clone();
+                let mut watch = watch.clone();
+                actix_web::rt::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = watch.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Proxy { port, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        let _ = self.cut.send(cut);
+    }
+}
+
+fn assert_unavailable(reply: &crate::helpers::Reply, what: &str) {
+    assert_eq!(reply.status, 503, "{what}: {}", reply.body);
+    let retry: u32 = reply
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{what}: 503 without Retry-After"));
+    assert!(retry >= 1, "{what}");
+}
+
+/// Issue 15, item 3: with PostgreSQL unreachable, requests get 503 with `Retry-After` (JSON for
+/// the API, a page for browsers) within `DATABASE_TIMEOUT_MS`, `/ready` says 503 and `/health`
+/// 200; when the database is back, the same process serves again.
+#[actix_web::test]
+async fn an_unreachable_database_gives_503_and_the_service_recovers() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let url = app.database_url().to_owned();
+    let (scheme_user, rest) = url.split_once('@').expect("postgres://user@host:port/db");
+    let (upstream, db) = rest.split_once('/').expect("host:port/db");
+    let proxy = Proxy::start(upstream.to_owned()).await;
+    let via_proxy = format!("{scheme_user}@127.0.0.1:{}/{db}", proxy.port);
+    let app = app
+        .sibling_at(
+            &via_proxy,
+            &[("DATABASE_TIMEOUT_MS", "500"), ("READY_TIMEOUT_MS", "500")],
+        )
+        .await;
+    assert_eq!(app.get("/ready").await.status, 200);
+    let token = submit(&app, 0)
+        .await
+        .expect("stored while the database is up");
+    let result_page = format!("/s/{token}/result");
+    assert_eq!(app.get(&result_page).await.status, 200);
+
+    proxy.set_cut(true);
+    let reply = app
+        .post_json("/api/v1/responses", &api_body(Pick::Best, "de"), &[])
+        .await;
+    assert_unavailable(&reply, "API submit");
+    assert!(reply.json()["error"].is_string(), "JSON for the API");
+    let read = app.get(&format!("/api/v1/responses/{token}")).await;
+    assert_unavailable(&read, "API read");
+    let page = app.get(&result_page).await;
+    assert_unavailable(&page, "result page");
+    assert!(
+        page.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html"),
+        "a page for browsers"
+    );
+    assert_unavailable(&app.get("/ready").await, "/ready");
+    assert_eq!(
+        app.get("/health").await.status,
+        200,
+        "the process itself is alive"
+    );
+
+    proxy.set_cut(false);
+    let mut recovered = None;
+    for i in 0..10 {
+        match submit(&app, i).await {
+            Ok(token) => {
+                recovered = Some(token);
+                break;
+            }
+            Err((status, body)) => assert_eq!(status, 503, "{body}"),
+        }
+    }
+    let token = recovered.expect("the service recovers without a restart");
+    assert_eq!(
+        app.get(&format!("/api/v1/responses/{token}")).await.status,
+        200
+    );
+    assert_eq!(app.get("/ready").await.status, 200);
+}
+
+/// On SQLite: another process holding the write lock longer than `READY_TIMEOUT_MS` makes
+/// `/ready` say 503 while `/health` stays 200; reads go on; once the lock is gone, `/ready` is 200.
+#[actix_web::test]
+async fn ready_tells_when_the_sqlite_writer_is_stuck() {
+    use sqlx::{Connection, Executor};
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let app = app.sibling(&[("READY_TIMEOUT_MS", "300")]).await;
+    assert_eq!(app.get("/ready").await.status, 200);
+    let mut other = sqlx::SqliteConnection::connect(app.database_url())
+        .await
+        .expect("a second process's connection");
+    other.execute("BEGIN IMMEDIATE").await.expect("write lock");
+    assert_unavailable(&app.get("/ready").await, "/ready while locked");
+    assert_eq!(app.get("/health").await.status, 200);
+    assert_eq!(app.get("/api/v1/questionnaire").await.status, 200);
+    other.execute("ROLLBACK").await.expect("release");
+    assert_eq!(app.get("/ready").await.status, 200);
+}
+
+/// Issue 15, item 2: a client trickling its body is cut off with the service's own 408 once it
+/// falls below `BODY_MIN_BYTES_PER_SECOND`, or after `BODY_TIMEOUT_MS`.
+#[actix_web::test]
+async fn a_trickled_body_gets_408() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    for (name, settings) in [
+        (
+            "minimum rate",
+            [
+                ("BODY_MIN_BYTES_PER_SECOND", "1024"),
+                ("BODY_TIMEOUT_MS", "60000"),
+            ],
+        ),
+        (
+            "timeout",
+            [
+                ("BODY_MIN_BYTES_PER_SECOND", "0"),
+                ("BODY_TIMEOUT_MS", "1500"),
+            ],
+        ),
+    ] {
+        let slow = app.sibling(&settings).await;
+        let address = slow.address.trim_start_matches("http://").to_owned();
+        let answer = actix_web::rt::task::spawn_blocking(move || trickle(&address))
+            .await
+            .expect("trickle thread");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{name}: {answer}");
+        assert!(
+            answer.contains("too slowly"),
+            "{name}: the service's own message: {answer}"
+        );
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("x-content-type-options: nosniff"),
+            "{name}"
+        );
+    }
+}
+
+/// Sends a JSON POST declaring 2,000 bytes, one byte every 200 ms; returns what the server said.
+fn trickle(address: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .expect("timeout");
+    let head = format!(
+        "POST /api/v1/responses HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    let mut answer = Vec::new();
+    for _ in 0..100 {
+        let mut buf = [0u8; 4096];
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buf[..n]);
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            Err(_) => {}
+        }
+        if stream.write_all(b" ").is_err() {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
