@@ -1,7 +1,7 @@
 //! Fault injection for tests: a seam, not a feature. Production never sets anything here, and
 //! every hook is a no-op until a test switches it on.
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use sqlx::{AnyConnection, Executor, Row};
 
@@ -15,6 +15,7 @@ const FREED: u8 = 2;
 #[derive(Debug, Default)]
 pub(super) struct Faults {
     disk: AtomicU8,
+    fail_publication_write: AtomicBool,
 }
 
 pub(super) type SharedFaults = Arc<Faults>;
@@ -23,6 +24,20 @@ impl Faults {
     pub(super) fn set_disk_full(&self, full: bool) {
         self.disk
             .store(if full { FULL } else { FREED }, Ordering::SeqCst);
+    }
+
+    pub(super) fn fail_next_publication_write(&self) {
+        self.fail_publication_write.store(true, Ordering::SeqCst);
+    }
+
+    /// Called just before a campaign snapshot is written: fails once when a test asked for it.
+    pub(super) fn publication_write(&self) -> Result<(), super::DbError> {
+        if self.fail_publication_write.swap(false, Ordering::SeqCst) {
+            return Err(super::DbError::Corrupt(
+                "injected failure before the snapshot write".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Applied to the SQLite writer whenever it is connected or handed out: a "full disk" is a

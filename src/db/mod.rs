@@ -265,6 +265,13 @@ impl Store {
         self.faults.set_disk_full(full);
     }
 
+    /// Test seam: the next write of a campaign snapshot fails (as a crash or a lost connection
+    /// between two writes would).
+    #[doc(hidden)]
+    pub fn inject_publication_write_failure(&self) {
+        self.faults.fail_next_publication_write();
+    }
+
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;

@@ -352,3 +352,68 @@ fn trickle(address: &str) -> String {
     }
     String::from_utf8_lossy(&answer).into_owned()
 }
+
+/// The participants in a campaign's stored snapshot, and the snapshot's version.
+async fn snapshot_of(app: &TestApp, campaign_id: i64) -> (Vec<String>, i64) {
+    let (json, version) = app
+        .store
+        .campaign_publication(campaign_id)
+        .await
+        .expect("read")
+        .expect("a published snapshot");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("snapshot JSON");
+    let participants = value["snapshot"]
+        .as_object()
+        .expect("snapshot map")
+        .keys()
+        .cloned()
+        .collect();
+    (participants, version)
+}
+
+/// Issue 11, item 3: erasing a response and taking it out of its campaign's published snapshot
+/// is one transaction. A failure injected before the snapshot write leaves everything as it was
+/// (the owner can retry with the same link); the retry leaves no trace of the firm anywhere.
+async fn erasure_is_atomic_with_the_campaign_snapshot(app: TestApp) {
+    use social_readiness::accounts::Role;
+    app.create_user(Role::Chamber, "ihk-erase@example.de").await;
+    let chamber = app.login("ihk-erase@example.de").await;
+    let (campaign, code) = crate::chambers::create_campaign(&chamber, "Erasure").await;
+    let mut firms = Vec::new();
+    for i in 0..5 {
+        firms.push(crate::chambers::take_part(&app, &code, true, "C", &format!("Firm {i}")).await);
+    }
+    let dashboard = chamber
+        .get(&format!("/chamber/dashboard?campaign={campaign}"))
+        .await;
+    assert_eq!(dashboard.status, 200);
+    let (before, version) = snapshot_of(&app, campaign).await;
+    assert_eq!(before.len(), 5, "{before:?}");
+    let counts = app.counts().await;
+    let erased = &firms[0];
+
+    app.store.inject_publication_write_failure();
+    let failed = app
+        .post_form(&format!("{erased}/delete?lang=de"), &[("confirm", "yes")])
+        .await;
+    assert!(failed.status >= 500, "{}: {}", failed.status, failed.body);
+    assert_eq!(
+        app.get(&format!("{erased}/result")).await.status,
+        200,
+        "a failed erasure leaves the response, so the owner can retry"
+    );
+    assert_eq!(snapshot_of(&app, campaign).await, (before.clone(), version));
+    assert_eq!(app.counts().await.responses, counts.responses);
+
+    let deleted = app
+        .post_form(&format!("{erased}/delete?lang=de"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(app.get(&format!("{erased}/result")).await.status, 404);
+    let (after, _) = snapshot_of(&app, campaign).await;
+    assert_eq!(after.len(), 4, "the firm left the snapshot: {after:?}");
+    assert!(after.iter().all(|p| before.contains(p)));
+    assert_eq!(app.counts().await.responses, counts.responses - 1);
+}
+
+crate::on_both_databases!(erasure_is_atomic_with_the_campaign_snapshot);
