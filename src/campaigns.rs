@@ -7,9 +7,10 @@ use crate::dashboard::{
     ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
 };
 use crate::db::{
-    CampaignRecord, CampaignResponseRow, DbError, NewCampaign, NewResponse, Store, now_ms,
+    CampaignRecord, CampaignResponseRow, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
+    now_ms,
 };
-use crate::responses::{CONSENT_VERSION, Responses, ServiceError};
+use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
 use crate::scoring::Assessment;
 use crate::statistics;
 use crate::survey::{FieldError, Lang, Text};
@@ -247,27 +248,37 @@ impl Campaigns {
         Err(DbError::Conflict.into())
     }
 
-    /// Takes an erased response out of its campaign's published snapshot at once (the
-    /// snapshot is withdrawn until the next publication, so no number moves by one firm).
-    pub async fn erase(&self, campaign_id: i64, response_id: i64) -> Result<(), ServiceError> {
+    /// Erases a response and, in the same transaction, takes it out of its campaign's published
+    /// snapshot (withdrawn until the next publication, so no number moves by one firm). A
+    /// failure leaves both as they were, so the owner can retry with the same link.
+    pub async fn erase_response(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
+        let response_id = response.record.id;
         let participant = ParticipantId::new(format!("r{response_id}"));
         for _ in 0..PUBLICATION_RETRIES {
-            let Some((json, version)) = self.store.campaign_publication(campaign_id).await? else {
-                return Ok(());
-            };
-            let mut publication = serde_json::from_str::<CampaignPublication>(&json)
-                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-            if !publication.erase(&participant) {
-                return Ok(());
-            }
-            let json = serde_json::to_string(&publication)
-                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-            if self
-                .store
-                .save_campaign_publication(campaign_id, &json, Some(version))
-                .await?
+            let campaign = self.store.response_campaign(response_id).await?;
+            let mut snapshot = None;
+            if let Some(c) = campaign
+                && let Some((json, version)) =
+                    self.store.campaign_publication(c.campaign_id).await?
             {
-                return Ok(());
+                let mut publication = serde_json::from_str::<CampaignPublication>(&json)
+                    .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+                if publication.erase(&participant) {
+                    let json = serde_json::to_string(&publication)
+                        .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+                    snapshot = Some((c.campaign_id, json, version));
+                }
+            }
+            let change = snapshot
+                .as_ref()
+                .map(|(campaign_id, json, version)| SnapshotChange {
+                    campaign_id: *campaign_id,
+                    json,
+                    expected_version: *version,
+                });
+            match self.responses.delete_once(response, change.as_ref()).await {
+                Err(ServiceError::Db(DbError::Conflict)) => continue,
+                other => return other,
             }
         }
         Err(DbError::Conflict.into())

@@ -1,5 +1,6 @@
 //! Settings: defaults, overridden by environment variables.
 use std::env;
+use std::time::Duration;
 
 /// Where the service keeps its data when nothing is configured.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/social-readiness.db";
@@ -23,6 +24,17 @@ pub struct Settings {
     /// `TOKEN_GUESSES_PER_MINUTE`: unknown private links one client may try per minute before
     /// it gets 429 (default 60).
     pub token_guesses_per_minute: u32,
+    /// `DATABASE_TIMEOUT_MS`: the longest a request waits for a database connection before it
+    /// gets 503 with `Retry-After` (default 3000).
+    pub database_timeout: Duration,
+    /// `READY_TIMEOUT_MS`: the time `/ready` gives the database to read and commit a write
+    /// before it says 503 (default 2000).
+    pub ready_timeout: Duration,
+    /// `BODY_TIMEOUT_MS`: the longest a request body may take to arrive (default 10000).
+    pub body_timeout: Duration,
+    /// `BODY_MIN_BYTES_PER_SECOND`: after the first second, a body slower than this is cut off
+    /// with 408 (default 1024).
+    pub body_min_rate: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +118,30 @@ impl Settings {
                 }
             },
         };
+        let millis = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_millis(default)),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(ms) if (1..=3_600_000).contains(&ms) => Ok(Duration::from_millis(ms)),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        message: format!("{v:?} is not a number of milliseconds (1–3600000)"),
+                    }),
+                },
+            }
+        };
+        let body_min_rate = match get("BODY_MIN_BYTES_PER_SECOND") {
+            None => 1024,
+            Some(v) => v.trim().parse::<u32>().map_err(|_| ConfigError::Invalid {
+                name: "BODY_MIN_BYTES_PER_SECOND",
+                message: format!("{v:?} is not a whole number (0 turns the check off)"),
+            })?,
+        };
         Ok(Settings {
+            database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
+            ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
+            body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
+            body_min_rate,
             token_guesses_per_minute,
             min_cohort,
             include_demo_data,
@@ -162,6 +197,10 @@ mod tests {
         assert!(e.to_string().contains("DATABASE_URL"));
         let e = settings(&[("BENCHMARK_MIN_COHORT", "2")]).expect_err("k below 3");
         assert!(e.to_string().contains("BENCHMARK_MIN_COHORT"));
+        let e = settings(&[("DATABASE_TIMEOUT_MS", "soon")]).expect_err("not a number");
+        assert!(e.to_string().contains("DATABASE_TIMEOUT_MS"));
+        let s = settings(&[("READY_TIMEOUT_MS", "250")]).expect("valid");
+        assert_eq!(s.ready_timeout, Duration::from_millis(250));
         assert!(
             settings(&[("INCLUDE_DEMO_DATA", "true")])
                 .expect("valid")

@@ -3,7 +3,8 @@
 use crate::benchmark::{Profile, ResponseSummary};
 use crate::db::{
     CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, IdempotencyRecord, NewResponse,
-    ResponseRecord, ResponseStatus, ScopeUpdate, Store, Submission, WriteOutcome, now_ms,
+    ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange, Store, Submission, WriteOutcome,
+    now_ms,
 };
 use crate::scoring::{Assessment, assess};
 use crate::statistics::{self, Benchmark, FirmComparison, SCOPES_OF_A_REAL_RESPONSE, Statistics};
@@ -451,26 +452,39 @@ impl Responses {
     pub async fn delete(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
         let mut attempt = 0;
         loop {
-            let counted = self.store.counted_response(response.record.id).await?;
-            let removal = counted
-                .as_ref()
-                .map(|c| self.statistics_removal(c))
-                .transpose()?;
-            let change = removal.as_ref().map(|(keys, apply)| CohortChange {
-                scopes: &SCOPES_OF_A_REAL_RESPONSE,
-                keys,
-                apply,
-            });
-            match self
-                .store
-                .delete_response(response.record.id, change.as_ref(), now_ms())
-                .await
-            {
-                Ok(true) => return Ok(()),
-                Ok(false) => return Err(ServiceError::NotFound),
-                Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
-                Err(e) => return Err(e.into()),
+            match self.delete_once(response, None).await {
+                Err(ServiceError::Db(DbError::Conflict)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1
+                }
+                other => return other,
             }
+        }
+    }
+
+    /// One attempt at erasing a response, with its campaign snapshot's new state if it has one.
+    /// `ServiceError::Db(DbError::Conflict)` when a concurrent write interfered: re-read, retry.
+    pub async fn delete_once(
+        &self,
+        response: &LoadedResponse,
+        snapshot: Option<&SnapshotChange<'_>>,
+    ) -> Result<(), ServiceError> {
+        let counted = self.store.counted_response(response.record.id).await?;
+        let removal = counted
+            .as_ref()
+            .map(|c| self.statistics_removal(c))
+            .transpose()?;
+        let change = removal.as_ref().map(|(keys, apply)| CohortChange {
+            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+            keys,
+            apply,
+        });
+        match self
+            .store
+            .delete_response(response.record.id, change.as_ref(), snapshot, now_ms())
+            .await?
+        {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound),
         }
     }
 

@@ -8,7 +8,7 @@ use actix_web::{App, HttpServer};
 use crate::auth::Auth;
 use crate::campaigns::Campaigns;
 use crate::config::Settings;
-use crate::db::{DbError, Store};
+use crate::db::{ConnectOptions, DbError, Store};
 use crate::responses::Responses;
 use crate::statistics::Statistics;
 use crate::survey;
@@ -44,7 +44,13 @@ impl Application {
     pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
         let catalogue = survey::check_current().map_err(StartupError::Catalogue)?;
         web::check_assets().map_err(StartupError::Templates)?;
-        let store = Store::connect(&settings.database_url).await?;
+        let store = Store::connect_with(
+            &settings.database_url,
+            ConnectOptions {
+                acquire_timeout: settings.database_timeout,
+            },
+        )
+        .await?;
         store.migrate().await?;
 
         let address = format!("{}:{}", settings.host, settings.port);
@@ -83,6 +89,11 @@ impl Application {
             all_cohorts_cache: Default::default(),
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             reports: Default::default(),
+            ready_timeout: settings.ready_timeout,
+            body_limits: web::BodyLimits {
+                timeout: settings.body_timeout,
+                min_rate: settings.body_min_rate,
+            },
         };
         // Font metrics and subsets are built once per process; do it now rather than in the
         // first user's report.

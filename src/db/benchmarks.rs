@@ -182,7 +182,7 @@ impl Store {
                 .await?;
         }
         bump_generation(&mut tx, scope, now).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }

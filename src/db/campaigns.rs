@@ -153,7 +153,7 @@ impl Store {
         .bind(consent.map(|_| new.now))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -214,6 +214,7 @@ impl Store {
         json: &str,
         expected_version: Option<i64>,
     ) -> Result<bool, DbError> {
+        self.faults.publication_write()?;
         let written = match expected_version {
             Some(version) => sqlx::query(
                 "UPDATE campaign_publications SET publication_json = $2, version = version + 1

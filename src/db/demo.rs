@@ -80,7 +80,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

@@ -13,15 +13,18 @@ mod accounts;
 mod benchmarks;
 mod campaigns;
 mod demo;
+mod faults;
 mod responses;
 mod workspace;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
@@ -42,6 +45,28 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     backend: Backend,
+    /// Set when a COMMIT or ROLLBACK failed: the writer connection that saw it is closed before
+    /// it is handed out again.
+    retire_writer: Arc<AtomicBool>,
+    faults: faults::SharedFaults,
+}
+
+/// How long a request waits for a database connection before the service says 503.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How the service connects: settings, with defaults for the CLI.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions {
+    /// Longest wait for a connection (`DATABASE_TIMEOUT_MS`).
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +90,42 @@ pub enum DbError {
     Benchmark(String),
 }
 
+impl DbError {
+    /// The database cannot serve now, and may later: no connection within the acquire timeout,
+    /// a lost connection, a full disk, a lock held too long. The service answers 503 with
+    /// `Retry-After` for these, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Sqlx(e) => sqlx_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => match db.code() {
+            // PostgreSQL SQLSTATE: connection exception, insufficient resources (disk full,
+            // out of memory, too many connections), operator intervention (shutdown).
+            Some(code) if code.len() == 5 => {
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+            }
+            // SQLite (extended) result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
+            Some(code) => code
+                .parse::<i64>()
+                .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14)),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 /// `synchronous=FULL`: with WAL, a committed submit survives a power loss too, and the measured
 /// 3.5–6.7k commits/s are far above what surveys need.
 const SQLITE_SYNCHRONOUS: i64 = 2;
@@ -74,9 +135,18 @@ impl Store {
         self.backend
     }
 
-    /// Connects (creating the SQLite file and its directory if needed) and checks the setup.
+    /// Connects with the default options (the CLI's commands).
     pub async fn connect(database_url: &str) -> Result<Store, DbError> {
+        Self::connect_with(database_url, ConnectOptions::default()).await
+    }
+
+    /// Connects (creating the SQLite file and its directory if needed) and checks the setup.
+    pub async fn connect_with(
+        database_url: &str,
+        options: ConnectOptions,
+    ) -> Result<Store, DbError> {
         install_default_drivers();
+        let retire_writer = Arc::new(AtomicBool::new(false));
         if database_url.starts_with("sqlite:") {
             let url = sqlite_url_with_create(database_url);
             if let Some(dir) =
@@ -88,25 +158,42 @@ impl Store {
                     source,
                 })?;
             }
-            let writer = sqlite_pool(&url, 1).await?;
-            let reader = sqlite_pool(&url, 8).await?;
+            let faults = faults::SharedFaults::default();
+            let writer = sqlite_pool(
+                &url,
+                1,
+                options,
+                Some((retire_writer.clone(), faults.clone())),
+            )
+            .await?;
+            let reader = sqlite_pool(&url, 8, options, None).await?;
             let store = Store {
                 writer,
                 reader,
                 backend: Backend::Sqlite,
+                retire_writer,
+                faults,
             };
             store.assert_sqlite_pragmas().await?;
             Ok(store)
         } else {
+            let faults = faults::SharedFaults::default();
+            let checks = (retire_writer.clone(), faults.clone());
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(options.acquire_timeout)
+                .before_acquire(move |conn, _meta| {
+                    let checks = checks.clone();
+                    Box::pin(async move { fit_to_write(conn, &checks).await })
+                })
                 .connect(database_url)
                 .await?;
             Ok(Store {
                 writer: pool.clone(),
                 reader: pool,
                 backend: Backend::Postgres,
+                retire_writer,
+                faults,
             })
         }
     }
@@ -127,10 +214,62 @@ impl Store {
         Ok(())
     }
 
-    /// Checks the connection works (for `/health`).
+    /// Checks the connection works.
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
+    }
+
+    /// Readiness (`/ready`): stored data can be read, and a write transaction commits, within
+    /// `timeout`. The write touches one row of its own, so a full disk or a stuck writer shows.
+    pub async fn ready(&self, timeout: Duration) -> Result<(), DbError> {
+        let check = async {
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM responses WHERE id = 0")
+                .fetch_one(&self.reader)
+                .await?;
+            let mut tx = self.writer.begin().await?;
+            sqlx::query(
+                "INSERT INTO service_checks (id, checked_at) VALUES (1, $1)
+                 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+            )
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            self.commit(tx).await
+        };
+        match tokio::time::timeout(timeout, check).await {
+            Ok(result) => result,
+            Err(_) => Err(DbError::Sqlx(sqlx::Error::PoolTimedOut)),
+        }
+    }
+
+    /// Commits; if COMMIT fails, the connection is retired (see [`fit_to_write`]).
+    async fn commit(&self, tx: Transaction<'_, Any>) -> Result<(), DbError> {
+        tx.commit().await.map_err(|e| {
+            self.retire_writer.store(true, Ordering::SeqCst);
+            DbError::from(e)
+        })
+    }
+
+    /// Rolls back; if ROLLBACK fails, the connection is retired (see [`fit_to_write`]).
+    async fn rollback(&self, tx: Transaction<'_, Any>) -> Result<(), DbError> {
+        tx.rollback().await.map_err(|e| {
+            self.retire_writer.store(true, Ordering::SeqCst);
+            DbError::from(e)
+        })
+    }
+
+    /// Test seam: makes the SQLite "disk" full (`true`) or frees it again (`false`).
+    #[doc(hidden)]
+    pub fn inject_disk_full(&self, full: bool) {
+        self.faults.set_disk_full(full);
+    }
+
+    /// Test seam: the next write of a campaign snapshot fails (as a crash or a lost connection
+    /// between two writes would).
+    #[doc(hidden)]
+    pub fn inject_publication_write_failure(&self) {
+        self.faults.fail_next_publication_write();
     }
 
     pub async fn close(&self) {
@@ -170,18 +309,62 @@ impl Store {
     }
 }
 
-async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+/// What the writer is checked for before it is handed out. A connection still counting an open
+/// transaction, or one whose COMMIT or ROLLBACK failed, is closed (and with it whatever SQLite
+/// still holds open), never reused: SQLite rolls a transaction back by itself on a full disk,
+/// sqlx's ROLLBACK then fails and its depth stays at 1, and every later `begin` would become a
+/// SAVEPOINT inside a transaction that never commits (issue 15).
+type WriterChecks = (Arc<AtomicBool>, faults::SharedFaults);
+
+async fn fit_to_write(
+    conn: &mut AnyConnection,
+    checks: &WriterChecks,
+) -> Result<bool, sqlx::Error> {
+    let (retire, faults) = checks;
+    let failed_end = retire.swap(false, Ordering::SeqCst);
+    if failed_end || conn.is_in_transaction() {
+        tracing::error!(
+            failed_commit_or_rollback = failed_end,
+            open_transaction = conn.is_in_transaction(),
+            "retiring a database connection; a fresh one takes its place"
+        );
+        return Ok(false);
+    }
+    faults.apply(conn).await?;
+    Ok(true)
+}
+
+async fn sqlite_pool(
+    url: &str,
+    max_connections: u32,
+    options: ConnectOptions,
+    writer_checks: Option<WriterChecks>,
+) -> Result<AnyPool, sqlx::Error> {
+    let faults = writer_checks.as_ref().map(|(_, f)| f.clone());
     AnyPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(options.acquire_timeout)
         // Pragmas are per connection and do not pass through the Any URL.
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
+            let faults = faults.clone();
             Box::pin(async move {
                 conn.execute("PRAGMA journal_mode = WAL").await?;
                 conn.execute("PRAGMA synchronous = FULL").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
                 conn.execute("PRAGMA busy_timeout = 5000").await?;
+                if let Some(faults) = faults {
+                    faults.apply(conn).await?;
+                }
                 Ok(())
+            })
+        })
+        .before_acquire(move |conn, _meta| {
+            let checks = writer_checks.clone();
+            Box::pin(async move {
+                match checks {
+                    Some(checks) => fit_to_write(conn, &checks).await,
+                    None => Ok(true),
+                }
             })
         })
         .connect(url)

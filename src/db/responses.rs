@@ -215,7 +215,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if touched.rows_affected() != 1 {
-            tx.rollback().await?;
+            self.rollback(tx).await?;
             return Ok(WriteOutcome::AlreadySubmitted);
         }
         if let Some(name) = firm_name {
@@ -242,7 +242,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(WriteOutcome::Done)
     }
 
@@ -260,7 +260,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            tx.rollback().await?;
+            self.rollback(tx).await?;
             return Ok(WriteOutcome::AlreadySubmitted);
         }
         // The statistics change in the same transaction: the k-th response of a cohort is
@@ -282,7 +282,7 @@ impl Store {
             }
             apply_cohort_change(&mut tx, removal, now).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(WriteOutcome::Done)
     }
 
@@ -326,11 +326,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() != 1 {
-                tx.rollback().await?;
+                self.rollback(tx).await?;
                 return Ok(CreateOutcome::IdempotencyKeyTaken);
             }
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(CreateOutcome::Created(id))
     }
 

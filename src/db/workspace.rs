@@ -143,7 +143,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -284,10 +284,10 @@ impl Store {
         .await?
         .rows_affected();
         if updated != 1 {
-            tx.rollback().await?;
+            self.rollback(tx).await?;
             return Ok(None);
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Some(id))
     }
 
@@ -352,11 +352,14 @@ impl Store {
     }
 
     /// Erases a response (answers and idempotency keys go with it), takes it out of the
-    /// statistics if it counted there, and marks its invitation "deleted": all or nothing.
+    /// statistics if it counted there, marks its invitation "deleted", and writes its campaign's
+    /// snapshot without it: all or nothing. `Conflict` when the snapshot changed since it was
+    /// read (the caller re-reads and retries).
     pub async fn delete_response(
         &self,
         response_id: i64,
         statistics: Option<&CohortChange<'_>>,
+        snapshot: Option<&SnapshotChange<'_>>,
         now: i64,
     ) -> Result<bool, DbError> {
         let mut tx = self.writer.begin().await?;
@@ -376,10 +379,27 @@ impl Store {
             .await?
             .rows_affected();
         if deleted != 1 {
-            tx.rollback().await?;
+            self.rollback(tx).await?;
             return Ok(false);
         }
-        tx.commit().await?;
+        if let Some(snapshot) = snapshot {
+            self.faults.publication_write()?;
+            let written = sqlx::query(
+                "UPDATE campaign_publications SET publication_json = $2, version = version + 1
+                 WHERE campaign_id = $1 AND version = $3",
+            )
+            .bind(snapshot.campaign_id)
+            .bind(snapshot.json)
+            .bind(snapshot.expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if written != 1 {
+                // Dropping the transaction rolls it back.
+                return Err(DbError::Conflict);
+            }
+        }
+        self.commit(tx).await?;
         Ok(true)
     }
 
@@ -406,6 +426,15 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// A campaign's snapshot without an erased response, to be written with the erasure.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotChange<'a> {
+    pub campaign_id: i64,
+    pub json: &'a str,
+    /// The version the snapshot had when it was read.
+    pub expected_version: i64,
 }
 
 /// A submitted response that counts in the statistics.

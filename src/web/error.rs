@@ -150,7 +150,12 @@ impl WebError {
         WebError::new(StatusCode::FORBIDDEN, de, en)
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> WebError {
+    /// A failure of ours. When its cause is the database being unavailable (no connection in
+    /// time, connection lost, disk full), the answer is 503 with `Retry-After` instead of 500.
+    pub fn internal(cause: impl std::fmt::Display + 'static) -> WebError {
+        if unavailable(&cause) {
+            return WebError::unavailable(cause);
+        }
         WebError {
             cause: Some(cause.to_string().into()),
             ..WebError::new(
@@ -160,6 +165,48 @@ impl WebError {
             )
         }
     }
+}
+
+impl WebError {
+    /// 503: the database cannot serve now; the client may retry after a few seconds.
+    pub fn unavailable(cause: impl std::fmt::Display) -> WebError {
+        WebError {
+            cause: Some(cause.to_string().into()),
+            retry_after: Some(RETRY_AFTER_SECONDS),
+            ..WebError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Der Dienst ist gerade nicht erreichbar. Es wurde nichts gespeichert. Bitte versuchen Sie es in einigen Sekunden noch einmal.",
+                "The service is unavailable right now. Nothing was stored. Please try again in a few seconds.",
+            )
+        }
+    }
+
+    /// 408: the request body did not arrive in time.
+    pub fn request_timeout() -> WebError {
+        WebError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "Die Anfrage kam zu langsam an und wurde nicht verarbeitet. Bitte senden Sie sie noch einmal.",
+            "The request arrived too slowly and was not processed. Please send it again.",
+        )
+    }
+}
+
+/// What a 503 tells the client to wait before retrying.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// Whether an error's cause is the database being unavailable (see [`DbError::is_unavailable`]).
+fn unavailable(cause: &dyn std::any::Any) -> bool {
+    use crate::db::DbError;
+    if let Some(e) = cause.downcast_ref::<DbError>() {
+        return e.is_unavailable();
+    }
+    if let Some(ServiceError::Db(e)) = cause.downcast_ref::<ServiceError>() {
+        return e.is_unavailable();
+    }
+    if let Some(crate::auth::AuthError::Db(e)) = cause.downcast_ref::<crate::auth::AuthError>() {
+        return e.is_unavailable();
+    }
+    false
 }
 
 fn german_bad_request(en: &str) -> String {

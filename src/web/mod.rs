@@ -22,6 +22,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{HttpResponse, web};
 
+pub use body::BodyLimits;
 pub use error::WebError;
 pub use guard::TokenGuard;
 pub use i18n::parse_accept_language;
@@ -42,6 +43,9 @@ pub struct AppState {
     pub campaigns: crate::campaigns::Campaigns,
     /// True behind HTTPS (BASE_URL https://…): cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
+    /// How long `/ready` gives the database (`READY_TIMEOUT_MS`).
+    pub ready_timeout: std::time::Duration,
+    pub body_limits: BodyLimits,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -97,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(pages::result)
         .service(pages::stylesheet)
         .service(pages::health)
+        .service(pages::ready)
         .service(api::questionnaire)
         .service(api::create_response)
         .service(api::get_response)

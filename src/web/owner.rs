@@ -191,25 +191,11 @@ pub async fn delete(
         return delete_page(lang, &base, StatusCode::UNPROCESSABLE_ENTITY, true, false)
             .map_err(|e| e.html(lang));
     }
-    let campaign = state
-        .responses
-        .store()
-        .response_campaign(response.record.id)
-        .await
-        .map_err(|e| WebError::internal(e).html(lang))?;
+    // The response and the firm's place in its campaign's published snapshot go together.
     state
-        .responses
-        .delete(&response)
+        .campaigns
+        .erase_response(&response)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
-    // The chamber's published snapshot drops the firm's data now and is withdrawn until its
-    // next publication (so no number moves by a single firm).
-    if let Some(c) = campaign {
-        state
-            .campaigns
-            .erase(c.campaign_id, response.record.id)
-            .await
-            .map_err(|e| WebError::from(e).html(lang))?;
-    }
     delete_page(lang, &base, StatusCode::OK, false, true).map_err(|e| e.html(lang))
 }

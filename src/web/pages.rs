@@ -477,13 +477,27 @@ pub async fn stylesheet() -> HttpResponse {
         .body(templates::STYLESHEET)
 }
 
+/// Liveness: the process serves requests. Whether the database does is `/ready`'s answer.
 #[get("/health")]
-pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    match state.responses.store().ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// Readiness: stored data can be read and a write transaction commits, within
+/// `READY_TIMEOUT_MS`; otherwise 503 with `Retry-After`.
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    match state.responses.store().ready(state.ready_timeout).await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
+            tracing::error!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .insert_header((
+                    actix_web::http::header::RETRY_AFTER,
+                    super::error::RETRY_AFTER_SECONDS.to_string(),
+                ))
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                .json(serde_json::json!({"status": "unavailable"}))
         }
     }
 }

@@ -52,6 +52,7 @@ const TABLE: &[Row] = &[
     Row { method: "GET", route: "/", path: "/", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
     Row { method: "GET", route: "/static/app.css", path: "/static/app.css", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
     Row { method: "GET", route: "/health", path: "/health", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET", route: "/ready", path: "/ready", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/start", path: "/start", form: &[], expect: [422, 422, 422, 422, 422, 422, 422] },
     Row { method: "GET", route: "/s/{token}", path: "/s/{token}", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
     Row { method: "GET", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },

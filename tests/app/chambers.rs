@@ -39,7 +39,13 @@ pub async fn create_campaign(chamber: &Browser<'_>, name: &str) -> (i64, String)
 }
 
 /// A member firm takes part through the public link; `counted` ticks the chamber consent.
-async fn take_part(app: &TestApp, code: &str, counted: bool, industry: &str, firm: &str) -> String {
+pub async fn take_part(
+    app: &TestApp,
+    code: &str,
+    counted: bool,
+    industry: &str,
+    firm: &str,
+) -> String {
     let mut fields = vec![("consent", "yes")];
     if counted {
         fields.push(("count", "yes"));

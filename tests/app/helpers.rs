@@ -236,6 +236,19 @@ impl TestApp {
         }
     }
 
+    /// A second instance on the same database reached through another URL (e.g. a proxy).
+    pub async fn sibling_at(&self, database_url: &str, extra: &[(&str, &str)]) -> TestApp {
+        let (address, store) = start(database_url, extra).await;
+        TestApp {
+            address,
+            client: client(),
+            store,
+            backend_name: self.backend_name,
+            database_url: database_url.to_owned(),
+            _db: std::sync::Arc::clone(&self._db),
+        }
+    }
+
     pub fn database_url(&self) -> &str {
         &self.database_url
     }

@@ -9,6 +9,7 @@ mod bad_input;
 mod benchmarks;
 mod chambers;
 mod consultants;
+mod durability;
 mod owner_control;
 mod pdf_rendering;
 mod report;
