@@ -56,6 +56,8 @@ mod view;
 mod property_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod utility_tests;
 
 pub use csv::{neutralise, suppression_note, to_csv};
 pub use disclosure::PublishedCampaigns;
