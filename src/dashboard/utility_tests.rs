@@ -221,6 +221,22 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
         all_firms,
     };
     let dashboard = Dashboard::compute(&inputs, &Filter::default(), None).expect("dashboard");
+    if std::env::var("HARNESS_DEBUG").is_ok() {
+        eprintln!("{}", serde_json::to_string(&dashboard).unwrap_or_default());
+        eprintln!(
+            "{:?}",
+            verdicts
+                .iter()
+                .map(|(k, d)| (
+                    k.to_string(),
+                    d.published().map(|p| p.n()).ok_or(match d {
+                        crate::benchmark::Disclosure::Suppressed(r) => *r,
+                        _ => crate::benchmark::SuppressionReason::TooFew,
+                    })
+                ))
+                .collect::<Vec<_>>()
+        );
+    }
     let shown: Vec<&ParticipantSummary> = data.participants().collect();
     let n = shown.len();
     tally_dashboard(
