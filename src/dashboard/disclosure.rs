@@ -431,6 +431,36 @@ mod tests {
     }
 
     #[test]
+    fn over_time_compares_only_with_publications_the_set_could_be_shown_at() {
+        // One campaign, publications of 5 each, nobody erased; the set gained 2, 2, 3.
+        // Against the empty state 2 and 4 are steps under 5 (never showable); 7 is a step of
+        // 7 from the empty state: showable, and shown now although 4 → 7 is a step of 3,
+        // because no reader ever saw 4.
+        let in_campaign = [0, 5, 5, 5];
+        let sizes = [5, 10, 15];
+        assert_eq!(
+            moved_since_a_showable_state(&[0, 2, 2, 3], &in_campaign, &sizes, 5),
+            Some(false)
+        );
+        // 2, then 6 (showable, a reader may have saved it), then 7: one firm since 6.
+        assert_eq!(
+            moved_since_a_showable_state(&[0, 2, 4, 1], &in_campaign, &sizes, 5),
+            Some(true)
+        );
+        // 6 then unchanged: shown.
+        assert_eq!(
+            moved_since_a_showable_state(&[0, 6, 0, 0], &in_campaign, &sizes, 5),
+            Some(false)
+        );
+        // Someone erased or changed (publication 2 had 10, only 9 of them are still shown
+        // unchanged): the history is not exact, every publication counts.
+        assert_eq!(
+            moved_since_a_showable_state(&[0, 2, 2, 3], &[0, 5, 4, 6], &sizes, 5),
+            None
+        );
+    }
+
+    #[test]
     fn threshold_then_differencing() {
         assert_eq!(verdict(4, 5, None), Some(TooFew));
         assert_eq!(verdict(5, 5, None), None);

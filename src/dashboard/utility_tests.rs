@@ -35,6 +35,9 @@ pub(crate) struct Wave {
     pub(crate) campaigns: usize,
     pub(crate) months: i64,
     pub(crate) seed: u64,
+    /// Refresh the campaign publications after every response (a chamber looking daily), or
+    /// only once at the end (shows what the rule over time costs).
+    pub(crate) refresh_each: bool,
 }
 
 pub(crate) const FIRST_WAVE: Wave = Wave {
@@ -44,6 +47,7 @@ pub(crate) const FIRST_WAVE: Wave = Wave {
     campaigns: 2,
     months: 3,
     seed: 14,
+    refresh_each: true,
 };
 
 pub(crate) const WAVES: [Wave; 4] = [
@@ -55,6 +59,7 @@ pub(crate) const WAVES: [Wave; 4] = [
         campaigns: 2,
         months: 4,
         seed: 50,
+        refresh_each: true,
     },
     Wave {
         name: "200",
@@ -63,6 +68,7 @@ pub(crate) const WAVES: [Wave; 4] = [
         campaigns: 3,
         months: 6,
         seed: 200,
+        refresh_each: true,
     },
     Wave {
         name: "2000",
@@ -71,6 +77,7 @@ pub(crate) const WAVES: [Wave; 4] = [
         campaigns: 4,
         months: 12,
         seed: 2000,
+        refresh_each: true,
     },
 ];
 
@@ -190,9 +197,14 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
             profile,
             response: summary,
         });
-        publications[campaign]
-            .refresh(&policy, &live[campaign])
-            .expect("refresh");
+        if wave.refresh_each {
+            publications[campaign]
+                .refresh(&policy, &live[campaign])
+                .expect("refresh");
+        }
+    }
+    for (publication, live) in publications.iter_mut().zip(&live) {
+        publication.refresh(&policy, live).expect("refresh");
     }
 
     let mut outcome = Outcome {
@@ -212,7 +224,7 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
 
     // Dashboard of every campaign, unfiltered.
     let data = PublishedCampaigns::from_publications(&publications).expect("data");
-    let all_firms = verdicts.get(&CohortKey::All).and_then(|d| d.published());
+    let all_firms = verdicts.get(&CohortKey::All);
     let dashboard_catalogue = DashboardCatalogue::from_catalogue(catalogue);
     let inputs = DashboardInputs {
         policy: &policy,
@@ -245,7 +257,7 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
         &shown,
         k,
         n,
-        all_firms.map(|a| a.n()),
+        all_firms.and_then(|d| d.published()).map(|a| a.n()),
     );
     outcome
 }
@@ -371,6 +383,17 @@ pub(crate) fn table(waves: &[(Wave, Outcome)]) -> String {
 fn utility_harness() {
     let results: Vec<(Wave, Outcome)> = WAVES[..3].iter().map(|w| (*w, run(w))).collect();
     println!("{}", table(&results));
+    let once: Vec<(Wave, Outcome)> = WAVES[..3]
+        .iter()
+        .map(|w| {
+            let w = Wave {
+                refresh_each: false,
+                ..*w
+            };
+            (w, run(&w))
+        })
+        .collect();
+    println!("published once, at the end:\n{}", table(&once));
     for (_, o) in &results {
         assert_eq!(
             o.compared_by.values().sum::<usize>(),
