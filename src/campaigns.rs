@@ -304,7 +304,7 @@ impl Campaigns {
             .snapshot()
             .await
             .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-        let all_firms = snapshot.get(&CohortKey::All).and_then(|d| d.published());
+        let all_firms = snapshot.get(&CohortKey::All);
         let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
         let inputs = DashboardInputs {
             policy: statistics.policy(),

@@ -175,15 +175,15 @@ fn signed(value: i64) -> String {
 /// What pages, CSV and PDF say for a suppressed cell, e.g. `too_few: fewer than 5 firms`.
 pub fn suppression_note(reason: SuppressionReason, k: u32) -> String {
     match reason {
-        SuppressionReason::TooFew => format!("too_few: fewer than {k} firms"),
-        SuppressionReason::Differencing => {
-            format!(
-                "differencing: would reveal fewer than {k} firms by comparison with a wider view or an earlier publication"
-            )
+        SuppressionReason::TooFew => {
+            format!("too_few: too few firms in this group (fewer than {k})")
         }
-        SuppressionReason::Complementary => {
-            "complementary: hidden so that another suppressed cell cannot be worked out".to_owned()
-        }
+        SuppressionReason::Differencing => format!(
+            "differencing: hidden so that a small group (fewer than {k} firms) cannot be worked out by comparison with a wider selection or an earlier publication"
+        ),
+        SuppressionReason::Complementary => format!(
+            "complementary: hidden so that a small group (fewer than {k} firms) cannot be worked out from the other figures"
+        ),
     }
 }
 

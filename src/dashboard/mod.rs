@@ -29,9 +29,14 @@
 //!   protected within the view; if that fails, all months are hidden alike.
 //! - **Over time** – published snapshots of a campaign differ by `≥ k` participants
 //!   ([`CampaignPublication`]); and every set above is also suppressed (`Differencing`) if it
-//!   may differ from its state at any earlier publication by 1..k−1. Erased firms' data is not
+//!   may differ from its state at any earlier publication by 1..k−1. While a campaign's history
+//!   is exact (nobody erased or changed since its first publication) only the publications at
+//!   which the set could have been shown count: replayed from the empty state, a publication
+//!   counts if it differs from every earlier counting one by 0 or `≥ k`, the very test a shown
+//!   cell passes, so every state a reader saw is among them. Erased firms' data is not
 //!   kept for this: their possible membership is bounded by counts, so an erasure hides the
-//!   cells that may have lost it until they have gained `k` (conservative).
+//!   cells that may have lost it until they have gained `k` (conservative), and the campaign's
+//!   every publication counts from then on.
 //! - Hidden cells stay hidden: under a hidden industry/size/region cell of `n ≥ k`, hidden
 //!   parts hold `≥ k`, so it is not the sum of its shown parts.
 //! - Everything in a suppressed selection is suppressed with the selection's reason.
@@ -56,6 +61,8 @@ mod view;
 mod property_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod utility_tests;
 
 pub use csv::{neutralise, suppression_note, to_csv};
 pub use disclosure::PublishedCampaigns;

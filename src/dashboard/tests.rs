@@ -4,8 +4,8 @@ use time::{Date, Month as CalendarMonth};
 
 use super::*;
 use crate::benchmark::{
-    CohortAggregate, CohortKey, Disclosure, DisclosurePolicy, Industry, Profile, Region,
-    ResponseSummary, SizeClass, SuppressionReason, disclose,
+    CohortAggregate, CohortKey, DisclosurePolicy, Industry, Profile, Region, ResponseSummary,
+    SizeClass, SuppressionReason, disclose,
 };
 use SuppressionReason::{Complementary, Differencing, TooFew};
 
@@ -172,10 +172,9 @@ fn unfiltered_campaign_by_hand() -> TestResult {
             value: spread(60, 70, 100)
         })
     );
-    assert_eq!(
-        find(&d.by_industry, Industry::Trade).and_then(|c| c.reason()),
-        Some(TooFew)
-    );
+    // Nobody chose trade: the row is not listed at all, rather than shown as suppressed.
+    assert_eq!(find(&d.by_industry, Industry::Trade), None);
+    assert_eq!(d.by_industry.len(), 2);
     // small 10 30 30 70; micro 55 60 80 100.
     assert_eq!(
         find(&d.by_size, SizeClass::Small),
@@ -386,12 +385,39 @@ fn change_between_periods_and_its_csv() -> TestResult {
     assert!(lines.contains(&"change,participants,delta,4,\u{2212}4,"));
     assert!(lines.contains(&"change,median overall,delta,4,\u{2212}20,"));
     assert!(lines.contains(&"score,overall,median,4,30,"));
-    assert!(lines.contains(&"industry,A,,,suppressed,too_few: fewer than 3 firms"));
+    // Industries nobody chose have no row; a hidden one says why, in words true for it.
+    assert!(!lines.iter().any(|l| l.starts_with("industry,A,")));
+    assert!(lines.iter().any(|l| l.starts_with("industry,")));
     assert!(lines.contains(&"change,period,before,,since 2026-01..2026-02,"));
     // Nothing in the file starts a formula.
     for field in csv.split(['\r', '\n', ',']) {
         assert!(!field.starts_with(['=', '+', '-', '@']), "{field:?}");
     }
+    Ok(())
+}
+
+#[test]
+fn all_firms_hidden_by_the_benchmark_says_why() -> TestResult {
+    let people = participants(&EIGHT)?;
+    let publications = publish(3, &people, &["c1"])?;
+    let data = PublishedCampaigns::from_publications(&publications)?;
+    let policy = DisclosurePolicy::new(3)?;
+    let catalogue = catalogue();
+    let hidden = crate::benchmark::Disclosure::Suppressed(Complementary);
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &catalogue,
+        data: &data,
+        all_firms: Some(&hidden),
+    };
+    let d = Dashboard::compute(&inputs, &Filter::all(), None)?;
+    // Not "too few" beside a selection of 8: the benchmark hid it to protect a small group.
+    assert!(d.is_published());
+    assert!(
+        d.scores
+            .iter()
+            .all(|r| r.all_firms.reason() == Some(Complementary))
+    );
     Ok(())
 }
 
@@ -416,7 +442,7 @@ fn csv_neutralises_catalogue_ids() -> TestResult {
         csv.contains("\r\nscore,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",median,8,60,\r\n")
     );
     assert!(csv.contains("\r\nscore,'-2+3,median,8,50,\r\n"));
-    assert!(csv.contains("\r\nred_flag,'@SUM(A1),,,suppressed,too_few: fewer than 3 firms\r\n"));
+    assert!(csv.contains("\r\nred_flag,'@SUM(A1),,,suppressed,too_few: too few firms in this group (fewer than 3)\r\n"));
     Ok(())
 }
 
@@ -437,9 +463,7 @@ fn all_firms_come_from_the_benchmark_disclosure() -> TestResult {
         )?)?;
     }
     let verdicts = disclose(&policy, &[(CohortKey::All, Some(&all))])?;
-    let all_firms = verdicts
-        .get(&CohortKey::All)
-        .and_then(Disclosure::published);
+    let all_firms = verdicts.get(&CohortKey::All);
     let catalogue = catalogue();
     let inputs = DashboardInputs {
         policy: &policy,

@@ -14,8 +14,8 @@ use super::filter::{Filter, Period};
 use super::participant::{Month, ParticipantSummary};
 use super::publication::CampaignPublication;
 use crate::benchmark::{
-    DisclosurePolicy, Industry, LEVELS, MeasureStats, PublishedStats, Region, SCORE_BUCKETS,
-    SizeClass, SuppressionReason, percentile,
+    Disclosure, DisclosurePolicy, Industry, LEVELS, MeasureStats, PublishedStats, Region,
+    SCORE_BUCKETS, SizeClass, SuppressionReason, percentile,
 };
 use crate::survey::Catalogue;
 
@@ -217,11 +217,16 @@ pub struct Dashboard {
     pub levels: Vec<Keyed<u8, Share>>,
     /// Overall score, then one row per dimension, against all firms.
     pub scores: Vec<ScoreRow>,
-    /// Overall score by industry (empty when the filter fixes the industry).
+    /// Overall score by industry (empty when the filter fixes the industry). Only industries
+    /// some selected firm chose are listed; see [`Dashboard::by_region`].
     pub by_industry: Vec<Keyed<Industry, Spread>>,
-    /// Overall score by size class (empty when the filter fixes it).
+    /// Overall score by size class (empty when the filter fixes it); only classes some
+    /// selected firm chose.
     pub by_size: Vec<Keyed<SizeClass, Spread>>,
-    /// Overall score by region (empty when the filter fixes it).
+    /// Overall score by region (empty when the filter fixes it); only regions some selected
+    /// firm chose. A listed row therefore says "at least one firm" (nothing about how many if
+    /// it is suppressed), which is accepted so that a first wave is not a page of empty
+    /// categories; levels and red flags keep every row.
     pub by_region: Vec<Keyed<Region, Spread>>,
     /// Red flags: published ones most common first, then suppressed ones in catalogue order.
     pub red_flags: Vec<Keyed<String, Share>>,
@@ -262,12 +267,14 @@ pub struct DashboardInputs<'i, 'a> {
     pub catalogue: &'i DashboardCatalogue,
     /// The published snapshots the user may see.
     pub data: &'i PublishedCampaigns<'a>,
-    /// The benchmark's all-firms cohort, as cleared by
-    /// [`disclose`](crate::benchmark::disclose) (`None` shows those cells as too few).
+    /// The benchmark's verdict on its all-firms cohort, as cleared by
+    /// [`disclose`](crate::benchmark::disclose) (`None`: nothing published yet, shown as too
+    /// few). A suppressed verdict is shown with its own reason, so the row never claims "too
+    /// few" beside a large selection when it is hidden to protect another group.
     ///
     /// Taken already disclosed rather than as raw participants so that the all-firms numbers
     /// are the very ones the benchmark publishes, under its own step-of-`k` publication.
-    pub all_firms: Option<&'i PublishedStats>,
+    pub all_firms: Option<&'i Disclosure>,
 }
 
 impl Dashboard {
@@ -347,7 +354,12 @@ impl<'i, 'a> View<'i, 'a> {
             .data
             .participants()
             .map(|p| p.response.dimension_count())
-            .chain(inputs.all_firms.map(|a| a.stats().dimensions.len()))
+            .chain(
+                inputs
+                    .all_firms
+                    .and_then(Disclosure::published)
+                    .map(|a| a.stats().dimensions.len()),
+            )
             .find(|&actual| actual != expected);
         if let Some(actual) = mismatch {
             return Err(DashboardError::DimensionCountMismatch { expected, actual });
@@ -667,6 +679,9 @@ fn breakdown<K>(
     let overall = |p: &ParticipantSummary| Some(p.response.overall_score());
     parts
         .into_iter()
+        // Categories nobody in the (shown) selection chose are left out rather than listed
+        // as suppressed rows. Under a hidden selection every row is kept, all alike.
+        .filter(|(_, members, _)| view.is_some() || !members.is_empty())
         .map(|(key, members, part)| Keyed {
             key,
             cell: cell_of(view, &part, spread(&members, &overall)),
@@ -723,14 +738,18 @@ impl CodeLattice {
 }
 
 fn all_firms_cell(
-    all_firms: Option<&PublishedStats>,
+    all_firms: Option<&Disclosure>,
     measure: impl Fn(&PublishedStats) -> Option<&MeasureStats>,
 ) -> Cell<Spread> {
-    match all_firms.and_then(|a| Some((a.n(), measure(a)?))) {
-        Some((n, m)) => Cell::Published {
-            n,
-            value: Spread::of_stats(m),
+    match all_firms {
+        Some(Disclosure::Published(a)) => match measure(a) {
+            Some(m) => Cell::Published {
+                n: a.n(),
+                value: Spread::of_stats(m),
+            },
+            None => Cell::hidden(SuppressionReason::TooFew),
         },
+        Some(Disclosure::Suppressed(reason)) => Cell::hidden(*reason),
         None => Cell::hidden(SuppressionReason::TooFew),
     }
 }

@@ -55,82 +55,99 @@ fn empty_charts(bars: DimensionChart) -> Charts {
     }
 }
 
-/// Renders the summary; it is laid out to fit one A4 page (a long selection or many suppressed
-/// rows could push it on, and then it simply continues).
+/// Renders the summary on one A4 page: the chart shrinks (or, as a last resort, is left out)
+/// to make room for the tables and notes; only a selection too long for a page without the
+/// chart continues on a second.
 pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() || fonts::PARSED.is_none() {
         return Err(ReportError::Font);
     }
     let charts = summary.chart.clone().map(empty_charts);
-    let mut f = Flow::new();
-    f.paragraph(
-        &[run(&summary.title)],
-        MARGIN_X,
-        CONTENT_W,
-        Style::new(16.0, true, layout::BLUE),
-    );
-    f.gap(2.0);
-    f.paragraph(
-        &[run(&summary.selection)],
-        MARGIN_X,
-        CONTENT_W,
-        Style::new(10.5, true, layout::INK),
-    );
-    f.text(&summary.as_of, SMALL);
-    f.gap(6.0);
-    f.paragraph(
-        &[run(&format!(
-            "{}: {}",
-            summary.participants_label, summary.participants
-        ))],
-        MARGIN_X,
-        CONTENT_W,
-        Style::new(12.0, true, layout::BLUE),
-    );
-    f.gap(4.0);
-    // The tables first decide how much room the chart may take, so that it all fits one page.
-    let widths: Vec<Vec<f32>> = summary
-        .tables
-        .iter()
-        .map(|t| t.widths.iter().map(|w| w * CONTENT_W).collect())
-        .collect();
-    let grids: Vec<Grid<'_>> = summary
-        .tables
-        .iter()
-        .zip(&widths)
-        .map(|(t, w)| Grid::new(w, &t.numeric, &t.columns, &t.rows).compact())
-        .collect();
-    const TABLE_GAP: f32 = 6.0;
-    const CHART_HEADING: f32 = 30.0;
-    let lay_tables = |f: &mut Flow| {
-        for (table, grid) in summary.tables.iter().zip(&grids) {
-            f.heading(&table.heading, H2, grid.head_room());
-            grid.draw(f);
-            f.gap(TABLE_GAP);
+    // Laid out with the chart given `room` less space than measured; tried again with a
+    // smaller chart (and finally none) if it still spilled onto a second page, so the summary
+    // is one page whatever the rows and notes hold.
+    let layout = |cut: f32, with_chart: bool| -> Flow {
+        let mut f = Flow::new();
+        f.paragraph(
+            &[run(&summary.title)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(16.0, true, layout::BLUE),
+        );
+        f.gap(2.0);
+        f.paragraph(
+            &[run(&summary.selection)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(10.5, true, layout::INK),
+        );
+        f.text(&summary.as_of, SMALL);
+        f.gap(6.0);
+        f.paragraph(
+            &[run(&format!(
+                "{}: {}",
+                summary.participants_label, summary.participants
+            ))],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(12.0, true, layout::BLUE),
+        );
+        f.gap(4.0);
+        // The tables first decide how much room the chart may take, so that it all fits one page.
+        let widths: Vec<Vec<f32>> = summary
+            .tables
+            .iter()
+            .map(|t| t.widths.iter().map(|w| w * CONTENT_W).collect())
+            .collect();
+        let grids: Vec<Grid<'_>> = summary
+            .tables
+            .iter()
+            .zip(&widths)
+            .map(|(t, w)| Grid::new(w, &t.numeric, &t.columns, &t.rows).compact())
+            .collect();
+        const TABLE_GAP: f32 = 6.0;
+        const CHART_HEADING: f32 = 30.0;
+        let lay_tables = |f: &mut Flow| {
+            for (table, grid) in summary.tables.iter().zip(&grids) {
+                f.heading(&table.heading, H2, grid.head_room());
+                grid.draw(f);
+                f.gap(TABLE_GAP);
+            }
+            f.paragraph(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
+        };
+        // Measured, not estimated: the tables and the footnote laid out on a trial page.
+        let mut trial = Flow::trial(f.y);
+        lay_tables(&mut trial);
+        let tables_h = trial.y - f.y;
+        if let Some(charts) = charts.as_ref().filter(|_| with_chart) {
+            let (w, h) = chart_size(charts, ChartKind::Bars);
+            let room = f.room() - tables_h - CHART_HEADING - TABLE_GAP - cut;
+            let scale = ((CONTENT_W * 0.8) / w as f32).min(room / h as f32);
+            if scale > 0.3 {
+                f.heading(&summary.chart_title, H2, h as f32 * scale);
+                f.push(Item::Chart {
+                    kind: ChartKind::Bars,
+                    x: MARGIN_X,
+                    y: f.y,
+                    scale,
+                });
+                f.y += h as f32 * scale;
+                f.gap(TABLE_GAP);
+            }
         }
-        f.paragraph(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
+        lay_tables(&mut f);
+        f
     };
-    // Measured, not estimated: the tables and the footnote laid out on a trial page.
-    let mut trial = Flow::trial(f.y);
-    lay_tables(&mut trial);
-    let tables_h = trial.y - f.y;
-    if let Some(charts) = &charts {
-        let (w, h) = chart_size(charts, ChartKind::Bars);
-        let room = f.room() - tables_h - CHART_HEADING - TABLE_GAP;
-        let scale = ((CONTENT_W * 0.8) / w as f32).min(room / h as f32);
-        if scale > 0.3 {
-            f.heading(&summary.chart_title, H2, h as f32 * scale);
-            f.push(Item::Chart {
-                kind: ChartKind::Bars,
-                x: MARGIN_X,
-                y: f.y,
-                scale,
-            });
-            f.y += h as f32 * scale;
-            f.gap(TABLE_GAP);
+    let mut f = layout(0.0, true);
+    for cut in [40.0, 120.0] {
+        if f.pages.len() <= 1 {
+            break;
         }
+        f = layout(cut, true);
     }
-    lay_tables(&mut f);
+    if f.pages.len() > 1 {
+        f = layout(0.0, false);
+    }
 
     let handles = (
         PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),

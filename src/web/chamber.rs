@@ -539,12 +539,18 @@ fn board_summary(
         chart_title: t("dashboard_chart_title"),
         tables,
         footnote: {
-            // Topics the chart leaves out, and why: nothing disappears silently.
-            let hidden: Vec<String> = summary
-                .scores
+            // Topics the chart leaves out, and why: nothing disappears silently. One note per
+            // reason, naming its topics, so the footnote stays short enough for one page.
+            let mut by_note: Vec<(&str, Vec<&str>)> = Vec::new();
+            for r in summary.scores.iter().filter(|r| r.suppressed) {
+                match by_note.iter_mut().find(|(note, _)| *note == r.note) {
+                    Some((_, labels)) => labels.push(&r.label),
+                    None => by_note.push((&r.note, vec![&r.label])),
+                }
+            }
+            let hidden: Vec<String> = by_note
                 .iter()
-                .filter(|r| r.suppressed)
-                .map(|r| format!("{}: {}", r.label, r.note))
+                .map(|(note, labels)| format!("{}: {}", labels.join(", "), note))
                 .collect();
             if hidden.is_empty() || !summary.published {
                 t("dashboard_privacy")

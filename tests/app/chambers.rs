@@ -176,7 +176,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
     assert!(
         dashboard
             .body
-            .contains("unterdrückt (weniger als 5 Unternehmen)")
+            .contains("ausgeblendet (zu wenige Unternehmen in dieser Gruppe, weniger als 5)")
     );
     assert!(!dashboard.body.contains("Geheim"), "no firm names");
 
@@ -187,7 +187,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
     assert_eq!(narrow.status, 200);
     assert_eq!(
         number_in(&narrow.body, "participants"),
-        "unterdrückt (weniger als 5 Unternehmen)"
+        "ausgeblendet (zu wenige Unternehmen in dieser Gruppe, weniger als 5)"
     );
     assert!(
         !narrow.body.contains("data-table=\"scores\""),
@@ -254,7 +254,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
     )
     .await;
     assert!(
-        narrow_pdf.contains("Teilnehmende Unternehmen: unterdrückt (weniger als 5 Unternehmen)"),
+        narrow_pdf.contains("Teilnehmende Unternehmen: ausgeblendet (zu wenige Unternehmen in dieser Gruppe, weniger als 5)"),
         "{narrow_pdf}"
     );
 
@@ -268,7 +268,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
     assert!(english.body.contains("Participating firms"));
     assert_eq!(
         number_in(&english.body, "participants"),
-        "suppressed (fewer than 5 firms)"
+        "hidden (too few firms in this group, fewer than 5)"
     );
 
     // Bad filters are refused with a message; a foreign or unknown campaign is not found.

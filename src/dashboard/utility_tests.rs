@@ -1,0 +1,411 @@
+//! Utility harness: how much a realistic first wave gets to see through the real disclosure code.
+//!
+//! Feeds synthetic waves from the demo generator through the benchmark's [`CohortBook`] (owners'
+//! comparisons) and campaign publications plus [`Dashboard::compute`] (a chamber's dashboard,
+//! refreshed after every response, as a chamber that looks daily would), and counts:
+//! - owners: share with a comparison, and through which cohort;
+//! - dashboard: per section, the cells with at least `k` firms and how many of them are shown.
+//!
+//! Run `cargo test --lib utility_harness -- --nocapture` to print the table. The 2,000-firm
+//! wave is `#[ignore]`d in the default run for time (`-- --ignored` runs it).
+
+use std::collections::BTreeMap;
+
+use time::{Date, Duration};
+
+use super::{
+    CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter,
+    ParticipantId, ParticipantSummary, PublishedCampaigns,
+};
+use crate::benchmark::{
+    CohortBook, CohortKey, CohortKind, Comparison, DisclosurePolicy, Industry, Region, SizeClass,
+    comparison_cohort,
+};
+use crate::demo::DemoGenerator;
+use crate::statistics::summary_of;
+
+/// How a wave is drawn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wave {
+    pub(crate) name: &'static str,
+    pub(crate) firms: usize,
+    /// Share of firms moved into one region (Niedersachsen) and one industry (C), else the
+    /// demo generator's distribution.
+    pub(crate) skew: Option<(f64, f64)>,
+    pub(crate) campaigns: usize,
+    pub(crate) months: i64,
+    pub(crate) seed: u64,
+    /// Refresh the campaign publications after every response (a chamber looking daily), or
+    /// only once at the end (shows what the rule over time costs).
+    pub(crate) refresh_each: bool,
+}
+
+pub(crate) const FIRST_WAVE: Wave = Wave {
+    name: "21 skewed",
+    firms: 21,
+    skew: Some((0.85, 0.60)),
+    campaigns: 2,
+    months: 3,
+    seed: 14,
+    refresh_each: true,
+};
+
+pub(crate) const WAVES: [Wave; 4] = [
+    FIRST_WAVE,
+    Wave {
+        name: "50",
+        firms: 50,
+        skew: None,
+        campaigns: 2,
+        months: 4,
+        seed: 50,
+        refresh_each: true,
+    },
+    Wave {
+        name: "200",
+        firms: 200,
+        skew: None,
+        campaigns: 3,
+        months: 6,
+        seed: 200,
+        refresh_each: true,
+    },
+    Wave {
+        name: "2000",
+        firms: 2000,
+        skew: None,
+        campaigns: 4,
+        months: 12,
+        seed: 2000,
+        refresh_each: true,
+    },
+];
+
+/// Shown cells among those with at least `k` firms, for one section.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    /// Cells with at least `k` firms (for red flags: `k` with and `k` without).
+    pub(crate) eligible: usize,
+    /// Of those, shown.
+    pub(crate) shown: usize,
+    /// Shown cells in total (a merged band may be shown where no single row had `k`).
+    pub(crate) shown_any: usize,
+    /// Rows listed (published or suppressed).
+    pub(crate) rows: usize,
+}
+
+impl Tally {
+    fn add(&mut self, eligible: bool, shown: bool) {
+        self.rows += 1;
+        self.eligible += usize::from(eligible);
+        self.shown += usize::from(eligible && shown);
+        self.shown_any += usize::from(shown);
+    }
+
+    fn share(&self) -> f64 {
+        if self.eligible == 0 {
+            1.0
+        } else {
+            self.shown as f64 / self.eligible as f64
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outcome {
+    pub(crate) firms: usize,
+    pub(crate) compared_by: BTreeMap<&'static str, usize>,
+    pub(crate) sections: BTreeMap<&'static str, Tally>,
+    /// Breakdown sections with at least two shown groups.
+    pub(crate) breakdowns_with_two_groups: usize,
+}
+
+impl Outcome {
+    fn owners_compared(&self) -> usize {
+        self.compared_by
+            .iter()
+            .filter(|(k, _)| **k != "none")
+            .map(|(_, v)| *v)
+            .sum()
+    }
+
+    pub(crate) fn cells(&self) -> Tally {
+        let mut t = Tally::default();
+        for s in self.sections.values() {
+            t.eligible += s.eligible;
+            t.shown += s.shown;
+            t.shown_any += s.shown_any;
+            t.rows += s.rows;
+        }
+        t
+    }
+}
+
+fn kind_name(kind: CohortKind) -> &'static str {
+    match kind {
+        CohortKind::IndustrySize => "industry_size",
+        CohortKind::Industry => "industry",
+        CohortKind::Size => "size",
+        CohortKind::Region => "region",
+        CohortKind::All => "all",
+    }
+}
+
+/// Runs one wave through the real code.
+pub(crate) fn run(wave: &Wave) -> Outcome {
+    let policy = DisclosurePolicy::default();
+    let k = policy.k() as usize;
+    let catalogue = crate::survey::current();
+    let mut generator = DemoGenerator::new(catalogue, wave.seed);
+    // A second stream for the skew, so the demo firms themselves stay reproducible.
+    let mut skew_rng = DemoGenerator::new(catalogue, wave.seed ^ 0x5eed);
+    let mut coin = move || {
+        // Any reproducible number in 0..1 will do: take it from a demo firm's overall score.
+        let f = skew_rng.firm();
+        (f64::from(f.assessment.overall.score) * 7.919).fract()
+    };
+    let start = Date::from_calendar_date(2026, time::Month::January, 5).unwrap_or(Date::MIN);
+    let days = (wave.months * 30).max(1);
+
+    let mut book = CohortBook::new(catalogue.dimensions.len()).expect("book");
+    let mut publications: Vec<CampaignPublication> = (0..wave.campaigns)
+        .map(|c| CampaignPublication::new(CampaignId::new(format!("c{c}"))))
+        .collect();
+    let mut live: Vec<Vec<ParticipantSummary>> = vec![Vec::new(); wave.campaigns];
+    let mut profiles = Vec::new();
+
+    for i in 0..wave.firms {
+        let firm = generator.firm();
+        let mut profile = firm.profile;
+        if let Some((region, industry)) = wave.skew {
+            if coin() < region {
+                profile.region = Region::Niedersachsen;
+            }
+            if coin() < industry {
+                profile.industry = Industry::Manufacturing;
+            }
+        }
+        let summary = summary_of(&firm.assessment).expect("summary");
+        book.submit(&policy, &profile, &summary).expect("submit");
+        profiles.push(profile);
+        let campaign = i % wave.campaigns;
+        let offset = (i as i64 * days) / wave.firms.max(1) as i64;
+        live[campaign].push(ParticipantSummary {
+            id: ParticipantId::new(format!("p{i}")),
+            campaign: CampaignId::new(format!("c{campaign}")),
+            submitted: start + Duration::days(offset),
+            profile,
+            response: summary,
+        });
+        if wave.refresh_each {
+            publications[campaign]
+                .refresh(&policy, &live[campaign])
+                .expect("refresh");
+        }
+    }
+    for (publication, live) in publications.iter_mut().zip(&live) {
+        publication.refresh(&policy, live).expect("refresh");
+    }
+
+    let mut outcome = Outcome {
+        firms: wave.firms,
+        ..Outcome::default()
+    };
+
+    // Owners.
+    let verdicts = book.disclose(&policy).expect("disclose");
+    for profile in &profiles {
+        let name = match comparison_cohort(&policy, profile, |key| verdicts.get(key)) {
+            Comparison::Cohort { key, .. } => kind_name(key.kind()),
+            Comparison::Unavailable { .. } => "none",
+        };
+        *outcome.compared_by.entry(name).or_default() += 1;
+    }
+
+    // Dashboard of every campaign, unfiltered.
+    let data = PublishedCampaigns::from_publications(&publications).expect("data");
+    let all_firms = verdicts.get(&CohortKey::All);
+    let dashboard_catalogue = DashboardCatalogue::from_catalogue(catalogue);
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &dashboard_catalogue,
+        data: &data,
+        all_firms,
+    };
+    let dashboard = Dashboard::compute(&inputs, &Filter::default(), None).expect("dashboard");
+    if std::env::var("HARNESS_DEBUG").is_ok() {
+        eprintln!("{}", serde_json::to_string(&dashboard).unwrap_or_default());
+        eprintln!(
+            "{:?}",
+            verdicts
+                .iter()
+                .map(|(k, d)| (
+                    k.to_string(),
+                    d.published().map(|p| p.n()).ok_or(match d {
+                        crate::benchmark::Disclosure::Suppressed(r) => *r,
+                        _ => crate::benchmark::SuppressionReason::TooFew,
+                    })
+                ))
+                .collect::<Vec<_>>()
+        );
+    }
+    let shown: Vec<&ParticipantSummary> = data.participants().collect();
+    let n = shown.len();
+    tally_dashboard(
+        &mut outcome,
+        &dashboard,
+        &shown,
+        k,
+        n,
+        all_firms.and_then(|d| d.published()).map(|a| a.n()),
+    );
+    outcome
+}
+
+fn tally_dashboard(
+    outcome: &mut Outcome,
+    dashboard: &Dashboard,
+    shown: &[&ParticipantSummary],
+    k: usize,
+    n: usize,
+    all_firms_n: Option<u32>,
+) {
+    let s = &mut outcome.sections;
+    s.entry("total")
+        .or_default()
+        .add(n >= k, dashboard.participants.value().is_some());
+    let all = s.entry("all firms").or_default();
+    for row in &dashboard.scores {
+        all.add(
+            all_firms_n.is_some_and(|a| a as usize >= k),
+            row.all_firms.value().is_some(),
+        );
+    }
+    let topics = s.entry("topics").or_default();
+    for row in &dashboard.scores {
+        topics.add(n >= k, row.cohort.value().is_some());
+    }
+    let levels = s.entry("levels").or_default();
+    for row in &dashboard.levels {
+        let c = shown
+            .iter()
+            .filter(|p| p.response.overall_level() == row.key)
+            .count();
+        levels.add(c >= k, row.cell.value().is_some());
+    }
+    let flags = s.entry("red flags").or_default();
+    for row in &dashboard.red_flags {
+        let c = shown
+            .iter()
+            .filter(|p| p.response.red_flags().contains(&row.key))
+            .count();
+        flags.add(c >= k && n - c >= k, row.cell.value().is_some());
+    }
+    let mut two = 0;
+    let mut breakdown = |name: &'static str, rows: Vec<(usize, bool)>| {
+        let t = s.entry(name).or_default();
+        let mut shown_groups = 0;
+        for (c, published) in rows {
+            t.add(c >= k, published);
+            shown_groups += usize::from(published);
+        }
+        two += usize::from(shown_groups >= 2);
+    };
+    breakdown(
+        "by industry",
+        dashboard
+            .by_industry
+            .iter()
+            .map(|r| {
+                let c = shown.iter().filter(|p| p.profile.industry == r.key).count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    breakdown(
+        "by size",
+        dashboard
+            .by_size
+            .iter()
+            .map(|r| {
+                let c = shown.iter().filter(|p| p.profile.size == r.key).count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    breakdown(
+        "by region",
+        dashboard
+            .by_region
+            .iter()
+            .map(|r| {
+                let c = shown.iter().filter(|p| p.profile.region == r.key).count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    outcome.breakdowns_with_two_groups = two;
+    let _ = SizeClass::ALL;
+}
+
+pub(crate) fn table(waves: &[(Wave, Outcome)]) -> String {
+    let mut out = String::new();
+    out.push_str("wave      | owners compared (by cohort)                         | dashboard cells ≥k shown (rows listed)\n");
+    for (wave, o) in waves {
+        let by: Vec<String> = o
+            .compared_by
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push_str(&format!(
+            "{:<9} | {:>4}/{:<4} {:<42} |",
+            wave.name,
+            o.owners_compared(),
+            o.firms,
+            by.join(", ")
+        ));
+        for (name, t) in &o.sections {
+            out.push_str(&format!(" {name} {}/{} ({})", t.shown, t.eligible, t.rows));
+        }
+        let c = o.cells();
+        out.push_str(&format!(
+            " | total {}/{} = {:.0} %; breakdowns with ≥2 groups: {}\n",
+            c.shown,
+            c.eligible,
+            100.0 * c.share(),
+            o.breakdowns_with_two_groups
+        ));
+    }
+    out
+}
+
+#[test]
+fn utility_harness() {
+    let results: Vec<(Wave, Outcome)> = WAVES[..3].iter().map(|w| (*w, run(w))).collect();
+    println!("{}", table(&results));
+    let once: Vec<(Wave, Outcome)> = WAVES[..3]
+        .iter()
+        .map(|w| {
+            let w = Wave {
+                refresh_each: false,
+                ..*w
+            };
+            (w, run(&w))
+        })
+        .collect();
+    println!("published once, at the end:\n{}", table(&once));
+    for (_, o) in &results {
+        assert_eq!(
+            o.compared_by.values().sum::<usize>(),
+            o.firms,
+            "every owner is counted once"
+        );
+    }
+}
+
+#[test]
+#[ignore = "slow in debug builds; run with --ignored"]
+fn utility_harness_2000() {
+    let results: Vec<(Wave, Outcome)> = WAVES[3..].iter().map(|w| (*w, run(w))).collect();
+    println!("{}", table(&results));
+}
