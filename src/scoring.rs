@@ -336,6 +336,16 @@ fn assess_with_rules(
     answers: &AnswerSet,
 ) -> Assessment {
     let solo = is_solo(catalogue, answers);
+    // Answers that are a condition of a raised flag: the flag's action speaks for them.
+    let covered: Vec<&str> = catalogue
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.questions)
+        .flat_map(|q| chosen_options(q, answers))
+        .filter_map(|o| o.red_flag.as_ref())
+        .filter(|f| f.when.iter().all(|c| holds(c, answers)))
+        .flat_map(|f| f.when.iter().map(|c| c.question.as_str()))
+        .collect();
     let mut dimensions = Vec::with_capacity(catalogue.dimensions.len());
     let mut red_flags = Vec::new();
     let mut flag_order: Vec<(Severity, u32, usize)> = Vec::new();
@@ -391,7 +401,7 @@ fn assess_with_rules(
                     continue;
                 }
                 let Some(step) = &o.step else { continue };
-                if step.staff && solo {
+                if step.staff && solo || covered.contains(&q.id.as_str()) {
                     continue;
                 }
                 candidates.push(Candidate {
@@ -1207,6 +1217,20 @@ mod rules {
         assert_eq!(ids(&oral), vec!["no_time_delegate"]);
         // One normal flag: the overall level is capped at 3.
         assert_eq!(oral.overall.level, 3);
+    }
+
+    #[test]
+    fn an_answer_behind_a_raised_flag_shows_the_flags_action_not_its_step() {
+        // "on the side" is a condition of the grave flag: its own step would repeat the flag.
+        let both = with(&[("resources_budget", "none"), ("resources_time", "side")]);
+        assert_eq!(both.actions.len(), 1);
+        assert_eq!(
+            both.actions[0].red_flag.as_deref(),
+            Some("no_budget_on_the_side")
+        );
+        // Without the flag, each answer keeps its own step.
+        let side = with(&[("resources_time", "side")]);
+        assert_eq!(side.actions[0].option.as_deref(), Some("side"));
     }
 
     #[test]

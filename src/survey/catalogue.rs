@@ -231,6 +231,14 @@ pub struct Step {
     pub staff: bool,
 }
 
+/// Shown where a citation would stand, for a step of our own that no article gives.
+pub fn own_advice_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => "eigene Empfehlung, in keinem der Artikel",
+        Lang::En => "our own advice, in none of the articles",
+    }
+}
+
 /// A condition on another answer: holds when that answer includes one of `options`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
