@@ -122,6 +122,28 @@ mod tests {
     }
 
     #[test]
+    fn catalogue_2026_1_is_served_and_each_stored_version_finds_its_own() {
+        // 2027.1 is not served until the statistics keep the two rule sets apart (README).
+        assert_eq!(current().version, "2026.1");
+        assert_eq!(next().version, "2027.1");
+        assert!(by_version("2026.1").is_some_and(|c| c.rules.is_none()));
+        assert!(by_version("2027.1").is_some_and(|c| c.rules.is_some()));
+        assert!(by_version("2025.9").is_none());
+    }
+
+    #[test]
+    fn catalogue_2027_1_is_no_longer_than_2026_1() {
+        let count = |c: &Catalogue| {
+            c.profile.len()
+                + c.dimensions
+                    .iter()
+                    .map(|d| d.questions.len() + 1)
+                    .sum::<usize>()
+        };
+        assert_eq!((count(current()), count(next())), (57, 57));
+    }
+
+    #[test]
     fn every_question_and_red_flag_cites_a_known_source_by_title() {
         let catalogue = current();
         for d in &catalogue.dimensions {
