@@ -70,9 +70,30 @@ pub struct Catalogue {
     pub levels: Vec<LevelDef>,
     /// The highest overall level a firm with any red flag can reach.
     pub overall_red_flag_cap: u8,
+    /// The less compensatory rules of catalogue 2027.1 on. Absent in 2026.1, whose frozen
+    /// results must stay reproducible, so absent means the rules of 2026.1.
+    #[serde(default)]
+    pub rules: Option<ScoringRules>,
     pub importance: ImportanceDef,
     pub profile: Vec<Question>,
     pub dimensions: Vec<Dimension>,
+}
+
+/// The rules that keep a weak spot from hiding in an average (catalogue 2027.1 on), in the
+/// spirit of the weakest-link rule of readiness models. All caps are levels 1..=5.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringRules {
+    /// Overall cap with two or more red flags (soft ones not counted) or one grave flag.
+    pub several_flags_cap: u8,
+    /// Overall cap when only soft red flags are raised.
+    pub soft_flag_cap: u8,
+    /// Dimension cap when one of its core questions is answered with 0 points.
+    pub core_zero_cap: u8,
+    /// Overall cap when an assessable dimension ends at level 1.
+    pub weak_dimension_cap: u8,
+    /// Points counted as lost for a "Weiß nicht", only to rank its "find out" step.
+    pub unknown_rank_points: u8,
 }
 
 /// One of the articles the questionnaire is built on; cited by its title.
@@ -146,6 +167,9 @@ pub struct Question {
     /// Source id; required for scored questions.
     #[serde(default)]
     pub source: Option<String>,
+    /// A core question: answered with 0 points, it caps its dimension (`rules.core_zero_cap`).
+    #[serde(default)]
+    pub core: bool,
     pub options: Vec<AnswerOption>,
 }
 
@@ -162,6 +186,13 @@ pub struct AnswerOption {
     pub exclusive: bool,
     #[serde(default)]
     pub red_flag: Option<RedFlag>,
+    /// The next step for a firm that chose this option (2027.1 on: every option below the best).
+    #[serde(default)]
+    pub step: Option<Step>,
+    /// Choosing it says the firm has no staff ("ich betreue alles allein", "keine Mitarbeiter"):
+    /// steps about staff are then never shown.
+    #[serde(default)]
+    pub solo: bool,
 }
 
 /// How an option scores.
@@ -170,12 +201,62 @@ pub struct AnswerOption {
 pub enum ScoreRule {
     Points(u8),
     Excluded(Excluded),
+    Unknown(Unknown),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Excluded {
     #[serde(rename = "excluded")]
     Excluded,
+}
+
+/// "Weiß nicht" (2027.1 on): not counted, produces a "find out" step; a dimension with more
+/// than half of its answers unknown is not assessable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Unknown {
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+/// A next step drawn from one answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub text: Text,
+    /// The article the step comes from; `None` marks advice of our own, shown without citation.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The step presumes staff: never shown to a firm that said it has none.
+    #[serde(default)]
+    pub staff: bool,
+}
+
+/// Shown where a citation would stand, for a step of our own that no article gives.
+pub fn own_advice_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => "eigene Empfehlung, in keinem der Artikel",
+        Lang::En => "our own advice, in none of the articles",
+    }
+}
+
+/// A condition on another answer: holds when that answer includes one of `options`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub question: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Counts toward the "several flags" cap.
+    #[default]
+    Normal,
+    /// One alone caps the overall level like several flags.
+    Grave,
+    /// Caps its dimension, but overall only at `rules.soft_flag_cap`; not counted as "several".
+    Soft,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +272,11 @@ pub struct RedFlag {
     pub source: String,
     /// The highest level the dimension can reach while this flag is raised.
     pub cap_level: u8,
+    /// Raised only when every condition holds too (e.g. no budget *and* "on the side").
+    #[serde(default)]
+    pub when: Vec<Condition>,
+    #[serde(default)]
+    pub severity: Severity,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -283,12 +369,6 @@ impl Catalogue {
         let mut ids = HashSet::new();
         let mut flag_ids = HashSet::new();
         let source_ids: HashSet<&str> = self.sources.iter().map(|s| s.id.as_str()).collect();
-
-        let text = |what: &str, t: &Text, problems: &mut Vec<String>| {
-            if t.de.trim().is_empty() || t.en.trim().is_empty() {
-                problems.push(format!("{what}: German and English text are both required"));
-            }
-        };
 
         if self.version.trim().is_empty() {
             problems.push("version is empty".into());
@@ -426,14 +506,20 @@ impl Catalogue {
                 .iter()
                 .filter(|q| {
                     q.required
-                        && q.options
-                            .iter()
-                            .all(|o| !matches!(o.score, Some(ScoreRule::Excluded(_))))
+                        && q.options.iter().all(|o| {
+                            !matches!(
+                                o.score,
+                                Some(ScoreRule::Excluded(_) | ScoreRule::Unknown(_))
+                            )
+                        })
                 })
                 .count();
-            if always_scored < 2 {
+            // 2027.1 on, a dimension may shrink to one question for a solo or not-yet-active
+            // firm: a dimension with nothing counted is then "not assessable", never 0.
+            let minimum = if self.rules.is_some() { 1 } else { 2 };
+            if always_scored < minimum {
                 problems.push(format!(
-                    "dimension {} needs at least two required questions that cannot be excluded",
+                    "dimension {} needs at least {minimum} required questions that cannot be excluded",
                     d.id
                 ));
             }
@@ -518,10 +604,110 @@ impl Catalogue {
             }
         }
 
+        self.validate_rules(&source_ids, &mut problems);
+
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
+        }
+    }
+
+    /// The checks for catalogue 2027.1 on: rules in range, conditions that name real answers,
+    /// and a next step on every option below a question's best (a red flag raised by the option
+    /// alone brings its own action instead).
+    fn validate_rules(&self, source_ids: &HashSet<&str>, problems: &mut Vec<String>) {
+        let Some(rules) = &self.rules else {
+            for d in &self.dimensions {
+                for q in &d.questions {
+                    for o in &q.options {
+                        if matches!(o.score, Some(ScoreRule::Unknown(_))) {
+                            problems.push(format!(
+                                "option {}.{} is \"unknown\", which needs the rules of 2027.1",
+                                q.id, o.id
+                            ));
+                        }
+                        if o.red_flag.as_ref().is_some_and(|f| !f.when.is_empty()) {
+                            problems.push(format!(
+                                "red flag on {}.{} has conditions, which need the rules of 2027.1",
+                                q.id, o.id
+                            ));
+                        }
+                    }
+                }
+            }
+            return;
+        };
+        for (name, cap) in [
+            ("several_flags_cap", rules.several_flags_cap),
+            ("soft_flag_cap", rules.soft_flag_cap),
+            ("core_zero_cap", rules.core_zero_cap),
+            ("weak_dimension_cap", rules.weak_dimension_cap),
+        ] {
+            if !(1..=NUMBER_OF_LEVELS).contains(&cap) {
+                problems.push(format!("rules.{name} must be a level 1..=5"));
+            }
+        }
+        if rules.unknown_rank_points > 100 {
+            problems.push("rules.unknown_rank_points must be 0..=100".into());
+        }
+        for d in &self.dimensions {
+            if d.questions.iter().all(|q| !q.core) {
+                problems.push(format!("dimension {} has no core question", d.id));
+            }
+            for q in &d.questions {
+                let best = q
+                    .options
+                    .iter()
+                    .filter_map(|o| match o.score {
+                        Some(ScoreRule::Points(p)) => Some(p),
+                        _ => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                for o in &q.options {
+                    let below_best = match o.score {
+                        Some(ScoreRule::Points(p)) => {
+                            q.kind == QuestionKind::Single && p < best || o.exclusive
+                        }
+                        Some(ScoreRule::Unknown(_)) => true,
+                        _ => false,
+                    };
+                    let flag_alone = o.red_flag.as_ref().is_some_and(|f| f.when.is_empty());
+                    if below_best && !flag_alone && o.step.is_none() {
+                        problems.push(format!(
+                            "option {}.{} is below the best answer but has no next step",
+                            q.id, o.id
+                        ));
+                    }
+                    if let Some(step) = &o.step {
+                        text(&format!("step of {}.{}", q.id, o.id), &step.text, problems);
+                        if let Some(source) = &step.source
+                            && !source_ids.contains(source.as_str())
+                        {
+                            problems.push(format!(
+                                "step of {}.{} cites unknown source {source}",
+                                q.id, o.id
+                            ));
+                        }
+                    }
+                    for condition in o.red_flag.iter().flat_map(|f| &f.when) {
+                        let known = match self.question(&condition.question) {
+                            Some(QuestionRef::Scored(_, cq)) => condition
+                                .options
+                                .iter()
+                                .all(|id| cq.options.iter().any(|co| &co.id == id)),
+                            _ => false,
+                        };
+                        if !known || condition.options.is_empty() {
+                            problems.push(format!(
+                                "red flag on {}.{}: condition on {} names unknown answers",
+                                q.id, o.id, condition.question
+                            ));
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -610,6 +796,12 @@ fn check_reachable_extremes(q: &Question, problems: &mut Vec<String>) {
                 ));
             }
         }
+    }
+}
+
+fn text(what: &str, t: &Text, problems: &mut Vec<String>) {
+    if t.de.trim().is_empty() || t.en.trim().is_empty() {
+        problems.push(format!("{what}: German and English text are both required"));
     }
 }
 

@@ -23,8 +23,37 @@ pub fn current() -> &'static Catalogue {
     }
 }
 
+/// Catalogue 2027.1: the less compensatory rules, answer-driven steps, "Weiß nicht" and the
+/// solo and not-yet-active options (see the README, "How scoring works").
+///
+/// Not served yet: the statistics, the dashboard and the re-assessment do not yet keep the two
+/// rule sets apart (cohort cells hold scores without a version), and a stored 2026.1 result is
+/// resolved against the served catalogue. Serving it before that would mix scores of two rule
+/// sets in published statistics. Until then it is validated at start and tested.
+pub const CATALOGUE_2027_1_JSON: &str = include_str!("catalogue_2027_1.json");
+
+static NEXT: LazyLock<Result<Catalogue, String>> =
+    LazyLock::new(|| Catalogue::from_json(CATALOGUE_2027_1_JSON).map_err(|e| e.to_string()));
+
+/// Catalogue 2027.1 (validated at start by [`check_current`]).
+pub fn next() -> &'static Catalogue {
+    match &*NEXT {
+        Ok(catalogue) => catalogue,
+        Err(e) => panic!("invalid questionnaire catalogue 2027.1 (checked at start): {e}"),
+    }
+}
+
+/// The catalogue a response was answered under, by its stored version.
+pub fn by_version(version: &str) -> Option<&'static Catalogue> {
+    [current(), next()]
+        .into_iter()
+        .find(|c| c.version == version)
+}
+
 /// Validates the embedded catalogue; called at start.
 pub fn check_current() -> Result<&'static Catalogue, String> {
+    NEXT.as_ref()
+        .map_err(|e| format!("catalogue 2027.1: {e}"))?;
     CURRENT.as_ref().map_err(Clone::clone)
 }
 
@@ -93,6 +122,28 @@ mod tests {
     }
 
     #[test]
+    fn catalogue_2026_1_is_served_and_each_stored_version_finds_its_own() {
+        // 2027.1 is not served until the statistics keep the two rule sets apart (README).
+        assert_eq!(current().version, "2026.1");
+        assert_eq!(next().version, "2027.1");
+        assert!(by_version("2026.1").is_some_and(|c| c.rules.is_none()));
+        assert!(by_version("2027.1").is_some_and(|c| c.rules.is_some()));
+        assert!(by_version("2025.9").is_none());
+    }
+
+    #[test]
+    fn catalogue_2027_1_is_no_longer_than_2026_1() {
+        let count = |c: &Catalogue| {
+            c.profile.len()
+                + c.dimensions
+                    .iter()
+                    .map(|d| d.questions.len() + 1)
+                    .sum::<usize>()
+        };
+        assert_eq!((count(current()), count(next())), (57, 57));
+    }
+
+    #[test]
     fn every_question_and_red_flag_cites_a_known_source_by_title() {
         let catalogue = current();
         for d in &catalogue.dimensions {
@@ -133,5 +184,133 @@ mod tests {
             .expect_err("refused")
             .to_string();
         assert!(message.contains("expected 3–6"), "{message}");
+    }
+}
+
+/// Every passage a text of catalogue 2027.1 quotes („…“) must stand verbatim in the article it
+/// cites. The seeds live beside the repository (`../shared/seeds/`, or `SEEDS_DIR`); where they
+/// are missing the test says it was skipped, and fails only when `CI=true`.
+#[cfg(test)]
+mod citations {
+    use super::*;
+
+    fn normalise(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The passages between „ and “ in a German text.
+    fn quotes(text: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find('„') {
+            let after = &rest[start + '„'.len_utf8()..];
+            let Some(end) = after.find('“') else { break };
+            found.push(&after[..end]);
+            rest = &after[end + '“'.len_utf8()..];
+        }
+        found
+    }
+
+    /// A quote matches when its parts, split at "…", occur in the seed in order.
+    fn stands_in(quote: &str, seed: &str) -> bool {
+        let mut rest = seed;
+        for part in quote.split('…').map(normalise).filter(|p| !p.is_empty()) {
+            match rest.find(&part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// (where, cited source or None for our own advice, German text) of every cited text.
+    fn cited_texts(catalogue: &Catalogue) -> Vec<(String, Option<String>, String)> {
+        let mut texts = Vec::new();
+        for d in &catalogue.dimensions {
+            for r in &d.recommendations {
+                let at = format!("{} level {}", d.id, r.level);
+                texts.push((at, Some(r.source.clone()), r.text.de.clone()));
+            }
+            for q in &d.questions {
+                if let Some(help) = &q.help {
+                    texts.push((format!("{} help", q.id), q.source.clone(), help.de.clone()));
+                }
+                for o in &q.options {
+                    if let Some(f) = &o.red_flag {
+                        for (part, t) in [
+                            ("text", &f.text),
+                            ("reason", &f.reason),
+                            ("action", &f.action),
+                        ] {
+                            let at = format!("flag {} {part}", f.id);
+                            texts.push((at, Some(f.source.clone()), t.de.clone()));
+                        }
+                    }
+                    if let Some(s) = &o.step {
+                        let at = format!("step {}.{}", q.id, o.id);
+                        texts.push((at, s.source.clone(), s.text.de.clone()));
+                    }
+                }
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn every_quote_of_2027_1_stands_verbatim_in_its_seed() {
+        let dir = std::env::var("SEEDS_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds")
+            });
+        if !dir.is_dir() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the seeds are missing at {} (required in CI)",
+                dir.display()
+            );
+            eprintln!("SKIPPED: no seeds at {}; quotes not checked", dir.display());
+            return;
+        }
+        let catalogue = next();
+        let mut problems = Vec::new();
+        let mut checked = 0;
+        for (at, source, text) in cited_texts(catalogue) {
+            let Some(source) = source else {
+                if !quotes(&text).is_empty() {
+                    problems.push(format!("{at}: our own advice must not quote an article"));
+                }
+                continue;
+            };
+            let file = &catalogue.source(&source).expect("known source").file;
+            let seed = match std::fs::read_to_string(dir.join(file)) {
+                Ok(seed) => normalise(&seed),
+                Err(e) => {
+                    problems.push(format!("{at}: seed {file} unreadable: {e}"));
+                    continue;
+                }
+            };
+            for quote in quotes(&text) {
+                checked += 1;
+                if !stands_in(quote, &seed) {
+                    problems.push(format!("{at}: „{quote}“ is not in {source}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert!(
+            checked >= 40,
+            "only {checked} quotes found: is the scan broken?"
+        );
+    }
+
+    #[test]
+    fn the_quote_check_can_fail() {
+        let seed = normalise("Aber das ist nicht schlimm! Wirklich nicht!");
+        assert!(stands_in("nicht schlimm", &seed));
+        assert!(stands_in("Aber … Wirklich nicht!", &seed));
+        assert!(!stands_in("gar nicht schlimm", &seed));
+        assert!(!stands_in("Wirklich … Aber", &seed), "order matters");
+        assert_eq!(quotes("a „b“ c „d … e“"), vec!["b", "d … e"]);
     }
 }

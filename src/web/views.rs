@@ -605,6 +605,8 @@ pub struct ResolvedAction {
 }
 
 pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> ResolvedResult {
+    // A frozen result is read with the catalogue it was scored under.
+    let catalogue = crate::survey::by_version(&assessment.catalogue_version).unwrap_or(catalogue);
     let dimensions = assessment
         .dimensions
         .iter()
@@ -616,7 +618,9 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
                 score: r.score,
                 level: r.level,
                 level_name: catalogue.level(r.level).name.get(lang).to_owned(),
-                capped: r.level < r.uncapped_level,
+                // Only a red flag is named as the cause; 2027.1 has other caps too.
+                capped: r.level < r.uncapped_level
+                    && assessment.red_flags.iter().any(|f| f.dimension == r.id),
             })
         })
         .collect();
@@ -652,16 +656,27 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
                     let (_, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
                     (flag.action.get(lang).to_owned(), flag.source.clone())
                 }
-                None => {
-                    let r = d.recommendations.iter().find(|r| r.level == a.level)?;
-                    (r.text.get(lang).to_owned(), r.source.clone())
-                }
+                // 2027.1 on: the chosen answer's own step; advice of our own has no source.
+                None => match crate::scoring::step_of(catalogue, a) {
+                    Some(step) => (
+                        step.text.get(lang).to_owned(),
+                        step.source.clone().unwrap_or_default(),
+                    ),
+                    None => {
+                        let r = d.recommendations.iter().find(|r| r.level == a.level)?;
+                        (r.text.get(lang).to_owned(), r.source.clone())
+                    }
+                },
+            };
+            let source = match source.as_str() {
+                "" => crate::survey::own_advice_label(lang).to_owned(),
+                id => catalogue.source_title(id).to_owned(),
             };
             Some(ResolvedAction {
                 dimension_id: d.id.clone(),
                 dimension: d.title.get(lang).to_owned(),
                 text,
-                source: catalogue.source_title(&source).to_owned(),
+                source,
                 red_flag: a.red_flag.clone(),
             })
         })
@@ -820,7 +835,7 @@ impl ResultPage {
                 .replace("{level}", &assessment.overall.level.to_string()),
             level_name: level.name.get(lang).to_owned(),
             level_description: level.description.get(lang).to_owned(),
-            overall_capped: assessment.overall.level < uncapped,
+            overall_capped: assessment.overall.level < uncapped && !assessment.red_flags.is_empty(),
             chart_svg: dimension_chart_svg(&chart, &text(lang, chart_title), "dimension-chart"),
             dimensions: resolved
                 .dimensions
