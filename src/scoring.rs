@@ -479,7 +479,7 @@ fn assess_with_rules(
             .then(b.1.cmp(&a.1))
             .then(ia.cmp(ib))
     });
-    candidates.sort_by(|a, b| b.priority.cmp(&a.priority));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.priority));
     let actions = flag_actions
         .into_iter()
         .map(|(_, (_, priority, index), hit)| Action {
@@ -773,6 +773,26 @@ mod tests {
     }
 
     #[test]
+    fn a_2026_result_serialises_exactly_as_before_and_old_json_still_reads() {
+        let catalogue = test_catalogue();
+        let result = assess(&catalogue, &answers(&catalogue, WORST));
+        let json = serde_json::to_string(&result).expect("json");
+        // The fields of 2027.1 are left out, so frozen 2026.1 results keep their form.
+        assert!(!json.contains("not_assessable"), "{json}");
+        let actions = serde_json::to_string(&result.actions).expect("json");
+        assert!(
+            !actions.contains("question") && !actions.contains("option"),
+            "{actions}"
+        );
+        let old = r#"{"catalogue_version":"2026.1","overall":{"score":50,"level":3},
+            "dimensions":[{"id":"a","score":50,"level":3,"uncapped_level":3,"importance":2}],
+            "red_flags":[],"actions":[{"dimension":"a","red_flag":null,"level":3,"priority":100}]}"#;
+        let read: Assessment = serde_json::from_str(old).expect("a stored 2026.1 result reads");
+        assert!(!read.dimensions[0].not_assessable);
+        assert_eq!(read.actions[0].question, None);
+    }
+
+    #[test]
     fn a_multi_answer_is_capped_at_100() {
         let catalogue = test_catalogue();
         let d = &catalogue.dimensions[2];
@@ -953,9 +973,9 @@ mod personas {
             ("dialogue_criticism", "delete"),
         ]);
         // strategy (0+4·100)/5 = 80; community (3·100+0)/4 = 75; resources 80;
-        // responsibility (100+0+100+100)/4 = 75; dialogue 80; the rest 100.
-        // overall (2·80 + 75 + 100 + 2·80 + 2·75 + 2·80 + 3·100) / 13 = 1105/13 = 85.
-        assert_eq!(result.overall.score, 85);
+        // responsibility (100+0+100+100+100)/5 = 80; dialogue 80; the rest 100.
+        // overall (2·80 + 75 + 100 + 2·80 + 2·80 + 2·80 + 3·100) / 13 = 1115/13 = 85.8 → 86.
+        assert_eq!(result.overall.score, 86);
         // Four flags, one of them grave, and dialogue at level 1: level 2 at most.
         assert_eq!(result.overall.level, 2);
         assert_eq!(
@@ -1016,9 +1036,9 @@ mod personas {
             ("responsibility_informed", "no"),
         ]);
         // strategy 80 (flag no_goals → 2); resources 80 (core item at 0 → 3);
-        // responsibility 75 (flag → 2); brand_risk 80 (soft flag → 3).
-        // overall (2·80 + 100 + 100 + 2·80 + 2·75 + 2·100 + 100 + 100 + 80)/13 = 1150/13 = 88.
-        assert_eq!(result.overall.score, 88);
+        // responsibility (100+100+0+100+100)/5 = 80 (flag → 2); brand_risk 80 (soft flag → 3).
+        // overall (2·80 + 100 + 100 + 2·80 + 2·80 + 2·100 + 100 + 100 + 80)/13 = 1160/13 = 89.2.
+        assert_eq!(result.overall.score, 89);
         assert_eq!(result.overall.level, 2, "two flags cap at level 2");
         let levels: Vec<(&str, u8)> = ["strategy", "resources", "responsibility", "brand_risk"]
             .iter()
@@ -1064,7 +1084,7 @@ mod personas {
             ("dialogue_response_time", "hours"),
             ("integration_same_message", "not_always"),
         ]);
-        // responsibility: only "ich selbst" counts → 100, level 5.
+        // responsibility: only "ich selbst" and the admin rights count → 100, level 5.
         assert_eq!(
             (
                 dimension(&result, "responsibility").score,

@@ -141,6 +141,9 @@ pub struct Dimension {
     pub title: Text,
     /// One or two sentences on why the topic matters, shown above the questions.
     pub intro: Text,
+    /// The articles the intro draws on (2027.1 on; 2026.1's report takes a majority vote).
+    #[serde(default)]
+    pub intro_sources: Vec<String>,
     /// Weight in the overall score.
     pub weight: u32,
     pub questions: Vec<Question>,
@@ -652,6 +655,14 @@ impl Catalogue {
             problems.push("rules.unknown_rank_points must be 0..=100".into());
         }
         for d in &self.dimensions {
+            if d.intro_sources.is_empty() {
+                problems.push(format!("dimension {} intro names no source", d.id));
+            }
+            for s in &d.intro_sources {
+                if !source_ids.contains(s.as_str()) {
+                    problems.push(format!("dimension {} intro cites unknown source {s}", d.id));
+                }
+            }
             if d.questions.iter().all(|q| !q.core) {
                 problems.push(format!("dimension {} has no core question", d.id));
             }

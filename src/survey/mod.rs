@@ -223,8 +223,21 @@ mod citations {
         true
     }
 
-    /// (where, cited source or None for our own advice, German text) of every cited text.
-    fn cited_texts(catalogue: &Catalogue) -> Vec<(String, Option<String>, String)> {
+    /// (where, cited sources (none: our own advice), German text) of every cited text.
+    fn cited_texts(catalogue: &Catalogue) -> Vec<(String, Vec<String>, String)> {
+        let texts = cited_texts_one(catalogue);
+        let mut texts: Vec<(String, Vec<String>, String)> = texts
+            .into_iter()
+            .map(|(at, source, text)| (at, source.into_iter().collect(), text))
+            .collect();
+        for d in &catalogue.dimensions {
+            let at = format!("{} intro", d.id);
+            texts.push((at, d.intro_sources.clone(), d.intro.de.clone()));
+        }
+        texts
+    }
+
+    fn cited_texts_one(catalogue: &Catalogue) -> Vec<(String, Option<String>, String)> {
         let mut texts = Vec::new();
         for d in &catalogue.dimensions {
             for r in &d.recommendations {
@@ -275,25 +288,25 @@ mod citations {
         let catalogue = next();
         let mut problems = Vec::new();
         let mut checked = 0;
-        for (at, source, text) in cited_texts(catalogue) {
-            let Some(source) = source else {
+        for (at, sources, text) in cited_texts(catalogue) {
+            if sources.is_empty() {
                 if !quotes(&text).is_empty() {
                     problems.push(format!("{at}: our own advice must not quote an article"));
                 }
                 continue;
-            };
-            let file = &catalogue.source(&source).expect("known source").file;
-            let seed = match std::fs::read_to_string(dir.join(file)) {
-                Ok(seed) => normalise(&seed),
-                Err(e) => {
-                    problems.push(format!("{at}: seed {file} unreadable: {e}"));
-                    continue;
+            }
+            let mut seeds = Vec::new();
+            for source in &sources {
+                let file = &catalogue.source(source).expect("known source").file;
+                match std::fs::read_to_string(dir.join(file)) {
+                    Ok(seed) => seeds.push(normalise(&seed)),
+                    Err(e) => problems.push(format!("{at}: seed {file} unreadable: {e}")),
                 }
-            };
+            }
             for quote in quotes(&text) {
                 checked += 1;
-                if !stands_in(quote, &seed) {
-                    problems.push(format!("{at}: „{quote}“ is not in {source}"));
+                if !seeds.iter().any(|seed| stands_in(quote, seed)) {
+                    problems.push(format!("{at}: „{quote}“ is not in {}", sources.join(", ")));
                 }
             }
         }

@@ -65,6 +65,14 @@ pub fn check_texts() -> Result<(), String> {
 
 /// The most cited source among a dimension's questions: the article its "why" comes from.
 fn dimension_source(catalogue: &Catalogue, dimension: &crate::survey::Dimension) -> String {
+    if !dimension.intro_sources.is_empty() {
+        let titles: Vec<&str> = dimension
+            .intro_sources
+            .iter()
+            .map(|s| catalogue.source_title(s))
+            .collect();
+        return titles.join("; ");
+    }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for q in &dimension.questions {
         if let Some(s) = q.source.as_deref() {
@@ -90,6 +98,8 @@ pub fn report_model(
     creation_date: (i32, u8, u8),
 ) -> Result<ReportModel, String> {
     let t = texts(lang)?;
+    // A frozen result is reported with the catalogue it was scored under.
+    let catalogue = crate::survey::by_version(&assessment.catalogue_version).unwrap_or(catalogue);
     let resolved = resolve(catalogue, lang, assessment);
     let comparison = match benchmark {
         Benchmark::Compared(c) => Some(c),
@@ -375,4 +385,27 @@ pub async fn api_report(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     report(&state, &req, &path, true).await
+}
+
+#[cfg(test)]
+mod intro_source_tests {
+    use super::*;
+
+    #[test]
+    fn an_intro_of_2027_1_is_cited_by_its_named_articles_not_a_majority_vote() {
+        let next = crate::survey::next();
+        let responsibility = next.dimension("responsibility").expect("dimension");
+        // Review §2a #5: the vote gave 003; the text is 000 and 002.
+        assert_eq!(
+            dimension_source(next, responsibility),
+            "Es ist Ihre Entscheidung!; Erst die Hausaufgaben, dann posten"
+        );
+        // 2026.1 keeps its vote, so its reports read as before.
+        let old = crate::survey::current();
+        let responsibility = old.dimension("responsibility").expect("dimension");
+        assert_eq!(
+            dimension_source(old, responsibility),
+            "Social Media Marketing – Zeitfresser oder Gewinnbringer?"
+        );
+    }
 }
