@@ -434,6 +434,7 @@ mod tests {
                     level: 1,
                     uncapped_level: 1,
                     importance: 2,
+                    importance_answered: true,
                 })
                 .collect(),
             red_flags: vec![],

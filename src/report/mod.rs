@@ -106,6 +106,7 @@ fn prepare_charts(m: &ReportModel) -> Charts {
                     label: d.title.clone(),
                     score: d.score,
                     importance: d.importance,
+                    answered: true,
                 })
                 .collect(),
             score_axis: l.score_axis.clone(),

@@ -142,13 +142,18 @@ pub fn report_model(
                         .unwrap_or_else(|| t.not_answered.clone()),
                 })
                 .collect();
-            let importance = catalogue
-                .importance
-                .options
-                .iter()
-                .find(|o| o.weight == r.importance)
-                .map(|o| o.label.get(lang).to_owned())
-                .unwrap_or_default();
+            // Unanswered is said as such, not as the middle option it ranks as.
+            let importance = if r.importance_answered {
+                catalogue
+                    .importance
+                    .options
+                    .iter()
+                    .find(|o| o.weight == r.importance)
+                    .map(|o| o.label.get(lang).to_owned())
+                    .unwrap_or_default()
+            } else {
+                t.not_answered.clone()
+            };
             answers.push(Answer {
                 question: t.importance.clone(),
                 answer: importance,

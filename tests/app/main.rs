@@ -12,6 +12,7 @@ mod consultants;
 mod owner_control;
 mod pdf_rendering;
 mod report;
+mod result_page;
 mod service;
 mod survey_pages;
 mod xss;
