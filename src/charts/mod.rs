@@ -681,7 +681,7 @@ impl MatrixLayout {
         top: 34,
         bottom: 330,
         key_left: None,
-        break_at: 12,
+        break_at: 11,
         font: 18,
     };
     /// Key rows below the plot (narrow layout).
@@ -857,11 +857,14 @@ pub fn draw_priority_matrix_as<DB: DrawingBackend>(
             .any(|&(px, py)| (px - x).abs() < 2 * radius + 2 && (py - y).abs() < 2 * radius + 2)
             && step < 16
         {
+            // First away from the line between important and less important, so that a nudge
+            // does not move a point towards the other half.
             let offset = (2 * radius + 3) * ((step + 1) / 2);
+            let away = if p.importance >= 3 { -offset } else { offset };
             y = if step % 2 == 1 {
-                base - offset
+                base + away
             } else {
-                base + offset
+                base - away
             };
             step += 1;
         }
