@@ -166,6 +166,7 @@ pub fn report_model(
                 level: r.level,
                 level_name: catalogue.level(r.level).name.get(lang).to_owned(),
                 importance: r.importance.clamp(1, 4),
+                importance_answered: r.importance_answered,
                 peer: comparison
                     .and_then(|c| c.dimensions.get(i))
                     .map(|p| PeerStats {
