@@ -123,10 +123,10 @@ fn prepare_charts(m: &ReportModel) -> Charts {
 fn plan_order(m: &ReportModel) -> Vec<&model::Dimension> {
     let mut order: Vec<&model::Dimension> = Vec::with_capacity(m.dimensions.len());
     for a in &m.actions {
-        if let Some(d) = m.dimensions.iter().find(|d| d.title == a.dimension) {
-            if !order.iter().any(|o| o.id == d.id) {
-                order.push(d);
-            }
+        if let Some(d) = m.dimensions.iter().find(|d| d.title == a.dimension)
+            && !order.iter().any(|o| o.id == d.id)
+        {
+            order.push(d);
         }
     }
     for d in &m.dimensions {

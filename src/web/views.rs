@@ -728,10 +728,10 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
                 quadrant: planned.quadrant,
             });
         };
-        if planned.red_flags.is_empty() {
-            if let Some(r) = d.recommendations.iter().find(|r| r.level == planned.level) {
-                push(&r.text, &r.source, None);
-            }
+        if planned.red_flags.is_empty()
+            && let Some(r) = d.recommendations.iter().find(|r| r.level == planned.level)
+        {
+            push(&r.text, &r.source, None);
         }
         for flag_id in &planned.red_flags {
             let Some(hit) = assessment
@@ -873,10 +873,9 @@ impl ResultPage {
                 .dimensions
                 .iter()
                 .position(|d| d.id == a.dimension_id)
+                && !order.contains(&i)
             {
-                if !order.contains(&i) {
-                    order.push(i);
-                }
+                order.push(i);
             }
         }
         for i in 0..resolved.dimensions.len() {
