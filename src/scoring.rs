@@ -33,16 +33,26 @@ pub struct DimensionResult {
     pub level: u8,
     /// The level the points alone would give.
     pub uncapped_level: u8,
-    /// Weight of the owner's "how important is this for you" answer (1–4).
+    /// Weight of the owner's "how important is this for you" answer (1–4); the catalogue's
+    /// middle option ("medium") when the owner left it unanswered.
     pub importance: u8,
     /// More than half of its answers were "Weiß nicht" (2027.1 on): shown as a gap, left out of
     /// the overall score (the other weights renormalised). Its score and level mean nothing.
     #[serde(default, skip_serializing_if = "is_false")]
     pub not_assessable: bool,
+    /// False when the owner did not answer the importance question: the weight above is then
+    /// the catalogue's default, and pages say "not answered" instead of showing it as a choice.
+    /// Results stored before this field existed read as answered.
+    #[serde(default = "answered_by_default")]
+    pub importance_answered: bool,
 }
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn answered_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +182,9 @@ fn assess_2026(catalogue: &Catalogue, answers: &AnswerSet) -> Assessment {
             uncapped_level,
             importance: importance_weight(catalogue, d, answers),
             not_assessable: false,
+            importance_answered: answers
+                .single(&Catalogue::importance_question_id(d))
+                .is_some(),
         });
     }
 
@@ -429,6 +442,9 @@ fn assess_with_rules(
             uncapped_level,
             importance,
             not_assessable,
+            importance_answered: answers
+                .single(&Catalogue::importance_question_id(d))
+                .is_some(),
         });
     }
 
@@ -528,6 +544,219 @@ pub fn step_of<'a>(catalogue: &'a Catalogue, action: &Action) -> Option<&'a Step
         .find(|o| Some(&o.id) == action.option.as_ref())?
         .step
         .as_ref()
+}
+
+/// Where a dimension sits in the priority matrix: importance (up) against score (right), split at
+/// 50 points and between importance 2 and 3. The order is the order of the action plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Quadrant {
+    /// Important and below 50 points.
+    TackleFirst,
+    /// Important and at least 50 points.
+    KeepUp,
+    /// Less important and below 50 points.
+    Later,
+    /// Less important and at least 50 points.
+    DoNotOverInvest,
+}
+
+impl Quadrant {
+    pub const SPLIT_SCORE: u8 = 50;
+    /// Importance weights from this one up count as important.
+    pub const SPLIT_IMPORTANCE: u8 = 3;
+
+    pub fn of(score: u8, importance: u8) -> Quadrant {
+        match (
+            importance >= Self::SPLIT_IMPORTANCE,
+            score < Self::SPLIT_SCORE,
+        ) {
+            (true, true) => Quadrant::TackleFirst,
+            (true, false) => Quadrant::KeepUp,
+            (false, true) => Quadrant::Later,
+            (false, false) => Quadrant::DoNotOverInvest,
+        }
+    }
+
+    /// Position of the quadrant's caption in the matrix (top left, top right, bottom left,
+    /// bottom right).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One entry of the action plan: one dimension, with what to do there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedAction {
+    pub dimension: String,
+    pub quadrant: Quadrant,
+    /// The red flags to remove, each once; when there are any, they are the steps and the
+    /// level's recommendation is left out (it would repeat them: both say "stop deleting
+    /// criticism", "write down your goals" and so on).
+    pub red_flags: Vec<String>,
+    /// The level whose recommendation applies when there is no red flag.
+    pub level: u8,
+    pub priority: u32,
+}
+
+/// The action plan the result page and the report show: one entry per dimension, never an
+/// action twice, in the order the priority matrix tells. Dimensions with red flags come first
+/// (a red flag caps the level whatever the importance); then the matrix's quadrants in the order
+/// "tackle first", "keep up", "later", "do not over-invest"; within those by importance × gap,
+/// ties in catalogue order. A dimension at 100 points without red flags has nothing to do.
+///
+/// Computed from the stored dimensions and red flags, so results stored earlier get the same plan.
+pub fn action_plan(assessment: &Assessment) -> Vec<PlannedAction> {
+    let mut plan: Vec<(bool, usize, PlannedAction)> = Vec::new();
+    for (i, d) in assessment.dimensions.iter().enumerate() {
+        let mut flags: Vec<String> = Vec::new();
+        for hit in assessment.red_flags.iter().filter(|h| h.dimension == d.id) {
+            if !flags.contains(&hit.id) {
+                flags.push(hit.id.clone());
+            }
+        }
+        if flags.is_empty() && d.score >= 100 {
+            continue;
+        }
+        plan.push((
+            flags.is_empty(),
+            i,
+            PlannedAction {
+                dimension: d.id.clone(),
+                quadrant: Quadrant::of(d.score, d.importance),
+                red_flags: flags,
+                level: d.level,
+                priority: u32::from(d.importance) * (100 - u32::from(d.score.min(100))),
+            },
+        ));
+    }
+    plan.sort_by(|(fa, ia, a), (fb, ib, b)| {
+        fa.cmp(fb)
+            .then(a.quadrant.cmp(&b.quadrant))
+            .then(b.priority.cmp(&a.priority))
+            .then(ia.cmp(ib))
+    });
+    plan.into_iter().map(|(_, _, a)| a).collect()
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    fn dim(id: &str, score: u8, importance: u8) -> DimensionResult {
+        DimensionResult {
+            id: id.into(),
+            score,
+            level: 1 + score / 20,
+            uncapped_level: 1 + score / 20,
+            importance,
+            not_assessable: false,
+            importance_answered: true,
+        }
+    }
+
+    fn flag(id: &str, dimension: &str, question: &str) -> RedFlagHit {
+        RedFlagHit {
+            id: id.into(),
+            dimension: dimension.into(),
+            question: question.into(),
+            option: "o".into(),
+        }
+    }
+
+    fn assessment(dimensions: Vec<DimensionResult>, red_flags: Vec<RedFlagHit>) -> Assessment {
+        Assessment {
+            catalogue_version: "t".into(),
+            overall: ScoreLevel {
+                score: 50,
+                level: 3,
+            },
+            actions: rank_actions(&dimensions, &red_flags),
+            dimensions,
+            red_flags,
+        }
+    }
+
+    #[test]
+    fn the_plan_follows_the_matrix_quadrants() {
+        // Importance × gap alone would put "strong_important" (4 × 45 = 180) before
+        // "weak_important" (3 × 55 = 165), against the matrix, which says "tackle first" for the
+        // latter.
+        let a = assessment(
+            vec![
+                dim("strong_unimportant", 80, 1),
+                dim("weak_unimportant", 10, 2),
+                dim("strong_important", 55, 4),
+                dim("weak_important", 45, 3),
+                dim("perfect", 100, 4),
+            ],
+            vec![],
+        );
+        let plan = action_plan(&a);
+        let order: Vec<(&str, Quadrant)> = plan
+            .iter()
+            .map(|p| (p.dimension.as_str(), p.quadrant))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("weak_important", Quadrant::TackleFirst),
+                ("strong_important", Quadrant::KeepUp),
+                ("weak_unimportant", Quadrant::Later),
+                ("strong_unimportant", Quadrant::DoNotOverInvest),
+            ]
+        );
+        for p in &plan {
+            let d = a.dimensions.iter().find(|d| d.id == p.dimension).unwrap();
+            assert_eq!(p.quadrant, Quadrant::of(d.score, d.importance));
+        }
+    }
+
+    #[test]
+    fn no_dimension_and_no_red_flag_appears_twice() {
+        // The old ranking listed a flagged dimension twice (its flag, then its recommendation)
+        // and a flag hit twice twice.
+        let a = assessment(
+            vec![dim("dialogue", 20, 2), dim("content", 40, 4)],
+            vec![
+                flag("deletes_criticism", "dialogue", "q1"),
+                flag("slow_or_no_answer", "dialogue", "q2"),
+                flag("deletes_criticism", "dialogue", "q3"),
+            ],
+        );
+        assert_eq!(
+            a.actions.len(),
+            5,
+            "the stored ranking repeats: {:?}",
+            a.actions
+        );
+        let plan = action_plan(&a);
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[0].dimension, "dialogue", "red flags first");
+        assert_eq!(
+            plan[0].red_flags,
+            vec![
+                "deletes_criticism".to_owned(),
+                "slow_or_no_answer".to_owned()
+            ]
+        );
+        assert_eq!(plan[1].dimension, "content");
+        assert!(plan[1].red_flags.is_empty());
+    }
+
+    #[test]
+    fn quadrant_boundaries() {
+        assert_eq!(Quadrant::of(49, 3), Quadrant::TackleFirst);
+        assert_eq!(Quadrant::of(50, 3), Quadrant::KeepUp);
+        assert_eq!(Quadrant::of(49, 2), Quadrant::Later);
+        assert_eq!(Quadrant::of(50, 2), Quadrant::DoNotOverInvest);
+    }
+
+    #[test]
+    fn results_stored_before_the_answered_flag_read_as_answered() {
+        let json = r#"{"id":"a","score":10,"level":1,"uncapped_level":1,"importance":2}"#;
+        let d: DimensionResult = serde_json::from_str(json).unwrap();
+        assert!(d.importance_answered);
+    }
 }
 
 #[cfg(test)]
@@ -714,6 +943,19 @@ mod tests {
             Some("deletes_criticism")
         );
         assert_eq!(result.actions.len(), 1 + 3);
+    }
+
+    #[test]
+    fn an_unanswered_importance_ranks_as_the_middle_option_and_is_marked_unanswered() {
+        let catalogue = test_catalogue();
+        let mut pairs = WORST.to_vec();
+        pairs.push(("a.importance", &["h"]));
+        let result = assess(&catalogue, &answers(&catalogue, &pairs));
+        let a = &result.dimensions[0];
+        assert_eq!((a.importance, a.importance_answered), (4, true));
+        // The test catalogue's middle ("m") weighs 2.
+        let b = &result.dimensions[1];
+        assert_eq!((b.importance, b.importance_answered), (2, false));
     }
 
     #[test]

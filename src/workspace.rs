@@ -435,6 +435,7 @@ mod tests {
                     uncapped_level: 1,
                     importance: 2,
                     not_assessable: false,
+                    importance_answered: true,
                 })
                 .collect(),
             red_flags: vec![],

@@ -32,7 +32,8 @@ pub use error::BenchmarkError;
 pub use profile::{Industry, Profile, Region, SizeClass};
 pub use response::{MAX_RED_FLAG_ID_LEN, ResponseSummary};
 pub use stats::{
-    CohortStats, LevelDistribution, MeasureStats, RedFlagShare, percentile, percentile_rank,
+    CohortStats, LevelDistribution, MeasureStats, RankWording, RedFlagShare, percentile,
+    percentile_rank,
 };
 
 /// Highest score; scores are whole numbers 0..=100.

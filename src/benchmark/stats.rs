@@ -61,6 +61,30 @@ pub fn percentile_rank(counts: &[u32; SCORE_BUCKETS], score: u8) -> Option<u8> {
     u8::try_from(below * 100 / n).ok()
 }
 
+/// How a percentile rank is said in words. A firm counted in its own cohort never reaches 100,
+/// but a published cohort may not (yet) hold the firm: then a rank of 100 means every firm of
+/// the group scores lower, and "better than 100 %" would be a nonsense figure. A rank of 0 is
+/// said as "no firm of the group scores lower" rather than "better than 0 %".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankWording {
+    /// No firm of the group scores lower.
+    NoneLower,
+    /// "Better than n %", 1 ≤ n ≤ 99.
+    Share(u8),
+    /// Every firm of the group scores lower.
+    AllLower,
+}
+
+impl RankWording {
+    pub fn of(rank: u8) -> RankWording {
+        match rank {
+            0 => RankWording::NoneLower,
+            100.. => RankWording::AllLower,
+            share => RankWording::Share(share),
+        }
+    }
+}
+
 /// How firms spread over the five levels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelDistribution {
@@ -208,6 +232,22 @@ mod tests {
         assert_eq!(percentile(&h, 0), None);
         assert_eq!(percentile(&h, 101), None);
         assert_eq!(percentile(&[0; SCORE_BUCKETS], 50), None);
+    }
+
+    #[test]
+    fn rank_words_never_say_better_than_100_or_0_percent() {
+        assert_eq!(RankWording::of(0), RankWording::NoneLower);
+        assert_eq!(RankWording::of(1), RankWording::Share(1));
+        assert_eq!(RankWording::of(99), RankWording::Share(99));
+        assert_eq!(RankWording::of(100), RankWording::AllLower);
+        // A cohort that does not hold the firm, all scoring lower: rank 100.
+        let mut h = [0u32; SCORE_BUCKETS];
+        h[10] = 3;
+        h[20] = 2;
+        assert_eq!(
+            percentile_rank(&h, 90).map(RankWording::of),
+            Some(RankWording::AllLower)
+        );
     }
 
     #[test]

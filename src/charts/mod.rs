@@ -44,82 +44,189 @@ pub struct DimensionChart {
 }
 
 pub const BAR_CHART_WIDTH: u32 = 720;
-const ROW_HEIGHT: u32 = 38;
-const LEGEND_HEIGHT: u32 = 30;
-const LABEL_WIDTH: i32 = 250;
-const BAR_LEFT: i32 = LABEL_WIDTH + 10;
-const BAR_RIGHT: i32 = BAR_CHART_WIDTH as i32 - 50;
+
+/// Geometry of the bar chart: `WIDE` (labels left of the bars) for the report and wide screens,
+/// `NARROW` (each label above its bar, in a narrower view box) for phones, where the wide chart
+/// would scale its text below a readable size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarLayout {
+    pub width: u32,
+    /// Labels on their own line above the bars.
+    stacked: bool,
+    row_height: i32,
+    label_width: i32,
+    bar_left: i32,
+    bar_right: i32,
+    /// Legend entries one per line instead of side by side.
+    legend_lines: i32,
+    small_font: u32,
+    label_font: u32,
+}
+
+impl BarLayout {
+    pub const WIDE: BarLayout = BarLayout {
+        width: BAR_CHART_WIDTH,
+        stacked: false,
+        row_height: 38,
+        label_width: 250,
+        bar_left: 260,
+        bar_right: BAR_CHART_WIDTH as i32 - 50,
+        legend_lines: 1,
+        small_font: 17,
+        label_font: 19,
+    };
+    pub const NARROW: BarLayout = BarLayout {
+        width: 400,
+        stacked: true,
+        row_height: 66,
+        label_width: 0,
+        bar_left: 12,
+        bar_right: 400 - 50,
+        legend_lines: 3,
+        small_font: 17,
+        label_font: 20,
+    };
+
+    fn x_for(&self, score: u8) -> i32 {
+        self.bar_left + (self.bar_right - self.bar_left) * i32::from(score.min(100)) / 100
+    }
+
+    /// Vertical room of the label line above the bars (stacked layout only).
+    fn label_line(&self) -> i32 {
+        if self.stacked { 28 } else { 0 }
+    }
+}
+
+/// Height of one legend line.
+const LEGEND_LINE: u32 = 26;
 
 impl DimensionChart {
-    fn top(&self) -> u32 {
+    fn top(&self, layout: &BarLayout) -> u32 {
         44 + if self.legend.is_some() {
-            LEGEND_HEIGHT
+            LEGEND_LINE * layout.legend_lines.unsigned_abs() + 4
         } else {
             0
         }
     }
 
+    /// Height of the wide chart, in its own pixels.
     pub fn height(&self) -> u32 {
-        self.top() + ROW_HEIGHT * u32::try_from(self.bars.len()).unwrap_or(0) + 12
+        self.height_for(&BarLayout::WIDE)
+    }
+
+    pub fn height_for(&self, layout: &BarLayout) -> u32 {
+        self.top(layout)
+            + layout.row_height.unsigned_abs() * u32::try_from(self.bars.len()).unwrap_or(0)
+            + 12
     }
 }
 
+#[cfg(test)]
 fn x_for(score: u8) -> i32 {
-    BAR_LEFT + (BAR_RIGHT - BAR_LEFT) * i32::from(score.min(100)) / 100
+    BarLayout::WIDE.x_for(score)
 }
 
-/// Draws horizontal bars, one per dimension, with a 0–100 grid.
+/// Draws horizontal bars, one per dimension, with a 0–100 grid (the wide layout).
 pub fn draw_dimension_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &DimensionChart,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    draw_dimension_chart_as(root, chart, &BarLayout::WIDE)
+}
+
+/// Each row holds two lanes: the firm's bar above, the peers' middle half (with the median as a
+/// heavy line) below it, so that the peer band never covers the firm's bar.
+pub fn draw_dimension_chart_as<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &DimensionChart,
+    layout: &BarLayout,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let height = i32::try_from(chart.height()).unwrap_or(i32::MAX);
-    let top_of_rows = i32::try_from(chart.top()).unwrap_or(0);
-    let small = (FONT_FAMILY, 17).into_font().color(&MUTED);
-    let label_style = (FONT_FAMILY, 19)
+    let l = layout;
+    let height = i32::try_from(chart.height_for(l)).unwrap_or(i32::MAX);
+    let top_of_rows = i32::try_from(chart.top(l)).unwrap_or(0);
+    let small = (FONT_FAMILY, l.small_font).into_font().color(&MUTED);
+    let label_style = (FONT_FAMILY, l.label_font)
         .into_font()
         .color(&INK)
-        .pos(Pos::new(HPos::Right, VPos::Center));
-    let value_style = (FONT_FAMILY, 19)
+        .pos(if l.stacked {
+            Pos::new(HPos::Left, VPos::Bottom)
+        } else {
+            Pos::new(HPos::Right, VPos::Center)
+        });
+    let value_style = (FONT_FAMILY, l.label_font)
         .into_font()
         .color(&INK)
         .pos(Pos::new(HPos::Left, VPos::Center));
 
-    if let Some([firm, band, median]) = &chart.legend {
-        let y = 4;
+    if let Some(texts) = &chart.legend {
         let legend = small
             .clone()
             .color(&INK)
             .pos(Pos::new(HPos::Left, VPos::Top));
-        root.draw(&Rectangle::new([(10, y + 2), (26, y + 16)], FIRM.filled()))?;
-        root.draw(&Text::new(firm.clone(), (32, y), legend.clone()))?;
-        root.draw(&Rectangle::new(
-            [(250, y + 2), (274, y + 16)],
-            BAND.filled(),
-        ))?;
-        root.draw(&Rectangle::new(
-            [(250, y + 2), (274, y + 16)],
-            BAND_EDGE.stroke_width(1),
-        ))?;
-        root.draw(&Text::new(band.clone(), (280, y), legend.clone()))?;
-        root.draw(&PathElement::new(
-            vec![(560, y), (560, y + 18)],
-            INK.stroke_width(3),
-        ))?;
-        root.draw(&Text::new(median.clone(), (568, y), legend))?;
+        // Side by side in the wide layout, one per line in the narrow one.
+        let slots: [(i32, i32); 3] = if l.legend_lines == 1 {
+            [(10, 4), (250, 4), (560, 4)]
+        } else {
+            let line = LEGEND_LINE as i32;
+            [(10, 4), (10, 4 + line), (10, 4 + 2 * line)]
+        };
+        for (k, (text, (x, y))) in texts.iter().zip(slots).enumerate() {
+            match k {
+                0 => root.draw(&Rectangle::new(
+                    [(x, y + 2), (x + 18, y + 16)],
+                    FIRM.filled(),
+                ))?,
+                1 => {
+                    root.draw(&Rectangle::new(
+                        [(x, y + 2), (x + 18, y + 16)],
+                        BAND.filled(),
+                    ))?;
+                    root.draw(&Rectangle::new(
+                        [(x, y + 2), (x + 18, y + 16)],
+                        BAND_EDGE.stroke_width(1),
+                    ))?;
+                }
+                _ => root.draw(&PathElement::new(
+                    vec![(x + 9, y), (x + 9, y + 18)],
+                    INK.stroke_width(3),
+                ))?,
+            }
+            root.draw(&Text::new(text.clone(), (x + 26, y), legend.clone()))?;
+        }
     }
     root.draw(&Text::new(
         chart.axis_label.clone(),
-        (BAR_LEFT, top_of_rows - 40),
+        (l.bar_left, top_of_rows - 40),
         small.clone().pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
+    // Stacked labels sit between the rows' bars, so there the grid is drawn per row, not
+    // through the labels.
+    let row_count = i32::try_from(chart.bars.len()).unwrap_or(0);
+    let grid_spans: Vec<(i32, i32)> = if l.stacked {
+        (0..row_count)
+            .map(|row| {
+                let row_top = top_of_rows + row * l.row_height;
+                (row_top + l.label_line() + 2, row_top + l.row_height - 2)
+            })
+            .collect()
+    } else {
+        vec![(top_of_rows - 4, height - 10)]
+    };
     for tick in (0..=100u8).step_by(20) {
-        let x = x_for(tick);
-        root.draw(&PathElement::new(
-            vec![(x, top_of_rows - 4), (x, height - 10)],
-            GRID.stroke_width(1),
-        ))?;
+        let x = l.x_for(tick);
+        if l.stacked {
+            root.draw(&PathElement::new(
+                vec![(x, top_of_rows - 4), (x, top_of_rows)],
+                GRID.stroke_width(1),
+            ))?;
+        }
+        for &(from, to) in &grid_spans {
+            root.draw(&PathElement::new(
+                vec![(x, from), (x, to)],
+                GRID.stroke_width(1),
+            ))?;
+        }
         root.draw(&Text::new(
             tick.to_string(),
             (x, top_of_rows - 6),
@@ -128,43 +235,48 @@ pub fn draw_dimension_chart<DB: DrawingBackend>(
     }
     for (i, bar) in chart.bars.iter().enumerate() {
         let row = i32::try_from(i).unwrap_or(0);
-        let top = top_of_rows + row * ROW_HEIGHT as i32 + 4;
-        let bottom = top + ROW_HEIGHT as i32 - 8;
+        let row_top = top_of_rows + row * l.row_height;
+        if l.stacked {
+            root.draw(&Text::new(
+                bar.label.clone(),
+                (l.bar_left, row_top + l.label_line() - 2),
+                label_style.clone(),
+            ))?;
+        }
+        let top = row_top + l.label_line() + 4;
+        let bottom = row_top + l.row_height - 4;
         let middle = (top + bottom) / 2;
-        root.draw(&Text::new(
-            bar.label.clone(),
-            (LABEL_WIDTH, middle),
-            label_style.clone(),
-        ))?;
-        // The peers' middle half behind the firm's bar, the median as a heavy line across it.
-        let (bar_top, bar_bottom) = match bar.peers {
-            Some(peers) => {
-                let (left, right) = (x_for(peers.p25), x_for(peers.p75).max(x_for(peers.p25) + 2));
-                root.draw(&Rectangle::new(
-                    [(left, top), (right, bottom)],
-                    BAND.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(left, top), (right, bottom)],
-                    BAND_EDGE.stroke_width(1),
-                ))?;
-                (top + 7, bottom - 7)
-            }
-            None => (top + 2, bottom - 2),
-        };
-        let right = x_for(bar.score).max(BAR_LEFT + 2);
+        if !l.stacked {
+            root.draw(&Text::new(
+                bar.label.clone(),
+                (l.label_width, middle),
+                label_style.clone(),
+            ))?;
+        }
+        let (firm_lane, peer_lane) = firm_and_peer_lanes(top, bottom, bar.peers.is_some());
+        let right = l.x_for(bar.score).max(l.bar_left + 2);
         root.draw(&Rectangle::new(
-            [(BAR_LEFT, bar_top), (right, bar_bottom)],
+            [(l.bar_left, firm_lane.0), (right, firm_lane.1)],
             FIRM.filled(),
         ))?;
-        if let Some(peers) = bar.peers {
-            let x = x_for(peers.median);
+        if let (Some(peers), Some((band_top, band_bottom))) = (bar.peers, peer_lane) {
+            let left = l.x_for(peers.p25);
+            let band_right = l.x_for(peers.p75).max(left + 2);
+            root.draw(&Rectangle::new(
+                [(left, band_top), (band_right, band_bottom)],
+                BAND.filled(),
+            ))?;
+            root.draw(&Rectangle::new(
+                [(left, band_top), (band_right, band_bottom)],
+                BAND_EDGE.stroke_width(1),
+            ))?;
+            let x = l.x_for(peers.median);
             root.draw(&PathElement::new(
-                vec![(x, top - 2), (x, bottom + 2)],
+                vec![(x, band_top - 1), (x, band_bottom + 1)],
                 INK.stroke_width(3),
             ))?;
         }
-        let value_x = bar.peers.map_or(right, |p| right.max(x_for(p.p75))) + 8;
+        let value_x = bar.peers.map_or(right, |p| right.max(l.x_for(p.p75))) + 8;
         root.draw(&Text::new(
             bar.score.to_string(),
             (value_x, middle),
@@ -174,19 +286,62 @@ pub fn draw_dimension_chart<DB: DrawingBackend>(
     root.present()
 }
 
+/// The vertical extent of the firm's bar and of the peer band within a row from `top` to
+/// `bottom`: with peers, the firm above and the band below with a gap between, never overlapping.
+pub fn firm_and_peer_lanes(top: i32, bottom: i32, peers: bool) -> ((i32, i32), Option<(i32, i32)>) {
+    if !peers {
+        return ((top + 2, bottom - 2), None);
+    }
+    let middle = (top + bottom) / 2;
+    ((top, middle - 1), Some((middle + 2, bottom)))
+}
+
 /// The chart as an inline SVG element with a text alternative reference.
 ///
 /// `title` becomes the SVG's accessible name; the page also shows the same numbers as a table.
 pub fn dimension_chart_svg(chart: &DimensionChart, title: &str, id: &str) -> String {
+    dimension_chart_svg_as(chart, title, id, &BarLayout::WIDE)
+}
+
+pub fn dimension_chart_svg_as(
+    chart: &DimensionChart,
+    title: &str,
+    id: &str,
+    layout: &BarLayout,
+) -> String {
     let mut svg = String::new();
     {
-        let backend = SVGBackend::with_string(&mut svg, (BAR_CHART_WIDTH, chart.height()));
+        let backend = SVGBackend::with_string(&mut svg, (layout.width, chart.height_for(layout)));
         let root = backend.into_drawing_area();
         // The SVG backend writes into a String and cannot fail; a failure would leave a partial
         // drawing, which is still better than nothing on the page.
-        let _ = draw_dimension_chart(&root, chart);
+        let _ = draw_dimension_chart_as(&root, chart, layout);
     }
     make_accessible(&svg, title, id)
+}
+
+/// The size in CSS pixels at which SVG text of `font_units` shows when a chart with a view box
+/// `view_box_width` wide is drawn `shown_width` CSS pixels wide (the text scales with the box).
+pub fn shown_font_px(font_units: f64, view_box_width: f64, shown_width: f64) -> f64 {
+    if view_box_width <= 0.0 {
+        return 0.0;
+    }
+    font_units * shown_width / view_box_width
+}
+
+/// The smallest `font-size` of any text in an SVG drawn by this module (plotters writes a font
+/// of size s as `font-size="s / 1.24"`, so this is the size a browser uses).
+pub fn smallest_font_units(svg: &str) -> Option<f64> {
+    svg.split("font-size=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split('"')
+                .next()?
+                .trim_end_matches("px")
+                .parse::<f64>()
+                .ok()
+        })
+        .reduce(f64::min)
 }
 
 /// Gives plotters' SVG an accessible name and lets it scale with the page.
@@ -470,6 +625,9 @@ pub struct MatrixPoint {
     pub score: u8,
     /// 1 (low) – 4 (critical).
     pub importance: u8,
+    /// False when the owner left the importance unanswered: the point is placed at the middle
+    /// option but drawn as a ring, not a filled disc, so it does not look like a choice.
+    pub answered: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -488,112 +646,210 @@ pub struct PriorityMatrix {
 
 pub const MATRIX_CHART_WIDTH: u32 = 720;
 pub const MATRIX_CHART_HEIGHT: u32 = 470;
-const M_LEFT: i32 = 96;
-const M_RIGHT: i32 = 470;
-const M_TOP: i32 = 30;
-const M_BOTTOM: i32 = 400;
-/// Left edge of the key (number → dimension) beside the plot.
-const KEY_LEFT: i32 = 492;
-/// Key entries longer than this are split in two lines.
-const KEY_LABEL_BREAK: usize = 20;
+
+/// Geometry of the priority matrix: `WIDE` with the key beside the plot (report, wide screens),
+/// `NARROW` with the key below it in a narrower view box (phones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatrixLayout {
+    pub width: u32,
+    left: i32,
+    right: i32,
+    top: i32,
+    bottom: i32,
+    /// Key beside the plot from this x, or below it when `None`.
+    key_left: Option<i32>,
+    /// Labels longer than this are split in two lines (y ticks, quadrant captions, key).
+    break_at: usize,
+    font: u32,
+}
+
+impl MatrixLayout {
+    pub const WIDE: MatrixLayout = MatrixLayout {
+        width: MATRIX_CHART_WIDTH,
+        left: 96,
+        right: 470,
+        top: 30,
+        bottom: 400,
+        key_left: Some(492),
+        break_at: 20,
+        font: 15,
+    };
+    pub const NARROW: MatrixLayout = MatrixLayout {
+        width: 400,
+        left: 100,
+        right: 390,
+        top: 34,
+        bottom: 330,
+        key_left: None,
+        break_at: 11,
+        font: 18,
+    };
+    /// Key rows below the plot (narrow layout).
+    const KEY_ROW: i32 = 30;
+    const KEY_BELOW: i32 = 70;
+
+    pub fn height(&self, points: usize) -> u32 {
+        match self.key_left {
+            Some(_) => MATRIX_CHART_HEIGHT,
+            None => (self.bottom
+                + Self::KEY_BELOW
+                + Self::KEY_ROW * i32::try_from(points).unwrap_or(0)
+                + 8)
+            .unsigned_abs(),
+        }
+    }
+
+    fn x(&self, score: u8) -> i32 {
+        self.left + M_PAD + (self.right - self.left - 2 * M_PAD) * i32::from(score.min(100)) / 100
+    }
+
+    fn y(&self, importance: f64) -> i32 {
+        // Importance 0.5 … 4.5 spans the plot from bottom to top.
+        let t = (importance.clamp(0.5, 4.5) - 0.5) / 4.0;
+        (f64::from(self.bottom) - t * f64::from(self.bottom - self.top)).round() as i32
+    }
+}
 
 /// Inset of 0 and 100 from the frame, so that points at the ends stay inside it.
 const M_PAD: i32 = 14;
 
-fn matrix_x(score: u8) -> i32 {
-    M_LEFT + M_PAD + (M_RIGHT - M_LEFT - 2 * M_PAD) * i32::from(score.min(100)) / 100
-}
-
-fn matrix_y(importance: f64) -> i32 {
-    // Importance 0.5 … 4.5 spans the plot from bottom to top.
-    let t = (importance.clamp(0.5, 4.5) - 0.5) / 4.0;
-    (f64::from(M_BOTTOM) - t * f64::from(M_BOTTOM - M_TOP)).round() as i32
-}
-
-/// Draws importance (1–4, up) against score (0–100, right): one numbered point per dimension
-/// with a key beside the plot (number, name, score), quadrant lines at 50 points and between
-/// importance 2 and 3, and the quadrant captions.
+/// Draws the wide matrix (see [`draw_priority_matrix_as`]).
 pub fn draw_priority_matrix<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &PriorityMatrix,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    draw_priority_matrix_as(root, chart, &MatrixLayout::WIDE)
+}
+
+fn numbered_disc<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    number: usize,
+    filled: bool,
+    font: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let radius = 10u32;
+    if filled {
+        root.draw(&Circle::new((x, y), radius, FIRM.filled()))?;
+    } else {
+        root.draw(&Circle::new((x, y), radius, WHITE.filled()))?;
+        root.draw(&Circle::new((x, y), radius, FIRM.stroke_width(2)))?;
+    }
+    root.draw(&Text::new(
+        number.to_string(),
+        (x, y),
+        (FONT_FAMILY, font)
+            .into_font()
+            .color(if filled { &WHITE } else { &FIRM })
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
+/// Draws importance (1–4, up) against score (0–100, right): one numbered point per dimension
+/// (numbered in the order given, which is the action plan's) with a key (number, name, score),
+/// quadrant lines at 50 points and between importance 2 and 3, and the quadrant captions.
+pub fn draw_priority_matrix_as<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &PriorityMatrix,
+    layout: &MatrixLayout,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let l = layout;
     root.fill(&WHITE)?;
-    let small = (FONT_FAMILY, 15).into_font().color(&MUTED);
-    let caption = (FONT_FAMILY, 15).into_font().color(&MUTED);
+    let small = (FONT_FAMILY, l.font).into_font().color(&MUTED);
+    let line = i32::try_from(l.font).unwrap_or(15) + 2;
+    // Writes a label in one or two lines around (x, y).
+    let lines =
+        |text: &str, (x, y): (i32, i32), pos: Pos| -> Vec<Text<'static, (i32, i32), String>> {
+            let parts = split_label(text, l.break_at);
+            let count = i32::try_from(parts.len()).unwrap_or(1);
+            let first = match pos.v_pos {
+                VPos::Top => y,
+                VPos::Bottom => y - (count - 1) * line,
+                VPos::Center => y - (count - 1) * line / 2,
+            };
+            parts
+                .into_iter()
+                .enumerate()
+                .map(|(k, part)| {
+                    Text::new(
+                        part,
+                        (x, first + line * i32::try_from(k).unwrap_or(0)),
+                        small.clone().pos(pos),
+                    )
+                })
+                .collect()
+        };
     // The "act first" quadrant gets the light band colour (its caption says the same).
     root.draw(&Rectangle::new(
-        [(M_LEFT, M_TOP), (matrix_x(50), matrix_y(2.5))],
+        [(l.left, l.top), (l.x(50), l.y(2.5))],
         BAND.filled(),
     ))?;
     root.draw(&Rectangle::new(
-        [(M_LEFT, M_TOP), (M_RIGHT, M_BOTTOM)],
+        [(l.left, l.top), (l.right, l.bottom)],
         GRID.stroke_width(1),
     ))?;
     for tick in (0..=100u8).step_by(20) {
-        let x = matrix_x(tick);
+        let x = l.x(tick);
         root.draw(&PathElement::new(
-            vec![(x, M_BOTTOM), (x, M_BOTTOM + 5)],
+            vec![(x, l.bottom), (x, l.bottom + 5)],
             GRID.stroke_width(1),
         ))?;
         root.draw(&Text::new(
             tick.to_string(),
-            (x, M_BOTTOM + 8),
+            (x, l.bottom + 8),
             small.clone().pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
     }
     root.draw(&Text::new(
         chart.score_axis.clone(),
-        ((M_LEFT + M_RIGHT) / 2, M_BOTTOM + 34),
+        ((l.left + l.right) / 2, l.bottom + 34),
         small.clone().pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
     for (k, name) in chart.importance_levels.iter().enumerate() {
-        let y = matrix_y(k as f64 + 1.0);
+        let y = l.y(k as f64 + 1.0);
         root.draw(&PathElement::new(
-            vec![(M_LEFT - 5, y), (M_LEFT, y)],
+            vec![(l.left - 5, y), (l.left, y)],
             GRID.stroke_width(1),
         ))?;
-        root.draw(&Text::new(
-            name.clone(),
-            (M_LEFT - 8, y),
-            small.clone().pos(Pos::new(HPos::Right, VPos::Center)),
-        ))?;
+        for t in lines(name, (l.left - 8, y), Pos::new(HPos::Right, VPos::Center)) {
+            root.draw(&t)?;
+        }
     }
     root.draw(&Text::new(
         chart.importance_axis.clone(),
-        (M_LEFT - 8, M_TOP - 6),
+        (l.left - 8, l.top - 6),
         small.clone().pos(Pos::new(HPos::Right, VPos::Bottom)),
     ))?;
-    let mid_x = matrix_x(50);
-    let mid_y = matrix_y(2.5);
+    let mid_x = l.x(50);
+    let mid_y = l.y(2.5);
     root.draw(&PathElement::new(
-        vec![(mid_x, M_TOP), (mid_x, M_BOTTOM)],
+        vec![(mid_x, l.top), (mid_x, l.bottom)],
         MUTED.stroke_width(2),
     ))?;
     root.draw(&PathElement::new(
-        vec![(M_LEFT, mid_y), (M_RIGHT, mid_y)],
+        vec![(l.left, mid_y), (l.right, mid_y)],
         MUTED.stroke_width(2),
     ))?;
     let corners = [
-        (M_LEFT + 8, M_TOP + 6, HPos::Left, VPos::Top),
-        (M_RIGHT - 8, M_TOP + 6, HPos::Right, VPos::Top),
-        (M_LEFT + 8, M_BOTTOM - 6, HPos::Left, VPos::Bottom),
-        (M_RIGHT - 8, M_BOTTOM - 6, HPos::Right, VPos::Bottom),
+        (l.left + 8, l.top + 6, HPos::Left, VPos::Top),
+        (l.right - 8, l.top + 6, HPos::Right, VPos::Top),
+        (l.left + 8, l.bottom - 6, HPos::Left, VPos::Bottom),
+        (l.right - 8, l.bottom - 6, HPos::Right, VPos::Bottom),
     ];
     for (text, (x, y, h, v)) in chart.quadrants.iter().zip(corners) {
-        root.draw(&Text::new(
-            text.clone(),
-            (x, y),
-            caption.clone().pos(Pos::new(h, v)),
-        ))?;
+        for t in lines(text, (x, y), Pos::new(h, v)) {
+            root.draw(&t)?;
+        }
     }
 
-    // Points, numbered in the order given; points that would cover each other are nudged
-    // apart vertically (within their importance row).
+    // Points; points that would cover each other are nudged apart vertically (within their
+    // importance row).
     let radius: i32 = 10;
     let mut placed: Vec<(i32, i32)> = Vec::with_capacity(chart.points.len());
     for (i, p) in chart.points.iter().enumerate() {
-        let x = matrix_x(p.score);
-        let base = matrix_y(f64::from(p.importance.clamp(1, 4)));
+        let x = l.x(p.score);
+        let base = l.y(f64::from(p.importance.clamp(1, 4)));
         let mut y = base;
         let mut step: i32 = 1;
         while placed
@@ -601,63 +857,81 @@ pub fn draw_priority_matrix<DB: DrawingBackend>(
             .any(|&(px, py)| (px - x).abs() < 2 * radius + 2 && (py - y).abs() < 2 * radius + 2)
             && step < 16
         {
+            // First away from the line between important and less important, so that a nudge
+            // does not move a point towards the other half.
             let offset = (2 * radius + 3) * ((step + 1) / 2);
+            let away = if p.importance >= 3 { -offset } else { offset };
             y = if step % 2 == 1 {
-                base - offset
+                base + away
             } else {
-                base + offset
+                base - away
             };
             step += 1;
         }
         placed.push((x, y));
-        root.draw(&Circle::new((x, y), radius.unsigned_abs(), FIRM.filled()))?;
-        root.draw(&Text::new(
-            (i + 1).to_string(),
-            (x, y),
-            (FONT_FAMILY, 15)
-                .into_font()
-                .color(&WHITE)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        numbered_disc(root, (x, y), i + 1, p.answered, l.font)?;
     }
     // The key.
-    let key_style = (FONT_FAMILY, 16)
+    let key_style = (FONT_FAMILY, l.font + 1)
         .into_font()
         .color(&INK)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    let row = ((M_BOTTOM - M_TOP) / i32::try_from(chart.points.len().max(9)).unwrap_or(9)).min(40);
+    let count = i32::try_from(chart.points.len()).unwrap_or(0);
     for (i, p) in chart.points.iter().enumerate() {
-        let y = M_TOP + row / 2 + row * i32::try_from(i).unwrap_or(0);
-        root.draw(&Circle::new((KEY_LEFT + 10, y), 10, FIRM.filled()))?;
-        root.draw(&Text::new(
-            (i + 1).to_string(),
-            (KEY_LEFT + 10, y),
-            (FONT_FAMILY, 14)
-                .into_font()
-                .color(&WHITE)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
-        // Long names take two lines, the score after the last.
-        let mut lines = split_label(&p.label, KEY_LABEL_BREAK);
-        if let Some(last) = lines.last_mut() {
+        let i = i32::try_from(i).unwrap_or(0);
+        let (key_left, y, parts) = match l.key_left {
+            Some(key_left) => {
+                let row = ((l.bottom - l.top) / count.max(9)).min(40);
+                // Long names take two lines, the score after the last.
+                (
+                    key_left,
+                    l.top + row / 2 + row * i,
+                    split_label(&p.label, l.break_at),
+                )
+            }
+            None => (
+                10,
+                l.bottom + MatrixLayout::KEY_BELOW + MatrixLayout::KEY_ROW * i,
+                vec![p.label.clone()],
+            ),
+        };
+        numbered_disc(
+            root,
+            (key_left + 10, y),
+            usize::try_from(i).unwrap_or(0) + 1,
+            p.answered,
+            l.font - 1,
+        )?;
+        let mut parts = parts;
+        if let Some(last) = parts.last_mut() {
             last.push_str(&format!(" ({})", p.score));
         }
-        let count = i32::try_from(lines.len()).unwrap_or(1);
-        for (k, line) in lines.into_iter().enumerate() {
-            let dy = (2 * i32::try_from(k).unwrap_or(0) - (count - 1)) * 9;
-            root.draw(&Text::new(line, (KEY_LEFT + 28, y + dy), key_style.clone()))?;
+        let n = i32::try_from(parts.len()).unwrap_or(1);
+        for (k, part) in parts.into_iter().enumerate() {
+            let dy = (2 * i32::try_from(k).unwrap_or(0) - (n - 1)) * 9;
+            root.draw(&Text::new(part, (key_left + 28, y + dy), key_style.clone()))?;
         }
     }
     root.present()
 }
 
-/// The priority matrix as an inline SVG element with an accessible name.
+/// The priority matrix as an inline SVG element with an accessible name (wide layout).
 pub fn priority_matrix_svg(chart: &PriorityMatrix, title: &str, id: &str) -> String {
+    priority_matrix_svg_as(chart, title, id, &MatrixLayout::WIDE)
+}
+
+pub fn priority_matrix_svg_as(
+    chart: &PriorityMatrix,
+    title: &str,
+    id: &str,
+    layout: &MatrixLayout,
+) -> String {
     let mut svg = String::new();
     {
-        let backend = SVGBackend::with_string(&mut svg, (MATRIX_CHART_WIDTH, MATRIX_CHART_HEIGHT));
+        let backend =
+            SVGBackend::with_string(&mut svg, (layout.width, layout.height(chart.points.len())));
         let root = backend.into_drawing_area();
-        let _ = draw_priority_matrix(&root, chart);
+        let _ = draw_priority_matrix_as(&root, chart, layout);
     }
     make_accessible(&svg, title, id)
 }
@@ -706,9 +980,10 @@ mod tests {
 
     #[test]
     fn bars_are_proportional_to_scores() {
-        assert_eq!(x_for(0), BAR_LEFT);
-        assert_eq!(x_for(100), BAR_RIGHT);
-        assert_eq!(x_for(50), BAR_LEFT + (BAR_RIGHT - BAR_LEFT) / 2);
+        let l = BarLayout::WIDE;
+        assert_eq!(x_for(0), l.bar_left);
+        assert_eq!(x_for(100), l.bar_right);
+        assert_eq!(x_for(50), l.bar_left + (l.bar_right - l.bar_left) / 2);
     }
 
     #[test]
@@ -719,6 +994,7 @@ mod tests {
                     label: format!("Thema {i}"),
                     score: 50 + (i % 2),
                     importance: 3,
+                    answered: true,
                 })
                 .collect(),
             score_axis: "Punkte".into(),
@@ -746,5 +1022,140 @@ mod tests {
                 assert!(apart >= a.2 + b.2, "discs at {a:?} and {b:?} overlap");
             }
         }
+    }
+
+    /// What a phone of 375 CSS px shows: the page's column is 375 − 2 × 20 px of padding.
+    const PHONE_COLUMN: f64 = 335.0;
+    /// The narrowest column that shows the wide drawings: 48rem (768 px) less the padding.
+    const NARROWEST_WIDE_COLUMN: f64 = 728.0;
+
+    fn matrix(points: usize) -> PriorityMatrix {
+        PriorityMatrix {
+            points: (0..points)
+                .map(|i| MatrixPoint {
+                    label: format!("Verantwortung & Mitarbeiter {i}"),
+                    score: u8::try_from(i * 11).unwrap_or(100),
+                    importance: u8::try_from(1 + i % 4).unwrap_or(1),
+                    answered: i % 3 != 0,
+                })
+                .collect(),
+            score_axis: "Punkte (0–100)".into(),
+            importance_axis: "Wichtigkeit".into(),
+            importance_levels: [
+                "kaum wichtig".into(),
+                "eher wichtig".into(),
+                "wichtig".into(),
+                "sehr wichtig".into(),
+            ],
+            quadrants: [
+                "Zuerst angehen".into(),
+                "Halten".into(),
+                "Später".into(),
+                "Nicht überinvestieren".into(),
+            ],
+        }
+    }
+
+    #[test]
+    fn shown_font_size_scales_with_the_view_box() {
+        assert!((shown_font_px(16.0, 400.0, 335.0) - 13.4).abs() < 1e-9);
+        assert!((shown_font_px(17.0, 720.0, 335.0) - 7.909_722_222_222_222).abs() < 1e-9);
+        assert_eq!(shown_font_px(16.0, 0.0, 335.0), 0.0);
+    }
+
+    #[test]
+    fn chart_text_is_at_least_11_px_where_each_drawing_is_shown() {
+        let narrow = [
+            (
+                dimension_chart_svg_as(&chart(), "t", "a", &BarLayout::NARROW),
+                BarLayout::NARROW.width,
+            ),
+            (
+                priority_matrix_svg_as(&matrix(9), "t", "b", &MatrixLayout::NARROW),
+                MatrixLayout::NARROW.width,
+            ),
+        ];
+        for (svg, width) in &narrow {
+            let smallest = smallest_font_units(svg).expect("text in the chart");
+            let px = shown_font_px(smallest, f64::from(*width), PHONE_COLUMN);
+            assert!(px >= 11.0, "{smallest} units show as {px:.1} px on a phone");
+        }
+        let wide = [
+            (dimension_chart_svg(&chart(), "t", "c"), BAR_CHART_WIDTH),
+            (
+                priority_matrix_svg(&matrix(9), "t", "d"),
+                MATRIX_CHART_WIDTH,
+            ),
+        ];
+        for (svg, width) in &wide {
+            let smallest = smallest_font_units(svg).expect("text in the chart");
+            let px = shown_font_px(smallest, f64::from(*width), NARROWEST_WIDE_COLUMN);
+            assert!(px >= 11.0, "{smallest} units show as {px:.1} px");
+            // The wide drawing on a phone would not be readable: hence the narrow one.
+            assert!(shown_font_px(smallest, f64::from(*width), PHONE_COLUMN) < 11.0);
+        }
+    }
+
+    fn rects(svg: &str) -> Vec<(String, f64, f64)> {
+        let attr = |tag: &str, name: &str| -> Option<String> {
+            let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(tag[start..].split('"').next()?.to_owned())
+        };
+        svg.split("<rect")
+            .skip(1)
+            .filter_map(|tag| {
+                let tag = tag.split('>').next()?;
+                let y: f64 = attr(tag, "y")?.parse().ok()?;
+                let h: f64 = attr(tag, "height")?.parse().ok()?;
+                Some((attr(tag, "fill")?.to_uppercase(), y, y + h))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_peer_band_never_covers_the_firms_bar() {
+        for layout in [BarLayout::WIDE, BarLayout::NARROW] {
+            let svg = dimension_chart_svg_as(&chart(), "t", "x", &layout);
+            let all = rects(&svg);
+            // The first row has peers; its bar and band are the first of their colours after
+            // the legend's swatches.
+            let firm: Vec<_> = all.iter().filter(|r| r.0 == "#1F4E79").skip(1).collect();
+            let band: Vec<_> = all.iter().filter(|r| r.0 == "#D9E2EC").skip(1).collect();
+            assert!(!firm.is_empty() && !band.is_empty(), "{svg}");
+            let (bar, peers) = (firm[0], band[0]);
+            assert!(
+                bar.2 <= peers.1 || peers.2 <= bar.1,
+                "{layout:?}: bar {bar:?} and band {peers:?} overlap"
+            );
+        }
+        for top in 0..40 {
+            let (firm, peers) = firm_and_peer_lanes(top, top + 30, true);
+            let peers = peers.expect("a band");
+            assert!(firm.0 < firm.1 && peers.0 < peers.1 && firm.1 < peers.0);
+        }
+    }
+
+    #[test]
+    fn an_unanswered_importance_is_a_ring_not_a_disc() {
+        let white_circles = |svg: &str| {
+            svg.split("<circle")
+                .skip(1)
+                .filter(|tag| {
+                    tag.split('>')
+                        .next()
+                        .unwrap_or("")
+                        .to_uppercase()
+                        .contains("FILL=\"#FFFFFF\"")
+                })
+                .count()
+        };
+        let mut m = matrix(1);
+        m.points[0].answered = true;
+        let filled = priority_matrix_svg_as(&m, "t", "m", &MatrixLayout::NARROW);
+        assert_eq!(white_circles(&filled), 0, "{filled}");
+        m.points[0].answered = false;
+        let ring = priority_matrix_svg_as(&m, "t", "m", &MatrixLayout::NARROW);
+        // The point and its key entry.
+        assert_eq!(white_circles(&ring), 2, "{ring}");
     }
 }

@@ -16,6 +16,7 @@ use printpdf::{
     Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
+use crate::benchmark::RankWording;
 use crate::charts::{
     self, DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix, RadarAxis,
     RadarChart,
@@ -99,13 +100,15 @@ fn prepare_charts(m: &ReportModel) -> Charts {
             }),
         },
         matrix: PriorityMatrix {
-            points: m
-                .dimensions
-                .iter()
+            // Numbered in the order of the action plan (as on the result page), then the
+            // dimensions with nothing to do.
+            points: plan_order(m)
+                .into_iter()
                 .map(|d| MatrixPoint {
                     label: d.title.clone(),
                     score: d.score,
                     importance: d.importance,
+                    answered: d.importance_answered,
                 })
                 .collect(),
             score_axis: l.score_axis.clone(),
@@ -114,6 +117,24 @@ fn prepare_charts(m: &ReportModel) -> Charts {
             quadrants: l.matrix_quadrants.clone(),
         },
     }
+}
+
+/// The dimensions in the order their first action appears, then the rest in catalogue order.
+fn plan_order(m: &ReportModel) -> Vec<&model::Dimension> {
+    let mut order: Vec<&model::Dimension> = Vec::with_capacity(m.dimensions.len());
+    for a in &m.actions {
+        if let Some(d) = m.dimensions.iter().find(|d| d.title == a.dimension)
+            && !order.iter().any(|o| o.id == d.id)
+        {
+            order.push(d);
+        }
+    }
+    for d in &m.dimensions {
+        if !order.iter().any(|o| o.id == d.id) {
+            order.push(d);
+        }
+    }
+    order
 }
 
 /// Size of a chart in its own pixels.
@@ -696,7 +717,13 @@ fn table(f: &mut Flow, m: &ReportModel) {
                 d.score.to_string(),
                 format!("{} – {}", d.level, d.level_name),
                 peer.map_or_else(|| na.clone(), |p| p.median.to_string()),
-                peer.map_or_else(|| na.clone(), |p| p.percentile_rank.to_string()),
+                peer.map_or_else(
+                    || na.clone(),
+                    |p| match RankWording::of(p.percentile_rank) {
+                        RankWording::AllLower => l.percentile_all.clone(),
+                        _ => p.percentile_rank.to_string(),
+                    },
+                ),
             ]
         })
         .collect();

@@ -92,6 +92,9 @@ pub struct Dimension {
     pub level_name: String,
     /// 1 (low) – 4 (critical).
     pub importance: u8,
+    /// False when the owner left the importance open (it then ranks as the middle option).
+    #[serde(default = "answered_by_default")]
+    pub importance_answered: bool,
     pub peer: Option<PeerStats>,
     pub answers: Vec<Answer>,
     pub why: String,
@@ -176,6 +179,9 @@ pub struct ReportLabels {
     pub col_level: String,
     pub col_median: String,
     pub col_percentile: String,
+    /// Said in the "better than" column instead of 100: a cohort that does not (yet) hold the
+    /// firm can score lower throughout, and "better than 100" is no figure.
+    pub percentile_all: String,
     /// "Vergleichsgruppe: {label} (n = {n})"
     pub cohort: String,
     /// Added when the cohort is broader than the firm's own industry and size.
@@ -198,4 +204,8 @@ pub struct ReportLabels {
     pub page_of: String,
     /// Shown for a missing value, e.g. "–".
     pub not_available: String,
+}
+
+fn answered_by_default() -> bool {
+    true
 }

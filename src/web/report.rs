@@ -152,13 +152,18 @@ pub fn report_model(
                         .unwrap_or_else(|| t.not_answered.clone()),
                 })
                 .collect();
-            let importance = catalogue
-                .importance
-                .options
-                .iter()
-                .find(|o| o.weight == r.importance)
-                .map(|o| o.label.get(lang).to_owned())
-                .unwrap_or_default();
+            // Unanswered is said as such, not as the middle option it ranks as.
+            let importance = if r.importance_answered {
+                catalogue
+                    .importance
+                    .options
+                    .iter()
+                    .find(|o| o.weight == r.importance)
+                    .map(|o| o.label.get(lang).to_owned())
+                    .unwrap_or_default()
+            } else {
+                t.not_answered.clone()
+            };
             answers.push(Answer {
                 question: t.importance.clone(),
                 answer: importance,
@@ -171,6 +176,7 @@ pub fn report_model(
                 level: r.level,
                 level_name: catalogue.level(r.level).name.get(lang).to_owned(),
                 importance: r.importance.clamp(1, 4),
+                importance_answered: r.importance_answered,
                 peer: comparison
                     .and_then(|c| c.dimensions.get(i))
                     .map(|p| PeerStats {

@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use super::i18n::{text, texts};
 use crate::benchmark::CohortKey;
+use crate::benchmark::RankWording;
 use crate::charts::{
-    DimensionBar, DimensionChart, MatrixPoint, PeerBand, dimension_chart_svg, priority_matrix_svg,
+    BarLayout, DimensionBar, DimensionChart, MatrixLayout, MatrixPoint, PeerBand,
+    dimension_chart_svg_as, priority_matrix_svg_as,
 };
-use crate::scoring::Assessment;
+use crate::scoring::{Assessment, Quadrant, action_plan};
 use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
     Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, Text,
@@ -433,17 +435,18 @@ impl ReviewPage {
         });
         for (i, d) in catalogue.dimensions.iter().enumerate() {
             let mut items: Vec<ReviewAnswer> = d.questions.iter().map(review).collect();
-            let importance = answers
-                .single(&Catalogue::importance_question_id(d))
-                .unwrap_or(&catalogue.importance.default_option);
+            // Left open, it is said as such (it ranks as the middle option, but was not chosen).
+            let importance = answers.single(&Catalogue::importance_question_id(d));
             items.push(ReviewAnswer {
                 question: text(lang, "importance_short"),
-                answer: catalogue
-                    .importance
-                    .options
-                    .iter()
-                    .find(|o| o.id == importance)
-                    .map(|o| o.label.get(lang).to_owned()),
+                answer: Some(
+                    importance
+                        .and_then(|id| catalogue.importance.options.iter().find(|o| o.id == id))
+                        .map_or_else(
+                            || text(lang, "importance_not_answered"),
+                            |o| o.label.get(lang).to_owned(),
+                        ),
+                ),
                 missing: false,
             });
             sections.push(ReviewSection {
@@ -478,9 +481,11 @@ pub struct DimensionRow {
     pub level_name: String,
     pub capped: bool,
     pub peer_median: Option<u8>,
+    /// "50 (36–62)": the group's median and middle half.
     pub peer_band: Option<String>,
     pub rank: Option<String>,
     pub importance: String,
+    pub importance_answered: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -534,9 +539,19 @@ pub struct RedFlagView {
     pub source: String,
 }
 
+/// One entry of the action plan on the page: one dimension, numbered as in the priority matrix.
 #[derive(Debug, Serialize)]
 pub struct ActionView {
+    pub number: usize,
     pub dimension: String,
+    /// The matrix quadrant's caption ("Zuerst angehen" …).
+    pub quadrant: String,
+    pub red_flag: bool,
+    pub steps: Vec<ActionStepView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionStepView {
     pub text: String,
     pub source: String,
     pub red_flag: bool,
@@ -552,14 +567,21 @@ pub struct ResultPage {
     pub level_name: String,
     pub level_description: String,
     pub overall_capped: bool,
+    /// The bar chart in two layouts: wide screens and print, and phones (the page shows one).
     pub chart_svg: String,
+    pub chart_svg_narrow: String,
     /// Importance against score: where to start (the table holds the same numbers).
     pub matrix_svg: String,
+    pub matrix_svg_narrow: String,
+    /// Said below the matrix when some importance was left unanswered.
+    pub matrix_note: Option<String>,
     pub dimensions: Vec<DimensionRow>,
     pub benchmark: Option<BenchmarkView>,
     pub benchmark_unavailable: Option<String>,
     pub red_flags: Vec<RedFlagView>,
     pub actions: Vec<ActionView>,
+    /// The plan's first entry, shown right below the overall score.
+    pub first_action: Option<ActionView>,
     pub about: String,
     pub link: PrivateLink,
     pub report_href: String,
@@ -568,6 +590,52 @@ pub struct ResultPage {
     /// "Your result is shared with …" when the response came through a consultant's invitation
     /// with consent.
     pub shared_with: Option<String>,
+}
+
+/// Groups the resolved actions (one or more steps per dimension, in plan order) into numbered
+/// entries; `number_of` gives a dimension's number in the matrix.
+pub fn action_views(
+    actions: &[ResolvedAction],
+    quadrants: &[String; 4],
+    number_of: impl Fn(&str) -> usize,
+) -> Vec<ActionView> {
+    let mut views: Vec<(String, ActionView)> = Vec::new();
+    for a in actions {
+        let step = ActionStepView {
+            text: a.text.clone(),
+            source: a.source.clone(),
+            red_flag: a.red_flag.is_some(),
+        };
+        match views.iter_mut().find(|(id, _)| *id == a.dimension_id) {
+            Some((_, view)) => {
+                view.red_flag |= step.red_flag;
+                view.steps.push(step);
+            }
+            None => views.push((
+                a.dimension_id.clone(),
+                ActionView {
+                    number: number_of(&a.dimension_id),
+                    dimension: a.dimension.clone(),
+                    quadrant: quadrants
+                        .get(a.quadrant.index())
+                        .cloned()
+                        .unwrap_or_default(),
+                    red_flag: step.red_flag,
+                    steps: vec![step],
+                },
+            )),
+        }
+    }
+    views.into_iter().map(|(_, v)| v).collect()
+}
+
+/// The rank in words: "besser als 62 %", never "besser als 100 %" (see [`RankWording`]).
+pub fn rank_words(lang: Lang, key: &str, rank: u8) -> String {
+    match RankWording::of(rank) {
+        RankWording::NoneLower => text(lang, &format!("{key}_none")),
+        RankWording::AllLower => text(lang, &format!("{key}_all")),
+        RankWording::Share(share) => text(lang, key).replace("{rank}", &share.to_string()),
+    }
 }
 
 /// Texts of a result, resolved from the catalogue; shared by the page and the API.
@@ -602,6 +670,8 @@ pub struct ResolvedAction {
     pub text: String,
     pub source: String,
     pub red_flag: Option<String>,
+    /// Where the dimension sits in the priority matrix.
+    pub quadrant: Quadrant,
 }
 
 pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> ResolvedResult {
@@ -645,42 +715,88 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
             })
         })
         .collect();
-    let actions = assessment
-        .actions
-        .iter()
-        .filter_map(|a| {
-            let d = catalogue.dimension(&a.dimension)?;
-            let (text, source) = match &a.red_flag {
-                Some(flag_id) => {
-                    let hit = assessment.red_flags.iter().find(|h| &h.id == flag_id)?;
-                    let (_, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
-                    (flag.action.get(lang).to_owned(), flag.source.clone())
-                }
-                // 2027.1 on: the chosen answer's own step; advice of our own has no source.
-                None => match crate::scoring::step_of(catalogue, a) {
-                    Some(step) => (
-                        step.text.get(lang).to_owned(),
-                        step.source.clone().unwrap_or_default(),
-                    ),
-                    None => {
-                        let r = d.recommendations.iter().find(|r| r.level == a.level)?;
-                        (r.text.get(lang).to_owned(), r.source.clone())
+    let per_answer = |assessment: &Assessment| -> Vec<ResolvedAction> {
+        assessment
+            .actions
+            .iter()
+            .filter_map(|a| {
+                let d = catalogue.dimension(&a.dimension)?;
+                let (text, source) = match &a.red_flag {
+                    Some(flag_id) => {
+                        let hit = assessment.red_flags.iter().find(|h| &h.id == flag_id)?;
+                        let (_, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
+                        (flag.action.get(lang).to_owned(), flag.source.clone())
                     }
-                },
-            };
-            let source = match source.as_str() {
-                "" => crate::survey::own_advice_label(lang).to_owned(),
-                id => catalogue.source_title(id).to_owned(),
-            };
-            Some(ResolvedAction {
+                    // 2027.1 on: the chosen answer's own step; advice of our own has no source.
+                    None => match crate::scoring::step_of(catalogue, a) {
+                        Some(step) => (
+                            step.text.get(lang).to_owned(),
+                            step.source.clone().unwrap_or_default(),
+                        ),
+                        None => {
+                            let r = d.recommendations.iter().find(|r| r.level == a.level)?;
+                            (r.text.get(lang).to_owned(), r.source.clone())
+                        }
+                    },
+                };
+                let source = match source.as_str() {
+                    "" => crate::survey::own_advice_label(lang).to_owned(),
+                    id => catalogue.source_title(id).to_owned(),
+                };
+                let result = assessment.dimensions.iter().find(|r| r.id == d.id)?;
+                Some(ResolvedAction {
+                    dimension_id: d.id.clone(),
+                    dimension: d.title.get(lang).to_owned(),
+                    text,
+                    source,
+                    red_flag: a.red_flag.clone(),
+                    quadrant: crate::scoring::Quadrant::of(result.score, result.importance),
+                })
+            })
+            .collect()
+    };
+    // 2027.1 on: each answer's own step, in the order the scoring rules rank them.
+    // 2026.1: the plan, not the stored ranking: one entry per dimension in the matrix's order, so
+    // the page, the report and the API tell one story (results stored earlier included).
+    let mut actions = Vec::new();
+    if catalogue.rules.is_some() {
+        actions = per_answer(assessment);
+    }
+    for planned in action_plan(assessment)
+        .into_iter()
+        .filter(|_| catalogue.rules.is_none())
+    {
+        let Some(d) = catalogue.dimension(&planned.dimension) else {
+            continue;
+        };
+        let mut push = |text: &Text, source: &str, red_flag: Option<String>| {
+            actions.push(ResolvedAction {
                 dimension_id: d.id.clone(),
                 dimension: d.title.get(lang).to_owned(),
-                text,
-                source,
-                red_flag: a.red_flag.clone(),
-            })
-        })
-        .collect();
+                text: text.get(lang).to_owned(),
+                source: catalogue.source_title(source).to_owned(),
+                red_flag,
+                quadrant: planned.quadrant,
+            });
+        };
+        if planned.red_flags.is_empty()
+            && let Some(r) = d.recommendations.iter().find(|r| r.level == planned.level)
+        {
+            push(&r.text, &r.source, None);
+        }
+        for flag_id in &planned.red_flags {
+            let Some(hit) = assessment
+                .red_flags
+                .iter()
+                .find(|h| &h.id == flag_id && h.dimension == d.id)
+            else {
+                continue;
+            };
+            if let Some((_, flag)) = flag_def(&hit.dimension, &hit.question, &hit.option) {
+                push(&flag.action, &flag.source, Some(flag_id.clone()));
+            }
+        }
+    }
     ResolvedResult {
         dimensions,
         red_flags,
@@ -781,8 +897,7 @@ impl ResultPage {
                 .replace("{label}", &cohort_label(catalogue, lang, &c.cohort))
                 .replace("{n}", &c.n.to_string()),
             broader: c.broader_than_own,
-            summary: text(lang, "rank_text")
-                .replace("{rank}", &c.overall.percentile_rank.to_string())
+            summary: rank_words(lang, "rank_text", c.overall.percentile_rank)
                 .replace("{median}", &c.overall.median.to_string())
                 .replace("{p25}", &c.overall.p25.to_string())
                 .replace("{p75}", &c.overall.p75.to_string()),
@@ -801,28 +916,92 @@ impl ResultPage {
                 .map(|o| o.label.get(lang).to_owned())
                 .unwrap_or_default()
         };
-        let matrix_svg = super::report::empty_priority_matrix(lang)
+        // The matrix numbers dimensions in the order of the action plan, so "1" in the matrix is
+        // the first entry of the list below it; dimensions with nothing to do come last.
+        let mut order: Vec<usize> = Vec::with_capacity(resolved.dimensions.len());
+        for a in &resolved.actions {
+            if let Some(i) = resolved
+                .dimensions
+                .iter()
+                .position(|d| d.id == a.dimension_id)
+                && !order.contains(&i)
+            {
+                order.push(i);
+            }
+        }
+        for i in 0..resolved.dimensions.len() {
+            if !order.contains(&i) {
+                order.push(i);
+            }
+        }
+        let number_of = |id: &str| {
+            order
+                .iter()
+                .position(|&i| resolved.dimensions.get(i).is_some_and(|d| d.id == id))
+                .map_or(0, |p| p + 1)
+        };
+        let unanswered = assessment.dimensions.iter().any(|r| !r.importance_answered);
+        let (matrix_svg, matrix_svg_narrow, quadrants) = super::report::empty_priority_matrix(lang)
             .map(|(mut matrix, title)| {
-                matrix.points = resolved
-                    .dimensions
+                matrix.points = order
                     .iter()
-                    .zip(&assessment.dimensions)
-                    .map(|(d, r)| MatrixPoint {
-                        label: d.title.clone(),
-                        score: d.score,
-                        importance: r.importance.clamp(1, 4),
+                    .filter_map(|&i| {
+                        let d = resolved.dimensions.get(i)?;
+                        let r = assessment.dimensions.get(i)?;
+                        Some(MatrixPoint {
+                            label: d.title.clone(),
+                            score: d.score,
+                            importance: r.importance.clamp(1, 4),
+                            answered: r.importance_answered,
+                        })
                     })
                     .collect();
-                priority_matrix_svg(&matrix, &title, "priority-matrix")
+                (
+                    priority_matrix_svg_as(&matrix, &title, "priority-matrix", &MatrixLayout::WIDE),
+                    priority_matrix_svg_as(
+                        &matrix,
+                        &title,
+                        "priority-matrix-narrow",
+                        &MatrixLayout::NARROW,
+                    ),
+                    matrix.quadrants.clone(),
+                )
             })
             .unwrap_or_default();
+        let actions = action_views(&resolved.actions, &quadrants, number_of);
+        let first_action = actions.first().map(|a| ActionView {
+            number: a.number,
+            dimension: a.dimension.clone(),
+            quadrant: a.quadrant.clone(),
+            red_flag: a.red_flag,
+            steps: a
+                .steps
+                .iter()
+                .take(1)
+                .map(|s| ActionStepView {
+                    text: s.text.clone(),
+                    source: s.source.clone(),
+                    red_flag: s.red_flag,
+                })
+                .collect(),
+        });
+        let not_answered = text(lang, "importance_not_answered");
         let importances: Vec<String> = assessment
             .dimensions
             .iter()
-            .map(|r| importance_label(r.importance))
+            .map(|r| {
+                if r.importance_answered {
+                    importance_label(r.importance)
+                } else {
+                    not_answered.clone()
+                }
+            })
             .collect();
         ResultPage {
             matrix_svg,
+            matrix_svg_narrow,
+            matrix_note: unanswered.then(|| text(lang, "matrix_unanswered_note")),
+            first_action,
             chrome: Chrome::new(
                 lang,
                 text(lang, "result_title"),
@@ -836,7 +1015,18 @@ impl ResultPage {
             level_name: level.name.get(lang).to_owned(),
             level_description: level.description.get(lang).to_owned(),
             overall_capped: assessment.overall.level < uncapped && !assessment.red_flags.is_empty(),
-            chart_svg: dimension_chart_svg(&chart, &text(lang, chart_title), "dimension-chart"),
+            chart_svg: dimension_chart_svg_as(
+                &chart,
+                &text(lang, chart_title),
+                "dimension-chart",
+                &BarLayout::WIDE,
+            ),
+            chart_svg_narrow: dimension_chart_svg_as(
+                &chart,
+                &text(lang, chart_title),
+                "dimension-chart-narrow",
+                &BarLayout::NARROW,
+            ),
             dimensions: resolved
                 .dimensions
                 .into_iter()
@@ -848,11 +1038,13 @@ impl ResultPage {
                     level_name: d.level_name,
                     capped: d.capped,
                     peer_median: peer(i).map(|p| p.median),
-                    peer_band: peer(i).map(|p| format!("{}–{}", p.p25, p.p75)),
-                    rank: peer(i).map(|p| {
-                        text(lang, "rank_short").replace("{rank}", &p.percentile_rank.to_string())
-                    }),
+                    peer_band: peer(i).map(|p| format!("{} ({}–{})", p.median, p.p25, p.p75)),
+                    rank: peer(i).map(|p| rank_words(lang, "rank_short", p.percentile_rank)),
                     importance: importances.get(i).cloned().unwrap_or_default(),
+                    importance_answered: assessment
+                        .dimensions
+                        .get(i)
+                        .is_none_or(|r| r.importance_answered),
                 })
                 .collect(),
             benchmark: benchmark_view,
@@ -872,16 +1064,7 @@ impl ResultPage {
                     source: f.source,
                 })
                 .collect(),
-            actions: resolved
-                .actions
-                .into_iter()
-                .map(|a| ActionView {
-                    dimension: a.dimension,
-                    text: a.text,
-                    source: a.source,
-                    red_flag: a.red_flag.is_some(),
-                })
-                .collect(),
+            actions,
             about: text(lang, "about_result")
                 .replace("{version}", &catalogue.version)
                 .replace("{date}", &iso_to_display(lang, &catalogue.date))
@@ -892,5 +1075,30 @@ impl ResultPage {
             delete_href: format!("{token_path}/delete?lang={}", lang.code()),
             shared_with: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_are_never_better_than_100_or_0_percent() {
+        for lang in Lang::ALL {
+            for key in ["rank_short", "rank_text"] {
+                for rank in 0..=100u8 {
+                    let words = rank_words(lang, key, rank);
+                    assert!(!words.contains("{rank}"), "{words}");
+                    for nonsense in ["100 %", "100\u{a0}%", " 0 %", " 0\u{a0}%"] {
+                        assert!(!words.contains(nonsense), "{rank}: {words}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            rank_words(Lang::De, "rank_short", 62),
+            "besser als 62\u{a0}%"
+        );
+        assert_eq!(rank_words(Lang::De, "rank_short", 100), "höher als alle");
     }
 }

@@ -13,6 +13,7 @@ mod durability;
 mod owner_control;
 mod pdf_rendering;
 mod report;
+mod result_page;
 mod service;
 mod survey_pages;
 mod xss;

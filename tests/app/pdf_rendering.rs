@@ -253,6 +253,7 @@ fn radar_and_matrix_svgs_name_themselves() {
                 label: d.title.clone(),
                 score: d.score,
                 importance: d.importance,
+                answered: true,
             })
             .collect(),
         score_axis: "Punkte".into(),

@@ -234,6 +234,30 @@ async fn report_routes_check_their_input(app: TestApp) {
     );
 }
 
+/// A sixth firm above the five published ones has rank 100: the report says "alle", not "100"
+/// under "Besser als".
+async fn a_rank_of_100_reads_all_in_the_report(app: TestApp) {
+    for _ in 0..5 {
+        submitted(&app, Pick::Second, "de", None).await;
+    }
+    let (token, _) = submitted(&app, Pick::Best, "de", None).await;
+    let bytes = pdf(&app, &format!("/s/{token}/report.pdf?lang=de")).await;
+    let Some(text) = check_pdf(&bytes, "rank_all.pdf") else {
+        return;
+    };
+    let text = flat(&text);
+    let table = text
+        .split_once("Besser als")
+        .map(|(_, rest)| rest.chars().take(700).collect::<String>())
+        .expect("the table's header");
+    assert!(
+        table.matches(" alle").count() >= 9,
+        "every dimension is above all published peers: {table}"
+    );
+}
+
+on_both_databases!(a_rank_of_100_reads_all_in_the_report);
+
 on_both_databases!(
     reports_for_three_very_different_firms_in_both_languages,
     report_routes_check_their_input
