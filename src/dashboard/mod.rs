@@ -62,7 +62,7 @@ mod property_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod utility_tests;
+pub(crate) mod utility_tests;
 
 pub use csv::{neutralise, suppression_note, to_csv};
 pub use disclosure::PublishedCampaigns;
