@@ -141,12 +141,6 @@ pub(crate) fn moved_by_fewer_than_k(
                 *c += 1;
             }
         }
-        if let Some(moved) = moved_since_a_showable_state(&in_set, &in_campaign, sizes, k) {
-            if moved {
-                return true;
-            }
-            continue;
-        }
         let mut added: u64 = in_set.iter().sum();
         // Before its first publication the campaign showed nobody: against that state every
         // participant now in the set is added (found by the property test: a campaign's first
@@ -166,48 +160,6 @@ pub(crate) fn moved_by_fewer_than_k(
         }
     }
     false
-}
-
-/// The rule over time for one campaign whose history is exact (nobody erased or changed since
-/// its first publication, so the set's count at every publication is known): compare only with
-/// the publications at which the set *could* have been shown. `None` if the history is not
-/// exact (then every publication is compared, see [`moved_by_fewer_than_k`]).
-///
-/// Those publications, `S`, are found by replaying the history: the empty state before the
-/// first publication is in `S`, and publication `t` is in `S` if its count differs from every
-/// earlier member of `S` by 0 or at least `k`, the same test the cell passes now. A reader
-/// who saved the set at some moment saw, for this campaign, a publication that passed that test
-/// then, so it is in `S`; comparing the count now with every member of `S` therefore bounds
-/// every difference a reader can take to 0 or `≥ k` (per campaign, and so in sum, as all
-/// differences are ≥ 0). A set that grew by 2 since a publication at which it was hidden
-/// anyway is no longer suppressed for that.
-fn moved_since_a_showable_state(
-    in_set: &[u64],
-    in_campaign: &[u64],
-    sizes: &[u32],
-    k: u64,
-) -> Option<bool> {
-    let mut kept: u64 = 0;
-    let mut count: u64 = 0;
-    let mut showable: Vec<u64> = vec![0];
-    let passes = |showable: &[u64], c: u64| showable.iter().all(|&s| c == s || c >= s + k);
-    for (t, &size) in (1..).zip(sizes.iter()) {
-        kept += in_campaign.get(t).copied().unwrap_or(0);
-        if u64::from(size) != kept {
-            return None;
-        }
-        count += in_set.get(t).copied().unwrap_or(0);
-        if passes(&showable, count) {
-            showable.push(count);
-        }
-    }
-    // Participants shown since after the last recorded publication cannot exist; if they do,
-    // the history is not what this assumes.
-    let beyond = in_campaign.iter().skip(sizes.len() + 1);
-    if in_campaign.first().is_some_and(|&c| c > 0) || beyond.clone().any(|&c| c > 0) {
-        return None;
-    }
-    Some(!passes(&showable, count))
 }
 
 /// Threshold and differencing for one set.
@@ -428,36 +380,6 @@ mod tests {
 
     fn verdicts(parts: &[Part]) -> Vec<Option<SuppressionReason>> {
         parts.iter().map(|p| p.verdict).collect()
-    }
-
-    #[test]
-    fn over_time_compares_only_with_publications_the_set_could_be_shown_at() {
-        // One campaign, publications of 5 each, nobody erased; the set gained 2, 2, 3.
-        // Against the empty state 2 and 4 are steps under 5 (never showable); 7 is a step of
-        // 7 from the empty state: showable, and shown now although 4 → 7 is a step of 3,
-        // because no reader ever saw 4.
-        let in_campaign = [0, 5, 5, 5];
-        let sizes = [5, 10, 15];
-        assert_eq!(
-            moved_since_a_showable_state(&[0, 2, 2, 3], &in_campaign, &sizes, 5),
-            Some(false)
-        );
-        // 2, then 6 (showable, a reader may have saved it), then 7: one firm since 6.
-        assert_eq!(
-            moved_since_a_showable_state(&[0, 2, 4, 1], &in_campaign, &sizes, 5),
-            Some(true)
-        );
-        // 6 then unchanged: shown.
-        assert_eq!(
-            moved_since_a_showable_state(&[0, 6, 0, 0], &in_campaign, &sizes, 5),
-            Some(false)
-        );
-        // Someone erased or changed (publication 2 had 10, only 9 of them are still shown
-        // unchanged): the history is not exact, every publication counts.
-        assert_eq!(
-            moved_since_a_showable_state(&[0, 2, 2, 3], &[0, 5, 4, 6], &sizes, 5),
-            None
-        );
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! - owners: share with a comparison, and through which cohort;
 //! - dashboard: per section, the cells with at least `k` firms and how many of them are shown.
 //!
-//! Run `cargo test --lib utility_harness -- --nocapture` to print the table. The 2,000-firm
-//! wave is `#[ignore]`d in the default run for time (`-- --ignored` runs it).
+//! Run `cargo test --lib utility_harness -- --nocapture` to print the table (all four waves,
+//! about 5 s in a debug build, then the first three published once at the end, which shows
+//! what the rule over time costs). `utility_goals_of_issue_14` (ignored) checks the issue's
+//! goals.
 
 use std::collections::BTreeMap;
 
@@ -151,10 +153,17 @@ fn kind_name(kind: CohortKind) -> &'static str {
     }
 }
 
-/// Runs one wave through the real code.
-pub(crate) fn run(wave: &Wave) -> Outcome {
+/// A wave after it went through the real code: the benchmark's book, the campaigns'
+/// publications and each firm's profile.
+pub(crate) struct Simulated {
+    pub(crate) book: CohortBook,
+    pub(crate) publications: Vec<CampaignPublication>,
+    pub(crate) profiles: Vec<crate::benchmark::Profile>,
+}
+
+/// Feeds one wave, firm by firm, into the benchmark and the campaign publications.
+pub(crate) fn simulate(wave: &Wave) -> Simulated {
     let policy = DisclosurePolicy::default();
-    let k = policy.k() as usize;
     let catalogue = crate::survey::current();
     let mut generator = DemoGenerator::new(catalogue, wave.seed);
     // A second stream for the skew, so the demo firms themselves stay reproducible.
@@ -207,6 +216,23 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
         publication.refresh(&policy, live).expect("refresh");
     }
 
+    Simulated {
+        book,
+        publications,
+        profiles,
+    }
+}
+
+/// Runs one wave through the real code.
+pub(crate) fn run(wave: &Wave) -> Outcome {
+    let policy = DisclosurePolicy::default();
+    let k = policy.k() as usize;
+    let catalogue = crate::survey::current();
+    let Simulated {
+        book,
+        publications,
+        profiles,
+    } = simulate(wave);
     let mut outcome = Outcome {
         firms: wave.firms,
         ..Outcome::default()
@@ -257,7 +283,8 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
         &shown,
         k,
         n,
-        all_firms.and_then(|d| d.published()).map(|a| a.n()),
+        // Eligible when the benchmark holds k firms or more, whether or not it shows them.
+        Some(u32::try_from(profiles.len()).unwrap_or(u32::MAX)),
     );
     outcome
 }
@@ -379,9 +406,17 @@ pub(crate) fn table(waves: &[(Wave, Outcome)]) -> String {
     out
 }
 
+/// Owners compared and dashboard cells shown, per wave in [`WAVES`] order.
+fn figures(results: &[(Wave, Outcome)]) -> Vec<(usize, usize)> {
+    results
+        .iter()
+        .map(|(_, o)| (o.owners_compared(), o.cells().shown))
+        .collect()
+}
+
 #[test]
 fn utility_harness() {
-    let results: Vec<(Wave, Outcome)> = WAVES[..3].iter().map(|w| (*w, run(w))).collect();
+    let results: Vec<(Wave, Outcome)> = WAVES.iter().map(|w| (*w, run(w))).collect();
     println!("{}", table(&results));
     let once: Vec<(Wave, Outcome)> = WAVES[..3]
         .iter()
@@ -394,18 +429,54 @@ fn utility_harness() {
         })
         .collect();
     println!("published once, at the end:\n{}", table(&once));
-    for (_, o) in &results {
+    for (_, o) in results.iter().chain(&once) {
         assert_eq!(
             o.compared_by.values().sum::<usize>(),
             o.firms,
             "every owner is counted once"
         );
     }
+    // Floors: what the rules give today (recorded in issue 14's note), so a change that
+    // shows less fails here. Raise them when the rules publish more.
+    let floor = [(12, 11), (50, 21), (200, 21), (2000, 21)];
+    for ((wave, _), (got, want)) in results.iter().zip(figures(&results).into_iter().zip(floor)) {
+        assert!(
+            got.0 >= want.0 && got.1 >= want.1,
+            "{}: owners compared and cells shown {got:?}, at least {want:?} before",
+            wave.name
+        );
+    }
 }
 
+/// The goals of issue 14, not met yet (see the module notes of `benchmark::disclosure` and
+/// `dashboard`): run with `--ignored` to see how far off they are.
 #[test]
-#[ignore = "slow in debug builds; run with --ignored"]
-fn utility_harness_2000() {
-    let results: Vec<(Wave, Outcome)> = WAVES[3..].iter().map(|w| (*w, run(w))).collect();
-    println!("{}", table(&results));
+#[ignore = "issue 14's goals, not met by today's rules"]
+fn utility_goals_of_issue_14() {
+    let first = run(&FIRST_WAVE);
+    println!("{}", table(&[(FIRST_WAVE, first.clone())]));
+    let mut unmet = Vec::new();
+    if first.owners_compared() < first.firms {
+        unmet.push("21 firms: not every owner gets a comparison".to_owned());
+    }
+    for section in ["topics", "levels"] {
+        if first.sections.get(section).is_none_or(|t| t.shown_any == 0) {
+            unmet.push(format!("21 firms: no {section} shown"));
+        }
+    }
+    if first.breakdowns_with_two_groups == 0 {
+        unmet.push("21 firms: no breakdown with two groups".to_owned());
+    }
+    for (wave, goal) in [(&WAVES[2], 0.80), (&WAVES[3], 0.95)] {
+        let share = run(wave).cells().share();
+        if share < goal {
+            unmet.push(format!(
+                "{} firms: {:.0} % of cells with k firms shown, goal {:.0} %",
+                wave.firms,
+                share * 100.0,
+                goal * 100.0
+            ));
+        }
+    }
+    assert!(unmet.is_empty(), "{}", unmet.join("\n"));
 }

@@ -106,7 +106,6 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
             .map(|(t, w)| Grid::new(w, &t.numeric, &t.columns, &t.rows).compact())
             .collect();
         const TABLE_GAP: f32 = 6.0;
-        const CHART_HEADING: f32 = 30.0;
         let lay_tables = |f: &mut Flow| {
             for (table, grid) in summary.tables.iter().zip(&grids) {
                 f.heading(&table.heading, H2, grid.head_room());
@@ -121,7 +120,12 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
         let tables_h = trial.y - f.y;
         if let Some(charts) = charts.as_ref().filter(|_| with_chart) {
             let (w, h) = chart_size(charts, ChartKind::Bars);
-            let room = f.room() - tables_h - CHART_HEADING - TABLE_GAP - cut;
+            // The chart's heading measured like the tables (an estimate a few points short let
+            // the footnote spill onto a second page).
+            let mut probe = Flow::trial(f.y);
+            probe.heading(&summary.chart_title, H2, 0.0);
+            let heading_h = probe.y - f.y;
+            let room = f.room() - tables_h - heading_h - TABLE_GAP - cut;
             let scale = ((CONTENT_W * 0.8) / w as f32).min(room / h as f32);
             if scale > 0.3 {
                 f.heading(&summary.chart_title, H2, h as f32 * scale);
@@ -139,7 +143,7 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
         f
     };
     let mut f = layout(0.0, true);
-    for cut in [40.0, 120.0] {
+    for cut in [8.0, 24.0] {
         if f.pages.len() <= 1 {
             break;
         }

@@ -474,13 +474,17 @@ fn dashboard_chart(
             })
         })
         .collect::<Vec<_>>();
+    // The legend names the all-firms band and median only when the chart draws them.
+    let peers_drawn = bars.iter().any(|b| b.peers.is_some());
     (!bars.is_empty()).then(|| DimensionChart {
         axis_label: text(lang, "chart_axis"),
-        legend: Some([
-            text(lang, "legend_selection"),
-            text(lang, "legend_all_band"),
-            text(lang, "legend_all_median"),
-        ]),
+        legend: peers_drawn.then(|| {
+            [
+                text(lang, "legend_selection"),
+                text(lang, "legend_all_band"),
+                text(lang, "legend_all_median"),
+            ]
+        }),
         bars,
     })
 }
@@ -548,14 +552,27 @@ fn board_summary(
                     None => by_note.push((&r.note, vec![&r.label])),
                 }
             }
-            let hidden: Vec<String> = by_note
+            let mut hidden: Vec<String> = by_note
                 .iter()
                 .map(|(note, labels)| format!("{}: {}", labels.join(", "), note))
                 .collect();
+            // The chart draws no all-firms band then; say why rather than leave it out.
+            if let Some(reason) = dashboard.scores.first().and_then(|r| r.all_firms.reason()) {
+                let label = t("all_firms");
+                let mut chars = label.chars();
+                let label: String = chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+                hidden.push(format!(
+                    "{label}: {}",
+                    suppressed(lang, reason, dashboard.k)
+                ));
+            }
             if hidden.is_empty() || !summary.published {
                 t("dashboard_privacy")
             } else {
-                format!("{} {}", hidden.join("; "), t("dashboard_privacy"))
+                format!("{}. {}", hidden.join("; "), t("dashboard_privacy"))
             }
         },
         creation_date: (year, month, day),
@@ -998,4 +1015,50 @@ pub async fn campaign_start(
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
     Ok(to_first_step(&token, lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::benchmark::{CohortKey, DisclosurePolicy};
+    use crate::dashboard::utility_tests::{FIRST_WAVE, simulate};
+    use crate::dashboard::{DashboardCatalogue, DashboardInputs, Filter, PublishedCampaigns};
+
+    /// The board summary of the first wave of issue 14 (21 firms, 85 % in one region), where
+    /// the benchmark hides "all firms": one page, with the selection's chart, a legend that
+    /// names only what is drawn, and the footnote saying why the all-firms band is missing.
+    #[test]
+    fn first_wave_board_summary_is_one_page_with_its_chart() {
+        let policy = DisclosurePolicy::default();
+        let wave = simulate(&FIRST_WAVE);
+        let verdicts = wave.book.disclose(&policy).expect("disclose");
+        let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
+        let catalogue = crate::survey::current();
+        let ids = DashboardCatalogue::from_catalogue(catalogue);
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &ids,
+            data: &data,
+            all_firms: verdicts.get(&CohortKey::All),
+        };
+        let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        let lang = Lang::De;
+        let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
+        let board = board_summary(catalogue, lang, &dashboard, &summary);
+        let chart = board
+            .chart
+            .as_ref()
+            .expect("the selection's medians are shown");
+        assert!(chart.bars.iter().all(|b| b.peers.is_none()));
+        assert!(
+            chart.legend.is_none(),
+            "no legend entry for a band not drawn"
+        );
+        assert!(board.footnote.starts_with("Alle Unternehmen: ausgeblendet"));
+        let pdf = crate::report::board::render_board(&board).expect("pdf");
+        let count = pdf
+            .windows(19)
+            .find(|w| w.starts_with(b"/Type/Pages/Count "));
+        assert_eq!(count.map(|w| w[18]), Some(b'1'), "one page");
+    }
 }

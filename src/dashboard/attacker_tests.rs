@@ -1,0 +1,243 @@
+//! An attacker who combines published counts of several requests.
+//!
+//! Every count the dashboard publishes is the size of a set of participants (a selection, one
+//! month, level, red flag or breakdown row of it). The attacker requests every view a chamber
+//! can (each set of visible campaigns × each range of whole months or none × no filter or one
+//! industry, size class or region), collects the published sets, and combines up to three of
+//! them by sums and differences: `A − B`, `A − B − C` and `A + B − C`, which covers rebuilding
+//! a hidden cell as the sum of its months or campaigns requested one by one and subtracting
+//! it from a wider view. A combination that is itself a set of 1..k−1 firms (every participant
+//! counted 0 or 1 times) isolates a small group: the test fails and names the views.
+//!
+//! Bounded: at most 128 participants (bit sets), and the published sets are deduplicated; the
+//! search is cubic in their number (about 10 s for the fixed waves in a debug build). The
+//! waves are fixed (no random seeds in CI); `ATTACKER_SEEDS=n` adds `n` further seeds (the
+//! deep run).
+//!
+//! Status: ignored, because it fails on today's rules, which is the point of having it. Three
+//! views across campaign sets isolate a small group on ordinary first waves, e.g. 28 firms in
+//! two campaigns: `selection(c0) + region NI(c1) − region NI(c0 ∪ c1)` is the firms of `c0`
+//! outside Niedersachsen, a group of fewer than `k`. Each view passes the pairwise rules; the
+//! hole is the one named under "Known limits" in the module notes (a hidden cell, here
+//! `region NI(c0)`, rebuilt from cells of other campaign sets). Run it with
+//! `cargo test --lib attacker -- --ignored`.
+
+use std::collections::BTreeMap;
+
+use super::utility_tests::{Wave, simulate};
+use super::{
+    Dashboard, DashboardCatalogue, DashboardInputs, Filter, ParticipantSummary, Period,
+    PublishedCampaigns,
+};
+use crate::benchmark::DisclosurePolicy;
+
+type Bits = u128;
+
+/// The published sets of one dataset, each with the first request that showed it.
+struct Published {
+    sets: BTreeMap<Bits, String>,
+}
+
+fn bits(
+    data: &[&ParticipantSummary],
+    f: &Filter,
+    member: &dyn Fn(&ParticipantSummary) -> bool,
+) -> Bits {
+    data.iter()
+        .enumerate()
+        .filter(|(_, p)| f.matches(p) && member(p))
+        .fold(0, |acc, (i, _)| acc | (1u128 << i))
+}
+
+fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Published {
+    let mut sets = BTreeMap::new();
+    let campaigns = inputs.data.campaigns().to_vec();
+    let months: Vec<_> = {
+        let mut m: Vec<_> = data.iter().map(|p| p.month()).collect();
+        m.sort();
+        m.dedup();
+        m
+    };
+    let mut campaign_sets: Vec<std::collections::BTreeSet<super::CampaignId>> =
+        vec![Default::default()];
+    for mask in 1u32..(1 << campaigns.len()) {
+        campaign_sets.push(
+            campaigns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, c)| c.clone())
+                .collect(),
+        );
+    }
+    let mut periods = vec![None];
+    for (a, from) in months.iter().enumerate() {
+        for to in months.iter().skip(a) {
+            periods.extend(Period::new(*from, *to).ok().map(Some));
+        }
+    }
+    let mut codes = vec![Filter::all()];
+    for p in data {
+        codes.push(Filter::all().with_industry(p.profile.industry));
+        codes.push(Filter::all().with_size(p.profile.size));
+        codes.push(Filter::all().with_region(p.profile.region));
+    }
+    codes.sort_by_key(|f| format!("{f:?}"));
+    codes.dedup();
+    let everyone = |_: &ParticipantSummary| true;
+    for campaigns in &campaign_sets {
+        for period in &periods {
+            for code in &codes {
+                let f = Filter {
+                    campaigns: campaigns.clone(),
+                    period: *period,
+                    ..code.clone()
+                };
+                let Ok(d) = Dashboard::compute(inputs, &f, None) else {
+                    continue;
+                };
+                let label = |what: &str| format!("{what} of {f:?}");
+                let mut add = |b: Bits, what: String| {
+                    sets.entry(b).or_insert(what);
+                };
+                if d.participants.value().is_none() {
+                    continue;
+                }
+                add(bits(data, &f, &everyone), label("selection"));
+                for c in d.participation.iter().filter(|c| c.cell.value().is_some()) {
+                    let m = f.with_period(Period::month(c.key));
+                    add(
+                        bits(data, &m, &everyone),
+                        label(&format!("month {}", c.key)),
+                    );
+                }
+                for c in d.levels.iter().filter(|c| c.cell.value().is_some()) {
+                    let level = c.key;
+                    add(
+                        bits(data, &f, &|p| p.response.overall_level() == level),
+                        label(&format!("level {level}")),
+                    );
+                }
+                for c in d.red_flags.iter().filter(|c| c.cell.value().is_some()) {
+                    let id = c.key.clone();
+                    add(
+                        bits(data, &f, &|p| p.response.red_flags().contains(&id)),
+                        label(&format!("flag {id}")),
+                    );
+                    add(
+                        bits(data, &f, &|p| !p.response.red_flags().contains(&id)),
+                        label(&format!("without flag {id}")),
+                    );
+                }
+                for c in d.by_industry.iter().filter(|c| c.cell.value().is_some()) {
+                    add(
+                        bits(data, &f.with_industry(c.key), &everyone),
+                        label(&format!("industry {}", c.key)),
+                    );
+                }
+                for c in d.by_size.iter().filter(|c| c.cell.value().is_some()) {
+                    add(
+                        bits(data, &f.with_size(c.key), &everyone),
+                        label(&format!("size {}", c.key)),
+                    );
+                }
+                for c in d.by_region.iter().filter(|c| c.cell.value().is_some()) {
+                    add(
+                        bits(data, &f.with_region(c.key), &everyone),
+                        label(&format!("region {}", c.key)),
+                    );
+                }
+            }
+        }
+    }
+    Published { sets }
+}
+
+/// A combination of up to three published sets that is a group of 1..k−1 participants.
+fn isolate(published: &Published, k: u32) -> Option<String> {
+    let sets: Vec<(Bits, &String)> = published.sets.iter().map(|(b, l)| (*b, l)).collect();
+    let small = |b: Bits| (1..k).contains(&b.count_ones());
+    for (i, &(a, la)) in sets.iter().enumerate() {
+        if small(a) {
+            return Some(format!("{la} alone"));
+        }
+        for &(b, lb) in &sets {
+            // A − B, with B inside A.
+            if b != a && b & !a == 0 && small(a & !b) {
+                return Some(format!("{la} − {lb}"));
+            }
+        }
+        for (j, &(b, lb)) in sets.iter().enumerate() {
+            for &(c, lc) in &sets {
+                // A − B − C: B and C disjoint, both inside A.
+                if j > i
+                    && b & c == 0
+                    && (b | c) & !a == 0
+                    && b != 0
+                    && c != 0
+                    && small(a & !(b | c))
+                {
+                    return Some(format!("{la} − {lb} − {lc}"));
+                }
+                // A + B − C: each participant counted 0 or 1 times.
+                if j > i && c & !(a | b) == 0 && (a & b) & !c == 0 {
+                    let group = ((a ^ b) & !c) | (a & b & c);
+                    if small(group) {
+                        return Some(format!("{la} + {lb} − {lc}"));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn attack(wave: &Wave) -> Option<String> {
+    let policy = DisclosurePolicy::default();
+    let sim = simulate(wave);
+    let data = PublishedCampaigns::from_publications(&sim.publications).ok()?;
+    let participants: Vec<&ParticipantSummary> = data.participants().collect();
+    assert!(
+        participants.len() <= 128,
+        "the attacker's bit sets hold 128 participants"
+    );
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &catalogue,
+        data: &data,
+        all_firms: None,
+    };
+    let published = collect(&inputs, &participants);
+    isolate(&published, policy.k())
+}
+
+fn waves(seeds: std::ops::Range<u64>) -> impl Iterator<Item = Wave> {
+    seeds.flat_map(|seed| {
+        [false, true].into_iter().map(move |refresh_each| Wave {
+            name: "attacker",
+            firms: 14 + (seed as usize * 7) % 40,
+            skew: (seed % 2 == 0).then_some((0.7, 0.5)),
+            campaigns: 2 + (seed as usize % 2),
+            months: 2 + (seed as i64 % 3),
+            seed,
+            refresh_each,
+        })
+    })
+}
+
+#[test]
+#[ignore = "fails on today's rules: campaign sets combine into small groups (see module notes)"]
+fn no_combination_of_three_views_isolates_a_small_group() {
+    let extra: u64 = std::env::var("ATTACKER_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let fixed = super::utility_tests::WAVES[..1].iter().copied();
+    let found: Vec<String> = fixed
+        .chain(waves(1..4))
+        .chain(waves(1000..1000 + extra))
+        .filter_map(|w| attack(&w).map(|how| format!("{} firms, seed {}: {how}", w.firms, w.seed)))
+        .collect();
+    assert!(found.is_empty(), "isolated:\n{}", found.join("\n"));
+}
