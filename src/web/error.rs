@@ -33,6 +33,8 @@ pub struct WebError {
     retry_after: Option<u32>,
     /// Set for "log in first": the answer is a redirect to the login page, not an error page.
     location: Option<Box<str>>,
+    /// The methods a 405 names in its `Allow` header.
+    allow: Option<&'static str>,
 }
 
 impl WebError {
@@ -48,6 +50,7 @@ impl WebError {
             cause: None,
             retry_after: None,
             location: None,
+            allow: None,
         }
     }
 
@@ -98,6 +101,37 @@ impl WebError {
             &format!("Erwartet wird Content-Type: {expected}."),
             &format!("Expected Content-Type: {expected}."),
         )
+    }
+
+    /// The path exists, the method does not (RFC 9110 15.5.6: with `Allow`).
+    pub fn method_not_allowed(allow: &'static str) -> WebError {
+        WebError {
+            allow: Some(allow),
+            ..WebError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Diese Methode ist für diese Adresse nicht erlaubt.",
+                "This method is not allowed for this address.",
+            )
+        }
+    }
+
+    /// An error answer that did not come from our own handlers (actix-web's defaults, an
+    /// extractor that failed): the same status, our words.
+    pub fn from_status(status: StatusCode) -> WebError {
+        match status.as_u16() {
+            404 => WebError::not_found(),
+            413 => WebError::payload_too_large(),
+            s if s >= 500 => WebError::new(
+                status,
+                "Ein interner Fehler ist aufgetreten.",
+                "An internal error occurred.",
+            ),
+            _ => WebError::new(
+                status,
+                "Diese Anfrage konnte nicht verarbeitet werden.",
+                "This request could not be processed.",
+            ),
+        }
     }
 
     pub fn not_found() -> WebError {
@@ -290,6 +324,12 @@ impl ResponseError for WebError {
         response
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(allow) = self.allow {
+            response.headers_mut().insert(
+                actix_web::http::header::ALLOW,
+                HeaderValue::from_static(allow),
+            );
+        }
         if let Some(seconds) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -9,6 +9,8 @@ mod bad_input;
 mod benchmarks;
 mod chambers;
 mod consultants;
+mod forms_and_errors;
+mod lost_link;
 mod owner_control;
 mod pdf_rendering;
 mod report;
