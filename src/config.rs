@@ -35,6 +35,51 @@ pub struct Settings {
     /// `BODY_MIN_BYTES_PER_SECOND`: after the first second, a body slower than this is cut off
     /// with 408 (default 1024).
     pub body_min_rate: u32,
+    /// `SMTP_URL` (`smtp://host[:port]`) and `MAIL_FROM`: when both are set, owners may have
+    /// their private link sent by e-mail. Without them the option is not shown.
+    pub mail: Option<MailSettings>,
+}
+
+/// A plain-SMTP relay and the sender address of the service's mails.
+///
+/// No TLS and no login: the service hands its few mails to a relay on the same host or a
+/// trusted network (Postfix, an MTA sidecar), which does the TLS to the outside world. A password
+/// in `SMTP_URL` is refused, because plain SMTP would send it in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+}
+
+/// `smtp://host[:port]`, port 25 by default.
+fn parse_smtp_url(url: &str) -> Result<(String, u16), String> {
+    let rest = url
+        .trim()
+        .strip_prefix("smtp://")
+        .ok_or("must start with smtp:// (plain SMTP to a relay; no TLS is built in)")?;
+    let authority = rest.trim_end_matches('/');
+    if authority.contains('@') {
+        return Err("must not hold a user or password: plain SMTP would send them in clear".into());
+    }
+    if authority.contains(['/', '?', '#']) {
+        return Err("must be smtp://host or smtp://host:port".into());
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => (
+            host,
+            port.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("{port:?} is not a port number"))?,
+        ),
+        _ => (authority, 25),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err("names no host".into());
+    }
+    Ok((host.to_owned(), port))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +182,38 @@ impl Settings {
                 message: format!("{v:?} is not a whole number (0 turns the check off)"),
             })?,
         };
+        let mail = match (get("SMTP_URL"), get("MAIL_FROM")) {
+            (None, None) => None,
+            (Some(url), Some(from)) => {
+                let (host, port) =
+                    parse_smtp_url(&url).map_err(|message| ConfigError::Invalid {
+                        name: "SMTP_URL",
+                        message,
+                    })?;
+                let from = from.trim().to_owned();
+                if from.parse::<lettre::message::Mailbox>().is_err() {
+                    return Err(ConfigError::Invalid {
+                        name: "MAIL_FROM",
+                        message: format!("{from:?} is not an e-mail address"),
+                    });
+                }
+                Some(MailSettings { host, port, from })
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    name: "MAIL_FROM",
+                    message: "is needed when SMTP_URL is set".into(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "SMTP_URL",
+                    message: "is needed when MAIL_FROM is set".into(),
+                });
+            }
+        };
         Ok(Settings {
+            mail,
             database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
             body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
@@ -173,6 +249,39 @@ mod tests {
         assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 8080));
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert!(s.base_url.is_none());
+        assert!(s.mail.is_none(), "no SMTP, no e-mail option");
+    }
+
+    #[test]
+    fn mail_needs_a_plain_relay_and_a_sender() {
+        let s = settings(&[
+            ("SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("MAIL_FROM", "Readiness Check <check@kammer.example>"),
+        ])
+        .expect("valid");
+        let mail = s.mail.expect("mail configured");
+        assert_eq!((mail.host.as_str(), mail.port), ("127.0.0.1", 2525));
+        let s = settings(&[
+            ("SMTP_URL", "smtp://relay.internal"),
+            ("MAIL_FROM", "check@kammer.example"),
+        ])
+        .expect("valid");
+        assert_eq!(s.mail.expect("mail").port, 25);
+        for (url, from, name) in [
+            ("smtp://relay", "", "MAIL_FROM"),
+            ("", "check@kammer.example", "SMTP_URL"),
+            ("smtps://relay:465", "check@kammer.example", "SMTP_URL"),
+            (
+                "smtp://user:secret@relay",
+                "check@kammer.example",
+                "SMTP_URL",
+            ),
+            ("smtp://relay:0", "check@kammer.example", "SMTP_URL"),
+            ("smtp://relay", "not an address", "MAIL_FROM"),
+        ] {
+            let e = settings(&[("SMTP_URL", url), ("MAIL_FROM", from)]).expect_err(url);
+            assert!(e.to_string().contains(name), "{url} {from}: {e}");
+        }
     }
 
     #[test]

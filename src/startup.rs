@@ -25,6 +25,8 @@ pub enum StartupError {
     Db(#[from] DbError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error("mail settings: {0}")]
+    Mail(String),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -94,6 +96,12 @@ impl Application {
                 timeout: settings.body_timeout,
                 min_rate: settings.body_min_rate,
             },
+            mailer: settings
+                .mail
+                .as_ref()
+                .map(crate::mail::Mailer::new)
+                .transpose()
+                .map_err(StartupError::Mail)?,
         };
         // Font metrics and subsets are built once per process; do it now rather than in the
         // first user's report.
@@ -130,6 +138,8 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     let state = actix_web::web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            // Innermost, so that the headers below apply to the pages it makes too.
+            .wrap(from_fn(web::error_pages))
             .wrap(from_fn(web::same_origin_posts))
             .wrap(from_fn(web::no_store_for_private))
             .wrap(web::security_headers(https))

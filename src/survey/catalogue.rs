@@ -181,6 +181,10 @@ pub struct Question {
 pub struct AnswerOption {
     pub id: String,
     pub label: Text,
+    /// Examples that make a label easy to recognise and to find ("z. B. Bäckerei, Tischlerei"),
+    /// shown with it; never stored (answers keep the option id).
+    #[serde(default)]
+    pub hint: Option<Text>,
     /// Present on scored questions, absent on profile questions.
     #[serde(default)]
     pub score: Option<ScoreRule>,

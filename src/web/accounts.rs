@@ -347,15 +347,44 @@ pub async fn enable_user(
 #[derive(Serialize)]
 struct PasswordPage {
     chrome: Chrome,
-    error: Option<String>,
+    error: Option<PasswordError>,
     changed: bool,
+}
+
+/// What went wrong, and at which of the two fields it is shown (and linked from the summary).
+#[derive(Serialize)]
+struct PasswordError {
+    text: String,
+    href: &'static str,
+    current: bool,
+    new: bool,
+}
+
+impl PasswordError {
+    fn at_current(text: String) -> Option<PasswordError> {
+        Some(PasswordError {
+            text,
+            href: "#current_password",
+            current: true,
+            new: false,
+        })
+    }
+
+    fn at_new(text: String) -> Option<PasswordError> {
+        Some(PasswordError {
+            text,
+            href: "#new_password",
+            current: false,
+            new: true,
+        })
+    }
 }
 
 fn password_page(
     user: &crate::auth::CurrentUser,
     lang: Lang,
     status: StatusCode,
-    error: Option<String>,
+    error: Option<PasswordError>,
     changed: bool,
 ) -> Result<HttpResponse, WebError> {
     let view = PasswordPage {
@@ -408,14 +437,14 @@ pub async fn change_password(
             &user,
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some(text(lang, "password_wrong_current")),
+            PasswordError::at_current(text(lang, "password_wrong_current")),
             false,
         ),
         Err(crate::auth::AuthError::Invalid { message, .. }) => password_page(
             &user,
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some(message.get(lang).to_owned()),
+            PasswordError::at_new(message.get(lang).to_owned()),
             false,
         ),
         Err(e) => Err(WebError::from(e)),

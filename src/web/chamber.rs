@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::AppState;
 use super::error::WebError;
 use super::i18n::{request_lang, text};
-use super::pages::{attachment, field, form_fields, html, see_other, to_first_step};
-use super::session::{authorised_form, require};
-use super::views::{Chrome, LandingPage, profile_option_label, signed};
+use super::pages::{attachment, field, form_fields, html, see_other, to_first_step, token_path};
+use super::session::{authorised_form, cookie, require};
+use super::views::{Chrome, LandingPage, format_date, profile_option_label, signed};
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
@@ -21,6 +21,7 @@ use crate::db::CampaignRecord;
 use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
 use crate::survey::{Catalogue, FieldError, Lang, Text};
+use crate::token::ResponseToken;
 
 #[derive(Serialize)]
 struct CampaignRow {
@@ -944,6 +945,67 @@ struct CampaignLandingPage {
     landing: LandingPage,
     name: String,
     consent_error: bool,
+    /// A response this browser already started from this link.
+    started: Option<StartedView>,
+}
+
+#[derive(Serialize)]
+struct StartedView {
+    text: String,
+    continue_href: String,
+    continue_label: String,
+}
+
+/// The cookie remembering, in this browser, the response started from one campaign link, so
+/// that opening the link again offers to continue instead of silently starting a second one.
+///
+/// Only the token's SHA-256 is stored on the server, so the cookie has to carry the token itself
+/// (the private link); it is kept where only this link's own requests see it:
+/// - `Path=/c/{code}`: sent to this campaign's landing page and nowhere else on the site, so it
+///   never reaches the request log of other pages (paths are logged redacted, cookies never);
+/// - `HttpOnly`: no script can read it (the pages carry no scripts anyway, CSP `default-src 'none'`);
+/// - `SameSite=Lax`: sent when the member opens the link from an e-mail or a QR code (a top-level
+///   navigation), not on another site's sub-requests or form posts;
+/// - behind HTTPS `Secure` and the `__Secure-` prefix (`__Host-` needs `Path=/`);
+/// - 30 days, then the browser forgets it; the page itself never shows the token: "continue"
+///   goes through `/c/{code}/continue`, which redirects to the private link.
+fn started_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Secure-sr_started"
+    } else {
+        "sr_started"
+    }
+}
+
+const STARTED_MAX_AGE: i64 = 30 * 24 * 60 * 60;
+
+fn started_cookie(code: &str, value: &str, secure: bool, max_age: i64) -> String {
+    let mut cookie = format!(
+        "{}={value}; Path=/c/{code}; HttpOnly; SameSite=Lax; Max-Age={max_age}",
+        started_cookie_name(secure)
+    );
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// The response this browser started from this campaign link, if it still exists.
+async fn started_response(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Option<(ResponseToken, crate::responses::LoadedResponse)> {
+    let raw = cookie(req, started_cookie_name(state.secure_cookies))?;
+    let token = ResponseToken::parse(&raw)?;
+    match state.responses.load(&token).await {
+        Ok(response) => Some((token, response)),
+        Err(ServiceError::NotFound) => None,
+        Err(e) => {
+            // The landing page works without the offer; the owner still has the private link.
+            tracing::warn!(error = %e, "looking up a started campaign response failed");
+            None
+        }
+    }
 }
 
 fn campaign_landing_page(
@@ -953,14 +1015,29 @@ fn campaign_landing_page(
     campaign: &CampaignRecord,
     status: StatusCode,
     consent_error: bool,
+    started: Option<&crate::responses::LoadedResponse>,
 ) -> Result<HttpResponse, WebError> {
     let mut landing = LandingPage::new(state.responses.catalogue(), lang, consent_error);
     landing.form_action = format!("/c/{code}?lang={}", lang.code());
+    let started = started.map(|response| {
+        let (text_key, label_key) = if response.is_submitted() {
+            ("campaign_started_done", "campaign_started_result")
+        } else {
+            ("campaign_started_open", "campaign_started_continue")
+        };
+        StartedView {
+            text: text(lang, text_key)
+                .replace("{date}", &format_date(lang, response.record.updated_at)),
+            continue_href: format!("/c/{code}/continue?lang={}", lang.code()),
+            continue_label: text(lang, label_key),
+        }
+    });
     let view = CampaignLandingPage {
         chrome: Chrome::new(lang, campaign.name.clone(), &format!("/c/{code}")),
         landing,
         name: campaign.name.clone(),
         consent_error,
+        started,
     };
     html(status, "pages/campaign_landing", &view)
 }
@@ -979,8 +1056,56 @@ pub async fn campaign_landing(
         .by_code(&path)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
-    campaign_landing_page(&state, lang, &path, &campaign, StatusCode::OK, false)
-        .map_err(|e| e.html(lang))
+    let started = started_response(&state, &req).await;
+    let mut response = campaign_landing_page(
+        &state,
+        lang,
+        &path,
+        &campaign,
+        StatusCode::OK,
+        false,
+        started.as_ref().map(|(_, r)| r),
+    )
+    .map_err(|e| e.html(lang))?;
+    // A cookie for a response that is gone (deleted by its owner) is dropped.
+    if started.is_none() && cookie(&req, started_cookie_name(state.secure_cookies)).is_some() {
+        set_header(
+            &mut response,
+            &started_cookie(&path, "", state.secure_cookies, 0),
+        );
+    }
+    Ok(response)
+}
+
+/// "Continue": to the private link of the response this browser started here.
+#[get("/c/{code}/continue")]
+pub async fn campaign_continue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    state
+        .campaigns
+        .by_code(&path)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok(match started_response(&state, &req).await {
+        Some((token, response)) => see_other(format!(
+            "{}?lang={}",
+            token_path(&token),
+            request_lang(&req, Some(response.lang())).code()
+        )),
+        None => see_other(format!("/c/{}?lang={}", path.as_str(), lang.code())),
+    })
+}
+
+fn set_header(response: &mut HttpResponse, cookie: &str) {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(cookie) {
+        response
+            .headers_mut()
+            .append(actix_web::http::header::SET_COOKIE, value);
+    }
 }
 
 #[post("/c/{code}")]
@@ -998,6 +1123,7 @@ pub async fn campaign_start(
         .map_err(|e| WebError::from(e).html(lang))?;
     let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     if field(&fields, "consent") != Some("yes") {
+        let started = started_response(&state, &req).await;
         return campaign_landing_page(
             &state,
             lang,
@@ -1005,6 +1131,7 @@ pub async fn campaign_start(
             &campaign,
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
+            started.as_ref().map(|(_, r)| r),
         )
         .map_err(|e| e.html(lang));
     }
@@ -1014,7 +1141,17 @@ pub async fn campaign_start(
         .start(&campaign, lang, counted)
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
-    Ok(to_first_step(&token, lang))
+    let mut response = to_first_step(&token, lang);
+    set_header(
+        &mut response,
+        &started_cookie(
+            &path,
+            &token.as_url_part(),
+            state.secure_cookies,
+            STARTED_MAX_AGE,
+        ),
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

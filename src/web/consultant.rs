@@ -270,10 +270,7 @@ pub async fn client(
                 lang,
                 // The owner's private link and token never reach the consultant's page.
                 token_path: "",
-                link: PrivateLink {
-                    url: String::new(),
-                    new: false,
-                },
+                link: PrivateLink::default(),
                 assessment: &latest.assessment,
                 firm_name: None,
                 submitted_at: latest.submitted_at,

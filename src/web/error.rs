@@ -9,6 +9,10 @@ use super::views::{Chrome, ErrorPage};
 use crate::responses::ServiceError;
 use crate::survey::{FieldError, Lang, Text};
 
+/// Bits of [`WebError::allow`].
+const GET: u8 = 1;
+const POST: u8 = 2;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
@@ -33,6 +37,9 @@ pub struct WebError {
     retry_after: Option<u32>,
     /// Set for "log in first": the answer is a redirect to the login page, not an error page.
     location: Option<Box<str>>,
+    /// The methods a 405 names in its `Allow` header, as bits ([`GET`], [`POST`]): one byte, so
+    /// that the error stays small (clippy::result_large_err).
+    allow: u8,
 }
 
 impl WebError {
@@ -48,6 +55,7 @@ impl WebError {
             cause: None,
             retry_after: None,
             location: None,
+            allow: 0,
         }
     }
 
@@ -98,6 +106,43 @@ impl WebError {
             &format!("Erwartet wird Content-Type: {expected}."),
             &format!("Expected Content-Type: {expected}."),
         )
+    }
+
+    /// The path exists, the method does not (RFC 9110 15.5.6: with `Allow`).
+    /// `allow` lists methods as in the header: "GET", "POST" or "GET, POST".
+    pub fn method_not_allowed(allow: &str) -> WebError {
+        let bits = allow.split(',').fold(0, |bits, m| match m.trim() {
+            "GET" => bits | GET,
+            "POST" => bits | POST,
+            _ => bits,
+        });
+        WebError {
+            allow: bits,
+            ..WebError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Diese Methode ist für diese Adresse nicht erlaubt.",
+                "This method is not allowed for this address.",
+            )
+        }
+    }
+
+    /// An error answer that did not come from our own handlers (actix-web's defaults, an
+    /// extractor that failed): the same status, our words.
+    pub fn from_status(status: StatusCode) -> WebError {
+        match status.as_u16() {
+            404 => WebError::not_found(),
+            413 => WebError::payload_too_large(),
+            s if s >= 500 => WebError::new(
+                status,
+                "Ein interner Fehler ist aufgetreten.",
+                "An internal error occurred.",
+            ),
+            _ => WebError::new(
+                status,
+                "Diese Anfrage konnte nicht verarbeitet werden.",
+                "This request could not be processed.",
+            ),
+        }
     }
 
     pub fn not_found() -> WebError {
@@ -337,6 +382,18 @@ impl ResponseError for WebError {
         response
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let allow = match (self.allow & GET != 0, self.allow & POST != 0) {
+            (true, true) => Some("GET, POST"),
+            (true, false) => Some("GET"),
+            (false, true) => Some("POST"),
+            (false, false) => None,
+        };
+        if let Some(allow) = allow {
+            response.headers_mut().insert(
+                actix_web::http::header::ALLOW,
+                HeaderValue::from_static(allow),
+            );
+        }
         if let Some(seconds) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -46,6 +46,8 @@ pub struct AppState {
     /// How long `/ready` gives the database (`READY_TIMEOUT_MS`).
     pub ready_timeout: std::time::Duration,
     pub body_limits: BodyLimits,
+    /// Sends private links by e-mail; `None` without SMTP_URL/MAIL_FROM.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -96,6 +98,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(pages::show_step)
         .service(pages::save_step)
         .service(pages::paused)
+        .service(pages::mail_link)
         .service(pages::review)
         .service(pages::submit)
         .service(pages::result)
@@ -130,6 +133,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(chamber::dashboard_pdf)
         .service(chamber::campaign_landing)
         .service(chamber::campaign_start)
+        .service(chamber::campaign_continue)
         .service(consultant::clients)
         .service(consultant::create_client)
         .service(consultant::reports_zip)
@@ -140,13 +144,105 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(invitation::respond);
 }
 
-/// Unknown routes: a JSON 404 under /api, a page elsewhere.
+/// Every route and the methods it answers, for the `Allow` header of a 405. A unit test checks
+/// this list against the `#[get]`/`#[post]` attributes of the handlers, so it cannot drift.
+const ROUTES: &[(&str, &str)] = &[
+    ("/", "GET"),
+    ("/account/password", "GET, POST"),
+    ("/admin/users", "GET, POST"),
+    ("/admin/users/{id}/disable", "POST"),
+    ("/admin/users/{id}/enable", "POST"),
+    ("/api/v1/benchmarks", "GET"),
+    ("/api/v1/benchmarks/all", "GET"),
+    ("/api/v1/questionnaire", "GET"),
+    ("/api/v1/responses", "POST"),
+    ("/api/v1/responses/{token}", "GET"),
+    ("/api/v1/responses/{token}/report.pdf", "GET"),
+    ("/c/{code}", "GET, POST"),
+    ("/c/{code}/continue", "GET"),
+    ("/chamber", "GET"),
+    ("/chamber/campaigns", "POST"),
+    ("/chamber/campaigns/{id}", "GET"),
+    ("/chamber/campaigns/{id}/qr.svg", "GET"),
+    ("/chamber/dashboard", "GET"),
+    ("/chamber/dashboard.csv", "GET"),
+    ("/chamber/dashboard.pdf", "GET"),
+    ("/consultant", "GET"),
+    ("/consultant/clients", "POST"),
+    ("/consultant/clients/{id}", "GET"),
+    ("/consultant/clients/{id}/invitations", "POST"),
+    ("/consultant/clients/{id}/report.pdf", "GET"),
+    ("/consultant/reports.zip", "GET"),
+    ("/health", "GET"),
+    ("/i/{code}", "GET, POST"),
+    ("/login", "GET, POST"),
+    ("/logout", "POST"),
+    ("/s/{token}", "GET"),
+    ("/s/{token}/delete", "GET, POST"),
+    ("/s/{token}/export.json", "GET"),
+    ("/s/{token}/mail-link", "POST"),
+    ("/s/{token}/paused", "GET"),
+    ("/s/{token}/report.pdf", "GET"),
+    ("/s/{token}/result", "GET"),
+    ("/s/{token}/review", "GET"),
+    ("/s/{token}/step/{step}", "GET, POST"),
+    ("/s/{token}/submit", "POST"),
+    ("/start", "POST"),
+    ("/static/app.css", "GET"),
+];
+
+/// The methods a path answers, if it is one of ours.
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .find(|(pattern, _)| actix_web::dev::ResourceDef::new(*pattern).is_match(path))
+        .map(|(_, allow)| *allow)
+}
+
+/// Requests no route took: a 405 with `Allow` when the path is ours but the method is not, else
+/// a 404; JSON under /api, a page of the service elsewhere.
 pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebError> {
+    let error = match allowed_methods(req.path()) {
+        Some(allow) => WebError::method_not_allowed(allow),
+        None => WebError::not_found(),
+    };
     if req.path().starts_with("/api/") {
-        Err(WebError::not_found())
+        Err(error)
     } else {
-        Err(WebError::not_found().html(i18n::request_lang(&req, None)))
+        Err(error.html(i18n::request_lang(&req, None)))
     }
+}
+
+/// Error answers that did not come from our handlers (actix-web's plain-text defaults, a failed
+/// extractor, an error no handler turned into a page) become pages of the service in the
+/// visitor's language, or JSON under /api, with the same status and `Allow`/`Retry-After`.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    // (The request must not be cloned before routing: the router writes into it.)
+    let response = next.call(req).await?;
+    let status = response.status();
+    let ours = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || ours {
+        return Ok(response.map_into_left_body());
+    }
+    let (request, original) = response.into_parts();
+    let mut error = WebError::from_status(status);
+    if !request.path().starts_with("/api/") {
+        error = error.html(i18n::request_lang(&request, None));
+    }
+    let mut page = actix_web::ResponseError::error_response(&error);
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = original.headers().get(&name) {
+            page.headers_mut().insert(name, value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(request, page).map_into_right_body())
 }
 
 /// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, a strict content
@@ -346,6 +442,46 @@ mod tests {
             Some("https://evil.example"),
             host
         ));
+    }
+
+    /// The 405 table names exactly the routes the handlers declare.
+    #[test]
+    fn the_route_table_matches_the_handlers() {
+        let sources = [
+            include_str!("accounts.rs"),
+            include_str!("api.rs"),
+            include_str!("chamber.rs"),
+            include_str!("consultant.rs"),
+            include_str!("invitation.rs"),
+            include_str!("owner.rs"),
+            include_str!("pages.rs"),
+            include_str!("report.rs"),
+        ];
+        let mut declared: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+        for source in sources {
+            for line in source.lines().map(str::trim) {
+                for (prefix, method) in [("#[get(\"", "GET"), ("#[post(\"", "POST")] {
+                    if let Some(rest) = line.strip_prefix(prefix) {
+                        let path = rest.split('"').next().unwrap_or_default().to_owned();
+                        declared.entry(path).or_default().push(method);
+                    }
+                }
+            }
+        }
+        let table: std::collections::BTreeMap<String, Vec<&str>> = super::ROUTES
+            .iter()
+            .map(|(p, m)| (p.to_string(), m.split(", ").collect()))
+            .collect();
+        let declared: std::collections::BTreeMap<String, Vec<&str>> = declared
+            .into_iter()
+            .map(|(p, mut m)| {
+                m.sort_unstable();
+                (p, m)
+            })
+            .collect();
+        assert_eq!(table, declared);
+        assert_eq!(super::allowed_methods("/s/abc/step/3"), Some("GET, POST"));
+        assert_eq!(super::allowed_methods("/nowhere"), None);
     }
 
     #[test]

@@ -9,9 +9,10 @@ use super::error::WebError;
 use super::i18n::{query_lang, request_lang, text};
 use super::templates;
 use super::views::{
-    LandingPage, PausedPage, PrivateLink, ResultInput, ResultPage, ReviewPage, Shown, StepInput,
-    StepPage,
+    LandingPage, MailOffer, PausedPage, PrivateLink, ResultInput, ResultPage, ReviewPage, Shown,
+    StepInput, StepPage,
 };
+use crate::mail::{Mail, MailError, Mailer};
 use crate::responses::{LoadedResponse, ServiceError};
 use crate::survey::{FieldError, Lang, RawAnswer};
 use crate::token::ResponseToken;
@@ -95,7 +96,29 @@ pub(super) fn link(state: &AppState, token: &ResponseToken, new: bool) -> Privat
     PrivateLink {
         url: format!("{}{}", state.base_url, token_path(token)),
         new,
+        ..PrivateLink::default()
     }
+}
+
+/// The "send me this link" form, when the service can send mail; `back` is the page (relative to
+/// the token path) the owner returns to afterwards.
+fn mail_offer(
+    state: &AppState,
+    token: &ResponseToken,
+    lang: Lang,
+    back: &str,
+) -> Option<MailOffer> {
+    state.mailer.as_ref().map(|_| MailOffer {
+        action: format!("{}/mail-link?lang={}", token_path(token), lang.code()),
+        back: back.to_owned(),
+        value: String::new(),
+        error: None,
+    })
+}
+
+/// Whether the query string carries `name=1`.
+fn query_flag(req: &HttpRequest, name: &str) -> bool {
+    form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, v)| k == name && v == "1")
 }
 
 #[get("/")]
@@ -202,15 +225,20 @@ pub async fn show_step(
     let page = catalogue
         .page(step)
         .ok_or_else(|| WebError::not_found().html(lang))?;
-    let is_new =
-        form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, v)| k == "new" && v == "1");
+    let is_new = query_flag(&req, "new");
+    let mut private_link = link(&state, &token, is_new);
+    // The moment the link is new is the moment to keep it: offer to mail it.
+    if is_new {
+        private_link.mail = mail_offer(&state, &token, lang, &format!("step/{step}"));
+    }
+    private_link.mailed = query_flag(&req, "mailed");
     let view = StepPage::new(StepInput {
         catalogue,
         lang,
         step,
         page,
         token_path: &token_path(&token),
-        link: link(&state, &token, is_new),
+        link: private_link,
         shown: Shown::Stored(&response.answers),
         firm_name: response.record.firm_name.clone(),
         errors: &[],
@@ -334,15 +362,93 @@ pub async fn paused(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let (token, _response, lang) = load(&state, &req, &path).await?;
+    let mut private_link = link(&state, &token, false);
+    private_link.mail = mail_offer(&state, &token, lang, "paused");
+    private_link.mailed = query_flag(&req, "mailed");
+    render_paused(&token, lang, private_link, actix_web::http::StatusCode::OK)
+}
+
+fn render_paused(
+    token: &ResponseToken,
+    lang: Lang,
+    link: PrivateLink,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, WebError> {
     let view = PausedPage {
         chrome: super::views::Chrome::new(
             lang,
             text(lang, "paused_title"),
-            &format!("{}/paused", token_path(&token)),
+            &format!("{}/paused", token_path(token)),
         ),
-        link: link(&state, &token, false),
+        link,
     };
-    html(actix_web::http::StatusCode::OK, "pages/paused", &view).map_err(|e| e.html(lang))
+    html(status, "pages/paused", &view).map_err(|e| e.html(lang))
+}
+
+/// Sends the private link to the address typed in, once. The address lives only in this
+/// request: it is neither stored nor logged (the request log has the path, never the body).
+#[post("/s/{token}/mail-link")]
+pub async fn mail_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (token, _response, lang) = load(&state, &req, &path).await?;
+    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let Some(mailer) = state.mailer.as_ref() else {
+        return Err(WebError::not_found().html(lang));
+    };
+    // Only our own pages are places to go back to.
+    let back = match field(&fields, "back") {
+        Some("paused") => "paused".to_owned(),
+        Some(step)
+            if step
+                .strip_prefix("step/")
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| state.responses.catalogue().page(n).is_some()) =>
+        {
+            step.to_owned()
+        }
+        _ => "paused".to_owned(),
+    };
+    let typed = field(&fields, "email").unwrap_or_default();
+    let failed = |status, key: &str| {
+        let mut private_link = link(&state, &token, false);
+        private_link.mail = mail_offer(&state, &token, lang, &back).map(|offer| MailOffer {
+            value: typed.to_owned(),
+            error: Some(text(lang, key)),
+            ..offer
+        });
+        render_paused(&token, lang, private_link, status)
+    };
+    let Ok(address) = Mailer::parse_address(typed) else {
+        return failed(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "mail_link_invalid",
+        );
+    };
+    let url = link(&state, &token, false).url;
+    let mail = Mail {
+        subject: text(lang, "mail_link_subject"),
+        body: text(lang, "mail_link_body").replace("{link}", &url),
+    };
+    match mailer.send(address, mail).await {
+        Ok(()) => Ok(see_other(format!(
+            "{}/{back}?lang={}&mailed=1",
+            token_path(&token),
+            lang.code()
+        ))),
+        Err(MailError::InvalidAddress) => failed(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "mail_link_invalid",
+        ),
+        // The relay is down or refused: say so and point to the link on the page.
+        Err(MailError::NotSent) => failed(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "mail_link_failed",
+        ),
+    }
 }
 
 #[get("/s/{token}/review")]

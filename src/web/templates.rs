@@ -16,6 +16,8 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "partials/private_link",
     "partials/result_body",
     "partials/breakdown",
+    "partials/error_summary",
+    "partials/error_summary_one",
     "pages/landing",
     "pages/step",
     "pages/paused",

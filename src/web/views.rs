@@ -14,7 +14,7 @@ use crate::charts::{
 use crate::scoring::{Assessment, Quadrant, action_plan};
 use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
-    Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, Text,
+    Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, QuestionRef, Text,
 };
 
 /// What every page has: language, texts, title, language switch.
@@ -102,10 +102,25 @@ impl ErrorPage {
         message: &Text,
         details: &[FieldError],
     ) -> ErrorPage {
-        let heading = text(lang, &format!("error_title_{}", status.as_u16()));
+        // Every status gets a heading in words; one without its own falls back to a general one.
+        let heading = texts(lang)
+            .get(&format!("error_title_{}", status.as_u16()))
+            .cloned()
+            .unwrap_or_else(|| {
+                text(
+                    lang,
+                    if status.is_server_error() {
+                        "error_title_500"
+                    } else {
+                        "error_title_other"
+                    },
+                )
+            });
         let message = match status.as_u16() {
             404 => text(lang, "error_text_404"),
+            405 => text(lang, "error_text_405"),
             500 => text(lang, "error_text_500"),
+            _ if message.get(lang).is_empty() => text(lang, "error_text_other"),
             _ => message.get(lang).to_owned(),
         };
         ErrorPage {
@@ -148,10 +163,24 @@ impl LandingPage {
 }
 
 /// The owner's private link, shown on every page of the survey.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Default)]
 pub struct PrivateLink {
     pub url: String,
     pub new: bool,
+    /// The offer to send the link by e-mail (only when an SMTP relay is configured).
+    pub mail: Option<MailOffer>,
+    /// The link was just sent by e-mail.
+    pub mailed: bool,
+}
+
+/// The small form "send me this link": where it posts, the page to return to, and on a
+/// failed attempt what was typed and what went wrong.
+#[derive(Debug, Serialize)]
+pub struct MailOffer {
+    pub action: String,
+    pub back: String,
+    pub value: String,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -159,6 +188,7 @@ pub struct OptionView {
     pub id: String,
     pub input_id: String,
     pub label: String,
+    pub hint: Option<String>,
     pub checked: bool,
 }
 
@@ -173,6 +203,27 @@ pub struct QuestionView {
     pub options: Vec<OptionView>,
     pub error: Option<String>,
     pub error_id: String,
+}
+
+/// One line of an error summary (GOV.UK pattern): the question named, linked to where it is.
+#[derive(Debug, Serialize)]
+pub struct ErrorLink {
+    pub href: Option<String>,
+    pub text: String,
+}
+
+impl ErrorLink {
+    /// "Question – what is wrong", so that the summary names each question, not just the
+    /// same "please choose an answer" several times.
+    fn named(href: Option<String>, label: Option<&str>, message: &str) -> ErrorLink {
+        ErrorLink {
+            href,
+            text: match label {
+                Some(label) if !message.contains(label) => format!("{label} – {message}"),
+                _ => message.to_owned(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -191,7 +242,7 @@ pub struct StepPage {
     pub intro: String,
     pub link: PrivateLink,
     pub form_action: String,
-    pub errors: Vec<String>,
+    pub errors: Vec<ErrorLink>,
     pub firm_name: Option<FirmNameView>,
     pub questions: Vec<QuestionView>,
     pub has_back: bool,
@@ -252,6 +303,7 @@ fn question_view(
                 id: o.id.clone(),
                 input_id: format!("{}--{}", q.id, o.id),
                 label: o.label.get(lang).to_owned(),
+                hint: o.hint.as_ref().map(|h| h.get(lang).to_owned()),
                 checked: chosen.contains(&o.id),
             })
             .collect(),
@@ -317,6 +369,7 @@ impl StepPage {
                             id: o.id.clone(),
                             input_id: format!("{importance_id}--{}", o.id),
                             label: o.label.get(lang).to_owned(),
+                            hint: None,
                             checked: chosen.contains(&o.id),
                         })
                         .collect(),
@@ -348,7 +401,19 @@ impl StepPage {
             form_action: format!("{token_path}/step/{step}?lang={}", lang.code()),
             errors: errors
                 .iter()
-                .map(|e| e.message.get(lang).to_owned())
+                .map(|e| {
+                    let message = e.message.get(lang);
+                    if e.field == "firm_name" {
+                        let label = text(lang, "firm_name_label");
+                        return ErrorLink::named(Some("#firm_name".into()), Some(&label), message);
+                    }
+                    match questions.iter().find(|q| q.id == e.field) {
+                        Some(q) => {
+                            ErrorLink::named(Some(format!("#{}", q.id)), Some(&q.text), message)
+                        }
+                        None => ErrorLink::named(None, None, message),
+                    }
+                })
                 .collect(),
             firm_name,
             questions,
@@ -384,7 +449,7 @@ pub struct ReviewPage {
     pub link: PrivateLink,
     pub sections: Vec<ReviewSection>,
     pub complete: bool,
-    pub errors: Vec<String>,
+    pub errors: Vec<ErrorLink>,
     pub submit_action: String,
 }
 
@@ -464,9 +529,30 @@ impl ReviewPage {
             link,
             complete: answers.missing_required(catalogue).is_empty(),
             sections,
+            // Each missing answer links to the question on its page, where it can be given.
             errors: errors
                 .iter()
-                .map(|e| e.message.get(lang).to_owned())
+                .map(|e| {
+                    let message = e.message.get(lang);
+                    let step = (1..=catalogue.page_count()).find(|&n| {
+                        catalogue
+                            .page(n)
+                            .is_some_and(|p| catalogue.page_question_ids(p).contains(&e.field))
+                    });
+                    let label = match catalogue.question(&e.field) {
+                        Some(QuestionRef::Profile(q) | QuestionRef::Scored(_, q)) => {
+                            Some(q.text.get(lang).to_owned())
+                        }
+                        _ => None,
+                    };
+                    ErrorLink::named(
+                        step.map(|n| {
+                            format!("{token_path}/step/{n}?lang={}#{}", lang.code(), e.field)
+                        }),
+                        label.as_deref(),
+                        message,
+                    )
+                })
                 .collect(),
             submit_action: format!("{token_path}/submit?lang={}", lang.code()),
         }

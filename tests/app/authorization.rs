@@ -58,6 +58,8 @@ const TABLE: &[Row] = &[
     Row { method: "GET", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
     Row { method: "POST", route: "/s/{token}/step/{step}", path: "/s/{token}/step/2", form: &[("nav", "pause")], expect: [404, 409, 404, 404, 404, 404, 404] },
     Row { method: "GET", route: "/s/{token}/paused", path: "/s/{token}/paused", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
+    // Without SMTP configured the mail route does not exist for anyone.
+    Row { method: "POST", route: "/s/{token}/mail-link", path: "/s/{token}/mail-link", form: &[("email", "x@firma.example"), ("back", "paused")], expect: [404, 404, 404, 404, 404, 404, 404] },
     Row { method: "GET", route: "/s/{token}/review", path: "/s/{token}/review", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
     Row { method: "POST", route: "/s/{token}/submit", path: "/s/{token}/submit", form: &[], expect: [404, 409, 404, 404, 404, 404, 404] },
     Row { method: "GET", route: "/s/{token}/result", path: "/s/{token}/result", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
@@ -94,6 +96,8 @@ const TABLE: &[Row] = &[
     Row { method: "GET", route: "/chamber/dashboard.pdf", path: "/chamber/dashboard.pdf?campaign={campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
     Row { method: "GET", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/c/{code}", path: "/c/{campaign_code}", form: &[], expect: [422, 422, 422, 422, 422, 422, 422] },
+    // Without the browser's own "started" cookie: back to the landing page.
+    Row { method: "GET", route: "/c/{code}/continue", path: "/c/{campaign_code}/continue", form: &[], expect: [303, 303, 303, 303, 303, 303, 303] },
     Row { method: "GET", route: "/account/password", path: "/account/password", form: &[], expect: [LOGIN, LOGIN, 200, 200, 200, 200, 200] },
     Row { method: "POST", route: "/account/password", path: "/account/password", form: &[("current_password", "wrong password here")], expect: [LOGIN, LOGIN, 422, 422, 422, 422, 422] },
     // Logout with a wrong CSRF token: refused for a session, a plain redirect without one.

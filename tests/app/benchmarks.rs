@@ -193,7 +193,7 @@ async fn the_result_shows_where_the_firm_stands(app: TestApp) {
         benchmark["cohort"]["label"]
             .as_str()
             .expect("label")
-            .contains("Verarbeitendes Gewerbe")
+            .contains("Herstellung und Verarbeitung")
     );
     assert_eq!(benchmark["overall"]["percentile_rank"], 20);
     assert_eq!(benchmark["overall"]["median"], overall_score(Pick::Second));

@@ -10,6 +10,8 @@ mod benchmarks;
 mod chambers;
 mod consultants;
 mod durability;
+mod forms_and_errors;
+mod lost_link;
 mod owner_control;
 mod pdf_rendering;
 mod report;
