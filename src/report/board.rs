@@ -58,7 +58,7 @@ fn empty_charts(bars: DimensionChart) -> Charts {
 /// Renders the summary; it is laid out to fit one A4 page (a long selection or many suppressed
 /// rows could push it on, and then it simply continues).
 pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
-    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() || fonts::PARSED.is_none() {
+    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
         return Err(ReportError::Font);
     }
     let charts = summary.chart.clone().map(empty_charts);
