@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, spoken to over HTTP, on SQLite and on
 //! PostgreSQL (when TEST_DATABASE_URL is set). One binary, one module per capability.
 mod helpers;
+mod tools;
 
 mod accounts;
 mod api;
