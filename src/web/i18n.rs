@@ -155,10 +155,10 @@ mod tests {
                 rest = &rest[comma + 1..];
             }
             let rest = rest.trim_start();
-            if let Some(literal) = rest.strip_prefix('"') {
-                if let Some(end) = literal.find('"') {
-                    keys.push(literal[..end].to_owned());
-                }
+            if let Some(literal) = rest.strip_prefix('"')
+                && let Some(end) = literal.find('"')
+            {
+                keys.push(literal[..end].to_owned());
             }
         }
         keys
