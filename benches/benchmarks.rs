@@ -4,6 +4,7 @@
 //! `BENCH_DATABASE_URL` names a database already loaded with `seed-demo` (e.g. 1,000,000 firms);
 //! without it, a temporary SQLite database is seeded with `BENCH_FIRMS` (default 10,000) firms.
 //! The server runs with INCLUDE_DEMO_DATA=true so the demo firms count.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc;

@@ -1,6 +1,7 @@
 //! The chamber dashboard: computing every cell of a dashboard, with disclosure control, from a
 //! campaign's published snapshot. Firms come from the documented demo generator, spread over
 //! three campaigns and six months.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use social_readiness::benchmark::{DisclosurePolicy, Industry};
 use social_readiness::dashboard::{

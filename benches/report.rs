@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 use criterion::{Criterion, criterion_group, criterion_main};
 use social_readiness::report::{ReportModel, render_pdf};
 

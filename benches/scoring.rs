@@ -1,4 +1,5 @@
 //! Scoring one response: parsing the answers against the catalogue, then scoring them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 use criterion::{Criterion, criterion_group, criterion_main};
 use social_readiness::scoring::assess;
 use social_readiness::survey::{self, AnswerSet, QuestionKind, RawAnswer};

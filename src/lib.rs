@@ -2,6 +2,7 @@
 //!
 //! Domain modules (`survey`, `scoring`, `charts`) are pure; `db` holds all SQL; `responses` runs
 //! a response's life; `web` speaks HTTP; `startup` puts it together.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 pub mod accounts;
 pub mod auth;
 pub mod benchmark;
@@ -24,3 +25,16 @@ pub mod token;
 pub mod web;
 pub mod workspace;
 pub mod zip;
+
+/// The configuration of a property test: `cases` random cases in everyday runs, or
+/// `PROPTEST_CASES` of them for a deep run (see the README). The seed is `PROPTEST_RNG_SEED`
+/// when set (CI pins it, so an unrelated change cannot turn red by chance) and random otherwise.
+#[cfg(test)]
+pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    let mut config = proptest::test_runner::Config::with_cases(cases);
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        // `default()` reads the environment; `with_cases` alone would ignore it.
+        config.cases = proptest::test_runner::Config::default().cases;
+    }
+    config
+}

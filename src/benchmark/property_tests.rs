@@ -305,7 +305,7 @@ fn check_disclosures(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(crate::proptest_config(48))]
 
     #[test]
     fn disclosure_rules_hold_under_random_submits_and_erasures(

@@ -419,7 +419,7 @@ impl Checker<'_> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(crate::proptest_config(64))]
 
     #[test]
     fn no_published_cell_breaks_the_disclosure_rules(

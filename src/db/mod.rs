@@ -14,6 +14,7 @@ mod benchmarks;
 mod campaigns;
 mod demo;
 mod faults;
+mod migrations;
 mod responses;
 mod workspace;
 
@@ -199,18 +200,7 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.writer)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.writer)
-                    .await?
-            }
-        }
+        migrations::migrator(self.backend).run(&self.writer).await?;
         Ok(())
     }
 

@@ -59,7 +59,7 @@ fn empty_charts(bars: DimensionChart) -> Charts {
 /// to make room for the tables and notes; only a selection too long for a page without the
 /// chart continues on a second.
 pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
-    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() || fonts::PARSED.is_none() {
+    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
         return Err(ReportError::Font);
     }
     let charts = summary.chart.clone().map(empty_charts);

@@ -1,5 +1,6 @@
-//! The two embedded faces and their metrics (glyph advances from `ttf-parser`; `ShowText` does no
-//! kerning, so summed advances match the output exactly).
+//! The two embedded faces and their metrics (glyph ids and advances from `ttf-parser`; `ShowText`
+//! does no kerning, so summed advances match the output exactly). The subsets embedded in a PDF
+//! are cut by `subsetter` (see `pdf.rs`).
 use std::sync::LazyLock;
 
 pub(crate) const REGULAR_BYTES: &[u8] =
@@ -13,6 +14,7 @@ pub(crate) const BOLD_BYTES: &[u8] = include_bytes!(concat!(
 const TABLE: usize = 0x2700;
 
 pub(crate) struct Metrics {
+    bytes: &'static [u8],
     face: Option<ttf_parser::Face<'static>>,
     advances: Vec<u16>,
     /// Glyph ids of the characters below `TABLE` (0 where the font has none).
@@ -49,6 +51,7 @@ impl Metrics {
             .and_then(|f| f.x_height())
             .map_or(0.55, |h| f32::from(h) / units_per_em);
         Self {
+            bytes,
             face,
             advances,
             glyphs,
@@ -72,6 +75,11 @@ impl Metrics {
     pub fn width(&self, text: &str, size: f32) -> f32 {
         let units: u32 = text.chars().map(|c| u32::from(self.advance(c))).sum();
         units as f32 * size / self.units_per_em
+    }
+
+    /// The font file the metrics were read from, for the subsetter.
+    pub fn bytes(&self) -> &'static [u8] {
+        self.bytes
     }
 
     pub fn is_usable(&self) -> bool {
@@ -135,12 +143,3 @@ pub(crate) static BOLD: LazyLock<Metrics> = LazyLock::new(|| Metrics::load(BOLD_
 pub(crate) fn metrics(bold: bool) -> &'static Metrics {
     if bold { &BOLD } else { &REGULAR }
 }
-
-/// printpdf's parsed faces, parsed once per process.
-pub(crate) static PARSED: LazyLock<Option<(printpdf::ParsedFont, printpdf::ParsedFont)>> =
-    LazyLock::new(|| {
-        let mut warnings = Vec::new();
-        let regular = printpdf::ParsedFont::from_bytes(REGULAR_BYTES, 0, &mut warnings)?;
-        let bold = printpdf::ParsedFont::from_bytes(BOLD_BYTES, 0, &mut warnings)?;
-        Some((regular, bold))
-    });

@@ -151,9 +151,6 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
     if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
         return Err(ReportError::Font);
     }
-    if fonts::PARSED.is_none() {
-        return Err(ReportError::Font);
-    }
     if model.dimensions.is_empty() {
         return Err(ReportError::Model("no dimensions".into()));
     }

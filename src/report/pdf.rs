@@ -329,27 +329,26 @@ fn lock_cache() -> std::sync::MutexGuard<'static, FaceCache> {
 
 fn build_face(face: Face, chars: impl Iterator<Item = char>) -> Result<EmbeddedFace, ReportError> {
     let metrics = face.metrics();
-    let parsed = fonts::PARSED.as_ref().ok_or(ReportError::Font)?;
-    let parsed = if face == Face::Bold {
-        &parsed.1
-    } else {
-        &parsed.0
-    };
     // Original glyph id → the text it stands for; the lowest code point wins for shared glyphs.
-    let mut glyphs: BTreeMap<u16, String> = BTreeMap::new();
+    let mut glyphs: BTreeMap<u16, char> = BTreeMap::new();
     for c in chars {
         let gid = metrics.glyph(c);
         if gid != 0 {
-            glyphs.entry(gid).or_insert_with(|| c.to_string());
+            glyphs.entry(gid).or_insert(c);
         }
     }
-    let subset = printpdf::subset_font(parsed, &glyphs)
+    // New ids in the order of the old ones (.notdef stays 0); composite glyphs' parts, which the
+    // subsetter adds after these, are never shown on their own and need no width or text.
+    let mut remapper = subsetter::GlyphRemapper::new();
+    for &old in glyphs.keys() {
+        remapper.remap(old);
+    }
+    let program = subsetter::subset(metrics.bytes(), 0, &remapper)
         .map_err(|e| ReportError::Pdf(format!("subsetting the font failed: {e}")))?;
     // New glyph id → (original glyph id, text), in new-id order.
-    let mut by_new: Vec<(u16, u16, &str)> = subset
-        .glyph_mapping
+    let mut by_new: Vec<(u16, u16, char)> = glyphs
         .iter()
-        .map(|(&old, (new, text))| (*new, old, text.as_str()))
+        .filter_map(|(&old, &c)| remapper.get(old).map(|new| (new, old, c)))
         .collect();
     by_new.sort_unstable();
     let len = by_new
@@ -419,7 +418,7 @@ fn build_face(face: Face, chars: impl Iterator<Item = char>) -> Result<EmbeddedF
     )
     .into_bytes();
 
-    let program = stream(&subset.bytes, &format!("/Length1 {}", subset.bytes.len()));
+    let program = stream(&program, &format!("/Length1 {}", program.len()));
 
     let mut cmap = String::from(
         "/CIDInit/ProcSet findresource begin\n12 dict begin\nbegincmap\n\
@@ -432,7 +431,7 @@ fn build_face(face: Face, chars: impl Iterator<Item = char>) -> Result<EmbeddedF
         cmap.push_str(&format!("{} beginbfchar\n", block.len()));
         for &(new, _, text) in block {
             cmap.push_str(&format!("<{new:04X}><"));
-            for unit in text.encode_utf16() {
+            for unit in text.encode_utf16(&mut [0; 2]).iter() {
                 cmap.push_str(&format!("{unit:04X}"));
             }
             cmap.push_str(">\n");

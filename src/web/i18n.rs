@@ -108,4 +108,169 @@ mod tests {
         assert_eq!(parse_accept_language("fr"), None);
         assert_eq!(parse_accept_language("en;q=0"), None);
     }
+    /// Every `.rs` file under `src/`, recursively.
+    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("src dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).expect("source");
+                out.push((path.display().to_string(), source));
+            }
+        }
+    }
+
+    /// The string literals passed as the key of `name(` calls, e.g. `text(lang, "key")` when
+    /// `skip_first` (the language comes first) or `t("key")` otherwise. Method calls
+    /// (`f.text(…)`) and longer names (`context(`) are not calls of `name`.
+    fn literal_keys(source: &str, name: &str, skip_first: bool) -> Vec<String> {
+        let call = format!("{name}(");
+        let mut keys = Vec::new();
+        for (at, _) in source.match_indices(&call) {
+            let before = source[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == ':') {
+                continue;
+            }
+            let mut rest = &source[at + call.len()..];
+            if skip_first {
+                // The end of the language argument: the first comma outside parentheses.
+                let mut depth = 0u32;
+                let comma = rest.char_indices().find_map(|(i, c)| match c {
+                    '(' => {
+                        depth += 1;
+                        None
+                    }
+                    ')' if depth == 0 => Some(None),
+                    ')' => {
+                        depth -= 1;
+                        None
+                    }
+                    ',' if depth == 0 => Some(Some(i)),
+                    _ => None,
+                });
+                let Some(Some(comma)) = comma else {
+                    continue;
+                };
+                rest = &rest[comma + 1..];
+            }
+            let rest = rest.trim_start();
+            if let Some(literal) = rest.strip_prefix('"')
+                && let Some(end) = literal.find('"')
+            {
+                keys.push(literal[..end].to_owned());
+            }
+        }
+        keys
+    }
+
+    /// Every text key Rust code asks for exists in texts.json (a missing one would show its key
+    /// on the page): literal keys of `text(lang, "…")` and of local aliases
+    /// `let t = |key: &str| text(lang, key)`, and the keys built with `format!` from a closed set.
+    #[test]
+    fn every_text_key_used_from_rust_exists() {
+        let texts = texts(Lang::De);
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut used = Vec::new();
+        for (path, source) in &files {
+            // Only files that use the page texts (the catalogue has a `text(` of its own; this
+            // file's tests hold examples).
+            if !source.contains("i18n::") || path.ends_with("i18n.rs") {
+                continue;
+            }
+            for key in literal_keys(source, "text", true) {
+                used.push((path.clone(), key));
+            }
+            if source.contains("let t = |key: &str| text(lang, key)") {
+                for key in literal_keys(source, "t", false) {
+                    used.push((path.clone(), key));
+                }
+            }
+        }
+        assert!(used.len() >= 50, "text keys found: {}", used.len());
+
+        // Keys built at run time, each over its closed set of values.
+        use crate::accounts::Role;
+        use crate::workspace::InvitationStatus;
+        for role in [Role::Admin, Role::Consultant, Role::Chamber] {
+            used.push(("web/accounts.rs".into(), format!("role_{}", role.as_str())));
+        }
+        for status in [
+            InvitationStatus::Invited,
+            InvitationStatus::InProgress,
+            InvitationStatus::Finished,
+            InvitationStatus::Declined,
+            InvitationStatus::Deleted,
+        ] {
+            used.push((
+                "web/consultant.rs".into(),
+                format!("status_{}", status.key()),
+            ));
+        }
+        // Error pages are titled `error_title_<status>`: every error status the web layer names.
+        let statuses = [
+            ("BAD_REQUEST", 400),
+            ("FORBIDDEN", 403),
+            ("NOT_FOUND", 404),
+            ("CONFLICT", 409),
+            ("PAYLOAD_TOO_LARGE", 413),
+            ("UNSUPPORTED_MEDIA_TYPE", 415),
+            ("UNPROCESSABLE_ENTITY", 422),
+            ("TOO_MANY_REQUESTS", 429),
+            ("INTERNAL_SERVER_ERROR", 500),
+        ];
+        // Not error pages: success, redirects, and the login form's own 401 page.
+        let redirects = [
+            "SEE_OTHER",
+            "FOUND",
+            "OK",
+            "CREATED",
+            "NO_CONTENT",
+            "NOT_MODIFIED",
+            "UNAUTHORIZED",
+        ];
+        for (path, source) in files.iter().filter(|(p, _)| p.contains("/src/web/")) {
+            for (at, _) in source.match_indices("StatusCode::") {
+                let name: String = source[at + "StatusCode::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                if name.is_empty() || redirects.contains(&name.as_str()) {
+                    continue;
+                }
+                let code = statuses
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, code)| *code)
+                    .unwrap_or_else(|| {
+                        panic!("{path}: StatusCode::{name} is new here; add it to this test")
+                    });
+                used.push((path.clone(), format!("error_title_{code}")));
+            }
+        }
+
+        let missing: Vec<String> = used
+            .iter()
+            .filter(|(_, key)| !texts.contains_key(key))
+            .map(|(path, key)| format!("{path}: {key}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "texts missing from texts.json: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn the_key_scanner_finds_calls_and_skips_methods() {
+        let source = r#"text(lang, "a") f.text("b", x) text(req.lang(), "g") text(
+            lang,
+            "c",
+        ) context(lang, "d") t("e") text(lang, &format!("f_{}", x))"#;
+        assert_eq!(literal_keys(source, "text", true), ["a", "g", "c"]);
+        assert_eq!(literal_keys(source, "t", false), ["e"]);
+    }
 }

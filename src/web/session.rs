@@ -130,16 +130,38 @@ fn back_to(req: &HttpRequest) -> String {
     }
 }
 
-/// A relative path on this site, or None (no open redirects through `next`).
+/// Where to go after login: a path on this site, or None (the role's home page). The grammar is
+/// strict so that no browser can read a scheme or another host into it (an open redirect), and
+/// the value is always a valid `Location` header: one leading `/` not followed by `/` or `\`,
+/// then only RFC 3986 path, query and fragment characters and `%XX` escapes (ASCII, no control
+/// characters, spaces or backslashes).
 pub fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| {
-        n.starts_with('/')
-            && !n.starts_with("//")
-            && !n.starts_with("/\\")
-            && !n.contains(['\r', '\n'])
-            && !n.starts_with("/login")
-    })
-    .map(str::to_owned)
+    next.filter(|n| is_local_path(n)).map(str::to_owned)
+}
+
+fn is_local_path(next: &str) -> bool {
+    const MAX_LEN: usize = 2048;
+    let Some(rest) = next.strip_prefix('/') else {
+        return false;
+    };
+    if next.len() > MAX_LEN || rest.starts_with(['/', '\\']) || next.starts_with("/login") {
+        return false;
+    }
+    let mut bytes = rest.bytes();
+    while let Some(b) = bytes.next() {
+        let allowed = match b {
+            b'%' => {
+                bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                    && bytes.next().is_some_and(|l| l.is_ascii_hexdigit())
+            }
+            b if b.is_ascii_alphanumeric() => true,
+            _ => b"-._~!$&'()*+,;=:@/?#".contains(&b),
+        };
+        if !allowed {
+            return false;
+        }
+    }
+    true
 }
 
 /// Compares the form's CSRF token with the expected one, in constant time.
@@ -169,13 +191,30 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/consultant")), Some("/consultant".into()));
+        for good in [
+            "/consultant",
+            "/chamber/dashboard?campaign=3&industry=G",
+            "/s/abc-_~.%C3%A4/result#top",
+            "/",
+        ] {
+            assert_eq!(safe_next(Some(good)), Some(good.into()), "{good}");
+        }
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil",
+            "/\t/evil.example",
+            "/\u{b}/evil.example",
+            "/a\u{0}b",
+            "/a\rLocation: x",
+            "/a b",
+            "/a\\b",
+            "/ä",
+            "/%zz",
+            "/%4",
             "/login?next=/x",
             "x",
+            "",
         ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad}");
         }

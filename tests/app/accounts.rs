@@ -138,6 +138,62 @@ async fn login_form_needs_its_csrf_cookie(app: TestApp) {
     );
 }
 
+/// `next` after login is followed only when it is a plain path on this site; anything a browser
+/// could read as another host (or that is no valid header) falls back to the home page, never a
+/// 500 and never a session left behind by a failed answer.
+async fn a_bad_next_after_login_falls_back_to_the_home_page(app: TestApp) {
+    app.create_user(Role::Consultant, "next@example.de").await;
+    let login_with_next = |next: &'static str| {
+        let app = &app;
+        async move {
+            let browser = Browser::new(app);
+            let form = browser.get("/login").await;
+            assert_eq!(form.status, 200);
+            let token = hidden_field(&form.body, "csrf_token");
+            browser
+                .post_form(
+                    "/login",
+                    &[
+                        ("email", "next@example.de"),
+                        ("password", PASSWORD),
+                        ("csrf_token", &token),
+                        ("next", next),
+                    ],
+                )
+                .await
+        }
+    };
+    let good = login_with_next("/consultant?lang=en").await;
+    assert_eq!(good.status, 303, "{}", good.body);
+    assert_eq!(good.location(), "/consultant?lang=en");
+    for bad in [
+        "/\t/evil.example",
+        "/\u{b}/evil.example",
+        "/\u{0}",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+    ] {
+        let reply = login_with_next(bad).await;
+        assert_eq!(reply.status, 303, "{bad:?}: {}", reply.body);
+        assert_eq!(reply.location(), "/consultant", "{bad:?}");
+    }
+    // The login page drops such a `next` rather than carrying it into its form.
+    for query in [
+        "%2F%09%2Fevil.example",
+        "%0B",
+        "%00",
+        "%2F%2Fevil",
+        "%2F%5Cevil",
+        "https%3A%2F%2Fevil",
+    ] {
+        let page = app.get(&format!("/login?next={query}")).await;
+        assert_eq!(page.status, 200, "{query}: {}", page.body);
+        assert!(!page.body.contains("evil"), "{query}");
+        assert!(!page.body.contains("name=\"next\" value=\"/"), "{query}");
+    }
+}
+
 async fn admin_creates_and_disables_accounts_in_the_browser(app: TestApp) {
     app.create_user(Role::Admin, "admin@example.de").await;
     let admin = app.login("admin@example.de").await;
@@ -355,6 +411,7 @@ on_both_databases!(
     login_opens_a_fresh_server_side_session_and_logout_ends_it,
     wrong_password_and_unknown_user_get_the_same_answer_then_throttling,
     login_form_needs_its_csrf_cookie,
+    a_bad_next_after_login_falls_back_to_the_home_page,
     admin_creates_and_disables_accounts_in_the_browser,
 );
 

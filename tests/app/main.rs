@@ -1,6 +1,8 @@
 //! Integration tests: the real server on a random port, spoken to over HTTP, on SQLite and on
 //! PostgreSQL (when TEST_DATABASE_URL is set). One binary, one module per capability.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 mod helpers;
+mod tools;
 
 mod accounts;
 mod api;

@@ -1,10 +1,11 @@
 //! Renders every fixture and checks the PDF with the usual tools (qpdf, pdffonts, pdftotext);
-//! the tool checks are skipped with a note when the tools are not installed.
+//! the tool checks follow `tools`' policy (skipped with a note outside CI, required in CI).
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use social_readiness::charts::{self, DimensionBar, DimensionChart, PeerBand};
 use social_readiness::report::{ReportModel, render_pdf};
+
+use crate::tools;
 
 const FIXTURES: [&str; 6] = [
     "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
@@ -26,22 +27,6 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("-v").output().is_ok()
-        || Command::new(name).arg("--version").output().is_ok();
-    if !found {
-        eprintln!("note: `{name}` is not installed; skipping its checks");
-    }
-    found
-}
-
-fn run(cmd: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(cmd).args(args).output().expect("run tool");
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
 /// pdftotext -layout breaks lines and spaces as it sees fit: compare with whitespace removed.
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -50,7 +35,6 @@ fn squash(s: &str) -> String {
 #[test]
 fn every_fixture_renders_reproducibly_and_passes_the_tools() {
     let dir = out_dir();
-    let (has_qpdf, has_fonts, has_text) = (tool("qpdf"), tool("pdffonts"), tool("pdftotext"));
     for name in FIXTURES {
         let model = load(name);
         let pdf = render_pdf(&model).expect("render");
@@ -60,35 +44,11 @@ fn every_fixture_renders_reproducibly_and_passes_the_tools() {
         assert!(pdf.len() < 150_000, "{name}: {} bytes", pdf.len());
         let path = dir.join(format!("{name}.pdf"));
         std::fs::write(&path, &pdf).expect("write pdf");
-        let p = path.to_str().expect("utf-8 path");
 
-        if has_qpdf {
-            let (ok, out) = run("qpdf", &["--check", p]);
-            assert!(ok, "{name}: qpdf --check failed:\n{out}");
-        }
-        if has_fonts {
-            let (ok, out) = run("pdffonts", &[p]);
-            assert!(ok, "{name}: pdffonts failed:\n{out}");
-            let rows: Vec<&str> = out
-                .lines()
-                .skip(2)
-                .filter(|l| !l.trim().is_empty())
-                .collect();
-            assert!(!rows.is_empty(), "{name}: no fonts:\n{out}");
-            for row in rows {
-                let cols: Vec<&str> = row.split_whitespace().collect();
-                // name type encoding emb sub uni object ID: the three flags are the 3rd-5th from the end.
-                let flags = &cols[cols.len() - 5..cols.len() - 2];
-                assert_eq!(
-                    flags,
-                    ["yes", "yes", "yes"],
-                    "{name}: font not embedded+subset+unicode: {row}"
-                );
-            }
-        }
-        if has_text {
-            let (ok, text) = run("pdftotext", &["-layout", p, "-"]);
-            assert!(ok, "{name}: pdftotext failed");
+        tools::check_pdf_structure(&path);
+        tools::check_pdf_fonts(&path);
+        let layout = [Path::new("-layout"), path.as_path(), Path::new("-")];
+        if let Some(text) = tools::run("pdftotext", layout) {
             let flat = squash(&text);
             let expect = |needle: &str, what: &str| {
                 assert!(
@@ -143,18 +103,24 @@ fn every_fixture_renders_reproducibly_and_passes_the_tools() {
 
 #[test]
 fn the_charts_are_searchable_text_in_the_pdf() {
-    if !tool("pdftotext") {
-        return;
-    }
     let dir = out_dir();
     let model = load("mixed_en");
     let pdf = render_pdf(&model).expect("render");
     let path = dir.join("charts_mixed_en.pdf");
     std::fs::write(&path, &pdf).expect("write");
-    let p = path.to_str().expect("utf-8 path");
     // Page 3 holds the radar and the bar chart: every dimension title appears there (the radar
     // splits long labels in two lines, so compare without whitespace).
-    let (_, text) = run("pdftotext", &["-f", "3", "-l", "3", p, "-"]);
+    let page_three = [
+        Path::new("-f"),
+        Path::new("3"),
+        Path::new("-l"),
+        Path::new("3"),
+        path.as_path(),
+        Path::new("-"),
+    ];
+    let Some(text) = tools::run("pdftotext", page_three) else {
+        return;
+    };
     let flat = squash(&text);
     for d in &model.dimensions {
         assert!(
@@ -178,24 +144,17 @@ fn a_firm_name_beyond_the_usual_characters_is_embedded_and_searchable() {
     );
     let path = out_dir().join("unusual_firm_name.pdf");
     std::fs::write(&path, &pdf).expect("write pdf");
-    let p = path.to_str().expect("utf-8 path");
-    if tool("qpdf") {
-        let (ok, out) = run("qpdf", &["--check", p]);
-        assert!(ok, "qpdf --check failed:\n{out}");
-    }
-    if tool("pdffonts") {
-        let (_, out) = run("pdffonts", &[p]);
-        for row in out.lines().skip(2).filter(|l| !l.trim().is_empty()) {
-            let cols: Vec<&str> = row.split_whitespace().collect();
-            assert_eq!(
-                &cols[cols.len() - 5..cols.len() - 2],
-                ["yes", "yes", "yes"],
-                "{row}"
-            );
-        }
-    }
-    if tool("pdftotext") {
-        let (_, text) = run("pdftotext", &["-f", "1", "-l", "1", p, "-"]);
+    tools::check_pdf_structure(&path);
+    tools::check_pdf_fonts(&path);
+    let page_one = [
+        Path::new("-f"),
+        Path::new("1"),
+        Path::new("-l"),
+        Path::new("1"),
+        path.as_path(),
+        Path::new("-"),
+    ];
+    if let Some(text) = tools::run("pdftotext", page_one) {
         assert!(
             squash(&text).contains(&squash(firm)),
             "firm name not found in:\n{text}"

@@ -1,89 +1,22 @@
 //! The PDF report, checked as a user's tools would: qpdf (structure), pdffonts (embedded subset
 //! fonts), pdftotext (the scores, red flags and actions in the text, in reading order).
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
 use crate::helpers::{Pick, TestApp, api_body};
 use crate::on_both_databases;
+use crate::tools;
 
-/// A tool from poppler-utils or qpdf; CI installs them (.ci/run), elsewhere the check is skipped.
-fn tool(name: &str) -> Option<&str> {
-    let found = Command::new(name).arg("--version").output().is_ok()
-        || Command::new(name).arg("-v").output().is_ok();
-    if found {
-        Some(name)
-    } else if std::env::var("CI").is_ok() {
-        panic!("{name} is missing; .ci/run installs it");
-    } else {
-        eprintln!("skipped: {name} is not installed (apt-get install poppler-utils qpdf)");
-        None
-    }
-}
-
-/// A file of its own for each check: tests on both databases run at once in one process.
-fn temp_pdf(bytes: &[u8], name: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("sr_pdf_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{n}_{name}"));
-    std::fs::write(&path, bytes).expect("write pdf");
-    path
-}
-
-fn run(tool: &str, args: &[&str], path: &Path) -> String {
-    let output = Command::new(tool)
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("tool runs");
-    assert!(
-        output.status.success(),
-        "{tool} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Checks one report with the tools and returns its text.
+/// Checks one report with the tools and returns its text (`None` when pdftotext is missing,
+/// outside CI).
 fn check_pdf(bytes: &[u8], name: &str) -> Option<String> {
     assert!(bytes.starts_with(b"%PDF-"), "a PDF");
-    let path = temp_pdf(bytes, name);
-    if let Some(qpdf) = tool("qpdf") {
-        let out = run(qpdf, &["--check"], &path);
-        assert!(out.contains("No syntax or stream encoding errors"), "{out}");
-    }
-    if let Some(pdffonts) = tool("pdffonts") {
-        let fonts = run(pdffonts, &[], &path);
-        let rows: Vec<&str> = fonts
-            .lines()
-            .skip(2)
-            .filter(|l| !l.trim().is_empty())
-            .collect();
-        assert!(!rows.is_empty(), "fonts listed: {fonts}");
-        for row in rows {
-            let cols: Vec<&str> = row.split_whitespace().collect();
-            // name type encoding emb sub uni object id: emb, sub, uni are the 3 columns before the object id.
-            let n = cols.len();
-            assert!(n >= 6, "{row}");
-            assert_eq!(
-                &cols[n - 5..n - 2],
-                &["yes", "yes", "yes"],
-                "embedded, subset, unicode: {row}"
-            );
-        }
-    }
-    tool("pdftotext").map(|pdftotext| {
-        let output = Command::new(pdftotext)
-            .arg(&path)
-            .arg("-")
-            .output()
-            .expect("pdftotext runs");
-        assert!(output.status.success());
-        String::from_utf8_lossy(&output.stdout).replace('\u{c}', "\n")
-    })
+    let path = tools::temp_file(bytes, name);
+    tools::check_pdf_structure(&path);
+    tools::check_pdf_fonts(&path);
+    tools::pdf_text(&path).map(|text| text.replace('\u{c}', "\n"))
 }
 
 /// Collapses whitespace, so wrapped lines compare with one-line texts.
