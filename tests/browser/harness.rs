@@ -413,6 +413,8 @@ fn run_vnu(ctx: &Ctx) -> Result<Vec<(String, String)>> {
         return Ok(Vec::new());
     }
     let output = Command::new(&ctx.tools.java)
+        // No hsperfdata file: nothing to monitor, and no JVM warning in the report stream.
+        .arg("-XX:-UsePerfData")
         .arg("-jar")
         .arg(&ctx.tools.vnu_jar)
         .args(["--errors-only", "--format", "json"])
@@ -420,8 +422,13 @@ fn run_vnu(ctx: &Ctx) -> Result<Vec<(String, String)>> {
         .stdin(Stdio::null())
         .output()
         .context("running java -jar vnu.jar")?;
-    // vnu writes its report to stderr.
-    let report: Value = serde_json::from_slice(&output.stderr).with_context(|| {
+    // vnu writes its report to stderr, as one JSON line (the JVM may warn on lines before it).
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json_line = stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_default();
+    let report: Value = serde_json::from_str(json_line).with_context(|| {
         format!(
             "vnu's output is not JSON: {}",
             String::from_utf8_lossy(&output.stderr)

@@ -70,8 +70,20 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         );
         page.check_page_state("refused").await?;
 
+        // The service's own pages let their own origin through (so their forms' Origin header
+        // is ours, not `null`): a page reached by a link knows where it came from. (A form's
+        // redirect answer is not HTML and says `no-referrer`, so the step page cannot show it.)
+        page.goto("/?lang=en").await?;
+        page.click("a[hreflang=de]").await?;
+        let referrer = page.script("return document.referrer").await?;
+        ensure!(
+            referrer
+                .as_str()
+                .is_some_and(|r| r.starts_with(&ctx.address)),
+            "the pages' referrer policy hides even our own origin: {referrer}"
+        );
+
         // The service's own form, in the same browser: accepted.
-        page.goto("/?lang=de").await?;
         page.click("label[for=consent]").await?;
         submit_and_wait(&page, ".start-form button[type=submit]").await?;
         let path = page.path().await?;
