@@ -12,7 +12,7 @@ use social_readiness::survey::{self, Catalogue, QuestionKind, ScoreRule};
 #[path = "../support/server.rs"]
 mod server;
 
-pub use server::{Backend, postgres_url};
+pub use server::Backend;
 use server::{TestDb, fresh_database, start};
 
 pub struct TestApp {

@@ -84,10 +84,13 @@ impl Tools {
     }
 }
 
-/// One journey: a name and an async function over the shared context.
+/// A journey's body: an async function over the shared context.
+pub type JourneyFn = for<'a> fn(&'a Ctx) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+
+/// One journey: a name and its body.
 pub struct Journey {
     pub name: &'static str,
-    pub run: for<'a> fn(&'a Ctx) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>,
+    pub run: JourneyFn,
 }
 
 /// `journey!("name", path::to::async_fn)`.
