@@ -216,12 +216,15 @@ mod tests {
             ("BAD_REQUEST", 400),
             ("FORBIDDEN", 403),
             ("NOT_FOUND", 404),
+            ("METHOD_NOT_ALLOWED", 405),
+            ("REQUEST_TIMEOUT", 408),
             ("CONFLICT", 409),
             ("PAYLOAD_TOO_LARGE", 413),
             ("UNSUPPORTED_MEDIA_TYPE", 415),
             ("UNPROCESSABLE_ENTITY", 422),
             ("TOO_MANY_REQUESTS", 429),
             ("INTERNAL_SERVER_ERROR", 500),
+            ("SERVICE_UNAVAILABLE", 503),
         ];
         // Not error pages: success, redirects, and the login form's own 401 page.
         let redirects = [

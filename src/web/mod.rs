@@ -177,6 +177,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/i/{code}", "GET, POST"),
     ("/login", "GET, POST"),
     ("/logout", "POST"),
+    ("/ready", "GET"),
     ("/s/{token}", "GET"),
     ("/s/{token}/delete", "GET, POST"),
     ("/s/{token}/export.json", "GET"),

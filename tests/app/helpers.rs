@@ -6,53 +6,14 @@ use awc::Client;
 use serde_json::Value;
 use social_readiness::accounts::Role;
 use social_readiness::auth::Auth;
-use social_readiness::config::Settings;
 use social_readiness::db::{Store, TableCounts};
-use social_readiness::startup::Application;
 use social_readiness::survey::{self, Catalogue, QuestionKind, ScoreRule};
-use sqlx::Connection;
 
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+#[path = "../support/server.rs"]
+mod server;
 
-/// A fresh database for one test, removed when the test ends (also when it fails).
-enum TestDb {
-    Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        match self {
-            TestDb::Sqlite(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            TestDb::Postgres { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime; use a runtime of our own on a thread.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    runtime.block_on(async {
-                        let mut conn = sqlx::PgConnection::connect(&admin_url)
-                            .await
-                            .map_err(std::io::Error::other)?;
-                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                            .execute(&mut conn)
-                            .await
-                            .map_err(std::io::Error::other)?;
-                        Ok::<(), std::io::Error>(())
-                    })
-                })
-                .join();
-            }
-        }
-    }
-}
+pub use server::Backend;
+use server::{TestDb, fresh_database, start};
 
 pub struct TestApp {
     pub address: String,
@@ -63,50 +24,8 @@ pub struct TestApp {
     _db: std::sync::Arc<TestDb>,
 }
 
-fn random_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// `TEST_DATABASE_URL`, if set; when set, an unreachable server fails the test loudly.
-pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-}
-
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, &[]).await
-}
-
-/// Starts the application on `database_url` with extra settings.
-async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, Store) {
-    let settings = Settings::from_lookup(|key| match key {
-        "PORT" => Some("0".into()),
-        "DATABASE_URL" => Some(database_url.to_owned()),
-        other => extra
-            .iter()
-            .find(|(k, _)| *k == other)
-            .map(|(_, v)| v.to_string()),
-    })
-    .expect("test settings");
-    let app = Application::build(&settings)
-        .await
-        .expect("application starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let store = app.store().clone();
-    actix_web::rt::spawn(app.run_until_stopped());
-    (address, store)
 }
 
 fn client() -> Client {
@@ -117,38 +36,7 @@ fn client() -> Client {
 }
 
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
-    let (database_url, db, backend_name) = match backend {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join(format!("sr_test_{}", random_suffix()));
-            let url = format!("sqlite://{}/test.db", dir.display());
-            (url, TestDb::Sqlite(dir), "sqlite")
-        }
-        Backend::Postgres => {
-            let admin_url = postgres_url()?;
-            let name = format!("t_{}", random_suffix());
-            let mut conn = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
-                });
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
-            (
-                format!("{base}/{name}"),
-                TestDb::Postgres {
-                    admin_url: admin_url.clone(),
-                    name,
-                },
-                "postgres",
-            )
-        }
-    };
+    let (database_url, db, backend_name) = fresh_database(backend).await?;
     let (address, store) = start(&database_url, extra).await;
     Some(TestApp {
         address,
