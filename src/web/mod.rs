@@ -8,6 +8,7 @@ mod error;
 mod guard;
 mod i18n;
 mod invitation;
+mod legal;
 mod owner;
 mod pages;
 pub mod report;
@@ -46,6 +47,8 @@ pub struct AppState {
     /// How long `/ready` gives the database (`READY_TIMEOUT_MS`).
     pub ready_timeout: std::time::Duration,
     pub body_limits: BodyLimits,
+    /// Who runs the service, for the Impressum and the privacy notice.
+    pub operator: crate::config::Operator,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -117,6 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(accounts::logout)
         .service(accounts::admin_users)
         .service(accounts::create_user)
+        .service(accounts::confirm_disable)
         .service(accounts::disable_user)
         .service(accounts::enable_user)
         .service(accounts::password_form)
@@ -125,6 +129,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(chamber::create_campaign)
         .service(chamber::campaign_page)
         .service(chamber::campaign_qr)
+        .service(chamber::campaign_qr_png)
         .service(chamber::dashboard_page)
         .service(chamber::dashboard_csv)
         .service(chamber::dashboard_pdf)
@@ -137,7 +142,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(consultant::reinvite)
         .service(consultant::client_report)
         .service(invitation::landing)
-        .service(invitation::respond);
+        .service(invitation::respond)
+        .service(legal::impressum)
+        .service(legal::privacy);
 }
 
 /// Unknown routes: a JSON 404 under /api, a page elsewhere.

@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "partials/private_link",
     "partials/result_body",
     "partials/breakdown",
+    "partials/operator",
     "pages/landing",
     "pages/step",
     "pages/paused",
@@ -33,6 +34,9 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/chamber_dashboard",
     "pages/campaign_landing",
     "pages/password",
+    "pages/impressum",
+    "pages/datenschutz",
+    "pages/admin_confirm",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

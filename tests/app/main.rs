@@ -10,6 +10,7 @@ mod benchmarks;
 mod chambers;
 mod consultants;
 mod durability;
+mod legal;
 mod owner_control;
 mod pdf_rendering;
 mod report;
