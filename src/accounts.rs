@@ -125,15 +125,30 @@ pub fn check_password(password: &str, email: &Email) -> Result<(), Text> {
     let lower = password.to_lowercase();
     let local_part = email.as_str().split('@').next().unwrap_or_default();
     let all_same = password.chars().all(|c| password.starts_with(c));
-    if COMMON_PASSWORDS.contains(&lower.as_str())
-        || all_same
-        || lower == email.as_str()
-        || (local_part.len() >= 4 && lower.contains(local_part))
-    {
-        return Err(Text {
-            de: "Dieses Passwort ist zu leicht zu erraten. Bitte wählen Sie ein anderes.".into(),
-            en: "This password is too easy to guess. Please choose another one.".into(),
-        });
+    // Each refusal names its rule, so the user knows what to change.
+    let refused = |de: &str, en: &str| {
+        Err(Text {
+            de: format!("{de} Bitte wählen Sie ein anderes Passwort."),
+            en: format!("{en} Please choose another password."),
+        })
+    };
+    if all_same {
+        return refused(
+            "Das Passwort besteht nur aus einem wiederholten Zeichen.",
+            "The password is one character repeated.",
+        );
+    }
+    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return refused(
+            "Das Passwort steht auf der Liste der häufigsten Passwörter.",
+            "The password is on the list of the most common passwords.",
+        );
+    }
+    if lower == email.as_str() || (local_part.len() >= 4 && lower.contains(local_part)) {
+        return refused(
+            "Das Passwort enthält Ihre E-Mail-Adresse oder deren Namensteil.",
+            "The password contains your e-mail address or its name part.",
+        );
     }
     Ok(())
 }
@@ -219,10 +234,11 @@ mod tests {
 
     #[test]
     fn the_password_policy_refuses_short_common_and_personal_passwords() {
-        assert!(check_password("kurz", &email()).is_err());
-        assert!(check_password("Password1234", &email()).is_err());
-        assert!(check_password("zzzzzzzzzzzzzzzz", &email()).is_err());
-        assert!(check_password("anna.berater-2026", &email()).is_err());
+        let why = |p: &str| check_password(p, &email()).expect_err("refused").en;
+        assert!(why("kurz").contains("at least 12 characters"));
+        assert!(why("Password1234").contains("most common passwords"));
+        assert!(why("zzzzzzzzzzzzzzzz").contains("one character repeated"));
+        assert!(why("anna.berater-2026").contains("e-mail address"));
         assert!(check_password(&"x".repeat(129), &email()).is_err());
         assert!(check_password("korrekt Pferd Batterie Heftklammer", &email()).is_ok());
         assert!(check_password(&"ab".repeat(64), &email()).is_ok());

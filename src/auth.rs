@@ -42,6 +42,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// The session's CSRF token, checked on every state-changing form.
     pub csrf_token: String,
+    /// An initial password from an admin is still in use: only the password form is open.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug)]
@@ -84,12 +86,25 @@ impl Auth {
         Auth { store }
     }
 
-    /// Creates an account after checking the address and the password policy.
+    /// Creates an account after checking the address and the password policy (`user add`: the
+    /// operator chose the password for themselves).
     pub async fn create_user(
         &self,
         email: &str,
         role: Role,
         password: &str,
+    ) -> Result<i64, AuthError> {
+        self.create_user_with(email, role, password, false).await
+    }
+
+    /// The same; `initial` marks a password chosen for someone else, which they must change at
+    /// their first login.
+    pub async fn create_user_with(
+        &self,
+        email: &str,
+        role: Role,
+        password: &str,
+        initial: bool,
     ) -> Result<i64, AuthError> {
         let email = Email::parse(email).map_err(|message| AuthError::Invalid {
             field: "email",
@@ -102,7 +117,7 @@ impl Auth {
         let password = password.to_owned();
         let hash = blocking(move || accounts::hash_password(&password)).await??;
         self.store
-            .insert_user(email.as_str(), role.as_str(), &hash, now_ms())
+            .insert_user(email.as_str(), role.as_str(), &hash, now_ms(), initial)
             .await?
             .ok_or(AuthError::EmailTaken)
     }
@@ -188,6 +203,7 @@ impl Auth {
             email: session.email,
             role,
             csrf_token: session.csrf_token,
+            must_change_password: session.must_change_password,
         }))
     }
 

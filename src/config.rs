@@ -38,6 +38,8 @@ pub struct Settings {
     /// `SMTP_URL` (`smtp://host[:port]`) and `MAIL_FROM`: when both are set, owners may have
     /// their private link sent by e-mail. Without them the option is not shown.
     pub mail: Option<MailSettings>,
+    /// `OPERATOR_*`: who runs the service, for the Impressum and the privacy notice.
+    pub operator: Operator,
 }
 
 /// A plain-SMTP relay and the sender address of the service's mails.
@@ -82,10 +84,48 @@ fn parse_smtp_url(url: &str) -> Result<(String, u16), String> {
     Ok((host.to_owned(), port))
 }
 
+/// The operator of the service (§ 5 DDG, Art. 13 GDPR): shown on `/impressum` and
+/// `/datenschutz`. Required once the service is public (an https `BASE_URL`).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Operator {
+    /// `OPERATOR_NAME`: the person or organisation responsible (with legal form).
+    pub name: Option<String>,
+    /// `OPERATOR_ADDRESS`: a postal address; `\n` or `;` separate the lines.
+    pub address: Option<Vec<String>>,
+    /// `OPERATOR_EMAIL`: a contact address.
+    pub email: Option<String>,
+    /// `OPERATOR_PHONE`: optional.
+    pub phone: Option<String>,
+    /// `PRIVACY_OFFICER`: the data protection officer's name and contact, where one is required.
+    pub privacy_officer: Option<String>,
+}
+
+impl Operator {
+    /// The settings a public service needs and this one lacks.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.name.is_none() {
+            missing.push("OPERATOR_NAME");
+        }
+        if self.address.is_none() {
+            missing.push("OPERATOR_ADDRESS");
+        }
+        if self.email.is_none() {
+            missing.push("OPERATOR_EMAIL");
+        }
+        missing
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not valid: {message}")]
     Invalid { name: &'static str, message: String },
+    #[error(
+        "BASE_URL is https://, so the service is public and needs its Impressum and privacy notice: set {}",
+        .0.join(", ")
+    )]
+    MissingOperator(Vec<&'static str>),
 }
 
 impl Settings {
@@ -212,7 +252,39 @@ impl Settings {
                 });
             }
         };
+        let text = |name: &str| get(name).map(|v| v.trim().to_owned());
+        let operator = Operator {
+            name: text("OPERATOR_NAME"),
+            address: text("OPERATOR_ADDRESS").map(|a| {
+                a.replace("\\n", "\n")
+                    .split(['\n', ';'])
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            email: text("OPERATOR_EMAIL"),
+            phone: text("OPERATOR_PHONE"),
+            privacy_officer: text("PRIVACY_OFFICER"),
+        };
+        if let Some(email) = &operator.email
+            && crate::accounts::Email::parse(email).is_err()
+        {
+            return Err(ConfigError::Invalid {
+                name: "OPERATOR_EMAIL",
+                message: format!("{email:?} is not an e-mail address"),
+            });
+        }
+        let missing = operator.missing();
+        if base_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+            && !missing.is_empty()
+        {
+            return Err(ConfigError::MissingOperator(missing));
+        }
         Ok(Settings {
+            operator,
             mail,
             database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
@@ -291,8 +363,15 @@ mod tests {
             ("HOST", "0.0.0.0"),
             ("BASE_URL", "https://check.example/"),
             ("DATABASE_URL", "postgres://u@h/db"),
+            ("OPERATOR_NAME", "Beispiel GmbH"),
+            ("OPERATOR_ADDRESS", "Hauptstraße 1; 12345 Musterstadt"),
+            ("OPERATOR_EMAIL", "kontakt@example.de"),
         ])
         .expect("valid");
+        assert_eq!(
+            s.operator.address,
+            Some(vec!["Hauptstraße 1".into(), "12345 Musterstadt".into()])
+        );
         assert_eq!((s.host.as_str(), s.port), ("0.0.0.0", 0));
         assert_eq!(s.base_url.as_deref(), Some("https://check.example"));
         assert!(s.database_url.starts_with("postgres://"));
@@ -315,5 +394,26 @@ mod tests {
                 .expect("valid")
                 .include_demo_data
         );
+    }
+
+    #[test]
+    fn a_public_service_names_its_missing_operator_settings() {
+        let e = settings(&[("BASE_URL", "https://check.example")]).expect_err("no operator");
+        let message = e.to_string();
+        for name in ["OPERATOR_NAME", "OPERATOR_ADDRESS", "OPERATOR_EMAIL"] {
+            assert!(message.contains(name), "{message}");
+        }
+        assert!(!message.contains("OPERATOR_PHONE"), "optional: {message}");
+        let e = settings(&[
+            ("BASE_URL", "https://check.example"),
+            ("OPERATOR_NAME", "Beispiel GmbH"),
+            ("OPERATOR_EMAIL", "kontakt@example.de"),
+        ])
+        .expect_err("no address");
+        assert!(e.to_string().ends_with("set OPERATOR_ADDRESS"), "{e}");
+        // Local and test runs over plain HTTP need none of it.
+        assert!(settings(&[("BASE_URL", "http://localhost:8080")]).is_ok());
+        let e = settings(&[("OPERATOR_EMAIL", "keine")]).expect_err("bad e-mail");
+        assert!(e.to_string().contains("OPERATOR_EMAIL"));
     }
 }

@@ -92,6 +92,7 @@ impl Application {
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             reports: Default::default(),
             ready_timeout: settings.ready_timeout,
+            operator: settings.operator.clone(),
             body_limits: web::BodyLimits {
                 timeout: settings.body_timeout,
                 min_rate: settings.body_min_rate,

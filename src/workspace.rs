@@ -22,7 +22,11 @@ pub enum InvitationStatus {
     Invited,
     InProgress,
     Finished,
+    /// The owner declined the invitation without starting the check.
     Declined,
+    /// The owner took the check through the invitation but did not agree to share it: the
+    /// consultant learns no more than that (not whether it was finished).
+    NotShared,
     Deleted,
 }
 
@@ -33,6 +37,7 @@ impl InvitationStatus {
             InvitationStatus::InProgress => "in_progress",
             InvitationStatus::Finished => "finished",
             InvitationStatus::Declined => "declined",
+            InvitationStatus::NotShared => "not_shared",
             InvitationStatus::Deleted => "deleted",
         }
     }
@@ -62,7 +67,8 @@ impl InvitationView {
     fn reveal(record: InvitationRecord) -> Result<InvitationView, ServiceError> {
         let (status, finished) = match (record.status.as_str(), &record.response) {
             ("invited", _) => (InvitationStatus::Invited, None),
-            ("declined", _) => (InvitationStatus::Declined, None),
+            ("declined", Some(_)) => (InvitationStatus::NotShared, None),
+            ("declined", None) => (InvitationStatus::Declined, None),
             ("deleted", _) => (InvitationStatus::Deleted, None),
             ("started", Some(r)) if r.submitted => {
                 let assessment = r

@@ -29,10 +29,47 @@ pub fn neutralise(field: &str) -> Cow<'_, str> {
     }
 }
 
+/// How a CSV file is written and worded: the English default ([`CsvDialect::default`]) with
+/// codes, commas and decimal points; or, for a spreadsheet in another locale, its separator, a
+/// byte order mark (German Excel reads UTF-8 only with one) and labels instead of codes.
+pub struct CsvDialect<'a> {
+    pub separator: char,
+    pub bom: bool,
+    pub decimal_comma: bool,
+    /// The fixed words: header names, sections, measures, `suppressed`, `period`, `before`.
+    pub word: &'a dyn Fn(&str) -> String,
+    /// A row's key as a label, given its section (`change_median` for a change of a median).
+    pub key: &'a dyn Fn(&str, &str) -> String,
+    /// Why a cell is hidden.
+    pub note: &'a dyn Fn(SuppressionReason, u32) -> String,
+}
+
+impl Default for CsvDialect<'_> {
+    fn default() -> Self {
+        CsvDialect {
+            separator: ',',
+            bom: false,
+            decimal_comma: false,
+            word: &|w| w.to_owned(),
+            key: &|section, key| match section {
+                "change_median" => format!("median {key}"),
+                _ => key.to_owned(),
+            },
+            note: &suppression_note,
+        }
+    }
+}
+
 /// `field` neutralised, then quoted as RFC 4180 requires.
+#[cfg(test)]
 fn csv_field(field: &str) -> String {
+    csv_field_with(field, ',')
+}
+
+/// The same, for a file separated by `separator`.
+fn csv_field_with(field: &str, separator: char) -> String {
     let safe = neutralise(field);
-    if safe.contains([',', '"', '\r', '\n']) {
+    if safe.contains([separator, '"', '\r', '\n']) {
         format!("\"{}\"", safe.replace('"', "\"\""))
     } else {
         safe.into_owned()
@@ -41,11 +78,21 @@ fn csv_field(field: &str) -> String {
 
 /// The dashboard's published and suppressed cells as CSV.
 pub fn to_csv(dashboard: &Dashboard) -> String {
+    to_csv_in(dashboard, &CsvDialect::default())
+}
+
+/// The same cells in a [`CsvDialect`].
+pub fn to_csv_in(dashboard: &Dashboard, dialect: &CsvDialect<'_>) -> String {
     let mut out = Rows {
-        text: String::new(),
+        text: if dialect.bom {
+            "\u{feff}".into()
+        } else {
+            String::new()
+        },
         k: dashboard.k,
+        dialect,
     };
-    out.line(&HEADER.map(String::from));
+    out.line(&HEADER.map(|h| (dialect.word)(h)));
     out.cell("participants", "all", &dashboard.participants, |&n| {
         vec![("count", n.to_string())]
     });
@@ -74,37 +121,42 @@ pub fn to_csv(dashboard: &Dashboard) -> String {
         out.cell("red_flag", key, cell, shares);
     }
     if let Some(change) = &dashboard.change {
-        let since = format!("since {}..{}", change.before.from(), change.before.to());
+        let since = format!("{}..{}", change.before.from(), change.before.to());
         out.cell("change", "participants", &change.participants, changes);
         for Keyed { key, cell } in &change.medians {
-            out.cell("change", &format!("median {key}"), cell, changes);
+            out.cell_keyed("change", "change_median", key, cell, changes);
         }
         // The compared period, as the last line, so every row above stays one number.
+        let word = dialect.word;
         out.line(&[
-            "change".into(),
-            "period".into(),
-            "before".into(),
+            word("change"),
+            word("period"),
+            word("before"),
             String::new(),
-            since,
+            format!("{} {since}", word("since")),
             String::new(),
         ]);
     }
     out.text
 }
 
-struct Rows {
+struct Rows<'a> {
     text: String,
     k: u32,
+    dialect: &'a CsvDialect<'a>,
 }
 
-impl Rows {
+impl Rows<'_> {
     fn line(&mut self, fields: &[String]) {
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        self.text.push_str(&line.join(","));
+        let separator = self.dialect.separator;
+        let line: Vec<String> = fields
+            .iter()
+            .map(|f| csv_field_with(f, separator))
+            .collect();
+        self.text.push_str(&line.join(&separator.to_string()));
         self.text.push_str("\r\n");
     }
 
-    /// One row per measure of a cell; the measures of a suppressed cell say `suppressed`.
     fn cell<T>(
         &mut self,
         section: &str,
@@ -112,13 +164,34 @@ impl Rows {
         cell: &Cell<T>,
         measures: impl Fn(&T) -> Vec<(&'static str, String)>,
     ) {
+        self.cell_keyed(section, section, key, cell, measures);
+    }
+
+    /// One row per measure of a cell; the measures of a suppressed cell say `suppressed`.
+    /// `kind` tells the dialect how to label `key`.
+    fn cell_keyed<T>(
+        &mut self,
+        section: &str,
+        kind: &str,
+        key: &str,
+        cell: &Cell<T>,
+        measures: impl Fn(&T) -> Vec<(&'static str, String)>,
+    ) {
+        let dialect = self.dialect;
+        let section = (dialect.word)(section);
+        let key = (dialect.key)(kind, key);
         match cell {
             Cell::Published { n, value } => {
                 for (measure, number) in measures(value) {
+                    let number = if dialect.decimal_comma {
+                        number.replace('.', ",")
+                    } else {
+                        number
+                    };
                     self.line(&[
-                        section.into(),
-                        key.into(),
-                        measure.into(),
+                        section.clone(),
+                        key.clone(),
+                        (dialect.word)(measure),
                         n.to_string(),
                         number,
                         String::new(),
@@ -126,13 +199,13 @@ impl Rows {
                 }
             }
             Cell::Suppressed { reason } => {
-                let note = suppression_note(*reason, self.k);
+                let note = (dialect.note)(*reason, self.k);
                 self.line(&[
-                    section.into(),
-                    key.into(),
+                    section,
+                    key,
                     String::new(),
                     String::new(),
-                    "suppressed".into(),
+                    (dialect.word)("suppressed"),
                     note,
                 ]);
             }

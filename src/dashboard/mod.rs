@@ -64,13 +64,13 @@ mod tests;
 #[cfg(test)]
 pub(crate) mod utility_tests;
 
-pub use csv::{neutralise, suppression_note, to_csv};
+pub use csv::{CsvDialect, neutralise, suppression_note, to_csv, to_csv_in};
 pub use disclosure::PublishedCampaigns;
 pub use error::DashboardError;
 pub use filter::{Filter, Period};
 pub use participant::{CampaignId, Month, ParticipantId, ParticipantSummary};
 pub use publication::{CampaignPublication, PublishOutcome};
-pub use qr::qr_svg;
+pub use qr::{qr_png, qr_svg};
 pub use view::{
     Cell, Change, Dashboard, DashboardCatalogue, DashboardInputs, Keyed, PeriodChange, ScoreRow,
     Share, Spread,

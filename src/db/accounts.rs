@@ -12,6 +12,8 @@ pub struct UserRecord {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: i64,
+    /// Set when an admin chose the password; cleared when the user sets their own.
+    pub must_change_password: bool,
 }
 
 /// A live session joined with its user.
@@ -21,6 +23,7 @@ pub struct SessionRecord {
     pub email: String,
     pub role: String,
     pub disabled: bool,
+    pub must_change_password: bool,
     pub csrf_token: String,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -34,33 +37,37 @@ fn user(row: &AnyRow) -> Result<UserRecord, DbError> {
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at: row.try_get("created_at")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
 /// The columns of [`UserRecord`], pasted into queries at compile time (sqlx takes only static SQL).
 macro_rules! user_columns {
     () => {
-        "id, email, role, password_hash, disabled, created_at"
+        "id, email, role, password_hash, disabled, created_at, must_change_password"
     };
 }
 
 impl Store {
-    /// Creates a user; `None` when the e-mail address is taken.
+    /// Creates a user; `None` when the e-mail address is taken. `must_change_password` for an
+    /// initial password chosen by someone else.
     pub async fn insert_user(
         &self,
         email: &str,
         role: &str,
         password_hash: &str,
         now: i64,
+        must_change_password: bool,
     ) -> Result<Option<i64>, DbError> {
         let row = sqlx::query(
-            "INSERT INTO users (email, role, password_hash, disabled, created_at)
-             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (email) DO NOTHING RETURNING id",
+            "INSERT INTO users (email, role, password_hash, disabled, created_at, must_change_password)
+             VALUES ($1, $2, $3, 0, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(email)
         .bind(role)
         .bind(password_hash)
         .bind(now)
+        .bind(i64::from(must_change_password))
         .fetch_optional(&self.writer)
         .await?;
         row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
@@ -98,7 +105,7 @@ impl Store {
         keep_session_hash: &str,
     ) -> Result<(), DbError> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        sqlx::query("UPDATE users SET password_hash = $2, must_change_password = 0 WHERE id = $1")
             .bind(user_id)
             .bind(password_hash)
             .execute(&mut *tx)
@@ -165,7 +172,8 @@ impl Store {
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, DbError> {
         let row = sqlx::query(
-            "SELECT s.user_id, u.email, u.role, u.disabled, s.csrf_token, s.created_at, s.last_seen_at
+            "SELECT s.user_id, u.email, u.role, u.disabled, s.csrf_token, s.created_at, s.last_seen_at,
+                    u.must_change_password
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
@@ -180,6 +188,7 @@ impl Store {
                 csrf_token: r.try_get(4)?,
                 created_at: r.try_get(5)?,
                 last_seen_at: r.try_get(6)?,
+                must_change_password: r.try_get::<i64, _>(7)? != 0,
             })
         })
         .transpose()

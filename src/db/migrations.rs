@@ -60,6 +60,11 @@ const MIGRATIONS: &[Embedded] = &[
         "service checks",
         "20261127160000_service_checks.sql"
     ),
+    embedded!(
+        20261127170000,
+        "password change",
+        "20261127170000_password_change.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

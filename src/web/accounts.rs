@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::{request_lang, text};
+use super::i18n::{query_lang, request_lang, text};
 use super::pages::{field, form_fields, html};
 use super::session::{
     authorised_form, check_csrf, checked_form, clear_cookie, cookie, login_csrf_cookie_name,
@@ -53,6 +53,14 @@ fn login_page(
     Ok(response)
 }
 
+/// The `lang` of a local path's query, e.g. of `next`.
+fn lang_of_path(path: &str) -> Option<Lang> {
+    let (_, query) = path.split_once('?')?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::parse(&v))
+}
+
 fn query_next(req: &HttpRequest) -> Option<String> {
     let query = req.uri().query().unwrap_or_default();
     let next = form_urlencoded::parse(query.as_bytes())
@@ -66,16 +74,12 @@ pub async fn login_form(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    login_page(
-        &state,
-        lang,
-        StatusCode::OK,
-        query_next(&req),
-        String::new(),
-        false,
-    )
-    .map_err(|e| e.html(lang))
+    let next = query_next(&req);
+    // Sent here from an English page (`next=/consultant?lang=en`): stay in English.
+    let lang = query_lang(&req)
+        .or_else(|| next.as_deref().and_then(lang_of_path))
+        .unwrap_or_else(|| request_lang(&req, None));
+    login_page(&state, lang, StatusCode::OK, next, String::new(), false).map_err(|e| e.html(lang))
 }
 
 #[post("/login")]
@@ -106,7 +110,10 @@ pub async fn login(
                 Some(ABSOLUTE_TIMEOUT_MS / 1000),
             );
             Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, next.unwrap_or_else(|| role.home().to_owned())))
+                .insert_header((
+                    LOCATION,
+                    next.unwrap_or_else(|| format!("{}?lang={}", role.home(), lang.code())),
+                ))
                 .append_header((SET_COOKIE, session))
                 .append_header((
                     SET_COOKIE,
@@ -147,8 +154,12 @@ pub async fn logout(
                 .map_err(|e| WebError::from(e).html(lang))?;
         }
     }
+    let to_login = query_lang(&req).map_or_else(
+        || "/login".to_owned(),
+        |l| format!("/login?lang={}", l.code()),
+    );
     Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/login"))
+        .insert_header((LOCATION, to_login))
         .insert_header((SET_COOKIE, clear_cookie(name, secure)))
         .finish())
 }
@@ -171,6 +182,8 @@ struct AdminUsersPage {
     created: Option<CreatedAccount>,
     error: Option<String>,
     email: String,
+    /// What the last action did ("… was disabled"), after its redirect.
+    notice: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -193,11 +206,14 @@ async fn admin_page(
     status: StatusCode,
     created: Option<CreatedAccount>,
     error: Option<(String, String, Role)>,
+    done: Option<(&str, i64)>,
 ) -> Result<HttpResponse, WebError> {
-    let users = state
-        .auth
-        .users()
-        .await?
+    let records = state.auth.users().await?;
+    let notice = done.and_then(|(action, id)| {
+        let user = records.iter().find(|u| u.id == id)?;
+        Some(text(lang, &format!("admin_{action}_done")).replace("{email}", &user.email))
+    });
+    let users = records
         .into_iter()
         .map(|u| UserRow {
             is_self: u.id == user.user_id,
@@ -226,6 +242,7 @@ async fn admin_page(
             .map(|(_, e, _)| e.clone())
             .unwrap_or_default(),
         error: error.map(|(message, _, _)| message),
+        notice,
     };
     html(status, "pages/admin_users", &view)
 }
@@ -239,9 +256,60 @@ pub async fn admin_users(
     let user = require(&state, &req, Role::Admin)
         .await
         .map_err(|e| e.html(lang))?;
-    admin_page(&state, &user, lang, StatusCode::OK, None, None)
+    // After disabling or enabling: `?disabled=ID` or `?enabled=ID` names the account.
+    let done = form_urlencoded::parse(req.query_string().as_bytes()).find_map(|(k, v)| {
+        let action = match k.as_ref() {
+            "disabled" => "disabled",
+            "enabled" => "enabled",
+            _ => return None,
+        };
+        v.parse::<i64>().ok().map(|id| (action, id))
+    });
+    admin_page(&state, &user, lang, StatusCode::OK, None, None, done)
         .await
         .map_err(|e| e.html(lang))
+}
+
+#[derive(Serialize)]
+struct ConfirmPage {
+    chrome: Chrome,
+    email: String,
+    action: String,
+    cancel: String,
+}
+
+/// Disabling ends the user's sessions at once: the list's button leads here to confirm first.
+#[get("/admin/users/{id}/disable")]
+pub async fn confirm_disable(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let user = require(&state, &req, Role::Admin)
+        .await
+        .map_err(|e| e.html(lang))?;
+    let id = path.into_inner();
+    let target = state
+        .auth
+        .users()
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?
+        .into_iter()
+        .find(|u| u.id == id && u.id != user.user_id)
+        .ok_or_else(|| WebError::not_found().html(lang))?;
+    let view = ConfirmPage {
+        chrome: Chrome::for_user(
+            lang,
+            text(lang, "admin_confirm_title"),
+            &format!("/admin/users/{id}/disable"),
+            &user,
+        ),
+        email: target.email,
+        action: format!("/admin/users/{id}/disable?lang={}", lang.code()),
+        cancel: format!("/admin/users?lang={}", lang.code()),
+    };
+    html(StatusCode::OK, "pages/admin_confirm", &view).map_err(|e| e.html(lang))
 }
 
 /// Creates a consultant, chamber or admin account with a generated initial password, shown
@@ -260,7 +328,11 @@ pub async fn create_user(
         return Err(WebError::bad_request("Unknown role.").html(lang));
     };
     let password = accounts::generate_password().map_err(|e| WebError::internal(e).html(lang))?;
-    match state.auth.create_user(&email, role, &password).await {
+    match state
+        .auth
+        .create_user_with(&email, role, &password, true)
+        .await
+    {
         Ok(_) => admin_page(
             &state,
             &user,
@@ -270,6 +342,7 @@ pub async fn create_user(
                 email: email.trim().to_lowercase(),
                 password,
             }),
+            None,
             None,
         )
         .await
@@ -288,6 +361,7 @@ pub async fn create_user(
                 status,
                 None,
                 Some((message, email, role)),
+                None,
             )
             .await
             .map_err(|e| e.html(lang))
@@ -319,8 +393,12 @@ async fn set_disabled(
     {
         return Err(WebError::not_found().html(lang));
     }
+    let done = if disabled { "disabled" } else { "enabled" };
     Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/admin/users"))
+        .insert_header((
+            LOCATION,
+            format!("/admin/users?lang={}&{done}={user_id}", lang.code()),
+        ))
         .finish())
 }
 
@@ -349,6 +427,10 @@ struct PasswordPage {
     chrome: Chrome,
     error: Option<PasswordError>,
     changed: bool,
+    /// The initial password from an admin is still in use.
+    forced: bool,
+    /// Where to go on after a change.
+    home: String,
 }
 
 /// What went wrong, and at which of the two fields it is shown (and linked from the summary).
@@ -396,6 +478,8 @@ fn password_page(
         ),
         error,
         changed,
+        forced: user.must_change_password && !changed,
+        home: format!("{}?lang={}", user.role.home(), lang.code()),
     };
     html(status, "pages/password", &view)
 }
@@ -427,12 +511,28 @@ pub async fn change_password(
     let session = cookie(&req, session_cookie_name(state.secure_cookies)).unwrap_or_default();
     let current = field(&fields, "current_password").unwrap_or_default();
     let new = field(&fields, "new_password").unwrap_or_default();
+    if field(&fields, "new_password_confirm").unwrap_or_default() != new {
+        return password_page(
+            &user,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            PasswordError::at_new(text(lang, "password_mismatch")),
+            false,
+        )
+        .map_err(|e| e.html(lang));
+    }
     match state
         .auth
         .change_password(&user, &session, current, new)
         .await
     {
-        Ok(true) => password_page(&user, lang, StatusCode::OK, None, true),
+        Ok(true) => {
+            let user = crate::auth::CurrentUser {
+                must_change_password: false,
+                ..user
+            };
+            password_page(&user, lang, StatusCode::OK, None, true)
+        }
         Ok(false) => password_page(
             &user,
             lang,

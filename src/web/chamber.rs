@@ -170,6 +170,7 @@ struct CampaignPage {
     link: String,
     qr_svg: String,
     qr_href: String,
+    qr_png_href: String,
     dashboard_href: String,
 }
 
@@ -220,6 +221,7 @@ pub async fn campaign_page(
         ),
         qr_svg: qr_svg(&link, &qr_title).map_err(|e| WebError::internal(e).html(lang))?,
         qr_href: format!("/chamber/campaigns/{}/qr.svg", campaign.id),
+        qr_png_href: format!("/chamber/campaigns/{}/qr.png", campaign.id),
         dashboard_href: format!(
             "/chamber/dashboard?campaign={}&lang={}",
             campaign.id,
@@ -249,12 +251,38 @@ pub async fn campaign_qr(
     ))
 }
 
+/// The same QR code as a PNG, for software that takes no SVG.
+#[get("/chamber/campaigns/{id}/qr.png")]
+pub async fn campaign_qr_png(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let lang = request_lang(&req, None);
+    let (_, campaign) = own_campaign(&state, &req, path.into_inner(), lang).await?;
+    let png = crate::dashboard::qr_png(&campaign_link(&state, &campaign))
+        .map_err(|e| WebError::internal(e).html(lang))?;
+    Ok(attachment(png, "image/png", "kampagne-qr.png"))
+}
+
 /// The dashboard request of a query string: only the chamber's own campaigns, fixed code
-/// lists, whole months. Anything else is a 400 with a message, or a 404 for a foreign campaign.
+/// lists, whole months. A foreign campaign is a 404 and a tampered code list a 400; a wrong
+/// period (a typo, "to" before "from", a comparison without its period) leaves that filter out
+/// and says so in `problems`, so the page can show the rest with its form.
 pub struct DashboardQuery {
     pub filter: Filter,
     pub change_from: Option<Period>,
+    pub problems: Vec<Text>,
     raw: Vec<(String, String)>,
+}
+
+/// A field's label in both languages, for messages that name it.
+fn label(key: &str) -> String {
+    format!("„{}“", text(Lang::De, key))
+}
+
+fn label_en(key: &str) -> String {
+    format!("“{}”", text(Lang::En, key))
 }
 
 fn parse_query(req: &HttpRequest, own: &[CampaignRecord]) -> Result<DashboardQuery, WebError> {
@@ -270,30 +298,55 @@ fn parse_query(req: &HttpRequest, own: &[CampaignRecord]) -> Result<DashboardQue
             en: en.into(),
         })
     };
-    let month = |name: &str| {
-        get(name)
-            .map(|v| {
-                v.parse::<Month>().map_err(|_| {
-                    bad(
-                        "Monate bitte als JJJJ-MM angeben, z. B. 2026-11.",
-                        "Please give months as YYYY-MM, e.g. 2026-11.",
-                    )
-                })
-            })
-            .transpose()
+    let mut problems = Vec::new();
+    let month = |name: &str, key: &str, problems: &mut Vec<Text>| -> Option<Month> {
+        let value = get(name)?;
+        match value.parse::<Month>() {
+            Ok(m) => Some(m),
+            Err(_) => {
+                problems.push(Text {
+                    de: format!(
+                        "{}: „{value}“ ist kein Monat. Bitte wählen Sie einen Monat aus (JJJJ-MM, z. B. 2026-11)."
+                        , label(key)
+                    ),
+                    en: format!(
+                        "{}: “{value}” is not a month. Please choose a month (YYYY-MM, e.g. 2026-11).",
+                        label_en(key)
+                    ),
+                });
+                None
+            }
+        }
     };
-    let period = |from: Option<Month>, to: Option<Month>| -> Result<Option<Period>, WebError> {
-        match (from, to) {
-            (None, None) => Ok(None),
-            (from, to) => {
-                let from = from.or(to).ok_or_else(|| bad("", ""))?;
-                let to = to.or(Some(from)).ok_or_else(|| bad("", ""))?;
-                Period::new(from, to).map(Some).map_err(|_| {
-                    bad(
-                        "Das Ende des Zeitraums darf nicht vor dem Beginn liegen.",
-                        "The end of the period must not be before its start.",
-                    )
-                })
+    // A period from its two months; one month alone is that month. "To" before "from" is
+    // named and left out.
+    let period = |from: Option<Month>,
+                  to: Option<Month>,
+                  keys: (&str, &str),
+                  problems: &mut Vec<Text>|
+     -> Option<Period> {
+        let (from, to) = match (from, to) {
+            (None, None) => return None,
+            (Some(f), None) => (f, f),
+            (None, Some(t)) => (t, t),
+            (Some(f), Some(t)) => (f, t),
+        };
+        match Period::new(from, to) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(Text {
+                    de: format!(
+                        "{} liegt vor {}. Bitte tauschen Sie die beiden Monate; dieser Zeitraum ist nicht angewendet.",
+                        label(keys.1),
+                        label(keys.0)
+                    ),
+                    en: format!(
+                        "{} is before {}. Please swap the two months; this period is not applied.",
+                        label_en(keys.1),
+                        label_en(keys.0)
+                    ),
+                });
+                None
             }
         }
     };
@@ -307,7 +360,9 @@ fn parse_query(req: &HttpRequest, own: &[CampaignRecord]) -> Result<DashboardQue
             filter.campaigns.insert(CampaignId::new(id.to_string()));
         }
     }
-    filter.period = period(month("from")?, month("to")?)?;
+    let from = month("from", "filter_from", &mut problems);
+    let to = month("to", "filter_to", &mut problems);
+    filter.period = period(from, to, ("filter_from", "filter_to"), &mut problems);
     filter.industry = get("industry")
         .map(|v| v.parse::<Industry>())
         .transpose()
@@ -320,16 +375,35 @@ fn parse_query(req: &HttpRequest, own: &[CampaignRecord]) -> Result<DashboardQue
         .map(|v| v.parse::<Region>())
         .transpose()
         .map_err(|_| bad("Unbekannte Region.", "Unknown region."))?;
-    let change_from = period(month("compare_from")?, month("compare_to")?)?;
-    if change_from.is_some() && filter.period.is_none() {
-        return Err(bad(
-            "Für einen Vergleich wählen Sie bitte auch den Zeitraum, mit dem verglichen wird.",
-            "To compare, please also choose the period to compare with.",
-        ));
+    let compare_from = month("compare_from", "filter_compare_from", &mut problems);
+    let compare_to = month("compare_to", "filter_compare_to", &mut problems);
+    let mut change_from = period(
+        compare_from,
+        compare_to,
+        ("filter_compare_from", "filter_compare_to"),
+        &mut problems,
+    );
+    if change_from.is_some() && get("from").is_none() && get("to").is_none() {
+        problems.push(Text {
+            de: format!(
+                "Für einen Vergleich fehlt der Zeitraum, der mit dem Vergleichszeitraum verglichen wird: Bitte wählen Sie auch {} und {}. Der Vergleich ist nicht angewendet.",
+                label("filter_from"),
+                label("filter_to")
+            ),
+            en: format!(
+                "A comparison needs the period that is compared with the comparison period: please also choose {} and {}. The comparison is not applied.",
+                label_en("filter_from"),
+                label_en("filter_to")
+            ),
+        });
+    }
+    if filter.period.is_none() {
+        change_from = None;
     }
     Ok(DashboardQuery {
         filter,
         change_from,
+        problems,
         raw,
     })
 }
@@ -743,6 +817,8 @@ struct DashboardPage {
     csv_href: String,
     pdf_href: String,
     has_campaigns: bool,
+    /// What was wrong with the filters; those filters are left out, the rest applies.
+    errors: Vec<String>,
 }
 
 fn choices<T: Copy>(
@@ -760,12 +836,12 @@ fn choices<T: Copy>(
         .collect()
 }
 
-/// Loads the chamber's campaigns, parses the request and computes the dashboard.
-async fn dashboard_for(
+/// Loads the chamber's campaigns and parses the request.
+async fn query_for(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
-) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery, Dashboard), WebError> {
+) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery), WebError> {
     let user = require(state, req, Role::Chamber)
         .await
         .map_err(|e| e.html(lang))?;
@@ -775,6 +851,24 @@ async fn dashboard_for(
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
     let query = parse_query(req, &campaigns).map_err(|e| e.html(lang))?;
+    Ok((user, campaigns, query))
+}
+
+/// A download must not silently leave out a filter: a wrong one is a 400 with its message.
+fn refuse_problems(query: &DashboardQuery, lang: Lang) -> Result<(), WebError> {
+    match query.problems.first() {
+        Some(problem) => Err(WebError::bad_request_with(problem.clone()).html(lang)),
+        None => Ok(()),
+    }
+}
+
+/// Loads the chamber's campaigns, parses the request and computes the dashboard.
+async fn dashboard_for(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery, Dashboard), WebError> {
+    let (user, campaigns, query) = query_for(state, req, lang).await?;
     let dashboard = state
         .campaigns
         .dashboard(user.user_id, &query.filter, query.change_from)
@@ -837,6 +931,11 @@ pub async fn dashboard_page(
     let lang = request_lang(&req, None);
     let (user, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
     let catalogue = state.responses.catalogue();
+    let errors: Vec<String> = query
+        .problems
+        .iter()
+        .map(|p| p.get(lang).to_owned())
+        .collect();
     let get = |name: &str| {
         query
             .raw
@@ -895,10 +994,16 @@ pub async fn dashboard_page(
             &dashboard,
             describe(catalogue, lang, &campaigns, &query.filter),
         ),
-        csv_href: format!("/chamber/dashboard.csv?{qs}"),
+        csv_href: format!("/chamber/dashboard.csv?{qs}&lang={}", lang.code()),
         pdf_href: format!("/chamber/dashboard.pdf?{qs}&lang={}", lang.code()),
+        errors,
     };
-    html(StatusCode::OK, "pages/chamber_dashboard", &view).map_err(|e| e.html(lang))
+    let status = if view.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    html(status, "pages/chamber_dashboard", &view).map_err(|e| e.html(lang))
 }
 
 /// The one-page summary for the chamber's board: the same cells as the page.
@@ -909,6 +1014,7 @@ pub async fn dashboard_pdf(
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
     let (_, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
+    refuse_problems(&query, lang)?;
     let catalogue = state.responses.catalogue();
     let summary = summarise(
         catalogue,
@@ -931,12 +1037,83 @@ pub async fn dashboard_csv(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let (_, _, _, dashboard) = dashboard_for(&state, &req, lang).await?;
+    let (_, _, query, dashboard) = dashboard_for(&state, &req, lang).await?;
+    refuse_problems(&query, lang)?;
+    let csv = match lang {
+        Lang::En => crate::dashboard::to_csv(&dashboard),
+        Lang::De => german_csv(state.responses.catalogue(), &dashboard),
+    };
     Ok(attachment(
-        crate::dashboard::to_csv(&dashboard).into_bytes(),
+        csv.into_bytes(),
         "text/csv; charset=utf-8",
         "dashboard.csv",
     ))
+}
+
+/// The CSV as German Excel opens it: a byte order mark, semicolons, decimal commas, German
+/// headers and labels instead of codes.
+fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
+    let lang = Lang::De;
+    let word = |w: &str| {
+        match w {
+            "section" => "Bereich",
+            "key" => "Merkmal",
+            "measure" => "Kennzahl",
+            "value" => "Wert",
+            "note" => "Hinweis",
+            "participants" => "Teilnehmende",
+            "participation" => "Teilnahme je Monat",
+            "level" => "Stufe",
+            "score" => "Punktwert (Auswahl)",
+            "score_all_firms" => "Punktwert (alle Unternehmen)",
+            "industry" => "Branche",
+            "size" => "Größe",
+            "region" => "Bundesland",
+            "red_flag" => "Warnsignal",
+            "change" => "Veränderung",
+            "count" => "Anzahl",
+            "share" => "Anteil",
+            "p25" => "25. Perzentil",
+            "median" => "Median",
+            "p75" => "75. Perzentil",
+            "before" => "vorher",
+            "after" => "nachher",
+            "delta" => "Differenz",
+            "suppressed" => "ausgeblendet",
+            "period" => "Vergleichszeitraum",
+            "since" => "Vergleich mit",
+            other => other,
+        }
+        .to_owned()
+    };
+    let key = |section: &str, key: &str| match section {
+        "participants" => "alle".to_owned(),
+        "participation" => key
+            .parse::<Month>()
+            .map_or_else(|_| key.to_owned(), |m| month_label(lang, m)),
+        "level" => key.parse::<u8>().map_or_else(
+            |_| key.to_owned(),
+            |l| format!("{l} – {}", catalogue.level(l).name.get(lang)),
+        ),
+        "score" | "score_all_firms" => dimension_label(catalogue, lang, key),
+        "change_median" => format!("Median {}", dimension_label(catalogue, lang, key)),
+        "change" if key == "participants" => "Teilnehmende".to_owned(),
+        "industry" | "size" | "region" => profile_option_label(catalogue, lang, section, key),
+        "red_flag" => red_flag_label(catalogue, lang, key),
+        _ => key.to_owned(),
+    };
+    let note = |reason: SuppressionReason, k: u32| suppressed(lang, reason, k);
+    crate::dashboard::to_csv_in(
+        dashboard,
+        &crate::dashboard::CsvDialect {
+            separator: ';',
+            bom: true,
+            decimal_comma: true,
+            word: &word,
+            key: &key,
+            note: &note,
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -945,6 +1122,8 @@ struct CampaignLandingPage {
     landing: LandingPage,
     name: String,
     consent_error: bool,
+    /// The statistics consent as sent: kept when the page comes back with an error.
+    count_checked: bool,
     /// A response this browser already started from this link.
     started: Option<StartedView>,
 }
@@ -1015,6 +1194,7 @@ fn campaign_landing_page(
     campaign: &CampaignRecord,
     status: StatusCode,
     consent_error: bool,
+    count_checked: bool,
     started: Option<&crate::responses::LoadedResponse>,
 ) -> Result<HttpResponse, WebError> {
     let mut landing = LandingPage::new(state.responses.catalogue(), lang, consent_error);
@@ -1037,6 +1217,7 @@ fn campaign_landing_page(
         landing,
         name: campaign.name.clone(),
         consent_error,
+        count_checked,
         started,
     };
     html(status, "pages/campaign_landing", &view)
@@ -1063,6 +1244,7 @@ pub async fn campaign_landing(
         &path,
         &campaign,
         StatusCode::OK,
+        false,
         false,
         started.as_ref().map(|(_, r)| r),
     )
@@ -1122,6 +1304,7 @@ pub async fn campaign_start(
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
     let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let counted = field(&fields, "count") == Some("yes");
     if field(&fields, "consent") != Some("yes") {
         let started = started_response(&state, &req).await;
         return campaign_landing_page(
@@ -1131,11 +1314,11 @@ pub async fn campaign_start(
             &campaign,
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
+            counted,
             started.as_ref().map(|(_, r)| r),
         )
         .map_err(|e| e.html(lang));
     }
-    let counted = field(&fields, "count") == Some("yes");
     let token = state
         .campaigns
         .start(&campaign, lang, counted)

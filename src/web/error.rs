@@ -226,6 +226,14 @@ impl WebError {
         }
     }
 
+    /// 303 to another page of this site (e.g. the password form a new account must pass).
+    pub fn see_other(location: &str) -> WebError {
+        WebError {
+            location: Some(location.into()),
+            ..WebError::new(StatusCode::SEE_OTHER, "", "")
+        }
+    }
+
     /// 408: the request body did not arrive in time.
     pub fn request_timeout() -> WebError {
         WebError::new(

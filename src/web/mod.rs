@@ -8,6 +8,7 @@ mod error;
 mod guard;
 mod i18n;
 mod invitation;
+mod legal;
 mod owner;
 mod pages;
 pub mod report;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub body_limits: BodyLimits,
     /// Sends private links by e-mail; `None` without SMTP_URL/MAIL_FROM.
     pub mailer: Option<crate::mail::Mailer>,
+    /// Who runs the service, for the Impressum and the privacy notice.
+    pub operator: crate::config::Operator,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -120,6 +123,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(accounts::logout)
         .service(accounts::admin_users)
         .service(accounts::create_user)
+        .service(accounts::confirm_disable)
         .service(accounts::disable_user)
         .service(accounts::enable_user)
         .service(accounts::password_form)
@@ -128,6 +132,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(chamber::create_campaign)
         .service(chamber::campaign_page)
         .service(chamber::campaign_qr)
+        .service(chamber::campaign_qr_png)
         .service(chamber::dashboard_page)
         .service(chamber::dashboard_csv)
         .service(chamber::dashboard_pdf)
@@ -141,7 +146,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(consultant::reinvite)
         .service(consultant::client_report)
         .service(invitation::landing)
-        .service(invitation::respond);
+        .service(invitation::respond)
+        .service(legal::impressum)
+        .service(legal::privacy);
 }
 
 /// Every route and the methods it answers, for the `Allow` header of a 405. A unit test checks
@@ -150,7 +157,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/", "GET"),
     ("/account/password", "GET, POST"),
     ("/admin/users", "GET, POST"),
-    ("/admin/users/{id}/disable", "POST"),
+    ("/admin/users/{id}/disable", "GET, POST"),
     ("/admin/users/{id}/enable", "POST"),
     ("/api/v1/benchmarks", "GET"),
     ("/api/v1/benchmarks/all", "GET"),
@@ -163,6 +170,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/chamber", "GET"),
     ("/chamber/campaigns", "POST"),
     ("/chamber/campaigns/{id}", "GET"),
+    ("/chamber/campaigns/{id}/qr.png", "GET"),
     ("/chamber/campaigns/{id}/qr.svg", "GET"),
     ("/chamber/dashboard", "GET"),
     ("/chamber/dashboard.csv", "GET"),
@@ -173,7 +181,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/consultant/clients/{id}/invitations", "POST"),
     ("/consultant/clients/{id}/report.pdf", "GET"),
     ("/consultant/reports.zip", "GET"),
+    ("/datenschutz", "GET"),
     ("/health", "GET"),
+    ("/impressum", "GET"),
     ("/i/{code}", "GET, POST"),
     ("/login", "GET, POST"),
     ("/logout", "POST"),
@@ -454,6 +464,7 @@ mod tests {
             include_str!("chamber.rs"),
             include_str!("consultant.rs"),
             include_str!("invitation.rs"),
+            include_str!("legal.rs"),
             include_str!("owner.rs"),
             include_str!("pages.rs"),
             include_str!("report.rs"),

@@ -74,6 +74,14 @@ pub async fn require(
     let user = current_user(state, req)
         .await?
         .ok_or_else(|| WebError::login_required(&back_to(req)))?;
+    if user.must_change_password {
+        // An initial password chosen by an admin: nothing else opens until it is replaced.
+        let lang = super::i18n::request_lang(req, None);
+        return Err(WebError::see_other(&format!(
+            "/account/password?lang={}",
+            lang.code()
+        )));
+    }
     if user.role != role {
         return Err(WebError::forbidden(
             "Dieser Bereich ist für Ihr Konto nicht freigegeben.",

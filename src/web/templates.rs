@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "partials/breakdown",
     "partials/error_summary",
     "partials/error_summary_one",
+    "partials/operator",
     "pages/landing",
     "pages/step",
     "pages/paused",
@@ -35,6 +36,9 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/chamber_dashboard",
     "pages/campaign_landing",
     "pages/password",
+    "pages/impressum",
+    "pages/datenschutz",
+    "pages/admin_confirm",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

@@ -27,7 +27,7 @@ async fn login_opens_a_fresh_server_side_session_and_logout_ends_it(app: TestApp
     assert!(form.body.contains("autocomplete=\"current-password\""));
     let reply = browser.login("Berater@Example.de", PASSWORD).await;
     assert_eq!(reply.status, 303, "{}", reply.body);
-    assert_eq!(reply.location(), "/consultant");
+    assert_eq!(reply.location(), "/consultant?lang=de");
     let set_cookie = reply
         .headers
         .get_all("set-cookie")
@@ -253,13 +253,40 @@ async fn admin_creates_and_disables_accounts_in_the_browser(app: TestApp) {
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("gültige E-Mail-Adresse"));
 
-    // The new consultant logs in with the generated password.
+    // The new consultant logs in with the generated password, and must replace it first:
+    // every account page leads to the password form until then.
     let consultant = Browser::new(&app);
     assert_eq!(
         consultant.login("neu@example.de", &password).await.status,
         303
     );
+    for page in ["/consultant", "/consultant/reports.zip", "/admin/users"] {
+        let forced = consultant.get(page).await;
+        assert_eq!(forced.status, 303, "{page}");
+        assert_eq!(forced.location(), "/account/password?lang=de", "{page}");
+    }
+    let english = consultant.get("/consultant?lang=en").await;
+    assert_eq!(english.location(), "/account/password?lang=en");
+    let form = consultant.get("/account/password").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Anfangspasswort"), "{}", form.body);
+    let own = "mein eigenes langes Passwort 2026";
+    let changed = consultant
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", &password),
+                ("new_password", own),
+                ("new_password_confirm", own),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert!(!changed.body.contains("Anfangspasswort"));
+    assert!(changed.body.contains("href=\"/consultant?lang=de\""));
     assert_eq!(consultant.get("/consultant").await.status, 200);
+    let password = own.to_owned();
     // A consultant is no admin.
     assert_eq!(consultant.get("/admin/users").await.status, 403);
 
@@ -270,10 +297,42 @@ async fn admin_creates_and_disables_accounts_in_the_browser(app: TestApp) {
         .find(|u| u.email == "neu@example.de")
         .expect("user")
         .id;
+    // "Sperren" asks first: the list links to a confirmation page, which holds the form.
+    let list = admin.get("/admin/users").await;
+    assert!(
+        list.body
+            .contains(&format!("href=\"/admin/users/{id}/disable?lang=de\"")),
+        "{}",
+        list.body
+    );
+    assert!(
+        !list
+            .body
+            .contains(&format!("action=\"/admin/users/{id}/disable"))
+    );
+    let confirm = admin.get(&format!("/admin/users/{id}/disable")).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Konto sperren?"));
+    assert!(confirm.body.contains("neu@example.de"));
+    assert_eq!(
+        consultant.get("/consultant").await.status,
+        200,
+        "looking is not disabling"
+    );
     let disabled = admin
-        .submit("/admin/users", &format!("/admin/users/{id}/disable"), &[])
+        .submit(
+            &format!("/admin/users/{id}/disable"),
+            &format!("/admin/users/{id}/disable?lang=de"),
+            &[],
+        )
         .await;
     assert_eq!(disabled.status, 303, "{}", disabled.body);
+    let done = admin.get(&disabled.location()).await;
+    assert!(
+        done.body.contains("Das Konto neu@example.de ist gesperrt"),
+        "a success message: {}",
+        done.body
+    );
     assert_eq!(consultant.get("/consultant").await.status, 303);
     assert_eq!(
         consultant.login("neu@example.de", &password).await.status,
@@ -283,6 +342,13 @@ async fn admin_creates_and_disables_accounts_in_the_browser(app: TestApp) {
         .submit("/admin/users", &format!("/admin/users/{id}/enable"), &[])
         .await;
     assert_eq!(enabled.status, 303);
+    assert!(
+        admin
+            .get(&enabled.location())
+            .await
+            .body
+            .contains("ist entsperrt")
+    );
     assert_eq!(
         consultant.login("neu@example.de", &password).await.status,
         303
@@ -308,7 +374,12 @@ async fn sessions_are_shared_by_all_instances(app: TestApp) {
 
 async fn behind_https_cookies_are_secure_and_host_bound(app: TestApp) {
     let https = app
-        .sibling(&[("BASE_URL", "https://check.example.de")])
+        .sibling(&[
+            ("BASE_URL", "https://check.example.de"),
+            ("OPERATOR_NAME", "Beispiel-Kammer KdöR"),
+            ("OPERATOR_ADDRESS", "Markt 1; 12345 Musterstadt"),
+            ("OPERATOR_EMAIL", "datenschutz@example.de"),
+        ])
         .await;
     https.create_user(Role::Admin, "tls@example.de").await;
     let form = https.get("/login").await;
@@ -355,6 +426,7 @@ async fn users_change_their_own_password_and_other_sessions_end(app: TestApp) {
             &[
                 ("current_password", "not the password at all"),
                 ("new_password", new_password),
+                ("new_password_confirm", new_password),
             ],
         )
         .await;
@@ -368,11 +440,76 @@ async fn users_change_their_own_password_and_other_sessions_end(app: TestApp) {
         .submit(
             "/account/password",
             "/account/password",
-            &[("current_password", PASSWORD), ("new_password", "kurz")],
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "kurz"),
+                ("new_password_confirm", "kurz"),
+            ],
         )
         .await;
     assert_eq!(weak.status, 422);
     assert!(weak.body.contains("mindestens 12 Zeichen"));
+    // A refused password says which rule it broke.
+    let common = here
+        .submit(
+            "/account/password?lang=en",
+            "/account/password?lang=en",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "Password1234"),
+                ("new_password_confirm", "Password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(common.status, 422);
+    assert!(
+        common
+            .body
+            .contains("on the list of the most common passwords"),
+        "{}",
+        common.body
+    );
+    let personal = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "wechsel-ist-gut-2026"),
+                ("new_password_confirm", "wechsel-ist-gut-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(personal.status, 422);
+    assert!(personal.body.contains("enthält Ihre E-Mail-Adresse"));
+    // A typo in the repetition changes nothing.
+    let mismatch = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+                ("new_password_confirm", "ein ganz neuer langer Satz 2062"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, 422);
+    assert!(mismatch.body.contains("stimmen nicht überein"));
+    assert!(
+        mismatch
+            .body
+            .contains("<label for=\"new_password_confirm\">"),
+        "a labelled confirmation field"
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .login("wechsel@example.de", PASSWORD)
+            .await
+            .status,
+        303,
+        "still the old password"
+    );
     let changed = here
         .submit(
             "/account/password",
@@ -380,6 +517,7 @@ async fn users_change_their_own_password_and_other_sessions_end(app: TestApp) {
             &[
                 ("current_password", PASSWORD),
                 ("new_password", new_password),
+                ("new_password_confirm", new_password),
             ],
         )
         .await;

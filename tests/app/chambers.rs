@@ -174,7 +174,9 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
         "nothing computed from 3 firms"
     );
     let csv = chamber
-        .get(&format!("/chamber/dashboard.csv?campaign={id}&industry=G"))
+        .get(&format!(
+            "/chamber/dashboard.csv?campaign={id}&industry=G&lang=en"
+        ))
         .await;
     assert_eq!(csv.status, 200);
     assert_eq!(
@@ -200,7 +202,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
         );
     }
     let full_csv = chamber
-        .get(&format!("/chamber/dashboard.csv?campaign={id}"))
+        .get(&format!("/chamber/dashboard.csv?campaign={id}&lang=en"))
         .await;
     assert!(
         full_csv.body.contains("participants,all,count,30,30"),
@@ -315,7 +317,145 @@ async fn campaign_input_is_checked(app: TestApp) {
     assert_eq!(no_consent.status, 404);
 }
 
+/// Issue 12's chamber findings: ticks kept, CSV for German Excel, the QR code as PNG, month
+/// inputs without placeholders, wrong filters explained on the dashboard itself.
+async fn chamber_pages_keep_what_was_entered_and_export_for_german_excel(app: TestApp) {
+    app.create_user(Role::Chamber, "ihk-excel@example.de").await;
+    let chamber = app.login("ihk-excel@example.de").await;
+    let home = chamber.get("/chamber").await;
+    assert!(home.body.contains("type=\"month\""));
+    assert!(
+        !home.body.contains("placeholder"),
+        "no placeholder on month inputs"
+    );
+    let (id, code) = create_campaign(&chamber, "Exceltag").await;
+    // k = 5 firms: the first publication.
+    for i in 0..5 {
+        take_part(&app, &code, true, "C", &format!("Firma {i}")).await;
+    }
+
+    // The statistics tick survives the missing consent.
+    let again = app
+        .post_form(&format!("/c/{code}"), &[("count", "yes")])
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(
+        again.body.contains("name=\"count\" value=\"yes\" checked>"),
+        "{}",
+        again.body
+    );
+
+    // The QR code as PNG too.
+    let page = chamber.get(&format!("/chamber/campaigns/{id}")).await;
+    assert!(
+        page.body
+            .contains(&format!("/chamber/campaigns/{id}/qr.png"))
+    );
+    let png = chamber
+        .get_bytes(&format!("/chamber/campaigns/{id}/qr.png"))
+        .await;
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    // The dashboard's downloads keep its language; German CSV is what German Excel splits.
+    let dashboard = chamber
+        .get(&format!("/chamber/dashboard?campaign={id}&lang=de"))
+        .await;
+    assert_eq!(dashboard.status, 200);
+    assert!(!dashboard.body.contains("placeholder"));
+    assert!(
+        dashboard.body.contains(&format!(
+            "dashboard.csv?campaign&#x3D;{id}&amp;lang&#x3D;de"
+        )),
+        "{}",
+        dashboard.body
+    );
+    let english = chamber
+        .get(&format!("/chamber/dashboard?campaign={id}&lang=en"))
+        .await;
+    assert!(english.body.contains("&amp;lang&#x3D;en\" download>"));
+    let bytes = chamber
+        .get_bytes(&format!("/chamber/dashboard.csv?campaign={id}&lang=de"))
+        .await;
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM");
+    let csv = String::from_utf8(bytes).expect("UTF-8");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "Bereich;Merkmal;Kennzahl;n;Wert;Hinweis");
+    for line in &lines {
+        assert_eq!(line.split(';').count(), 6, "six columns: {line}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Teilnehmende;alle;Anzahl;5;5")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Branche;Verarbeitendes Gewerbe")),
+        "labels, not codes: {csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.split(';').nth(4).unwrap_or_default().contains('.')),
+        "decimal commas: {csv}"
+    );
+    assert!(!csv.contains("participants"), "{csv}");
+    let english_csv = chamber
+        .get(&format!("/chamber/dashboard.csv?campaign={id}&lang=en"))
+        .await;
+    assert!(
+        english_csv
+            .body
+            .starts_with("section,key,measure,n,value,note")
+    );
+
+    // A wrong filter: its message on the dashboard, with the form, the navigation and the
+    // other filters kept.
+    let swapped = chamber
+        .get(&format!(
+            "/chamber/dashboard?campaign={id}&industry=C&from=2026-12&to=2026-01"
+        ))
+        .await;
+    assert_eq!(swapped.status, 400);
+    assert!(
+        swapped
+            .body
+            .contains("„Bis (Monat)“ liegt vor „Von (Monat)“"),
+        "{}",
+        swapped.body
+    );
+    assert!(swapped.body.contains("<legend>Filter</legend>"));
+    assert!(swapped.body.contains("class=\"account-nav\""));
+    assert!(swapped.body.contains("value=\"C\" selected"));
+    assert!(swapped.body.contains("value=\"2026-12\""));
+    assert_eq!(
+        number_in(&swapped.body, "participants"),
+        "5",
+        "the other filters still apply"
+    );
+    let compare_only = chamber
+        .get("/chamber/dashboard?compare_from=2026-01&compare_to=2026-02&lang=en")
+        .await;
+    assert_eq!(compare_only.status, 400);
+    assert!(
+        compare_only
+            .body
+            .contains("please also choose “From (month)” and “To (month)”"),
+        "{}",
+        compare_only.body
+    );
+    assert!(compare_only.body.contains("value=\"2026-01\""));
+    // A download does not silently drop a filter.
+    let csv = chamber
+        .get("/chamber/dashboard.csv?from=2026-12&to=2026-01")
+        .await;
+    assert_eq!(csv.status, 400);
+}
+
 on_both_databases!(
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
     campaign_input_is_checked,
+    chamber_pages_keep_what_was_entered_and_export_for_german_excel,
 );

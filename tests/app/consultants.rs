@@ -246,7 +246,9 @@ async fn without_consent_the_consultant_sees_only_the_status(app: TestApp) {
     let owner = app.accept_invitation(&link, false).await;
     app.complete_survey(&owner, Pick::Best, "de").await;
     let list = consultant.get("/consultant").await;
-    assert_eq!(row_status(&list.body, "Delta Druck"), "declined");
+    // Took the check without sharing: told apart from a declined invitation, but no more.
+    assert_eq!(row_status(&list.body, "Delta Druck"), "not_shared");
+    assert!(list.body.contains("Ergebnis nicht geteilt"));
     assert!(
         !list.body.contains("<td class=\"num\">100</td>"),
         "no score without consent"
@@ -271,6 +273,7 @@ async fn without_consent_the_consultant_sees_only_the_status(app: TestApp) {
     assert_eq!(declined.status, 200);
     let list = consultant.get("/consultant").await;
     assert_eq!(row_status(&list.body, "Epsilon Elektro"), "declined");
+    assert!(list.body.contains("Einladung abgelehnt"));
     let again = app
         .post_form(&path, &[("consent", "yes"), ("action", "start")])
         .await;

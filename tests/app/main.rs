@@ -13,6 +13,7 @@ mod chambers;
 mod consultants;
 mod durability;
 mod forms_and_errors;
+mod legal;
 mod lost_link;
 mod owner_control;
 mod pdf_rendering;

@@ -7,7 +7,6 @@ use serde_json::Value;
 use super::{answer_page, main_text, submit_and_wait};
 use crate::harness::{Ctx, Page, t};
 
-
 /// The page where the browser is closed and the check resumed.
 const CLOSE_AT_STEP: usize = 5;
 
@@ -117,7 +116,10 @@ async fn journey(ctx: &Ctx, lang: &str) -> Result<()> {
                 .trim()
                 .to_owned();
             let named = summary.contains(&question)
-                && !page.find_all(".error-summary a[href^='#']").await?.is_empty();
+                && !page
+                    .find_all(".error-summary a[href^='#']")
+                    .await?
+                    .is_empty();
             ensure!(
                 named,
                 "the error summary does not name the missing question {question:?} with a link to it: {summary}"
