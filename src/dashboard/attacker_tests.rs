@@ -14,13 +14,11 @@
 //! waves are fixed (no random seeds in CI); `ATTACKER_SEEDS=n` adds `n` further seeds (the
 //! deep run).
 //!
-//! Status: ignored, because it fails on today's rules, which is the point of having it. Three
-//! views across campaign sets isolate a small group on ordinary first waves, e.g. 28 firms in
-//! two campaigns: `selection(c0) + region NI(c1) − region NI(c0 ∪ c1)` is the firms of `c0`
-//! outside Niedersachsen, a group of fewer than `k`. Each view passes the pairwise rules; the
-//! hole is the one named under "Known limits" in the module notes (a hidden cell, here
-//! `region NI(c0)`, rebuilt from cells of other campaign sets). Run it with
-//! `cargo test --lib attacker -- --ignored`.
+//! Status: passes since the block rule (`blocks`): every shown count is a union of blocks of at
+//! least `k` participants, so no combination can isolate fewer than `k`. Before it, three views
+//! across campaign sets isolated a small group on ordinary first waves, e.g. 28 firms in two
+//! campaigns: `selection(c0) + region NI(c1) − region NI(c0 ∪ c1)` is the firms of `c0` outside
+//! Niedersachsen. Deep run: `ATTACKER_SEEDS=30 cargo test --lib attacker -- --nocapture`.
 
 use std::collections::BTreeMap;
 
@@ -227,7 +225,6 @@ fn waves(seeds: std::ops::Range<u64>) -> impl Iterator<Item = Wave> {
 }
 
 #[test]
-#[ignore = "fails on today's rules: campaign sets combine into small groups (see module notes)"]
 fn no_combination_of_three_views_isolates_a_small_group() {
     let extra: u64 = std::env::var("ATTACKER_SEEDS")
         .ok()

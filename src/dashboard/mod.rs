@@ -36,16 +36,26 @@
 //!   parts hold `≥ k`, so it is not the sum of its shown parts.
 //! - Everything in a suppressed selection is suppressed with the selection's reason.
 //!
-//! Known limits: differencing is checked pairwise along containment, over time and within
-//! partitions, not for arbitrary linear combinations of views (overlapping periods; a hidden
-//! cell rebuilt as the sum of its months or campaigns, each requested on its own); a month
-//! hidden as complementary in one view can be shown when that month is requested as the
-//! period. The attacker test (`attacker_tests`, ignored while it fails) shows these limits are
-//! reachable: three views over different campaign sets isolate fewer than `k` firms on an
-//! ordinary two-campaign first wave. Publishing more (a looser rule over time, say) must wait
-//! until campaign sets and periods are protected jointly like the code cells. Reasons are shown, so a reader learns bounds (too few: under `k`; complementary:
-//! `k` or more).
+//! - **Blocks** (the rule that makes the others safe against combinations, see
+//!   `blocks`): per state of the published data, the participants are split into blocks of
+//!   at least `k` by a fixed list of distinctions (level, size class, industry, region, red
+//!   flag, campaign, month), each taken only if every block it splits keeps `≥ k` on both
+//!   sides. A count is shown only if its set is a union of whole blocks; otherwise it is
+//!   hidden (`Complementary`). Any sum or difference of shown counts, over any number of
+//!   requests (campaign sets, overlapping periods, filters, months or campaigns summed one by
+//!   one), gives all members of a block the same coefficient, so a set it describes is a
+//!   union of blocks: empty or `≥ k`. The attacker test (`attacker_tests`) checks this.
+//!
+//! Known limits: the block rule holds within one state of the data; between publications the
+//! blocks may change, and combinations of counts from different publications are guarded only
+//! by the rule over time (each set moves by 0 or `≥ k`), not for arbitrary combinations. Medians
+//! and percentiles are not additive and are covered by the cell rules only. Which cells are
+//! shown depends on the data, so the pattern of hidden cells tells bounds (as the reasons do:
+//! too few: under `k`; complementary: `k` or more), never an exact small group. Utility costs
+//! are large for small waves: a distinction that would leave any block under `k` is skipped
+//! for everyone (see the utility harness).
 
+mod blocks;
 mod csv;
 mod disclosure;
 mod error;

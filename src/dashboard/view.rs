@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::blocks::Blocks;
 use super::disclosure::{
     Part, PublishedCampaigns, moved_by_fewer_than_k, protect_hidden_parent, protect_partition,
     smallest_step, verdict,
@@ -343,6 +344,8 @@ impl PeriodChange {
 struct View<'i, 'a> {
     inputs: &'i DashboardInputs<'i, 'a>,
     k: u32,
+    /// The block rule's partition of this state of the data (see `blocks`).
+    blocks: Blocks,
 }
 
 type Member<'m> = &'m dyn Fn(&ParticipantSummary) -> bool;
@@ -364,9 +367,11 @@ impl<'i, 'a> View<'i, 'a> {
         if let Some(actual) = mismatch {
             return Err(DashboardError::DimensionCountMismatch { expected, actual });
         }
+        let k = inputs.policy.k();
         Ok(Self {
             inputs,
-            k: inputs.policy.k(),
+            k,
+            blocks: Blocks::new(inputs.data, inputs.catalogue, k),
         })
     }
 
@@ -389,6 +394,20 @@ impl<'i, 'a> View<'i, 'a> {
         })
     }
 
+    /// The block rule on top of a verdict: a set that would be shown is hidden
+    /// (`Complementary`) unless it is a union of whole blocks.
+    fn blocks_allow(
+        &self,
+        filter: &Filter,
+        member: Member<'_>,
+        verdict: Option<SuppressionReason>,
+    ) -> Option<SuppressionReason> {
+        verdict.or_else(|| {
+            (!self.blocks.whole(self.inputs.data, filter, member))
+                .then_some(SuppressionReason::Complementary)
+        })
+    }
+
     fn dashboard(&self, filter: &Filter) -> Result<Dashboard, DashboardError> {
         let everyone: Member<'_> = &|_| true;
         let selected = self.selection(filter, everyone);
@@ -397,11 +416,13 @@ impl<'i, 'a> View<'i, 'a> {
         // decision over all code cells of this campaign set and period, so each cell reads the
         // same in every view that shows it.
         let lattice = self.code_lattice(filter);
-        let view = lattice.part(codes(filter)).verdict;
+        let view = self.blocks_allow(filter, everyone, lattice.part(codes(filter)).verdict);
         let breakdown_part = |codes: Codes| {
             let part_filter = with_codes(filter, codes);
             let members = self.selection(&part_filter, everyone);
-            (members, lattice.part(codes))
+            let mut part = lattice.part(codes);
+            part.verdict = self.blocks_allow(&part_filter, everyone, part.verdict);
+            (members, part)
         };
         let (i, s, r) = codes(filter);
         let by_industry: Vec<_> = Industry::ALL
@@ -449,16 +470,27 @@ impl<'i, 'a> View<'i, 'a> {
             .collect();
         let mut month_parts: Vec<Part> = participation.iter().map(|(_, p)| *p).collect();
         let months_covered = protect_partition(self.k, &mut month_parts);
-        for ((_, part), protected) in participation.iter_mut().zip(month_parts) {
+        for ((month, part), protected) in participation.iter_mut().zip(month_parts) {
             part.verdict = if months_covered {
-                protected.verdict
+                self.blocks_allow(
+                    &filter.with_period(Period::month(*month)),
+                    everyone,
+                    protected.verdict,
+                )
             } else {
                 Some(SuppressionReason::Complementary)
             };
         }
         // Levels: shown only in this view; the lattice already hid the selection if they
         // cannot be protected.
-        let (levels, _) = self.level_parts(filter, &selected);
+        let (mut levels, _) = self.level_parts(filter, &selected);
+        for (level, part) in (1..=5u8).zip(levels.iter_mut()) {
+            part.verdict = self.blocks_allow(
+                filter,
+                &move |p| p.response.overall_level() == level,
+                part.verdict,
+            );
+        }
 
         let overall = |p: &ParticipantSummary| Some(p.response.overall_score());
         let whole = Part { n, verdict: view };
@@ -635,8 +667,10 @@ impl<'i, 'a> View<'i, 'a> {
                 let lacks: Member<'_> = &|p| !p.response.red_flags().contains(id);
                 let with = count(selected.iter().filter(|p| has(p)).count());
                 let verdict = view.or_else(|| {
-                    self.judge(filter, has, with)
-                        .or_else(|| self.judge(filter, lacks, n - with))
+                    let judged = self
+                        .judge(filter, has, with)
+                        .or_else(|| self.judge(filter, lacks, n - with));
+                    self.blocks_allow(filter, lacks, self.blocks_allow(filter, has, judged))
                 });
                 Keyed {
                     key: id.clone(),
