@@ -12,6 +12,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod limits;
 pub mod report;
 pub mod responses;
 pub mod scoring;

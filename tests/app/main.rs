@@ -2,6 +2,7 @@
 //! PostgreSQL (when TEST_DATABASE_URL is set). One binary, one module per capability.
 mod helpers;
 
+mod abuse;
 mod accounts;
 mod api;
 mod authorization;
