@@ -14,9 +14,6 @@ pub const IDLE_TIMEOUT_MS: i64 = 30 * 60 * 1000;
 pub const ABSOLUTE_TIMEOUT_MS: i64 = 12 * 60 * 60 * 1000;
 /// A session's last-seen time is written at most once a minute, not on every request.
 const TOUCH_EVERY_MS: i64 = 60 * 1000;
-/// Five failed logins for one address within 15 minutes lock it for the rest of the window.
-pub const MAX_LOGIN_FAILURES: i64 = 5;
-pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -54,9 +51,6 @@ pub enum LoginOutcome {
     },
     /// Unknown address, wrong password and disabled account alike.
     Refused,
-    Throttled {
-        retry_after_seconds: u64,
-    },
 }
 
 /// Pure: whether a session has passed its idle or its absolute timeout.
@@ -77,8 +71,10 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AuthError::Task(e.to_string()))
 }
 
-fn email_key(email: &str) -> String {
-    token::sha256_hex(email.as_bytes())
+/// The key of an account for throttling: a hash of the normalised address, so that the
+/// counts in memory hold no e-mail addresses (and unknown addresses count like known ones).
+pub fn account_key(email: &str) -> String {
+    token::sha256_hex(email.trim().to_lowercase().as_bytes())
 }
 
 impl Auth {
@@ -133,18 +129,11 @@ impl Auth {
 
     /// Checks the credentials and opens a new session (a fresh id: no fixation, ASVS 7.2.4).
     /// Every refusal looks the same, and costs the same hash time, whether the address exists
-    /// or not (ASVS 6.3.8).
+    /// or not (ASVS 6.3.8). Throttling is per client and lives in the web layer
+    /// (`limits::LoginThrottle`): a lock per account would let anyone lock its owner out.
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AuthError> {
         let now = now_ms();
         let normalised = email.trim().to_lowercase();
-        let key = email_key(&normalised);
-        let window_from = now - LOGIN_WINDOW_MS;
-        let failures = self.store.login_failures(&key, window_from).await?;
-        if failures >= MAX_LOGIN_FAILURES {
-            return Ok(LoginOutcome::Throttled {
-                retry_after_seconds: u64::try_from(LOGIN_WINDOW_MS / 1000).unwrap_or(900),
-            });
-        }
         let user = match Email::parse(&normalised) {
             Ok(e) => self.store.user_by_email(e.as_str()).await?,
             Err(_) => None,
@@ -157,16 +146,10 @@ impl Auth {
         let matches = blocking(move || accounts::verify_password(&password, &stored)).await?;
         let user = match user {
             Some(u) if matches && !u.disabled => u,
-            _ => {
-                self.store
-                    .record_login_failure(&key, now, window_from)
-                    .await?;
-                return Ok(LoginOutcome::Refused);
-            }
+            _ => return Ok(LoginOutcome::Refused),
         };
         let role = Role::parse(&user.role)
             .ok_or_else(|| DbError::Corrupt(format!("unknown role {:?}", user.role)))?;
-        self.store.clear_login_failures(&key).await?;
         self.store
             .delete_expired_sessions(now - IDLE_TIMEOUT_MS, now - ABSOLUTE_TIMEOUT_MS)
             .await?;

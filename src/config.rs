@@ -40,6 +40,19 @@ pub struct Settings {
     pub mail: Option<MailSettings>,
     /// `OPERATOR_*`: who runs the service, for the Impressum and the privacy notice.
     pub operator: Operator,
+    /// `TRUSTED_PROXIES`: addresses or CIDR ranges of reverse proxies (comma-separated) whose
+    /// `Forwarded`/`X-Forwarded-*` headers name the client and host (default: none).
+    pub trusted_proxies: crate::limits::TrustedProxies,
+    /// `RATE_LIMIT_STARTS`: responses one client may start (`/start`, campaign and invitation
+    /// links) (default 60/hour).
+    pub rate_starts: crate::limits::Rate,
+    /// `RATE_LIMIT_FORM_POSTS`: survey pages one client may save or submit (default 1200/hour).
+    pub rate_form_posts: crate::limits::Rate,
+    /// `RATE_LIMIT_API_RESPONSES`: `POST /api/v1/responses` per client (default 60/hour).
+    pub rate_api_responses: crate::limits::Rate,
+    /// `LOGIN_FAILURES_PER_ACCOUNT` (5), `LOGIN_FAILURES_PER_CLIENT` (20), `LOGIN_LOCK_SECONDS`
+    /// (60, doubling per further failure up to an hour).
+    pub login_limits: crate::limits::LoginLimits,
 }
 
 /// A plain-SMTP relay and the sender address of the service's mails.
@@ -283,9 +296,41 @@ impl Settings {
         {
             return Err(ConfigError::MissingOperator(missing));
         }
+        let rate = |name: &'static str, default: &str| {
+            crate::limits::Rate::parse(get(name).as_deref().unwrap_or(default))
+                .map_err(|message| ConfigError::Invalid { name, message })
+        };
+        let count = |name: &'static str, default: u32| match get(name) {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    message: format!("{v:?} is not a whole number of at least 1"),
+                }),
+            },
+        };
+        let lock = Duration::from_secs(u64::from(count("LOGIN_LOCK_SECONDS", 60)?));
+        let login_limits = crate::limits::LoginLimits {
+            per_account: count("LOGIN_FAILURES_PER_ACCOUNT", 5)?,
+            per_client: count("LOGIN_FAILURES_PER_CLIENT", 20)?,
+            lock,
+            max_lock: lock.max(Duration::from_secs(3600)),
+        };
+        let trusted_proxies =
+            crate::limits::TrustedProxies::parse(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))
+                .map_err(|message| ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                message,
+            })?;
         Ok(Settings {
             operator,
             mail,
+            trusted_proxies,
+            rate_starts: rate("RATE_LIMIT_STARTS", "60/hour")?,
+            rate_form_posts: rate("RATE_LIMIT_FORM_POSTS", "1200/hour")?,
+            rate_api_responses: rate("RATE_LIMIT_API_RESPONSES", "60/hour")?,
+            login_limits,
             database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
             body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
@@ -389,6 +434,23 @@ mod tests {
         assert!(e.to_string().contains("DATABASE_TIMEOUT_MS"));
         let s = settings(&[("READY_TIMEOUT_MS", "250")]).expect("valid");
         assert_eq!(s.ready_timeout, Duration::from_millis(250));
+        for name in [
+            "TRUSTED_PROXIES",
+            "RATE_LIMIT_STARTS",
+            "RATE_LIMIT_FORM_POSTS",
+            "RATE_LIMIT_API_RESPONSES",
+            "LOGIN_FAILURES_PER_CLIENT",
+        ] {
+            let e = settings(&[(name, "lots")]).expect_err("invalid");
+            assert!(e.to_string().contains(name), "{e}");
+        }
+        let s = settings(&[
+            ("RATE_LIMIT_STARTS", "3/min"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+        ])
+        .expect("valid");
+        assert_eq!(s.rate_starts.count, 3);
+        assert!(!s.trusted_proxies.is_empty());
         assert!(
             settings(&[("INCLUDE_DEMO_DATA", "true")])
                 .expect("valid")

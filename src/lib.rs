@@ -13,6 +13,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod limits;
 pub mod mail;
 pub mod report;
 pub mod responses;

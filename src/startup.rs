@@ -90,6 +90,7 @@ impl Application {
             base_url: base_url.clone(),
             all_cohorts_cache: Default::default(),
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
+            limits: web::client::Limits::from_settings(settings),
             reports: Default::default(),
             ready_timeout: settings.ready_timeout,
             operator: settings.operator.clone(),

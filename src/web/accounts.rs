@@ -15,6 +15,7 @@ use super::session::{
 use super::views::Chrome;
 use crate::accounts::{self, Role};
 use crate::auth::{ABSOLUTE_TIMEOUT_MS, LoginOutcome};
+use crate::limits::retry_seconds;
 use crate::survey::Lang;
 use crate::token::ResponseToken;
 
@@ -95,12 +96,30 @@ pub async fn login(
     let email = field(&fields, "email").unwrap_or_default().to_owned();
     let password = field(&fields, "password").unwrap_or_default();
     let next = safe_next(field(&fields, "next"));
-    match state
+    // Throttled per client and per client × account, before the password is even checked.
+    let client = super::client::of(&state, &req);
+    let account = crate::auth::account_key(&email);
+    let now = std::time::Instant::now();
+    let throttle = &state.limits.login;
+    if let Some(wait) = client.and_then(|c| throttle.locked(c, &account, now)) {
+        return Err(WebError::too_many_logins(retry_seconds(wait)).html(lang));
+    }
+    let outcome = state
         .auth
         .login(&email, password)
         .await
-        .map_err(|e| WebError::from(e).html(lang))?
-    {
+        .map_err(|e| WebError::from(e).html(lang))?;
+    if let Some(c) = client {
+        match &outcome {
+            LoginOutcome::LoggedIn { .. } => throttle.succeeded(c, &account),
+            LoginOutcome::Refused => {
+                if let Some(wait) = throttle.failed(c, &account, now) {
+                    return Err(WebError::too_many_logins(retry_seconds(wait)).html(lang));
+                }
+            }
+        }
+    }
+    match outcome {
         LoginOutcome::LoggedIn { session_id, role } => {
             let secure = state.secure_cookies;
             let session = set_cookie(
@@ -125,9 +144,6 @@ pub async fn login(
             login_page(&state, lang, StatusCode::UNAUTHORIZED, next, email, true)
                 .map_err(|e| e.html(lang))
         }
-        LoginOutcome::Throttled {
-            retry_after_seconds,
-        } => Err(WebError::too_many_logins(retry_after_seconds).html(lang)),
     }
 }
 

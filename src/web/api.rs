@@ -202,6 +202,7 @@ pub async fn create_response(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
+    super::client::limit(&state, &req, &state.limits.api_responses)?;
     if !content_type_is(&req, "application/json") {
         return Err(WebError::unsupported_media_type("application/json"));
     }
@@ -366,20 +367,13 @@ pub async fn get_response(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let client = req.peer_addr().map(|a| a.ip());
-    if let Some(seconds) = state.token_guard.retry_after(client) {
-        return Err(WebError::too_many_requests(seconds));
-    }
-    let token = ResponseToken::parse(&path).ok_or_else(|| {
-        state.token_guard.record_miss(client);
-        WebError::not_found()
-    })?;
-    let response = state.responses.load(&token).await.map_err(|e| {
-        if matches!(e, ServiceError::NotFound) {
-            state.token_guard.record_miss(client);
-        }
-        WebError::from(e)
-    })?;
+    let client = super::client::of(&state, &req);
+    let token = ResponseToken::parse(&path).ok_or_else(|| super::client::miss(&state, client))?;
+    let response = state
+        .responses
+        .load(&token)
+        .await
+        .map_err(|e| super::client::guard(&state, client, e))?;
     let lang = response.lang();
     let catalogue = state.responses.catalogue();
     let assessment = response.assessment()?;

@@ -1232,11 +1232,12 @@ pub async fn campaign_landing(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
+    let client = super::client::of(&state, &req);
     let campaign = state
         .campaigns
         .by_code(&path)
         .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .map_err(|e| super::client::guard(&state, client, e).html(lang))?;
     let started = started_response(&state, &req).await;
     let mut response = campaign_landing_page(
         &state,
@@ -1298,11 +1299,13 @@ pub async fn campaign_start(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
+    let client = super::client::of(&state, &req);
     let campaign = state
         .campaigns
         .by_code(&path)
         .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .map_err(|e| super::client::guard(&state, client, e).html(lang))?;
+    super::client::limit(&state, &req, &state.limits.starts).map_err(|e| e.html(lang))?;
     let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     let counted = field(&fields, "count") == Some("yes");
     if field(&fields, "consent") != Some("yes") {

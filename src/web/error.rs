@@ -174,12 +174,13 @@ impl WebError {
     }
 
     pub fn too_many_logins(retry_after: u64) -> WebError {
+        let (de, en) = wait_text(retry_after);
         WebError {
             retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
             ..WebError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie 15 Minuten.",
-                "Too many failed logins. Please wait 15 minutes.",
+                &format!("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie {de}."),
+                &format!("Too many failed logins. Please wait {en}."),
             )
         }
     }
@@ -234,6 +235,23 @@ impl WebError {
         }
     }
 
+    /// 429: this client has sent more of these requests than its limit allows.
+    pub fn rate_limited(retry_after: u64) -> WebError {
+        let (de, en) = wait_text(retry_after);
+        WebError {
+            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
+            ..WebError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Von Ihrem Anschluss kamen zu viele dieser Anfragen. Es wurde nichts gespeichert. Bitte versuchen Sie es in {de} noch einmal."
+                ),
+                &format!(
+                    "Too many of these requests came from your connection. Nothing was stored. Please try again in {en}."
+                ),
+            )
+        }
+    }
+
     /// 408: the request body did not arrive in time.
     pub fn request_timeout() -> WebError {
         WebError::new(
@@ -241,6 +259,19 @@ impl WebError {
             "Die Anfrage kam zu langsam an und wurde nicht verarbeitet. Bitte senden Sie sie noch einmal.",
             "The request arrived too slowly and was not processed. Please send it again.",
         )
+    }
+}
+
+/// A wait for people: "45 Sekunden" / "45 seconds", "2 Minuten" / "2 minutes" (rounded up).
+fn wait_text(seconds: u64) -> (String, String) {
+    match seconds {
+        0..=1 => ("1 Sekunde".into(), "1 second".into()),
+        2..=59 => (format!("{seconds} Sekunden"), format!("{seconds} seconds")),
+        60 => ("1 Minute".into(), "1 minute".into()),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            (format!("{minutes} Minuten"), format!("{minutes} minutes"))
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! Anti-automation for private links (ASVS 2.4.1, 6.3.1): a client that keeps asking for tokens
-//! that do not exist is slowed down with 429 and Retry-After. Counts live in memory only: no IP
+//! Anti-automation for private links (ASVS 2.4.1, 6.3.1): a client (see `client`) that keeps
+//! asking for tokens or codes that do not exist is slowed down with 429 and Retry-After. Counts live in memory only: no IP
 //! address is ever stored with a response.
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -30,21 +30,12 @@ impl TokenGuard {
         }
     }
 
-    /// Seconds to wait, if this client is over its limit.
-    pub fn retry_after(&self, client: Option<IpAddr>) -> Option<u64> {
+    /// Records a look-up of a token or code that does not exist; the seconds to wait if this
+    /// client has now missed more than its limit (answer 429 instead of 404). Only misses are
+    /// counted and refused: a valid link always works.
+    pub fn record_miss(&self, client: Option<IpAddr>) -> Option<u64> {
         let client = client?;
-        let misses = self.misses.lock().ok()?;
-        let (since, count) = misses.get(&client)?;
-        let elapsed = since.elapsed();
-        (*count >= self.limit && elapsed < WINDOW).then(|| (WINDOW - elapsed).as_secs().max(1))
-    }
-
-    /// Records a look-up of a token that does not exist.
-    pub fn record_miss(&self, client: Option<IpAddr>) {
-        let Some(client) = client else { return };
-        let Ok(mut misses) = self.misses.lock() else {
-            return;
-        };
+        let mut misses = self.misses.lock().unwrap_or_else(|e| e.into_inner());
         if misses.len() > 100_000 {
             // Bounded memory under a spray of addresses: forget expired windows.
             misses.retain(|_, (since, _)| since.elapsed() < WINDOW);
@@ -53,6 +44,8 @@ impl TokenGuard {
         if entry.0.elapsed() >= WINDOW {
             *entry = (Instant::now(), 0);
         }
-        entry.1 += 1;
+        entry.1 = entry.1.saturating_add(1);
+        let elapsed = entry.0.elapsed();
+        (entry.1 > self.limit).then(|| WINDOW.saturating_sub(elapsed).as_secs().max(1))
     }
 }

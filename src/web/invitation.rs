@@ -46,12 +46,18 @@ fn page(
     html(status, "pages/invitation", &view)
 }
 
-async fn find(state: &AppState, code: &str, lang: Lang) -> Result<Invitation, WebError> {
+async fn find(
+    state: &AppState,
+    req: &HttpRequest,
+    code: &str,
+    lang: Lang,
+) -> Result<Invitation, WebError> {
+    let client = super::client::of(state, req);
     state
         .workspace
         .invitation(code)
         .await
-        .map_err(|e| WebError::from(e).html(lang))
+        .map_err(|e| super::client::guard(state, client, e).html(lang))
 }
 
 #[get("/i/{code}")]
@@ -61,7 +67,7 @@ pub async fn landing(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let invitation = find(&state, &path, lang).await?;
+    let invitation = find(&state, &req, &path, lang).await?;
     page(
         &state,
         lang,
@@ -83,7 +89,8 @@ pub async fn respond(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
-    let invitation = find(&state, &path, lang).await?;
+    let invitation = find(&state, &req, &path, lang).await?;
+    super::client::limit(&state, &req, &state.limits.starts).map_err(|e| e.html(lang))?;
     let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     if !invitation.open {
         return page(

@@ -3,6 +3,7 @@ mod accounts;
 mod api;
 mod body;
 mod chamber;
+pub mod client;
 mod consultant;
 mod error;
 mod guard;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub base_url: String,
     pub all_cohorts_cache: GenerationCache,
     pub token_guard: guard::TokenGuard,
+    /// Trusted proxies and the per-client limits (see `client`).
+    pub limits: client::Limits,
     pub reports: report::ReportRenderer,
     pub auth: crate::auth::Auth,
     pub workspace: crate::workspace::Workspace,
@@ -361,7 +364,14 @@ pub async fn same_origin_posts(
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
     if req.method() == Method::POST && !req.path().starts_with("/api/") {
         let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let host = req.connection_info().host().to_owned();
+        // The Host header, or a forwarded host only from a trusted proxy (a client-sent
+        // X-Forwarded-Host must not make a foreign Origin look like our own).
+        let proxies = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.limits.proxies.clone())
+            .unwrap_or_default();
+        let peer = req.peer_addr().map(|a| a.ip());
+        let host = client::host(peer, req.headers(), req.uri(), &proxies).unwrap_or_default();
         if is_foreign_post(header("Sec-Fetch-Site"), header("Origin"), &host) {
             let lang = i18n::request_lang(req.request(), None);
             let error = WebError::forbidden(

@@ -65,29 +65,20 @@ pub(super) fn token_path(token: &ResponseToken) -> String {
     format!("/s/{}", token.as_url_part())
 }
 
-/// The path parameter as a token, or the same 404 as an unknown token.
-fn parse_token(raw: &str, lang: Lang) -> Result<ResponseToken, WebError> {
-    ResponseToken::parse(raw).ok_or_else(|| WebError::not_found().html(lang))
-}
-
 pub(super) async fn load(
     state: &AppState,
     req: &HttpRequest,
     raw_token: &str,
 ) -> Result<(ResponseToken, LoadedResponse, Lang), WebError> {
     let fallback = request_lang(req, None);
-    let client = req.peer_addr().map(|a| a.ip());
-    if let Some(seconds) = state.token_guard.retry_after(client) {
-        return Err(WebError::too_many_requests(seconds).html(fallback));
-    }
-    let token =
-        parse_token(raw_token, fallback).inspect_err(|_| state.token_guard.record_miss(client))?;
-    let response = state.responses.load(&token).await.map_err(|e| {
-        if matches!(e, ServiceError::NotFound) {
-            state.token_guard.record_miss(client);
-        }
-        WebError::from(e).html(fallback)
-    })?;
+    let client = super::client::of(state, req);
+    let token = ResponseToken::parse(raw_token)
+        .ok_or_else(|| super::client::miss(state, client).html(fallback))?;
+    let response = state
+        .responses
+        .load(&token)
+        .await
+        .map_err(|e| super::client::guard(state, client, e).html(fallback))?;
     let lang = request_lang(req, Some(response.lang()));
     Ok((token, response, lang))
 }
@@ -138,6 +129,7 @@ pub async fn start(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let lang = request_lang(&req, None);
+    super::client::limit(&state, &req, &state.limits.starts).map_err(|e| e.html(lang))?;
     let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     let consented = fields.iter().any(|(k, v)| k == "consent" && v == "yes");
     if !consented {
@@ -262,6 +254,7 @@ pub async fn save_step(
 ) -> Result<HttpResponse, WebError> {
     let (raw_token, raw_step) = path.into_inner();
     let (token, response, lang) = load(&state, &req, &raw_token).await?;
+    super::client::limit(&state, &req, &state.limits.form_posts).map_err(|e| e.html(lang))?;
     let catalogue = state.responses.catalogue();
     let step: usize = raw_step
         .parse()
@@ -503,6 +496,7 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let (token, response, lang) = load(&state, &req, &path).await?;
+    super::client::limit(&state, &req, &state.limits.form_posts).map_err(|e| e.html(lang))?;
     // The form carries nothing but the button; read it so the limit applies all the same.
     form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     match state.responses.submit(&response).await {

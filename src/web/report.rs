@@ -347,12 +347,14 @@ async fn report(
 ) -> Result<HttpResponse, WebError> {
     let fallback = request_lang(req, None);
     let as_format = |e: WebError| if json_errors { e } else { e.html(fallback) };
-    let token = ResponseToken::parse(raw_token).ok_or_else(|| as_format(WebError::not_found()))?;
+    let client = super::client::of(state, req);
+    let token = ResponseToken::parse(raw_token)
+        .ok_or_else(|| as_format(super::client::miss(state, client)))?;
     let response = state
         .responses
         .load(&token)
         .await
-        .map_err(|e| as_format(e.into()))?;
+        .map_err(|e| as_format(super::client::guard(state, client, e)))?;
     let lang = super::i18n::query_lang(req).unwrap_or(response.lang());
     let bytes = render_report(state, &response, lang, None)
         .await

@@ -392,7 +392,7 @@ async fn chamber_pages_keep_what_was_entered_and_export_for_german_excel(app: Te
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("Branche;Verarbeitendes Gewerbe")),
+            .any(|l| l.starts_with("Branche;Herstellung und Verarbeitung")),
         "labels, not codes: {csv}"
     );
     assert!(

@@ -4,6 +4,7 @@
 mod helpers;
 mod tools;
 
+mod abuse;
 mod accounts;
 mod api;
 mod authorization;
