@@ -11,7 +11,7 @@ use crate::charts::{
     BarLayout, DimensionBar, DimensionChart, MatrixLayout, MatrixPoint, PeerBand,
     dimension_chart_svg_as, priority_matrix_svg_as,
 };
-use crate::scoring::{Assessment, Quadrant, action_plan};
+use crate::scoring::{Assessment, Quadrant, RedFlagHit, action_plan};
 use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
     Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, QuestionRef, Text,
@@ -780,17 +780,11 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
             })
         })
         .collect();
-    let flag_def = |dimension: &str, question: &str, option: &str| {
-        let d = catalogue.dimension(dimension)?;
-        let q = d.questions.iter().find(|q| q.id == question)?;
-        let o = q.options.iter().find(|o| o.id == option)?;
-        Some((d, o.red_flag.as_ref()?))
-    };
     let red_flags = assessment
         .red_flags
         .iter()
         .filter_map(|hit| {
-            let (d, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
+            let (d, flag) = flag_def(catalogue, hit)?;
             Some(ResolvedRedFlag {
                 question: hit.question.clone(),
                 dimension: d.title.get(lang).to_owned(),
@@ -801,57 +795,87 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
             })
         })
         .collect();
-    let per_answer = |assessment: &Assessment| -> Vec<ResolvedAction> {
-        assessment
-            .actions
-            .iter()
-            .filter_map(|a| {
-                let d = catalogue.dimension(&a.dimension)?;
-                let (text, source) = match &a.red_flag {
-                    Some(flag_id) => {
-                        let hit = assessment.red_flags.iter().find(|h| &h.id == flag_id)?;
-                        let (_, flag) = flag_def(&hit.dimension, &hit.question, &hit.option)?;
-                        (flag.action.get(lang).to_owned(), flag.source.clone())
-                    }
-                    // 2027.1 on: the chosen answer's own step; advice of our own has no source.
-                    None => match crate::scoring::step_of(catalogue, a) {
-                        Some(step) => (
-                            step.text.get(lang).to_owned(),
-                            step.source.clone().unwrap_or_default(),
-                        ),
-                        None => {
-                            let r = d.recommendations.iter().find(|r| r.level == a.level)?;
-                            (r.text.get(lang).to_owned(), r.source.clone())
-                        }
-                    },
-                };
-                let source = match source.as_str() {
-                    "" => crate::survey::own_advice_label(lang).to_owned(),
-                    id => catalogue.source_title(id).to_owned(),
-                };
-                let result = assessment.dimensions.iter().find(|r| r.id == d.id)?;
-                Some(ResolvedAction {
-                    dimension_id: d.id.clone(),
-                    dimension: d.title.get(lang).to_owned(),
-                    text,
-                    source,
-                    red_flag: a.red_flag.clone(),
-                    quadrant: crate::scoring::Quadrant::of(result.score, result.importance),
-                })
-            })
-            .collect()
-    };
     // 2027.1 on: each answer's own step, in the order the scoring rules rank them.
-    // 2026.1: the plan, not the stored ranking: one entry per dimension in the matrix's order, so
-    // the page, the report and the API tell one story (results stored earlier included).
-    let mut actions = Vec::new();
-    if catalogue.rules.is_some() {
-        actions = per_answer(assessment);
+    // 2026.1: the plan, not the stored ranking (see `planned_actions`).
+    let actions = if catalogue.rules.is_some() {
+        answer_actions(catalogue, lang, assessment)
+    } else {
+        planned_actions(catalogue, lang, assessment)
+    };
+    ResolvedResult {
+        dimensions,
+        red_flags,
+        actions,
     }
-    for planned in action_plan(assessment)
-        .into_iter()
-        .filter(|_| catalogue.rules.is_none())
-    {
+}
+
+/// A red flag hit's dimension and definition in the catalogue.
+fn flag_def<'c>(
+    catalogue: &'c Catalogue,
+    hit: &RedFlagHit,
+) -> Option<(&'c crate::survey::Dimension, &'c crate::survey::RedFlag)> {
+    let d = catalogue.dimension(&hit.dimension)?;
+    let q = d.questions.iter().find(|q| q.id == hit.question)?;
+    let o = q.options.iter().find(|o| o.id == hit.option)?;
+    Some((d, o.red_flag.as_ref()?))
+}
+
+/// 2027.1 on: the stored ranking of the answers' own steps (a raised flag's action in place of
+/// its answer's step), each with its topic's quadrant.
+fn answer_actions(
+    catalogue: &Catalogue,
+    lang: Lang,
+    assessment: &Assessment,
+) -> Vec<ResolvedAction> {
+    assessment
+        .actions
+        .iter()
+        .filter_map(|a| {
+            let d = catalogue.dimension(&a.dimension)?;
+            let (text, source) = match &a.red_flag {
+                Some(flag_id) => {
+                    let hit = assessment.red_flags.iter().find(|h| &h.id == flag_id)?;
+                    let (_, flag) = flag_def(catalogue, hit)?;
+                    (flag.action.get(lang).to_owned(), flag.source.clone())
+                }
+                // 2027.1 on: the chosen answer's own step; advice of our own has no source.
+                None => match crate::scoring::step_of(catalogue, a) {
+                    Some(step) => (
+                        step.text.get(lang).to_owned(),
+                        step.source.clone().unwrap_or_default(),
+                    ),
+                    None => {
+                        let r = d.recommendations.iter().find(|r| r.level == a.level)?;
+                        (r.text.get(lang).to_owned(), r.source.clone())
+                    }
+                },
+            };
+            let source = match source.as_str() {
+                "" => crate::survey::own_advice_label(lang).to_owned(),
+                id => catalogue.source_title(id).to_owned(),
+            };
+            let result = assessment.dimensions.iter().find(|r| r.id == d.id)?;
+            Some(ResolvedAction {
+                dimension_id: d.id.clone(),
+                dimension: d.title.get(lang).to_owned(),
+                text,
+                source,
+                red_flag: a.red_flag.clone(),
+                quadrant: Quadrant::of(result.score, result.importance),
+            })
+        })
+        .collect()
+}
+
+/// 2026.1: the plan, not the stored ranking: one entry per dimension in the matrix's order, so
+/// the page, the report and the API tell one story (results stored earlier included).
+fn planned_actions(
+    catalogue: &Catalogue,
+    lang: Lang,
+    assessment: &Assessment,
+) -> Vec<ResolvedAction> {
+    let mut actions = Vec::new();
+    for planned in action_plan(assessment) {
         let Some(d) = catalogue.dimension(&planned.dimension) else {
             continue;
         };
@@ -878,16 +902,12 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
             else {
                 continue;
             };
-            if let Some((_, flag)) = flag_def(&hit.dimension, &hit.question, &hit.option) {
+            if let Some((_, flag)) = flag_def(catalogue, hit) {
                 push(&flag.action, &flag.source, Some(flag_id.clone()));
             }
         }
     }
-    ResolvedResult {
-        dimensions,
-        red_flags,
-        actions,
-    }
+    actions
 }
 
 /// A signed change in points, readable without colour: "+5", "−3", "±0".
