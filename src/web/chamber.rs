@@ -1192,11 +1192,15 @@ fn campaign_landing_page(
     lang: Lang,
     code: &str,
     campaign: &CampaignRecord,
-    status: StatusCode,
     consent_error: bool,
     count_checked: bool,
     started: Option<&crate::responses::LoadedResponse>,
 ) -> Result<HttpResponse, WebError> {
+    let status = if consent_error {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let mut landing = LandingPage::new(state.responses.catalogue(), lang, consent_error);
     landing.form_action = format!("/c/{code}?lang={}", lang.code());
     let started = started.map(|response| {
@@ -1244,7 +1248,6 @@ pub async fn campaign_landing(
         lang,
         &path,
         &campaign,
-        StatusCode::OK,
         false,
         false,
         started.as_ref().map(|(_, r)| r),
@@ -1315,7 +1318,6 @@ pub async fn campaign_start(
             lang,
             &path,
             &campaign,
-            StatusCode::UNPROCESSABLE_ENTITY,
             true,
             counted,
             started.as_ref().map(|(_, r)| r),

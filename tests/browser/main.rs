@@ -12,6 +12,7 @@
 //! To add a journey (consultant, chamber, admin): write `async fn name(ctx: &Ctx) -> Result<()>`
 //! in a module, open browsers with `Page::open`, call `page.check_page_state("…")` on every state
 //! a person sees, and list it in `journeys()` below.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 mod harness;
 mod journeys;
 
