@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `user add`, `report`, `seed-demo`.
+//! The command line: `serve` (the default), `migrate`, `user add`, `api-key add|revoke`,
+//! `report`, `seed-demo`.
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -39,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Issue or revoke API keys for integrations (admins do the same at /admin/api-keys).
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Load synthetic demo responses; they count in statistics only with INCLUDE_DEMO_DATA=true.
     SeedDemo {
         /// How many firms to generate.
@@ -64,5 +70,24 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Issue a key and print it once (only its SHA-256 is stored).
+    Add {
+        /// Who uses it, e.g. the integration's name.
+        #[arg(long)]
+        name: String,
+        /// Its own limit on `POST /api/v1/responses`, e.g. 600/hour.
+        #[arg(long, default_value = "600/hour")]
+        rate: String,
+    },
+    /// Revoke a key by the first characters shown when it was issued (or its full text).
+    Revoke {
+        /// The key's prefix as lists show it (`srk_` and 8 characters), or the whole key.
+        #[arg(long)]
+        prefix: String,
     },
 }

@@ -53,6 +53,10 @@ pub struct Settings {
     /// `LOGIN_FAILURES_PER_ACCOUNT` (5), `LOGIN_FAILURES_PER_CLIENT` (20), `LOGIN_LOCK_SECONDS`
     /// (60, doubling per further failure up to an hour).
     pub login_limits: crate::limits::LoginLimits,
+    /// `SCREEN_MIN_SECONDS_PER_QUESTION` (2), `SCREEN_BURST_SIZE` (5),
+    /// `SCREEN_BURST_WINDOW_SECONDS` (3600), `SCREEN_BURST_MAX_DIFFERENT` (2): when a response is
+    /// held back from the statistics (see `crate::screening`); 0 turns a check off.
+    pub screening: crate::screening::Screening,
 }
 
 /// A plain-SMTP relay and the sender address of the service's mails.
@@ -310,6 +314,22 @@ impl Settings {
                 }),
             },
         };
+        let whole = |name: &'static str, default: u32| match get(name) {
+            None => Ok(default),
+            Some(v) => v.trim().parse::<u32>().map_err(|_| ConfigError::Invalid {
+                name,
+                message: format!("{v:?} is not a whole number (0 turns the check off)"),
+            }),
+        };
+        let screening = crate::screening::Screening {
+            min_seconds_per_question: whole("SCREEN_MIN_SECONDS_PER_QUESTION", 2)?,
+            burst_size: whole("SCREEN_BURST_SIZE", 5)?,
+            burst_window: Duration::from_secs(u64::from(whole(
+                "SCREEN_BURST_WINDOW_SECONDS",
+                3600,
+            )?)),
+            burst_max_different: whole("SCREEN_BURST_MAX_DIFFERENT", 2)?,
+        };
         let lock = Duration::from_secs(u64::from(count("LOGIN_LOCK_SECONDS", 60)?));
         let login_limits = crate::limits::LoginLimits {
             per_account: count("LOGIN_FAILURES_PER_ACCOUNT", 5)?,
@@ -331,6 +351,7 @@ impl Settings {
             rate_form_posts: rate("RATE_LIMIT_FORM_POSTS", "1200/hour")?,
             rate_api_responses: rate("RATE_LIMIT_API_RESPONSES", "60/hour")?,
             login_limits,
+            screening,
             database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
             body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
@@ -440,6 +461,8 @@ mod tests {
             "RATE_LIMIT_FORM_POSTS",
             "RATE_LIMIT_API_RESPONSES",
             "LOGIN_FAILURES_PER_CLIENT",
+            "SCREEN_BURST_SIZE",
+            "SCREEN_MIN_SECONDS_PER_QUESTION",
         ] {
             let e = settings(&[(name, "lots")]).expect_err("invalid");
             assert!(e.to_string().contains(name), "{e}");
@@ -450,6 +473,10 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(s.rate_starts.count, 3);
+        let screen = settings(&[("SCREEN_BURST_SIZE", "0"), ("SCREEN_BURST_WINDOW_SECONDS", "60")])
+            .expect("valid");
+        assert_eq!(screen.screening.burst_size, 0);
+        assert_eq!(screen.screening.burst_window, Duration::from_secs(60));
         assert!(!s.trusted_proxies.is_empty());
         assert!(
             settings(&[("INCLUDE_DEMO_DATA", "true")])

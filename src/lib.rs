@@ -4,6 +4,7 @@
 //! a response's life; `web` speaks HTTP; `startup` puts it together.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 pub mod accounts;
+pub mod api_keys;
 pub mod auth;
 pub mod benchmark;
 pub mod campaigns;
@@ -18,6 +19,7 @@ pub mod mail;
 pub mod report;
 pub mod responses;
 pub mod scoring;
+pub mod screening;
 pub mod startup;
 pub mod statistics;
 pub mod survey;

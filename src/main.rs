@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use social_readiness::accounts::Role;
 use social_readiness::auth::{Auth, AuthError};
-use social_readiness::cli::{Cli, Command, UserCommand};
+use social_readiness::cli::{ApiKeyCommand, Cli, Command, UserCommand};
 use social_readiness::config::Settings;
 use social_readiness::db::Store;
 use social_readiness::startup::Application;
@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
                     password_stdin,
                 },
         } => add_user(&settings, &role, &email, password_stdin).await,
+        Command::ApiKey { command } => api_key(&settings, command).await,
         Command::SeedDemo { firms, seed } => seed_demo(&settings, firms, seed).await,
         Command::Report {
             token,
@@ -58,6 +59,58 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     );
     app.run_until_stopped().await?;
     Ok(())
+}
+
+async fn api_key(settings: &Settings, command: ApiKeyCommand) -> anyhow::Result<()> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    let keys = social_readiness::api_keys::ApiKeys::new(store.clone());
+    let outcome = match command {
+        ApiKeyCommand::Add { name, rate } => match keys.issue(&name, &rate).await {
+            Ok(issued) => {
+                println!("{}", issued.key);
+                eprintln!(
+                    "issued API key {} … for {name:?} ({rate}); it is shown only now",
+                    issued.prefix
+                );
+                Ok(())
+            }
+            Err(social_readiness::responses::ServiceError::Invalid(errors)) => Err(
+                anyhow::anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(|e| e.message.en.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            ),
+            Err(e) => Err(e.into()),
+        },
+        ApiKeyCommand::Revoke { prefix } => {
+            // The whole key names its prefix too.
+            let prefix: String = prefix
+                .trim()
+                .chars()
+                .take(social_readiness::api_keys::SHOWN_CHARS)
+                .collect();
+            match keys
+                .revoke(social_readiness::db::ApiKeyRef::Prefix(&prefix))
+                .await
+            {
+                Ok(()) => {
+                    println!("revoked API key {prefix} …");
+                    Ok(())
+                }
+                Err(social_readiness::responses::ServiceError::NotFound) => {
+                    Err(anyhow::anyhow!("no active API key starts with {prefix:?}"))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    store.close().await;
+    outcome
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {

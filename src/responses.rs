@@ -2,11 +2,13 @@
 //! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
 use crate::benchmark::{Profile, ResponseSummary};
 use crate::db::{
-    CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, IdempotencyRecord, NewResponse,
+    CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
+    IdempotencyRecord, NewResponse,
     ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange, Store, Submission, WriteOutcome,
     now_ms,
 };
 use crate::scoring::{Assessment, assess};
+use crate::screening::{self, HoldReason, Screening};
 use crate::statistics::{self, Benchmark, FirmComparison, SCOPES_OF_A_REAL_RESPONSE, Statistics};
 use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Text};
 use crate::token::{self, RandomnessError, ResponseToken};
@@ -105,6 +107,7 @@ pub struct Responses {
     store: Store,
     catalogue: &'static Catalogue,
     statistics: Statistics,
+    screening: Screening,
 }
 
 /// The pure update of a scope's cohort cells that a write carries into its transaction.
@@ -158,7 +161,147 @@ impl Responses {
             store,
             catalogue,
             statistics,
+            screening: Screening::default(),
         }
+    }
+
+    /// The plausibility thresholds (the defaults otherwise).
+    pub fn with_screening(mut self, screening: Screening) -> Responses {
+        self.screening = screening;
+        self
+    }
+
+    /// Whether a response about to be submitted counts at once or is held back (None: counts).
+    /// `elapsed_ms` is the time since its start, for responses filled in through the forms.
+    async fn screen(
+        &self,
+        answers: &AnswerSet,
+        vector: &[String],
+        elapsed_ms: Option<i64>,
+    ) -> Result<Option<HoldReason>, ServiceError> {
+        if let Some(elapsed) = elapsed_ms
+            && self.screening.too_fast(answers.iter().count(), elapsed)
+        {
+            return Ok(Some(HoldReason::TooFast));
+        }
+        if self.screening.burst_size == 0 {
+            return Ok(None);
+        }
+        let window = i64::try_from(self.screening.burst_window.as_millis()).unwrap_or(i64::MAX);
+        let recent = self
+            .store
+            .recent_answer_vectors(
+                answers.single("industry").unwrap_or(""),
+                answers.single("size").unwrap_or(""),
+                now_ms().saturating_sub(window),
+            )
+            .await?;
+        // A vector that cannot be read is simply not alike.
+        let recent: Vec<Vec<String>> = recent
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect();
+        Ok(self
+            .screening
+            .is_burst(vector, &recent)
+            .then_some(HoldReason::Burst))
+    }
+
+    /// How many submitted responses wait for an admin's decision (for the metrics).
+    pub async fn held_back_count(&self) -> Result<i64, ServiceError> {
+        Ok(self.store.held_back_count().await?)
+    }
+
+    pub async fn held_back_groups(&self) -> Result<Vec<HeldBackGroup>, ServiceError> {
+        Ok(self.store.held_back_groups().await?)
+    }
+
+    /// Counts the held responses of a group as the admin saw it (ids up to `up_to_id`) in the
+    /// statistics, each exactly as its submit would have. Returns how many were released.
+    pub async fn release_held_back(
+        &self,
+        reason: HoldReason,
+        industry: &str,
+        size_class: &str,
+        up_to_id: i64,
+    ) -> Result<usize, ServiceError> {
+        let held = self
+            .store
+            .held_back_in_group(reason.as_str(), industry, size_class, up_to_id)
+            .await?;
+        let mut released = 0;
+        for response in &held {
+            let (keys, apply) = self.statistics_removal_or_addition(response, false)?;
+            let change = CohortChange {
+                scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                keys: &keys,
+                apply: &apply,
+            };
+            let client = self
+                .store
+                .response_sharing(response.id)
+                .await?
+                .map(|s| s.client_id);
+            let mut attempt = 0;
+            loop {
+                // As at submit: a re-assessment replaces the client's earlier counted response.
+                let earlier = match client {
+                    Some(client_id) => {
+                        self.store
+                            .counted_responses_of_client(client_id, response.id)
+                            .await?
+                    }
+                    None => Vec::new(),
+                };
+                let removals = earlier
+                    .iter()
+                    .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let superseded: Vec<(i64, CohortChange<'_>)> = removals
+                    .iter()
+                    .map(|(id, (keys, apply))| {
+                        (
+                            *id,
+                            CohortChange {
+                                scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                                keys,
+                                apply,
+                            },
+                        )
+                    })
+                    .collect();
+                match self
+                    .store
+                    .release_held_back(response.id, &change, &superseded, now_ms())
+                    .await
+                {
+                    Ok(true) => {
+                        released += 1;
+                        break;
+                    }
+                    // Released or discarded meanwhile by another admin.
+                    Ok(false) => break,
+                    Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(released)
+    }
+
+    /// Discards the held responses of a group as the admin saw it: they stay stored and their
+    /// owners keep their results, but they never count. Returns how many.
+    pub async fn discard_held_back(
+        &self,
+        reason: HoldReason,
+        industry: &str,
+        size_class: &str,
+        up_to_id: i64,
+    ) -> Result<u64, ServiceError> {
+        Ok(self
+            .store
+            .discard_held_back(reason.as_str(), industry, size_class, up_to_id, now_ms())
+            .await?)
     }
 
     pub fn statistics(&self) -> &Statistics {
@@ -182,11 +325,20 @@ impl Responses {
         &self,
         counted: &CountedResponse,
     ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
+        self.statistics_removal_or_addition(counted, true)
+    }
+
+    /// The change of a stored response's cells: taken out, or (on release) added.
+    fn statistics_removal_or_addition(
+        &self,
+        counted: &CountedResponse,
+        remove: bool,
+    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
         let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
             .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))?;
         let assessment: Assessment = serde_json::from_str(&counted.result_json)
             .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-        self.cell_change(profile, &assessment, true)
+        self.cell_change(profile, &assessment, remove)
     }
 
     fn cell_change(
@@ -338,13 +490,27 @@ impl Responses {
         let result_json =
             serde_json::to_string(&assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let (scores, flags) = summary_columns(&assessment);
-        let submission = submission(
-            &response.answers,
-            &assessment,
-            &result_json,
-            &scores,
-            &flags,
-        );
+        let vector = screening::answer_vector(self.catalogue, &response.answers);
+        let vector_json =
+            serde_json::to_string(&vector).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let hold = self
+            .screen(
+                &response.answers,
+                &vector,
+                Some(now_ms().saturating_sub(response.record.created_at)),
+            )
+            .await?;
+        let submission = Submission {
+            answer_vector: &vector_json,
+            hold_reason: hold.map(HoldReason::as_str),
+            ..submission(
+                &response.answers,
+                &assessment,
+                &result_json,
+                &scores,
+                &flags,
+            )
+        };
         let (keys, apply) = self.statistics_change(&response.answers, &assessment)?;
         let change = CohortChange {
             scopes: &SCOPES_OF_A_REAL_RESPONSE,
@@ -359,8 +525,9 @@ impl Responses {
         let mut attempt = 0;
         loop {
             // A re-assessment of a consultant's client replaces the client's earlier response
-            // in the statistics, so that each firm counts once.
-            let earlier = match client {
+            // in the statistics, so that each firm counts once (a held-back one only once it
+            // is released).
+            let earlier = match client.filter(|_| hold.is_none()) {
                 Some(client_id) => {
                     self.store
                         .counted_responses_of_client(client_id, response.record.id)
@@ -488,13 +655,16 @@ impl Responses {
         }
     }
 
-    /// The JSON API's one-shot submit: profile and answers at once, all or nothing.
+    /// The JSON API's one-shot submit: profile and answers at once, all or nothing. Without an
+    /// API key (`api_key`: the key's id) the response is stored but held back from the
+    /// statistics; with one, it is screened for bursts.
     pub async fn create_submitted(
         &self,
         lang: Lang,
         firm_name: Option<&str>,
         raw: Vec<(String, RawAnswer)>,
         idempotency: Option<(&str, &[u8])>,
+        api_key: Option<i64>,
     ) -> Result<Created, ServiceError> {
         let request_hash = idempotency.map(|(_, body)| token::sha256_hex(body));
         if let (Some((key, _)), Some(request_hash)) = (idempotency, &request_hash)
@@ -547,7 +717,19 @@ impl Responses {
             keys: &keys,
             apply: &apply,
         };
-        let submission = submission(&answers, &assessment, &result_json, &scores, &flags);
+        let vector = screening::answer_vector(self.catalogue, &answers);
+        let vector_json =
+            serde_json::to_string(&vector).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let hold = match api_key {
+            None => Some(HoldReason::Keyless),
+            Some(_) => self.screen(&answers, &vector, None).await?,
+        };
+        let submission = Submission {
+            answer_vector: &vector_json,
+            hold_reason: hold.map(HoldReason::as_str),
+            api_key_id: api_key,
+            ..submission(&answers, &assessment, &result_json, &scores, &flags)
+        };
         let mut attempt = 0;
         let outcome = loop {
             let result = self
@@ -665,5 +847,8 @@ fn submission<'a>(
         result_json,
         dimension_scores,
         red_flags,
+        answer_vector: "",
+        hold_reason: None,
+        api_key_id: None,
     }
 }

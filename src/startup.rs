@@ -80,8 +80,10 @@ impl Application {
                 settings.include_demo_data,
                 catalogue.dimensions.len(),
             ),
-        );
+        )
+        .with_screening(settings.screening);
         let state = AppState {
+            api_keys: crate::api_keys::ApiKeys::new(store.clone()),
             auth: Auth::new(store.clone()),
             workspace: Workspace::new(store.clone(), responses.clone()),
             campaigns: Campaigns::new(store.clone(), responses.clone()),

@@ -224,47 +224,4 @@ impl Store {
             .await?;
         Ok(())
     }
-
-    /// Failures counted in the current window (started at or after `window_from`).
-    pub async fn login_failures(&self, email_hash: &str, window_from: i64) -> Result<i64, DbError> {
-        let row = sqlx::query(
-            "SELECT failures FROM login_failures WHERE email_hash = $1 AND window_start >= $2",
-        )
-        .bind(email_hash)
-        .bind(window_from)
-        .fetch_optional(&self.writer)
-        .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
-    }
-
-    /// Counts a failure; a window older than `window_from` starts afresh.
-    pub async fn record_login_failure(
-        &self,
-        email_hash: &str,
-        now: i64,
-        window_from: i64,
-    ) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO login_failures (email_hash, failures, window_start) VALUES ($1, 1, $2)
-             ON CONFLICT (email_hash) DO UPDATE SET
-                 failures = CASE WHEN login_failures.window_start < $3 THEN 1
-                                 ELSE login_failures.failures + 1 END,
-                 window_start = CASE WHEN login_failures.window_start < $3 THEN $2
-                                     ELSE login_failures.window_start END",
-        )
-        .bind(email_hash)
-        .bind(now)
-        .bind(window_from)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn clear_login_failures(&self, email_hash: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM login_failures WHERE email_hash = $1")
-            .bind(email_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
 }

@@ -167,6 +167,7 @@ impl Store {
              FROM responses
              WHERE campaign_id = $1 AND status = 'submitted'
                AND campaign_consent_version IS NOT NULL
+               AND held_back = 0 AND discarded_at IS NULL
              ORDER BY id",
         )
         .bind(campaign_id)

@@ -65,6 +65,11 @@ const MIGRATIONS: &[Embedded] = &[
         "password change",
         "20261127170000_password_change.sql"
     ),
+    embedded!(
+        20261127180600,
+        "api keys and screening",
+        "20261127180600_api_keys_and_screening.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

@@ -16,6 +16,7 @@ mod demo;
 mod faults;
 mod migrations;
 mod responses;
+mod screening;
 mod workspace;
 
 use std::path::Path;
@@ -32,6 +33,7 @@ pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
 pub use campaigns::{CampaignRecord, CampaignResponseRow, NewCampaign, ResponseCampaign};
 pub use demo::DemoResponse;
 pub use responses::*;
+pub use screening::*;
 pub use workspace::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

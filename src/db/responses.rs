@@ -58,6 +58,12 @@ pub struct Submission<'a> {
     pub dimension_scores: &'a str,
     /// Red flag ids, comma-joined.
     pub red_flags: &'a str,
+    /// The scored answers in catalogue order (JSON), compared by the burst screening.
+    pub answer_vector: &'a str,
+    /// Why the screening holds it back from the statistics; None: it counts at once.
+    pub hold_reason: Option<&'a str>,
+    /// The API key it came with.
+    pub api_key_id: Option<i64>,
 }
 
 /// An idempotency key's record (hashes only; see the migration).
@@ -144,7 +150,8 @@ const UPSERT_ANSWER: &str = "INSERT INTO answers (response_id, question_id, opti
 const SUBMIT: &str =
     "UPDATE responses SET status = 'submitted', submitted_at = $2, updated_at = $2,
         industry = $3, size_class = $4, region = $5, overall_score = $6, overall_level = $7,
-        result_json = $8, dimension_scores = $9, red_flags = $10, in_statistics = 1
+        result_json = $8, dimension_scores = $9, red_flags = $10, answer_vector = $11,
+        hold_reason = $12, api_key_id = $13, held_back = $14, in_statistics = 1 - $14
     WHERE id = $1 AND status = 'in_progress'";
 
 impl Store {
@@ -263,12 +270,16 @@ impl Store {
             self.rollback(tx).await?;
             return Ok(WriteOutcome::AlreadySubmitted);
         }
+        // A held-back response changes no statistics until an admin releases it.
+        let counts = submission.hold_reason.is_none();
         // The statistics change in the same transaction: the k-th response of a cohort is
         // published as soon as its submit returns.
-        apply_cohort_change(&mut tx, cohorts, now).await?;
+        if counts {
+            apply_cohort_change(&mut tx, cohorts, now).await?;
+        }
         // A re-assessment replaces the client's earlier response in the statistics: a firm
         // counts once.
-        for (old_id, removal) in superseded {
+        for (old_id, removal) in superseded.iter().filter(|_| counts) {
             let updated = sqlx::query(
                 "UPDATE responses SET in_statistics = 0 WHERE id = $1 AND in_statistics = 1",
             )
@@ -312,7 +323,9 @@ impl Store {
         bind_submission(sqlx::query(SUBMIT).bind(id).bind(new.now), submission)
             .execute(&mut *tx)
             .await?;
-        apply_cohort_change(&mut tx, cohorts, new.now).await?;
+        if submission.hold_reason.is_none() {
+            apply_cohort_change(&mut tx, cohorts, new.now).await?;
+        }
         if let Some(key) = idempotency {
             let inserted = sqlx::query(
                 "INSERT INTO idempotency_keys (key_hash, request_hash, response_id, sealed_token, created_at)
@@ -399,4 +412,8 @@ fn bind_submission<'q>(
         .bind(s.result_json)
         .bind(s.dimension_scores)
         .bind(s.red_flags)
+        .bind(s.answer_vector)
+        .bind(s.hold_reason)
+        .bind(s.api_key_id)
+        .bind(i64::from(s.hold_reason.is_some()))
 }

@@ -447,7 +447,7 @@ pub struct CountedResponse {
     pub result_json: String,
 }
 
-fn counted(row: &AnyRow) -> Result<CountedResponse, DbError> {
+pub(super) fn counted(row: &AnyRow) -> Result<CountedResponse, DbError> {
     let text = |name: &str| -> Result<String, DbError> {
         row.try_get::<Option<String>, _>(name)?
             .ok_or_else(|| DbError::Corrupt(format!("a counted response has no {name}")))

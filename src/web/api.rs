@@ -202,7 +202,7 @@ pub async fn create_response(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    super::client::limit(&state, &req, &state.limits.api_responses)?;
+    let api_key = super::client::api_caller(&state, &req, &state.limits.api_responses).await?;
     if !content_type_is(&req, "application/json") {
         return Err(WebError::unsupported_media_type("application/json"));
     }
@@ -292,6 +292,7 @@ pub async fn create_response(
             parsed.firm_name.as_deref(),
             raw,
             key.as_deref().map(|k| (k, body.as_ref())),
+            api_key,
         )
         .await?;
     let location = format!("/api/v1/responses/{}", created.token.as_url_part());

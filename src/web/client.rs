@@ -171,6 +171,39 @@ pub fn limit(
         .map_err(|wait| WebError::rate_limited(retry_seconds(wait)))
 }
 
+/// The API caller: with `Authorization: Bearer <key>`, the key (counted against its own limit
+/// and exempt from the per-client limit `limiter`); without it, the client (counted against
+/// `limiter`) and `None`. Any other `Authorization` is refused with 401.
+pub async fn api_caller(
+    state: &AppState,
+    req: &HttpRequest,
+    limiter: &RateLimiter<IpAddr>,
+) -> Result<Option<i64>, WebError> {
+    let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        limit(state, req, limiter)?;
+        return Ok(None);
+    };
+    let presented = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim());
+    let Some(presented) = presented else {
+        return Err(WebError::invalid_api_key());
+    };
+    let key = state
+        .api_keys
+        .authenticate(presented)
+        .await?
+        .ok_or_else(WebError::invalid_api_key)?;
+    state
+        .api_keys
+        .check_limit(&key)
+        .map_err(|wait| WebError::api_key_rate_limited(retry_seconds(wait)))?;
+    Ok(Some(key.id))
+}
+
 /// The answer to a token or code that matched nothing: 404, or 429 once the client has missed
 /// too often. A valid link is never refused, so a client locked for guessing still reaches its
 /// own survey.

@@ -252,6 +252,33 @@ impl WebError {
         }
     }
 
+    /// 401: an `Authorization` header that is not a valid, unrevoked API key. Nothing is
+    /// stored; a request without the header is not refused, but held back (see the README).
+    pub fn invalid_api_key() -> WebError {
+        WebError::new(
+            StatusCode::UNAUTHORIZED,
+            "Der API-Schlüssel ist ungültig oder widerrufen. Es wurde nichts gespeichert.",
+            "The API key is not valid or was revoked. Nothing was stored.",
+        )
+    }
+
+    /// 429: the API key has used up its own limit.
+    pub fn api_key_rate_limited(retry_after: u64) -> WebError {
+        let (de, en) = wait_text(retry_after);
+        WebError {
+            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
+            ..WebError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Dieser API-Schlüssel hat sein Limit erreicht. Es wurde nichts gespeichert. Bitte versuchen Sie es in {de} noch einmal."
+                ),
+                &format!(
+                    "This API key has reached its limit. Nothing was stored. Please try again in {en}."
+                ),
+            )
+        }
+    }
+
     /// 408: the request body did not arrive in time.
     pub fn request_timeout() -> WebError {
         WebError::new(
@@ -431,6 +458,12 @@ impl ResponseError for WebError {
             response.headers_mut().insert(
                 actix_web::http::header::ALLOW,
                 HeaderValue::from_static(allow),
+            );
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                actix_web::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
             );
         }
         if let Some(seconds) = self.retry_after

@@ -199,6 +199,13 @@ mod tests {
         for role in [Role::Admin, Role::Consultant, Role::Chamber] {
             used.push(("web/accounts.rs".into(), format!("role_{}", role.as_str())));
         }
+        use crate::screening::HoldReason;
+        for reason in [HoldReason::Keyless, HoldReason::TooFast, HoldReason::Burst] {
+            used.push((
+                "web/admin.rs".into(),
+                format!("held_reason_{}", reason.as_str()),
+            ));
+        }
         for status in [
             InvitationStatus::Invited,
             InvitationStatus::InProgress,

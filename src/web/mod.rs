@@ -1,5 +1,6 @@
 //! The web layer: parse requests into domain input, call the domain, render views.
 mod accounts;
+mod admin;
 mod api;
 mod body;
 mod chamber;
@@ -35,6 +36,8 @@ use crate::responses::Responses;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub responses: Responses,
+    /// API keys for integrations and their limits.
+    pub api_keys: crate::api_keys::ApiKeys,
     /// The public address, without a trailing slash, for absolute links.
     pub base_url: String,
     pub all_cohorts_cache: GenerationCache,
@@ -131,6 +134,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(accounts::enable_user)
         .service(accounts::password_form)
         .service(accounts::change_password)
+        .service(admin::api_keys)
+        .service(admin::issue_api_key)
+        .service(admin::revoke_api_key)
+        .service(admin::held_back)
+        .service(admin::decide_held_back)
         .service(chamber::home)
         .service(chamber::create_campaign)
         .service(chamber::campaign_page)
@@ -159,6 +167,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const ROUTES: &[(&str, &str)] = &[
     ("/", "GET"),
     ("/account/password", "GET, POST"),
+    ("/admin/api-keys", "GET, POST"),
+    ("/admin/api-keys/{id}/revoke", "POST"),
+    ("/admin/held-back", "GET, POST"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}/disable", "GET, POST"),
     ("/admin/users/{id}/enable", "POST"),
@@ -470,6 +481,7 @@ mod tests {
     fn the_route_table_matches_the_handlers() {
         let sources = [
             include_str!("accounts.rs"),
+            include_str!("admin.rs"),
             include_str!("api.rs"),
             include_str!("chamber.rs"),
             include_str!("consultant.rs"),

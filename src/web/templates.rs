@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "partials/error_summary",
     "partials/error_summary_one",
     "partials/operator",
+    "partials/admin_nav",
     "pages/landing",
     "pages/step",
     "pages/paused",
@@ -39,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/impressum",
     "pages/datenschutz",
     "pages/admin_confirm",
+    "pages/admin_api_keys",
+    "pages/admin_held_back",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

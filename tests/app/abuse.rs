@@ -186,14 +186,25 @@ async fn invitation_starts_count_as_starts(app: TestApp) {
     assert!(refused.header("retry-after").is_some());
 }
 
+/// A submission without an API key (`post_json` would send the test's key).
+pub async fn post_keyless(app: &TestApp, body: &serde_json::Value, headers: &[(&str, &str)]) -> Reply {
+    app.post_raw(
+        "/api/v1/responses",
+        "application/json",
+        body.to_string().into_bytes(),
+        headers,
+    )
+    .await
+}
+
 async fn api_submissions_are_limited_per_client(app: TestApp) {
     // RATE_LIMIT_API_RESPONSES=2/hour.
     let body = api_body(Pick::Best, "de");
     for _ in 0..2 {
-        let reply = app.post_json("/api/v1/responses", &body, &[]).await;
+        let reply = post_keyless(&app, &body, &[]).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
-    let refused = app.post_json("/api/v1/responses", &body, &[]).await;
+    let refused = post_keyless(&app, &body, &[]).await;
     assert_eq!(refused.status, 429, "{}", refused.body);
     assert!(refused.header("retry-after").is_some());
     assert!(

@@ -20,6 +20,10 @@ pub struct TestApp {
     pub client: Client,
     pub store: Store,
     pub backend_name: &'static str,
+    /// An API key issued for this test's database (limit 100000/hour): `post_json` to the API's
+    /// responses sends it unless the test sends an `Authorization` of its own. A keyless
+    /// submission goes through `post_raw`.
+    pub api_key: String,
     database_url: String,
     _db: std::sync::Arc<TestDb>,
 }
@@ -38,10 +42,16 @@ fn client() -> Client {
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
     let (database_url, db, backend_name) = fresh_database(backend).await?;
     let (address, store) = start(&database_url, extra).await;
+    let api_key = social_readiness::api_keys::ApiKeys::new(store.clone())
+        .issue("tests", "100000/hour")
+        .await
+        .expect("test API key")
+        .key;
     Some(TestApp {
         address,
         client: client(),
         store,
+        api_key,
         backend_name,
         database_url,
         _db: std::sync::Arc::new(db),
@@ -118,6 +128,7 @@ impl TestApp {
             address,
             client: client(),
             store,
+            api_key: self.api_key.clone(),
             backend_name: self.backend_name,
             database_url: self.database_url.clone(),
             _db: std::sync::Arc::clone(&self._db),
@@ -131,6 +142,7 @@ impl TestApp {
             address,
             client: client(),
             store,
+            api_key: self.api_key.clone(),
             backend_name: self.backend_name,
             database_url: database_url.to_owned(),
             _db: std::sync::Arc::clone(&self._db),
@@ -194,11 +206,20 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
+        let bearer = format!("Bearer {}", self.api_key);
+        let mut headers = headers.to_vec();
+        if path.starts_with("/api/v1/responses")
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        {
+            headers.push(("Authorization", &bearer));
+        }
         self.post_raw(
             path,
             "application/json",
             body.to_string().into_bytes(),
-            headers,
+            &headers,
         )
         .await
     }

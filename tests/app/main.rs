@@ -20,6 +20,7 @@ mod owner_control;
 mod pdf_rendering;
 mod report;
 mod result_page;
+mod screening;
 mod service;
 mod survey_pages;
 mod xss;
