@@ -148,8 +148,7 @@ struct GroupRow {
     size_class: String,
     cohort: String,
     count: i64,
-    first: String,
-    last: String,
+    period: String,
     up_to_id: i64,
 }
 
@@ -161,11 +160,20 @@ struct HeldBackPage {
     notice: Option<String>,
 }
 
-fn date_time(lang: Lang, epoch_ms: i64) -> String {
-    let time = time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000)
-        .map(|t| format!("{:02}:{:02} UTC", t.hour(), t.minute()))
-        .unwrap_or_default();
-    format!("{} {time}", format_date(lang, epoch_ms))
+fn clock(epoch_ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000)
+        .map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
+        .unwrap_or_default()
+}
+
+/// "27.11.2026 18:45–19:02 UTC", or with both dates when the group spans days.
+fn period(lang: Lang, first_ms: i64, last_ms: i64) -> String {
+    let (from, to) = (format_date(lang, first_ms), format_date(lang, last_ms));
+    if from == to {
+        format!("{from} {}–{} UTC", clock(first_ms), clock(last_ms))
+    } else {
+        format!("{from} {} – {to} {} UTC", clock(first_ms), clock(last_ms))
+    }
 }
 
 #[get("/admin/held-back")]
@@ -197,8 +205,7 @@ pub async fn held_back(
                 industry: g.industry,
                 size_class: g.size_class,
                 count: g.count,
-                first: date_time(lang, g.first_at),
-                last: date_time(lang, g.last_at),
+                period: period(lang, g.first_at, g.last_at),
                 up_to_id: g.up_to_id,
             })
         })

@@ -221,6 +221,21 @@ async fn forms_filled_faster_than_reading_are_held_back(app: TestApp) {
     assert_eq!(live_count(&app).await, 1);
 }
 
+async fn held_back_campaign_responses_stay_out_of_the_chamber_dashboard(app: TestApp) {
+    // SCREEN_MIN_SECONDS_PER_QUESTION=2: the firm's form is filled in well under a second.
+    app.create_user(Role::Chamber, "chamber-a@example.de").await;
+    let chamber = app.login("chamber-a@example.de").await;
+    let (campaign, code) = crate::chambers::create_campaign(&chamber, "Herbst").await;
+    crate::chambers::take_part(&app, &code, true, "C", "Alpha GmbH").await;
+    let participants = app.store.campaign_responses(campaign).await.expect("participants");
+    assert!(participants.is_empty(), "held back: not a participant of the dashboard yet");
+    let admin = admin(&app).await;
+    assert_eq!(decide(&admin, "release").await.status, 303);
+    let participants = app.store.campaign_responses(campaign).await.expect("participants");
+    assert_eq!(participants.len(), 1);
+    assert_eq!(live_count(&app).await, 1);
+}
+
 async fn bursts_of_near_identical_answers_into_one_cohort_are_held_back(app: TestApp) {
     // SCREEN_BURST_SIZE=3, SCREEN_BURST_MAX_DIFFERENT=1: the third alike response in a cohort
     // and every later one wait.
@@ -250,6 +265,7 @@ on_both_databases_with! {
     api_keys_are_issued_once_limited_on_their_own_and_revoked: &[("RATE_LIMIT_API_RESPONSES", "1/hour")],
     keyless_submissions_are_answered_but_held_back_until_released: &[],
     forms_filled_faster_than_reading_are_held_back: &[("SCREEN_MIN_SECONDS_PER_QUESTION", "2")],
+    held_back_campaign_responses_stay_out_of_the_chamber_dashboard: &[("SCREEN_MIN_SECONDS_PER_QUESTION", "2")],
     bursts_of_near_identical_answers_into_one_cohort_are_held_back: &[
         ("SCREEN_BURST_SIZE", "3"),
         ("SCREEN_BURST_MAX_DIFFERENT", "1"),
