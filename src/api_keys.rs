@@ -25,11 +25,14 @@ pub struct IssuedKey {
     pub prefix: String,
 }
 
+/// Per key id, its rate and limiter.
+type KeyLimiters = HashMap<i64, (Rate, RateLimiter<i64>)>;
+
 #[derive(Debug, Clone)]
 pub struct ApiKeys {
     store: Store,
     /// Per key id, its limiter (built from the key's rate on first use, per instance).
-    limiters: Arc<Mutex<HashMap<i64, (Rate, RateLimiter<i64>)>>>,
+    limiters: Arc<Mutex<KeyLimiters>>,
 }
 
 fn field_error(field: &str, de: &str, en: &str) -> FieldError {
@@ -54,7 +57,9 @@ impl ApiKeys {
     pub async fn issue(&self, name: &str, rate: &str) -> Result<IssuedKey, ServiceError> {
         let name = name.trim();
         let mut errors = Vec::new();
-        if name.is_empty() || name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control)
+        if name.is_empty()
+            || name.chars().count() > NAME_MAX_CHARS
+            || name.chars().any(char::is_control)
         {
             errors.push(field_error(
                 "name",
@@ -101,7 +106,10 @@ impl ApiKeys {
     }
 
     /// The active key with this text, if any.
-    pub async fn authenticate(&self, presented: &str) -> Result<Option<ApiKeyRecord>, ServiceError> {
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+    ) -> Result<Option<ApiKeyRecord>, ServiceError> {
         if !presented.starts_with(KEY_PREFIX) || presented.len() > 200 {
             return Ok(None);
         }

@@ -473,8 +473,11 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(s.rate_starts.count, 3);
-        let screen = settings(&[("SCREEN_BURST_SIZE", "0"), ("SCREEN_BURST_WINDOW_SECONDS", "60")])
-            .expect("valid");
+        let screen = settings(&[
+            ("SCREEN_BURST_SIZE", "0"),
+            ("SCREEN_BURST_WINDOW_SECONDS", "60"),
+        ])
+        .expect("valid");
         assert_eq!(screen.screening.burst_size, 0);
         assert_eq!(screen.screening.burst_window, Duration::from_secs(60));
         assert!(!s.trusted_proxies.is_empty());

@@ -75,16 +75,16 @@ async fn api_key(settings: &Settings, command: ApiKeyCommand) -> anyhow::Result<
                 );
                 Ok(())
             }
-            Err(social_readiness::responses::ServiceError::Invalid(errors)) => Err(
-                anyhow::anyhow!(
+            Err(social_readiness::responses::ServiceError::Invalid(errors)) => {
+                Err(anyhow::anyhow!(
                     "{}",
                     errors
                         .iter()
                         .map(|e| e.message.en.as_str())
                         .collect::<Vec<_>>()
                         .join(" ")
-                ),
-            ),
+                ))
+            }
             Err(e) => Err(e.into()),
         },
         ApiKeyCommand::Revoke { prefix } => {

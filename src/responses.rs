@@ -3,9 +3,8 @@
 use crate::benchmark::{Profile, ResponseSummary};
 use crate::db::{
     CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
-    IdempotencyRecord, NewResponse,
-    ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange, Store, Submission, WriteOutcome,
-    now_ms,
+    IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange,
+    Store, Submission, WriteOutcome, now_ms,
 };
 use crate::scoring::{Assessment, assess};
 use crate::screening::{self, HoldReason, Screening};

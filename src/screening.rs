@@ -110,8 +110,7 @@ pub fn answer_vector(catalogue: &Catalogue, answers: &AnswerSet) -> Vec<String> 
 
 /// At most `max_different` positions differ (vectors of other lengths are never alike).
 pub fn near_identical(a: &[String], b: &[String], max_different: u32) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).filter(|(x, y)| x != y).count() <= max_different as usize
+    a.len() == b.len() && a.iter().zip(b).filter(|(x, y)| x != y).count() <= max_different as usize
 }
 
 #[cfg(test)]

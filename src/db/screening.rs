@@ -98,7 +98,11 @@ impl Store {
     }
 
     /// Revokes a key by id or by prefix; false if there is no such active key.
-    pub async fn revoke_api_key(&self, id_or_prefix: ApiKeyRef<'_>, now: i64) -> Result<bool, DbError> {
+    pub async fn revoke_api_key(
+        &self,
+        id_or_prefix: ApiKeyRef<'_>,
+        now: i64,
+    ) -> Result<bool, DbError> {
         let query = match id_or_prefix {
             ApiKeyRef::Id(id) => sqlx::query(
                 "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",

@@ -72,7 +72,10 @@ async fn keys_page(
         chrome: Chrome::for_user(lang, text(lang, "api_keys_title"), "/admin/api-keys", user),
         keys,
         issued,
-        errors: errors.iter().map(|e| e.message.get(lang).to_owned()).collect(),
+        errors: errors
+            .iter()
+            .map(|e| e.message.get(lang).to_owned())
+            .collect(),
         name: name.to_owned(),
         rate: rate.to_owned(),
         notice,
@@ -90,9 +93,17 @@ pub async fn api_keys(
         .await
         .map_err(|e| e.html(lang))?;
     let notice = query_number(&req, "revoked").map(|_| text(lang, "api_keys_revoked_done"));
-    keys_page(&state, &user, lang, StatusCode::OK, None, ("", "600/hour", &[]), notice)
-        .await
-        .map_err(|e| e.html(lang))
+    keys_page(
+        &state,
+        &user,
+        lang,
+        StatusCode::OK,
+        None,
+        ("", "600/hour", &[]),
+        notice,
+    )
+    .await
+    .map_err(|e| e.html(lang))
 }
 
 /// Issues a key and shows it once; only its hash is kept.
@@ -113,10 +124,22 @@ pub async fn issue_api_key(
         }
         Err(e) => return Err(WebError::from(e).html(lang)),
     };
-    let form = if issued.is_some() { ("", "600/hour") } else { (name, rate) };
-    keys_page(&state, &user, lang, status, issued, (form.0, form.1, &errors), None)
-        .await
-        .map_err(|e| e.html(lang))
+    let form = if issued.is_some() {
+        ("", "600/hour")
+    } else {
+        (name, rate)
+    };
+    keys_page(
+        &state,
+        &user,
+        lang,
+        status,
+        issued,
+        (form.0, form.1, &errors),
+        None,
+    )
+    .await
+    .map_err(|e| e.html(lang))
 }
 
 #[post("/admin/api-keys/{id}/revoke")]
@@ -210,11 +233,14 @@ pub async fn held_back(
             })
         })
         .collect();
-    let notice = [("released", "held_released_done"), ("discarded", "held_discarded_done")]
-        .into_iter()
-        .find_map(|(name, key)| {
-            query_number(&req, name).map(|n| text(lang, key).replace("{n}", &n.to_string()))
-        });
+    let notice = [
+        ("released", "held_released_done"),
+        ("discarded", "held_discarded_done"),
+    ]
+    .into_iter()
+    .find_map(|(name, key)| {
+        query_number(&req, name).map(|n| text(lang, key).replace("{n}", &n.to_string()))
+    });
     let view = HeldBackPage {
         chrome: Chrome::for_user(lang, text(lang, "held_title"), "/admin/held-back", &user),
         total: groups.iter().map(|g| g.count).sum(),

@@ -187,7 +187,11 @@ async fn invitation_starts_count_as_starts(app: TestApp) {
 }
 
 /// A submission without an API key (`post_json` would send the test's key).
-pub async fn post_keyless(app: &TestApp, body: &serde_json::Value, headers: &[(&str, &str)]) -> Reply {
+pub async fn post_keyless(
+    app: &TestApp,
+    body: &serde_json::Value,
+    headers: &[(&str, &str)],
+) -> Reply {
     app.post_raw(
         "/api/v1/responses",
         "application/json",

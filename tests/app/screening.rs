@@ -74,13 +74,21 @@ async fn api_keys_are_issued_once_limited_on_their_own_and_revoked(app: TestApp)
     // RATE_LIMIT_API_RESPONSES=1/hour for clients without a key.
     let admin = admin(&app).await;
     let refused = admin
-        .submit("/admin/api-keys", "/admin/api-keys", &[("name", "CRM"), ("rate", "lots")])
+        .submit(
+            "/admin/api-keys",
+            "/admin/api-keys",
+            &[("name", "CRM"), ("rate", "lots")],
+        )
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("600/hour"), "the rule is named");
 
     let issued = admin
-        .submit("/admin/api-keys", "/admin/api-keys", &[("name", "CRM der Kammer"), ("rate", "3/hour")])
+        .submit(
+            "/admin/api-keys",
+            "/admin/api-keys",
+            &[("name", "CRM der Kammer"), ("rate", "3/hour")],
+        )
         .await;
     assert_eq!(issued.status, 200, "{}", issued.body);
     let at = issued.body.find("srk_").expect("the key is shown");
@@ -94,44 +102,86 @@ async fn api_keys_are_issued_once_limited_on_their_own_and_revoked(app: TestApp)
     assert!(!list.body.contains(&key));
     assert!(list.body.contains(&key[..12]));
     let stored = app.store.api_keys().await.expect("keys");
-    let record = stored.iter().find(|k| k.name == "CRM der Kammer").expect("stored");
+    let record = stored
+        .iter()
+        .find(|k| k.name == "CRM der Kammer")
+        .expect("stored");
     assert_eq!(record.prefix, key[..12]);
-    assert!(app.store.active_api_key(&key).await.expect("lookup").is_none(), "not stored in clear");
+    assert!(
+        app.store
+            .active_api_key(&key)
+            .await
+            .expect("lookup")
+            .is_none(),
+        "not stored in clear"
+    );
 
     // Three with the key, though the client's own limit is one an hour; then the key's limit.
     let body = api_body(Pick::Best, "de");
     let with_key = bearer(&key);
     for _ in 0..3 {
-        let reply = app.post_json("/api/v1/responses", &body, &[("Authorization", &with_key)]).await;
+        let reply = app
+            .post_json("/api/v1/responses", &body, &[("Authorization", &with_key)])
+            .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
-    let over = app.post_json("/api/v1/responses", &body, &[("Authorization", &with_key)]).await;
+    let over = app
+        .post_json("/api/v1/responses", &body, &[("Authorization", &with_key)])
+        .await;
     assert_eq!(over.status, 429, "{}", over.body);
     assert!(over.header("retry-after").is_some());
-    assert!(over.json()["error"].as_str().unwrap_or_default().contains("API key"));
+    assert!(
+        over.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("API key")
+    );
     // The keyless client still has its own limit.
     assert_eq!(post_keyless(&app, &body, &[]).await.status, 201);
     assert_eq!(post_keyless(&app, &body, &[]).await.status, 429);
 
     // Wrong keys and other schemes: 401 with a JSON message, nothing stored.
     let before = app.counts().await;
-    for auth in ["Bearer srk_not-a-key", "Basic YWRtaW46YWRtaW4=", "Bearer", &format!("Bearer {}x", key)] {
-        let reply = app.post_json("/api/v1/responses", &body, &[("Authorization", auth)]).await;
+    for auth in [
+        "Bearer srk_not-a-key",
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer",
+        &format!("Bearer {}x", key),
+    ] {
+        let reply = app
+            .post_json("/api/v1/responses", &body, &[("Authorization", auth)])
+            .await;
         assert_eq!(reply.status, 401, "{auth}: {}", reply.body);
-        assert!(reply.json()["error"].as_str().unwrap_or_default().contains("API key"), "{auth}");
+        assert!(
+            reply.json()["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("API key"),
+            "{auth}"
+        );
         assert_eq!(reply.header("www-authenticate").as_deref(), Some("Bearer"));
     }
     assert_eq!(app.counts().await, before);
 
     // Revoked: refused at once.
     let revoked = admin
-        .submit("/admin/api-keys", &format!("/admin/api-keys/{}/revoke", record.id), &[])
+        .submit(
+            "/admin/api-keys",
+            &format!("/admin/api-keys/{}/revoke", record.id),
+            &[],
+        )
         .await;
     assert_eq!(revoked.status, 303, "{}", revoked.body);
-    let reply = app.post_json("/api/v1/responses", &body, &[("Authorization", &with_key)]).await;
+    let reply = app
+        .post_json("/api/v1/responses", &body, &[("Authorization", &with_key)])
+        .await;
     assert_eq!(reply.status, 401, "{}", reply.body);
     let again = admin
-        .submit("/admin/api-keys", &format!("/admin/api-keys/{}/revoke", record.id), &[])
+        .submit(
+            "/admin/api-keys",
+            &format!("/admin/api-keys/{}/revoke", record.id),
+            &[],
+        )
         .await;
     assert_eq!(again.status, 404, "revoked once");
 }
@@ -146,7 +196,11 @@ async fn keyless_submissions_are_answered_but_held_back_until_released(app: Test
         assert_eq!(reply.json()["result"]["overall"]["score"], 100);
         tokens.push(reply.json()["token"].as_str().expect("token").to_owned());
     }
-    assert_eq!(live_count(&app).await, 0, "keyless responses do not count yet");
+    assert_eq!(
+        live_count(&app).await,
+        0,
+        "keyless responses do not count yet"
+    );
     assert_eq!(held(&app).await, 2);
     let keyed = app.post_json("/api/v1/responses", &body, &[]).await;
     assert_eq!(keyed.status, 201, "{}", keyed.body);
@@ -154,8 +208,16 @@ async fn keyless_submissions_are_answered_but_held_back_until_released(app: Test
 
     let admin = admin(&app).await;
     let page = admin.get("/admin/held-back?lang=de").await;
-    assert!(page.body.contains("über die API ohne Schlüssel"), "{}", page.body);
-    assert!(page.body.contains("<strong id=\"held-total\">2</strong>"), "{}", page.body);
+    assert!(
+        page.body.contains("über die API ohne Schlüssel"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<strong id=\"held-total\">2</strong>"),
+        "{}",
+        page.body
+    );
     let en = admin.get("/admin/held-back?lang=en").await;
     assert!(en.body.contains("through the API without a key"));
     // A response arriving after the admin looked is not covered by the decision.
@@ -173,14 +235,22 @@ async fn keyless_submissions_are_answered_but_held_back_until_released(app: Test
         .submit("/admin/held-back", "/admin/held-back?lang=de", &form)
         .await;
     assert_eq!(released.status, 303, "{}", released.body);
-    assert!(released.location().contains("released=2"), "{}", released.location());
+    assert!(
+        released.location().contains("released=2"),
+        "{}",
+        released.location()
+    );
     assert_eq!(live_count(&app).await, 3, "released exactly once each");
     assert_eq!(held(&app).await, 1, "the late one still waits");
     // The same decision again changes nothing.
     let twice = admin
         .submit("/admin/held-back", "/admin/held-back?lang=de", &form)
         .await;
-    assert!(twice.location().contains("released=0"), "{}", twice.location());
+    assert!(
+        twice.location().contains("released=0"),
+        "{}",
+        twice.location()
+    );
     assert_eq!(live_count(&app).await, 3);
 
     // Discarded: never counted, the owner's result stays.
@@ -188,7 +258,11 @@ async fn keyless_submissions_are_answered_but_held_back_until_released(app: Test
     let late_token = late.json()["token"].as_str().expect("token").to_owned();
     let discarded = decide(&admin, "discard").await;
     assert_eq!(discarded.status, 303, "{}", discarded.body);
-    assert!(discarded.location().contains("discarded=2"), "{}", discarded.location());
+    assert!(
+        discarded.location().contains("discarded=2"),
+        "{}",
+        discarded.location()
+    );
     assert_eq!(held(&app).await, 0);
     assert_eq!(live_count(&app).await, 3);
     let kept = app.get(&format!("/api/v1/responses/{late_token}")).await;
@@ -200,7 +274,13 @@ async fn keyless_submissions_are_answered_but_held_back_until_released(app: Test
         .submit(
             "/admin/held-back",
             "/admin/held-back?lang=de",
-            &[("reason", "nonsense"), ("industry", "C"), ("size", "small"), ("up_to", "9"), ("action", "release")],
+            &[
+                ("reason", "nonsense"),
+                ("industry", "C"),
+                ("size", "small"),
+                ("up_to", "9"),
+                ("action", "release"),
+            ],
         )
         .await;
     assert_eq!(forged.status, 400, "{}", forged.body);
@@ -216,7 +296,12 @@ async fn forms_filled_faster_than_reading_are_held_back(app: TestApp) {
     assert_eq!(held(&app).await, 1);
     let admin = admin(&app).await;
     let page = admin.get("/admin/held-back?lang=de").await;
-    assert!(page.body.contains("schneller ausgefüllt, als man lesen kann"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("schneller ausgefüllt, als man lesen kann"),
+        "{}",
+        page.body
+    );
     assert_eq!(decide(&admin, "release").await.status, 303);
     assert_eq!(live_count(&app).await, 1);
 }
@@ -227,11 +312,22 @@ async fn held_back_campaign_responses_stay_out_of_the_chamber_dashboard(app: Tes
     let chamber = app.login("chamber-a@example.de").await;
     let (campaign, code) = crate::chambers::create_campaign(&chamber, "Herbst").await;
     crate::chambers::take_part(&app, &code, true, "C", "Alpha GmbH").await;
-    let participants = app.store.campaign_responses(campaign).await.expect("participants");
-    assert!(participants.is_empty(), "held back: not a participant of the dashboard yet");
+    let participants = app
+        .store
+        .campaign_responses(campaign)
+        .await
+        .expect("participants");
+    assert!(
+        participants.is_empty(),
+        "held back: not a participant of the dashboard yet"
+    );
     let admin = admin(&app).await;
     assert_eq!(decide(&admin, "release").await.status, 303);
-    let participants = app.store.campaign_responses(campaign).await.expect("participants");
+    let participants = app
+        .store
+        .campaign_responses(campaign)
+        .await
+        .expect("participants");
     assert_eq!(participants.len(), 1);
     assert_eq!(live_count(&app).await, 1);
 }
@@ -247,15 +343,26 @@ async fn bursts_of_near_identical_answers_into_one_cohort_are_held_back(app: Tes
     assert_eq!(live_count(&app).await, 2);
     assert_eq!(held(&app).await, 3);
     // Other answers in the same cohort, and the same answers in another cohort, count.
-    let other = app.post_json("/api/v1/responses", &api_body(Pick::Worst, "de"), &[]).await;
+    let other = app
+        .post_json("/api/v1/responses", &api_body(Pick::Worst, "de"), &[])
+        .await;
     assert_eq!(other.status, 201);
     let elsewhere = api_body_for(Pick::Best, "de", "F", "micro", "DE-BE");
-    assert_eq!(app.post_json("/api/v1/responses", &elsewhere, &[]).await.status, 201);
+    assert_eq!(
+        app.post_json("/api/v1/responses", &elsewhere, &[])
+            .await
+            .status,
+        201
+    );
     assert_eq!(live_count(&app).await, 4);
     assert_eq!(held(&app).await, 3);
     let admin = admin(&app).await;
     let page = admin.get("/admin/held-back?lang=en").await;
-    assert!(page.body.contains("many near-identical responses"), "{}", page.body);
+    assert!(
+        page.body.contains("many near-identical responses"),
+        "{}",
+        page.body
+    );
     assert_eq!(decide(&admin, "release").await.status, 303);
     assert_eq!(live_count(&app).await, 7);
     assert_eq!(held(&app).await, 0);
