@@ -131,9 +131,16 @@ impl Outcome {
             .sum()
     }
 
+    /// The fine cells (sections not marked `+`): the issue's share is measured on these, so
+    /// the merged rows added later do not inflate it.
     pub(crate) fn cells(&self) -> Tally {
         let mut t = Tally::default();
-        for s in self.sections.values() {
+        for s in self
+            .sections
+            .iter()
+            .filter(|(name, _)| !name.starts_with('+'))
+            .map(|(_, s)| s)
+        {
             t.eligible += s.eligible;
             t.shown += s.shown;
             t.shown_any += s.shown_any;
@@ -371,6 +378,66 @@ fn tally_dashboard(
             })
             .collect(),
     );
+    // Merged rows (coarser groupings), counted apart.
+    let bands = s.entry("+level bands").or_default();
+    for row in &dashboard.level_bands {
+        let c = shown
+            .iter()
+            .filter(|p| row.key.contains(p.response.overall_level()))
+            .count();
+        bands.add(c >= k, row.cell.value().is_some());
+    }
+    let mut group = |name: &'static str, rows: Vec<(usize, bool)>| {
+        let t = s.entry(name).or_default();
+        let mut shown_groups = 0;
+        for (c, published) in rows {
+            t.add(c >= k, published);
+            shown_groups += usize::from(published);
+        }
+        two += usize::from(shown_groups >= 2);
+    };
+    group(
+        "+by sector",
+        dashboard
+            .by_sector
+            .iter()
+            .map(|r| {
+                let c = shown
+                    .iter()
+                    .filter(|p| super::Sector::of(p.profile.industry) == r.key)
+                    .count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    group(
+        "+by size band",
+        dashboard
+            .by_size_band
+            .iter()
+            .map(|r| {
+                let c = shown
+                    .iter()
+                    .filter(|p| super::SizeBand::of(p.profile.size) == r.key)
+                    .count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    group(
+        "+by region group",
+        dashboard
+            .by_region_group
+            .iter()
+            .map(|r| {
+                let c = shown
+                    .iter()
+                    .filter(|p| super::RegionGroup::of(p.profile.region) == r.key)
+                    .count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
     outcome.breakdowns_with_two_groups = two;
     let _ = SizeClass::ALL;
 }
@@ -459,10 +526,13 @@ fn utility_goals_of_issue_14() {
     if first.owners_compared() < first.firms {
         unmet.push("21 firms: not every owner gets a comparison".to_owned());
     }
-    for section in ["topics", "levels"] {
-        if first.sections.get(section).is_none_or(|t| t.shown_any == 0) {
-            unmet.push(format!("21 firms: no {section} shown"));
-        }
+    let shown_any = |section: &str| first.sections.get(section).is_some_and(|t| t.shown_any > 0);
+    if !shown_any("topics") {
+        unmet.push("21 firms: no topics shown".to_owned());
+    }
+    // A level distribution: single levels or merged bands.
+    if !(shown_any("levels") || shown_any("+level bands")) {
+        unmet.push("21 firms: no level distribution shown".to_owned());
     }
     if first.breakdowns_with_two_groups == 0 {
         unmet.push("21 firms: no breakdown with two groups".to_owned());

@@ -16,7 +16,10 @@ use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
 use crate::campaigns::CampaignForm;
 use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
-use crate::dashboard::{CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, Spread, qr_svg};
+use crate::dashboard::{
+    CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, RegionGroup, Sector, SizeBand,
+    Spread, qr_svg,
+};
 use crate::db::CampaignRecord;
 use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
@@ -672,6 +675,77 @@ fn breakdown<K: Copy>(
         .collect()
 }
 
+/// Level rows: the single levels, or the merged bands when the dashboard had to merge some.
+fn level_rows(catalogue: &Catalogue, lang: Lang, dashboard: &Dashboard) -> Vec<DataRow> {
+    let name = |l: u8| catalogue.level(l).name.get(lang).to_owned();
+    let values = |s: &crate::dashboard::Share| vec![s.count.to_string(), percent(s.share)];
+    if dashboard.level_bands.iter().all(|b| b.key.from == b.key.to) {
+        return dashboard
+            .levels
+            .iter()
+            .map(|Keyed { key, cell }| {
+                row(
+                    format!("{key} – {}", name(*key)),
+                    cell,
+                    lang,
+                    dashboard.k,
+                    values,
+                    2,
+                )
+            })
+            .collect();
+    }
+    dashboard
+        .level_bands
+        .iter()
+        .map(|Keyed { key, cell }| {
+            let label = if key.from == key.to {
+                format!("{} – {}", key.from, name(key.from))
+            } else {
+                text(lang, "level_band_label")
+                    .replace("{from}", &key.from.to_string())
+                    .replace("{to}", &key.to.to_string())
+                    .replace("{first}", &name(key.from))
+                    .replace("{last}", &name(key.to))
+            };
+            row(label, cell, lang, dashboard.k, values, 2)
+        })
+        .collect()
+}
+
+/// A breakdown by a coarser grouping, labelled from the texts (`{prefix}_{id}`).
+fn grouped<G: Copy>(
+    lang: Lang,
+    k: u32,
+    prefix: &str,
+    cells: &[Keyed<G, Spread>],
+    id: fn(G) -> &'static str,
+) -> Vec<DataRow> {
+    cells
+        .iter()
+        .map(|Keyed { key, cell }| {
+            row(
+                text(lang, &format!("{prefix}_{}", id(*key))),
+                cell,
+                lang,
+                k,
+                spread,
+                2,
+            )
+        })
+        .collect()
+}
+
+/// The fine rows, unless the coarser grouping shows more of them.
+fn finest(fine: Vec<DataRow>, coarse: Vec<DataRow>) -> Vec<DataRow> {
+    let shown = |rows: &[DataRow]| rows.iter().filter(|r| !r.suppressed).count();
+    if shown(&coarse) > shown(&fine) {
+        coarse
+    } else {
+        fine
+    }
+}
+
 pub fn summarise(
     catalogue: &Catalogue,
     lang: Lang,
@@ -696,21 +770,7 @@ pub fn summarise(
             .iter()
             .map(|Keyed { key, cell }| row(month_label(lang, *key), cell, lang, k, |_| vec![], 0))
             .collect(),
-        levels: dashboard
-            .levels
-            .iter()
-            .map(|Keyed { key, cell }| {
-                let label = format!("{key} – {}", catalogue.level(*key).name.get(lang));
-                row(
-                    label,
-                    cell,
-                    lang,
-                    k,
-                    |s| vec![s.count.to_string(), percent(s.share)],
-                    2,
-                )
-            })
-            .collect(),
+        levels: level_rows(catalogue, lang, dashboard),
         scores: dashboard
             .scores
             .iter()
@@ -725,29 +785,51 @@ pub fn summarise(
                 data
             })
             .collect(),
-        by_industry: breakdown(
-            catalogue,
-            lang,
-            k,
-            "industry",
-            &dashboard.by_industry,
-            Industry::as_str,
+        // Each breakdown in the finest grouping that shows the most rows (issue 14).
+        by_industry: finest(
+            breakdown(
+                catalogue,
+                lang,
+                k,
+                "industry",
+                &dashboard.by_industry,
+                Industry::as_str,
+            ),
+            grouped(lang, k, "sector", &dashboard.by_sector, Sector::as_str),
         ),
-        by_size: breakdown(
-            catalogue,
-            lang,
-            k,
-            "size",
-            &dashboard.by_size,
-            SizeClass::as_str,
+        by_size: finest(
+            breakdown(
+                catalogue,
+                lang,
+                k,
+                "size",
+                &dashboard.by_size,
+                SizeClass::as_str,
+            ),
+            grouped(
+                lang,
+                k,
+                "size_band",
+                &dashboard.by_size_band,
+                SizeBand::as_str,
+            ),
         ),
-        by_region: breakdown(
-            catalogue,
-            lang,
-            k,
-            "region",
-            &dashboard.by_region,
-            Region::as_str,
+        by_region: finest(
+            breakdown(
+                catalogue,
+                lang,
+                k,
+                "region",
+                &dashboard.by_region,
+                Region::as_str,
+            ),
+            grouped(
+                lang,
+                k,
+                "region_group",
+                &dashboard.by_region_group,
+                RegionGroup::as_str,
+            ),
         ),
         red_flags: dashboard
             .red_flags
