@@ -379,8 +379,13 @@ fn tally_dashboard(
             .collect(),
     );
     // Merged rows (coarser groupings), counted apart.
+    // A single band 1–5 is the selection, not a distribution: not counted.
     let bands = s.entry("+level bands").or_default();
-    for row in &dashboard.level_bands {
+    for row in dashboard
+        .level_bands
+        .iter()
+        .filter(|_| dashboard.level_bands.len() >= 2)
+    {
         let c = shown
             .iter()
             .filter(|p| row.key.contains(p.response.overall_level()))
@@ -518,7 +523,7 @@ fn utility_harness() {
 /// The goals of issue 14, not met yet (see the module notes of `benchmark::disclosure` and
 /// `dashboard`): run with `--ignored` to see how far off they are.
 #[test]
-#[ignore = "issue 14's goals, not met by today's rules"]
+#[ignore = "issue 14's goals, not met: the rule over time hides almost every cell under per-k publication (see module notes)"]
 fn utility_goals_of_issue_14() {
     let first = run(&FIRST_WAVE);
     println!("{}", table(&[(FIRST_WAVE, first.clone())]));

@@ -679,7 +679,11 @@ fn breakdown<K: Copy>(
 fn level_rows(catalogue: &Catalogue, lang: Lang, dashboard: &Dashboard) -> Vec<DataRow> {
     let name = |l: u8| catalogue.level(l).name.get(lang).to_owned();
     let values = |s: &crate::dashboard::Share| vec![s.count.to_string(), percent(s.share)];
-    if dashboard.level_bands.iter().all(|b| b.key.from == b.key.to) {
+    // One band "1–5" is the selection itself, not a distribution: then the single levels,
+    // each saying why it is hidden.
+    if dashboard.level_bands.len() < 2
+        || dashboard.level_bands.iter().all(|b| b.key.from == b.key.to)
+    {
         return dashboard
             .levels
             .iter()
@@ -1151,6 +1155,10 @@ fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
             "industry" => "Branche",
             "size" => "Größe",
             "region" => "Bundesland",
+            "level_band" => "Stufen (zusammengefasst)",
+            "sector" => "Wirtschaftsbereich",
+            "size_band" => "Größe (zusammengefasst)",
+            "region_group" => "Landesteil",
             "red_flag" => "Warnsignal",
             "change" => "Veränderung",
             "count" => "Anzahl",
@@ -1182,6 +1190,8 @@ fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
         "change" if key == "participants" => "Teilnehmende".to_owned(),
         "industry" | "size" | "region" => profile_option_label(catalogue, lang, section, key),
         "red_flag" => red_flag_label(catalogue, lang, key),
+        "level_band" => format!("Stufen {}", key.replace('-', "–")),
+        "sector" | "size_band" | "region_group" => text(lang, &format!("{section}_{key}")),
         _ => key.to_owned(),
     };
     let note = |reason: SuppressionReason, k: u32| suppressed(lang, reason, k);
