@@ -63,8 +63,9 @@
 //! are large for small waves: a distinction that would leave any block under `k` is skipped
 //! for everyone (see the utility harness). Measured with the harness (issue 14): with
 //! publication after every `k` changes, the rule over time hides almost every cell below the
-//! total on every wave size (without it, the block rule alone shows 12/28, 27/62 and 28/73
-//! cells of the 21, 200 and 2,000 firm waves; without both, 16/28, 61/62, 73/73). Closing
+//! total on every wave size (measured with the fine-first blocks, before "all firms" was kept:
+//! without the rule over time the block rule alone shows 12/28, 27/62 and 28/73 cells of the
+//! 21, 200 and 2,000 firm waves; without both, 16/28, 61/62 and 73/73). Closing
 //! that gap needs publication epochs shared by all campaigns (a cell's earlier state then
 //! follows from one state of the data) – not built yet.
 
