@@ -266,8 +266,11 @@ fn check_disclosures(
                 .iter()
                 .filter(|c| shown(c).is_none() && size(snapshot(c)) > 0)
                 .count();
+            // Documented exception (issue 14): `all` with no shown part stays published; all
+            // minus its shown parts is then all itself, nothing more.
+            let none_shown = parts.iter().all(|c| shown(c).is_none());
             prop_assert!(
-                hidden != 1,
+                hidden != 1 || (*key == CohortKey::All && none_shown),
                 "{key}: exactly one hidden part of kind {kind:?}"
             );
             let mut rest = snapshot(key).clone();

@@ -127,6 +127,38 @@ fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Pu
                         label(&format!("without flag {id}")),
                     );
                 }
+                for c in d.level_bands.iter().filter(|c| c.cell.value().is_some()) {
+                    let band = c.key;
+                    add(
+                        bits(data, &f, &|p| band.contains(p.response.overall_level())),
+                        label(&format!("levels {}–{}", band.from, band.to)),
+                    );
+                }
+                for c in d.by_sector.iter().filter(|c| c.cell.value().is_some()) {
+                    let g = c.key;
+                    add(
+                        bits(data, &f, &|p| super::Sector::of(p.profile.industry) == g),
+                        label(&format!("sector {g:?}")),
+                    );
+                }
+                for c in d.by_size_band.iter().filter(|c| c.cell.value().is_some()) {
+                    let g = c.key;
+                    add(
+                        bits(data, &f, &|p| super::SizeBand::of(p.profile.size) == g),
+                        label(&format!("size band {g:?}")),
+                    );
+                }
+                for c in d
+                    .by_region_group
+                    .iter()
+                    .filter(|c| c.cell.value().is_some())
+                {
+                    let g = c.key;
+                    add(
+                        bits(data, &f, &|p| super::RegionGroup::of(p.profile.region) == g),
+                        label(&format!("region group {g:?}")),
+                    );
+                }
                 for c in d.by_industry.iter().filter(|c| c.cell.value().is_some()) {
                     add(
                         bits(data, &f.with_industry(c.key), &everyone),

@@ -8,8 +8,8 @@
 //! is an audit problem without a cheap exact answer; a partition makes it trivial.
 //!
 //! Rule: per state of the published data, the participants are split by a fixed list of
-//! *distinctions* (each overall level, size class, industry, region, red flag, campaign and
-//! month, in that order). A distinction is taken only if it splits every current block into
+//! *distinctions* (cuts between adjacent levels, broad sectors, the size band, parts of Germany,
+//! then each size class, industry, region, red flag, campaign and month, in that order). A distinction is taken only if it splits every current block into
 //! parts of 0 or at least `k`; otherwise it is skipped (for everyone, not per block). A count
 //! (selection, month, level, red flag with or without, breakdown row, in any request) is shown
 //! only if its set of participants is a union of whole blocks.
@@ -23,6 +23,7 @@
 
 use super::disclosure::PublishedCampaigns;
 use super::filter::Filter;
+use super::groups::{RegionGroup, Sector, SizeBand};
 use super::participant::ParticipantSummary;
 use super::view::DashboardCatalogue;
 use crate::benchmark::{Industry, Region, SizeClass};
@@ -51,8 +52,22 @@ impl Blocks {
         months.sort();
         months.dedup();
         let mut distinctions: Vec<Distinction<'_>> = Vec::new();
-        for level in 1..=5u8 {
-            distinctions.push(Box::new(move |p| p.response.overall_level() == level));
+        // Coarse first (see `groups`): bands of adjacent levels (a cut "level ≤ c", the middle
+        // ones first), broad sectors, the SME line, four parts of Germany. A small wave is
+        // split into these large blocks before any fine code can break a block under `k`.
+        for cut in [2u8, 3, 1, 4] {
+            distinctions.push(Box::new(move |p| p.response.overall_level() <= cut));
+        }
+        for sector in Sector::ALL {
+            distinctions.push(Box::new(move |p| Sector::of(p.profile.industry) == sector));
+        }
+        distinctions.push(Box::new(|p| {
+            SizeBand::of(p.profile.size) == SizeBand::Under50
+        }));
+        for group in RegionGroup::ALL {
+            distinctions.push(Box::new(move |p| {
+                RegionGroup::of(p.profile.region) == group
+            }));
         }
         for &size in SizeClass::ALL.iter() {
             distinctions.push(Box::new(move |p| p.profile.size == size));

@@ -117,6 +117,28 @@ pub fn to_csv_in(dashboard: &Dashboard, dialect: &CsvDialect<'_>) -> String {
     for Keyed { key, cell } in &dashboard.by_region {
         out.cell("region", key.as_str(), cell, spread);
     }
+    // Merged rows (coarser groupings), so the CSV holds every number the page may show.
+    if dashboard.level_bands.len() >= 2
+        && dashboard.level_bands.iter().any(|b| b.key.from != b.key.to)
+    {
+        for Keyed { key, cell } in &dashboard.level_bands {
+            out.cell(
+                "level_band",
+                &format!("{}-{}", key.from, key.to),
+                cell,
+                shares,
+            );
+        }
+    }
+    for Keyed { key, cell } in &dashboard.by_sector {
+        out.cell("sector", key.as_str(), cell, spread);
+    }
+    for Keyed { key, cell } in &dashboard.by_size_band {
+        out.cell("size_band", key.as_str(), cell, spread);
+    }
+    for Keyed { key, cell } in &dashboard.by_region_group {
+        out.cell("region_group", key.as_str(), cell, spread);
+    }
     for Keyed { key, cell } in &dashboard.red_flags {
         out.cell("red_flag", key, cell, shares);
     }

@@ -405,6 +405,59 @@ impl Checker<'_> {
             self.check_partition(what, &seen)?;
         }
 
+        // Merged level bands and coarser groupings: each shown set obeys the same rules, and
+        // together they are a protected partition of the selection.
+        let mut bands = Vec::new();
+        for c in &d.level_bands {
+            let band = c.key;
+            let member = move |p: &ParticipantSummary| band.contains(p.response.overall_level());
+            if let Some(share) = c.cell.value() {
+                self.check_set("level band", f, &member, share.count)?;
+            }
+            bands.push((self.count(f, &member), c.cell.value().is_none()));
+        }
+        prop_assert_eq!(bands.iter().map(|(n, _)| n).sum::<u32>(), n);
+        self.check_partition("level bands", &bands)?;
+        let sector = |c: &super::Keyed<super::Sector, super::Spread>| {
+            let g = c.key;
+            let member: Box<dyn Fn(&ParticipantSummary) -> bool> =
+                Box::new(move |p| super::Sector::of(p.profile.industry) == g);
+            (member, c.cell.n())
+        };
+        let size_band = |c: &super::Keyed<super::SizeBand, super::Spread>| {
+            let g = c.key;
+            let member: Box<dyn Fn(&ParticipantSummary) -> bool> =
+                Box::new(move |p| super::SizeBand::of(p.profile.size) == g);
+            (member, c.cell.n())
+        };
+        let region_group = |c: &super::Keyed<super::RegionGroup, super::Spread>| {
+            let g = c.key;
+            let member: Box<dyn Fn(&ParticipantSummary) -> bool> =
+                Box::new(move |p| super::RegionGroup::of(p.profile.region) == g);
+            (member, c.cell.n())
+        };
+        let grouped: [(&str, Vec<_>); 3] = [
+            ("sector", d.by_sector.iter().map(sector).collect()),
+            ("size band", d.by_size_band.iter().map(size_band).collect()),
+            (
+                "region group",
+                d.by_region_group.iter().map(region_group).collect(),
+            ),
+        ];
+        for (what, rows) in grouped {
+            let mut seen = Vec::new();
+            for (member, shown) in &rows {
+                if let Some(m) = shown {
+                    self.check_set(what, f, member.as_ref(), *m)?;
+                }
+                seen.push((self.count(f, member.as_ref()), shown.is_none()));
+            }
+            if !rows.is_empty() {
+                prop_assert_eq!(seen.iter().map(|(n, _)| n).sum::<u32>(), n);
+            }
+            self.check_partition(what, &seen)?;
+        }
+
         for row in &d.red_flags {
             if let Some(share) = row.cell.value() {
                 let id = row.key.clone();

@@ -131,9 +131,16 @@ impl Outcome {
             .sum()
     }
 
+    /// The fine cells (sections not marked `+`): the issue's share is measured on these, so
+    /// the merged rows added later do not inflate it.
     pub(crate) fn cells(&self) -> Tally {
         let mut t = Tally::default();
-        for s in self.sections.values() {
+        for s in self
+            .sections
+            .iter()
+            .filter(|(name, _)| !name.starts_with('+'))
+            .map(|(_, s)| s)
+        {
             t.eligible += s.eligible;
             t.shown += s.shown;
             t.shown_any += s.shown_any;
@@ -371,6 +378,71 @@ fn tally_dashboard(
             })
             .collect(),
     );
+    // Merged rows (coarser groupings), counted apart.
+    // A single band 1–5 is the selection, not a distribution: not counted.
+    let bands = s.entry("+level bands").or_default();
+    for row in dashboard
+        .level_bands
+        .iter()
+        .filter(|_| dashboard.level_bands.len() >= 2)
+    {
+        let c = shown
+            .iter()
+            .filter(|p| row.key.contains(p.response.overall_level()))
+            .count();
+        bands.add(c >= k, row.cell.value().is_some());
+    }
+    let mut group = |name: &'static str, rows: Vec<(usize, bool)>| {
+        let t = s.entry(name).or_default();
+        let mut shown_groups = 0;
+        for (c, published) in rows {
+            t.add(c >= k, published);
+            shown_groups += usize::from(published);
+        }
+        two += usize::from(shown_groups >= 2);
+    };
+    group(
+        "+by sector",
+        dashboard
+            .by_sector
+            .iter()
+            .map(|r| {
+                let c = shown
+                    .iter()
+                    .filter(|p| super::Sector::of(p.profile.industry) == r.key)
+                    .count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    group(
+        "+by size band",
+        dashboard
+            .by_size_band
+            .iter()
+            .map(|r| {
+                let c = shown
+                    .iter()
+                    .filter(|p| super::SizeBand::of(p.profile.size) == r.key)
+                    .count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
+    group(
+        "+by region group",
+        dashboard
+            .by_region_group
+            .iter()
+            .map(|r| {
+                let c = shown
+                    .iter()
+                    .filter(|p| super::RegionGroup::of(p.profile.region) == r.key)
+                    .count();
+                (c, r.cell.value().is_some())
+            })
+            .collect(),
+    );
     outcome.breakdowns_with_two_groups = two;
     let _ = SizeClass::ALL;
 }
@@ -438,7 +510,7 @@ fn utility_harness() {
     }
     // Floors: what the rules give today (recorded in issue 14's note), so a change that
     // shows less fails here. Raise them when the rules publish more.
-    let floor = [(12, 11), (50, 21), (200, 21), (2000, 21)];
+    let floor = [(21, 21), (50, 21), (200, 21), (2000, 21)];
     for ((wave, _), (got, want)) in results.iter().zip(figures(&results).into_iter().zip(floor)) {
         assert!(
             got.0 >= want.0 && got.1 >= want.1,
@@ -451,7 +523,7 @@ fn utility_harness() {
 /// The goals of issue 14, not met yet (see the module notes of `benchmark::disclosure` and
 /// `dashboard`): run with `--ignored` to see how far off they are.
 #[test]
-#[ignore = "issue 14's goals, not met by today's rules"]
+#[ignore = "issue 14's goals, not met: the rule over time hides almost every cell under per-k publication (see module notes)"]
 fn utility_goals_of_issue_14() {
     let first = run(&FIRST_WAVE);
     println!("{}", table(&[(FIRST_WAVE, first.clone())]));
@@ -459,10 +531,13 @@ fn utility_goals_of_issue_14() {
     if first.owners_compared() < first.firms {
         unmet.push("21 firms: not every owner gets a comparison".to_owned());
     }
-    for section in ["topics", "levels"] {
-        if first.sections.get(section).is_none_or(|t| t.shown_any == 0) {
-            unmet.push(format!("21 firms: no {section} shown"));
-        }
+    let shown_any = |section: &str| first.sections.get(section).is_some_and(|t| t.shown_any > 0);
+    if !shown_any("topics") {
+        unmet.push("21 firms: no topics shown".to_owned());
+    }
+    // A level distribution: single levels or merged bands.
+    if !(shown_any("levels") || shown_any("+level bands")) {
+        unmet.push("21 firms: no level distribution shown".to_owned());
     }
     if first.breakdowns_with_two_groups == 0 {
         unmet.push("21 firms: no breakdown with two groups".to_owned());

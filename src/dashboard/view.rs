@@ -12,6 +12,7 @@ use super::disclosure::{
 };
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
+use super::groups::{LevelBand, RegionGroup, Sector, SizeBand};
 use super::participant::{Month, ParticipantSummary};
 use super::publication::CampaignPublication;
 use crate::benchmark::{
@@ -231,6 +232,17 @@ pub struct Dashboard {
     pub by_region: Vec<Keyed<Region, Spread>>,
     /// Red flags: published ones most common first, then suppressed ones in catalogue order.
     pub red_flags: Vec<Keyed<String, Share>>,
+    /// The level distribution in the finest bands of adjacent levels that can be shown: every
+    /// single level where possible, merged neighbours otherwise. Always covers 1..=5, so a
+    /// missing band says nothing.
+    pub level_bands: Vec<Keyed<LevelBand, Share>>,
+    /// Overall score by broad sector (see `groups`); like [`Dashboard::by_industry`], only
+    /// sectors some selected firm chose, and empty when the filter fixes the industry.
+    pub by_sector: Vec<Keyed<Sector, Spread>>,
+    /// Overall score by size band (under 50 staff, 50 or more).
+    pub by_size_band: Vec<Keyed<SizeBand, Spread>>,
+    /// Overall score by part of Germany.
+    pub by_region_group: Vec<Keyed<RegionGroup, Spread>>,
     /// The requested period against an earlier one, if asked for.
     pub change: Option<PeriodChange>,
 }
@@ -533,8 +545,158 @@ impl<'i, 'a> View<'i, 'a> {
             by_size: breakdown(view, by_size),
             by_region: breakdown(view, by_region),
             red_flags: self.red_flags(filter, &selected, view),
+            level_bands: self.level_bands(filter, &selected, view),
+            by_sector: self.groups(filter, &selected, view, i.is_none(), &Sector::ALL, |p| {
+                Sector::of(p.profile.industry)
+            }),
+            by_size_band: self.groups(filter, &selected, view, s.is_none(), &SizeBand::ALL, |p| {
+                SizeBand::of(p.profile.size)
+            }),
+            by_region_group: self.groups(
+                filter,
+                &selected,
+                view,
+                r.is_none(),
+                &RegionGroup::ALL,
+                |p| RegionGroup::of(p.profile.region),
+            ),
             change: None,
         })
+    }
+
+    /// Threshold, differencing, the rule over time and the block rule for `filter ∧ member`.
+    fn judge_shown(
+        &self,
+        filter: &Filter,
+        member: Member<'_>,
+        n: u32,
+    ) -> Option<SuppressionReason> {
+        self.blocks_allow(filter, member, self.judge(filter, member, n))
+    }
+
+    /// The finest bands of adjacent levels that can be shown (see [`Dashboard::level_bands`]).
+    ///
+    /// Start from every cut between levels whose "at most this level" set is a union of blocks
+    /// (so its bands are too); while a non-empty band is hidden or a band is empty, merge it
+    /// with its smaller neighbour. The bands then get complementary protection like the levels.
+    fn level_bands(
+        &self,
+        filter: &Filter,
+        selected: &[&ParticipantSummary],
+        view: Option<SuppressionReason>,
+    ) -> Vec<Keyed<LevelBand, Share>> {
+        let n = count(selected.len());
+        let mut cuts: Vec<u8> = (1..=4u8)
+            .filter(|&c| {
+                self.blocks.whole(self.inputs.data, filter, &move |p| {
+                    p.response.overall_level() <= c
+                })
+            })
+            .collect();
+        let judged = |cuts: &[u8]| -> Vec<(LevelBand, Part)> {
+            let mut bounds = vec![0u8];
+            bounds.extend(cuts.iter().copied());
+            bounds.push(5);
+            bounds
+                .windows(2)
+                .map(|w| {
+                    let band = LevelBand {
+                        from: w.first().copied().unwrap_or(0) + 1,
+                        to: w.get(1).copied().unwrap_or(5),
+                    };
+                    let member: Member<'_> = &move |p| band.contains(p.response.overall_level());
+                    let m = count(selected.iter().filter(|p| member(p)).count());
+                    let verdict = view.or_else(|| self.judge_shown(filter, member, m));
+                    (band, Part { n: m, verdict })
+                })
+                .collect()
+        };
+        let mut bands = judged(&cuts);
+        while view.is_none()
+            && let Some(i) = bands
+                .iter()
+                .position(|(_, part)| part.n == 0 || part.verdict.is_some())
+            && !cuts.is_empty()
+        {
+            // Merge band i with its smaller neighbour: drop the cut between them.
+            let left = i.checked_sub(1).and_then(|j| bands.get(j)).map(|b| b.1.n);
+            let right = bands.get(i + 1).map(|b| b.1.n);
+            let cut = match (left, right) {
+                (Some(l), Some(r)) if l <= r => i - 1,
+                (Some(_), None) => i - 1,
+                _ => i,
+            };
+            if cut < cuts.len() {
+                cuts.remove(cut);
+            } else {
+                break;
+            }
+            bands = judged(&cuts);
+        }
+        let mut parts: Vec<Part> = bands.iter().map(|(_, p)| *p).collect();
+        let covered = view.is_some() || protect_partition(self.k, &mut parts);
+        bands
+            .into_iter()
+            .zip(parts)
+            .map(|((band, _), part)| {
+                let verdict = if covered {
+                    part.verdict
+                } else {
+                    Some(SuppressionReason::Complementary)
+                };
+                Keyed {
+                    key: band,
+                    cell: Cell::from_verdict(verdict, n, || share(part.n, n)),
+                }
+            })
+            .collect()
+    }
+
+    /// A breakdown by a coarser grouping (sector, size band, part of Germany): each group a set
+    /// judged like any other and a union of blocks, then protected as a partition of the
+    /// selection (if that fails, every group is hidden). Only groups some selected firm chose
+    /// are listed; none when the filter fixes the finer code (`open` false).
+    fn groups<G: Copy + PartialEq>(
+        &self,
+        filter: &Filter,
+        selected: &[&ParticipantSummary],
+        view: Option<SuppressionReason>,
+        open: bool,
+        all: &[G],
+        group_of: fn(&ParticipantSummary) -> G,
+    ) -> Vec<Keyed<G, Spread>> {
+        if !open {
+            return Vec::new();
+        }
+        let rows: Vec<(G, Vec<&ParticipantSummary>, Part)> = all
+            .iter()
+            .map(|&g| {
+                let member: Member<'_> = &move |p| group_of(p) == g;
+                let members: Vec<&ParticipantSummary> =
+                    selected.iter().copied().filter(|p| member(p)).collect();
+                let m = count(members.len());
+                let verdict = view.or_else(|| self.judge_shown(filter, member, m));
+                (g, members, Part { n: m, verdict })
+            })
+            .collect();
+        let mut parts: Vec<Part> = rows.iter().map(|(_, _, p)| *p).collect();
+        let covered = view.is_some() || protect_partition(self.k, &mut parts);
+        let rows = rows
+            .into_iter()
+            .zip(parts)
+            .map(|((g, members, _), part)| {
+                let part = if covered {
+                    part
+                } else {
+                    Part {
+                        verdict: Some(SuppressionReason::Complementary),
+                        ..part
+                    }
+                };
+                (g, members, part)
+            })
+            .collect();
+        breakdown(view, rows)
     }
 
     /// The months of the request that hold data: the period clipped to the published data.

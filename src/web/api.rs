@@ -9,7 +9,9 @@ use super::AppState;
 use super::body::{content_type_is, read_body};
 use super::error::WebError;
 use super::views::{cohort_label, resolve};
-use crate::benchmark::{CohortKey, Disclosure, Industry, MeasureStats, Region, SizeClass};
+use crate::benchmark::{
+    CohortKey, Disclosure, Industry, MeasureStats, Region, SizeClass, SuppressionReason,
+};
 use crate::responses::ServiceError;
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, Position};
@@ -557,15 +559,19 @@ fn cohort_body(
                 },
             })
         }
-        verdict => serde_json::json!({
-            "cohort": cohort_json(catalogue, lang, key, None),
-            "status": "suppressed",
-            "reason": match verdict {
-                Some(Disclosure::Suppressed(reason)) => serde_json::json!(reason),
-                _ => serde_json::json!("too_few"),
-            },
-            "min_cohort_size": k,
-            "message": format!("No statistics are shown for this cohort: it has fewer than {k} firms, or showing it would let a small group be recovered from other figures."),
-        }),
+        verdict => {
+            let reason = match verdict {
+                Some(Disclosure::Suppressed(reason)) => *reason,
+                _ => SuppressionReason::TooFew,
+            };
+            serde_json::json!({
+                "cohort": cohort_json(catalogue, lang, key, None),
+                "status": "suppressed",
+                "reason": reason,
+                "min_cohort_size": k,
+                // True for this case: "fewer than k" only when that is why.
+                "message": reason.explanation(k),
+            })
+        }
     }
 }

@@ -16,7 +16,10 @@ use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
 use crate::campaigns::CampaignForm;
 use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
-use crate::dashboard::{CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, Spread, qr_svg};
+use crate::dashboard::{
+    CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, RegionGroup, Sector, SizeBand,
+    Spread, qr_svg,
+};
 use crate::db::CampaignRecord;
 use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
@@ -672,6 +675,81 @@ fn breakdown<K: Copy>(
         .collect()
 }
 
+/// Level rows: the single levels, or the merged bands when the dashboard had to merge some.
+fn level_rows(catalogue: &Catalogue, lang: Lang, dashboard: &Dashboard) -> Vec<DataRow> {
+    let name = |l: u8| catalogue.level(l).name.get(lang).to_owned();
+    let values = |s: &crate::dashboard::Share| vec![s.count.to_string(), percent(s.share)];
+    // One band "1–5" is the selection itself, not a distribution: then the single levels,
+    // each saying why it is hidden.
+    if dashboard.level_bands.len() < 2
+        || dashboard.level_bands.iter().all(|b| b.key.from == b.key.to)
+    {
+        return dashboard
+            .levels
+            .iter()
+            .map(|Keyed { key, cell }| {
+                row(
+                    format!("{key} – {}", name(*key)),
+                    cell,
+                    lang,
+                    dashboard.k,
+                    values,
+                    2,
+                )
+            })
+            .collect();
+    }
+    dashboard
+        .level_bands
+        .iter()
+        .map(|Keyed { key, cell }| {
+            let label = if key.from == key.to {
+                format!("{} – {}", key.from, name(key.from))
+            } else {
+                text(lang, "level_band_label")
+                    .replace("{from}", &key.from.to_string())
+                    .replace("{to}", &key.to.to_string())
+                    .replace("{first}", &name(key.from))
+                    .replace("{last}", &name(key.to))
+            };
+            row(label, cell, lang, dashboard.k, values, 2)
+        })
+        .collect()
+}
+
+/// A breakdown by a coarser grouping, labelled from the texts (`{prefix}_{id}`).
+fn grouped<G: Copy>(
+    lang: Lang,
+    k: u32,
+    prefix: &str,
+    cells: &[Keyed<G, Spread>],
+    id: fn(G) -> &'static str,
+) -> Vec<DataRow> {
+    cells
+        .iter()
+        .map(|Keyed { key, cell }| {
+            row(
+                text(lang, &format!("{prefix}_{}", id(*key))),
+                cell,
+                lang,
+                k,
+                spread,
+                2,
+            )
+        })
+        .collect()
+}
+
+/// The fine rows, unless the coarser grouping shows more of them.
+fn finest(fine: Vec<DataRow>, coarse: Vec<DataRow>) -> Vec<DataRow> {
+    let shown = |rows: &[DataRow]| rows.iter().filter(|r| !r.suppressed).count();
+    if shown(&coarse) > shown(&fine) {
+        coarse
+    } else {
+        fine
+    }
+}
+
 pub fn summarise(
     catalogue: &Catalogue,
     lang: Lang,
@@ -696,21 +774,7 @@ pub fn summarise(
             .iter()
             .map(|Keyed { key, cell }| row(month_label(lang, *key), cell, lang, k, |_| vec![], 0))
             .collect(),
-        levels: dashboard
-            .levels
-            .iter()
-            .map(|Keyed { key, cell }| {
-                let label = format!("{key} – {}", catalogue.level(*key).name.get(lang));
-                row(
-                    label,
-                    cell,
-                    lang,
-                    k,
-                    |s| vec![s.count.to_string(), percent(s.share)],
-                    2,
-                )
-            })
-            .collect(),
+        levels: level_rows(catalogue, lang, dashboard),
         scores: dashboard
             .scores
             .iter()
@@ -725,29 +789,51 @@ pub fn summarise(
                 data
             })
             .collect(),
-        by_industry: breakdown(
-            catalogue,
-            lang,
-            k,
-            "industry",
-            &dashboard.by_industry,
-            Industry::as_str,
+        // Each breakdown in the finest grouping that shows the most rows (issue 14).
+        by_industry: finest(
+            breakdown(
+                catalogue,
+                lang,
+                k,
+                "industry",
+                &dashboard.by_industry,
+                Industry::as_str,
+            ),
+            grouped(lang, k, "sector", &dashboard.by_sector, Sector::as_str),
         ),
-        by_size: breakdown(
-            catalogue,
-            lang,
-            k,
-            "size",
-            &dashboard.by_size,
-            SizeClass::as_str,
+        by_size: finest(
+            breakdown(
+                catalogue,
+                lang,
+                k,
+                "size",
+                &dashboard.by_size,
+                SizeClass::as_str,
+            ),
+            grouped(
+                lang,
+                k,
+                "size_band",
+                &dashboard.by_size_band,
+                SizeBand::as_str,
+            ),
         ),
-        by_region: breakdown(
-            catalogue,
-            lang,
-            k,
-            "region",
-            &dashboard.by_region,
-            Region::as_str,
+        by_region: finest(
+            breakdown(
+                catalogue,
+                lang,
+                k,
+                "region",
+                &dashboard.by_region,
+                Region::as_str,
+            ),
+            grouped(
+                lang,
+                k,
+                "region_group",
+                &dashboard.by_region_group,
+                RegionGroup::as_str,
+            ),
         ),
         red_flags: dashboard
             .red_flags
@@ -1069,6 +1155,10 @@ fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
             "industry" => "Branche",
             "size" => "Größe",
             "region" => "Bundesland",
+            "level_band" => "Stufen (zusammengefasst)",
+            "sector" => "Wirtschaftsbereich",
+            "size_band" => "Größe (zusammengefasst)",
+            "region_group" => "Landesteil",
             "red_flag" => "Warnsignal",
             "change" => "Veränderung",
             "count" => "Anzahl",
@@ -1100,6 +1190,8 @@ fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
         "change" if key == "participants" => "Teilnehmende".to_owned(),
         "industry" | "size" | "region" => profile_option_label(catalogue, lang, section, key),
         "red_flag" => red_flag_label(catalogue, lang, key),
+        "level_band" => format!("Stufen {}", key.replace('-', "–")),
+        "sector" | "size_band" | "region_group" => text(lang, &format!("{section}_{key}")),
         _ => key.to_owned(),
     };
     let note = |reason: SuppressionReason, k: u32| suppressed(lang, reason, k);

@@ -213,7 +213,16 @@ impl<'a> Joint<'_, 'a> {
             };
             if exposed {
                 let smallest = shown.iter().min_by_key(|(_, key, a)| (a.n(), *key));
-                return Some(smallest.map_or(*p, |(c, _, _)| *c));
+                match smallest {
+                    Some((c, _, _)) => return Some(*c),
+                    // "All firms" is never hidden to protect its parts (issue 14): every
+                    // owner's fallback. Safe: with no part shown, all firms minus the shown
+                    // parts is all firms itself, already published; and `all` is never hidden
+                    // in any other way once `n ≥ k`, so the differencing verdicts taken against
+                    // it stay valid.
+                    None if *parent_key == CohortKey::All => continue,
+                    None => return Some(*p),
+                }
             }
         }
         None
@@ -342,11 +351,10 @@ mod tests {
         // Same n = 10, but the parent's snapshot is newer: 2 firms left, 2 others joined.
         assert_eq!(
             run(5, &[("all", Some(2..12)), ("industry:C", Some(0..10))])?,
-            // With C hidden as the only listed industry, `all` would stand for it: hidden too.
-            expect(&[
-                ("all", Some(Complementary)),
-                ("industry:C", Some(Differencing))
-            ])
+            // C is hidden as the only listed industry, so `all` stands for it; `all` stays
+            // shown all the same (never hidden to protect parts): what it shows is its own
+            // snapshot, and C's older one cannot be derived from it.
+            expect(&[("all", None), ("industry:C", Some(Differencing))])
         );
         // The same with 5 changes is a group of k: allowed.
         assert_eq!(

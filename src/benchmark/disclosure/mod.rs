@@ -75,6 +75,24 @@ pub enum SuppressionReason {
     Complementary,
 }
 
+impl SuppressionReason {
+    /// Why a number is hidden, in plain English words that are true for this reason (API
+    /// messages; pages and PDFs word it from `texts.json`).
+    pub fn explanation(self, k: u32) -> String {
+        match self {
+            SuppressionReason::TooFew => {
+                format!("Hidden: fewer than {k} firms in this group.")
+            }
+            SuppressionReason::Differencing => format!(
+                "Hidden although the group has at least {k} firms: compared with a wider group or an earlier publication it would reveal a small group (fewer than {k} firms)."
+            ),
+            SuppressionReason::Complementary => format!(
+                "Hidden although the group has at least {k} firms: together with the other figures shown it would let a small group (fewer than {k} firms) be worked out."
+            ),
+        }
+    }
+}
+
 /// Statistics cleared for publication, with what is needed to place one firm among them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublishedStats {
