@@ -141,6 +141,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     let server = HttpServer::new(move || {
         App::new()
             // Innermost, so that the headers below apply to the pages it makes too.
+            .wrap(from_fn(web::head_as_get))
             .wrap(from_fn(web::error_pages))
             .wrap(from_fn(web::same_origin_posts))
             .wrap(from_fn(web::no_store_for_private))

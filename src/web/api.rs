@@ -208,6 +208,7 @@ pub async fn create_response(
     }
     let key = idempotency_key(&req)?;
     let body = read_body(&req, payload).await?;
+    super::body::refuse_duplicate_keys(&body)?;
     let parsed: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
         WebError::bad_request_with(Text {
             de: format!("Der JSON-Inhalt ist ungültig: {e}"),

@@ -259,6 +259,18 @@ pub async fn error_pages(
     Ok(ServiceResponse::new(request, page).map_into_right_body())
 }
 
+/// HEAD is answered wherever GET is (RFC 9110, 9.3.2): the request is routed as a GET, and the
+/// HTTP layer, which saw the HEAD, sends the head of that answer without its body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
 /// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, a strict content
 /// security policy (no scripts at all). The referrer policy is set per answer by
 /// [`referrer_policy`].

@@ -159,7 +159,14 @@ pub(super) async fn form_fields(
         ));
     }
     let body = read_body(req, payload).await?;
-    parse_form(&body)
+    // Only the options of a question may repeat (checkboxes); the catalogue refuses two
+    // answers to a single-choice question with its own message.
+    let catalogue = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.responses.catalogue());
+    parse_form(&body, |name| {
+        catalogue.is_some_and(|c| c.question(name).is_some())
+    })
 }
 
 /// The value of a form field.

@@ -14,6 +14,7 @@ mod chambers;
 mod consultants;
 mod durability;
 mod forms_and_errors;
+mod input_rules;
 mod legal;
 mod lost_link;
 mod owner_control;
