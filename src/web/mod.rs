@@ -112,6 +112,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(pages::health)
         .service(pages::ready)
         .service(api::questionnaire)
+        .service(api::openapi)
         .service(api::create_response)
         .service(api::get_response)
         .service(report::owner_report)
@@ -162,6 +163,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}/disable", "GET, POST"),
     ("/admin/users/{id}/enable", "POST"),
+    ("/api/openapi.json", "GET"),
     ("/api/v1/benchmarks", "GET"),
     ("/api/v1/benchmarks/all", "GET"),
     ("/api/v1/questionnaire", "GET"),
