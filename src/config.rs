@@ -50,6 +50,12 @@ pub struct Settings {
     pub rate_form_posts: crate::limits::Rate,
     /// `RATE_LIMIT_API_RESPONSES`: `POST /api/v1/responses` per client (default 60/hour).
     pub rate_api_responses: crate::limits::Rate,
+    /// `METRICS_ALLOW`: addresses and CIDR ranges of clients that may read `/metrics` (default:
+    /// none). The client is the one `TRUSTED_PROXIES` determines.
+    pub metrics_allow: crate::limits::TrustedProxies,
+    /// `METRICS_TOKEN`: a bearer token (at least 24 characters) that reads `/metrics` from
+    /// anywhere (default: none).
+    pub metrics_token: Option<String>,
     /// `LOGIN_FAILURES_PER_ACCOUNT` (5), `LOGIN_FAILURES_PER_CLIENT` (20), `LOGIN_LOCK_SECONDS`
     /// (60, doubling per further failure up to an hour).
     pub login_limits: crate::limits::LoginLimits,
@@ -323,7 +329,27 @@ impl Settings {
                 name: "TRUSTED_PROXIES",
                 message,
             })?;
+        let metrics_allow =
+            crate::limits::TrustedProxies::parse(get("METRICS_ALLOW").as_deref().unwrap_or(""))
+                .map_err(|message| ConfigError::Invalid {
+                    name: "METRICS_ALLOW",
+                    message,
+                })?;
+        let metrics_token = match get("METRICS_TOKEN").map(|t| t.trim().to_owned()) {
+            None => None,
+            Some(t) if t.is_empty() => None,
+            // A short token can be guessed; /metrics has no guess limit of its own.
+            Some(t) if t.len() < 24 || !t.chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(ConfigError::Invalid {
+                    name: "METRICS_TOKEN",
+                    message: "must be at least 24 visible ASCII characters".into(),
+                });
+            }
+            Some(t) => Some(t),
+        };
         Ok(Settings {
+            metrics_allow,
+            metrics_token,
             operator,
             mail,
             trusted_proxies,
@@ -358,6 +384,27 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    #[test]
+    fn metrics_readers_are_named_and_tokens_are_long() {
+        let s = settings(&[]).expect("defaults");
+        assert!(s.metrics_allow.is_empty() && s.metrics_token.is_none(), "nobody by default");
+        let s = settings(&[
+            ("METRICS_ALLOW", "10.0.0.0/8, ::1"),
+            ("METRICS_TOKEN", " abcdefghijklmnopqrstuvwxyz "),
+        ])
+        .expect("valid");
+        assert!(s.metrics_allow.contains("10.1.2.3".parse().expect("ip")));
+        assert_eq!(s.metrics_token.as_deref(), Some("abcdefghijklmnopqrstuvwxyz"));
+        for (name, value) in [
+            ("METRICS_TOKEN", "short"),
+            ("METRICS_TOKEN", "a token with spaces in it, long enough"),
+            ("METRICS_ALLOW", "localhost"),
+        ] {
+            let e = settings(&[(name, value)]).expect_err(value);
+            assert!(e.to_string().contains(name), "{e}");
+        }
     }
 
     #[test]

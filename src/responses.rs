@@ -161,6 +161,11 @@ impl Responses {
         &self.statistics
     }
 
+    /// The database pools' use, for `/metrics`.
+    pub fn pool_use(&self) -> Vec<crate::db::PoolUse> {
+        self.store.pool_use()
+    }
+
     /// What a submit changes in the statistics of both scopes: the cells it counts in, and the
     /// pure update of those cells.
     #[allow(clippy::type_complexity)]

@@ -81,6 +81,7 @@ impl Application {
                 catalogue.dimensions.len(),
             ),
         );
+        let metrics = web::metrics::Metrics::default();
         let state = AppState {
             auth: Auth::new(store.clone()),
             workspace: Workspace::new(store.clone(), responses.clone()),
@@ -91,7 +92,12 @@ impl Application {
             all_cohorts_cache: Default::default(),
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             limits: web::client::Limits::from_settings(settings),
-            reports: Default::default(),
+            reports: web::report::ReportRenderer::default().with_metrics(metrics.clone()),
+            metrics,
+            metrics_access: web::metrics::MetricsAccess::new(
+                settings.metrics_allow.clone(),
+                settings.metrics_token.as_deref(),
+            ),
             ready_timeout: settings.ready_timeout,
             operator: settings.operator.clone(),
             body_limits: web::BodyLimits {
@@ -148,6 +154,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .wrap(web::security_headers(https))
             .wrap(from_fn(web::referrer_policy))
             .wrap(from_fn(web::log_requests))
+            .wrap(from_fn(web::metrics::count_requests))
             .app_data(state.clone())
             .configure(web::routes)
             .default_service(actix_web::web::to(web::not_found))

@@ -309,6 +309,8 @@ pub async fn create_response(
     let mut response = HttpResponse::Created();
     if created.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
+    } else {
+        state.metrics.submission(super::metrics::Channel::Api);
     }
     Ok(response.insert_header((LOCATION, location)).json(body))
 }

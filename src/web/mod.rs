@@ -10,6 +10,7 @@ mod guard;
 mod i18n;
 mod invitation;
 mod legal;
+pub mod metrics;
 mod owner;
 mod pages;
 pub mod report;
@@ -54,6 +55,9 @@ pub struct AppState {
     pub mailer: Option<crate::mail::Mailer>,
     /// Who runs the service, for the Impressum and the privacy notice.
     pub operator: crate::config::Operator,
+    /// Request, submission and render counts for `/metrics`, and who may read them.
+    pub metrics: metrics::Metrics,
+    pub metrics_access: metrics::MetricsAccess,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -152,7 +156,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(invitation::landing)
         .service(invitation::respond)
         .service(legal::impressum)
-        .service(legal::privacy);
+        .service(legal::privacy)
+        .service(metrics::exposition);
 }
 
 /// Every route and the methods it answers, for the `Allow` header of a 405. A unit test checks
@@ -192,6 +197,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/i/{code}", "GET, POST"),
     ("/login", "GET, POST"),
     ("/logout", "POST"),
+    ("/metrics", "GET"),
     ("/ready", "GET"),
     ("/s/{token}", "GET"),
     ("/s/{token}/delete", "GET, POST"),
@@ -313,7 +319,8 @@ pub async fn no_store_for_private(
         || path.starts_with("/admin")
         || path.starts_with("/account")
         || path.starts_with("/consultant")
-        || path.starts_with("/chamber");
+        || path.starts_with("/chamber")
+        || path == "/metrics";
     let mut response = next.call(req).await?;
     if private {
         response
@@ -489,6 +496,7 @@ mod tests {
             include_str!("consultant.rs"),
             include_str!("invitation.rs"),
             include_str!("legal.rs"),
+            include_str!("metrics.rs"),
             include_str!("owner.rs"),
             include_str!("pages.rs"),
             include_str!("report.rs"),

@@ -507,11 +507,14 @@ pub async fn submit(
     // The form carries nothing but the button; read it so the limit applies all the same.
     form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     match state.responses.submit(&response).await {
-        Ok(_) => Ok(see_other(format!(
-            "{}/result?lang={}",
-            token_path(&token),
-            lang.code()
-        ))),
+        Ok(_) => {
+            state.metrics.submission(super::metrics::Channel::Form);
+            Ok(see_other(format!(
+                "{}/result?lang={}",
+                token_path(&token),
+                lang.code()
+            )))
+        }
         Err(ServiceError::Incomplete(errors)) => render_review(
             &state,
             &token,

@@ -17,6 +17,7 @@ mod forms_and_errors;
 mod input_rules;
 mod legal;
 mod lost_link;
+mod metrics;
 mod openapi;
 mod owner_control;
 mod pdf_rendering;
