@@ -50,6 +50,10 @@ pub struct Settings {
     pub rate_form_posts: crate::limits::Rate,
     /// `RATE_LIMIT_API_RESPONSES`: `POST /api/v1/responses` per client (default 60/hour).
     pub rate_api_responses: crate::limits::Rate,
+    /// `MAX_CONNECTIONS_PER_CLIENT`: connections one address may hold open at once; beyond it a
+    /// connection's first request gets 429 and the connection is closed (default 128, 0 = no
+    /// cap; trusted proxies are exempt).
+    pub max_connections_per_client: usize,
     /// `METRICS_ALLOW`: addresses and CIDR ranges of clients that may read `/metrics` (default:
     /// none). The client is the one `TRUSTED_PROXIES` determines.
     pub metrics_allow: crate::limits::TrustedProxies,
@@ -347,7 +351,15 @@ impl Settings {
             }
             Some(t) => Some(t),
         };
+        let max_connections_per_client = match get("MAX_CONNECTIONS_PER_CLIENT") {
+            None => 128,
+            Some(v) => v.trim().parse::<usize>().map_err(|_| ConfigError::Invalid {
+                name: "MAX_CONNECTIONS_PER_CLIENT",
+                message: format!("{v:?} is not a whole number (0 turns the cap off)"),
+            })?,
+        };
         Ok(Settings {
+            max_connections_per_client,
             metrics_allow,
             metrics_token,
             operator,

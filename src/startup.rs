@@ -94,6 +94,10 @@ impl Application {
             limits: web::client::Limits::from_settings(settings),
             reports: web::report::ReportRenderer::default().with_metrics(metrics.clone()),
             metrics,
+            connections: web::connections::ConnectionCap::new(
+                settings.max_connections_per_client,
+                settings.trusted_proxies.clone(),
+            ),
             metrics_access: web::metrics::MetricsAccess::new(
                 settings.metrics_allow.clone(),
                 settings.metrics_token.as_deref(),
@@ -143,6 +147,7 @@ impl Application {
 
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     let https = state.secure_cookies;
+    let connections = state.connections.clone();
     let state = actix_web::web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -150,6 +155,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .wrap(from_fn(web::head_as_get))
             .wrap(from_fn(web::error_pages))
             .wrap(from_fn(web::same_origin_posts))
+            .wrap(from_fn(web::connections::refuse_over_cap))
             .wrap(from_fn(web::no_store_for_private))
             .wrap(web::security_headers(https))
             .wrap(from_fn(web::referrer_policy))
@@ -159,6 +165,7 @@ fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
             .configure(web::routes)
             .default_service(actix_web::web::to(web::not_found))
     })
+    .on_connect(move |io, data| connections.on_connect(io, data))
     .listen(listener)
     .map_err(|source| StartupError::Bind {
         address: "listener".into(),

@@ -4,6 +4,7 @@ mod api;
 mod body;
 mod chamber;
 pub mod client;
+pub mod connections;
 mod consultant;
 mod error;
 mod guard;
@@ -58,6 +59,8 @@ pub struct AppState {
     /// Request, submission and render counts for `/metrics`, and who may read them.
     pub metrics: metrics::Metrics,
     pub metrics_access: metrics::MetricsAccess,
+    /// Open connections per client (`MAX_CONNECTIONS_PER_CLIENT`).
+    pub connections: connections::ConnectionCap,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.

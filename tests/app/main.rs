@@ -11,6 +11,7 @@ mod authorization;
 mod bad_input;
 mod benchmarks;
 mod chambers;
+mod connections;
 mod consultants;
 mod durability;
 mod forms_and_errors;
