@@ -67,7 +67,9 @@ impl Email {
         };
         let local_ok = !local.is_empty()
             && local.chars().count() <= 64
-            && local.split('.').all(|part| !part.is_empty() && part.chars().all(atext));
+            && local
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(atext));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|label| {
@@ -77,9 +79,9 @@ impl Email {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
-            && labels
-                .last()
-                .is_some_and(|tld| tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+            && labels.last().is_some_and(|tld| {
+                tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+            });
         let ok = local_ok && domain_ok && email.chars().count() <= 254;
         if ok { Ok(Email(email)) } else { Err(invalid()) }
     }

@@ -353,10 +353,13 @@ impl Settings {
         };
         let max_connections_per_client = match get("MAX_CONNECTIONS_PER_CLIENT") {
             None => 128,
-            Some(v) => v.trim().parse::<usize>().map_err(|_| ConfigError::Invalid {
-                name: "MAX_CONNECTIONS_PER_CLIENT",
-                message: format!("{v:?} is not a whole number (0 turns the cap off)"),
-            })?,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| ConfigError::Invalid {
+                    name: "MAX_CONNECTIONS_PER_CLIENT",
+                    message: format!("{v:?} is not a whole number (0 turns the cap off)"),
+                })?,
         };
         Ok(Settings {
             max_connections_per_client,
@@ -401,14 +404,20 @@ mod tests {
     #[test]
     fn metrics_readers_are_named_and_tokens_are_long() {
         let s = settings(&[]).expect("defaults");
-        assert!(s.metrics_allow.is_empty() && s.metrics_token.is_none(), "nobody by default");
+        assert!(
+            s.metrics_allow.is_empty() && s.metrics_token.is_none(),
+            "nobody by default"
+        );
         let s = settings(&[
             ("METRICS_ALLOW", "10.0.0.0/8, ::1"),
             ("METRICS_TOKEN", " abcdefghijklmnopqrstuvwxyz "),
         ])
         .expect("valid");
         assert!(s.metrics_allow.contains("10.1.2.3".parse().expect("ip")));
-        assert_eq!(s.metrics_token.as_deref(), Some("abcdefghijklmnopqrstuvwxyz"));
+        assert_eq!(
+            s.metrics_token.as_deref(),
+            Some("abcdefghijklmnopqrstuvwxyz")
+        );
         for (name, value) in [
             ("METRICS_TOKEN", "short"),
             ("METRICS_TOKEN", "a token with spaces in it, long enough"),

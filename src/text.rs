@@ -89,7 +89,12 @@ mod tests {
 
     #[test]
     fn invisible_names_are_refused_and_joined_emoji_are_not() {
-        for raw in ["\u{200B}", "\u{200B}\u{200D}\u{FEFF}", " \u{2060} ", "\u{00AD}"] {
+        for raw in [
+            "\u{200B}",
+            "\u{200B}\u{200D}\u{FEFF}",
+            " \u{2060} ",
+            "\u{00AD}",
+        ] {
             assert_eq!(
                 optional_line(Some(raw), 200),
                 Err(LineProblem::Invisible),

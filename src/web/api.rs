@@ -644,14 +644,18 @@ mod openapi_tests {
             .iter()
             .map(|name| (name.to_string(), sample(name)))
             .collect();
-        let parses =
-            |body: &serde_json::Map<String, Value>| serde_json::from_value::<CreateResponse>(Value::Object(body.clone())).is_ok();
+        let parses = |body: &serde_json::Map<String, Value>| {
+            serde_json::from_value::<CreateResponse>(Value::Object(body.clone())).is_ok()
+        };
         assert!(parses(&minimal), "the required fields alone are a request");
         for name in properties.keys() {
             let mut body = minimal.clone();
             body.insert(name.clone(), sample(name));
             assert!(parses(&body), "{name} is described but refused");
-            if properties[name].get("oneOf").is_some_and(|o| o.to_string().contains("null")) {
+            if properties[name]
+                .get("oneOf")
+                .is_some_and(|o| o.to_string().contains("null"))
+            {
                 body.insert(name.clone(), Value::Null);
                 assert!(parses(&body), "{name} may be null by the document");
             }
@@ -663,7 +667,10 @@ mod openapi_tests {
         }
         let mut body = minimal.clone();
         body.insert("undocumented".into(), json!(1));
-        assert!(!parses(&body), "unknown fields are refused, as the document says");
+        assert!(
+            !parses(&body),
+            "unknown fields are refused, as the document says"
+        );
         let answer = &doc["components"]["schemas"]["AnswerValue"]["oneOf"];
         assert_eq!(answer[0]["type"], "string");
         assert_eq!(answer[1]["type"], "array");

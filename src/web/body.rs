@@ -140,7 +140,10 @@ fn percent_decode(raw: &[u8]) -> Option<String> {
     while i < raw.len() {
         match raw[i] {
             b'+' => bytes.push(b' '),
-            b'%' => match (raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
+            b'%' => match (
+                raw.get(i + 1).copied().and_then(hex),
+                raw.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(high), Some(low)) => {
                     bytes.push((high * 16 + low) as u8);
                     i += 2;
@@ -219,8 +222,12 @@ pub fn refuse_duplicate_keys(body: &[u8]) -> Result<(), WebError> {
                 .map(|(key, _)| key.to_owned());
             match key {
                 Some(key) => Err(WebError::bad_request_with(Text {
-                    de: format!("Der JSON-Inhalt nennt den Schlüssel „{key}“ mehrfach in einem Objekt."),
-                    en: format!("The JSON body names the key “{key}” more than once in one object."),
+                    de: format!(
+                        "Der JSON-Inhalt nennt den Schlüssel „{key}“ mehrfach in einem Objekt."
+                    ),
+                    en: format!(
+                        "The JSON body names the key “{key}” more than once in one object."
+                    ),
                 })),
                 None => Ok(()),
             }
@@ -285,7 +292,11 @@ mod tests {
             (br#"{"x":[1,{"y":{"z":1,"z":1}}]}"#, "z"),
         ] {
             let e = refuse_duplicate_keys(body).expect_err("duplicate");
-            assert!(e.message().en.contains(&format!("“{key}”")), "{}", e.message().en);
+            assert!(
+                e.message().en.contains(&format!("“{key}”")),
+                "{}",
+                e.message().en
+            );
         }
         // Syntax errors are the typed parser's to report.
         assert!(refuse_duplicate_keys(b"{not json").is_ok());

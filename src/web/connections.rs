@@ -100,7 +100,9 @@ pub async fn refuse_over_cap(
             error = error.html(super::i18n::request_lang(req.request(), None));
         }
         let mut response = actix_web::ResponseError::error_response(&error);
-        response.head_mut().set_connection_type(ConnectionType::Close);
+        response
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
@@ -127,6 +129,9 @@ mod tests {
         assert_eq!(cap.open(client), 1);
         drop(second);
         assert_eq!(cap.open(client), 0);
-        assert!(cap.open.lock().expect("lock").is_empty(), "no entry left behind");
+        assert!(
+            cap.open.lock().expect("lock").is_empty(),
+            "no entry left behind"
+        );
     }
 }

@@ -48,9 +48,16 @@ impl Histogram {
         let sep = if labels.is_empty() { "" } else { "," };
         for (bound, n) in BUCKETS.iter().zip(self.buckets) {
             cumulative += n;
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
         }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
         let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
         let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
     }
@@ -97,7 +104,10 @@ impl Metrics {
             *c.requests
                 .entry((route.clone(), method, status))
                 .or_default() += 1;
-            c.latency.entry((route, method)).or_default().observe(elapsed);
+            c.latency
+                .entry((route, method))
+                .or_default()
+                .observe(elapsed);
         });
     }
 
@@ -129,7 +139,12 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };
         let name = "social_readiness_http_requests_total";
-        family(&mut out, name, "counter", "HTTP requests answered, by route, method and status.");
+        family(
+            &mut out,
+            name,
+            "counter",
+            "HTTP requests answered, by route, method and status.",
+        );
         for ((route, method, status), n) in &counts.requests {
             let route = escape(route);
             let _ = writeln!(
@@ -138,19 +153,34 @@ impl Metrics {
             );
         }
         let name = "social_readiness_http_request_duration_seconds";
-        family(&mut out, name, "histogram", "Time from request to response head, by route and method.");
+        family(
+            &mut out,
+            name,
+            "histogram",
+            "Time from request to response head, by route and method.",
+        );
         for ((route, method), histogram) in &counts.latency {
             let labels = format!("route=\"{}\",method=\"{method}\"", escape(route));
             histogram.write(&mut out, name, &labels);
         }
         let name = "social_readiness_submissions_total";
-        family(&mut out, name, "counter", "Responses submitted and stored, by channel (form, api); idempotent replays not counted.");
+        family(
+            &mut out,
+            name,
+            "counter",
+            "Responses submitted and stored, by channel (form, api); idempotent replays not counted.",
+        );
         for channel in ["form", "api"] {
             let n = counts.submissions.get(channel).copied().unwrap_or(0);
             let _ = writeln!(out, "{name}{{channel=\"{channel}\"}} {n}");
         }
         let name = "social_readiness_pdf_renders_total";
-        family(&mut out, name, "counter", "PDF renders, by kind (report, board) and outcome (ok, error).");
+        family(
+            &mut out,
+            name,
+            "counter",
+            "PDF renders, by kind (report, board) and outcome (ok, error).",
+        );
         for kind in ["report", "board"] {
             for outcome in ["ok", "error"] {
                 let n = counts.renders.get(&(kind, outcome)).copied().unwrap_or(0);
@@ -158,12 +188,22 @@ impl Metrics {
             }
         }
         let name = "social_readiness_pdf_render_duration_seconds";
-        family(&mut out, name, "histogram", "Time a PDF render took, waiting for a render slot included.");
+        family(
+            &mut out,
+            name,
+            "histogram",
+            "Time a PDF render took, waiting for a render slot included.",
+        );
         for (kind, histogram) in &counts.render_seconds {
             histogram.write(&mut out, name, &format!("kind=\"{kind}\""));
         }
         let name = "social_readiness_db_pool_connections";
-        family(&mut out, name, "gauge", "Database connections open, by pool and state (idle, in_use).");
+        family(
+            &mut out,
+            name,
+            "gauge",
+            "Database connections open, by pool and state (idle, in_use).",
+        );
         for pool in pools {
             let p = pool.name;
             let _ = writeln!(out, "{name}{{pool=\"{p}\",state=\"idle\"}} {}", pool.idle);
@@ -171,7 +211,12 @@ impl Metrics {
             let _ = writeln!(out, "{name}{{pool=\"{p}\",state=\"in_use\"}} {in_use}");
         }
         let name = "social_readiness_db_pool_max_connections";
-        family(&mut out, name, "gauge", "The most connections a database pool opens.");
+        family(
+            &mut out,
+            name,
+            "gauge",
+            "The most connections a database pool opens.",
+        );
         for pool in pools {
             let _ = writeln!(out, "{name}{{pool=\"{}\"}} {}", pool.name, pool.max);
         }
@@ -209,9 +254,9 @@ impl MetricsAccess {
     pub fn permits(&self, client: Option<IpAddr>, authorization: Option<&str>) -> bool {
         let by_address = client.is_some_and(|ip| self.allow.contains(ip));
         let by_token = match (&self.token_digest, authorization) {
-            (Some(expected), Some(header)) => header
-                .strip_prefix("Bearer ")
-                .is_some_and(|given| Sha256::digest(given.trim().as_bytes()).as_slice() == expected),
+            (Some(expected), Some(header)) => header.strip_prefix("Bearer ").is_some_and(|given| {
+                Sha256::digest(given.trim().as_bytes()).as_slice() == expected
+            }),
             _ => false,
         };
         by_address || by_token
@@ -246,9 +291,15 @@ pub async fn count_requests(
 }
 
 #[get("/metrics")]
-pub async fn exposition(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WebError> {
+pub async fn exposition(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
     let client = super::client::of(&state, &req);
-    let authorization = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if !state.metrics_access.permits(client, authorization) {
         let lang = super::i18n::request_lang(&req, None);
         return Err(WebError::forbidden(
@@ -275,15 +326,39 @@ mod tests {
         m.request("a\"b".into(), "POST", 404, Duration::from_secs(60));
         m.submission(Channel::Api);
         m.render(Render::Report, true, Duration::from_millis(300));
-        let text = m.render_text(&[crate::db::PoolUse { name: "writer", open: 1, idle: 0, max: 1 }]);
-        let has = |line: &str| assert!(text.lines().any(|l| l == line), "{line:?} missing in\n{text}");
-        has("social_readiness_http_requests_total{route=\"/s/{token}\",method=\"GET\",status=\"200\"} 2");
-        has("social_readiness_http_requests_total{route=\"a\\\"b\",method=\"POST\",status=\"404\"} 1");
-        has("social_readiness_http_request_duration_seconds_bucket{route=\"/s/{token}\",method=\"GET\",le=\"0.005\"} 1");
-        has("social_readiness_http_request_duration_seconds_bucket{route=\"/s/{token}\",method=\"GET\",le=\"0.1\"} 2");
-        has("social_readiness_http_request_duration_seconds_bucket{route=\"a\\\"b\",method=\"POST\",le=\"30\"} 0");
-        has("social_readiness_http_request_duration_seconds_bucket{route=\"a\\\"b\",method=\"POST\",le=\"+Inf\"} 1");
-        has("social_readiness_http_request_duration_seconds_count{route=\"/s/{token}\",method=\"GET\"} 2");
+        let text = m.render_text(&[crate::db::PoolUse {
+            name: "writer",
+            open: 1,
+            idle: 0,
+            max: 1,
+        }]);
+        let has = |line: &str| {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line:?} missing in\n{text}"
+            )
+        };
+        has(
+            "social_readiness_http_requests_total{route=\"/s/{token}\",method=\"GET\",status=\"200\"} 2",
+        );
+        has(
+            "social_readiness_http_requests_total{route=\"a\\\"b\",method=\"POST\",status=\"404\"} 1",
+        );
+        has(
+            "social_readiness_http_request_duration_seconds_bucket{route=\"/s/{token}\",method=\"GET\",le=\"0.005\"} 1",
+        );
+        has(
+            "social_readiness_http_request_duration_seconds_bucket{route=\"/s/{token}\",method=\"GET\",le=\"0.1\"} 2",
+        );
+        has(
+            "social_readiness_http_request_duration_seconds_bucket{route=\"a\\\"b\",method=\"POST\",le=\"30\"} 0",
+        );
+        has(
+            "social_readiness_http_request_duration_seconds_bucket{route=\"a\\\"b\",method=\"POST\",le=\"+Inf\"} 1",
+        );
+        has(
+            "social_readiness_http_request_duration_seconds_count{route=\"/s/{token}\",method=\"GET\"} 2",
+        );
         has("social_readiness_submissions_total{channel=\"api\"} 1");
         has("social_readiness_submissions_total{channel=\"form\"} 0");
         has("social_readiness_pdf_renders_total{kind=\"report\",outcome=\"ok\"} 1");

@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 
 use super::AppState;
-use super::metrics::Render;
 use super::error::WebError;
 use super::i18n::request_lang;
+use super::metrics::Render;
 use super::views::{answer_text, cohort_label, format_date, resolve};
 use crate::report::{
     Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
@@ -311,7 +311,8 @@ impl ReportRenderer {
                 .map_err(|e| format!("the render task failed: {e}"))?
         }
         .await;
-        self.metrics.render(kind, rendered.is_ok(), started.elapsed());
+        self.metrics
+            .render(kind, rendered.is_ok(), started.elapsed());
         rendered
     }
 }

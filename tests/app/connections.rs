@@ -37,7 +37,10 @@ async fn connections_beyond_the_per_client_cap_get_429(app: TestApp) {
     assert_eq!(status_on(&mut third, "/health").await, 429);
     let mut rest = String::new();
     let _ = third.read_to_string(&mut rest).await;
-    assert!(rest.contains("Too many"), "the service's own message: {rest}");
+    assert!(
+        rest.contains("Too many"),
+        "the service's own message: {rest}"
+    );
     // The refused connection is closed by the service; the first two still work.
     assert_eq!(status_on(&mut first, "/health").await, 200);
     // Once a connection closes, its slot is free again (the service notices the close a moment

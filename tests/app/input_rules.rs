@@ -33,7 +33,10 @@ async fn duplicate_keys_inside_profile_and_answers_are_refused(app: TestApp) {
         let forged = body.replacen(needle, &format!("{needle}{duplicate}"), 1);
         let reply = post_text(&app, forged).await;
         assert_eq!(reply.status, 400, "{}", reply.body);
-        let message = reply.json()["error"].as_str().unwrap_or_default().to_owned();
+        let message = reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         assert!(
             message.contains(&format!("“{key}”")) && message.contains("more than once"),
             "{message}"
@@ -76,7 +79,12 @@ async fn form_text_is_nfc_and_invalid_utf8_is_refused(app: TestApp) {
     // `%ff` is no UTF-8: refused with a message, not stored as U+FFFD.
     let mut form: Vec<String> = profile_without_name()
         .iter()
-        .map(|(k, v)| format!("{k}={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+            )
+        })
         .collect();
     form.push("firm_name=Caf%ff".into());
     form.push("nav=next".into());
@@ -98,11 +106,18 @@ async fn form_text_is_nfc_and_invalid_utf8_is_refused(app: TestApp) {
     fields.push(("nav".into(), "pause".into()));
     let reply = post_step(&app, &token_path, 1, &fields, "next", "en").await;
     assert_eq!(reply.status, 400, "{}", reply.body);
-    assert!(reply.body.contains("was sent more than once"), "{}", reply.body);
+    assert!(
+        reply.body.contains("was sent more than once"),
+        "{}",
+        reply.body
+    );
 
     // A decomposed umlaut is stored composed (NFC).
     let mut fields = profile_without_name();
-    fields.push(("firm_name".into(), " Mu\u{0308}nchner Ba\u{0308}ckerei ".into()));
+    fields.push((
+        "firm_name".into(),
+        " Mu\u{0308}nchner Ba\u{0308}ckerei ".into(),
+    ));
     let reply = post_step(&app, &token_path, 1, &fields, "next", "en").await;
     assert_eq!(reply.status, 303, "{}", reply.body);
     let page = app.get(&format!("{token_path}/step/1?lang=en")).await;
@@ -141,14 +156,13 @@ async fn form_text_is_nfc_and_invalid_utf8_is_refused(app: TestApp) {
 async fn head_is_answered_on_get_routes(app: TestApp) {
     let client = awc::Client::default();
     for path in ["/", "/api/v1/questionnaire", "/health", "/impressum"] {
-        let mut response = client
-            .head(app.url(path))
-            .send()
-            .await
-            .expect("HEAD");
+        let mut response = client.head(app.url(path)).send().await.expect("HEAD");
         assert_eq!(response.status().as_u16(), 200, "HEAD {path}");
         assert!(response.headers().contains_key("content-type"), "{path}");
-        assert!(response.headers().contains_key("x-content-type-options"), "{path}");
+        assert!(
+            response.headers().contains_key("x-content-type-options"),
+            "{path}"
+        );
         let body = response.body().await.expect("body");
         assert!(body.is_empty(), "HEAD {path} sent a body");
     }
@@ -156,7 +170,10 @@ async fn head_is_answered_on_get_routes(app: TestApp) {
     let response = client.head(app.url("/logout")).send().await.expect("HEAD");
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(
-        response.headers().get("allow").and_then(|v| v.to_str().ok()),
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
         Some("POST")
     );
 }

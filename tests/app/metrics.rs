@@ -15,7 +15,12 @@ async fn metrics_count_requests_submissions_renders_and_pools(app: TestApp) {
     // Without a setting nobody reads them: the service's own 403 page.
     let refused = app.get("/metrics").await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert!(refused.header("content-type").unwrap_or_default().starts_with("text/html"));
+    assert!(
+        refused
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
     assert!(!refused.body.contains("social_readiness_"));
 
     let app = app.sibling(&[("METRICS_ALLOW", "127.0.0.1, ::1")]).await;
@@ -27,48 +32,88 @@ async fn metrics_count_requests_submissions_renders_and_pools(app: TestApp) {
     // The same Idempotency-Key twice is one submission.
     for _ in 0..2 {
         let reply = app
-            .post_json("/api/v1/responses", &api_body(Pick::Worst, "en"), &[("Idempotency-Key", "k-1")])
+            .post_json(
+                "/api/v1/responses",
+                &api_body(Pick::Worst, "en"),
+                &[("Idempotency-Key", "k-1")],
+            )
             .await;
         assert_eq!(reply.status, 201);
     }
-    let pdf = app.get(&format!("/api/v1/responses/{token}/report.pdf")).await;
+    let pdf = app
+        .get(&format!("/api/v1/responses/{token}/report.pdf"))
+        .await;
     assert_eq!(pdf.status, 200);
-    assert_eq!(app.get(&format!("/api/v1/responses/{token}")).await.status, 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/responses/{token}")).await.status,
+        200
+    );
     assert_eq!(app.get("/no/such/page").await.status, 404);
 
     let reply = app.get("/metrics").await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reply.header("content-type").unwrap_or_default().starts_with("text/plain; version=0.0.4"));
+    assert!(
+        reply
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/plain; version=0.0.4")
+    );
     let text = &reply.body;
     assert!(!text.contains(&token), "no private token in a label");
     let requests = "social_readiness_http_requests_total";
     assert_eq!(
-        sample(text, &format!("{requests}{{route=\"/api/v1/responses\",method=\"POST\",status=\"201\"}}")),
+        sample(
+            text,
+            &format!("{requests}{{route=\"/api/v1/responses\",method=\"POST\",status=\"201\"}}")
+        ),
         Some(3.0),
         "{text}"
     );
     assert_eq!(
-        sample(text, &format!("{requests}{{route=\"/api/v1/responses/{{token}}\",method=\"GET\",status=\"200\"}}")),
+        sample(
+            text,
+            &format!(
+                "{requests}{{route=\"/api/v1/responses/{{token}}\",method=\"GET\",status=\"200\"}}"
+            )
+        ),
         Some(1.0)
     );
     assert_eq!(
-        sample(text, &format!("{requests}{{route=\"unmatched\",method=\"GET\",status=\"404\"}}")),
+        sample(
+            text,
+            &format!("{requests}{{route=\"unmatched\",method=\"GET\",status=\"404\"}}")
+        ),
         Some(1.0)
     );
     assert_eq!(
-        sample(text, "social_readiness_http_request_duration_seconds_count{route=\"/api/v1/responses\",method=\"POST\"}"),
+        sample(
+            text,
+            "social_readiness_http_request_duration_seconds_count{route=\"/api/v1/responses\",method=\"POST\"}"
+        ),
         Some(3.0)
     );
     assert_eq!(
-        sample(text, "social_readiness_http_request_duration_seconds_bucket{route=\"/api/v1/responses\",method=\"POST\",le=\"+Inf\"}"),
+        sample(
+            text,
+            "social_readiness_http_request_duration_seconds_bucket{route=\"/api/v1/responses\",method=\"POST\",le=\"+Inf\"}"
+        ),
         Some(3.0)
     );
-    assert_eq!(sample(text, "social_readiness_submissions_total{channel=\"api\"}"), Some(2.0));
     assert_eq!(
-        sample(text, "social_readiness_pdf_renders_total{kind=\"report\",outcome=\"ok\"}"),
+        sample(text, "social_readiness_submissions_total{channel=\"api\"}"),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(
+            text,
+            "social_readiness_pdf_renders_total{kind=\"report\",outcome=\"ok\"}"
+        ),
         Some(1.0)
     );
-    assert!(text.contains("social_readiness_db_pool_connections{pool="), "{text}");
+    assert!(
+        text.contains("social_readiness_db_pool_connections{pool="),
+        "{text}"
+    );
     assert!(
         text.lines()
             .filter(|l| l.starts_with("social_readiness_db_pool_max_connections{"))
@@ -79,7 +124,14 @@ async fn metrics_count_requests_submissions_renders_and_pools(app: TestApp) {
     let token_path = app.start_survey("de").await;
     app.complete_survey(&token_path, Pick::Best, "de").await;
     let text = app.get("/metrics").await.body;
-    assert_eq!(sample(&text, "social_readiness_submissions_total{channel=\"form\"}"), Some(1.0), "{text}");
+    assert_eq!(
+        sample(
+            &text,
+            "social_readiness_submissions_total{channel=\"form\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
 }
 
 async fn a_bearer_token_reads_metrics_from_elsewhere(app: TestApp) {
@@ -88,12 +140,23 @@ async fn a_bearer_token_reads_metrics_from_elsewhere(app: TestApp) {
         .sibling(&[("METRICS_ALLOW", "192.0.2.0/24"), ("METRICS_TOKEN", TOKEN)])
         .await;
     assert_eq!(app.get("/metrics").await.status, 403);
-    let wrong = app.get_with("/metrics", ("Authorization", "Bearer wrong-token-wrong-token-wrong")).await;
+    let wrong = app
+        .get_with(
+            "/metrics",
+            ("Authorization", "Bearer wrong-token-wrong-token-wrong"),
+        )
+        .await;
     assert_eq!(wrong.status, 403);
     let bearer = format!("Bearer {TOKEN}");
-    let reply = app.get_with("/metrics", ("Authorization", bearer.as_str())).await;
+    let reply = app
+        .get_with("/metrics", ("Authorization", bearer.as_str()))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reply.body.contains("# TYPE social_readiness_http_requests_total counter"));
+    assert!(
+        reply
+            .body
+            .contains("# TYPE social_readiness_http_requests_total counter")
+    );
     assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
 }
 

@@ -68,10 +68,18 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<
         errors.push(format!("{at}: {value} not in {allowed:?}"));
     }
     if let Some(n) = value.as_f64() {
-        if schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m) {
+        if schema
+            .get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n < m)
+        {
             errors.push(format!("{at}: {n} below minimum"));
         }
-        if schema.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m) {
+        if schema
+            .get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n > m)
+        {
             errors.push(format!("{at}: {n} above maximum"));
         }
     }
@@ -141,7 +149,12 @@ fn conforms(doc: &Value, method: &str, path: &str, reply: &Reply) {
             reply.status
         );
     }
-    for header in response["headers"].as_object().into_iter().flatten().map(|(h, _)| h) {
+    for header in response["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(h, _)| h)
+    {
         assert!(
             reply.header(header).is_some(),
             "{method} {path} {}: header {header} missing",
@@ -163,14 +176,19 @@ async fn every_answer_conforms_to_the_openapi_document(app: TestApp) {
 
     // Created, refused (422, 400, 415), then the stored response before and after its cohort
     // is published.
-    let created = app.post_json("/api/v1/responses", &api_body(Pick::Best, "en"), &[]).await;
+    let created = app
+        .post_json("/api/v1/responses", &api_body(Pick::Best, "en"), &[])
+        .await;
     assert_eq!(created.status, 201, "{}", created.body);
     conforms(&doc, "post", "/api/v1/responses", &created);
     let token = created.json()["token"].as_str().expect("token").to_owned();
     // The check itself is strict: an undescribed field or a score out of range is caught.
-    let schema = &doc["paths"]["/api/v1/responses"]["post"]["responses"]["201"]["content"]
-        ["application/json"]["schema"];
-    for (pointer, forged) in [("/links/undocumented", json!(1)), ("/result/overall/score", json!(101))] {
+    let schema = &doc["paths"]["/api/v1/responses"]["post"]["responses"]["201"]["content"]["application/json"]
+        ["schema"];
+    for (pointer, forged) in [
+        ("/links/undocumented", json!(1)),
+        ("/result/overall/score", json!(101)),
+    ] {
         let mut body = created.json();
         let (parent, name) = pointer.rsplit_once('/').expect("pointer");
         body.pointer_mut(parent).expect("parent")[name] = forged;
@@ -200,7 +218,9 @@ async fn every_answer_conforms_to_the_openapi_document(app: TestApp) {
     assert!(reply.json()["benchmark"].is_null(), "{}", reply.body);
     conforms(&doc, "get", stored, &reply);
     for pick in [Pick::Worst, Pick::Second, Pick::Best, Pick::Worst] {
-        let reply = app.post_json("/api/v1/responses", &api_body(pick, "de"), &[]).await;
+        let reply = app
+            .post_json("/api/v1/responses", &api_body(pick, "de"), &[])
+            .await;
         assert_eq!(reply.status, 201);
     }
     let reply = app.get(&format!("/api/v1/responses/{token}")).await;
@@ -212,15 +232,21 @@ async fn every_answer_conforms_to_the_openapi_document(app: TestApp) {
     // A check still in progress.
     let in_progress = app.start_survey("en").await;
     let in_progress_token = in_progress.trim_start_matches("/s/");
-    let reply = app.get(&format!("/api/v1/responses/{in_progress_token}")).await;
+    let reply = app
+        .get(&format!("/api/v1/responses/{in_progress_token}"))
+        .await;
     assert_eq!(reply.json()["status"], "in_progress", "{}", reply.body);
     conforms(&doc, "get", stored, &reply);
 
     let report = "/api/v1/responses/{token}/report.pdf";
-    let reply = app.get(&format!("/api/v1/responses/{in_progress_token}/report.pdf")).await;
+    let reply = app
+        .get(&format!("/api/v1/responses/{in_progress_token}/report.pdf"))
+        .await;
     assert_eq!(reply.status, 409);
     conforms(&doc, "get", report, &reply);
-    let reply = app.get(&format!("/api/v1/responses/{token}/report.pdf")).await;
+    let reply = app
+        .get(&format!("/api/v1/responses/{token}/report.pdf"))
+        .await;
     assert_eq!(reply.status, 200);
     conforms(&doc, "get", report, &reply);
 
