@@ -49,22 +49,40 @@ impl Role {
 pub struct Email(String);
 
 impl Email {
-    /// Positive validation: one `@`, a dot in the domain, no spaces or control characters,
-    /// at most 254 characters (RFC 5321).
+    /// Positive validation to a sane grammar: NFC, trimmed, lower case, at most 254 characters
+    /// (RFC 5321); a local part of letters, digits and RFC 5322 `atext` signs with single inner
+    /// dots; a domain of at least two labels of letters, digits and inner hyphens (letters may be
+    /// non-ASCII, as in internationalised domains). No quoted local parts, comments or address
+    /// literals: nobody types them into a login form, and `<b>@x.de` is not an address.
     pub fn parse(raw: &str) -> Result<Email, Text> {
-        let email = raw.trim().to_lowercase();
+        use unicode_normalization::UnicodeNormalization;
+        let email: String = raw.trim().nfc().collect::<String>().to_lowercase();
         let invalid = || Text {
             de: "Bitte geben Sie eine gültige E-Mail-Adresse ein.".into(),
             en: "Please enter a valid e-mail address.".into(),
         };
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let ok = !local.is_empty()
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains('@')
-            && email.chars().count() <= 254
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        let atext = |c: char| {
+            c.is_alphanumeric() || (c.is_ascii_punctuation() && "!#$%&'*+/=?^_`{|}~-".contains(c))
+        };
+        let local_ok = !local.is_empty()
+            && local.chars().count() <= 64
+            && local
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(atext));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.chars().count() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels.last().is_some_and(|tld| {
+                tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+            });
+        let ok = local_ok && domain_ok && email.chars().count() <= 254;
         if ok { Ok(Email(email)) } else { Err(invalid()) }
     }
 
@@ -109,6 +127,16 @@ const COMMON_PASSWORDS: &[&str] = &[
 /// The password policy (ASVS 6.2): 12 to 128 characters, not a well-known password, not the
 /// e-mail address. Long passphrases are welcome; no composition rules.
 pub fn check_password(password: &str, email: &Email) -> Result<(), Text> {
+    // NUL and other control characters: invisible, untypable on most keyboards, and cut off
+    // by some tools that pass passwords along as C strings.
+    if password.chars().any(char::is_control) {
+        return Err(Text {
+            de: "Das Passwort darf keine Steuerzeichen enthalten (z. B. Zeilenumbruch oder Tabulator)."
+                .into(),
+            en: "The password must not contain control characters (such as line breaks or tabs)."
+                .into(),
+        });
+    }
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
         return Err(Text {
@@ -227,9 +255,51 @@ mod tests {
             "anna@example",
             "an na@example.de",
             "a@b@c.de",
+            // Issue 15: markup, quotes, dots and hyphens in the wrong places.
+            "<b>@x.de",
+            "anna@<x>.de",
+            "\"anna\"@example.de",
+            ".anna@example.de",
+            "an..na@example.de",
+            "anna.@example.de",
+            "anna@-example.de",
+            "anna@example-.de",
+            "anna@example..de",
+            "anna@example.d",
+            "anna@127.0.0.1",
+            "anna@[127.0.0.1]",
+            "anna(comment)@example.de",
+            "anna\u{0}@example.de",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
+        for good in [
+            "a.b-c+tag@sub.example.co.uk",
+            "o'brien@example.ie",
+            "info@müller-bäckerei.de",
+            "x_y@a-b.de",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good:?} refused");
+        }
+        // NFC: a decomposed umlaut is the same address as the composed one.
+        assert_eq!(
+            Email::parse("info@mu\u{0308}ller.de").map(|e| e.as_str().to_owned()),
+            Ok("info@müller.de".to_owned())
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_passwords() {
+        for bad in [
+            "a long passphrase\u{0}tail",
+            "a long passphrase\nsecond line",
+            "a long\tpassphrase here",
+            "a long passphrase \u{1b}[0m",
+        ] {
+            let why = check_password(bad, &email()).expect_err("refused").en;
+            assert!(why.contains("control characters"), "{bad:?}: {why}");
+        }
+        assert!(check_password("a long passphrase with spaces", &email()).is_ok());
     }
 
     #[test]

@@ -52,11 +52,12 @@ pub fn parse_campaign_form(
     form: &CampaignForm<'_>,
 ) -> Result<(String, Period, Option<Region>), Vec<FieldError>> {
     let mut errors = Vec::new();
-    let name = form.name.map(str::trim).unwrap_or_default();
-    if name.is_empty()
-        || name.chars().count() > CAMPAIGN_NAME_MAX_CHARS
-        || name.chars().any(char::is_control)
-    {
+    // NFC, trimmed; a name of invisible characters only is no name.
+    let name = crate::text::optional_line(form.name, CAMPAIGN_NAME_MAX_CHARS)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if name.is_empty() {
         errors.push(field_error(
             "name",
             &format!(
@@ -106,7 +107,7 @@ pub fn parse_campaign_form(
         },
     };
     match period {
-        Some(period) if errors.is_empty() => Ok((name.to_owned(), period, region)),
+        Some(period) if errors.is_empty() => Ok((name, period, region)),
         _ => Err(errors),
     }
 }

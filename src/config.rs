@@ -50,6 +50,16 @@ pub struct Settings {
     pub rate_form_posts: crate::limits::Rate,
     /// `RATE_LIMIT_API_RESPONSES`: `POST /api/v1/responses` per client (default 60/hour).
     pub rate_api_responses: crate::limits::Rate,
+    /// `MAX_CONNECTIONS_PER_CLIENT`: connections one address may hold open at once; beyond it a
+    /// connection's first request gets 429 and the connection is closed (default 128, 0 = no
+    /// cap; trusted proxies are exempt).
+    pub max_connections_per_client: usize,
+    /// `METRICS_ALLOW`: addresses and CIDR ranges of clients that may read `/metrics` (default:
+    /// none). The client is the one `TRUSTED_PROXIES` determines.
+    pub metrics_allow: crate::limits::TrustedProxies,
+    /// `METRICS_TOKEN`: a bearer token (at least 24 characters) that reads `/metrics` from
+    /// anywhere (default: none).
+    pub metrics_token: Option<String>,
     /// `LOGIN_FAILURES_PER_ACCOUNT` (5), `LOGIN_FAILURES_PER_CLIENT` (20), `LOGIN_LOCK_SECONDS`
     /// (60, doubling per further failure up to an hour).
     pub login_limits: crate::limits::LoginLimits,
@@ -343,7 +353,38 @@ impl Settings {
                 name: "TRUSTED_PROXIES",
                 message,
             })?;
+        let metrics_allow =
+            crate::limits::TrustedProxies::parse(get("METRICS_ALLOW").as_deref().unwrap_or(""))
+                .map_err(|message| ConfigError::Invalid {
+                    name: "METRICS_ALLOW",
+                    message,
+                })?;
+        let metrics_token = match get("METRICS_TOKEN").map(|t| t.trim().to_owned()) {
+            None => None,
+            Some(t) if t.is_empty() => None,
+            // A short token can be guessed; /metrics has no guess limit of its own.
+            Some(t) if t.len() < 24 || !t.chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(ConfigError::Invalid {
+                    name: "METRICS_TOKEN",
+                    message: "must be at least 24 visible ASCII characters".into(),
+                });
+            }
+            Some(t) => Some(t),
+        };
+        let max_connections_per_client = match get("MAX_CONNECTIONS_PER_CLIENT") {
+            None => 128,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| ConfigError::Invalid {
+                    name: "MAX_CONNECTIONS_PER_CLIENT",
+                    message: format!("{v:?} is not a whole number (0 turns the cap off)"),
+                })?,
+        };
         Ok(Settings {
+            max_connections_per_client,
+            metrics_allow,
+            metrics_token,
             operator,
             mail,
             trusted_proxies,
@@ -379,6 +420,33 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    #[test]
+    fn metrics_readers_are_named_and_tokens_are_long() {
+        let s = settings(&[]).expect("defaults");
+        assert!(
+            s.metrics_allow.is_empty() && s.metrics_token.is_none(),
+            "nobody by default"
+        );
+        let s = settings(&[
+            ("METRICS_ALLOW", "10.0.0.0/8, ::1"),
+            ("METRICS_TOKEN", " abcdefghijklmnopqrstuvwxyz "),
+        ])
+        .expect("valid");
+        assert!(s.metrics_allow.contains("10.1.2.3".parse().expect("ip")));
+        assert_eq!(
+            s.metrics_token.as_deref(),
+            Some("abcdefghijklmnopqrstuvwxyz")
+        );
+        for (name, value) in [
+            ("METRICS_TOKEN", "short"),
+            ("METRICS_TOKEN", "a token with spaces in it, long enough"),
+            ("METRICS_ALLOW", "localhost"),
+        ] {
+            let e = settings(&[(name, value)]).expect_err(value);
+            assert!(e.to_string().contains(name), "{e}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod startup;
 pub mod statistics;
 pub mod survey;
 pub mod telemetry;
+pub mod text;
 pub mod token;
 pub mod web;
 pub mod workspace;

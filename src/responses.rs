@@ -126,32 +126,28 @@ pub fn profile_of(answers: &AnswerSet) -> Result<Profile, ServiceError> {
     .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))
 }
 
-/// Checks an optional firm name: trimmed, at most [`FIRM_NAME_MAX_CHARS`], no control characters.
+/// Checks an optional firm name: NFC, trimmed, at most [`FIRM_NAME_MAX_CHARS`], no control
+/// characters, not only invisible ones (see [`crate::text::optional_line`]).
 pub fn parse_firm_name(raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Ok(None);
+    use crate::text::LineProblem;
+    let message = |de: String, en: String| FieldError {
+        field: "firm_name".into(),
+        message: Text { de, en },
     };
-    if name.chars().count() > FIRM_NAME_MAX_CHARS {
-        return Err(FieldError {
-            field: "firm_name".into(),
-            message: Text {
-                de: format!(
-                    "Der Firmenname darf höchstens {FIRM_NAME_MAX_CHARS} Zeichen lang sein."
-                ),
-                en: format!("The firm name may be at most {FIRM_NAME_MAX_CHARS} characters long."),
-            },
-        });
-    }
-    if name.chars().any(char::is_control) {
-        return Err(FieldError {
-            field: "firm_name".into(),
-            message: Text {
-                de: "Der Firmenname enthält unzulässige Steuerzeichen.".into(),
-                en: "The firm name contains control characters.".into(),
-            },
-        });
-    }
-    Ok(Some(name.to_owned()))
+    crate::text::optional_line(raw, FIRM_NAME_MAX_CHARS).map_err(|problem| match problem {
+        LineProblem::TooLong => message(
+            format!("Der Firmenname darf höchstens {FIRM_NAME_MAX_CHARS} Zeichen lang sein."),
+            format!("The firm name may be at most {FIRM_NAME_MAX_CHARS} characters long."),
+        ),
+        LineProblem::Control => message(
+            "Der Firmenname enthält unzulässige Steuerzeichen.".into(),
+            "The firm name contains control characters.".into(),
+        ),
+        LineProblem::Invisible => message(
+            "Der Firmenname besteht nur aus unsichtbaren Zeichen.".into(),
+            "The firm name consists of invisible characters only.".into(),
+        ),
+    })
 }
 
 impl Responses {
@@ -305,6 +301,11 @@ impl Responses {
 
     pub fn statistics(&self) -> &Statistics {
         &self.statistics
+    }
+
+    /// The database pools' use, for `/metrics`.
+    pub fn pool_use(&self) -> Vec<crate::db::PoolUse> {
+        self.store.pool_use()
     }
 
     /// What a submit changes in the statistics of both scopes: the cells it counts in, and the

@@ -82,6 +82,7 @@ impl Application {
             ),
         )
         .with_screening(settings.screening);
+        let metrics = web::metrics::Metrics::default();
         let state = AppState {
             api_keys: crate::api_keys::ApiKeys::new(store.clone()),
             auth: Auth::new(store.clone()),
@@ -93,7 +94,16 @@ impl Application {
             all_cohorts_cache: Default::default(),
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             limits: web::client::Limits::from_settings(settings),
-            reports: Default::default(),
+            reports: web::report::ReportRenderer::default().with_metrics(metrics.clone()),
+            metrics,
+            connections: web::connections::ConnectionCap::new(
+                settings.max_connections_per_client,
+                settings.trusted_proxies.clone(),
+            ),
+            metrics_access: web::metrics::MetricsAccess::new(
+                settings.metrics_allow.clone(),
+                settings.metrics_token.as_deref(),
+            ),
             ready_timeout: settings.ready_timeout,
             operator: settings.operator.clone(),
             body_limits: web::BodyLimits {
@@ -139,20 +149,25 @@ impl Application {
 
 fn run(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
     let https = state.secure_cookies;
+    let connections = state.connections.clone();
     let state = actix_web::web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             // Innermost, so that the headers below apply to the pages it makes too.
+            .wrap(from_fn(web::head_as_get))
             .wrap(from_fn(web::error_pages))
             .wrap(from_fn(web::same_origin_posts))
+            .wrap(from_fn(web::connections::refuse_over_cap))
             .wrap(from_fn(web::no_store_for_private))
             .wrap(web::security_headers(https))
             .wrap(from_fn(web::referrer_policy))
             .wrap(from_fn(web::log_requests))
+            .wrap(from_fn(web::metrics::count_requests))
             .app_data(state.clone())
             .configure(web::routes)
             .default_service(actix_web::web::to(web::not_found))
     })
+    .on_connect(move |io, data| connections.on_connect(io, data))
     .listen(listener)
     .map_err(|source| StartupError::Bind {
         address: "listener".into(),

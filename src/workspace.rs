@@ -212,13 +212,14 @@ pub struct Workspace {
 }
 
 fn parse_contact(raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(contact) = raw.map(str::trim).filter(|c| !c.is_empty()) else {
-        return Ok(None);
-    };
-    if contact.chars().count() > CONTACT_MAX_CHARS || contact.chars().any(char::is_control) {
-        return Err(FieldError {
-            field: "contact".into(),
-            message: Text {
+    crate::text::optional_line(raw, CONTACT_MAX_CHARS).map_err(|problem| FieldError {
+        field: "contact".into(),
+        message: match problem {
+            crate::text::LineProblem::Invisible => Text {
+                de: "Der Kontakt besteht nur aus unsichtbaren Zeichen.".into(),
+                en: "The contact consists of invisible characters only.".into(),
+            },
+            _ => Text {
                 de: format!(
                     "Der Kontakt darf höchstens {CONTACT_MAX_CHARS} Zeichen lang sein und keine Steuerzeichen enthalten."
                 ),
@@ -226,9 +227,8 @@ fn parse_contact(raw: Option<&str>) -> Result<Option<String>, FieldError> {
                     "The contact may be at most {CONTACT_MAX_CHARS} characters long, without control characters."
                 ),
             },
-        });
-    }
-    Ok(Some(contact.to_owned()))
+        },
+    })
 }
 
 impl Workspace {

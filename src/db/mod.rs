@@ -54,6 +54,15 @@ pub struct Store {
     faults: faults::SharedFaults,
 }
 
+/// One connection pool's use at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub name: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// How long a request waits for a database connection before the service says 503.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -136,6 +145,21 @@ const SQLITE_SYNCHRONOUS: i64 = 2;
 impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Connections open, idle and at most, per pool (for `/metrics`). PostgreSQL has one pool
+    /// for reads and writes; SQLite one writer and a pool of readers.
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        let of = |name: &'static str, pool: &AnyPool| PoolUse {
+            name,
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        };
+        match self.backend {
+            Backend::Sqlite => vec![of("writer", &self.writer), of("reader", &self.reader)],
+            Backend::Postgres => vec![of("shared", &self.writer)],
+        }
     }
 
     /// Connects with the default options (the CLI's commands).

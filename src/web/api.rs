@@ -210,6 +210,7 @@ pub async fn create_response(
     }
     let key = idempotency_key(&req)?;
     let body = read_body(&req, payload).await?;
+    super::body::refuse_duplicate_keys(&body)?;
     let parsed: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
         WebError::bad_request_with(Text {
             de: format!("Der JSON-Inhalt ist ungültig: {e}"),
@@ -311,6 +312,8 @@ pub async fn create_response(
     let mut response = HttpResponse::Created();
     if created.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
+    } else {
+        state.metrics.submission(super::metrics::Channel::Api);
     }
     Ok(response.insert_header((LOCATION, location)).json(body))
 }
@@ -573,5 +576,111 @@ fn cohort_body(
                 "message": reason.explanation(k),
             })
         }
+    }
+}
+
+/// The OpenAPI 3.1 description of this API. Hand-written (the handlers build their JSON with
+/// `json!`, so there are no response types to derive it from) and held to the code by tests:
+/// its paths are the `/api` routes of the route table and its request body is what
+/// `CreateResponse` accepts (below); every answer of every route validates against it strictly
+/// (`tests/app/openapi.rs`); Schemathesis fuzzes the service against it in `.ci/run`.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+#[get("/api/openapi.json")]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_TYPE, "application/json"))
+        .body(OPENAPI)
+}
+
+#[cfg(test)]
+mod openapi_tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn document() -> Value {
+        serde_json::from_str(OPENAPI).expect("openapi.json is JSON")
+    }
+
+    #[test]
+    fn the_document_describes_exactly_the_api_routes() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut described: Vec<(String, String)> = Vec::new();
+        for (path, operations) in doc["paths"].as_object().expect("paths") {
+            for method in operations.as_object().expect("operations").keys() {
+                described.push((path.clone(), method.to_uppercase()));
+            }
+        }
+        let mut routed: Vec<(String, String)> = super::super::ROUTES
+            .iter()
+            .filter(|(path, _)| path.starts_with("/api/"))
+            .flat_map(|(path, methods)| {
+                methods
+                    .split(", ")
+                    .map(move |m| (path.to_string(), m.to_owned()))
+            })
+            .collect();
+        described.sort();
+        routed.sort();
+        assert_eq!(described, routed);
+    }
+
+    /// The request schema and `CreateResponse` accept the same fields, require the same ones,
+    /// and agree on the two shapes of an answer.
+    #[test]
+    fn the_request_schema_is_what_the_handler_accepts() {
+        let doc = document();
+        let schema = &doc["components"]["schemas"]["CreateResponse"];
+        assert_eq!(schema["additionalProperties"], false);
+        let properties = schema["properties"].as_object().expect("properties");
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .expect("required")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let sample = |name: &str| match name {
+            "lang" => json!("en"),
+            "firm_name" => json!("Acme"),
+            "profile" => json!({"industry": "C"}),
+            "answers" => json!({"q": "a", "m": ["a", "b"]}),
+            other => panic!("no sample for {other}: add one, and the field to CreateResponse"),
+        };
+        let minimal: serde_json::Map<String, Value> = required
+            .iter()
+            .map(|name| (name.to_string(), sample(name)))
+            .collect();
+        let parses = |body: &serde_json::Map<String, Value>| {
+            serde_json::from_value::<CreateResponse>(Value::Object(body.clone())).is_ok()
+        };
+        assert!(parses(&minimal), "the required fields alone are a request");
+        for name in properties.keys() {
+            let mut body = minimal.clone();
+            body.insert(name.clone(), sample(name));
+            assert!(parses(&body), "{name} is described but refused");
+            if properties[name]
+                .get("oneOf")
+                .is_some_and(|o| o.to_string().contains("null"))
+            {
+                body.insert(name.clone(), Value::Null);
+                assert!(parses(&body), "{name} may be null by the document");
+            }
+        }
+        for name in &required {
+            let mut body = minimal.clone();
+            body.remove(*name);
+            assert!(!parses(&body), "{name} is required by the document only");
+        }
+        let mut body = minimal.clone();
+        body.insert("undocumented".into(), json!(1));
+        assert!(
+            !parses(&body),
+            "unknown fields are refused, as the document says"
+        );
+        let answer = &doc["components"]["schemas"]["AnswerValue"]["oneOf"];
+        assert_eq!(answer[0]["type"], "string");
+        assert_eq!(answer[1]["type"], "array");
+        assert_eq!(answer[1]["items"]["type"], "string");
     }
 }

@@ -5,12 +5,14 @@ mod api;
 mod body;
 mod chamber;
 pub mod client;
+pub mod connections;
 mod consultant;
 mod error;
 mod guard;
 mod i18n;
 mod invitation;
 mod legal;
+pub mod metrics;
 mod owner;
 mod pages;
 pub mod report;
@@ -57,6 +59,11 @@ pub struct AppState {
     pub mailer: Option<crate::mail::Mailer>,
     /// Who runs the service, for the Impressum and the privacy notice.
     pub operator: crate::config::Operator,
+    /// Request, submission and render counts for `/metrics`, and who may read them.
+    pub metrics: metrics::Metrics,
+    pub metrics_access: metrics::MetricsAccess,
+    /// Open connections per client (`MAX_CONNECTIONS_PER_CLIENT`).
+    pub connections: connections::ConnectionCap,
 }
 
 /// A serialised body per language, valid for one publication generation of the statistics.
@@ -115,6 +122,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(pages::health)
         .service(pages::ready)
         .service(api::questionnaire)
+        .service(api::openapi)
         .service(api::create_response)
         .service(api::get_response)
         .service(report::owner_report)
@@ -159,7 +167,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(invitation::landing)
         .service(invitation::respond)
         .service(legal::impressum)
-        .service(legal::privacy);
+        .service(legal::privacy)
+        .service(metrics::exposition);
 }
 
 /// Every route and the methods it answers, for the `Allow` header of a 405. A unit test checks
@@ -173,6 +182,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}/disable", "GET, POST"),
     ("/admin/users/{id}/enable", "POST"),
+    ("/api/openapi.json", "GET"),
     ("/api/v1/benchmarks", "GET"),
     ("/api/v1/benchmarks/all", "GET"),
     ("/api/v1/questionnaire", "GET"),
@@ -201,6 +211,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/i/{code}", "GET, POST"),
     ("/login", "GET, POST"),
     ("/logout", "POST"),
+    ("/metrics", "GET"),
     ("/ready", "GET"),
     ("/s/{token}", "GET"),
     ("/s/{token}/delete", "GET, POST"),
@@ -270,6 +281,18 @@ pub async fn error_pages(
     Ok(ServiceResponse::new(request, page).map_into_right_body())
 }
 
+/// HEAD is answered wherever GET is (RFC 9110, 9.3.2): the request is routed as a GET, and the
+/// HTTP layer, which saw the HEAD, sends the head of that answer without its body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
 /// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, a strict content
 /// security policy (no scripts at all). The referrer policy is set per answer by
 /// [`referrer_policy`].
@@ -310,7 +333,8 @@ pub async fn no_store_for_private(
         || path.starts_with("/admin")
         || path.starts_with("/account")
         || path.starts_with("/consultant")
-        || path.starts_with("/chamber");
+        || path.starts_with("/chamber")
+        || path == "/metrics";
     let mut response = next.call(req).await?;
     if private {
         response
@@ -487,6 +511,7 @@ mod tests {
             include_str!("consultant.rs"),
             include_str!("invitation.rs"),
             include_str!("legal.rs"),
+            include_str!("metrics.rs"),
             include_str!("owner.rs"),
             include_str!("pages.rs"),
             include_str!("report.rs"),

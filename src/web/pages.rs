@@ -159,7 +159,14 @@ pub(super) async fn form_fields(
         ));
     }
     let body = read_body(req, payload).await?;
-    parse_form(&body)
+    // Only the options of a question may repeat (checkboxes); the catalogue refuses two
+    // answers to a single-choice question with its own message.
+    let catalogue = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.responses.catalogue());
+    parse_form(&body, |name| {
+        catalogue.is_some_and(|c| c.question(name).is_some())
+    })
 }
 
 /// The value of a form field.
@@ -500,11 +507,14 @@ pub async fn submit(
     // The form carries nothing but the button; read it so the limit applies all the same.
     form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     match state.responses.submit(&response).await {
-        Ok(_) => Ok(see_other(format!(
-            "{}/result?lang={}",
-            token_path(&token),
-            lang.code()
-        ))),
+        Ok(_) => {
+            state.metrics.submission(super::metrics::Channel::Form);
+            Ok(see_other(format!(
+                "{}/result?lang={}",
+                token_path(&token),
+                lang.code()
+            )))
+        }
         Err(ServiceError::Incomplete(errors)) => render_review(
             &state,
             &token,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::WebError;
 use super::i18n::request_lang;
+use super::metrics::Render;
 use super::views::{answer_text, cohort_label, format_date, resolve};
 use crate::report::{
     Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
@@ -262,18 +263,27 @@ pub fn calendar_date(epoch_ms: i64) -> (i32, u8, u8) {
 #[derive(Debug, Clone)]
 pub struct ReportRenderer {
     permits: Arc<tokio::sync::Semaphore>,
+    metrics: super::metrics::Metrics,
 }
 
 impl ReportRenderer {
     pub fn new(concurrent: usize) -> ReportRenderer {
         ReportRenderer {
             permits: Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+            metrics: Default::default(),
         }
     }
 
+    /// Counts renders (and their time) in `metrics`.
+    pub fn with_metrics(self, metrics: super::metrics::Metrics) -> ReportRenderer {
+        ReportRenderer { metrics, ..self }
+    }
+
     pub async fn render(&self, model: ReportModel) -> Result<Vec<u8>, String> {
-        self.run(move || render_pdf(&model).map_err(|e| e.to_string()))
-            .await
+        self.run(Render::Report, move || {
+            render_pdf(&model).map_err(|e| e.to_string())
+        })
+        .await
     }
 
     /// The chamber board's one-page summary, under the same bound as the reports.
@@ -281,19 +291,29 @@ impl ReportRenderer {
         &self,
         summary: crate::report::board::BoardSummary,
     ) -> Result<Vec<u8>, String> {
-        self.run(move || crate::report::board::render_board(&summary).map_err(|e| e.to_string()))
-            .await
+        self.run(Render::Board, move || {
+            crate::report::board::render_board(&summary).map_err(|e| e.to_string())
+        })
+        .await
     }
 
     /// Runs one render on the blocking pool once a permit is free.
     async fn run(
         &self,
+        kind: Render,
         render: impl FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
     ) -> Result<Vec<u8>, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(render)
-            .await
-            .map_err(|e| format!("the render task failed: {e}"))?
+        let started = std::time::Instant::now();
+        let rendered = async {
+            let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+            tokio::task::spawn_blocking(render)
+                .await
+                .map_err(|e| format!("the render task failed: {e}"))?
+        }
+        .await;
+        self.metrics
+            .render(kind, rendered.is_ok(), started.elapsed());
+        rendered
     }
 }
 

@@ -68,6 +68,10 @@ const TABLE: &[Row] = &[
     Row { method: "GET", route: "/s/{token}/delete", path: "/s/{token}/delete", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
     Row { method: "POST", route: "/s/{token}/delete", path: "/s/{token}/delete", form: &[], expect: [404, 422, 404, 404, 404, 404, 404] },
     Row { method: "GET", route: "/api/v1/questionnaire", path: "/api/v1/questionnaire", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    Row { method: "GET", route: "/api/openapi.json", path: "/api/openapi.json", form: &[], expect: [200, 200, 200, 200, 200, 200, 200] },
+    // Metrics are for the operator's monitoring, not for any role: without METRICS_ALLOW or
+    // METRICS_TOKEN nobody reads them, the admin neither (tests/app/metrics.rs has the rest).
+    Row { method: "GET", route: "/metrics", path: "/metrics", form: &[], expect: [403, 403, 403, 403, 403, 403, 403] },
     Row { method: "POST", route: "/api/v1/responses", path: "/api/v1/responses", form: &[], expect: [415, 415, 415, 415, 415, 415, 415] },
     Row { method: "GET", route: "/api/v1/responses/{token}", path: "/api/v1/responses/{token}", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
     Row { method: "GET", route: "/api/v1/responses/{token}/report.pdf", path: "/api/v1/responses/{token}/report.pdf", form: &[], expect: [404, 200, 404, 404, 404, 404, 404] },
