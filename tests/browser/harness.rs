@@ -25,6 +25,20 @@ pub const WIDE: u32 = 1280;
 pub const NARROW: u32 = 375;
 const HEIGHT: u32 = 900;
 
+/// A journey taking longer has hung (the chamber's, with a dozen firms, takes about 2 minutes
+/// on a quiet machine; the machines here are shared).
+const JOURNEY_TIMEOUT_SECONDS: u64 = 480;
+
+/// The per-client limits the journeys need: every browser is the same client (127.0.0.1), and
+/// the chamber's journey alone starts a dozen checks through one campaign link.
+const SETTINGS: &[(&str, &str)] = &[
+    ("RATE_LIMIT_STARTS", "1000/hour"),
+    ("RATE_LIMIT_FORM_POSTS", "10000/hour"),
+    ("RATE_LIMIT_API_RESPONSES", "1000/hour"),
+    ("TOKEN_GUESSES_PER_MINUTE", "600"),
+    ("LOGIN_FAILURES_PER_CLIENT", "100"),
+];
+
 /// The programs and files the suite needs; `find` names what is missing.
 pub struct Tools {
     chromium: PathBuf,
@@ -261,7 +275,7 @@ pub fn run(tools: Tools, journeys: Vec<Journey>) -> Outcome {
         let (database_url, db, backend) = server::fresh_database(Backend::Sqlite)
             .await
             .expect("a fresh SQLite database");
-        let (address, store) = server::start(&database_url, &[]).await;
+        let (address, store) = server::start(&database_url, SETTINGS).await;
         println!("server on {address} ({backend}); chromedriver on {driver_url}");
         let ctx = Ctx {
             address,
@@ -287,7 +301,11 @@ pub fn run(tools: Tools, journeys: Vec<Journey>) -> Outcome {
         for journey in journeys {
             let started = Instant::now();
             println!("journey: {} ...", journey.name);
-            let result = tokio::time::timeout(Duration::from_secs(240), (journey.run)(&ctx)).await;
+            let result = tokio::time::timeout(
+                Duration::from_secs(JOURNEY_TIMEOUT_SECONDS),
+                (journey.run)(&ctx),
+            )
+            .await;
             let seconds = started.elapsed().as_secs_f64();
             let left_open: Vec<Client> = ctx.open.borrow_mut().drain(..).collect();
             for client in left_open {
@@ -695,6 +713,43 @@ impl<'c> Page<'c> {
             vnu_errors: Vec::new(),
         });
         Ok(())
+    }
+
+    /// A download as this browser would make it (with its cookies): status, content type, body.
+    pub async fn download(&self, url: &str) -> Result<(u16, String, Vec<u8>)> {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            self.ctx.url(url)
+        };
+        let cookies = self
+            .client
+            .get_all_cookies()
+            .await?
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut response = self
+            .ctx
+            .http
+            .get(&url)
+            .insert_header(("Cookie", cookies))
+            .send()
+            .await
+            .map_err(|e| anyhow!("GET {url}: {e}"))?;
+        let body = response
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .map_err(|e| anyhow!("GET {url}: {e}"))?;
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((response.status().as_u16(), content_type, body.to_vec()))
     }
 
     /// The current page fetched again over HTTP with the browser's cookies, once per URL. A
