@@ -65,6 +65,7 @@ const MIGRATIONS: &[Embedded] = &[
         "password change",
         "20261127170000_password_change.sql"
     ),
+    embedded!(20261127180400, "profiles", "20261127180400_profiles.sql"),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

@@ -15,6 +15,7 @@ mod campaigns;
 mod demo;
 mod faults;
 mod migrations;
+mod profiles;
 mod responses;
 mod workspace;
 
@@ -31,6 +32,7 @@ pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
 pub use campaigns::{CampaignRecord, CampaignResponseRow, NewCampaign, ResponseCampaign};
 pub use demo::DemoResponse;
+pub use profiles::ProfileRecord;
 pub use responses::*;
 pub use workspace::*;
 

@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "partials/error_summary",
     "partials/error_summary_one",
     "partials/operator",
+    "partials/profile_box",
     "pages/landing",
     "pages/step",
     "pages/paused",
@@ -39,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/impressum",
     "pages/datenschutz",
     "pages/admin_confirm",
+    "pages/profile",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

@@ -6,8 +6,8 @@ use anyhow::{Context, Result, ensure};
 use social_readiness::accounts::Role;
 
 use super::{
-    PASSWORD, body_text, complete_survey, create_account, fill, login, main_text, set_value,
-    submit_and_wait,
+    PASSWORD, body_text, complete_survey, create_account, fill, login, main_text, set_profile,
+    set_value, submit_and_wait,
 };
 use crate::harness::{Ctx, Page, screens_dir, t};
 
@@ -31,9 +31,10 @@ async fn firm_takes_check(ctx: &Ctx, link: &str, n: usize) -> Result<()> {
     let firm = Page::open(ctx, "chamber-firm").await?;
     firm.goto(link).await?;
     if n == 0 {
+        let text = main_text(&firm).await?;
         ensure!(
-            main_text(&firm).await?.contains(CAMPAIGN),
-            "the campaign page names the campaign"
+            text.contains(CAMPAIGN) && text.contains("Handwerkskammer Musterstadt"),
+            "the campaign page names the campaign and the chamber: {text}"
         );
         firm.check_page_state("campaign-landing").await?;
         // Mistake: the statistics tick without the survey consent. The error is shown and
@@ -90,6 +91,13 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         page.h1().await?
     );
     page.check_page_state("home-empty").await?;
+    set_profile(
+        &page,
+        "Handwerkskammer Musterstadt",
+        None,
+        "statistik@hwk.example",
+    )
+    .await?;
 
     // --- a campaign, first with a period that ends before it starts -----------------------
     let month = this_month(&page).await?;

@@ -5,15 +5,23 @@
 use anyhow::{Context, Result, ensure};
 use social_readiness::accounts::Role;
 
-use super::{PASSWORD, complete_survey, create_account, fill, login, main_text, submit_and_wait};
+use super::{
+    PASSWORD, complete_survey, create_account, fill, login, main_text, set_profile, submit_and_wait,
+};
 use crate::harness::{Ctx, Page, screens_dir, t};
 
 const CONSULTANT: &str = "berater@journey.example";
 const FIRM: &str = "Bäckerei Schmidt & Töchter";
 
 /// The client opens the invitation in a browser of their own, agrees to the survey and to
-/// sharing, and answers every page with the `nth` option. Returns the score they see.
-async fn client_takes_check(ctx: &Ctx, link: &str, nth: usize, check: bool) -> Result<u32> {
+/// sharing, and answers every page with the `nth` option. Returns the score they see and the
+/// result's private address.
+async fn client_takes_check(
+    ctx: &Ctx,
+    link: &str,
+    nth: usize,
+    check: bool,
+) -> Result<(u32, String)> {
     let client = Page::open(ctx, "consultant-client").await?;
     client.goto(link).await?;
     ensure!(
@@ -21,9 +29,11 @@ async fn client_takes_check(ctx: &Ctx, link: &str, nth: usize, check: bool) -> R
         "invitation page: {}",
         client.h1().await?
     );
+    let text = main_text(&client).await?;
+    ensure!(text.contains(FIRM), "the invitation names the firm");
     ensure!(
-        main_text(&client).await?.contains(FIRM),
-        "the invitation names the firm"
+        text.contains("Anna Berger, Berger Marketing") && text.contains("0351 123456"),
+        "the invitation names the consultant by the profile: {text}"
     );
     if check {
         client.check_page_state("invitation").await?;
@@ -41,8 +51,9 @@ async fn client_takes_check(ctx: &Ctx, link: &str, nth: usize, check: bool) -> R
     if check {
         client.check_page_state("result").await?;
     }
+    let result = client.path().await?;
     client.close().await?;
-    Ok(score)
+    Ok((score, result))
 }
 
 pub async fn run(ctx: &Ctx) -> Result<()> {
@@ -58,6 +69,13 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         page.h1().await?
     );
     page.check_page_state("clients-empty").await?;
+    set_profile(
+        &page,
+        "Anna Berger",
+        Some("Berger Marketing"),
+        "0351 123456",
+    )
+    .await?;
 
     // --- a client, first without a name ------------------------------------------------
     fill(&page, "#contact", "Frau Schmidt").await?;
@@ -89,7 +107,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     let client_path = page.path().await?;
 
     // --- the client takes the check and shares it ----------------------------------------
-    let first_score = client_takes_check(ctx, &link, 0, true).await?;
+    let (first_score, _) = client_takes_check(ctx, &link, 0, true).await?;
     page.goto(&client_path).await?;
     let text = main_text(&page).await?;
     ensure!(
@@ -172,7 +190,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         .context("re-assessment link")?;
     ensure!(second_link != link, "a new link for the re-assessment");
     page.check_page_state("client-reinvited").await?;
-    let second_score = client_takes_check(ctx, &second_link, 3, false).await?;
+    let (second_score, second_result) = client_takes_check(ctx, &second_link, 3, false).await?;
     page.goto(&client_path).await?;
     let table = page
         .text("table.progress")
@@ -189,6 +207,50 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         "report with the change: {status}"
     );
     std::fs::write(screens_dir().join("consultant-client-progress.pdf"), &pdf)?;
+    // The list shows the trend; the first assessment opens again.
+    page.goto("/consultant").await?;
+    let trend = format!("{first_score} → {second_score}");
+    ensure!(
+        main_text(&page).await?.contains(&trend),
+        "the list shows the trend {trend}"
+    );
+    page.check_page_state("clients-trend").await?;
+    page.goto(&client_path).await?;
+    page.click("ol.invitations a").await?;
+    ensure!(
+        page.text(".overall-score .value strong").await?.trim() == first_score.to_string(),
+        "the earlier assessment opens with its score {first_score}"
+    );
+    page.check_page_state("client-earlier-assessment").await?;
+
+    // --- the client withdraws the sharing of the second check from the result page ---------
+    let owner = Page::open(ctx, "consultant-client").await?;
+    owner.goto(&second_result).await?;
+    submit_and_wait(&owner, ".withdraw-form button").await?;
+    ensure!(
+        owner.find_all(".withdraw-form").await?.is_empty()
+            && main_text(&owner).await?.contains("Anna Berger"),
+        "the result page says the sharing ended"
+    );
+    owner.check_page_state("result-sharing-withdrawn").await?;
+    owner.close().await?;
+    page.goto(&client_path).await?;
+    ensure!(
+        main_text(&page)
+            .await?
+            .contains(&t("status_withdrawn", "de")),
+        "the consultant sees the withdrawal"
+    );
+    page.check_page_state("client-withdrawn").await?;
+
+    // --- a wrong address: the error page keeps the account's navigation -------------------
+    page.goto("/consultant/clients/999999").await?;
+    ensure!(
+        page.h1().await? == t("error_title_404", "de")
+            && page.find_all("nav.account-nav").await?.len() == 1,
+        "the 404 page of a logged-in consultant has the account navigation"
+    );
+    page.check_page_state("error-404").await?;
     page.close().await?;
     Ok(())
 }

@@ -143,3 +143,57 @@ pub async fn complete_survey(page: &Page<'_>, nth: usize, firm: &str) -> Result<
 pub async fn body_text(page: &Page<'_>) -> Result<String> {
     page.text("body").await
 }
+
+/// Fills the account's profile from its own page (first without a name), returns to `home`.
+pub async fn set_profile(
+    page: &Page<'_>,
+    name: &str,
+    firm: Option<&str>,
+    contact: &str,
+) -> Result<()> {
+    let home = page.path().await?;
+    page.click(".profile-box a").await?;
+    ensure!(
+        page.h1().await? == crate::harness::t("account_profile_title", "de"),
+        "profile page"
+    );
+    page.check_page_state("profile").await?;
+    fill(page, "#profile-contact", contact).await?;
+    submit_and_wait(page, "form.stacked-form button.primary").await?;
+    ensure!(
+        page.find("#profile-name-error")
+            .await?
+            .is_displayed()
+            .await?,
+        "a profile without a name is refused at the field"
+    );
+    ensure!(
+        page.find("#profile-contact")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref()
+            == Some(contact),
+        "the contact is kept after the error"
+    );
+    page.check_page_state("profile-without-name").await?;
+    fill(page, "#profile-name", name).await?;
+    if let Some(firm) = firm {
+        fill(page, "#profile-firm", firm).await?;
+    }
+    submit_and_wait(page, "form.stacked-form button.primary").await?;
+    ensure!(
+        page.text("p.confirmation")
+            .await?
+            .contains(&crate::harness::t("account_profile_saved", "de")),
+        "the profile is saved"
+    );
+    page.check_page_state("profile-saved").await?;
+    page.goto(&home).await?;
+    let shown = page.text(".profile-box").await?;
+    ensure!(
+        shown.contains(name) && shown.contains(contact),
+        "the home page shows the profile: {shown}"
+    );
+    Ok(())
+}
