@@ -456,6 +456,8 @@ impl WebError {
         }
         let mut view = ErrorPage::new(lang, self.status, &self.message, &self.details);
         view.chrome = Chrome::for_user(lang, view.heading.clone(), "/", user);
+        // "Zur Startseite" leads to the account's own start page.
+        view.home = format!("{}?lang={}", user.role.home(), lang.code());
         templates::render("pages/error", &view).ok()
     }
 }

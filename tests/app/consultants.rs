@@ -490,10 +490,36 @@ async fn profiles_name_the_consultant_and_the_chamber_to_the_firms(app: TestApp)
     );
 }
 
+async fn error_pages_keep_the_account_navigation(app: TestApp) {
+    app.create_user(Role::Consultant, "nav@example.de").await;
+    let consultant = app.login("nav@example.de").await;
+    let missing = consultant.get("/consultant/clients/999999").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("class=\"account-nav\""),
+        "{}",
+        missing.body
+    );
+    assert!(missing.body.contains("nav@example.de"));
+    assert!(missing.body.contains("Nicht gefunden"));
+    // An address that is no route at all, and another role's area.
+    let nowhere = consultant.get("/nirgendwo").await;
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere.body.contains("class=\"account-nav\""));
+    let forbidden = consultant.get("/chamber").await;
+    assert_eq!(forbidden.status, 403);
+    assert!(forbidden.body.contains("class=\"account-nav\""));
+    // Anonymous visitors get the same page without it.
+    let anonymous = app.get("/nirgendwo").await;
+    assert_eq!(anonymous.status, 404);
+    assert!(!anonymous.body.contains("class=\"account-nav\""));
+}
+
 on_both_databases!(
     consultant_invites_two_clients_and_downloads_their_reports,
     a_re_assessment_shows_the_change_and_counts_the_firm_once,
     without_consent_the_consultant_sees_only_the_status,
     client_input_is_checked,
     profiles_name_the_consultant_and_the_chamber_to_the_firms,
+    error_pages_keep_the_account_navigation,
 );

@@ -180,6 +180,8 @@ pub struct StateReport {
     pub axe_details: Vec<String>,
     /// `scrollWidth` at 375 px when wider than the window.
     pub overflow: Option<i64>,
+    /// Tables that scroll sideways at 1280 px (hiding columns on a desktop screen).
+    pub wide_tables: usize,
     /// The DOM as parsed (every state) and the page as served (states reached by a GET).
     pub html_files: Vec<PathBuf>,
     pub vnu_errors: Vec<String>,
@@ -364,12 +366,12 @@ fn page_checks(ctx: &Ctx, outcome: &mut Outcome) {
     }
     println!();
     println!(
-        "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}",
-        "page state", "crit", "serio", "moder", "minor", "vnu", "375px"
+        "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6}",
+        "page state", "crit", "serio", "moder", "minor", "vnu", "375px", "tables"
     );
     for s in states.iter() {
         println!(
-            "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}",
+            "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6}",
             s.name,
             s.axe[0],
             s.axe[1],
@@ -383,6 +385,10 @@ fn page_checks(ctx: &Ctx, outcome: &mut Outcome) {
             match s.overflow {
                 None => "ok".to_string(),
                 Some(w) => format!("{w}px"),
+            },
+            match s.wide_tables {
+                0 => "ok".to_string(),
+                n => format!("{n} wide"),
             }
         );
         for d in &s.axe_details {
@@ -409,6 +415,10 @@ fn page_checks(ctx: &Ctx, outcome: &mut Outcome) {
     verdict(
         "no horizontal scrolling at 375 px on every page state",
         states.iter().all(|s| s.overflow.is_none()),
+    );
+    verdict(
+        "no table hides columns at 1280 px on every page state",
+        states.iter().all(|s| s.wide_tables == 0),
     );
     match &vnu {
         Ok(_) => verdict(
@@ -671,8 +681,19 @@ impl<'c> Page<'c> {
         let mut axe_details = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut overflow = None;
+        let mut wide_tables = 0;
         for width in [WIDE, NARROW] {
             self.resize(width, HEIGHT).await?;
+            if width == WIDE {
+                wide_tables = self
+                    .script(
+                        "return [...document.querySelectorAll('.table-scroll')]\
+                           .filter(d => d.scrollWidth > d.clientWidth + 1).length",
+                    )
+                    .await?
+                    .as_u64()
+                    .unwrap_or(0) as usize;
+            }
             for v in self.axe().await? {
                 let id = v["id"].as_str().unwrap_or_default().to_owned();
                 if !seen.insert(id.clone()) {
@@ -709,6 +730,7 @@ impl<'c> Page<'c> {
             axe,
             axe_details,
             overflow,
+            wide_tables,
             html_files,
             vnu_errors: Vec::new(),
         });

@@ -214,7 +214,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
             ],
         ),
         (
-            "campaign",
+            "campaign-filter",
             &[("#f-cfrom", ""), ("#f-cto", ""), ("#f-campaign", "*")],
         ),
     ];
