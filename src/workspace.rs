@@ -27,6 +27,9 @@ pub enum InvitationStatus {
     /// The owner took the check through the invitation but did not agree to share it: the
     /// consultant learns no more than that (not whether it was finished).
     NotShared,
+    /// The owner shared the result and later withdrew the sharing: the consultant sees no more
+    /// than that.
+    Withdrawn,
     Deleted,
 }
 
@@ -38,6 +41,7 @@ impl InvitationStatus {
             InvitationStatus::Finished => "finished",
             InvitationStatus::Declined => "declined",
             InvitationStatus::NotShared => "not_shared",
+            InvitationStatus::Withdrawn => "withdrawn",
             InvitationStatus::Deleted => "deleted",
         }
     }
@@ -70,6 +74,9 @@ impl InvitationView {
             ("declined", Some(_)) => (InvitationStatus::NotShared, None),
             ("declined", None) => (InvitationStatus::Declined, None),
             ("deleted", _) => (InvitationStatus::Deleted, None),
+            ("started", _) if record.share_withdrawn_at.is_some() => {
+                (InvitationStatus::Withdrawn, None)
+            }
             ("started", Some(r)) if r.submitted => {
                 let assessment = r
                     .result_json
@@ -123,6 +130,24 @@ impl ClientFile {
     /// The newest invitation: the client's current status.
     pub fn current(&self) -> Option<&InvitationView> {
         self.invitations.last()
+    }
+
+    /// The finished assessment of the `number`th invitation (1-based, as the client page lists
+    /// them), if it was finished and shared.
+    pub fn finished_at(&self, number: usize) -> Option<&FinishedAssessment> {
+        self.invitations
+            .get(number.checked_sub(1)?)?
+            .finished
+            .as_ref()
+    }
+
+    /// The overall scores of the finished assessments, oldest first: the client's trend.
+    pub fn trend(&self) -> Vec<u8> {
+        self.invitations
+            .iter()
+            .filter_map(|i| i.finished.as_ref())
+            .map(|f| f.assessment.overall.score)
+            .collect()
     }
 
     /// Finished assessments, newest first.
@@ -202,6 +227,10 @@ pub struct Invitation {
     pub id: i64,
     pub firm_name: String,
     pub consultant_email: String,
+    /// How the invitation names the consultant: their profile's name and firm, else the address.
+    pub consultant_name: String,
+    /// The profile's contact, else the consultant's address.
+    pub consultant_contact: String,
     pub open: bool,
 }
 
@@ -372,6 +401,18 @@ impl Workspace {
         Ok(Invitation {
             id: landing.id,
             firm_name: landing.firm_name,
+            consultant_name: crate::profiles::shown_name(
+                landing
+                    .consultant_profile
+                    .clone()
+                    .map(crate::profiles::Profile::from)
+                    .as_ref(),
+                &landing.consultant_email,
+            ),
+            consultant_contact: landing
+                .consultant_profile
+                .and_then(|p| p.contact)
+                .unwrap_or_else(|| landing.consultant_email.clone()),
             consultant_email: landing.consultant_email,
             open: landing.status == "invited",
         })
@@ -405,6 +446,13 @@ impl Workspace {
             )
             .await?;
         started.map(|_| token).ok_or(ServiceError::AlreadySubmitted)
+    }
+
+    /// The owner withdraws the sharing of their response with the consultant who invited them;
+    /// the check itself stays. Repeating it (a second click, a reload) changes nothing.
+    pub async fn withdraw_sharing(&self, response_id: i64) -> Result<(), ServiceError> {
+        self.store.withdraw_sharing(response_id, now_ms()).await?;
+        Ok(())
     }
 
     pub async fn decline(&self, invitation: &Invitation) -> Result<(), ServiceError> {

@@ -65,6 +65,7 @@ const MIGRATIONS: &[Embedded] = &[
         "password change",
         "20261127170000_password_change.sql"
     ),
+    embedded!(20261127180400, "profiles", "20261127180400_profiles.sql"),
     embedded!(
         20261127180600,
         "api keys and screening",

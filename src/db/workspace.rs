@@ -26,6 +26,8 @@ pub struct InvitationRecord {
     pub changed_at: i64,
     pub share_consent_version: Option<String>,
     pub share_consent_at: Option<i64>,
+    /// When the owner withdrew the sharing (the result stays theirs).
+    pub share_withdrawn_at: Option<i64>,
     pub response: Option<InvitedResponse>,
 }
 
@@ -48,17 +50,35 @@ pub struct InvitationLanding {
     pub status: String,
     pub firm_name: String,
     pub consultant_email: String,
+    /// The consultant's profile, when they wrote one.
+    pub consultant_profile: Option<super::ProfileRecord>,
 }
 
 /// The invitation a response was started through, as its owner sees it.
 #[derive(Debug, Clone)]
 pub struct ResponseSharing {
     pub consultant_email: String,
+    /// The consultant's profile, when they wrote one.
+    pub consultant_profile: Option<super::ProfileRecord>,
     pub client_firm_name: String,
     pub status: String,
     pub share_consent_version: Option<String>,
     pub share_consent_at: Option<i64>,
     pub client_id: i64,
+    pub share_withdrawn_at: Option<i64>,
+}
+
+/// A profile joined at columns `at`, `at + 1`, `at + 2` (name, firm, contact); none without a name.
+fn profile_at(row: &AnyRow, at: usize) -> Result<Option<super::ProfileRecord>, DbError> {
+    let name: Option<String> = row.try_get(at)?;
+    Ok(match name {
+        Some(name) => Some(super::ProfileRecord {
+            name,
+            firm: row.try_get(at + 1)?,
+            contact: row.try_get(at + 2)?,
+        }),
+        None => None,
+    })
 }
 
 fn client(row: &AnyRow) -> Result<ClientRecord, DbError> {
@@ -74,7 +94,7 @@ fn client(row: &AnyRow) -> Result<ClientRecord, DbError> {
 macro_rules! invitation_select {
     () => {
         "SELECT i.id, i.client_id, i.code, i.status, i.created_at,
-        i.changed_at, i.share_consent_version, i.share_consent_at,
+        i.changed_at, i.share_consent_version, i.share_consent_at, i.share_withdrawn_at,
         r.id AS r_id, r.status AS r_status, r.submitted_at, r.overall_score, r.overall_level,
         r.red_flags, r.result_json, r.benchmark_json
     FROM invitations i
@@ -108,6 +128,7 @@ fn invitation(row: &AnyRow) -> Result<InvitationRecord, DbError> {
         changed_at: row.try_get("changed_at")?,
         share_consent_version: row.try_get("share_consent_version")?,
         share_consent_at: row.try_get("share_consent_at")?,
+        share_withdrawn_at: row.try_get("share_withdrawn_at")?,
         response,
     })
 }
@@ -232,8 +253,10 @@ impl Store {
         code: &str,
     ) -> Result<Option<InvitationLanding>, DbError> {
         let row = sqlx::query(
-            "SELECT i.id, i.status, c.firm_name, u.email FROM invitations i
+            "SELECT i.id, i.status, c.firm_name, u.email, p.name, p.firm, p.contact
+             FROM invitations i
              JOIN clients c ON c.id = i.client_id JOIN users u ON u.id = c.consultant_id
+             LEFT JOIN profiles p ON p.user_id = u.id
              WHERE i.code = $1 AND u.disabled = 0",
         )
         .bind(code)
@@ -245,6 +268,7 @@ impl Store {
                 status: r.try_get(1)?,
                 firm_name: r.try_get(2)?,
                 consultant_email: r.try_get(3)?,
+                consultant_profile: profile_at(&r, 4)?,
             })
         })
         .transpose()
@@ -305,6 +329,22 @@ impl Store {
         Ok(updated == 1)
     }
 
+    /// The owner withdraws the sharing of a response with its consultant; false if it was not
+    /// shared (or withdrawn already).
+    pub async fn withdraw_sharing(&self, response_id: i64, now: i64) -> Result<bool, DbError> {
+        let updated = sqlx::query(
+            "UPDATE invitations SET share_withdrawn_at = $2, changed_at = $2
+             WHERE response_id = $1 AND status = 'started'
+               AND share_consent_version IS NOT NULL AND share_withdrawn_at IS NULL",
+        )
+        .bind(response_id)
+        .bind(now)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
     /// The invitation a response came through, if any.
     pub async fn response_sharing(
         &self,
@@ -312,9 +352,10 @@ impl Store {
     ) -> Result<Option<ResponseSharing>, DbError> {
         let row = sqlx::query(
             "SELECT u.email, c.firm_name, i.status, i.share_consent_version, i.share_consent_at,
-                    c.id
+                    c.id, p.name, p.firm, p.contact, i.share_withdrawn_at
              FROM invitations i JOIN clients c ON c.id = i.client_id
-             JOIN users u ON u.id = c.consultant_id WHERE i.response_id = $1",
+             JOIN users u ON u.id = c.consultant_id
+             LEFT JOIN profiles p ON p.user_id = u.id WHERE i.response_id = $1",
         )
         .bind(response_id)
         .fetch_optional(&self.reader)
@@ -327,6 +368,8 @@ impl Store {
                 share_consent_version: r.try_get(3)?,
                 share_consent_at: r.try_get(4)?,
                 client_id: r.try_get(5)?,
+                consultant_profile: profile_at(&r, 6)?,
+                share_withdrawn_at: r.try_get(9)?,
             })
         })
         .transpose()

@@ -44,6 +44,7 @@ struct Choice {
 #[derive(Serialize)]
 struct ChamberHomePage {
     chrome: Chrome,
+    profile: super::profile::ProfileBox,
     csrf_token: String,
     campaigns: Vec<CampaignRow>,
     regions: Vec<Choice>,
@@ -88,6 +89,7 @@ async fn home_page(
     let campaigns = state.campaigns.list(user.user_id).await?;
     let view = ChamberHomePage {
         chrome: Chrome::for_user(lang, text(lang, "chamber_title"), "/chamber", user),
+        profile: super::profile::profile_box(state, user, lang).await?,
         csrf_token: user.csrf_token.clone(),
         campaigns: campaigns
             .iter()
@@ -1213,6 +1215,8 @@ struct CampaignLandingPage {
     chrome: Chrome,
     landing: LandingPage,
     name: String,
+    /// "Eine Kampagne von …" with the chamber's profile name and contact, when it has one.
+    chamber: Option<String>,
     consent_error: bool,
     /// The statistics consent as sent: kept when the page comes back with an error.
     count_checked: bool,
@@ -1279,7 +1283,7 @@ async fn started_response(
     }
 }
 
-fn campaign_landing_page(
+async fn campaign_landing_page(
     state: &AppState,
     lang: Lang,
     code: &str,
@@ -1308,10 +1312,28 @@ fn campaign_landing_page(
             continue_label: text(lang, label_key),
         }
     });
+    // The page works without the chamber's name; a failed lookup is logged, not shown.
+    let chamber = match state.profiles.get(campaign.chamber_id).await {
+        Ok(profile) => profile.map(|p| {
+            let line = text(lang, "campaign_by").replace("{chamber}", &p.name);
+            match p.contact {
+                Some(contact) => format!(
+                    "{line} {}",
+                    text(lang, "account_profile_contact_line").replace("{contact}", &contact)
+                ),
+                None => line,
+            }
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "looking up a chamber's profile failed");
+            None
+        }
+    };
     let view = CampaignLandingPage {
         chrome: Chrome::new(lang, campaign.name.clone(), &format!("/c/{code}")),
         landing,
         name: campaign.name.clone(),
+        chamber,
         consent_error,
         count_checked,
         started,
@@ -1344,6 +1366,7 @@ pub async fn campaign_landing(
         false,
         started.as_ref().map(|(_, r)| r),
     )
+    .await
     .map_err(|e| e.html(lang))?;
     // A cookie for a response that is gone (deleted by its owner) is dropped.
     if started.is_none() && cookie(&req, started_cookie_name(state.secure_cookies)).is_some() {
@@ -1414,6 +1437,7 @@ pub async fn campaign_start(
             counted,
             started.as_ref().map(|(_, r)| r),
         )
+        .await
         .map_err(|e| e.html(lang));
     }
     let token = state

@@ -28,6 +28,8 @@ struct ClientRow {
     status_label: String,
     date: String,
     score: Option<u8>,
+    /// The overall scores of all finished assessments, "32 → 69", once there are two.
+    trend: Option<String>,
     level: Option<String>,
     red_flags: Option<usize>,
 }
@@ -35,12 +37,30 @@ struct ClientRow {
 #[derive(Serialize)]
 struct ClientsPage {
     chrome: Chrome,
+    profile: super::profile::ProfileBox,
     csrf_token: String,
     clients: Vec<ClientRow>,
     any_finished: bool,
     errors: Vec<String>,
     firm_name: String,
     contact: String,
+}
+
+/// The owner's result page as the consultant reads it: the texts built in Rust that address the
+/// owner are replaced (the template's texts come from `consultant_texts`).
+fn in_consultant_voice(mut page: ResultPage, lang: Lang, k: u32) -> ResultPage {
+    if page.benchmark_unavailable.is_some() {
+        page.benchmark_unavailable =
+            Some(text(lang, "consultant_voice_benchmark_none").replace("{k}", &k.to_string()));
+    }
+    page
+}
+
+/// A value of the request's query string.
+fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn status_label(lang: Lang, status: InvitationStatus) -> String {
@@ -70,6 +90,15 @@ fn client_row(state: &AppState, lang: Lang, file: &ClientFile) -> ClientRow {
             ),
         ),
         score: latest.map(|f| f.assessment.overall.score),
+        trend: Some(file.trend())
+            .filter(|scores| scores.len() > 1)
+            .map(|scores| {
+                scores
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            }),
         level: latest.map(|f| {
             format!(
                 "{} – {}",
@@ -92,6 +121,7 @@ async fn clients_page(
     let files = state.workspace.client_files(user.user_id).await?;
     let view = ClientsPage {
         chrome: Chrome::for_user(lang, text(lang, "consultant_title"), "/consultant", user),
+        profile: super::profile::profile_box(state, user, lang).await?,
         csrf_token: user.csrf_token.clone(),
         any_finished: files.iter().any(|f| !f.finished().is_empty()),
         clients: files.iter().map(|f| client_row(state, lang, f)).collect(),
@@ -155,6 +185,10 @@ pub async fn create_client(
 #[derive(Serialize)]
 struct InvitationRow {
     number: usize,
+    /// The link to this assessment's result, when it was finished and shared.
+    result_href: Option<String>,
+    /// This assessment's result is the one shown.
+    shown: bool,
     status: &'static str,
     status_label: String,
     created: String,
@@ -172,6 +206,8 @@ struct ClientPage {
     contact: Option<String>,
     invitations: Vec<InvitationRow>,
     result: Option<ResultPage>,
+    /// "Letztes Ergebnis", or "Ergebnis vom …" for an earlier one.
+    result_heading: String,
     report_href: String,
     progress: Option<Progress>,
     open_invitation: bool,
@@ -248,8 +284,22 @@ pub async fn client(
         .await
         .map_err(|e| WebError::from(e).html(lang))?;
     let catalogue = state.responses.catalogue();
-    let finished = file.finished();
-    let result = match finished.first() {
+    // `?assessment=N` opens the Nth invitation's result; the latest otherwise.
+    let chosen = query_value(&req, "assessment").and_then(|n| n.parse::<usize>().ok());
+    let shown = match chosen {
+        Some(n) => Some((
+            n,
+            file.finished_at(n)
+                .ok_or_else(|| WebError::not_found().html(lang))?,
+        )),
+        None => file
+            .invitations
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, inv)| inv.finished.as_ref().map(|f| (i + 1, f))),
+    };
+    let result = match shown.map(|(_, f)| f) {
         None => None,
         Some(latest) => {
             let response = state
@@ -265,28 +315,43 @@ pub async fn client(
             let profile =
                 profile_of(&response.answers).map_err(|e| WebError::from(e).html(lang))?;
             let benchmark = statistics.compare(&snapshot, &profile, &latest.assessment);
-            Some(ResultPage::new(ResultInput {
-                catalogue,
+            Some(in_consultant_voice(
+                ResultPage::new(ResultInput {
+                    catalogue,
+                    lang,
+                    // The owner's private link and token never reach the consultant's page.
+                    token_path: "",
+                    link: PrivateLink::default(),
+                    assessment: &latest.assessment,
+                    firm_name: None,
+                    submitted_at: latest.submitted_at,
+                    benchmark: &benchmark,
+                    k: statistics.policy().k(),
+                }),
                 lang,
-                // The owner's private link and token never reach the consultant's page.
-                token_path: "",
-                link: PrivateLink::default(),
-                assessment: &latest.assessment,
-                firm_name: None,
-                submitted_at: latest.submitted_at,
-                benchmark: &benchmark,
-                k: statistics.policy().k(),
-            }))
+                statistics.policy().k(),
+            ))
         }
+    };
+    let latest = file.finished().first().map(|f| f.response_id);
+    let result_heading = match shown {
+        Some((_, f)) if Some(f.response_id) != latest => {
+            text(lang, "client_result_of").replace("{date}", &format_date(lang, f.submitted_at))
+        }
+        _ => text(lang, "client_result"),
     };
     let progress = progress_table(state.responses.catalogue(), lang, &file);
     let view = ClientPage {
-        chrome: Chrome::for_user(
-            lang,
-            file.client.firm_name.clone(),
-            &format!("/consultant/clients/{id}"),
-            &user,
-        ),
+        chrome: Chrome {
+            // The result's texts speak of "Ihr Mandant", not to the owner.
+            t: super::i18n::consultant_texts(lang),
+            ..Chrome::for_user(
+                lang,
+                file.client.firm_name.clone(),
+                &format!("/consultant/clients/{id}"),
+                &user,
+            )
+        },
         csrf_token: user.csrf_token.clone(),
         id,
         firm_name: file.client.firm_name.clone(),
@@ -297,6 +362,14 @@ pub async fn client(
             .enumerate()
             .map(|(i, inv)| InvitationRow {
                 number: i + 1,
+                result_href: inv.finished.as_ref().map(|_| {
+                    format!(
+                        "/consultant/clients/{id}?assessment={}&lang={}#result-heading",
+                        i + 1,
+                        lang.code()
+                    )
+                }),
+                shown: shown.is_some_and(|(n, _)| n == i + 1),
                 status: inv.status.key(),
                 status_label: status_label(lang, inv.status),
                 created: format_date(lang, inv.created_at),
@@ -311,6 +384,7 @@ pub async fn client(
             .iter()
             .any(|i| i.status == InvitationStatus::Invited),
         result,
+        result_heading,
         progress,
     };
     html(StatusCode::OK, "pages/consultant_client", &view).map_err(|e| e.html(lang))

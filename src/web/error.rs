@@ -477,6 +477,24 @@ impl ResponseError for WebError {
     }
 }
 
+impl WebError {
+    /// The error page again, with the account's navigation for a logged-in visitor; None for
+    /// JSON answers and redirects (the middleware that knows the visitor calls this).
+    pub fn page_with_account(&self, user: &crate::auth::CurrentUser) -> Option<String> {
+        let Format::Html(lang) = self.format else {
+            return None;
+        };
+        if self.location.is_some() {
+            return None;
+        }
+        let mut view = ErrorPage::new(lang, self.status, &self.message, &self.details);
+        view.chrome = Chrome::for_user(lang, view.heading.clone(), "/", user);
+        // "Zur Startseite" leads to the account's own start page.
+        view.home = format!("{}?lang={}", user.role.home(), lang.code());
+        templates::render("pages/error", &view).ok()
+    }
+}
+
 impl Chrome {
     /// Used by the error page, which has no request at hand.
     pub fn minimal(lang: Lang, title: String) -> Chrome {

@@ -26,6 +26,31 @@ pub fn texts(lang: Lang) -> &'static BTreeMap<String, String> {
     }
 }
 
+/// The owner's result texts as the consultant reads them about a client: every text with a
+/// `consultant_voice_<key>` variant takes it ("Was Ihr Mandant zuerst tun sollte" instead of
+/// "Was Sie zuerst tun sollten"); the rest is shared.
+static CONSULTANT_TEXTS: LazyLock<(BTreeMap<String, String>, BTreeMap<String, String>)> =
+    LazyLock::new(|| {
+        let voice = |base: &BTreeMap<String, String>| {
+            let mut texts = base.clone();
+            for (key, value) in base {
+                if let Some(owner_key) = key.strip_prefix("consultant_voice_") {
+                    texts.insert(owner_key.to_owned(), value.clone());
+                }
+            }
+            texts
+        };
+        (voice(&TEXTS.0), voice(&TEXTS.1))
+    });
+
+/// The page texts of the consultant's view of a client's result (see [`CONSULTANT_TEXTS`]).
+pub fn consultant_texts(lang: Lang) -> &'static BTreeMap<String, String> {
+    match lang {
+        Lang::De => &CONSULTANT_TEXTS.0,
+        Lang::En => &CONSULTANT_TEXTS.1,
+    }
+}
+
 /// One text; a missing key shows itself rather than crashing a page.
 pub fn text(lang: Lang, key: &str) -> String {
     texts(lang)
@@ -211,6 +236,8 @@ mod tests {
             InvitationStatus::InProgress,
             InvitationStatus::Finished,
             InvitationStatus::Declined,
+            InvitationStatus::NotShared,
+            InvitationStatus::Withdrawn,
             InvitationStatus::Deleted,
         ] {
             used.push((

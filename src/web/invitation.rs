@@ -17,6 +17,8 @@ struct InvitationPage {
     /// The usual landing page (topics, data, survey consent) with the invitation around it.
     landing: LandingPage,
     lead: String,
+    /// Whom the firm may ask about the invitation.
+    contact: String,
     open: bool,
     declined: bool,
     consent_error: bool,
@@ -37,8 +39,10 @@ fn page(
         chrome: Chrome::new(lang, text(lang, "invitation_title"), &format!("/i/{code}")),
         landing: landing_page,
         lead: text(lang, "invitation_lead")
-            .replace("{consultant}", &invitation.consultant_email)
+            .replace("{consultant}", &invitation.consultant_name)
             .replace("{firm}", &invitation.firm_name),
+        contact: text(lang, "invitation_contact")
+            .replace("{contact}", &invitation.consultant_contact),
         open: invitation.open,
         declined,
         consent_error,

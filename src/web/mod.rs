@@ -15,6 +15,7 @@ mod legal;
 pub mod metrics;
 mod owner;
 mod pages;
+mod profile;
 pub mod report;
 mod session;
 mod templates;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub auth: crate::auth::Auth,
     pub workspace: crate::workspace::Workspace,
     pub campaigns: crate::campaigns::Campaigns,
+    /// Names and contacts of consultants and chambers, shown to the firms they invite.
+    pub profiles: crate::profiles::Profiles,
     /// True behind HTTPS (BASE_URL https://…): cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
     /// How long `/ready` gives the database (`READY_TIMEOUT_MS`).
@@ -132,6 +135,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(owner::export)
         .service(owner::confirm_delete)
         .service(owner::delete)
+        .service(owner::withdraw_sharing)
         .service(accounts::login_form)
         .service(accounts::login)
         .service(accounts::logout)
@@ -168,7 +172,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(invitation::respond)
         .service(legal::impressum)
         .service(legal::privacy)
-        .service(metrics::exposition);
+        .service(metrics::exposition)
+        .service(profile::consultant_profile)
+        .service(profile::save_consultant_profile)
+        .service(profile::chamber_profile)
+        .service(profile::save_chamber_profile);
 }
 
 /// Every route and the methods it answers, for the `Allow` header of a 405. A unit test checks
@@ -199,11 +207,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("/chamber/dashboard", "GET"),
     ("/chamber/dashboard.csv", "GET"),
     ("/chamber/dashboard.pdf", "GET"),
+    ("/chamber/profile", "GET, POST"),
     ("/consultant", "GET"),
     ("/consultant/clients", "POST"),
     ("/consultant/clients/{id}", "GET"),
     ("/consultant/clients/{id}/invitations", "POST"),
     ("/consultant/clients/{id}/report.pdf", "GET"),
+    ("/consultant/profile", "GET, POST"),
     ("/consultant/reports.zip", "GET"),
     ("/datenschutz", "GET"),
     ("/health", "GET"),
@@ -220,6 +230,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/s/{token}/paused", "GET"),
     ("/s/{token}/report.pdf", "GET"),
     ("/s/{token}/result", "GET"),
+    ("/s/{token}/share/withdraw", "POST"),
     ("/s/{token}/review", "GET"),
     ("/s/{token}/step/{step}", "GET, POST"),
     ("/s/{token}/submit", "POST"),
@@ -264,8 +275,19 @@ pub async fn error_pages(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || ours {
+    if !(status.is_client_error() || status.is_server_error()) {
         return Ok(response.map_into_left_body());
+    }
+    if ours {
+        // Our own error page: for a logged-in visitor, again with the account's navigation, so
+        // a wrong link does not look like a logout.
+        return Ok(match with_account(&response).await {
+            Some(page) => {
+                let (request, _) = response.into_parts();
+                ServiceResponse::new(request, page).map_into_right_body()
+            }
+            None => response.map_into_left_body(),
+        });
     }
     let (request, original) = response.into_parts();
     let mut error = WebError::from_status(status);
@@ -291,6 +313,24 @@ pub async fn head_as_get(
         req.head_mut().method = Method::GET;
     }
     next.call(req).await
+}
+
+/// An error page of ours rendered again with the account navigation, if the visitor is logged
+/// in (same status and headers).
+async fn with_account<B>(response: &ServiceResponse<B>) -> Option<HttpResponse> {
+    let error = response.response().error()?.as_error::<WebError>()?;
+    let state = response
+        .request()
+        .app_data::<actix_web::web::Data<AppState>>()?;
+    let user = session::current_user(state, response.request())
+        .await
+        .ok()??;
+    let html = error.page_with_account(&user)?;
+    let mut page = HttpResponse::build(response.status()).body(html);
+    for (name, value) in response.headers() {
+        page.headers_mut().append(name.clone(), value.clone());
+    }
+    Some(page)
 }
 
 /// Headers every answer carries (OWASP ASVS 3.4): no framing, no sniffing, a strict content
@@ -514,6 +554,7 @@ mod tests {
             include_str!("metrics.rs"),
             include_str!("owner.rs"),
             include_str!("pages.rs"),
+            include_str!("profile.rs"),
             include_str!("report.rs"),
         ];
         let mut declared: std::collections::BTreeMap<String, Vec<&str>> = Default::default();

@@ -164,6 +164,29 @@ fn delete_page(
     html(status, "pages/delete", &view)
 }
 
+/// Ends the sharing with the consultant who invited the firm; the check stays.
+#[post("/s/{token}/share/withdraw")]
+pub async fn withdraw_sharing(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (token, response, lang) = load(&state, &req, &path).await?;
+    let lang = query_lang(&req).unwrap_or(lang);
+    form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    state
+        .workspace
+        .withdraw_sharing(response.record.id)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
+    Ok(super::pages::see_other(format!(
+        "{}/result?lang={}",
+        token_path(&token),
+        lang.code()
+    )))
+}
+
 #[get("/s/{token}/delete")]
 pub async fn confirm_delete(
     state: web::Data<AppState>,

@@ -573,9 +573,20 @@ pub async fn result(
             .submitted_at
             .unwrap_or(response.record.updated_at),
     });
-    view.shared_with = sharing
-        .filter(|s| s.share_consent_version.is_some())
-        .map(|s| text(lang, "owner_shared_with").replace("{consultant}", &s.consultant_email));
+    if let Some(s) = sharing.filter(|s| s.share_consent_version.is_some()) {
+        let profile = s.consultant_profile.map(crate::profiles::Profile::from);
+        let name = crate::profiles::shown_name(profile.as_ref(), &s.consultant_email);
+        view.shared_with = Some(match s.share_withdrawn_at {
+            None => text(lang, "owner_shared_with").replace("{consultant}", &name),
+            Some(at) => text(lang, "owner_share_withdrawn")
+                .replace("{consultant}", &name)
+                .replace("{date}", &super::views::format_date(lang, at)),
+        });
+        view.withdraw_action = s
+            .share_withdrawn_at
+            .is_none()
+            .then(|| format!("{}/share/withdraw?lang={}", token_path(&token), lang.code()));
+    }
     html(actix_web::http::StatusCode::OK, "pages/result", &view).map_err(|e| e.html(lang))
 }
 

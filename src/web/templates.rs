@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "partials/error_summary_one",
     "partials/operator",
     "partials/admin_nav",
+    "partials/profile_box",
     "pages/landing",
     "pages/step",
     "pages/paused",
@@ -42,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/admin_confirm",
     "pages/admin_api_keys",
     "pages/admin_held_back",
+    "pages/profile",
 ];
 
 pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");

@@ -676,6 +676,8 @@ pub struct ResultPage {
     /// "Your result is shared with …" when the response came through a consultant's invitation
     /// with consent.
     pub shared_with: Option<String>,
+    /// Where the owner withdraws that sharing (while it stands).
+    pub withdraw_action: Option<String>,
 }
 
 /// Groups the resolved actions (one or more steps per dimension, in plan order) into numbered
@@ -1180,6 +1182,7 @@ impl ResultPage {
             export_href: format!("{token_path}/export.json"),
             delete_href: format!("{token_path}/delete?lang={}", lang.code()),
             shared_with: None,
+            withdraw_action: None,
         }
     }
 }

@@ -100,6 +100,10 @@ const TABLE: &[Row] = &[
     Row { method: "POST", route: "/consultant/clients/{id}/invitations", path: "/consultant/clients/{id}/invitations", form: &[], expect: [LOGIN, LOGIN, 303, 404, 403, 403, 403] },
     Row { method: "GET", route: "/consultant/clients/{id}/report.pdf", path: "/consultant/clients/{id}/report.pdf", form: &[], expect: [LOGIN, LOGIN, 200, 404, 403, 403, 403] },
     Row { method: "GET", route: "/consultant/reports.zip", path: "/consultant/reports.zip", form: &[], expect: [LOGIN, LOGIN, 200, 409, 403, 403, 403] },
+    Row { method: "GET", route: "/consultant/profile", path: "/consultant/profile", form: &[], expect: [LOGIN, LOGIN, 200, 200, 403, 403, 403] },
+    Row { method: "POST", route: "/consultant/profile", path: "/consultant/profile", form: &[("name", "")], expect: [LOGIN, LOGIN, 422, 422, 403, 403, 403] },
+    Row { method: "GET", route: "/chamber/profile", path: "/chamber/profile", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 200] },
+    Row { method: "POST", route: "/chamber/profile", path: "/chamber/profile", form: &[("name", "")], expect: [LOGIN, LOGIN, 403, 403, 403, 422, 422] },
     Row { method: "GET", route: "/chamber/campaigns/{id}", path: "/chamber/campaigns/{campaign}", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
     Row { method: "GET", route: "/chamber/campaigns/{id}/qr.png", path: "/chamber/campaigns/{campaign}/qr.png", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
     Row { method: "GET", route: "/chamber/campaigns/{id}/qr.svg", path: "/chamber/campaigns/{campaign}/qr.svg", form: &[], expect: [LOGIN, LOGIN, 403, 403, 403, 200, 404] },
@@ -115,6 +119,8 @@ const TABLE: &[Row] = &[
     Row { method: "POST", route: "/account/password", path: "/account/password", form: &[("current_password", "wrong password here")], expect: [LOGIN, LOGIN, 422, 422, 422, 422, 422] },
     // Logout with a wrong CSRF token: refused for a session, a plain redirect without one.
     Row { method: "POST", route: "/logout", path: "/logout", form: &[("csrf_token", "wrong")], expect: [303, 303, 403, 403, 403, 403, 403] },
+    // Last: ends firm A's sharing with consultant A, which rows above rely on.
+    Row { method: "POST", route: "/s/{token}/share/withdraw", path: "/s/{token}/share/withdraw", form: &[], expect: [404, 303, 404, 404, 404, 404, 404] },
 ];
 
 /// Every `.rs` file under `dir`, recursively (routes may move into subfolders of `src/web`).

@@ -237,6 +237,79 @@ async fn a_re_assessment_shows_the_change_and_counts_the_firm_once(app: TestApp)
     );
     // The firm counts once in the statistics.
     assert_eq!(live().await, 1);
+
+    // The list shows the trend, the page speaks of the client, and the first result opens.
+    let list = consultant.get("/consultant").await;
+    let first_score = {
+        let at = list.body.find("class=\"trend\">").expect("a trend") + "class=\"trend\">".len();
+        list.body[at..]
+            .split('<')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(first_score.ends_with(" → 100"), "trend {first_score:?}");
+    assert!(
+        page.body.contains("Die Werte Ihres Mandanten"),
+        "consultant's voice"
+    );
+    assert!(!page.body.contains("Ihr Link bleibt gültig"));
+    let earlier = consultant.get(&format!("{page_path}?assessment=1")).await;
+    assert_eq!(earlier.status, 200, "{}", earlier.body);
+    assert!(earlier.body.contains("Ergebnis vom "), "{}", earlier.body);
+    let old_score = first_score.split(' ').next().unwrap_or_default();
+    assert!(
+        earlier
+            .body
+            .contains(&format!("<strong>{old_score}</strong>")),
+        "the earlier score {old_score}"
+    );
+    // An invitation without a shared result has nothing to open.
+    assert_eq!(
+        consultant
+            .get(&format!("{page_path}?assessment=3"))
+            .await
+            .status,
+        404
+    );
+
+    // The owner of the second check withdraws the sharing from the result page: the check
+    // stays, the consultant sees "geteilt, zurückgezogen" and no longer that result.
+    let result = app.get(&format!("{second}/result")).await;
+    assert!(result.body.contains("Weitergabe an die Beratung beenden"));
+    let withdrawn = app
+        .post_form(&format!("{second}/share/withdraw?lang=de"), &[])
+        .await;
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+    let result = app.get(&format!("{second}/result")).await;
+    assert_eq!(result.status, 200, "the check stays");
+    assert!(
+        result.body.contains("Sie haben die Weitergabe an"),
+        "{}",
+        result.body
+    );
+    assert!(!result.body.contains("Weitergabe an die Beratung beenden"));
+    let page = consultant.get(&page_path).await;
+    assert!(
+        page.body.contains("geteilt, zurückgezogen"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("<strong>{old_score}</strong>")),
+        "the first (still shared) result is the one shown"
+    );
+    assert!(
+        !page.body.contains("<td class=\"num\">100</td>"),
+        "the withdrawn result is gone from the consultant's page"
+    );
+    let list = consultant.get("/consultant").await;
+    assert_eq!(row_status(&list.body, "Gamma Gastro"), "withdrawn");
+    // Twice is harmless.
+    let again = app
+        .post_form(&format!("{second}/share/withdraw?lang=de"), &[])
+        .await;
+    assert_eq!(again.status, 303);
 }
 
 async fn without_consent_the_consultant_sees_only_the_status(app: TestApp) {
@@ -308,9 +381,145 @@ async fn client_input_is_checked(app: TestApp) {
     assert_eq!(app.counts().await, before);
 }
 
+async fn profiles_name_the_consultant_and_the_chamber_to_the_firms(app: TestApp) {
+    app.create_user(Role::Consultant, "profil@example.de").await;
+    app.create_user(Role::Chamber, "statistik@hwk.example")
+        .await;
+    let consultant = app.login("profil@example.de").await;
+    let (_, link) = create_client(&consultant, "Zeta Zimmerei", "").await;
+    let path = link.strip_prefix(&app.address).expect("local").to_owned();
+    // Without a profile the invitation names the consultant by the login address.
+    assert!(app.get(&path).await.body.contains("profil@example.de"));
+    let list = consultant.get("/consultant").await;
+    assert!(list.body.contains("Sie haben noch kein Profil"));
+
+    // A profile without a name is refused, stores nothing and keeps what was typed.
+    let empty = consultant
+        .submit(
+            "/consultant/profile",
+            "/consultant/profile",
+            &[("name", " "), ("firm", "Berger Marketing")],
+        )
+        .await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert!(empty.body.contains("Ihr Name fehlt"));
+    assert!(empty.body.contains("value=\"Berger Marketing\""));
+    assert!(
+        app.get(&path).await.body.contains("profil@example.de"),
+        "nothing stored"
+    );
+    let saved = consultant
+        .submit(
+            "/consultant/profile",
+            "/consultant/profile",
+            &[
+                ("name", "Anna <Berger>"),
+                ("firm", "Berger Marketing"),
+                ("contact", "0351 123456"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("Ihr Profil ist gespeichert"));
+    // Shown (escaped) on the invitation with the contact, and on the consultant's list.
+    let invitation = app.get(&path).await.body;
+    assert!(
+        invitation.contains("Anna &lt;Berger&gt;, Berger Marketing"),
+        "{invitation}"
+    );
+    assert!(invitation.contains("0351 123456"));
+    assert!(!invitation.contains("profil@example.de"));
+    let list = consultant.get("/consultant").await;
+    assert!(list.body.contains("Anna &lt;Berger&gt;, Berger Marketing"));
+    // The firm that shares its result is told with whom, by name.
+    let owner = app.accept_invitation(&link, true).await;
+    app.complete_survey(&owner, Pick::Best, "de").await;
+    let result = app.get(&format!("{owner}/result")).await;
+    assert!(
+        result
+            .body
+            .contains("Anna &lt;Berger&gt;, Berger Marketing")
+    );
+
+    // A chamber: its name (no firm) on its home page and its campaigns' pages.
+    let chamber = app.login("statistik@hwk.example").await;
+    let saved = chamber
+        .submit(
+            "/chamber/profile",
+            "/chamber/profile",
+            &[
+                ("name", "Handwerkskammer Musterstadt"),
+                ("firm", "ignored"),
+                ("contact", "statistik@hwk.example"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(
+        !saved.body.contains("ignored"),
+        "chambers have no firm field"
+    );
+    let home = chamber.get("/chamber").await;
+    assert!(home.body.contains("Handwerkskammer Musterstadt"));
+    let created = chamber
+        .submit(
+            "/chamber",
+            "/chamber/campaigns",
+            &[
+                ("name", "Digitaltag"),
+                ("from", "2026-01"),
+                ("to", "2026-12"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let campaign = chamber.get(&created.location()).await;
+    let code_at = campaign.body.find("/c/").expect("campaign link");
+    let code: String = campaign.body[code_at + 3..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let landing = app.get(&format!("/c/{code}")).await;
+    assert_eq!(landing.status, 200);
+    assert!(
+        landing.body.contains(
+            "Eine Kampagne von Handwerkskammer Musterstadt. Kontakt: statistik@hwk.example"
+        ),
+        "{}",
+        landing.body
+    );
+}
+
+async fn error_pages_keep_the_account_navigation(app: TestApp) {
+    app.create_user(Role::Consultant, "nav@example.de").await;
+    let consultant = app.login("nav@example.de").await;
+    let missing = consultant.get("/consultant/clients/999999").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("class=\"account-nav\""),
+        "{}",
+        missing.body
+    );
+    assert!(missing.body.contains("nav@example.de"));
+    assert!(missing.body.contains("Nicht gefunden"));
+    // An address that is no route at all, and another role's area.
+    let nowhere = consultant.get("/nirgendwo").await;
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere.body.contains("class=\"account-nav\""));
+    let forbidden = consultant.get("/chamber").await;
+    assert_eq!(forbidden.status, 403);
+    assert!(forbidden.body.contains("class=\"account-nav\""));
+    // Anonymous visitors get the same page without it.
+    let anonymous = app.get("/nirgendwo").await;
+    assert_eq!(anonymous.status, 404);
+    assert!(!anonymous.body.contains("class=\"account-nav\""));
+}
+
 on_both_databases!(
     consultant_invites_two_clients_and_downloads_their_reports,
     a_re_assessment_shows_the_change_and_counts_the_firm_once,
     without_consent_the_consultant_sees_only_the_status,
     client_input_is_checked,
+    profiles_name_the_consultant_and_the_chamber_to_the_firms,
+    error_pages_keep_the_account_navigation,
 );

@@ -25,6 +25,20 @@ pub const WIDE: u32 = 1280;
 pub const NARROW: u32 = 375;
 const HEIGHT: u32 = 900;
 
+/// A journey taking longer has hung (the chamber's, with a dozen firms, takes about 2 minutes
+/// on a quiet machine; the machines here are shared).
+const JOURNEY_TIMEOUT_SECONDS: u64 = 480;
+
+/// The per-client limits the journeys need: every browser is the same client (127.0.0.1), and
+/// the chamber's journey alone starts a dozen checks through one campaign link.
+const SETTINGS: &[(&str, &str)] = &[
+    ("RATE_LIMIT_STARTS", "1000/hour"),
+    ("RATE_LIMIT_FORM_POSTS", "10000/hour"),
+    ("RATE_LIMIT_API_RESPONSES", "1000/hour"),
+    ("TOKEN_GUESSES_PER_MINUTE", "600"),
+    ("LOGIN_FAILURES_PER_CLIENT", "100"),
+];
+
 /// The programs and files the suite needs; `find` names what is missing.
 pub struct Tools {
     chromium: PathBuf,
@@ -166,6 +180,8 @@ pub struct StateReport {
     pub axe_details: Vec<String>,
     /// `scrollWidth` at 375 px when wider than the window.
     pub overflow: Option<i64>,
+    /// Tables that scroll sideways at 1280 px (hiding columns on a desktop screen).
+    pub wide_tables: usize,
     /// The DOM as parsed (every state) and the page as served (states reached by a GET).
     pub html_files: Vec<PathBuf>,
     pub vnu_errors: Vec<String>,
@@ -261,7 +277,7 @@ pub fn run(tools: Tools, journeys: Vec<Journey>) -> Outcome {
         let (database_url, db, backend) = server::fresh_database(Backend::Sqlite)
             .await
             .expect("a fresh SQLite database");
-        let (address, store) = server::start(&database_url, &[]).await;
+        let (address, store) = server::start(&database_url, SETTINGS).await;
         println!("server on {address} ({backend}); chromedriver on {driver_url}");
         let ctx = Ctx {
             address,
@@ -287,7 +303,11 @@ pub fn run(tools: Tools, journeys: Vec<Journey>) -> Outcome {
         for journey in journeys {
             let started = Instant::now();
             println!("journey: {} ...", journey.name);
-            let result = tokio::time::timeout(Duration::from_secs(240), (journey.run)(&ctx)).await;
+            let result = tokio::time::timeout(
+                Duration::from_secs(JOURNEY_TIMEOUT_SECONDS),
+                (journey.run)(&ctx),
+            )
+            .await;
             let seconds = started.elapsed().as_secs_f64();
             let left_open: Vec<Client> = ctx.open.borrow_mut().drain(..).collect();
             for client in left_open {
@@ -346,12 +366,12 @@ fn page_checks(ctx: &Ctx, outcome: &mut Outcome) {
     }
     println!();
     println!(
-        "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}",
-        "page state", "crit", "serio", "moder", "minor", "vnu", "375px"
+        "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6}",
+        "page state", "crit", "serio", "moder", "minor", "vnu", "375px", "tables"
     );
     for s in states.iter() {
         println!(
-            "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}",
+            "{:<44} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6}",
             s.name,
             s.axe[0],
             s.axe[1],
@@ -365,6 +385,10 @@ fn page_checks(ctx: &Ctx, outcome: &mut Outcome) {
             match s.overflow {
                 None => "ok".to_string(),
                 Some(w) => format!("{w}px"),
+            },
+            match s.wide_tables {
+                0 => "ok".to_string(),
+                n => format!("{n} wide"),
             }
         );
         for d in &s.axe_details {
@@ -391,6 +415,10 @@ fn page_checks(ctx: &Ctx, outcome: &mut Outcome) {
     verdict(
         "no horizontal scrolling at 375 px on every page state",
         states.iter().all(|s| s.overflow.is_none()),
+    );
+    verdict(
+        "no table hides columns at 1280 px on every page state",
+        states.iter().all(|s| s.wide_tables == 0),
     );
     match &vnu {
         Ok(_) => verdict(
@@ -653,8 +681,19 @@ impl<'c> Page<'c> {
         let mut axe_details = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut overflow = None;
+        let mut wide_tables = 0;
         for width in [WIDE, NARROW] {
             self.resize(width, HEIGHT).await?;
+            if width == WIDE {
+                wide_tables = self
+                    .script(
+                        "return [...document.querySelectorAll('.table-scroll')]\
+                           .filter(d => d.scrollWidth > d.clientWidth + 1).length",
+                    )
+                    .await?
+                    .as_u64()
+                    .unwrap_or(0) as usize;
+            }
             for v in self.axe().await? {
                 let id = v["id"].as_str().unwrap_or_default().to_owned();
                 if !seen.insert(id.clone()) {
@@ -691,10 +730,48 @@ impl<'c> Page<'c> {
             axe,
             axe_details,
             overflow,
+            wide_tables,
             html_files,
             vnu_errors: Vec::new(),
         });
         Ok(())
+    }
+
+    /// A download as this browser would make it (with its cookies): status, content type, body.
+    pub async fn download(&self, url: &str) -> Result<(u16, String, Vec<u8>)> {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            self.ctx.url(url)
+        };
+        let cookies = self
+            .client
+            .get_all_cookies()
+            .await?
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut response = self
+            .ctx
+            .http
+            .get(&url)
+            .insert_header(("Cookie", cookies))
+            .send()
+            .await
+            .map_err(|e| anyhow!("GET {url}: {e}"))?;
+        let body = response
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .map_err(|e| anyhow!("GET {url}: {e}"))?;
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((response.status().as_u16(), content_type, body.to_vec()))
     }
 
     /// The current page fetched again over HTTP with the browser's cookies, once per URL. A

@@ -9,7 +9,7 @@
 //! Without Chromium, chromedriver, Java or the npm packages (`npm ci` in tests/browser) the suite
 //! says so and is skipped; with `CI=true` a missing tool is a failure, so CI cannot pass silently.
 //!
-//! To add a journey (consultant, chamber, admin): write `async fn name(ctx: &Ctx) -> Result<()>`
+//! To add a journey: write `async fn name(ctx: &Ctx) -> Result<()>`
 //! in a module, open browsers with `Page::open`, call `page.check_page_state("…")` on every state
 //! a person sees, and list it in `journeys()` below.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
@@ -27,6 +27,9 @@ fn journeys() -> Vec<Journey> {
         journey!("owner in German", journeys::owner::german),
         journey!("owner in English", journeys::owner::english),
         journey!("keyboard only", journeys::keyboard::run),
+        journey!("admin", journeys::admin::run),
+        journey!("consultant", journeys::consultant::run),
+        journey!("chamber", journeys::chamber::run),
     ]
 }
 
@@ -49,7 +52,13 @@ fn main() {
             return;
         }
     };
-    let outcome = harness::run(tools, journeys());
+    // `BROWSER_JOURNEYS=admin,chamber`: only the journeys whose names contain one of these.
+    let only = std::env::var("BROWSER_JOURNEYS").unwrap_or_default();
+    let selected: Vec<_> = journeys()
+        .into_iter()
+        .filter(|j| only.is_empty() || only.split(',').any(|w| j.name.contains(w.trim())))
+        .collect();
+    let outcome = harness::run(tools, selected);
     println!(
         "browser suite took {:.1} s",
         started.elapsed().as_secs_f64()
