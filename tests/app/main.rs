@@ -22,4 +22,5 @@ mod report;
 mod result_page;
 mod service;
 mod survey_pages;
+mod versions;
 mod xss;
