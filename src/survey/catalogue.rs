@@ -295,6 +295,20 @@ pub struct Step {
     /// The step presumes staff: never shown to a firm that said it has none.
     #[serde(default)]
     pub staff: bool,
+    /// The step for a firm that is not active yet, where `text` presumes posts or accounts
+    /// that such a firm cannot have (see [`Stage`]).
+    #[serde(default)]
+    pub planning: Option<Text>,
+}
+
+impl Step {
+    /// The step's text for a firm that is (`planning` false) or is not yet active.
+    pub fn text_for(&self, planning: bool) -> &Text {
+        match (&self.planning, planning) {
+            (Some(p), true) => p,
+            _ => &self.text,
+        }
+    }
 }
 
 /// Shown where a citation would stand, for a step of our own that no article gives.
@@ -777,6 +791,13 @@ impl Catalogue {
                     }
                     if let Some(step) = &o.step {
                         text(&format!("step of {}.{}", q.id, o.id), &step.text, problems);
+                        if let Some(planning) = &step.planning {
+                            text(
+                                &format!("planning step of {}.{}", q.id, o.id),
+                                planning,
+                                problems,
+                            );
+                        }
                         if let Some(source) = &step.source
                             && !source_ids.contains(source.as_str())
                         {

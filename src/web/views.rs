@@ -868,7 +868,7 @@ fn answer_actions(
                 // 2027.1 on: the chosen answer's own step; advice of our own has no source.
                 None => match crate::scoring::step_of(catalogue, a) {
                     Some(step) => (
-                        step.text.get(lang).to_owned(),
+                        step.text_for(a.planning).get(lang).to_owned(),
                         step.source.clone().unwrap_or_default(),
                     ),
                     None => {
