@@ -1422,7 +1422,11 @@ mod personas {
             .expect("the step of content_topics");
         assert!(action.planning);
         let step = step_of(crate::survey::next(), action).expect("a step");
-        assert!(step.text_for(true).de.starts_with("Planen Sie von Anfang an"));
+        assert!(
+            step.text_for(true)
+                .de
+                .starts_with("Planen Sie von Anfang an")
+        );
         assert!(step.text_for(false).de.starts_with("Ersetzen Sie"));
         let mut active = offers.clone();
         active.retain(|(_, a)| *a != "not_yet" && *a != "no_channels" && *a != "no");
