@@ -114,20 +114,22 @@ pub fn parse_campaign_form(
 
 /// A campaign response as the dashboard sees it: profile, month and scores, under an id that
 /// means nothing outside the campaign's publication.
-fn participant(row: &CampaignResponseRow) -> Result<ParticipantSummary, ServiceError> {
+/// A counted response as the dashboard sees it, with the catalogue version it was scored under.
+fn participant(row: &CampaignResponseRow) -> Result<(ParticipantSummary, String), ServiceError> {
     let corrupt = |e: &dyn std::fmt::Display| ServiceError::Corrupt(e.to_string());
     let assessment: Assessment = serde_json::from_str(&row.result_json).map_err(|e| corrupt(&e))?;
     let submitted = time::OffsetDateTime::from_unix_timestamp(row.submitted_at / 1000)
         .map_err(|e| corrupt(&e))?
         .date();
-    Ok(ParticipantSummary {
+    let summary = ParticipantSummary {
         id: ParticipantId::new(format!("r{}", row.response_id)),
         campaign: CampaignId::new(row.campaign_id.to_string()),
         submitted,
         profile: Profile::parse(&row.industry, &row.size_class, &row.region)
             .map_err(|e| corrupt(&e))?,
         response: statistics::summary_of(&assessment).map_err(|e| corrupt(&e))?,
-    })
+    };
+    Ok((summary, assessment.catalogue_version))
 }
 
 #[derive(Debug, Clone)]
@@ -214,39 +216,80 @@ impl Campaigns {
 
     /// The campaign's publication, refreshed: it takes the live participants only when they
     /// differ from the published ones by at least k (then the new snapshot is stored).
+    ///
+    /// Only responses of the served catalogue version count: a publication of an older version
+    /// is replaced by a fresh one, never merged, so no figure mixes two rule sets.
     pub async fn publication(&self, campaign_id: i64) -> Result<CampaignPublication, ServiceError> {
         let policy = *self.responses.statistics().policy();
+        let served = &self.responses.catalogue().version;
         for _ in 0..PUBLICATION_RETRIES {
-            let stored = self.store.campaign_publication(campaign_id).await?;
+            let stored = self
+                .store
+                .campaign_publication_of_version(campaign_id)
+                .await?;
             let mut publication = match &stored {
-                Some((json, _)) => serde_json::from_str::<CampaignPublication>(json)
-                    .map_err(|e| ServiceError::Corrupt(e.to_string()))?,
-                None => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
+                Some((json, _, version)) if version == served => {
+                    serde_json::from_str::<CampaignPublication>(json)
+                        .map_err(|e| ServiceError::Corrupt(e.to_string()))?
+                }
+                _ => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
             };
             let live = self
                 .store
                 .campaign_responses(campaign_id)
                 .await?
                 .iter()
-                .map(participant)
+                .filter_map(|row| match participant(row) {
+                    Ok((p, version)) if &version == served => Some(Ok(p)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let outcome = publication
                 .refresh(&policy, &live)
                 .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-            if outcome != PublishOutcome::Published && stored.is_some() {
+            let same_version = stored.as_ref().is_some_and(|(_, _, v)| v == served);
+            if outcome != PublishOutcome::Published && same_version {
                 return Ok(publication);
             }
             let json = serde_json::to_string(&publication)
                 .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
             if self
                 .store
-                .save_campaign_publication(campaign_id, &json, stored.map(|(_, v)| v))
+                .save_campaign_publication(campaign_id, &json, served, stored.map(|(_, v, _)| v))
                 .await?
             {
                 return Ok(publication);
             }
         }
         Err(DbError::Conflict.into())
+    }
+
+    /// How many counted responses of the chamber's campaigns in the filter's campaigns and
+    /// period were answered under an older catalogue version, and so are in none of the
+    /// dashboard's figures. The profile filters are left out on purpose: counts of one industry,
+    /// size or region beside the published ones could be subtracted to find a small group.
+    pub async fn older_catalogue_responses(
+        &self,
+        chamber_id: i64,
+        filter: &Filter,
+    ) -> Result<usize, ServiceError> {
+        let served = &self.responses.catalogue().version;
+        let filter = Filter {
+            campaigns: filter.campaigns.clone(),
+            period: filter.period,
+            ..Filter::all()
+        };
+        let mut older = 0;
+        for campaign in self.list(chamber_id).await? {
+            for row in self.store.campaign_responses(campaign.id).await? {
+                let (p, version) = participant(&row)?;
+                if &version != served && filter.matches(&p) {
+                    older += 1;
+                }
+            }
+        }
+        Ok(older)
     }
 
     /// Erases a response and, in the same transaction, takes it out of its campaign's published
@@ -306,6 +349,7 @@ impl Campaigns {
             .await
             .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let all_firms = snapshot.get(&CohortKey::All);
+        // The all-firms reference is the served version's, like the campaign figures.
         let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
         let inputs = DashboardInputs {
             policy: statistics.policy(),

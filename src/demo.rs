@@ -258,11 +258,13 @@ pub async fn seed(
     use std::collections::BTreeMap;
 
     use crate::benchmark::{CohortKey, PublishedCell};
-    use crate::statistics::{SCOPE_WITH_DEMO, summary_of};
+    use crate::statistics::{SCOPE_WITH_DEMO, summary_of, versioned_scope};
 
     let started = std::time::Instant::now();
+    // Demo firms answer the given catalogue and count only in its version's cells.
+    let scope = versioned_scope(SCOPE_WITH_DEMO, &catalogue.version);
     let mut cells: BTreeMap<CohortKey, PublishedCell> = BTreeMap::new();
-    for row in store.cohort_cells(SCOPE_WITH_DEMO).await? {
+    for row in store.cohort_cells(&scope).await? {
         let key: CohortKey = row
             .cohort_key
             .parse()
@@ -335,7 +337,7 @@ pub async fn seed(
         })
         .collect::<Result<_, _>>()?;
     store
-        .replace_cohort_cells(SCOPE_WITH_DEMO, &serialized, crate::db::now_ms())
+        .replace_cohort_cells(&scope, &serialized, crate::db::now_ms())
         .await?;
     Ok(SeedReport {
         firms,

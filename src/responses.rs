@@ -8,8 +8,8 @@ use crate::db::{
 };
 use crate::scoring::{Assessment, assess};
 use crate::screening::{self, HoldReason, Screening};
-use crate::statistics::{self, Benchmark, FirmComparison, SCOPES_OF_A_REAL_RESPONSE, Statistics};
-use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Text};
+use crate::statistics::{self, Benchmark, FirmComparison, Statistics};
+use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Stage, Text};
 use crate::token::{self, RandomnessError, ResponseToken};
 
 /// Version of the consent text on the landing page; stored with every response started there.
@@ -70,6 +70,9 @@ impl PeerSnapshot {
 pub struct LoadedResponse {
     pub record: ResponseRecord,
     pub answers: AnswerSet,
+    /// The catalogue it was answered under (its stored version): a submitted 2026.1 response
+    /// stays 2026.1; an unfinished one is moved to the served catalogue when loaded.
+    pub catalogue: &'static Catalogue,
 }
 
 impl LoadedResponse {
@@ -226,9 +229,10 @@ impl Responses {
             .await?;
         let mut released = 0;
         for response in &held {
-            let (keys, apply) = self.statistics_removal_or_addition(response, false)?;
+            let (keys, scopes, apply) = self.statistics_removal_or_addition(response, false)?;
+            let scopes = scopes.each_ref().map(String::as_str);
             let change = CohortChange {
-                scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                scopes: &scopes,
                 keys: &keys,
                 apply: &apply,
             };
@@ -252,13 +256,18 @@ impl Responses {
                     .iter()
                     .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
                     .collect::<Result<Vec<_>, _>>()?;
+                let removal_scopes: Vec<[&str; 2]> = removals
+                    .iter()
+                    .map(|(_, (_, scopes, _))| scopes.each_ref().map(String::as_str))
+                    .collect();
                 let superseded: Vec<(i64, CohortChange<'_>)> = removals
                     .iter()
-                    .map(|(id, (keys, apply))| {
+                    .zip(&removal_scopes)
+                    .map(|((id, (keys, _, apply)), scopes)| {
                         (
                             *id,
                             CohortChange {
-                                scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                                scopes,
                                 keys,
                                 apply,
                             },
@@ -315,7 +324,7 @@ impl Responses {
         &self,
         answers: &AnswerSet,
         assessment: &Assessment,
-    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
         let profile: Profile = profile_of(answers)?;
         self.cell_change(profile, assessment, false)
     }
@@ -324,7 +333,7 @@ impl Responses {
     fn statistics_removal(
         &self,
         counted: &CountedResponse,
-    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
         self.statistics_removal_or_addition(counted, true)
     }
 
@@ -333,7 +342,7 @@ impl Responses {
         &self,
         counted: &CountedResponse,
         remove: bool,
-    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
         let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
             .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))?;
         let assessment: Assessment = serde_json::from_str(&counted.result_json)
@@ -346,12 +355,14 @@ impl Responses {
         profile: Profile,
         assessment: &Assessment,
         remove: bool,
-    ) -> Result<(Vec<String>, impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
         let summary: ResponseSummary =
             statistics::summary_of(assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let policy = *self.statistics.policy();
         let dimension_count = self.statistics.dimension_count();
         let keys = statistics::cell_keys(&profile);
+        // The cells of the version the response was scored under: versions never mix.
+        let scopes = statistics::scopes_of_a_real_response(&assessment.catalogue_version);
         let apply = move |_scope: &str, current: &[CellRow]| {
             statistics::update_cells(
                 &policy,
@@ -362,7 +373,7 @@ impl Responses {
                 remove,
             )
         };
-        Ok((keys, apply))
+        Ok((keys, scopes, apply))
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -397,9 +408,48 @@ impl Responses {
             .response_by_token_hash(&token.hash())
             .await?
             .ok_or(ServiceError::NotFound)?;
+        self.loaded(record).await
+    }
+
+    /// Reads a response's answers with the catalogue of its version.
+    ///
+    /// An unfinished response of an older catalogue continues under the served one: it keeps
+    /// the firm profile (the same questions in every version) and is asked the rest again,
+    /// because the older questions and rules differ (README, "Catalogue versions"). A submitted
+    /// response keeps its version and its frozen result.
+    async fn loaded(&self, mut record: ResponseRecord) -> Result<LoadedResponse, ServiceError> {
+        if record.status != ResponseStatus::Submitted
+            && record.catalogue_version != self.catalogue.version
+        {
+            let keep: Vec<String> = self
+                .catalogue
+                .profile
+                .iter()
+                .map(|q| q.id.clone())
+                .collect();
+            self.store
+                .move_draft_to_version(record.id, &self.catalogue.version, &keep, now_ms())
+                .await?;
+            record = self
+                .store
+                .response_by_id(record.id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+        }
+        let catalogue = if record.catalogue_version == self.catalogue.version {
+            self.catalogue
+        } else {
+            crate::survey::by_version(&record.catalogue_version).unwrap_or(self.catalogue)
+        };
         let rows = self.store.answers(record.id).await?;
-        let answers = AnswerSet::from_storage(self.catalogue, rows);
-        Ok(LoadedResponse { record, answers })
+        let mut answers = AnswerSet::from_storage(catalogue, rows);
+        let stage = Stage::of(&answers);
+        catalogue.fit_to_stage(&mut answers, stage, None);
+        Ok(LoadedResponse {
+            record,
+            answers,
+            catalogue,
+        })
     }
 
     /// Saves one page. `raw` must only name questions of that page; nothing is stored unless all
@@ -437,13 +487,21 @@ impl Responses {
             },
             Page::Dimension(_) => None,
         };
-        let page_answers = match AnswerSet::parse(self.catalogue, raw) {
+        let mut page_answers = match AnswerSet::parse(self.catalogue, raw) {
             Ok(a) => a,
             Err(mut e) => {
                 errors.append(&mut e);
                 AnswerSet::default()
             }
         };
+        // The survey branches on the firm's stage (2027.1 on): the profile page sets it.
+        let stage = match page {
+            Page::Profile => Stage::of(&page_answers),
+            Page::Dimension(_) => Stage::of(&response.answers),
+        };
+        errors.extend(self.catalogue.stage_contradictions(&page_answers, stage));
+        self.catalogue
+            .fit_to_stage(&mut page_answers, stage, Some(&page_questions));
         if errors.is_empty() && require_complete {
             errors = missing_on_page(self.catalogue, page, &page_answers);
             if !errors.is_empty() {
@@ -474,6 +532,8 @@ impl Responses {
         for q in &page_questions {
             merged.set(q, page_answers.get(q).cloned());
         }
+        let stage = Stage::of(&merged);
+        self.catalogue.fit_to_stage(&mut merged, stage, None);
         Ok(merged)
     }
 
@@ -511,9 +571,10 @@ impl Responses {
                 &flags,
             )
         };
-        let (keys, apply) = self.statistics_change(&response.answers, &assessment)?;
+        let (keys, scopes, apply) = self.statistics_change(&response.answers, &assessment)?;
+        let scopes = scopes.each_ref().map(String::as_str);
         let change = CohortChange {
-            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+            scopes: &scopes,
             keys: &keys,
             apply: &apply,
         };
@@ -539,13 +600,18 @@ impl Responses {
                 .iter()
                 .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
                 .collect::<Result<Vec<_>, _>>()?;
+            let removal_scopes: Vec<[&str; 2]> = removals
+                .iter()
+                .map(|(_, (_, scopes, _))| scopes.each_ref().map(String::as_str))
+                .collect();
             let superseded: Vec<(i64, CohortChange<'_>)> = removals
                 .iter()
-                .map(|(id, (keys, apply))| {
+                .zip(&removal_scopes)
+                .map(|((id, (keys, _, apply)), scopes)| {
                     (
                         *id,
                         CohortChange {
-                            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+                            scopes,
                             keys,
                             apply,
                         },
@@ -577,7 +643,11 @@ impl Responses {
     /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can
     /// show how the peer cohort moved meanwhile. Best effort: the result stands without it.
     async fn remember_peer_position(&self, id: i64, answers: &AnswerSet, assessment: &Assessment) {
-        let snapshot = match self.statistics.snapshot().await {
+        let snapshot = match self
+            .statistics
+            .snapshot_for(&assessment.catalogue_version)
+            .await
+        {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "no statistics snapshot for the peer position");
@@ -609,9 +679,7 @@ impl Responses {
             .response_by_id(id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let rows = self.store.answers(record.id).await?;
-        let answers = AnswerSet::from_storage(self.catalogue, rows);
-        Ok(LoadedResponse { record, answers })
+        self.loaded(record).await
     }
 
     /// Erases a response at its owner's request (GDPR Art. 17): answers, result and keys go,
@@ -640,11 +708,17 @@ impl Responses {
             .as_ref()
             .map(|c| self.statistics_removal(c))
             .transpose()?;
-        let change = removal.as_ref().map(|(keys, apply)| CohortChange {
-            scopes: &SCOPES_OF_A_REAL_RESPONSE,
-            keys,
-            apply,
-        });
+        let scopes = removal
+            .as_ref()
+            .map(|(_, scopes, _)| scopes.each_ref().map(String::as_str));
+        let change = removal
+            .as_ref()
+            .zip(scopes.as_ref())
+            .map(|((keys, _, apply), scopes)| CohortChange {
+                scopes,
+                keys,
+                apply,
+            });
         match self
             .store
             .delete_response(response.record.id, change.as_ref(), snapshot, now_ms())
@@ -678,16 +752,20 @@ impl Responses {
             errors.push(e);
             None
         });
-        let answers = match AnswerSet::parse(self.catalogue, raw) {
+        let mut answers = match AnswerSet::parse(self.catalogue, raw) {
             Ok(a) => a,
             Err(mut e) => {
                 errors.append(&mut e);
                 AnswerSet::default()
             }
         };
+        let stage = Stage::of(&answers);
+        errors.extend(self.catalogue.stage_contradictions(&answers, stage));
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
+        // A firm that is not active yet is not asked about practice it cannot have yet.
+        self.catalogue.fit_to_stage(&mut answers, stage, None);
         let missing = answers.missing_required(self.catalogue);
         if !missing.is_empty() {
             return Err(ServiceError::Incomplete(missing));
@@ -711,9 +789,10 @@ impl Responses {
             _ => None,
         };
         let (scores, flags) = summary_columns(&assessment);
-        let (keys, apply) = self.statistics_change(&answers, &assessment)?;
+        let (keys, scopes, apply) = self.statistics_change(&answers, &assessment)?;
+        let scopes = scopes.each_ref().map(String::as_str);
         let change = CohortChange {
-            scopes: &SCOPES_OF_A_REAL_RESPONSE,
+            scopes: &scopes,
             keys: &keys,
             apply: &apply,
         };

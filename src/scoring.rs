@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::survey::{
     AnswerOption, AnswerSet, Catalogue, Condition, Dimension, Question, QuestionKind, ScoreRule,
-    ScoringRules, Severity, Step,
+    ScoringRules, Severity, Stage, Step,
 };
 
 /// The frozen result of one response, stored at submit so it stays reproducible.
@@ -79,6 +79,9 @@ pub struct Action {
     pub question: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option: Option<String>,
+    /// 2027.1 on: the firm is not active yet, so the step is shown in its planning wording.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub planning: bool,
 }
 
 /// The points a question's answer earns, or `None` when it does not count (excluded, unanswered).
@@ -242,6 +245,7 @@ fn rank_actions(dimensions: &[DimensionResult], red_flags: &[RedFlagHit]) -> Vec
                     priority: priority(d),
                     question: None,
                     option: None,
+                    planning: false,
                 },
             ))
         })
@@ -262,6 +266,7 @@ fn rank_actions(dimensions: &[DimensionResult], red_flags: &[RedFlagHit]) -> Vec
                     priority: priority(d),
                     question: None,
                     option: None,
+                    planning: false,
                 },
             )
         })
@@ -349,6 +354,7 @@ fn assess_with_rules(
     answers: &AnswerSet,
 ) -> Assessment {
     let solo = is_solo(catalogue, answers);
+    let stage = Stage::of(answers);
     // Answers that are a condition of a raised flag: the flag's action speaks for them.
     let covered: Vec<&str> = catalogue
         .dimensions
@@ -505,6 +511,7 @@ fn assess_with_rules(
             priority,
             question: Some(hit.question.clone()),
             option: Some(hit.option.clone()),
+            planning: false,
         })
         .chain(candidates.into_iter().map(|c| Action {
             dimension: dimensions[c.dimension].id.clone(),
@@ -513,6 +520,7 @@ fn assess_with_rules(
             priority: c.priority,
             question: Some(c.question),
             option: Some(c.option),
+            planning: !stage.is_active(),
         }))
         .collect();
 
@@ -1403,6 +1411,28 @@ mod personas {
                 level: 2
             }
         );
+        // Steps that presume posts or accounts are worded as plans for it.
+        let mut offers = practice.to_vec();
+        offers.push(("content_topics", "offers"));
+        let result = persona(&offers);
+        let action = result
+            .actions
+            .iter()
+            .find(|a| a.question.as_deref() == Some("content_topics"))
+            .expect("the step of content_topics");
+        assert!(action.planning);
+        let step = step_of(crate::survey::next(), action).expect("a step");
+        assert!(
+            step.text_for(true)
+                .de
+                .starts_with("Planen Sie von Anfang an")
+        );
+        assert!(step.text_for(false).de.starts_with("Ersetzen Sie"));
+        let mut active = offers.clone();
+        active.retain(|(_, a)| *a != "not_yet" && *a != "no_channels" && *a != "no");
+        active.push(("social_media", "yes"));
+        let result = persona(&active);
+        assert!(result.actions.iter().all(|a| !a.planning));
     }
 }
 

@@ -18,6 +18,21 @@ pub const SCOPE_WITH_DEMO: &str = "with_demo";
 /// A real submit counts in both scopes; demo data only in the second.
 pub const SCOPES_OF_A_REAL_RESPONSE: [&str; 2] = [SCOPE_REAL, SCOPE_WITH_DEMO];
 
+/// The stored scope of one catalogue version's statistics, e.g. `real@2027.1`.
+///
+/// Versions never mix: each catalogue version has its own cohort cells, generation and lock,
+/// because two versions score by different rules (README, "Catalogue versions"). A response
+/// counts in the cells of the version it was answered and scored under, and is compared only
+/// with those.
+pub fn versioned_scope(scope: &str, catalogue_version: &str) -> String {
+    format!("{scope}@{catalogue_version}")
+}
+
+/// The stored scopes a real response of `catalogue_version` counts in.
+pub fn scopes_of_a_real_response(catalogue_version: &str) -> [String; 2] {
+    SCOPES_OF_A_REAL_RESPONSE.map(|scope| versioned_scope(scope, catalogue_version))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StatisticsError {
     #[error(transparent)]
@@ -31,6 +46,8 @@ pub enum StatisticsError {
 /// Every cohort's verdict at one publication generation.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// The catalogue version whose responses these statistics count (never more than one).
+    pub catalogue_version: String,
     pub generation: i64,
     /// When the statistics last changed (epoch ms; 0 if never).
     pub published_at: i64,
@@ -77,7 +94,8 @@ pub struct Statistics {
     policy: DisclosurePolicy,
     read_scope: &'static str,
     dimension_count: usize,
-    cache: Arc<RwLock<Option<Arc<Snapshot>>>>,
+    /// One snapshot per catalogue version.
+    cache: Arc<RwLock<BTreeMap<String, Arc<Snapshot>>>>,
 }
 
 impl std::fmt::Debug for Statistics {
@@ -177,7 +195,7 @@ impl Statistics {
                 SCOPE_REAL
             },
             dimension_count,
-            cache: Arc::new(RwLock::new(None)),
+            cache: Arc::new(RwLock::new(BTreeMap::new())),
         }
     }
 
@@ -189,21 +207,35 @@ impl Statistics {
         self.dimension_count
     }
 
-    /// The disclosed statistics of every cohort, as of the latest publication.
+    /// The disclosed statistics of every cohort of the served catalogue's responses.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, StatisticsError> {
-        let (generation, published_at) = self.store.benchmark_generation(self.read_scope).await?;
+        self.snapshot_for(&crate::survey::served().version).await
+    }
+
+    /// The disclosed statistics of every cohort of one catalogue version's responses, as of its
+    /// latest publication.
+    pub async fn snapshot_for(
+        &self,
+        catalogue_version: &str,
+    ) -> Result<Arc<Snapshot>, StatisticsError> {
+        let scope = versioned_scope(self.read_scope, catalogue_version);
+        let (generation, published_at) = self.store.benchmark_generation(&scope).await?;
         if let Ok(guard) = self.cache.read()
-            && let Some(snapshot) = guard.as_ref()
+            && let Some(snapshot) = guard.get(catalogue_version)
             && snapshot.generation == generation
         {
             return Ok(Arc::clone(snapshot));
         }
-        let rows = self.store.cohort_cells(self.read_scope).await?;
-        let snapshot = Arc::new(self.disclose_rows(&rows, generation, published_at)?);
+        let rows = self.store.cohort_cells(&scope).await?;
+        let mut snapshot = self.disclose_rows(&rows, generation, published_at)?;
+        snapshot.catalogue_version = catalogue_version.to_owned();
+        let snapshot = Arc::new(snapshot);
         if let Ok(mut guard) = self.cache.write() {
-            let newer = guard.as_ref().is_some_and(|s| s.generation > generation);
+            let newer = guard
+                .get(catalogue_version)
+                .is_some_and(|s| s.generation > generation);
             if !newer {
-                *guard = Some(Arc::clone(&snapshot));
+                guard.insert(catalogue_version.to_owned(), Arc::clone(&snapshot));
             }
         }
         Ok(snapshot)
@@ -235,6 +267,7 @@ impl Statistics {
             .collect();
         let disclosed = disclose(&self.policy, &listed)?;
         Ok(Snapshot {
+            catalogue_version: String::new(),
             generation,
             published_at,
             disclosed,
@@ -248,6 +281,10 @@ impl Statistics {
         profile: &Profile,
         assessment: &Assessment,
     ) -> Benchmark {
+        // A firm is compared only with firms scored by the same rules.
+        if snapshot.catalogue_version != assessment.catalogue_version {
+            return Benchmark::Unavailable(UnavailableReason::NotListed);
+        }
         match comparison_cohort(&self.policy, profile, |key| snapshot.get(key)) {
             Comparison::Unavailable { reason } => Benchmark::Unavailable(reason),
             Comparison::Cohort { key, n } => {
@@ -279,5 +316,19 @@ impl Statistics {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_catalogue_version_has_its_own_scopes() {
+        assert_eq!(versioned_scope(SCOPE_REAL, "2027.1"), "real@2027.1");
+        let older = scopes_of_a_real_response("2026.1");
+        let served = scopes_of_a_real_response("2027.1");
+        assert_eq!(older, ["real@2026.1", "with_demo@2026.1"]);
+        assert!(older.iter().all(|s| !served.contains(s)));
     }
 }

@@ -170,6 +170,10 @@ pub struct Progress {
     /// True when both assessments were compared with the same cohort, so its change means
     /// something; otherwise `peer_change` is None throughout.
     pub same_cohort: bool,
+    /// The catalogue versions (before, after) when the two assessments were answered under
+    /// different ones: their questions and rules differ, so part of the change may come from
+    /// the new version. The peer groups of two versions are never compared.
+    pub crosses_versions: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,8 +186,17 @@ pub struct Change {
 
 /// Pure: the change between two finished assessments of one firm.
 pub fn progress(previous: &FinishedAssessment, current: &FinishedAssessment) -> Progress {
+    let (before, after) = (
+        &previous.assessment.catalogue_version,
+        &current.assessment.catalogue_version,
+    );
+    let crosses_versions = (before != after).then(|| (before.clone(), after.clone()));
     let peers = match (&previous.peers, &current.peers) {
-        (Some(a), Some(b)) if a.cohort == b.cohort && a.medians.len() == b.medians.len() => {
+        (Some(a), Some(b))
+            if crosses_versions.is_none()
+                && a.cohort == b.cohort
+                && a.medians.len() == b.medians.len() =>
+        {
             Some((a, b))
         }
         _ => None,
@@ -218,6 +231,7 @@ pub fn progress(previous: &FinishedAssessment, current: &FinishedAssessment) -> 
         ),
         dimensions,
         same_cohort: peers.is_some(),
+        crosses_versions,
     }
 }
 
@@ -533,5 +547,23 @@ mod tests {
         assert_eq!(p.dimensions[0].firm_change, 30);
         let no_peers = progress(&finished(&[1, 2], 1, None), &after);
         assert_eq!(no_peers.overall.peer_change, None);
+        assert_eq!(no_peers.crosses_versions, None);
+    }
+
+    #[test]
+    fn a_re_assessment_under_another_catalogue_version_says_so_and_compares_no_peers() {
+        let mut before = finished(&[40, 30], 1, Some(("industry:C", &[45, 40])));
+        before.assessment.catalogue_version = "2026.1".into();
+        let mut after = finished(&[55, 60], 2, Some(("industry:C", &[47, 41])));
+        after.assessment.catalogue_version = "2027.1".into();
+        let p = progress(&before, &after);
+        assert_eq!(
+            p.crosses_versions,
+            Some(("2026.1".to_owned(), "2027.1".to_owned()))
+        );
+        // The same cohort key, but of two versions: their medians are not comparable.
+        assert!(!p.same_cohort);
+        assert_eq!(p.overall.peer_change, None);
+        assert_eq!(p.overall.firm_change, 15);
     }
 }

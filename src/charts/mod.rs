@@ -32,6 +32,9 @@ pub struct DimensionBar {
     /// 0–100.
     pub score: u8,
     pub peers: Option<PeerBand>,
+    /// A dimension that is not assessable (more than half "Weiß nicht"): no bar and no number,
+    /// but this text in its place, so the gap is labelled, not empty.
+    pub gap: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -254,11 +257,33 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
             ))?;
         }
         let (firm_lane, peer_lane) = firm_and_peer_lanes(top, bottom, bar.peers.is_some());
+        if let Some(gap) = &bar.gap {
+            // The lane stays empty but outlined, with the reason written in it.
+            root.draw(&DashedPathElement::new(
+                vec![
+                    (l.bar_left, firm_lane.0),
+                    (l.bar_right, firm_lane.0),
+                    (l.bar_right, firm_lane.1),
+                    (l.bar_left, firm_lane.1),
+                    (l.bar_left, firm_lane.0),
+                ],
+                4,
+                3,
+                MUTED.stroke_width(1),
+            ))?;
+            root.draw(&Text::new(
+                gap.clone(),
+                (l.bar_left + 6, (firm_lane.0 + firm_lane.1) / 2),
+                value_style.clone().color(&MUTED),
+            ))?;
+        }
         let right = l.x_for(bar.score).max(l.bar_left + 2);
-        root.draw(&Rectangle::new(
-            [(l.bar_left, firm_lane.0), (right, firm_lane.1)],
-            FIRM.filled(),
-        ))?;
+        if bar.gap.is_none() {
+            root.draw(&Rectangle::new(
+                [(l.bar_left, firm_lane.0), (right, firm_lane.1)],
+                FIRM.filled(),
+            ))?;
+        }
         if let (Some(peers), Some((band_top, band_bottom))) = (bar.peers, peer_lane) {
             let left = l.x_for(peers.p25);
             let band_right = l.x_for(peers.p75).max(left + 2);
@@ -276,12 +301,14 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
                 INK.stroke_width(3),
             ))?;
         }
-        let value_x = bar.peers.map_or(right, |p| right.max(l.x_for(p.p75))) + 8;
-        root.draw(&Text::new(
-            bar.score.to_string(),
-            (value_x, middle),
-            value_style.clone(),
-        ))?;
+        if bar.gap.is_none() {
+            let value_x = bar.peers.map_or(right, |p| right.max(l.x_for(p.p75))) + 8;
+            root.draw(&Text::new(
+                bar.score.to_string(),
+                (value_x, middle),
+                value_style.clone(),
+            ))?;
+        }
     }
     root.present()
 }
@@ -390,6 +417,9 @@ pub struct RadarAxis {
     /// The firm's score, 0–100.
     pub score: u8,
     pub peers: Option<PeerBand>,
+    /// Not assessable: the firm's outline skips this spoke, whose label says why instead of a
+    /// score (a gap, not a 0).
+    pub gap: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -529,12 +559,15 @@ pub fn draw_radar_chart<DB: DrawingBackend>(
         .axes
         .iter()
         .enumerate()
+        .filter(|(_, a)| a.gap.is_none())
         .map(|(i, a)| spoke(i, n, f64::from(a.score)))
         .collect();
-    root.draw(&Polygon::new(firm.clone(), FIRM_FILL.filled()))?;
-    let mut closed = firm.clone();
-    closed.push(firm[0]);
-    root.draw(&PathElement::new(closed, FIRM.stroke_width(3)))?;
+    if let Some(&first) = firm.first() {
+        root.draw(&Polygon::new(firm.clone(), FIRM_FILL.filled()))?;
+        let mut closed = firm.clone();
+        closed.push(first);
+        root.draw(&PathElement::new(closed, FIRM.stroke_width(3)))?;
+    }
     if peers {
         let series = |f: fn(&PeerBand) -> u8| -> Vec<(i32, i32)> {
             let mut v: Vec<(i32, i32)> = chart
@@ -580,7 +613,10 @@ pub fn draw_radar_chart<DB: DrawingBackend>(
             HPos::Right
         };
         let mut lines = split_label(&axis.label, RADAR_LABEL_BREAK);
-        lines.push(format!("({})", axis.score));
+        lines.push(match &axis.gap {
+            Some(gap) => format!("({gap})"),
+            None => format!("({})", axis.score),
+        });
         let line_height = 23;
         let total = line_height * i32::try_from(lines.len()).unwrap_or(1);
         let first_top = if dy < -RADAR_R as i32 / 2 {
@@ -953,13 +989,30 @@ mod tests {
                         median: 45,
                         p75: 60,
                     }),
+                    gap: None,
                 },
                 DimensionBar {
                     label: "<script>".into(),
                     score: 0,
                     peers: None,
+                    gap: None,
                 },
             ],
+        }
+    }
+
+    #[test]
+    fn a_dimension_that_is_not_assessable_is_a_labelled_gap_without_a_number() {
+        let mut chart = chart();
+        chart.bars[0].score = 77;
+        chart.bars[0].gap = Some("nicht bewertbar".into());
+        for layout in [BarLayout::WIDE, BarLayout::NARROW] {
+            let svg = dimension_chart_svg_as(&chart, "Ihre Werte", "dims", &layout);
+            assert!(svg.contains("nicht bewertbar"), "{svg}");
+            assert!(
+                !svg.contains(">77<") && !svg.contains("\n77\n"),
+                "no score: {svg}"
+            );
         }
     }
 

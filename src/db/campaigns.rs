@@ -193,18 +193,32 @@ impl Store {
             .collect()
     }
 
-    /// The stored publication of a campaign with its version.
+    /// The stored publication of a campaign with its version (for the optimistic write).
     pub async fn campaign_publication(
         &self,
         campaign_id: i64,
     ) -> Result<Option<(String, i64)>, DbError> {
+        Ok(self
+            .campaign_publication_of_version(campaign_id)
+            .await?
+            .map(|(json, version, _)| (json, version)))
+    }
+
+    /// The stored publication of a campaign, its version and the catalogue version whose
+    /// responses it counts.
+    pub async fn campaign_publication_of_version(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Option<(String, i64, String)>, DbError> {
         let row = sqlx::query(
-            "SELECT publication_json, version FROM campaign_publications WHERE campaign_id = $1",
+            "SELECT publication_json, version, catalogue_version FROM campaign_publications
+             WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_optional(&self.writer)
         .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .transpose()
     }
 
     /// Writes a campaign's publication if nobody else did since `expected_version` was read
@@ -213,26 +227,31 @@ impl Store {
         &self,
         campaign_id: i64,
         json: &str,
+        catalogue_version: &str,
         expected_version: Option<i64>,
     ) -> Result<bool, DbError> {
         self.faults.publication_write()?;
         let written = match expected_version {
             Some(version) => sqlx::query(
-                "UPDATE campaign_publications SET publication_json = $2, version = version + 1
+                "UPDATE campaign_publications SET publication_json = $2, version = version + 1,
+                     catalogue_version = $4
                  WHERE campaign_id = $1 AND version = $3",
             )
             .bind(campaign_id)
             .bind(json)
             .bind(version)
+            .bind(catalogue_version)
             .execute(&self.writer)
             .await?
             .rows_affected(),
             None => sqlx::query(
-                "INSERT INTO campaign_publications (campaign_id, publication_json, version)
-                 VALUES ($1, $2, 1) ON CONFLICT (campaign_id) DO NOTHING",
+                "INSERT INTO campaign_publications
+                     (campaign_id, publication_json, version, catalogue_version)
+                 VALUES ($1, $2, 1, $3) ON CONFLICT (campaign_id) DO NOTHING",
             )
             .bind(campaign_id)
             .bind(json)
+            .bind(catalogue_version)
             .execute(&self.writer)
             .await?
             .rows_affected(),

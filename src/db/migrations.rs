@@ -65,6 +65,11 @@ const MIGRATIONS: &[Embedded] = &[
         "password change",
         "20261127170000_password_change.sql"
     ),
+    embedded!(
+        20261127180100,
+        "catalogue versions",
+        "20261127180100_catalogue_versions.sql"
+    ),
     embedded!(20261127180400, "profiles", "20261127180400_profiles.sql"),
     embedded!(
         20261127180600,

@@ -203,6 +203,51 @@ impl Store {
             .collect()
     }
 
+    /// Moves an unfinished response to another catalogue version: its answers except `keep`
+    /// (the firm profile, asked alike in every version) are dropped, because a question of the
+    /// older version may mean something else now. Nothing happens to a submitted response or one
+    /// already of that version; returns whether it moved.
+    pub async fn move_draft_to_version(
+        &self,
+        response_id: i64,
+        catalogue_version: &str,
+        keep: &[String],
+        now: i64,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.writer.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE responses SET catalogue_version = $2, updated_at = $3
+             WHERE id = $1 AND status = 'in_progress' AND catalogue_version <> $2",
+        )
+        .bind(response_id)
+        .bind(catalogue_version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            self.rollback(tx).await?;
+            return Ok(false);
+        }
+        let answered: Vec<String> =
+            sqlx::query("SELECT question_id FROM answers WHERE response_id = $1")
+                .bind(response_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?;
+        for question_id in answered.iter().filter(|q| !keep.contains(q)) {
+            sqlx::query("DELETE FROM answers WHERE response_id = $1 AND question_id = $2")
+                .bind(response_id)
+                .bind(question_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
     /// Saves one page: the answers to `page_questions` become exactly `answers` (a question left
     /// open is cleared), all in one transaction, and only while the response is in progress.
     pub async fn save_page(

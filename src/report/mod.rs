@@ -72,6 +72,7 @@ fn prepare_charts(m: &ReportModel) -> Charts {
                     label: d.title.clone(),
                     score: d.score,
                     peers: band(d),
+                    gap: d.not_assessable.then(|| l.not_assessable_short.clone()),
                 })
                 .collect(),
             legend: [
@@ -88,6 +89,7 @@ fn prepare_charts(m: &ReportModel) -> Charts {
                     label: d.title.clone(),
                     score: d.score,
                     peers: band(d),
+                    gap: d.not_assessable.then(|| l.not_assessable_short.clone()),
                 })
                 .collect(),
             axis_label: l.score_axis.clone(),
@@ -104,6 +106,7 @@ fn prepare_charts(m: &ReportModel) -> Charts {
             // dimensions with nothing to do.
             points: plan_order(m)
                 .into_iter()
+                .filter(|d| !d.not_assessable)
                 .map(|d| MatrixPoint {
                     label: d.title.clone(),
                     score: d.score,
@@ -711,8 +714,16 @@ fn table(f: &mut Flow, m: &ReportModel) {
             let peer = d.peer.filter(|_| m.cohort.is_some());
             vec![
                 d.title.clone(),
-                d.score.to_string(),
-                format!("{} – {}", d.level, d.level_name),
+                if d.not_assessable {
+                    "–".to_owned()
+                } else {
+                    d.score.to_string()
+                },
+                if d.not_assessable {
+                    d.level_name.clone()
+                } else {
+                    format!("{} – {}", d.level, d.level_name)
+                },
                 peer.map_or_else(|| na.clone(), |p| p.median.to_string()),
                 peer.map_or_else(
                     || na.clone(),
@@ -931,15 +942,20 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
             .get(usize::from(d.importance.clamp(1, 4)) - 1)
             .cloned()
             .unwrap_or_default();
-        let mut line = fill(
-            &l.dimension_score_line,
-            &[
-                ("score", &d.score.to_string()),
-                ("level", &d.level.to_string()),
-                ("name", &d.level_name),
-                ("importance", &importance),
-            ],
-        );
+        let mut line = if d.not_assessable {
+            // No points or level to name: only why.
+            d.level_name.clone()
+        } else {
+            fill(
+                &l.dimension_score_line,
+                &[
+                    ("score", &d.score.to_string()),
+                    ("level", &d.level.to_string()),
+                    ("name", &d.level_name),
+                    ("importance", &importance),
+                ],
+            )
+        };
         if let (Some(p), Some(_)) = (d.peer, &m.cohort) {
             line.push_str(&format!(" · {}: {}", l.col_median, p.median));
         }

@@ -90,6 +90,10 @@ pub struct Dimension {
     /// 1–5.
     pub level: u8,
     pub level_name: String,
+    /// More than half "Weiß nicht": drawn as a labelled gap, `score` and `level` mean nothing
+    /// and `level_name` says why.
+    #[serde(default)]
+    pub not_assessable: bool,
     /// 1 (low) – 4 (critical).
     pub importance: u8,
     /// False when the owner left the importance open (it then ranks as the middle option).
@@ -164,6 +168,9 @@ pub struct ReportLabels {
     pub matrix_title: String,
     /// e.g. "Punkte (0–100)"
     pub score_axis: String,
+    /// Written in a chart where a not-assessable dimension has no bar or point.
+    #[serde(default)]
+    pub not_assessable_short: String,
     pub importance_axis: String,
     /// Names of importance 1–4.
     pub importance_levels: [String; 4],

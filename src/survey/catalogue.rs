@@ -165,6 +165,10 @@ pub struct Question {
     pub text: Text,
     #[serde(default)]
     pub help: Option<Text>,
+    /// The question as asked of a firm that is not active on social media yet (2027.1 on):
+    /// phrased as a plan, so that it is answered for the planning (see [`Stage`]).
+    #[serde(default)]
+    pub planning: Option<Text>,
     pub kind: QuestionKind,
     pub required: bool,
     /// Source id; required for scored questions.
@@ -200,6 +204,61 @@ pub struct AnswerOption {
     /// steps about staff are then never shown.
     #[serde(default)]
     pub solo: bool,
+    /// "Trifft nicht zu – wir sind noch nicht aktiv" (2027.1 on): practice that cannot exist
+    /// before the start. A firm that is not active yet gets it without being asked; a firm that
+    /// is active is not offered it (see [`Stage`]). Only on excluded options.
+    #[serde(default)]
+    pub not_active: bool,
+}
+
+/// Where a firm stands with social media, from the profile question `social_media`.
+///
+/// It branches the survey (2027.1 on): a firm that is not active yet is asked planning-phrased
+/// questions where a question has them, and practice that cannot exist yet is "not applicable"
+/// without being asked; an active firm is not offered "not active yet".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Active,
+    Planned,
+    NotPlanned,
+}
+
+impl Stage {
+    /// The profile question whose answer is the stage.
+    pub const QUESTION: &'static str = "social_media";
+
+    /// The stage of the given answers; `Active` until the profile says otherwise.
+    pub fn of(answers: &crate::survey::AnswerSet) -> Stage {
+        match answers.single(Stage::QUESTION) {
+            Some("planned") => Stage::Planned,
+            Some("no") => Stage::NotPlanned,
+            _ => Stage::Active,
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        self == Stage::Active
+    }
+}
+
+impl Question {
+    /// The question's text for a firm at `stage`.
+    pub fn text_for(&self, stage: Stage) -> &Text {
+        match (&self.planning, stage.is_active()) {
+            (Some(planning), false) => planning,
+            _ => &self.text,
+        }
+    }
+
+    /// The option a firm that is not active yet gets without being asked, if any.
+    pub fn not_active_option(&self) -> Option<&AnswerOption> {
+        self.options.iter().find(|o| o.not_active)
+    }
+
+    /// True when a firm at `stage` is not asked this question (it is not applicable yet).
+    pub fn skipped_at(&self, stage: Stage) -> bool {
+        !stage.is_active() && self.not_active_option().is_some()
+    }
 }
 
 /// How an option scores.
@@ -236,6 +295,20 @@ pub struct Step {
     /// The step presumes staff: never shown to a firm that said it has none.
     #[serde(default)]
     pub staff: bool,
+    /// The step for a firm that is not active yet, where `text` presumes posts or accounts
+    /// that such a firm cannot have (see [`Stage`]).
+    #[serde(default)]
+    pub planning: Option<Text>,
+}
+
+impl Step {
+    /// The step's text for a firm that is (`planning` false) or is not yet active.
+    pub fn text_for(&self, planning: bool) -> &Text {
+        match (&self.planning, planning) {
+            (Some(p), true) => p,
+            _ => &self.text,
+        }
+    }
 }
 
 /// Shown where a citation would stand, for a step of our own that no article gives.
@@ -541,6 +614,27 @@ impl Catalogue {
                 if let Some(help) = &q.help {
                     text(&format!("question {} help", q.id), help, &mut problems);
                 }
+                if let Some(planning) = &q.planning {
+                    text(
+                        &format!("question {} planning", q.id),
+                        planning,
+                        &mut problems,
+                    );
+                }
+                if q.options.iter().filter(|o| o.not_active).count() > 1 {
+                    problems.push(format!(
+                        "question {} has two 'not active yet' options",
+                        q.id
+                    ));
+                }
+                for o in q.options.iter().filter(|o| o.not_active) {
+                    if !matches!(o.score, Some(ScoreRule::Excluded(_))) {
+                        problems.push(format!(
+                            "option {}.{} is 'not active yet' but not excluded",
+                            q.id, o.id
+                        ));
+                    }
+                }
                 match &q.source {
                     Some(s) if source_ids.contains(s.as_str()) => {}
                     Some(s) => problems.push(format!("question {} cites unknown source {s}", q.id)),
@@ -697,6 +791,13 @@ impl Catalogue {
                     }
                     if let Some(step) = &o.step {
                         text(&format!("step of {}.{}", q.id, o.id), &step.text, problems);
+                        if let Some(planning) = &step.planning {
+                            text(
+                                &format!("planning step of {}.{}", q.id, o.id),
+                                planning,
+                                problems,
+                            );
+                        }
                         if let Some(source) = &step.source
                             && !source_ids.contains(source.as_str())
                         {

@@ -14,8 +14,9 @@ pub const CATALOGUE_JSON: &str = include_str!("catalogue.json");
 static CURRENT: LazyLock<Result<Catalogue, String>> =
     LazyLock::new(|| Catalogue::from_json(CATALOGUE_JSON).map_err(|e| e.to_string()));
 
-/// The current catalogue, validated once. Startup calls [`check_current`] so that an invalid
-/// catalogue stops the service before it serves anything.
+/// Catalogue 2026.1, answered until 2027.1 was served. It is kept, unchanged, to read its stored
+/// responses and their frozen results (labels, sources, the 2026.1 rules); nothing new is
+/// answered under it. Startup validates it with [`check_current`].
 pub fn current() -> &'static Catalogue {
     match &*CURRENT {
         Ok(catalogue) => catalogue,
@@ -26,10 +27,8 @@ pub fn current() -> &'static Catalogue {
 /// Catalogue 2027.1: the less compensatory rules, answer-driven steps, "Weiß nicht" and the
 /// solo and not-yet-active options (see the README, "How scoring works").
 ///
-/// Not served yet: the statistics, the dashboard and the re-assessment do not yet keep the two
-/// rule sets apart (cohort cells hold scores without a version), and a stored 2026.1 result is
-/// resolved against the served catalogue. Serving it before that would mix scores of two rule
-/// sets in published statistics. Until then it is validated at start and tested.
+/// Served: new responses are answered and scored under it. Its responses are kept apart from
+/// those of 2026.1 in every published statistic (README, "Catalogue versions").
 pub const CATALOGUE_2027_1_JSON: &str = include_str!("catalogue_2027_1.json");
 
 static NEXT: LazyLock<Result<Catalogue, String>> =
@@ -43,6 +42,11 @@ pub fn next() -> &'static Catalogue {
     }
 }
 
+/// The catalogue new responses are answered under: 2027.1.
+pub fn served() -> &'static Catalogue {
+    next()
+}
+
 /// The catalogue a response was answered under, by its stored version.
 pub fn by_version(version: &str) -> Option<&'static Catalogue> {
     [current(), next()]
@@ -50,11 +54,12 @@ pub fn by_version(version: &str) -> Option<&'static Catalogue> {
         .find(|c| c.version == version)
 }
 
-/// Validates the embedded catalogue; called at start.
+/// Validates both embedded catalogues; called at start. Returns the served one.
 pub fn check_current() -> Result<&'static Catalogue, String> {
-    NEXT.as_ref()
-        .map_err(|e| format!("catalogue 2027.1: {e}"))?;
-    CURRENT.as_ref().map_err(Clone::clone)
+    CURRENT
+        .as_ref()
+        .map_err(|e| format!("catalogue 2026.1: {e}"))?;
+    NEXT.as_ref().map_err(|e| format!("catalogue 2027.1: {e}"))
 }
 
 /// One page of the survey: the firm profile first, then one page per dimension.
@@ -101,6 +106,60 @@ impl Catalogue {
         required.iter().all(|q| answers.get(&q.id).is_some())
     }
 
+    /// Fits answers to the firm's stage (2027.1 on; nothing to do for a catalogue without
+    /// "not active yet" options). A firm that is not active yet gets the "not active yet" option
+    /// of each question about practice that cannot exist before the start, without being asked;
+    /// for an active firm such an answer (left from an earlier profile) is dropped, so the
+    /// question is asked. `only` limits it to some questions (the page being saved).
+    pub fn fit_to_stage(&self, answers: &mut AnswerSet, stage: Stage, only: Option<&[String]>) {
+        for q in self.dimensions.iter().flat_map(|d| &d.questions) {
+            if only.is_some_and(|ids| !ids.contains(&q.id)) {
+                continue;
+            }
+            let Some(option) = q.not_active_option() else {
+                continue;
+            };
+            if !stage.is_active() {
+                answers.set(&q.id, Some(Answer::Single(option.id.clone())));
+            } else if answers
+                .get(&q.id)
+                .is_some_and(|a| a.option_ids().contains(&option.id.as_str()))
+            {
+                answers.set(&q.id, None);
+            }
+        }
+    }
+
+    /// Answers an active firm cannot give: "not active yet" contradicts its profile.
+    pub fn stage_contradictions(&self, answers: &AnswerSet, stage: Stage) -> Vec<FieldError> {
+        if !stage.is_active() {
+            return Vec::new();
+        }
+        self.dimensions
+            .iter()
+            .flat_map(|d| &d.questions)
+            .filter(|q| {
+                q.not_active_option().is_some_and(|o| {
+                    answers
+                        .get(&q.id)
+                        .is_some_and(|a| a.option_ids().contains(&o.id.as_str()))
+                })
+            })
+            .map(|q| FieldError {
+                field: q.id.clone(),
+                message: Text {
+                    de: "Diese Antwort passt nicht zu Ihrem Profil: Dort steht, dass Sie Social \
+                         Media schon nutzen. Wählen Sie bitte eine andere Antwort oder ändern \
+                         Sie das Profil."
+                        .into(),
+                    en: "This answer does not fit your profile, which says you already use \
+                         social media. Please choose another answer or change the profile."
+                        .into(),
+                },
+            })
+            .collect()
+    }
+
     /// Where the private link resumes: the first page not yet complete, or `None` when all are.
     pub fn first_incomplete_step(&self, answers: &AnswerSet) -> Option<usize> {
         (1..=self.page_count()).find(|&step| {
@@ -116,19 +175,86 @@ mod tests {
 
     #[test]
     fn the_embedded_catalogue_is_valid() {
-        let catalogue = check_current().expect("catalogue.json must validate");
+        let catalogue = check_current().expect("both catalogues must validate");
         assert_eq!(catalogue.dimensions.len(), NUMBER_OF_DIMENSIONS);
         assert_eq!(catalogue.page_count(), 10);
     }
 
     #[test]
-    fn catalogue_2026_1_is_served_and_each_stored_version_finds_its_own() {
-        // 2027.1 is not served until the statistics keep the two rule sets apart (README).
+    fn catalogue_2027_1_is_served_and_each_stored_version_finds_its_own() {
+        assert_eq!(check_current().map(|c| c.version.as_str()), Ok("2027.1"));
+        assert_eq!(served().version, "2027.1");
         assert_eq!(current().version, "2026.1");
-        assert_eq!(next().version, "2027.1");
         assert!(by_version("2026.1").is_some_and(|c| c.rules.is_none()));
         assert!(by_version("2027.1").is_some_and(|c| c.rules.is_some()));
         assert!(by_version("2025.9").is_none());
+    }
+
+    #[test]
+    fn the_survey_branches_on_the_firms_stage() {
+        let c = served();
+        let parse = |pairs: &[(&str, &str)]| {
+            AnswerSet::parse(
+                c,
+                pairs
+                    .iter()
+                    .map(|(q, a)| ((*q).to_owned(), RawAnswer::One((*a).to_owned())))
+                    .collect::<Vec<_>>(),
+            )
+            .expect("valid answers")
+        };
+        // Not active yet: practice that cannot exist yet is "not applicable" without asking.
+        let mut planned = parse(&[("social_media", "planned")]);
+        assert_eq!(Stage::of(&planned), Stage::Planned);
+        c.fit_to_stage(&mut planned, Stage::Planned, None);
+        let not_applicable: Vec<&str> = c
+            .dimensions
+            .iter()
+            .flat_map(|d| &d.questions)
+            .filter(|q| q.skipped_at(Stage::Planned))
+            .map(|q| {
+                let option = q.not_active_option().expect("has one");
+                assert_eq!(planned.single(&q.id), Some(option.id.as_str()), "{}", q.id);
+                q.id.as_str()
+            })
+            .collect();
+        assert_eq!(
+            not_applicable,
+            [
+                "community_bought",
+                "content_sharing",
+                "content_dialogue",
+                "dialogue_response_time",
+                "brand_risk_fit"
+            ]
+        );
+        assert_eq!(
+            Stage::of(&parse(&[("social_media", "no")])),
+            Stage::NotPlanned
+        );
+        // Planning-phrased questions for a firm that is not active yet, the usual ones otherwise.
+        let topics = c.dimensions[2]
+            .questions
+            .iter()
+            .find(|q| q.id == "content_topics")
+            .expect("question");
+        assert_eq!(
+            topics.text_for(Stage::Active).de,
+            "Woher kommen Ihre Themen?"
+        );
+        assert!(topics.text_for(Stage::NotPlanned).de.contains("sollen"));
+        // An active firm cannot answer "not active yet", and an earlier one is dropped.
+        let mut active = parse(&[("social_media", "yes"), ("content_sharing", "not_yet")]);
+        let errors = c.stage_contradictions(&active, Stage::of(&active));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "content_sharing");
+        assert!(c.stage_contradictions(&planned, Stage::Planned).is_empty());
+        c.fit_to_stage(&mut active, Stage::Active, None);
+        assert!(active.get("content_sharing").is_none());
+        // 2026.1 has no such options: nothing changes.
+        let mut older = AnswerSet::default();
+        current().fit_to_stage(&mut older, Stage::Planned, None);
+        assert_eq!(older.iter().count(), 0);
     }
 
     #[test]

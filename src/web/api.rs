@@ -34,6 +34,10 @@ fn lang_param(req: &HttpRequest) -> Result<Lang, WebError> {
 struct OptionJson<'a> {
     id: &'a str,
     label: &'a str,
+    /// "Not active yet": filled in for a firm whose profile says it is not active yet, refused
+    /// from an active one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    not_active: bool,
 }
 
 #[derive(Serialize)]
@@ -49,6 +53,9 @@ struct QuestionJson<'a> {
     role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
+    /// The question as put to a firm that is not active yet (answered for its planning).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    planning_text: Option<&'a str>,
 }
 
 fn question_json<'a>(
@@ -68,11 +75,13 @@ fn question_json<'a>(
             .map(|o| OptionJson {
                 id: &o.id,
                 label: o.label.get(lang),
+                not_active: o.not_active,
             })
             .collect(),
         help: q.help.as_ref().map(|h| h.get(lang)),
         role,
         source: q.source.as_deref().map(|s| c.source_title(s)),
+        planning_text: q.planning.as_ref().map(|t| t.get(lang)),
     }
 }
 
@@ -104,11 +113,13 @@ pub async fn questionnaire(
                     .map(|o| OptionJson {
                         id: &o.id,
                         label: o.label.get(lang),
+                        not_active: false,
                     })
                     .collect(),
                 help: None,
                 role: "importance",
                 source: None,
+                planning_text: None,
             });
             serde_json::json!({
                 "id": d.id,
@@ -167,6 +178,8 @@ pub fn result_json(c: &Catalogue, lang: Lang, assessment: &Assessment) -> serde_
         "dimensions": resolved.dimensions.iter().map(|d| serde_json::json!({
             "id": d.id, "title": d.title, "score": d.score, "level": d.level, "level_name": d.level_name,
             "capped_by_red_flag": d.capped,
+            // More than half "Weiß nicht": score and level mean nothing (left out of the overall).
+            "not_assessable": d.not_assessable,
         })).collect::<Vec<_>>(),
         "red_flags": resolved.red_flags.iter().map(|f| serde_json::json!({
             "question": f.question, "text": f.text, "reason": f.reason, "action": f.action,
@@ -361,7 +374,14 @@ fn benchmark_json(
             serde_json::Value::Null,
             serde_json::json!({
                 "code": reason,
-                "message": format!("No peer group of at least {k} firms is published for this profile yet."),
+                "catalogue_version": c.version,
+                // Versions are compared only with themselves: a new version's group is still
+                // forming, however many firms answered an older one.
+                "message": if c.version == crate::survey::served().version {
+                    format!("The comparison group for questionnaire {} is still forming: comparisons appear once at least {k} firms have answered this version.", c.version)
+                } else {
+                    format!("Questionnaire {} is no longer answered and has no published comparison group of at least {k} firms; results of different questionnaire versions are never compared.", c.version)
+                },
             }),
         ),
     }
@@ -381,13 +401,16 @@ pub async fn get_response(
         .await
         .map_err(|e| super::client::guard(&state, client, e))?;
     let lang = response.lang();
-    let catalogue = state.responses.catalogue();
+    let catalogue = response.catalogue;
     let assessment = response.assessment()?;
     let result = assessment.as_ref().map(|a| result_json(catalogue, lang, a));
     let (benchmark, reason) = match &assessment {
         Some(a) => {
             let statistics = state.responses.statistics();
-            let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
+            let snapshot = statistics
+                .snapshot_for(&a.catalogue_version)
+                .await
+                .map_err(WebError::internal)?;
             let profile = crate::responses::profile_of(&response.answers)?;
             let comparison = statistics.compare(&snapshot, &profile, a);
             benchmark_json(catalogue, lang, &comparison, statistics.policy().k())
@@ -514,6 +537,7 @@ pub async fn all_cohort_statistics(
         .map(|key| cohort_body(catalogue, lang, &snapshot, key, k))
         .collect();
     let body = serde_json::to_vec(&serde_json::json!({
+        "catalogue_version": snapshot.catalogue_version,
         "min_cohort_size": k,
         "published_at_ms": snapshot.published_at,
         "cohorts": cohorts,
@@ -544,6 +568,7 @@ fn cohort_body(
             let stats = p.stats();
             serde_json::json!({
                 "cohort": cohort_json(catalogue, lang, key, Some(p.n())),
+                "catalogue_version": snapshot.catalogue_version,
                 "status": "published",
                 "min_cohort_size": k,
                 "published_at_ms": snapshot.published_at,
@@ -569,6 +594,7 @@ fn cohort_body(
             };
             serde_json::json!({
                 "cohort": cohort_json(catalogue, lang, key, None),
+                "catalogue_version": snapshot.catalogue_version,
                 "status": "suppressed",
                 "reason": reason,
                 "min_cohort_size": k,

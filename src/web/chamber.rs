@@ -551,6 +551,7 @@ fn dashboard_chart(
                     median: a.median,
                     p75: a.p75,
                 }),
+                gap: None,
             })
         })
         .collect::<Vec<_>>();
@@ -905,6 +906,8 @@ struct DashboardPage {
     csv_href: String,
     pdf_href: String,
     has_campaigns: bool,
+    /// Which catalogue version the figures come from, and how many firms answered an older one.
+    versions: String,
     /// What was wrong with the filters; those filters are left out, the rest applies.
     errors: Vec<String>,
 }
@@ -1011,6 +1014,22 @@ fn describe(
     parts.join(" · ")
 }
 
+/// The dashboard's figures come from one catalogue version; firms that answered an older one
+/// are counted apart (an exact count only from k on, like every other count).
+fn versions_note(lang: Lang, version: &str, older: usize, k: u32) -> String {
+    let mut note = text(lang, "dashboard_version").replace("{version}", version);
+    if older > 0 {
+        let count = if older < k as usize {
+            text(lang, "dashboard_older_few").replace("{k}", &k.to_string())
+        } else {
+            older.to_string()
+        };
+        note.push(' ');
+        note.push_str(&text(lang, "dashboard_older_responses").replace("{count}", &count));
+    }
+    note
+}
+
 #[get("/chamber/dashboard")]
 pub async fn dashboard_page(
     state: web::Data<AppState>,
@@ -1019,6 +1038,11 @@ pub async fn dashboard_page(
     let lang = request_lang(&req, None);
     let (user, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
     let catalogue = state.responses.catalogue();
+    let older = state
+        .campaigns
+        .older_catalogue_responses(user.user_id, &query.filter)
+        .await
+        .map_err(|e| WebError::from(e).html(lang))?;
     let errors: Vec<String> = query
         .problems
         .iter()
@@ -1084,6 +1108,7 @@ pub async fn dashboard_page(
         ),
         csv_href: format!("/chamber/dashboard.csv?{qs}&lang={}", lang.code()),
         pdf_href: format!("/chamber/dashboard.pdf?{qs}&lang={}", lang.code()),
+        versions: versions_note(lang, &catalogue.version, older, dashboard.k),
         errors,
     };
     let status = if view.errors.is_empty() {
@@ -1501,5 +1526,21 @@ mod tests {
             .windows(19)
             .find(|w| w.starts_with(b"/Type/Pages/Count "));
         assert_eq!(count.map(|w| w[18]), Some(b'1'), "one page");
+    }
+
+    #[test]
+    fn the_dashboard_names_its_version_and_counts_older_firms_only_from_k() {
+        assert_eq!(
+            versions_note(Lang::De, "2027.1", 0, 5),
+            "Alle Zahlen stammen aus dem Fragebogen 2027.1."
+        );
+        let few = versions_note(Lang::De, "2027.1", 3, 5);
+        assert!(few.contains("Weniger als 5 Unternehmen"), "{few}");
+        assert!(!few.contains('3'), "{few}");
+        let many = versions_note(Lang::En, "2027.1", 12, 5);
+        assert!(
+            many.contains("12 firms in this selection answered the older"),
+            "{many}"
+        );
     }
 }

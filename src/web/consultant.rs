@@ -253,16 +253,28 @@ fn progress_table(catalogue: &Catalogue, lang: Lang, file: &ClientFile) -> Optio
             "col_peer_change",
         ]
         .iter()
-        .map(|key| text(lang, key))
+        .map(|key| match (&p.crosses_versions, *key) {
+            // Said beside the change itself, not only in a note below the table.
+            (Some((before, after)), "col_change") => text(lang, "col_change_across_versions")
+                .replace("{before}", before)
+                .replace("{after}", after),
+            _ => text(lang, key),
+        })
         .collect(),
         rows,
         note: match (
+            &p.crosses_versions,
             p.same_cohort,
             previous.peers.is_some() && current.peers.is_some(),
         ) {
-            (true, _) => None,
-            (false, true) => Some(text(lang, "progress_other_cohort")),
-            (false, false) => Some(text(lang, "progress_no_peers")),
+            (Some((before, after)), _, _) => Some(
+                text(lang, "progress_crosses_versions")
+                    .replace("{before}", before)
+                    .replace("{after}", after),
+            ),
+            (None, true, _) => None,
+            (None, false, true) => Some(text(lang, "progress_other_cohort")),
+            (None, false, false) => Some(text(lang, "progress_no_peers")),
         },
     })
 }
@@ -309,7 +321,7 @@ pub async fn client(
                 .map_err(|e| WebError::from(e).html(lang))?;
             let statistics = state.responses.statistics();
             let snapshot = statistics
-                .snapshot()
+                .snapshot_for(&latest.assessment.catalogue_version)
                 .await
                 .map_err(|e| WebError::internal(e).html(lang))?;
             let profile =

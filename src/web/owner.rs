@@ -66,7 +66,7 @@ pub async fn export(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let (_, response, lang) = load(&state, &req, &path).await?;
-    let catalogue = state.responses.catalogue();
+    let catalogue = response.catalogue;
     let record = &response.record;
     let sharing = state
         .responses

@@ -14,7 +14,7 @@ use super::views::{
 };
 use crate::mail::{Mail, MailError, Mailer};
 use crate::responses::{LoadedResponse, ServiceError};
-use crate::survey::{FieldError, Lang, RawAnswer};
+use crate::survey::{FieldError, Lang, RawAnswer, Stage};
 use crate::token::ResponseToken;
 
 pub(super) fn html<T: Serialize>(
@@ -241,6 +241,7 @@ pub async fn show_step(
         shown: Shown::Stored(&response.answers),
         firm_name: response.record.firm_name.clone(),
         errors: &[],
+        stage: Stage::of(&response.answers),
     });
     html(actix_web::http::StatusCode::OK, "pages/step", &view).map_err(|e| e.html(lang))
 }
@@ -307,8 +308,9 @@ pub async fn save_step(
     match outcome {
         Ok(_) => {}
         Err(ServiceError::Invalid(errors) | ServiceError::Incomplete(errors)) => {
+            let stage = Stage::of(&response.answers);
             return rerender_step(
-                &state, &token, lang, step, page, &fields, firm_name, &errors,
+                &state, &token, lang, step, page, &fields, firm_name, &errors, stage,
             );
         }
         Err(e) => return Err(WebError::from(e).html(lang)),
@@ -335,6 +337,7 @@ fn rerender_step(
     fields: &[(String, String)],
     firm_name: Option<&str>,
     errors: &[FieldError],
+    stage: Stage,
 ) -> Result<HttpResponse, WebError> {
     let view = StepPage::new(StepInput {
         catalogue: state.responses.catalogue(),
@@ -346,6 +349,7 @@ fn rerender_step(
         shown: Shown::Posted(fields),
         firm_name: firm_name.map(str::to_owned),
         errors,
+        stage,
     });
     html(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -547,7 +551,7 @@ pub async fn result(
     };
     let statistics = state.responses.statistics();
     let snapshot = statistics
-        .snapshot()
+        .snapshot_for(&assessment.catalogue_version)
         .await
         .map_err(|e| WebError::internal(e).html(lang))?;
     let profile = crate::responses::profile_of(&response.answers)

@@ -26,11 +26,19 @@ use crate::token::ResponseToken;
 struct ReportTexts {
     labels: ReportLabels,
     no_cohort: String,
+    /// A served version's group that has not reached k yet ("fewer than k" would be false of
+    /// all the firms that answered an older version).
+    no_cohort_forming: String,
+    /// Shown for a dimension with more than half "Weiß nicht", instead of its level.
+    not_assessable: String,
     verdict_suffix: String,
     verdict_red_flags: String,
     not_answered: String,
     importance: String,
+    /// The rules of catalogue 2026.1.
     methodology: Vec<String>,
+    /// The rules of catalogue 2027.1: the PDF names the rules its result was scored by.
+    methodology_2027_1: Vec<String>,
 }
 
 static TEXTS: LazyLock<Result<BTreeMap<String, ReportTexts>, String>> = LazyLock::new(|| {
@@ -121,8 +129,13 @@ pub fn report_model(
         );
     }
 
-    let mut ranked: Vec<(usize, &crate::scoring::DimensionResult)> =
-        assessment.dimensions.iter().enumerate().collect();
+    // A dimension that is not assessable is neither strong nor weak: it has no score.
+    let mut ranked: Vec<(usize, &crate::scoring::DimensionResult)> = assessment
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.not_assessable)
+        .collect();
     ranked.sort_by(|(ia, a), (ib, b)| b.score.cmp(&a.score).then(ia.cmp(ib)));
     let title = |id: &str| {
         catalogue
@@ -175,7 +188,12 @@ pub fn report_model(
                 title: d.title.get(lang).to_owned(),
                 score: r.score,
                 level: r.level,
-                level_name: catalogue.level(r.level).name.get(lang).to_owned(),
+                level_name: if r.not_assessable {
+                    t.not_assessable.clone()
+                } else {
+                    catalogue.level(r.level).name.get(lang).to_owned()
+                },
+                not_assessable: r.not_assessable,
                 importance: r.importance.clamp(1, 4),
                 importance_answered: r.importance_answered,
                 peer: comparison
@@ -233,7 +251,13 @@ pub fn report_model(
             n: c.n,
             broader_than_own: c.broader_than_own,
         }),
-        benchmark_note: t.no_cohort.replace("{k}", &k.to_string()),
+        benchmark_note: if catalogue.version == crate::survey::served().version {
+            &t.no_cohort_forming
+        } else {
+            &t.no_cohort
+        }
+        .replace("{version}", &catalogue.version)
+        .replace("{k}", &k.to_string()),
         actions: resolved
             .actions
             .iter()
@@ -244,7 +268,10 @@ pub fn report_model(
                 red_flag: a.red_flag.is_some(),
             })
             .collect(),
-        methodology: t.methodology.clone(),
+        methodology: match assessment.catalogue_version.as_str() {
+            "2026.1" => t.methodology.clone(),
+            _ => t.methodology_2027_1.clone(),
+        },
         privacy_threshold: k,
         benchmark_date: comparison.map(|c| format_date(lang, c.published_at)),
         creation_date,
@@ -332,7 +359,10 @@ pub async fn model_for(
 ) -> Result<ReportModel, WebError> {
     let assessment = response.assessment()?.ok_or(ServiceError::NotSubmitted)?;
     let statistics = responses.statistics();
-    let snapshot = statistics.snapshot().await.map_err(WebError::internal)?;
+    let snapshot = statistics
+        .snapshot_for(&assessment.catalogue_version)
+        .await
+        .map_err(WebError::internal)?;
     let profile = profile_of(&response.answers)?;
     let benchmark = statistics.compare(&snapshot, &profile, &assessment);
     let submitted = response

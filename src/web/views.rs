@@ -14,7 +14,8 @@ use crate::charts::{
 use crate::scoring::{Assessment, Quadrant, RedFlagHit, action_plan};
 use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
-    Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, QuestionRef, Text,
+    Answer, AnswerSet, Catalogue, FieldError, Lang, Page, Question, QuestionKind, QuestionRef,
+    Stage, Text,
 };
 
 /// What every page has: language, texts, title, language switch.
@@ -203,6 +204,8 @@ pub struct QuestionView {
     pub options: Vec<OptionView>,
     pub error: Option<String>,
     pub error_id: String,
+    /// Set when the question does not apply at the firm's stage: shown as this note, not asked.
+    pub not_applicable: Option<String>,
 }
 
 /// One line of an error summary (GOV.UK pattern): the question named, linked to where it is.
@@ -281,17 +284,21 @@ pub struct StepInput<'a> {
     pub shown: Shown<'a>,
     pub firm_name: Option<String>,
     pub errors: &'a [FieldError],
+    /// The firm's stage from its stored profile (the profile page itself is never branched).
+    pub stage: Stage,
 }
 
 fn question_view(
     lang: Lang,
     q: &Question,
+    stage: Stage,
     chosen: Vec<String>,
     errors: &[FieldError],
 ) -> QuestionView {
     QuestionView {
         id: q.id.clone(),
-        text: q.text.get(lang).to_owned(),
+        // A firm that is not active yet answers for its planning (2027.1 on).
+        text: q.text_for(stage).get(lang).to_owned(),
         help: q.help.as_ref().map(|h| h.get(lang).to_owned()),
         help_id: format!("{}-help", q.id),
         multi: q.kind == QuestionKind::Multi,
@@ -299,6 +306,8 @@ fn question_view(
         options: q
             .options
             .iter()
+            // "Not active yet" contradicts an active firm's profile: not offered to it.
+            .filter(|o| !(o.not_active && stage.is_active()))
             .map(|o| OptionView {
                 id: o.id.clone(),
                 input_id: format!("{}--{}", q.id, o.id),
@@ -312,6 +321,9 @@ fn question_view(
             .find(|e| e.field == q.id)
             .map(|e| e.message.get(lang).to_owned()),
         error_id: format!("{}-error", q.id),
+        not_applicable: q
+            .skipped_at(stage)
+            .then(|| text(lang, "not_applicable_not_active")),
     }
 }
 
@@ -327,6 +339,7 @@ impl StepPage {
             shown,
             firm_name,
             errors,
+            stage,
         } = input;
         let total = catalogue.page_count();
         let (heading, intro, questions, firm_name) = match page {
@@ -336,7 +349,7 @@ impl StepPage {
                 catalogue
                     .profile
                     .iter()
-                    .map(|q| question_view(lang, q, shown.chosen(&q.id), errors))
+                    .map(|q| question_view(lang, q, Stage::Active, shown.chosen(&q.id), errors))
                     .collect::<Vec<_>>(),
                 Some(FirmNameView {
                     value: firm_name.unwrap_or_default(),
@@ -350,7 +363,7 @@ impl StepPage {
                 let mut questions: Vec<QuestionView> = d
                     .questions
                     .iter()
-                    .map(|q| question_view(lang, q, shown.chosen(&q.id), errors))
+                    .map(|q| question_view(lang, q, stage, shown.chosen(&q.id), errors))
                     .collect();
                 let importance_id = Catalogue::importance_question_id(d);
                 let chosen = shown.chosen(&importance_id);
@@ -375,6 +388,7 @@ impl StepPage {
                         .collect(),
                     error: None,
                     error_id: format!("{importance_id}-error"),
+                    not_applicable: None,
                 });
                 (
                     d.title.get(lang).to_owned(),
@@ -566,12 +580,15 @@ pub struct DimensionRow {
     pub level: u8,
     pub level_name: String,
     pub capped: bool,
+    pub core_capped: bool,
     pub peer_median: Option<u8>,
     /// "50 (36–62)": the group's median and middle half.
     pub peer_band: Option<String>,
     pub rank: Option<String>,
     pub importance: String,
     pub importance_answered: bool,
+    /// Shown instead of score and level when the dimension is not assessable.
+    pub not_assessable: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -653,6 +670,8 @@ pub struct ResultPage {
     pub level_name: String,
     pub level_description: String,
     pub overall_capped: bool,
+    /// Why the overall level is below the points: one flag, several flags, or a weak topic.
+    pub overall_cap_note: String,
     /// The bar chart in two layouts: wide screens and print, and phones (the page shows one).
     pub chart_svg: String,
     pub chart_svg_narrow: String,
@@ -741,6 +760,11 @@ pub struct ResolvedDimension {
     pub level_name: String,
     /// A red flag holds the level below what the points alone would give.
     pub capped: bool,
+    /// Another rule holds the level below the points (2027.1: a core question answered with 0
+    /// points): said beside it, or 80 points at "Auf dem Weg" reads as a mistake.
+    pub core_capped: bool,
+    /// More than half "Weiß nicht" (2027.1 on): no score or level is shown, only the gap.
+    pub not_assessable: bool,
 }
 
 pub struct ResolvedRedFlag {
@@ -779,6 +803,9 @@ pub fn resolve(catalogue: &Catalogue, lang: Lang, assessment: &Assessment) -> Re
                 // Only a red flag is named as the cause; 2027.1 has other caps too.
                 capped: r.level < r.uncapped_level
                     && assessment.red_flags.iter().any(|f| f.dimension == r.id),
+                core_capped: r.level < r.uncapped_level
+                    && !assessment.red_flags.iter().any(|f| f.dimension == r.id),
+                not_assessable: r.not_assessable,
             })
         })
         .collect();
@@ -843,7 +870,7 @@ fn answer_actions(
                 // 2027.1 on: the chosen answer's own step; advice of our own has no source.
                 None => match crate::scoring::step_of(catalogue, a) {
                     Some(step) => (
-                        step.text.get(lang).to_owned(),
+                        step.text_for(a.planning).get(lang).to_owned(),
                         step.source.clone().unwrap_or_default(),
                     ),
                     None => {
@@ -952,6 +979,20 @@ pub struct ResultInput<'a> {
     pub k: u32,
 }
 
+/// Why there is no comparison. Results are compared only within their catalogue version, so a
+/// new version's group is "still forming" (never "fewer than k firms", which would be false of
+/// the firms that answered an older version), and an older version's group is closed.
+pub fn benchmark_unavailable(lang: Lang, version: &str, k: u32) -> String {
+    let key = if version == crate::survey::served().version {
+        "benchmark_forming"
+    } else {
+        "benchmark_closed"
+    };
+    text(lang, key)
+        .replace("{version}", version)
+        .replace("{k}", &k.to_string())
+}
+
 impl ResultPage {
     pub fn new(input: ResultInput<'_>) -> ResultPage {
         let ResultInput {
@@ -965,6 +1006,9 @@ impl ResultPage {
             benchmark,
             k,
         } = input;
+        // The catalogue the result was scored under (its version names the rules and the group).
+        let catalogue =
+            crate::survey::by_version(&assessment.catalogue_version).unwrap_or(catalogue);
         let resolved = resolve(catalogue, lang, assessment);
         let comparison: Option<&FirmComparison> = match benchmark {
             Benchmark::Compared(c) => Some(c),
@@ -992,6 +1036,7 @@ impl ResultPage {
                         median: p.median,
                         p75: p.p75,
                     }),
+                    gap: d.not_assessable.then(|| text(lang, "not_assessable_short")),
                 })
                 .collect(),
         };
@@ -1056,6 +1101,10 @@ impl ResultPage {
                     .filter_map(|&i| {
                         let d = resolved.dimensions.get(i)?;
                         let r = assessment.dimensions.get(i)?;
+                        // A dimension without a score has no place on the score axis.
+                        if r.not_assessable {
+                            return None;
+                        }
                         Some(MatrixPoint {
                             label: d.title.clone(),
                             score: d.score,
@@ -1122,7 +1171,12 @@ impl ResultPage {
                 .replace("{level}", &assessment.overall.level.to_string()),
             level_name: level.name.get(lang).to_owned(),
             level_description: level.description.get(lang).to_owned(),
-            overall_capped: assessment.overall.level < uncapped && !assessment.red_flags.is_empty(),
+            overall_capped: assessment.overall.level < uncapped,
+            overall_cap_note: match assessment.red_flags.len() {
+                0 => text(lang, "capped_note_weak_dimension"),
+                1 => text(lang, "capped_note"),
+                n => text(lang, "capped_note_flags").replace("{count}", &n.to_string()),
+            },
             chart_svg: dimension_chart_svg_as(
                 &chart,
                 &text(lang, chart_title),
@@ -1145,6 +1199,7 @@ impl ResultPage {
                     level: d.level,
                     level_name: d.level_name,
                     capped: d.capped,
+                    core_capped: d.core_capped,
                     peer_median: peer(i).map(|p| p.median),
                     peer_band: peer(i).map(|p| format!("{} ({}–{})", p.median, p.p25, p.p75)),
                     rank: peer(i).map(|p| rank_words(lang, "rank_short", p.percentile_rank)),
@@ -1153,13 +1208,14 @@ impl ResultPage {
                         .dimensions
                         .get(i)
                         .is_none_or(|r| r.importance_answered),
+                    not_assessable: d.not_assessable.then(|| text(lang, "not_assessable_long")),
                 })
                 .collect(),
             benchmark: benchmark_view,
             benchmark_unavailable: match benchmark {
                 Benchmark::Compared(_) => None,
                 Benchmark::Unavailable(_) => {
-                    Some(text(lang, "benchmark_none").replace("{k}", &k.to_string()))
+                    Some(benchmark_unavailable(lang, &catalogue.version, k))
                 }
             },
             red_flags: resolved

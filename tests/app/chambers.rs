@@ -89,7 +89,7 @@ async fn pdf_text_of(browser: &Browser<'_>, path: &str, name: &str) -> Option<St
     text.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-fn number_in(body: &str, cell: &str) -> String {
+pub fn number_in(body: &str, cell: &str) -> String {
     let marker = format!("data-cell=\"{cell}\">");
     let start = body.find(&marker).unwrap_or_else(|| panic!("no {cell}")) + marker.len();
     body[start..]

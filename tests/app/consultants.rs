@@ -200,7 +200,14 @@ async fn a_re_assessment_shows_the_change_and_counts_the_firm_once(app: TestApp)
     let first = app.accept_invitation(&link, true).await;
     app.complete_survey(&first, Pick::Second, "de").await;
     let live = || async {
-        let cells = app.store.cohort_cells("real").await.expect("cells");
+        let cells = app
+            .store
+            .cohort_cells(&social_readiness::statistics::versioned_scope(
+                "real",
+                &social_readiness::survey::served().version,
+            ))
+            .await
+            .expect("cells");
         let all = cells
             .iter()
             .find(|c| c.cohort_key == "all")

@@ -254,8 +254,9 @@ pub enum Pick {
     Second,
 }
 
+/// The served catalogue (2027.1): what new responses are answered under.
 pub fn catalogue() -> &'static Catalogue {
-    survey::current()
+    survey::served()
 }
 
 fn points(o: &survey::AnswerOption) -> i32 {

@@ -27,4 +27,5 @@ mod result_page;
 mod screening;
 mod service;
 mod survey_pages;
+mod versions;
 mod xss;

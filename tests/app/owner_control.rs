@@ -7,7 +7,14 @@ use crate::helpers::{Pick, TestApp};
 use crate::on_both_databases;
 
 async fn live_count(app: &TestApp) -> u64 {
-    let cells = app.store.cohort_cells("real").await.expect("cells");
+    let cells = app
+        .store
+        .cohort_cells(&social_readiness::statistics::versioned_scope(
+            "real",
+            &social_readiness::survey::served().version,
+        ))
+        .await
+        .expect("cells");
     cells
         .iter()
         .find(|c| c.cohort_key == "all")

@@ -175,6 +175,7 @@ fn dimension_chart_svg_still_works() {
                 median: 45,
                 p75: 60,
             }),
+            gap: None,
         }],
     };
     let svg = charts::dimension_chart_svg(&chart, "Ihre Werte", "dims");
@@ -195,6 +196,7 @@ fn radar_and_matrix_svgs_name_themselves() {
                 label: d.title.clone(),
                 score: d.score,
                 peers: None,
+                gap: None,
             })
             .collect(),
         legend: ["Sie".into(), "Median".into(), "p75".into()],

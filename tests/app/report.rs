@@ -132,9 +132,9 @@ async fn reports_for_three_very_different_firms_in_both_languages(app: TestApp) 
                 assert!(text.contains(cohort), "the cohort is named");
             } else {
                 let note = if lang == "de" {
-                    "zu wenige vergleichbare Ergebnisse"
+                    "bildet sich noch"
                 } else {
-                    "too few comparable results"
+                    "still forming"
                 };
                 assert!(
                     text.contains(note),
