@@ -1490,9 +1490,9 @@ mod tests {
     use crate::dashboard::utility_tests::{FIRST_WAVE, simulate};
     use crate::dashboard::{DashboardCatalogue, DashboardInputs, Filter, PublishedCampaigns};
 
-    /// The board summary of the first wave of issue 14 (21 firms, 85 % in one region), where
-    /// the benchmark hides "all firms": one page, with the selection's chart, a legend that
-    /// names only what is drawn, and the footnote saying why the all-firms band is missing.
+    /// The board summary of the first wave of issue 14 (21 firms, 85 % in one region): "all
+    /// firms" is published now (it is never hidden once it has k firms), so the chart draws its
+    /// band beside every topic, the legend names it, and it all fits one page.
     #[test]
     fn first_wave_board_summary_is_one_page_with_its_chart() {
         let policy = DisclosurePolicy::default();
@@ -1515,12 +1515,19 @@ mod tests {
             .chart
             .as_ref()
             .expect("the selection's medians are shown");
-        assert!(chart.bars.iter().all(|b| b.peers.is_none()));
         assert!(
-            chart.legend.is_none(),
-            "no legend entry for a band not drawn"
+            matches!(
+                verdicts.get(&CohortKey::All),
+                Some(crate::benchmark::Disclosure::Published(_))
+            ),
+            "all firms is shown on the first wave"
         );
-        assert!(board.footnote.starts_with("Alle Unternehmen: ausgeblendet"));
+        assert!(chart.bars.iter().all(|b| b.peers.is_some()));
+        assert!(
+            chart.legend.is_some(),
+            "the band that is drawn has its legend entry"
+        );
+        assert!(!board.footnote.contains("ausgeblendet"), "{}", board.footnote);
         let pdf = crate::report::board::render_board(&board).expect("pdf");
         let count = pdf
             .windows(19)
