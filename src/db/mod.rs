@@ -14,6 +14,7 @@ mod benchmarks;
 mod campaigns;
 mod demo;
 mod faults;
+mod group_commit;
 mod migrations;
 mod responses;
 mod workspace;
@@ -50,6 +51,8 @@ pub struct Store {
     /// it is handed out again.
     retire_writer: Arc<AtomicBool>,
     faults: faults::SharedFaults,
+    /// Submits on SQLite share commits (see the module); unused on PostgreSQL.
+    group: group_commit::GroupCommit,
 }
 
 /// How long a request waits for a database connection before the service says 503.
@@ -89,6 +92,10 @@ pub enum DbError {
     Conflict,
     #[error("updating the statistics failed: {0}")]
     Benchmark(String),
+    /// The commit of a batch of submits (or another member's database error) failed; nothing
+    /// of this request was stored.
+    #[error("the shared commit failed: {message}")]
+    CommitFailed { message: String, unavailable: bool },
 }
 
 impl DbError {
@@ -98,6 +105,7 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             DbError::Sqlx(e) => sqlx_unavailable(e),
+            DbError::CommitFailed { unavailable, .. } => *unavailable,
             _ => false,
         }
     }
@@ -174,6 +182,7 @@ impl Store {
                 backend: Backend::Sqlite,
                 retire_writer,
                 faults,
+                group: group_commit::GroupCommit::default(),
             };
             store.assert_sqlite_pragmas().await?;
             Ok(store)
@@ -195,6 +204,7 @@ impl Store {
                 backend: Backend::Postgres,
                 retire_writer,
                 faults,
+                group: group_commit::GroupCommit::default(),
             })
         }
     }
