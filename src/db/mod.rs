@@ -30,7 +30,9 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
-pub use campaigns::{CampaignRecord, CampaignResponseRow, NewCampaign, ResponseCampaign};
+pub use campaigns::{
+    CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
+};
 pub use demo::DemoResponse;
 pub use responses::*;
 pub use workspace::*;

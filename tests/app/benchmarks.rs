@@ -381,12 +381,20 @@ async fn concurrent_submits_with_one_key_store_one_response_and_count_the_rest(a
             r.json()["token"].as_str().expect("token").to_owned()
         })
         .collect();
-    assert_eq!(tokens.len(), 1, "every repeat of the key answers with one token");
+    assert_eq!(
+        tokens.len(),
+        1,
+        "every repeat of the key answers with one token"
+    );
     for reply in &others {
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
     let after = app.counts().await;
-    assert_eq!(after.responses, before.responses + 15, "one for the key, 14 others");
+    assert_eq!(
+        after.responses,
+        before.responses + 15,
+        "one for the key, 14 others"
+    );
     assert_eq!(after.idempotency_keys, before.idempotency_keys + 1);
     let cohort = app
         .get("/api/v1/benchmarks?industry=C&size=small")
