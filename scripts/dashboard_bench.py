@@ -56,6 +56,15 @@ def start(binary, database_url):
     return proc, url.rstrip("/")
 
 
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # still computing a request: no need to wait for it
+        proc.kill()
+        proc.wait()
+
+
 def rss_mb(pid):
     values = {}
     with open(f"/proc/{pid}/status") as f:
@@ -79,7 +88,7 @@ class Browser:
 
     def get(self, path):
         try:
-            with self.opener.open(self.base + path, timeout=120) as r:
+            with self.opener.open(self.base + path, timeout=900) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
@@ -89,7 +98,7 @@ class Browser:
         req = urllib.request.Request(self.base + path, data=data, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded", "Origin": self.base})
         try:
-            with self.opener.open(req, timeout=120) as r:
+            with self.opener.open(req, timeout=900) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
@@ -126,8 +135,7 @@ def prepare(binary, seed_binary, database_url, firms):
             sys.exit(f"creating the campaign answered {status}: {body[:300]!r}")
         campaign = int(m.group(1))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
     started = time.monotonic()
     seed = subprocess.run([seed_binary, "seed-demo", "--firms", str(firms), "--campaign",
                            str(campaign)], env=env_for(database_url), capture_output=True,
@@ -185,8 +193,7 @@ def main():
                     print(f"| {firms} | {name} | {first:.0f} | {p50:.1f} | {p99:.1f} "
                           f"| {rss:.0f} ({peak:.0f}) | {loadavg()} |", flush=True)
             finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+                stop(proc)
 
 
 if __name__ == "__main__":

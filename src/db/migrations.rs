@@ -65,6 +65,11 @@ const MIGRATIONS: &[Embedded] = &[
         "password change",
         "20261127170000_password_change.sql"
     ),
+    embedded!(
+        20261127180700,
+        "campaign counted index",
+        "20261127180700_campaign_counted_index.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.
