@@ -1,14 +1,17 @@
 //! Chambers' campaigns: creating them, the public link that starts responses, and the
 //! dashboard of their published snapshots. Knows nothing of HTTP; every number it hands out
 //! comes from `dashboard`'s disclosure control.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use crate::benchmark::{CohortKey, Profile, Region};
 use crate::dashboard::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
     ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
 };
 use crate::db::{
-    CampaignRecord, CampaignResponseRow, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
-    now_ms,
+    CampaignRecord, CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse,
+    SnapshotChange, Store, now_ms,
 };
 use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
 use crate::scoring::Assessment;
@@ -136,11 +139,89 @@ fn participant(row: &CampaignResponseRow) -> Result<(ParticipantSummary, String)
 pub struct Campaigns {
     store: Store,
     responses: Responses,
+    cache: Arc<Mutex<DashboardCache>>,
 }
+
+/// Dashboards computed before, and the publications they were computed from (issue 17).
+///
+/// Why: a dashboard request used to read and parse every participant of every campaign and run
+/// the disclosure checks over all of them, growing with the participants (2.7 s at 50,000). A
+/// dashboard depends only on the campaigns' published snapshots, the "all firms" figures and
+/// the request, so it is kept per those; a publication is kept per its campaign's
+/// [`CampaignState`], which a cheap query reads. The rules themselves (`dashboard`) are
+/// untouched: this sits around `Dashboard::compute`.
+#[derive(Debug, Default)]
+struct DashboardCache {
+    publications: HashMap<i64, CachedPublication>,
+    dashboards: HashMap<DashboardKey, Arc<Dashboard>>,
+    /// Names each publication that entered the cache, for the keys of dashboards.
+    next_stamp: u64,
+}
+
+#[derive(Debug)]
+struct CachedPublication {
+    state: CampaignState,
+    stamp: u64,
+    publication: Arc<CampaignPublication>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DashboardKey {
+    /// (campaign id, stamp of its cached publication), in the chamber's order.
+    publications: Vec<(i64, u64)>,
+    /// The "all firms" comparison as published (a few numbers).
+    all_firms: String,
+    filter: Filter,
+    change_from: Option<Period>,
+}
+
+/// Dashboards kept at most: a chamber's filters repeat, and memory stays bounded.
+const CACHED_DASHBOARDS: usize = 512;
 
 impl Campaigns {
     pub fn new(store: Store, responses: Responses) -> Campaigns {
-        Campaigns { store, responses }
+        Campaigns {
+            store,
+            responses,
+            cache: Arc::default(),
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, DashboardCache> {
+        // A panic while holding the lock leaves a cache that is merely incomplete.
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The campaign's publication, from the cache while its state is unchanged.
+    async fn cached_publication(
+        &self,
+        campaign_id: i64,
+    ) -> Result<(u64, Arc<CampaignPublication>), ServiceError> {
+        let state = self.store.campaign_state(campaign_id).await?;
+        if let Some(cached) = self.cache().publications.get(&campaign_id)
+            && cached.state == state
+        {
+            return Ok((cached.stamp, cached.publication.clone()));
+        }
+        let publication = Arc::new(self.publication(campaign_id).await?);
+        // Kept only if nothing changed meanwhile (else the next request refreshes again).
+        let after = self.store.campaign_state(campaign_id).await?;
+        let mut cache = self.cache();
+        cache.next_stamp += 1;
+        let stamp = cache.next_stamp;
+        if after.live == state.live {
+            cache.publications.insert(
+                campaign_id,
+                CachedPublication {
+                    state: after,
+                    stamp,
+                    publication: publication.clone(),
+                },
+            );
+        }
+        Ok((stamp, publication))
     }
 
     pub async fn create(
@@ -337,12 +418,13 @@ impl Campaigns {
         change_from: Option<Period>,
     ) -> Result<Dashboard, ServiceError> {
         let campaigns = self.list(chamber_id).await?;
+        let mut stamps = Vec::with_capacity(campaigns.len());
         let mut publications = Vec::with_capacity(campaigns.len());
         for campaign in &campaigns {
-            publications.push(self.publication(campaign.id).await?);
+            let (stamp, publication) = self.cached_publication(campaign.id).await?;
+            stamps.push((campaign.id, stamp));
+            publications.push(publication);
         }
-        let data = PublishedCampaigns::from_publications(&publications)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let statistics = self.responses.statistics();
         let snapshot = statistics
             .snapshot()
@@ -350,6 +432,21 @@ impl Campaigns {
             .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let all_firms = snapshot.get(&CohortKey::All);
         // The all-firms reference is the served version's, like the campaign figures.
+        let key = DashboardKey {
+            publications: stamps,
+            all_firms: format!("{all_firms:?}"),
+            filter: filter.clone(),
+            change_from,
+        };
+        if let Some(dashboard) = self.cache().dashboards.get(&key) {
+            return Ok(Dashboard::clone(dashboard));
+        }
+        let publications: Vec<CampaignPublication> = publications
+            .iter()
+            .map(|p| CampaignPublication::clone(p))
+            .collect();
+        let data = PublishedCampaigns::from_publications(&publications)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
         let inputs = DashboardInputs {
             policy: statistics.policy(),
@@ -357,8 +454,14 @@ impl Campaigns {
             data: &data,
             all_firms,
         };
-        Dashboard::compute(&inputs, filter, change_from)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))
+        let dashboard = Dashboard::compute(&inputs, filter, change_from)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let mut cache = self.cache();
+        if cache.dashboards.len() >= CACHED_DASHBOARDS {
+            cache.dashboards.clear();
+        }
+        cache.dashboards.insert(key, Arc::new(dashboard.clone()));
+        Ok(dashboard)
     }
 }
 

@@ -53,6 +53,10 @@ pub enum Command {
         /// Seed of the random generator, for reproducible demo data.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Let the firms take part in this campaign (its id, as in /chamber/campaigns/ID),
+        /// spread over its months and counted in its dashboard.
+        #[arg(long)]
+        campaign: Option<i64>,
     },
 }
 

@@ -240,6 +240,8 @@ pub enum SeedError {
     Benchmark(#[from] crate::benchmark::BenchmarkError),
     #[error("stored cohort cell is unreadable: {0}")]
     Corrupt(String),
+    #[error("there is no campaign {0}")]
+    NoCampaign(i64),
 }
 
 /// Rows per transaction while loading.
@@ -254,6 +256,64 @@ pub async fn seed(
     policy: &crate::benchmark::DisclosurePolicy,
     firms: usize,
     seed: u64,
+) -> Result<SeedReport, SeedError> {
+    seed_into(store, catalogue, policy, firms, seed, None).await
+}
+
+/// Like [`seed`], but the firms take part in campaign `campaign_id`, spread evenly over its
+/// months and counted in its dashboard (with the consent version `demo`): a chamber's
+/// dashboard with 50,000 participants in seconds, for benchmarks and demonstrations (issue 17).
+pub async fn seed_campaign(
+    store: &crate::db::Store,
+    catalogue: &Catalogue,
+    policy: &crate::benchmark::DisclosurePolicy,
+    campaign_id: i64,
+    firms: usize,
+    seed: u64,
+) -> Result<SeedReport, SeedError> {
+    let (from, to) = store
+        .demo_campaign_months(campaign_id)
+        .await?
+        .ok_or_else(|| SeedError::NoCampaign(campaign_id))?;
+    let month = |m: &str| {
+        m.parse::<crate::dashboard::Month>()
+            .map_err(|e| SeedError::Corrupt(format!("campaign month {m:?}: {e}")))
+    };
+    let (from, to) = (month(&from)?, month(&to)?);
+    let mut months = Vec::new();
+    let (mut year, mut number) = (from.year(), from.month());
+    while (year, number) <= (to.year(), to.month()) {
+        let day = time::Month::try_from(number)
+            .and_then(|m| time::Date::from_calendar_date(year, m, 10))
+            .map_err(|e| SeedError::Corrupt(e.to_string()))?;
+        // Noon UTC on the 10th: inside the month in every time zone the dashboard may use.
+        months.push(day.midnight().assume_utc().unix_timestamp() * 1000 + 12 * 3_600_000);
+        (year, number) = if number == 12 {
+            (year + 1, 1)
+        } else {
+            (year, number + 1)
+        };
+    }
+    let target = CampaignTarget {
+        campaign_id,
+        months,
+    };
+    seed_into(store, catalogue, policy, firms, seed, Some(&target)).await
+}
+
+struct CampaignTarget {
+    campaign_id: i64,
+    /// A submit time (epoch ms) per month of the campaign.
+    months: Vec<i64>,
+}
+
+async fn seed_into(
+    store: &crate::db::Store,
+    catalogue: &Catalogue,
+    policy: &crate::benchmark::DisclosurePolicy,
+    firms: usize,
+    seed: u64,
+    campaign: Option<&CampaignTarget>,
 ) -> Result<SeedReport, SeedError> {
     use std::collections::BTreeMap;
 
@@ -296,7 +356,21 @@ pub async fn seed(
                 cell.add(policy, &summary)?;
             }
             let a = &firm.assessment;
+            let (campaign_id, submitted_at, result_json) = match campaign {
+                Some(c) if !c.months.is_empty() => (
+                    Some(c.campaign_id),
+                    c.months[(written + i) % c.months.len()],
+                    Some(
+                        serde_json::to_string(&firm.assessment)
+                            .map_err(|e| SeedError::Corrupt(e.to_string()))?,
+                    ),
+                ),
+                _ => (None, now, None),
+            };
             rows.push(crate::db::DemoResponse {
+                submitted_at,
+                campaign_id,
+                result_json,
                 token_hash: format!("demo:{run}:{}", written + i),
                 industry: firm.profile.industry.as_str(),
                 size_class: firm.profile.size.as_str(),

@@ -32,7 +32,11 @@ async fn main() -> ExitCode {
                 },
         } => add_user(&settings, &role, &email, password_stdin).await,
         Command::ApiKey { command } => api_key(&settings, command).await,
-        Command::SeedDemo { firms, seed } => seed_demo(&settings, firms, seed).await,
+        Command::SeedDemo {
+            firms,
+            seed,
+            campaign,
+        } => seed_demo(&settings, firms, seed, campaign).await,
         Command::Report {
             token,
             out,
@@ -184,18 +188,23 @@ fn prompt_password(prompt: &str) -> anyhow::Result<String> {
     line
 }
 
-async fn seed_demo(settings: &Settings, firms: usize, seed: u64) -> anyhow::Result<()> {
+async fn seed_demo(
+    settings: &Settings,
+    firms: usize,
+    seed: u64,
+    campaign: Option<i64>,
+) -> anyhow::Result<()> {
     let store = Store::connect(&settings.database_url).await?;
     store.migrate().await?;
     let catalogue = social_readiness::survey::check_current().map_err(anyhow::Error::msg)?;
-    let report = social_readiness::demo::seed(
-        &store,
-        catalogue,
-        &settings.disclosure_policy()?,
-        firms,
-        seed,
-    )
-    .await?;
+    let policy = settings.disclosure_policy()?;
+    let report = match campaign {
+        None => social_readiness::demo::seed(&store, catalogue, &policy, firms, seed).await?,
+        Some(id) => {
+            social_readiness::demo::seed_campaign(&store, catalogue, &policy, id, firms, seed)
+                .await?
+        }
+    };
     println!(
         "loaded {} demo responses into {} cohorts in {:.1} s; they count in statistics where INCLUDE_DEMO_DATA=true",
         report.firms, report.cohorts, report.seconds

@@ -1,6 +1,6 @@
 //! Cohort cells and their publication generations.
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use super::{DbError, Store};
 
@@ -47,80 +47,107 @@ fn cell_row(row: &AnyRow) -> Result<CellRow, DbError> {
 /// Reads, updates and writes the cells of a change inside the caller's transaction. A cell
 /// changed by another instance since it was read makes the whole transaction fail with
 /// [`DbError::Conflict`], and the caller retries.
+///
+/// Per scope a few statements, not one per cell: every statement is a round trip to the
+/// database (on SQLite a hand-off to sqlx's worker thread), which was most of a submit's cost
+/// (issue 17). `lock` takes the scope's lock row; on SQLite the single writer connection
+/// serialises all writes already, so the row would only cost a write.
 pub(super) async fn apply_cohort_change(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     change: &CohortChange<'_>,
     now: i64,
+    lock: bool,
 ) -> Result<(), DbError> {
+    if change.keys.is_empty() {
+        return Ok(());
+    }
+    let select = format!(
+        "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 AND cohort_key IN ({})",
+        placeholders(2, change.keys.len())
+    );
     for scope in change.scopes {
-        lock_scope(tx, scope).await?;
-        let mut current = Vec::with_capacity(change.keys.len());
+        if lock {
+            lock_scope(conn, scope).await?;
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str())).bind(*scope);
         for key in change.keys {
-            let row = sqlx::query(
-                "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 AND cohort_key = $2",
-            )
-            .bind(*scope)
-            .bind(key.as_str())
-            .fetch_optional(&mut **tx)
-            .await?;
-            if let Some(row) = row {
-                current.push(cell_row(&row)?);
-            }
+            query = query.bind(key.as_str());
         }
+        let current = query
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(cell_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let update = (change.apply)(scope, &current).map_err(DbError::Benchmark)?;
-        for cell in &update.cells {
-            let written = match cell.expected_version {
-                Some(version) => sqlx::query(
-                    "UPDATE cohort_cells SET cell_json = $3, version = version + 1
-                     WHERE scope = $1 AND cohort_key = $2 AND version = $4",
-                )
-                .bind(*scope)
-                .bind(cell.cohort_key.as_str())
-                .bind(cell.cell_json.as_str())
-                .bind(version)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-                None => sqlx::query(
-                    "INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES ($1, $2, $3, 1)
-                     ON CONFLICT (scope, cohort_key) DO NOTHING",
-                )
-                .bind(*scope)
-                .bind(cell.cohort_key.as_str())
-                .bind(cell.cell_json.as_str())
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            };
-            if written != 1 {
-                return Err(DbError::Conflict);
-            }
-        }
+        write_cells(conn, scope, &update.cells).await?;
         if update.republished {
-            bump_generation(tx, scope, now).await?;
+            bump_generation(conn, scope, now).await?;
         }
+    }
+    Ok(())
+}
+
+/// `$from, $from+1, …` (`count` of them), for an `IN (…)` list.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the cells in one statement, each only if its version is still the one read (a new
+/// cell only if nobody created it meanwhile): an upsert whose update carries the version check,
+/// so fewer rows written than cells means a concurrent change, and the caller retries.
+async fn write_cells(
+    conn: &mut AnyConnection,
+    scope: &str,
+    cells: &[CellUpdate],
+) -> Result<(), DbError> {
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let rows = (0..cells.len())
+        .map(|i| format!("($1, ${}, ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES {rows}
+         ON CONFLICT (scope, cohort_key) DO UPDATE SET cell_json = excluded.cell_json,
+             version = excluded.version
+         WHERE cohort_cells.version = excluded.version - 1"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(scope);
+    for cell in cells {
+        // A new cell is written as version 1: if it exists meanwhile (version >= 1), the
+        // check `version = 0` fails and the row is not written.
+        let next_version = cell.expected_version.map_or(1, |v| v + 1);
+        query = query
+            .bind(cell.cohort_key.as_str())
+            .bind(cell.cell_json.as_str())
+            .bind(next_version);
+    }
+    let written = query.execute(&mut *conn).await?.rows_affected();
+    if written != cells.len() as u64 {
+        return Err(DbError::Conflict);
     }
     Ok(())
 }
 
 /// Serialises writers of one scope's cells (see the migration); scopes are always taken in the
 /// same order, so two submits cannot deadlock.
-async fn lock_scope(tx: &mut Transaction<'_, Any>, scope: &str) -> Result<(), DbError> {
+async fn lock_scope(conn: &mut AnyConnection, scope: &str) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO cohort_locks (scope, writes) VALUES ($1, 1)
          ON CONFLICT (scope) DO UPDATE SET writes = cohort_locks.writes + 1",
     )
     .bind(scope)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-async fn bump_generation(
-    tx: &mut Transaction<'_, Any>,
-    scope: &str,
-    now: i64,
-) -> Result<(), DbError> {
+async fn bump_generation(conn: &mut AnyConnection, scope: &str, now: i64) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO benchmark_generations (scope, generation, published_at) VALUES ($1, 1, $2)
          ON CONFLICT (scope) DO UPDATE SET generation = benchmark_generations.generation + 1,
@@ -128,7 +155,7 @@ async fn bump_generation(
     )
     .bind(scope)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -6,6 +6,22 @@ use sqlx::any::AnyRow;
 use super::responses::{INSERT_RESPONSE, NewResponse, bind_new_response};
 use super::{DbError, Store};
 
+/// Which responses count in a campaign's statistics: the one condition for reading them and for
+/// fingerprinting them (see [`Store::campaign_state`]), so the two cannot drift apart.
+macro_rules! counted_in_campaign {
+    () => {
+        "campaign_id = $1 AND status = 'submitted' AND campaign_consent_version IS NOT NULL AND held_back = 0 AND discarded_at IS NULL"
+    };
+}
+
+/// See [`Store::campaign_state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CampaignState {
+    pub publication_version: Option<i64>,
+    /// Count, sum of ids and latest submit of the live participants.
+    pub live: (i64, i64, i64),
+}
+
 #[derive(Debug, Clone)]
 pub struct CampaignRecord {
     pub id: i64,
@@ -162,14 +178,12 @@ impl Store {
         &self,
         campaign_id: i64,
     ) -> Result<Vec<CampaignResponseRow>, DbError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT id, campaign_id, submitted_at, industry, size_class, region, result_json
-             FROM responses
-             WHERE campaign_id = $1 AND status = 'submitted'
-               AND campaign_consent_version IS NOT NULL
-               AND held_back = 0 AND discarded_at IS NULL
-             ORDER BY id",
-        )
+             FROM responses WHERE ",
+            counted_in_campaign!(),
+            " ORDER BY id"
+        ))
         .bind(campaign_id)
         .fetch_all(&self.reader)
         .await?;
@@ -193,7 +207,28 @@ impl Store {
             .collect()
     }
 
-    /// The stored publication of a campaign with its version (for the optimistic write).
+    /// What a campaign's dashboard depends on, read without reading its participants: the
+    /// stored publication's version and a fingerprint of the live participants (how many, the
+    /// sum of their ids, the latest submit). A submit, an erasure or a withdrawn consent
+    /// changes it; while it stays the same, the publication needs no refresh (issue 17).
+    pub async fn campaign_state(&self, campaign_id: i64) -> Result<CampaignState, DbError> {
+        let row = sqlx::query(concat!(
+            "SELECT (SELECT version FROM campaign_publications WHERE campaign_id = $1),
+                    CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(id), 0) AS BIGINT),
+                    CAST(COALESCE(MAX(submitted_at), 0) AS BIGINT)
+             FROM responses WHERE ",
+            counted_in_campaign!()
+        ))
+        .bind(campaign_id)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(CampaignState {
+            publication_version: row.try_get(0)?,
+            live: (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+        })
+    }
+
+    /// The stored publication of a campaign with its version.
     pub async fn campaign_publication(
         &self,
         campaign_id: i64,

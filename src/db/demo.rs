@@ -1,7 +1,8 @@
 //! Bulk loading of synthetic demo responses (`seed-demo`).
 use super::{DbError, Store};
 
-/// One synthetic, submitted response: profile and scores only (no answer rows, no result page).
+/// One synthetic, submitted response: profile and scores only (no answer rows), and for a
+/// campaign's participants also the result (the dashboard reads it) and the counting consent.
 #[derive(Debug, Clone)]
 pub struct DemoResponse {
     pub token_hash: String,
@@ -12,35 +13,45 @@ pub struct DemoResponse {
     pub overall_level: i64,
     pub dimension_scores: String,
     pub red_flags: String,
+    /// Epoch ms.
+    pub submitted_at: i64,
+    /// The campaign it was given in, counted there with the demo consent.
+    pub campaign_id: Option<i64>,
+    pub result_json: Option<String>,
 }
 
-const COLUMNS: usize = 11;
+/// The consent version of seeded campaign participants: recognisably not a person's.
+pub const DEMO_CAMPAIGN_CONSENT: &str = "demo";
+
+const COLUMNS: usize = 16;
 /// Rows per INSERT statement: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const ROWS_PER_STATEMENT: usize = 500;
 
 fn insert_sql(rows: usize, numbered: bool) -> String {
     let mut sql = String::from(
-        "INSERT INTO responses (token_hash, catalogue_version, lang, now_placeholder) VALUES ",
-    );
-    sql = sql.replace(
-        "now_placeholder",
-        "created_at, industry, size_class, region, overall_score, overall_level, \
-         dimension_scores, red_flags, consent_at, updated_at, submitted_at, status, \
-         consent_version, is_demo",
+        "INSERT INTO responses (token_hash, catalogue_version, lang, created_at, industry, \
+         size_class, region, overall_score, overall_level, dimension_scores, red_flags, \
+         submitted_at, campaign_id, campaign_consent_version, result_json, \
+         campaign_consent_at, consent_at, updated_at, status, consent_version, is_demo) VALUES ",
     );
     for row in 0..rows {
-        let p = row * COLUMNS;
         if row > 0 {
             sql.push(',');
         }
         if numbered {
+            let p = row * COLUMNS;
+            let list: Vec<String> = (1..=COLUMNS).map(|i| format!("${}", p + i)).collect();
             sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'submitted', 'demo', 1)",
-                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11, p + 4, p + 4, p + 4
+                "({}, ${}, ${}, 'submitted', 'demo', 1)",
+                list.join(", "),
+                p + 4,
+                p + 4
             ));
         } else {
             // Anonymous placeholders: SQLite resolves thousands of `$n` names slowly.
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', 'demo', 1)");
+            sql.push_str(
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', 'demo', 1)",
+            );
         }
     }
     sql
@@ -72,16 +83,34 @@ impl Store {
                     .bind(r.overall_score)
                     .bind(r.overall_level)
                     .bind(r.dimension_scores.as_str())
-                    .bind(r.red_flags.as_str());
+                    .bind(r.red_flags.as_str())
+                    .bind(r.submitted_at)
+                    .bind(r.campaign_id)
+                    .bind(r.campaign_id.map(|_| DEMO_CAMPAIGN_CONSENT))
+                    .bind(r.result_json.as_deref())
+                    .bind(r.campaign_id.map(|_| r.submitted_at));
                 if !numbered {
-                    // `?` placeholders are positional: repeat the timestamp for the last three.
-                    query = query.bind(now).bind(now).bind(now);
+                    // `?` placeholders are positional: repeat the timestamp for the last two.
+                    query = query.bind(now).bind(now);
                 }
             }
             query.execute(&mut *tx).await?;
         }
         self.commit(tx).await?;
         Ok(())
+    }
+
+    /// A campaign's first and last month (`YYYY-MM`), for seeding it; None if there is none.
+    pub async fn demo_campaign_months(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Option<(String, String)>, DbError> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT starts_on, ends_on FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
     pub async fn count_demo_responses(&self) -> Result<i64, DbError> {

@@ -76,6 +76,11 @@ const MIGRATIONS: &[Embedded] = &[
         "api keys and screening",
         "20261127180600_api_keys_and_screening.sql"
     ),
+    embedded!(
+        20261127180700,
+        "campaign counted index",
+        "20261127180700_campaign_counted_index.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

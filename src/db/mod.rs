@@ -14,6 +14,7 @@ mod benchmarks;
 mod campaigns;
 mod demo;
 mod faults;
+mod group_commit;
 mod migrations;
 mod profiles;
 mod responses;
@@ -31,7 +32,9 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
-pub use campaigns::{CampaignRecord, CampaignResponseRow, NewCampaign, ResponseCampaign};
+pub use campaigns::{
+    CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
+};
 pub use demo::DemoResponse;
 pub use profiles::ProfileRecord;
 pub use responses::*;
@@ -54,6 +57,8 @@ pub struct Store {
     /// it is handed out again.
     retire_writer: Arc<AtomicBool>,
     faults: faults::SharedFaults,
+    /// Submits on SQLite share commits (see the module); unused on PostgreSQL.
+    group: group_commit::GroupCommit,
 }
 
 /// One connection pool's use at a moment.
@@ -102,6 +107,10 @@ pub enum DbError {
     Conflict,
     #[error("updating the statistics failed: {0}")]
     Benchmark(String),
+    /// The commit of a batch of submits (or another member's database error) failed; nothing
+    /// of this request was stored.
+    #[error("the shared commit failed: {message}")]
+    CommitFailed { message: String, unavailable: bool },
 }
 
 impl DbError {
@@ -111,6 +120,7 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             DbError::Sqlx(e) => sqlx_unavailable(e),
+            DbError::CommitFailed { unavailable, .. } => *unavailable,
             _ => false,
         }
     }
@@ -202,6 +212,7 @@ impl Store {
                 backend: Backend::Sqlite,
                 retire_writer,
                 faults,
+                group: group_commit::GroupCommit::default(),
             };
             store.assert_sqlite_pragmas().await?;
             Ok(store)
@@ -223,6 +234,7 @@ impl Store {
                 backend: Backend::Postgres,
                 retire_writer,
                 faults,
+                group: group_commit::GroupCommit::default(),
             })
         }
     }

@@ -1,9 +1,10 @@
 //! Responses and their answers.
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::benchmarks::{CohortChange, apply_cohort_change};
-use super::{DbError, Store};
+use super::group_commit::Keep;
+use super::{Backend, DbError, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseStatus {
@@ -143,9 +144,33 @@ pub(super) const INSERT_RESPONSE: &str = "INSERT INTO responses
     VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7, $6, $6)
     RETURNING id";
 
-const UPSERT_ANSWER: &str = "INSERT INTO answers (response_id, question_id, option_ids)
-    VALUES ($1, $2, $3)
-    ON CONFLICT (response_id, question_id) DO UPDATE SET option_ids = excluded.option_ids";
+/// Answers per statement: far below the bind limits of SQLite (32,766) and PostgreSQL (65,535).
+const ANSWERS_PER_STATEMENT: usize = 200;
+
+/// Writes a response's answers in as few statements as possible (a statement per answer was
+/// most of a submit's round trips; issue 17). `answers` name each question once.
+async fn upsert_answers(
+    conn: &mut AnyConnection,
+    response_id: i64,
+    answers: &[(String, String)],
+) -> Result<(), DbError> {
+    for chunk in answers.chunks(ANSWERS_PER_STATEMENT) {
+        let rows = (0..chunk.len())
+            .map(|i| format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO answers (response_id, question_id, option_ids) VALUES {rows}
+             ON CONFLICT (response_id, question_id) DO UPDATE SET option_ids = excluded.option_ids"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(response_id);
+        for (question_id, option_ids) in chunk {
+            query = query.bind(question_id.as_str()).bind(option_ids.as_str());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
 
 const SUBMIT: &str =
     "UPDATE responses SET status = 'submitted', submitted_at = $2, updated_at = $2,
@@ -277,23 +302,25 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for question_id in page_questions {
-            if !answers.iter().any(|(q, _)| q == question_id) {
-                sqlx::query("DELETE FROM answers WHERE response_id = $1 AND question_id = $2")
-                    .bind(response_id)
-                    .bind(question_id)
-                    .execute(&mut *tx)
-                    .await?;
+        let cleared: Vec<&String> = page_questions
+            .iter()
+            .filter(|q| !answers.iter().any(|(a, _)| a == *q))
+            .collect();
+        if !cleared.is_empty() {
+            let sql = format!(
+                "DELETE FROM answers WHERE response_id = $1 AND question_id IN ({})",
+                (2..2 + cleared.len())
+                    .map(|n| format!("${n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(response_id);
+            for question_id in cleared {
+                query = query.bind(question_id.as_str());
             }
+            query.execute(&mut *tx).await?;
         }
-        for (question_id, option_ids) in answers {
-            sqlx::query(UPSERT_ANSWER)
-                .bind(response_id)
-                .bind(question_id)
-                .bind(option_ids)
-                .execute(&mut *tx)
-                .await?;
-        }
+        upsert_answers(&mut tx, response_id, answers).await?;
         self.commit(tx).await?;
         Ok(WriteOutcome::Done)
     }
@@ -307,39 +334,40 @@ impl Store {
         superseded: &[(i64, CohortChange<'_>)],
         now: i64,
     ) -> Result<WriteOutcome, DbError> {
-        let mut tx = self.writer.begin().await?;
-        let done = bind_submission(sqlx::query(SUBMIT).bind(response_id).bind(now), submission)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
-            self.rollback(tx).await?;
-            return Ok(WriteOutcome::AlreadySubmitted);
-        }
-        // A held-back response changes no statistics until an admin releases it.
-        let counts = submission.hold_reason.is_none();
-        // The statistics change in the same transaction: the k-th response of a cohort is
-        // published as soon as its submit returns.
-        if counts {
-            apply_cohort_change(&mut tx, cohorts, now).await?;
-        }
-        // A re-assessment replaces the client's earlier response in the statistics: a firm
-        // counts once.
-        for (old_id, removal) in superseded.iter().filter(|_| counts) {
-            let updated = sqlx::query(
-                "UPDATE responses SET in_statistics = 0 WHERE id = $1 AND in_statistics = 1",
-            )
-            .bind(*old_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated != 1 {
-                // Taken out meanwhile (erased, or superseded by a concurrent submit): retry.
-                return Err(DbError::Conflict);
+        let lock = self.backend == Backend::Postgres;
+        self.write_submit(async |conn: &mut AnyConnection| {
+            let done = bind_submission(sqlx::query(SUBMIT).bind(response_id).bind(now), submission)
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Ok(Keep::RollBack(WriteOutcome::AlreadySubmitted));
             }
-            apply_cohort_change(&mut tx, removal, now).await?;
-        }
-        self.commit(tx).await?;
-        Ok(WriteOutcome::Done)
+            // A held-back response changes no statistics until an admin releases it.
+            let counts = submission.hold_reason.is_none();
+            // The statistics change in the same transaction: the k-th response of a cohort is
+            // published as soon as its submit returns.
+            if counts {
+                apply_cohort_change(conn, cohorts, now, lock).await?;
+            }
+            // A re-assessment replaces the client's earlier response in the statistics: a firm
+            // counts once.
+            for (old_id, removal) in superseded.iter().filter(|_| counts) {
+                let updated = sqlx::query(
+                    "UPDATE responses SET in_statistics = 0 WHERE id = $1 AND in_statistics = 1",
+                )
+                .bind(*old_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    // Taken out meanwhile (erased, or superseded by a concurrent submit): retry.
+                    return Err(DbError::Conflict);
+                }
+                apply_cohort_change(conn, removal, now, lock).await?;
+            }
+            Ok(Keep::Commit(WriteOutcome::Done))
+        })
+        .await
     }
 
     /// Creates, answers and submits a response in one transaction (the JSON API's one-shot
@@ -352,44 +380,63 @@ impl Store {
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
     ) -> Result<CreateOutcome, DbError> {
-        let mut tx = self.writer.begin().await?;
-        let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        for (question_id, option_ids) in answers {
-            sqlx::query(UPSERT_ANSWER)
-                .bind(id)
-                .bind(question_id)
-                .bind(option_ids)
-                .execute(&mut *tx)
+        let lock = self.backend == Backend::Postgres;
+        self.write_submit(async |conn: &mut AnyConnection| {
+            let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            upsert_answers(conn, id, answers).await?;
+            bind_submission(sqlx::query(SUBMIT).bind(id).bind(new.now), submission)
+                .execute(&mut *conn)
                 .await?;
-        }
-        bind_submission(sqlx::query(SUBMIT).bind(id).bind(new.now), submission)
-            .execute(&mut *tx)
-            .await?;
-        if submission.hold_reason.is_none() {
-            apply_cohort_change(&mut tx, cohorts, new.now).await?;
-        }
-        if let Some(key) = idempotency {
-            let inserted = sqlx::query(
-                "INSERT INTO idempotency_keys (key_hash, request_hash, response_id, sealed_token, created_at)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING",
-            )
-            .bind(key.key_hash)
-            .bind(key.request_hash)
-            .bind(id)
-            .bind(key.sealed_token)
-            .bind(new.now)
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() != 1 {
-                self.rollback(tx).await?;
-                return Ok(CreateOutcome::IdempotencyKeyTaken);
+            if submission.hold_reason.is_none() {
+                apply_cohort_change(conn, cohorts, new.now, lock).await?;
+            }
+            if let Some(key) = idempotency {
+                let inserted = sqlx::query(
+                    "INSERT INTO idempotency_keys (key_hash, request_hash, response_id, sealed_token, created_at)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING",
+                )
+                .bind(key.key_hash)
+                .bind(key.request_hash)
+                .bind(id)
+                .bind(key.sealed_token)
+                .bind(new.now)
+                .execute(&mut *conn)
+                .await?;
+                if inserted.rows_affected() != 1 {
+                    return Ok(Keep::RollBack(CreateOutcome::IdempotencyKeyTaken));
+                }
+            }
+            Ok(Keep::Commit(CreateOutcome::Created(id)))
+        })
+        .await
+    }
+
+    /// Runs a submit's statements: on SQLite as a member of the writer's group commit (see
+    /// `group_commit`), on PostgreSQL in a transaction of its own (many connections commit in
+    /// parallel there, and PostgreSQL groups their WAL flushes itself).
+    async fn write_submit<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
+    ) -> Result<T, DbError> {
+        match self.backend {
+            Backend::Sqlite => self.group.run(self, work).await,
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                match work(&mut *tx).await? {
+                    Keep::Commit(value) => {
+                        self.commit(tx).await?;
+                        Ok(value)
+                    }
+                    Keep::RollBack(value) => {
+                        self.rollback(tx).await?;
+                        Ok(value)
+                    }
+                }
             }
         }
-        self.commit(tx).await?;
-        Ok(CreateOutcome::Created(id))
     }
 
     pub async fn idempotency_key(

@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 
 use super::benchmarks::{CohortChange, apply_cohort_change};
 use super::responses::{INSERT_RESPONSE, NewResponse, bind_new_response};
-use super::{DbError, Store};
+use super::{Backend, DbError, Store};
 
 #[derive(Debug, Clone)]
 pub struct ClientRecord {
@@ -407,7 +407,7 @@ impl Store {
     ) -> Result<bool, DbError> {
         let mut tx = self.writer.begin().await?;
         if let Some(change) = statistics {
-            apply_cohort_change(&mut tx, change, now).await?;
+            apply_cohort_change(&mut tx, change, now, self.backend == Backend::Postgres).await?;
         }
         sqlx::query(
             "UPDATE invitations SET status = 'deleted', changed_at = $2 WHERE response_id = $1",

@@ -376,3 +376,49 @@ async fn concurrent_submits_are_all_counted(app: TestApp) {
 }
 
 on_both_databases!(concurrent_submits_are_all_counted);
+
+/// Submits waiting for SQLite's writer commit together (group commit, issue 17); one of them
+/// failing inside the batch (here: the same Idempotency-Key sent many times at once, all but
+/// one finding it taken) must not take the others' writes with it, nor store a duplicate.
+async fn concurrent_submits_with_one_key_store_one_response_and_count_the_rest(app: TestApp) {
+    let body = api_body(Pick::Second, "de");
+    let key = [("Idempotency-Key", "batch-key-1")];
+    let before = app.counts().await;
+    let repeats = (0..12).map(|_| app.post_json("/api/v1/responses", &body, &key));
+    // 15 in all: statistics publish in steps of k = 5, so all of them show.
+    let others = (0..14).map(|_| app.post_json("/api/v1/responses", &body, &[]));
+    let (repeats, others) = futures_util::future::join(
+        futures_util::future::join_all(repeats),
+        futures_util::future::join_all(others),
+    )
+    .await;
+    let tokens: std::collections::BTreeSet<String> = repeats
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.json()["token"].as_str().expect("token").to_owned()
+        })
+        .collect();
+    assert_eq!(
+        tokens.len(),
+        1,
+        "every repeat of the key answers with one token"
+    );
+    for reply in &others {
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let after = app.counts().await;
+    assert_eq!(
+        after.responses,
+        before.responses + 15,
+        "one for the key, 14 others"
+    );
+    assert_eq!(after.idempotency_keys, before.idempotency_keys + 1);
+    let cohort = app
+        .get("/api/v1/benchmarks?industry=C&size=small")
+        .await
+        .json();
+    assert_eq!(cohort["statistics"]["n"], 15, "{cohort}");
+}
+
+on_both_databases!(concurrent_submits_with_one_key_store_one_response_and_count_the_rest);

@@ -454,8 +454,56 @@ async fn chamber_pages_keep_what_was_entered_and_export_for_german_excel(app: Te
     assert_eq!(csv.status, 400);
 }
 
+/// `seed-demo --campaign` fills a campaign (issue 17), and the dashboard, kept between
+/// requests, follows its participants: new ones show once they publish, an unchanged campaign
+/// answers the same.
+async fn a_seeded_campaign_fills_the_dashboard_which_follows_new_participants(app: TestApp) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    app.create_user(Role::Chamber, "ihk-seed@example.de").await;
+    let chamber = app.login("ihk-seed@example.de").await;
+    let (id, _) = create_campaign(&chamber, "Seeded").await;
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::helpers::catalogue();
+    let seed = |firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
+    };
+    seed(40, 1).await.expect("seed");
+    let path = format!("/chamber/dashboard?campaign={id}");
+    let first = chamber.get(&path).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(number_in(&first.body, "participants"), "40");
+    let again = chamber.get(&path).await;
+    assert_eq!(again.body, first.body, "unchanged data, the same page");
+
+    seed(12, 2).await.expect("seed");
+    let grown = chamber.get(&path).await;
+    assert_eq!(number_in(&grown.body, "participants"), "52");
+    let csv = chamber
+        .get(&format!("/chamber/dashboard.csv?campaign={id}&lang=en"))
+        .await;
+    assert!(
+        csv.body.contains("participants,all,count,52,52"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        app.store
+            .campaign_state(id)
+            .await
+            .expect("state")
+            .publication_version
+            .is_some(),
+        "the publication is stored"
+    );
+    let missing =
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id + 1000, 5, 3)
+            .await;
+    assert!(missing.is_err(), "no such campaign");
+}
+
 on_both_databases!(
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
     campaign_input_is_checked,
     chamber_pages_keep_what_was_entered_and_export_for_german_excel,
+    a_seeded_campaign_fills_the_dashboard_which_follows_new_participants,
 );

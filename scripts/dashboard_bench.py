@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Dashboard bench (issue 17, item 4): what a chamber's dashboard request costs at 500, 5,000
+and 50,000 campaign participants, over HTTP against the real release server.
+
+For each size: a fresh SQLite database, a chamber account (`user add`), a campaign made through
+the web form, its participants loaded with `seed-demo --campaign ID` (spread over the campaign's
+six months); then the service is started and asked for the dashboard page, its CSV and its PDF,
+each for the whole campaign and for one industry: the first request (the campaign's publication
+is built and the dashboard computed) and then `--repeat` more (p50, p99). Reported with the
+server's RSS (now and peak) and the machine's load average.
+
+    cargo build --release --locked
+    python3 scripts/dashboard_bench.py --binary target/release/social-readiness
+
+Options: --sizes 500,5000,50000  --repeat 20  --seed-binary BIN (the binary that seeds; by
+default --binary; lets an older server be measured on data seeded by a newer one).
+"""
+import argparse
+import http.cookiejar
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+EMAIL = "bench-chamber@example.org"
+PASSWORD = "bench-password-1234567"
+LIMITS = {
+    "RATE_LIMIT_API_RESPONSES": "1000000/second",
+    "RATE_LIMIT_STARTS": "1000000/second",
+    "RATE_LIMIT_FORM_POSTS": "1000000/second",
+}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def env_for(database_url):
+    return dict(os.environ, PORT="0", DATABASE_URL=database_url, RUST_LOG="error", **LIMITS)
+
+
+def start(binary, database_url):
+    proc = subprocess.Popen([binary], env=env_for(database_url), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    url = next((w for w in line.split() if w.startswith("http://")), None)
+    if not url:
+        proc.kill()
+        sys.exit(f"the service did not start: {line!r}")
+    return proc, url.rstrip("/")
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # still computing a request: no need to wait for it
+        proc.kill()
+        proc.wait()
+
+
+def rss_mb(pid):
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            values[key] = value.strip()
+    return (int(values["VmRSS"].split()[0]) / 1024, int(values["VmHWM"].split()[0]) / 1024)
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+class Browser:
+    def __init__(self, base):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  NoRedirect)
+
+    def get(self, path):
+        try:
+            with self.opener.open(self.base + path, timeout=900) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def post(self, path, fields):
+        data = urllib.parse.urlencode(fields).encode()
+        req = urllib.request.Request(self.base + path, data=data, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Origin": self.base})
+        try:
+            with self.opener.open(req, timeout=900) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def csrf(self, path):
+        status, _, body = self.get(path)
+        m = re.search(rb'name="csrf_token"\s+value="([^"]+)"', body)
+        if not m:
+            sys.exit(f"no CSRF token on {path} ({status})")
+        return m.group(1).decode()
+
+
+def prepare(binary, seed_binary, database_url, firms):
+    """A chamber with one campaign of `firms` seeded participants; returns the campaign id."""
+    add = subprocess.run([binary, "user", "add", "--role", "chamber", "--email", EMAIL,
+                          "--password-stdin"], input=PASSWORD + "\n", text=True,
+                         env=env_for(database_url), capture_output=True)
+    if add.returncode != 0:
+        sys.exit(f"user add failed: {add.stderr}")
+    proc, base = start(binary, database_url)
+    try:
+        b = Browser(base)
+        token = b.csrf("/login")
+        status, _, _ = b.post("/login", {"email": EMAIL, "password": PASSWORD,
+                                         "csrf_token": token})
+        if status != 303:
+            sys.exit(f"login answered {status}")
+        token = b.csrf("/chamber")
+        status, headers, body = b.post("/chamber/campaigns", {
+            "name": "Digitalwoche", "from": "2026-06", "to": "2026-11", "region": "",
+            "csrf_token": token})
+        m = re.search(r"/chamber/campaigns/(\d+)", headers.get("Location") or "")
+        if status != 303 or not m:
+            sys.exit(f"creating the campaign answered {status}: {body[:300]!r}")
+        campaign = int(m.group(1))
+    finally:
+        stop(proc)
+    started = time.monotonic()
+    seed = subprocess.run([seed_binary, "seed-demo", "--firms", str(firms), "--campaign",
+                           str(campaign)], env=env_for(database_url), capture_output=True,
+                          text=True)
+    if seed.returncode != 0:
+        sys.exit(f"seed-demo failed: {seed.stderr}")
+    return campaign, time.monotonic() - started
+
+
+def measure(b, path, repeat):
+    def once():
+        t = time.perf_counter()
+        status, _, body = b.get(path)
+        if status != 200:
+            sys.exit(f"{path} answered {status}: {body[:300]!r}")
+        return (time.perf_counter() - t) * 1000
+    first = once()
+    times = sorted(once() for _ in range(repeat))
+    p99 = times[min(len(times) - 1, int(round(0.99 * (len(times) - 1))))]
+    return first, statistics.median(times), p99
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--binary", default="target/release/social-readiness")
+    ap.add_argument("--seed-binary")
+    ap.add_argument("--sizes", default="500,5000,50000")
+    ap.add_argument("--repeat", type=int, default=20)
+    args = ap.parse_args()
+    seed_binary = args.seed_binary or args.binary
+    print(f"# {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {os.cpu_count()} cores, "
+          f"server {args.binary}, {args.repeat} repeats after the first request")
+    print("| participants | view | first ms | p50 ms | p99 ms | RSS MB (peak) | load |")
+    print("|---:|---|---:|---:|---:|---:|---|")
+    for firms in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite://{tmp}/dash.db"
+            campaign, seeded = prepare(args.binary, seed_binary, url, firms)
+            print(f"<!-- {firms} participants seeded in {seeded:.1f} s -->", flush=True)
+            proc, base = start(args.binary, url)
+            try:
+                b = Browser(base)
+                token = b.csrf("/login")
+                b.post("/login", {"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+                query = f"campaign={campaign}&lang=de"
+                views = [("page", f"/chamber/dashboard?{query}"),
+                         ("csv", f"/chamber/dashboard.csv?{query}"),
+                         ("pdf", f"/chamber/dashboard.pdf?{query}"),
+                         ("page, industry C", f"/chamber/dashboard?{query}&industry=C"),
+                         ("csv, industry C", f"/chamber/dashboard.csv?{query}&industry=C"),
+                         ("pdf, industry C", f"/chamber/dashboard.pdf?{query}&industry=C")]
+                for name, path in views:
+                    first, p50, p99 = measure(b, path, args.repeat)
+                    rss, peak = rss_mb(proc.pid)
+                    print(f"| {firms} | {name} | {first:.0f} | {p50:.1f} | {p99:.1f} "
+                          f"| {rss:.0f} ({peak:.0f}) | {loadavg()} |", flush=True)
+            finally:
+                stop(proc)
+
+
+if __name__ == "__main__":
+    main()
