@@ -1527,7 +1527,11 @@ mod tests {
             chart.legend.is_some(),
             "the band that is drawn has its legend entry"
         );
-        assert!(!board.footnote.contains("ausgeblendet"), "{}", board.footnote);
+        assert!(
+            !board.footnote.contains("ausgeblendet"),
+            "{}",
+            board.footnote
+        );
         let pdf = crate::report::board::render_board(&board).expect("pdf");
         let count = pdf
             .windows(19)

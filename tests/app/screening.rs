@@ -34,7 +34,11 @@ macro_rules! on_both_databases_with {
 
 /// How many responses the "all firms" cell of the real statistics counts right now.
 async fn live_count(app: &TestApp) -> u64 {
-    let cells = app.store.cohort_cells("real").await.expect("cells");
+    let scope = social_readiness::statistics::versioned_scope(
+        social_readiness::statistics::SCOPE_REAL,
+        &social_readiness::survey::served().version,
+    );
+    let cells = app.store.cohort_cells(&scope).await.expect("cells");
     cells
         .iter()
         .find(|c| c.cohort_key == "all")

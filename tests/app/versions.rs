@@ -8,6 +8,7 @@ use social_readiness::accounts::Role;
 use social_readiness::benchmark::DisclosurePolicy;
 use social_readiness::campaigns::Campaigns;
 use social_readiness::responses::Responses;
+use social_readiness::screening::Screening;
 use social_readiness::statistics::Statistics;
 use social_readiness::survey::{self, Catalogue, Lang, ScoreRule};
 use social_readiness::token::ResponseToken;
@@ -25,7 +26,12 @@ fn older_instance(app: &TestApp) -> Responses {
         false,
         older.dimensions.len(),
     );
-    Responses::new(app.store.clone(), older, statistics)
+    // Screening off, as in the test server: these submits follow their starts at once.
+    Responses::new(app.store.clone(), older, statistics).with_screening(Screening {
+        min_seconds_per_question: 0,
+        burst_size: 0,
+        ..Screening::default()
+    })
 }
 
 /// Every question of `catalogue` answered with its best option, for a firm of industry C,
