@@ -6,9 +6,10 @@ use crate::dashboard::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
     ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
 };
+/// A campaign as stored; the web layer shows it without reaching into `db`.
+pub use crate::db::CampaignRecord;
 use crate::db::{
-    CampaignRecord, CampaignResponseRow, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
-    now_ms,
+    CampaignResponseRow, DbError, NewCampaign, NewResponse, SnapshotChange, Store, now_ms,
 };
 use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
 use crate::scoring::Assessment;

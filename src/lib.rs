@@ -9,6 +9,7 @@ pub mod benchmark;
 pub mod campaigns;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -217,8 +217,25 @@ impl Responses {
         self.catalogue
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Whether the response was started from a consultant's invitation, and what was shared.
+    pub async fn sharing(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<crate::db::ResponseSharing>, ServiceError> {
+        Ok(self.store.response_sharing(response_id).await?)
+    }
+
+    /// The chamber campaign the response was started from, if any.
+    pub async fn campaign_of(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<crate::db::ResponseCampaign>, ServiceError> {
+        Ok(self.store.response_campaign(response_id).await?)
+    }
+
+    /// Readiness: stored data can be read and a write commits within `timeout`.
+    pub async fn ready(&self, timeout: std::time::Duration) -> Result<(), ServiceError> {
+        Ok(self.store.ready(timeout).await?)
     }
 
     /// Starts a response after the owner's consent; returns its private token.

@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::request_lang;
+use super::extract::OwnerResponse;
 use super::views::{answer_text, cohort_label, format_date, resolve};
 use crate::report::{
     Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
@@ -18,7 +18,6 @@ use crate::responses::{LoadedResponse, Responses, ServiceError, profile_of};
 use crate::scoring::Assessment;
 use crate::statistics::Benchmark;
 use crate::survey::{Catalogue, Lang};
-use crate::token::ResponseToken;
 
 /// The fixed texts of the report in one language (`report_labels.json`).
 #[derive(Debug, Clone, Deserialize)]
@@ -339,27 +338,11 @@ fn pdf_response(bytes: Vec<u8>, lang: Lang) -> HttpResponse {
     super::pages::attachment(bytes, "application/pdf", name)
 }
 
-async fn report(
-    state: &AppState,
-    req: &HttpRequest,
-    raw_token: &str,
-    json_errors: bool,
-) -> Result<HttpResponse, WebError> {
-    let fallback = request_lang(req, None);
-    let as_format = |e: WebError| if json_errors { e } else { e.html(fallback) };
-    let client = super::client::of(state, req);
-    let token = ResponseToken::parse(raw_token)
-        .ok_or_else(|| as_format(super::client::miss(state, client)))?;
-    let response = state
-        .responses
-        .load(&token)
-        .await
-        .map_err(|e| as_format(super::client::guard(state, client, e)))?;
-    let lang = super::i18n::query_lang(req).unwrap_or(response.lang());
-    let bytes = render_report(state, &response, lang, None)
-        .await
-        .map_err(as_format)?;
-    Ok(pdf_response(bytes, lang))
+/// The owner's report; the token guard and the error format (a page, or JSON under /api) are
+/// the extractor's and `error_pages`' business.
+async fn report(state: &AppState, owner: OwnerResponse) -> Result<HttpResponse, WebError> {
+    let bytes = render_report(state, &owner.response, owner.lang, None).await?;
+    Ok(pdf_response(bytes, owner.lang))
 }
 
 /// The PDF of a submitted response with its current benchmark, rendered off the async workers.
@@ -380,19 +363,17 @@ pub async fn render_report(
 #[get("/s/{token}/report.pdf")]
 pub async fn owner_report(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    owner: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    report(&state, &req, &path, false).await
+    report(&state, owner).await
 }
 
 #[get("/api/v1/responses/{token}/report.pdf")]
 pub async fn api_report(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    owner: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    report(&state, &req, &path, true).await
+    report(&state, owner).await
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod benchmarks;
 mod chambers;
 mod consultants;
 mod durability;
+mod extractors;
 mod forms_and_errors;
 mod legal;
 mod lost_link;
