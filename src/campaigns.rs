@@ -141,6 +141,7 @@ impl Campaigns {
         Campaigns { store, responses }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         chamber_id: i64,
@@ -162,11 +163,13 @@ impl Campaigns {
             .await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, chamber_id: i64) -> Result<Vec<CampaignRecord>, ServiceError> {
         Ok(self.store.campaigns(chamber_id).await?)
     }
 
     /// One campaign of this chamber; another chamber's campaign is not found.
+    #[tracing::instrument(skip_all)]
     pub async fn get(&self, chamber_id: i64, id: i64) -> Result<CampaignRecord, ServiceError> {
         self.store
             .campaign(chamber_id, id)
@@ -174,6 +177,7 @@ impl Campaigns {
             .ok_or(ServiceError::NotFound)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn by_code(&self, code: &str) -> Result<CampaignRecord, ServiceError> {
         if CampaignCode::parse(code).is_none() {
             return Err(ServiceError::NotFound);
@@ -186,6 +190,7 @@ impl Campaigns {
 
     /// Starts a response through the campaign's public link; `counted` is the owner's separate
     /// consent to be counted in the chamber's statistics.
+    #[tracing::instrument(skip_all)]
     pub async fn start(
         &self,
         campaign: &CampaignRecord,
@@ -214,6 +219,7 @@ impl Campaigns {
 
     /// The campaign's publication, refreshed: it takes the live participants only when they
     /// differ from the published ones by at least k (then the new snapshot is stored).
+    #[tracing::instrument(skip_all)]
     pub async fn publication(&self, campaign_id: i64) -> Result<CampaignPublication, ServiceError> {
         let policy = *self.responses.statistics().policy();
         for _ in 0..PUBLICATION_RETRIES {
@@ -252,6 +258,7 @@ impl Campaigns {
     /// Erases a response and, in the same transaction, takes it out of its campaign's published
     /// snapshot (withdrawn until the next publication, so no number moves by one firm). A
     /// failure leaves both as they were, so the owner can retry with the same link.
+    #[tracing::instrument(skip_all)]
     pub async fn erase_response(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
         let response_id = response.record.id;
         let participant = ParticipantId::new(format!("r{response_id}"));
@@ -287,6 +294,7 @@ impl Campaigns {
 
     /// The dashboard of a chamber's campaigns for a filter (campaigns in the filter must be
     /// the chamber's own: the caller checks), optionally against an earlier period.
+    #[tracing::instrument(skip_all)]
     pub async fn dashboard(
         &self,
         chamber_id: i64,

@@ -218,6 +218,7 @@ impl Responses {
     }
 
     /// Whether the response was started from a consultant's invitation, and what was shared.
+    #[tracing::instrument(skip_all)]
     pub async fn sharing(
         &self,
         response_id: i64,
@@ -226,6 +227,7 @@ impl Responses {
     }
 
     /// The chamber campaign the response was started from, if any.
+    #[tracing::instrument(skip_all)]
     pub async fn campaign_of(
         &self,
         response_id: i64,
@@ -234,11 +236,13 @@ impl Responses {
     }
 
     /// Readiness: stored data can be read and a write commits within `timeout`.
+    #[tracing::instrument(skip_all)]
     pub async fn ready(&self, timeout: std::time::Duration) -> Result<(), ServiceError> {
         Ok(self.store.ready(timeout).await?)
     }
 
     /// Starts a response after the owner's consent; returns its private token.
+    #[tracing::instrument(skip_all)]
     pub async fn start(&self, lang: Lang) -> Result<ResponseToken, ServiceError> {
         let token = ResponseToken::generate()?;
         let hash = token.hash();
@@ -256,6 +260,7 @@ impl Responses {
         Ok(token)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn load(&self, token: &ResponseToken) -> Result<LoadedResponse, ServiceError> {
         let record = self
             .store
@@ -269,6 +274,7 @@ impl Responses {
 
     /// Saves one page. `raw` must only name questions of that page; nothing is stored unless all
     /// of it is valid. With `require_complete`, unanswered required questions are refused too.
+    #[tracing::instrument(skip_all)]
     pub async fn save_page(
         &self,
         response: &LoadedResponse,
@@ -343,6 +349,7 @@ impl Responses {
     }
 
     /// Scores and freezes a response.
+    #[tracing::instrument(skip_all)]
     pub async fn submit(&self, response: &LoadedResponse) -> Result<Assessment, ServiceError> {
         if response.is_submitted() {
             return Err(ServiceError::AlreadySubmitted);
@@ -453,6 +460,7 @@ impl Responses {
     }
 
     /// Loads a response by id: for the consultant's views, after the right to see it was checked.
+    #[tracing::instrument(skip_all)]
     pub async fn load_by_id(&self, id: i64) -> Result<LoadedResponse, ServiceError> {
         let record = self
             .store
@@ -466,6 +474,7 @@ impl Responses {
 
     /// Erases a response at its owner's request (GDPR Art. 17): answers, result and keys go,
     /// the statistics lose it under the publication rule, a consultant sees "deleted".
+    #[tracing::instrument(skip_all)]
     pub async fn delete(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
         let mut attempt = 0;
         loop {
@@ -480,6 +489,7 @@ impl Responses {
 
     /// One attempt at erasing a response, with its campaign snapshot's new state if it has one.
     /// `ServiceError::Db(DbError::Conflict)` when a concurrent write interfered: re-read, retry.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_once(
         &self,
         response: &LoadedResponse,
@@ -506,6 +516,7 @@ impl Responses {
     }
 
     /// The JSON API's one-shot submit: profile and answers at once, all or nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn create_submitted(
         &self,
         lang: Lang,

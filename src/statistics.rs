@@ -190,6 +190,7 @@ impl Statistics {
     }
 
     /// The disclosed statistics of every cohort, as of the latest publication.
+    #[tracing::instrument(skip_all)]
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, StatisticsError> {
         let (generation, published_at) = self.store.benchmark_generation(self.read_scope).await?;
         if let Ok(guard) = self.cache.read()

@@ -237,6 +237,7 @@ impl Workspace {
     }
 
     /// Creates a client (firm name required, contact optional) with its first invitation.
+    #[tracing::instrument(skip_all)]
     pub async fn create_client(
         &self,
         consultant_id: i64,
@@ -286,6 +287,7 @@ impl Workspace {
     }
 
     /// A new invitation for a client of this consultant: a re-assessment.
+    #[tracing::instrument(skip_all)]
     pub async fn reinvite(&self, consultant_id: i64, client_id: i64) -> Result<(), ServiceError> {
         let code = InvitationCode::generate()?;
         let inserted = self
@@ -300,6 +302,7 @@ impl Workspace {
     }
 
     /// Every client of a consultant with their assessments.
+    #[tracing::instrument(skip_all)]
     pub async fn client_files(&self, consultant_id: i64) -> Result<Vec<ClientFile>, ServiceError> {
         let clients = self.store.clients(consultant_id).await?;
         let mut invitations = self.store.invitations(consultant_id, None).await?;
@@ -321,6 +324,7 @@ impl Workspace {
     }
 
     /// One client of this consultant; another consultant's client is simply not found.
+    #[tracing::instrument(skip_all)]
     pub async fn client_file(
         &self,
         consultant_id: i64,
@@ -345,6 +349,7 @@ impl Workspace {
     }
 
     /// The newest finished (and shared) response of a client, loaded for the report.
+    #[tracing::instrument(skip_all)]
     pub async fn latest_shared_response(
         &self,
         consultant_id: i64,
@@ -360,6 +365,7 @@ impl Workspace {
         Ok((file, response))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn invitation(&self, code: &str) -> Result<Invitation, ServiceError> {
         if InvitationCode::parse(code).is_none() {
             return Err(ServiceError::NotFound);
@@ -379,6 +385,7 @@ impl Workspace {
 
     /// Starts the invited firm's response after the owner's consent to the survey; `share` is
     /// the separate, optional consent to share the result with the consultant.
+    #[tracing::instrument(skip_all)]
     pub async fn start_invited(
         &self,
         invitation: &Invitation,
@@ -407,6 +414,7 @@ impl Workspace {
         started.map(|_| token).ok_or(ServiceError::AlreadySubmitted)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn decline(&self, invitation: &Invitation) -> Result<(), ServiceError> {
         if self
             .store

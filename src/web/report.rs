@@ -290,7 +290,9 @@ impl ReportRenderer {
         render: impl FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
     ) -> Result<Vec<u8>, String> {
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(render)
+        // The blocking thread logs inside the request's span (its request id).
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(render))
             .await
             .map_err(|e| format!("the render task failed: {e}"))?
     }
