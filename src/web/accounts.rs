@@ -304,7 +304,7 @@ pub async fn confirm_disable(
         .await?
         .into_iter()
         .find(|u| u.id == id && u.id != user.user_id)
-        .ok_or_else(|| WebError::not_found())?;
+        .ok_or_else(WebError::not_found)?;
     let view = ConfirmPage {
         chrome: Chrome::for_user(
             lang,

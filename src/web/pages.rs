@@ -180,7 +180,7 @@ pub async fn show_step(
     }
     let catalogue = state.responses.catalogue();
     let step: usize = raw_step.parse().map_err(|_| WebError::not_found())?;
-    let page = catalogue.page(step).ok_or_else(|| WebError::not_found())?;
+    let page = catalogue.page(step).ok_or_else(WebError::not_found)?;
     let is_new = query_flag(&req, "new");
     let mut private_link = link(&state, &token, is_new);
     // The moment the link is new is the moment to keep it: offer to mail it.
@@ -225,7 +225,7 @@ pub async fn save_step(
     super::client::limit(&state, &req, &state.limits.form_posts)?;
     let catalogue = state.responses.catalogue();
     let step: usize = raw_step.parse().map_err(|_| WebError::not_found())?;
-    let page = catalogue.page(step).ok_or_else(|| WebError::not_found())?;
+    let page = catalogue.page(step).ok_or_else(WebError::not_found)?;
 
     let mut navigation = None;
     let mut firm_name = None;
