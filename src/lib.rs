@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod limits;
 pub mod mail;
+pub mod present;
 pub mod report;
 pub mod responses;
 pub mod scoring;
