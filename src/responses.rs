@@ -152,6 +152,29 @@ pub fn parse_firm_name(raw: Option<&str>) -> Result<Option<String>, FieldError> 
     Ok(Some(name.to_owned()))
 }
 
+/// Whether an error, or any of its sources, is the database being unavailable (no connection in
+/// time, connection lost, disk full): the answer is then 503 with `Retry-After`, not 500.
+pub fn is_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let db = e
+            .downcast_ref::<DbError>()
+            .or_else(|| match e.downcast_ref::<ServiceError>() {
+                Some(ServiceError::Db(db)) => Some(db),
+                _ => None,
+            })
+            .or_else(|| match e.downcast_ref::<crate::auth::AuthError>() {
+                Some(crate::auth::AuthError::Db(db)) => Some(db),
+                _ => None,
+            });
+        if db.is_some_and(DbError::is_unavailable) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 impl Responses {
     pub fn new(store: Store, catalogue: &'static Catalogue, statistics: Statistics) -> Responses {
         Responses {

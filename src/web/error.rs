@@ -304,19 +304,10 @@ fn wait_text(seconds: u64) -> (String, String) {
 /// What a 503 tells the client to wait before retrying.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
-/// Whether an error's cause is the database being unavailable (see [`DbError::is_unavailable`]).
+/// Whether an error's cause is the database being unavailable (asked of the services, which
+/// know the database's errors; the web layer does not).
 fn unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
-    use crate::db::DbError;
-    if let Some(e) = cause.downcast_ref::<DbError>() {
-        return e.is_unavailable();
-    }
-    if let Some(ServiceError::Db(e)) = cause.downcast_ref::<ServiceError>() {
-        return e.is_unavailable();
-    }
-    if let Some(crate::auth::AuthError::Db(e)) = cause.downcast_ref::<crate::auth::AuthError>() {
-        return e.is_unavailable();
-    }
-    false
+    crate::responses::is_unavailable(cause)
 }
 
 fn german_bad_request(en: &str) -> String {
@@ -406,8 +397,8 @@ mod tests {
             super::chain(&Outer(inner)),
             "rendering the report failed: disk full"
         );
-        let db = crate::db::DbError::Corrupt("a row".into());
-        let error = super::WebError::internal(db);
+        let corrupt = crate::responses::ServiceError::Corrupt("a row".into());
+        let error = super::WebError::internal(corrupt);
         assert_eq!(error.status().as_u16(), 500);
     }
 }

@@ -1,10 +1,8 @@
 //! The texts of the pages (the questionnaire's own texts live in the catalogue).
-use std::collections::BTreeMap;
-
 use actix_web::HttpRequest;
 use actix_web::http::header::ACCEPT_LANGUAGE;
 
-use crate::survey::{Lang, Text};
+use crate::survey::Lang;
 
 /// The page texts live in `present` (pure); the request's language is the web's business.
 pub use crate::present::texts::{text, texts};
@@ -60,6 +58,8 @@ pub fn parse_accept_language(header: &str) -> Option<Lang> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::survey::Text;
+    use std::collections::BTreeMap;
 
     #[test]
     fn every_text_exists_in_both_languages() {
