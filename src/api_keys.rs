@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::db::{ApiKeyRecord, ApiKeyRef, NewApiKey, Store, now_ms};
+pub use crate::db::ApiKeyRef;
+use crate::db::{ApiKeyRecord, NewApiKey, Store, now_ms};
 use crate::limits::{Rate, RateLimiter};
 use crate::responses::ServiceError;
 use crate::survey::{FieldError, Text};

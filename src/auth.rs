@@ -84,6 +84,7 @@ impl Auth {
 
     /// Creates an account after checking the address and the password policy (`user add`: the
     /// operator chose the password for themselves).
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(
         &self,
         email: &str,
@@ -95,6 +96,7 @@ impl Auth {
 
     /// The same; `initial` marks a password chosen for someone else, which they must change at
     /// their first login.
+    #[tracing::instrument(skip_all)]
     pub async fn create_user_with(
         &self,
         email: &str,
@@ -118,11 +120,13 @@ impl Auth {
             .ok_or(AuthError::EmailTaken)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn users(&self) -> Result<Vec<UserRecord>, AuthError> {
         Ok(self.store.users().await?)
     }
 
     /// Disabling ends the user's sessions at once. False for an unknown id.
+    #[tracing::instrument(skip_all)]
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<bool, AuthError> {
         Ok(self.store.set_user_disabled(user_id, disabled).await?)
     }
@@ -131,6 +135,7 @@ impl Auth {
     /// Every refusal looks the same, and costs the same hash time, whether the address exists
     /// or not (ASVS 6.3.8). Throttling is per client and lives in the web layer
     /// (`limits::LoginThrottle`): a lock per account would let anyone lock its owner out.
+    #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AuthError> {
         let now = now_ms();
         let normalised = email.trim().to_lowercase();
@@ -163,6 +168,7 @@ impl Auth {
 
     /// The user of a session id from a cookie, if the session is live. An expired session, or
     /// one of a disabled user, is removed on the server.
+    #[tracing::instrument(skip_all)]
     pub async fn session(&self, raw_session_id: &str) -> Result<Option<CurrentUser>, AuthError> {
         let Some(id) = SessionId::parse(raw_session_id) else {
             return Ok(None);
@@ -192,6 +198,7 @@ impl Auth {
 
     /// Changes a user's password after checking the current one; every other session of the
     /// user ends. `Ok(false)` when the current password is wrong.
+    #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
         user: &CurrentUser,
@@ -223,6 +230,7 @@ impl Auth {
         Ok(true)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, raw_session_id: &str) -> Result<(), AuthError> {
         if let Some(id) = SessionId::parse(raw_session_id) {
             self.store.delete_session(&id.hash()).await?;

@@ -9,8 +9,10 @@ use crate::dashboard::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
     ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
 };
+/// A campaign as stored; the web layer shows it without reaching into `db`.
+pub use crate::db::CampaignRecord;
 use crate::db::{
-    CampaignRecord, CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse,
+    CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse,
     SnapshotChange, Store, now_ms,
 };
 use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
@@ -224,6 +226,7 @@ impl Campaigns {
         Ok((stamp, publication))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         chamber_id: i64,
@@ -245,11 +248,13 @@ impl Campaigns {
             .await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, chamber_id: i64) -> Result<Vec<CampaignRecord>, ServiceError> {
         Ok(self.store.campaigns(chamber_id).await?)
     }
 
     /// One campaign of this chamber; another chamber's campaign is not found.
+    #[tracing::instrument(skip_all)]
     pub async fn get(&self, chamber_id: i64, id: i64) -> Result<CampaignRecord, ServiceError> {
         self.store
             .campaign(chamber_id, id)
@@ -257,6 +262,7 @@ impl Campaigns {
             .ok_or(ServiceError::NotFound)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn by_code(&self, code: &str) -> Result<CampaignRecord, ServiceError> {
         if CampaignCode::parse(code).is_none() {
             return Err(ServiceError::NotFound);
@@ -269,6 +275,7 @@ impl Campaigns {
 
     /// Starts a response through the campaign's public link; `counted` is the owner's separate
     /// consent to be counted in the chamber's statistics.
+    #[tracing::instrument(skip_all)]
     pub async fn start(
         &self,
         campaign: &CampaignRecord,
@@ -300,6 +307,7 @@ impl Campaigns {
     ///
     /// Only responses of the served catalogue version count: a publication of an older version
     /// is replaced by a fresh one, never merged, so no figure mixes two rule sets.
+    #[tracing::instrument(skip_all)]
     pub async fn publication(&self, campaign_id: i64) -> Result<CampaignPublication, ServiceError> {
         let policy = *self.responses.statistics().policy();
         let served = &self.responses.catalogue().version;
@@ -376,6 +384,7 @@ impl Campaigns {
     /// Erases a response and, in the same transaction, takes it out of its campaign's published
     /// snapshot (withdrawn until the next publication, so no number moves by one firm). A
     /// failure leaves both as they were, so the owner can retry with the same link.
+    #[tracing::instrument(skip_all)]
     pub async fn erase_response(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
         let response_id = response.record.id;
         let participant = ParticipantId::new(format!("r{response_id}"));
@@ -411,6 +420,7 @@ impl Campaigns {
 
     /// The dashboard of a chamber's campaigns for a filter (campaigns in the filter must be
     /// the chamber's own: the caller checks), optionally against an earlier period.
+    #[tracing::instrument(skip_all)]
     pub async fn dashboard(
         &self,
         chamber_id: i64,

@@ -249,7 +249,7 @@ async fn report(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let lang = lang.unwrap_or(response.lang());
-    let model = social_readiness::web::report::model_for(&responses, &response, lang, date)
+    let model = social_readiness::present::report::model_for(&responses, &response, lang, date)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let bytes = social_readiness::report::render_pdf(&model)?;

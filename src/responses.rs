@@ -153,6 +153,29 @@ pub fn parse_firm_name(raw: Option<&str>) -> Result<Option<String>, FieldError> 
     })
 }
 
+/// Whether an error, or any of its sources, is the database being unavailable (no connection in
+/// time, connection lost, disk full): the answer is then 503 with `Retry-After`, not 500.
+pub fn is_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let db = e
+            .downcast_ref::<DbError>()
+            .or_else(|| match e.downcast_ref::<ServiceError>() {
+                Some(ServiceError::Db(db)) => Some(db),
+                _ => None,
+            })
+            .or_else(|| match e.downcast_ref::<crate::auth::AuthError>() {
+                Some(crate::auth::AuthError::Db(db)) => Some(db),
+                _ => None,
+            });
+        if db.is_some_and(DbError::is_unavailable) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 impl Responses {
     pub fn new(store: Store, catalogue: &'static Catalogue, statistics: Statistics) -> Responses {
         Responses {
@@ -380,11 +403,32 @@ impl Responses {
         self.catalogue
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Whether the response was started from a consultant's invitation, and what was shared.
+    #[tracing::instrument(skip_all)]
+    pub async fn sharing(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<crate::db::ResponseSharing>, ServiceError> {
+        Ok(self.store.response_sharing(response_id).await?)
+    }
+
+    /// The chamber campaign the response was started from, if any.
+    #[tracing::instrument(skip_all)]
+    pub async fn campaign_of(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<crate::db::ResponseCampaign>, ServiceError> {
+        Ok(self.store.response_campaign(response_id).await?)
+    }
+
+    /// Readiness: stored data can be read and a write commits within `timeout`.
+    #[tracing::instrument(skip_all)]
+    pub async fn ready(&self, timeout: std::time::Duration) -> Result<(), ServiceError> {
+        Ok(self.store.ready(timeout).await?)
     }
 
     /// Starts a response after the owner's consent; returns its private token.
+    #[tracing::instrument(skip_all)]
     pub async fn start(&self, lang: Lang) -> Result<ResponseToken, ServiceError> {
         let token = ResponseToken::generate()?;
         let hash = token.hash();
@@ -402,6 +446,7 @@ impl Responses {
         Ok(token)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn load(&self, token: &ResponseToken) -> Result<LoadedResponse, ServiceError> {
         let record = self
             .store
@@ -454,6 +499,7 @@ impl Responses {
 
     /// Saves one page. `raw` must only name questions of that page; nothing is stored unless all
     /// of it is valid. With `require_complete`, unanswered required questions are refused too.
+    #[tracing::instrument(skip_all)]
     pub async fn save_page(
         &self,
         response: &LoadedResponse,
@@ -538,6 +584,7 @@ impl Responses {
     }
 
     /// Scores and freezes a response.
+    #[tracing::instrument(skip_all)]
     pub async fn submit(&self, response: &LoadedResponse) -> Result<Assessment, ServiceError> {
         if response.is_submitted() {
             return Err(ServiceError::AlreadySubmitted);
@@ -673,6 +720,7 @@ impl Responses {
     }
 
     /// Loads a response by id: for the consultant's views, after the right to see it was checked.
+    #[tracing::instrument(skip_all)]
     pub async fn load_by_id(&self, id: i64) -> Result<LoadedResponse, ServiceError> {
         let record = self
             .store
@@ -684,6 +732,7 @@ impl Responses {
 
     /// Erases a response at its owner's request (GDPR Art. 17): answers, result and keys go,
     /// the statistics lose it under the publication rule, a consultant sees "deleted".
+    #[tracing::instrument(skip_all)]
     pub async fn delete(&self, response: &LoadedResponse) -> Result<(), ServiceError> {
         let mut attempt = 0;
         loop {
@@ -698,6 +747,7 @@ impl Responses {
 
     /// One attempt at erasing a response, with its campaign snapshot's new state if it has one.
     /// `ServiceError::Db(DbError::Conflict)` when a concurrent write interfered: re-read, retry.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_once(
         &self,
         response: &LoadedResponse,
@@ -732,6 +782,7 @@ impl Responses {
     /// The JSON API's one-shot submit: profile and answers at once, all or nothing. Without an
     /// API key (`api_key`: the key's id) the response is stored but held back from the
     /// statistics; with one, it is screened for bursts.
+    #[tracing::instrument(skip_all)]
     pub async fn create_submitted(
         &self,
         lang: Lang,

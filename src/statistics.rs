@@ -208,6 +208,7 @@ impl Statistics {
     }
 
     /// The disclosed statistics of every cohort of the served catalogue's responses.
+    #[tracing::instrument(skip_all)]
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, StatisticsError> {
         self.snapshot_for(&crate::survey::served().version).await
     }

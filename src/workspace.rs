@@ -280,6 +280,7 @@ impl Workspace {
     }
 
     /// Creates a client (firm name required, contact optional) with its first invitation.
+    #[tracing::instrument(skip_all)]
     pub async fn create_client(
         &self,
         consultant_id: i64,
@@ -329,6 +330,7 @@ impl Workspace {
     }
 
     /// A new invitation for a client of this consultant: a re-assessment.
+    #[tracing::instrument(skip_all)]
     pub async fn reinvite(&self, consultant_id: i64, client_id: i64) -> Result<(), ServiceError> {
         let code = InvitationCode::generate()?;
         let inserted = self
@@ -343,6 +345,7 @@ impl Workspace {
     }
 
     /// Every client of a consultant with their assessments.
+    #[tracing::instrument(skip_all)]
     pub async fn client_files(&self, consultant_id: i64) -> Result<Vec<ClientFile>, ServiceError> {
         let clients = self.store.clients(consultant_id).await?;
         let mut invitations = self.store.invitations(consultant_id, None).await?;
@@ -364,6 +367,7 @@ impl Workspace {
     }
 
     /// One client of this consultant; another consultant's client is simply not found.
+    #[tracing::instrument(skip_all)]
     pub async fn client_file(
         &self,
         consultant_id: i64,
@@ -388,6 +392,7 @@ impl Workspace {
     }
 
     /// The newest finished (and shared) response of a client, loaded for the report.
+    #[tracing::instrument(skip_all)]
     pub async fn latest_shared_response(
         &self,
         consultant_id: i64,
@@ -403,6 +408,7 @@ impl Workspace {
         Ok((file, response))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn invitation(&self, code: &str) -> Result<Invitation, ServiceError> {
         if InvitationCode::parse(code).is_none() {
             return Err(ServiceError::NotFound);
@@ -434,6 +440,7 @@ impl Workspace {
 
     /// Starts the invited firm's response after the owner's consent to the survey; `share` is
     /// the separate, optional consent to share the result with the consultant.
+    #[tracing::instrument(skip_all)]
     pub async fn start_invited(
         &self,
         invitation: &Invitation,
@@ -464,11 +471,13 @@ impl Workspace {
 
     /// The owner withdraws the sharing of their response with the consultant who invited them;
     /// the check itself stays. Repeating it (a second click, a reload) changes nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn withdraw_sharing(&self, response_id: i64) -> Result<(), ServiceError> {
         self.store.withdraw_sharing(response_id, now_ms()).await?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn decline(&self, invitation: &Invitation) -> Result<(), ServiceError> {
         if self
             .store

@@ -422,11 +422,8 @@ fn sqlite_file_path(url: &str) -> Option<std::path::PathBuf> {
     std::path::PathBuf::from_str(path).ok()
 }
 
-/// Milliseconds since the Unix epoch: the portable timestamp of both databases.
-pub fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
+/// Milliseconds since the Unix epoch (the clock lives in `crate::clock`).
+pub use crate::clock::now_ms;
 
 #[cfg(test)]
 mod tests {

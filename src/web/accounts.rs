@@ -2,19 +2,19 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{LOCATION, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
+use super::extract::{Admin, AnyUser, CsrfForm, LoginForm, MaybeUser, PageLang};
 use super::i18n::{query_lang, request_lang, text};
-use super::pages::{field, form_fields, html};
+use super::pages::{field, html};
 use super::session::{
-    authorised_form, check_csrf, checked_form, clear_cookie, cookie, login_csrf_cookie_name,
-    require, require_login, safe_next, session_cookie_name, set_cookie,
+    clear_cookie, cookie, login_csrf_cookie_name, safe_next, session_cookie_name, set_cookie,
 };
 use super::views::Chrome;
 use crate::accounts::{self, Role};
-use crate::auth::{ABSOLUTE_TIMEOUT_MS, LoginOutcome};
+use crate::auth::{ABSOLUTE_TIMEOUT_MS, CurrentUser, LoginOutcome};
 use crate::limits::retry_seconds;
 use crate::survey::Lang;
 use crate::token::ResponseToken;
@@ -80,41 +80,48 @@ pub async fn login_form(
     let lang = query_lang(&req)
         .or_else(|| next.as_deref().and_then(lang_of_path))
         .unwrap_or_else(|| request_lang(&req, None));
-    login_page(&state, lang, StatusCode::OK, next, String::new(), false).map_err(|e| e.html(lang))
+    login_page(&state, lang, StatusCode::OK, next, String::new(), false)
+}
+
+/// The fields of the login form (its `csrf_token` is checked by [`LoginForm`]).
+#[derive(Deserialize)]
+pub struct LoginFields {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
 }
 
 #[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    LoginForm(form): LoginForm<LoginFields>,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
-    let expected = cookie(&req, login_csrf_cookie_name(state.secure_cookies)).unwrap_or_default();
-    check_csrf(&expected, &fields).map_err(|e| e.html(lang))?;
-    let email = field(&fields, "email").unwrap_or_default().to_owned();
-    let password = field(&fields, "password").unwrap_or_default();
-    let next = safe_next(field(&fields, "next"));
+    let LoginFields {
+        email,
+        password,
+        next,
+    } = form;
+    let password = password.as_str();
+    let next = safe_next(next.as_deref());
     // Throttled per client and per client × account, before the password is even checked.
     let client = super::client::of(&state, &req);
     let account = crate::auth::account_key(&email);
     let now = std::time::Instant::now();
     let throttle = &state.limits.login;
     if let Some(wait) = client.and_then(|c| throttle.locked(c, &account, now)) {
-        return Err(WebError::too_many_logins(retry_seconds(wait)).html(lang));
+        return Err(WebError::too_many_logins(retry_seconds(wait)));
     }
-    let outcome = state
-        .auth
-        .login(&email, password)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let outcome = state.auth.login(&email, password).await?;
     if let Some(c) = client {
         match &outcome {
             LoginOutcome::LoggedIn { .. } => throttle.succeeded(c, &account),
             LoginOutcome::Refused => {
                 if let Some(wait) = throttle.failed(c, &account, now) {
-                    return Err(WebError::too_many_logins(retry_seconds(wait)).html(lang));
+                    return Err(WebError::too_many_logins(retry_seconds(wait)));
                 }
             }
         }
@@ -142,7 +149,6 @@ pub async fn login(
         }
         LoginOutcome::Refused => {
             login_page(&state, lang, StatusCode::UNAUTHORIZED, next, email, true)
-                .map_err(|e| e.html(lang))
         }
     }
 }
@@ -151,23 +157,16 @@ pub async fn login(
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    payload: web::Payload,
+    MaybeUser(user): MaybeUser,
+    form: Result<CsrfForm, WebError>,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     let secure = state.secure_cookies;
     let name = session_cookie_name(secure);
-    if let Some(user) = super::session::current_user(&state, &req)
-        .await
-        .map_err(|e| e.html(lang))?
-    {
-        check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
+    // Without a session there is nothing to end (and no token to check).
+    if user.is_some() {
+        form?;
         if let Some(raw) = cookie(&req, name) {
-            state
-                .auth
-                .logout(&raw)
-                .await
-                .map_err(|e| WebError::from(e).html(lang))?;
+            state.auth.logout(&raw).await?;
         }
     }
     let to_login = query_lang(&req).map_or_else(
@@ -267,11 +266,9 @@ async fn admin_page(
 pub async fn admin_users(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Admin)
-        .await
-        .map_err(|e| e.html(lang))?;
     // After disabling or enabling: `?disabled=ID` or `?enabled=ID` names the account.
     let done = form_urlencoded::parse(req.query_string().as_bytes()).find_map(|(k, v)| {
         let action = match k.as_ref() {
@@ -281,9 +278,7 @@ pub async fn admin_users(
         };
         v.parse::<i64>().ok().map(|id| (action, id))
     });
-    admin_page(&state, &user, lang, StatusCode::OK, None, None, done)
-        .await
-        .map_err(|e| e.html(lang))
+    admin_page(&state, &user, lang, StatusCode::OK, None, None, done).await
 }
 
 #[derive(Serialize)]
@@ -298,22 +293,18 @@ struct ConfirmPage {
 #[get("/admin/users/{id}/disable")]
 pub async fn confirm_disable(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Admin)
-        .await
-        .map_err(|e| e.html(lang))?;
     let id = path.into_inner();
     let target = state
         .auth
         .users()
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?
+        .await?
         .into_iter()
         .find(|u| u.id == id && u.id != user.user_id)
-        .ok_or_else(|| WebError::not_found().html(lang))?;
+        .ok_or_else(WebError::not_found)?;
     let view = ConfirmPage {
         chrome: Chrome::for_user(
             lang,
@@ -325,7 +316,7 @@ pub async fn confirm_disable(
         action: format!("/admin/users/{id}/disable?lang={}", lang.code()),
         cancel: format!("/admin/users?lang={}", lang.code()),
     };
-    html(StatusCode::OK, "pages/admin_confirm", &view).map_err(|e| e.html(lang))
+    html(StatusCode::OK, "pages/admin_confirm", &view)
 }
 
 /// Creates a consultant, chamber or admin account with a generated initial password, shown
@@ -333,41 +324,41 @@ pub async fn confirm_disable(
 #[post("/admin/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    Admin(user): Admin,
+    CsrfForm(fields): CsrfForm,
+    PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, fields) = authorised_form(&state, &req, payload, Role::Admin, lang).await?;
     let email = field(&fields, "email").unwrap_or_default().to_owned();
     let role = field(&fields, "role").and_then(Role::parse);
     let Some(role) = role else {
-        return Err(WebError::bad_request("Unknown role.").html(lang));
+        return Err(WebError::bad_request("Unknown role."));
     };
-    let password = accounts::generate_password().map_err(|e| WebError::internal(e).html(lang))?;
+    let password = accounts::generate_password().map_err(WebError::internal)?;
     match state
         .auth
         .create_user_with(&email, role, &password, true)
         .await
     {
-        Ok(_) => admin_page(
-            &state,
-            &user,
-            lang,
-            StatusCode::OK,
-            Some(CreatedAccount {
-                email: email.trim().to_lowercase(),
-                password,
-            }),
-            None,
-            None,
-        )
-        .await
-        .map_err(|e| e.html(lang)),
+        Ok(_) => {
+            admin_page(
+                &state,
+                &user,
+                lang,
+                StatusCode::OK,
+                Some(CreatedAccount {
+                    email: email.trim().to_lowercase(),
+                    password,
+                }),
+                None,
+                None,
+            )
+            .await
+        }
         Err(e) => {
             let error = WebError::from(e);
             let status = error.status();
             if status.is_server_error() {
-                return Err(error.html(lang));
+                return Err(error);
             }
             let message = error.message().get(lang).to_owned();
             admin_page(
@@ -380,34 +371,25 @@ pub async fn create_user(
                 None,
             )
             .await
-            .map_err(|e| e.html(lang))
         }
     }
 }
 
 async fn set_disabled(
     state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
+    user: &CurrentUser,
+    lang: Lang,
     user_id: i64,
     disabled: bool,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(req, None);
-    let (user, _fields) = authorised_form(state, req, payload, Role::Admin, lang).await?;
     if user_id == user.user_id {
         return Err(WebError::forbidden(
             "Sie können Ihr eigenes Konto nicht sperren.",
             "You cannot disable your own account.",
-        )
-        .html(lang));
+        ));
     }
-    if !state
-        .auth
-        .set_disabled(user_id, disabled)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?
-    {
-        return Err(WebError::not_found().html(lang));
+    if !state.auth.set_disabled(user_id, disabled).await? {
+        return Err(WebError::not_found());
     }
     let done = if disabled { "disabled" } else { "enabled" };
     Ok(HttpResponse::SeeOther()
@@ -421,21 +403,23 @@ async fn set_disabled(
 #[post("/admin/users/{id}/disable")]
 pub async fn disable_user(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
+    _form: CsrfForm,
     path: web::Path<i64>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    set_disabled(&state, &req, payload, path.into_inner(), true).await
+    set_disabled(&state, &user, lang, path.into_inner(), true).await
 }
 
 #[post("/admin/users/{id}/enable")]
 pub async fn enable_user(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
+    _form: CsrfForm,
     path: web::Path<i64>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    set_disabled(&state, &req, payload, path.into_inner(), false).await
+    set_disabled(&state, &user, lang, path.into_inner(), false).await
 }
 
 #[derive(Serialize)]
@@ -502,14 +486,10 @@ fn password_page(
 
 #[get("/account/password")]
 pub async fn password_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    AnyUser(user): AnyUser,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require_login(&state, &req)
-        .await
-        .map_err(|e| e.html(lang))?;
-    password_page(&user, lang, StatusCode::OK, None, false).map_err(|e| e.html(lang))
+    password_page(&user, lang, StatusCode::OK, None, false)
 }
 
 /// Changes the user's own password; the other sessions of the account end.
@@ -517,13 +497,10 @@ pub async fn password_form(
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    AnyUser(user): AnyUser,
+    CsrfForm(fields): CsrfForm,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require_login(&state, &req)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let fields = checked_form(&user, &req, payload, lang).await?;
     let session = cookie(&req, session_cookie_name(state.secure_cookies)).unwrap_or_default();
     let current = field(&fields, "current_password").unwrap_or_default();
     let new = field(&fields, "new_password").unwrap_or_default();
@@ -534,8 +511,7 @@ pub async fn change_password(
             StatusCode::UNPROCESSABLE_ENTITY,
             PasswordError::at_new(text(lang, "password_mismatch")),
             false,
-        )
-        .map_err(|e| e.html(lang));
+        );
     }
     match state
         .auth
@@ -565,5 +541,4 @@ pub async fn change_password(
         ),
         Err(e) => Err(WebError::from(e)),
     }
-    .map_err(|e| e.html(lang))
 }

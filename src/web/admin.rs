@@ -6,12 +6,11 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::{request_lang, text};
+use super::i18n::text;
 use super::pages::{field, html, see_other};
-use super::session::{authorised_form, require};
+use super::extract::{Admin, CsrfForm, PageLang};
 use super::views::{Chrome, format_date, profile_option_label};
-use crate::accounts::Role;
-use crate::db::ApiKeyRef;
+use crate::api_keys::ApiKeyRef;
 use crate::screening::HoldReason;
 use crate::survey::{FieldError, Lang};
 
@@ -87,11 +86,9 @@ async fn keys_page(
 pub async fn api_keys(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Admin)
-        .await
-        .map_err(|e| e.html(lang))?;
     let notice = query_number(&req, "revoked").map(|_| text(lang, "api_keys_revoked_done"));
     keys_page(
         &state,
@@ -103,18 +100,16 @@ pub async fn api_keys(
         notice,
     )
     .await
-    .map_err(|e| e.html(lang))
 }
 
 /// Issues a key and shows it once; only its hash is kept.
 #[post("/admin/api-keys")]
 pub async fn issue_api_key(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
+    CsrfForm(fields): CsrfForm,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, fields) = authorised_form(&state, &req, payload, Role::Admin, lang).await?;
     let name = field(&fields, "name").unwrap_or_default();
     let rate = field(&fields, "rate").unwrap_or_default();
     let (status, issued, errors) = match state.api_keys.issue(name, rate).await {
@@ -122,7 +117,7 @@ pub async fn issue_api_key(
         Err(crate::responses::ServiceError::Invalid(errors)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
         }
-        Err(e) => return Err(WebError::from(e).html(lang)),
+        Err(e) => return Err(e.into()),
     };
     let form = if issued.is_some() {
         ("", "600/hour")
@@ -139,24 +134,22 @@ pub async fn issue_api_key(
         None,
     )
     .await
-    .map_err(|e| e.html(lang))
 }
 
 #[post("/admin/api-keys/{id}/revoke")]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    _admin: Admin,
+    _form: CsrfForm,
     path: web::Path<i64>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    authorised_form(&state, &req, payload, Role::Admin, lang).await?;
     let id = path.into_inner();
     state
         .api_keys
         .revoke(ApiKeyRef::Id(id))
         .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        ?;
     Ok(see_other(format!(
         "/admin/api-keys?lang={}&revoked={id}",
         lang.code()
@@ -203,17 +196,15 @@ fn period(lang: Lang, first_ms: i64, last_ms: i64) -> String {
 pub async fn held_back(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageLang(lang): PageLang,
+    Admin(user): Admin,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Admin)
-        .await
-        .map_err(|e| e.html(lang))?;
     let catalogue = state.responses.catalogue();
     let groups: Vec<GroupRow> = state
         .responses
         .held_back_groups()
         .await
-        .map_err(|e| WebError::from(e).html(lang))?
+        ?
         .into_iter()
         .filter_map(|g| {
             let reason = HoldReason::parse(&g.reason)?;
@@ -247,7 +238,7 @@ pub async fn held_back(
         groups,
         notice,
     };
-    html(StatusCode::OK, "pages/admin_held_back", &view).map_err(|e| e.html(lang))
+    html(StatusCode::OK, "pages/admin_held_back", &view)
 }
 
 /// Releases a listed group into the statistics or discards it (`action`), covering only the
@@ -255,17 +246,15 @@ pub async fn held_back(
 #[post("/admin/held-back")]
 pub async fn decide_held_back(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    _admin: Admin,
+    CsrfForm(fields): CsrfForm,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (_user, fields) = authorised_form(&state, &req, payload, Role::Admin, lang).await?;
     let bad = || {
         WebError::bad_request_with(crate::survey::Text {
             de: "Diese Gruppe zurückgehaltener Antworten ist unbekannt.".into(),
             en: "This group of held-back responses is unknown.".into(),
         })
-        .html(lang)
     };
     let reason = field(&fields, "reason")
         .and_then(HoldReason::parse)
@@ -292,7 +281,7 @@ pub async fn decide_held_back(
         ),
         _ => return Err(bad()),
     };
-    let n = n.map_err(|e| WebError::from(e).html(lang))?;
+    let n = n?;
     Ok(see_other(format!(
         "/admin/held-back?lang={}&{done}={n}",
         lang.code()

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::body::{content_type_is, read_body};
 use super::error::WebError;
+use super::extract::OwnerResponse;
 use super::views::{cohort_label, resolve};
 use crate::benchmark::{
     CohortKey, Disclosure, Industry, MeasureStats, Region, SizeClass, SuppressionReason,
@@ -16,7 +17,6 @@ use crate::responses::ServiceError;
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, Position};
 use crate::survey::{Catalogue, FieldError, Lang, Question, QuestionKind, RawAnswer, Text};
-use crate::token::ResponseToken;
 
 fn lang_param(req: &HttpRequest) -> Result<Lang, WebError> {
     match form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "lang") {
@@ -390,16 +390,10 @@ fn benchmark_json(
 #[get("/api/v1/responses/{token}")]
 pub async fn get_response(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse {
+        token, response, ..
+    }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let client = super::client::of(&state, &req);
-    let token = ResponseToken::parse(&path).ok_or_else(|| super::client::miss(&state, client))?;
-    let response = state
-        .responses
-        .load(&token)
-        .await
-        .map_err(|e| super::client::guard(&state, client, e))?;
     let lang = response.lang();
     let catalogue = response.catalogue;
     let assessment = response.assessment()?;

@@ -7,20 +7,20 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
+use super::extract::{CampaignByCode, Chamber, CsrfForm, Form, PageLang};
 use super::i18n::{request_lang, text};
-use super::pages::{attachment, field, form_fields, html, see_other, to_first_step, token_path};
-use super::session::{authorised_form, cookie, require};
+use super::pages::{attachment, field, html, see_other, to_first_step, token_path};
+use super::session::cookie;
 use super::views::{Chrome, LandingPage, format_date, profile_option_label, signed};
-use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
 use crate::campaigns::CampaignForm;
+use crate::campaigns::CampaignRecord;
 use crate::charts::{DimensionBar, DimensionChart, PeerBand, dimension_chart_svg};
 use crate::dashboard::{
     CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, RegionGroup, Sector, SizeBand,
     Spread, qr_svg,
 };
-use crate::db::CampaignRecord;
 use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
 use crate::survey::{Catalogue, FieldError, Lang, Text};
@@ -116,11 +116,11 @@ async fn home_page(
 }
 
 #[get("/chamber")]
-pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Chamber)
-        .await
-        .map_err(|e| e.html(lang))?;
+pub async fn home(
+    state: web::Data<AppState>,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
+) -> Result<HttpResponse, WebError> {
     home_page(
         &state,
         &user,
@@ -130,17 +130,15 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         &CampaignForm::default(),
     )
     .await
-    .map_err(|e| e.html(lang))
 }
 
 #[post("/chamber/campaigns")]
 pub async fn create_campaign(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    Chamber(user): Chamber,
+    CsrfForm(fields): CsrfForm,
+    PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, fields) = authorised_form(&state, &req, payload, Role::Chamber, lang).await?;
     let form = CampaignForm {
         name: field(&fields, "name"),
         from: field(&fields, "from"),
@@ -152,17 +150,18 @@ pub async fn create_campaign(
             "/chamber/campaigns/{id}?lang={}",
             lang.code()
         ))),
-        Err(ServiceError::Invalid(errors)) => home_page(
-            &state,
-            &user,
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &errors,
-            &form,
-        )
-        .await
-        .map_err(|e| e.html(lang)),
-        Err(e) => Err(WebError::from(e).html(lang)),
+        Err(ServiceError::Invalid(errors)) => {
+            home_page(
+                &state,
+                &user,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                &form,
+            )
+            .await
+        }
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -182,18 +181,10 @@ struct CampaignPage {
 /// A campaign of the logged-in chamber; another chamber's campaign is not found.
 async fn own_campaign(
     state: &AppState,
-    req: &HttpRequest,
+    user: CurrentUser,
     id: i64,
-    lang: Lang,
 ) -> Result<(CurrentUser, CampaignRecord), WebError> {
-    let user = require(state, req, Role::Chamber)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let campaign = state
-        .campaigns
-        .get(user.user_id, id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let campaign = state.campaigns.get(user.user_id, id).await?;
     Ok((user, campaign))
 }
 
@@ -204,11 +195,11 @@ fn campaign_link(state: &AppState, campaign: &CampaignRecord) -> String {
 #[get("/chamber/campaigns/{id}")]
 pub async fn campaign_page(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, campaign) = own_campaign(&state, &req, path.into_inner(), lang).await?;
+    let (user, campaign) = own_campaign(&state, user, path.into_inner()).await?;
     let link = campaign_link(&state, &campaign);
     let qr_title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
     let view = CampaignPage {
@@ -224,7 +215,7 @@ pub async fn campaign_page(
             || text(lang, "all_regions"),
             |r| profile_option_label(state.responses.catalogue(), lang, "region", r),
         ),
-        qr_svg: qr_svg(&link, &qr_title).map_err(|e| WebError::internal(e).html(lang))?,
+        qr_svg: qr_svg(&link, &qr_title).map_err(WebError::internal)?,
         qr_href: format!("/chamber/campaigns/{}/qr.svg", campaign.id),
         qr_png_href: format!("/chamber/campaigns/{}/qr.png", campaign.id),
         dashboard_href: format!(
@@ -234,21 +225,20 @@ pub async fn campaign_page(
         ),
         link,
     };
-    html(StatusCode::OK, "pages/chamber_campaign", &view).map_err(|e| e.html(lang))
+    html(StatusCode::OK, "pages/chamber_campaign", &view)
 }
 
 /// The QR code of the public link as an SVG file, for print material.
 #[get("/chamber/campaigns/{id}/qr.svg")]
 pub async fn campaign_qr(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (_, campaign) = own_campaign(&state, &req, path.into_inner(), lang).await?;
+    let (_, campaign) = own_campaign(&state, user, path.into_inner()).await?;
     let title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
-    let svg = qr_svg(&campaign_link(&state, &campaign), &title)
-        .map_err(|e| WebError::internal(e).html(lang))?;
+    let svg = qr_svg(&campaign_link(&state, &campaign), &title).map_err(WebError::internal)?;
     Ok(attachment(
         svg.into_bytes(),
         "image/svg+xml; charset=utf-8",
@@ -260,13 +250,12 @@ pub async fn campaign_qr(
 #[get("/chamber/campaigns/{id}/qr.png")]
 pub async fn campaign_qr_png(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (_, campaign) = own_campaign(&state, &req, path.into_inner(), lang).await?;
-    let png = crate::dashboard::qr_png(&campaign_link(&state, &campaign))
-        .map_err(|e| WebError::internal(e).html(lang))?;
+    let (_, campaign) = own_campaign(&state, user, path.into_inner()).await?;
+    let png =
+        crate::dashboard::qr_png(&campaign_link(&state, &campaign)).map_err(WebError::internal)?;
     Ok(attachment(png, "image/png", "kampagne-qr.png"))
 }
 
@@ -610,13 +599,13 @@ fn board_summary(
             rows: cells(&summary.red_flags, 3, 3),
         });
     }
-    let (year, month, day) = super::report::calendar_date(crate::db::now_ms());
+    let (year, month, day) = super::report::calendar_date(crate::clock::now_ms());
     BoardSummary {
         title: t("board_title"),
         selection: summary.description.clone(),
         as_of: t("board_as_of").replace(
             "{date}",
-            &super::views::format_date(lang, crate::db::now_ms()),
+            &super::views::format_date(lang, crate::clock::now_ms()),
         ),
         participants_label: t("dashboard_participants"),
         participants: summary.participants.clone(),
@@ -931,24 +920,17 @@ fn choices<T: Copy>(
 async fn query_for(
     state: &AppState,
     req: &HttpRequest,
-    lang: Lang,
+    user: CurrentUser,
 ) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery), WebError> {
-    let user = require(state, req, Role::Chamber)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let campaigns = state
-        .campaigns
-        .list(user.user_id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
-    let query = parse_query(req, &campaigns).map_err(|e| e.html(lang))?;
+    let campaigns = state.campaigns.list(user.user_id).await?;
+    let query = parse_query(req, &campaigns)?;
     Ok((user, campaigns, query))
 }
 
 /// A download must not silently leave out a filter: a wrong one is a 400 with its message.
-fn refuse_problems(query: &DashboardQuery, lang: Lang) -> Result<(), WebError> {
+fn refuse_problems(query: &DashboardQuery) -> Result<(), WebError> {
     match query.problems.first() {
-        Some(problem) => Err(WebError::bad_request_with(problem.clone()).html(lang)),
+        Some(problem) => Err(WebError::bad_request_with(problem.clone())),
         None => Ok(()),
     }
 }
@@ -957,14 +939,13 @@ fn refuse_problems(query: &DashboardQuery, lang: Lang) -> Result<(), WebError> {
 async fn dashboard_for(
     state: &AppState,
     req: &HttpRequest,
-    lang: Lang,
+    user: CurrentUser,
 ) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery, Dashboard), WebError> {
-    let (user, campaigns, query) = query_for(state, req, lang).await?;
+    let (user, campaigns, query) = query_for(state, req, user).await?;
     let dashboard = state
         .campaigns
         .dashboard(user.user_id, &query.filter, query.change_from)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .await?;
     Ok((user, campaigns, query, dashboard))
 }
 
@@ -1034,9 +1015,10 @@ fn versions_note(lang: Lang, version: &str, older: usize, k: u32) -> String {
 pub async fn dashboard_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
+    let (user, campaigns, query, dashboard) = dashboard_for(&state, &req, user).await?;
     let catalogue = state.responses.catalogue();
     let older = state
         .campaigns
@@ -1116,7 +1098,7 @@ pub async fn dashboard_page(
     } else {
         StatusCode::BAD_REQUEST
     };
-    html(status, "pages/chamber_dashboard", &view).map_err(|e| e.html(lang))
+    html(status, "pages/chamber_dashboard", &view)
 }
 
 /// The one-page summary for the chamber's board: the same cells as the page.
@@ -1124,10 +1106,11 @@ pub async fn dashboard_page(
 pub async fn dashboard_pdf(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (_, campaigns, query, dashboard) = dashboard_for(&state, &req, lang).await?;
-    refuse_problems(&query, lang)?;
+    let (_, campaigns, query, dashboard) = dashboard_for(&state, &req, user).await?;
+    refuse_problems(&query)?;
     let catalogue = state.responses.catalogue();
     let summary = summarise(
         catalogue,
@@ -1138,7 +1121,7 @@ pub async fn dashboard_pdf(
     let board = board_summary(catalogue, lang, &dashboard, &summary);
     let bytes = state.reports.render_board(board).await.map_err(|e| {
         tracing::error!(error = %e, "rendering a board summary failed");
-        WebError::internal(e).html(lang)
+        WebError::internal(e)
     })?;
     Ok(attachment(bytes, "application/pdf", "dashboard.pdf"))
 }
@@ -1148,10 +1131,11 @@ pub async fn dashboard_pdf(
 pub async fn dashboard_csv(
     state: web::Data<AppState>,
     req: HttpRequest,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (_, _, query, dashboard) = dashboard_for(&state, &req, lang).await?;
-    refuse_problems(&query, lang)?;
+    let (_, _, query, dashboard) = dashboard_for(&state, &req, user).await?;
+    refuse_problems(&query)?;
     let csv = match lang {
         Lang::En => crate::dashboard::to_csv(&dashboard),
         Lang::De => german_csv(state.responses.catalogue(), &dashboard),
@@ -1372,15 +1356,12 @@ async fn campaign_landing_page(
 pub async fn campaign_landing(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    PageLang(lang): PageLang,
+    CampaignByCode {
+        code: path,
+        campaign,
+    }: CampaignByCode,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let client = super::client::of(&state, &req);
-    let campaign = state
-        .campaigns
-        .by_code(&path)
-        .await
-        .map_err(|e| super::client::guard(&state, client, e).html(lang))?;
     let started = started_response(&state, &req).await;
     let mut response = campaign_landing_page(
         &state,
@@ -1391,8 +1372,7 @@ pub async fn campaign_landing(
         false,
         started.as_ref().map(|(_, r)| r),
     )
-    .await
-    .map_err(|e| e.html(lang))?;
+    .await?;
     // A cookie for a response that is gone (deleted by its owner) is dropped.
     if started.is_none() && cookie(&req, started_cookie_name(state.secure_cookies)).is_some() {
         set_header(
@@ -1408,14 +1388,9 @@ pub async fn campaign_landing(
 pub async fn campaign_continue(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    PageLang(lang): PageLang,
+    CampaignByCode { code: path, .. }: CampaignByCode,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    state
-        .campaigns
-        .by_code(&path)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
     Ok(match started_response(&state, &req).await {
         Some((token, response)) => see_other(format!(
             "{}?lang={}",
@@ -1438,18 +1413,14 @@ fn set_header(response: &mut HttpResponse, cookie: &str) {
 pub async fn campaign_start(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    CampaignByCode {
+        code: path,
+        campaign,
+    }: CampaignByCode,
+    Form(fields): Form,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let client = super::client::of(&state, &req);
-    let campaign = state
-        .campaigns
-        .by_code(&path)
-        .await
-        .map_err(|e| super::client::guard(&state, client, e).html(lang))?;
-    super::client::limit(&state, &req, &state.limits.starts).map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    super::client::limit(&state, &req, &state.limits.starts)?;
     let counted = field(&fields, "count") == Some("yes");
     if field(&fields, "consent") != Some("yes") {
         let started = started_response(&state, &req).await;
@@ -1462,14 +1433,9 @@ pub async fn campaign_start(
             counted,
             started.as_ref().map(|(_, r)| r),
         )
-        .await
-        .map_err(|e| e.html(lang));
+        .await;
     }
-    let token = state
-        .campaigns
-        .start(&campaign, lang, counted)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let token = state.campaigns.start(&campaign, lang, counted).await?;
     let mut response = to_first_step(&token, lang);
     set_header(
         &mut response,

@@ -5,14 +5,13 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::{query_lang, request_lang, text};
+use super::extract::{Consultant, CsrfForm, PageLang};
+use super::i18n::{query_lang, text};
 use super::pages::{attachment, field, html, see_other};
 use super::report::{calendar_date, render_report};
-use super::session::{authorised_form, require};
 use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date, signed};
-use crate::accounts::Role;
 use crate::auth::CurrentUser;
-use crate::db::now_ms;
+use crate::clock::now_ms;
 use crate::report::Progress;
 use crate::responses::{ServiceError, profile_of};
 use crate::survey::{Catalogue, FieldError, Lang};
@@ -138,25 +137,19 @@ async fn clients_page(
 #[get("/consultant")]
 pub async fn clients(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    Consultant(user): Consultant,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Consultant)
-        .await
-        .map_err(|e| e.html(lang))?;
-    clients_page(&state, &user, lang, StatusCode::OK, &[], ("", ""))
-        .await
-        .map_err(|e| e.html(lang))
+    clients_page(&state, &user, lang, StatusCode::OK, &[], ("", "")).await
 }
 
 #[post("/consultant/clients")]
 pub async fn create_client(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    Consultant(user): Consultant,
+    CsrfForm(fields): CsrfForm,
+    PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, fields) = authorised_form(&state, &req, payload, Role::Consultant, lang).await?;
     let firm_name = field(&fields, "firm_name");
     let contact = field(&fields, "contact");
     match state
@@ -168,17 +161,18 @@ pub async fn create_client(
             "/consultant/clients/{id}?lang={}",
             lang.code()
         ))),
-        Err(ServiceError::Invalid(errors)) => clients_page(
-            &state,
-            &user,
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &errors,
-            (firm_name.unwrap_or_default(), contact.unwrap_or_default()),
-        )
-        .await
-        .map_err(|e| e.html(lang)),
-        Err(e) => Err(WebError::from(e).html(lang)),
+        Err(ServiceError::Invalid(errors)) => {
+            clients_page(
+                &state,
+                &user,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                (firm_name.unwrap_or_default(), contact.unwrap_or_default()),
+            )
+            .await
+        }
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -284,17 +278,11 @@ pub async fn client(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<i64>,
+    PageLang(lang): PageLang,
+    Consultant(user): Consultant,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Consultant)
-        .await
-        .map_err(|e| e.html(lang))?;
     let id = path.into_inner();
-    let file = state
-        .workspace
-        .client_file(user.user_id, id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let file = state.workspace.client_file(user.user_id, id).await?;
     let catalogue = state.responses.catalogue();
     // `?assessment=N` opens the Nth invitation's result; the latest otherwise.
     let chosen = query_value(&req, "assessment").and_then(|n| n.parse::<usize>().ok());
@@ -302,7 +290,7 @@ pub async fn client(
         Some(n) => Some((
             n,
             file.finished_at(n)
-                .ok_or_else(|| WebError::not_found().html(lang))?,
+                .ok_or_else(WebError::not_found)?,
         )),
         None => file
             .invitations
@@ -314,18 +302,13 @@ pub async fn client(
     let result = match shown.map(|(_, f)| f) {
         None => None,
         Some(latest) => {
-            let response = state
-                .responses
-                .load_by_id(latest.response_id)
-                .await
-                .map_err(|e| WebError::from(e).html(lang))?;
+            let response = state.responses.load_by_id(latest.response_id).await?;
             let statistics = state.responses.statistics();
             let snapshot = statistics
                 .snapshot_for(&latest.assessment.catalogue_version)
                 .await
-                .map_err(|e| WebError::internal(e).html(lang))?;
-            let profile =
-                profile_of(&response.answers).map_err(|e| WebError::from(e).html(lang))?;
+                .map_err(WebError::internal)?;
+            let profile = profile_of(&response.answers)?;
             let benchmark = statistics.compare(&snapshot, &profile, &latest.assessment);
             Some(in_consultant_voice(
                 ResultPage::new(ResultInput {
@@ -399,24 +382,19 @@ pub async fn client(
         result_heading,
         progress,
     };
-    html(StatusCode::OK, "pages/consultant_client", &view).map_err(|e| e.html(lang))
+    html(StatusCode::OK, "pages/consultant_client", &view)
 }
 
 #[post("/consultant/clients/{id}/invitations")]
 pub async fn reinvite(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<i64>,
-    payload: web::Payload,
+    Consultant(user): Consultant,
+    _form: CsrfForm,
+    PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let (user, _fields) = authorised_form(&state, &req, payload, Role::Consultant, lang).await?;
     let id = path.into_inner();
-    state
-        .workspace
-        .reinvite(user.user_id, id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    state.workspace.reinvite(user.user_id, id).await?;
     Ok(see_other(format!(
         "/consultant/clients/{id}?lang={}",
         lang.code()
@@ -428,21 +406,15 @@ pub async fn client_report(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<i64>,
+    Consultant(user): Consultant,
 ) -> Result<HttpResponse, WebError> {
-    let fallback = request_lang(&req, None);
-    let user = require(&state, &req, Role::Consultant)
-        .await
-        .map_err(|e| e.html(fallback))?;
     let (file, response) = state
         .workspace
         .latest_shared_response(user.user_id, path.into_inner())
-        .await
-        .map_err(|e| WebError::from(e).html(fallback))?;
+        .await?;
     let lang = query_lang(&req).unwrap_or(response.lang());
     let progress = progress_table(state.responses.catalogue(), lang, &file);
-    let bytes = render_report(&state, &response, lang, progress)
-        .await
-        .map_err(|e| e.html(lang))?;
+    let bytes = render_report(&state, &response, lang, progress).await?;
     let name = format!("{}.pdf", safe_file_stem(&file.client.firm_name));
     Ok(attachment(bytes, "application/pdf", &name))
 }
@@ -453,31 +425,18 @@ pub async fn client_report(
 pub async fn reports_zip(
     state: web::Data<AppState>,
     req: HttpRequest,
+    Consultant(user): Consultant,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let user = require(&state, &req, Role::Consultant)
-        .await
-        .map_err(|e| e.html(lang))?;
-    let files = state
-        .workspace
-        .client_files(user.user_id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let files = state.workspace.client_files(user.user_id).await?;
     let mut reports = Vec::new();
     for file in &files {
         let Some(latest) = file.finished().first().map(|f| f.response_id) else {
             continue;
         };
-        let response = state
-            .responses
-            .load_by_id(latest)
-            .await
-            .map_err(|e| WebError::from(e).html(lang))?;
+        let response = state.responses.load_by_id(latest).await?;
         let report_lang = query_lang(&req).unwrap_or(response.lang());
         let progress = progress_table(state.responses.catalogue(), report_lang, file);
-        let bytes = render_report(&state, &response, report_lang, progress)
-            .await
-            .map_err(|e| e.html(lang))?;
+        let bytes = render_report(&state, &response, report_lang, progress).await?;
         let name = format!(
             "{:02}_{}.pdf",
             reports.len() + 1,
@@ -486,13 +445,12 @@ pub async fn reports_zip(
         reports.push((name, bytes));
     }
     if reports.is_empty() {
-        return Err(WebError::from(ServiceError::NotSubmitted).html(lang));
+        return Err(WebError::from(ServiceError::NotSubmitted));
     }
     let entries: Vec<ZipEntry<'_>> = reports
         .iter()
         .map(|(name, data)| ZipEntry { name, data })
         .collect();
-    let zip = write_zip(&entries, calendar_date(now_ms()))
-        .map_err(|e| WebError::internal(e).html(lang))?;
+    let zip = write_zip(&entries, calendar_date(now_ms())).map_err(WebError::internal)?;
     Ok(attachment(zip, "application/zip", "berichte.zip"))
 }

@@ -9,6 +9,9 @@ use super::views::{Chrome, ErrorPage};
 use crate::responses::ServiceError;
 use crate::survey::{FieldError, Lang, Text};
 
+/// What went wrong inside, kept as an error so that its sources can be logged.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Bits of [`WebError::allow`].
 const GET: u8 = 1;
 const POST: u8 = 2;
@@ -31,9 +34,10 @@ pub struct WebError {
     status: StatusCode,
     message: Text,
     details: Vec<FieldError>,
-    format: Format,
-    /// Logged, never shown.
-    cause: Option<Box<str>>,
+    /// `None`: rendered by route at the edge (`error_pages`): JSON under /api, else a page.
+    format: Option<Format>,
+    /// Logged with its chain of sources (once, when the answer is made), never shown.
+    cause: Option<Cause>,
     retry_after: Option<u32>,
     /// Set for "log in first": the answer is a redirect to the login page, not an error page.
     location: Option<Box<str>>,
@@ -51,7 +55,7 @@ impl WebError {
                 en: en.into(),
             },
             details: Vec::new(),
-            format: Format::Json,
+            format: None,
             cause: None,
             retry_after: None,
             location: None,
@@ -61,8 +65,13 @@ impl WebError {
 
     /// Renders this error as a page in `lang` instead of JSON.
     pub fn html(mut self, lang: Lang) -> WebError {
-        self.format = Format::Html(lang);
+        self.format = Some(Format::Html(lang));
         self
+    }
+
+    /// The format a handler fixed, if any (see [`super::error_pages`]).
+    pub fn format(&self) -> Option<Format> {
+        self.format
     }
 
     pub fn status(&self) -> StatusCode {
@@ -198,12 +207,13 @@ impl WebError {
 
     /// A failure of ours. When its cause is the database being unavailable (no connection in
     /// time, connection lost, disk full), the answer is 503 with `Retry-After` instead of 500.
-    pub fn internal(cause: impl std::fmt::Display + 'static) -> WebError {
-        if unavailable(&cause) {
+    pub fn internal(cause: impl Into<Cause>) -> WebError {
+        let cause = cause.into();
+        if unavailable(&*cause) {
             return WebError::unavailable(cause);
         }
         WebError {
-            cause: Some(cause.to_string().into()),
+            cause: Some(cause),
             ..WebError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Ein interner Fehler ist aufgetreten.",
@@ -215,9 +225,9 @@ impl WebError {
 
 impl WebError {
     /// 503: the database cannot serve now; the client may retry after a few seconds.
-    pub fn unavailable(cause: impl std::fmt::Display) -> WebError {
+    pub fn unavailable(cause: impl Into<Cause>) -> WebError {
         WebError {
-            cause: Some(cause.to_string().into()),
+            cause: Some(cause.into()),
             retry_after: Some(RETRY_AFTER_SECONDS),
             ..WebError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -289,6 +299,22 @@ impl WebError {
     }
 }
 
+/// An error and its sources, outermost first: "a: b: c". A source whose text the message
+/// already contains (thiserror's `"…: {0}"` with `#[from]`) is not repeated.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = e.source();
+    }
+    text
+}
+
 /// A wait for people: "45 Sekunden" / "45 seconds", "2 Minuten" / "2 minutes" (rounded up).
 fn wait_text(seconds: u64) -> (String, String) {
     match seconds {
@@ -305,19 +331,10 @@ fn wait_text(seconds: u64) -> (String, String) {
 /// What a 503 tells the client to wait before retrying.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
-/// Whether an error's cause is the database being unavailable (see [`DbError::is_unavailable`]).
-fn unavailable(cause: &dyn std::any::Any) -> bool {
-    use crate::db::DbError;
-    if let Some(e) = cause.downcast_ref::<DbError>() {
-        return e.is_unavailable();
-    }
-    if let Some(ServiceError::Db(e)) = cause.downcast_ref::<ServiceError>() {
-        return e.is_unavailable();
-    }
-    if let Some(crate::auth::AuthError::Db(e)) = cause.downcast_ref::<crate::auth::AuthError>() {
-        return e.is_unavailable();
-    }
-    false
+/// Whether an error's cause is the database being unavailable (asked of the services, which
+/// know the database's errors; the web layer does not).
+fn unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
+    crate::responses::is_unavailable(cause)
 }
 
 fn german_bad_request(en: &str) -> String {
@@ -394,6 +411,25 @@ impl From<crate::auth::AuthError> for WebError {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("rendering the report failed")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_cause_is_logged_with_its_sources() {
+        let inner = std::io::Error::other("disk full");
+        assert_eq!(
+            super::chain(&Outer(inner)),
+            "rendering the report failed: disk full"
+        );
+        let corrupt = crate::responses::ServiceError::Corrupt("a row".into());
+        let error = super::WebError::internal(corrupt);
+        assert_eq!(error.status().as_u16(), 500);
+    }
+}
+
 #[derive(Serialize)]
 struct JsonError<'a> {
     error: &'a str,
@@ -407,15 +443,22 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         if let Some(cause) = &self.cause {
-            tracing::error!(status = %self.status, cause = %cause, "request failed");
+            tracing::error!(status = %self.status, cause = %chain(&**cause), "request failed");
         }
+        self.render(self.format.unwrap_or(Format::Json))
+    }
+}
+
+impl WebError {
+    /// The answer in `format`: a page or JSON, with `Allow`, `Retry-After` and no caching.
+    pub fn render(&self, format: Format) -> HttpResponse {
         if let Some(location) = &self.location {
             return HttpResponse::SeeOther()
                 .insert_header((actix_web::http::header::LOCATION, &**location))
                 .insert_header((CACHE_CONTROL, "no-store"))
                 .finish();
         }
-        let mut response = match self.format {
+        let mut response = match format {
             Format::Json => {
                 let details = self
                     .details
@@ -480,10 +523,7 @@ impl ResponseError for WebError {
 impl WebError {
     /// The error page again, with the account's navigation for a logged-in visitor; None for
     /// JSON answers and redirects (the middleware that knows the visitor calls this).
-    pub fn page_with_account(&self, user: &crate::auth::CurrentUser) -> Option<String> {
-        let Format::Html(lang) = self.format else {
-            return None;
-        };
+    pub fn page_with_account(&self, lang: Lang, user: &crate::auth::CurrentUser) -> Option<String> {
         if self.location.is_some() {
             return None;
         }

@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::{request_lang, text};
-use super::pages::{field, form_fields, html, to_first_step};
+use super::extract::{Form, InvitationByCode, PageLang};
+use super::i18n::text;
+use super::pages::{field, html, to_first_step};
 use super::views::{Chrome, LandingPage};
 use crate::survey::Lang;
 use crate::workspace::Invitation;
@@ -50,28 +51,15 @@ fn page(
     html(status, "pages/invitation", &view)
 }
 
-async fn find(
-    state: &AppState,
-    req: &HttpRequest,
-    code: &str,
-    lang: Lang,
-) -> Result<Invitation, WebError> {
-    let client = super::client::of(state, req);
-    state
-        .workspace
-        .invitation(code)
-        .await
-        .map_err(|e| super::client::guard(state, client, e).html(lang))
-}
-
 #[get("/i/{code}")]
 pub async fn landing(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    PageLang(lang): PageLang,
+    InvitationByCode {
+        code: path,
+        invitation,
+    }: InvitationByCode,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let invitation = find(&state, &req, &path, lang).await?;
     page(
         &state,
         lang,
@@ -81,7 +69,6 @@ pub async fn landing(
         false,
         false,
     )
-    .map_err(|e| e.html(lang))
 }
 
 /// Starts the survey (survey consent required, sharing consent optional) or declines.
@@ -89,13 +76,14 @@ pub async fn landing(
 pub async fn respond(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    InvitationByCode {
+        code: path,
+        invitation,
+    }: InvitationByCode,
+    Form(fields): Form,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    let invitation = find(&state, &req, &path, lang).await?;
-    super::client::limit(&state, &req, &state.limits.starts).map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    super::client::limit(&state, &req, &state.limits.starts)?;
     if !invitation.open {
         return page(
             &state,
@@ -105,21 +93,15 @@ pub async fn respond(
             StatusCode::CONFLICT,
             false,
             false,
-        )
-        .map_err(|e| e.html(lang));
+        );
     }
     if field(&fields, "action") == Some("decline") {
-        state
-            .workspace
-            .decline(&invitation)
-            .await
-            .map_err(|e| WebError::from(e).html(lang))?;
+        state.workspace.decline(&invitation).await?;
         let closed = Invitation {
             open: false,
             ..invitation
         };
-        return page(&state, lang, &path, &closed, StatusCode::OK, false, true)
-            .map_err(|e| e.html(lang));
+        return page(&state, lang, &path, &closed, StatusCode::OK, false, true);
     }
     if field(&fields, "consent") != Some("yes") {
         return page(
@@ -130,14 +112,12 @@ pub async fn respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
             false,
-        )
-        .map_err(|e| e.html(lang));
+        );
     }
     let share = field(&fields, "share") == Some("yes");
     let token = state
         .workspace
         .start_invited(&invitation, lang, share)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .await?;
     Ok(to_first_step(&token, lang))
 }

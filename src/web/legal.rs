@@ -41,7 +41,7 @@ async fn page(
         consents: text(lang, "privacy_consents_text").replace("{k}", &k),
         consent_chamber: text(lang, "privacy_consent_chamber").replace("{k}", &k),
     };
-    html(StatusCode::OK, template, &view).map_err(|e| e.html(lang))
+    html(StatusCode::OK, template, &view)
 }
 
 #[get("/impressum")]

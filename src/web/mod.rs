@@ -8,6 +8,7 @@ pub mod client;
 pub mod connections;
 mod consultant;
 mod error;
+mod extract;
 mod guard;
 mod i18n;
 mod invitation;
@@ -111,6 +112,7 @@ pub fn check_assets() -> Result<(), String> {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    extractor_errors(cfg);
     cfg.service(pages::landing)
         .service(pages::start)
         .service(pages::resume)
@@ -246,23 +248,41 @@ fn allowed_methods(path: &str) -> Option<&'static str> {
         .map(|(_, allow)| *allow)
 }
 
+/// actix-web's own extractors answer in our words too: a path segment that does not parse is a
+/// 404 (`/admin/users/abc/disable`), a query, JSON or form body that does not fit is a 400.
+fn extractor_errors(cfg: &mut web::ServiceConfig) {
+    fn bad(e: impl std::fmt::Display) -> actix_web::Error {
+        WebError::bad_request(&e.to_string()).into()
+    }
+    cfg.app_data(web::PathConfig::default().error_handler(|_, _| WebError::not_found().into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| bad(e)))
+        .app_data(web::JsonConfig::default().error_handler(|e, _| bad(e)))
+        .app_data(web::FormConfig::default().error_handler(|e, _| bad(e)));
+}
+
 /// Requests no route took: a 405 with `Allow` when the path is ours but the method is not, else
-/// a 404; JSON under /api, a page of the service elsewhere.
+/// a 404 (rendered by route in `error_pages`).
 pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebError> {
-    let error = match allowed_methods(req.path()) {
+    Err(match allowed_methods(req.path()) {
         Some(allow) => WebError::method_not_allowed(allow),
         None => WebError::not_found(),
-    };
+    })
+}
+
+/// How an error of this request is shown: JSON under /api, else a page in the request's
+/// language.
+fn error_format(req: &actix_web::HttpRequest) -> error::Format {
     if req.path().starts_with("/api/") {
-        Err(error)
+        error::Format::Json
     } else {
-        Err(error.html(i18n::request_lang(&req, None)))
+        error::Format::Html(extract::lang_of(req))
     }
 }
 
-/// Error answers that did not come from our handlers (actix-web's plain-text defaults, a failed
-/// extractor, an error no handler turned into a page) become pages of the service in the
-/// visitor's language, or JSON under /api, with the same status and `Allow`/`Retry-After`.
+/// The one error path. Handlers and extractors return a [`WebError`] with `?`; here it becomes
+/// the service's page in the visitor's language, or JSON under /api. Error answers that did not
+/// come from us (actix-web's plain-text defaults) get the same treatment, with the same status
+/// and `Allow`/`Retry-After`.
 pub async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -270,6 +290,22 @@ pub async fn error_pages(
     // (The request must not be cloned before routing: the router writes into it.)
     let response = next.call(req).await?;
     let status = response.status();
+    let unformatted = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<WebError>())
+        .filter(|e| e.format().is_none());
+    if let Some(error) = unformatted {
+        let format = error_format(response.request());
+        // For a logged-in visitor, with the account's navigation, so a wrong link does not look
+        // like a logout.
+        let page = match with_account(&response, error, format).await {
+            Some(page) => page,
+            None => error.render(format),
+        };
+        let (request, _) = response.into_parts();
+        return Ok(ServiceResponse::new(request, page).map_into_right_body());
+    }
     let ours = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -281,7 +317,16 @@ pub async fn error_pages(
     if ours {
         // Our own error page: for a logged-in visitor, again with the account's navigation, so
         // a wrong link does not look like a logout.
-        return Ok(match with_account(&response).await {
+        let handler_formatted = response
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<WebError>())
+            .and_then(|e| Some((e, e.format()?)));
+        let page = match handler_formatted {
+            Some((error, format)) => with_account(&response, error, format).await,
+            None => None,
+        };
+        return Ok(match page {
             Some(page) => {
                 let (request, _) = response.into_parts();
                 ServiceResponse::new(request, page).map_into_right_body()
@@ -290,11 +335,8 @@ pub async fn error_pages(
         });
     }
     let (request, original) = response.into_parts();
-    let mut error = WebError::from_status(status);
-    if !request.path().starts_with("/api/") {
-        error = error.html(i18n::request_lang(&request, None));
-    }
-    let mut page = actix_web::ResponseError::error_response(&error);
+    let error = WebError::from_status(status);
+    let mut page = error.render(error_format(&request));
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(value) = original.headers().get(&name) {
             page.headers_mut().insert(name, value.clone());
@@ -315,19 +357,26 @@ pub async fn head_as_get(
     next.call(req).await
 }
 
-/// An error page of ours rendered again with the account navigation, if the visitor is logged
-/// in (same status and headers).
-async fn with_account<B>(response: &ServiceResponse<B>) -> Option<HttpResponse> {
-    let error = response.response().error()?.as_error::<WebError>()?;
+/// An error page of ours rendered with the account navigation, if the visitor is logged in
+/// (same status and headers as without it); None for JSON answers and anonymous visitors.
+async fn with_account<B>(
+    response: &ServiceResponse<B>,
+    error: &WebError,
+    format: error::Format,
+) -> Option<HttpResponse> {
+    let error::Format::Html(lang) = format else {
+        return None;
+    };
     let state = response
         .request()
         .app_data::<actix_web::web::Data<AppState>>()?;
     let user = session::current_user(state, response.request())
         .await
         .ok()??;
-    let html = error.page_with_account(&user)?;
-    let mut page = HttpResponse::build(response.status()).body(html);
-    for (name, value) in response.headers() {
+    let html = error.page_with_account(lang, &user)?;
+    let rendered = error.render(format);
+    let mut page = HttpResponse::build(rendered.status()).body(html);
+    for (name, value) in rendered.headers() {
         page.headers_mut().append(name.clone(), value.clone());
     }
     Some(page)
@@ -461,24 +510,71 @@ pub async fn same_origin_posts(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// One structured log line per request. Private tokens in paths are redacted: a capability URL in
-/// a log file would be a key left lying around (ASVS 16.2.5).
+/// The header that carries a request's id, in and out.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// One span and one structured log line per request, with its request id: the id a proxy in front
+/// sent in `X-Request-Id` (if it is a short plain token), else a new one. Every log line written
+/// while the request is served (errors with their causes, service spans) carries it, and the
+/// answer names it in `X-Request-Id`, so a person reporting a problem can quote it. Private
+/// tokens in paths are redacted: a capability URL in a log file would be a key left lying around
+/// (ASVS 16.2.5).
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let path = redact_tokens(req.path());
-    let response = next.call(req).await?;
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_plain_id(v))
+        .map_or_else(new_request_id, str::to_owned);
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static(REQUEST_ID), value);
+    }
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
     if status >= 500 {
-        tracing::error!(%method, %path, status, elapsed_ms, "request");
+        tracing::error!(status, elapsed_ms, "request");
     } else {
-        tracing::info!(%method, %path, status, elapsed_ms, "request");
+        tracing::info!(status, elapsed_ms, "request");
     }
+    drop(_entered);
     Ok(response)
+}
+
+/// An id from outside is taken only if it cannot smuggle anything into a log line or header.
+fn is_plain_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// A new request id: unique in this process and, with the start time, across restarts and
+/// instances in practice. Not a secret.
+fn new_request_id() -> String {
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STARTED: LazyLock<u64> = LazyLock::new(|| {
+        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+    });
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{:016x}-{:x}",
+        *STARTED,
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub fn redact_tokens(path: &str) -> String {
@@ -582,6 +678,16 @@ mod tests {
         assert_eq!(table, declared);
         assert_eq!(super::allowed_methods("/s/abc/step/3"), Some("GET, POST"));
         assert_eq!(super::allowed_methods("/nowhere"), None);
+    }
+
+    #[test]
+    fn request_ids_from_outside_are_taken_only_when_plain() {
+        assert!(super::is_plain_id("3f2a-9c.01_x"));
+        assert!(!super::is_plain_id(""));
+        assert!(!super::is_plain_id("a b"));
+        assert!(!super::is_plain_id("x\nforged log line"));
+        assert!(!super::is_plain_id(&"a".repeat(65)));
+        assert_ne!(super::new_request_id(), super::new_request_id());
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! The owner keeps control (GDPR Art. 15, 17, 20): everything stored about a response as JSON,
 //! and its erasure. The private link is the owner's only credential.
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::{query_lang, text};
-use super::pages::{attachment, field, form_fields, html, load, token_path};
+use super::extract::{Form, OwnerResponse};
+use super::i18n::text;
+use super::pages::{attachment, field, html, token_path};
 use super::views::{Chrome, answer_text};
 use crate::responses::LoadedResponse;
 use crate::survey::{Catalogue, Lang, QuestionRef};
@@ -62,26 +63,22 @@ fn answers_export(catalogue: &Catalogue, lang: Lang, response: &LoadedResponse) 
 #[get("/s/{token}/export.json")]
 pub async fn export(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse { response, lang, .. }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let (_, response, lang) = load(&state, &req, &path).await?;
     let catalogue = response.catalogue;
     let record = &response.record;
     let sharing = state
         .responses
-        .store()
-        .response_sharing(record.id)
+        .sharing(record.id)
         .await
-        .map_err(|e| WebError::internal(e).html(lang))?;
+        .map_err(WebError::internal)?;
     let campaign = state
         .responses
-        .store()
-        .response_campaign(record.id)
+        .campaign_of(record.id)
         .await
-        .map_err(|e| WebError::internal(e).html(lang))?;
+        .map_err(WebError::internal)?;
     let result: Value = match &record.result_json {
-        Some(json) => serde_json::from_str(json).map_err(|e| WebError::internal(e).html(lang))?,
+        Some(json) => serde_json::from_str(json).map_err(WebError::internal)?,
         None => Value::Null,
     };
     let peers: Value = match &record.benchmark_json {
@@ -90,7 +87,7 @@ pub async fn export(
     };
     let body = json!({
         "about": "Everything social-readiness stores about this response. No IP addresses, browser data or cookies are stored with it.",
-        "exported_at": rfc3339(crate::db::now_ms()),
+        "exported_at": rfc3339(crate::clock::now_ms()),
         "response": {
             "status": record.status.as_str(),
             "language": record.lang,
@@ -125,7 +122,7 @@ pub async fn export(
         "result": result,
         "peer_comparison_at_submit": peers,
     });
-    let bytes = serde_json::to_vec_pretty(&body).map_err(|e| WebError::internal(e).html(lang))?;
+    let bytes = serde_json::to_vec_pretty(&body).map_err(WebError::internal)?;
     Ok(attachment(
         bytes,
         "application/json; charset=utf-8",
@@ -168,18 +165,17 @@ fn delete_page(
 #[post("/s/{token}/share/withdraw")]
 pub async fn withdraw_sharing(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
+    _form: Form,
 ) -> Result<HttpResponse, WebError> {
-    let (token, response, lang) = load(&state, &req, &path).await?;
-    let lang = query_lang(&req).unwrap_or(lang);
-    form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     state
         .workspace
         .withdraw_sharing(response.record.id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .await?;
     Ok(super::pages::see_other(format!(
         "{}/result?lang={}",
         token_path(&token),
@@ -189,36 +185,27 @@ pub async fn withdraw_sharing(
 
 #[get("/s/{token}/delete")]
 pub async fn confirm_delete(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse { token, lang, .. }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let (token, _, lang) = load(&state, &req, &path).await?;
-    let lang = query_lang(&req).unwrap_or(lang);
-    delete_page(lang, &token_path(&token), StatusCode::OK, false, false).map_err(|e| e.html(lang))
+    delete_page(lang, &token_path(&token), StatusCode::OK, false, false)
 }
 
 /// Erases the response after an explicit confirmation tick.
 #[post("/s/{token}/delete")]
 pub async fn delete(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
+    Form(fields): Form,
 ) -> Result<HttpResponse, WebError> {
-    let (token, response, lang) = load(&state, &req, &path).await?;
-    let lang = query_lang(&req).unwrap_or(lang);
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     let base = token_path(&token);
     if field(&fields, "confirm") != Some("yes") {
-        return delete_page(lang, &base, StatusCode::UNPROCESSABLE_ENTITY, true, false)
-            .map_err(|e| e.html(lang));
+        return delete_page(lang, &base, StatusCode::UNPROCESSABLE_ENTITY, true, false);
     }
     // The response and the firm's place in its campaign's published snapshot go together.
-    state
-        .campaigns
-        .erase_response(&response)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
-    delete_page(lang, &base, StatusCode::OK, false, true).map_err(|e| e.html(lang))
+    state.campaigns.erase_response(&response).await?;
+    delete_page(lang, &base, StatusCode::OK, false, true)
 }

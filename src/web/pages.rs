@@ -4,9 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::AppState;
-use super::body::{content_type_is, parse_form, read_body};
 use super::error::WebError;
-use super::i18n::{query_lang, request_lang, text};
+use super::extract::{Form, OwnerResponse, PageLang};
+use super::i18n::text;
 use super::templates;
 use super::views::{
     LandingPage, MailOffer, PausedPage, PrivateLink, ResultInput, ResultPage, ReviewPage, Shown,
@@ -65,24 +65,6 @@ pub(super) fn token_path(token: &ResponseToken) -> String {
     format!("/s/{}", token.as_url_part())
 }
 
-pub(super) async fn load(
-    state: &AppState,
-    req: &HttpRequest,
-    raw_token: &str,
-) -> Result<(ResponseToken, LoadedResponse, Lang), WebError> {
-    let fallback = request_lang(req, None);
-    let client = super::client::of(state, req);
-    let token = ResponseToken::parse(raw_token)
-        .ok_or_else(|| super::client::miss(state, client).html(fallback))?;
-    let response = state
-        .responses
-        .load(&token)
-        .await
-        .map_err(|e| super::client::guard(state, client, e).html(fallback))?;
-    let lang = request_lang(req, Some(response.lang()));
-    Ok((token, response, lang))
-}
-
 pub(super) fn link(state: &AppState, token: &ResponseToken, new: bool) -> PrivateLink {
     PrivateLink {
         url: format!("{}{}", state.base_url, token_path(token)),
@@ -115,22 +97,20 @@ fn query_flag(req: &HttpRequest, name: &str) -> bool {
 #[get("/")]
 pub async fn landing(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
     let view = LandingPage::new(state.responses.catalogue(), lang, false);
-    html(actix_web::http::StatusCode::OK, "pages/landing", &view).map_err(|e| e.html(lang))
+    html(actix_web::http::StatusCode::OK, "pages/landing", &view)
 }
 
 #[post("/start")]
 pub async fn start(
     state: web::Data<AppState>,
     req: HttpRequest,
-    payload: web::Payload,
+    Form(fields): Form,
+    PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(&req, None);
-    super::client::limit(&state, &req, &state.limits.starts).map_err(|e| e.html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    super::client::limit(&state, &req, &state.limits.starts)?;
     let consented = fields.iter().any(|(k, v)| k == "consent" && v == "yes");
     if !consented {
         let view = LandingPage::new(state.responses.catalogue(), lang, true);
@@ -138,35 +118,10 @@ pub async fn start(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             "pages/landing",
             &view,
-        )
-        .map_err(|e| e.html(lang));
+        );
     }
-    let token = state
-        .responses
-        .start(lang)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+    let token = state.responses.start(lang).await?;
     Ok(to_first_step(&token, lang))
-}
-
-pub(super) async fn form_fields(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<Vec<(String, String)>, WebError> {
-    if !content_type_is(req, "application/x-www-form-urlencoded") {
-        return Err(WebError::unsupported_media_type(
-            "application/x-www-form-urlencoded",
-        ));
-    }
-    let body = read_body(req, payload).await?;
-    // Only the options of a question may repeat (checkboxes); the catalogue refuses two
-    // answers to a single-choice question with its own message.
-    let catalogue = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.responses.catalogue());
-    parse_form(&body, |name| {
-        catalogue.is_some_and(|c| c.question(name).is_some())
-    })
 }
 
 /// The value of a form field.
@@ -181,10 +136,12 @@ pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'
 #[get("/s/{token}")]
 pub async fn resume(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let (token, response, lang) = load(&state, &req, &path).await?;
     let base = token_path(&token);
     let lang_query = format!("?lang={}", lang.code());
     if response.is_submitted() {
@@ -206,10 +163,14 @@ pub async fn resume(
 pub async fn show_step(
     state: web::Data<AppState>,
     req: HttpRequest,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    let (raw_token, raw_step) = path.into_inner();
-    let (token, response, lang) = load(&state, &req, &raw_token).await?;
+    let (_, raw_step) = path.into_inner();
     if response.is_submitted() {
         return Ok(see_other(format!(
             "{}/result?lang={}",
@@ -218,12 +179,8 @@ pub async fn show_step(
         )));
     }
     let catalogue = state.responses.catalogue();
-    let step: usize = raw_step
-        .parse()
-        .map_err(|_| WebError::not_found().html(lang))?;
-    let page = catalogue
-        .page(step)
-        .ok_or_else(|| WebError::not_found().html(lang))?;
+    let step: usize = raw_step.parse().map_err(|_| WebError::not_found())?;
+    let page = catalogue.page(step).ok_or_else(WebError::not_found)?;
     let is_new = query_flag(&req, "new");
     let mut private_link = link(&state, &token, is_new);
     // The moment the link is new is the moment to keep it: offer to mail it.
@@ -243,7 +200,7 @@ pub async fn show_step(
         errors: &[],
         stage: Stage::of(&response.answers),
     });
-    html(actix_web::http::StatusCode::OK, "pages/step", &view).map_err(|e| e.html(lang))
+    html(actix_web::http::StatusCode::OK, "pages/step", &view)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,20 +214,19 @@ enum Navigation {
 pub async fn save_step(
     state: web::Data<AppState>,
     req: HttpRequest,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
     path: web::Path<(String, String)>,
-    payload: web::Payload,
+    Form(fields): Form,
 ) -> Result<HttpResponse, WebError> {
-    let (raw_token, raw_step) = path.into_inner();
-    let (token, response, lang) = load(&state, &req, &raw_token).await?;
-    super::client::limit(&state, &req, &state.limits.form_posts).map_err(|e| e.html(lang))?;
+    let (_, raw_step) = path.into_inner();
+    super::client::limit(&state, &req, &state.limits.form_posts)?;
     let catalogue = state.responses.catalogue();
-    let step: usize = raw_step
-        .parse()
-        .map_err(|_| WebError::not_found().html(lang))?;
-    let page = catalogue
-        .page(step)
-        .ok_or_else(|| WebError::not_found().html(lang))?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    let step: usize = raw_step.parse().map_err(|_| WebError::not_found())?;
+    let page = catalogue.page(step).ok_or_else(WebError::not_found)?;
 
     let mut navigation = None;
     let mut firm_name = None;
@@ -282,7 +238,7 @@ pub async fn save_step(
                     "back" => Navigation::Back,
                     "next" => Navigation::Next,
                     "pause" => Navigation::Pause,
-                    _ => return Err(WebError::bad_request("Unknown navigation.").html(lang)),
+                    _ => return Err(WebError::bad_request("Unknown navigation.")),
                 })
             }
             "firm_name" => firm_name = Some(value.as_str()),
@@ -313,7 +269,7 @@ pub async fn save_step(
                 &state, &token, lang, step, page, &fields, firm_name, &errors, stage,
             );
         }
-        Err(e) => return Err(WebError::from(e).html(lang)),
+        Err(e) => return Err(WebError::from(e)),
     }
     let lang_query = format!("?lang={}", lang.code());
     Ok(match navigation {
@@ -356,16 +312,14 @@ fn rerender_step(
         "pages/step",
         &view,
     )
-    .map_err(|e| e.html(lang))
 }
 
 #[get("/s/{token}/paused")]
 pub async fn paused(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse { token, lang, .. }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let (token, _response, lang) = load(&state, &req, &path).await?;
     let mut private_link = link(&state, &token, false);
     private_link.mail = mail_offer(&state, &token, lang, "paused");
     private_link.mailed = query_flag(&req, "mailed");
@@ -386,7 +340,7 @@ fn render_paused(
         ),
         link,
     };
-    html(status, "pages/paused", &view).map_err(|e| e.html(lang))
+    html(status, "pages/paused", &view)
 }
 
 /// Sends the private link to the address typed in, once. The address lives only in this
@@ -394,14 +348,11 @@ fn render_paused(
 #[post("/s/{token}/mail-link")]
 pub async fn mail_link(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
+    OwnerResponse { token, lang, .. }: OwnerResponse,
+    Form(fields): Form,
 ) -> Result<HttpResponse, WebError> {
-    let (token, _response, lang) = load(&state, &req, &path).await?;
-    let fields = form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
     let Some(mailer) = state.mailer.as_ref() else {
-        return Err(WebError::not_found().html(lang));
+        return Err(WebError::not_found());
     };
     // Only our own pages are places to go back to.
     let back = match field(&fields, "back") {
@@ -458,10 +409,12 @@ pub async fn mail_link(
 #[get("/s/{token}/review")]
 pub async fn review(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let (token, response, lang) = load(&state, &req, &path).await?;
     if response.is_submitted() {
         return Ok(see_other(format!(
             "{}/result?lang={}",
@@ -496,20 +449,22 @@ fn render_review(
         response.record.firm_name.as_deref(),
         errors,
     );
-    html(status, "pages/review", &view).map_err(|e| e.html(lang))
+    html(status, "pages/review", &view)
 }
 
 #[post("/s/{token}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, WebError> {
-    let (token, response, lang) = load(&state, &req, &path).await?;
-    super::client::limit(&state, &req, &state.limits.form_posts).map_err(|e| e.html(lang))?;
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
     // The form carries nothing but the button; read it so the limit applies all the same.
-    form_fields(&req, payload).await.map_err(|e| e.html(lang))?;
+    Form(_): Form,
+) -> Result<HttpResponse, WebError> {
+    super::client::limit(&state, &req, &state.limits.form_posts)?;
     match state.responses.submit(&response).await {
         Ok(_) => {
             state.metrics.submission(super::metrics::Channel::Form);
@@ -527,22 +482,20 @@ pub async fn submit(
             &errors,
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(e) => Err(WebError::from(e).html(lang)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
 #[get("/s/{token}/result")]
 pub async fn result(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    OwnerResponse {
+        token,
+        response,
+        lang,
+    }: OwnerResponse,
 ) -> Result<HttpResponse, WebError> {
-    let (token, response, lang) = load(&state, &req, &path).await?;
-    let lang = query_lang(&req).unwrap_or(lang);
-    let Some(assessment) = response
-        .assessment()
-        .map_err(|e| WebError::from(e).html(lang))?
-    else {
+    let Some(assessment) = response.assessment()? else {
         return Ok(see_other(format!(
             "{}?lang={}",
             token_path(&token),
@@ -553,16 +506,14 @@ pub async fn result(
     let snapshot = statistics
         .snapshot_for(&assessment.catalogue_version)
         .await
-        .map_err(|e| WebError::internal(e).html(lang))?;
-    let profile = crate::responses::profile_of(&response.answers)
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .map_err(WebError::internal)?;
+    let profile = crate::responses::profile_of(&response.answers)?;
     let benchmark = statistics.compare(&snapshot, &profile, &assessment);
     let sharing = state
         .responses
-        .store()
-        .response_sharing(response.record.id)
+        .sharing(response.record.id)
         .await
-        .map_err(|e| WebError::internal(e).html(lang))?;
+        .map_err(WebError::internal)?;
     let mut view = ResultPage::new(ResultInput {
         benchmark: &benchmark,
         k: statistics.policy().k(),
@@ -591,7 +542,7 @@ pub async fn result(
             .is_none()
             .then(|| format!("{}/share/withdraw?lang={}", token_path(&token), lang.code()));
     }
-    html(actix_web::http::StatusCode::OK, "pages/result", &view).map_err(|e| e.html(lang))
+    html(actix_web::http::StatusCode::OK, "pages/result", &view)
 }
 
 #[get("/static/app.css")]
@@ -612,7 +563,7 @@ pub async fn health() -> HttpResponse {
 /// `READY_TIMEOUT_MS`; otherwise 503 with `Retry-After`.
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.responses.store().ready(state.ready_timeout).await {
+    match state.responses.ready(state.ready_timeout).await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(e) => {
             tracing::error!(error = %e, "readiness check failed");

@@ -1,13 +1,13 @@
 //! The profile of a consultant or a chamber: what the firms they invite see of them.
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
-use super::i18n::{request_lang, text};
+use super::extract::{Chamber, Consultant, CsrfForm, Fields, PageLang};
+use super::i18n::text;
 use super::pages::{field, html};
-use super::session::{authorised_form, require};
 use super::views::Chrome;
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
@@ -87,14 +87,8 @@ fn page(
     html(status, "pages/profile", &view)
 }
 
-async fn show(state: &AppState, req: &HttpRequest, role: Role) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(req, None);
-    let user = require(state, req, role).await.map_err(|e| e.html(lang))?;
-    let profile: Option<Profile> = state
-        .profiles
-        .get(user.user_id)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+async fn show(state: &AppState, user: &CurrentUser, lang: Lang) -> Result<HttpResponse, WebError> {
+    let profile: Option<Profile> = state.profiles.get(user.user_id).await?;
     let values = profile.as_ref().map_or([None; 3], |p| {
         [
             Some(p.name.as_str()),
@@ -102,21 +96,20 @@ async fn show(state: &AppState, req: &HttpRequest, role: Role) -> Result<HttpRes
             p.contact.as_deref(),
         ]
     });
-    page(&user, lang, StatusCode::OK, values, &[], false).map_err(|e| e.html(lang))
+    page(user, lang, StatusCode::OK, values, &[], false)
 }
 
 async fn save(
     state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
+    user: &CurrentUser,
+    lang: Lang,
+    fields: &Fields,
     role: Role,
 ) -> Result<HttpResponse, WebError> {
-    let lang = request_lang(req, None);
-    let (user, fields) = authorised_form(state, req, payload, role, lang).await?;
     let values = [
-        field(&fields, "name"),
-        field(&fields, "firm"),
-        field(&fields, "contact"),
+        field(fields, "name"),
+        field(fields, "firm"),
+        field(fields, "contact"),
     ];
     match state
         .profiles
@@ -124,7 +117,7 @@ async fn save(
         .await
     {
         Ok(p) => page(
-            &user,
+            user,
             lang,
             StatusCode::OK,
             [Some(&p.name), p.firm.as_deref(), p.contact.as_deref()],
@@ -132,7 +125,7 @@ async fn save(
             true,
         ),
         Err(ServiceError::Invalid(errors)) => page(
-            &user,
+            user,
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             values,
@@ -141,41 +134,44 @@ async fn save(
         ),
         Err(e) => Err(WebError::from(e)),
     }
-    .map_err(|e| e.html(lang))
 }
 
 #[get("/consultant/profile")]
 pub async fn consultant_profile(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    Consultant(user): Consultant,
 ) -> Result<HttpResponse, WebError> {
-    show(&state, &req, Role::Consultant).await
+    show(&state, &user, lang).await
 }
 
 #[post("/consultant/profile")]
 pub async fn save_consultant_profile(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    Consultant(user): Consultant,
+    CsrfForm(fields): CsrfForm,
 ) -> Result<HttpResponse, WebError> {
-    save(&state, &req, payload, Role::Consultant).await
+    save(&state, &user, lang, &fields, Role::Consultant).await
 }
 
 #[get("/chamber/profile")]
 pub async fn chamber_profile(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    show(&state, &req, Role::Chamber).await
+    show(&state, &user, lang).await
 }
 
 #[post("/chamber/profile")]
 pub async fn save_chamber_profile(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
+    PageLang(lang): PageLang,
+    Chamber(user): Chamber,
+    CsrfForm(fields): CsrfForm,
 ) -> Result<HttpResponse, WebError> {
-    save(&state, &req, payload, Role::Chamber).await
+    save(&state, &user, lang, &fields, Role::Chamber).await
 }
 
 /// The profile as the account's own pages show it: how firms see it, with a link to edit.

@@ -4,7 +4,6 @@ use actix_web::HttpRequest;
 
 use super::AppState;
 use super::error::WebError;
-use crate::accounts::Role;
 use crate::auth::CurrentUser;
 
 /// Behind HTTPS the cookie gets the `__Host-` prefix and `Secure` (ASVS 3.3.1, 3.3.3).
@@ -64,70 +63,8 @@ pub async fn current_user(
     Ok(state.auth.session(&raw).await?)
 }
 
-/// The logged-in user with `role`: anonymous visitors are sent to the login page, users of
-/// another role get a 403 (the areas themselves are no secret; their data is).
-pub async fn require(
-    state: &AppState,
-    req: &HttpRequest,
-    role: Role,
-) -> Result<CurrentUser, WebError> {
-    let user = current_user(state, req)
-        .await?
-        .ok_or_else(|| WebError::login_required(&back_to(req)))?;
-    if user.must_change_password {
-        // An initial password chosen by an admin: nothing else opens until it is replaced.
-        let lang = super::i18n::request_lang(req, None);
-        return Err(WebError::see_other(&format!(
-            "/account/password?lang={}",
-            lang.code()
-        )));
-    }
-    if user.role != role {
-        return Err(WebError::forbidden(
-            "Dieser Bereich ist für Ihr Konto nicht freigegeben.",
-            "Your account has no access to this area.",
-        ));
-    }
-    Ok(user)
-}
-
-/// Any logged-in user; anonymous visitors are sent to the login page.
-pub async fn require_login(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, WebError> {
-    current_user(state, req)
-        .await?
-        .ok_or_else(|| WebError::login_required(&back_to(req)))
-}
-
-/// A state-changing form of a logged-in user with `role`: the user, and the form's fields after
-/// the CSRF check. Errors come as pages in `lang`.
-pub async fn authorised_form(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: actix_web::web::Payload,
-    role: Role,
-    lang: crate::survey::Lang,
-) -> Result<(CurrentUser, Vec<(String, String)>), WebError> {
-    let user = require(state, req, role).await.map_err(|e| e.html(lang))?;
-    let fields = checked_form(&user, req, payload, lang).await?;
-    Ok((user, fields))
-}
-
-/// The fields of a form sent by `user`, after its CSRF token was checked.
-pub async fn checked_form(
-    user: &CurrentUser,
-    req: &HttpRequest,
-    payload: actix_web::web::Payload,
-    lang: crate::survey::Lang,
-) -> Result<Vec<(String, String)>, WebError> {
-    let fields = super::pages::form_fields(req, payload)
-        .await
-        .map_err(|e| e.html(lang))?;
-    check_csrf(&user.csrf_token, &fields).map_err(|e| e.html(lang))?;
-    Ok(fields)
-}
-
 /// Where to return after login: this page, for GET requests only.
-fn back_to(req: &HttpRequest) -> String {
+pub(super) fn back_to(req: &HttpRequest) -> String {
     if req.method() == actix_web::http::Method::GET {
         match req.uri().query() {
             Some(q) => format!("{}?{q}", req.path()),

@@ -14,6 +14,7 @@ mod chambers;
 mod connections;
 mod consultants;
 mod durability;
+mod extractors;
 mod forms_and_errors;
 mod input_rules;
 mod legal;

@@ -212,7 +212,8 @@ async fn the_cli_writes_the_same_report_as_the_web() {
     let web = pdf(&app, &format!("/api/v1/responses/{token}/report.pdf")).await;
     let out = std::env::temp_dir().join(format!("sr_cli_{}.pdf", std::process::id()));
     let output = Command::new(env!("CARGO_BIN_EXE_social-readiness"))
-        .args(["report", "--token", &token, "--out"])
+        // `--token=…`: a token may begin with '-', which clap would read as an option.
+        .args(["report", &format!("--token={token}"), "--out"])
         .arg(&out)
         .env("DATABASE_URL", app.database_url())
         .output()

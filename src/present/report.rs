@@ -1,0 +1,345 @@
+//! The report's model: a submitted response, its result and its benchmark, resolved to one
+//! language for `crate::report`'s layout. Used by the web routes and the `report` command alike.
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::labels::{answer_text, cohort_label, format_date, resolve};
+use crate::report::{
+    Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
+    ReportModel,
+};
+use crate::responses::{LoadedResponse, Responses, ServiceError, profile_of};
+use crate::scoring::Assessment;
+use crate::statistics::{Benchmark, StatisticsError};
+use crate::survey::{Catalogue, Lang};
+
+/// Why a report model could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("the peer statistics could not be read")]
+    Statistics(#[source] StatisticsError),
+    #[error("the report texts are broken: {0}")]
+    Texts(String),
+}
+
+/// The fixed texts of the report in one language (`report_labels.json`).
+#[derive(Debug, Clone, Deserialize)]
+struct ReportTexts {
+    labels: ReportLabels,
+    no_cohort: String,
+    /// A served version's group that has not reached k yet ("fewer than k" would be false of
+    /// all the firms that answered an older version).
+    no_cohort_forming: String,
+    /// Shown for a dimension with more than half "Weiß nicht", instead of its level.
+    not_assessable: String,
+    verdict_suffix: String,
+    verdict_red_flags: String,
+    not_answered: String,
+    importance: String,
+    /// The rules of catalogue 2026.1.
+    methodology: Vec<String>,
+    /// The rules of catalogue 2027.1: the PDF names the rules its result was scored by.
+    methodology_2027_1: Vec<String>,
+}
+
+static TEXTS: LazyLock<Result<BTreeMap<String, ReportTexts>, String>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../web/report_labels.json")).map_err(|e| e.to_string())
+});
+
+fn texts(lang: Lang) -> Result<&'static ReportTexts, String> {
+    let all = TEXTS
+        .as_ref()
+        .map_err(|e| format!("report_labels.json: {e}"))?;
+    all.get(lang.code())
+        .ok_or_else(|| format!("report_labels.json has no {}", lang.code()))
+}
+
+/// The priority matrix with its texts but no points yet, and its title (shared by the result
+/// page and the report, so both say the same).
+pub fn empty_priority_matrix(lang: Lang) -> Option<(crate::charts::PriorityMatrix, String)> {
+    let l = &texts(lang).ok()?.labels;
+    let matrix = crate::charts::PriorityMatrix {
+        points: Vec::new(),
+        score_axis: l.score_axis.clone(),
+        importance_axis: l.importance_axis.clone(),
+        importance_levels: l.importance_levels.clone(),
+        quadrants: l.matrix_quadrants.clone(),
+    };
+    Some((matrix, l.matrix_title.clone()))
+}
+
+/// Checked at start, like the templates.
+pub fn check_texts() -> Result<(), String> {
+    texts(Lang::De).and(texts(Lang::En)).map(|_| ())
+}
+
+/// The most cited source among a dimension's questions: the article its "why" comes from.
+fn dimension_source(catalogue: &Catalogue, dimension: &crate::survey::Dimension) -> String {
+    if !dimension.intro_sources.is_empty() {
+        let titles: Vec<&str> = dimension
+            .intro_sources
+            .iter()
+            .map(|s| catalogue.source_title(s))
+            .collect();
+        return titles.join("; ");
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for q in &dimension.questions {
+        if let Some(s) = q.source.as_deref() {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let best = counts
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(s, _)| *s)
+        .unwrap_or("");
+    catalogue.source_title(best).to_owned()
+}
+
+/// Everything the report shows, resolved to one language.
+pub fn report_model(
+    catalogue: &Catalogue,
+    lang: Lang,
+    response: &LoadedResponse,
+    assessment: &Assessment,
+    benchmark: &Benchmark,
+    k: u32,
+    creation_date: (i32, u8, u8),
+) -> Result<ReportModel, String> {
+    let t = texts(lang)?;
+    // A frozen result is reported with the catalogue it was scored under.
+    let catalogue = crate::survey::by_version(&assessment.catalogue_version).unwrap_or(catalogue);
+    let resolved = resolve(catalogue, lang, assessment);
+    let comparison = match benchmark {
+        Benchmark::Compared(c) => Some(c),
+        Benchmark::Unavailable(_) => None,
+    };
+    let level = catalogue.level(assessment.overall.level);
+    let mut verdict = format!(
+        "{} {}",
+        level.description.get(lang),
+        t.verdict_suffix
+            .replace("{score}", &assessment.overall.score.to_string())
+    );
+    if !assessment.red_flags.is_empty() {
+        verdict.push(' ');
+        verdict.push_str(
+            &t.verdict_red_flags
+                .replace("{count}", &assessment.red_flags.len().to_string()),
+        );
+    }
+
+    // A dimension that is not assessable is neither strong nor weak: it has no score.
+    let mut ranked: Vec<(usize, &crate::scoring::DimensionResult)> = assessment
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.not_assessable)
+        .collect();
+    ranked.sort_by(|(ia, a), (ib, b)| b.score.cmp(&a.score).then(ia.cmp(ib)));
+    let title = |id: &str| {
+        catalogue
+            .dimension(id)
+            .map(|d| d.title.get(lang).to_owned())
+            .unwrap_or_default()
+    };
+    let score_of = |(_, d): &(usize, &crate::scoring::DimensionResult)| DimensionScore {
+        title: title(&d.id),
+        score: d.score,
+    };
+    let strongest = ranked.iter().take(3).map(score_of).collect();
+    let weakest = ranked.iter().rev().take(3).map(score_of).collect();
+
+    let dimensions = assessment
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let d = catalogue.dimension(&r.id)?;
+            let mut answers: Vec<Answer> = d
+                .questions
+                .iter()
+                .map(|q| Answer {
+                    question: q.text.get(lang).to_owned(),
+                    answer: answer_text(lang, q, &response.answers)
+                        .filter(|a| !a.is_empty())
+                        .unwrap_or_else(|| t.not_answered.clone()),
+                })
+                .collect();
+            // Unanswered is said as such, not as the middle option it ranks as.
+            let importance = if r.importance_answered {
+                catalogue
+                    .importance
+                    .options
+                    .iter()
+                    .find(|o| o.weight == r.importance)
+                    .map(|o| o.label.get(lang).to_owned())
+                    .unwrap_or_default()
+            } else {
+                t.not_answered.clone()
+            };
+            answers.push(Answer {
+                question: t.importance.clone(),
+                answer: importance,
+            });
+            let recommendation = d.recommendations.iter().find(|x| x.level == r.level);
+            Some(Dimension {
+                id: r.id.clone(),
+                title: d.title.get(lang).to_owned(),
+                score: r.score,
+                level: r.level,
+                level_name: if r.not_assessable {
+                    t.not_assessable.clone()
+                } else {
+                    catalogue.level(r.level).name.get(lang).to_owned()
+                },
+                not_assessable: r.not_assessable,
+                importance: r.importance.clamp(1, 4),
+                importance_answered: r.importance_answered,
+                peer: comparison
+                    .and_then(|c| c.dimensions.get(i))
+                    .map(|p| PeerStats {
+                        median: p.median,
+                        p25: p.p25,
+                        p75: p.p75,
+                        percentile_rank: p.percentile_rank,
+                    }),
+                answers,
+                why: d.intro.get(lang).to_owned(),
+                why_source: dimension_source(catalogue, d),
+                what_to_do: recommendation
+                    .map(|x| x.text.get(lang).to_owned())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+
+    Ok(ReportModel {
+        progress: None,
+        lang: lang.code().to_owned(),
+        labels: t.labels.clone(),
+        firm_name: response.record.firm_name.clone(),
+        assessment_date: format_date(
+            lang,
+            response
+                .record
+                .submitted_at
+                .unwrap_or(response.record.updated_at),
+        ),
+        catalogue_version: assessment.catalogue_version.clone(),
+        overall: Overall {
+            score: assessment.overall.score,
+            level: assessment.overall.level,
+            level_name: level.name.get(lang).to_owned(),
+            verdict,
+        },
+        strongest,
+        weakest,
+        red_flags: resolved
+            .red_flags
+            .iter()
+            .map(|f| RedFlag {
+                text: f.text.clone(),
+                reason: f.reason.clone(),
+                dimension: f.dimension.clone(),
+                source: f.source.clone(),
+            })
+            .collect(),
+        dimensions,
+        cohort: comparison.map(|c| Cohort {
+            label: cohort_label(catalogue, lang, &c.cohort),
+            n: c.n,
+            broader_than_own: c.broader_than_own,
+        }),
+        benchmark_note: if catalogue.version == crate::survey::served().version {
+            &t.no_cohort_forming
+        } else {
+            &t.no_cohort
+        }
+        .replace("{version}", &catalogue.version)
+        .replace("{k}", &k.to_string()),
+        actions: resolved
+            .actions
+            .iter()
+            .map(|a| Action {
+                dimension: a.dimension.clone(),
+                text: a.text.clone(),
+                source: a.source.clone(),
+                red_flag: a.red_flag.is_some(),
+            })
+            .collect(),
+        methodology: match assessment.catalogue_version.as_str() {
+            "2026.1" => t.methodology.clone(),
+            _ => t.methodology_2027_1.clone(),
+        },
+        privacy_threshold: k,
+        benchmark_date: comparison.map(|c| format_date(lang, c.published_at)),
+        creation_date,
+    })
+}
+
+/// The calendar date of an epoch-ms timestamp (UTC), for the PDF's metadata.
+pub fn calendar_date(epoch_ms: i64) -> (i32, u8, u8) {
+    time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000)
+        .map(|t| (t.year(), u8::from(t.month()), t.day()))
+        .unwrap_or((1970, 1, 1))
+}
+
+/// Builds the model of a submitted response with its current benchmark.
+pub async fn model_for(
+    responses: &Responses,
+    response: &LoadedResponse,
+    lang: Lang,
+    creation_date: Option<(i32, u8, u8)>,
+) -> Result<ReportModel, ModelError> {
+    let assessment = response.assessment()?.ok_or(ServiceError::NotSubmitted)?;
+    let statistics = responses.statistics();
+    let snapshot = statistics
+        .snapshot_for(&assessment.catalogue_version)
+        .await
+        .map_err(ModelError::Statistics)?;
+    let profile = profile_of(&response.answers)?;
+    let benchmark = statistics.compare(&snapshot, &profile, &assessment);
+    let submitted = response
+        .record
+        .submitted_at
+        .unwrap_or(response.record.updated_at);
+    report_model(
+        responses.catalogue(),
+        lang,
+        response,
+        &assessment,
+        &benchmark,
+        statistics.policy().k(),
+        creation_date.unwrap_or_else(|| calendar_date(submitted)),
+    )
+    .map_err(ModelError::Texts)
+}
+
+#[cfg(test)]
+mod intro_source_tests {
+    use super::*;
+
+    #[test]
+    fn an_intro_of_2027_1_is_cited_by_its_named_articles_not_a_majority_vote() {
+        let next = crate::survey::next();
+        let responsibility = next.dimension("responsibility").expect("dimension");
+        // Review §2a #5: the vote gave 003; the text is 000 and 002.
+        assert_eq!(
+            dimension_source(next, responsibility),
+            "Es ist Ihre Entscheidung!; Erst die Hausaufgaben, dann posten"
+        );
+        // 2026.1 keeps its vote, so its reports read as before.
+        let old = crate::survey::current();
+        let responsibility = old.dimension("responsibility").expect("dimension");
+        assert_eq!(
+            dimension_source(old, responsibility),
+            "Social Media Marketing – Zeitfresser oder Gewinnbringer?"
+        );
+    }
+}
