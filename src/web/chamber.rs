@@ -651,6 +651,7 @@ fn board_summary(
             }
         },
         creation_date: (year, month, day),
+        lang: lang.code().into(),
     }
 }
 
