@@ -513,7 +513,7 @@ fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     cover(&mut f, m);
     // The cover stands alone; the summary always opens page two.
     f.new_page();
-    summary(&mut f, m);
+    summary(&mut f, m, charts);
     section(&mut f, |f| comparison(f, m, charts));
     if let Some(p) = &m.progress {
         section(&mut f, |f| progress(f, p));
@@ -524,10 +524,15 @@ fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     f
 }
 
-/// Lays out a main section below what precedes it when all of it fits on the current page, and
-/// from the top of a new page otherwise (so that short sections leave no half-empty pages, and
-/// long ones still start on a page of their own).
+/// Lays out a main section below what precedes it when all of it fits on the current page, or
+/// when at least a third of the page is still free (it then flows on, so that no page is left
+/// half empty); from the top of a new page otherwise.
 fn section(f: &mut Flow, lay: impl Fn(&mut Flow)) {
+    if !f.at_top() && f.room() >= (CONTENT_BOTTOM - layout::CONTENT_TOP) / 3.0 {
+        f.gap(SECTION_GAP);
+        lay(f);
+        return;
+    }
     if !f.at_top() {
         let mut trial = Flow::trial(f.y);
         trial.gap(SECTION_GAP);
@@ -594,7 +599,7 @@ fn cover(f: &mut Flow, m: &ReportModel) {
     field(f, &l.catalogue_version, &m.catalogue_version, 11.0);
 }
 
-fn summary(f: &mut Flow, m: &ReportModel) {
+fn summary(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     let l = &m.labels;
     f.heading(&l.summary, H1, 120.0);
     // Score box: the number, the maturity level, the verdict beside it.
@@ -663,7 +668,15 @@ fn summary(f: &mut Flow, m: &ReportModel) {
     f.gap(6.0);
     f.para(&[run(&m.overall.verdict)], text_x, text_w, BODY);
     f.y = f.y.max(top + box_h);
-    f.gap(18.0);
+    f.gap(12.0);
+
+    // The profile at a glance, and where to start.
+    chart(f, charts, ChartKind::Radar, &l.radar_title, CONTENT_W * 0.76);
+    if !m.actions.is_empty() {
+        f.heading(&l.first_steps, H2, 3.0 * BODY.leading);
+        action_list(f, m, 3, false);
+        f.gap(8.0);
+    }
 
     // Strongest and weakest side by side.
     let col_w = (CONTENT_W - 24.0) / 2.0;
@@ -806,7 +819,14 @@ fn cohort_line(m: &ReportModel) -> Option<String> {
 
 fn chart(f: &mut Flow, charts: &Charts, kind: ChartKind, title: &str, width: f32) {
     let (w, h) = chart_size(charts, kind);
-    let scale = width / w as f32;
+    let mut scale = width / w as f32;
+    // A chart that misses the rest of the page by a little is drawn a little smaller there,
+    // rather than leaving the space empty.
+    let room = f.room() - 2.5 * H3.leading;
+    if h as f32 * scale > room && h as f32 * scale * 0.82 <= room && !f.at_top() {
+        scale = room / h as f32;
+    }
+    let width = w as f32 * scale;
     let height = h as f32 * scale;
     // Set small, but the level below the section's heading.
     f.heading_as(title, H3, height + 4.0, Role::H2);
@@ -852,23 +872,36 @@ fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
             Style::new(9.5, true, layout::INK),
         ),
     }
-    chart(
-        f,
-        charts,
-        ChartKind::Radar,
-        &l.radar_title,
-        CONTENT_W * 0.76,
-    );
     chart(f, charts, ChartKind::Bars, &l.bar_chart_title, CONTENT_W);
-    chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
     // Without a comparison group the table's group columns would hold only dashes, and its
     // scores and levels are in the bar chart and the topics' details already.
-    if m.cohort.is_some() {
-        table(f, m);
+    let with_table = m.cohort.is_some();
+    // When the matrix would leave the rest of this page empty but the table fits there, the
+    // table comes first.
+    let (_, h) = chart_size(charts, ChartKind::Matrix);
+    let matrix_h = h as f32 * CONTENT_W / charts::MATRIX_CHART_WIDTH as f32;
+    let fits = |compact: bool| {
+        let mut trial = Flow::trial(f.y);
+        table(&mut trial, m, compact);
+        trial.breaks == 0
+    };
+    // Tighter rows when only they make the table fit.
+    let table_fits = [false, true].into_iter().find(|&compact| fits(compact));
+    match table_fits {
+        Some(compact) if with_table && matrix_h * 0.82 + 2.5 * H3.leading > f.room() => {
+            table(f, m, compact);
+            chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
+        }
+        _ => {
+            chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
+            if with_table {
+                table(f, m, false);
+            }
+        }
     }
 }
 
-fn table(f: &mut Flow, m: &ReportModel) {
+fn table(f: &mut Flow, m: &ReportModel, compact: bool) {
     let l = &m.labels;
     let widths = [0.33, 0.1, 0.22, 0.17, 0.18].map(|w| w * CONTENT_W);
     let headers = [
@@ -901,11 +934,9 @@ fn table(f: &mut Flow, m: &ReportModel) {
         })
         .collect();
     let grid = Grid::new(&widths, &[false, true, false, true, true], &headers, &rows);
-    f.heading(&l.table_title, H2, 2.0 * BODY.leading + grid.head_room());
-    match cohort_line(m) {
-        Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
-        None => f.text(&m.benchmark_note, Style::new(9.5, true, layout::INK)),
-    }
+    let grid = if compact { grid.compact() } else { grid };
+    // The group is named once, under the section's heading above.
+    f.heading(&l.table_title, H2, grid.head_room());
     f.gap(4.0);
     grid.draw(f);
     f.gap(10.0);
@@ -1186,17 +1217,26 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
             CONTENT_W,
             SMALL,
         );
-        f.heading(&l.what_to_do, H3, 2.0 * BODY.leading);
-        f.text(&d.what_to_do, BODY);
+        // A step that is in the action plan is said there once, not here again.
+        if !d.what_to_do.is_empty() && !m.actions.iter().any(|a| a.text == d.what_to_do) {
+            f.heading(&l.what_to_do, H3, 2.0 * BODY.leading);
+            f.text(&d.what_to_do, BODY);
+        }
     }
 }
 
 fn actions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
     f.heading(&l.actions, H1, 100.0);
+    action_list(f, m, usize::MAX, true);
+}
+
+/// The first `limit` actions as a numbered list, with their topic and source if `details`.
+fn action_list(f: &mut Flow, m: &ReportModel, limit: usize, details: bool) {
+    let l = &m.labels;
     let num_w = 24.0;
     f.open(Role::L);
-    for (i, a) in m.actions.iter().enumerate() {
+    for (i, a) in m.actions.iter().take(limit).enumerate() {
         let marker = format!("{}: ", l.red_flag_marker);
         let mut runs = Vec::new();
         if a.red_flag {
@@ -1224,15 +1264,17 @@ fn actions(f: &mut Flow, m: &ReportModel) {
         f.close();
         f.open(Role::LBody);
         f.lines(lines, MARGIN_X + num_w, BODY, 3);
-        f.paragraph(
-            &[run(&format!(
-                "{}: {} · {}: {}",
-                l.dimension, a.dimension, l.source, a.source
-            ))],
-            MARGIN_X + num_w,
-            CONTENT_W - num_w,
-            SMALL,
-        );
+        if details {
+            f.paragraph(
+                &[run(&format!(
+                    "{}: {} · {}: {}",
+                    l.dimension, a.dimension, l.source, a.source
+                ))],
+                MARGIN_X + num_w,
+                CONTENT_W - num_w,
+                SMALL,
+            );
+        }
         f.close();
         f.close();
         f.gap(7.0);
@@ -1277,6 +1319,45 @@ fn methodology(f: &mut Flow, m: &ReportModel) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How far down the content area a page is filled (0–1).
+    fn fill(page: &[Item], charts: &Charts) -> f32 {
+        let bottom = page
+            .iter()
+            .map(|item| match item {
+                Item::Text { y, .. } => *y,
+                Item::Rect { y, h, .. } => y + h,
+                Item::Line { y1, y2, .. } => y1.max(*y2),
+                Item::Chart { kind, y, scale, .. } => y + chart_size(charts, *kind).1 as f32 * scale,
+            })
+            .fold(layout::CONTENT_TOP, f32::max);
+        (bottom - layout::CONTENT_TOP) / (CONTENT_BOTTOM - layout::CONTENT_TOP)
+    }
+
+    #[test]
+    fn reports_run_to_six_to_nine_well_filled_pages() -> Result<(), String> {
+        for name in [
+            "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+        ] {
+            let model = load(name)?;
+            let charts = prepare_charts(&model);
+            let flow = lay_out(&model, &charts);
+            let n = flow.pages.len();
+            assert!((6..=9).contains(&n), "{name}: {n} pages");
+            // The cover and the last page may be short; every other page is two-thirds full.
+            let fills: Vec<String> = flow
+                .pages
+                .iter()
+                .map(|p| format!("{:.2}", fill(p, &charts)))
+                .collect();
+            eprintln!("{name}: {n} pages, filled {}", fills.join(" "));
+            for (i, page) in flow.pages.iter().enumerate().skip(1).take(n.saturating_sub(2)) {
+                let filled = fill(page, &charts);
+                assert!(filled >= 2.0 / 3.0, "{name}: page {} is {filled:.2} full", i + 1);
+            }
+        }
+        Ok(())
+    }
 
     fn load(name: &str) -> Result<ReportModel, String> {
         let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -1335,7 +1416,7 @@ mod tests {
                 }
             }
         }
-        // The short action plan of the best case follows the last area on its page.
+        // The short action plan of the best case follows the last topic on its page.
         let model = load("best_de")?;
         let flow = lay_out(&model, &prepare_charts(&model));
         let page_of = |heading: &str| {
@@ -1350,8 +1431,11 @@ mod tests {
             .last()
             .map(|d| format!("{n}. {}", d.title))
             .unwrap_or_default();
-        assert!(page_of(&model.labels.actions).is_some());
-        assert_eq!(page_of(&model.labels.actions), page_of(&last));
+        // The action plan follows the last topic directly: on its page, or on the next when
+        // that page is well filled (`reports_run_to_six_to_nine_well_filled_pages`).
+        let (plan, topic) = (page_of(&model.labels.actions), page_of(&last));
+        assert!(plan.is_some() && topic.is_some());
+        assert!(plan == topic || plan == topic.map(|p| p + 1));
         Ok(())
     }
 }
