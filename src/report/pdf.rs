@@ -744,7 +744,7 @@ fn write_content(
                 name(out, tag);
                 match properties {
                     DictItem::Int(mcid) => {
-                        let _ = write!(out, "<</MCID {mcid}>>BDC\n");
+                        let _ = writeln!(out, "<</MCID {mcid}>>BDC");
                     }
                     DictItem::Name(kind) => {
                         out.extend_from_slice(b"<</Type");
