@@ -38,6 +38,11 @@ struct ReportTexts {
     not_assessable: String,
     verdict_suffix: String,
     verdict_red_flags: String,
+    /// The same for exactly one red flag (no "Warnsignal(e)").
+    verdict_red_flag_one: String,
+    /// Chart titles when there is no comparison group: they name only what is drawn.
+    radar_title_own: String,
+    bar_chart_title_own: String,
     not_answered: String,
     importance: String,
     /// The rules of catalogue 2026.1.
@@ -126,12 +131,16 @@ pub fn report_model(
         t.verdict_suffix
             .replace("{score}", &assessment.overall.score.to_string())
     );
-    if !assessment.red_flags.is_empty() {
-        verdict.push(' ');
-        verdict.push_str(
-            &t.verdict_red_flags
-                .replace("{count}", &assessment.red_flags.len().to_string()),
-        );
+    match assessment.red_flags.len() {
+        0 => {}
+        1 => {
+            verdict.push(' ');
+            verdict.push_str(&t.verdict_red_flag_one);
+        }
+        n => {
+            verdict.push(' ');
+            verdict.push_str(&t.verdict_red_flags.replace("{count}", &n.to_string()));
+        }
     }
 
     // A dimension that is not assessable is neither strong nor weak: it has no score.
@@ -219,10 +228,16 @@ pub fn report_model(
         })
         .collect();
 
+    let mut labels = t.labels.clone();
+    if comparison.is_none() {
+        // Without a group the charts draw the firm's own values only: say so.
+        labels.radar_title = t.radar_title_own.clone();
+        labels.bar_chart_title = t.bar_chart_title_own.clone();
+    }
     Ok(ReportModel {
         progress: None,
         lang: lang.code().to_owned(),
-        labels: t.labels.clone(),
+        labels,
         firm_name: response.record.firm_name.clone(),
         assessment_date: format_date(
             lang,

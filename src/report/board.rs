@@ -3,8 +3,12 @@
 //! cells arrive as notes.
 use printpdf::{FontId, Op, PdfFontHandle};
 
-use super::layout::{self, CONTENT_W, Flow, H2, Item, MARGIN_X, PAGE_H, PAGE_W, SMALL, Style, run};
-use super::{ChartKind, Charts, Grid, ReportError, chart_size, emit, fonts, pdf, text_op};
+use super::layout::{self, CONTENT_W, Flow, H2, MARGIN_X, PAGE_H, PAGE_W, SMALL, Style, run};
+use super::tagged::Role;
+use super::{
+    ChartKind, Charts, Grid, ReportError, bars_alt, begin_pagination, chart_size, emit_marked,
+    figure, fonts, pdf, text_op,
+};
 use crate::charts::{DimensionChart, PriorityMatrix, RadarChart};
 
 /// Everything the summary shows, already in words and numbers.
@@ -25,6 +29,8 @@ pub struct BoardSummary {
     /// The privacy rule in one sentence.
     pub footnote: String,
     pub creation_date: (i32, u8, u8),
+    /// "de" or "en": the document's language for screen readers.
+    pub lang: String,
 }
 
 /// A table; a row with fewer cells than columns has its last cell span the rest.
@@ -68,14 +74,16 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     // is one page whatever the rows and notes hold.
     let layout = |cut: f32, with_chart: bool| -> Flow {
         let mut f = Flow::new();
-        f.paragraph(
-            &[run(&summary.title)],
-            MARGIN_X,
-            CONTENT_W,
-            Style::new(16.0, true, layout::BLUE),
-        );
+        f.within(Role::H1, |f| {
+            f.paragraph(
+                &[run(&summary.title)],
+                MARGIN_X,
+                CONTENT_W,
+                Style::new(16.0, true, layout::BLUE),
+            );
+        });
         f.gap(2.0);
-        f.paragraph(
+        f.para(
             &[run(&summary.selection)],
             MARGIN_X,
             CONTENT_W,
@@ -83,7 +91,7 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
         );
         f.text(&summary.as_of, SMALL);
         f.gap(6.0);
-        f.paragraph(
+        f.para(
             &[run(&format!(
                 "{}: {}",
                 summary.participants_label, summary.participants
@@ -112,7 +120,7 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
                 grid.draw(f);
                 f.gap(TABLE_GAP);
             }
-            f.paragraph(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
+            f.para(&[run(&summary.footnote)], MARGIN_X, CONTENT_W, SMALL);
         };
         // Measured, not estimated: the tables and the footnote laid out on a trial page.
         let mut trial = Flow::trial(f.y);
@@ -129,12 +137,15 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
             let scale = ((CONTENT_W * 0.8) / w as f32).min(room / h as f32);
             if scale > 0.3 {
                 f.heading(&summary.chart_title, H2, h as f32 * scale);
-                f.push(Item::Chart {
-                    kind: ChartKind::Bars,
-                    x: MARGIN_X,
-                    y: f.y,
+                let y = f.y;
+                figure(
+                    &mut f,
+                    ChartKind::Bars,
+                    (MARGIN_X, y),
                     scale,
-                });
+                    (w as f32 * scale, h as f32 * scale),
+                    bars_alt(&summary.chart_title, &charts.bars),
+                );
                 f.y += h as f32 * scale;
                 f.gap(TABLE_GAP);
             }
@@ -167,9 +178,11 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     let pages: Vec<Vec<Op>> = f
         .pages
         .iter()
-        .map(|items| {
+        .zip(&f.marks)
+        .map(|(items, marks)| {
             let mut ops = Vec::with_capacity(items.len() * 6 + 8);
             let size = 8.0;
+            begin_pagination(&mut ops);
             text_op(
                 &mut ops,
                 &handles,
@@ -180,18 +193,18 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
                 layout::BLUE,
                 &layout::ellipsize(&summary.title, size, true, CONTENT_W),
             );
-            for item in items {
-                emit(&mut ops, item, &bars_only, &handles);
-            }
+            ops.push(Op::EndMarkedContent);
+            emit_marked(&mut ops, items, marks, &f.tree, &bars_only, &handles);
             ops
         })
         .collect();
     let info = pdf::DocInfo {
         title: &summary.title,
         subject: Some(&summary.selection),
+        lang: &summary.lang,
         date: summary.creation_date,
     };
-    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages)
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &f.tree)
 }
 
 /// Builds the fonts' metrics and base subsets once, so that the first report a user asks for
@@ -208,6 +221,7 @@ pub fn warm_up() {
         tables: Vec::new(),
         footnote: "–".into(),
         creation_date: (2026, 1, 1),
+        lang: "de".into(),
     };
     if let Err(e) = render_board(&summary) {
         tracing::error!(error = %e, "warming up the report fonts failed");
@@ -238,6 +252,7 @@ mod tests {
             }],
             footnote: "Datenschutz".into(),
             creation_date: (2026, 11, 22),
+            lang: "de".into(),
         };
         let pdf = render_board(&summary).expect("pdf");
         assert!(pdf.starts_with(b"%PDF-"));

@@ -2,6 +2,7 @@
 //! what follows, tables with repeated headers. Produces positioned items per page; page numbers
 //! are added when the pages are emitted, once their count is known.
 use super::fonts;
+use super::tagged::{Mark, Role, Tree};
 
 pub(crate) const PAGE_W: f32 = 595.28;
 pub(crate) const PAGE_H: f32 = 841.89;
@@ -238,6 +239,11 @@ pub(crate) fn ellipsize(text: &str, size: f32, bold: bool, max: f32) -> String {
 /// The flow of pages.
 pub(crate) struct Flow {
     pub pages: Vec<Vec<Item>>,
+    /// Per page, what each item is in the structure tree (parallel to `pages`).
+    pub marks: Vec<Vec<Mark>>,
+    pub tree: Tree,
+    /// Items placed while set are artifacts (a table header repeated after a page break).
+    pub artifact: bool,
     /// Top of the free space on the current page.
     pub y: f32,
     /// How often the flow went to the top of a page (a break on an empty page adds no page).
@@ -248,6 +254,9 @@ impl Flow {
     pub fn new() -> Self {
         Self {
             pages: vec![Vec::new()],
+            marks: vec![Vec::new()],
+            tree: Tree::new(),
+            artifact: false,
             y: CONTENT_TOP,
             breaks: 0,
         }
@@ -258,22 +267,48 @@ impl Flow {
         Self { y, ..Self::new() }
     }
 
-    fn page(&mut self) -> &mut Vec<Item> {
+    /// Places an item on the current page. Rules and boxes are decoration; text and charts
+    /// belong to the innermost open structure element.
+    pub fn push(&mut self, item: Item) {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
         }
+        self.marks.resize_with(self.pages.len(), Vec::new);
         let last = self.pages.len() - 1;
-        &mut self.pages[last]
+        let artifact = self.artifact || matches!(item, Item::Rect { .. } | Item::Line { .. });
+        let mark = self.tree.mark(last, artifact);
+        self.pages[last].push(item);
+        self.marks[last].push(mark);
     }
 
-    pub fn push(&mut self, item: Item) {
-        self.page().push(item);
+    /// Places a decorative item (an arrow, a bullet drawn apart from its text).
+    pub fn push_artifact(&mut self, item: Item) {
+        let before = std::mem::replace(&mut self.artifact, true);
+        self.push(item);
+        self.artifact = before;
+    }
+
+    /// Opens a structure element: what is placed until `close` belongs to it.
+    pub fn open(&mut self, role: Role) -> usize {
+        self.tree.open(role)
+    }
+
+    pub fn close(&mut self) {
+        self.tree.close();
+    }
+
+    /// `lay` inside an element of its own.
+    pub fn within(&mut self, role: Role, lay: impl FnOnce(&mut Self)) {
+        self.open(role);
+        lay(self);
+        self.close();
     }
 
     /// Starts a new page unless the current one is still empty.
     pub fn new_page(&mut self) {
         if self.pages.last().is_some_and(|p| !p.is_empty()) {
             self.pages.push(Vec::new());
+            self.marks.push(Vec::new());
         }
         self.y = CONTENT_TOP;
         self.breaks += 1;
@@ -344,12 +379,31 @@ impl Flow {
         self.lines(lines, x, style, 2);
     }
 
+    /// A paragraph of its own (a P element).
     pub fn text(&mut self, text: &str, style: Style) {
-        self.paragraph(&[run(text)], MARGIN_X, CONTENT_W, style);
+        self.para(&[run(text)], MARGIN_X, CONTENT_W, style);
     }
 
-    /// A heading kept together with `follow` pt of what comes after it.
+    /// `paragraph` as a P element.
+    pub fn para(&mut self, runs: &[Run<'_>], x: f32, w: f32, style: Style) {
+        self.within(Role::P, |f| f.paragraph(runs, x, w, style));
+    }
+
+    /// A heading kept together with `follow` pt of what comes after it; its level follows its
+    /// style (H1, H2, else H3).
     pub fn heading(&mut self, text: &str, style: Style, follow: f32) {
+        let role = if style.size >= H1.size {
+            Role::H1
+        } else if style.size >= H2.size {
+            Role::H2
+        } else {
+            Role::H3
+        };
+        self.heading_as(text, style, follow, role);
+    }
+
+    /// A heading at an explicit level (a chart title set small, but the next level down).
+    pub fn heading_as(&mut self, text: &str, style: Style, follow: f32, role: Role) {
         let lines = wrap_runs(
             &[Run {
                 text,
@@ -365,7 +419,9 @@ impl Flow {
             self.new_page();
         }
         self.gap(before);
+        self.open(role);
         self.lines(lines, MARGIN_X, style, usize::MAX);
+        self.close();
         self.y += style.size * 0.35;
     }
 }

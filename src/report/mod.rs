@@ -9,11 +9,12 @@ mod fonts;
 mod layout;
 pub mod model;
 mod pdf;
+mod tagged;
 
 use plotters::prelude::IntoDrawingArea;
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt,
-    Rgb, TextItem, TextMatrix, WindingOrder,
+    Color, DictItem, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon,
+    PolygonRing, Pt, Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
 use crate::benchmark::RankWording;
@@ -26,6 +27,7 @@ use layout::{
     Rgb3, SMALL, Style, bold, run,
 };
 pub use model::*;
+use tagged::{Attr, Mark, Role};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -122,6 +124,90 @@ fn prepare_charts(m: &ReportModel) -> Charts {
     }
 }
 
+/// "a, b, c" of the items.
+fn listing(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+/// The radar chart's data in words, for its figure's alternative text.
+fn radar_alt(title: &str, chart: &RadarChart) -> String {
+    let mut s = format!(
+        "{title}. {}: {}.",
+        chart.legend[0],
+        listing(chart.axes.iter().map(|a| format!("{} {}", a.label, a.score)))
+    );
+    let peers: Vec<(&str, PeerBand)> = chart
+        .axes
+        .iter()
+        .filter_map(|a| a.peers.map(|p| (a.label.as_str(), p)))
+        .collect();
+    if !peers.is_empty() {
+        s.push_str(&format!(
+            " {}: {}. {}: {}.",
+            chart.legend[1],
+            listing(peers.iter().map(|(l, p)| format!("{l} {}", p.median))),
+            chart.legend[2],
+            listing(peers.iter().map(|(l, p)| format!("{l} {}", p.p75)))
+        ));
+    }
+    s
+}
+
+/// The bar chart's data in words: the scores, and the peer band and median where drawn.
+pub(crate) fn bars_alt(title: &str, chart: &DimensionChart) -> String {
+    let mut s = format!(
+        "{title} ({}). {}",
+        chart.axis_label,
+        chart
+            .legend
+            .as_ref()
+            .map_or_else(String::new, |l| format!("{}: ", l[0]))
+    );
+    s.push_str(&listing(
+        chart.bars.iter().map(|b| format!("{} {}", b.label, b.score)),
+    ));
+    s.push('.');
+    let peers: Vec<(&str, PeerBand)> = chart
+        .bars
+        .iter()
+        .filter_map(|b| b.peers.map(|p| (b.label.as_str(), p)))
+        .collect();
+    if let (Some(l), false) = (&chart.legend, peers.is_empty()) {
+        s.push_str(&format!(
+            " {}: {}. {}: {}.",
+            l[2],
+            listing(peers.iter().map(|(n, p)| format!("{n} {}", p.median))),
+            l[1],
+            listing(peers.iter().map(|(n, p)| format!("{n} {}–{}", p.p25, p.p75)))
+        ));
+    }
+    s
+}
+
+/// The priority matrix in words: each numbered point with its score and importance.
+fn matrix_alt(title: &str, chart: &PriorityMatrix) -> String {
+    let points = chart.points.iter().enumerate().map(|(i, p)| {
+        let importance = chart
+            .importance_levels
+            .get(usize::from(p.importance.clamp(1, 4)) - 1)
+            .cloned()
+            .unwrap_or_default();
+        format!(
+            "{}. {}: {} {}, {} {}",
+            i + 1,
+            p.label,
+            chart.score_axis,
+            p.score,
+            chart.importance_axis,
+            importance
+        )
+    });
+    format!(
+        "{title}. {}.",
+        points.collect::<Vec<_>>().join("; ")
+    )
+}
+
 /// The dimensions in the order their first action appears, then the rest in catalogue order.
 fn plan_order(m: &ReportModel) -> Vec<&model::Dimension> {
     let mut order: Vec<&model::Dimension> = Vec::with_capacity(m.dimensions.len());
@@ -168,18 +254,65 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
     let mut pages = Vec::with_capacity(total);
     for (i, items) in flow.pages.iter().enumerate() {
         let mut ops = Vec::with_capacity(items.len() * 6 + 64);
+        begin_pagination(&mut ops);
         running_header_footer(&mut ops, model, i + 1, total, &handles);
-        for item in items {
-            emit(&mut ops, item, &charts, &handles);
-        }
+        ops.push(Op::EndMarkedContent);
+        emit_marked(&mut ops, items, &flow.marks[i], &flow.tree, &charts, &handles);
         pages.push(ops);
     }
     let info = pdf::DocInfo {
         title: &model.labels.document_title,
         subject: model.firm_name.as_deref(),
+        lang: &model.lang,
         date: model.creation_date,
     };
-    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages)
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &flow.tree)
+}
+
+/// Running headers and footers are pagination artifacts: a screen reader skips them.
+fn begin_pagination(ops: &mut Vec<Op>) {
+    ops.push(Op::BeginMarkedContentWithProperties {
+        tag: "Artifact".into(),
+        properties: DictItem::Name(b"Pagination".to_vec()),
+    });
+}
+
+/// Emits a page's items, each run of items with the same mark as one marked-content sequence
+/// (an artifact, or content of a structure element with its id).
+fn emit_marked(
+    ops: &mut Vec<Op>,
+    items: &[Item],
+    marks: &[Mark],
+    tree: &tagged::Tree,
+    charts: &Charts,
+    handles: &(PdfFontHandle, PdfFontHandle),
+) {
+    let mut open: Option<Mark> = None;
+    for (item, mark) in items.iter().zip(marks) {
+        if open != Some(*mark) {
+            if open.is_some() {
+                ops.push(Op::EndMarkedContent);
+            }
+            ops.push(match *mark {
+                Mark::Artifact => Op::BeginMarkedContent {
+                    tag: "Artifact".into(),
+                },
+                Mark::Content { node, mcid } => Op::BeginMarkedContentWithProperties {
+                    tag: tree
+                        .nodes
+                        .get(node)
+                        .map_or("Span", |n| n.role.name())
+                        .into(),
+                    properties: DictItem::Int(i64::from(mcid)),
+                },
+            });
+            open = Some(*mark);
+        }
+        emit(ops, item, charts, handles);
+    }
+    if open.is_some() {
+        ops.push(Op::EndMarkedContent);
+    }
 }
 
 fn rgb(c: Rgb3) -> Color {
@@ -383,7 +516,7 @@ fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     cover(&mut f, m);
     // The cover stands alone; the summary always opens page two.
     f.new_page();
-    summary(&mut f, m);
+    summary(&mut f, m, charts);
     section(&mut f, |f| comparison(f, m, charts));
     if let Some(p) = &m.progress {
         section(&mut f, |f| progress(f, p));
@@ -394,20 +527,24 @@ fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     f
 }
 
-/// Lays out a main section below what precedes it when all of it fits on the current page, and
-/// from the top of a new page otherwise (so that short sections leave no half-empty pages, and
-/// long ones still start on a page of their own).
+/// Lays out a main section below what precedes it when all of it fits on the current page, or
+/// when at least a third of the page is still free (it then flows on, so that no page is left
+/// half empty); from the top of a new page otherwise.
 fn section(f: &mut Flow, lay: impl Fn(&mut Flow)) {
+    if !f.at_top() && f.room() >= (CONTENT_BOTTOM - layout::CONTENT_TOP) / 3.0 {
+        f.gap(SECTION_GAP);
+        lay(f);
+        return;
+    }
     if !f.at_top() {
         let mut trial = Flow::trial(f.y);
         trial.gap(SECTION_GAP);
         lay(&mut trial);
-        // Fits when the trial never had to go to the top of a page.
-        if trial.breaks == 0
-            && let ([items], Some(page)) = (trial.pages.as_mut_slice(), f.pages.last_mut())
-        {
-            page.append(items);
-            f.y = trial.y;
+        // Fits when the trial never had to go to the top of a page; then laid out again for
+        // real, so that its structure elements join the flow's tree (same positions).
+        if trial.breaks == 0 && trial.pages.len() == 1 {
+            f.gap(SECTION_GAP);
+            lay(f);
             return;
         }
     }
@@ -428,17 +565,19 @@ fn cover(f: &mut Flow, m: &ReportModel) {
         h: 5.0,
         color: layout::BLUE,
     });
-    f.paragraph(
-        &[run(&l.document_title)],
-        MARGIN_X,
-        CONTENT_W,
-        Style {
-            leading: 34.0,
-            ..Style::new(26.0, true, layout::BLUE)
-        },
-    );
+    f.within(tagged::Role::H1, |f| {
+        f.paragraph(
+            &[run(&l.document_title)],
+            MARGIN_X,
+            CONTENT_W,
+            Style {
+                leading: 34.0,
+                ..Style::new(26.0, true, layout::BLUE)
+            },
+        );
+    });
     f.gap(6.0);
-    f.paragraph(
+    f.para(
         &[run(&l.cover_subtitle)],
         MARGIN_X,
         CONTENT_W,
@@ -448,7 +587,7 @@ fn cover(f: &mut Flow, m: &ReportModel) {
     let field = |f: &mut Flow, label: &str, value: &str, size: f32| {
         f.text(label, SMALL);
         f.gap(1.0);
-        f.paragraph(
+        f.para(
             &[run(value)],
             MARGIN_X,
             CONTENT_W,
@@ -463,7 +602,7 @@ fn cover(f: &mut Flow, m: &ReportModel) {
     field(f, &l.catalogue_version, &m.catalogue_version, 11.0);
 }
 
-fn summary(f: &mut Flow, m: &ReportModel) {
+fn summary(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     let l = &m.labels;
     f.heading(&l.summary, H1, 120.0);
     // Score box: the number, the maturity level, the verdict beside it.
@@ -499,6 +638,8 @@ fn summary(f: &mut Flow, m: &ReportModel) {
         h: box_h,
         color: layout::BLUE,
     });
+    // The score box reads "Overall score 63 / 100".
+    f.open(Role::P);
     f.push(Item::Text {
         x: MARGIN_X + 14.0,
         y: top + 18.0,
@@ -524,12 +665,21 @@ fn summary(f: &mut Flow, m: &ReportModel) {
         color: layout::MUTED,
         text: "/ 100".into(),
     });
+    f.close();
     f.y = top;
-    f.paragraph(&[run(&level)], text_x, text_w, level_style);
+    f.para(&[run(&level)], text_x, text_w, level_style);
     f.gap(6.0);
-    f.paragraph(&[run(&m.overall.verdict)], text_x, text_w, BODY);
+    f.para(&[run(&m.overall.verdict)], text_x, text_w, BODY);
     f.y = f.y.max(top + box_h);
-    f.gap(18.0);
+    f.gap(12.0);
+
+    // The profile at a glance, and where to start.
+    chart(f, charts, ChartKind::Radar, &l.radar_title, CONTENT_W * 0.76);
+    if !m.actions.is_empty() {
+        f.heading(&l.first_steps, H2, 3.0 * BODY.leading);
+        action_list(f, m, 3, false);
+        f.gap(8.0);
+    }
 
     // Strongest and weakest side by side.
     let col_w = (CONTENT_W - 24.0) / 2.0;
@@ -558,7 +708,7 @@ fn summary(f: &mut Flow, m: &ReportModel) {
     {
         let x = MARGIN_X + k as f32 * (col_w + 24.0);
         f.y = top;
-        f.paragraph(&[run(label)], x, col_w, H3);
+        f.within(Role::H2, |f| f.paragraph(&[run(label)], x, col_w, H3));
         f.push(Item::Line {
             x1: x,
             y1: f.y + 1.0,
@@ -568,7 +718,10 @@ fn summary(f: &mut Flow, m: &ReportModel) {
             color: layout::RULE,
         });
         f.y += 5.0;
+        f.open(Role::L);
         for (lines, score) in c {
+            f.open(Role::LI);
+            f.open(Role::LBody);
             let y0 = f.y;
             f.lines(lines.clone(), x, BODY, usize::MAX);
             let w = layout::width(score, BODY.size, true);
@@ -580,8 +733,11 @@ fn summary(f: &mut Flow, m: &ReportModel) {
                 color: layout::BLUE,
                 text: score.clone(),
             });
+            f.close();
+            f.close();
             f.y += 4.0;
         }
+        f.close();
     }
     f.y = top + need;
     f.gap(14.0);
@@ -591,7 +747,12 @@ fn summary(f: &mut Flow, m: &ReportModel) {
     if m.red_flags.is_empty() {
         f.text(&l.no_red_flags, BODY);
     }
+    if !m.red_flags.is_empty() {
+        f.open(Role::L);
+    }
     for flag in &m.red_flags {
+        f.open(Role::LI);
+        f.open(Role::LBody);
         let marker = format!("{}: ", l.red_flag_marker);
         let x = MARGIN_X + 12.0;
         let w = CONTENT_W - 12.0;
@@ -636,7 +797,12 @@ fn summary(f: &mut Flow, m: &ReportModel) {
                 color: layout::FLAG,
             });
         }
+        f.close();
+        f.close();
         f.gap(8.0);
+    }
+    if !m.red_flags.is_empty() {
+        f.close();
     }
 }
 
@@ -656,19 +822,45 @@ fn cohort_line(m: &ReportModel) -> Option<String> {
 
 fn chart(f: &mut Flow, charts: &Charts, kind: ChartKind, title: &str, width: f32) {
     let (w, h) = chart_size(charts, kind);
-    let scale = width / w as f32;
+    let mut scale = width / w as f32;
+    // A chart that misses the rest of the page by a little is drawn a little smaller there,
+    // rather than leaving the space empty.
+    let room = f.room() - 2.5 * H3.leading;
+    if h as f32 * scale > room && h as f32 * scale * 0.82 <= room && !f.at_top() {
+        scale = room / h as f32;
+    }
+    let width = w as f32 * scale;
     let height = h as f32 * scale;
-    f.heading(title, H3, height + 4.0);
+    // Set small, but the level below the section's heading.
+    f.heading_as(title, H3, height + 4.0, Role::H2);
     f.ensure(height);
     let x = MARGIN_X + (CONTENT_W - width) / 2.0;
-    f.push(Item::Chart {
-        kind,
-        x,
-        y: f.y,
-        scale,
-    });
+    let alt = match kind {
+        ChartKind::Radar => radar_alt(title, &charts.radar),
+        ChartKind::Bars => bars_alt(title, &charts.bars),
+        ChartKind::Matrix => matrix_alt(title, &charts.matrix),
+    };
+    let y = f.y;
+    figure(f, kind, (x, y), scale, (width, height), alt);
     f.y += height;
     f.gap(10.0);
+}
+
+/// A chart as a Figure element with its data in words and its box.
+pub(crate) fn figure(
+    f: &mut Flow,
+    kind: ChartKind,
+    (x, y): (f32, f32),
+    scale: f32,
+    (w, h): (f32, f32),
+    alt: String,
+) {
+    let node = f.open(Role::Figure);
+    f.tree.set_alt(node, alt);
+    f.tree
+        .set_attr(node, Attr::BBox([x, PAGE_H - y - h, x + w, PAGE_H - y]));
+    f.push(Item::Chart { kind, x, y, scale });
+    f.close();
 }
 
 fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
@@ -676,26 +868,43 @@ fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     f.heading(&l.charts, H1, 300.0);
     match cohort_line(m) {
         Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
-        None => f.paragraph(
+        None => f.para(
             &[bold(&m.benchmark_note)],
             MARGIN_X,
             CONTENT_W,
             Style::new(9.5, true, layout::INK),
         ),
     }
-    chart(
-        f,
-        charts,
-        ChartKind::Radar,
-        &l.radar_title,
-        CONTENT_W * 0.76,
-    );
     chart(f, charts, ChartKind::Bars, &l.bar_chart_title, CONTENT_W);
-    chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
-    table(f, m);
+    // Without a comparison group the table's group columns would hold only dashes, and its
+    // scores and levels are in the bar chart and the topics' details already.
+    let with_table = m.cohort.is_some();
+    // When the matrix would leave the rest of this page empty but the table fits there, the
+    // table comes first.
+    let (_, h) = chart_size(charts, ChartKind::Matrix);
+    let matrix_h = h as f32 * CONTENT_W / charts::MATRIX_CHART_WIDTH as f32;
+    let fits = |compact: bool| {
+        let mut trial = Flow::trial(f.y);
+        table(&mut trial, m, compact);
+        trial.breaks == 0
+    };
+    // Tighter rows when only they make the table fit.
+    let table_fits = [false, true].into_iter().find(|&compact| fits(compact));
+    match table_fits {
+        Some(compact) if with_table && matrix_h * 0.82 + 2.5 * H3.leading > f.room() => {
+            table(f, m, compact);
+            chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
+        }
+        _ => {
+            chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
+            if with_table {
+                table(f, m, false);
+            }
+        }
+    }
 }
 
-fn table(f: &mut Flow, m: &ReportModel) {
+fn table(f: &mut Flow, m: &ReportModel, compact: bool) {
     let l = &m.labels;
     let widths = [0.33, 0.1, 0.22, 0.17, 0.18].map(|w| w * CONTENT_W);
     let headers = [
@@ -736,11 +945,9 @@ fn table(f: &mut Flow, m: &ReportModel) {
         })
         .collect();
     let grid = Grid::new(&widths, &[false, true, false, true, true], &headers, &rows);
-    f.heading(&l.table_title, H2, 2.0 * BODY.leading + grid.head_room());
-    match cohort_line(m) {
-        Some(line) => f.text(&line, Style::new(9.5, false, layout::MUTED)),
-        None => f.text(&m.benchmark_note, Style::new(9.5, true, layout::INK)),
-    }
+    let grid = if compact { grid.compact() } else { grid };
+    // The group is named once, under the section's heading above.
+    f.heading(&l.table_title, H2, grid.head_room());
     f.gap(4.0);
     grid.draw(f);
     f.gap(10.0);
@@ -824,7 +1031,10 @@ impl<'a> Grid<'a> {
         self.height(&self.header) + self.rows.first().map_or(0.0, |r| self.height(r))
     }
 
+    /// One row as a TR of TH or TD cells (no elements while the flow places artifacts: a
+    /// header repeated after a page break).
     fn draw_row(&self, f: &mut Flow, cells: &[Vec<Vec<layout::Piece>>], header: bool, shade: bool) {
+        let tagged = !f.artifact;
         let h = self.height(cells);
         let top = f.y;
         let pad = self.pad;
@@ -839,12 +1049,24 @@ impl<'a> Grid<'a> {
         }
         let mut x = MARGIN_X;
         let spanning = cells.len() < self.widths.len();
+        if tagged {
+            f.open(Role::TR);
+        }
         for (i, cell) in cells.iter().enumerate() {
             let w = if spanning && i + 1 == cells.len() {
                 self.widths.iter().skip(i).sum::<f32>()
             } else {
                 self.widths.get(i).copied().unwrap_or(0.0)
             };
+            if tagged {
+                let node = f.open(if header { Role::TH } else { Role::TD });
+                if header {
+                    f.tree.set_attr(node, Attr::ColumnHeader);
+                } else if spanning && i + 1 == cells.len() {
+                    let span = u32::try_from(self.widths.len() - i).unwrap_or(1);
+                    f.tree.set_attr(node, Attr::ColSpan(span));
+                }
+            }
             for (k, line) in cell.iter().enumerate() {
                 let line_w: f32 = line.last().map_or(0.0, |p| {
                     p.dx + layout::width(&p.text, GRID_SIZE, p.bold || header)
@@ -866,7 +1088,13 @@ impl<'a> Grid<'a> {
                     });
                 }
             }
+            if tagged {
+                f.close();
+            }
             x += w;
+        }
+        if tagged {
+            f.close();
         }
         f.y = top + h;
         if !header {
@@ -883,14 +1111,19 @@ impl<'a> Grid<'a> {
 
     pub(crate) fn draw(&self, f: &mut Flow) {
         f.ensure(self.head_room());
+        f.open(Role::Table);
         self.draw_row(f, &self.header, true, false);
         for (i, r) in self.rows.iter().enumerate() {
             if self.height(r) > f.room() {
                 f.new_page();
+                // The repeated header is for the eye; the table has one header row.
+                f.artifact = true;
                 self.draw_row(f, &self.header, true, false);
+                f.artifact = false;
             }
             self.draw_row(f, r, false, i % 2 == 1);
         }
+        f.close();
     }
 }
 
@@ -904,7 +1137,7 @@ fn progress(f: &mut Flow, p: &Progress) {
         &p.rows,
     );
     f.heading(&p.heading, H1, 2.0 * BODY.leading + grid.head_room());
-    f.paragraph(
+    f.para(
         &[run(&p.caption)],
         MARGIN_X,
         CONTENT_W,
@@ -914,7 +1147,7 @@ fn progress(f: &mut Flow, p: &Progress) {
     grid.draw(f);
     if let Some(note) = &p.note {
         f.gap(4.0);
-        f.paragraph(
+        f.para(
             &[run(note)],
             MARGIN_X,
             CONTENT_W,
@@ -968,7 +1201,7 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
             let q_h = layout::height_of(&[run(&a.question)], w, q_style);
             let a_h = layout::height_of(&[run(&a.answer)], w, BODY).min(2.0 * BODY.leading);
             f.ensure(q_h + a_h);
-            f.paragraph(
+            f.para(
                 &[run(&a.question)],
                 MARGIN_X + indent,
                 CONTENT_W - indent,
@@ -979,7 +1212,7 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
             let lines = layout::wrap_runs(&[run(&a.answer)], BODY.size, w - arrow_w);
             f.ensure(BODY.leading * lines.len().min(2) as f32);
             let baseline = f.y + BODY.size * 0.93 + (BODY.leading - BODY.size * 1.17) / 2.0;
-            f.push(Item::Text {
+            f.push_artifact(Item::Text {
                 x: MARGIN_X + indent,
                 y: baseline,
                 size: BODY.size,
@@ -987,27 +1220,39 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
                 color: layout::BLUE,
                 text: "→".into(),
             });
-            f.lines(lines, MARGIN_X + indent + arrow_w, BODY, 2);
+            f.within(Role::P, |f| {
+                f.lines(lines, MARGIN_X + indent + arrow_w, BODY, 2);
+            });
             f.gap(3.0);
         }
         f.heading(&l.why, H3, 2.0 * BODY.leading);
         f.text(&d.why, BODY);
-        f.paragraph(
+        f.para(
             &[run(&format!("{}: {}", l.source, d.why_source))],
             MARGIN_X,
             CONTENT_W,
             SMALL,
         );
-        f.heading(&l.what_to_do, H3, 2.0 * BODY.leading);
-        f.text(&d.what_to_do, BODY);
+        // A step that is in the action plan is said there once, not here again.
+        if !d.what_to_do.is_empty() && !m.actions.iter().any(|a| a.text == d.what_to_do) {
+            f.heading(&l.what_to_do, H3, 2.0 * BODY.leading);
+            f.text(&d.what_to_do, BODY);
+        }
     }
 }
 
 fn actions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
     f.heading(&l.actions, H1, 100.0);
+    action_list(f, m, usize::MAX, true);
+}
+
+/// The first `limit` actions as a numbered list, with their topic and source if `details`.
+fn action_list(f: &mut Flow, m: &ReportModel, limit: usize, details: bool) {
+    let l = &m.labels;
     let num_w = 24.0;
-    for (i, a) in m.actions.iter().enumerate() {
+    f.open(Role::L);
+    for (i, a) in m.actions.iter().take(limit).enumerate() {
         let marker = format!("{}: ", l.red_flag_marker);
         let mut runs = Vec::new();
         if a.red_flag {
@@ -1022,6 +1267,8 @@ fn actions(f: &mut Flow, m: &ReportModel) {
         f.ensure(BODY.leading * lines.len().min(3) as f32 + SMALL.leading);
         let top = f.y;
         let num = format!("{}.", i + 1);
+        f.open(Role::LI);
+        f.open(Role::Lbl);
         f.push(Item::Text {
             x: MARGIN_X,
             y: top + BODY.size * 0.93 + (BODY.leading - BODY.size * 1.17) / 2.0,
@@ -1030,18 +1277,25 @@ fn actions(f: &mut Flow, m: &ReportModel) {
             color: layout::BLUE,
             text: num,
         });
+        f.close();
+        f.open(Role::LBody);
         f.lines(lines, MARGIN_X + num_w, BODY, 3);
-        f.paragraph(
-            &[run(&format!(
-                "{}: {} · {}: {}",
-                l.dimension, a.dimension, l.source, a.source
-            ))],
-            MARGIN_X + num_w,
-            CONTENT_W - num_w,
-            SMALL,
-        );
+        if details {
+            f.paragraph(
+                &[run(&format!(
+                    "{}: {} · {}: {}",
+                    l.dimension, a.dimension, l.source, a.source
+                ))],
+                MARGIN_X + num_w,
+                CONTENT_W - num_w,
+                SMALL,
+            );
+        }
+        f.close();
+        f.close();
         f.gap(7.0);
     }
+    f.close();
 }
 
 fn methodology(f: &mut Flow, m: &ReportModel) {
@@ -1067,14 +1321,59 @@ fn methodology(f: &mut Flow, m: &ReportModel) {
     if let Some(date) = &m.benchmark_date {
         facts.push(fill(&l.benchmark_date, &[("date", date)]));
     }
+    f.open(Role::L);
     for fact in facts {
-        f.paragraph(&[bold("• "), run(&fact)], MARGIN_X, CONTENT_W, BODY);
+        f.within(Role::LI, |f| {
+            f.within(Role::LBody, |f| {
+                f.paragraph(&[bold("• "), run(&fact)], MARGIN_X, CONTENT_W, BODY);
+            });
+        });
     }
+    f.close();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How far down the content area a page is filled (0–1).
+    fn fill(page: &[Item], charts: &Charts) -> f32 {
+        let bottom = page
+            .iter()
+            .map(|item| match item {
+                Item::Text { y, .. } => *y,
+                Item::Rect { y, h, .. } => y + h,
+                Item::Line { y1, y2, .. } => y1.max(*y2),
+                Item::Chart { kind, y, scale, .. } => y + chart_size(charts, *kind).1 as f32 * scale,
+            })
+            .fold(layout::CONTENT_TOP, f32::max);
+        (bottom - layout::CONTENT_TOP) / (CONTENT_BOTTOM - layout::CONTENT_TOP)
+    }
+
+    #[test]
+    fn reports_run_to_six_to_nine_well_filled_pages() -> Result<(), String> {
+        for name in [
+            "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+        ] {
+            let model = load(name)?;
+            let charts = prepare_charts(&model);
+            let flow = lay_out(&model, &charts);
+            let n = flow.pages.len();
+            assert!((6..=9).contains(&n), "{name}: {n} pages");
+            // The cover and the last page may be short; every other page is two-thirds full.
+            let fills: Vec<String> = flow
+                .pages
+                .iter()
+                .map(|p| format!("{:.2}", fill(p, &charts)))
+                .collect();
+            eprintln!("{name}: {n} pages, filled {}", fills.join(" "));
+            for (i, page) in flow.pages.iter().enumerate().skip(1).take(n.saturating_sub(2)) {
+                let filled = fill(page, &charts);
+                assert!(filled >= 2.0 / 3.0, "{name}: page {} is {filled:.2} full", i + 1);
+            }
+        }
+        Ok(())
+    }
 
     fn load(name: &str) -> Result<ReportModel, String> {
         let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -1133,7 +1432,7 @@ mod tests {
                 }
             }
         }
-        // The short action plan of the best case follows the last area on its page.
+        // The short action plan of the best case follows the last topic on its page.
         let model = load("best_de")?;
         let flow = lay_out(&model, &prepare_charts(&model));
         let page_of = |heading: &str| {
@@ -1148,8 +1447,11 @@ mod tests {
             .last()
             .map(|d| format!("{n}. {}", d.title))
             .unwrap_or_default();
-        assert!(page_of(&model.labels.actions).is_some());
-        assert_eq!(page_of(&model.labels.actions), page_of(&last));
+        // The action plan follows the last topic directly: on its page, or on the next when
+        // that page is well filled (`reports_run_to_six_to_nine_well_filled_pages`).
+        let (plan, topic) = (page_of(&model.labels.actions), page_of(&last));
+        assert!(plan.is_some() && topic.is_some());
+        assert!(plan == topic || plan == topic.map(|p| p + 1));
         Ok(())
     }
 }

@@ -200,6 +200,8 @@ pub struct ReportLabels {
     pub why: String,
     pub what_to_do: String,
     pub actions: String,
+    /// Heading of the action plan's first three steps on the summary page.
+    pub first_steps: String,
     pub methodology: String,
     /// "Größe der Vergleichsgruppe: {n}"
     pub cohort_size: String,

@@ -12,11 +12,12 @@ use std::sync::{Arc, LazyLock, Mutex};
 use flate2::{Compress, Compression, FlushCompress, Status};
 
 use printpdf::{
-    Color, LinePoint, Op, PaintMode, PdfFontHandle, TextItem, TextMatrix, WindingOrder,
+    Color, DictItem, LinePoint, Op, PaintMode, PdfFontHandle, TextItem, TextMatrix, WindingOrder,
 };
 
 use super::ReportError;
 use super::fonts::{self, Metrics};
+use super::tagged::{Attr, Kid, Tree};
 
 /// Resource names of the two faces in the page operations.
 pub(crate) const REGULAR_ID: &str = "DJVREG";
@@ -34,7 +35,9 @@ const BASE_CHARS: &str = concat!(
 );
 
 /// Fixed object numbers: the document's skeleton, then five objects per face (so that a face's
-/// cached objects can refer to each other), then a page object and its content per page.
+/// cached objects can refer to each other), then a page object and its content per page, then
+/// the structure tree root, its parent tree, the XMP metadata and one object per structure
+/// element.
 const CATALOG: usize = 1;
 const PAGES: usize = 2;
 const INFO: usize = 3;
@@ -90,26 +93,35 @@ impl Face {
 pub(crate) struct DocInfo<'a> {
     pub title: &'a str,
     pub subject: Option<&'a str>,
+    /// Natural language of the text, e.g. "de".
+    pub lang: &'a str,
     /// (year, month, day)
     pub date: (i32, u8, u8),
 }
 
-/// Writes pages (width and height in pt, and their operations) as a complete PDF file.
+/// Writes pages (width and height in pt, and their operations, with marked content) and their
+/// structure tree as a complete tagged PDF file (PDF/UA-1).
 pub(crate) fn write_pdf(
     info: &DocInfo<'_>,
     size: (f32, f32),
     pages: &[Vec<Op>],
+    tree: &Tree,
 ) -> Result<Vec<u8>, ReportError> {
     // The subsets must be known before any text can be written as glyph ids.
     let used = used_chars(pages)?;
     let regular = embedded_face(Face::Regular, &used[0])?;
     let bold = embedded_face(Face::Bold, &used[1])?;
 
-    let object_count = FIRST_PAGE + 2 * pages.len();
+    let struct_root = FIRST_PAGE + 2 * pages.len();
+    let parent_tree = struct_root + 1;
+    let metadata = struct_root + 2;
+    let first_node = struct_root + 3;
+    let object_count = first_node + tree.nodes.len();
+    let page_object = |page: usize| FIRST_PAGE + 2 * page;
     // Writing into a `Vec` cannot fail, hence the ignored results of `write!` below.
     let mut out = Vec::with_capacity(128 * 1024);
     let mut offsets = vec![0usize; object_count];
-    out.extend_from_slice(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n");
+    out.extend_from_slice(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
 
     let mut begin = |out: &mut Vec<u8>, n: usize| {
         offsets[n] = out.len();
@@ -117,7 +129,11 @@ pub(crate) fn write_pdf(
     };
 
     begin(&mut out, CATALOG);
-    let _ = write!(out, "<</Type/Catalog/Pages {PAGES} 0 R>>\nendobj\n");
+    let lang = language_tag(info.lang);
+    let _ = write!(
+        out,
+        "<</Type/Catalog/Pages {PAGES} 0 R/Lang({lang})/MarkInfo<</Marked true>>/StructTreeRoot {struct_root} 0 R/ViewerPreferences<</DisplayDocTitle true>>/Metadata {metadata} 0 R>>\nendobj\n"
+    );
 
     begin(&mut out, PAGES);
     let _ = write!(out, "<</Type/Pages/Count {}/Kids[", pages.len());
@@ -167,7 +183,7 @@ pub(crate) fn write_pdf(
         num(&mut out, size.1, 3);
         let _ = write!(
             out,
-            "]/Resources {RESOURCES} 0 R/Contents {} 0 R>>\nendobj\n",
+            "]/Resources {RESOURCES} 0 R/Contents {} 0 R/StructParents {i}/Tabs/S>>\nendobj\n",
             page + 1
         );
 
@@ -181,6 +197,106 @@ pub(crate) fn write_pdf(
         let _ = write!(out, "<</Length {}{filter}>>\nstream\n", data.len());
         out.extend_from_slice(&data);
         out.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+
+    begin(&mut out, struct_root);
+    let _ = write!(
+        out,
+        "<</Type/StructTreeRoot/K {first_node} 0 R/ParentTree {parent_tree} 0 R/ParentTreeNextKey {}>>\nendobj\n",
+        pages.len()
+    );
+
+    begin(&mut out, parent_tree);
+    out.extend_from_slice(b"<</Nums[");
+    for (page, ids) in tree.parent_tree(pages.len()).iter().enumerate() {
+        let _ = write!(out, "{page}[");
+        for (k, node) in ids.iter().enumerate() {
+            let separator = if k == 0 { "" } else { " " };
+            match node {
+                Some(n) => {
+                    let _ = write!(out, "{separator}{} 0 R", first_node + n);
+                }
+                None => {
+                    let _ = write!(out, "{separator}null");
+                }
+            }
+        }
+        out.extend_from_slice(b"]");
+    }
+    out.extend_from_slice(b"]>>\nendobj\n");
+
+    begin(&mut out, metadata);
+    let xmp = xmp(info, lang);
+    let _ = write!(
+        out,
+        "<</Type/Metadata/Subtype/XML/Length {}>>\nstream\n",
+        xmp.len()
+    );
+    out.extend_from_slice(xmp.as_bytes());
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+
+    for (index, node) in tree.nodes.iter().enumerate() {
+        begin(&mut out, first_node + index);
+        let parent = if index == 0 {
+            struct_root
+        } else {
+            first_node + node.parent
+        };
+        let _ = write!(out, "<</Type/StructElem/S/{}/P {parent} 0 R", node.role.name());
+        // The page of the element's first content; content on other pages names its page.
+        let home = node.kids.iter().find_map(|k| match k {
+            Kid::Content { page, .. } => Some(*page),
+            Kid::Node(_) => None,
+        });
+        if let Some(page) = home {
+            let _ = write!(out, "/Pg {} 0 R", page_object(page));
+        }
+        if let Some(alt) = &node.alt {
+            out.extend_from_slice(b"/Alt");
+            text_string(&mut out, alt);
+        }
+        match node.attr {
+            Attr::None => {}
+            Attr::ColumnHeader => out.extend_from_slice(b"/A<</O/Table/Scope/Column>>"),
+            Attr::ColSpan(n) => {
+                let _ = write!(out, "/A<</O/Table/ColSpan {n}>>");
+            }
+            Attr::BBox(b) => {
+                out.extend_from_slice(b"/A<</O/Layout/BBox[");
+                for (k, v) in b.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b' ');
+                    }
+                    num(&mut out, *v, 2);
+                }
+                out.extend_from_slice(b"]>>");
+            }
+        }
+        // A single kid stands alone (the usual case for headings and paragraphs, and the
+        // form every reader handles).
+        let single = node.kids.len() == 1;
+        out.extend_from_slice(if single { b"/K " } else { b"/K[" });
+        for (k, kid) in node.kids.iter().enumerate() {
+            if k > 0 {
+                out.push(b' ');
+            }
+            match *kid {
+                Kid::Node(n) => {
+                    let _ = write!(out, "{} 0 R", first_node + n);
+                }
+                Kid::Content { page, mcid } if Some(page) == home => {
+                    let _ = write!(out, "{mcid}");
+                }
+                Kid::Content { page, mcid } => {
+                    let _ = write!(
+                        out,
+                        "<</Type/MCR/Pg {} 0 R/MCID {mcid}>>",
+                        page_object(page)
+                    );
+                }
+            }
+        }
+        out.extend_from_slice(if single { &b">>\nendobj\n"[..] } else { b"]>>\nendobj\n" });
     }
 
     let xref = out.len();
@@ -620,6 +736,25 @@ fn write_content(
                 };
                 out.extend_from_slice(paint);
             }
+            Op::BeginMarkedContent { tag } => {
+                name(out, tag);
+                out.extend_from_slice(b" BMC\n");
+            }
+            Op::BeginMarkedContentWithProperties { tag, properties } => {
+                name(out, tag);
+                match properties {
+                    DictItem::Int(mcid) => {
+                        let _ = writeln!(out, "<</MCID {mcid}>>BDC");
+                    }
+                    DictItem::Name(kind) => {
+                        out.extend_from_slice(b"<</Type");
+                        name(out, &String::from_utf8_lossy(kind));
+                        out.extend_from_slice(b">>BDC\n");
+                    }
+                    _ => return Err(ReportError::Pdf("unsupported marked content".into())),
+                }
+            }
+            Op::EndMarkedContent => out.extend_from_slice(b"EMC\n"),
             _ => return Err(ReportError::Pdf("unsupported page operation".into())),
         }
     }
@@ -726,6 +861,69 @@ fn hex4(out: &mut Vec<u8>, v: u16) {
         HEX[usize::from((v >> 4) & 0xf)],
         HEX[usize::from(v & 0xf)],
     ]);
+}
+
+/// A PDF name from a tag made of letters (anything else is left out).
+fn name(out: &mut Vec<u8>, tag: &str) {
+    out.push(b'/');
+    out.extend(tag.bytes().filter(u8::is_ascii_alphanumeric));
+}
+
+/// A BCP 47 tag from the model's language, letters and hyphens only ("de" when none is left).
+fn language_tag(lang: &str) -> String {
+    let tag: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect();
+    if tag.is_empty() { "de".into() } else { tag }
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // Control characters are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The XMP metadata packet: title, language, dates and the PDF/UA-1 identification.
+fn xmp(info: &DocInfo<'_>, lang: String) -> String {
+    let (y, m, d) = info.date;
+    let date = format!("{y:04}-{:02}-{:02}T12:00:00Z", m.clamp(1, 12), d.clamp(1, 31));
+    let title = xml_escape(info.title);
+    let description = info.subject.map_or_else(String::new, |s| {
+        format!(
+            "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:description>\n",
+            xml_escape(s)
+        )
+    });
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\">\n\
+<pdfuaid:part>1</pdfuaid:part>\n\
+<dc:format>application/pdf</dc:format>\n\
+<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>\n\
+{description}<dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>\n\
+<xmp:CreateDate>{date}</xmp:CreateDate>\n\
+<xmp:ModifyDate>{date}</xmp:ModifyDate>\n\
+<xmp:CreatorTool>social-readiness</xmp:CreatorTool>\n\
+<pdf:Producer>social-readiness</pdf:Producer>\n\
+</rdf:Description>\n\
+</rdf:RDF>\n\
+</x:xmpmeta>\n\
+<?xpacket end=\"w\"?>"
+    )
 }
 
 /// A PDF text string: UTF-16BE with a byte order mark, hex-encoded (no escaping needed).

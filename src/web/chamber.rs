@@ -646,6 +646,7 @@ fn board_summary(
             }
         },
         creation_date: (year, month, day),
+        lang: lang.code().into(),
     }
 }
 

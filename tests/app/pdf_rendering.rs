@@ -47,6 +47,7 @@ fn every_fixture_renders_reproducibly_and_passes_the_tools() {
 
         tools::check_pdf_structure(&path);
         tools::check_pdf_fonts(&path);
+        tools::check_pdf_ua(&path);
         let layout = [Path::new("-layout"), path.as_path(), Path::new("-")];
         if let Some(text) = tools::run("pdftotext", layout) {
             let flat = squash(&text);
@@ -101,6 +102,176 @@ fn every_fixture_renders_reproducibly_and_passes_the_tools() {
     }
 }
 
+/// A consultant's re-assessment: the change table follows the comparison.
+fn with_progress(mut model: ReportModel) -> ReportModel {
+    let mut rows = vec![vec![
+        "Gesamt".to_owned(),
+        model.overall.score.saturating_sub(6).to_string(),
+        model.overall.score.to_string(),
+        "+6".to_owned(),
+        "+2".to_owned(),
+    ]];
+    for d in &model.dimensions {
+        rows.push(vec![
+            d.title.clone(),
+            d.score.saturating_sub(5).to_string(),
+            d.score.to_string(),
+            "+5".to_owned(),
+            "+1".to_owned(),
+        ]);
+    }
+    model.progress = Some(social_readiness::report::Progress {
+        heading: "Veränderung seit der letzten Einschätzung".into(),
+        caption: "Punkte vorher und jetzt, und die Veränderung der Vergleichsgruppe.".into(),
+        columns: ["Thema", "Vorher", "Jetzt", "Veränderung", "Vergleichsgruppe"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        note: None,
+    });
+    model
+}
+
+/// The board's one-page summary with a chart and tables, as the chamber's dashboard makes it.
+fn board_summary(lang: &str) -> social_readiness::report::board::BoardSummary {
+    use social_readiness::report::board::{BoardSummary, BoardTable};
+    let bars = ["Strategie", "Datenschutz", "Krisenkommunikation", "Barrierefreiheit"]
+        .iter()
+        .enumerate()
+        .map(|(i, label)| DimensionBar {
+            label: (*label).into(),
+            score: 40 + 10 * i as u8,
+            peers: Some(PeerBand {
+                p25: 30,
+                median: 45 + i as u8,
+                p75: 60,
+            }),
+            gap: None,
+        })
+        .collect();
+    BoardSummary {
+        title: "Zusammenfassung für den Vorstand".into(),
+        selection: "Alle Kampagnen, 2026".into(),
+        as_of: "Stand: 22.11.2026".into(),
+        participants_label: "Teilnehmende Unternehmen".into(),
+        participants: "42".into(),
+        chart: Some(DimensionChart {
+            bars,
+            axis_label: "Punkte (0–100)".into(),
+            legend: Some([
+                "Median der Kampagne".into(),
+                "Mittlere Hälfte aller Unternehmen".into(),
+                "Median aller Unternehmen".into(),
+            ]),
+        }),
+        chart_title: "Median je Thema".into(),
+        tables: vec![BoardTable {
+            heading: "Reifegrade".into(),
+            columns: vec!["Stufe".into(), "n".into(), "Anteil".into()],
+            widths: vec![0.6, 0.2, 0.2],
+            numeric: vec![false, true, true],
+            rows: vec![
+                vec!["1 – Einstieg".into(), "12".into(), "29 %".into()],
+                vec!["2 – Grundlagen".into(), "unterdrückt (weniger als 5)".into()],
+            ],
+        }],
+        footnote: "Zahlen erst ab 5 Unternehmen.".into(),
+        creation_date: (2026, 11, 22),
+        lang: lang.into(),
+    }
+}
+
+#[test]
+fn a_re_assessment_and_the_board_summary_are_tagged_pdf_ua() {
+    let dir = out_dir();
+    let model = with_progress(load("mixed_de"));
+    let pdf = render_pdf(&model).expect("render");
+    assert!(pdf.len() < 150_000, "{} bytes", pdf.len());
+    let path = dir.join("progress_mixed_de.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    tools::check_pdf_structure(&path);
+    tools::check_pdf_ua(&path);
+    if let Some(text) = tools::pdf_text(&path) {
+        assert!(squash(&text).contains(&squash("Veränderung seit der letzten")));
+    }
+
+    let board = social_readiness::report::board::render_board(&board_summary("de"))
+        .expect("board");
+    let path = dir.join("board_de.pdf");
+    std::fs::write(&path, &board).expect("write");
+    tools::check_pdf_structure(&path);
+    tools::check_pdf_ua(&path);
+    if let Some(info) = tools::run("pdfinfo", [path.as_path()]) {
+        assert!(info.contains("Pages:           1"), "{info}");
+        assert!(info.contains("Tagged:          yes"), "{info}");
+    }
+}
+
+/// What the checker cannot see, read from the file itself: the structure elements a screen
+/// reader walks, the figures' words, the language, the title shown and the PDF/UA claim.
+#[test]
+fn the_structure_tree_holds_headings_lists_tables_and_described_figures() {
+    let model = load("mixed_en");
+    let pdf = render_pdf(&model).expect("render");
+    let path = out_dir().join("structure_mixed_en.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let Some(qdf) = tools::run(
+        "qpdf",
+        [
+            Path::new("--qdf"),
+            Path::new("--object-streams=disable"),
+            path.as_path(),
+            Path::new("-"),
+        ],
+    ) else {
+        return;
+    };
+    for needle in [
+        "/Lang (en)",
+        "/Marked true",
+        "/DisplayDocTitle true",
+        "<pdfuaid:part>1</pdfuaid:part>",
+        "/S /Document",
+        "/S /H1",
+        "/S /H2",
+        "/S /H3",
+        "/S /P",
+        "/S /L",
+        "/S /LI",
+        "/S /Lbl",
+        "/S /LBody",
+        "/S /Table",
+        "/S /TR",
+        "/S /TH",
+        "/S /TD",
+        "/S /Figure",
+        "/Scope /Column",
+        // Content streams keep the writer's own spelling.
+        "/Artifact<</Type/Pagination>>BDC",
+        "/StructParents 0",
+    ] {
+        assert!(qdf.contains(needle), "{needle} not in the file");
+    }
+    // Three figures, each described: qpdf writes the UTF-16 /Alt strings as hex or plain
+    // text, so count them and look for the words in pdf.rs' own encoding.
+    assert_eq!(qdf.matches("/S /Figure").count(), 3);
+    assert_eq!(qdf.matches("/Alt ").count(), 3);
+    let hex = |s: &str| -> String {
+        s.encode_utf16()
+            .map(|u| format!("{u:04x}"))
+            .collect::<String>()
+    };
+    let lower = qdf.to_lowercase();
+    for d in &model.dimensions {
+        // "Title 62" in the figures' words.
+        let words = format!("{} {}", d.title, d.score);
+        assert!(
+            lower.contains(&hex(&words)) || qdf.contains(&words),
+            "{words:?} not in a figure's alternative text"
+        );
+    }
+}
+
 #[test]
 fn the_charts_are_searchable_text_in_the_pdf() {
     let dir = out_dir();
@@ -108,24 +279,24 @@ fn the_charts_are_searchable_text_in_the_pdf() {
     let pdf = render_pdf(&model).expect("render");
     let path = dir.join("charts_mixed_en.pdf");
     std::fs::write(&path, &pdf).expect("write");
-    // Page 3 holds the radar and the bar chart: every dimension title appears there (the radar
+    // Page 2, the summary, holds the radar: every dimension title appears there (the radar
     // splits long labels in two lines, so compare without whitespace).
-    let page_three = [
+    let page_two = [
         Path::new("-f"),
-        Path::new("3"),
+        Path::new("2"),
         Path::new("-l"),
-        Path::new("3"),
+        Path::new("2"),
         path.as_path(),
         Path::new("-"),
     ];
-    let Some(text) = tools::run("pdftotext", page_three) else {
+    let Some(text) = tools::run("pdftotext", page_two) else {
         return;
     };
     let flat = squash(&text);
     for d in &model.dimensions {
         assert!(
             flat.contains(&squash(&d.title)),
-            "chart label {:?} not on page 3",
+            "chart label {:?} not on page 2",
             d.title
         );
     }

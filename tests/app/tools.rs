@@ -120,3 +120,27 @@ pub fn check_pdf_fonts(path: &Path) {
 pub fn pdf_text(path: &Path) -> Option<String> {
     run("pdftotext", [path.as_os_str(), OsStr::new("-")])
 }
+
+/// The PyPI checker `pdfua` (PDF/UA-1, machine-checkable rules): no finding of warning or error
+/// severity among the certain ones (`.ci/run` installs the pinned version). The tool exits
+/// non-zero on such a finding, which `run` reports with what it printed.
+pub fn check_pdf_ua(path: &Path) {
+    if let Some(out) = run(
+        "pdfua",
+        [
+            OsStr::new("check"),
+            OsStr::new("--certain-only"),
+            OsStr::new("--min-severity"),
+            OsStr::new("warning"),
+            path.as_os_str(),
+        ],
+    ) {
+        assert!(
+            !out.contains("ERROR") && !out.contains("WARNING"),
+            "{}: {out}",
+            path.display()
+        );
+        // A rule the checker could not evaluate on this file is no pass.
+        assert!(!out.contains("[skip"), "{}: {out}", path.display());
+    }
+}
