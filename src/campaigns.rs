@@ -12,8 +12,8 @@ use crate::dashboard::{
 /// A campaign as stored; the web layer shows it without reaching into `db`.
 pub use crate::db::CampaignRecord;
 use crate::db::{
-    CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse,
-    SnapshotChange, Store, now_ms,
+    CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
+    now_ms,
 };
 use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
 use crate::scoring::Assessment;

@@ -134,7 +134,12 @@ fn radar_alt(title: &str, chart: &RadarChart) -> String {
     let mut s = format!(
         "{title}. {}: {}.",
         chart.legend[0],
-        listing(chart.axes.iter().map(|a| format!("{} {}", a.label, a.score)))
+        listing(
+            chart
+                .axes
+                .iter()
+                .map(|a| format!("{} {}", a.label, a.score))
+        )
     );
     let peers: Vec<(&str, PeerBand)> = chart
         .axes
@@ -164,7 +169,10 @@ pub(crate) fn bars_alt(title: &str, chart: &DimensionChart) -> String {
             .map_or_else(String::new, |l| format!("{}: ", l[0]))
     );
     s.push_str(&listing(
-        chart.bars.iter().map(|b| format!("{} {}", b.label, b.score)),
+        chart
+            .bars
+            .iter()
+            .map(|b| format!("{} {}", b.label, b.score)),
     ));
     s.push('.');
     let peers: Vec<(&str, PeerBand)> = chart
@@ -178,7 +186,11 @@ pub(crate) fn bars_alt(title: &str, chart: &DimensionChart) -> String {
             l[2],
             listing(peers.iter().map(|(n, p)| format!("{n} {}", p.median))),
             l[1],
-            listing(peers.iter().map(|(n, p)| format!("{n} {}–{}", p.p25, p.p75)))
+            listing(
+                peers
+                    .iter()
+                    .map(|(n, p)| format!("{n} {}–{}", p.p25, p.p75))
+            )
         ));
     }
     s
@@ -202,10 +214,7 @@ fn matrix_alt(title: &str, chart: &PriorityMatrix) -> String {
             importance
         )
     });
-    format!(
-        "{title}. {}.",
-        points.collect::<Vec<_>>().join("; ")
-    )
+    format!("{title}. {}.", points.collect::<Vec<_>>().join("; "))
 }
 
 /// The dimensions in the order their first action appears, then the rest in catalogue order.
@@ -257,7 +266,14 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
         begin_pagination(&mut ops);
         running_header_footer(&mut ops, model, i + 1, total, &handles);
         ops.push(Op::EndMarkedContent);
-        emit_marked(&mut ops, items, &flow.marks[i], &flow.tree, &charts, &handles);
+        emit_marked(
+            &mut ops,
+            items,
+            &flow.marks[i],
+            &flow.tree,
+            &charts,
+            &handles,
+        );
         pages.push(ops);
     }
     let info = pdf::DocInfo {
@@ -674,7 +690,13 @@ fn summary(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     f.gap(12.0);
 
     // The profile at a glance, and where to start.
-    chart(f, charts, ChartKind::Radar, &l.radar_title, CONTENT_W * 0.76);
+    chart(
+        f,
+        charts,
+        ChartKind::Radar,
+        &l.radar_title,
+        CONTENT_W * 0.76,
+    );
     if !m.actions.is_empty() {
         f.heading(&l.first_steps, H2, 3.0 * BODY.leading);
         action_list(f, m, 3, false);
@@ -1241,10 +1263,25 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
     }
 }
 
+/// The most steps the action plan lists: a firm with many weak answers (2027.1 gives every
+/// weak answer its own step) would otherwise get pages of them; the first ones matter most, and
+/// the result page keeps the whole list.
+const ACTION_PLAN_MAX: usize = 12;
+
 fn actions(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
     f.heading(&l.actions, H1, 100.0);
-    action_list(f, m, usize::MAX, true);
+    action_list(f, m, ACTION_PLAN_MAX, true);
+    let more = m.actions.len().saturating_sub(ACTION_PLAN_MAX);
+    if more > 0 && !l.actions_more.is_empty() {
+        f.gap(4.0);
+        f.para(
+            &[run(&l.actions_more.replace("{count}", &more.to_string()))],
+            MARGIN_X,
+            CONTENT_W,
+            BODY,
+        );
+    }
 }
 
 /// The first `limit` actions as a numbered list, with their topic and source if `details`.
@@ -1344,7 +1381,9 @@ mod tests {
                 Item::Text { y, .. } => *y,
                 Item::Rect { y, h, .. } => y + h,
                 Item::Line { y1, y2, .. } => y1.max(*y2),
-                Item::Chart { kind, y, scale, .. } => y + chart_size(charts, *kind).1 as f32 * scale,
+                Item::Chart { kind, y, scale, .. } => {
+                    y + chart_size(charts, *kind).1 as f32 * scale
+                }
             })
             .fold(layout::CONTENT_TOP, f32::max);
         (bottom - layout::CONTENT_TOP) / (CONTENT_BOTTOM - layout::CONTENT_TOP)
@@ -1367,9 +1406,19 @@ mod tests {
                 .map(|p| format!("{:.2}", fill(p, &charts)))
                 .collect();
             eprintln!("{name}: {n} pages, filled {}", fills.join(" "));
-            for (i, page) in flow.pages.iter().enumerate().skip(1).take(n.saturating_sub(2)) {
+            for (i, page) in flow
+                .pages
+                .iter()
+                .enumerate()
+                .skip(1)
+                .take(n.saturating_sub(2))
+            {
                 let filled = fill(page, &charts);
-                assert!(filled >= 2.0 / 3.0, "{name}: page {} is {filled:.2} full", i + 1);
+                assert!(
+                    filled >= 2.0 / 3.0,
+                    "{name}: page {} is {filled:.2} full",
+                    i + 1
+                );
             }
         }
         Ok(())

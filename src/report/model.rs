@@ -200,6 +200,10 @@ pub struct ReportLabels {
     pub why: String,
     pub what_to_do: String,
     pub actions: String,
+    /// Said under a shortened action plan: "{count} further steps …" (fixtures made before it
+    /// existed have none).
+    #[serde(default)]
+    pub actions_more: String,
     /// Heading of the action plan's first three steps on the summary page.
     pub first_steps: String,
     pub methodology: String,

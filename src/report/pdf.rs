@@ -242,7 +242,11 @@ pub(crate) fn write_pdf(
         } else {
             first_node + node.parent
         };
-        let _ = write!(out, "<</Type/StructElem/S/{}/P {parent} 0 R", node.role.name());
+        let _ = write!(
+            out,
+            "<</Type/StructElem/S/{}/P {parent} 0 R",
+            node.role.name()
+        );
         // The page of the element's first content; content on other pages names its page.
         let home = node.kids.iter().find_map(|k| match k {
             Kid::Content { page, .. } => Some(*page),
@@ -296,7 +300,11 @@ pub(crate) fn write_pdf(
                 }
             }
         }
-        out.extend_from_slice(if single { &b">>\nendobj\n"[..] } else { b"]>>\nendobj\n" });
+        out.extend_from_slice(if single {
+            &b">>\nendobj\n"[..]
+        } else {
+            b"]>>\nendobj\n"
+        });
     }
 
     let xref = out.len();
@@ -898,7 +906,11 @@ fn xml_escape(s: &str) -> String {
 /// The XMP metadata packet: title, language, dates and the PDF/UA-1 identification.
 fn xmp(info: &DocInfo<'_>, lang: String) -> String {
     let (y, m, d) = info.date;
-    let date = format!("{y:04}-{:02}-{:02}T12:00:00Z", m.clamp(1, 12), d.clamp(1, 31));
+    let date = format!(
+        "{y:04}-{:02}-{:02}T12:00:00Z",
+        m.clamp(1, 12),
+        d.clamp(1, 31)
+    );
     let title = xml_escape(info.title);
     let description = info.subject.map_or_else(String::new, |s| {
         format!(

@@ -60,7 +60,10 @@ pub(crate) enum Attr {
 pub(crate) enum Kid {
     Node(usize),
     /// A marked-content sequence: the page's index and its id there.
-    Content { page: usize, mcid: u32 },
+    Content {
+        page: usize,
+        mcid: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::WebError;
+use super::extract::{Admin, CsrfForm, PageLang};
 use super::i18n::text;
 use super::pages::{field, html, see_other};
-use super::extract::{Admin, CsrfForm, PageLang};
 use super::views::{Chrome, format_date, profile_option_label};
 use crate::api_keys::ApiKeyRef;
 use crate::screening::HoldReason;
@@ -145,11 +145,7 @@ pub async fn revoke_api_key(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    state
-        .api_keys
-        .revoke(ApiKeyRef::Id(id))
-        .await
-        ?;
+    state.api_keys.revoke(ApiKeyRef::Id(id)).await?;
     Ok(see_other(format!(
         "/admin/api-keys?lang={}&revoked={id}",
         lang.code()
@@ -203,8 +199,7 @@ pub async fn held_back(
     let groups: Vec<GroupRow> = state
         .responses
         .held_back_groups()
-        .await
-        ?
+        .await?
         .into_iter()
         .filter_map(|g| {
             let reason = HoldReason::parse(&g.reason)?;

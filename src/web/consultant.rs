@@ -287,11 +287,7 @@ pub async fn client(
     // `?assessment=N` opens the Nth invitation's result; the latest otherwise.
     let chosen = query_value(&req, "assessment").and_then(|n| n.parse::<usize>().ok());
     let shown = match chosen {
-        Some(n) => Some((
-            n,
-            file.finished_at(n)
-                .ok_or_else(WebError::not_found)?,
-        )),
+        Some(n) => Some((n, file.finished_at(n).ok_or_else(WebError::not_found)?)),
         None => file
             .invitations
             .iter()

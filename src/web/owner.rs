@@ -172,10 +172,7 @@ pub async fn withdraw_sharing(
     }: OwnerResponse,
     _form: Form,
 ) -> Result<HttpResponse, WebError> {
-    state
-        .workspace
-        .withdraw_sharing(response.record.id)
-        .await?;
+    state.workspace.withdraw_sharing(response.record.id).await?;
     Ok(super::pages::see_other(format!(
         "{}/result?lang={}",
         token_path(&token),

@@ -123,9 +123,15 @@ fn with_progress(mut model: ReportModel) -> ReportModel {
     model.progress = Some(social_readiness::report::Progress {
         heading: "Veränderung seit der letzten Einschätzung".into(),
         caption: "Punkte vorher und jetzt, und die Veränderung der Vergleichsgruppe.".into(),
-        columns: ["Thema", "Vorher", "Jetzt", "Veränderung", "Vergleichsgruppe"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "Thema",
+            "Vorher",
+            "Jetzt",
+            "Veränderung",
+            "Vergleichsgruppe",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
         note: None,
     });
@@ -135,20 +141,25 @@ fn with_progress(mut model: ReportModel) -> ReportModel {
 /// The board's one-page summary with a chart and tables, as the chamber's dashboard makes it.
 fn board_summary(lang: &str) -> social_readiness::report::board::BoardSummary {
     use social_readiness::report::board::{BoardSummary, BoardTable};
-    let bars = ["Strategie", "Datenschutz", "Krisenkommunikation", "Barrierefreiheit"]
-        .iter()
-        .enumerate()
-        .map(|(i, label)| DimensionBar {
-            label: (*label).into(),
-            score: 40 + 10 * i as u8,
-            peers: Some(PeerBand {
-                p25: 30,
-                median: 45 + i as u8,
-                p75: 60,
-            }),
-            gap: None,
-        })
-        .collect();
+    let bars = [
+        "Strategie",
+        "Datenschutz",
+        "Krisenkommunikation",
+        "Barrierefreiheit",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, label)| DimensionBar {
+        label: (*label).into(),
+        score: 40 + 10 * i as u8,
+        peers: Some(PeerBand {
+            p25: 30,
+            median: 45 + i as u8,
+            p75: 60,
+        }),
+        gap: None,
+    })
+    .collect();
     BoardSummary {
         title: "Zusammenfassung für den Vorstand".into(),
         selection: "Alle Kampagnen, 2026".into(),
@@ -172,7 +183,10 @@ fn board_summary(lang: &str) -> social_readiness::report::board::BoardSummary {
             numeric: vec![false, true, true],
             rows: vec![
                 vec!["1 – Einstieg".into(), "12".into(), "29 %".into()],
-                vec!["2 – Grundlagen".into(), "unterdrückt (weniger als 5)".into()],
+                vec![
+                    "2 – Grundlagen".into(),
+                    "unterdrückt (weniger als 5)".into(),
+                ],
             ],
         }],
         footnote: "Zahlen erst ab 5 Unternehmen.".into(),
@@ -195,8 +209,7 @@ fn a_re_assessment_and_the_board_summary_are_tagged_pdf_ua() {
         assert!(squash(&text).contains(&squash("Veränderung seit der letzten")));
     }
 
-    let board = social_readiness::report::board::render_board(&board_summary("de"))
-        .expect("board");
+    let board = social_readiness::report::board::render_board(&board_summary("de")).expect("board");
     let path = dir.join("board_de.pdf");
     std::fs::write(&path, &board).expect("write");
     tools::check_pdf_structure(&path);

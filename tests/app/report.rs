@@ -82,7 +82,11 @@ async fn reports_for_three_very_different_firms_in_both_languages(app: TestApp) 
         for lang in ["de", "en"] {
             let (token, result) = submitted(&app, pick, lang, name).await;
             let bytes = pdf(&app, &format!("/api/v1/responses/{token}/report.pdf")).await;
-            assert!(bytes.len() < 150 * 1024, "{} KB", bytes.len() / 1024);
+            assert!(
+                bytes.len() < 150 * 1024,
+                "{pick:?} {lang}: {} KB",
+                bytes.len() / 1024
+            );
             let again = pdf(&app, &format!("/s/{token}/report.pdf")).await;
             assert_eq!(
                 bytes, again,
@@ -109,6 +113,20 @@ async fn reports_for_three_very_different_firms_in_both_languages(app: TestApp) 
                 let words = flat(action["text"].as_str().expect("text"));
                 assert!(text.contains(&words), "action in the text: {words}");
             }
+            // A long plan is cut to its most important steps and says how many more the result
+            // page has (the worst firm has one step per weak answer, far more than 12).
+            let more = actions.len().saturating_sub(12);
+            let more_words = if lang == "de" {
+                format!("{more} weitere, weniger dringende")
+            } else {
+                format!("You will find {more} further")
+            };
+            assert_eq!(
+                text.contains(&more_words),
+                more > 0,
+                "{} actions: {more_words}",
+                actions.len()
+            );
             // Reading order: the summary before the action plan before the methodology.
             let (summary, plan, method) = if lang == "de" {
                 ("Zusammenfassung", "Ihr Aktionsplan", "Methodik")
