@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::WebError;
 use super::extract::{CampaignByCode, Chamber, CsrfForm, Form, PageLang};
 use super::i18n::{request_lang, text};
-use super::pages::{attachment, field, html, see_other, to_first_step, token_path};
+use super::pages::{attachment, field, html, mailto_href, see_other, to_first_step, token_path};
 use super::session::cookie;
 use super::views::{Chrome, LandingPage, format_date, profile_option_label, signed};
 use crate::auth::CurrentUser;
@@ -21,6 +21,7 @@ use crate::dashboard::{
     CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, RegionGroup, Sector, SizeBand,
     Spread, qr_svg,
 };
+use crate::profiles::shown_name;
 use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
 use crate::survey::{Catalogue, FieldError, Lang, Text};
@@ -172,6 +173,8 @@ struct CampaignPage {
     period: String,
     region: String,
     link: String,
+    /// The link in a prefilled e-mail to the members (no script may copy it: the CSP allows none).
+    mailto: String,
     qr_svg: String,
     qr_href: String,
     qr_png_href: String,
@@ -202,6 +205,19 @@ pub async fn campaign_page(
     let (user, campaign) = own_campaign(&state, user, path.into_inner()).await?;
     let link = campaign_link(&state, &campaign);
     let qr_title = text(lang, "campaign_qr_title").replace("{name}", &campaign.name);
+    let chamber = shown_name(
+        state.profiles.get(user.user_id).await?.as_ref(),
+        &user.email,
+    );
+    let fill = |key: &str| {
+        text(lang, key)
+            .replace("{chamber}", &chamber)
+            .replace("{link}", &link)
+    };
+    let mailto = mailto_href(
+        &fill("campaign_link_mail_subject"),
+        &fill("campaign_link_mail_body"),
+    );
     let view = CampaignPage {
         chrome: Chrome::for_user(
             lang,
@@ -215,6 +231,7 @@ pub async fn campaign_page(
             || text(lang, "all_regions"),
             |r| profile_option_label(state.responses.catalogue(), lang, "region", r),
         ),
+        mailto,
         qr_svg: qr_svg(&link, &qr_title).map_err(WebError::internal)?,
         qr_href: format!("/chamber/campaigns/{}/qr.svg", campaign.id),
         qr_png_href: format!("/chamber/campaigns/{}/qr.png", campaign.id),

@@ -7,11 +7,12 @@ use super::AppState;
 use super::error::WebError;
 use super::extract::{Consultant, CsrfForm, PageLang};
 use super::i18n::{query_lang, text};
-use super::pages::{attachment, field, html, see_other};
+use super::pages::{attachment, field, html, mailto_href, see_other};
 use super::report::{calendar_date, render_report};
 use super::views::{Chrome, PrivateLink, ResultInput, ResultPage, format_date, signed};
 use crate::auth::CurrentUser;
 use crate::clock::now_ms;
+use crate::profiles::shown_name;
 use crate::report::Progress;
 use crate::responses::{ServiceError, profile_of};
 use crate::survey::{Catalogue, FieldError, Lang};
@@ -189,6 +190,8 @@ struct InvitationRow {
     changed: String,
     /// Shown while the invitation is open, so the consultant can send it again.
     link: Option<String>,
+    /// The same link in a prefilled e-mail (no script may copy it: the CSP allows none).
+    mailto: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -332,6 +335,22 @@ pub async fn client(
         _ => text(lang, "client_result"),
     };
     let progress = progress_table(state.responses.catalogue(), lang, &file);
+    let consultant = shown_name(
+        state.profiles.get(user.user_id).await?.as_ref(),
+        &user.email,
+    );
+    let invitation_mail = |link: &str| {
+        let fill = |key: &str| {
+            text(lang, key)
+                .replace("{firm}", &file.client.firm_name)
+                .replace("{consultant}", &consultant)
+                .replace("{link}", link)
+        };
+        mailto_href(
+            &fill("client_link_mail_subject"),
+            &fill("client_link_mail_body"),
+        )
+    };
     let view = ClientPage {
         chrome: Chrome {
             // The result's texts speak of "Ihr Mandant", not to the owner.
@@ -367,6 +386,8 @@ pub async fn client(
                 changed: format_date(lang, inv.changed_at),
                 link: (inv.status == InvitationStatus::Invited)
                     .then(|| format!("{}/i/{}", state.base_url, inv.code)),
+                mailto: (inv.status == InvitationStatus::Invited)
+                    .then(|| invitation_mail(&format!("{}/i/{}", state.base_url, inv.code))),
             })
             .collect(),
         report_href: format!("/consultant/clients/{id}/report.pdf?lang={}", lang.code()),

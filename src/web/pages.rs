@@ -577,3 +577,36 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// A `mailto:` address without recipient that opens the user's mail program with `subject` and
+/// `body` filled in (RFC 6068): everything but unreserved characters percent-encoded as UTF-8,
+/// spaces as `%20` (mail programs show a `+` literally) and line breaks as `%0D%0A`.
+pub(super) fn mailto_href(subject: &str, body: &str) -> String {
+    fn encode(s: &str) -> String {
+        let crlf = s.replace("\r\n", "\n").replace('\n', "\r\n");
+        let mut out = String::with_capacity(crlf.len() * 3);
+        for b in crlf.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    format!("mailto:?subject={}&body={}", encode(subject), encode(body))
+}
+
+#[cfg(test)]
+mod mailto_tests {
+    use super::mailto_href;
+
+    #[test]
+    fn mailto_encodes_umlauts_spaces_line_breaks_and_url_delimiters() {
+        assert_eq!(
+            mailto_href("Prüfung & mehr", "a b\nhttps://x.de/i/A?b=1#c"),
+            "mailto:?subject=Pr%C3%BCfung%20%26%20mehr\
+             &body=a%20b%0D%0Ahttps%3A%2F%2Fx.de%2Fi%2FA%3Fb%3D1%23c"
+        );
+    }
+}

@@ -522,7 +522,119 @@ async fn error_pages_keep_the_account_navigation(app: TestApp) {
     assert!(!anonymous.body.contains("class=\"account-nav\""));
 }
 
+/// The `mailto:` links on a page as written in the HTML (entities undone): (raw href, subject, body).
+fn mail_links(body: &str) -> Vec<(String, String, String)> {
+    body.split("class=\"mail-link\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.replace("&#x3D;", "=").replace("&amp;", "&"))
+        .map(|href| {
+            let query = href.strip_prefix("mailto:?").unwrap_or_default().to_owned();
+            let value = |name: &str| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            let (subject, text) = (value("subject"), value("body"));
+            (href, subject, text)
+        })
+        .collect()
+}
+
+/// RFC 6068 percent-encoding as the page should write it, to compare with the raw href.
+fn percent_encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn open_invitations_come_with_a_prefilled_mail(app: TestApp) {
+    app.create_user(Role::Consultant, "eta-beraterin@example.de")
+        .await;
+    let consultant = app.login("eta-beraterin@example.de").await;
+    let (page_path, link) = create_client(&consultant, "Eta Elektro & Söhne", "").await;
+
+    let page = consultant.get(&page_path).await;
+    let mails = mail_links(&page.body);
+    assert_eq!(mails.len(), 1, "one open invitation, one mail link");
+    let (href, subject, text) = &mails[0];
+    assert!(page.body.contains(">Per E-Mail senden<"));
+    // The invitation URL and the subject are percent-encoded in the address itself.
+    assert!(href.contains(&percent_encoded(&link)), "{href}");
+    let expected_subject = "Einladung zum Social-Media-Readiness-Check für Eta Elektro & Söhne";
+    assert!(
+        href.starts_with(&format!(
+            "mailto:?subject={}&body=",
+            percent_encoded(expected_subject)
+        )),
+        "{href}"
+    );
+    assert!(!href.contains(' ') && !href.contains('+') && !href.contains('\n'));
+    assert_eq!(subject, expected_subject);
+    assert!(text.contains(&format!("Zum Check: {link}")), "{text}");
+    assert!(text.contains("\r\n"), "line breaks as CRLF");
+    // Without a profile the consultant is named by the login address.
+    assert!(
+        text.contains("eta-beraterin@example.de lädt Eta Elektro & Söhne"),
+        "{text}"
+    );
+
+    // With a profile, by name; in English on the English page.
+    let saved = consultant
+        .submit(
+            "/consultant/profile",
+            "/consultant/profile",
+            &[
+                ("name", "Bea <Mail>"),
+                ("firm", "Mail & Co"),
+                ("contact", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let page = consultant.get(&format!("{page_path}?lang=en")).await;
+    let (href, subject, text) = mail_links(&page.body).pop().expect("a mail link");
+    assert!(page.body.contains(">Send by e-mail<"));
+    assert!(!href.contains('<'), "the name is encoded, not raw");
+    assert_eq!(
+        subject,
+        "Invitation to the Social Media Readiness Check for Eta Elektro & Söhne"
+    );
+    assert!(text.contains("Bea <Mail>, Mail & Co invites"), "{text}");
+    assert!(!text.contains("eta-beraterin@example.de"));
+    assert!(text.contains(&link));
+
+    // A used invitation has no link to pass on.
+    app.accept_invitation(&link, true).await;
+    let page = consultant.get(&page_path).await;
+    assert!(mail_links(&page.body).is_empty());
+    assert!(!page.body.contains("Per E-Mail senden"));
+
+    // The chamber's campaign link likewise, naming the chamber.
+    app.create_user(Role::Chamber, "hwk-nord@example.de").await;
+    let chamber = app.login("hwk-nord@example.de").await;
+    let (id, code) = crate::chambers::create_campaign(&chamber, "Mailwoche").await;
+    let page = chamber.get(&format!("/chamber/campaigns/{id}")).await;
+    let (href, subject, text) = mail_links(&page.body).pop().expect("a campaign mail link");
+    let campaign_link = format!("{}/c/{code}", app.address);
+    assert!(href.contains(&percent_encoded(&campaign_link)), "{href}");
+    assert!(subject.contains("Kostenloser Check"), "{subject}");
+    assert!(
+        text.contains(&format!("Zum Check: {campaign_link}")),
+        "{text}"
+    );
+    assert!(text.contains("hwk-nord@example.de lädt Sie"), "{text}");
+}
+
 on_both_databases!(
+    open_invitations_come_with_a_prefilled_mail,
     consultant_invites_two_clients_and_downloads_their_reports,
     a_re_assessment_shows_the_change_and_counts_the_firm_once,
     without_consent_the_consultant_sees_only_the_status,
