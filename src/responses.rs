@@ -687,26 +687,37 @@ impl Responses {
         Ok(assessment)
     }
 
-    /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can
-    /// show how the peer cohort moved meanwhile. Best effort: the result stands without it.
-    async fn remember_peer_position(&self, id: i64, answers: &AnswerSet, assessment: &Assessment) {
-        let snapshot = match self
+    /// A submitted response's comparison with its peers, in the statistics of its own catalogue
+    /// version (a firm is compared only with firms scored by the same rules).
+    pub async fn benchmark_for(
+        &self,
+        answers: &AnswerSet,
+        assessment: &Assessment,
+    ) -> Result<Benchmark, ServiceError> {
+        let snapshot = self
             .statistics
             .snapshot_for(&assessment.catalogue_version)
             .await
-        {
-            Ok(s) => s,
+            .map_err(|e| match e {
+                // Kept apart so that an unavailable database answers 503, not 500.
+                statistics::StatisticsError::Db(db) => ServiceError::Db(db),
+                other => ServiceError::Corrupt(other.to_string()),
+            })?;
+        let profile = profile_of(answers)?;
+        Ok(self.statistics.compare(&snapshot, &profile, assessment))
+    }
+
+    /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can
+    /// show how the peer cohort moved meanwhile. Best effort: the result stands without it.
+    async fn remember_peer_position(&self, id: i64, answers: &AnswerSet, assessment: &Assessment) {
+        let benchmark = match self.benchmark_for(answers, assessment).await {
+            Ok(b) => b,
             Err(e) => {
-                tracing::warn!(error = %e, "no statistics snapshot for the peer position");
+                tracing::warn!(error = %e, "no benchmark for the peer position");
                 return;
             }
         };
-        let Ok(profile) = profile_of(answers) else {
-            return;
-        };
-        if let Benchmark::Compared(comparison) =
-            self.statistics.compare(&snapshot, &profile, assessment)
-        {
+        if let Benchmark::Compared(comparison) = benchmark {
             let peers = PeerSnapshot::of(&comparison);
             match serde_json::to_string(&peers) {
                 Ok(json) => {
