@@ -1,10 +1,11 @@
 //! The life of a response: start, save page by page, submit, read the result.
 //! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
 use crate::benchmark::{Profile, ResponseSummary};
+use crate::clock::Clock;
 use crate::db::{
     CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
     IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange,
-    Store, Submission, WriteOutcome, now_ms,
+    Store, Submission, WriteOutcome,
 };
 use crate::scoring::{Assessment, assess};
 use crate::screening::{self, HoldReason, Screening};
@@ -110,6 +111,7 @@ pub struct Responses {
     catalogue: &'static Catalogue,
     statistics: Statistics,
     screening: Screening,
+    clock: Clock,
 }
 
 /// The pure update of a scope's cohort cells that a write carries into its transaction.
@@ -183,7 +185,18 @@ impl Responses {
             catalogue,
             statistics,
             screening: Screening::default(),
+            clock: Clock::system(),
         }
+    }
+
+    /// The clock of every timestamp the responses write (the system's by default).
+    pub fn with_clock(mut self, clock: Clock) -> Responses {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The plausibility thresholds (the defaults otherwise).
@@ -214,7 +227,7 @@ impl Responses {
             .recent_answer_vectors(
                 answers.single("industry").unwrap_or(""),
                 answers.single("size").unwrap_or(""),
-                now_ms().saturating_sub(window),
+                self.clock.now_ms().saturating_sub(window),
             )
             .await?;
         // A vector that cannot be read is simply not alike.
@@ -299,7 +312,7 @@ impl Responses {
                     .collect();
                 match self
                     .store
-                    .release_held_back(response.id, &change, &superseded, now_ms())
+                    .release_held_back(response.id, &change, &superseded, self.clock.now_ms())
                     .await
                 {
                     Ok(true) => {
@@ -327,7 +340,13 @@ impl Responses {
     ) -> Result<u64, ServiceError> {
         Ok(self
             .store
-            .discard_held_back(reason.as_str(), industry, size_class, up_to_id, now_ms())
+            .discard_held_back(
+                reason.as_str(),
+                industry,
+                size_class,
+                up_to_id,
+                self.clock.now_ms(),
+            )
             .await?)
     }
 
@@ -440,7 +459,7 @@ impl Responses {
                 consent_version: CONSENT_VERSION,
                 firm_name: None,
                 is_demo: false,
-                now: now_ms(),
+                now: self.clock.now_ms(),
             })
             .await?;
         Ok(token)
@@ -473,7 +492,12 @@ impl Responses {
                 .map(|q| q.id.clone())
                 .collect();
             self.store
-                .move_draft_to_version(record.id, &self.catalogue.version, &keep, now_ms())
+                .move_draft_to_version(
+                    record.id,
+                    &self.catalogue.version,
+                    &keep,
+                    self.clock.now_ms(),
+                )
                 .await?;
             record = self
                 .store
@@ -568,7 +592,7 @@ impl Responses {
                 &page_questions,
                 &rows,
                 firm_name.as_ref().map(|n| n.as_deref()),
-                now_ms(),
+                self.clock.now_ms(),
             )
             .await?;
         if outcome == WriteOutcome::AlreadySubmitted {
@@ -604,7 +628,11 @@ impl Responses {
             .screen(
                 &response.answers,
                 &vector,
-                Some(now_ms().saturating_sub(response.record.created_at)),
+                Some(
+                    self.clock
+                        .now_ms()
+                        .saturating_sub(response.record.created_at),
+                ),
             )
             .await?;
         let submission = Submission {
@@ -672,7 +700,7 @@ impl Responses {
                     &submission,
                     &change,
                     &superseded,
-                    now_ms(),
+                    self.clock.now_ms(),
                 )
                 .await
             {
@@ -782,7 +810,12 @@ impl Responses {
             });
         match self
             .store
-            .delete_response(response.record.id, change.as_ref(), snapshot, now_ms())
+            .delete_response(
+                response.record.id,
+                change.as_ref(),
+                snapshot,
+                self.clock.now_ms(),
+            )
             .await?
         {
             true => Ok(()),
@@ -883,7 +916,7 @@ impl Responses {
                         consent_version: API_CONSENT_VERSION,
                         firm_name: firm_name.as_deref(),
                         is_demo: false,
-                        now: now_ms(),
+                        now: self.clock.now_ms(),
                     },
                     &rows,
                     &submission,
