@@ -1,7 +1,8 @@
 //! Users, logins and sessions: the accounts domain put to work on the store. Knows nothing of
 //! HTTP; the web layer carries the session id in a cookie.
 use crate::accounts::{self, Email, HashError, Role};
-use crate::db::{DbError, Store, UserRecord, now_ms};
+use crate::clock::Clock;
+use crate::db::{DbError, Store, UserRecord};
 use crate::survey::Text;
 use crate::token::{self, RandomnessError, ResponseToken};
 
@@ -61,6 +62,7 @@ pub fn session_expired(now: i64, created_at: i64, last_seen_at: i64) -> bool {
 #[derive(Debug, Clone)]
 pub struct Auth {
     store: Store,
+    clock: Clock,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -79,7 +81,16 @@ pub fn account_key(email: &str) -> String {
 
 impl Auth {
     pub fn new(store: Store) -> Auth {
-        Auth { store }
+        Auth {
+            store,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The clock of sessions and accounts (the system's by default).
+    pub fn with_clock(mut self, clock: Clock) -> Auth {
+        self.clock = clock;
+        self
     }
 
     /// Creates an account after checking the address and the password policy (`user add`: the
@@ -115,7 +126,13 @@ impl Auth {
         let password = password.to_owned();
         let hash = blocking(move || accounts::hash_password(&password)).await??;
         self.store
-            .insert_user(email.as_str(), role.as_str(), &hash, now_ms(), initial)
+            .insert_user(
+                email.as_str(),
+                role.as_str(),
+                &hash,
+                self.clock.now_ms(),
+                initial,
+            )
             .await?
             .ok_or(AuthError::EmailTaken)
     }
@@ -137,7 +154,7 @@ impl Auth {
     /// (`limits::LoginThrottle`): a lock per account would let anyone lock its owner out.
     #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, AuthError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let normalised = email.trim().to_lowercase();
         let user = match Email::parse(&normalised) {
             Ok(e) => self.store.user_by_email(e.as_str()).await?,
@@ -177,7 +194,7 @@ impl Auth {
         let Some(session) = self.store.session(&hash).await? else {
             return Ok(None);
         };
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let expired = session_expired(now, session.created_at, session.last_seen_at);
         let role = Role::parse(&session.role);
         if expired || session.disabled || role.is_none() {

@@ -13,7 +13,6 @@ use crate::dashboard::{
 pub use crate::db::CampaignRecord;
 use crate::db::{
     CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
-    now_ms,
 };
 use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
 use crate::scoring::Assessment;
@@ -243,7 +242,7 @@ impl Campaigns {
                 ends_on: &period.to().to_string(),
                 region: region.map(Region::as_str),
                 code: &code.as_url_part(),
-                now: now_ms(),
+                now: self.responses.clock().now_ms(),
             })
             .await?)
     }
@@ -294,7 +293,7 @@ impl Campaigns {
                     consent_version: CONSENT_VERSION,
                     firm_name: None,
                     is_demo: false,
-                    now: now_ms(),
+                    now: self.responses.clock().now_ms(),
                 },
                 counted.then_some(CAMPAIGN_CONSENT_VERSION),
             )

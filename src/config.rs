@@ -67,6 +67,8 @@ pub struct Settings {
     /// `SCREEN_BURST_WINDOW_SECONDS` (3600), `SCREEN_BURST_MAX_DIFFERENT` (2): when a response is
     /// held back from the statistics (see `crate::screening`); 0 turns a check off.
     pub screening: crate::screening::Screening,
+    /// The service's clock: the system's; not a setting of the environment, tests fix it.
+    pub clock: crate::clock::Clock,
 }
 
 /// A plain-SMTP relay and the sender address of the service's mails.
@@ -382,6 +384,7 @@ impl Settings {
                 })?,
         };
         Ok(Settings {
+            clock: crate::clock::Clock::system(),
             max_connections_per_client,
             metrics_allow,
             metrics_token,

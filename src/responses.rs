@@ -1,10 +1,11 @@
 //! The life of a response: start, save page by page, submit, read the result.
 //! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
 use crate::benchmark::{Profile, ResponseSummary};
+use crate::clock::Clock;
 use crate::db::{
     CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
     IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange,
-    Store, Submission, WriteOutcome, now_ms,
+    Store, Submission, WriteOutcome,
 };
 use crate::scoring::{Assessment, assess};
 use crate::screening::{self, HoldReason, Screening};
@@ -110,6 +111,7 @@ pub struct Responses {
     catalogue: &'static Catalogue,
     statistics: Statistics,
     screening: Screening,
+    clock: Clock,
 }
 
 /// The pure update of a scope's cohort cells that a write carries into its transaction.
@@ -183,7 +185,18 @@ impl Responses {
             catalogue,
             statistics,
             screening: Screening::default(),
+            clock: Clock::system(),
         }
+    }
+
+    /// The clock of every timestamp the responses write (the system's by default).
+    pub fn with_clock(mut self, clock: Clock) -> Responses {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The plausibility thresholds (the defaults otherwise).
@@ -214,7 +227,7 @@ impl Responses {
             .recent_answer_vectors(
                 answers.single("industry").unwrap_or(""),
                 answers.single("size").unwrap_or(""),
-                now_ms().saturating_sub(window),
+                self.clock.now_ms().saturating_sub(window),
             )
             .await?;
         // A vector that cannot be read is simply not alike.
@@ -299,7 +312,7 @@ impl Responses {
                     .collect();
                 match self
                     .store
-                    .release_held_back(response.id, &change, &superseded, now_ms())
+                    .release_held_back(response.id, &change, &superseded, self.clock.now_ms())
                     .await
                 {
                     Ok(true) => {
@@ -327,7 +340,13 @@ impl Responses {
     ) -> Result<u64, ServiceError> {
         Ok(self
             .store
-            .discard_held_back(reason.as_str(), industry, size_class, up_to_id, now_ms())
+            .discard_held_back(
+                reason.as_str(),
+                industry,
+                size_class,
+                up_to_id,
+                self.clock.now_ms(),
+            )
             .await?)
     }
 
@@ -440,7 +459,7 @@ impl Responses {
                 consent_version: CONSENT_VERSION,
                 firm_name: None,
                 is_demo: false,
-                now: now_ms(),
+                now: self.clock.now_ms(),
             })
             .await?;
         Ok(token)
@@ -473,7 +492,12 @@ impl Responses {
                 .map(|q| q.id.clone())
                 .collect();
             self.store
-                .move_draft_to_version(record.id, &self.catalogue.version, &keep, now_ms())
+                .move_draft_to_version(
+                    record.id,
+                    &self.catalogue.version,
+                    &keep,
+                    self.clock.now_ms(),
+                )
                 .await?;
             record = self
                 .store
@@ -568,7 +592,7 @@ impl Responses {
                 &page_questions,
                 &rows,
                 firm_name.as_ref().map(|n| n.as_deref()),
-                now_ms(),
+                self.clock.now_ms(),
             )
             .await?;
         if outcome == WriteOutcome::AlreadySubmitted {
@@ -604,7 +628,11 @@ impl Responses {
             .screen(
                 &response.answers,
                 &vector,
-                Some(now_ms().saturating_sub(response.record.created_at)),
+                Some(
+                    self.clock
+                        .now_ms()
+                        .saturating_sub(response.record.created_at),
+                ),
             )
             .await?;
         let submission = Submission {
@@ -672,7 +700,7 @@ impl Responses {
                     &submission,
                     &change,
                     &superseded,
-                    now_ms(),
+                    self.clock.now_ms(),
                 )
                 .await
             {
@@ -687,26 +715,37 @@ impl Responses {
         Ok(assessment)
     }
 
-    /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can
-    /// show how the peer cohort moved meanwhile. Best effort: the result stands without it.
-    async fn remember_peer_position(&self, id: i64, answers: &AnswerSet, assessment: &Assessment) {
-        let snapshot = match self
+    /// A submitted response's comparison with its peers, in the statistics of its own catalogue
+    /// version (a firm is compared only with firms scored by the same rules).
+    pub async fn benchmark_for(
+        &self,
+        answers: &AnswerSet,
+        assessment: &Assessment,
+    ) -> Result<Benchmark, ServiceError> {
+        let snapshot = self
             .statistics
             .snapshot_for(&assessment.catalogue_version)
             .await
-        {
-            Ok(s) => s,
+            .map_err(|e| match e {
+                // Kept apart so that an unavailable database answers 503, not 500.
+                statistics::StatisticsError::Db(db) => ServiceError::Db(db),
+                other => ServiceError::Corrupt(other.to_string()),
+            })?;
+        let profile = profile_of(answers)?;
+        Ok(self.statistics.compare(&snapshot, &profile, assessment))
+    }
+
+    /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can
+    /// show how the peer cohort moved meanwhile. Best effort: the result stands without it.
+    async fn remember_peer_position(&self, id: i64, answers: &AnswerSet, assessment: &Assessment) {
+        let benchmark = match self.benchmark_for(answers, assessment).await {
+            Ok(b) => b,
             Err(e) => {
-                tracing::warn!(error = %e, "no statistics snapshot for the peer position");
+                tracing::warn!(error = %e, "no benchmark for the peer position");
                 return;
             }
         };
-        let Ok(profile) = profile_of(answers) else {
-            return;
-        };
-        if let Benchmark::Compared(comparison) =
-            self.statistics.compare(&snapshot, &profile, assessment)
-        {
+        if let Benchmark::Compared(comparison) = benchmark {
             let peers = PeerSnapshot::of(&comparison);
             match serde_json::to_string(&peers) {
                 Ok(json) => {
@@ -771,7 +810,12 @@ impl Responses {
             });
         match self
             .store
-            .delete_response(response.record.id, change.as_ref(), snapshot, now_ms())
+            .delete_response(
+                response.record.id,
+                change.as_ref(),
+                snapshot,
+                self.clock.now_ms(),
+            )
             .await?
         {
             true => Ok(()),
@@ -872,7 +916,7 @@ impl Responses {
                         consent_version: API_CONSENT_VERSION,
                         firm_name: firm_name.as_deref(),
                         is_demo: false,
-                        now: now_ms(),
+                        now: self.clock.now_ms(),
                     },
                     &rows,
                     &submission,

@@ -81,11 +81,12 @@ impl Application {
                 catalogue.dimensions.len(),
             ),
         )
-        .with_screening(settings.screening);
+        .with_screening(settings.screening)
+        .with_clock(settings.clock.clone());
         let metrics = web::metrics::Metrics::default();
         let state = AppState {
             api_keys: crate::api_keys::ApiKeys::new(store.clone()),
-            auth: Auth::new(store.clone()),
+            auth: Auth::new(store.clone()).with_clock(settings.clock.clone()),
             workspace: Workspace::new(store.clone(), responses.clone()),
             campaigns: Campaigns::new(store.clone(), responses.clone()),
             profiles: crate::profiles::Profiles::new(store.clone()),

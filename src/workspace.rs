@@ -1,6 +1,6 @@
 //! The consultant's workspace: clients, invitations, and what a consultant may see of a
 //! client's response — only with the owner's consent to share it. Knows nothing of HTTP.
-use crate::db::{ClientRecord, InvitationRecord, NewResponse, Store, now_ms};
+use crate::db::{ClientRecord, InvitationRecord, NewResponse, Store};
 use crate::responses::{
     CONSENT_VERSION, FIRM_NAME_MAX_CHARS, LoadedResponse, PeerSnapshot, Responses, ServiceError,
     parse_firm_name,
@@ -324,7 +324,7 @@ impl Workspace {
                 &firm_name,
                 contact.as_deref(),
                 &code.as_url_part(),
-                now_ms(),
+                self.responses.clock().now_ms(),
             )
             .await?)
     }
@@ -335,7 +335,12 @@ impl Workspace {
         let code = InvitationCode::generate()?;
         let inserted = self
             .store
-            .insert_invitation(consultant_id, client_id, &code.as_url_part(), now_ms())
+            .insert_invitation(
+                consultant_id,
+                client_id,
+                &code.as_url_part(),
+                self.responses.clock().now_ms(),
+            )
             .await?;
         if inserted {
             Ok(())
@@ -461,7 +466,7 @@ impl Workspace {
                     consent_version: CONSENT_VERSION,
                     firm_name: Some(&invitation.firm_name),
                     is_demo: false,
-                    now: now_ms(),
+                    now: self.responses.clock().now_ms(),
                 },
                 share.then_some(SHARE_CONSENT_VERSION),
             )
@@ -473,7 +478,9 @@ impl Workspace {
     /// the check itself stays. Repeating it (a second click, a reload) changes nothing.
     #[tracing::instrument(skip_all)]
     pub async fn withdraw_sharing(&self, response_id: i64) -> Result<(), ServiceError> {
-        self.store.withdraw_sharing(response_id, now_ms()).await?;
+        self.store
+            .withdraw_sharing(response_id, self.responses.clock().now_ms())
+            .await?;
         Ok(())
     }
 
@@ -481,7 +488,7 @@ impl Workspace {
     pub async fn decline(&self, invitation: &Invitation) -> Result<(), ServiceError> {
         if self
             .store
-            .decline_invitation(invitation.id, now_ms())
+            .decline_invitation(invitation.id, self.responses.clock().now_ms())
             .await?
         {
             Ok(())

@@ -10,9 +10,9 @@ use crate::report::{
     Action, Answer, Cohort, Dimension, DimensionScore, Overall, PeerStats, RedFlag, ReportLabels,
     ReportModel,
 };
-use crate::responses::{LoadedResponse, Responses, ServiceError, profile_of};
+use crate::responses::{LoadedResponse, Responses, ServiceError};
 use crate::scoring::Assessment;
-use crate::statistics::{Benchmark, StatisticsError};
+use crate::statistics::Benchmark;
 use crate::survey::{Catalogue, Lang};
 
 /// Why a report model could not be built.
@@ -20,8 +20,6 @@ use crate::survey::{Catalogue, Lang};
 pub enum ModelError {
     #[error(transparent)]
     Service(#[from] ServiceError),
-    #[error("the peer statistics could not be read")]
-    Statistics(#[source] StatisticsError),
     #[error("the report texts are broken: {0}")]
     Texts(String),
 }
@@ -314,12 +312,9 @@ pub async fn model_for(
 ) -> Result<ReportModel, ModelError> {
     let assessment = response.assessment()?.ok_or(ServiceError::NotSubmitted)?;
     let statistics = responses.statistics();
-    let snapshot = statistics
-        .snapshot_for(&assessment.catalogue_version)
-        .await
-        .map_err(ModelError::Statistics)?;
-    let profile = profile_of(&response.answers)?;
-    let benchmark = statistics.compare(&snapshot, &profile, &assessment);
+    let benchmark = responses
+        .benchmark_for(&response.answers, &assessment)
+        .await?;
     let submitted = response
         .record
         .submitted_at

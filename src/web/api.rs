@@ -400,14 +400,9 @@ pub async fn get_response(
     let result = assessment.as_ref().map(|a| result_json(catalogue, lang, a));
     let (benchmark, reason) = match &assessment {
         Some(a) => {
-            let statistics = state.responses.statistics();
-            let snapshot = statistics
-                .snapshot_for(&a.catalogue_version)
-                .await
-                .map_err(WebError::internal)?;
-            let profile = crate::responses::profile_of(&response.answers)?;
-            let comparison = statistics.compare(&snapshot, &profile, a);
-            benchmark_json(catalogue, lang, &comparison, statistics.policy().k())
+            let comparison = state.responses.benchmark_for(&response.answers, a).await?;
+            let k = state.responses.statistics().policy().k();
+            benchmark_json(catalogue, lang, &comparison, k)
         }
         None => (
             serde_json::Value::Null,

@@ -583,6 +583,7 @@ fn board_summary(
     lang: Lang,
     dashboard: &Dashboard,
     summary: &DashboardSummary,
+    as_of_ms: i64,
 ) -> BoardSummary {
     let cells = |rows: &[DataRow], keep: usize, limit: usize| -> Vec<Vec<String>> {
         rows.iter()
@@ -616,14 +617,11 @@ fn board_summary(
             rows: cells(&summary.red_flags, 3, 3),
         });
     }
-    let (year, month, day) = super::report::calendar_date(crate::clock::now_ms());
+    let (year, month, day) = super::report::calendar_date(as_of_ms);
     BoardSummary {
         title: t("board_title"),
         selection: summary.description.clone(),
-        as_of: t("board_as_of").replace(
-            "{date}",
-            &super::views::format_date(lang, crate::clock::now_ms()),
-        ),
+        as_of: t("board_as_of").replace("{date}", &super::views::format_date(lang, as_of_ms)),
         participants_label: t("dashboard_participants"),
         participants: summary.participants.clone(),
         chart: dashboard_chart(catalogue, lang, dashboard),
@@ -1136,7 +1134,8 @@ pub async fn dashboard_pdf(
         &dashboard,
         describe(catalogue, lang, &campaigns, &query.filter),
     );
-    let board = board_summary(catalogue, lang, &dashboard, &summary);
+    let now = state.responses.clock().now_ms();
+    let board = board_summary(catalogue, lang, &dashboard, &summary, now);
     let bytes = state.reports.render_board(board).await.map_err(|e| {
         tracing::error!(error = %e, "rendering a board summary failed");
         WebError::internal(e)
@@ -1494,7 +1493,8 @@ mod tests {
         let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
         let lang = Lang::De;
         let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
-        let board = board_summary(catalogue, lang, &dashboard, &summary);
+        // 2026-11-27, fixed so that the page does not depend on the day the test runs.
+        let board = board_summary(catalogue, lang, &dashboard, &summary, 1_795_780_800_000);
         let chart = board
             .chart
             .as_ref()

@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::clock::now_ms;
 use crate::profiles::shown_name;
 use crate::report::Progress;
-use crate::responses::{ServiceError, profile_of};
+use crate::responses::ServiceError;
 use crate::survey::{Catalogue, FieldError, Lang};
 use crate::workspace::{ClientFile, InvitationStatus, progress};
 use crate::zip::{ZipEntry, safe_file_stem, write_zip};
@@ -303,12 +303,10 @@ pub async fn client(
         Some(latest) => {
             let response = state.responses.load_by_id(latest.response_id).await?;
             let statistics = state.responses.statistics();
-            let snapshot = statistics
-                .snapshot_for(&latest.assessment.catalogue_version)
-                .await
-                .map_err(WebError::internal)?;
-            let profile = profile_of(&response.answers)?;
-            let benchmark = statistics.compare(&snapshot, &profile, &latest.assessment);
+            let benchmark = state
+                .responses
+                .benchmark_for(&response.answers, &latest.assessment)
+                .await?;
             Some(in_consultant_voice(
                 ResultPage::new(ResultInput {
                     catalogue,

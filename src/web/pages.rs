@@ -503,12 +503,10 @@ pub async fn result(
         )));
     };
     let statistics = state.responses.statistics();
-    let snapshot = statistics
-        .snapshot_for(&assessment.catalogue_version)
-        .await
-        .map_err(WebError::internal)?;
-    let profile = crate::responses::profile_of(&response.answers)?;
-    let benchmark = statistics.compare(&snapshot, &profile, &assessment);
+    let benchmark = state
+        .responses
+        .benchmark_for(&response.answers, &assessment)
+        .await?;
     let sharing = state
         .responses
         .sharing(response.record.id)

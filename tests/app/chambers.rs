@@ -3,13 +3,23 @@
 use social_readiness::accounts::Role;
 
 use crate::helpers::{Browser, Pick, TestApp};
-use crate::on_both_databases;
+use crate::on_both_databases_at;
 use crate::tools;
 
-/// Creates a campaign through the form; returns its id and public code.
+/// The chamber tests' day, 2026-06-15 12:00 UTC: their months and periods do not depend on the
+/// day they run.
+const CHAMBER_DAY_MS: i64 = 1_781_524_800_000;
+
+/// The month of the server's clock, as the month inputs write it (`2026-06`).
+pub fn month_of(app: &TestApp) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(app.clock.now_ms() / 1000).expect("time");
+    format!("{}-{:02}", at.year(), u8::from(at.month()))
+}
+
+/// Creates a campaign through the form for the month of the server's clock; returns its id and
+/// public code.
 pub async fn create_campaign(chamber: &Browser<'_>, name: &str) -> (i64, String) {
-    let month = time::OffsetDateTime::now_utc();
-    let from = format!("{}-{:02}", month.year(), u8::from(month.month()));
+    let from = month_of(chamber.app);
     let reply = chamber
         .submit(
             "/chamber",
@@ -160,6 +170,27 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
     );
     assert!(!dashboard.body.contains("Geheim"), "no firm names");
 
+    // The period filter counts the firms by the month they submitted in (the server's clock).
+    assert_eq!(month_of(&app), "2026-06");
+    let june = chamber
+        .get(&format!(
+            "/chamber/dashboard?campaign={id}&from=2026-06&to=2026-06"
+        ))
+        .await;
+    assert_eq!(june.status, 200, "{}", june.body);
+    assert_eq!(number_in(&june.body, "participants"), "30");
+    let july = chamber
+        .get(&format!(
+            "/chamber/dashboard?campaign={id}&from=2026-07&to=2026-07"
+        ))
+        .await;
+    assert_eq!(july.status, 200, "{}", july.body);
+    assert_ne!(
+        number_in(&july.body, "participants"),
+        "30",
+        "no firm took part in July"
+    );
+
     // Narrowed to industry G the selection itself is suppressed: page, CSV and PDF.
     let narrow = chamber
         .get(&format!("/chamber/dashboard?campaign={id}&industry=G"))
@@ -228,6 +259,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
             "the chart's title"
         );
         assert!(!full_pdf.contains("Geheim"));
+        assert!(full_pdf.contains("Stand: 15.06.2026"), "the server's day");
     }
     if let Some(narrow_pdf) = pdf_text_of(
         &chamber,
@@ -501,7 +533,7 @@ async fn a_seeded_campaign_fills_the_dashboard_which_follows_new_participants(ap
     assert!(missing.is_err(), "no such campaign");
 }
 
-on_both_databases!(
+on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
     campaign_input_is_checked,
     chamber_pages_keep_what_was_entered_and_export_for_german_excel,

@@ -6,6 +6,7 @@ use awc::Client;
 use serde_json::Value;
 use social_readiness::accounts::Role;
 use social_readiness::auth::Auth;
+use social_readiness::clock::Clock;
 use social_readiness::db::{Store, TableCounts};
 use social_readiness::survey::{self, Catalogue, QuestionKind, ScoreRule};
 
@@ -13,7 +14,7 @@ use social_readiness::survey::{self, Catalogue, QuestionKind, ScoreRule};
 mod server;
 
 pub use server::Backend;
-use server::{TestDb, fresh_database, start};
+use server::{TestDb, fresh_database, start_with_clock};
 
 pub struct TestApp {
     pub address: String,
@@ -24,6 +25,8 @@ pub struct TestApp {
     /// responses sends it unless the test sends an `Authorization` of its own. A keyless
     /// submission goes through `post_raw`.
     pub api_key: String,
+    /// The server's clock: the system's, or a fixed one (`spawn_app_at`) the test may move.
+    pub clock: Clock,
     database_url: String,
     _db: std::sync::Arc<TestDb>,
 }
@@ -40,8 +43,22 @@ fn client() -> Client {
 }
 
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_app_with_clock(backend, extra, Clock::system()).await
+}
+
+/// A server whose clock stands at `ms` (until the test moves `app.clock`), so that what depends
+/// on the date (campaign months, dashboard periods, "as of" dates) does not depend on today.
+pub async fn spawn_app_at(backend: Backend, ms: i64) -> Option<TestApp> {
+    spawn_app_with_clock(backend, &[], Clock::fixed(ms)).await
+}
+
+async fn spawn_app_with_clock(
+    backend: Backend,
+    extra: &[(&str, &str)],
+    clock: Clock,
+) -> Option<TestApp> {
     let (database_url, db, backend_name) = fresh_database(backend).await?;
-    let (address, store) = start(&database_url, extra).await;
+    let (address, store) = start_with_clock(&database_url, extra, clock.clone()).await;
     let api_key = social_readiness::api_keys::ApiKeys::new(store.clone())
         .issue("tests", "100000/hour")
         .await
@@ -52,6 +69,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<
         client: client(),
         store,
         api_key,
+        clock,
         backend_name,
         database_url,
         _db: std::sync::Arc::new(db),
@@ -72,6 +90,30 @@ macro_rules! on_both_databases {
                 #[actix_web::test]
                 async fn postgres() {
                     match $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                        Some(app) => super::$test(app).await,
+                        None => eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// The same, with the server's clock standing at `$ms` (see `spawn_app_at`); `$ms` is read
+/// inside each test's module, so a constant of the test file is `super::NAME`.
+#[macro_export]
+macro_rules! on_both_databases_at {
+    ($ms:expr; $($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app_at($crate::helpers::Backend::Sqlite, $ms).await.expect("sqlite");
+                    super::$test(app).await;
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    match $crate::helpers::spawn_app_at($crate::helpers::Backend::Postgres, $ms).await {
                         Some(app) => super::$test(app).await,
                         None => eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set"),
                     }
@@ -123,12 +165,14 @@ impl TestApp {
     /// A second instance of the service on the same database, with other settings (as behind a
     /// load balancer, or after a restart).
     pub async fn sibling(&self, extra: &[(&str, &str)]) -> TestApp {
-        let (address, store) = start(&self.database_url, extra).await;
+        let (address, store) =
+            start_with_clock(&self.database_url, extra, self.clock.clone()).await;
         TestApp {
             address,
             client: client(),
             store,
             api_key: self.api_key.clone(),
+            clock: self.clock.clone(),
             backend_name: self.backend_name,
             database_url: self.database_url.clone(),
             _db: std::sync::Arc::clone(&self._db),
@@ -137,12 +181,13 @@ impl TestApp {
 
     /// A second instance on the same database reached through another URL (e.g. a proxy).
     pub async fn sibling_at(&self, database_url: &str, extra: &[(&str, &str)]) -> TestApp {
-        let (address, store) = start(database_url, extra).await;
+        let (address, store) = start_with_clock(database_url, extra, self.clock.clone()).await;
         TestApp {
             address,
             client: client(),
             store,
             api_key: self.api_key.clone(),
+            clock: self.clock.clone(),
             backend_name: self.backend_name,
             database_url: database_url.to_owned(),
             _db: std::sync::Arc::clone(&self._db),

@@ -3,6 +3,7 @@
 //! tests (`tests/browser`), each of which includes this file with `#[path]`.
 #![allow(dead_code)] // each test binary uses its own part of it
 
+use social_readiness::clock::Clock;
 use social_readiness::config::Settings;
 use social_readiness::db::Store;
 use social_readiness::startup::Application;
@@ -120,7 +121,16 @@ const SCREENING_OFF: &[(&str, &str)] = &[
 /// returns its address (`http://127.0.0.1:{port}`) and its store. Needs an actix system (the
 /// server is spawned on the current one).
 pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, Store) {
-    let settings = Settings::from_lookup(|key| match key {
+    start_with_clock(database_url, extra, Clock::system()).await
+}
+
+/// The same, with the service reading `clock` (a fixed one makes date-dependent pages repeatable).
+pub async fn start_with_clock(
+    database_url: &str,
+    extra: &[(&str, &str)],
+    clock: Clock,
+) -> (String, Store) {
+    let mut settings = Settings::from_lookup(|key| match key {
         "PORT" => Some("0".into()),
         "DATABASE_URL" => Some(database_url.to_owned()),
         other => extra
@@ -130,6 +140,7 @@ pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> (String, Store
             .map(|(_, v)| v.to_string()),
     })
     .expect("test settings");
+    settings.clock = clock;
     let app = Application::build(&settings)
         .await
         .expect("application starts");
