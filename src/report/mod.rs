@@ -442,16 +442,16 @@ fn emit(ops: &mut Vec<Op>, item: &Item, charts: &Charts, handles: &(PdfFontHandl
 /// One text a chart drew into the PDF: its font size (pt), its left and right edge on the page
 /// (pt from the left; `None` for turned text) and the text.
 #[cfg(test)]
-pub(crate) struct ChartText {
-    pub size: f32,
-    pub span: Option<(f32, f32)>,
-    pub text: String,
+struct ChartText {
+    size: f32,
+    span: Option<(f32, f32)>,
+    text: String,
 }
 
 /// The texts the charts among `items` draw, read from the operations the PDF writer turns into
 /// `Tf`, `Tm` and `Tj` operators.
 #[cfg(test)]
-pub(crate) fn chart_texts(items: &[Item], charts: &Charts) -> Vec<ChartText> {
+fn chart_texts(items: &[Item], charts: &Charts) -> Vec<ChartText> {
     let handles = (
         PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),
         PdfFontHandle::External(FontId(pdf::BOLD_ID.into())),
