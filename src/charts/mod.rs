@@ -174,7 +174,28 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
             let line = LEGEND_LINE as i32;
             [(10, 4), (10, 4 + line), (10, 4 + 2 * line)]
         };
+        let width = i32::try_from(l.width).unwrap_or(i32::MAX);
+        // Side by side, an entry keeps its slot unless its text, as the backend measures it (the
+        // PDF prints small text larger than the page), would pass the edge: then it moves left,
+        // not onto the entry before, and what still does not fit is shortened (the full wording
+        // is in the chart's text equivalent).
+        let mut next_x = 0;
         for (k, (text, (x, y))) in texts.iter().zip(slots).enumerate() {
+            let x = if l.legend_lines == 1 {
+                // Moved left, up to the entry before, when the text would pass the edge.
+                let w = root
+                    .estimate_text_size(text, &legend)
+                    .map_or(0, |(w, _)| i32::try_from(w).unwrap_or(i32::MAX));
+                x.min(width - 4 - 26 - w).max(next_x)
+            } else {
+                x
+            };
+            let room = width - x - 26 - 4;
+            let text = fit_text(root, text, &legend, room);
+            let text_w = root
+                .estimate_text_size(&text, &legend)
+                .map_or(0, |(w, _)| i32::try_from(w).unwrap_or(i32::MAX));
+            next_x = x + 26 + text_w + 24;
             match k {
                 0 => root.draw(&Rectangle::new(
                     [(x, y + 2), (x + 18, y + 16)],
@@ -195,7 +216,7 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
                     INK.stroke_width(3),
                 ))?,
             }
-            root.draw(&Text::new(text.clone(), (x + 26, y), legend.clone()))?;
+            root.draw(&Text::new(text, (x + 26, y), legend.clone()))?;
         }
     }
     root.draw(&Text::new(
@@ -311,6 +332,30 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
         }
     }
     root.present()
+}
+
+/// `text` as it fits `room` chart pixels in `style`: whole, or cut at a character with "…".
+fn fit_text<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle<'_>,
+    room: i32,
+) -> String {
+    let fits = |t: &str| {
+        root.estimate_text_size(t, style)
+            .is_ok_and(|(w, _)| i64::from(w) <= i64::from(room))
+    };
+    if fits(text) {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for n in (1..chars.len()).rev() {
+        let cut: String = chars[..n].iter().collect::<String>().trim_end().to_owned() + "…";
+        if fits(&cut) {
+            return cut;
+        }
+    }
+    "…".to_owned()
 }
 
 /// The vertical extent of the firm's bar and of the peer band within a row from `top` to

@@ -41,6 +41,8 @@ struct ReportTexts {
     /// Chart titles when there is no comparison group: they name only what is drawn.
     radar_title_own: String,
     bar_chart_title_own: String,
+    /// The section's heading then promises no comparison.
+    charts_own: String,
     not_answered: String,
     importance: String,
     /// The rules of catalogue 2026.1.
@@ -231,6 +233,7 @@ pub fn report_model(
         // Without a group the charts draw the firm's own values only: say so.
         labels.radar_title = t.radar_title_own.clone();
         labels.bar_chart_title = t.bar_chart_title_own.clone();
+        labels.charts = t.charts_own.clone();
     }
     Ok(ReportModel {
         progress: None,

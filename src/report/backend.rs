@@ -16,6 +16,11 @@ use super::fonts;
 /// The em size plotters hands the backend is 1.24 × the font size in pixels.
 const PLOTTERS_FONT_SCALE: f64 = 1.24;
 
+/// The smallest text in a printed chart, in pt (issue 18: chart text at least 8 pt on paper).
+/// The web drawings are sized for screens and scaled down to fit the page, so their smallest
+/// text would print at about 6.5 pt; the PDF raises only such text and leaves larger text alone.
+pub(crate) const MIN_TEXT_PT: f32 = 8.0;
+
 pub(crate) struct PdfBackend<'a> {
     ops: &'a mut Vec<Op>,
     size: (u32, u32),
@@ -37,6 +42,18 @@ impl<'a> PdfBackend<'a> {
                 winding_order: WindingOrder::NonZero,
             },
         });
+    }
+
+    /// The em size of a text style in chart pixels, raised so that it prints at least at
+    /// `MIN_TEXT_PT`; plotters measures text through `estimate_text_size`, so centred and
+    /// right-aligned labels stay anchored where they were.
+    fn em_px<TStyle: BackendTextStyle>(&self, style: &TStyle) -> f32 {
+        let em_px = (style.size() / PLOTTERS_FONT_SCALE) as f32;
+        if self.scale > 0.0 {
+            em_px.max(MIN_TEXT_PT / self.scale)
+        } else {
+            em_px
+        }
     }
 
     /// Starts a chart: saves the graphics state and clips to the chart's box; the caller restores.
@@ -295,8 +312,7 @@ impl DrawingBackend for PdfBackend<'_> {
         }
         let bold = matches!(style.style(), FontStyle::Bold);
         let metrics = fonts::metrics(bold);
-        let em_px = (style.size() / PLOTTERS_FONT_SCALE) as f32;
-        let size = em_px * self.scale;
+        let size = (self.em_px(style) * self.scale).max(MIN_TEXT_PT);
         let width = metrics.width(text, size);
         // The same anchoring rules as plotters' SVGBackend (text-anchor and dy).
         let dx = match style.anchor().h_pos {
@@ -352,7 +368,7 @@ impl DrawingBackend for PdfBackend<'_> {
         style: &TStyle,
     ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
         let bold = matches!(style.style(), FontStyle::Bold);
-        let em_px = (style.size() / PLOTTERS_FONT_SCALE) as f32;
+        let em_px = self.em_px(style);
         let w = fonts::metrics(bold).width(text, em_px);
         Ok((w.ceil() as u32, em_px.ceil() as u32))
     }

@@ -61,14 +61,8 @@ fn empty_charts(bars: DimensionChart) -> Charts {
     }
 }
 
-/// Renders the summary on one A4 page: the chart shrinks (or, as a last resort, is left out)
-/// to make room for the tables and notes; only a selection too long for a page without the
-/// chart continues on a second.
-pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
-    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
-        return Err(ReportError::Font);
-    }
-    let charts = summary.chart.clone().map(empty_charts);
+/// The board summary's one page, with the bar chart as large as the tables leave room for.
+fn board_flow(summary: &BoardSummary, charts: Option<&Charts>) -> Flow {
     // Laid out with the chart given `room` less space than measured; tried again with a
     // smaller chart (and finally none) if it still spilled onto a second page, so the summary
     // is one page whatever the rows and notes hold.
@@ -126,7 +120,7 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
         let mut trial = Flow::trial(f.y);
         lay_tables(&mut trial);
         let tables_h = trial.y - f.y;
-        if let Some(charts) = charts.as_ref().filter(|_| with_chart) {
+        if let Some(charts) = charts.filter(|_| with_chart) {
             let (w, h) = chart_size(charts, ChartKind::Bars);
             // The chart's heading measured like the tables (an estimate a few points short let
             // the footnote spill onto a second page).
@@ -163,6 +157,18 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
     if f.pages.len() > 1 {
         f = layout(0.0, false);
     }
+    f
+}
+
+/// Renders the summary on one A4 page: the chart shrinks (or, as a last resort, is left out)
+/// to make room for the tables and notes; only a selection too long for a page without the
+/// chart continues on a second.
+pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
+    if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
+        return Err(ReportError::Font);
+    }
+    let charts = summary.chart.clone().map(empty_charts);
+    let f = board_flow(summary, charts.as_ref());
 
     let handles = (
         PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),
@@ -265,5 +271,75 @@ mod tests {
             .find(|w| w.starts_with(b"/Type/Pages/Count "));
         assert_eq!(count.map(|w| w[18]), Some(b'1'), "one page");
         assert_eq!(render_board(&summary).expect("pdf"), pdf, "deterministic");
+    }
+
+    /// A chamber's board with a full chart (eight topics, the all-firms band and a long legend)
+    /// stays one page, and its chart text is at least 8 pt and inside the chart's box.
+    #[test]
+    fn the_board_chart_prints_legible_unclipped_text_on_one_page() {
+        use super::super::backend::MIN_TEXT_PT;
+        use super::super::chart_texts;
+        use super::super::layout::Item;
+        use crate::charts::{DimensionBar, PeerBand};
+        let summary = BoardSummary {
+            title: "Zusammenfassung".into(),
+            selection: "Alle Kampagnen".into(),
+            as_of: "Stand: 22.11.2026".into(),
+            participants_label: "Teilnehmende Unternehmen".into(),
+            participants: "42".into(),
+            chart: Some(DimensionChart {
+                bars: (0..8)
+                    .map(|i| DimensionBar {
+                        label: format!("Themenfeld Nummer {i}"),
+                        score: 40 + i * 5,
+                        peers: Some(PeerBand {
+                            p25: 30,
+                            median: 50,
+                            p75: 70,
+                        }),
+                        gap: None,
+                    })
+                    .collect(),
+                axis_label: "Punkte (0–100)".into(),
+                legend: Some([
+                    "Median der Auswahl".into(),
+                    "Mittlere Hälfte aller Unternehmen".into(),
+                    "Median aller Unternehmen".into(),
+                ]),
+            }),
+            chart_title: "Punkte je Themenfeld".into(),
+            tables: vec![BoardTable {
+                heading: "Reifegrade".into(),
+                columns: vec!["Stufe".into(), "n".into()],
+                widths: vec![0.7, 0.3],
+                numeric: vec![false, true],
+                rows: (1..=5).map(|i| vec![i.to_string(), "8".into()]).collect(),
+            }],
+            footnote: "Datenschutz".into(),
+            creation_date: (2026, 11, 22),
+            lang: "de".into(),
+        };
+        let charts = summary.chart.clone().map(empty_charts).expect("a chart");
+        let f = board_flow(&summary, Some(&charts));
+        assert_eq!(f.pages.len(), 1, "one page");
+        let Some(Item::Chart { x, scale, .. }) =
+            f.pages[0].iter().find(|i| matches!(i, Item::Chart { .. }))
+        else {
+            panic!("the chart is on the page");
+        };
+        let right = x + chart_size(&charts, ChartKind::Bars).0 as f32 * scale;
+        let texts = chart_texts(&f.pages[0], &charts);
+        assert!(texts.iter().any(|t| t.text.starts_with("Median aller")));
+        for t in &texts {
+            assert!(t.size >= MIN_TEXT_PT, "{:?}: {} pt", t.text, t.size);
+            if let Some((l, r)) = t.span {
+                assert!(
+                    l >= x - 0.5 && r <= right + 0.5,
+                    "{:?} spans {l:.1}–{r:.1}, the chart {x:.1}–{right:.1}",
+                    t.text
+                );
+            }
+        }
+        assert!(render_board(&summary).is_ok());
     }
 }

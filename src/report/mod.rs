@@ -439,6 +439,59 @@ fn emit(ops: &mut Vec<Op>, item: &Item, charts: &Charts, handles: &(PdfFontHandl
     }
 }
 
+/// One text a chart drew into the PDF: its font size (pt), its left and right edge on the page
+/// (pt from the left; `None` for turned text) and the text.
+#[cfg(test)]
+struct ChartText {
+    size: f32,
+    span: Option<(f32, f32)>,
+    text: String,
+}
+
+/// The texts the charts among `items` draw, read from the operations the PDF writer turns into
+/// `Tf`, `Tm` and `Tj` operators.
+#[cfg(test)]
+fn chart_texts(items: &[Item], charts: &Charts) -> Vec<ChartText> {
+    let handles = (
+        PdfFontHandle::External(FontId(pdf::REGULAR_ID.into())),
+        PdfFontHandle::External(FontId(pdf::BOLD_ID.into())),
+    );
+    let mut ops = Vec::new();
+    for item in items.iter().filter(|i| matches!(i, Item::Chart { .. })) {
+        emit(&mut ops, item, charts, &handles);
+    }
+    let (mut size, mut bold, mut left) = (0.0, false, None);
+    let mut texts = Vec::new();
+    for op in &ops {
+        match op {
+            Op::SetFont { font, size: s } => {
+                size = s.0;
+                bold = *font == handles.1;
+            }
+            Op::SetTextMatrix { matrix } => {
+                left = match matrix {
+                    TextMatrix::Translate(x, _) => Some(x.0),
+                    _ => None,
+                };
+            }
+            Op::ShowText { items } => {
+                for item in items {
+                    if let TextItem::Text(text) = item {
+                        let w = fonts::metrics(bold).width(text, size);
+                        texts.push(ChartText {
+                            size,
+                            span: left.map(|x| (x, x + w)),
+                            text: text.clone(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    texts
+}
+
 fn running_header_footer(
     ops: &mut Vec<Op>,
     m: &ReportModel,
@@ -1419,6 +1472,54 @@ mod tests {
                     "{name}: page {} is {filled:.2} full",
                     i + 1
                 );
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn chart_text_prints_at_least_8_pt() -> Result<(), String> {
+        for name in [
+            "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+        ] {
+            let model = load(name)?;
+            let charts = prepare_charts(&model);
+            let flow = lay_out(&model, &charts);
+            let items: Vec<Item> = flow.pages.concat();
+            let kinds: Vec<ChartKind> = items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Chart { kind, .. } => Some(*kind),
+                    _ => None,
+                })
+                .collect();
+            assert!(
+                kinds.contains(&ChartKind::Radar) && kinds.contains(&ChartKind::Bars),
+                "{name}: the radar and the bars are in the report"
+            );
+            for item in items.iter().filter(|i| matches!(i, Item::Chart { .. })) {
+                let Item::Chart { kind, x, scale, .. } = item else {
+                    continue;
+                };
+                let right = x + chart_size(&charts, *kind).0 as f32 * scale;
+                let texts = chart_texts(std::slice::from_ref(item), &charts);
+                let smallest = texts.iter().map(|t| t.size).fold(f32::INFINITY, f32::min);
+                eprintln!("{name} {kind:?}: {} texts, smallest {smallest:.2} pt", texts.len());
+                assert!(!texts.is_empty(), "{name} {kind:?}: the chart has text");
+                assert!(
+                    smallest >= backend::MIN_TEXT_PT,
+                    "{name} {kind:?}: {smallest:.2} pt"
+                );
+                // Charts are clipped to their box: text running past it would be cut off.
+                for t in &texts {
+                    if let Some((l, r)) = t.span {
+                        assert!(
+                            l >= x - 0.5 && r <= right + 0.5,
+                            "{name} {kind:?}: {:?} spans {l:.1}–{r:.1}, the chart {x:.1}–{right:.1}",
+                            t.text
+                        );
+                    }
+                }
             }
         }
         Ok(())

@@ -141,6 +141,14 @@ async fn reports_for_three_very_different_firms_in_both_languages(app: TestApp) 
                     "firm name shown"
                 );
             }
+            // The section's heading and table promise a comparison only when there is one.
+            let (compared, own) = if lang == "de" {
+                ("Ihr Profil im Vergleich", "Ihr Profil")
+            } else {
+                ("Your profile compared", "Your profile")
+            };
+            assert_eq!(text.contains(compared), pick != Pick::Worst, "{compared}");
+            assert!(text.contains(own), "{own}");
             if pick != Pick::Worst {
                 let cohort = if lang == "de" {
                     "Vergleichsgruppe:"
