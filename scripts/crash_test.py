@@ -65,10 +65,12 @@ def body_for(questionnaire, rng):
     profile["industry"] = rng.choice(["C", "G"])
     profile["size"] = rng.choice(["micro", "small"])
     profile["region"] = rng.choice(["DE-BY", "DE-NW"])
+    # Active firms only: they may not choose a question's "not active yet" option (422).
+    profile["social_media"] = "yes"
     answers = {}
     for d in questionnaire["dimensions"]:
         for q in d["questions"]:
-            option = rng.choice(q["options"])["id"]
+            option = rng.choice([o for o in q["options"] if not o.get("not_active")])["id"]
             answers[q["id"]] = [option] if q["kind"] == "multi" else option
     return {"lang": "de", "profile": profile, "answers": answers}
 

@@ -113,10 +113,13 @@ def api_bodies(q, count, rng):
         profile = {p["id"]: rng.choice(p["options"])["id"] for p in q["profile"]}
         for k, choices in COHORTS.items():
             profile[k] = rng.choice(choices)
+        # Active firms only: they may not choose a question's "not active yet" option (422).
+        profile["social_media"] = "yes"
         answers = {}
         for d in q["dimensions"]:
             for question in d["questions"]:
-                option = rng.choice(question["options"])["id"]
+                options = [o for o in question["options"] if not o.get("not_active")]
+                option = rng.choice(options)["id"]
                 answers[question["id"]] = [option] if question["kind"] == "multi" else option
         bodies.append(json.dumps({"lang": "de", "profile": profile, "answers": answers}))
     return bodies
@@ -212,10 +215,13 @@ end
 
 def form_pages(q):
     """Per step, the fields a browser would post: (question id, option ids)."""
-    pages = [[{"id": p["id"], "options": COHORTS.get(p["id"], [o["id"] for o in p["options"]])}
+    # Active firms only (`social_media` = yes): they may not choose "not active yet" options.
+    fixed = dict(COHORTS, social_media=["yes"])
+    pages = [[{"id": p["id"], "options": fixed.get(p["id"], [o["id"] for o in p["options"]])}
               for p in q["profile"]]]
     for d in q["dimensions"]:
-        pages.append([{"id": x["id"], "options": [o["id"] for o in x["options"]]}
+        pages.append([{"id": x["id"],
+                       "options": [o["id"] for o in x["options"] if not o.get("not_active")]}
                       for x in d["questions"]])
     return pages
 

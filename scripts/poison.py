@@ -94,7 +94,7 @@ def answers(questionnaire, rng, weakest):
     out = {}
     for d in questionnaire["dimensions"]:
         for q in d["questions"]:
-            ids = [o["id"] for o in q["options"]]
+            ids = [o["id"] for o in q["options"] if not o.get("not_active")]
             choice = ids[0] if weakest else rng.choice(ids)
             out[q["id"]] = [choice] if q["kind"] == "multi" else choice
     return out
