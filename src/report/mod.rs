@@ -1504,7 +1504,10 @@ mod tests {
                 let right = x + chart_size(&charts, *kind).0 as f32 * scale;
                 let texts = chart_texts(std::slice::from_ref(item), &charts);
                 let smallest = texts.iter().map(|t| t.size).fold(f32::INFINITY, f32::min);
-                eprintln!("{name} {kind:?}: {} texts, smallest {smallest:.2} pt", texts.len());
+                eprintln!(
+                    "{name} {kind:?}: {} texts, smallest {smallest:.2} pt",
+                    texts.len()
+                );
                 assert!(!texts.is_empty(), "{name} {kind:?}: the chart has text");
                 assert!(
                     smallest >= backend::MIN_TEXT_PT,
