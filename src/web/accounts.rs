@@ -12,10 +12,10 @@ use super::pages::{field, html};
 use super::session::{
     clear_cookie, cookie, login_csrf_cookie_name, safe_next, session_cookie_name, set_cookie,
 };
-use super::views::Chrome;
 use crate::accounts::{self, Role};
 use crate::auth::{ABSOLUTE_TIMEOUT_MS, CurrentUser, LoginOutcome};
 use crate::limits::retry_seconds;
+use crate::present::pages::Chrome;
 use crate::survey::Lang;
 use crate::token::ResponseToken;
 
@@ -236,7 +236,7 @@ async fn admin_page(
             role: text(lang, &format!("role_{}", u.role)),
             email: u.email,
             disabled: u.disabled,
-            created: super::views::format_date(lang, u.created_at),
+            created: crate::present::pages::format_date(lang, u.created_at),
         })
         .collect();
     let selected = error.as_ref().map_or(Role::Consultant, |(_, _, r)| *r);

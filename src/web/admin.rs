@@ -9,8 +9,8 @@ use super::error::WebError;
 use super::extract::{Admin, CsrfForm, PageLang};
 use super::i18n::text;
 use super::pages::{field, html, see_other};
-use super::views::{Chrome, format_date, profile_option_label};
 use crate::api_keys::ApiKeyRef;
+use crate::present::pages::{Chrome, format_date, profile_option_label};
 use crate::screening::HoldReason;
 use crate::survey::{FieldError, Lang};
 

@@ -9,10 +9,10 @@ use super::AppState;
 use super::body::{content_type_is, read_body};
 use super::error::WebError;
 use super::extract::OwnerResponse;
-use super::views::{cohort_label, resolve};
 use crate::benchmark::{
     CohortKey, Disclosure, Industry, MeasureStats, Region, SizeClass, SuppressionReason,
 };
+use crate::present::pages::{cohort_label, resolve};
 use crate::responses::ServiceError;
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, Position};

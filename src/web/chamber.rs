@@ -11,7 +11,6 @@ use super::extract::{CampaignByCode, Chamber, CsrfForm, Form, PageLang};
 use super::i18n::{request_lang, text};
 use super::pages::{attachment, field, html, mailto_href, see_other, to_first_step, token_path};
 use super::session::cookie;
-use super::views::{Chrome, LandingPage, format_date, profile_option_label, signed};
 use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
 use crate::campaigns::CampaignForm;
@@ -21,6 +20,7 @@ use crate::dashboard::{
     CampaignId, Cell, Dashboard, Filter, Keyed, Month, Period, RegionGroup, Sector, SizeBand,
     Spread, qr_svg,
 };
+use crate::present::pages::{Chrome, LandingPage, format_date, profile_option_label, signed};
 use crate::profiles::shown_name;
 use crate::report::board::{BoardSummary, BoardTable};
 use crate::responses::ServiceError;
@@ -621,7 +621,10 @@ fn board_summary(
     BoardSummary {
         title: t("board_title"),
         selection: summary.description.clone(),
-        as_of: t("board_as_of").replace("{date}", &super::views::format_date(lang, as_of_ms)),
+        as_of: t("board_as_of").replace(
+            "{date}",
+            &crate::present::pages::format_date(lang, as_of_ms),
+        ),
         participants_label: t("dashboard_participants"),
         participants: summary.participants.clone(),
         chart: dashboard_chart(catalogue, lang, dashboard),

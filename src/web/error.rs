@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use super::templates;
-use super::views::{Chrome, ErrorPage};
+use crate::present::pages::{Chrome, ErrorPage};
 use crate::responses::ServiceError;
 use crate::survey::{FieldError, Lang, Text};
 
@@ -474,7 +474,7 @@ impl WebError {
                 })
             }
             Format::Html(lang) => {
-                let view = ErrorPage::new(lang, self.status, &self.message, &self.details);
+                let view = ErrorPage::new(lang, self.status.as_u16(), &self.message, &self.details);
                 match templates::render("pages/error", &view) {
                     Ok(html) => HttpResponse::build(self.status)
                         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -527,7 +527,7 @@ impl WebError {
         if self.location.is_some() {
             return None;
         }
-        let mut view = ErrorPage::new(lang, self.status, &self.message, &self.details);
+        let mut view = ErrorPage::new(lang, self.status.as_u16(), &self.message, &self.details);
         view.chrome = Chrome::for_user(lang, view.heading.clone(), "/", user);
         // "Zur Startseite" leads to the account's own start page.
         view.home = format!("{}?lang={}", user.role.home(), lang.code());

@@ -8,7 +8,7 @@ use super::error::WebError;
 use super::extract::{Form, InvitationByCode, PageLang};
 use super::i18n::text;
 use super::pages::{field, html, to_first_step};
-use super::views::{Chrome, LandingPage};
+use crate::present::pages::{Chrome, LandingPage};
 use crate::survey::Lang;
 use crate::workspace::Invitation;
 

@@ -8,8 +8,8 @@ use super::AppState;
 use super::error::WebError;
 use super::i18n::{request_lang, text};
 use super::pages::html;
-use super::views::Chrome;
 use crate::config::Operator;
+use crate::present::pages::Chrome;
 
 #[derive(Serialize)]
 struct LegalPage<'a> {

@@ -20,7 +20,6 @@ mod profile;
 pub mod report;
 mod session;
 mod templates;
-mod views;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

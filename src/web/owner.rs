@@ -10,7 +10,7 @@ use super::error::WebError;
 use super::extract::{Form, OwnerResponse};
 use super::i18n::text;
 use super::pages::{attachment, field, html, token_path};
-use super::views::{Chrome, answer_text};
+use crate::present::pages::{Chrome, answer_text};
 use crate::responses::LoadedResponse;
 use crate::survey::{Catalogue, Lang, QuestionRef};
 

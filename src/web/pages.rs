@@ -8,11 +8,11 @@ use super::error::WebError;
 use super::extract::{Form, OwnerResponse, PageLang};
 use super::i18n::text;
 use super::templates;
-use super::views::{
+use crate::mail::{Mail, MailError, Mailer};
+use crate::present::pages::{
     LandingPage, MailOffer, PausedPage, PrivateLink, ResultInput, ResultPage, ReviewPage, Shown,
     StepInput, StepPage,
 };
-use crate::mail::{Mail, MailError, Mailer};
 use crate::responses::{LoadedResponse, ServiceError};
 use crate::survey::{FieldError, Lang, RawAnswer, Stage};
 use crate::token::ResponseToken;
@@ -333,7 +333,7 @@ fn render_paused(
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let view = PausedPage {
-        chrome: super::views::Chrome::new(
+        chrome: crate::present::pages::Chrome::new(
             lang,
             text(lang, "paused_title"),
             &format!("{}/paused", token_path(token)),
@@ -533,7 +533,7 @@ pub async fn result(
             None => text(lang, "owner_shared_with").replace("{consultant}", &name),
             Some(at) => text(lang, "owner_share_withdrawn")
                 .replace("{consultant}", &name)
-                .replace("{date}", &super::views::format_date(lang, at)),
+                .replace("{date}", &crate::present::pages::format_date(lang, at)),
         });
         view.withdraw_action = s
             .share_withdrawn_at

@@ -1,10 +1,10 @@
-//! One view struct per page: the contract between a handler and its template.
+//! One view struct per page: the contract between a handler and its template. Pure: the
+//! handlers in `web` fill them, the templates read them.
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use serde::Serialize;
 
-use super::i18n::{text, texts};
+use super::texts::{text, texts};
 use crate::benchmark::RankWording;
 use crate::charts::{
     BarLayout, DimensionBar, DimensionChart, MatrixLayout, MatrixPoint, PeerBand,
@@ -17,7 +17,7 @@ use crate::survey::{
     Stage, Text,
 };
 
-pub use crate::present::labels::{
+pub use super::labels::{
     ResolvedAction, answer_text, cohort_label, format_date, profile_option_label, resolve, signed,
 };
 
@@ -100,27 +100,22 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    pub fn new(
-        lang: Lang,
-        status: StatusCode,
-        message: &Text,
-        details: &[FieldError],
-    ) -> ErrorPage {
+    pub fn new(lang: Lang, status: u16, message: &Text, details: &[FieldError]) -> ErrorPage {
         // Every status gets a heading in words; one without its own falls back to a general one.
         let heading = texts(lang)
-            .get(&format!("error_title_{}", status.as_u16()))
+            .get(&format!("error_title_{status}"))
             .cloned()
             .unwrap_or_else(|| {
                 text(
                     lang,
-                    if status.is_server_error() {
+                    if status >= 500 {
                         "error_title_500"
                     } else {
                         "error_title_other"
                     },
                 )
             });
-        let message = match status.as_u16() {
+        let message = match status {
             404 => text(lang, "error_text_404"),
             405 => text(lang, "error_text_405"),
             500 => text(lang, "error_text_500"),
@@ -129,7 +124,7 @@ impl ErrorPage {
         };
         ErrorPage {
             chrome: Chrome::minimal(lang, heading.clone()),
-            status: status.as_u16(),
+            status,
             heading,
             message,
             details: details
