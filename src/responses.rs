@@ -118,6 +118,31 @@ pub struct Responses {
 pub trait CellChange: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync {}
 impl<F: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync> CellChange for F {}
 
+/// What a response changes in the statistics, owned: the cells it counts in (per scope) and
+/// their pure update. [`StatisticsChange::cohorts`] lends it to the store's transaction.
+struct StatisticsChange<A> {
+    keys: Vec<String>,
+    scopes: [String; 2],
+    apply: A,
+}
+
+impl<A: CellChange> StatisticsChange<A> {
+    fn cohorts(&self) -> CohortChange<'_> {
+        CohortChange {
+            scopes: &self.scopes,
+            keys: &self.keys,
+            apply: &self.apply,
+        }
+    }
+}
+
+/// The superseded responses' changes as the store takes them.
+fn cohort_changes<A: CellChange>(
+    removals: &[(i64, StatisticsChange<A>)],
+) -> Vec<(i64, CohortChange<'_>)> {
+    removals.iter().map(|(id, c)| (*id, c.cohorts())).collect()
+}
+
 /// How often a submit is retried when another instance changed the same cohort cells.
 const CONFLICT_RETRIES: usize = 8;
 
@@ -265,13 +290,7 @@ impl Responses {
             .await?;
         let mut released = 0;
         for response in &held {
-            let (keys, scopes, apply) = self.statistics_removal_or_addition(response, false)?;
-            let scopes = scopes.each_ref().map(String::as_str);
-            let change = CohortChange {
-                scopes: &scopes,
-                keys: &keys,
-                apply: &apply,
-            };
+            let change = self.statistics_removal_or_addition(response, false)?;
             let client = self
                 .store
                 .response_sharing(response.id)
@@ -280,39 +299,15 @@ impl Responses {
             let mut attempt = 0;
             loop {
                 // As at submit: a re-assessment replaces the client's earlier counted response.
-                let earlier = match client {
-                    Some(client_id) => {
-                        self.store
-                            .counted_responses_of_client(client_id, response.id)
-                            .await?
-                    }
-                    None => Vec::new(),
-                };
-                let removals = earlier
-                    .iter()
-                    .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let removal_scopes: Vec<[&str; 2]> = removals
-                    .iter()
-                    .map(|(_, (_, scopes, _))| scopes.each_ref().map(String::as_str))
-                    .collect();
-                let superseded: Vec<(i64, CohortChange<'_>)> = removals
-                    .iter()
-                    .zip(&removal_scopes)
-                    .map(|((id, (keys, _, apply)), scopes)| {
-                        (
-                            *id,
-                            CohortChange {
-                                scopes,
-                                keys,
-                                apply,
-                            },
-                        )
-                    })
-                    .collect();
+                let removals = self.superseded_removals(client, response.id).await?;
                 match self
                     .store
-                    .release_held_back(response.id, &change, &superseded, self.clock.now_ms())
+                    .release_held_back(
+                        response.id,
+                        &change.cohorts(),
+                        &cohort_changes(&removals),
+                        self.clock.now_ms(),
+                    )
                     .await
                 {
                     Ok(true) => {
@@ -361,12 +356,11 @@ impl Responses {
 
     /// What a submit changes in the statistics of both scopes: the cells it counts in, and the
     /// pure update of those cells.
-    #[allow(clippy::type_complexity)]
     fn statistics_change(
         &self,
         answers: &AnswerSet,
         assessment: &Assessment,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
         let profile: Profile = profile_of(answers)?;
         self.cell_change(profile, assessment, false)
     }
@@ -375,7 +369,7 @@ impl Responses {
     fn statistics_removal(
         &self,
         counted: &CountedResponse,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
         self.statistics_removal_or_addition(counted, true)
     }
 
@@ -384,7 +378,7 @@ impl Responses {
         &self,
         counted: &CountedResponse,
         remove: bool,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
         let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
             .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))?;
         let assessment: Assessment = serde_json::from_str(&counted.result_json)
@@ -397,7 +391,7 @@ impl Responses {
         profile: Profile,
         assessment: &Assessment,
         remove: bool,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
         let summary: ResponseSummary =
             statistics::summary_of(assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
         let policy = *self.statistics.policy();
@@ -415,7 +409,30 @@ impl Responses {
                 remove,
             )
         };
-        Ok((keys, scopes, apply))
+        Ok(StatisticsChange {
+            keys,
+            scopes,
+            apply,
+        })
+    }
+
+    /// The counted responses that a client's new one supersedes, each with its removal from
+    /// the statistics: a re-assessment replaces the client's earlier response, so that each
+    /// firm counts once. None without a client.
+    async fn superseded_removals(
+        &self,
+        client: Option<i64>,
+        response_id: i64,
+    ) -> Result<Vec<(i64, StatisticsChange<impl CellChange + use<>>)>, ServiceError> {
+        let Some(client_id) = client else {
+            return Ok(Vec::new());
+        };
+        self.store
+            .counted_responses_of_client(client_id, response_id)
+            .await?
+            .iter()
+            .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
+            .collect()
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -646,13 +663,7 @@ impl Responses {
                 &flags,
             )
         };
-        let (keys, scopes, apply) = self.statistics_change(&response.answers, &assessment)?;
-        let scopes = scopes.each_ref().map(String::as_str);
-        let change = CohortChange {
-            scopes: &scopes,
-            keys: &keys,
-            apply: &apply,
-        };
+        let change = self.statistics_change(&response.answers, &assessment)?;
         let client = self
             .store
             .response_sharing(response.record.id)
@@ -663,43 +674,16 @@ impl Responses {
             // A re-assessment of a consultant's client replaces the client's earlier response
             // in the statistics, so that each firm counts once (a held-back one only once it
             // is released).
-            let earlier = match client.filter(|_| hold.is_none()) {
-                Some(client_id) => {
-                    self.store
-                        .counted_responses_of_client(client_id, response.record.id)
-                        .await?
-                }
-                None => Vec::new(),
-            };
-            let removals = earlier
-                .iter()
-                .map(|c| self.statistics_removal(c).map(|r| (c.id, r)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let removal_scopes: Vec<[&str; 2]> = removals
-                .iter()
-                .map(|(_, (_, scopes, _))| scopes.each_ref().map(String::as_str))
-                .collect();
-            let superseded: Vec<(i64, CohortChange<'_>)> = removals
-                .iter()
-                .zip(&removal_scopes)
-                .map(|((id, (keys, _, apply)), scopes)| {
-                    (
-                        *id,
-                        CohortChange {
-                            scopes,
-                            keys,
-                            apply,
-                        },
-                    )
-                })
-                .collect();
+            let removals = self
+                .superseded_removals(client.filter(|_| hold.is_none()), response.record.id)
+                .await?;
             match self
                 .store
                 .submit(
                     response.record.id,
                     &submission,
-                    &change,
-                    &superseded,
+                    &change.cohorts(),
+                    &cohort_changes(&removals),
                     self.clock.now_ms(),
                 )
                 .await
@@ -797,17 +781,7 @@ impl Responses {
             .as_ref()
             .map(|c| self.statistics_removal(c))
             .transpose()?;
-        let scopes = removal
-            .as_ref()
-            .map(|(_, scopes, _)| scopes.each_ref().map(String::as_str));
-        let change = removal
-            .as_ref()
-            .zip(scopes.as_ref())
-            .map(|((keys, _, apply), scopes)| CohortChange {
-                scopes,
-                keys,
-                apply,
-            });
+        let change = removal.as_ref().map(StatisticsChange::cohorts);
         match self
             .store
             .delete_response(
@@ -884,13 +858,7 @@ impl Responses {
             _ => None,
         };
         let (scores, flags) = summary_columns(&assessment);
-        let (keys, scopes, apply) = self.statistics_change(&answers, &assessment)?;
-        let scopes = scopes.each_ref().map(String::as_str);
-        let change = CohortChange {
-            scopes: &scopes,
-            keys: &keys,
-            apply: &apply,
-        };
+        let change = self.statistics_change(&answers, &assessment)?;
         let vector = screening::answer_vector(self.catalogue, &answers);
         let vector_json =
             serde_json::to_string(&vector).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
@@ -920,7 +888,7 @@ impl Responses {
                     },
                     &rows,
                     &submission,
-                    &change,
+                    &change.cohorts(),
                     key_record
                         .as_ref()
                         .map(|(key_hash, request_hash, sealed_token)| IdempotencyRecord {

@@ -30,7 +30,7 @@ pub struct ScopeUpdate {
 
 /// The cohort side of a write: which cells to read, and the pure function that updates them.
 pub struct CohortChange<'a> {
-    pub scopes: &'a [&'a str],
+    pub scopes: &'a [String],
     pub keys: &'a [String],
     #[allow(clippy::type_complexity)]
     pub apply: &'a (dyn Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync),
@@ -69,7 +69,7 @@ pub(super) async fn apply_cohort_change(
         if lock {
             lock_scope(conn, scope).await?;
         }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str())).bind(*scope);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str())).bind(scope.as_str());
         for key in change.keys {
             query = query.bind(key.as_str());
         }
