@@ -9,7 +9,7 @@ pub use crate::db::ApiKeyRef;
 use crate::db::{ApiKeyRecord, NewApiKey, Store, now_ms};
 use crate::limits::{Rate, RateLimiter};
 use crate::responses::ServiceError;
-use crate::survey::{FieldError, Text};
+use crate::survey::FieldError;
 use crate::token::{ResponseToken, sha256_hex};
 
 /// Every key starts so, which tells it apart from a response token in logs and tickets.
@@ -36,16 +36,6 @@ pub struct ApiKeys {
     limiters: Arc<Mutex<KeyLimiters>>,
 }
 
-fn field_error(field: &str, de: &str, en: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: Text {
-            de: de.into(),
-            en: en.into(),
-        },
-    }
-}
-
 impl ApiKeys {
     pub fn new(store: Store) -> ApiKeys {
         ApiKeys {
@@ -62,7 +52,7 @@ impl ApiKeys {
             || name.chars().count() > NAME_MAX_CHARS
             || name.chars().any(char::is_control)
         {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "name",
                 "Bitte geben Sie einen Namen mit 1 bis 100 Zeichen an (z. B. die Integration).",
                 "Please give a name of 1 to 100 characters (e.g. the integration).",
@@ -70,7 +60,7 @@ impl ApiKeys {
         }
         let rate = rate.trim();
         if Rate::parse(rate).is_err() {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "rate",
                 "Das Limit muss die Form Anzahl/Zeitraum haben, z. B. 600/hour (second, minute, hour, day).",
                 "The limit must read count/period, e.g. 600/hour (second, minute, hour, day).",

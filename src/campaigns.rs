@@ -14,10 +14,12 @@ pub use crate::db::CampaignRecord;
 use crate::db::{
     CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
 };
-use crate::responses::{CONSENT_VERSION, LoadedResponse, Responses, ServiceError};
+use crate::responses::{
+    CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json, write_json,
+};
 use crate::scoring::Assessment;
 use crate::statistics;
-use crate::survey::{FieldError, Lang, Text};
+use crate::survey::{FieldError, Lang};
 use crate::token::ResponseToken;
 
 /// Version of the text by which an owner agrees to be counted in the chamber's statistics.
@@ -40,16 +42,6 @@ pub struct CampaignForm<'a> {
     pub region: Option<&'a str>,
 }
 
-fn field_error(field: &str, de: &str, en: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: Text {
-            de: de.into(),
-            en: en.into(),
-        },
-    }
-}
-
 /// Checks a campaign form: a name, a period of whole months (from ≤ to), an optional region
 /// from the fixed list.
 pub fn parse_campaign_form(
@@ -62,12 +54,12 @@ pub fn parse_campaign_form(
         .flatten()
         .unwrap_or_default();
     if name.is_empty() {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "name",
-            &format!(
+            format!(
                 "Bitte geben Sie einen Namen an (höchstens {CAMPAIGN_NAME_MAX_CHARS} Zeichen)."
             ),
-            &format!("Please enter a name (at most {CAMPAIGN_NAME_MAX_CHARS} characters)."),
+            format!("Please enter a name (at most {CAMPAIGN_NAME_MAX_CHARS} characters)."),
         ));
     }
     let month = |raw: Option<&str>, field: &str| {
@@ -75,7 +67,7 @@ pub fn parse_campaign_form(
             .trim()
             .parse::<Month>()
             .map_err(|_| {
-                field_error(
+                FieldError::new(
                     field,
                     "Bitte geben Sie einen Monat als JJJJ-MM an, z. B. 2026-11.",
                     "Please enter a month as YYYY-MM, e.g. 2026-11.",
@@ -87,7 +79,7 @@ pub fn parse_campaign_form(
     let period = match (from, to) {
         (Some(from), Some(to)) => Period::new(from, to)
             .map_err(|_| {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "to",
                     "Das Ende darf nicht vor dem Beginn liegen.",
                     "The end must not be before the start.",
@@ -101,7 +93,7 @@ pub fn parse_campaign_form(
         Some(code) => match code.parse::<Region>() {
             Ok(region) => Some(region),
             Err(_) => {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "region",
                     "Diese Region steht nicht in der Liste.",
                     "This region is not in the list.",
@@ -120,18 +112,16 @@ pub fn parse_campaign_form(
 /// means nothing outside the campaign's publication.
 /// A counted response as the dashboard sees it, with the catalogue version it was scored under.
 fn participant(row: &CampaignResponseRow) -> Result<(ParticipantSummary, String), ServiceError> {
-    let corrupt = |e: &dyn std::fmt::Display| ServiceError::Corrupt(e.to_string());
-    let assessment: Assessment = serde_json::from_str(&row.result_json).map_err(|e| corrupt(&e))?;
-    let submitted = time::OffsetDateTime::from_unix_timestamp(row.submitted_at / 1000)
-        .map_err(|e| corrupt(&e))?
-        .date();
+    let assessment: Assessment =
+        serde_json::from_str(&row.result_json).map_err(stored_json("result"))?;
+    let submitted = time::OffsetDateTime::from_unix_timestamp(row.submitted_at / 1000)?.date();
     let summary = ParticipantSummary {
         id: ParticipantId::new(format!("r{}", row.response_id)),
         campaign: CampaignId::new(row.campaign_id.to_string()),
         submitted,
         profile: Profile::parse(&row.industry, &row.size_class, &row.region)
-            .map_err(|e| corrupt(&e))?,
-        response: statistics::summary_of(&assessment).map_err(|e| corrupt(&e))?,
+            .map_err(benchmark("stored profile"))?,
+        response: statistics::summary_of(&assessment).map_err(benchmark("result"))?,
     };
     Ok((summary, assessment.catalogue_version))
 }
@@ -318,7 +308,7 @@ impl Campaigns {
             let mut publication = match &stored {
                 Some((json, _, version)) if version == served => {
                     serde_json::from_str::<CampaignPublication>(json)
-                        .map_err(|e| ServiceError::Corrupt(e.to_string()))?
+                        .map_err(stored_json("campaign publication"))?
                 }
                 _ => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
             };
@@ -333,15 +323,13 @@ impl Campaigns {
                     Err(e) => Some(Err(e)),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let outcome = publication
-                .refresh(&policy, &live)
-                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            let outcome = publication.refresh(&policy, &live)?;
             let same_version = stored.as_ref().is_some_and(|(_, _, v)| v == served);
             if outcome != PublishOutcome::Published && same_version {
                 return Ok(publication);
             }
-            let json = serde_json::to_string(&publication)
-                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            let json =
+                serde_json::to_string(&publication).map_err(write_json("campaign publication"))?;
             if self
                 .store
                 .save_campaign_publication(campaign_id, &json, served, stored.map(|(_, v, _)| v))
@@ -395,10 +383,10 @@ impl Campaigns {
                     self.store.campaign_publication(c.campaign_id).await?
             {
                 let mut publication = serde_json::from_str::<CampaignPublication>(&json)
-                    .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+                    .map_err(stored_json("campaign publication"))?;
                 if publication.erase(&participant) {
                     let json = serde_json::to_string(&publication)
-                        .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+                        .map_err(write_json("campaign publication"))?;
                     snapshot = Some((c.campaign_id, json, version));
                 }
             }
@@ -435,10 +423,7 @@ impl Campaigns {
             publications.push(publication);
         }
         let statistics = self.responses.statistics();
-        let snapshot = statistics
-            .snapshot()
-            .await
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let snapshot = statistics.snapshot().await?;
         let all_firms = snapshot.get(&CohortKey::All);
         // The all-firms reference is the served version's, like the campaign figures.
         let key = DashboardKey {
@@ -454,8 +439,7 @@ impl Campaigns {
             .iter()
             .map(|p| CampaignPublication::clone(p))
             .collect();
-        let data = PublishedCampaigns::from_publications(&publications)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let data = PublishedCampaigns::from_publications(&publications)?;
         let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
         let inputs = DashboardInputs {
             policy: statistics.policy(),
@@ -463,8 +447,7 @@ impl Campaigns {
             data: &data,
             all_firms,
         };
-        let dashboard = Dashboard::compute(&inputs, filter, change_from)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let dashboard = Dashboard::compute(&inputs, filter, change_from)?;
         let mut cache = self.cache();
         if cache.dashboards.len() >= CACHED_DASHBOARDS {
             cache.dashboards.clear();

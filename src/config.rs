@@ -313,8 +313,12 @@ impl Settings {
             return Err(ConfigError::MissingOperator(missing));
         }
         let rate = |name: &'static str, default: &str| {
-            crate::limits::Rate::parse(get(name).as_deref().unwrap_or(default))
-                .map_err(|message| ConfigError::Invalid { name, message })
+            crate::limits::Rate::parse(get(name).as_deref().unwrap_or(default)).map_err(|e| {
+                ConfigError::Invalid {
+                    name,
+                    message: e.to_string(),
+                }
+            })
         };
         let count = |name: &'static str, default: u32| match get(name) {
             None => Ok(default),
@@ -351,15 +355,15 @@ impl Settings {
         };
         let trusted_proxies =
             crate::limits::TrustedProxies::parse(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))
-                .map_err(|message| ConfigError::Invalid {
+                .map_err(|e| ConfigError::Invalid {
                 name: "TRUSTED_PROXIES",
-                message,
+                message: e.to_string(),
             })?;
         let metrics_allow =
             crate::limits::TrustedProxies::parse(get("METRICS_ALLOW").as_deref().unwrap_or(""))
-                .map_err(|message| ConfigError::Invalid {
+                .map_err(|e| ConfigError::Invalid {
                     name: "METRICS_ALLOW",
-                    message,
+                    message: e.to_string(),
                 })?;
         let metrics_token = match get("METRICS_TOKEN").map(|t| t.trim().to_owned()) {
             None => None,

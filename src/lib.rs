@@ -1,7 +1,9 @@
 //! social-readiness: is a small firm ready for social media marketing?
 //!
-//! Domain modules (`survey`, `scoring`, `charts`) are pure; `db` holds all SQL; `responses` runs
-//! a response's life; `web` speaks HTTP; `startup` puts it together.
+//! The layers and their rules are in `ARCHITECTURE.md`: pure domain modules (`survey`, `scoring`,
+//! `benchmark`, `dashboard`, `charts`, `report`), `present` puts their results in words, the
+//! services (`responses`, `campaigns`, …) run the business steps, `db` holds all SQL, `web`
+//! speaks HTTP, `startup` puts it together.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 pub mod accounts;
 pub mod api_keys;

@@ -16,6 +16,21 @@ use std::time::{Duration, Instant};
 /// Above this many keys, a table forgets the entries that no longer restrict anyone.
 const MAX_KEYS: usize = 100_000;
 
+/// A setting of this module that does not read: the operator sees it at start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitsError {
+    #[error("{item:?} is not an IP address or CIDR range")]
+    Address {
+        item: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+    #[error("{item:?} has no valid prefix length (0–{max})")]
+    Prefix { item: String, max: u8 },
+    #[error("{0:?} is not a rate like 60/hour (N/second, /minute, /hour, /day)")]
+    Rate(String),
+}
+
 /// `TRUSTED_PROXIES`: addresses and CIDR ranges whose forwarding headers are believed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies {
@@ -24,22 +39,28 @@ pub struct TrustedProxies {
 
 impl TrustedProxies {
     /// Parses `10.0.0.1, 10.1.0.0/16, ::1, fd00::/8`; an empty string trusts no one.
-    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+    pub fn parse(list: &str) -> Result<TrustedProxies, LimitsError> {
         let mut nets = Vec::new();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (addr, bits) = match item.split_once('/') {
                 Some((a, b)) => (a, Some(b)),
                 None => (item, None),
             };
-            let addr: IpAddr = addr
-                .parse()
-                .map_err(|_| format!("{item:?} is not an IP address or CIDR range"))?;
+            let addr: IpAddr = addr.parse().map_err(|source| LimitsError::Address {
+                item: item.to_owned(),
+                source,
+            })?;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             let bits = match bits {
                 None => max,
                 Some(b) => match b.parse::<u8>() {
                     Ok(n) if n <= max => n,
-                    _ => return Err(format!("{item:?} has no valid prefix length (0–{max})")),
+                    _ => {
+                        return Err(LimitsError::Prefix {
+                            item: item.to_owned(),
+                            max,
+                        });
+                    }
                 },
             };
             nets.push((addr, bits));
@@ -89,9 +110,8 @@ pub struct Rate {
 
 impl Rate {
     /// `N/s`, `N/min`, `N/h` or `N/day` (also `second`, `minute`, `hour`), N ≥ 1.
-    pub fn parse(text: &str) -> Result<Rate, String> {
-        let bad =
-            || format!("{text:?} is not a rate like 60/hour (N/second, /minute, /hour, /day)");
+    pub fn parse(text: &str) -> Result<Rate, LimitsError> {
+        let bad = || LimitsError::Rate(text.to_owned());
         let (count, unit) = text.trim().split_once('/').ok_or_else(bad)?;
         let count: u32 = count.trim().parse().map_err(|_| bad())?;
         let seconds = match unit.trim() {

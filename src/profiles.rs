@@ -3,7 +3,7 @@
 use crate::accounts::Role;
 use crate::db::{ProfileRecord, Store, now_ms};
 use crate::responses::ServiceError;
-use crate::survey::{FieldError, Text};
+use crate::survey::FieldError;
 
 pub const NAME_MAX_CHARS: usize = 120;
 pub const FIRM_MAX_CHARS: usize = 200;
@@ -44,13 +44,6 @@ impl From<ProfileRecord> for Profile {
     }
 }
 
-fn field_error(field: &str, de: String, en: String) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: Text { de, en },
-    }
-}
-
 /// An optional line of text: trimmed, empty is none, at most `max` characters, no control
 /// characters.
 fn line(
@@ -63,7 +56,7 @@ fn line(
         return Ok(None);
     };
     if value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(field_error(
+        return Err(FieldError::new(
             field,
             format!(
                 "{} darf höchstens {max} Zeichen lang sein (ohne Zeilenumbrüche).",
@@ -94,7 +87,7 @@ pub fn parse_profile_form(
     let name = match line(name, "name", NAME_MAX_CHARS, (name_de, name_en)) {
         Ok(Some(name)) => Some(name),
         Ok(None) => {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "name",
                 format!("{name_de} fehlt. Er steht auf Ihren Einladungen."),
                 format!("{name_en} is missing. It is shown on your invitations."),

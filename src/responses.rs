@@ -1,7 +1,8 @@
 //! The life of a response: start, save page by page, submit, read the result.
 //! Connects the pure domain (survey, scoring) with persistence; knows nothing of HTTP.
-use crate::benchmark::{Profile, ResponseSummary};
+use crate::benchmark::{BenchmarkError, Profile, ResponseSummary};
 use crate::clock::Clock;
+use crate::dashboard::DashboardError;
 use crate::db::{
     CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
     IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange,
@@ -12,6 +13,9 @@ use crate::screening::{self, HoldReason, Screening};
 use crate::statistics::{self, Benchmark, FirmComparison, Statistics};
 use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Stage, Text};
 use crate::token::{self, RandomnessError, ResponseToken};
+
+/// The database pools' use, as `/metrics` shows it (the web layer names no `db` type).
+pub use crate::db::PoolUse;
 
 /// Version of the consent text on the landing page; stored with every response started there.
 pub const CONSENT_VERSION: &str = "2026-11-22";
@@ -38,8 +42,58 @@ pub enum ServiceError {
     Randomness(#[from] RandomnessError),
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("stored result cannot be read: {0}")]
-    Corrupt(String),
+    /// Stored JSON (a result, a publication) that does not read back as its type.
+    #[error("the stored {what} cannot be read")]
+    StoredJson {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A value of ours that does not serialise (it cannot, but the cause is kept).
+    #[error("the {what} cannot be written as JSON")]
+    WriteJson {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A stored profile or result that the benchmark's rules refuse.
+    #[error("the {what} does not fit the benchmark")]
+    Benchmark {
+        what: &'static str,
+        #[source]
+        source: BenchmarkError,
+    },
+    #[error("the statistics cannot be read")]
+    Statistics(#[source] statistics::StatisticsError),
+    #[error("the campaign dashboard cannot be computed")]
+    Dashboard(#[from] DashboardError),
+    #[error("a stored time is out of range")]
+    Time(#[from] time::error::ComponentRange),
+    /// Stored rows that contradict each other (a submitted response without its result).
+    #[error("stored data is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+impl From<statistics::StatisticsError> for ServiceError {
+    /// Kept apart so that an unavailable database answers 503, not 500.
+    fn from(e: statistics::StatisticsError) -> ServiceError {
+        match e {
+            statistics::StatisticsError::Db(db) => ServiceError::Db(db),
+            other => ServiceError::Statistics(other),
+        }
+    }
+}
+
+pub(crate) fn stored_json(what: &'static str) -> impl FnOnce(serde_json::Error) -> ServiceError {
+    move |source| ServiceError::StoredJson { what, source }
+}
+
+pub(crate) fn write_json(what: &'static str) -> impl FnOnce(serde_json::Error) -> ServiceError {
+    move |source| ServiceError::WriteJson { what, source }
+}
+
+pub(crate) fn benchmark(what: &'static str) -> impl FnOnce(BenchmarkError) -> ServiceError {
+    move |source| ServiceError::Benchmark { what, source }
 }
 
 /// The peer medians a firm was compared with at submit (stored with the response).
@@ -91,7 +145,7 @@ impl LoadedResponse {
             None => Ok(None),
             Some(json) => serde_json::from_str(json)
                 .map(Some)
-                .map_err(|e| ServiceError::Corrupt(e.to_string())),
+                .map_err(stored_json("result")),
         }
     }
 }
@@ -153,7 +207,7 @@ pub fn profile_of(answers: &AnswerSet) -> Result<Profile, ServiceError> {
         answers.single("size").unwrap_or(""),
         answers.single("region").unwrap_or(""),
     )
-    .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))
+    .map_err(benchmark("profile"))
 }
 
 /// Checks an optional firm name: NFC, trimmed, at most [`FIRM_NAME_MAX_CHARS`], no control
@@ -350,7 +404,7 @@ impl Responses {
     }
 
     /// The database pools' use, for `/metrics`.
-    pub fn pool_use(&self) -> Vec<crate::db::PoolUse> {
+    pub fn pool_use(&self) -> Vec<PoolUse> {
         self.store.pool_use()
     }
 
@@ -380,9 +434,9 @@ impl Responses {
         remove: bool,
     ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
         let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
-            .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))?;
-        let assessment: Assessment = serde_json::from_str(&counted.result_json)
-            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            .map_err(benchmark("stored profile"))?;
+        let assessment: Assessment =
+            serde_json::from_str(&counted.result_json).map_err(stored_json("result"))?;
         self.cell_change(profile, &assessment, remove)
     }
 
@@ -393,7 +447,7 @@ impl Responses {
         remove: bool,
     ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
         let summary: ResponseSummary =
-            statistics::summary_of(assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            statistics::summary_of(assessment).map_err(benchmark("result"))?;
         let policy = *self.statistics.policy();
         let dimension_count = self.statistics.dimension_count();
         let keys = statistics::cell_keys(&profile);
@@ -635,12 +689,10 @@ impl Responses {
             return Err(ServiceError::Incomplete(missing));
         }
         let assessment = assess(self.catalogue, &response.answers);
-        let result_json =
-            serde_json::to_string(&assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let result_json = serde_json::to_string(&assessment).map_err(write_json("result"))?;
         let (scores, flags) = summary_columns(&assessment);
         let vector = screening::answer_vector(self.catalogue, &response.answers);
-        let vector_json =
-            serde_json::to_string(&vector).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let vector_json = serde_json::to_string(&vector).map_err(write_json("answer vector"))?;
         let hold = self
             .screen(
                 &response.answers,
@@ -709,12 +761,7 @@ impl Responses {
         let snapshot = self
             .statistics
             .snapshot_for(&assessment.catalogue_version)
-            .await
-            .map_err(|e| match e {
-                // Kept apart so that an unavailable database answers 503, not 500.
-                statistics::StatisticsError::Db(db) => ServiceError::Db(db),
-                other => ServiceError::Corrupt(other.to_string()),
-            })?;
+            .await?;
         let profile = profile_of(answers)?;
         Ok(self.statistics.compare(&snapshot, &profile, assessment))
     }
@@ -841,8 +888,7 @@ impl Responses {
         }
 
         let assessment = assess(self.catalogue, &answers);
-        let result_json =
-            serde_json::to_string(&assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let result_json = serde_json::to_string(&assessment).map_err(write_json("result"))?;
         let token = ResponseToken::generate()?;
         let token_hash = token.hash();
         let rows: Vec<(String, String)> = answers
@@ -860,8 +906,7 @@ impl Responses {
         let (scores, flags) = summary_columns(&assessment);
         let change = self.statistics_change(&answers, &assessment)?;
         let vector = screening::answer_vector(self.catalogue, &answers);
-        let vector_json =
-            serde_json::to_string(&vector).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let vector_json = serde_json::to_string(&vector).map_err(write_json("answer vector"))?;
         let hold = match api_key {
             None => Some(HoldReason::Keyless),
             Some(_) => self.screen(&answers, &vector, None).await?,
@@ -932,8 +977,9 @@ impl Responses {
         if stored.request_hash != request_hash {
             return Err(ServiceError::IdempotencyConflict);
         }
-        let token = ResponseToken::unseal(&stored.sealed_token, key)
-            .ok_or_else(|| ServiceError::Corrupt("sealed token".into()))?;
+        let token = ResponseToken::unseal(&stored.sealed_token, key).ok_or_else(|| {
+            ServiceError::Inconsistent("a stored idempotency key's token does not unseal".into())
+        })?;
         let loaded = self.load(&token).await?;
         let assessment = loaded.assessment()?.ok_or(ServiceError::NotSubmitted)?;
         Ok(Some(Created {

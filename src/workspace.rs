@@ -3,7 +3,7 @@
 use crate::db::{ClientRecord, InvitationRecord, NewResponse, Store};
 use crate::responses::{
     CONSENT_VERSION, FIRM_NAME_MAX_CHARS, LoadedResponse, PeerSnapshot, Responses, ServiceError,
-    parse_firm_name,
+    parse_firm_name, stored_json,
 };
 use crate::scoring::Assessment;
 use crate::survey::{FieldError, Lang, Text};
@@ -83,9 +83,9 @@ impl InvitationView {
                     .as_deref()
                     .map(serde_json::from_str::<Assessment>)
                     .transpose()
-                    .map_err(|e| ServiceError::Corrupt(e.to_string()))?
+                    .map_err(stored_json("result"))?
                     .ok_or_else(|| {
-                        ServiceError::Corrupt("a submitted response without result".into())
+                        ServiceError::Inconsistent("a submitted response without result".into())
                     })?;
                 let peers = r
                     .benchmark_json
@@ -103,7 +103,7 @@ impl InvitationView {
             }
             ("started", _) => (InvitationStatus::InProgress, None),
             (other, _) => {
-                return Err(ServiceError::Corrupt(format!(
+                return Err(ServiceError::Inconsistent(format!(
                     "unknown invitation status {other:?}"
                 )));
             }

@@ -40,10 +40,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &str, de: String, en: String) -> FieldError {
+    /// A message about `field` in both languages.
+    pub fn new(field: &str, de: impl Into<String>, en: impl Into<String>) -> FieldError {
         FieldError {
             field: field.to_owned(),
-            message: Text { de, en },
+            message: Text {
+                de: de.into(),
+                en: en.into(),
+            },
         }
     }
 }
@@ -216,8 +220,8 @@ fn parse_answer(
             },
             _ => Err(FieldError::new(
                 question_id,
-                "Bei dieser Frage ist nur eine Antwort möglich.".into(),
-                "This question takes only one answer.".into(),
+                "Bei dieser Frage ist nur eine Antwort möglich.",
+                "This question takes only one answer.",
             )),
         },
         (QuestionKind::Multi, raw) => {
@@ -245,8 +249,8 @@ fn parse_answer(
             if exclusive_chosen && chosen.len() > 1 {
                 return Err(FieldError::new(
                     question_id,
-                    "„Nichts davon“ lässt sich nicht mit anderen Antworten kombinieren.".into(),
-                    "“None of these” cannot be combined with other answers.".into(),
+                    "„Nichts davon“ lässt sich nicht mit anderen Antworten kombinieren.",
+                    "“None of these” cannot be combined with other answers.",
                 ));
             }
             if chosen.is_empty() {

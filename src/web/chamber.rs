@@ -602,10 +602,11 @@ pub async fn dashboard_pdf(
     );
     let now = state.responses.clock().now_ms();
     let board = board_summary(catalogue, lang, &dashboard, &summary, now);
-    let bytes = state.reports.render_board(board).await.map_err(|e| {
-        tracing::error!(error = %e, "rendering a board summary failed");
-        WebError::internal(e)
-    })?;
+    let bytes = state
+        .reports
+        .render_board(board)
+        .await
+        .map_err(WebError::internal)?;
     Ok(attachment(bytes, "application/pdf", "dashboard.pdf"))
 }
 

@@ -383,9 +383,15 @@ impl From<ServiceError> for WebError {
                 },
                 Vec::new(),
             ),
-            e @ (ServiceError::Randomness(_) | ServiceError::Db(_) | ServiceError::Corrupt(_)) => {
-                WebError::internal(e)
-            }
+            e @ (ServiceError::Randomness(_)
+            | ServiceError::Db(_)
+            | ServiceError::StoredJson { .. }
+            | ServiceError::WriteJson { .. }
+            | ServiceError::Benchmark { .. }
+            | ServiceError::Statistics(_)
+            | ServiceError::Dashboard(_)
+            | ServiceError::Time(_)
+            | ServiceError::Inconsistent(_)) => WebError::internal(e),
         }
     }
 }
@@ -424,8 +430,15 @@ mod tests {
             super::chain(&Outer(inner)),
             "rendering the report failed: disk full"
         );
-        let corrupt = crate::responses::ServiceError::Corrupt("a row".into());
-        let error = super::WebError::internal(corrupt);
+        let unreadable = crate::responses::ServiceError::StoredJson {
+            what: "result",
+            source: serde_json::from_str::<u8>("x").expect_err("not a number"),
+        };
+        assert_eq!(
+            super::chain(&unreadable),
+            "the stored result cannot be read: expected value at line 1 column 1"
+        );
+        let error = super::WebError::from(unreadable);
         assert_eq!(error.status().as_u16(), 500);
     }
 }

@@ -132,7 +132,7 @@ impl Metrics {
     }
 
     /// The exposition, with the database pools' use as of now.
-    pub fn render_text(&self, pools: &[crate::db::PoolUse]) -> String {
+    pub fn render_text(&self, pools: &[crate::responses::PoolUse]) -> String {
         let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
         let family = |out: &mut String, name: &str, kind: &str, help: &str| {
@@ -342,7 +342,7 @@ mod tests {
         m.request("a\"b".into(), "POST", 404, Duration::from_secs(60));
         m.submission(Channel::Api);
         m.render(Render::Report, true, Duration::from_millis(300));
-        let text = m.render_text(&[crate::db::PoolUse {
+        let text = m.render_text(&[crate::responses::PoolUse {
             name: "writer",
             open: 1,
             idle: 0,

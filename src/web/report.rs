@@ -25,6 +25,17 @@ impl From<ModelError> for WebError {
     }
 }
 
+/// Why a PDF was not rendered, with its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("the PDF cannot be written")]
+    Pdf(#[from] crate::report::ReportError),
+    #[error("the renderer's queue is closed")]
+    Closed(#[from] tokio::sync::AcquireError),
+    #[error("the render task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// Renders on the blocking pool, at most `permits` at a time, so PDF work never stalls the async
 /// workers and a burst of downloads queues instead of exhausting memory.
 #[derive(Debug, Clone)]
@@ -46,20 +57,17 @@ impl ReportRenderer {
         ReportRenderer { metrics, ..self }
     }
 
-    pub async fn render(&self, model: ReportModel) -> Result<Vec<u8>, String> {
-        self.run(Render::Report, move || {
-            render_pdf(&model).map_err(|e| e.to_string())
-        })
-        .await
+    pub async fn render(&self, model: ReportModel) -> Result<Vec<u8>, RenderError> {
+        self.run(Render::Report, move || render_pdf(&model)).await
     }
 
     /// The chamber board's one-page summary, under the same bound as the reports.
     pub async fn render_board(
         &self,
         summary: crate::report::board::BoardSummary,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, RenderError> {
         self.run(Render::Board, move || {
-            crate::report::board::render_board(&summary).map_err(|e| e.to_string())
+            crate::report::board::render_board(&summary)
         })
         .await
     }
@@ -68,16 +76,14 @@ impl ReportRenderer {
     async fn run(
         &self,
         kind: Render,
-        render: impl FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
-    ) -> Result<Vec<u8>, String> {
+        render: impl FnOnce() -> Result<Vec<u8>, crate::report::ReportError> + Send + 'static,
+    ) -> Result<Vec<u8>, RenderError> {
         let started = std::time::Instant::now();
         let rendered = async {
-            let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+            let _permit = self.permits.acquire().await?;
             // The blocking thread logs inside the request's span (its request id).
             let span = tracing::Span::current();
-            tokio::task::spawn_blocking(move || span.in_scope(render))
-                .await
-                .map_err(|e| format!("the render task failed: {e}"))?
+            Ok::<_, RenderError>(tokio::task::spawn_blocking(move || span.in_scope(render)).await??)
         }
         .await;
         self.metrics
@@ -116,10 +122,12 @@ pub async fn render_report(
 ) -> Result<Vec<u8>, WebError> {
     let mut model = model_for(&state.responses, response, lang, None).await?;
     model.progress = progress;
-    state.reports.render(model).await.map_err(|e| {
-        tracing::error!(error = %e, "rendering a report failed");
-        WebError::internal(e)
-    })
+    // The cause is logged once, with its sources, where the error is answered.
+    state
+        .reports
+        .render(model)
+        .await
+        .map_err(WebError::internal)
 }
 
 #[get("/s/{token}/report.pdf")]
