@@ -8,7 +8,7 @@ use super::AppState;
 use super::error::WebError;
 use super::extract::{Admin, AnyUser, CsrfForm, LoginForm, MaybeUser, PageLang};
 use super::i18n::{query_lang, request_lang, text};
-use super::pages::{field, html};
+use super::pages::html;
 use super::session::{
     clear_cookie, cookie, login_csrf_cookie_name, safe_next, session_cookie_name, set_cookie,
 };
@@ -319,17 +319,24 @@ pub async fn confirm_disable(
     html(StatusCode::OK, "pages/admin_confirm", &view)
 }
 
+/// The fields of the admin's new-account form.
+#[derive(Deserialize)]
+pub struct NewUserFields {
+    email: Option<String>,
+    role: Option<String>,
+}
+
 /// Creates a consultant, chamber or admin account with a generated initial password, shown
 /// once: admins never choose (or see again) a user's password.
 #[post("/admin/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
     Admin(user): Admin,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<NewUserFields>,
     PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let email = field(&fields, "email").unwrap_or_default().to_owned();
-    let role = field(&fields, "role").and_then(Role::parse);
+    let email = form.email.as_deref().unwrap_or_default().to_owned();
+    let role = form.role.as_deref().and_then(Role::parse);
     let Some(role) = role else {
         return Err(WebError::bad_request("Unknown role."));
     };
@@ -492,6 +499,14 @@ pub async fn password_form(
     password_page(&user, lang, StatusCode::OK, None, false)
 }
 
+/// The fields of the password form.
+#[derive(Deserialize)]
+pub struct PasswordFields {
+    current_password: Option<String>,
+    new_password: Option<String>,
+    new_password_confirm: Option<String>,
+}
+
 /// Changes the user's own password; the other sessions of the account end.
 #[post("/account/password")]
 pub async fn change_password(
@@ -499,12 +514,12 @@ pub async fn change_password(
     req: HttpRequest,
     PageLang(lang): PageLang,
     AnyUser(user): AnyUser,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<PasswordFields>,
 ) -> Result<HttpResponse, WebError> {
     let session = cookie(&req, session_cookie_name(state.secure_cookies)).unwrap_or_default();
-    let current = field(&fields, "current_password").unwrap_or_default();
-    let new = field(&fields, "new_password").unwrap_or_default();
-    if field(&fields, "new_password_confirm").unwrap_or_default() != new {
+    let current = form.current_password.as_deref().unwrap_or_default();
+    let new = form.new_password.as_deref().unwrap_or_default();
+    if form.new_password_confirm.as_deref().unwrap_or_default() != new {
         return password_page(
             &user,
             lang,

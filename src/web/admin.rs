@@ -2,13 +2,13 @@
 //! plausibility screening held back (release into the statistics, or discard).
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
 use super::extract::{Admin, CsrfForm, PageLang};
 use super::i18n::text;
-use super::pages::{field, html, see_other};
+use super::pages::{html, see_other};
 use crate::api_keys::ApiKeyRef;
 use crate::present::pages::{Chrome, format_date, profile_option_label};
 use crate::screening::HoldReason;
@@ -102,16 +102,23 @@ pub async fn api_keys(
     .await
 }
 
+/// The fields of the new-API-key form.
+#[derive(Deserialize)]
+pub struct ApiKeyFields {
+    name: Option<String>,
+    rate: Option<String>,
+}
+
 /// Issues a key and shows it once; only its hash is kept.
 #[post("/admin/api-keys")]
 pub async fn issue_api_key(
     state: web::Data<AppState>,
     PageLang(lang): PageLang,
     Admin(user): Admin,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<ApiKeyFields>,
 ) -> Result<HttpResponse, WebError> {
-    let name = field(&fields, "name").unwrap_or_default();
-    let rate = field(&fields, "rate").unwrap_or_default();
+    let name = form.name.as_deref().unwrap_or_default();
+    let rate = form.rate.as_deref().unwrap_or_default();
     let (status, issued, errors) = match state.api_keys.issue(name, rate).await {
         Ok(key) => (StatusCode::OK, Some(key.key), Vec::new()),
         Err(crate::responses::ServiceError::Invalid(errors)) => {
@@ -236,6 +243,16 @@ pub async fn held_back(
     html(StatusCode::OK, "pages/admin_held_back", &view)
 }
 
+/// The held-back group a decision is about, as the admin saw it.
+#[derive(Deserialize)]
+pub struct HeldBackFields {
+    reason: Option<String>,
+    industry: Option<String>,
+    size: Option<String>,
+    up_to: Option<String>,
+    action: Option<String>,
+}
+
 /// Releases a listed group into the statistics or discards it (`action`), covering only the
 /// responses the admin saw (`up_to`).
 #[post("/admin/held-back")]
@@ -243,7 +260,7 @@ pub async fn decide_held_back(
     state: web::Data<AppState>,
     PageLang(lang): PageLang,
     _admin: Admin,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<HeldBackFields>,
 ) -> Result<HttpResponse, WebError> {
     let bad = || {
         WebError::bad_request_with(crate::survey::Text {
@@ -251,16 +268,20 @@ pub async fn decide_held_back(
             en: "This group of held-back responses is unknown.".into(),
         })
     };
-    let reason = field(&fields, "reason")
+    let reason = form
+        .reason
+        .as_deref()
         .and_then(HoldReason::parse)
         .ok_or_else(bad)?;
-    let industry = field(&fields, "industry").ok_or_else(bad)?;
-    let size_class = field(&fields, "size").ok_or_else(bad)?;
-    let up_to: i64 = field(&fields, "up_to")
+    let industry = form.industry.as_deref().ok_or_else(bad)?;
+    let size_class = form.size.as_deref().ok_or_else(bad)?;
+    let up_to: i64 = form
+        .up_to
+        .as_deref()
         .and_then(|v| v.parse().ok())
         .ok_or_else(bad)?;
     let responses = &state.responses;
-    let (done, n) = match field(&fields, "action") {
+    let (done, n) = match form.action.as_deref() {
         Some("release") => (
             "released",
             responses

@@ -4,13 +4,13 @@
 //! `present::dashboard` puts it in words.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
 use super::extract::{CampaignByCode, Chamber, CsrfForm, Form, PageLang};
 use super::i18n::{request_lang, text};
-use super::pages::{attachment, field, html, mailto_href, see_other, to_first_step, token_path};
+use super::pages::{attachment, html, mailto_href, see_other, to_first_step, token_path};
 use super::session::cookie;
 use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass};
@@ -132,18 +132,27 @@ pub async fn home(
     .await
 }
 
+/// The fields of the new-campaign form.
+#[derive(Deserialize)]
+pub struct NewCampaignFields {
+    name: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    region: Option<String>,
+}
+
 #[post("/chamber/campaigns")]
 pub async fn create_campaign(
     state: web::Data<AppState>,
     Chamber(user): Chamber,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<NewCampaignFields>,
     PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
     let form = CampaignForm {
-        name: field(&fields, "name"),
-        from: field(&fields, "from"),
-        to: field(&fields, "to"),
-        region: field(&fields, "region"),
+        name: form.name.as_deref(),
+        from: form.from.as_deref(),
+        to: form.to.as_deref(),
+        region: form.region.as_deref(),
     };
     match state.campaigns.create(user.user_id, &form).await {
         Ok(id) => Ok(see_other(format!(
@@ -821,6 +830,13 @@ fn set_header(response: &mut HttpResponse, cookie: &str) {
     }
 }
 
+/// The campaign landing page's form: the two consents.
+#[derive(Deserialize)]
+pub struct CampaignStartFields {
+    count: Option<String>,
+    consent: Option<String>,
+}
+
 #[post("/c/{code}")]
 pub async fn campaign_start(
     state: web::Data<AppState>,
@@ -830,11 +846,11 @@ pub async fn campaign_start(
         code: path,
         campaign,
     }: CampaignByCode,
-    Form(fields): Form,
+    Form(form): Form<CampaignStartFields>,
 ) -> Result<HttpResponse, WebError> {
     super::client::limit(&state, &req, &state.limits.starts)?;
-    let counted = field(&fields, "count") == Some("yes");
-    if field(&fields, "consent") != Some("yes") {
+    let counted = form.count.as_deref() == Some("yes");
+    if form.consent.as_deref() != Some("yes") {
         let started = started_response(&state, &req).await;
         return campaign_landing_page(
             &state,

@@ -1,13 +1,13 @@
 //! The consultant's workspace in the browser: client list, client page, reports.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
 use super::extract::{Consultant, CsrfForm, PageLang};
 use super::i18n::{query_lang, text};
-use super::pages::{attachment, field, html, mailto_href, see_other};
+use super::pages::{attachment, html, mailto_href, see_other};
 use super::report::{calendar_date, render_report};
 use crate::auth::CurrentUser;
 use crate::clock::now_ms;
@@ -144,15 +144,22 @@ pub async fn clients(
     clients_page(&state, &user, lang, StatusCode::OK, &[], ("", "")).await
 }
 
+/// The fields of the new-client form.
+#[derive(Deserialize)]
+pub struct NewClientFields {
+    firm_name: Option<String>,
+    contact: Option<String>,
+}
+
 #[post("/consultant/clients")]
 pub async fn create_client(
     state: web::Data<AppState>,
     Consultant(user): Consultant,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<NewClientFields>,
     PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
-    let firm_name = field(&fields, "firm_name");
-    let contact = field(&fields, "contact");
+    let firm_name = form.firm_name.as_deref();
+    let contact = form.contact.as_deref();
     match state
         .workspace
         .create_client(user.user_id, firm_name, contact)

@@ -1,13 +1,13 @@
 //! The owner's side of a consultant's invitation: the landing page with both consents.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
 use super::extract::{Form, InvitationByCode, PageLang};
 use super::i18n::text;
-use super::pages::{field, html, to_first_step};
+use super::pages::{html, to_first_step};
 use crate::present::pages::{Chrome, LandingPage};
 use crate::survey::Lang;
 use crate::workspace::Invitation;
@@ -71,6 +71,14 @@ pub async fn landing(
     )
 }
 
+/// The invitation page's form: accept (with consent and sharing) or decline.
+#[derive(Deserialize)]
+pub struct InvitationFields {
+    action: Option<String>,
+    consent: Option<String>,
+    share: Option<String>,
+}
+
 /// Starts the survey (survey consent required, sharing consent optional) or declines.
 #[post("/i/{code}")]
 pub async fn respond(
@@ -81,7 +89,7 @@ pub async fn respond(
         code: path,
         invitation,
     }: InvitationByCode,
-    Form(fields): Form,
+    Form(form): Form<InvitationFields>,
 ) -> Result<HttpResponse, WebError> {
     super::client::limit(&state, &req, &state.limits.starts)?;
     if !invitation.open {
@@ -95,7 +103,7 @@ pub async fn respond(
             false,
         );
     }
-    if field(&fields, "action") == Some("decline") {
+    if form.action.as_deref() == Some("decline") {
         state.workspace.decline(&invitation).await?;
         let closed = Invitation {
             open: false,
@@ -103,7 +111,7 @@ pub async fn respond(
         };
         return page(&state, lang, &path, &closed, StatusCode::OK, false, true);
     }
-    if field(&fields, "consent") != Some("yes") {
+    if form.consent.as_deref() != Some("yes") {
         return page(
             &state,
             lang,
@@ -114,7 +122,7 @@ pub async fn respond(
             false,
         );
     }
-    let share = field(&fields, "share") == Some("yes");
+    let share = form.share.as_deref() == Some("yes");
     let token = state
         .workspace
         .start_invited(&invitation, lang, share)

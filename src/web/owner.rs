@@ -2,14 +2,14 @@
 //! and its erasure. The private link is the owner's only credential.
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::WebError;
 use super::extract::{Form, OwnerResponse};
 use super::i18n::text;
-use super::pages::{attachment, field, html, token_path};
+use super::pages::{attachment, html, token_path};
 use crate::present::pages::{Chrome, answer_text};
 use crate::responses::LoadedResponse;
 use crate::survey::{Catalogue, Lang, QuestionRef};
@@ -187,6 +187,12 @@ pub async fn confirm_delete(
     delete_page(lang, &token_path(&token), StatusCode::OK, false, false)
 }
 
+/// The erasure form: its confirmation tick.
+#[derive(Deserialize)]
+pub struct DeleteFields {
+    confirm: Option<String>,
+}
+
 /// Erases the response after an explicit confirmation tick.
 #[post("/s/{token}/delete")]
 pub async fn delete(
@@ -196,10 +202,10 @@ pub async fn delete(
         response,
         lang,
     }: OwnerResponse,
-    Form(fields): Form,
+    Form(form): Form<DeleteFields>,
 ) -> Result<HttpResponse, WebError> {
     let base = token_path(&token);
-    if field(&fields, "confirm") != Some("yes") {
+    if form.confirm.as_deref() != Some("yes") {
         return delete_page(lang, &base, StatusCode::UNPROCESSABLE_ENTITY, true, false);
     }
     // The response and the firm's place in its campaign's published snapshot go together.

@@ -1,7 +1,7 @@
 //! The survey in the browser, without JavaScript: landing, one page per step, review, result.
 use actix_web::http::header::{CONTENT_TYPE, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
@@ -103,16 +103,21 @@ pub async fn landing(
     html(actix_web::http::StatusCode::OK, "pages/landing", &view)
 }
 
+/// The landing page's form: the consent tick.
+#[derive(Deserialize)]
+pub struct StartFields {
+    consent: Option<String>,
+}
+
 #[post("/start")]
 pub async fn start(
     state: web::Data<AppState>,
     req: HttpRequest,
-    Form(fields): Form,
+    Form(form): Form<StartFields>,
     PageLang(lang): PageLang,
 ) -> Result<HttpResponse, WebError> {
     super::client::limit(&state, &req, &state.limits.starts)?;
-    let consented = fields.iter().any(|(k, v)| k == "consent" && v == "yes");
-    if !consented {
+    if form.consent.as_deref() != Some("yes") {
         let view = LandingPage::new(state.responses.catalogue(), lang, true);
         return html(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -122,14 +127,6 @@ pub async fn start(
     }
     let token = state.responses.start(lang).await?;
     Ok(to_first_step(&token, lang))
-}
-
-/// The value of a form field.
-pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// The private link: resumes at the first page not yet complete.
@@ -343,19 +340,26 @@ fn render_paused(
     html(status, "pages/paused", &view)
 }
 
+/// The mail-link form: the address, and the page to go back to.
+#[derive(Deserialize)]
+pub struct MailLinkFields {
+    back: Option<String>,
+    email: Option<String>,
+}
+
 /// Sends the private link to the address typed in, once. The address lives only in this
 /// request: it is neither stored nor logged (the request log has the path, never the body).
 #[post("/s/{token}/mail-link")]
 pub async fn mail_link(
     state: web::Data<AppState>,
     OwnerResponse { token, lang, .. }: OwnerResponse,
-    Form(fields): Form,
+    Form(form): Form<MailLinkFields>,
 ) -> Result<HttpResponse, WebError> {
     let Some(mailer) = state.mailer.as_ref() else {
         return Err(WebError::not_found());
     };
     // Only our own pages are places to go back to.
-    let back = match field(&fields, "back") {
+    let back = match form.back.as_deref() {
         Some("paused") => "paused".to_owned(),
         Some(step)
             if step
@@ -367,7 +371,7 @@ pub async fn mail_link(
         }
         _ => "paused".to_owned(),
     };
-    let typed = field(&fields, "email").unwrap_or_default();
+    let typed = form.email.as_deref().unwrap_or_default();
     let failed = |status, key: &str| {
         let mut private_link = link(&state, &token, false);
         private_link.mail = mail_offer(&state, &token, lang, &back).map(|offer| MailOffer {

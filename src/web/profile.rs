@@ -1,13 +1,13 @@
 //! The profile of a consultant or a chamber: what the firms they invite see of them.
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
-use super::extract::{Chamber, Consultant, CsrfForm, Fields, PageLang};
+use super::extract::{Chamber, Consultant, CsrfForm, PageLang};
 use super::i18n::text;
-use super::pages::{field, html};
+use super::pages::html;
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::present::pages::Chrome;
@@ -99,17 +99,25 @@ async fn show(state: &AppState, user: &CurrentUser, lang: Lang) -> Result<HttpRe
     page(user, lang, StatusCode::OK, values, &[], false)
 }
 
+/// The fields of the profile form (consultant and chamber alike).
+#[derive(Deserialize)]
+pub struct ProfileFields {
+    name: Option<String>,
+    firm: Option<String>,
+    contact: Option<String>,
+}
+
 async fn save(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
-    fields: &Fields,
+    form: &ProfileFields,
     role: Role,
 ) -> Result<HttpResponse, WebError> {
     let values = [
-        field(fields, "name"),
-        field(fields, "firm"),
-        field(fields, "contact"),
+        form.name.as_deref(),
+        form.firm.as_deref(),
+        form.contact.as_deref(),
     ];
     match state
         .profiles
@@ -150,9 +158,9 @@ pub async fn save_consultant_profile(
     state: web::Data<AppState>,
     PageLang(lang): PageLang,
     Consultant(user): Consultant,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<ProfileFields>,
 ) -> Result<HttpResponse, WebError> {
-    save(&state, &user, lang, &fields, Role::Consultant).await
+    save(&state, &user, lang, &form, Role::Consultant).await
 }
 
 #[get("/chamber/profile")]
@@ -169,9 +177,9 @@ pub async fn save_chamber_profile(
     state: web::Data<AppState>,
     PageLang(lang): PageLang,
     Chamber(user): Chamber,
-    CsrfForm(fields): CsrfForm,
+    CsrfForm(form): CsrfForm<ProfileFields>,
 ) -> Result<HttpResponse, WebError> {
-    save(&state, &user, lang, &fields, Role::Chamber).await
+    save(&state, &user, lang, &form, Role::Chamber).await
 }
 
 /// The profile as the account's own pages show it: how firms see it, with a link to edit.
