@@ -595,6 +595,15 @@ impl<'c> Page<'c> {
         }
     }
 
+    /// A property (`href`, `value`) of the element `css`: a link's target, a field's text.
+    pub async fn prop(&self, css: &str, name: &str) -> Result<String> {
+        self.find(css)
+            .await?
+            .prop(name)
+            .await?
+            .with_context(|| format!("{css} has no {name}"))
+    }
+
     pub async fn find_all(&self, css: &str) -> Result<Vec<fantoccini::elements::Element>> {
         Ok(self.client.find_all(Locator::Css(css)).await?)
     }

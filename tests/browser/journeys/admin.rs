@@ -4,7 +4,9 @@
 use anyhow::{Context, Result, ensure};
 use social_readiness::accounts::Role;
 
-use super::{PASSWORD, body_text, create_account, fill, login, main_text, submit_and_wait};
+use super::{
+    PASSWORD, body_text, change_password, create_account, fill, login, main_text, submit_and_wait,
+};
 use crate::harness::{Ctx, Page, t};
 
 const ADMIN: &str = "admin@journey.example";
@@ -117,15 +119,13 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         "password page"
     );
     page.check_page_state("password").await?;
-    fill(&page, "#current_password", PASSWORD).await?;
-    fill(&page, "#new_password", NEW_PASSWORD).await?;
-    fill(
+    change_password(
         &page,
-        "#new_password_confirm",
+        PASSWORD,
+        NEW_PASSWORD,
         "Ein anderer Satz als Passwort",
     )
     .await?;
-    submit_and_wait(&page, "form.stacked-form button.primary").await?;
     ensure!(
         main_text(&page)
             .await?
@@ -134,20 +134,14 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     );
     page.check_page_state("password-mismatch").await?;
     // Too short: the refusal names the rule.
-    fill(&page, "#current_password", PASSWORD).await?;
-    fill(&page, "#new_password", "kurz").await?;
-    fill(&page, "#new_password_confirm", "kurz").await?;
-    submit_and_wait(&page, "form.stacked-form button.primary").await?;
+    change_password(&page, PASSWORD, "kurz", "kurz").await?;
     let refused = page.text("#password-error").await?;
     ensure!(
         refused.contains("12"),
         "the refusal names the rule: {refused:?}"
     );
     page.check_page_state("password-refused").await?;
-    fill(&page, "#current_password", PASSWORD).await?;
-    fill(&page, "#new_password", NEW_PASSWORD).await?;
-    fill(&page, "#new_password_confirm", NEW_PASSWORD).await?;
-    submit_and_wait(&page, "form.stacked-form button.primary").await?;
+    change_password(&page, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await?;
     ensure!(
         page.text("p.confirmation")
             .await?
@@ -182,10 +176,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         other_page.path().await?.starts_with("/account/password"),
         "the consultant's pages opened before the initial password was changed"
     );
-    fill(&other_page, "#current_password", &initial).await?;
-    fill(&other_page, "#new_password", NEW_PASSWORD).await?;
-    fill(&other_page, "#new_password_confirm", NEW_PASSWORD).await?;
-    submit_and_wait(&other_page, "form.stacked-form button.primary").await?;
+    change_password(&other_page, &initial, NEW_PASSWORD, NEW_PASSWORD).await?;
     other_page.goto("/consultant").await?;
     ensure!(
         other_page.h1().await? == t("consultant_title", "de"),

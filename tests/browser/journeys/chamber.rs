@@ -125,12 +125,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         page.h1().await?
     );
     page.check_page_state("campaign").await?;
-    let link = page
-        .find("#campaign-link")
-        .await?
-        .prop("value")
-        .await?
-        .context("campaign link")?;
+    let link = page.prop("#campaign-link", "value").await?;
     ensure!(link.contains("/c/"), "campaign link {link}");
 
     // --- the QR code, as an SVG and as a PNG for print ------------------------------------
@@ -142,12 +137,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
             "campaign-qr.png",
         ),
     ] {
-        let href = page
-            .find(css)
-            .await?
-            .prop("href")
-            .await?
-            .context("QR link")?;
+        let href = page.prop(css, "href").await?;
         let (status, _, bytes) = page.download(&href).await?;
         ensure!(
             status == 200 && bytes.windows(signature.len()).any(|w| w == signature),
@@ -156,11 +146,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         std::fs::write(screens_dir().join(name), &bytes)?;
     }
     let dashboard = page
-        .find("a.button.primary[href*='/chamber/dashboard']")
-        .await?
-        .prop("href")
-        .await?
-        .context("dashboard link")?;
+        .prop("a.button.primary[href*='/chamber/dashboard']", "href")
+        .await?;
 
     // --- a dozen firms through the campaign link -----------------------------------------
     for n in 0..FIRMS {
@@ -296,11 +283,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     // --- CSV (as German Excel reads it) and the board PDF, for the campaign ---------------
     page.goto(&dashboard).await?;
     let csv_href = page
-        .find("p.downloads a[href*='dashboard.csv']")
-        .await?
-        .prop("href")
-        .await?
-        .context("CSV link")?;
+        .prop("p.downloads a[href*='dashboard.csv']", "href")
+        .await?;
     let (status, content_type, csv) = page.download(&csv_href).await?;
     ensure!(
         status == 200 && content_type.starts_with("text/csv"),
@@ -324,11 +308,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         rows[0].join(" | ")
     );
     let pdf_href = page
-        .find("p.downloads a[href*='dashboard.pdf']")
-        .await?
-        .prop("href")
-        .await?
-        .context("PDF link")?;
+        .prop("p.downloads a[href*='dashboard.pdf']", "href")
+        .await?;
     let (status, content_type, pdf) = page.download(&pdf_href).await?;
     ensure!(
         status == 200 && content_type.starts_with("application/pdf") && pdf.starts_with(b"%PDF"),

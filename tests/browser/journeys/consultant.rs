@@ -96,12 +96,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         "client page: {}",
         page.h1().await?
     );
-    let link = page
-        .find("#invite-1")
-        .await?
-        .prop("value")
-        .await?
-        .context("invitation link")?;
+    let link = page.prop("#invite-1", "value").await?;
     ensure!(link.contains("/i/"), "invitation link {link}");
     page.check_page_state("client-invited").await?;
     let client_path = page.path().await?;
@@ -121,12 +116,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     page.check_page_state("client-shared").await?;
 
     // --- the PDF and the ZIP, downloaded as this browser would -----------------------------
-    let report = page
-        .find(".download a")
-        .await?
-        .prop("href")
-        .await?
-        .context("report link")?;
+    let report = page.prop(".download a", "href").await?;
     let (status, content_type, pdf) = page.download(&report).await?;
     ensure!(
         status == 200 && content_type.starts_with("application/pdf") && pdf.starts_with(b"%PDF"),
@@ -138,12 +128,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     page.goto("/consultant").await?;
     fill(&page, "#firm_name", "Malerbetrieb Krause").await?;
     submit_and_wait(&page, "form.stacked-form button.primary").await?;
-    let declined_link = page
-        .find("#invite-1")
-        .await?
-        .prop("value")
-        .await?
-        .context("second invitation link")?;
+    let declined_link = page.prop("#invite-1", "value").await?;
     let other = Page::open(ctx, "consultant-client").await?;
     other.goto(&declined_link).await?;
     submit_and_wait(&other, "button[value=decline]").await?;
@@ -164,11 +149,8 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     );
     page.check_page_state("clients").await?;
     let zip = page
-        .find("a[href^='/consultant/reports.zip']")
-        .await?
-        .prop("href")
-        .await?
-        .context("zip link")?;
+        .prop("a[href^='/consultant/reports.zip']", "href")
+        .await?;
     let (status, content_type, bytes) = page.download(&zip).await?;
     ensure!(
         status == 200 && content_type.starts_with("application/zip") && bytes.starts_with(b"PK"),
@@ -182,12 +164,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
     // --- re-assessment: a new invitation, a better result, the change table ----------------
     page.goto(&client_path).await?;
     submit_and_wait(&page, "form.inline-form button.secondary").await?;
-    let second_link = page
-        .find("#invite-2")
-        .await?
-        .prop("value")
-        .await?
-        .context("re-assessment link")?;
+    let second_link = page.prop("#invite-2", "value").await?;
     ensure!(second_link != link, "a new link for the re-assessment");
     page.check_page_state("client-reinvited").await?;
     let (second_score, second_result) = client_takes_check(ctx, &second_link, 3, false).await?;

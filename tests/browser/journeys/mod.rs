@@ -94,6 +94,19 @@ pub async fn set_value(page: &Page<'_>, css: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Fills the password form (current, new, the new one again) and sends it.
+pub async fn change_password(
+    page: &Page<'_>,
+    current: &str,
+    new: &str,
+    repeated: &str,
+) -> Result<()> {
+    fill(page, "#current_password", current).await?;
+    fill(page, "#new_password", new).await?;
+    fill(page, "#new_password_confirm", repeated).await?;
+    submit_and_wait(page, "form.stacked-form button.primary").await
+}
+
 /// Logs in through the login form and waits for the page after it.
 pub async fn login(page: &Page<'_>, email: &str, password: &str) -> Result<()> {
     fill(page, "#email", email).await?;

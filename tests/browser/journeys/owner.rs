@@ -191,12 +191,7 @@ async fn journey(ctx: &Ctx, lang: &str) -> Result<()> {
     page.check_page_state("result").await?;
 
     // The report and the export, fetched as a download would.
-    let report = page
-        .find(".download a")
-        .await?
-        .prop("href")
-        .await?
-        .context("report link")?;
+    let report = page.prop(".download a", "href").await?;
     let (status, content_type, pdf) = ctx.fetch(&report).await?;
     ensure!(
         status == 200 && content_type.starts_with("application/pdf") && pdf.starts_with(b"%PDF"),
@@ -204,12 +199,7 @@ async fn journey(ctx: &Ctx, lang: &str) -> Result<()> {
     );
     let pdf_file = crate::harness::screens_dir().join(format!("{label}-report.pdf"));
     std::fs::write(&pdf_file, &pdf)?;
-    let export = page
-        .find(".owner-data a[download]")
-        .await?
-        .prop("href")
-        .await?
-        .context("export link")?;
+    let export = page.prop(".owner-data a[download]", "href").await?;
     let (status, content_type, json) = ctx.fetch(&export).await?;
     ensure!(
         status == 200 && content_type.starts_with("application/json"),
