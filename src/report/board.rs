@@ -59,6 +59,7 @@ fn empty_charts(bars: DimensionChart) -> Charts {
             importance_levels: Default::default(),
             quadrants: Default::default(),
         },
+        change: None,
     }
 }
 

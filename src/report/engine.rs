@@ -10,13 +10,15 @@ use printpdf::{
 use super::backend;
 use super::layout::{self, CONTENT_W, ChartKind, Flow, Item, MARGIN_X, PAGE_H, Rgb3};
 use super::tagged::{self, Attr, Mark, Role};
-use crate::charts::{self, DimensionChart, PeerBand, PriorityMatrix, RadarChart};
+use crate::charts::{self, ChangeChart, DimensionChart, PeerBand, PriorityMatrix, RadarChart};
 
 /// The three charts, prepared from the model once.
 pub(crate) struct Charts {
     pub radar: RadarChart,
     pub bars: DimensionChart,
     pub matrix: PriorityMatrix,
+    /// Before and after, when the report has a re-assessment's numbers.
+    pub change: Option<ChangeChart>,
 }
 
 /// "a, b, c" of the items.
@@ -91,6 +93,26 @@ pub(crate) fn bars_alt(title: &str, chart: &DimensionChart) -> String {
     s
 }
 
+/// The before/after chart in words: each topic's earlier and current points with the change,
+/// and the peer group's change where there is one.
+pub(crate) fn change_alt(title: &str, chart: &ChangeChart) -> String {
+    let [before, now, firm, peers] = &chart.labels;
+    let rows = chart.rows.iter().map(|r| {
+        let mut s = format!(
+            "{}: {before} {}, {now} {}, {firm} {}",
+            r.label,
+            r.before,
+            r.after,
+            charts::signed_change(i16::from(r.after) - i16::from(r.before))
+        );
+        if let Some(p) = r.peer_change {
+            s.push_str(&format!(", {peers} {}", charts::signed_change(p)));
+        }
+        s
+    });
+    format!("{title}. {}.", rows.collect::<Vec<_>>().join("; "))
+}
+
 /// The priority matrix in words: each numbered point with its score and importance.
 pub(crate) fn matrix_alt(title: &str, chart: &PriorityMatrix) -> String {
     let points = chart.points.iter().enumerate().map(|(i, p)| {
@@ -118,6 +140,10 @@ pub(crate) fn chart_size(charts: &Charts, kind: ChartKind) -> (u32, u32) {
         ChartKind::Radar => (charts::RADAR_CHART_WIDTH, charts::RADAR_CHART_HEIGHT),
         ChartKind::Bars => (charts::BAR_CHART_WIDTH, charts.bars.height()),
         ChartKind::Matrix => (charts::MATRIX_CHART_WIDTH, charts::MATRIX_CHART_HEIGHT),
+        ChartKind::Change => (
+            charts::CHANGE_CHART_WIDTH,
+            charts.change.as_ref().map_or(0, ChangeChart::height),
+        ),
     }
 }
 /// Running headers and footers are pagination artifacts: a screen reader skips them.
@@ -272,6 +298,10 @@ pub(crate) fn emit(
                     ChartKind::Radar => charts::draw_radar_chart(&root, &charts.radar),
                     ChartKind::Bars => charts::draw_dimension_chart(&root, &charts.bars),
                     ChartKind::Matrix => charts::draw_priority_matrix(&root, &charts.matrix),
+                    ChartKind::Change => match &charts.change {
+                        Some(c) => charts::draw_change_chart(&root, c),
+                        None => Ok(()),
+                    },
                 };
             }
             ops.push(Op::RestoreGraphicsState);

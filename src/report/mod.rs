@@ -14,6 +14,8 @@ mod pdf;
 mod tagged;
 
 pub use model::*;
+#[cfg(test)]
+pub(crate) use owner::page_fills;
 pub use owner::render_pdf;
 
 #[derive(Debug, thiserror::Error)]

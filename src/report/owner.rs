@@ -3,8 +3,8 @@
 use printpdf::{FontId, Line, Op, PdfFontHandle, Pt};
 
 use super::engine::{
-    Charts, Grid, bars_alt, begin_pagination, chart_size, emit_marked, figure, matrix_alt, pt,
-    radar_alt, rgb, text_op,
+    Charts, Grid, bars_alt, begin_pagination, change_alt, chart_size, emit_marked, figure,
+    matrix_alt, pt, radar_alt, rgb, text_op,
 };
 use super::layout::{
     self, BODY, CONTENT_BOTTOM, CONTENT_W, ChartKind, Flow, H1, H2, H3, Item, MARGIN_X, PAGE_H,
@@ -15,7 +15,8 @@ use super::tagged::{self, Role};
 use super::{ReportError, fill, fonts, pdf};
 use crate::benchmark::RankWording;
 use crate::charts::{
-    DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix, RadarAxis, RadarChart,
+    ChangeChart, ChangeRow, DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix,
+    RadarAxis, RadarChart,
 };
 
 fn prepare_charts(m: &ReportModel) -> Charts {
@@ -84,6 +85,23 @@ fn prepare_charts(m: &ReportModel) -> Charts {
             importance_levels: l.importance_levels.clone(),
             quadrants: l.matrix_quadrants.clone(),
         },
+        change: m
+            .progress
+            .as_ref()
+            .filter(|p| !p.topics.is_empty())
+            .map(|p| ChangeChart {
+                rows: p
+                    .topics
+                    .iter()
+                    .map(|t| ChangeRow {
+                        label: t.title.clone(),
+                        before: t.before,
+                        after: t.after,
+                        peer_change: t.peer_change,
+                    })
+                    .collect(),
+                labels: p.chart_labels.clone(),
+            }),
     }
 }
 
@@ -240,7 +258,7 @@ fn lay_out(m: &ReportModel, charts: &Charts) -> Flow {
     summary(&mut f, m, charts);
     section(&mut f, |f| comparison(f, m, charts));
     if let Some(p) = &m.progress {
-        section(&mut f, |f| progress(f, p));
+        section(&mut f, |f| progress(f, p, charts));
     }
     section(&mut f, |f| dimensions(f, m));
     section(&mut f, |f| actions(f, m));
@@ -566,6 +584,10 @@ fn chart(f: &mut Flow, charts: &Charts, kind: ChartKind, title: &str, width: f32
         ChartKind::Radar => radar_alt(title, &charts.radar),
         ChartKind::Bars => bars_alt(title, &charts.bars),
         ChartKind::Matrix => matrix_alt(title, &charts.matrix),
+        ChartKind::Change => charts
+            .change
+            .as_ref()
+            .map_or_else(|| title.to_owned(), |c| change_alt(title, c)),
     };
     let y = f.y;
     figure(f, kind, (x, y), scale, (width, height), alt);
@@ -599,8 +621,16 @@ fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
     };
     // Tighter rows when only they make the table fit.
     let table_fits = [false, true].into_iter().find(|&compact| fits(compact));
-    match table_fits {
-        Some(compact) if with_table && matrix_h * 0.82 + 2.5 * H3.leading > f.room() => {
+    let matrix_fits = matrix_h * 0.82 + 2.5 * H3.leading <= f.room();
+    // A table that does not fit whole still starts here when a good part of the page is free
+    // (its header row is repeated on the next page), rather than leaving the space empty.
+    let table_first = match table_fits {
+        Some(compact) => Some(compact),
+        None if f.room() >= 150.0 => Some(false),
+        None => None,
+    };
+    match table_first {
+        Some(compact) if with_table && !matrix_fits => {
             table(f, m, compact);
             chart(f, charts, ChartKind::Matrix, &l.matrix_title, CONTENT_W);
         }
@@ -662,7 +692,37 @@ fn table(f: &mut Flow, m: &ReportModel, compact: bool) {
     f.gap(10.0);
 }
 /// The change since the previous assessment: a heading, the caption, the table, a note.
-fn progress(f: &mut Flow, p: &Progress) {
+fn progress(f: &mut Flow, p: &Progress, charts: &Charts) {
+    if charts.change.is_some() {
+        // The chart states every number of the table (in its text alternative too).
+        let (_, h) = chart_size(charts, ChartKind::Change);
+        let chart_h = h as f32 * CONTENT_W / crate::charts::CHANGE_CHART_WIDTH as f32;
+        f.heading(&p.heading, H1, 2.0 * BODY.leading + chart_h.min(300.0));
+        f.para(
+            &[run(&p.caption)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(9.5, false, layout::MUTED),
+        );
+        f.gap(4.0);
+        chart(f, charts, ChartKind::Change, &p.chart_title, CONTENT_W);
+    } else {
+        progress_table(f, p);
+    }
+    if let Some(note) = &p.note {
+        f.gap(4.0);
+        f.para(
+            &[run(note)],
+            MARGIN_X,
+            CONTENT_W,
+            Style::new(9.5, false, layout::INK),
+        );
+    }
+    f.gap(10.0);
+}
+
+/// The change as a table (a model without the chart's numbers).
+fn progress_table(f: &mut Flow, p: &Progress) {
     let widths = [0.34, 0.12, 0.12, 0.19, 0.23].map(|w| w * CONTENT_W);
     let grid = Grid::new(
         &widths,
@@ -679,16 +739,6 @@ fn progress(f: &mut Flow, p: &Progress) {
     );
     f.gap(4.0);
     grid.draw(f);
-    if let Some(note) = &p.note {
-        f.gap(4.0);
-        f.para(
-            &[run(note)],
-            MARGIN_X,
-            CONTENT_W,
-            Style::new(9.5, false, layout::INK),
-        );
-    }
-    f.gap(10.0);
 }
 
 fn dimensions(f: &mut Flow, m: &ReportModel) {
@@ -728,39 +778,58 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
         }
         f.text(&line, Style::new(9.5, false, layout::MUTED));
         f.gap(4.0);
-        f.heading(&l.asked, H3, 2.0 * BODY.leading);
-        for a in &d.answers {
-            let w = CONTENT_W - indent;
-            let q_style = Style::new(9.5, false, layout::MUTED);
-            let q_h = layout::height_of(&[run(&a.question)], w, q_style);
-            let a_h = layout::height_of(&[run(&a.answer)], w, BODY).min(2.0 * BODY.leading);
-            f.ensure(q_h + a_h);
+        // The answers that need attention; the rest in one line (the result page has them all).
+        let listed: Vec<&Answer> = d.answers.iter().filter(|a| a.matters).collect();
+        let rest = d.answers.len() - listed.len();
+        if !listed.is_empty() {
+            f.heading(&l.asked, H3, 2.0 * BODY.leading);
+        }
+        for a in listed {
+            // Question and answer in one paragraph: the question muted, the answer after an arrow.
+            let style = Style::new(9.5, false, layout::INK);
+            let runs = [
+                layout::Run {
+                    text: &a.question,
+                    bold: false,
+                    color: Some(layout::MUTED),
+                },
+                layout::Run {
+                    text: " → ",
+                    bold: true,
+                    color: Some(layout::BLUE),
+                },
+                run(&a.answer),
+            ];
+            let h = layout::height_of(&runs, CONTENT_W - indent, style);
+            f.ensure(h.min(3.0 * style.leading));
+            f.para(&runs, MARGIN_X + indent, CONTENT_W - indent, style);
+            f.gap(2.0);
+        }
+        let rest_line = match rest {
+            0 => String::new(),
+            n if n == d.answers.len() => l.answers_none.replace("{count}", &n.to_string()),
+            1 => l.answers_rest_one.clone(),
+            n => l.answers_rest.replace("{count}", &n.to_string()),
+        };
+        if !rest_line.is_empty() {
             f.para(
-                &[run(&a.question)],
+                &[run(&rest_line)],
                 MARGIN_X + indent,
                 CONTENT_W - indent,
                 Style::new(9.5, false, layout::MUTED),
             );
-            // The answer with a hanging arrow.
-            let arrow_w = layout::width("→ ", BODY.size, true);
-            let lines = layout::wrap_runs(&[run(&a.answer)], BODY.size, w - arrow_w);
-            f.ensure(BODY.leading * lines.len().min(2) as f32);
-            let baseline = f.y + BODY.size * 0.93 + (BODY.leading - BODY.size * 1.17) / 2.0;
-            f.push_artifact(Item::Text {
-                x: MARGIN_X + indent,
-                y: baseline,
-                size: BODY.size,
-                bold: true,
-                color: layout::BLUE,
-                text: "→".into(),
-            });
-            f.within(Role::P, |f| {
-                f.lines(lines, MARGIN_X + indent + arrow_w, BODY, 2);
-            });
             f.gap(3.0);
         }
-        f.heading(&l.why, H3, 2.0 * BODY.leading);
-        f.text(&d.why, BODY);
+        // "Why" and "what to do" lead their paragraphs in bold rather than under headings of
+        // their own: the topic's heading above structures them, and the topics stay compact.
+        f.gap(2.0);
+        f.ensure(3.0 * BODY.leading);
+        f.para(
+            &[bold(&format!("{}: ", l.why)), run(&d.why)],
+            MARGIN_X,
+            CONTENT_W,
+            BODY,
+        );
         f.para(
             &[run(&format!("{}: {}", l.source, d.why_source))],
             MARGIN_X,
@@ -769,8 +838,14 @@ fn dimensions(f: &mut Flow, m: &ReportModel) {
         );
         // A step that is in the action plan is said there once, not here again.
         if !d.what_to_do.is_empty() && !m.actions.iter().any(|a| a.text == d.what_to_do) {
-            f.heading(&l.what_to_do, H3, 2.0 * BODY.leading);
-            f.text(&d.what_to_do, BODY);
+            f.gap(4.0);
+            f.ensure(2.0 * BODY.leading);
+            f.para(
+                &[bold(&format!("{}: ", l.what_to_do)), run(&d.what_to_do)],
+                MARGIN_X,
+                CONTENT_W,
+                BODY,
+            );
         }
     }
 }
@@ -851,25 +926,23 @@ fn methodology(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
     f.heading(&l.methodology, H1, 60.0);
     for p in &m.methodology {
-        f.text(p, BODY);
+        f.text(p, Style::new(9.5, false, layout::INK));
         f.gap(6.0);
     }
     f.gap(4.0);
     let mut facts = Vec::new();
-    match &m.cohort {
-        Some(c) => {
-            facts.push(cohort_line(m).unwrap_or_default());
-            facts.push(fill(&l.cohort_size, &[("n", &c.n.to_string())]));
-        }
+    // The numbers an owner needs: the group with its size, the date of its figures, k.
+    match cohort_line(m) {
+        Some(line) => facts.push(line),
         None => facts.push(m.benchmark_note.clone()),
+    }
+    if let Some(date) = &m.benchmark_date {
+        facts.push(fill(&l.benchmark_date, &[("date", date)]));
     }
     facts.push(fill(
         &l.privacy_threshold,
         &[("k", &m.privacy_threshold.to_string())],
     ));
-    if let Some(date) = &m.benchmark_date {
-        facts.push(fill(&l.benchmark_date, &[("date", date)]));
-    }
     f.open(Role::L);
     for fact in facts {
         f.within(Role::LI, |f| {
@@ -881,6 +954,14 @@ fn methodology(f: &mut Flow, m: &ReportModel) {
     f.close();
 }
 
+/// How full each page of the model's report is (0–1 of the content area), for the page-fill tests.
+#[cfg(test)]
+pub(crate) fn page_fills(m: &ReportModel) -> Vec<f32> {
+    let charts = prepare_charts(m);
+    let flow = lay_out(m, &charts);
+    flow.pages.iter().map(|p| tests::fill(p, &charts)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::backend;
@@ -888,7 +969,7 @@ mod tests {
     use super::*;
 
     /// How far down the content area a page is filled (0–1).
-    fn fill(page: &[Item], charts: &Charts) -> f32 {
+    pub(super) fn fill(page: &[Item], charts: &Charts) -> f32 {
         let bottom = page
             .iter()
             .map(|item| match item {
