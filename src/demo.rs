@@ -59,6 +59,8 @@ const REGION_WEIGHTS: [f64; 16] = [
 pub struct DemoFirm {
     pub profile: Profile,
     pub assessment: Assessment,
+    /// The answers it was scored from.
+    pub answers: AnswerSet,
 }
 
 pub struct DemoGenerator<'a> {
@@ -167,6 +169,7 @@ impl<'a> DemoGenerator<'a> {
                 region,
             },
             assessment: assess(self.catalogue, &answers),
+            answers,
         }
     }
 }

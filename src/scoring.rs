@@ -85,7 +85,7 @@ pub struct Action {
 }
 
 /// The points a question's answer earns, or `None` when it does not count (excluded, unanswered).
-fn question_points(question: &Question, answers: &AnswerSet) -> Option<u32> {
+pub fn question_points(question: &Question, answers: &AnswerSet) -> Option<u32> {
     let chosen = answers.get(&question.id)?.option_ids();
     let mut total = 0u32;
     let mut counted = false;

@@ -580,15 +580,18 @@ pub fn draw_radar_chart<DB: DrawingBackend>(
         return root.present();
     }
 
-    // Grid: rings every 20 points, spokes, ring values on the first spoke.
+    // Grid: rings every 20 points, spokes, ring values beside the first spoke where they are
+    // clear of the data's outlines.
     for ring in (20..=100u8).step_by(20) {
         let mut points: Vec<(i32, i32)> = (0..n).map(|i| spoke(i, n, f64::from(ring))).collect();
         points.push(points[0]);
         root.draw(&PathElement::new(points, GRID.stroke_width(1)))?;
-        let (x, y) = spoke(0, n, f64::from(ring));
+    }
+    let measure = |t: &str| root.estimate_text_size(t, &small).unwrap_or((18, 15));
+    for (text, (x, y)) in radar_scale_labels(chart, measure) {
         root.draw(&Text::new(
-            ring.to_string(),
-            (x + 4, y + 2),
+            text,
+            (x, y),
             small.clone().pos(Pos::new(HPos::Left, VPos::Top)),
         ))?;
     }
@@ -681,6 +684,104 @@ pub fn draw_radar_chart<DB: DrawingBackend>(
         }
     }
     root.present()
+}
+
+/// The outlines the radar draws (the firm's polygon, the peers' median and p75), closed.
+fn radar_outlines(chart: &RadarChart) -> Vec<Vec<(i32, i32)>> {
+    let n = chart.axes.len();
+    let close = |mut v: Vec<(i32, i32)>| {
+        if let Some(first) = v.first().copied() {
+            v.push(first);
+        }
+        v
+    };
+    let mut outlines = vec![close(
+        chart
+            .axes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.gap.is_none())
+            .map(|(i, a)| spoke(i, n, f64::from(a.score)))
+            .collect(),
+    )];
+    if chart.has_peers() {
+        for f in [
+            (|p: &PeerBand| p.median) as fn(&PeerBand) -> u8,
+            |p: &PeerBand| p.p75,
+        ] {
+            outlines.push(close(
+                chart
+                    .axes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| spoke(i, n, a.peers.as_ref().map_or(0.0, |p| f64::from(f(p)))))
+                    .collect(),
+            ));
+        }
+    }
+    outlines
+}
+
+/// Whether a polyline passes through the box (left, top, right, bottom), its markers included.
+fn touches(line: &[(i32, i32)], (l, t, r, b): (i32, i32, i32, i32)) -> bool {
+    // Markers are drawn up to 5 px around each point, lines up to 3 px wide.
+    let (l, t, r, b) = (l - 6, t - 6, r + 6, b + 6);
+    line.windows(2).any(|w| {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        let steps = (x1 - x0).abs().max((y1 - y0).abs()).max(1);
+        (0..=steps).any(|k| {
+            let x = x0 + (x1 - x0) * k / steps;
+            let y = y0 + (y1 - y0) * k / steps;
+            x >= l && x <= r && y >= t && y <= b
+        })
+    }) || line
+        .iter()
+        .any(|&(x, y)| x >= l && x <= r && y >= t && y <= b)
+}
+
+/// The ring values (20 … 100) with their top-left corners: beside the first spoke, below or above
+/// its ring, right or left of the spoke, wherever no outline of the data passes; a value with no
+/// clear place is left out (its ring is still drawn, and the spoke labels give every score).
+fn radar_scale_labels(
+    chart: &RadarChart,
+    measure: impl Fn(&str) -> (u32, u32),
+) -> Vec<(String, (i32, i32))> {
+    let n = chart.axes.len();
+    let outlines = radar_outlines(chart);
+    let mut placed = Vec::new();
+    for ring in (20..=100u8).step_by(20) {
+        let text = ring.to_string();
+        let (w, h) = measure(&text);
+        let (w, h) = (
+            i32::try_from(w).unwrap_or(30),
+            i32::try_from(h).unwrap_or(16),
+        );
+        let (x, y) = spoke(0, n, f64::from(ring));
+        let mut candidates = vec![(x + 4, y + 2), (x - 4 - w, y + 2)];
+        // Above the outer ring is the top spoke's own label.
+        if ring < 100 {
+            candidates.extend([(x + 4, y - 2 - h), (x - 4 - w, y - 2 - h)]);
+        }
+        // Further along the ring: on the middle of its sides next to the first spoke.
+        for i in [1, n.saturating_sub(1)] {
+            let (sx, sy) = spoke(i, n, f64::from(ring));
+            candidates.push(((x + sx) / 2 - w / 2, (y + sy) / 2 - h / 2));
+        }
+        let clear = |&&(cx, cy): &&(i32, i32)| {
+            let b = (cx, cy, cx + w, cy + h);
+            outlines.iter().all(|o| !touches(o, b))
+                && placed.iter().all(|(_, (px, py, pw, ph))| {
+                    cx + w + 2 < *px || *px + pw + 2 < cx || cy + h + 2 < *py || *py + ph + 2 < cy
+                })
+        };
+        if let Some(&(cx, cy)) = candidates.iter().find(clear) {
+            placed.push((text, (cx, cy, w, h)));
+        }
+    }
+    placed
+        .into_iter()
+        .map(|(text, (x, y, _, _))| (text, (x, y)))
+        .collect()
 }
 
 /// The radar chart as an inline SVG element with an accessible name.
@@ -1017,6 +1118,194 @@ pub fn priority_matrix_svg_as(
     make_accessible(&svg, title, id)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Before and after (a re-assessment)
+// ---------------------------------------------------------------------------------------------
+
+/// One topic of the before/after chart.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    pub label: String,
+    /// 0–100, the earlier and the current assessment.
+    pub before: u8,
+    pub after: u8,
+    /// The peer group's median change over the same time, when there is a group to compare.
+    pub peer_change: Option<i16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangeChart {
+    pub rows: Vec<ChangeRow>,
+    /// Legend and column texts: before, now, the firm's change, the peer group's change.
+    pub labels: [String; 4],
+}
+
+pub const CHANGE_CHART_WIDTH: u32 = 720;
+const CHANGE_TOP: i32 = 62;
+const CHANGE_ROW: i32 = 34;
+const CHANGE_LEFT: i32 = 262;
+const CHANGE_RIGHT: i32 = 452;
+/// Right edges of the two number columns.
+const CHANGE_FIRM_COL: i32 = 572;
+const CHANGE_PEER_COL: i32 = 712;
+
+impl ChangeChart {
+    /// Height in its own pixels.
+    pub fn height(&self) -> u32 {
+        let rows = i32::try_from(self.rows.len()).unwrap_or(0);
+        (CHANGE_TOP + CHANGE_ROW * rows + 34).unsigned_abs()
+    }
+
+    fn has_peers(&self) -> bool {
+        self.rows.iter().any(|r| r.peer_change.is_some())
+    }
+}
+
+/// "+8", "−3", "±0".
+pub fn signed_change(v: i16) -> String {
+    match v {
+        0 => "±0".to_owned(),
+        v if v > 0 => format!("+{v}"),
+        v => format!("−{}", v.unsigned_abs()),
+    }
+}
+
+fn change_x(score: u8) -> i32 {
+    CHANGE_LEFT + (CHANGE_RIGHT - CHANGE_LEFT) * i32::from(score.min(100)) / 100
+}
+
+/// Draws one row per topic: the earlier score as a ring, the current one as a disc, joined by a
+/// line on a 0–100 scale; right of it the firm's change and the peer group's, as numbers (the
+/// shapes and the numbers carry the meaning, not the colour).
+pub fn draw_change_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChangeChart,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let label_style = (FONT_FAMILY, 16)
+        .into_font()
+        .color(&INK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    let number_style = (FONT_FAMILY, 16)
+        .into_font()
+        .color(&INK)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    let head_style = (FONT_FAMILY, 15)
+        .into_font()
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    let small = (FONT_FAMILY, 15)
+        .into_font()
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let [before, now, firm_col, peer_col] = &chart.labels;
+
+    // Legend: the ring is before, the disc now.
+    let y = 16;
+    root.draw(&Circle::new((14, y), 7, WHITE.filled()))?;
+    root.draw(&Circle::new((14, y), 7, MUTED.stroke_width(2)))?;
+    let legend_room = 150;
+    root.draw(&Text::new(
+        fit_text(root, before, &label_style, legend_room),
+        (28, y),
+        label_style.clone(),
+    ))?;
+    root.draw(&Circle::new((200, y), 7, FIRM.filled()))?;
+    root.draw(&Text::new(
+        fit_text(root, now, &label_style, legend_room),
+        (214, y),
+        label_style.clone(),
+    ))?;
+    // Column headings over the numbers.
+    let head_y = CHANGE_TOP - 16;
+    root.draw(&Text::new(
+        fit_text(root, firm_col, &head_style, 110),
+        (CHANGE_FIRM_COL, head_y),
+        head_style.clone(),
+    ))?;
+    if chart.has_peers() {
+        root.draw(&Text::new(
+            fit_text(
+                root,
+                peer_col,
+                &head_style,
+                CHANGE_PEER_COL - CHANGE_FIRM_COL - 4,
+            ),
+            (CHANGE_PEER_COL, head_y),
+            head_style.clone(),
+        ))?;
+    }
+
+    let rows = i32::try_from(chart.rows.len()).unwrap_or(0);
+    let bottom = CHANGE_TOP + CHANGE_ROW * rows;
+    // Grid and scale every 20 points.
+    for v in (0..=100u8).step_by(20) {
+        let x = change_x(v);
+        root.draw(&PathElement::new(
+            vec![(x, CHANGE_TOP - 4), (x, bottom)],
+            GRID.stroke_width(1),
+        ))?;
+        root.draw(&Text::new(v.to_string(), (x, bottom + 6), small.clone()))?;
+    }
+
+    for (i, row) in chart.rows.iter().enumerate() {
+        let top = CHANGE_TOP + CHANGE_ROW * i32::try_from(i).unwrap_or(0);
+        let y = top + CHANGE_ROW / 2;
+        if i % 2 == 1 {
+            root.draw(&Rectangle::new(
+                [(0, top), (CHANGE_CHART_WIDTH as i32, top + CHANGE_ROW)],
+                RGBColor(0xf2, 0xf5, 0xf8).filled(),
+            ))?;
+            for v in (0..=100u8).step_by(20) {
+                let x = change_x(v);
+                root.draw(&PathElement::new(
+                    vec![(x, top), (x, top + CHANGE_ROW)],
+                    GRID.stroke_width(1),
+                ))?;
+            }
+        }
+        root.draw(&Text::new(
+            fit_text(root, &row.label, &label_style, CHANGE_LEFT - 16),
+            (4, y),
+            label_style.clone(),
+        ))?;
+        let (x0, x1) = (change_x(row.before), change_x(row.after));
+        root.draw(&PathElement::new(
+            vec![(x0, y), (x1, y)],
+            FIRM.stroke_width(3),
+        ))?;
+        root.draw(&Circle::new((x0, y), 7, WHITE.filled()))?;
+        root.draw(&Circle::new((x0, y), 7, MUTED.stroke_width(2)))?;
+        root.draw(&Circle::new((x1, y), 6, FIRM.filled()))?;
+        let change = i16::from(row.after) - i16::from(row.before);
+        root.draw(&Text::new(
+            format!("{} → {}  {}", row.before, row.after, signed_change(change)),
+            (CHANGE_FIRM_COL, y),
+            number_style.clone(),
+        ))?;
+        if chart.has_peers() {
+            root.draw(&Text::new(
+                row.peer_change
+                    .map_or_else(|| "–".to_owned(), signed_change),
+                (CHANGE_PEER_COL, y),
+                number_style.clone(),
+            ))?;
+        }
+    }
+    root.present()
+}
+
+/// The before/after chart as an inline SVG element with an accessible name.
+pub fn change_chart_svg(chart: &ChangeChart, title: &str, id: &str) -> String {
+    let mut svg = String::new();
+    {
+        let backend = SVGBackend::with_string(&mut svg, (CHANGE_CHART_WIDTH, chart.height()));
+        let root = backend.into_drawing_area();
+        let _ = draw_change_chart(&root, chart);
+    }
+    make_accessible(&svg, title, id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1255,5 +1544,110 @@ mod tests {
         let ring = priority_matrix_svg_as(&m, "t", "m", &MatrixLayout::NARROW);
         // The point and its key entry.
         assert_eq!(white_circles(&ring), 2, "{ring}");
+    }
+
+    fn radar(scores: &[u8], peers: bool) -> RadarChart {
+        RadarChart {
+            axes: scores
+                .iter()
+                .enumerate()
+                .map(|(i, &score)| RadarAxis {
+                    label: format!("Thema {i}"),
+                    score,
+                    peers: peers.then_some(PeerBand {
+                        p25: 30,
+                        median: 50,
+                        p75: 70,
+                    }),
+                    gap: None,
+                })
+                .collect(),
+            legend: ["Sie".into(), "Median".into(), "Oberes Viertel".into()],
+        }
+    }
+
+    #[test]
+    fn radar_scale_numbers_keep_clear_of_the_data_outlines() {
+        let measure = |t: &str| (u32::try_from(t.len()).unwrap_or(3) * 9, 15);
+        let mut moved = 0;
+        for top in (0..=100u8).step_by(5) {
+            for peers in [false, true] {
+                let chart = radar(&[top, top, 40, 55, 70, 35, 90, 60, top], peers);
+                let outlines = radar_outlines(&chart);
+                let labels = radar_scale_labels(&chart, measure);
+                assert!(labels.len() >= 2, "{top} {peers}: only {labels:?}");
+                // Nor do they overlap each other.
+                for (i, (a, (ax, ay))) in labels.iter().enumerate() {
+                    for (b, (bx, by)) in &labels[i + 1..] {
+                        let (aw, ah) = measure(a);
+                        let (bw, bh) = measure(b);
+                        assert!(
+                            ax + aw as i32 <= *bx
+                                || bx + bw as i32 <= *ax
+                                || ay + ah as i32 <= *by
+                                || by + bh as i32 <= *ay,
+                            "{top} {peers}: {a} and {b} overlap"
+                        );
+                    }
+                }
+                for (text, (x, y)) in &labels {
+                    let (w, h) = measure(text);
+                    let b = (*x, *y, x + w as i32, y + h as i32);
+                    for o in &outlines {
+                        assert!(
+                            !touches(o, b),
+                            "{top} {peers}: {text} at {b:?} touches {o:?}"
+                        );
+                    }
+                    if *x < RADAR_CX as i32 || *y < spoke(0, 9, text.parse().unwrap_or(0.0)).1 {
+                        moved += 1;
+                    }
+                }
+            }
+        }
+        // The old place (right of the spoke, below the ring) was taken by data in some cases.
+        assert!(moved > 0);
+        // A line through a box touches it; one far away does not.
+        assert!(touches(&[(0, 10), (100, 10)], (40, 5, 60, 15)));
+        assert!(!touches(&[(0, 100), (100, 100)], (40, 5, 60, 15)));
+    }
+
+    #[test]
+    fn the_change_chart_draws_every_topic_with_its_numbers() {
+        let chart = ChangeChart {
+            rows: vec![
+                ChangeRow {
+                    label: "Gesamt".into(),
+                    before: 40,
+                    after: 52,
+                    peer_change: Some(2),
+                },
+                ChangeRow {
+                    label: "Strategie".into(),
+                    before: 60,
+                    after: 55,
+                    peer_change: None,
+                },
+            ],
+            labels: [
+                "Vorher".into(),
+                "Jetzt".into(),
+                "Veränderung".into(),
+                "Gruppe".into(),
+            ],
+        };
+        let svg = change_chart_svg(&chart, "Vorher und jetzt", "c");
+        for needle in [
+            "40 → 52  +12",
+            "60 → 55  −5",
+            "+2",
+            "Gruppe",
+            "Strategie",
+            "\n100\n",
+        ] {
+            assert!(svg.contains(needle), "{needle} missing in {svg}");
+        }
+        assert_eq!(signed_change(0), "±0");
+        assert_eq!(chart.height(), (CHANGE_TOP + 2 * CHANGE_ROW + 34) as u32);
     }
 }

@@ -3,12 +3,13 @@
 //! cells arrive as notes.
 use printpdf::{FontId, Op, PdfFontHandle};
 
+use super::engine::{
+    Charts, Grid, bars_alt, begin_pagination, chart_size, emit_marked, figure, text_op,
+};
+use super::layout::ChartKind;
 use super::layout::{self, CONTENT_W, Flow, H2, MARGIN_X, PAGE_H, PAGE_W, SMALL, Style, run};
 use super::tagged::Role;
-use super::{
-    ChartKind, Charts, Grid, ReportError, bars_alt, begin_pagination, chart_size, emit_marked,
-    figure, fonts, pdf, text_op,
-};
+use super::{ReportError, fonts, pdf};
 use crate::charts::{DimensionChart, PriorityMatrix, RadarChart};
 
 /// Everything the summary shows, already in words and numbers.
@@ -58,6 +59,7 @@ fn empty_charts(bars: DimensionChart) -> Charts {
             importance_levels: Default::default(),
             quadrants: Default::default(),
         },
+        change: None,
     }
 }
 
@@ -278,7 +280,7 @@ mod tests {
     #[test]
     fn the_board_chart_prints_legible_unclipped_text_on_one_page() {
         use super::super::backend::MIN_TEXT_PT;
-        use super::super::chart_texts;
+        use super::super::engine::chart_texts;
         use super::super::layout::Item;
         use crate::charts::{DimensionBar, PeerBand};
         let summary = BoardSummary {

@@ -27,6 +27,8 @@ pub(crate) enum ChartKind {
     Radar,
     Bars,
     Matrix,
+    /// Before and after, in a re-assessment.
+    Change,
 }
 
 /// Something placed on a page; y is measured from the top of the page in pt.
@@ -279,13 +281,6 @@ impl Flow {
         let mark = self.tree.mark(last, artifact);
         self.pages[last].push(item);
         self.marks[last].push(mark);
-    }
-
-    /// Places a decorative item (an arrow, a bullet drawn apart from its text).
-    pub fn push_artifact(&mut self, item: Item) {
-        let before = std::mem::replace(&mut self.artifact, true);
-        self.push(item);
-        self.artifact = before;
     }
 
     /// Opens a structure element: what is placed until `close` belongs to it.

@@ -52,6 +52,28 @@ pub struct Progress {
     pub rows: Vec<Vec<String>>,
     /// Why the peer column is empty, if it is.
     pub note: Option<String>,
+    /// The same numbers for the before/after chart (overall first); when present, the chart
+    /// takes the table's place (the chart's text alternative states every number).
+    #[serde(default)]
+    pub topics: Vec<TopicChange>,
+    /// The chart's title.
+    #[serde(default)]
+    pub chart_title: String,
+    /// Legend and column texts: before, now, the firm's change, the peer group's change.
+    #[serde(default)]
+    pub chart_labels: [String; 4],
+}
+
+/// One row of the before/after chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicChange {
+    pub title: String,
+    /// 0–100, the earlier and the current assessment.
+    pub before: u8,
+    pub after: u8,
+    /// The change of the peer group's median over the same time, when both assessments were
+    /// compared with the same group.
+    pub peer_change: Option<i16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +142,10 @@ pub struct PeerStats {
 pub struct Answer {
     pub question: String,
     pub answer: String,
+    /// The answer needs attention (weak, unanswered, or it brought a step or a red flag): the
+    /// report lists these and sums up the rest in one line.
+    #[serde(default = "answered_by_default")]
+    pub matters: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +225,14 @@ pub struct ReportLabels {
     pub asked: String,
     pub why: String,
     pub what_to_do: String,
+    /// One line for the answers not listed: "{count} further answers need no action" (and the
+    /// same for one, and for all of a topic's answers); fixtures made before have none.
+    #[serde(default)]
+    pub answers_rest: String,
+    #[serde(default)]
+    pub answers_rest_one: String,
+    #[serde(default)]
+    pub answers_none: String,
     pub actions: String,
     /// Said under a shortened action plan: "{count} further steps …" (fixtures made before it
     /// existed have none).

@@ -13,7 +13,7 @@ use crate::auth::CurrentUser;
 use crate::clock::now_ms;
 use crate::present::pages::{Chrome, PrivateLink, ResultInput, ResultPage, format_date, signed};
 use crate::profiles::shown_name;
-use crate::report::Progress;
+use crate::report::{Progress, TopicChange};
 use crate::responses::ServiceError;
 use crate::survey::{Catalogue, FieldError, Lang};
 use crate::workspace::{ClientFile, InvitationStatus, progress};
@@ -266,6 +266,24 @@ fn progress_table(catalogue: &Catalogue, lang: Lang, file: &ClientFile) -> Optio
         })
         .collect(),
         rows,
+        topics: std::iter::once((text(lang, "overall"), &p.overall))
+            .chain(
+                catalogue
+                    .dimensions
+                    .iter()
+                    .zip(&p.dimensions)
+                    .map(|(d, c)| (d.title.get(lang).to_owned(), c)),
+            )
+            .map(|(title, c)| TopicChange {
+                title,
+                before: c.previous,
+                after: c.current,
+                peer_change: c.peer_change,
+            })
+            .collect(),
+        chart_title: text(lang, "client_progress_chart"),
+        chart_labels: ["col_before", "col_after", "col_change", "col_peer_change"]
+            .map(|key| text(lang, key)),
         note: match (
             &p.crosses_versions,
             p.same_cohort,

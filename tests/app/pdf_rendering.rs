@@ -7,8 +7,19 @@ use social_readiness::report::{ReportModel, render_pdf};
 
 use crate::tools;
 
-const FIXTURES: [&str; 6] = [
-    "best_de", "best_en", "worst_de", "worst_en", "mixed_de", "mixed_en",
+/// The 2026.1 cases, and a real 2027.1 firm of `seed-demo` with and without a comparison group
+/// (written by `present::report`'s test with `WRITE_REPORT_FIXTURES=1`).
+const FIXTURES: [&str; 10] = [
+    "best_de",
+    "best_en",
+    "worst_de",
+    "worst_en",
+    "mixed_de",
+    "mixed_en",
+    "firm2027_de",
+    "firm2027_en",
+    "firm2027_nogroup_de",
+    "firm2027_nogroup_en",
 ];
 
 fn load(name: &str) -> ReportModel {
@@ -64,12 +75,14 @@ fn every_fixture_renders_reproducibly_and_passes_the_tools() {
             for flag in &model.red_flags {
                 expect(&flag.text, "red flag");
             }
-            for action in &model.actions {
+            // The action plan lists the first 12 steps (the result page has them all).
+            for action in model.actions.iter().take(12) {
                 expect(&action.text, "action");
             }
             for d in &model.dimensions {
                 expect(&d.title, "dimension title");
-                for a in &d.answers {
+                // The answers that matter are listed; the rest are summed up in a line.
+                for a in d.answers.iter().filter(|a| a.matters) {
                     expect(&a.answer, "answer");
                 }
             }
@@ -134,6 +147,17 @@ fn with_progress(mut model: ReportModel) -> ReportModel {
         .to_vec(),
         rows,
         note: None,
+        topics: std::iter::once(("Gesamt".to_owned(), model.overall.score))
+            .chain(model.dimensions.iter().map(|d| (d.title.clone(), d.score)))
+            .map(|(title, score)| social_readiness::report::TopicChange {
+                title,
+                before: score.saturating_sub(6),
+                after: score,
+                peer_change: Some(2),
+            })
+            .collect(),
+        chart_title: "Punkte je Bereich, vorher und jetzt".into(),
+        chart_labels: ["Vorher", "Jetzt", "Veränderung", "Vergleichsgruppe"].map(String::from),
     });
     model
 }
@@ -206,7 +230,14 @@ fn a_re_assessment_and_the_board_summary_are_tagged_pdf_ua() {
     tools::check_pdf_structure(&path);
     tools::check_pdf_ua(&path);
     if let Some(text) = tools::pdf_text(&path) {
-        assert!(squash(&text).contains(&squash("Veränderung seit der letzten")));
+        let flat = squash(&text);
+        assert!(flat.contains(&squash("Veränderung seit der letzten")));
+        // The before/after chart: its title, and each topic's earlier and current points.
+        assert!(flat.contains(&squash("Punkte je Bereich, vorher und jetzt")));
+        for d in &model.dimensions {
+            let row = format!("{} → {}", d.score.saturating_sub(6), d.score);
+            assert!(flat.contains(&squash(&row)), "{row} not in the chart");
+        }
     }
 
     let board = social_readiness::report::board::render_board(&board_summary("de")).expect("board");
