@@ -4,6 +4,7 @@ mod admin;
 mod api;
 mod body;
 mod chamber;
+mod chart_cache;
 pub mod client;
 pub mod connections;
 mod consultant;
