@@ -1,10 +1,10 @@
 //! Chambers' campaigns: creating them, the public link that starts responses, and the
 //! dashboard of their published snapshots. Knows nothing of HTTP; every number it hands out
 //! comes from `dashboard`'s disclosure control.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use crate::benchmark::{CohortKey, Profile, Region};
+use crate::benchmark::{CohortKey, Profile, Region, ResponseSummary};
 use crate::dashboard::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
     ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
@@ -17,8 +17,6 @@ use crate::db::{
 use crate::responses::{
     CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json, write_json,
 };
-use crate::scoring::Assessment;
-use crate::statistics;
 use crate::survey::{FieldError, Lang};
 use crate::token::ResponseToken;
 
@@ -108,11 +106,33 @@ pub fn parse_campaign_form(
     }
 }
 
-/// A campaign response as the dashboard sees it: profile, month and scores, under an id that
-/// means nothing outside the campaign's publication.
-/// A counted response as the dashboard sees it, with the catalogue version it was scored under.
+/// The part of a stored result (`scoring::Assessment` as JSON) the dashboard reads: scores,
+/// levels, red flag ids and the catalogue version. Parsing only these (the rest, e.g. the
+/// actions, is skipped unparsed) keeps reading 50,000 results cheap in time and memory.
+#[derive(serde::Deserialize)]
+struct StoredResult {
+    catalogue_version: String,
+    overall: StoredScore,
+    dimensions: Vec<StoredScore>,
+    red_flags: Vec<StoredFlag>,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredScore {
+    score: u8,
+    level: u8,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredFlag {
+    id: String,
+}
+
+/// A counted response as the dashboard sees it (profile, month and scores, under an id that
+/// means nothing outside the campaign's publication), with the catalogue version it was
+/// scored under.
 fn participant(row: &CampaignResponseRow) -> Result<(ParticipantSummary, String), ServiceError> {
-    let assessment: Assessment =
+    let result: StoredResult =
         serde_json::from_str(&row.result_json).map_err(stored_json("result"))?;
     let submitted = time::OffsetDateTime::from_unix_timestamp(row.submitted_at / 1000)?.date();
     let summary = ParticipantSummary {
@@ -121,9 +141,16 @@ fn participant(row: &CampaignResponseRow) -> Result<(ParticipantSummary, String)
         submitted,
         profile: Profile::parse(&row.industry, &row.size_class, &row.region)
             .map_err(benchmark("stored profile"))?,
-        response: statistics::summary_of(&assessment).map_err(benchmark("result"))?,
+        response: ResponseSummary::new(
+            result.overall.score,
+            result.overall.level,
+            result.dimensions.iter().map(|d| d.score).collect(),
+            result.dimensions.iter().map(|d| d.level).collect(),
+            result.red_flags.into_iter().map(|f| f.id),
+        )
+        .map_err(benchmark("result"))?,
     };
-    Ok((summary, assessment.catalogue_version))
+    Ok((summary, result.catalogue_version))
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +181,13 @@ struct CachedPublication {
     state: CampaignState,
     stamp: u64,
     publication: Arc<CampaignPublication>,
+    older: Arc<OlderResponses>,
 }
+
+/// Per month, how many of a campaign's counted responses were answered under an older
+/// catalogue version (and so are in none of its figures): counted while the publication is
+/// refreshed, which reads every response anyway, so the page's note needs no second pass.
+type OlderResponses = BTreeMap<Month, usize>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct DashboardKey {
@@ -189,14 +222,19 @@ impl Campaigns {
     async fn cached_publication(
         &self,
         campaign_id: i64,
-    ) -> Result<(u64, Arc<CampaignPublication>), ServiceError> {
+    ) -> Result<(u64, Arc<CampaignPublication>, Arc<OlderResponses>), ServiceError> {
         let state = self.store.campaign_state(campaign_id).await?;
         if let Some(cached) = self.cache().publications.get(&campaign_id)
             && cached.state == state
         {
-            return Ok((cached.stamp, cached.publication.clone()));
+            return Ok((
+                cached.stamp,
+                cached.publication.clone(),
+                cached.older.clone(),
+            ));
         }
-        let publication = Arc::new(self.publication(campaign_id).await?);
+        let (publication, older) = self.publication_and_older(campaign_id).await?;
+        let (publication, older) = (Arc::new(publication), Arc::new(older));
         // Kept only if nothing changed meanwhile (else the next request refreshes again).
         let after = self.store.campaign_state(campaign_id).await?;
         let mut cache = self.cache();
@@ -209,10 +247,11 @@ impl Campaigns {
                     state: after,
                     stamp,
                     publication: publication.clone(),
+                    older: older.clone(),
                 },
             );
         }
-        Ok((stamp, publication))
+        Ok((stamp, publication, older))
     }
 
     #[tracing::instrument(skip_all)]
@@ -298,6 +337,14 @@ impl Campaigns {
     /// is replaced by a fresh one, never merged, so no figure mixes two rule sets.
     #[tracing::instrument(skip_all)]
     pub async fn publication(&self, campaign_id: i64) -> Result<CampaignPublication, ServiceError> {
+        Ok(self.publication_and_older(campaign_id).await?.0)
+    }
+
+    /// [`Campaigns::publication`], and the campaign's responses of older catalogue versions.
+    async fn publication_and_older(
+        &self,
+        campaign_id: i64,
+    ) -> Result<(CampaignPublication, OlderResponses), ServiceError> {
         let policy = *self.responses.statistics().policy();
         let served = &self.responses.catalogue().version;
         for _ in 0..PUBLICATION_RETRIES {
@@ -312,21 +359,24 @@ impl Campaigns {
                 }
                 _ => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
             };
-            let live = self
-                .store
-                .campaign_responses(campaign_id)
-                .await?
-                .iter()
-                .filter_map(|row| match participant(row) {
-                    Ok((p, version)) if &version == served => Some(Ok(p)),
-                    Ok(_) => None,
-                    Err(e) => Some(Err(e)),
+            // Row by row: only the compact summaries are kept, never every stored result.
+            let mut live = Vec::new();
+            let mut older = OlderResponses::new();
+            self.store
+                .each_campaign_response(campaign_id, |row| {
+                    let (p, version) = participant(&row)?;
+                    if &version == served {
+                        live.push(p);
+                    } else {
+                        *older.entry(p.month()).or_default() += 1;
+                    }
+                    Ok::<_, ServiceError>(())
                 })
-                .collect::<Result<Vec<_>, _>>()?;
+                .await?;
             let outcome = publication.refresh(&policy, &live)?;
             let same_version = stored.as_ref().is_some_and(|(_, _, v)| v == served);
             if outcome != PublishOutcome::Published && same_version {
-                return Ok(publication);
+                return Ok((publication, older));
             }
             let json =
                 serde_json::to_string(&publication).map_err(write_json("campaign publication"))?;
@@ -335,7 +385,7 @@ impl Campaigns {
                 .save_campaign_publication(campaign_id, &json, served, stored.map(|(_, v, _)| v))
                 .await?
             {
-                return Ok(publication);
+                return Ok((publication, older));
             }
         }
         Err(DbError::Conflict.into())
@@ -350,20 +400,20 @@ impl Campaigns {
         chamber_id: i64,
         filter: &Filter,
     ) -> Result<usize, ServiceError> {
-        let served = &self.responses.catalogue().version;
-        let filter = Filter {
-            campaigns: filter.campaigns.clone(),
-            period: filter.period,
-            ..Filter::all()
-        };
+        // Counted when the campaign's publication was last refreshed (see `OlderResponses`):
+        // reading every stored result per page request grew with the participants (issue 17).
         let mut older = 0;
         for campaign in self.list(chamber_id).await? {
-            for row in self.store.campaign_responses(campaign.id).await? {
-                let (p, version) = participant(&row)?;
-                if &version != served && filter.matches(&p) {
-                    older += 1;
-                }
+            let id = CampaignId::new(campaign.id.to_string());
+            if !(filter.campaigns.is_empty() || filter.campaigns.contains(&id)) {
+                continue;
             }
+            let (_, _, months) = self.cached_publication(campaign.id).await?;
+            older += months
+                .iter()
+                .filter(|(month, _)| filter.period.is_none_or(|p| p.contains(**month)))
+                .map(|(_, n)| n)
+                .sum::<usize>();
         }
         Ok(older)
     }
@@ -418,7 +468,7 @@ impl Campaigns {
         let mut stamps = Vec::with_capacity(campaigns.len());
         let mut publications = Vec::with_capacity(campaigns.len());
         for campaign in &campaigns {
-            let (stamp, publication) = self.cached_publication(campaign.id).await?;
+            let (stamp, publication, _) = self.cached_publication(campaign.id).await?;
             stamps.push((campaign.id, stamp));
             publications.push(publication);
         }
@@ -435,11 +485,8 @@ impl Campaigns {
         if let Some(dashboard) = self.cache().dashboards.get(&key) {
             return Ok(Dashboard::clone(dashboard));
         }
-        let publications: Vec<CampaignPublication> = publications
-            .iter()
-            .map(|p| CampaignPublication::clone(p))
-            .collect();
-        let data = PublishedCampaigns::from_publications(&publications)?;
+        // Read in place: no copy of every participant per computed dashboard.
+        let data = PublishedCampaigns::from_publications(publications.iter().map(|p| &**p))?;
         let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
         let inputs = DashboardInputs {
             policy: statistics.policy(),
@@ -490,5 +537,36 @@ mod tests {
         assert_eq!(fields, ["name", "from", "to", "region"]);
         let reversed = parse_campaign_form(&form("x", "2026-12", "2026-10", "")).expect_err("bad");
         assert_eq!(reversed[0].field, "to");
+    }
+
+    /// The dashboard reads only part of a stored result: it must give the same summary as the
+    /// whole `Assessment` does (with red flags, so that their ids are read too).
+    #[test]
+    fn a_stored_result_is_read_as_its_whole_assessment_would_be() {
+        let catalogue = crate::survey::current();
+        let mut firms = crate::demo::DemoGenerator::new(catalogue, 17);
+        let mut flagged = 0;
+        for n in 0..200 {
+            let firm = firms.firm();
+            flagged += usize::from(!firm.assessment.red_flags.is_empty());
+            let row = CampaignResponseRow {
+                response_id: n,
+                campaign_id: 3,
+                submitted_at: 1_790_000_000_000,
+                industry: firm.profile.industry.as_str().to_owned(),
+                size_class: firm.profile.size.as_str().to_owned(),
+                region: firm.profile.region.as_str().to_owned(),
+                result_json: serde_json::to_string(&firm.assessment).expect("json"),
+            };
+            let (summary, version) = participant(&row).expect("parses");
+            assert_eq!(version, firm.assessment.catalogue_version);
+            assert_eq!(
+                summary.response,
+                crate::statistics::summary_of(&firm.assessment).expect("summary")
+            );
+            assert_eq!(summary.profile, firm.profile);
+            assert_eq!(summary.id.as_str(), format!("r{n}"));
+        }
+        assert!(flagged > 0, "no firm with a red flag among 200");
     }
 }

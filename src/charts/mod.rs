@@ -1,5 +1,7 @@
 //! Charts, drawn once with plotters against any `DrawingBackend`: SVG for the pages (and, through
 //! a backend that emits PDF operations, the report). Pure: data in, drawing out.
+pub mod cache;
+
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -18,7 +20,7 @@ const BAND: RGBColor = RGBColor(0xd9, 0xe2, 0xec);
 const BAND_EDGE: RGBColor = RGBColor(0x59, 0x59, 0x59);
 
 /// The peer cohort's middle half and median on one dimension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PeerBand {
     pub p25: u8,
     pub median: u8,
@@ -26,7 +28,7 @@ pub struct PeerBand {
 }
 
 /// One row of the dimension chart.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DimensionBar {
     pub label: String,
     /// 0–100.
@@ -37,7 +39,7 @@ pub struct DimensionBar {
     pub gap: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DimensionChart {
     pub bars: Vec<DimensionBar>,
     /// Label of the score axis, e.g. "Punkte (0–100)".
@@ -51,7 +53,7 @@ pub const BAR_CHART_WIDTH: u32 = 720;
 /// Geometry of the bar chart: `WIDE` (labels left of the bars) for the report and wide screens,
 /// `NARROW` (each label above its bar, in a narrower view box) for phones, where the wide chart
 /// would scale its text below a readable size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BarLayout {
     pub width: u32,
     /// Labels on their own line above the bars.
@@ -800,7 +802,7 @@ pub fn radar_chart_svg(chart: &RadarChart, title: &str, id: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// One dimension in the priority matrix.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MatrixPoint {
     pub label: String,
     /// 0–100.
@@ -812,7 +814,7 @@ pub struct MatrixPoint {
     pub answered: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PriorityMatrix {
     pub points: Vec<MatrixPoint>,
     /// Label of the x axis, e.g. "Punkte (0–100)".
@@ -831,7 +833,7 @@ pub const MATRIX_CHART_HEIGHT: u32 = 470;
 
 /// Geometry of the priority matrix: `WIDE` with the key beside the plot (report, wide screens),
 /// `NARROW` with the key below it in a narrower view box (phones).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MatrixLayout {
     pub width: u32,
     left: i32,

@@ -251,7 +251,7 @@ impl<'a> PublishedCampaigns<'a> {
     /// The shown snapshots of the campaigns a user may see (unpublished or withdrawn ones
     /// contribute no participants but can still be selected).
     pub fn from_publications(
-        publications: &'a [CampaignPublication],
+        publications: impl IntoIterator<Item = &'a CampaignPublication>,
     ) -> Result<Self, DashboardError> {
         let mut seen = BTreeSet::new();
         let mut campaigns = Vec::new();

@@ -178,33 +178,37 @@ impl Store {
         &self,
         campaign_id: i64,
     ) -> Result<Vec<CampaignResponseRow>, DbError> {
-        let rows = sqlx::query(concat!(
+        let mut rows = Vec::new();
+        self.each_campaign_response(campaign_id, |row| {
+            rows.push(row);
+            Ok::<_, DbError>(())
+        })
+        .await?;
+        Ok(rows)
+    }
+
+    /// Hands each counted response of a campaign to `each`, one at a time, as the rows arrive:
+    /// a caller that keeps only a small summary of each never holds every stored result at
+    /// once (issue 17: 50,000 result documents read with `fetch_all` were most of a
+    /// dashboard's peak memory).
+    pub async fn each_campaign_response<E: From<DbError>>(
+        &self,
+        campaign_id: i64,
+        mut each: impl FnMut(CampaignResponseRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use futures_util::TryStreamExt;
+        let mut rows = sqlx::query(concat!(
             "SELECT id, campaign_id, submitted_at, industry, size_class, region, result_json
              FROM responses WHERE ",
             counted_in_campaign!(),
             " ORDER BY id"
         ))
         .bind(campaign_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let text = |name: &str| -> Result<String, DbError> {
-                    r.try_get::<Option<String>, _>(name)?.ok_or_else(|| {
-                        DbError::Corrupt(format!("a submitted response has no {name}"))
-                    })
-                };
-                Ok(CampaignResponseRow {
-                    response_id: r.try_get("id")?,
-                    campaign_id: r.try_get("campaign_id")?,
-                    submitted_at: r.try_get::<Option<i64>, _>("submitted_at")?.unwrap_or(0),
-                    industry: text("industry")?,
-                    size_class: text("size_class")?,
-                    region: text("region")?,
-                    result_json: text("result_json")?,
-                })
-            })
-            .collect()
+        .fetch(&self.reader);
+        while let Some(r) = rows.try_next().await.map_err(DbError::from)? {
+            each(campaign_response_row(&r)?)?;
+        }
+        Ok(())
     }
 
     /// What a campaign's dashboard depends on, read without reading its participants: the
@@ -316,4 +320,20 @@ impl Store {
         })
         .transpose()
     }
+}
+
+fn campaign_response_row(r: &AnyRow) -> Result<CampaignResponseRow, DbError> {
+    let text = |name: &str| -> Result<String, DbError> {
+        r.try_get::<Option<String>, _>(name)?
+            .ok_or_else(|| DbError::Corrupt(format!("a submitted response has no {name}")))
+    };
+    Ok(CampaignResponseRow {
+        response_id: r.try_get("id")?,
+        campaign_id: r.try_get("campaign_id")?,
+        submitted_at: r.try_get::<Option<i64>, _>("submitted_at")?.unwrap_or(0),
+        industry: text("industry")?,
+        size_class: text("size_class")?,
+        region: text("region")?,
+        result_json: text("result_json")?,
+    })
 }

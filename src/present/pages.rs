@@ -1,15 +1,12 @@
 //! One view struct per page: the contract between a handler and its template. Pure: the
 //! handlers in `web` fill them, the templates read them.
-use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::texts::{text, texts};
 use crate::benchmark::RankWording;
-use crate::charts::{
-    BarLayout, DimensionBar, DimensionChart, MatrixLayout, MatrixPoint, PeerBand,
-    dimension_chart_svg_as, priority_matrix_svg_as,
-};
+use crate::charts::cache::{dimension_chart_svg, priority_matrix_svg};
+use crate::charts::{BarLayout, DimensionBar, DimensionChart, MatrixLayout, MatrixPoint, PeerBand};
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, FirmComparison};
 use crate::survey::{
@@ -21,11 +18,14 @@ pub use super::labels::{
     ResolvedAction, answer_text, cohort_label, format_date, profile_option_label, resolve, signed,
 };
 
-/// What every page has: language, texts, title, language switch.
+/// What every page has: language, title, language switch. Templates take their texts with the
+/// `{{t "key"}}` helper (`web::templates`), in `lang` and, if set, `voice`: the page data holds
+/// no copy of the texts.
 #[derive(Debug, Serialize)]
 pub struct Chrome {
     pub lang: &'static str,
-    pub t: &'static BTreeMap<String, String>,
+    /// `Some("consultant")`: the result's texts as the consultant reads them about a client.
+    pub voice: Option<&'static str>,
     pub title: String,
     pub languages: Vec<LanguageLink>,
     /// The logged-in user's navigation, on account pages.
@@ -64,7 +64,7 @@ impl Chrome {
             .collect();
         Chrome {
             lang: lang.code(),
-            t: texts(lang),
+            voice: None,
             title,
             languages,
             account: None,
@@ -852,13 +852,13 @@ impl ResultPage {
                         })
                         .collect();
                     (
-                        priority_matrix_svg_as(
+                        priority_matrix_svg(
                             &matrix,
                             &title,
                             "priority-matrix",
                             &MatrixLayout::WIDE,
                         ),
-                        priority_matrix_svg_as(
+                        priority_matrix_svg(
                             &matrix,
                             &title,
                             "priority-matrix-narrow",
@@ -920,13 +920,13 @@ impl ResultPage {
                 1 => text(lang, "capped_note"),
                 n => text(lang, "capped_note_flags").replace("{count}", &n.to_string()),
             },
-            chart_svg: dimension_chart_svg_as(
+            chart_svg: dimension_chart_svg(
                 &chart,
                 &text(lang, chart_title),
                 "dimension-chart",
                 &BarLayout::WIDE,
             ),
-            chart_svg_narrow: dimension_chart_svg_as(
+            chart_svg_narrow: dimension_chart_svg(
                 &chart,
                 &text(lang, chart_title),
                 "dimension-chart-narrow",

@@ -377,7 +377,7 @@ pub async fn client(
     let view = ClientPage {
         chrome: Chrome {
             // The result's texts speak of "Ihr Mandant", not to the owner.
-            t: super::i18n::consultant_texts(lang),
+            voice: Some("consultant"),
             ..Chrome::for_user(
                 lang,
                 file.client.firm_name.clone(),

@@ -2,8 +2,14 @@
 //! view struct and its template cannot drift apart silently.
 use std::sync::LazyLock;
 
-use handlebars::Handlebars;
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason,
+    ScopedJson,
+};
 use serde::Serialize;
+use serde_json::Value;
+
+use crate::survey::Lang;
 
 macro_rules! embedded_templates {
     ($($name:literal),* $(,)?) => {
@@ -51,6 +57,7 @@ pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");
 static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(|| {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
+    registry.register_helper("t", Box::new(TextHelper));
     for (name, source) in TEMPLATES {
         registry
             .register_template_string(name, *source)
@@ -58,6 +65,61 @@ static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(|
     }
     Ok(registry)
 });
+
+/// `{{t "key"}}`: one page text in the page's language (`chrome.lang` of the page data), in the
+/// consultant's voice when `chrome.voice` is `"consultant"` (see `i18n::consultant_texts`).
+/// Hash arguments fill placeholders: `{{t "key" n=count}}` replaces `{n}` in the text.
+/// The page data carries only the language, never a copy of the language's whole text map
+/// (issue 17: serialising that map was a third of a result page's template time). A key that
+/// does not exist is an error, as a missing field is in strict mode (a test checks every key).
+struct TextHelper;
+
+impl HelperDef for TextHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let key = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+        // The root's page data, also inside partials and `#with`/`#each` blocks.
+        let root = rc.context();
+        let data = root.as_deref().unwrap_or(ctx).data();
+        let lang = data
+            .pointer("/chrome/lang")
+            .and_then(Value::as_str)
+            .and_then(Lang::parse)
+            .ok_or_else(|| {
+                RenderErrorReason::Other("t: the page data has no chrome.lang".to_owned())
+            })?;
+        let consultant =
+            data.pointer("/chrome/voice").and_then(Value::as_str) == Some("consultant");
+        let texts = if consultant {
+            super::i18n::consultant_texts(lang)
+        } else {
+            super::i18n::texts(lang)
+        };
+        let text = texts
+            .get(key)
+            .ok_or_else(|| RenderErrorReason::Other(format!("t: no text \"{key}\"")))?;
+        if h.hash().is_empty() {
+            return Ok(ScopedJson::Derived(Value::String(text.clone())));
+        }
+        let mut text = text.clone();
+        for (name, value) in h.hash() {
+            let value = match value.value() {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text = text.replace(&format!("{{{name}}}"), &value);
+        }
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
 
 /// Compiles every template; called at start so a broken template stops the service at once.
 pub fn check() -> Result<(), String> {
@@ -73,28 +135,175 @@ pub fn render<T: Serialize>(name: &str, view: &T) -> Result<String, String> {
 mod tests {
     use super::TEMPLATES;
 
-    /// Every text a template asks for (`chrome.t.key`, `@root.chrome.t.key`, `t.key` in
-    /// partials) exists: strict mode would otherwise fail only on the page that uses it.
+    /// The keys of every `t "key"` helper call in a template (`{{t "key"}}`, `(t "key")`).
+    fn helper_keys(source: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for (at, _) in source.match_indices("t \"") {
+            let before = source[..at].trim_end().chars().next_back();
+            if !matches!(before, Some('{' | '(')) {
+                continue;
+            }
+            let rest = &source[at + 3..];
+            if let Some(end) = rest.find('"') {
+                keys.push(rest[..end].to_owned());
+            }
+        }
+        keys
+    }
+
+    /// Uses of the old form, where the page data carried the whole text map
+    /// (`chrome.t.key`, `@root.chrome.t.key`, a partial's `t=chrome.t` and its `t.key`).
+    fn old_form(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (at, _) in source.match_indices("t.") {
+            let before = source[..at].chars().next_back();
+            let path = before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+            let rest = &source[at + 2..];
+            let next = rest.chars().next();
+            if path && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                // Only inside a mustache: `t.` in running text is not a path.
+                let open = source[..at].rfind("{{");
+                let close = source[..at].rfind("}}");
+                if open.is_some() && open > close {
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    found.push(format!("t.{}", &rest[..end]));
+                }
+            }
+        }
+        for marker in ["=chrome.t ", "=chrome.t}", "=@root.chrome.t "] {
+            if source.contains(marker) {
+                found.push(marker.trim().to_owned());
+            }
+        }
+        found
+    }
+
+    /// Every text a template asks for (`{{t "key"}}`, `(t "key")`) exists: the helper would
+    /// otherwise fail only on the page that uses it.
     #[test]
     fn every_text_a_template_uses_exists() {
         let texts = super::super::i18n::texts(crate::survey::Lang::De);
         let mut missing = Vec::new();
+        let mut used = 0;
         for (name, source) in TEMPLATES {
-            for marker in ["chrome.t.", "{{t.", " t."] {
-                for rest in source.split(marker).skip(1) {
-                    let key: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect();
-                    if !key.is_empty() && !texts.contains_key(&key) {
-                        missing.push(format!("{name}: {key}"));
-                    }
+            for key in helper_keys(source) {
+                used += 1;
+                if !texts.contains_key(&key) {
+                    missing.push(format!("{name}: {key}"));
                 }
             }
         }
+        assert!(used >= 300, "text keys found in templates: {used}");
         assert!(
             missing.is_empty(),
             "texts missing from texts.json: {missing:?}"
+        );
+    }
+
+    /// No template uses the old form (a copy of the whole text map in every page's data):
+    /// `scripts/templates_t_helper.sh` rewrites one mechanically.
+    #[test]
+    fn no_template_uses_the_old_text_map() {
+        let old: Vec<String> = TEMPLATES
+            .iter()
+            .flat_map(|(name, source)| {
+                old_form(source)
+                    .into_iter()
+                    .map(move |o| format!("{name}: {o}"))
+            })
+            .collect();
+        assert!(
+            old.is_empty(),
+            "templates still use the old text form (run scripts/templates_t_helper.sh): {old:?}"
+        );
+    }
+
+    #[test]
+    fn the_scanners_find_both_forms() {
+        let source = r#"{{t "a"}} x=(t "b") {{ t "c" }} <p>at "d"</p> {{chrome.title}}"#;
+        assert_eq!(helper_keys(source), ["a", "b", "c"]);
+        assert!(old_form(source).is_empty());
+        let old = r#"{{chrome.t.a}} {{@root.chrome.t.b}} {{t.c}} {{> p t=chrome.t x=1}} z. t.d"#;
+        assert_eq!(old_form(old), ["t.a", "t.b", "t.c", "=chrome.t"]);
+    }
+
+    fn render_inline(template: &str, data: &serde_json::Value) -> Result<String, String> {
+        let mut registry = handlebars::Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_helper("t", Box::new(super::TextHelper));
+        registry
+            .register_template_string("part", r#"<i>{{t "app_name"}}</i>"#)
+            .map_err(|e| e.to_string())?;
+        registry
+            .render_template(template, data)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_text_helper_speaks_the_pages_language() {
+        use crate::survey::Lang;
+        let de = serde_json::json!({"chrome": {"lang": "de"}, "inner": {"x": 1}, "n": 7});
+        let en = serde_json::json!({"chrome": {"lang": "en"}, "inner": {"x": 1}, "n": 7});
+        let app = |lang| super::super::i18n::text(lang, "app_name");
+        // Plain, as a subexpression, inside a block and a partial with a hash of its own.
+        let template = r#"{{t "app_name"}}|{{#if (t "app_name")}}y{{/if}}|{{#with inner}}{{t "app_name"}}{{/with}}|{{> part x=1}}"#;
+        let expect = |lang| format!("{0}|y|{0}|<i>{0}</i>", app(lang));
+        assert_eq!(render_inline(template, &de), Ok(expect(Lang::De)));
+        assert_eq!(render_inline(template, &en), Ok(expect(Lang::En)));
+        assert_ne!(
+            app(Lang::De),
+            app(Lang::En),
+            "the test needs a text that differs"
+        );
+        // A missing key and a page without a language are errors, as in strict mode.
+        assert!(render_inline(r#"{{t "no_such_key_anywhere"}}"#, &de).is_err());
+        assert!(render_inline(r#"{{t "app_name"}}"#, &serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn the_text_helper_fills_placeholders_and_escapes() {
+        use crate::survey::Lang;
+        // Any text with a placeholder `{…}` in it.
+        let (key, text) = super::super::i18n::texts(Lang::En)
+            .iter()
+            .find_map(|(k, v)| {
+                let start = v.find('{')?;
+                let end = v[start..].find('}')? + start;
+                let name = &v[start + 1..end];
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .then(|| (k.clone(), (v.clone(), name.to_owned())))
+            })
+            .expect("some text has a placeholder");
+        let (text, name) = text;
+        let data = serde_json::json!({"chrome": {"lang": "en"}, "v": "<b>&"});
+        let out = render_inline(&format!(r#"{{{{t "{key}" {name}=v}}}}"#), &data);
+        // Filled first, then escaped as a whole, like any other value.
+        let filled = text.replace(&format!("{{{name}}}"), "<b>&");
+        assert_eq!(out, Ok(handlebars::html_escape(&filled)));
+        assert!(!filled.contains(&format!("{{{name}}}")));
+    }
+
+    #[test]
+    fn the_consultant_voice_uses_its_own_texts() {
+        use crate::survey::Lang;
+        let (owner_key, voiced) = super::super::i18n::consultant_texts(Lang::De)
+            .iter()
+            .find_map(|(k, v)| {
+                let owner = k.strip_prefix("consultant_voice_")?;
+                Some((owner.to_owned(), v.clone()))
+            })
+            .expect("some text has a consultant voice");
+        let template = format!(r#"{{{{t "{owner_key}"}}}}"#);
+        let consultant = serde_json::json!({"chrome": {"lang": "de", "voice": "consultant"}});
+        let owner = serde_json::json!({"chrome": {"lang": "de", "voice": null}});
+        let escaped = |s: &str| handlebars::html_escape(s);
+        assert_eq!(render_inline(&template, &consultant), Ok(escaped(&voiced)));
+        assert_eq!(
+            render_inline(&template, &owner),
+            Ok(escaped(&super::super::i18n::text(Lang::De, &owner_key)))
         );
     }
 }
