@@ -514,8 +514,7 @@ pub async fn dashboard_page(
     let older = state
         .campaigns
         .older_catalogue_responses(user.user_id, &query.filter)
-        .await
-        .map_err(|e| WebError::from(e).html(lang))?;
+        .await?;
     let errors: Vec<String> = query
         .problems
         .iter()

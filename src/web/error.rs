@@ -158,15 +158,20 @@ impl WebError {
         WebError::new(StatusCode::NOT_FOUND, "Nicht gefunden.", "Not found.")
     }
 
-    pub fn too_many_requests(retry_after: u64) -> WebError {
+    /// 429 with `Retry-After` (seconds, capped to fit the header's u32).
+    fn too_many(retry_after: u64, de: &str, en: &str) -> WebError {
         WebError {
             retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
-            ..WebError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Zu viele Versuche mit unbekannten Links. Bitte warten Sie einen Moment.",
-                "Too many attempts with unknown links. Please wait a moment.",
-            )
+            ..WebError::new(StatusCode::TOO_MANY_REQUESTS, de, en)
         }
+    }
+
+    pub fn too_many_requests(retry_after: u64) -> WebError {
+        WebError::too_many(
+            retry_after,
+            "Zu viele Versuche mit unbekannten Links. Bitte warten Sie einen Moment.",
+            "Too many attempts with unknown links. Please wait a moment.",
+        )
     }
 
     /// A page that needs a login: 303 to the login form, which returns here afterwards.
@@ -184,14 +189,11 @@ impl WebError {
 
     pub fn too_many_logins(retry_after: u64) -> WebError {
         let (de, en) = wait_text(retry_after);
-        WebError {
-            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
-            ..WebError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie {de}."),
-                &format!("Too many failed logins. Please wait {en}."),
-            )
-        }
+        WebError::too_many(
+            retry_after,
+            &format!("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie {de}."),
+            &format!("Too many failed logins. Please wait {en}."),
+        )
     }
 
     pub fn csrf_failed() -> WebError {
@@ -248,18 +250,15 @@ impl WebError {
     /// 429: this client has sent more of these requests than its limit allows.
     pub fn rate_limited(retry_after: u64) -> WebError {
         let (de, en) = wait_text(retry_after);
-        WebError {
-            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
-            ..WebError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "Von Ihrem Anschluss kamen zu viele dieser Anfragen. Es wurde nichts gespeichert. Bitte versuchen Sie es in {de} noch einmal."
-                ),
-                &format!(
-                    "Too many of these requests came from your connection. Nothing was stored. Please try again in {en}."
-                ),
-            )
-        }
+        WebError::too_many(
+            retry_after,
+            &format!(
+                "Von Ihrem Anschluss kamen zu viele dieser Anfragen. Es wurde nichts gespeichert. Bitte versuchen Sie es in {de} noch einmal."
+            ),
+            &format!(
+                "Too many of these requests came from your connection. Nothing was stored. Please try again in {en}."
+            ),
+        )
     }
 
     /// 401: an `Authorization` header that is not a valid, unrevoked API key. Nothing is
@@ -275,18 +274,15 @@ impl WebError {
     /// 429: the API key has used up its own limit.
     pub fn api_key_rate_limited(retry_after: u64) -> WebError {
         let (de, en) = wait_text(retry_after);
-        WebError {
-            retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
-            ..WebError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "Dieser API-Schlüssel hat sein Limit erreicht. Es wurde nichts gespeichert. Bitte versuchen Sie es in {de} noch einmal."
-                ),
-                &format!(
-                    "This API key has reached its limit. Nothing was stored. Please try again in {en}."
-                ),
-            )
-        }
+        WebError::too_many(
+            retry_after,
+            &format!(
+                "Dieser API-Schlüssel hat sein Limit erreicht. Es wurde nichts gespeichert. Bitte versuchen Sie es in {de} noch einmal."
+            ),
+            &format!(
+                "This API key has reached its limit. Nothing was stored. Please try again in {en}."
+            ),
+        )
     }
 
     /// 408: the request body did not arrive in time.
