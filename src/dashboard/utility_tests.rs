@@ -555,3 +555,55 @@ fn utility_goals_of_issue_14() {
     }
     assert!(unmet.is_empty(), "{}", unmet.join("\n"));
 }
+
+/// Compute time of one dashboard from fresh published data (the audit included, as on a
+/// cache miss after a publication change), printed, not asserted: `DASHBOARD_TIMING=2000,50000
+/// cargo test --lib dashboard_timing -- --ignored --nocapture` (use `--release` for figures).
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn dashboard_timing() {
+    let sizes: Vec<usize> = std::env::var("DASHBOARD_TIMING")
+        .unwrap_or_else(|_| "2000".to_owned())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    for firms in sizes {
+        let wave = Wave {
+            name: "timing",
+            firms,
+            skew: None,
+            campaigns: 4,
+            months: 12,
+            seed: 17,
+            refresh_each: false,
+        };
+        let sim = simulate(&wave);
+        for (what, filter) in [
+            ("all", Filter::all()),
+            (
+                "one industry",
+                Filter::all().with_industry(Industry::Manufacturing),
+            ),
+        ] {
+            let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
+            let inputs = DashboardInputs {
+                policy: &policy,
+                catalogue: &catalogue,
+                data: &data,
+                all_firms: None,
+            };
+            let start = std::time::Instant::now();
+            let d = Dashboard::compute(&inputs, &filter, None).expect("dashboard");
+            let first = start.elapsed();
+            let start = std::time::Instant::now();
+            let _ = Dashboard::compute(&inputs, &filter, None).expect("dashboard");
+            let again = start.elapsed();
+            println!(
+                "{firms} firms, {what}: first {first:?} (fresh data), again {again:?} (same data); selection {:?}",
+                d.participants.n()
+            );
+        }
+    }
+}
