@@ -501,7 +501,22 @@ fn utility_harness() {
         })
         .collect();
     println!("published once, at the end:\n{}", table(&once));
-    for (_, o) in results.iter().chain(&once) {
+    // What shared publication epochs would give: every firm in one campaign, published once
+    // (no campaign part is ever compared with the state before that campaign's first
+    // publication).
+    let shared: Vec<(Wave, Outcome)> = WAVES[..3]
+        .iter()
+        .map(|w| {
+            let w = Wave {
+                refresh_each: false,
+                campaigns: 1,
+                ..*w
+            };
+            (w, run(&w))
+        })
+        .collect();
+    println!("one campaign, published once:\n{}", table(&shared));
+    for (_, o) in results.iter().chain(&once).chain(&shared) {
         assert_eq!(
             o.compared_by.values().sum::<usize>(),
             o.firms,
