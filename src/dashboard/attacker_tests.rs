@@ -14,11 +14,12 @@
 //! waves are fixed (no random seeds in CI); `ATTACKER_SEEDS=n` adds `n` further seeds (the
 //! deep run).
 //!
-//! Status: passes since the block rule (`blocks`): every shown count is a union of blocks of at
-//! least `k` participants, so no combination can isolate fewer than `k`. Before it, three views
-//! across campaign sets isolated a small group on ordinary first waves, e.g. 28 firms in two
-//! campaigns: `selection(c0) + region NI(c1) − region NI(c0 ∪ c1)` is the firms of `c0` outside
-//! Niedersachsen. Deep run: `ATTACKER_SEEDS=30 cargo test --lib attacker -- --nocapture`.
+//! Status: passes with the exact audit (`audit`): every shown count lies in the span of the
+//! audited family, which holds no group of `1..k−1`. (It passed with the earlier block rule
+//! too, at a large cost in what was shown.) Before either, three views across campaign sets
+//! isolated a small group on ordinary first waves, e.g. 28 firms in two campaigns:
+//! `selection(c0) + region NI(c1) − region NI(c0 ∪ c1)` is the firms of `c0` outside
+//! Niedersachsen. Deep run: `ATTACKER_SEEDS=15 cargo test --lib attacker -- --nocapture`.
 
 use std::collections::BTreeMap;
 

@@ -31,6 +31,8 @@ pub struct PublishedCampaigns<'a> {
     campaign_of: Vec<Option<usize>>,
     /// Parallel to `participants`: each one's month index.
     month_of: Vec<i32>,
+    /// The audit of this state of the data (see `audit`), made by the first view.
+    audit: std::sync::OnceLock<super::audit::Audit>,
 }
 
 impl<'a> PublishedCampaigns<'a> {
@@ -67,7 +69,18 @@ impl<'a> PublishedCampaigns<'a> {
             sizes,
             campaign_of,
             month_of,
+            audit: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The audit made for threshold `k`, if one was made.
+    pub(crate) fn cached_audit(&self, k: u32) -> Option<&super::audit::Audit> {
+        self.audit.get().filter(|a| a.k() == k)
+    }
+
+    /// Keeps the first audit made; returns the one kept.
+    pub(crate) fn cache_audit(&self, audit: super::audit::Audit) -> Option<&super::audit::Audit> {
+        Some(self.audit.get_or_init(|| audit))
     }
 
     pub(crate) fn with_history(

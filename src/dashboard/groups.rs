@@ -4,8 +4,8 @@
 //!
 //! Why these: each is a grouping a chamber already uses in words (Destatis' broad sectors, the
 //! SME line at 50 staff, north/east/south/west), so a merged row still says something a board
-//! understands. The block rule (`blocks`) tries these distinctions before the fine ones, so a
-//! small wave is split into large, meaningful blocks first.
+//! understands. The audit (`audit`) offers them as candidates beside the fine rows; when a
+//! fine row would isolate a small group, the merged row can often still be shown.
 
 use serde::Serialize;
 

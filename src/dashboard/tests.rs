@@ -138,11 +138,11 @@ fn unfiltered_campaign_by_hand() -> TestResult {
     assert_eq!(d.scores[1].cohort.value(), Some(&spread(40, 60, 70)));
     assert_eq!(d.scores[2].cohort.value(), Some(&spread(10, 50, 70)));
 
-    // Jan 3: a longer period adds ≥ 3. Feb 3: Feb..Mar adds only 2. Mar 2: too few.
-    // Hidden Feb + Mar = 5 ≥ 3 over two parts: no complementary suppression needed.
+    // Jan 3: a longer period adds ≥ 3, but see the audit below. Feb 3: Feb..Mar adds only 2.
+    // Mar 2: too few.
     assert_eq!(
-        find(&d.participation, month(1)?),
-        Some(Cell::Published { n: 3, value: 3 })
+        find(&d.participation, month(1)?).and_then(|c| c.reason()),
+        Some(Complementary)
     );
     assert_eq!(
         find(&d.participation, month(2)?).and_then(|c| c.reason()),
@@ -157,42 +157,39 @@ fn unfiltered_campaign_by_hand() -> TestResult {
     // Levels 1, 2, 2, 2, 1: every count under 3.
     assert!(d.levels.iter().all(|l| l.cell.reason() == Some(TooFew)));
 
-    // Blocks (k = 3), by hand. "Level ≤ 2" splits {p0, p1, p2} (levels 1–2, all C, small,
-    // January) from the other five: taken. "Level ≤ 3" would cut 2 of those five (p3, p6),
-    // "≤ 1" 1 of the three, "≤ 4" leave p5 alone: skipped. Sector, size band and part of
-    // Germany put everyone on one side. Micro would cut 4|1 of the five, small 1, C 2|3, F
-    // 3|2, no_website 2 of the three: skipped. January is exactly the first block, February
-    // and March cut the five 3|2: skipped. Blocks: A = {p0, p1, p2}, B = {p3 .. p7}.
-    //
-    // So the level distribution is shown as two bands: 1–2 = A (3), 3–5 = B (5).
+    // The audit (k = 3), by hand. January = levels 1–2 = {p0, p1, p2} lies inside
+    // C = {p0 .. p4}: C − January = {p3, p4} (C in February) is a group of 2, so one must go;
+    // the month is cheapest (then the merged band 1–2, and 3–5 = all − 1–2, since
+    // 3–5 − F = {p3, p4} again). Offered again, everything else stays: everyone, C, F, small
+    // {p0, p1, p2, p7}, micro {p3 .. p6}, no_website {p0, p1, p3, p5}, levels 1–3
+    // {p0, p1, p2, p3, p6} and 4–5 {p4, p5, p7}. Their span has rank 5 over the 8 firms and
+    // holds no group of 1 or 2 (checked with exact fractions, by hand): e.g. C − 1–3 is
+    // {p4} − {p6}, not a set.
     assert_eq!(
         d.level_bands
             .iter()
             .map(|b| (b.key.from, b.key.to, b.cell.value().map(|s| s.count)))
             .collect::<Vec<_>>(),
-        vec![(1, 2, Some(3)), (3, 5, Some(5))]
-    );
-    // Industries C = A + {p3, p4} and F = {p5, p6, p7} split block B: hidden, though both
-    // have 3 or more and differ from all 8 by 3 or more (before the block rule they were
-    // shown). Nobody chose trade: the row is not listed at all.
-    assert_eq!(
-        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.reason()),
-        Some(Complementary)
+        vec![(1, 3, Some(5)), (4, 5, Some(3))]
     );
     assert_eq!(
-        find(&d.by_industry, Industry::Construction).and_then(|c| c.reason()),
-        Some(Complementary)
+        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
+        Some(5)
     );
+    assert_eq!(
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.n()),
+        Some(3)
+    );
+    // Nobody chose trade: the row is not listed at all.
     assert_eq!(find(&d.by_industry, Industry::Trade), None);
     assert_eq!(d.by_industry.len(), 2);
-    // small {p0, p1, p2, p7} and micro {p3 .. p6} split B as well.
     assert_eq!(
-        find(&d.by_size, SizeClass::Small).and_then(|c| c.reason()),
-        Some(Complementary)
+        find(&d.by_size, SizeClass::Small).and_then(|c| c.n()),
+        Some(4)
     );
     assert_eq!(
-        find(&d.by_size, SizeClass::Micro).and_then(|c| c.reason()),
-        Some(Complementary)
+        find(&d.by_size, SizeClass::Micro).and_then(|c| c.n()),
+        Some(4)
     );
     assert_eq!(
         find(&d.by_region, Region::Bayern).and_then(|c| c.n()),
@@ -212,10 +209,10 @@ fn unfiltered_campaign_by_hand() -> TestResult {
     assert_eq!(d.by_size_band.len(), 1);
     assert_eq!(d.by_region_group.len(), 1);
 
-    // no_website: 4 have it ({p0, p1, p3, p5}), 4 do not, but it takes 2 of block A:
-    // hidden. no_privacy_policy: nobody. Both hidden, so in catalogue order.
+    // no_website: 4 have it ({p0, p1, p3, p5}), 4 do not, kept by the audit: shown first.
+    // no_privacy_policy: nobody.
     assert_eq!(d.red_flags[0].key, "no_website");
-    assert_eq!(d.red_flags[0].cell.reason(), Some(Complementary));
+    assert_eq!(d.red_flags[0].cell.value().map(|s| s.count), Some(4));
     assert_eq!(d.red_flags[1].cell.reason(), Some(TooFew));
     Ok(())
 }
@@ -270,10 +267,9 @@ fn another_visible_campaign_counts_as_a_containing_view() -> TestResult {
     let people = participants(&rows)?;
     let publications = publish(3, &people, &["c1", "c2"])?;
     // c1 = 8, c1 + c2 = 11: a difference of 3 is fine for k = 3 by differencing, but the
-    // block rule hides c1 now. Blocks (k = 3), by hand: "level ≤ 2" = {p0, p1, p2} | 8 others;
-    // "level ≤ 3" cuts those 8 into the five at level 3 (p3, p6 and all of c2) | p4, p5, p7;
-    // every later distinction would leave 1 or 2 on a side (campaign c1 takes only p3 and p6
-    // of the level-3 block). c1 alone splits that block: hidden; both campaigns are whole.
+    // audit hides c1 now: level 3 = {p3, p6} ∪ c2 is shown, so level 3 − c2 = {p3, p6} would
+    // be a group of 2; the campaigns are the cheapest candidates in that combination, and c1
+    // goes with c2 (c1 = everyone − c2). Both campaigns together are everyone: shown.
     assert_eq!(
         dashboard(3, &publications, &one, None)?
             .participants
@@ -284,8 +280,7 @@ fn another_visible_campaign_counts_as_a_containing_view() -> TestResult {
     let publications = publish(4, &people, &["c1", "c2"])?;
     assert_eq!(publications[1].snapshot().map(Iterator::count), None);
     let d = dashboard(4, &publications, &one, None)?;
-    // Blocks (k = 4): no level cut keeps 4 on both sides; micro {p3 .. p6} | small takes.
-    // c1 is everyone shown, so whole.
+    // Under k = 4 c2 is not published: c1 is everyone shown, which the audit keeps.
     assert!(
         d.is_published(),
         "c2 is unpublished under k = 4, so it adds nobody"
@@ -751,17 +746,15 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_is_suppressed(
     )?;
     assert_eq!(c.participants.reason(), Some(Differencing));
     // Months: January (10) unchanged and February new with 3 pass threshold, differencing and
-    // the rule over time, but the block rule hides both. Blocks (k = 3), by hand: every firm
-    // is level 3, Production, small, BY, without flags; C 6 | F 7 takes; January would leave
-    // 1 C firm of February alone in block C: skipped. So January takes 5 of C's 6 and
-    // February 1 of C and 2 of F: neither is whole.
+    // the rule over time. With C and F hidden, the audit's family is everyone, January and
+    // February: two atoms of 10 and 3, nothing small to isolate, so both are shown.
     assert_eq!(
-        find(&second.participation, month(1)?).and_then(|c| c.reason()),
-        Some(Complementary)
+        find(&second.participation, month(1)?).and_then(|c| c.n()),
+        Some(10)
     );
     assert_eq!(
-        find(&second.participation, month(2)?).and_then(|c| c.reason()),
-        Some(Complementary)
+        find(&second.participation, month(2)?).and_then(|c| c.n()),
+        Some(3)
     );
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::blocks::Blocks;
+use super::audit::{Audit, Candidate, Cost};
 use super::disclosure::{
     Part, PublishedCampaigns, moved_by_fewer_than_k, protect_hidden_parent, protect_partition,
     smallest_step, verdict,
@@ -356,8 +356,8 @@ impl PeriodChange {
 struct View<'i, 'a> {
     inputs: &'i DashboardInputs<'i, 'a>,
     k: u32,
-    /// The block rule's partition of this state of the data (see `blocks`).
-    blocks: Blocks,
+    /// The audited family of this state of the data (see `audit`).
+    audit: std::borrow::Cow<'i, Audit>,
 }
 
 type Member<'m> = &'m dyn Fn(&ParticipantSummary) -> bool;
@@ -380,11 +380,116 @@ impl<'i, 'a> View<'i, 'a> {
             return Err(DashboardError::DimensionCountMismatch { expected, actual });
         }
         let k = inputs.policy.k();
-        Ok(Self {
+        // The audit is made once per state of the published data (and threshold); a view
+        // built first without it judges the candidates.
+        let judge_only = Self {
             inputs,
             k,
-            blocks: Blocks::new(inputs.data, inputs.catalogue, k),
-        })
+            audit: std::borrow::Cow::Owned(Audit::empty(k)),
+        };
+        let audit = match inputs.data.cached_audit(k) {
+            Some(audit) => std::borrow::Cow::Borrowed(audit),
+            None => {
+                let audit = Audit::new(inputs.data, &judge_only.candidates(), k);
+                match inputs.data.cache_audit(audit.clone()) {
+                    Some(cached) if cached.k() == k => std::borrow::Cow::Borrowed(cached),
+                    _ => std::borrow::Cow::Owned(audit),
+                }
+            }
+        };
+        Ok(Self { inputs, k, audit })
+    }
+
+    /// The sets of the whole data a chamber most wants, each passing its own rules: the
+    /// audit's candidates (see `audit`).
+    fn candidates(&self) -> Vec<Candidate<'i>> {
+        let data = self.inputs.data;
+        let all = Filter::all();
+        let mut out: Vec<Candidate<'i>> = vec![Candidate {
+            member: Box::new(|_| true),
+            cost: Cost::Single,
+            n: count(data.participants().count()),
+            protected: true,
+        }];
+        let mut push = |member: Box<dyn Fn(&ParticipantSummary) -> bool + 'i>, cost: Cost| {
+            let n = count(data.participants().filter(|p| member(p)).count());
+            if n > 0 && self.judge(&all, member.as_ref(), n).is_none() {
+                out.push(Candidate {
+                    member,
+                    cost,
+                    n,
+                    protected: false,
+                });
+            }
+        };
+        let mut months: Vec<Month> = data.participants().map(|p| p.month()).collect();
+        months.sort();
+        months.dedup();
+        for month in months {
+            push(Box::new(move |p| p.month() == month), Cost::Month);
+        }
+        for campaign in data.campaigns() {
+            push(Box::new(move |p| p.campaign == *campaign), Cost::Campaign);
+        }
+        for level in 1..=5u8 {
+            push(
+                Box::new(move |p| p.response.overall_level() == level),
+                Cost::Single,
+            );
+        }
+        for from in 1..=5u8 {
+            for to in from + 1..=5 {
+                if (from, to) != (1, 5) {
+                    let band = LevelBand { from, to };
+                    push(
+                        Box::new(move |p| band.contains(p.response.overall_level())),
+                        Cost::Merged,
+                    );
+                }
+            }
+        }
+        for id in &self.inputs.catalogue.red_flags {
+            let lacks = count(
+                data.participants()
+                    .filter(|p| !p.response.red_flags().contains(id))
+                    .count(),
+            );
+            let lacking: Member<'_> = &|p| !p.response.red_flags().contains(id);
+            if self.judge(&all, lacking, lacks).is_none() {
+                push(
+                    Box::new(move |p| p.response.red_flags().contains(id)),
+                    Cost::Single,
+                );
+            }
+        }
+        for &x in Industry::ALL {
+            push(Box::new(move |p| p.profile.industry == x), Cost::Single);
+        }
+        for &x in SizeClass::ALL {
+            push(Box::new(move |p| p.profile.size == x), Cost::Single);
+        }
+        for &x in Region::ALL {
+            push(Box::new(move |p| p.profile.region == x), Cost::Single);
+        }
+        for x in Sector::ALL {
+            push(
+                Box::new(move |p| Sector::of(p.profile.industry) == x),
+                Cost::Merged,
+            );
+        }
+        for x in SizeBand::ALL {
+            push(
+                Box::new(move |p| SizeBand::of(p.profile.size) == x),
+                Cost::Merged,
+            );
+        }
+        for x in RegionGroup::ALL {
+            push(
+                Box::new(move |p| RegionGroup::of(p.profile.region) == x),
+                Cost::Merged,
+            );
+        }
+        out
     }
 
     fn selection(&self, filter: &Filter, member: Member<'_>) -> Vec<&'a ParticipantSummary> {
@@ -406,16 +511,16 @@ impl<'i, 'a> View<'i, 'a> {
         })
     }
 
-    /// The block rule on top of a verdict: a set that would be shown is hidden
-    /// (`Complementary`) unless it is a union of whole blocks.
-    fn blocks_allow(
+    /// The audit on top of a verdict: a set that would be shown is hidden (`Complementary`)
+    /// unless it lies in the span of the audited family.
+    fn audit_allows(
         &self,
         filter: &Filter,
         member: Member<'_>,
         verdict: Option<SuppressionReason>,
     ) -> Option<SuppressionReason> {
         verdict.or_else(|| {
-            (!self.blocks.whole(self.inputs.data, filter, member))
+            (!self.audit.whole(self.inputs.data, filter, member))
                 .then_some(SuppressionReason::Complementary)
         })
     }
@@ -428,12 +533,12 @@ impl<'i, 'a> View<'i, 'a> {
         // decision over all code cells of this campaign set and period, so each cell reads the
         // same in every view that shows it.
         let lattice = self.code_lattice(filter);
-        let view = self.blocks_allow(filter, everyone, lattice.part(codes(filter)).verdict);
+        let view = self.audit_allows(filter, everyone, lattice.part(codes(filter)).verdict);
         let breakdown_part = |codes: Codes| {
             let part_filter = with_codes(filter, codes);
             let members = self.selection(&part_filter, everyone);
             let mut part = lattice.part(codes);
-            part.verdict = self.blocks_allow(&part_filter, everyone, part.verdict);
+            part.verdict = self.audit_allows(&part_filter, everyone, part.verdict);
             (members, part)
         };
         let (i, s, r) = codes(filter);
@@ -484,7 +589,7 @@ impl<'i, 'a> View<'i, 'a> {
         let months_covered = protect_partition(self.k, &mut month_parts);
         for ((month, part), protected) in participation.iter_mut().zip(month_parts) {
             part.verdict = if months_covered {
-                self.blocks_allow(
+                self.audit_allows(
                     &filter.with_period(Period::month(*month)),
                     everyone,
                     protected.verdict,
@@ -497,7 +602,7 @@ impl<'i, 'a> View<'i, 'a> {
         // cannot be protected.
         let (mut levels, _) = self.level_parts(filter, &selected);
         for (level, part) in (1..=5u8).zip(levels.iter_mut()) {
-            part.verdict = self.blocks_allow(
+            part.verdict = self.audit_allows(
                 filter,
                 &move |p| p.response.overall_level() == level,
                 part.verdict,
@@ -564,19 +669,19 @@ impl<'i, 'a> View<'i, 'a> {
         })
     }
 
-    /// Threshold, differencing, the rule over time and the block rule for `filter ∧ member`.
+    /// Threshold, differencing, the rule over time and the audit for `filter ∧ member`.
     fn judge_shown(
         &self,
         filter: &Filter,
         member: Member<'_>,
         n: u32,
     ) -> Option<SuppressionReason> {
-        self.blocks_allow(filter, member, self.judge(filter, member, n))
+        self.audit_allows(filter, member, self.judge(filter, member, n))
     }
 
     /// The finest bands of adjacent levels that can be shown (see [`Dashboard::level_bands`]).
     ///
-    /// Start from every cut between levels whose "at most this level" set is a union of blocks
+    /// Start from every cut between levels whose "at most this level" set lies in the audited span
     /// (so its bands are too); while a non-empty band is hidden or a band is empty, merge it
     /// with its smaller neighbour. The bands then get complementary protection like the levels.
     fn level_bands(
@@ -588,7 +693,7 @@ impl<'i, 'a> View<'i, 'a> {
         let n = count(selected.len());
         let mut cuts: Vec<u8> = (1..=4u8)
             .filter(|&c| {
-                self.blocks.whole(self.inputs.data, filter, &move |p| {
+                self.audit.whole(self.inputs.data, filter, &move |p| {
                     p.response.overall_level() <= c
                 })
             })
@@ -653,7 +758,7 @@ impl<'i, 'a> View<'i, 'a> {
     }
 
     /// A breakdown by a coarser grouping (sector, size band, part of Germany): each group a set
-    /// judged like any other and a union of blocks, then protected as a partition of the
+    /// judged like any other and in the audited span, then protected as a partition of the
     /// selection (if that fails, every group is hidden). Only groups some selected firm chose
     /// are listed; none when the filter fixes the finer code (`open` false).
     fn groups<G: Copy + PartialEq>(
@@ -832,7 +937,7 @@ impl<'i, 'a> View<'i, 'a> {
                     let judged = self
                         .judge(filter, has, with)
                         .or_else(|| self.judge(filter, lacks, n - with));
-                    self.blocks_allow(filter, lacks, self.blocks_allow(filter, has, judged))
+                    self.audit_allows(filter, lacks, self.audit_allows(filter, has, judged))
                 });
                 Keyed {
                     key: id.clone(),
