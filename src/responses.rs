@@ -3,9 +3,8 @@
 use crate::benchmark::{Profile, ResponseSummary};
 use crate::clock::Clock;
 use crate::db::{
-    CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
-    IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange,
-    Store, Submission, WriteOutcome,
+    CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup, IdempotencyRecord,
+    NewResponse, ResponseRecord, ResponseStatus, SnapshotChange, Store, Submission, WriteOutcome,
 };
 use crate::scoring::{Assessment, assess};
 use crate::screening::{self, HoldReason, Screening};
@@ -113,10 +112,6 @@ pub struct Responses {
     screening: Screening,
     clock: Clock,
 }
-
-/// The pure update of a scope's cohort cells that a write carries into its transaction.
-pub trait CellChange: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync {}
-impl<F: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync> CellChange for F {}
 
 /// How often a submit is retried when another instance changed the same cohort cells.
 const CONFLICT_RETRIES: usize = 8;
@@ -270,7 +265,7 @@ impl Responses {
             let change = CohortChange {
                 scopes: &scopes,
                 keys: &keys,
-                apply: &apply,
+                change: &apply,
             };
             let client = self
                 .store
@@ -305,7 +300,7 @@ impl Responses {
                             CohortChange {
                                 scopes,
                                 keys,
-                                apply,
+                                change: apply,
                             },
                         )
                     })
@@ -325,6 +320,9 @@ impl Responses {
                     Err(e) => return Err(e.into()),
                 }
             }
+        }
+        if released > 0 {
+            self.merge_statistics().await;
         }
         Ok(released)
     }
@@ -366,7 +364,7 @@ impl Responses {
         &self,
         answers: &AnswerSet,
         assessment: &Assessment,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], String), ServiceError> {
         let profile: Profile = profile_of(answers)?;
         self.cell_change(profile, assessment, false)
     }
@@ -375,7 +373,7 @@ impl Responses {
     fn statistics_removal(
         &self,
         counted: &CountedResponse,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], String), ServiceError> {
         self.statistics_removal_or_addition(counted, true)
     }
 
@@ -384,7 +382,7 @@ impl Responses {
         &self,
         counted: &CountedResponse,
         remove: bool,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], String), ServiceError> {
         let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
             .map_err(|e| ServiceError::Corrupt(format!("profile: {e}")))?;
         let assessment: Assessment = serde_json::from_str(&counted.result_json)
@@ -397,25 +395,15 @@ impl Responses {
         profile: Profile,
         assessment: &Assessment,
         remove: bool,
-    ) -> Result<(Vec<String>, [String; 2], impl CellChange + use<>), ServiceError> {
+    ) -> Result<(Vec<String>, [String; 2], String), ServiceError> {
         let summary: ResponseSummary =
             statistics::summary_of(assessment).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-        let policy = *self.statistics.policy();
-        let dimension_count = self.statistics.dimension_count();
         let keys = statistics::cell_keys(&profile);
         // The cells of the version the response was scored under: versions never mix.
         let scopes = statistics::scopes_of_a_real_response(&assessment.catalogue_version);
-        let apply = move |_scope: &str, current: &[CellRow]| {
-            statistics::update_cells(
-                &policy,
-                dimension_count,
-                &profile,
-                &summary,
-                current,
-                remove,
-            )
-        };
-        Ok((keys, scopes, apply))
+        let change = statistics::encode_change(&summary, remove)
+            .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        Ok((keys, scopes, change))
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -651,7 +639,7 @@ impl Responses {
         let change = CohortChange {
             scopes: &scopes,
             keys: &keys,
-            apply: &apply,
+            change: &apply,
         };
         let client = self
             .store
@@ -688,7 +676,7 @@ impl Responses {
                         CohortChange {
                             scopes,
                             keys,
-                            apply,
+                            change: apply,
                         },
                     )
                 })
@@ -709,6 +697,9 @@ impl Responses {
                 Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
                 Err(e) => return Err(e.into()),
             }
+        }
+        if hold.is_none() {
+            self.merge_statistics().await;
         }
         self.remember_peer_position(response.record.id, &response.answers, &assessment)
             .await;
@@ -806,7 +797,7 @@ impl Responses {
             .map(|((keys, _, apply), scopes)| CohortChange {
                 scopes,
                 keys,
-                apply,
+                change: apply,
             });
         match self
             .store
@@ -818,8 +809,23 @@ impl Responses {
             )
             .await?
         {
-            true => Ok(()),
+            true => {
+                if counted.is_some() {
+                    self.merge_statistics().await;
+                }
+                Ok(())
+            }
             false => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// Merges the statistics journal after a write that added to it, so that the change is in
+    /// the published statistics when the write is answered (as when the cells were written in
+    /// the write's own transaction). The write itself has committed: if merging fails now, the
+    /// change waits in the journal for the next merge (`Statistics::merge_periodically`).
+    async fn merge_statistics(&self) {
+        if let Err(e) = self.statistics.merge_pending(self.clock.now_ms()).await {
+            tracing::error!(error = %e, "merging the statistics journal failed; the next merge retries");
         }
     }
 
@@ -889,7 +895,7 @@ impl Responses {
         let change = CohortChange {
             scopes: &scopes,
             keys: &keys,
-            apply: &apply,
+            change: &apply,
         };
         let vector = screening::answer_vector(self.catalogue, &answers);
         let vector_json =
@@ -937,11 +943,16 @@ impl Responses {
             }
         };
         match outcome {
-            CreateOutcome::Created(_) => Ok(Created {
-                token,
-                assessment,
-                replayed: false,
-            }),
+            CreateOutcome::Created(_) => {
+                if hold.is_none() {
+                    self.merge_statistics().await;
+                }
+                Ok(Created {
+                    token,
+                    assessment,
+                    replayed: false,
+                })
+            }
             // A concurrent request with the same key won: answer as it did.
             CreateOutcome::IdempotencyKeyTaken => match (idempotency, &request_hash) {
                 (Some((key, _)), Some(request_hash)) => self
