@@ -26,6 +26,9 @@ The documented command (the lead's idle-machine re-run):
 
 Options: --databases sqlite,postgres  --scenarios api,form  --connections 1,8,32,64
          --seconds 10  --pin-cpu 1 (wrk runs on that core; -1 leaves it unpinned)  --json FILE
+         --instances 2 (PostgreSQL: two app instances on the one database, as behind a load
+         balancer; the connections are split across them, one wrk each, figures summed)
+         --label TEXT (a column in every row, for before/after runs)
 The form flow runs one wrk thread per connection (wrk's Lua state is per thread and cannot tell
 its connections apart); the API scenario uses one thread for all connections.
 """
@@ -40,17 +43,8 @@ import tempfile
 import time
 import urllib.request
 
-LIMITS = {
-    "RATE_LIMIT_API_RESPONSES": "1000000/second",
-    "RATE_LIMIT_STARTS": "1000000/second",
-    "RATE_LIMIT_FORM_POSTS": "1000000/second",
-    "TOKEN_GUESSES_PER_MINUTE": "1000000",
-    # One load generator from one address: no connection cap, and no plausibility screening
-    # (its near-identical bodies would be held back as a burst, and statistics skipped).
-    "MAX_CONNECTIONS_PER_CLIENT": "0",
-    "SCREEN_MIN_SECONDS_PER_QUESTION": "0",
-    "SCREEN_BURST_SIZE": "0",
-}
+import service
+
 COHORTS = {"industry": ["C", "G"], "size": ["micro", "small"], "region": ["DE-BY", "DE-NW"]}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -63,23 +57,11 @@ def loadavg():
 def issue_api_key(binary, database_url):
     """API submissions carry a key, so that they count in the statistics as real integrations'
     do (keyless ones are stored but held back, issue 16) and the benchmark measures that work."""
-    env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG="error")
-    out = subprocess.run([binary, "api-key", "add", "--name", "load test",
-                          "--rate", "1000000/second"], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return out.strip()
+    return service.issue_api_key(binary, database_url, "load test", "1000000/second")
 
 
 def start_server(binary, database_url):
-    env = dict(os.environ, PORT="0", DATABASE_URL=database_url, RUST_LOG="error", **LIMITS)
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    line = proc.stdout.readline()
-    url = next((w for w in line.split() if w.startswith("http://")), None)
-    if not url:
-        proc.kill()
-        sys.exit(f"the service did not start: {line!r}")
-    return proc, url.rstrip("/")
+    return service.start(binary, database_url, service.LOAD_LIMITS)
 
 
 def cpu_seconds(pid):
@@ -251,35 +233,49 @@ def write_scripts(q, directory, api_key):
     return {"api": api, "form": form}
 
 
-def run_wrk(url, script, scenario, connections, seconds, pin_cpu, pid):
-    threads = connections if scenario == "form" else 1
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-           "--timeout", "10s", "-s", script, url]
-    if pin_cpu >= 0:
-        cmd = ["taskset", "-c", str(pin_cpu)] + cmd
+def run_wrk(urls, script, scenario, connections, seconds, pin_cpu, pids):
+    """One run: with several instances (`urls`, `pids`), the connections are split across them,
+    one wrk per instance, all at once; the figures are summed (p99: the worst instance's)."""
+    per = [connections // len(urls) + (1 if i < connections % len(urls) else 0)
+           for i in range(len(urls))]
     load_before = loadavg()
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    cpu1, t1 = cpu_seconds(pid), time.monotonic()
-    line = next((x for x in out.stdout.splitlines() if x.startswith("LOADTEST ")), None)
-    if line is None:
-        sys.exit(f"wrk gave no summary:\n{out.stdout}\n{out.stderr}")
-    r = json.loads(line[len("LOADTEST "):])
-    rss, hwm = rss_mb(pid)
-    secs = r["duration_us"] / 1e6
-    errors = (r["connect"] + r["read"] + r["write"] + r["timeout"] + r["status"]
-              + r["flow_errors"])
+    cpu0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+    procs = []
+    for url, conns in zip(urls, per):
+        threads = conns if scenario == "form" else 1
+        cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", script, url]
+        if pin_cpu >= 0:
+            cmd = ["taskset", "-c", str(pin_cpu)] + cmd
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True))
+    summaries = []
+    for proc in procs:
+        out, err = proc.communicate()
+        line = next((x for x in out.splitlines() if x.startswith("LOADTEST ")), None)
+        if line is None:
+            sys.exit(f"wrk gave no summary:\n{out}\n{err}")
+        summaries.append(json.loads(line[len("LOADTEST "):]))
+    cpu1, t1 = sum(cpu_seconds(p) for p in pids), time.monotonic()
+    total = lambda k: sum(r[k] for r in summaries)  # noqa: E731
+    secs = max(r["duration_us"] for r in summaries) / 1e6
+    requests = total("requests")
+    p50 = sum(r["p50_us"] * r["requests"] for r in summaries) / max(requests, 1)
+    rss = [rss_mb(p) for p in pids]
+    errors = sum(total(k) for k in ("connect", "read", "write", "timeout", "status",
+                                    "flow_errors"))
     return {
-        "scenario": scenario, "connections": connections,
-        "complete_per_s": r["completed"] / secs, "requests_per_s": r["requests"] / secs,
-        "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+        "scenario": scenario, "connections": connections, "instances": len(urls),
+        "complete_per_s": total("completed") / secs, "requests_per_s": requests / secs,
+        "p50_ms": p50 / 1000, "p99_ms": max(r["p99_us"] for r in summaries) / 1000,
         "errors": errors, "server_cpu": (cpu1 - cpu0) / (t1 - t0),
-        "rss_mb": rss, "peak_rss_mb": hwm, "load_before": load_before, "load_after": loadavg(),
+        "rss_mb": sum(r for r, _ in rss), "peak_rss_mb": sum(h for _, h in rss),
+        "load_before": load_before, "load_after": loadavg(),
     }
 
 
 def postgres_database(admin_url):
-    name = f"loadtest_{os.getpid()}"
+    name = f"pg_loadtest_{os.getpid()}"
     subprocess.run(["psql", "-q", admin_url, "-c", f"DROP DATABASE IF EXISTS {name}"], check=True)
     subprocess.run(["psql", "-q", admin_url, "-c", f"CREATE DATABASE {name}"], check=True)
     return name, re.sub(r"/[^/]*$", f"/{name}", admin_url)
@@ -295,15 +291,18 @@ def main():
     ap.add_argument("--connections", default="1,8,32,64")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--pin-cpu", type=int, default=(os.cpu_count() or 1) - 1)
+    ap.add_argument("--instances", type=int, default=1,
+                    help="app instances on the one database (PostgreSQL), wrk split across them")
+    ap.add_argument("--label", default="", help="printed in every row (e.g. before/after)")
     ap.add_argument("--json", help="also write the rows to this file")
     args = ap.parse_args()
 
     rows = []
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {os.cpu_count()} cores, "
           f"binary {args.binary}, {args.seconds} s per run, wrk pinned to CPU {args.pin_cpu}")
-    print("| db | scenario | conns | complete/s | req/s | p50 ms | p99 ms | errors | server CPU "
+    print("| label | db | instances | scenario | conns | complete/s | req/s | p50 ms | p99 ms | errors | server CPU "
           "| RSS MB (peak) | load before → after |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for db in args.databases.split(","):
         pg_name = None
         with tempfile.TemporaryDirectory() as tmp:
@@ -316,23 +315,29 @@ def main():
                 pg_name, url = postgres_database(args.postgres)
             else:
                 sys.exit(f"unknown database {db}")
-            proc, base = start_server(args.binary, url)
+            instances = args.instances if db == "postgres" else 1
+            servers = [start_server(args.binary, url) for _ in range(instances)]
+            procs, bases = [p for p, _ in servers], [b for _, b in servers]
             try:
-                scripts = write_scripts(questionnaire(base), tmp, issue_api_key(args.binary, url))
+                scripts = write_scripts(questionnaire(bases[0]), tmp,
+                                        issue_api_key(args.binary, url))
                 for scenario in args.scenarios.split(","):
                     for conns in (int(c) for c in args.connections.split(",")):
-                        r = run_wrk(base, scripts[scenario], scenario, conns, args.seconds,
-                                    args.pin_cpu, proc.pid)
+                        r = run_wrk(bases, scripts[scenario], scenario, conns, args.seconds,
+                                    args.pin_cpu, [p.pid for p in procs])
                         r["db"] = db
+                        r["label"] = args.label
                         rows.append(r)
-                        print(f"| {db} | {scenario} | {conns} | {r['complete_per_s']:.0f} "
+                        print(f"| {args.label} | {db} | {instances} | {scenario} | {conns} "
+                              f"| {r['complete_per_s']:.0f} "
                               f"| {r['requests_per_s']:.0f} | {r['p50_ms']:.1f} "
                               f"| {r['p99_ms']:.1f} | {r['errors']} | {r['server_cpu']:.2f} "
                               f"| {r['rss_mb']:.0f} ({r['peak_rss_mb']:.0f}) "
                               f"| {r['load_before']} → {r['load_after']} |", flush=True)
             finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+                for proc in procs:
+                    proc.terminate()
+                    proc.wait(timeout=30)
                 if pg_name:
                     subprocess.run(["psql", "-q", args.postgres, "-c",
                                     f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"], check=False)

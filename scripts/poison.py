@@ -32,6 +32,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import service
+
 INDUSTRY, SIZE = "C", "small"
 
 
@@ -64,24 +66,11 @@ def call(method, url, body=None, headers=None, form=None):
 
 
 def start_service(binary, database_url):
-    env = dict(os.environ, PORT="0", DATABASE_URL=database_url, RUST_LOG="error",
-               TRUSTED_PROXIES="127.0.0.1")
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    line = proc.stdout.readline()
-    url = next((w for w in line.split() if w.startswith("http://")), None)
-    if not url:
-        proc.kill()
-        sys.exit(f"the service did not start: {line!r}")
-    return proc, url.rstrip("/")
+    return service.start(binary, database_url, service.PRODUCTION_LIMITS)
 
 
 def issue_key(binary, database_url):
-    env = dict(os.environ, DATABASE_URL=database_url, RUST_LOG="error")
-    out = subprocess.run([binary, "api-key", "add", "--name", "honest firms' integration",
-                          "--rate", "100000/hour"], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    return out.strip()
+    return service.issue_api_key(binary, database_url, "honest firms' integration", "100000/hour")
 
 
 def profile_answers(questionnaire):

@@ -4,9 +4,8 @@ use crate::benchmark::{BenchmarkError, Profile, ResponseSummary};
 use crate::clock::Clock;
 use crate::dashboard::DashboardError;
 use crate::db::{
-    CellRow, CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup,
-    IdempotencyRecord, NewResponse, ResponseRecord, ResponseStatus, ScopeUpdate, SnapshotChange,
-    Store, Submission, WriteOutcome,
+    CohortChange, CountedResponse, CreateOutcome, DbError, HeldBackGroup, IdempotencyRecord,
+    NewResponse, ResponseRecord, ResponseStatus, SnapshotChange, Store, Submission, WriteOutcome,
 };
 use crate::scoring::{Assessment, assess};
 use crate::screening::{self, HoldReason, Screening};
@@ -168,32 +167,27 @@ pub struct Responses {
     clock: Clock,
 }
 
-/// The pure update of a scope's cohort cells that a write carries into its transaction.
-pub trait CellChange: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync {}
-impl<F: Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync> CellChange for F {}
-
 /// What a response changes in the statistics, owned: the cells it counts in (per scope) and
-/// their pure update. [`StatisticsChange::cohorts`] lends it to the store's transaction.
-struct StatisticsChange<A> {
+/// the encoded change (`statistics::encode_change`) the journal keeps until a merge applies it.
+/// [`StatisticsChange::cohorts`] lends it to the store's transaction.
+struct StatisticsChange {
     keys: Vec<String>,
     scopes: [String; 2],
-    apply: A,
+    change: String,
 }
 
-impl<A: CellChange> StatisticsChange<A> {
+impl StatisticsChange {
     fn cohorts(&self) -> CohortChange<'_> {
         CohortChange {
             scopes: &self.scopes,
             keys: &self.keys,
-            apply: &self.apply,
+            change: &self.change,
         }
     }
 }
 
 /// The superseded responses' changes as the store takes them.
-fn cohort_changes<A: CellChange>(
-    removals: &[(i64, StatisticsChange<A>)],
-) -> Vec<(i64, CohortChange<'_>)> {
+fn cohort_changes(removals: &[(i64, StatisticsChange)]) -> Vec<(i64, CohortChange<'_>)> {
     removals.iter().map(|(id, c)| (*id, c.cohorts())).collect()
 }
 
@@ -375,6 +369,9 @@ impl Responses {
                 }
             }
         }
+        if released > 0 {
+            self.merge_statistics().await;
+        }
         Ok(released)
     }
 
@@ -414,7 +411,7 @@ impl Responses {
         &self,
         answers: &AnswerSet,
         assessment: &Assessment,
-    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
+    ) -> Result<StatisticsChange, ServiceError> {
         let profile: Profile = profile_of(answers)?;
         self.cell_change(profile, assessment, false)
     }
@@ -423,7 +420,7 @@ impl Responses {
     fn statistics_removal(
         &self,
         counted: &CountedResponse,
-    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
+    ) -> Result<StatisticsChange, ServiceError> {
         self.statistics_removal_or_addition(counted, true)
     }
 
@@ -432,7 +429,7 @@ impl Responses {
         &self,
         counted: &CountedResponse,
         remove: bool,
-    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
+    ) -> Result<StatisticsChange, ServiceError> {
         let profile = Profile::parse(&counted.industry, &counted.size_class, &counted.region)
             .map_err(benchmark("stored profile"))?;
         let assessment: Assessment =
@@ -445,28 +442,17 @@ impl Responses {
         profile: Profile,
         assessment: &Assessment,
         remove: bool,
-    ) -> Result<StatisticsChange<impl CellChange + use<>>, ServiceError> {
+    ) -> Result<StatisticsChange, ServiceError> {
         let summary: ResponseSummary =
             statistics::summary_of(assessment).map_err(benchmark("result"))?;
-        let policy = *self.statistics.policy();
-        let dimension_count = self.statistics.dimension_count();
         let keys = statistics::cell_keys(&profile);
         // The cells of the version the response was scored under: versions never mix.
         let scopes = statistics::scopes_of_a_real_response(&assessment.catalogue_version);
-        let apply = move |_scope: &str, current: &[CellRow]| {
-            statistics::update_cells(
-                &policy,
-                dimension_count,
-                &profile,
-                &summary,
-                current,
-                remove,
-            )
-        };
+        let change = statistics::encode_change(&summary, remove).map_err(benchmark("change"))?;
         Ok(StatisticsChange {
             keys,
             scopes,
-            apply,
+            change,
         })
     }
 
@@ -477,7 +463,7 @@ impl Responses {
         &self,
         client: Option<i64>,
         response_id: i64,
-    ) -> Result<Vec<(i64, StatisticsChange<impl CellChange + use<>>)>, ServiceError> {
+    ) -> Result<Vec<(i64, StatisticsChange)>, ServiceError> {
         let Some(client_id) = client else {
             return Ok(Vec::new());
         };
@@ -746,6 +732,9 @@ impl Responses {
                 Err(e) => return Err(e.into()),
             }
         }
+        if hold.is_none() {
+            self.merge_statistics().await;
+        }
         self.remember_peer_position(response.record.id, &response.answers, &assessment)
             .await;
         Ok(assessment)
@@ -839,8 +828,23 @@ impl Responses {
             )
             .await?
         {
-            true => Ok(()),
+            true => {
+                if counted.is_some() {
+                    self.merge_statistics().await;
+                }
+                Ok(())
+            }
             false => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// Merges the statistics journal after a write that added to it, so that the change is in
+    /// the published statistics when the write is answered (as when the cells were written in
+    /// the write's own transaction). The write itself has committed: if merging fails now, the
+    /// change waits in the journal for the next merge (`Statistics::merge_periodically`).
+    async fn merge_statistics(&self) {
+        if let Err(e) = self.statistics.merge_pending(self.clock.now_ms()).await {
+            tracing::error!(error = %e, "merging the statistics journal failed; the next merge retries");
         }
     }
 
@@ -950,11 +954,16 @@ impl Responses {
             }
         };
         match outcome {
-            CreateOutcome::Created(_) => Ok(Created {
-                token,
-                assessment,
-                replayed: false,
-            }),
+            CreateOutcome::Created(_) => {
+                if hold.is_none() {
+                    self.merge_statistics().await;
+                }
+                Ok(Created {
+                    token,
+                    assessment,
+                    replayed: false,
+                })
+            }
             // A concurrent request with the same key won: answer as it did.
             CreateOutcome::IdempotencyKeyTaken => match (idempotency, &request_hash) {
                 (Some((key, _)), Some(request_hash)) => self

@@ -122,6 +122,14 @@ impl Application {
         // Font metrics and subsets are built once per process; do it now rather than in the
         // first user's report.
         std::thread::spawn(crate::report::board::warm_up);
+        // Changes journaled but not merged when an instance stopped (killed between a submit's
+        // commit and its merge) are merged before serving, and any left by another instance
+        // within a second or two.
+        let statistics = state.responses.statistics().clone();
+        if let Err(e) = statistics.merge_pending(settings.clock.now_ms()).await {
+            tracing::error!(error = %e, "merging the statistics journal at start-up failed");
+        }
+        tokio::spawn(statistics.merge_periodically(std::time::Duration::from_secs(2)));
         let server = run(listener, state)?;
         Ok(Application {
             port,

@@ -1,14 +1,16 @@
-//! Published peer statistics: keeps the cohort cells up to date on submit (same transaction) and
-//! serves disclosed statistics from a cache that is rebuilt only when a cell republishes.
+//! Published peer statistics: merges the changes that submits journal into the cohort cells
+//! (before the submit is answered) and serves disclosed statistics from a cache that is rebuilt
+//! only when a cell republishes.
 //! The rules themselves live in the pure `benchmark` module; this is the glue to storage.
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::benchmark::{
-    BenchmarkError, CohortKey, Comparison, Disclosure, DisclosurePolicy, Profile, PublishOutcome,
-    PublishedCell, ResponseSummary, UnavailableReason, comparison_cohort, disclose,
+    BenchmarkError, CohortKey, Comparison, Disclosure, DisclosurePolicy, PendingChange, Profile,
+    PublishOutcome, PublishedCell, ResponseSummary, UnavailableReason, comparison_cohort, disclose,
 };
-use crate::db::{CellRow, CellUpdate, DbError, ScopeUpdate, Store};
+use crate::db::{CellRow, CellUpdate, DbError, JournalEntry, ScopeUpdate, Store};
 use crate::scoring::Assessment;
 
 /// Statistics of real responses only.
@@ -96,6 +98,7 @@ pub struct Statistics {
     dimension_count: usize,
     /// One snapshot per catalogue version.
     cache: Arc<RwLock<BTreeMap<String, Arc<Snapshot>>>>,
+    rounds: Arc<MergeRounds>,
 }
 
 impl std::fmt::Debug for Statistics {
@@ -126,47 +129,109 @@ pub fn cell_keys(profile: &Profile) -> Vec<String> {
         .collect()
 }
 
-/// Adds (or removes) one response to the cells read from storage: the pure part of a submit.
-pub fn update_cells(
+/// The journal's form of one response's change (added to, or removed from, its cells).
+pub fn encode_change(summary: &ResponseSummary, remove: bool) -> Result<String, BenchmarkError> {
+    let change = if remove {
+        PendingChange::Removed(summary.clone())
+    } else {
+        PendingChange::Added(summary.clone())
+    };
+    serde_json::to_string(&change).map_err(|_| BenchmarkError::Corrupt("change not encodable"))
+}
+
+/// Applies one scope's waiting changes, in order, to the cells read from storage: the pure part
+/// of a merge, and exactly what applying them one submit at a time did. A change that cannot
+/// apply to every one of its cells (removing what was never added) changes none of them and is
+/// refused; an unreadable stored cell fails the whole merge.
+pub fn merge_entries(
     policy: &DisclosurePolicy,
     dimension_count: usize,
-    profile: &Profile,
-    summary: &ResponseSummary,
+    entries: &[JournalEntry],
     current: &[CellRow],
-    remove: bool,
 ) -> Result<ScopeUpdate, String> {
-    let mut update = ScopeUpdate::default();
-    let mut cells = Vec::with_capacity(5);
-    for key in CohortKey::all_for(profile) {
-        let key = key.to_string();
-        let (cell, version) = match current.iter().find(|row| row.cohort_key == key) {
-            Some(row) => (
-                serde_json::from_str::<PublishedCell>(&row.cell_json)
-                    .map_err(|e| format!("cell {key}: {e}"))?,
-                Some(row.version),
-            ),
-            None => (
-                PublishedCell::new(dimension_count).map_err(|e| e.to_string())?,
-                None,
-            ),
-        };
-        cells.push((key, cell, version));
+    // key -> (cell, version read, changed)
+    let mut cells: BTreeMap<String, (PublishedCell, Option<i64>, bool)> = BTreeMap::new();
+    for row in current {
+        let cell = serde_json::from_str::<PublishedCell>(&row.cell_json)
+            .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
+        cells.insert(row.cohort_key.clone(), (cell, Some(row.version), false));
     }
-    for (key, cell, version) in &mut cells {
-        let outcome = if remove {
-            cell.remove(policy, summary)
-        } else {
-            cell.add(policy, summary)
+    let mut update = ScopeUpdate::default();
+    for entry in entries {
+        let change: PendingChange = match serde_json::from_str(&entry.change_json) {
+            Ok(change) => change,
+            Err(e) => {
+                update
+                    .refused
+                    .push((entry.id, format!("unreadable change: {e}")));
+                continue;
+            }
+        };
+        let (summary, remove) = match &change {
+            PendingChange::Added(s) => (s, false),
+            PendingChange::Removed(s) => (s, true),
+        };
+        let mut refusal = None;
+        for key in &entry.keys {
+            let cell = match cells.entry(key.clone()) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => e.insert((
+                    PublishedCell::new(dimension_count).map_err(|e| e.to_string())?,
+                    None,
+                    false,
+                )),
+            };
+            let checked = if remove {
+                cell.0.check_remove(summary)
+            } else {
+                cell.0.check_add(summary)
+            };
+            if let Err(e) = checked {
+                refusal = Some(format!("cell {key}: {e}"));
+                break;
+            }
         }
-        .map_err(|e| format!("cell {key}: {e}"))?;
-        update.republished |= outcome == PublishOutcome::Published;
-        update.cells.push(CellUpdate {
-            cohort_key: key.clone(),
-            cell_json: serde_json::to_string(cell).map_err(|e| e.to_string())?,
-            expected_version: *version,
-        });
+        if let Some(why) = refusal {
+            update.refused.push((entry.id, why));
+            continue;
+        }
+        for key in &entry.keys {
+            let Some(cell) = cells.get_mut(key) else {
+                return Err(format!("cell {key} vanished during a merge"));
+            };
+            let outcome = if remove {
+                cell.0.remove(policy, summary)
+            } else {
+                cell.0.add(policy, summary)
+            }
+            .map_err(|e| format!("cell {key}: {e}"))?;
+            cell.2 = true;
+            update.republished |= outcome == PublishOutcome::Published;
+        }
+    }
+    for (key, (cell, version, changed)) in cells {
+        if changed {
+            update.cells.push(CellUpdate {
+                cohort_key: key,
+                cell_json: serde_json::to_string(&cell).map_err(|e| e.to_string())?,
+                expected_version: version,
+            });
+        }
     }
     Ok(update)
+}
+
+/// How many journal entries one merge transaction takes at most.
+const MERGE_BATCH: usize = 512;
+
+/// Merge rounds of one app instance: whoever needs the journal merged waits for a round that
+/// began after its own write committed; a round merges everything waiting, so one round serves
+/// every submit that queued behind the one before (like group commit).
+#[derive(Debug, Default)]
+struct MergeRounds {
+    turn: tokio::sync::Mutex<()>,
+    started: AtomicU64,
+    completed: AtomicU64,
 }
 
 fn position(stats: &crate::benchmark::MeasureStats, score: u8, rank: Option<u8>) -> Position {
@@ -196,6 +261,7 @@ impl Statistics {
             },
             dimension_count,
             cache: Arc::new(RwLock::new(BTreeMap::new())),
+            rounds: Arc::default(),
         }
     }
 
@@ -205,6 +271,46 @@ impl Statistics {
 
     pub fn dimension_count(&self) -> usize {
         self.dimension_count
+    }
+
+    /// Merges the journal into the cells: returns once a merge that began after this call has
+    /// finished (so a change committed before the call is in the cells), sharing that merge with
+    /// everyone who waits meanwhile. Returns how many changes this call itself merged.
+    #[tracing::instrument(skip_all)]
+    pub async fn merge_pending(&self, now: i64) -> Result<usize, StatisticsError> {
+        let needed = self.rounds.started.load(Ordering::SeqCst) + 1;
+        let _turn = self.rounds.turn.lock().await;
+        if self.rounds.completed.load(Ordering::SeqCst) >= needed {
+            return Ok(0);
+        }
+        let round = self.rounds.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let policy = self.policy;
+        let dimension_count = self.dimension_count;
+        let apply = move |_scope: &str, entries: &[JournalEntry], cells: &[CellRow]| {
+            merge_entries(&policy, dimension_count, entries, cells)
+        };
+        let mut merged = 0;
+        loop {
+            let read = self.store.merge_journal(MERGE_BATCH, &apply, now).await?;
+            merged += read;
+            if read < MERGE_BATCH {
+                break;
+            }
+        }
+        // Only a round that succeeded counts: after a failure the next caller merges again.
+        self.rounds.completed.store(round, Ordering::SeqCst);
+        Ok(merged)
+    }
+
+    /// Merges now and then, for changes whose writer could not merge them (it failed, or its app
+    /// instance was killed between its commit and its merge). Runs until the runtime stops.
+    pub async fn merge_periodically(self, every: std::time::Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = self.merge_pending(crate::db::now_ms()).await {
+                tracing::warn!(error = %e, "merging the statistics journal failed");
+            }
+        }
     }
 
     /// The disclosed statistics of every cohort of the served catalogue's responses.
@@ -323,6 +429,98 @@ impl Statistics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn firm(score: u8) -> ResponseSummary {
+        ResponseSummary::new(score, 3, vec![score], vec![3], []).expect("valid summary")
+    }
+
+    fn entry(id: i64, keys: &[&str], summary: &ResponseSummary, remove: bool) -> JournalEntry {
+        JournalEntry {
+            id,
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            change_json: encode_change(summary, remove).expect("encodable"),
+        }
+    }
+
+    fn rows(update: &ScopeUpdate) -> Vec<CellRow> {
+        update
+            .cells
+            .iter()
+            .map(|c| CellRow {
+                cohort_key: c.cohort_key.clone(),
+                cell_json: c.cell_json.clone(),
+                version: c.expected_version.map_or(1, |v| v + 1),
+            })
+            .collect()
+    }
+
+    fn cell(update: &ScopeUpdate, key: &str) -> PublishedCell {
+        let json = &update
+            .cells
+            .iter()
+            .find(|c| c.cohort_key == key)
+            .expect("cell written")
+            .cell_json;
+        serde_json::from_str(json).expect("cell")
+    }
+
+    /// A merge of many changes at once gives exactly the cell that applying them one submit at
+    /// a time gives, in whatever batches they arrive.
+    #[test]
+    fn merging_in_batches_equals_applying_one_at_a_time() {
+        let policy = DisclosurePolicy::default();
+        let keys = ["all", "industry:C"];
+        let summaries: Vec<ResponseSummary> = (0..13u8).map(|i| firm(i * 7 % 101)).collect();
+        let mut entries: Vec<JournalEntry> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| entry(i as i64, &keys, s, false))
+            .collect();
+        // Two of them taken out again, one right after it was added.
+        entries.push(entry(20, &keys, &summaries[3], true));
+        entries.push(entry(21, &keys, &summaries[12], true));
+
+        let mut one_at_a_time = PublishedCell::new(1).expect("cell");
+        for s in &summaries {
+            one_at_a_time.add(&policy, s).expect("add");
+        }
+        one_at_a_time
+            .remove(&policy, &summaries[3])
+            .expect("remove");
+        one_at_a_time
+            .remove(&policy, &summaries[12])
+            .expect("remove");
+
+        let all_at_once = merge_entries(&policy, 1, &entries, &[]).expect("merge");
+        assert!(all_at_once.republished);
+        assert!(all_at_once.refused.is_empty());
+        assert_eq!(cell(&all_at_once, "all"), one_at_a_time);
+        assert_eq!(cell(&all_at_once, "industry:C"), one_at_a_time);
+
+        let first = merge_entries(&policy, 1, &entries[..4], &[]).expect("merge");
+        let second = merge_entries(&policy, 1, &entries[4..9], &rows(&first)).expect("merge");
+        let third = merge_entries(&policy, 1, &entries[9..], &rows(&second)).expect("merge");
+        assert_eq!(cell(&third, "all"), one_at_a_time);
+        assert_eq!(third.cells[0].expected_version, Some(2));
+    }
+
+    /// A change that cannot apply to all its cells changes none of them and is refused; the
+    /// others in the same merge apply.
+    #[test]
+    fn a_change_that_cannot_apply_is_refused_and_changes_nothing() {
+        let policy = DisclosurePolicy::default();
+        let entries = [
+            entry(1, &["all"], &firm(40), false),
+            // Removing a response from a cell that never held it.
+            entry(2, &["all", "industry:G"], &firm(40), true),
+            entry(3, &["all"], &firm(60), false),
+        ];
+        let update = merge_entries(&policy, 1, &entries, &[]).expect("merge");
+        assert_eq!(update.refused.len(), 1);
+        assert_eq!(update.refused[0].0, 2);
+        assert_eq!(update.cells.len(), 1, "industry:G is not written");
+        assert_eq!(cell(&update, "all").live_n(), 2);
+    }
 
     #[test]
     fn each_catalogue_version_has_its_own_scopes() {

@@ -2,7 +2,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{DbError, Store};
+use super::group_commit::Keep;
+use super::{Backend, DbError, Store};
 
 /// A stored cohort cell (its JSON is the benchmark module's `PublishedCell`).
 #[derive(Debug, Clone)]
@@ -20,21 +21,43 @@ pub struct CellUpdate {
     pub expected_version: Option<i64>,
 }
 
-/// What a submit (or an erasure) changes in one scope's statistics.
+/// What a merge changes in one scope's statistics.
 #[derive(Debug, Clone, Default)]
 pub struct ScopeUpdate {
     pub cells: Vec<CellUpdate>,
     /// True when any cell republished: the scope's generation moves on.
     pub republished: bool,
+    /// Journal entries the merge refused (id, why): they stay in the journal, marked, and count
+    /// nowhere (a stored change that cannot apply means corrupt data, not a user's mistake).
+    pub refused: Vec<(i64, String)>,
 }
 
-/// The cohort side of a write: which cells to read, and the pure function that updates them.
+/// What a write (submit, erasure, release) changes in the statistics: one response's change to
+/// the cells `keys` of each of `scopes`. The write appends it to the journal in its own
+/// transaction; [`Store::merge_journal`] applies it to the cells.
 pub struct CohortChange<'a> {
     pub scopes: &'a [String],
     pub keys: &'a [String],
-    #[allow(clippy::type_complexity)]
-    pub apply: &'a (dyn Fn(&str, &[CellRow]) -> Result<ScopeUpdate, String> + Sync),
+    /// The encoded change (`statistics::encode_change`).
+    pub change: &'a str,
 }
+
+/// A change waiting in the journal.
+#[derive(Debug, Clone)]
+pub struct JournalEntry {
+    pub id: i64,
+    pub keys: Vec<String>,
+    pub change_json: String,
+}
+
+/// The pure merge of one scope's waiting changes into its cells (in the order given).
+pub type MergeFn<'a> =
+    dyn Fn(&str, &[JournalEntry], &[CellRow]) -> Result<ScopeUpdate, String> + Sync + 'a;
+
+/// The lock row every merge takes first (PostgreSQL): merges of several app instances run one at
+/// a time, each reading the cells and the journal as the one before left them. Submits never
+/// take it.
+const MERGE_LOCK: &str = "*merge*";
 
 fn cell_row(row: &AnyRow) -> Result<CellRow, DbError> {
     Ok(CellRow {
@@ -44,34 +67,91 @@ fn cell_row(row: &AnyRow) -> Result<CellRow, DbError> {
     })
 }
 
-/// Reads, updates and writes the cells of a change inside the caller's transaction. A cell
-/// changed by another instance since it was read makes the whole transaction fail with
-/// [`DbError::Conflict`], and the caller retries.
-///
-/// Per scope a few statements, not one per cell: every statement is a round trip to the
-/// database (on SQLite a hand-off to sqlx's worker thread), which was most of a submit's cost
-/// (issue 17). `lock` takes the scope's lock row; on SQLite the single writer connection
-/// serialises all writes already, so the row would only cost a write.
-pub(super) async fn apply_cohort_change(
+/// Appends a change to the journal inside the caller's transaction: one insert (a row per
+/// scope), no read, and no row any other submit writes, so concurrent submits on PostgreSQL do
+/// not wait for each other here (issue 17).
+pub(super) async fn journal_change(
     conn: &mut AnyConnection,
     change: &CohortChange<'_>,
     now: i64,
-    lock: bool,
 ) -> Result<(), DbError> {
-    if change.keys.is_empty() {
+    if change.keys.is_empty() || change.scopes.is_empty() {
         return Ok(());
     }
-    let select = format!(
-        "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 AND cohort_key IN ({})",
-        placeholders(2, change.keys.len())
+    let rows = (0..change.scopes.len())
+        .map(|i| format!("(${}, $1, $2, $3)", 4 + i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO cohort_journal (scope, cohort_keys, change_json, created_at) VALUES {rows}"
     );
+    let keys = change.keys.join(",");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(keys)
+        .bind(change.change)
+        .bind(now);
     for scope in change.scopes {
-        if lock {
-            lock_scope(conn, scope).await?;
-        }
+        query = query.bind(scope.as_str());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// One merge inside the caller's transaction: takes the merge lock (`lock`), reads up to `limit`
+/// waiting changes in id order, and per scope reads the cells they touch, applies them (`apply`)
+/// and writes the changed cells back, each scope in a few statements. Returns how many journal
+/// entries it read.
+///
+/// Order: on PostgreSQL ids are drawn before commit, so a change may become visible after one
+/// with a higher id and be merged in a later round. Changes that depend on each other (a
+/// response's removal on another's addition) are ordered: the later one's transaction began
+/// after the earlier committed, so its id is higher and it is never visible without it.
+async fn merge_in(
+    conn: &mut AnyConnection,
+    limit: usize,
+    apply: &MergeFn<'_>,
+    now: i64,
+    lock: bool,
+) -> Result<usize, DbError> {
+    if lock {
+        lock_scope(conn, MERGE_LOCK).await?;
+    }
+    let rows = sqlx::query(
+        "SELECT id, scope, cohort_keys, change_json FROM cohort_journal
+         WHERE failed IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await?;
+    let read = rows.len();
+    if read == 0 {
+        return Ok(0);
+    }
+    let mut by_scope: std::collections::BTreeMap<String, Vec<JournalEntry>> = Default::default();
+    for row in &rows {
+        let scope: String = row.try_get(1)?;
+        let keys: String = row.try_get(2)?;
+        by_scope.entry(scope).or_default().push(JournalEntry {
+            id: row.try_get(0)?,
+            keys: keys.split(',').map(str::to_owned).collect(),
+            change_json: row.try_get(3)?,
+        });
+    }
+    let mut merged: Vec<i64> = Vec::with_capacity(read);
+    for (scope, entries) in &by_scope {
+        let mut keys: Vec<&str> = entries
+            .iter()
+            .flat_map(|e| e.keys.iter().map(String::as_str))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let select = format!(
+            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 AND cohort_key IN ({})",
+            placeholders(2, keys.len())
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str())).bind(scope.as_str());
-        for key in change.keys {
-            query = query.bind(key.as_str());
+        for key in &keys {
+            query = query.bind(*key);
         }
         let current = query
             .fetch_all(&mut *conn)
@@ -79,13 +159,39 @@ pub(super) async fn apply_cohort_change(
             .iter()
             .map(cell_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let update = (change.apply)(scope, &current).map_err(DbError::Benchmark)?;
+        let update = apply(scope, entries, &current).map_err(DbError::Benchmark)?;
         write_cells(conn, scope, &update.cells).await?;
+        for (id, why) in &update.refused {
+            tracing::error!(journal_id = id, scope = %scope, error = %why, "a statistics change was refused");
+            sqlx::query("UPDATE cohort_journal SET failed = $2 WHERE id = $1")
+                .bind(*id)
+                .bind(why.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
         if update.republished {
             bump_generation(conn, scope, now).await?;
         }
+        merged.extend(
+            entries
+                .iter()
+                .map(|e| e.id)
+                .filter(|id| !update.refused.iter().any(|(r, _)| r == id)),
+        );
     }
-    Ok(())
+    if !merged.is_empty() {
+        // By id, never by range: an entry with a lower id may commit after this read.
+        let delete = format!(
+            "DELETE FROM cohort_journal WHERE id IN ({})",
+            placeholders(1, merged.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(delete.as_str()));
+        for id in &merged {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(read)
 }
 
 /// `$from, $from+1, …` (`count` of them), for an `IN (…)` list.
@@ -134,8 +240,8 @@ async fn write_cells(
     Ok(())
 }
 
-/// Serialises writers of one scope's cells (see the migration); scopes are always taken in the
-/// same order, so two submits cannot deadlock.
+/// Takes a lock row (see the migrations `cohort_locks` and `cohort_journal`): held to the end
+/// of the transaction, by merges and bulk replacements only.
 async fn lock_scope(conn: &mut AnyConnection, scope: &str) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO cohort_locks (scope, writes) VALUES ($1, 1)
@@ -161,6 +267,46 @@ async fn bump_generation(conn: &mut AnyConnection, scope: &str, now: i64) -> Res
 }
 
 impl Store {
+    /// Merges up to `limit` waiting journal entries into the cells, in one transaction (on
+    /// SQLite a member of the writer's group commit). Returns how many entries it read: fewer
+    /// than `limit` means the journal was empty when it looked.
+    pub async fn merge_journal(
+        &self,
+        limit: usize,
+        apply: &MergeFn<'_>,
+        now: i64,
+    ) -> Result<usize, DbError> {
+        match self.backend {
+            Backend::Sqlite => {
+                self.group
+                    .run(self, async |conn: &mut AnyConnection| {
+                        merge_in(conn, limit, apply, now, false)
+                            .await
+                            .map(Keep::Commit)
+                    })
+                    .await
+            }
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                let read = merge_in(&mut tx, limit, apply, now, true).await?;
+                self.commit(tx).await?;
+                Ok(read)
+            }
+        }
+    }
+
+    /// Journal entries: waiting to be merged, and refused by a merge.
+    pub async fn journal_counts(&self) -> Result<(i64, i64), DbError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN failed IS NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN failed IS NULL THEN 0 ELSE 1 END), 0)
+             FROM cohort_journal",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// All cells of a scope, for disclosure over all of them at once.
     pub async fn cohort_cells(&self, scope: &str) -> Result<Vec<CellRow>, DbError> {
         let rows = sqlx::query(
@@ -195,7 +341,7 @@ impl Store {
         now: i64,
     ) -> Result<(), DbError> {
         let mut tx = self.writer.begin().await?;
-        lock_scope(&mut tx, scope).await?;
+        lock_scope(&mut tx, MERGE_LOCK).await?;
         sqlx::query("DELETE FROM cohort_cells WHERE scope = $1")
             .bind(scope)
             .execute(&mut *tx)

@@ -81,6 +81,11 @@ const MIGRATIONS: &[Embedded] = &[
         "campaign counted index",
         "20261127180700_campaign_counted_index.sql"
     ),
+    embedded!(
+        20261128110000,
+        "cohort journal",
+        "20261128110000_cohort_journal.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

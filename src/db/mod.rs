@@ -31,7 +31,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use accounts::{SessionRecord, UserRecord};
-pub use benchmarks::{CellRow, CellUpdate, CohortChange, ScopeUpdate};
+pub use benchmarks::{CellRow, CellUpdate, CohortChange, JournalEntry, MergeFn, ScopeUpdate};
 pub use campaigns::{
     CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
 };

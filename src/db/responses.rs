@@ -2,7 +2,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::benchmarks::{CohortChange, apply_cohort_change};
+use super::benchmarks::{CohortChange, journal_change};
 use super::group_commit::Keep;
 use super::{Backend, DbError, Store};
 
@@ -334,7 +334,6 @@ impl Store {
         superseded: &[(i64, CohortChange<'_>)],
         now: i64,
     ) -> Result<WriteOutcome, DbError> {
-        let lock = self.backend == Backend::Postgres;
         self.write_submit(async |conn: &mut AnyConnection| {
             let done = bind_submission(sqlx::query(SUBMIT).bind(response_id).bind(now), submission)
                 .execute(&mut *conn)
@@ -344,10 +343,11 @@ impl Store {
             }
             // A held-back response changes no statistics until an admin releases it.
             let counts = submission.hold_reason.is_none();
-            // The statistics change in the same transaction: the k-th response of a cohort is
-            // published as soon as its submit returns.
+            // The statistics change is journaled in the same transaction; the service merges
+            // it before answering, so the k-th response of a cohort is published as soon as its
+            // submit returns.
             if counts {
-                apply_cohort_change(conn, cohorts, now, lock).await?;
+                journal_change(conn, cohorts, now).await?;
             }
             // A re-assessment replaces the client's earlier response in the statistics: a firm
             // counts once.
@@ -363,7 +363,7 @@ impl Store {
                     // Taken out meanwhile (erased, or superseded by a concurrent submit): retry.
                     return Err(DbError::Conflict);
                 }
-                apply_cohort_change(conn, removal, now, lock).await?;
+                journal_change(conn, removal, now).await?;
             }
             Ok(Keep::Commit(WriteOutcome::Done))
         })
@@ -380,7 +380,6 @@ impl Store {
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
     ) -> Result<CreateOutcome, DbError> {
-        let lock = self.backend == Backend::Postgres;
         self.write_submit(async |conn: &mut AnyConnection| {
             let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
                 .fetch_one(&mut *conn)
@@ -391,7 +390,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
             if submission.hold_reason.is_none() {
-                apply_cohort_change(conn, cohorts, new.now, lock).await?;
+                journal_change(conn, cohorts, new.now).await?;
             }
             if let Some(key) = idempotency {
                 let inserted = sqlx::query(

@@ -2,9 +2,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::benchmarks::{CohortChange, apply_cohort_change};
+use super::benchmarks::{CohortChange, journal_change};
 use super::workspace::{CountedResponse, counted};
-use super::{Backend, DbError, Store};
+use super::{DbError, Store};
 
 /// An API key as the admin sees it: never the key, only its prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,7 +221,7 @@ impl Store {
             self.rollback(tx).await?;
             return Ok(false);
         }
-        apply_cohort_change(&mut tx, cohorts, now, self.backend == Backend::Postgres).await?;
+        journal_change(&mut tx, cohorts, now).await?;
         for (old_id, removal) in superseded {
             let updated = sqlx::query(
                 "UPDATE responses SET in_statistics = 0 WHERE id = $1 AND in_statistics = 1",
@@ -233,7 +233,7 @@ impl Store {
             if updated != 1 {
                 return Err(DbError::Conflict);
             }
-            apply_cohort_change(&mut tx, removal, now, self.backend == Backend::Postgres).await?;
+            journal_change(&mut tx, removal, now).await?;
         }
         self.commit(tx).await?;
         Ok(true)

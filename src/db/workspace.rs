@@ -3,9 +3,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::benchmarks::{CohortChange, apply_cohort_change};
+use super::benchmarks::{CohortChange, journal_change};
 use super::responses::{INSERT_RESPONSE, NewResponse, bind_new_response};
-use super::{Backend, DbError, Store};
+use super::{DbError, Store};
 
 #[derive(Debug, Clone)]
 pub struct ClientRecord {
@@ -407,7 +407,7 @@ impl Store {
     ) -> Result<bool, DbError> {
         let mut tx = self.writer.begin().await?;
         if let Some(change) = statistics {
-            apply_cohort_change(&mut tx, change, now, self.backend == Backend::Postgres).await?;
+            journal_change(&mut tx, change, now).await?;
         }
         sqlx::query(
             "UPDATE invitations SET status = 'deleted', changed_at = $2 WHERE response_id = $1",

@@ -422,3 +422,163 @@ async fn concurrent_submits_with_one_key_store_one_response_and_count_the_rest(a
 }
 
 on_both_databases!(concurrent_submits_with_one_key_store_one_response_and_count_the_rest);
+
+/// Per cohort key, the stored live aggregate's number of firms and overall-score histogram,
+/// and the published aggregate's number of firms.
+type StoredCells = std::collections::BTreeMap<String, (u64, Vec<(u64, u64)>, Option<u64>)>;
+
+async fn stored_cells(app: &TestApp) -> StoredCells {
+    let scope = social_readiness::statistics::versioned_scope("real", &catalogue().version);
+    let cells = app.store.cohort_cells(&scope).await.expect("cells");
+    cells
+        .iter()
+        .map(|c| {
+            let json: Value = serde_json::from_str(&c.cell_json).expect("cell json");
+            let scores = json["live"]["overall"]["scores"]
+                .as_array()
+                .expect("scores")
+                .iter()
+                .map(|pair| {
+                    (
+                        pair[0].as_u64().expect("score"),
+                        pair[1].as_u64().expect("count"),
+                    )
+                })
+                .collect();
+            (
+                c.cohort_key.clone(),
+                (
+                    json["live"]["n"].as_u64().expect("n"),
+                    scores,
+                    json["published"]["n"].as_u64(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The recount: per cohort key, the number of firms and the overall-score histogram of the
+/// responses that count, each given as (industry, size, region, overall score).
+fn recount(
+    responses: &[(&str, &str, &str, u64)],
+) -> std::collections::BTreeMap<String, (u64, Vec<(u64, u64)>)> {
+    let mut histograms: std::collections::BTreeMap<String, std::collections::BTreeMap<u64, u64>> =
+        Default::default();
+    for (industry, size, region, score) in responses {
+        for key in [
+            "all".to_owned(),
+            format!("industry:{industry}"),
+            format!("size:{size}"),
+            format!("industry_size:{industry}:{size}"),
+            format!("region:{region}"),
+        ] {
+            *histograms
+                .entry(key)
+                .or_default()
+                .entry(*score)
+                .or_default() += 1;
+        }
+    }
+    histograms
+        .into_iter()
+        .map(|(key, h)| (key, (h.values().sum(), h.into_iter().collect())))
+        .collect()
+}
+
+/// Many parallel submits on two instances (issue 17: on PostgreSQL no lock row queues them any
+/// more; their changes are journaled and merged) give exactly the statistics a recount from the
+/// stored responses gives, and publish exactly as one submit at a time would: with adds only,
+/// every cell's published aggregate holds all but `live mod k` of its responses. Erasures in
+/// the middle of further submits are taken out again, and nothing stays in the journal.
+async fn parallel_submits_give_exactly_the_recount(app: TestApp) {
+    let other = app.sibling(&[]).await;
+    let k = u64::from(DisclosurePolicy::default().k());
+    let picks = [Pick::Best, Pick::Worst, Pick::Second];
+    let profiles: Vec<(&str, &str, &str)> = ["C", "G"]
+        .into_iter()
+        .flat_map(|i| ["micro", "small"].map(move |s| (i, s)))
+        .flat_map(|(i, s)| ["DE-BY", "DE-NW"].map(move |r| (i, s, r)))
+        .collect();
+    let bodies: Vec<((&str, &str, &str), Value)> = (0..64)
+        .map(|n| {
+            let (i, s, r) = profiles[n % profiles.len()];
+            ((i, s, r), api_body_for(picks[n % 3], "de", i, s, r))
+        })
+        .collect();
+    let replies =
+        futures_util::future::join_all(bodies.iter().enumerate().map(|(n, (_, body))| {
+            let target = if n % 2 == 0 { &app } else { &other };
+            target.post_json("/api/v1/responses", body, &[])
+        }))
+        .await;
+    let mut counted: Vec<(&str, &str, &str, u64)> = Vec::new();
+    let mut tokens = Vec::new();
+    for (reply, ((i, s, r), _)) in replies.iter().zip(&bodies) {
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let json = reply.json();
+        let score = json["result"]["overall"]["score"].as_u64().expect("score");
+        counted.push((i, s, r, score));
+        tokens.push(json["token"].as_str().expect("token").to_owned());
+    }
+    let cells = stored_cells(&app).await;
+    let want = recount(&counted);
+    assert_eq!(cells.len(), want.len(), "{cells:?}");
+    for (key, (n, histogram)) in &want {
+        let (live_n, live_scores, published_n) = &cells[key];
+        assert_eq!((live_n, live_scores), (n, histogram), "cell {key}");
+        // Adds only: publication in steps of exactly k, none skipped or doubled.
+        let expect_published = (n - n % k > 0).then_some(n - n % k);
+        assert_eq!(*published_n, expect_published, "cell {key} (n = {n})");
+    }
+    assert_eq!(cells["all"].0, 64);
+
+    // Erase every eighth response while 16 more come in, on both instances.
+    let paths: Vec<String> = tokens
+        .iter()
+        .step_by(8)
+        .map(|token| format!("/s/{token}/delete"))
+        .collect();
+    let erasures = paths.iter().enumerate().map(|(n, path)| {
+        let target = if n % 2 == 0 { &app } else { &other };
+        target.post_form(path, &[("confirm", "yes")])
+    });
+    let more = bodies.iter().take(16).enumerate().map(|(n, (_, body))| {
+        let target = if n % 2 == 0 { &other } else { &app };
+        target.post_json("/api/v1/responses", body, &[])
+    });
+    let (erased, more) = futures_util::future::join(
+        futures_util::future::join_all(erasures),
+        futures_util::future::join_all(more),
+    )
+    .await;
+    for reply in &erased {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let mut remaining: Vec<(&str, &str, &str, u64)> = counted
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % 8 != 0)
+        .map(|(_, c)| *c)
+        .collect();
+    for (reply, ((i, s, r), _)) in more.iter().zip(&bodies) {
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let score = reply.json()["result"]["overall"]["score"]
+            .as_u64()
+            .expect("score");
+        remaining.push((i, s, r, score));
+    }
+    let cells = stored_cells(&app).await;
+    let want = recount(&remaining);
+    for (key, (live_n, live_scores, _)) in &cells {
+        let (n, histogram) = want.get(key).cloned().unwrap_or_default();
+        assert_eq!((*live_n, live_scores.clone()), (n, histogram), "cell {key}");
+    }
+    assert_eq!(cells["all"].0, 64 - 8 + 16);
+    assert_eq!(
+        app.store.journal_counts().await.expect("journal"),
+        (0, 0),
+        "every change merged, none refused"
+    );
+}
+
+on_both_databases!(parallel_submits_give_exactly_the_recount);
