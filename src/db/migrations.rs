@@ -81,6 +81,7 @@ const MIGRATIONS: &[Embedded] = &[
         "campaign counted index",
         "20261127180700_campaign_counted_index.sql"
     ),
+    embedded!(20261128120001, "brands", "20261128120001_brands.sql"),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

@@ -23,9 +23,11 @@ struct InvitationPage {
     open: bool,
     declined: bool,
     consent_error: bool,
+    /// The consultant's logo, when they uploaded one.
+    brand_logo: Option<super::brand::LogoView>,
 }
 
-fn page(
+async fn page(
     state: &AppState,
     lang: Lang,
     code: &str,
@@ -47,6 +49,13 @@ fn page(
         open: invitation.open,
         declined,
         consent_error,
+        brand_logo: super::brand::logo_of(
+            state,
+            invitation.consultant_id,
+            &invitation.consultant_name,
+            lang,
+        )
+        .await?,
     };
     html(status, "pages/invitation", &view)
 }
@@ -69,6 +78,7 @@ pub async fn landing(
         false,
         false,
     )
+    .await
 }
 
 /// Starts the survey (survey consent required, sharing consent optional) or declines.
@@ -93,7 +103,8 @@ pub async fn respond(
             StatusCode::CONFLICT,
             false,
             false,
-        );
+        )
+        .await;
     }
     if field(&fields, "action") == Some("decline") {
         state.workspace.decline(&invitation).await?;
@@ -101,7 +112,7 @@ pub async fn respond(
             open: false,
             ..invitation
         };
-        return page(&state, lang, &path, &closed, StatusCode::OK, false, true);
+        return page(&state, lang, &path, &closed, StatusCode::OK, false, true).await;
     }
     if field(&fields, "consent") != Some("yes") {
         return page(
@@ -112,7 +123,8 @@ pub async fn respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
             false,
-        );
+        )
+        .await;
     }
     let share = field(&fields, "share") == Some("yes");
     let token = state

@@ -653,6 +653,8 @@ pub struct ResultPage {
     pub shared_with: Option<String>,
     /// Where the owner withdraws that sharing (while it stands).
     pub withdraw_action: Option<String>,
+    /// The logo of the consultant the result is shared with (while the sharing stands).
+    pub brand_logo: Option<super::brand::LogoView>,
 }
 
 /// Groups the resolved actions (one or more steps per dimension, in plan order) into numbered
@@ -987,6 +989,7 @@ impl ResultPage {
             delete_href: format!("{token_path}/delete?lang={}", lang.code()),
             shared_with: None,
             withdraw_action: None,
+            brand_logo: None,
         }
     }
 }
