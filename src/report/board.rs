@@ -239,7 +239,7 @@ pub fn render_board_branded(
         date: summary.creation_date,
     };
     let logo = branding::pdf_image(brand);
-    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &f.tree, logo.as_ref())
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &f.tree, logo.as_deref())
 }
 
 /// Builds the fonts' metrics and base subsets once, so that the first report a user asks for

@@ -6,7 +6,10 @@ use printpdf::{Op, Pt, XObjectId, XObjectTransform};
 use serde::{Deserialize, Serialize};
 
 use super::layout::{self, CONTENT_W, Flow, MARGIN_X, PAGE_H, Rgb3, SMALL, Style, run};
-use super::pdf::PdfImage;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use super::pdf::{PdfImage, deflate_image};
 use crate::brand::{LogoKind, decode_png};
 
 /// Who hands the report on, already in words.
@@ -65,11 +68,42 @@ pub(crate) fn accent(brand: Option<&ReportBrand>) -> Rgb3 {
         .map_or(layout::BLUE, |[r, g, b]| Rgb3(r, g, b))
 }
 
+/// Logos prepared for the PDF writer (decoded, deflated), by their file's hash: a consultant's
+/// reports all carry the same logo, and preparing it costs more than laying out a report.
+static PREPARED: LazyLock<Mutex<Prepared>> = LazyLock::new(Mutex::default);
+/// (hash of the logo file, the image ready to write), oldest first.
+type Prepared = Vec<(u64, Arc<PdfImage>)>;
+const PREPARED_MAX: usize = 16;
+
 /// The logo as an image for the PDF writer: a JPEG as it is (DCTDecode), a PNG decoded to RGB
 /// with its alpha as a soft mask. `None` without a logo or when it does not decode (it was
 /// checked on upload; a stored file that no longer decodes is left out, not fatal).
-pub(crate) fn pdf_image(brand: Option<&ReportBrand>) -> Option<PdfImage> {
+pub(crate) fn pdf_image(brand: Option<&ReportBrand>) -> Option<Arc<PdfImage>> {
     let logo = brand?.logo.as_ref()?;
+    let key = {
+        let mut h = DefaultHasher::new();
+        logo.kind.hash(&mut h);
+        logo.data.hash(&mut h);
+        h.finish()
+    };
+    let cache = || {
+        PREPARED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some((_, image)) = cache().iter().find(|(k, _)| *k == key) {
+        return Some(image.clone());
+    }
+    let image = Arc::new(prepare(logo)?);
+    let mut cached = cache();
+    if cached.len() >= PREPARED_MAX {
+        cached.remove(0);
+    }
+    cached.push((key, image.clone()));
+    Some(image)
+}
+
+fn prepare(logo: &ReportLogo) -> Option<PdfImage> {
     match logo.kind.as_str() {
         "jpeg" => Some(PdfImage::Jpeg {
             width: logo.width,
@@ -82,8 +116,11 @@ pub(crate) fn pdf_image(brand: Option<&ReportBrand>) -> Option<PdfImage> {
             Some(PdfImage::Rgb {
                 width: pixels.width,
                 height: pixels.height,
-                rgb: pixels.rgb,
-                alpha: pixels.alpha,
+                rgb: deflate_image(&pixels.rgb)?,
+                alpha: match &pixels.alpha {
+                    Some(a) => Some(deflate_image(a)?),
+                    None => None,
+                },
             })
         }
         _ => None,

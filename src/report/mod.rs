@@ -294,7 +294,7 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
         date: model.creation_date,
     };
     let logo = brand::pdf_image(model.brand.as_ref());
-    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &flow.tree, logo.as_ref())
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &flow.tree, logo.as_deref())
 }
 
 /// Running headers and footers are pagination artifacts: a screen reader skips them.

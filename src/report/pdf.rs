@@ -110,7 +110,8 @@ pub(crate) enum PdfImage {
         components: u8,
         data: Vec<u8>,
     },
-    /// 8-bit RGB samples and an optional alpha channel (written as a soft mask).
+    /// 8-bit RGB samples and an optional alpha channel (written as a soft mask), both already
+    /// deflated (zlib) with [`deflate_image`].
     Rgb {
         width: u32,
         height: u32,
@@ -132,11 +133,6 @@ impl PdfImage {
             body.extend_from_slice(b"\nendstream");
             body
         };
-        let flate =
-            |data: &[u8]| match deflate_with(&mut Compress::new(Compression::new(6), true), data) {
-                Some(d) => (d, "/Filter/FlateDecode"),
-                None => (data.to_vec(), ""),
-            };
         match self {
             PdfImage::Jpeg {
                 width,
@@ -161,7 +157,6 @@ impl PdfImage {
                 rgb,
                 alpha,
             } => {
-                let (data, filter) = flate(rgb);
                 let mask = if alpha.is_some() {
                     format!("/SMask {smask} 0 R")
                 } else {
@@ -169,21 +164,25 @@ impl PdfImage {
                 };
                 let mut objects = vec![image(
                     format!("/Width {width}/Height {height}/ColorSpace/DeviceRGB{mask}"),
-                    filter,
-                    &data,
+                    "/Filter/FlateDecode",
+                    rgb,
                 )];
                 if let Some(alpha) = alpha {
-                    let (data, filter) = flate(alpha);
                     objects.push(image(
                         format!("/Width {width}/Height {height}/ColorSpace/DeviceGray"),
-                        filter,
-                        &data,
+                        "/Filter/FlateDecode",
+                        alpha,
                     ));
                 }
                 objects
             }
         }
     }
+}
+
+/// Image samples deflated (zlib) for a `/FlateDecode` image stream.
+pub(crate) fn deflate_image(data: &[u8]) -> Option<Vec<u8>> {
+    deflate_with(&mut Compress::new(Compression::new(6), true), data)
 }
 
 /// Writes pages (width and height in pt, and their operations, with marked content) and their
