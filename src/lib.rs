@@ -9,6 +9,8 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod benchmark;
+pub mod brand;
+pub mod brands;
 pub mod campaigns;
 pub mod charts;
 pub mod cli;

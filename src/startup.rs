@@ -90,6 +90,7 @@ impl Application {
             workspace: Workspace::new(store.clone(), responses.clone()),
             campaigns: Campaigns::new(store.clone(), responses.clone()),
             profiles: crate::profiles::Profiles::new(store.clone()),
+            brands: crate::brands::Brands::new(store.clone()),
             secure_cookies: base_url.starts_with("https://"),
             responses,
             base_url: base_url.clone(),

@@ -245,6 +245,8 @@ pub struct Invitation {
     pub consultant_name: String,
     /// The profile's contact, else the consultant's address.
     pub consultant_contact: String,
+    /// The consultant's account (for their brand).
+    pub consultant_id: i64,
     pub open: bool,
 }
 
@@ -439,6 +441,7 @@ impl Workspace {
                 .and_then(|p| p.contact)
                 .unwrap_or_else(|| landing.consultant_email.clone()),
             consultant_email: landing.consultant_email,
+            consultant_id: landing.consultant_id,
             open: landing.status == "invited",
         })
     }

@@ -86,6 +86,7 @@ const MIGRATIONS: &[Embedded] = &[
         "cohort journal",
         "20261128110000_cohort_journal.sql"
     ),
+    embedded!(20261128120001, "brands", "20261128120001_brands.sql"),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

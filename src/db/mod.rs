@@ -11,6 +11,7 @@
 //! latency (see the tech notes), while WAL lets readers go on during a write.
 mod accounts;
 mod benchmarks;
+mod brand;
 mod campaigns;
 mod demo;
 mod faults;
@@ -32,6 +33,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, JournalEntry, MergeFn, ScopeUpdate};
+pub use brand::{BrandRecord, LogoRecord};
 pub use campaigns::{
     CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
 };

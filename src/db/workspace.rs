@@ -52,6 +52,8 @@ pub struct InvitationLanding {
     pub consultant_email: String,
     /// The consultant's profile, when they wrote one.
     pub consultant_profile: Option<super::ProfileRecord>,
+    /// The consultant's account (for their brand).
+    pub consultant_id: i64,
 }
 
 /// The invitation a response was started through, as its owner sees it.
@@ -66,6 +68,8 @@ pub struct ResponseSharing {
     pub share_consent_at: Option<i64>,
     pub client_id: i64,
     pub share_withdrawn_at: Option<i64>,
+    /// The consultant's account (for their brand).
+    pub consultant_id: i64,
 }
 
 /// A profile joined at columns `at`, `at + 1`, `at + 2` (name, firm, contact); none without a name.
@@ -253,7 +257,7 @@ impl Store {
         code: &str,
     ) -> Result<Option<InvitationLanding>, DbError> {
         let row = sqlx::query(
-            "SELECT i.id, i.status, c.firm_name, u.email, p.name, p.firm, p.contact
+            "SELECT i.id, i.status, c.firm_name, u.email, p.name, p.firm, p.contact, u.id
              FROM invitations i
              JOIN clients c ON c.id = i.client_id JOIN users u ON u.id = c.consultant_id
              LEFT JOIN profiles p ON p.user_id = u.id
@@ -269,6 +273,7 @@ impl Store {
                 firm_name: r.try_get(2)?,
                 consultant_email: r.try_get(3)?,
                 consultant_profile: profile_at(&r, 4)?,
+                consultant_id: r.try_get(7)?,
             })
         })
         .transpose()
@@ -352,7 +357,7 @@ impl Store {
     ) -> Result<Option<ResponseSharing>, DbError> {
         let row = sqlx::query(
             "SELECT u.email, c.firm_name, i.status, i.share_consent_version, i.share_consent_at,
-                    c.id, p.name, p.firm, p.contact, i.share_withdrawn_at
+                    c.id, p.name, p.firm, p.contact, i.share_withdrawn_at, u.id
              FROM invitations i JOIN clients c ON c.id = i.client_id
              JOIN users u ON u.id = c.consultant_id
              LEFT JOIN profiles p ON p.user_id = u.id WHERE i.response_id = $1",
@@ -370,6 +375,7 @@ impl Store {
                 client_id: r.try_get(5)?,
                 consultant_profile: profile_at(&r, 6)?,
                 share_withdrawn_at: r.try_get(9)?,
+                consultant_id: r.try_get(10)?,
             })
         })
         .transpose()

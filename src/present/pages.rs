@@ -611,6 +611,16 @@ pub struct ActionStepView {
     pub red_flag: bool,
 }
 
+/// A consultant's or chamber's logo as an `<img>` on a page: its URL, a text alternative naming
+/// whose logo it is, and its display size.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogoView {
+    pub src: String,
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ResultPage {
     pub chrome: Chrome,
@@ -648,6 +658,8 @@ pub struct ResultPage {
     pub shared_with: Option<String>,
     /// Where the owner withdraws that sharing (while it stands).
     pub withdraw_action: Option<String>,
+    /// The logo of the consultant the result is shared with (while the sharing stands).
+    pub brand_logo: Option<LogoView>,
 }
 
 /// Groups the resolved actions (one or more steps per dimension, in plan order) into numbered
@@ -982,6 +994,7 @@ impl ResultPage {
             delete_href: format!("{token_path}/delete?lang={}", lang.code()),
             shared_with: None,
             withdraw_action: None,
+            brand_logo: None,
         }
     }
 }

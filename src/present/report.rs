@@ -266,6 +266,7 @@ pub fn report_model(
     }
     Ok(ReportModel {
         progress: None,
+        brand: None,
         lang: lang.code().to_owned(),
         labels,
         firm_name: response.record.firm_name.clone(),

@@ -3,6 +3,7 @@
 //! cells arrive as notes.
 use printpdf::{FontId, Op, PdfFontHandle};
 
+use super::brand::{self as branding, ReportBrand};
 use super::engine::{
     Charts, Grid, bars_alt, begin_pagination, chart_size, emit_marked, figure, text_op,
 };
@@ -166,6 +167,15 @@ fn board_flow(summary: &BoardSummary, charts: Option<&Charts>) -> Flow {
 /// to make room for the tables and notes; only a selection too long for a page without the
 /// chart continues on a second.
 pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
+    render_board_branded(summary, None)
+}
+
+/// [`render_board`] with the chamber's brand: its logo and accent in the header, its name on
+/// the right (the page stays one page: the header lives in the margin).
+pub fn render_board_branded(
+    summary: &BoardSummary,
+    brand: Option<&ReportBrand>,
+) -> Result<Vec<u8>, ReportError> {
     if !fonts::REGULAR.is_usable() || !fonts::BOLD.is_usable() {
         return Err(ReportError::Font);
     }
@@ -191,16 +201,34 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
             let mut ops = Vec::with_capacity(items.len() * 6 + 8);
             let size = 8.0;
             begin_pagination(&mut ops);
+            let logo_w = branding::draw_logo(&mut ops, brand, (MARGIN_X, 32.0), (72.0, 16.0), true)
+                .map_or(0.0, |w| w + 8.0);
+            let title = layout::ellipsize(&summary.title, size, true, CONTENT_W * 0.55 - logo_w);
             text_op(
                 &mut ops,
                 &handles,
-                MARGIN_X,
+                MARGIN_X + logo_w,
                 46.0,
                 size,
                 true,
-                layout::BLUE,
-                &layout::ellipsize(&summary.title, size, true, CONTENT_W),
+                branding::accent(brand),
+                &title,
             );
+            if let Some(b) = brand {
+                let room = CONTENT_W - logo_w - layout::width(&title, size, true) - 24.0;
+                let name = layout::ellipsize(&b.name, size, false, room);
+                let w = layout::width(&name, size, false);
+                text_op(
+                    &mut ops,
+                    &handles,
+                    MARGIN_X + CONTENT_W - w,
+                    46.0,
+                    size,
+                    false,
+                    layout::MUTED,
+                    &name,
+                );
+            }
             ops.push(Op::EndMarkedContent);
             emit_marked(&mut ops, items, marks, &f.tree, &bars_only, &handles);
             ops
@@ -212,7 +240,8 @@ pub fn render_board(summary: &BoardSummary) -> Result<Vec<u8>, ReportError> {
         lang: &summary.lang,
         date: summary.creation_date,
     };
-    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &f.tree)
+    let logo = branding::pdf_image(brand);
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &f.tree, logo.as_deref())
 }
 
 /// Builds the fonts' metrics and base subsets once, so that the first report a user asks for

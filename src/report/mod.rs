@@ -5,6 +5,7 @@
 //! through a plotters backend that emits PDF operations.
 mod backend;
 pub mod board;
+pub mod brand;
 mod engine;
 mod fonts;
 mod layout;
@@ -13,6 +14,7 @@ mod owner;
 mod pdf;
 mod tagged;
 
+pub use brand::{ReportBrand, ReportLogo};
 pub use model::*;
 #[cfg(test)]
 pub(crate) use owner::page_fills;

@@ -38,6 +38,9 @@ pub struct ReportModel {
     /// The change since the firm's previous assessment (a consultant's re-assessment).
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// The consultant's brand on a client's report; `None` keeps the service's design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<super::brand::ReportBrand>,
 }
 
 /// A table of the change since the previous assessment, already in words and signed numbers.

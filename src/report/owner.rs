@@ -12,7 +12,7 @@ use super::layout::{
 };
 use super::model::{self, *};
 use super::tagged::{self, Role};
-use super::{ReportError, fill, fonts, pdf};
+use super::{ReportError, brand, fill, fonts, pdf};
 use crate::benchmark::RankWording;
 use crate::charts::{
     ChangeChart, ChangeRow, DimensionBar, DimensionChart, MatrixPoint, PeerBand, PriorityMatrix,
@@ -144,6 +144,15 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
         begin_pagination(&mut ops);
         running_header_footer(&mut ops, model, i + 1, total, &handles);
         ops.push(Op::EndMarkedContent);
+        if i == 0 {
+            brand::draw_logo(
+                &mut ops,
+                model.brand.as_ref(),
+                (MARGIN_X, brand::COVER_LOGO_TOP),
+                (brand::COVER_LOGO_W, brand::COVER_LOGO_H),
+                false,
+            );
+        }
         emit_marked(
             &mut ops,
             items,
@@ -160,8 +169,10 @@ pub fn render_pdf(model: &ReportModel) -> Result<Vec<u8>, ReportError> {
         lang: &model.lang,
         date: model.creation_date,
     };
-    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &flow.tree)
+    let logo = brand::pdf_image(model.brand.as_ref());
+    pdf::write_pdf(&info, (PAGE_W, PAGE_H), &pages, &flow.tree, logo.as_deref())
 }
+
 fn running_header_footer(
     ops: &mut Vec<Op>,
     m: &ReportModel,
@@ -171,16 +182,28 @@ fn running_header_footer(
 ) {
     let size = 8.0;
     let head_y = 46.0;
-    let title = layout::ellipsize(&m.labels.document_title, size, true, CONTENT_W * 0.45);
-    let title_w = layout::width(&title, size, true);
+    // A consultant's logo leads the header from page two on (the cover shows it large).
+    let logo_w = if page > 1 {
+        brand::draw_logo(ops, m.brand.as_ref(), (MARGIN_X, 32.0), (72.0, 16.0), true)
+            .map_or(0.0, |w| w + 8.0)
+    } else {
+        0.0
+    };
+    let title = layout::ellipsize(
+        &m.labels.document_title,
+        size,
+        true,
+        CONTENT_W * 0.45 - logo_w,
+    );
+    let title_w = logo_w + layout::width(&title, size, true);
     text_op(
         ops,
         handles,
-        MARGIN_X,
+        MARGIN_X + logo_w,
         head_y,
         size,
         true,
-        layout::BLUE,
+        brand::accent(m.brand.as_ref()),
         &title,
     );
     if let Some(firm) = &m.firm_name {
@@ -296,13 +319,14 @@ const SECTION_GAP: f32 = 14.0;
 
 fn cover(f: &mut Flow, m: &ReportModel) {
     let l = &m.labels;
+    let accent = brand::accent(m.brand.as_ref());
     f.y = 210.0;
     f.push(Item::Rect {
         x: MARGIN_X,
         y: f.y - 30.0,
         w: 60.0,
         h: 5.0,
-        color: layout::BLUE,
+        color: accent,
     });
     f.within(tagged::Role::H1, |f| {
         f.paragraph(
@@ -311,7 +335,7 @@ fn cover(f: &mut Flow, m: &ReportModel) {
             CONTENT_W,
             Style {
                 leading: 34.0,
-                ..Style::new(26.0, true, layout::BLUE)
+                ..Style::new(26.0, true, accent)
             },
         );
     });
@@ -339,6 +363,9 @@ fn cover(f: &mut Flow, m: &ReportModel) {
     }
     field(f, &l.assessment_date, &m.assessment_date, 11.0);
     field(f, &l.catalogue_version, &m.catalogue_version, 11.0);
+    if let Some(b) = &m.brand {
+        brand::cover_block(f, b);
+    }
 }
 
 fn summary(f: &mut Flow, m: &ReportModel, charts: &Charts) {

@@ -99,13 +99,100 @@ pub(crate) struct DocInfo<'a> {
     pub date: (i32, u8, u8),
 }
 
+/// An image for the pages (the brand's logo), named `/Logo` in the resources. Page operations
+/// place it with `Op::UseXobject`, whose `scale_x`/`scale_y` this writer reads as the image's
+/// width and height in pt.
+pub(crate) enum PdfImage {
+    /// A checked JPEG, embedded as it is.
+    Jpeg {
+        width: u32,
+        height: u32,
+        components: u8,
+        data: Vec<u8>,
+    },
+    /// 8-bit RGB samples and an optional alpha channel (written as a soft mask), both already
+    /// deflated (zlib) with [`deflate_image`].
+    Rgb {
+        width: u32,
+        height: u32,
+        rgb: Vec<u8>,
+        alpha: Option<Vec<u8>>,
+    },
+}
+
+impl PdfImage {
+    /// The image XObject and, if any, its soft mask (object `smask`), as object bodies.
+    fn objects(&self, smask: usize) -> Vec<Vec<u8>> {
+        let image = |extra: String, filter: &str, data: &[u8]| {
+            let mut body = format!(
+                "<</Type/XObject/Subtype/Image{extra}/BitsPerComponent 8{filter}/Length {}>>\nstream\n",
+                data.len()
+            )
+            .into_bytes();
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\nendstream");
+            body
+        };
+        match self {
+            PdfImage::Jpeg {
+                width,
+                height,
+                components,
+                data,
+            } => {
+                let space = if *components == 1 {
+                    "DeviceGray"
+                } else {
+                    "DeviceRGB"
+                };
+                vec![image(
+                    format!("/Width {width}/Height {height}/ColorSpace/{space}"),
+                    "/Filter/DCTDecode",
+                    data,
+                )]
+            }
+            PdfImage::Rgb {
+                width,
+                height,
+                rgb,
+                alpha,
+            } => {
+                let mask = if alpha.is_some() {
+                    format!("/SMask {smask} 0 R")
+                } else {
+                    String::new()
+                };
+                let mut objects = vec![image(
+                    format!("/Width {width}/Height {height}/ColorSpace/DeviceRGB{mask}"),
+                    "/Filter/FlateDecode",
+                    rgb,
+                )];
+                if let Some(alpha) = alpha {
+                    objects.push(image(
+                        format!("/Width {width}/Height {height}/ColorSpace/DeviceGray"),
+                        "/Filter/FlateDecode",
+                        alpha,
+                    ));
+                }
+                objects
+            }
+        }
+    }
+}
+
+/// Image samples deflated (zlib) for a `/FlateDecode` image stream.
+pub(crate) fn deflate_image(data: &[u8]) -> Option<Vec<u8>> {
+    deflate_with(&mut Compress::new(Compression::new(6), true), data)
+}
+
 /// Writes pages (width and height in pt, and their operations, with marked content) and their
-/// structure tree as a complete tagged PDF file (PDF/UA-1).
+/// structure tree as a complete tagged PDF file (PDF/UA-1), with the logo if there is one.
 pub(crate) fn write_pdf(
     info: &DocInfo<'_>,
     size: (f32, f32),
     pages: &[Vec<Op>],
     tree: &Tree,
+    logo: Option<&PdfImage>,
 ) -> Result<Vec<u8>, ReportError> {
     // The subsets must be known before any text can be written as glyph ids.
     let used = used_chars(pages)?;
@@ -116,7 +203,9 @@ pub(crate) fn write_pdf(
     let parent_tree = struct_root + 1;
     let metadata = struct_root + 2;
     let first_node = struct_root + 3;
-    let object_count = first_node + tree.nodes.len();
+    let first_image = first_node + tree.nodes.len();
+    let image_objects = logo.map(|l| l.objects(first_image + 1)).unwrap_or_default();
+    let object_count = first_image + image_objects.len();
     let page_object = |page: usize| FIRST_PAGE + 2 * page;
     // Writing into a `Vec` cannot fail, hence the ignored results of `write!` below.
     let mut out = Vec::with_capacity(128 * 1024);
@@ -160,10 +249,18 @@ pub(crate) fn write_pdf(
     begin(&mut out, RESOURCES);
     let _ = write!(
         out,
-        "<</Font<</{REGULAR_ID} {} 0 R/{BOLD_ID} {} 0 R>>>>\nendobj\n",
+        "<</Font<</{REGULAR_ID} {} 0 R/{BOLD_ID} {} 0 R>>",
         Face::Regular.first_object(),
         Face::Bold.first_object()
     );
+    if !image_objects.is_empty() {
+        let _ = write!(
+            out,
+            "/XObject<</{} {first_image} 0 R>>",
+            super::brand::LOGO_ID
+        );
+    }
+    out.extend_from_slice(b">>\nendobj\n");
 
     for face in [&regular, &bold] {
         for (k, body) in face.objects.iter().enumerate() {
@@ -305,6 +402,12 @@ pub(crate) fn write_pdf(
         } else {
             b"]>>\nendobj\n"
         });
+    }
+
+    for (k, body) in image_objects.iter().enumerate() {
+        begin(&mut out, first_image + k);
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
     }
 
     let xref = out.len();
@@ -763,6 +866,20 @@ fn write_content(
                 }
             }
             Op::EndMarkedContent => out.extend_from_slice(b"EMC\n"),
+            // The logo: `scale_x`/`scale_y` are its size in pt (see `PdfImage`).
+            Op::UseXobject { id, transform } => {
+                out.extend_from_slice(b"q ");
+                num(out, transform.scale_x.unwrap_or(1.0), 3);
+                out.extend_from_slice(b" 0 0 ");
+                num(out, transform.scale_y.unwrap_or(1.0), 3);
+                out.push(b' ');
+                num(out, transform.translate_x.map_or(0.0, |p| p.0), 3);
+                out.push(b' ');
+                num(out, transform.translate_y.map_or(0.0, |p| p.0), 3);
+                out.extend_from_slice(b" cm ");
+                name(out, &id.0);
+                out.extend_from_slice(b" Do Q\n");
+            }
             _ => return Err(ReportError::Pdf("unsupported page operation".into())),
         }
     }

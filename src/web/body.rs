@@ -30,6 +30,15 @@ impl Default for BodyLimits {
 }
 
 pub async fn read_body(req: &HttpRequest, payload: Payload) -> Result<Bytes, WebError> {
+    read_body_limited(req, payload, BODY_LIMIT).await
+}
+
+/// [`read_body`] with a limit of its own, for the one route that takes a file (the logo).
+pub async fn read_body_limited(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<Bytes, WebError> {
     let limits = req
         .app_data::<actix_web::web::Data<super::AppState>>()
         .map(|s| s.body_limits)
@@ -42,8 +51,8 @@ pub async fn read_body(req: &HttpRequest, payload: Payload) -> Result<Bytes, Web
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return Err(WebError::payload_too_large());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(WebError::payload_too_large_of(limit));
     }
     let mut payload = payload;
     let read = async {
@@ -59,8 +68,8 @@ pub async fn read_body(req: &HttpRequest, payload: Payload) -> Result<Bytes, Web
                         let chunk = chunk.map_err(|_| {
                             WebError::bad_request("The request body could not be read.")
                         })?;
-                        if body.len() + chunk.len() > BODY_LIMIT {
-                            return Err(WebError::payload_too_large());
+                        if body.len() + chunk.len() > limit {
+                            return Err(WebError::payload_too_large_of(limit));
                         }
                         received += chunk.len();
                         body.extend_from_slice(&chunk);

@@ -599,6 +599,7 @@ pub async fn dashboard_pdf(
     PageLang(lang): PageLang,
     Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
+    let brand = super::brand::board_brand(&state, &user, lang).await?;
     let (_, campaigns, query, dashboard) = dashboard_for(&state, &req, user).await?;
     refuse_problems(&query)?;
     let catalogue = state.responses.catalogue();
@@ -612,7 +613,7 @@ pub async fn dashboard_pdf(
     let board = board_summary(catalogue, lang, &dashboard, &summary, now);
     let bytes = state
         .reports
-        .render_board(board)
+        .render_board(board, brand)
         .await
         .map_err(WebError::internal)?;
     Ok(attachment(bytes, "application/pdf", "dashboard.pdf"))
@@ -651,6 +652,8 @@ struct CampaignLandingPage {
     count_checked: bool,
     /// A response this browser already started from this link.
     started: Option<StartedView>,
+    /// The chamber's logo, when it uploaded one.
+    brand_logo: Option<super::brand::LogoView>,
 }
 
 #[derive(Serialize)]
@@ -758,7 +761,19 @@ async fn campaign_landing_page(
             None
         }
     };
+    // Like the name: the page works without the logo.
+    let owner = match state.profiles.get(campaign.chamber_id).await {
+        Ok(Some(p)) => p.name,
+        _ => campaign.name.clone(),
+    };
+    let brand_logo = super::brand::logo_of(state, campaign.chamber_id, &owner, lang)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "looking up a chamber's logo failed");
+            None
+        });
     let view = CampaignLandingPage {
+        brand_logo,
         chrome: Chrome::new(lang, campaign.name.clone(), &format!("/c/{code}")),
         landing,
         name: campaign.name.clone(),

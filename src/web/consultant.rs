@@ -215,6 +215,9 @@ struct ClientPage {
     report_href: String,
     progress: Option<Progress>,
     open_invitation: bool,
+    /// The note for the cover of this client's report.
+    cover_note: String,
+    cover_note_saved: bool,
 }
 
 /// The change since the previous assessment as a table, for the client page and the PDF;
@@ -421,6 +424,12 @@ pub async fn client(
         result,
         result_heading,
         progress,
+        cover_note: state
+            .brands
+            .cover_note(user.user_id, id)
+            .await?
+            .unwrap_or_default(),
+        cover_note_saved: query_value(&req, "note").as_deref() == Some("saved"),
     };
     html(StatusCode::OK, "pages/consultant_client", &view)
 }
@@ -454,7 +463,8 @@ pub async fn client_report(
         .await?;
     let lang = query_lang(&req).unwrap_or(response.lang());
     let progress = progress_table(state.responses.catalogue(), lang, &file);
-    let bytes = render_report(&state, &response, lang, progress).await?;
+    let brand = super::brand::report_brand(&state, &user, Some(file.client.id), lang).await?;
+    let bytes = render_report(&state, &response, lang, progress, brand).await?;
     let name = format!("{}.pdf", safe_file_stem(&file.client.firm_name));
     Ok(attachment(bytes, "application/pdf", &name))
 }
@@ -476,7 +486,9 @@ pub async fn reports_zip(
         let response = state.responses.load_by_id(latest).await?;
         let report_lang = query_lang(&req).unwrap_or(response.lang());
         let progress = progress_table(state.responses.catalogue(), report_lang, file);
-        let bytes = render_report(&state, &response, report_lang, progress).await?;
+        let brand =
+            super::brand::report_brand(&state, &user, Some(file.client.id), report_lang).await?;
+        let bytes = render_report(&state, &response, report_lang, progress, brand).await?;
         let name = format!(
             "{:02}_{}.pdf",
             reports.len() + 1,

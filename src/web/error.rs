@@ -109,6 +109,19 @@ impl WebError {
         )
     }
 
+    /// A body over a route's own limit (`limit` bytes).
+    pub fn payload_too_large_of(limit: usize) -> WebError {
+        if limit == super::body::BODY_LIMIT {
+            return WebError::payload_too_large();
+        }
+        let kib = limit / 1024;
+        WebError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("Die Anfrage ist größer als {kib} KiB und wurde nicht verarbeitet."),
+            &format!("The request body is larger than {kib} KiB and was not processed."),
+        )
+    }
+
     pub fn unsupported_media_type(expected: &str) -> WebError {
         WebError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

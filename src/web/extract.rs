@@ -264,6 +264,71 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// A logged-in user's form that may carry a file (`multipart/form-data`, read with the upload
+/// limit of `limit` bytes) or not (`application/x-www-form-urlencoded`, the usual 64 KiB); the
+/// CSRF token is checked as in [`CsrfForm`]. Only the brand page's logo upload uses it.
+#[derive(Debug)]
+pub struct CsrfUpload {
+    pub fields: Fields,
+    pub files: Vec<super::multipart::FilePart>,
+}
+
+impl CsrfUpload {
+    /// The upload limit: a 200 KB logo and the rest of the form.
+    pub const LIMIT: usize = 256 * 1024;
+
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.data.as_slice())
+    }
+
+    /// A text field of the upload form (the first of that name).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl FromRequest for CsrfUpload {
+    type Error = WebError;
+    type Future = Extracted<CsrfUpload>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = web::Payload::from_request(&req, payload).into_inner();
+        Box::pin(async move {
+            let user = session_user(&req)
+                .await?
+                .ok_or_else(|| WebError::login_required(&session::back_to(&req)))?;
+            let content_type = req
+                .headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let Some(boundary) = super::multipart::boundary(&content_type) else {
+                let (_, fields) = read_form(&req, payload).await?;
+                session::check_csrf(&user.csrf_token, &fields)?;
+                return Ok(CsrfUpload {
+                    fields,
+                    files: Vec::new(),
+                });
+            };
+            after_lookup(&req).await;
+            let payload = payload
+                .map_err(|_| WebError::bad_request("The request body could not be read."))?;
+            let body = super::body::read_body_limited(&req, payload, CsrfUpload::LIMIT).await?;
+            let (fields, files) = super::multipart::parse(&body, &boundary)?;
+            session::check_csrf(&user.csrf_token, &fields)?;
+            Ok(CsrfUpload { fields, files })
+        })
+    }
+}
+
 /// The login form: no session yet, so its CSRF token is checked against the double-submit
 /// cookie the login page set.
 #[derive(Debug)]

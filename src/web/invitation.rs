@@ -23,9 +23,11 @@ struct InvitationPage {
     open: bool,
     declined: bool,
     consent_error: bool,
+    /// The consultant's logo, when they uploaded one.
+    brand_logo: Option<super::brand::LogoView>,
 }
 
-fn page(
+async fn page(
     state: &AppState,
     lang: Lang,
     code: &str,
@@ -47,6 +49,13 @@ fn page(
         open: invitation.open,
         declined,
         consent_error,
+        brand_logo: super::brand::logo_of(
+            state,
+            invitation.consultant_id,
+            &invitation.consultant_name,
+            lang,
+        )
+        .await?,
     };
     html(status, "pages/invitation", &view)
 }
@@ -69,6 +78,7 @@ pub async fn landing(
         false,
         false,
     )
+    .await
 }
 
 /// The invitation page's form: accept (with consent and sharing) or decline.
@@ -101,7 +111,8 @@ pub async fn respond(
             StatusCode::CONFLICT,
             false,
             false,
-        );
+        )
+        .await;
     }
     if form.action.as_deref() == Some("decline") {
         state.workspace.decline(&invitation).await?;
@@ -109,7 +120,7 @@ pub async fn respond(
             open: false,
             ..invitation
         };
-        return page(&state, lang, &path, &closed, StatusCode::OK, false, true);
+        return page(&state, lang, &path, &closed, StatusCode::OK, false, true).await;
     }
     if form.consent.as_deref() != Some("yes") {
         return page(
@@ -120,7 +131,8 @@ pub async fn respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
             false,
-        );
+        )
+        .await;
     }
     let share = form.share.as_deref() == Some("yes");
     let token = state

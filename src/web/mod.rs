@@ -3,6 +3,7 @@ mod accounts;
 mod admin;
 mod api;
 mod body;
+mod brand;
 mod chamber;
 pub mod client;
 pub mod connections;
@@ -14,6 +15,7 @@ mod i18n;
 mod invitation;
 mod legal;
 pub mod metrics;
+mod multipart;
 mod owner;
 mod pages;
 mod profile;
@@ -53,6 +55,8 @@ pub struct AppState {
     pub campaigns: crate::campaigns::Campaigns,
     /// Names and contacts of consultants and chambers, shown to the firms they invite.
     pub profiles: crate::profiles::Profiles,
+    /// Logos, accent colours and cover notes.
+    pub brands: crate::brands::Brands,
     /// True behind HTTPS (BASE_URL https://…): cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
     /// How long `/ready` gives the database (`READY_TIMEOUT_MS`).
@@ -177,7 +181,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(profile::consultant_profile)
         .service(profile::save_consultant_profile)
         .service(profile::chamber_profile)
-        .service(profile::save_chamber_profile);
+        .service(profile::save_chamber_profile)
+        .service(brand::consultant_brand)
+        .service(brand::save_consultant_brand)
+        .service(brand::chamber_brand)
+        .service(brand::save_chamber_brand)
+        .service(brand::serve_logo)
+        .service(brand::save_cover_note);
 }
 
 /// Every route and the methods it answers, for the `Allow` header of a 405. A unit test checks
@@ -198,9 +208,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/responses", "POST"),
     ("/api/v1/responses/{token}", "GET"),
     ("/api/v1/responses/{token}/report.pdf", "GET"),
+    ("/brand/logo/{hash}", "GET"),
     ("/c/{code}", "GET, POST"),
     ("/c/{code}/continue", "GET"),
     ("/chamber", "GET"),
+    ("/chamber/brand", "GET, POST"),
     ("/chamber/campaigns", "POST"),
     ("/chamber/campaigns/{id}", "GET"),
     ("/chamber/campaigns/{id}/qr.png", "GET"),
@@ -210,10 +222,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("/chamber/dashboard.pdf", "GET"),
     ("/chamber/profile", "GET, POST"),
     ("/consultant", "GET"),
+    ("/consultant/brand", "GET, POST"),
     ("/consultant/clients", "POST"),
     ("/consultant/clients/{id}", "GET"),
     ("/consultant/clients/{id}/invitations", "POST"),
     ("/consultant/clients/{id}/report.pdf", "GET"),
+    ("/consultant/clients/{id}/cover-note", "POST"),
     ("/consultant/profile", "GET, POST"),
     ("/consultant/reports.zip", "GET"),
     ("/datenschutz", "GET"),
@@ -642,6 +656,7 @@ mod tests {
             include_str!("accounts.rs"),
             include_str!("admin.rs"),
             include_str!("api.rs"),
+            include_str!("brand.rs"),
             include_str!("chamber.rs"),
             include_str!("consultant.rs"),
             include_str!("invitation.rs"),

@@ -543,6 +543,9 @@ pub async fn result(
             .share_withdrawn_at
             .is_none()
             .then(|| format!("{}/share/withdraw?lang={}", token_path(&token), lang.code()));
+        if s.share_withdrawn_at.is_none() {
+            view.brand_logo = super::brand::logo_of(&state, s.consultant_id, &name, lang).await?;
+        }
     }
     html(actix_web::http::StatusCode::OK, "pages/result", &view)
 }

@@ -190,6 +190,8 @@ pub(super) struct ProfileBox {
     missing: String,
     link: String,
     href: String,
+    brand_link: String,
+    brand_href: String,
 }
 
 pub(super) async fn profile_box(
@@ -224,6 +226,16 @@ pub(super) async fn profile_box(
             },
         ),
         href: format!("{}?lang={}", path_of(user.role), lang.code()),
+        brand_link: text(lang, "brand_link"),
+        brand_href: format!(
+            "{}?lang={}",
+            if user.role == Role::Chamber {
+                "/chamber/brand"
+            } else {
+                "/consultant/brand"
+            },
+            lang.code()
+        ),
         line,
     })
 }

@@ -65,9 +65,10 @@ impl ReportRenderer {
     pub async fn render_board(
         &self,
         summary: crate::report::board::BoardSummary,
+        brand: Option<crate::report::ReportBrand>,
     ) -> Result<Vec<u8>, RenderError> {
         self.run(Render::Board, move || {
-            crate::report::board::render_board(&summary)
+            crate::report::board::render_board_branded(&summary, brand.as_ref())
         })
         .await
     }
@@ -109,7 +110,7 @@ fn pdf_response(bytes: Vec<u8>, lang: Lang) -> HttpResponse {
 /// The owner's report; the token guard and the error format (a page, or JSON under /api) are
 /// the extractor's and `error_pages`' business.
 async fn report(state: &AppState, owner: OwnerResponse) -> Result<HttpResponse, WebError> {
-    let bytes = render_report(state, &owner.response, owner.lang, None).await?;
+    let bytes = render_report(state, &owner.response, owner.lang, None, None).await?;
     Ok(pdf_response(bytes, owner.lang))
 }
 
@@ -119,9 +120,11 @@ pub async fn render_report(
     response: &LoadedResponse,
     lang: Lang,
     progress: Option<crate::report::Progress>,
+    brand: Option<crate::report::ReportBrand>,
 ) -> Result<Vec<u8>, WebError> {
     let mut model = model_for(&state.responses, response, lang, None).await?;
     model.progress = progress;
+    model.brand = brand;
     // The cause is logged once, with its sources, where the error is answered.
     state
         .reports

@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "pages/chamber_dashboard",
     "pages/campaign_landing",
     "pages/password",
+    "pages/brand",
     "pages/impressum",
     "pages/datenschutz",
     "pages/admin_confirm",

@@ -10,6 +10,7 @@ mod api;
 mod authorization;
 mod bad_input;
 mod benchmarks;
+mod brand;
 mod chambers;
 mod connections;
 mod consultants;

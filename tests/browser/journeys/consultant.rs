@@ -35,6 +35,14 @@ async fn client_takes_check(
         text.contains("Anna Berger, Berger Marketing") && text.contains("0351 123456"),
         "the invitation names the consultant by the profile: {text}"
     );
+    ensure!(
+        client
+            .find("img[alt='Logo von Anna Berger, Berger Marketing']")
+            .await?
+            .is_displayed()
+            .await?,
+        "the invitation shows the consultant's logo"
+    );
     if check {
         client.check_page_state("invitation").await?;
     }
@@ -54,6 +62,68 @@ async fn client_takes_check(
     let result = client.path().await?;
     client.close().await?;
     Ok((score, result))
+}
+
+/// The brand page, reached from the home page's profile box: a light accent is refused at its
+/// field with the contrast it has; a logo chosen through the real file input and a dark accent
+/// are saved, and the logo is shown with its text alternative.
+async fn set_brand(page: &Page<'_>) -> Result<()> {
+    use social_readiness::brand::{Pixels, encode_png};
+    let home = page.path().await?;
+    page.click(".profile-box a[href^='/consultant/brand']")
+        .await?;
+    ensure!(
+        page.h1().await? == t("brand_title", "de"),
+        "brand page: {}",
+        page.h1().await?
+    );
+    page.check_page_state("brand").await?;
+    let (w, h) = (120u32, 40u32);
+    let logo = encode_png(&Pixels {
+        width: w,
+        height: h,
+        rgb: (0..w * h)
+            .flat_map(|i| [0x7a, (i % 255) as u8, 0x0e])
+            .collect(),
+        alpha: None,
+    });
+    let file = std::env::temp_dir().join(format!("journey-logo-{}.png", std::process::id()));
+    std::fs::write(&file, &logo)?;
+    let path = file.to_string_lossy().into_owned();
+    fill(page, "#brand-accent", "#ffcc00").await?;
+    page.find("#brand-logo").await?.send_keys(&path).await?;
+    submit_and_wait(page, "form.stacked-form button.primary").await?;
+    ensure!(
+        page.find("#brand-accent-error")
+            .await?
+            .is_displayed()
+            .await?,
+        "a light accent is refused at the field"
+    );
+    let error = page.text("#brand-accent-error").await?;
+    ensure!(error.contains("4,5:1"), "the refusal says why: {error}");
+    page.check_page_state("brand-error").await?;
+    fill(page, "#brand-accent", "#7a2e0e").await?;
+    // The browser forgets a chosen file when the page comes back: chosen again.
+    page.find("#brand-logo").await?.send_keys(&path).await?;
+    submit_and_wait(page, "form.stacked-form button.primary").await?;
+    ensure!(
+        page.text("p.confirmation")
+            .await?
+            .contains(&t("brand_saved", "de")),
+        "the brand is saved"
+    );
+    ensure!(
+        page.find(".brand-logo img[alt='Logo von Anna Berger, Berger Marketing']")
+            .await?
+            .is_displayed()
+            .await?,
+        "the saved logo is shown with its text alternative"
+    );
+    page.check_page_state("brand-saved").await?;
+    let _ = std::fs::remove_file(&file);
+    page.goto(&home).await?;
+    Ok(())
 }
 
 pub async fn run(ctx: &Ctx) -> Result<()> {
@@ -76,6 +146,7 @@ pub async fn run(ctx: &Ctx) -> Result<()> {
         "0351 123456",
     )
     .await?;
+    set_brand(&page).await?;
 
     // --- a client, first without a name ------------------------------------------------
     fill(&page, "#contact", "Frau Schmidt").await?;
