@@ -221,10 +221,15 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
             root.draw(&Text::new(text, (x + 26, y), legend.clone()))?;
         }
     }
+    // Above the tick numbers as the backend measures them (the PDF prints small text larger
+    // than the page's scale), so the two never overlap.
+    let tick_h = root
+        .estimate_text_size("100", &small)
+        .map_or(14, |(_, h)| i32::try_from(h).unwrap_or(14));
     root.draw(&Text::new(
         chart.axis_label.clone(),
-        (l.bar_left, top_of_rows - 40),
-        small.clone().pos(Pos::new(HPos::Left, VPos::Top)),
+        (l.bar_left, top_of_rows - 6 - tick_h - 3),
+        small.clone().pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     // Stacked labels sit between the rows' bars, so there the grid is drawn per row, not
     // through the labels.
@@ -273,8 +278,11 @@ pub fn draw_dimension_chart_as<DB: DrawingBackend>(
         let bottom = row_top + l.row_height - 4;
         let middle = (top + bottom) / 2;
         if !l.stacked {
+            // Right-aligned before the bars: a label longer than its room (the PDF raises small
+            // text) is shortened with "…" rather than cut at the chart's edge; the full names
+            // are in the chart's text equivalent.
             root.draw(&Text::new(
-                bar.label.clone(),
+                fit_text(root, &bar.label, &label_style, l.label_width - 4),
                 (l.label_width, middle),
                 label_style.clone(),
             ))?;

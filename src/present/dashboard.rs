@@ -23,6 +23,17 @@ fn show<T>(cell: &Cell<T>, lang: Lang, k: u32, value: impl Fn(&T) -> String) -> 
     }
 }
 
+/// The board's short form of a hidden row's reason (one line in a narrow cell; the footnote
+/// explains the rules), found from the row's full note.
+fn short_note(lang: Lang, note: &str, k: u32) -> String {
+    let key = if note == suppressed(lang, SuppressionReason::TooFew, k) {
+        "suppressed_too_few_short"
+    } else {
+        "suppressed_protects_short"
+    };
+    text(lang, key).replace("{k}", &k.to_string())
+}
+
 pub fn suppressed(lang: Lang, reason: SuppressionReason, k: u32) -> String {
     let key = match reason {
         SuppressionReason::TooFew => "suppressed_too_few",
@@ -187,7 +198,7 @@ pub fn board_summary(
             .map(|r| {
                 let mut line = vec![r.label.clone()];
                 if r.suppressed {
-                    line.push(r.note.clone());
+                    line.push(short_note(lang, &r.note, dashboard.k));
                 } else {
                     line.extend(r.cells.iter().take(keep).cloned());
                 }
