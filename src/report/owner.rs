@@ -633,7 +633,11 @@ fn comparison(f: &mut Flow, m: &ReportModel, charts: &Charts) {
             Style::new(9.5, true, layout::INK),
         ),
     }
-    chart(f, charts, ChartKind::Bars, &l.bar_chart_title, CONTENT_W);
+    // Without a comparison group the bars would repeat the radar's scores on the summary page
+    // (nothing to compare them with), so only the matrix follows.
+    if m.cohort.is_some() {
+        chart(f, charts, ChartKind::Bars, &l.bar_chart_title, CONTENT_W);
+    }
     // Without a comparison group the table's group columns would hold only dashes, and its
     // scores and levels are in the bar chart and the topics' details already.
     let with_table = m.cohort.is_some();
@@ -1062,9 +1066,11 @@ mod tests {
                     _ => None,
                 })
                 .collect();
+            // The bars only with a group to compare with (else they would repeat the radar).
             assert!(
-                kinds.contains(&ChartKind::Radar) && kinds.contains(&ChartKind::Bars),
-                "{name}: the radar and the bars are in the report"
+                kinds.contains(&ChartKind::Radar)
+                    && kinds.contains(&ChartKind::Bars) == model.cohort.is_some(),
+                "{name}: the radar, and the bars exactly when there is a group"
             );
             for item in items.iter().filter(|i| matches!(i, Item::Chart { .. })) {
                 let Item::Chart { kind, x, scale, .. } = item else {
