@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::audit::{Audit, Candidate, Cost};
 use super::disclosure::{
-    Part, PublishedCampaigns, moved_by_fewer_than_k, protect_hidden_parent, protect_partition,
-    smallest_step, verdict,
+    Part, PublishedCampaigns, moved_by_fewer_than_k, moved_by_fewer_than_k_counted,
+    protect_hidden_parent, protect_partition, smallest_step, smallest_step_counted, verdict,
 };
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
@@ -511,6 +511,24 @@ impl<'i, 'a> View<'i, 'a> {
         })
     }
 
+    /// [`View::judge`] for the set `filter ∧ level` (`0`: any level), from the data's code
+    /// counts: the same rules on the same numbers, without a pass over every participant (the
+    /// code lattice asks this for every cell and level).
+    fn judge_counted(&self, filter: &Filter, level: u8, n: u32) -> Option<SuppressionReason> {
+        if n < self.k {
+            return Some(SuppressionReason::TooFew);
+        }
+        verdict(
+            n,
+            self.k,
+            smallest_step_counted(self.inputs.data, filter, level),
+        )
+        .or_else(|| {
+            moved_by_fewer_than_k_counted(self.inputs.data, filter, level, self.k)
+                .then_some(SuppressionReason::Differencing)
+        })
+    }
+
     /// The audit on top of a verdict: a set that would be shown is hidden (`Complementary`)
     /// unless it lies in the span of the audited family.
     fn audit_allows(
@@ -822,11 +840,15 @@ impl<'i, 'a> View<'i, 'a> {
     fn level_parts(&self, filter: &Filter, selected: &[&ParticipantSummary]) -> (Vec<Part>, bool) {
         let mut parts: Vec<Part> = (1..=5u8)
             .map(|level| {
-                let member: Member<'_> = &move |p| p.response.overall_level() == level;
-                let n = count(selected.iter().filter(|p| member(p)).count());
+                let n = count(
+                    selected
+                        .iter()
+                        .filter(|p| p.response.overall_level() == level)
+                        .count(),
+                );
                 Part {
                     n,
-                    verdict: self.judge(filter, member, n),
+                    verdict: self.judge_counted(filter, level, n),
                 }
             })
             .collect();
@@ -864,7 +886,7 @@ impl<'i, 'a> View<'i, 'a> {
             .map(|(&key, selected)| {
                 let cell_filter = with_codes(filter, key);
                 let n = count(selected.len());
-                let mut verdict = self.judge(&cell_filter, &|_| true, n);
+                let mut verdict = self.judge_counted(&cell_filter, 0, n);
                 if verdict.is_none() && !self.level_parts(&cell_filter, selected).1 {
                     verdict = Some(SuppressionReason::Complementary);
                 }
