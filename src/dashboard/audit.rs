@@ -323,8 +323,9 @@ impl Audit {
             return false;
         }
         let mut inside = vec![0u32; self.atom_sizes.len()];
-        for (p, &a) in data.participants().zip(&self.atom_of) {
-            if filter.matches(p)
+        let matches = data.matches(filter);
+        for (i, (p, &a)) in data.participants().zip(&self.atom_of).enumerate() {
+            if matches(i)
                 && member(p)
                 && let Some(c) = inside.get_mut(a)
             {

@@ -32,6 +32,8 @@ pub struct PublishedCampaigns<'a> {
     campaign_of: Vec<Option<usize>>,
     /// Parallel to `participants`: each one's month index.
     month_of: Vec<i32>,
+    /// First and last month index with any participant (asked for every judged set).
+    span: Option<(i32, i32)>,
     /// The audit and code counts of this state of the data, made by the first view (shared
     /// with later requests on the same publications, see [`Prepared`]).
     prepared: Prepared,
@@ -166,7 +168,12 @@ impl<'a> PublishedCampaigns<'a> {
             .iter()
             .map(|p| campaigns.binary_search(&p.campaign).ok())
             .collect();
-        let month_of = participants.iter().map(|p| p.month().index()).collect();
+        let month_of: Vec<i32> = participants.iter().map(|p| p.month().index()).collect();
+        let span = month_of
+            .iter()
+            .min()
+            .copied()
+            .zip(month_of.iter().max().copied());
         Self {
             campaigns,
             participants,
@@ -174,6 +181,7 @@ impl<'a> PublishedCampaigns<'a> {
             sizes,
             campaign_of,
             month_of,
+            span,
             prepared: Prepared::default(),
         }
     }
@@ -227,9 +235,42 @@ impl<'a> PublishedCampaigns<'a> {
         self.participants.iter().copied()
     }
 
+    /// Which participants `filter` selects (parallel to `participants`): the same as
+    /// [`Filter::matches`], from the campaign index and month computed once instead of
+    /// comparing campaign ids (strings) per participant and set.
+    pub(crate) fn matches(&self, filter: &Filter) -> impl Fn(usize) -> bool + '_ {
+        let selected: Vec<bool> = self
+            .campaigns
+            .iter()
+            .map(|c| filter.campaigns.is_empty() || filter.campaigns.contains(c))
+            .collect();
+        let filter = filter.clone();
+        move |i| {
+            let (Some(p), Some(&of), Some(&month)) = (
+                self.participants.get(i),
+                self.campaign_of.get(i),
+                self.month_of.get(i),
+            ) else {
+                return false;
+            };
+            match of {
+                Some(c) => {
+                    selected.get(c).copied().unwrap_or(false)
+                        && filter.period.is_none_or(|period| {
+                            (period.from().index()..=period.to().index()).contains(&month)
+                        })
+                        && filter.industry.is_none_or(|x| x == p.profile.industry)
+                        && filter.size.is_none_or(|x| x == p.profile.size)
+                        && filter.region.is_none_or(|x| x == p.profile.region)
+                }
+                None => filter.matches(p),
+            }
+        }
+    }
+
     /// First and last month index with any participant.
     fn span(&self) -> Option<(i32, i32)> {
-        Some((*self.month_of.iter().min()?, *self.month_of.iter().max()?))
+        self.span
     }
 }
 
@@ -249,33 +290,47 @@ pub(crate) fn moved_by_fewer_than_k(
     member: &dyn Fn(&ParticipantSummary) -> bool,
     k: u32,
 ) -> bool {
-    moved_with(data, filter, k, &|index, publications| {
-        // by_since[t] = participants first shown unchanged in publication t (1-based).
-        let mut in_set = vec![0u64; publications + 2];
-        let mut in_campaign = vec![0u64; publications + 2];
-        for ((p, &since), &of) in data
-            .participants
+    // One pass for every campaign: by_since[c][t] = participants of campaign c first shown
+    // unchanged in publication t (1-based), in the set and in all.
+    let empty = || -> Vec<Vec<u64>> {
+        data.sizes
             .iter()
-            .zip(&data.since)
-            .zip(&data.campaign_of)
-        {
-            if of != Some(index) {
-                continue;
-            }
-            let slot = usize::try_from(since)
-                .unwrap_or(usize::MAX)
-                .min(publications + 1);
-            if let Some(c) = in_campaign.get_mut(slot) {
-                *c += 1;
-            }
-            if filter.matches(p)
-                && member(p)
-                && let Some(c) = in_set.get_mut(slot)
-            {
-                *c += 1;
-            }
+            .map(|sizes| vec![0u64; sizes.len() + 2])
+            .collect()
+    };
+    let (mut in_set, mut in_campaign) = (empty(), empty());
+    let matches = data.matches(filter);
+    for (i, ((p, &since), &of)) in data
+        .participants
+        .iter()
+        .zip(&data.since)
+        .zip(&data.campaign_of)
+        .enumerate()
+    {
+        let Some(index) = of else {
+            continue;
+        };
+        let publications = data.sizes.get(index).map_or(0, Vec::len);
+        let slot = usize::try_from(since)
+            .unwrap_or(usize::MAX)
+            .min(publications + 1);
+        if let Some(c) = in_campaign.get_mut(index).and_then(|v| v.get_mut(slot)) {
+            *c += 1;
         }
-        (in_set, in_campaign)
+        if matches(i)
+            && member(p)
+            && let Some(c) = in_set.get_mut(index).and_then(|v| v.get_mut(slot))
+        {
+            *c += 1;
+        }
+    }
+    moved_with(data, filter, k, &|index, publications| {
+        let take = |v: &Vec<Vec<u64>>| {
+            v.get(index)
+                .cloned()
+                .unwrap_or_else(|| vec![0u64; publications + 2])
+        };
+        (take(&in_set), take(&in_campaign))
     })
 }
 

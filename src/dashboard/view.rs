@@ -493,10 +493,13 @@ impl<'i, 'a> View<'i, 'a> {
     }
 
     fn selection(&self, filter: &Filter, member: Member<'_>) -> Vec<&'a ParticipantSummary> {
+        let matches = self.inputs.data.matches(filter);
         self.inputs
             .data
             .participants()
-            .filter(|p| filter.matches(p) && member(p))
+            .enumerate()
+            .filter(|&(i, p)| matches(i) && member(p))
+            .map(|(_, p)| p)
             .collect()
     }
 
