@@ -328,6 +328,16 @@ impl Audit {
         filter: &Filter,
         member: &dyn Fn(&ParticipantSummary) -> bool,
     ) -> bool {
+        self.whole_at(data, filter, &|_, p| member(p))
+    }
+
+    /// [`Audit::whole`] with `member` told each participant's index in `data` too.
+    pub(crate) fn whole_at(
+        &self,
+        data: &PublishedCampaigns<'_>,
+        filter: &Filter,
+        member: &dyn Fn(usize, &ParticipantSummary) -> bool,
+    ) -> bool {
         if self.atom_of.len() != data.participants().count() {
             return false;
         }
@@ -335,7 +345,7 @@ impl Audit {
         let matches = data.matches(filter);
         for (i, (p, &a)) in data.participants().zip(&self.atom_of).enumerate() {
             if matches(i)
-                && member(p)
+                && member(i, p)
                 && let Some(c) = inside.get_mut(a)
             {
                 *c += 1;

@@ -284,10 +284,22 @@ impl<'a> PublishedCampaigns<'a> {
 /// `added ..= added + departed`, and the cell is suppressed if that range meets 1..k−1.
 /// Comparing each campaign on its own, the others as now, covers every mix of publications a
 /// reader may have saved: all differences are ≥ 0, so a mix can only be larger.
+#[cfg(test)]
 pub(crate) fn moved_by_fewer_than_k(
     data: &PublishedCampaigns<'_>,
     filter: &Filter,
     member: &dyn Fn(&ParticipantSummary) -> bool,
+    k: u32,
+) -> bool {
+    moved_by_fewer_than_k_at(data, filter, &|_, p| member(p), k)
+}
+
+/// [`moved_by_fewer_than_k`] with `member` told each participant's index in `data` too (so a
+/// caller can answer from a table made once, see `View::red_flags`).
+pub(crate) fn moved_by_fewer_than_k_at(
+    data: &PublishedCampaigns<'_>,
+    filter: &Filter,
+    member: &dyn Fn(usize, &ParticipantSummary) -> bool,
     k: u32,
 ) -> bool {
     // One pass for every campaign: by_since[c][t] = participants of campaign c first shown
@@ -318,7 +330,7 @@ pub(crate) fn moved_by_fewer_than_k(
             *c += 1;
         }
         if matches(i)
-            && member(p)
+            && member(i, p)
             && let Some(c) = in_set.get_mut(index).and_then(|v| v.get_mut(slot))
         {
             *c += 1;
@@ -434,21 +446,32 @@ pub(crate) fn verdict(n: u32, k: u32, smallest_step: Option<u32>) -> Option<Supp
 /// campaign × month table; then each period range in O(campaigns) with prefix sums. Among
 /// campaign supersets only single added campaigns need checking: every count added is ≥ 0, so
 /// the smallest positive sum of added campaigns is the smallest positive single one.
+#[cfg(test)]
 pub(crate) fn smallest_step(
     data: &PublishedCampaigns<'_>,
     filter: &Filter,
     member: &dyn Fn(&ParticipantSummary) -> bool,
 ) -> Option<u32> {
+    smallest_step_at(data, filter, &|_, p| member(p))
+}
+
+/// [`smallest_step`] with `member` told each participant's index in `data` too.
+pub(crate) fn smallest_step_at(
+    data: &PublishedCampaigns<'_>,
+    filter: &Filter,
+    member: &dyn Fn(usize, &ParticipantSummary) -> bool,
+) -> Option<u32> {
     let first = data.span()?.0;
     let month_slot = |month: i32| usize::try_from(month - first).ok();
     step_with(data, filter, &mut |relaxed, tables| {
-        for ((p, &campaign), &month) in data
+        for (i, ((p, &campaign), &month)) in data
             .participants
             .iter()
             .zip(&data.campaign_of)
             .zip(&data.month_of)
+            .enumerate()
         {
-            if !member(p) {
+            if !member(i, p) {
                 continue;
             }
             let (Some(c), Some(m)) = (campaign, month_slot(month)) else {
