@@ -59,11 +59,12 @@
 //! the lattice made a pass over every participant per cell and level; with the lattice judged
 //! from `CodeCounts` (see `disclosure`), the span computed once and filters matched by
 //! campaign index: first 0.56 s / 0.37 s, again 0.24 s / 0.07 s (5,000: 63 / 46 ms, again 24 /
-//! 7 ms). What is left: `Audit::whole` (a pass per shown set), this audit's `echelon`, and
-//! red flag ids compared as strings. Over HTTP (`scripts/dashboard_bench.py`, one campaign,
-//! load 2.7–2.9): first page at 50,000 participants 1.6–2.5 s (reading and parsing the
-//! responses included; before: about 100 s), a new filter on unchanged publications 0.23 s
-//! (audit and counts reused), cached views 5–11 ms; RSS 120 MB (peak 155 MB).
+//! 7 ms); with red flags looked up once per flag, again 0.20 s / 0.06 s. What is left:
+//! `Audit::whole` (a pass per shown set), this audit's `echelon`, the candidates' passes.
+//! Over HTTP (`scripts/dashboard_bench.py`, one campaign, load 2.7–4): first page at 50,000
+//! participants 1.4–2.5 s (reading and parsing the responses included; before: about 100 s),
+//! a new filter on unchanged publications 0.12–0.23 s (audit and counts reused), cached
+//! views 4–11 ms p50; RSS 120–134 MB (peak 147–155 MB), above the goal of 100 MB.
 
 use std::collections::HashMap;
 
