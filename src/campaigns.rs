@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use crate::benchmark::{CohortKey, Profile, Region, ResponseSummary};
 use crate::dashboard::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
-    ParticipantId, ParticipantSummary, Period, PublishOutcome, PublishedCampaigns,
+    ParticipantId, ParticipantSummary, Period, Prepared, PublishOutcome, PublishedCampaigns,
 };
 /// A campaign as stored; the web layer shows it without reaching into `db`.
 pub use crate::db::CampaignRecord;
@@ -172,6 +172,10 @@ pub struct Campaigns {
 struct DashboardCache {
     publications: HashMap<i64, CachedPublication>,
     dashboards: HashMap<DashboardKey, Arc<Dashboard>>,
+    /// The audit and code counts of the last publications (their stamps, in the chamber's
+    /// order) a dashboard was computed from: the same for every filter, so a new filter on
+    /// unchanged publications does not redo them.
+    prepared: Option<(Vec<(i64, u64)>, Prepared)>,
     /// Names each publication that entered the cache, for the keys of dashboards.
     next_stamp: u64,
 }
@@ -482,11 +486,22 @@ impl Campaigns {
             filter: filter.clone(),
             change_from,
         };
-        if let Some(dashboard) = self.cache().dashboards.get(&key) {
-            return Ok(Dashboard::clone(dashboard));
-        }
+        let prepared = {
+            let cache = self.cache();
+            if let Some(dashboard) = cache.dashboards.get(&key) {
+                return Ok(Dashboard::clone(dashboard));
+            }
+            cache
+                .prepared
+                .as_ref()
+                .filter(|(stamps, _)| *stamps == key.publications)
+                .map(|(_, prepared)| prepared.clone())
+        };
         // Read in place: no copy of every participant per computed dashboard.
-        let data = PublishedCampaigns::from_publications(publications.iter().map(|p| &**p))?;
+        let mut data = PublishedCampaigns::from_publications(publications.iter().map(|p| &**p))?;
+        if let Some(prepared) = prepared {
+            data = data.with_prepared(prepared);
+        }
         let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
         let inputs = DashboardInputs {
             policy: statistics.policy(),
@@ -496,6 +511,7 @@ impl Campaigns {
         };
         let dashboard = Dashboard::compute(&inputs, filter, change_from)?;
         let mut cache = self.cache();
+        cache.prepared = Some((key.publications.clone(), data.prepared()));
         if cache.dashboards.len() >= CACHED_DASHBOARDS {
             cache.dashboards.clear();
         }

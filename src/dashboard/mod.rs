@@ -102,7 +102,7 @@ mod tests;
 pub(crate) mod utility_tests;
 
 pub use csv::{CsvDialect, neutralise, suppression_note, to_csv, to_csv_in};
-pub use disclosure::PublishedCampaigns;
+pub use disclosure::{Prepared, PublishedCampaigns};
 pub use error::DashboardError;
 pub use filter::{Filter, Period};
 pub use groups::{LevelBand, RegionGroup, Sector, SizeBand};

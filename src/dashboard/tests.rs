@@ -805,3 +805,58 @@ fn an_erasure_hides_cells_whose_change_cannot_be_bounded() -> TestResult {
     );
     Ok(())
 }
+
+/// What one request prepares (audit, code counts) and a later request on the same publications
+/// reuses gives the very dashboard a fresh computation gives, for every filter (issue 17: the
+/// dashboard cache keeps it per publications across filters).
+#[test]
+fn prepared_data_gives_the_same_dashboards_as_fresh_data() -> TestResult {
+    use super::utility_tests::{WAVES, simulate};
+    let sim = simulate(&WAVES[2]);
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let first = PublishedCampaigns::from_publications(&sim.publications)?;
+    let months: Vec<Month> = first.participants().map(|p| p.month()).collect();
+    let (Some(&from), Some(&to)) = (months.iter().min(), months.iter().max()) else {
+        return Err("no participants".into());
+    };
+    let mut filters = vec![
+        Filter::all(),
+        Filter::all().with_industry(Industry::Manufacturing),
+        Filter::all().with_period(Period::new(from, from)?),
+        Filter::all().with_period(Period::new(Month::from_index(from.index() + 1), to)?),
+    ];
+    for campaign in first.campaigns() {
+        filters.push(Filter {
+            campaigns: [campaign.clone()].into(),
+            ..Filter::all().with_size(SizeClass::ALL[0])
+        });
+    }
+    let compute = |data: &PublishedCampaigns<'_>, filter: &Filter| {
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &catalogue,
+            data,
+            all_firms: None,
+        };
+        Dashboard::compute(&inputs, filter, None)
+    };
+    // The first request prepares; every later one reuses it, in reverse order.
+    compute(&first, &Filter::all().with_region(Region::ALL[0]))?;
+    let mut published = 0;
+    for filter in filters.iter().rev() {
+        let fresh = compute(
+            &PublishedCampaigns::from_publications(&sim.publications)?,
+            filter,
+        )?;
+        let reused = compute(
+            &PublishedCampaigns::from_publications(&sim.publications)?
+                .with_prepared(first.prepared()),
+            filter,
+        )?;
+        assert_eq!(fresh, reused, "{filter:?}");
+        published += usize::from(fresh.is_published());
+    }
+    assert!(published >= 2, "only {published} selections shown");
+    Ok(())
+}

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::audit::{Audit, Candidate, Cost};
 use super::disclosure::{
-    Part, PublishedCampaigns, moved_by_fewer_than_k, protect_hidden_parent, protect_partition,
-    smallest_step, verdict,
+    Part, PublishedCampaigns, moved_by_fewer_than_k_at, moved_by_fewer_than_k_counted,
+    protect_hidden_parent, protect_partition, smallest_step_at, smallest_step_counted, verdict,
 };
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
@@ -361,6 +361,8 @@ struct View<'i, 'a> {
 }
 
 type Member<'m> = &'m dyn Fn(&ParticipantSummary) -> bool;
+/// A member test told the participant's index in the data too.
+type MemberAt<'m> = &'m dyn Fn(usize, &ParticipantSummary) -> bool;
 
 impl<'i, 'a> View<'i, 'a> {
     fn new(inputs: &'i DashboardInputs<'i, 'a>) -> Result<Self, DashboardError> {
@@ -493,20 +495,51 @@ impl<'i, 'a> View<'i, 'a> {
     }
 
     fn selection(&self, filter: &Filter, member: Member<'_>) -> Vec<&'a ParticipantSummary> {
+        let matches = self.inputs.data.matches(filter);
         self.inputs
             .data
             .participants()
-            .filter(|p| filter.matches(p) && member(p))
+            .enumerate()
+            .filter(|&(i, p)| matches(i) && member(p))
+            .map(|(_, p)| p)
             .collect()
     }
 
     /// Threshold and differencing for the set `filter ∧ member`.
     fn judge(&self, filter: &Filter, member: Member<'_>, n: u32) -> Option<SuppressionReason> {
+        self.judge_at(filter, &|_, p| member(p), n)
+    }
+
+    /// [`View::judge`] with `member` told each participant's index in the data too.
+    fn judge_at(&self, filter: &Filter, member: MemberAt<'_>, n: u32) -> Option<SuppressionReason> {
         if n < self.k {
             return Some(SuppressionReason::TooFew);
         }
-        verdict(n, self.k, smallest_step(self.inputs.data, filter, member)).or_else(|| {
-            moved_by_fewer_than_k(self.inputs.data, filter, member, self.k)
+        verdict(
+            n,
+            self.k,
+            smallest_step_at(self.inputs.data, filter, member),
+        )
+        .or_else(|| {
+            moved_by_fewer_than_k_at(self.inputs.data, filter, member, self.k)
+                .then_some(SuppressionReason::Differencing)
+        })
+    }
+
+    /// [`View::judge`] for the set `filter ∧ level` (`0`: any level), from the data's code
+    /// counts: the same rules on the same numbers, without a pass over every participant (the
+    /// code lattice asks this for every cell and level).
+    fn judge_counted(&self, filter: &Filter, level: u8, n: u32) -> Option<SuppressionReason> {
+        if n < self.k {
+            return Some(SuppressionReason::TooFew);
+        }
+        verdict(
+            n,
+            self.k,
+            smallest_step_counted(self.inputs.data, filter, level),
+        )
+        .or_else(|| {
+            moved_by_fewer_than_k_counted(self.inputs.data, filter, level, self.k)
                 .then_some(SuppressionReason::Differencing)
         })
     }
@@ -822,11 +855,15 @@ impl<'i, 'a> View<'i, 'a> {
     fn level_parts(&self, filter: &Filter, selected: &[&ParticipantSummary]) -> (Vec<Part>, bool) {
         let mut parts: Vec<Part> = (1..=5u8)
             .map(|level| {
-                let member: Member<'_> = &move |p| p.response.overall_level() == level;
-                let n = count(selected.iter().filter(|p| member(p)).count());
+                let n = count(
+                    selected
+                        .iter()
+                        .filter(|p| p.response.overall_level() == level)
+                        .count(),
+                );
                 Part {
                     n,
-                    verdict: self.judge(filter, member, n),
+                    verdict: self.judge_counted(filter, level, n),
                 }
             })
             .collect();
@@ -864,7 +901,7 @@ impl<'i, 'a> View<'i, 'a> {
             .map(|(&key, selected)| {
                 let cell_filter = with_codes(filter, key);
                 let n = count(selected.len());
-                let mut verdict = self.judge(&cell_filter, &|_| true, n);
+                let mut verdict = self.judge_counted(&cell_filter, 0, n);
                 if verdict.is_none() && !self.level_parts(&cell_filter, selected).1 {
                     verdict = Some(SuppressionReason::Complementary);
                 }
@@ -930,14 +967,32 @@ impl<'i, 'a> View<'i, 'a> {
             .red_flags
             .iter()
             .map(|id| {
-                let has: Member<'_> = &|p| p.response.red_flags().contains(id);
-                let lacks: Member<'_> = &|p| !p.response.red_flags().contains(id);
-                let with = count(selected.iter().filter(|p| has(p)).count());
+                let with = count(
+                    selected
+                        .iter()
+                        .filter(|p| p.response.red_flags().contains(id))
+                        .count(),
+                );
                 let verdict = view.or_else(|| {
+                    // Who has the flag, once per flag: the rules below pass over the data
+                    // several times, and comparing flag ids (strings) per pass was costly.
+                    let flagged: Vec<bool> = self
+                        .inputs
+                        .data
+                        .participants()
+                        .map(|p| p.response.red_flags().contains(id))
+                        .collect();
+                    let has: MemberAt<'_> = &|i, _| flagged.get(i).copied().unwrap_or(false);
+                    let lacks: MemberAt<'_> = &|i, _| !flagged.get(i).copied().unwrap_or(true);
                     let judged = self
-                        .judge(filter, has, with)
-                        .or_else(|| self.judge(filter, lacks, n - with));
-                    self.audit_allows(filter, lacks, self.audit_allows(filter, has, judged))
+                        .judge_at(filter, has, with)
+                        .or_else(|| self.judge_at(filter, lacks, n - with));
+                    let data = self.inputs.data;
+                    judged.or_else(|| {
+                        (!(self.audit.whole_at(data, filter, has)
+                            && self.audit.whole_at(data, filter, lacks)))
+                        .then_some(SuppressionReason::Complementary)
+                    })
                 });
                 Keyed {
                     key: id.clone(),
