@@ -33,10 +33,13 @@ for _ in $(seq 50); do
 done
 status=0
 # From the temporary directory: Schemathesis keeps a cache (.schemathesis/) where it runs.
+# One worker: with two, Hypothesis parses lambda sources with `ast.parse` in two threads at once,
+# which CPython 3.11 can answer with "SystemError: AST constructor recursion depth mismatch" (a
+# crash of the tool, not a finding about the API; seen once in CI, session 5).
 (cd "$dir" && "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
   --url "http://127.0.0.1:$port" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-  --max-examples "$max_examples" --seed 20261127 --workers 2 --generation-database none) \
+  --max-examples "$max_examples" --seed 20261127 --workers 1 --generation-database none) \
   || status=$?
 if grep -q '"status":5[0-9][0-9]\|status=5[0-9][0-9]' "$dir/server.log"; then
   echo "the server logged a 5xx:" >&2
