@@ -27,6 +27,9 @@ import time
 import urllib.parse
 import urllib.request
 
+import service
+from service import loadavg, rss_mb
+
 EMAIL = "bench-chamber@example.org"
 PASSWORD = "bench-password-1234567"
 LIMITS = {
@@ -46,14 +49,7 @@ def env_for(database_url):
 
 
 def start(binary, database_url):
-    proc = subprocess.Popen([binary], env=env_for(database_url), stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    url = next((w for w in line.split() if w.startswith("http://")), None)
-    if not url:
-        proc.kill()
-        sys.exit(f"the service did not start: {line!r}")
-    return proc, url.rstrip("/")
+    return service.start(binary, database_url, LIMITS)
 
 
 def stop(proc):
@@ -63,20 +59,6 @@ def stop(proc):
     except subprocess.TimeoutExpired:  # still computing a request: no need to wait for it
         proc.kill()
         proc.wait()
-
-
-def rss_mb(pid):
-    values = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            values[key] = value.strip()
-    return (int(values["VmRSS"].split()[0]) / 1024, int(values["VmHWM"].split()[0]) / 1024)
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 class Browser:

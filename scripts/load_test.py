@@ -44,14 +44,10 @@ import time
 import urllib.request
 
 import service
+from service import loadavg, rss_mb
 
 COHORTS = {"industry": ["C", "G"], "size": ["micro", "small"], "region": ["DE-BY", "DE-NW"]}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 def issue_api_key(binary, database_url):
@@ -68,16 +64,6 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def rss_mb(pid):
-    status = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            status[key] = value.strip()
-    kb = lambda k: int(status.get(k, "0 kB").split()[0]) / 1024  # noqa: E731
-    return kb("VmRSS"), kb("VmHWM")
 
 
 def lua_string(s):

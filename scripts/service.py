@@ -1,6 +1,7 @@
 """What the scripts share (issue 17): starting the service, issuing an API key, the limit settings.
 
-Used by crash_test.py, load_test.py and poison.py (their own copies had drifted apart once).
+Used by crash_test.py, load_test.py, dashboard_bench.py and poison.py (their own copies had
+drifted apart once).
 
     import service
     key = service.issue_api_key(binary, database_url, name="load test", rate="1000000/second")
@@ -51,3 +52,20 @@ def start(binary, database_url, settings, port=0):
         proc.kill()
         sys.exit(f"the service did not start: {line!r}")
     return proc, url.rstrip("/")
+
+
+def rss_mb(pid):
+    """The process's resident set and its peak (VmRSS, VmHWM), in MB."""
+    status = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            status[key] = value.strip()
+    kb = lambda k: int(status.get(k, "0 kB").split()[0]) / 1024  # noqa: E731
+    return kb("VmRSS"), kb("VmHWM")
+
+
+def loadavg():
+    """The machine's load over 1, 5 and 15 minutes, as /proc/loadavg gives it."""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
