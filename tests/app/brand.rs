@@ -402,62 +402,9 @@ on_both_databases!(
     the_client_report_carries_the_consultants_brand,
 );
 
-/// A fixture report with a consultant's brand: a 300 × 100 logo with transparency, an accent,
-/// a contact and a cover note.
-pub fn branded(
-    mut model: social_readiness::report::ReportModel,
-) -> social_readiness::report::ReportModel {
-    let (w, h) = (300u32, 100u32);
-    let mut rgb = Vec::new();
-    let mut alpha = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let inside = (x as i32 - 50).pow(2) + (y as i32 - 50).pow(2) < 40 * 40;
-            rgb.extend_from_slice(&[0x7a, (x * 255 / w) as u8, 0x0e]);
-            alpha.push(
-                if inside || (110..290).contains(&x) && (35..65).contains(&y) {
-                    255
-                } else {
-                    0
-                },
-            );
-        }
-    }
-    let png = encode_png(&Pixels {
-        width: w,
-        height: h,
-        rgb,
-        alpha: Some(alpha),
-    });
-    let logo = social_readiness::brand::check_logo(&png).expect("a valid logo");
-    model.brand = Some(social_readiness::report::ReportBrand {
-        label: "Ihre Beratung".into(),
-        name: "Anna Berger".into(),
-        firm: Some("Berger Marketing".into()),
-        contact: Some("0351 123456 · anna@berger-marketing.example".into()),
-        accent: Some([0x7a, 0x2e, 0x0e]),
-        logo: Some(social_readiness::report::ReportLogo::from_logo(&logo)),
-        cover_note: Some("Liebe Frau Zeta, hier Ihr Bericht zum Gespräch am Montag. Die drei ersten Schritte besprechen wir dann gemeinsam.".into()),
-        cover_note_label: "Notiz Ihrer Beratung".into(),
-    });
-    model
-}
-
-/// The bytes of the image streams in a PDF (the logo and its mask), read from their /Length.
-pub fn image_bytes(pdf: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(pdf);
-    text.match_indices("/Subtype/Image")
-        .filter_map(|(i, _)| {
-            let rest = &text[i..];
-            let at = rest.find("/Length ")? + "/Length ".len();
-            rest[at..]
-                .split(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse::<usize>()
-                .ok()
-        })
-        .sum()
-}
+#[path = "../support/branded_report.rs"]
+mod branded_report;
+pub use branded_report::{branded, image_bytes};
 
 #[test]
 fn a_branded_report_is_tagged_pdf_ua_with_its_logo_as_an_artifact() {
@@ -466,7 +413,8 @@ fn a_branded_report_is_tagged_pdf_ua_with_its_logo_as_an_artifact() {
     let model: social_readiness::report::ReportModel =
         serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("parses");
     let plain = social_readiness::report::render_pdf(&model).expect("render");
-    let pdf = social_readiness::report::render_pdf(&branded(model)).expect("render branded");
+    let pdf =
+        social_readiness::report::render_pdf(&branded(model, (300, 100))).expect("render branded");
     let logo = image_bytes(&pdf);
     assert!(logo > 0, "the logo is embedded");
     assert!(
