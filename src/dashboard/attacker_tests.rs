@@ -30,25 +30,29 @@ use super::{
 };
 use crate::benchmark::DisclosurePolicy;
 
-type Bits = u128;
+pub(crate) type Bits = u128;
 
 /// The published sets of one dataset, each with the first request that showed it.
-struct Published {
-    sets: BTreeMap<Bits, String>,
+pub(crate) struct Published {
+    pub(crate) sets: BTreeMap<Bits, String>,
 }
 
+/// The set a shown count counts: the released part of `f ∧ member` (see `disclosure`).
 fn bits(
-    data: &[&ParticipantSummary],
+    inputs: &DashboardInputs<'_, '_>,
     f: &Filter,
     member: &dyn Fn(&ParticipantSummary) -> bool,
 ) -> Bits {
-    data.iter()
+    let data = inputs.data;
+    let release = super::disclosure::release_at(data, f, &|_, p| member(p), inputs.policy.k());
+    let matches = data.matches(f);
+    data.participants()
         .enumerate()
-        .filter(|(_, p)| f.matches(p) && member(p))
+        .filter(|&(i, p)| matches(i) && member(p) && release.holds(data, i))
         .fold(0, |acc, (i, _)| acc | (1u128 << i))
 }
 
-fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Published {
+pub(crate) fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Published {
     let mut sets = BTreeMap::new();
     let campaigns = inputs.data.campaigns().to_vec();
     let months: Vec<_> = {
@@ -102,50 +106,46 @@ fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Pu
                 if d.participants.value().is_none() {
                     continue;
                 }
-                add(bits(data, &f, &everyone), label("selection"));
+                add(bits(inputs, &f, &everyone), label("selection"));
                 for c in d.participation.iter().filter(|c| c.cell.value().is_some()) {
                     let m = f.with_period(Period::month(c.key));
                     add(
-                        bits(data, &m, &everyone),
+                        bits(inputs, &m, &everyone),
                         label(&format!("month {}", c.key)),
                     );
                 }
                 for c in d.levels.iter().filter(|c| c.cell.value().is_some()) {
                     let level = c.key;
                     add(
-                        bits(data, &f, &|p| p.response.overall_level() == level),
+                        bits(inputs, &f, &|p| p.response.overall_level() == level),
                         label(&format!("level {level}")),
                     );
                 }
                 for c in d.red_flags.iter().filter(|c| c.cell.value().is_some()) {
                     let id = c.key.clone();
                     add(
-                        bits(data, &f, &|p| p.response.red_flags().contains(&id)),
+                        bits(inputs, &f, &|p| p.response.red_flags().contains(&id)),
                         label(&format!("flag {id}")),
-                    );
-                    add(
-                        bits(data, &f, &|p| !p.response.red_flags().contains(&id)),
-                        label(&format!("without flag {id}")),
                     );
                 }
                 for c in d.level_bands.iter().filter(|c| c.cell.value().is_some()) {
                     let band = c.key;
                     add(
-                        bits(data, &f, &|p| band.contains(p.response.overall_level())),
+                        bits(inputs, &f, &|p| band.contains(p.response.overall_level())),
                         label(&format!("levels {}–{}", band.from, band.to)),
                     );
                 }
                 for c in d.by_sector.iter().filter(|c| c.cell.value().is_some()) {
                     let g = c.key;
                     add(
-                        bits(data, &f, &|p| super::Sector::of(p.profile.industry) == g),
+                        bits(inputs, &f, &|p| super::Sector::of(p.profile.industry) == g),
                         label(&format!("sector {g:?}")),
                     );
                 }
                 for c in d.by_size_band.iter().filter(|c| c.cell.value().is_some()) {
                     let g = c.key;
                     add(
-                        bits(data, &f, &|p| super::SizeBand::of(p.profile.size) == g),
+                        bits(inputs, &f, &|p| super::SizeBand::of(p.profile.size) == g),
                         label(&format!("size band {g:?}")),
                     );
                 }
@@ -156,25 +156,27 @@ fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Pu
                 {
                     let g = c.key;
                     add(
-                        bits(data, &f, &|p| super::RegionGroup::of(p.profile.region) == g),
+                        bits(inputs, &f, &|p| {
+                            super::RegionGroup::of(p.profile.region) == g
+                        }),
                         label(&format!("region group {g:?}")),
                     );
                 }
                 for c in d.by_industry.iter().filter(|c| c.cell.value().is_some()) {
                     add(
-                        bits(data, &f.with_industry(c.key), &everyone),
+                        bits(inputs, &f.with_industry(c.key), &everyone),
                         label(&format!("industry {}", c.key)),
                     );
                 }
                 for c in d.by_size.iter().filter(|c| c.cell.value().is_some()) {
                     add(
-                        bits(data, &f.with_size(c.key), &everyone),
+                        bits(inputs, &f.with_size(c.key), &everyone),
                         label(&format!("size {}", c.key)),
                     );
                 }
                 for c in d.by_region.iter().filter(|c| c.cell.value().is_some()) {
                     add(
-                        bits(data, &f.with_region(c.key), &everyone),
+                        bits(inputs, &f.with_region(c.key), &everyone),
                         label(&format!("region {}", c.key)),
                     );
                 }
@@ -185,7 +187,7 @@ fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Pu
 }
 
 /// A combination of up to three published sets that is a group of 1..k−1 participants.
-fn isolate(published: &Published, k: u32) -> Option<String> {
+pub(crate) fn isolate(published: &Published, k: u32) -> Option<String> {
     let sets: Vec<(Bits, &String)> = published.sets.iter().map(|(b, l)| (*b, l)).collect();
     let small = |b: Bits| (1..k).contains(&b.count_ones());
     for (i, &(a, la)) in sets.iter().enumerate() {

@@ -133,13 +133,17 @@ pub(crate) enum Cost {
 
 /// A set the chamber would like to see, before the audit.
 pub(crate) struct Candidate<'m> {
-    pub(crate) member: Box<dyn Fn(&ParticipantSummary) -> bool + 'm>,
+    /// Whether the participant (by index in the data) is in the set's released part.
+    pub(crate) member: Box<dyn Fn(usize, &ParticipantSummary) -> bool + 'm>,
     pub(crate) cost: Cost,
     /// Participants in the set (smaller sets are dropped first within a cost).
     pub(crate) n: u32,
     /// Never dropped ("everyone").
     pub(crate) protected: bool,
 }
+
+/// A set that must stay outside the audited span (by participant index in the data).
+pub(crate) type Withheld<'m> = Box<dyn Fn(usize, &ParticipantSummary) -> bool + 'm>;
 
 /// One row of the reduced echelon form.
 #[derive(Debug, Clone)]
@@ -167,15 +171,25 @@ pub(crate) struct Audit {
 
 impl Audit {
     /// Audits `candidates` over the participants of `data` (see the module notes).
-    pub(crate) fn new(data: &PublishedCampaigns<'_>, candidates: &[Candidate<'_>], k: u32) -> Self {
+    ///
+    /// `withheld`: sets that must stay outside the span too (sets hidden by the rule over time
+    /// after an erasure or change: their state now is what a reader must not work out, e.g. as
+    /// everyone minus the other industries). Any kept combination giving one is broken like a
+    /// small group.
+    pub(crate) fn new(
+        data: &PublishedCampaigns<'_>,
+        candidates: &[Candidate<'_>],
+        withheld: &[Withheld<'_>],
+        k: u32,
+    ) -> Self {
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         let m = candidates.len();
         // Membership bit sets per participant, to find the atoms.
         let words = m.div_ceil(64).max(1);
         let mut signature = vec![vec![0u64; words]; participants.len()];
         for (c, candidate) in candidates.iter().enumerate() {
-            for (p, sig) in participants.iter().zip(signature.iter_mut()) {
-                if (candidate.member)(p)
+            for (i, (p, sig)) in participants.iter().zip(signature.iter_mut()).enumerate() {
+                if (candidate.member)(i, p)
                     && let Some(w) = sig.get_mut(c / 64)
                 {
                     *w |= 1 << (c % 64);
@@ -226,10 +240,49 @@ impl Audit {
                 .collect()
         };
 
+        // The withheld sets over the atoms; one not constant on atoms is never in the span.
+        let withheld: Vec<Vec<u64>> = withheld
+            .iter()
+            .filter_map(|w| {
+                let mut inside = vec![0u32; atom_sizes.len()];
+                for (i, (p, &a)) in participants.iter().zip(&atom_of).enumerate() {
+                    if w(i, p)
+                        && let Some(c) = inside.get_mut(a)
+                    {
+                        *c += 1;
+                    }
+                }
+                let constant = inside
+                    .iter()
+                    .zip(&atom_sizes)
+                    .all(|(&n, &size)| n == 0 || n == size);
+                (constant && inside.iter().any(|&n| n > 0))
+                    .then(|| inside.iter().map(|&n| u64::from(n > 0)).collect())
+            })
+            .collect();
+        // Small groups and withheld sets in the span of `rows`, each with its combination.
+        let exposed = |rows: &[Row]| -> Vec<(Vec<u64>, Vec<u64>)> {
+            let mut found = search(rows, &atom_sizes, k);
+            for v in &withheld {
+                if in_span(rows, v) {
+                    let mut combination = vec![0u64; m];
+                    for row in rows {
+                        let f = v.get(row.pivot).copied().unwrap_or(0);
+                        if f != 0 {
+                            for (x, &r) in combination.iter_mut().zip(&row.combination) {
+                                *x = add(*x, mul(f, r));
+                            }
+                        }
+                    }
+                    found.push((combination, v.clone()));
+                }
+            }
+            found
+        };
         let mut kept = vec![true; m];
         loop {
             let rows = echelon(&kept, m, &indicator);
-            let found = search(&rows, &atom_sizes, k);
+            let found = exposed(&rows);
             if found.is_empty() {
                 // Greedy drops may have taken more than needed: offer each dropped candidate
                 // again, the most valuable first, and keep it if the audit stays clean.
@@ -243,7 +296,7 @@ impl Audit {
                     if let Some(slot) = with.get_mut(c) {
                         *slot = true;
                     }
-                    if search(&echelon(&with, m, &indicator), &atom_sizes, k).is_empty() {
+                    if exposed(&echelon(&with, m, &indicator)).is_empty() {
                         kept = with;
                     }
                 }
@@ -323,6 +376,7 @@ impl Audit {
 
     /// Whether the set `filter ∧ member` lies in the span of the kept candidates (so showing
     /// its size tells nothing new).
+    #[cfg(test)]
     pub(crate) fn whole(
         &self,
         data: &PublishedCampaigns<'_>,
@@ -599,13 +653,13 @@ mod tests {
         let k = 5;
         let candidates = vec![
             Candidate {
-                member: Box::new(|_| true),
+                member: Box::new(|_, _| true),
                 cost: Cost::Single,
                 n: 0,
                 protected: true,
             },
             Candidate {
-                member: Box::new(|p| {
+                member: Box::new(|_, p| {
                     p.profile.industry == crate::benchmark::Industry::Manufacturing
                 }),
                 cost: Cost::Single,
@@ -613,7 +667,7 @@ mod tests {
                 protected: false,
             },
             Candidate {
-                member: Box::new(|p| {
+                member: Box::new(|_, p| {
                     super::super::Sector::of(p.profile.industry) == super::super::Sector::Production
                 }),
                 cost: Cost::Merged,
@@ -622,18 +676,21 @@ mod tests {
             },
         ];
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
-        let count = |c: &Candidate<'_>| participants.iter().filter(|p| (c.member)(p)).count();
+        let count = |c: &Candidate<'_>| {
+            (0..participants.len())
+                .filter(|&i| (c.member)(i, participants[i]))
+                .count()
+        };
         let sizes: Vec<usize> = candidates.iter().map(count).collect();
-        let audit = Audit::new(&data, &candidates, k);
+        let audit = Audit::new(&data, &candidates, &[], k);
         assert!(audit.kept()[0], "everyone is never dropped");
         let kept: Vec<usize> = (0..3).filter(|&c| audit.kept()[c]).collect();
         // Brute force over the kept sets' sums and differences (coefficients −1..=1).
         let sets: Vec<Vec<i64>> = kept
             .iter()
             .map(|&c| {
-                participants
-                    .iter()
-                    .map(|p| i64::from((candidates[c].member)(p)))
+                (0..participants.len())
+                    .map(|i| i64::from((candidates[c].member)(i, participants[i])))
                     .collect()
             })
             .collect();
@@ -654,7 +711,7 @@ mod tests {
         }
         // And what is kept is shown: each kept set lies in the span.
         for &c in &kept {
-            assert!(audit.whole(&data, &Filter::all(), candidates[c].member.as_ref()));
+            assert!(audit.whole_at(&data, &Filter::all(), candidates[c].member.as_ref()));
         }
         // A set outside the span (one campaign) is not.
         let c0 = super::super::CampaignId::new("c0");

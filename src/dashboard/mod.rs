@@ -7,79 +7,79 @@
 //! its `n` or suppressed with a [`SuppressionReason`](crate::benchmark::SuppressionReason);
 //! [`to_csv`] exports exactly those cells; [`suppression_note`] words the reasons.
 //!
-//! Disclosure rules, for threshold `k` (design note "Disclosure control for aggregates"):
-//! - **Threshold** – a set of fewer than `k` participants is suppressed (`TooFew`). Counts
-//!   inside the selection are cells too: a month or level count is shown only if `≥ k`; a red
-//!   flag only if `≥ k` firms have it *and* `≥ k` do not. Red flag rows come from the
+//! Disclosure rules, for threshold `k` (design note "Disclosure control for aggregates";
+//! rebuilt for issue 14):
+//! - **Released memberships** (the rule over time, see `disclosure::Release`). A set the
+//!   dashboard can show (a selection, one of its months, levels, bands, red flags, breakdown
+//!   rows; any campaign set, period and filter) counts, in each campaign, its members as of
+//!   the last publication at which that part had moved by `≥ k` since the part last
+//!   counted (a chain per set and campaign, from "nobody" before the first publication). So
+//!   every value a reader ever sees of a set's part in a campaign differs from every other by
+//!   0 or `≥ k` – the same guarantee as the earlier rule, which hid every set that had moved by
+//!   `1..k−1` against *any* earlier publication, but now against what was shown, so a growing
+//!   cell lags instead of disappearing. The chains are computed from the members' `since`
+//!   (the publication since which each is shown unchanged) and counts only, no log: with no
+//!   erased or changed participants since (*ghosts*), a publication's state of the set is
+//!   exactly its members with `since ≤ t`. Ghosts make the history up to the last publication
+//!   `L` with one unknowable: chains then start at `L + 1`, and a released part is shown only
+//!   if the earlier bound rule clears it against every publication `≤ L` (conservative, as
+//!   before: an erasure hides the cells that may have lost a firm until they have gained `k`).
+//!   Withdrawal after an erasure until the next publication stays (`CampaignPublication`).
+//!   Safe across the change of rule: a state the earlier rule showed at publication `T`
+//!   differed by 0 or `≥ k` from every earlier state, so it is a chain element (or equals one).
+//!   Figures are computed from released members (medians too); group figures may therefore
+//!   lag behind the total, which the page, CSV and PDF say once.
+//! - **Threshold** – fewer than `k` firms in the set *now*: `TooFew` ("zu wenige
+//!   Unternehmen"), true in that case. A set of `k` or more whose released part cannot be shown
+//!   (only after erasures or changes) is `Differencing`. Without ghosts a released part holds 0
+//!   or `≥ k` firms, and 0 only while the set holds fewer than `k`. A red flag row needs both
+//!   the firms with it and those without it to be shown sets. Red flag rows come from the
 //!   catalogue, so a row's presence says nothing.
-//! - **Differencing** – a set (the selection; one of its industries, size classes, regions or
-//!   months; the firms of one level or red flag within it, or without the flag) is suppressed
-//!   (`Differencing`) if some request a user can also make that contains it is larger by
-//!   1..k−1: any superset of the campaigns among those visible, any longer period of whole
-//!   months (or none), any of the industry/size/region filters dropped, and every combination
-//!   of these. Checked against those sets whether or not they are shown themselves, so a
-//!   verdict depends only on the set and the published data.
-//! - **Complementary** – within a partition of a shown set, the hidden parts hold 0
-//!   participants, or `≥ k` over `≥ 2` non-empty parts; otherwise the smallest shown part is
-//!   hidden too (`Complementary`), and if none is left, the parent. For partitions by
-//!   industry, size class and region this is decided jointly for every code cell of the
-//!   campaign set and period (see `View::code_lattice`), so a cell hidden in one view is
-//!   hidden in every view, including the one that requests it directly. Levels are shown only
-//!   in their selection's view; if they cannot be protected, the selection is hidden. Months are
-//!   protected within the view; if that fails, all months are hidden alike.
-//! - **Over time** – published snapshots of a campaign differ by `≥ k` participants
-//!   ([`CampaignPublication`]); and every set above is also suppressed (`Differencing`) if it
-//!   may differ from its state at any earlier publication by 1..k−1. Erased firms' data is not
-//!   kept for this: their possible membership is bounded by counts, so an erasure hides the
-//!   cells that may have lost it until they have gained `k` (conservative).
-//! - Hidden cells stay hidden: under a hidden industry/size/region cell of `n ≥ k`, hidden
-//!   parts hold `≥ k`, so it is not the sum of its shown parts.
-//! - Everything in a suppressed selection is suppressed with the selection's reason.
-//!
-//! - **Audit** (the rule that makes the others safe against combinations, see `audit`):
-//!   per state of the published data, a family of candidate sets of the whole data (everyone,
-//!   each campaign, month, level, band of adjacent levels, red flag, industry, size class,
-//!   region, sector, size band, part of Germany; each passing the rules above) is audited
-//!   exactly: the linear span of their indicator vectors must hold no group of `1..k−1`
-//!   participants; while it does, the cheapest candidate of the combination found is dropped
-//!   (months, campaigns, merged rows, single rows; smaller first; "everyone" never). A count of
-//!   any request is shown only if its set lies in the span of the kept candidates; otherwise
-//!   it is hidden (`Complementary`). So every sum or difference of shown counts, over any
-//!   number of requests (campaign sets, overlapping periods, filters, months or campaigns
-//!   summed one by one), lies in that span and isolates nobody. The attacker test
-//!   (`attacker_tests`) checks this by brute force on small waves.
+//! - **Audit** (see `audit`): per state of the published data, a family of candidate sets of
+//!   the whole data (everyone, each campaign, month, level, band of adjacent levels, red flag,
+//!   industry, size class, region, sector, size band, part of Germany; each as its released
+//!   part and only if it passes the rules above) is audited exactly: the linear span of their
+//!   indicator vectors must hold no group of `1..k−1` participants; while it does, the
+//!   cheapest candidate of the combination found is dropped (months, campaigns, merged rows,
+//!   single rows; smaller first; "everyone" never). A count of any request is shown only if
+//!   its released part lies in the span of the kept candidates; otherwise it is hidden
+//!   (`Complementary`). So every sum or difference of shown counts, over any number of
+//!   requests (campaign sets, overlapping periods, filters, months or campaigns summed one by
+//!   one), lies in that span and isolates nobody. The attacker test (`attacker_tests`) checks
+//!   this by brute force on small waves, the property tests over random histories.
+//! - **No pairwise rules any more.** Differencing against containing requests and
+//!   complementary suppression within partitions are implied by the audit for shown sets (two
+//!   shown sets differ by a vector of the span; the hidden rest of a partition whose parent and
+//!   other parts are shown is in the span), so they are gone; they used to hide cells on
+//!   timing alone (campaigns publish at different moments). Every verdict depends only on the
+//!   set and the published data, so a cell reads the same in every view that shows it. Hidden
+//!   cells stay hidden: a hidden set is not in the span, and sums of shown sets are.
+//! - Everything in a suppressed selection is suppressed with the selection's reason. Shares
+//!   (levels, bands, red flags) are of the selection's shown `n`; both numbers are shown, and
+//!   since they may be released at different publications a share is capped at 100 %.
 //!
 //! - **Coarser groupings** (issue 14): the dashboard also computes the level distribution in
 //!   merged bands of adjacent levels ([`Dashboard::level_bands`]) and breakdowns by sector,
-//!   size band and part of Germany. Each merged row is a set judged like any other (threshold,
-//!   differencing, over time, the audit), and the rows of one grouping are protected as
-//!   a partition of the selection (all hidden if that fails). The page picks, per breakdown,
-//!   the grouping that shows the most rows.
+//!   size band and part of Germany. Each merged row is a set judged like any other; the page
+//!   picks, per breakdown, the grouping that shows the most rows.
 //!
 //! What the attacker can and cannot do, in one state of the data: request every campaign set,
 //! period and filter, and combine the counts linearly with any coefficients; that gives the
 //! span of the kept candidates and nothing more, in which the audit found no small group
 //! (exactly, modulo a 61-bit prime, see `audit`). Medians and percentiles are not additive
-//! and are covered by the cell rules only (as before). Which cells are shown depends on the
-//! data, so the pattern of hidden cells tells bounds (as the reasons do), never an exact
-//! small group.
+//! and are shown only for sets whose count is shown (computed from the same released
+//! members). Which cells are shown depends on the data, so the pattern of hidden cells tells
+//! bounds (as the reasons do), never an exact small group.
 //!
-//! Known limits – time: the audit covers one state of the data. Between states, each set
-//! moves by 0 or `≥ k` (the rule over time, checked per campaign against every earlier
-//! publication, and tested by the property test), which is sound but costly: under
-//! publication after every `k` changes, most fine cells of a growing wave move by `1..k−1`
-//! at the latest publication and are hidden. Measured with the utility harness (issue 14):
-//! published after every response, 21/28, 21/35, 21/62 and 21/73 cells with `≥ k` firms
-//! shown for the 21, 50, 200 and 2,000 firm waves (only the totals, topics and all firms);
-//! published once, 22/28, 25/35 and 34/62 (the audit then shows what threshold and
-//! differencing allow: without the audit and the block rule it was 22/28, 25/35 and 34/62
-//! too; with the block rule 21/28, 22/35, 24/62); with every firm in one campaign, published
-//! once (what shared publication epochs would give), 26/28, 31/35 and 57/62 – the issue's
-//! goals on one state of the data – but after every response still 21/28, 21/35, 21/62 and
-//! 22/73 (the history alone). Closing the gap soundly needs publication
-//! epochs shared by a chamber's campaigns *and* an audit over the history (the past families
-//! as fixed rows over the participants that are still shown unchanged), so that a cell may
-//! move by `1..k−1` where that difference is not derivable – not built yet.
+//! Known limits – time: the audit covers one state of the data; between states, each set's
+//! part per campaign moves by 0 or `≥ k` (released memberships, checked by the over-time
+//! property test). Combinations of *different* sets saved at *different* moments are not
+//! audited (as before): e.g. set A at publication 1 and set B at publication 2. Measured with
+//! the utility harness (issue 14, cells with `≥ k` firms shown, 21 / 50 / 200 / 2,000 firm
+//! waves): published after every response, before 21/28, 21/35, 21/62, 21/73; with released
+//! memberships and the pairwise rules gone see `utility_tests` (the figures are kept there
+//! with the floors). Lag: a cell that grows by fewer than `k` firms per campaign shows its
+//! older count until it has gained `k`.
 
 mod audit;
 mod csv;

@@ -138,15 +138,15 @@ fn unfiltered_campaign_by_hand() -> TestResult {
     assert_eq!(d.scores[1].cohort.value(), Some(&spread(40, 60, 70)));
     assert_eq!(d.scores[2].cohort.value(), Some(&spread(10, 50, 70)));
 
-    // Jan 3: a longer period adds ≥ 3, but see the audit below. Feb 3: Feb..Mar adds only 2.
-    // Mar 2: too few.
+    // Jan 3 and Feb 3: each ≥ 3, but see the audit below (January is dropped, and February
+    // = C − January − {p3, p4}… is no combination of what is kept). Mar 2: too few.
     assert_eq!(
         find(&d.participation, month(1)?).and_then(|c| c.reason()),
         Some(Complementary)
     );
     assert_eq!(
         find(&d.participation, month(2)?).and_then(|c| c.reason()),
-        Some(Differencing)
+        Some(Complementary)
     );
     assert_eq!(
         find(&d.participation, month(3)?).and_then(|c| c.reason()),
@@ -221,29 +221,30 @@ fn unfiltered_campaign_by_hand() -> TestResult {
 fn a_view_one_firm_smaller_than_a_wider_one_is_suppressed() -> TestResult {
     let people = participants(&EIGHT)?;
     let publications = publish(3, &people, &["c1"])?;
-    // C ∧ small = 3 firms, but all small firms = 4: the difference is one firm.
+    // C ∧ small = 3 firms, but all small firms = 4: the difference is one firm. No pairwise
+    // rule any more: the audit finds that C ∧ small is no combination of the kept sets.
     let filter = Filter {
         industry: Some(Industry::Manufacturing),
         size: Some(SizeClass::Small),
         ..Filter::all()
     };
     let d = dashboard(3, &publications, &filter, None)?;
-    assert_eq!(d.participants.reason(), Some(Differencing));
+    assert_eq!(d.participants.reason(), Some(Complementary));
     // Everything computed from the selection goes with it.
     assert!(
         d.scores
             .iter()
-            .all(|s| s.cohort.reason() == Some(Differencing))
+            .all(|s| s.cohort.reason() == Some(Complementary))
     );
     assert!(
         d.by_region
             .iter()
-            .all(|c| c.cell.reason() == Some(Differencing))
+            .all(|c| c.cell.reason() == Some(Complementary))
     );
     assert!(
         d.red_flags
             .iter()
-            .all(|c| c.cell.reason() == Some(Differencing))
+            .all(|c| c.cell.reason() == Some(Complementary))
     );
     Ok(())
 }
@@ -266,16 +267,14 @@ fn another_visible_campaign_counts_as_a_containing_view() -> TestResult {
     rows.push(("c2", 2, "F", "micro", 50, 3, [50, 50], &[]));
     let people = participants(&rows)?;
     let publications = publish(3, &people, &["c1", "c2"])?;
-    // c1 = 8, c1 + c2 = 11: a difference of 3 is fine for k = 3 by differencing, but the
-    // audit hides c1 now: level 3 = {p3, p6} ∪ c2 is shown, so level 3 − c2 = {p3, p6} would
-    // be a group of 2; the campaigns are the cheapest candidates in that combination, and c1
-    // goes with c2 (c1 = everyone − c2). Both campaigns together are everyone: shown.
-    assert_eq!(
-        dashboard(3, &publications, &one, None)?
-            .participants
-            .reason(),
-        Some(Complementary)
-    );
+    // c1 = 8, c1 + c2 = 11. Level 3 is {p3, p6} in c1 and all 3 of c2: its part in c1 never
+    // held 3, so it is not released (level 3 shows 3, c2's part). Nothing small is left to
+    // isolate (level 3 − c2 is empty now), so c1 stays shown; with the earlier rules, level 3
+    // counted {p3, p6} ∪ c2 and c1 had to go.
+    let d = dashboard(3, &publications, &one, None)?;
+    assert_eq!(d.participants.n(), Some(8));
+    let all = dashboard(3, &publications, &Filter::all(), None)?;
+    assert_eq!(all.levels[2].cell.value().map(|s| s.count), Some(3));
     assert!(dashboard(3, &publications, &Filter::all(), None)?.is_published());
     let publications = publish(4, &people, &["c1", "c2"])?;
     assert_eq!(publications[1].snapshot().map(Iterator::count), None);
@@ -346,7 +345,16 @@ fn a_red_flag_almost_everyone_has_is_suppressed() -> TestResult {
     let people = participants(&rows)?;
     let d = dashboard(3, &publish(3, &people, &["c1"])?, &Filter::all(), None)?;
     assert!(d.is_published());
-    assert!(d.red_flags.iter().all(|r| r.cell.reason() == Some(TooFew)));
+    // The audit finds everyone − no_website = 1 firm and drops the flag (no rule of its own
+    // for "k without"); nobody has no_privacy_policy.
+    assert_eq!(
+        find(&d.red_flags, "no_website".to_owned()).and_then(|c| c.reason()),
+        Some(Complementary)
+    );
+    assert_eq!(
+        find(&d.red_flags, "no_privacy_policy".to_owned()).and_then(|c| c.reason()),
+        Some(TooFew)
+    );
     Ok(())
 }
 
@@ -637,38 +645,110 @@ fn publication_round_trips_as_json() -> TestResult {
     Ok(())
 }
 
+/// Released memberships by hand, two campaigns, k = 3 (see `disclosure::Release`).
+///
+/// c1 (January): publication 1 = 3 C + 3 F firms; publication 2 adds 2 C + 1 F.
+/// c2 (February): publication 1 = 4 C; publication 2 adds 1 C + 2 F; publication 3 adds
+/// 1 C + 2 F.
+/// Chains (a part is released at the first publication that moved it by ≥ 3 since the last
+/// released one): C in c1: 3 (p1), 5 (p2, +2: no) → 3. F in c1: 3, 4 → 3. All of c1: 6, 9 →
+/// 9. C in c2: 4 (p1), 5 (+1), 6 (+2) → 4. F in c2: 0, 2 (no), 4 (p3, +4 ≥ 3) → 2 before
+/// publication 3, released 0; after it 4.
 #[test]
-fn wider_campaigns_and_period_together_count_as_containing() -> TestResult {
-    use super::disclosure::{PublishedCampaigns as Data, smallest_step};
-    // c1: 5 firms in January. c2: 2 firms in February. More campaigns alone add nobody to
-    // "c1, January", a longer period alone adds nobody, both together add the 2.
-    let mut rows: Vec<Row> = vec![("c1", 1, "C", "small", 50, 3, [50, 50], &[]); 5];
-    rows.push(("c2", 2, "C", "small", 50, 3, [50, 50], &[]));
-    rows.push(("c2", 2, "C", "small", 50, 3, [50, 50], &[]));
-    let people = participants(&rows)?;
-    let data = Data::new(
-        [CampaignId::new("c1"), CampaignId::new("c2")].into(),
-        people.iter().collect(),
-    );
-    let filter = Filter {
-        campaigns: [CampaignId::new("c1")].into(),
-        period: Some(Period::month(month(1)?)),
-        ..Filter::all()
+fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let mut rows: Vec<Row> = Vec::new();
+    let firm = |campaign, month, industry| -> Row {
+        (campaign, month, industry, "small", 50, 3, [50, 50], &[])
     };
-    assert_eq!(smallest_step(&data, &filter, &|_| true), Some(2));
-    // Dropping the industry filter too changes nothing: still 2.
-    let narrower = filter.with_industry(Industry::Manufacturing);
-    assert_eq!(smallest_step(&data, &narrower, &|_| true), Some(2));
-    // The unfiltered view contains everything: nothing wider to compare with.
-    assert_eq!(smallest_step(&data, &Filter::all(), &|_| true), None);
-    // A sub-count is compared with the same sub-count of wider views: level 3 here, 2 more.
+    // c1: 0..6 publication 1, 6..9 publication 2.
+    for industry in ["C", "C", "C", "F", "F", "F", "C", "C", "F"] {
+        rows.push(firm("c1", 1, industry));
+    }
+    // c2: 9..13 publication 1, 13..16 publication 2, 16..19 publication 3.
+    for industry in ["C", "C", "C", "C", "C", "F", "F", "C", "F", "F"] {
+        rows.push(firm("c2", 2, industry));
+    }
+    let people = participants(&rows)?;
+    let mut c1 = CampaignPublication::new(CampaignId::new("c1"));
+    let mut c2 = CampaignPublication::new(CampaignId::new("c2"));
+    c1.refresh(&policy, &people[..6])?;
+    c1.refresh(&policy, &people[..9])?;
+    c2.refresh(&policy, &people[9..13])?;
     assert_eq!(
-        smallest_step(&data, &filter, &|p| p.response.overall_level() == 3),
-        Some(2)
+        c2.refresh(&policy, &people[9..16])?,
+        PublishOutcome::Published
+    );
+    let publications = [c1.clone(), c2.clone()];
+    let d = dashboard(3, &publications, &Filter::all(), None)?;
+    // Everyone: c1 9 + c2 7, all released (each publication moved the campaign by ≥ 3).
+    assert_eq!(d.participants.n(), Some(16));
+    // C: 3 of c1's 5 + 4 of c2's 5 = 7 (10 now); F: 3 of c1's 4 + 0 of c2's 2 = 3 (6 now).
+    // Atoms of the audit (3 old C of c1, 3 old F of c1, 3 new of c1, 4 old C of c2, 3 new of
+    // c2) all hold ≥ 3, so nothing small lies in the span: both shown.
+    assert_eq!(
+        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
+        Some(7)
     );
     assert_eq!(
-        smallest_step(&data, &filter, &|p| p.response.overall_level() == 4),
-        None
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.n()),
+        Some(3)
+    );
+    // Months are the campaigns here: January 9, February 7.
+    assert_eq!(
+        find(&d.participation, month(1)?).and_then(|c| c.n()),
+        Some(9)
+    );
+    assert_eq!(
+        find(&d.participation, month(2)?).and_then(|c| c.n()),
+        Some(7)
+    );
+    // The medians are of the released members: all score 50.
+    assert_eq!(
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.value().map(|s| s.median)),
+        Some(50)
+    );
+    // Asked for directly, F reads the same; within c2 alone it is too few now (2 firms).
+    let f = Filter::all().with_industry(Industry::Construction);
+    assert_eq!(
+        dashboard(3, &publications, &f, None)?.participants.n(),
+        Some(3)
+    );
+    let f_c2 = Filter {
+        campaigns: [CampaignId::new("c2")].into(),
+        ..f.clone()
+    };
+    assert_eq!(
+        dashboard(3, &publications, &f_c2, None)?
+            .participants
+            .reason(),
+        Some(TooFew)
+    );
+
+    // c2's publication 3: C in c2 moved by 2 since its released state (stays 4), F in c2 by 4
+    // since nobody (released: 4).
+    assert_eq!(
+        c2.refresh(&policy, &people[9..])?,
+        PublishOutcome::Published
+    );
+    let publications = [c1, c2];
+    let d = dashboard(3, &publications, &Filter::all(), None)?;
+    assert_eq!(d.participants.n(), Some(19));
+    assert_eq!(
+        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
+        Some(7)
+    );
+    assert_eq!(
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.n()),
+        Some(7)
+    );
+    // Each shown value of F moved by 0 or ≥ 3: 3, then 7. F in c2 is released with 4 firms,
+    // but that set is no combination of the audited ones (everyone, c1, C, F): hidden.
+    assert_eq!(
+        dashboard(3, &publications, &f_c2, None)?
+            .participants
+            .reason(),
+        Some(Complementary)
     );
     Ok(())
 }
@@ -703,9 +783,11 @@ fn a_hidden_industry_cannot_be_rebuilt_from_its_size_classes() -> TestResult {
 }
 
 #[test]
-fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_is_suppressed() -> TestResult {
+fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_shows_its_earlier_count()
+-> TestResult {
     // Publication 1: 5 C firms and 5 F firms. Publication 2 (k = 3 changes): 1 more C firm,
-    // 2 more F firms. The campaign moved by 3, but C by 1 and F by 2: both hidden.
+    // 2 more F firms. The campaign moved by 3, but C by 1 and F by 2: both keep showing their
+    // count of publication 1 (released memberships; the earlier rule hid both).
     let policy = DisclosurePolicy::new(3)?;
     let mut rows: Vec<Row> = Vec::new();
     for industry in ["C", "F"] {
@@ -713,7 +795,7 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_is_suppressed(
             rows.push(("c1", 1, industry, "small", 50, 3, [50, 50], &[]));
         }
     }
-    rows.push(("c1", 2, "C", "small", 50, 3, [50, 50], &[]));
+    rows.push(("c1", 2, "C", "small", 90, 5, [90, 90], &[]));
     rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
     rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
     let people = participants(&rows)?;
@@ -734,20 +816,23 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_is_suppressed(
     assert_eq!(second.participants.n(), Some(13));
     for industry in [Industry::Manufacturing, Industry::Construction] {
         assert_eq!(
-            find(&second.by_industry, industry).and_then(|c| c.reason()),
-            Some(Differencing)
+            find(&second.by_industry, industry).and_then(|c| c.n()),
+            Some(5),
+            "{industry:?}"
         );
     }
+    // The median is the released firms' (the new C firm scored 90): 50, not moved by one firm.
     let c = dashboard(
         3,
         &publications,
         &Filter::all().with_industry(Industry::Manufacturing),
         None,
     )?;
-    assert_eq!(c.participants.reason(), Some(Differencing));
-    // Months: January (10) unchanged and February new with 3 pass threshold, differencing and
-    // the rule over time. With C and F hidden, the audit's family is everyone, January and
-    // February: two atoms of 10 and 3, nothing small to isolate, so both are shown.
+    assert_eq!(c.participants.n(), Some(5));
+    assert_eq!(c.scores[0].cohort.value().map(|s| s.median), Some(50));
+    // Level 5 holds the new C firm alone: too few now.
+    assert_eq!(c.levels[4].cell.reason(), Some(TooFew));
+    // Months: January (10) unchanged and February (3 new) moved by 3: both shown.
     assert_eq!(
         find(&second.participation, month(1)?).and_then(|c| c.n()),
         Some(10)

@@ -1,15 +1,12 @@
 //! The chamber dashboard: every number a [`Cell`] with its `n`, computed from published
 //! snapshots and cleared by the rules in [`disclosure`](super::disclosure).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::audit::{Audit, Candidate, Cost};
-use super::disclosure::{
-    Part, PublishedCampaigns, moved_by_fewer_than_k_at, moved_by_fewer_than_k_counted,
-    protect_hidden_parent, protect_partition, smallest_step_at, smallest_step_counted, verdict,
-};
+use super::audit::{Audit, Candidate, Cost, Withheld};
+use super::disclosure::{PublishedCampaigns, Release, release_at, release_counted};
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
 use super::groups::{LevelBand, RegionGroup, Sector, SizeBand};
@@ -360,9 +357,19 @@ struct View<'i, 'a> {
     audit: std::borrow::Cow<'i, Audit>,
 }
 
-type Member<'m> = &'m dyn Fn(&ParticipantSummary) -> bool;
 /// A member test told the participant's index in the data too.
 type MemberAt<'m> = &'m dyn Fn(usize, &ParticipantSummary) -> bool;
+
+/// One set as the dashboard shows it: its released part (see `disclosure::Release`) and its
+/// verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Part {
+    /// Members now; a breakdown lists a row only if this is not 0.
+    current: u32,
+    /// Members released: the `n` shown.
+    n: u32,
+    verdict: Option<SuppressionReason>,
+}
 
 impl<'i, 'a> View<'i, 'a> {
     fn new(inputs: &'i DashboardInputs<'i, 'a>) -> Result<Self, DashboardError> {
@@ -392,7 +399,8 @@ impl<'i, 'a> View<'i, 'a> {
         let audit = match inputs.data.cached_audit(k) {
             Some(audit) => std::borrow::Cow::Borrowed(audit),
             None => {
-                let audit = Audit::new(inputs.data, &judge_only.candidates(), k);
+                let (candidates, withheld) = judge_only.candidates();
+                let audit = Audit::new(inputs.data, &candidates, &withheld, k);
                 match inputs.data.cache_audit(audit.clone()) {
                     Some(cached) if cached.k() == k => std::borrow::Cow::Borrowed(cached),
                     _ => std::borrow::Cow::Owned(audit),
@@ -402,24 +410,32 @@ impl<'i, 'a> View<'i, 'a> {
         Ok(Self { inputs, k, audit })
     }
 
-    /// The sets of the whole data a chamber most wants, each passing its own rules: the
-    /// audit's candidates (see `audit`).
-    fn candidates(&self) -> Vec<Candidate<'i>> {
-        let data = self.inputs.data;
+    /// The sets of the whole data a chamber most wants, each passing its own rules, as their
+    /// released parts: the audit's candidates (see `audit`). And those of them hidden by the
+    /// rule over time after an erasure or change, as they are now: the audit keeps them out of
+    /// the span, so that no sum or difference of shown counts gives the state that may differ
+    /// from an earlier shown one by the erased firm (what complementary suppression protected).
+    fn candidates(&self) -> (Vec<Candidate<'i>>, Vec<Withheld<'i>>) {
+        let data: &'i PublishedCampaigns<'a> = self.inputs.data;
+        let k = self.k;
         let all = Filter::all();
+        let everyone = release_at(data, &all, &|_, _| true, k);
         let mut out: Vec<Candidate<'i>> = vec![Candidate {
-            member: Box::new(|_| true),
+            n: everyone.n,
+            member: Box::new(move |i, _| everyone.holds(data, i)),
             cost: Cost::Single,
-            n: count(data.participants().count()),
             protected: true,
         }];
+        let mut withheld: Vec<Withheld<'i>> = Vec::new();
         let mut push = |member: Box<dyn Fn(&ParticipantSummary) -> bool + 'i>, cost: Cost| {
-            let n = count(data.participants().filter(|p| member(p)).count());
-            if n > 0 && self.judge(&all, member.as_ref(), n).is_none() {
+            let release = release_at(data, &all, &|_, p| member(p), k);
+            if release.withheld(k) {
+                withheld.push(Box::new(move |_, p| member(p)));
+            } else if release.n > 0 && release.verdict(k).is_none() {
                 out.push(Candidate {
-                    member,
+                    n: release.n,
+                    member: Box::new(move |i, p| member(p) && release.holds(data, i)),
                     cost,
-                    n,
                     protected: false,
                 });
             }
@@ -451,18 +467,10 @@ impl<'i, 'a> View<'i, 'a> {
             }
         }
         for id in &self.inputs.catalogue.red_flags {
-            let lacks = count(
-                data.participants()
-                    .filter(|p| !p.response.red_flags().contains(id))
-                    .count(),
+            push(
+                Box::new(move |p| p.response.red_flags().contains(id)),
+                Cost::Single,
             );
-            let lacking: Member<'_> = &|p| !p.response.red_flags().contains(id);
-            if self.judge(&all, lacking, lacks).is_none() {
-                push(
-                    Box::new(move |p| p.response.red_flags().contains(id)),
-                    Cost::Single,
-                );
-            }
         }
         for &x in Industry::ALL {
             push(Box::new(move |p| p.profile.industry == x), Cost::Single);
@@ -491,88 +499,67 @@ impl<'i, 'a> View<'i, 'a> {
                 Cost::Merged,
             );
         }
-        out
+        (out, withheld)
     }
 
-    fn selection(&self, filter: &Filter, member: Member<'_>) -> Vec<&'a ParticipantSummary> {
-        let matches = self.inputs.data.matches(filter);
-        self.inputs
-            .data
-            .participants()
+    /// The released members of `filter ∧ member` (what its figures are computed from).
+    fn released(
+        &self,
+        filter: &Filter,
+        member: MemberAt<'_>,
+        release: &Release,
+    ) -> Vec<&'a ParticipantSummary> {
+        let data = self.inputs.data;
+        let matches = data.matches(filter);
+        data.participants()
             .enumerate()
-            .filter(|&(i, p)| matches(i) && member(p))
+            .filter(|&(i, p)| matches(i) && member(i, p) && release.holds(data, i))
             .map(|(_, p)| p)
             .collect()
     }
 
-    /// Threshold and differencing for the set `filter ∧ member`.
-    fn judge(&self, filter: &Filter, member: Member<'_>, n: u32) -> Option<SuppressionReason> {
-        self.judge_at(filter, &|_, p| member(p), n)
+    /// Threshold, the rule over time and the audit for the set `filter ∧ member`.
+    fn judged_at(&self, filter: &Filter, member: MemberAt<'_>) -> (Release, Part) {
+        let release = release_at(self.inputs.data, filter, member, self.k);
+        let part = self.part(filter, member, &release);
+        (release, part)
     }
 
-    /// [`View::judge`] with `member` told each participant's index in the data too.
-    fn judge_at(&self, filter: &Filter, member: MemberAt<'_>, n: u32) -> Option<SuppressionReason> {
-        if n < self.k {
-            return Some(SuppressionReason::TooFew);
-        }
-        verdict(
-            n,
-            self.k,
-            smallest_step_at(self.inputs.data, filter, member),
-        )
-        .or_else(|| {
-            moved_by_fewer_than_k_at(self.inputs.data, filter, member, self.k)
-                .then_some(SuppressionReason::Differencing)
-        })
+    /// [`View::judged_at`] for the set `filter ∧ level` (`0`: any level), its release read
+    /// from the data's code counts (without a pass over every participant).
+    fn judged_counted(&self, filter: &Filter, level: u8) -> (Release, Part) {
+        let release = release_counted(self.inputs.data, filter, level, self.k);
+        let member: MemberAt<'_> = &|_, p| level == 0 || p.response.overall_level() == level;
+        let part = self.part(filter, member, &release);
+        (release, part)
     }
 
-    /// [`View::judge`] for the set `filter ∧ level` (`0`: any level), from the data's code
-    /// counts: the same rules on the same numbers, without a pass over every participant (the
-    /// code lattice asks this for every cell and level).
-    fn judge_counted(&self, filter: &Filter, level: u8, n: u32) -> Option<SuppressionReason> {
-        if n < self.k {
-            return Some(SuppressionReason::TooFew);
-        }
-        verdict(
-            n,
-            self.k,
-            smallest_step_counted(self.inputs.data, filter, level),
-        )
-        .or_else(|| {
-            moved_by_fewer_than_k_counted(self.inputs.data, filter, level, self.k)
-                .then_some(SuppressionReason::Differencing)
-        })
-    }
-
-    /// The audit on top of a verdict: a set that would be shown is hidden (`Complementary`)
-    /// unless it lies in the span of the audited family.
-    fn audit_allows(
-        &self,
-        filter: &Filter,
-        member: Member<'_>,
-        verdict: Option<SuppressionReason>,
-    ) -> Option<SuppressionReason> {
-        verdict.or_else(|| {
-            (!self.audit.whole(self.inputs.data, filter, member))
+    /// The audit on top of the release's own verdict: a set that would be shown is hidden
+    /// (`Complementary`) unless its released part lies in the span of the audited family.
+    fn part(&self, filter: &Filter, member: MemberAt<'_>, release: &Release) -> Part {
+        let data = self.inputs.data;
+        let verdict = release.verdict(self.k).or_else(|| {
+            let released: MemberAt<'_> = &|i, p| member(i, p) && release.holds(data, i);
+            (!self.audit.whole_at(data, filter, released))
                 .then_some(SuppressionReason::Complementary)
-        })
+        });
+        Part {
+            current: release.current,
+            n: release.n,
+            verdict,
+        }
     }
 
     fn dashboard(&self, filter: &Filter) -> Result<Dashboard, DashboardError> {
-        let everyone: Member<'_> = &|_| true;
-        let selected = self.selection(filter, everyone);
-        let n = count(selected.len());
-        // Verdicts of the selection and its industry, size and region parts come from one joint
-        // decision over all code cells of this campaign set and period, so each cell reads the
-        // same in every view that shows it.
-        let lattice = self.code_lattice(filter);
-        let view = self.audit_allows(filter, everyone, lattice.part(codes(filter)).verdict);
+        let everyone: MemberAt<'_> = &|_, _| true;
+        let (release, whole) = self.judged_counted(filter, 0);
+        let view = whole.verdict;
+        let selected = self.released(filter, everyone, &release);
+        let n = whole.n;
         let breakdown_part = |codes: Codes| {
             let part_filter = with_codes(filter, codes);
-            let members = self.selection(&part_filter, everyone);
-            let mut part = lattice.part(codes);
-            part.verdict = self.audit_allows(&part_filter, everyone, part.verdict);
-            (members, part)
+            let (release, part) = self.judged_counted(&part_filter, 0);
+            (self.released(&part_filter, everyone, &release), part)
         };
         let (i, s, r) = codes(filter);
         let by_industry: Vec<_> = Industry::ALL
@@ -600,50 +587,23 @@ impl<'i, 'a> View<'i, 'a> {
             })
             .collect();
 
-        // Months: each is a requestable period; protected within this view. If that fails
-        // (everyone in one hidden month), every month is hidden alike, so that no reason
-        // tells the full month from the empty ones.
-        let months = self.months(filter);
-        let mut participation: Vec<(Month, Part)> = months
-            .iter()
-            .map(|&m| {
-                let part_filter = filter.with_period(Period::month(m));
-                let n = count(self.selection(&part_filter, everyone).len());
+        // Months, levels: each a set judged on its own (the audit protects the partition).
+        let participation: Vec<(Month, Part)> = self
+            .months(filter)
+            .into_iter()
+            .map(|m| {
                 (
                     m,
-                    Part {
-                        n,
-                        verdict: self.judge(&part_filter, everyone, n),
-                    },
+                    self.judged_counted(&filter.with_period(Period::month(m)), 0)
+                        .1,
                 )
             })
             .collect();
-        let mut month_parts: Vec<Part> = participation.iter().map(|(_, p)| *p).collect();
-        let months_covered = protect_partition(self.k, &mut month_parts);
-        for ((month, part), protected) in participation.iter_mut().zip(month_parts) {
-            part.verdict = if months_covered {
-                self.audit_allows(
-                    &filter.with_period(Period::month(*month)),
-                    everyone,
-                    protected.verdict,
-                )
-            } else {
-                Some(SuppressionReason::Complementary)
-            };
-        }
-        // Levels: shown only in this view; the lattice already hid the selection if they
-        // cannot be protected.
-        let (mut levels, _) = self.level_parts(filter, &selected);
-        for (level, part) in (1..=5u8).zip(levels.iter_mut()) {
-            part.verdict = self.audit_allows(
-                filter,
-                &move |p| p.response.overall_level() == level,
-                part.verdict,
-            );
-        }
+        let levels: Vec<Part> = (1..=5u8)
+            .map(|level| self.judged_counted(filter, level).1)
+            .collect();
 
         let overall = |p: &ParticipantSummary| Some(p.response.overall_score());
-        let whole = Part { n, verdict: view };
 
         let all_firms = self.inputs.all_firms;
         let mut scores = vec![ScoreRow {
@@ -682,53 +642,39 @@ impl<'i, 'a> View<'i, 'a> {
             by_industry: breakdown(view, by_industry),
             by_size: breakdown(view, by_size),
             by_region: breakdown(view, by_region),
-            red_flags: self.red_flags(filter, &selected, view),
-            level_bands: self.level_bands(filter, &selected, view),
-            by_sector: self.groups(filter, &selected, view, i.is_none(), &Sector::ALL, |p| {
+            red_flags: self.red_flags(filter, n, view),
+            level_bands: self.level_bands(filter, n, view),
+            by_sector: self.groups(filter, view, i.is_none(), &Sector::ALL, |p| {
                 Sector::of(p.profile.industry)
             }),
-            by_size_band: self.groups(filter, &selected, view, s.is_none(), &SizeBand::ALL, |p| {
+            by_size_band: self.groups(filter, view, s.is_none(), &SizeBand::ALL, |p| {
                 SizeBand::of(p.profile.size)
             }),
-            by_region_group: self.groups(
-                filter,
-                &selected,
-                view,
-                r.is_none(),
-                &RegionGroup::ALL,
-                |p| RegionGroup::of(p.profile.region),
-            ),
+            by_region_group: self.groups(filter, view, r.is_none(), &RegionGroup::ALL, |p| {
+                RegionGroup::of(p.profile.region)
+            }),
             change: None,
         })
     }
 
-    /// Threshold, differencing, the rule over time and the audit for `filter ∧ member`.
-    fn judge_shown(
-        &self,
-        filter: &Filter,
-        member: Member<'_>,
-        n: u32,
-    ) -> Option<SuppressionReason> {
-        self.audit_allows(filter, member, self.judge(filter, member, n))
-    }
-
     /// The finest bands of adjacent levels that can be shown (see [`Dashboard::level_bands`]).
     ///
-    /// Start from every cut between levels whose "at most this level" set lies in the audited span
-    /// (so its bands are too); while a non-empty band is hidden or a band is empty, merge it
-    /// with its smaller neighbour. The bands then get complementary protection like the levels.
+    /// Start from every cut between levels whose "at most this level" set lies in the audited
+    /// span (so its bands are likely to); while a band is empty or hidden, merge it with its
+    /// smaller neighbour. Shares are of the selection's shown `n`.
     fn level_bands(
         &self,
         filter: &Filter,
-        selected: &[&ParticipantSummary],
+        n: u32,
         view: Option<SuppressionReason>,
     ) -> Vec<Keyed<LevelBand, Share>> {
-        let n = count(selected.len());
+        let data = self.inputs.data;
         let mut cuts: Vec<u8> = (1..=4u8)
             .filter(|&c| {
-                self.audit.whole(self.inputs.data, filter, &move |p| {
-                    p.response.overall_level() <= c
-                })
+                let below: MemberAt<'_> = &move |_, p| p.response.overall_level() <= c;
+                let release = release_at(data, filter, below, self.k);
+                self.audit
+                    .whole_at(data, filter, &|i, p| below(i, p) && release.holds(data, i))
             })
             .collect();
         let judged = |cuts: &[u8]| -> Vec<(LevelBand, Part)> {
@@ -742,10 +688,14 @@ impl<'i, 'a> View<'i, 'a> {
                         from: w.first().copied().unwrap_or(0) + 1,
                         to: w.get(1).copied().unwrap_or(5),
                     };
-                    let member: Member<'_> = &move |p| band.contains(p.response.overall_level());
-                    let m = count(selected.iter().filter(|p| member(p)).count());
-                    let verdict = view.or_else(|| self.judge_shown(filter, member, m));
-                    (band, Part { n: m, verdict })
+                    let (_, part) = if band.from == band.to {
+                        self.judged_counted(filter, band.from)
+                    } else {
+                        self.judged_at(filter, &move |_, p| {
+                            band.contains(p.response.overall_level())
+                        })
+                    };
+                    (band, part)
                 })
                 .collect()
         };
@@ -753,12 +703,15 @@ impl<'i, 'a> View<'i, 'a> {
         while view.is_none()
             && let Some(i) = bands
                 .iter()
-                .position(|(_, part)| part.n == 0 || part.verdict.is_some())
+                .position(|(_, part)| part.current == 0 || part.verdict.is_some())
             && !cuts.is_empty()
         {
             // Merge band i with its smaller neighbour: drop the cut between them.
-            let left = i.checked_sub(1).and_then(|j| bands.get(j)).map(|b| b.1.n);
-            let right = bands.get(i + 1).map(|b| b.1.n);
+            let left = i
+                .checked_sub(1)
+                .and_then(|j| bands.get(j))
+                .map(|b| b.1.current);
+            let right = bands.get(i + 1).map(|b| b.1.current);
             let cut = match (left, right) {
                 (Some(l), Some(r)) if l <= r => i - 1,
                 (Some(_), None) => i - 1,
@@ -771,33 +724,21 @@ impl<'i, 'a> View<'i, 'a> {
             }
             bands = judged(&cuts);
         }
-        let mut parts: Vec<Part> = bands.iter().map(|(_, p)| *p).collect();
-        let covered = view.is_some() || protect_partition(self.k, &mut parts);
         bands
             .into_iter()
-            .zip(parts)
-            .map(|((band, _), part)| {
-                let verdict = if covered {
-                    part.verdict
-                } else {
-                    Some(SuppressionReason::Complementary)
-                };
-                Keyed {
-                    key: band,
-                    cell: Cell::from_verdict(verdict, n, || share(part.n, n)),
-                }
+            .map(|(band, part)| Keyed {
+                key: band,
+                cell: Cell::from_verdict(view.or(part.verdict), n, || share(part.n, n)),
             })
             .collect()
     }
 
     /// A breakdown by a coarser grouping (sector, size band, part of Germany): each group a set
-    /// judged like any other and in the audited span, then protected as a partition of the
-    /// selection (if that fails, every group is hidden). Only groups some selected firm chose
-    /// are listed; none when the filter fixes the finer code (`open` false).
+    /// judged like any other. Only groups some selected firm chose are listed; none when the
+    /// filter fixes the finer code (`open` false).
     fn groups<G: Copy + PartialEq>(
         &self,
         filter: &Filter,
-        selected: &[&ParticipantSummary],
         view: Option<SuppressionReason>,
         open: bool,
         all: &[G],
@@ -806,32 +747,12 @@ impl<'i, 'a> View<'i, 'a> {
         if !open {
             return Vec::new();
         }
-        let rows: Vec<(G, Vec<&ParticipantSummary>, Part)> = all
+        let rows = all
             .iter()
             .map(|&g| {
-                let member: Member<'_> = &move |p| group_of(p) == g;
-                let members: Vec<&ParticipantSummary> =
-                    selected.iter().copied().filter(|p| member(p)).collect();
-                let m = count(members.len());
-                let verdict = view.or_else(|| self.judge_shown(filter, member, m));
-                (g, members, Part { n: m, verdict })
-            })
-            .collect();
-        let mut parts: Vec<Part> = rows.iter().map(|(_, _, p)| *p).collect();
-        let covered = view.is_some() || protect_partition(self.k, &mut parts);
-        let rows = rows
-            .into_iter()
-            .zip(parts)
-            .map(|((g, members, _), part)| {
-                let part = if covered {
-                    part
-                } else {
-                    Part {
-                        verdict: Some(SuppressionReason::Complementary),
-                        ..part
-                    }
-                };
-                (g, members, part)
+                let member: MemberAt<'_> = &move |_, p| group_of(p) == g;
+                let (release, part) = self.judged_at(filter, member);
+                (g, self.released(filter, member, &release), part)
             })
             .collect();
         breakdown(view, rows)
@@ -850,153 +771,36 @@ impl<'i, 'a> View<'i, 'a> {
         (from.index()..=to.index()).map(Month::from_index).collect()
     }
 
-    /// The overall levels 1..=5 of a selection as parts, protected by complementary
-    /// suppression; `false` if only hiding the selection protects them.
-    fn level_parts(&self, filter: &Filter, selected: &[&ParticipantSummary]) -> (Vec<Part>, bool) {
-        let mut parts: Vec<Part> = (1..=5u8)
-            .map(|level| {
-                let n = count(
-                    selected
-                        .iter()
-                        .filter(|p| p.response.overall_level() == level)
-                        .count(),
-                );
-                Part {
-                    n,
-                    verdict: self.judge_counted(filter, level, n),
-                }
-            })
-            .collect();
-        let covered = protect_partition(self.k, &mut parts);
-        (parts, covered)
-    }
-
-    /// Joint verdicts for every combination of industry, size and region (each set or not)
-    /// within the campaigns and period of `filter`.
-    ///
-    /// Start: threshold, differencing, and the selection's own level partition. Then, until
-    /// nothing changes, every partition of a cell by industry, size or region is protected:
-    /// under a shown cell by [`protect_partition`] (hiding the parent if no part can cover),
-    /// under a hidden cell of `n ≥ k` by [`protect_hidden_parent`], so that it cannot be
-    /// rebuilt as the sum of its shown parts. Doing this
-    /// for all cells at once (like the benchmark's `disclose`) keeps a cell hidden to protect a
-    /// sibling hidden also when it is requested directly.
-    fn code_lattice(&self, filter: &Filter) -> CodeLattice {
-        let context = with_codes(filter, (None, None, None));
-        let members = self.selection(&context, &|_| true);
-        let mut counts: BTreeMap<Codes, Vec<&ParticipantSummary>> = BTreeMap::new();
-        for p in &members {
-            let profile = p.profile;
-            for keep in 0u8..8 {
-                let key = (
-                    Some(profile.industry).filter(|_| keep & 1 != 0),
-                    Some(profile.size).filter(|_| keep & 2 != 0),
-                    Some(profile.region).filter(|_| keep & 4 != 0),
-                );
-                counts.entry(key).or_default().push(p);
-            }
-        }
-        let mut cells: BTreeMap<Codes, Part> = counts
-            .iter()
-            .map(|(&key, selected)| {
-                let cell_filter = with_codes(filter, key);
-                let n = count(selected.len());
-                let mut verdict = self.judge_counted(&cell_filter, 0, n);
-                if verdict.is_none() && !self.level_parts(&cell_filter, selected).1 {
-                    verdict = Some(SuppressionReason::Complementary);
-                }
-                (key, Part { n, verdict })
-            })
-            .collect();
-
-        // Each round hides at least one more cell, so this ends.
-        loop {
-            let mut changed = false;
-            let parents: Vec<Codes> = cells.keys().copied().collect();
-            for parent in parents {
-                for keys in partitions(parent) {
-                    let Some(&Part { n, verdict }) = cells.get(&parent) else {
-                        break;
-                    };
-                    let mut parts: Vec<Part> = keys
-                        .iter()
-                        .map(|k| cells.get(k).copied().unwrap_or(EMPTY))
-                        .collect();
-                    let covered = match verdict {
-                        None => protect_partition(self.k, &mut parts),
-                        Some(_) if n >= self.k => {
-                            protect_hidden_parent(self.k, &mut parts);
-                            true
-                        }
-                        Some(_) => true,
-                    };
-                    for (key, part) in keys.iter().zip(parts) {
-                        if let Some(cell) = cells.get_mut(key)
-                            && *cell != part
-                        {
-                            *cell = part;
-                            changed = true;
-                        }
-                    }
-                    if !covered && let Some(cell) = cells.get_mut(&parent) {
-                        cell.verdict = Some(SuppressionReason::Complementary);
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        CodeLattice { cells }
-    }
-
-    /// Red flag shares. A row is shown only if at least `k` selected firms have the flag *and*
-    /// at least `k` do not ("all but two have it" reveals the two), and neither group differs
-    /// from its counterpart in a containing view by 1..k−1.
+    /// Red flag shares (of the selection's shown `n`). A row is shown if the firms with the
+    /// flag are a shown set. Those without it are then `n` minus the count, a vector of the
+    /// audited span, so "all but two have it" is found by the audit (which drops the flag or
+    /// another candidate of that combination); no rule of its own is needed.
     fn red_flags(
         &self,
         filter: &Filter,
-        selected: &[&ParticipantSummary],
+        n: u32,
         view: Option<SuppressionReason>,
     ) -> Vec<Keyed<String, Share>> {
-        let n = count(selected.len());
         let mut rows: Vec<Keyed<String, Share>> = self
             .inputs
             .catalogue
             .red_flags
             .iter()
             .map(|id| {
-                let with = count(
-                    selected
-                        .iter()
-                        .filter(|p| p.response.red_flags().contains(id))
-                        .count(),
-                );
-                let verdict = view.or_else(|| {
-                    // Who has the flag, once per flag: the rules below pass over the data
-                    // several times, and comparing flag ids (strings) per pass was costly.
-                    let flagged: Vec<bool> = self
-                        .inputs
-                        .data
-                        .participants()
-                        .map(|p| p.response.red_flags().contains(id))
-                        .collect();
-                    let has: MemberAt<'_> = &|i, _| flagged.get(i).copied().unwrap_or(false);
-                    let lacks: MemberAt<'_> = &|i, _| !flagged.get(i).copied().unwrap_or(true);
-                    let judged = self
-                        .judge_at(filter, has, with)
-                        .or_else(|| self.judge_at(filter, lacks, n - with));
-                    let data = self.inputs.data;
-                    judged.or_else(|| {
-                        (!(self.audit.whole_at(data, filter, has)
-                            && self.audit.whole_at(data, filter, lacks)))
-                        .then_some(SuppressionReason::Complementary)
-                    })
-                });
+                // Who has the flag, once per flag: the rules below pass over the data
+                // several times, and comparing flag ids (strings) per pass was costly.
+                let flagged: Vec<bool> = self
+                    .inputs
+                    .data
+                    .participants()
+                    .map(|p| p.response.red_flags().contains(id))
+                    .collect();
+                let has: MemberAt<'_> = &|i, _| flagged.get(i).copied().unwrap_or(false);
+                let (_, with) = self.judged_at(filter, has);
+                let verdict = view.or(with.verdict);
                 Keyed {
                     key: id.clone(),
-                    cell: Cell::from_verdict(verdict, n, || share(with, n)),
+                    cell: Cell::from_verdict(verdict, n, || share(with.n, n)),
                 }
             })
             .collect();
@@ -1027,7 +831,7 @@ fn cell_of(view: Option<SuppressionReason>, part: &Part, value: Option<Spread>) 
     }
 }
 
-/// Overall score spread per part of a breakdown.
+/// Overall score spread per part of a breakdown (of its released members).
 fn breakdown<K>(
     view: Option<SuppressionReason>,
     parts: Vec<(K, Vec<&ParticipantSummary>, Part)>,
@@ -1037,7 +841,7 @@ fn breakdown<K>(
         .into_iter()
         // Categories nobody in the (shown) selection chose are left out rather than listed
         // as suppressed rows. Under a hidden selection every row is kept, all alike.
-        .filter(|(_, members, _)| view.is_some() || !members.is_empty())
+        .filter(|(_, _, part)| view.is_some() || part.current > 0)
         .map(|(key, members, part)| Keyed {
             key,
             cell: cell_of(view, &part, spread(&members, &overall)),
@@ -1047,12 +851,6 @@ fn breakdown<K>(
 
 /// Industry, size class and region of a request, each set or not.
 type Codes = (Option<Industry>, Option<SizeClass>, Option<Region>);
-
-/// An empty cell: nothing to show, nothing to protect.
-const EMPTY: Part = Part {
-    n: 0,
-    verdict: Some(SuppressionReason::TooFew),
-};
 
 fn codes(f: &Filter) -> Codes {
     (f.industry, f.size, f.region)
@@ -1066,33 +864,6 @@ fn with_codes(f: &Filter, (industry, size, region): Codes) -> Filter {
         ..f.clone()
     }
 }
-
-/// The partitions of a code cell: by industry, size or region, for each one it leaves open.
-fn partitions((i, s, r): Codes) -> Vec<Vec<Codes>> {
-    let mut out = Vec::new();
-    if i.is_none() {
-        out.push(Industry::ALL.iter().map(|&x| (Some(x), s, r)).collect());
-    }
-    if s.is_none() {
-        out.push(SizeClass::ALL.iter().map(|&x| (i, Some(x), r)).collect());
-    }
-    if r.is_none() {
-        out.push(Region::ALL.iter().map(|&x| (i, s, Some(x))).collect());
-    }
-    out
-}
-
-/// The joint verdicts of one campaign set and period; cells absent are empty.
-struct CodeLattice {
-    cells: BTreeMap<Codes, Part>,
-}
-
-impl CodeLattice {
-    fn part(&self, codes: Codes) -> Part {
-        self.cells.get(&codes).copied().unwrap_or(EMPTY)
-    }
-}
-
 fn all_firms_cell(
     all_firms: Option<&Disclosure>,
     measure: impl Fn(&PublishedStats) -> Option<&MeasureStats>,
@@ -1110,17 +881,16 @@ fn all_firms_cell(
     }
 }
 
-fn count(len: usize) -> u32 {
-    u32::try_from(len).unwrap_or(u32::MAX)
-}
-
+/// `count` of the shown `n`. Both are shown numbers, so the share tells nothing more; they
+/// may be released at different publications (see the module notes), so the share is capped
+/// at 1.
 fn share(count: u32, n: u32) -> Share {
     Share {
         count,
         share: if n == 0 {
             0.0
         } else {
-            f64::from(count) / f64::from(n)
+            (f64::from(count) / f64::from(n)).min(1.0)
         },
     }
 }
