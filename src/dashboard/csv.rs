@@ -50,7 +50,7 @@ impl Default for CsvDialect<'_> {
             separator: ',',
             bom: false,
             decimal_comma: false,
-            word: &|w| w.to_owned(),
+            word: &english_word,
             key: &|section, key| match section {
                 "change_median" => format!("median {key}"),
                 _ => key.to_owned(),
@@ -59,6 +59,20 @@ impl Default for CsvDialect<'_> {
         }
     }
 }
+
+/// The English words of the default dialect: codes as they are, and the note that group
+/// figures may lag behind the total (`{k}` stands for the threshold).
+fn english_word(w: &str) -> String {
+    match w {
+        "lag_note" => LAG_NOTE_EN.to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Said once per export: figures of single groups are released in steps of `k` (see the
+/// dashboard's module notes, "Released memberships").
+const LAG_NOTE_EN: &str = "Figures of single groups are updated only once at least {k} firms in \
+them have changed; they may therefore lag behind the total.";
 
 /// `field` neutralised, then quoted as RFC 4180 requires.
 #[cfg(test)]
@@ -141,6 +155,18 @@ pub fn to_csv_in(dashboard: &Dashboard, dialect: &CsvDialect<'_>) -> String {
     }
     for Keyed { key, cell } in &dashboard.red_flags {
         out.cell("red_flag", key, cell, shares);
+    }
+    // Once: group figures may lag behind the total (released memberships).
+    if dashboard.is_published() {
+        let word = dialect.word;
+        out.line(&[
+            word("note"),
+            word("groups"),
+            String::new(),
+            String::new(),
+            String::new(),
+            word("lag_note").replace("{k}", &dashboard.k.to_string()),
+        ]);
     }
     if let Some(change) = &dashboard.change {
         let since = format!("{}..{}", change.before.from(), change.before.to());

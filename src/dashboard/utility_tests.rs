@@ -523,9 +523,10 @@ fn utility_harness() {
             "every owner is counted once"
         );
     }
-    // Floors: what the rules give today (recorded in issue 14's note), so a change that
-    // shows less fails here. Raise them when the rules publish more.
-    let floor = [(21, 21), (50, 21), (200, 21), (2000, 21)];
+    // Floors: what the rules give today, so a change that shows less fails here. Raise them
+    // when the rules publish more. Before released memberships (issue 14, task stats14): 21,
+    // 21, 21, 21 cells; with them and the pairwise rules gone: 24/28, 31/35, 47/62, 70/73.
+    let floor = [(21, 24), (50, 31), (200, 47), (2000, 70)];
     for ((wave, _), (got, want)) in results.iter().zip(figures(&results).into_iter().zip(floor)) {
         assert!(
             got.0 >= want.0 && got.1 >= want.1,
@@ -535,10 +536,10 @@ fn utility_harness() {
     }
 }
 
-/// The goals of issue 14, not met yet (see the module notes of `benchmark::disclosure` and
-/// `dashboard`): run with `--ignored` to see how far off they are.
+/// The goals of issue 14, not all met yet (see the module notes of `dashboard`, Known limits –
+/// time): run with `--ignored` to see how far off they are.
 #[test]
-#[ignore = "issue 14's goals, not met: with the audit, combinations no longer cost much (published once: 22/28, 25/35, 34/62); the rule over time still hides every cell below the totals under per-k publication (see the dashboard notes, Known limits – time)"]
+#[ignore = "issue 14's goals, two of five unmet under publication after every response with several campaigns: 200 firms 47/62 = 76 % (goal 80 %; 2,000 firms 96 % met), and on the 21-firm wave no breakdown with two groups: released memberships need k firms per campaign part of a cell, since campaigns publish in an order the data does not record (see the dashboard notes)"]
 fn utility_goals_of_issue_14() {
     let first = run(&FIRST_WAVE);
     println!("{}", table(&[(FIRST_WAVE, first.clone())]));

@@ -261,10 +261,18 @@ pub fn board_summary(
                     suppressed(lang, reason, dashboard.k)
                 ));
             }
-            if hidden.is_empty() || !summary.published {
+            // Group figures may lag behind the total (released memberships): said once.
+            if !summary.published {
                 t("dashboard_privacy")
+            } else if hidden.is_empty() {
+                format!("{} {}", t("dashboard_privacy"), t("dashboard_lag_note"))
             } else {
-                format!("{}. {}", hidden.join("; "), t("dashboard_privacy"))
+                format!(
+                    "{}. {} {}",
+                    hidden.join("; "),
+                    t("dashboard_privacy"),
+                    t("dashboard_lag_note")
+                )
             }
         },
         creation_date: (year, month, day),
@@ -595,6 +603,12 @@ pub fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
             "suppressed" => "ausgeblendet",
             "period" => "Vergleichszeitraum",
             "since" => "Vergleich mit",
+            "groups" => "Gruppen",
+            "lag_note" => {
+                "Zahlen einzelner Gruppen werden erst aktualisiert, wenn sich mindestens {k} \
+                 Unternehmen darin geändert haben; sie können daher hinter der Gesamtzahl \
+                 zurückliegen."
+            }
             other => other,
         }
         .to_owned()
