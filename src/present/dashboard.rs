@@ -606,7 +606,7 @@ pub fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
             "groups" => "Gruppen",
             "lag_note" => {
                 "Zahlen einzelner Gruppen werden erst aktualisiert, wenn sich mindestens {k} \
-                 Unternehmen darin geändert haben; sie können daher hinter der Gesamtzahl \
+                 Unternehmen darin geändert haben. Sie können daher hinter der Gesamtzahl \
                  zurückliegen."
             }
             other => other,
