@@ -144,7 +144,7 @@ pub(crate) enum Cost {
 /// A set the chamber would like to see, before the audit.
 pub(crate) struct Candidate<'m> {
     /// Whether the participant (by index in the data) is in the set's released part.
-    pub(crate) member: Box<dyn Fn(usize, &ParticipantSummary) -> bool + 'm>,
+    pub(crate) member: Withheld<'m>,
     pub(crate) cost: Cost,
     /// Participants in the set (smaller sets are dropped first within a cost).
     pub(crate) n: u32,
@@ -152,7 +152,8 @@ pub(crate) struct Candidate<'m> {
     pub(crate) protected: bool,
 }
 
-/// A set that must stay outside the audited span (by participant index in the data).
+/// A set by participant (and its index in the data): a candidate's released part, or a set
+/// that must stay outside the audited span.
 pub(crate) type Withheld<'m> = Box<dyn Fn(usize, &ParticipantSummary) -> bool + 'm>;
 
 /// One row of the reduced echelon form.
