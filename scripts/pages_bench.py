@@ -76,7 +76,7 @@ def one_run(args, scenario, conns, binary):
             tokens = submit_responses(base, lt.questionnaire(base), api_key, 200)
             script = write_scripts(tmp, tokens)[scenario]
             # "api" makes run_wrk use one wrk thread for all connections.
-            r = lt.run_wrk(base, script, "api", conns, args.seconds, args.pin_cpu, proc.pid)
+            r = lt.run_wrk([base], script, "api", conns, args.seconds, args.pin_cpu, [proc.pid])
             r.update(scenario=scenario, binary=binary)
             return r
         finally:

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use crate::benchmark::{CohortKey, Profile, Region, ResponseSummary};
+use crate::benchmark::{CohortKey, DisclosurePolicy, Profile, Region, ResponseSummary};
 use crate::dashboard::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
-    ParticipantId, ParticipantSummary, Period, Prepared, PublishOutcome, PublishedCampaigns,
+    ParticipantId, ParticipantSummary, Period, Prepared, PublishedCampaigns,
 };
 /// A campaign as stored; the web layer shows it without reaching into `db`.
 pub use crate::db::CampaignRecord;
@@ -17,7 +17,8 @@ use crate::db::{
 use crate::responses::{
     CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json, write_json,
 };
-use crate::survey::{FieldError, Lang};
+use crate::statistics::Snapshot;
+use crate::survey::{Catalogue, FieldError, Lang};
 use crate::token::ResponseToken;
 
 /// Version of the text by which an owner agrees to be counted in the chamber's statistics.
@@ -168,14 +169,21 @@ pub struct Campaigns {
 /// the request, so it is kept per those; a publication is kept per its campaign's
 /// [`CampaignState`], which a cheap query reads. The rules themselves (`dashboard`) are
 /// untouched: this sits around `Dashboard::compute`.
+///
+/// A submit changes the state but, until `k` participants changed, not the publication: the
+/// refresh then keeps the cached publication and its stamp, so the dashboards and the
+/// [`Prepared`] work made on it stay valid.
 #[derive(Debug, Default)]
 struct DashboardCache {
     publications: HashMap<i64, CachedPublication>,
     dashboards: HashMap<DashboardKey, Arc<Dashboard>>,
-    /// The audit and code counts of the last publications (their stamps, in the chamber's
-    /// order) a dashboard was computed from: the same for every filter, so a new filter on
-    /// unchanged publications does not redo them.
-    prepared: Option<(Vec<(i64, u64)>, Prepared)>,
+    /// Per chamber: the audit and code counts of its publications (their stamps, in the
+    /// chamber's order), the same for every filter, so a new filter on unchanged publications
+    /// does not redo them. Made once: requests arriving while it is made wait for it.
+    prepared: HashMap<i64, (Stamps, Arc<tokio::sync::OnceCell<Prepared>>)>,
+    /// Per campaign: held while its publication is refreshed, so that concurrent requests
+    /// wait for that refresh instead of reading every participant once each.
+    refreshing: HashMap<i64, Arc<tokio::sync::Mutex<()>>>,
     /// Names each publication that entered the cache, for the keys of dashboards.
     next_stamp: u64,
 }
@@ -184,19 +192,32 @@ struct DashboardCache {
 struct CachedPublication {
     state: CampaignState,
     stamp: u64,
+    /// The stored version the publication was read as or written as (`None`: none stored).
+    version: Option<i64>,
     publication: Arc<CampaignPublication>,
     older: Arc<OlderResponses>,
 }
+
+/// (campaign id, stamp of its cached publication), in the chamber's order.
+type Stamps = Vec<(i64, u64)>;
 
 /// Per month, how many of a campaign's counted responses were answered under an older
 /// catalogue version (and so are in none of its figures): counted while the publication is
 /// refreshed, which reads every response anyway, so the page's note needs no second pass.
 type OlderResponses = BTreeMap<Month, usize>;
 
+/// A refreshed publication: the version stored for it, and whether it is the one the caller
+/// already held (`reused`: nothing was read or written but the live participants).
+struct Refreshed {
+    publication: Arc<CampaignPublication>,
+    version: Option<i64>,
+    older: OlderResponses,
+    reused: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct DashboardKey {
-    /// (campaign id, stamp of its cached publication), in the chamber's order.
-    publications: Vec<(i64, u64)>,
+    publications: Stamps,
     /// The "all firms" comparison as published (a few numbers).
     all_firms: String,
     filter: Filter,
@@ -222,34 +243,71 @@ impl Campaigns {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The cached publication of a campaign if it was made for `state`.
+    fn cached_for(
+        &self,
+        campaign_id: i64,
+        state: &CampaignState,
+    ) -> Option<(u64, Arc<CampaignPublication>, Arc<OlderResponses>)> {
+        let cache = self.cache();
+        let cached = cache.publications.get(&campaign_id)?;
+        (cached.state == *state).then(|| {
+            (
+                cached.stamp,
+                cached.publication.clone(),
+                cached.older.clone(),
+            )
+        })
+    }
+
     /// The campaign's publication, from the cache while its state is unchanged.
     async fn cached_publication(
         &self,
         campaign_id: i64,
     ) -> Result<(u64, Arc<CampaignPublication>, Arc<OlderResponses>), ServiceError> {
         let state = self.store.campaign_state(campaign_id).await?;
-        if let Some(cached) = self.cache().publications.get(&campaign_id)
-            && cached.state == state
-        {
-            return Ok((
-                cached.stamp,
-                cached.publication.clone(),
-                cached.older.clone(),
-            ));
+        if let Some(hit) = self.cached_for(campaign_id, &state) {
+            return Ok(hit);
         }
-        let (publication, older) = self.publication_and_older(campaign_id).await?;
-        let (publication, older) = (Arc::new(publication), Arc::new(older));
+        // One refresh per campaign at a time; who waited finds the refreshed one cached.
+        let lock = self
+            .cache()
+            .refreshing
+            .entry(campaign_id)
+            .or_default()
+            .clone();
+        let _refreshing = lock.lock().await;
+        let state = self.store.campaign_state(campaign_id).await?;
+        if let Some(hit) = self.cached_for(campaign_id, &state) {
+            return Ok(hit);
+        }
+        let known = self
+            .cache()
+            .publications
+            .get(&campaign_id)
+            .map(|c| (c.version, c.publication.clone(), c.stamp));
+        let refreshed = self
+            .refreshed(campaign_id, known.as_ref().map(|(v, p, _)| (*v, p.clone())))
+            .await?;
+        let (publication, older) = (refreshed.publication, Arc::new(refreshed.older));
         // Kept only if nothing changed meanwhile (else the next request refreshes again).
         let after = self.store.campaign_state(campaign_id).await?;
         let mut cache = self.cache();
-        cache.next_stamp += 1;
-        let stamp = cache.next_stamp;
+        let stamp = match known {
+            // The same publication: dashboards and prepared work on it stay valid.
+            Some((_, _, stamp)) if refreshed.reused => stamp,
+            _ => {
+                cache.next_stamp += 1;
+                cache.next_stamp
+            }
+        };
         if after.live == state.live {
             cache.publications.insert(
                 campaign_id,
                 CachedPublication {
                     state: after,
                     stamp,
+                    version: refreshed.version,
                     publication: publication.clone(),
                     older: older.clone(),
                 },
@@ -349,27 +407,63 @@ impl Campaigns {
         &self,
         campaign_id: i64,
     ) -> Result<(CampaignPublication, OlderResponses), ServiceError> {
+        let refreshed = self.refreshed(campaign_id, None).await?;
+        Ok((Arc::unwrap_or_clone(refreshed.publication), refreshed.older))
+    }
+
+    /// The campaign's publication, refreshed (see [`Campaigns::publication`]). `known` is a
+    /// publication the caller holds with the stored version it was read or written as: while
+    /// that is still the stored one and fewer than `k` participants changed, it is returned as
+    /// it is, without reading (and parsing) the stored snapshot again or copying it.
+    async fn refreshed(
+        &self,
+        campaign_id: i64,
+        known: Option<(Option<i64>, Arc<CampaignPublication>)>,
+    ) -> Result<Refreshed, ServiceError> {
         let policy = *self.responses.statistics().policy();
         let served = &self.responses.catalogue().version;
+        let k = usize::try_from(policy.k()).unwrap_or(usize::MAX);
         for _ in 0..PUBLICATION_RETRIES {
-            let stored = self
-                .store
-                .campaign_publication_of_version(campaign_id)
-                .await?;
-            let mut publication = match &stored {
-                Some((json, _, version)) if version == served => {
-                    serde_json::from_str::<CampaignPublication>(json)
-                        .map_err(stored_json("campaign publication"))?
+            let stored = self.store.campaign_publication_version(campaign_id).await?;
+            let same_version = stored.as_ref().is_some_and(|(_, v)| v == served);
+            let held = match (&known, &stored) {
+                (Some((Some(held), publication)), Some((version, _)))
+                    if same_version && held == version =>
+                {
+                    Some(publication.clone())
                 }
-                _ => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
+                _ => None,
             };
+            let (base, version) = match held {
+                Some(publication) => (Some(publication), stored.as_ref().map(|(v, _)| *v)),
+                None if same_version => {
+                    match self
+                        .store
+                        .campaign_publication_of_version(campaign_id)
+                        .await?
+                    {
+                        // The text is dropped as soon as it is parsed.
+                        Some((json, version, catalogue)) if catalogue == *served => (
+                            Some(Arc::new(
+                                serde_json::from_str::<CampaignPublication>(&json)
+                                    .map_err(stored_json("campaign publication"))?,
+                            )),
+                            Some(version),
+                        ),
+                        // Replaced meanwhile: read again.
+                        _ => continue,
+                    }
+                }
+                None => (None, stored.as_ref().map(|(v, _)| *v)),
+            };
+            let reused = matches!((&known, &base), (Some((_, k)), Some(b)) if Arc::ptr_eq(k, b));
             // Row by row: only the compact summaries are kept, never every stored result.
             let mut live = Vec::new();
             let mut older = OlderResponses::new();
             self.store
                 .each_campaign_response(campaign_id, |row| {
-                    let (p, version) = participant(&row)?;
-                    if &version == served {
+                    let (p, catalogue) = participant(&row)?;
+                    if &catalogue == served {
                         live.push(p);
                     } else {
                         *older.entry(p.month()).or_default() += 1;
@@ -377,19 +471,34 @@ impl Campaigns {
                     Ok::<_, ServiceError>(())
                 })
                 .await?;
-            let outcome = publication.refresh(&policy, &live)?;
-            let same_version = stored.as_ref().is_some_and(|(_, _, v)| v == served);
-            if outcome != PublishOutcome::Published && same_version {
-                return Ok((publication, older));
-            }
+            let mut publication = match base {
+                Some(publication) if publication.changes(&live)? < k => {
+                    return Ok(Refreshed {
+                        publication,
+                        version,
+                        older,
+                        reused,
+                    });
+                }
+                Some(publication) => Arc::unwrap_or_clone(publication),
+                None => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
+            };
+            // Published (k or more changes), or a fresh one replacing an older version's.
+            publication.refresh(&policy, &live)?;
+            drop(live);
             let json =
                 serde_json::to_string(&publication).map_err(write_json("campaign publication"))?;
             if self
                 .store
-                .save_campaign_publication(campaign_id, &json, served, stored.map(|(_, v, _)| v))
+                .save_campaign_publication(campaign_id, &json, served, version)
                 .await?
             {
-                return Ok((publication, older));
+                return Ok(Refreshed {
+                    publication: Arc::new(publication),
+                    version: Some(version.map_or(1, |v| v + 1)),
+                    older,
+                    reused: false,
+                });
             }
         }
         Err(DbError::Conflict.into())
@@ -461,6 +570,11 @@ impl Campaigns {
 
     /// The dashboard of a chamber's campaigns for a filter (campaigns in the filter must be
     /// the chamber's own: the caller checks), optionally against an earlier period.
+    ///
+    /// Computed on the blocking pool, never on the async workers (at 50,000 participants the
+    /// first view on new publications takes about half a second). The first request on new
+    /// publications makes the chamber's [`Prepared`] work with its own view; requests arriving
+    /// meanwhile wait for that one computation, then compute only their view.
     #[tracing::instrument(skip_all)]
     pub async fn dashboard(
         &self,
@@ -478,45 +592,97 @@ impl Campaigns {
         }
         let statistics = self.responses.statistics();
         let snapshot = statistics.snapshot().await?;
-        let all_firms = snapshot.get(&CohortKey::All);
         // The all-firms reference is the served version's, like the campaign figures.
         let key = DashboardKey {
             publications: stamps,
-            all_firms: format!("{all_firms:?}"),
+            all_firms: format!("{:?}", snapshot.get(&CohortKey::All)),
             filter: filter.clone(),
             change_from,
         };
-        let prepared = {
-            let cache = self.cache();
-            if let Some(dashboard) = cache.dashboards.get(&key) {
-                return Ok(Dashboard::clone(dashboard));
-            }
-            cache
-                .prepared
-                .as_ref()
-                .filter(|(stamps, _)| *stamps == key.publications)
-                .map(|(_, prepared)| prepared.clone())
+        let job = DashboardJob {
+            policy: *statistics.policy(),
+            catalogue: self.responses.catalogue(),
+            publications,
+            snapshot,
+            filter: filter.clone(),
+            change_from,
         };
-        // Read in place: no copy of every participant per computed dashboard.
-        let mut data = PublishedCampaigns::from_publications(publications.iter().map(|p| &**p))?;
-        if let Some(prepared) = prepared {
-            data = data.with_prepared(prepared);
+        if let Some(dashboard) = self.cache().dashboards.get(&key) {
+            return Ok(Dashboard::clone(dashboard));
         }
-        let catalogue = DashboardCatalogue::from_catalogue(self.responses.catalogue());
-        let inputs = DashboardInputs {
-            policy: statistics.policy(),
-            catalogue: &catalogue,
-            data: &data,
-            all_firms,
+        let cell = {
+            let mut cache = self.cache();
+            let entry = cache
+                .prepared
+                .entry(chamber_id)
+                .or_insert_with(|| (Vec::new(), Arc::default()));
+            if entry.0 != key.publications {
+                *entry = (key.publications.clone(), Arc::default());
+            }
+            entry.1.clone()
         };
-        let dashboard = Dashboard::compute(&inputs, filter, change_from)?;
+        // The first request makes the prepared work (with its own view, kept below);
+        // the others wait for it here. If the first one is dropped, the next one makes it.
+        let mut made = None;
+        let (first, made_here) = (job.clone(), &mut made);
+        let prepared = cell
+            .get_or_try_init(|| async move {
+                let (dashboard, prepared) = first.run(Prepared::default()).await?;
+                *made_here = Some(dashboard);
+                Ok::<_, ServiceError>(prepared)
+            })
+            .await?
+            .clone();
+        let dashboard = match made {
+            Some(dashboard) => dashboard,
+            None => {
+                if let Some(dashboard) = self.cache().dashboards.get(&key) {
+                    return Ok(Dashboard::clone(dashboard));
+                }
+                job.run(prepared).await?.0
+            }
+        };
         let mut cache = self.cache();
-        cache.prepared = Some((key.publications.clone(), data.prepared()));
         if cache.dashboards.len() >= CACHED_DASHBOARDS {
             cache.dashboards.clear();
         }
         cache.dashboards.insert(key, Arc::new(dashboard.clone()));
         Ok(dashboard)
+    }
+}
+
+/// What computing one dashboard needs, owned, so that it runs on the blocking pool.
+#[derive(Clone)]
+struct DashboardJob {
+    policy: DisclosurePolicy,
+    catalogue: &'static Catalogue,
+    publications: Vec<Arc<CampaignPublication>>,
+    snapshot: Arc<Snapshot>,
+    filter: Filter,
+    change_from: Option<Period>,
+}
+
+impl DashboardJob {
+    /// The dashboard, using (and filling) `prepared`; returns it with the prepared work.
+    async fn run(self, prepared: Prepared) -> Result<(Dashboard, Prepared), ServiceError> {
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            // Read in place: no copy of every participant per computed dashboard.
+            let data =
+                PublishedCampaigns::from_publications(self.publications.iter().map(|p| &**p))?
+                    .with_prepared(prepared);
+            let catalogue = DashboardCatalogue::from_catalogue(self.catalogue);
+            let inputs = DashboardInputs {
+                policy: &self.policy,
+                catalogue: &catalogue,
+                data: &data,
+                all_firms: self.snapshot.get(&CohortKey::All),
+            };
+            let dashboard = Dashboard::compute(&inputs, &self.filter, self.change_from)?;
+            Ok((dashboard, data.prepared()))
+        })
+        .await?
     }
 }
 

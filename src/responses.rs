@@ -68,6 +68,10 @@ pub enum ServiceError {
     Dashboard(#[from] DashboardError),
     #[error("a stored time is out of range")]
     Time(#[from] time::error::ComponentRange),
+    /// A computation on the blocking pool that did not finish (it panicked, or the service
+    /// is stopping).
+    #[error("a background computation failed")]
+    Task(#[from] tokio::task::JoinError),
     /// Stored rows that contradict each other (a submitted response without its result).
     #[error("stored data is inconsistent: {0}")]
     Inconsistent(String),

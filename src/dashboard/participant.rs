@@ -9,29 +9,119 @@ use time::{Date, Month as CalendarMonth};
 use super::error::DashboardError;
 use crate::benchmark::{Profile, ResponseSummary};
 
+/// The text of an opaque id: up to [`INLINE_ID`] bytes in place, longer ones on the heap.
+///
+/// Why (issue 17): a 50,000-participant publication holds every participant's id several
+/// times (snapshot key and value, `since` key) and its campaign's id once per participant; as
+/// heap strings those were four small allocations per participant, which made up much of the
+/// cached publication and, freed and made again on every refresh, of the fragmented heap. The
+/// ids the service issues (`r123456`, a campaign number) always fit in place.
+#[derive(Clone)]
+enum IdText {
+    Inline { len: u8, bytes: [u8; INLINE_ID] },
+    Heap(Box<str>),
+}
+
+/// Bytes an id keeps in place: with the length and the variant, as large as a `String`.
+const INLINE_ID: usize = 22;
+
+impl IdText {
+    fn new(text: String) -> Self {
+        let mut bytes = [0u8; INLINE_ID];
+        match (u8::try_from(text.len()), bytes.get_mut(..text.len())) {
+            (Ok(len), Some(place)) => {
+                place.copy_from_slice(text.as_bytes());
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(text.into_boxed_str()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(text) => text.as_bytes(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `String` whole, so always UTF-8.
+            Self::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+// Equality, order and hash of the text (bytewise, as `str` orders), whatever its place.
+impl PartialEq for IdText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IdText {}
+
+impl PartialOrd for IdText {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdText {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for IdText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
 /// Declares an opaque string id: no meaning, only equality and order.
 macro_rules! opaque_id {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(IdText);
 
         impl $name {
             /// Wraps an id issued elsewhere.
             pub fn new(id: impl Into<String>) -> Self {
-                Self(id.into())
+                Self(IdText::new(id.into()))
             }
 
             /// The id as given.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
+            }
+        }
+
+        // As the former `String` field showed it: `ParticipantId("r1")`.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.as_str()).finish()
+            }
+        }
+
+        // Transparent, as a string.
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::new)
             }
         }
     };
@@ -195,6 +285,46 @@ mod tests {
         assert!("2026-1".parse::<Month>().is_err());
         assert!("=2026-01".parse::<Month>().is_err());
         Ok(())
+    }
+
+    #[test]
+    fn an_id_is_its_text_in_place_or_on_the_heap() {
+        let long = "p".repeat(INLINE_ID + 1);
+        let ids: Vec<ParticipantId> = ["", "r1", "r10", "r2", "ä-22-bytes-in-place-x", &long]
+            .iter()
+            .map(|s| ParticipantId::new(*s))
+            .collect();
+        for (id, text) in ids
+            .iter()
+            .zip(["", "r1", "r10", "r2", "ä-22-bytes-in-place-x"])
+        {
+            assert!(matches!(id.0, IdText::Inline { .. }), "{text}");
+            assert_eq!(id.as_str(), text);
+        }
+        assert!(matches!(ids[5].0, IdText::Heap(_)));
+        assert_eq!(ids[5].as_str(), long);
+        // Ordered, compared and hashed as the strings are.
+        for a in &ids {
+            for b in &ids {
+                assert_eq!(a.cmp(b), a.as_str().cmp(b.as_str()), "{a} {b}");
+                assert_eq!(a == b, a.as_str() == b.as_str());
+            }
+        }
+        let hash = |x: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            x(&mut h);
+            std::hash::Hasher::finish(&h)
+        };
+        use std::hash::Hash;
+        assert_eq!(hash(&|h| ids[1].hash(h)), hash(&|h| "r1".hash(h)));
+        assert_eq!(format!("{:?}", ids[1]), "ParticipantId(\"r1\")");
+        assert_eq!(serde_json::to_string(&ids[1]).unwrap(), "\"r1\"");
+        let back: ParticipantId = serde_json::from_str(&format!("\"{long}\"")).unwrap();
+        assert_eq!(back, ids[5]);
+        assert_eq!(
+            std::mem::size_of::<ParticipantId>(),
+            std::mem::size_of::<String>()
+        );
     }
 
     #[test]

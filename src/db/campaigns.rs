@@ -260,6 +260,22 @@ impl Store {
             .transpose()
     }
 
+    /// The version of a campaign's stored publication and the catalogue version it counts,
+    /// without the publication itself: a caller that holds that version parsed already need
+    /// not read (and parse) the whole snapshot again (issue 17).
+    pub async fn campaign_publication_version(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Option<(i64, String)>, DbError> {
+        let row = sqlx::query(
+            "SELECT version, catalogue_version FROM campaign_publications WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
     /// Writes a campaign's publication if nobody else did since `expected_version` was read
     /// (None: there was none). False when another instance was first; the caller re-reads.
     pub async fn save_campaign_publication(

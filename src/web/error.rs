@@ -400,6 +400,7 @@ impl From<ServiceError> for WebError {
             | ServiceError::Statistics(_)
             | ServiceError::Dashboard(_)
             | ServiceError::Time(_)
+            | ServiceError::Task(_)
             | ServiceError::Inconsistent(_)) => WebError::internal(e),
         }
     }

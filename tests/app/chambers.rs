@@ -533,9 +533,81 @@ async fn a_seeded_campaign_fills_the_dashboard_which_follows_new_participants(ap
     assert!(missing.is_err(), "no such campaign");
 }
 
+/// The dashboard kept between requests (issue 17) is the one a fresh instance computes from
+/// the same database: after fewer than `k` new participants (the publication stays, so the
+/// kept dashboard does too) and after `k` more (the publication moves on); requests arriving
+/// together while it is computed all get that same dashboard.
+async fn a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes(app: TestApp) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    app.create_user(Role::Chamber, "ihk-kept@example.de").await;
+    let chamber = app.login("ihk-kept@example.de").await;
+    let (id, _) = create_campaign(&chamber, "Kept").await;
+    let policy = DisclosurePolicy::default();
+    let k = policy.k() as usize;
+    let catalogue = crate::helpers::catalogue();
+    let seed = |firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
+    };
+    let paths = [
+        format!("/chamber/dashboard.csv?campaign={id}&lang=en"),
+        format!("/chamber/dashboard.csv?campaign={id}&lang=en&industry=C"),
+        format!("/chamber/dashboard.csv?campaign={id}&lang=de&size=small"),
+    ];
+    seed(40, 1).await.expect("seed");
+    let first = views(&chamber, &paths).await;
+    assert!(
+        first[0].contains("participants,all,count,40,40"),
+        "{}",
+        first[0]
+    );
+    assert_eq!(fresh_views(&app, &paths).await, first);
+
+    // Fewer than k new participants: the publication and so every kept view stay.
+    seed(k - 1, 2).await.expect("seed");
+    let pending = views(&chamber, &paths).await;
+    assert_eq!(pending, first, "fewer than k changes publish nothing");
+    assert_eq!(fresh_views(&app, &paths).await, pending);
+
+    // k more: published, and the kept views follow exactly as a fresh instance computes them.
+    seed(k, 3).await.expect("seed");
+    let moved = views(&chamber, &paths).await;
+    let total = 40 + 2 * k - 1;
+    assert!(
+        moved[0].contains(&format!("participants,all,count,{total},{total}")),
+        "{}",
+        moved[0]
+    );
+    assert_eq!(fresh_views(&app, &paths).await, moved);
+}
+
+/// Three views of one instance, asked at once (while nothing is prepared yet, they wait for
+/// the same computation).
+async fn views(browser: &crate::helpers::Browser<'_>, paths: &[String; 3]) -> Vec<String> {
+    let (a, b, c) = tokio::join!(
+        browser.get(&paths[0]),
+        browser.get(&paths[1]),
+        browser.get(&paths[2])
+    );
+    [a, b, c]
+        .into_iter()
+        .map(|r| {
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.body
+        })
+        .collect()
+}
+
+/// The same views from a new instance on the same database: computed afresh.
+async fn fresh_views(app: &TestApp, paths: &[String; 3]) -> Vec<String> {
+    let sibling = app.sibling(&[]).await;
+    let browser = sibling.login("ihk-kept@example.de").await;
+    views(&browser, paths).await
+}
+
 on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
     campaign_input_is_checked,
     chamber_pages_keep_what_was_entered_and_export_for_german_excel,
     a_seeded_campaign_fills_the_dashboard_which_follows_new_participants,
+    a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes,
 );
