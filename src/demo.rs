@@ -251,8 +251,8 @@ pub enum SeedError {
 const BATCH: usize = 50_000;
 
 /// Writes `firms` demo responses and counts them in the statistics that include demo data
-/// (scope `with_demo`), publishing them when the load ends. Run it while no real submits happen:
-/// the demo scope's cells are written back whole at the end.
+/// (scope `with_demo`), publishing them when the load ends: their changes are applied at the end,
+/// under the merge lock, to the cells as they are then, so submits may go on meanwhile.
 pub async fn seed(
     store: &crate::db::Store,
     catalogue: &Catalogue,
@@ -326,16 +326,10 @@ async fn seed_into(
     let started = std::time::Instant::now();
     // Demo firms answer the given catalogue and count only in its version's cells.
     let scope = versioned_scope(SCOPE_WITH_DEMO, &catalogue.version);
-    let mut cells: BTreeMap<CohortKey, PublishedCell> = BTreeMap::new();
-    for row in store.cohort_cells(&scope).await? {
-        let key: CohortKey = row
-            .cohort_key
-            .parse()
-            .map_err(|e| SeedError::Corrupt(format!("{e}")))?;
-        let cell: PublishedCell =
-            serde_json::from_str(&row.cell_json).map_err(|e| SeedError::Corrupt(e.to_string()))?;
-        cells.insert(key, cell);
-    }
+    let dimension_count = catalogue.dimensions.len();
+    // What each firm adds to the cells, applied at the end to the cells as they are then
+    // (read under the merge lock: a merge while the firms are written is not lost).
+    let mut counted: Vec<(Profile, crate::benchmark::ResponseSummary)> = Vec::with_capacity(firms);
     let run = crate::token::ResponseToken::generate()
         .map_err(|e| SeedError::Corrupt(e.to_string()))?
         .hash();
@@ -348,16 +342,7 @@ async fn seed_into(
         let mut rows = Vec::with_capacity(batch);
         for i in 0..batch {
             let firm = generator.firm();
-            let summary = summary_of(&firm.assessment)?;
-            for key in CohortKey::all_for(&firm.profile) {
-                let cell = match cells.entry(key) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert(PublishedCell::new(catalogue.dimensions.len())?)
-                    }
-                };
-                cell.add(policy, &summary)?;
-            }
+            counted.push((firm.profile, summary_of(&firm.assessment)?));
             let a = &firm.assessment;
             let (campaign_id, submitted_at, result_json) = match campaign {
                 Some(c) if !c.months.is_empty() => (
@@ -405,20 +390,43 @@ async fn seed_into(
             "demo responses loaded"
         );
     }
-    let serialized: Vec<(String, String)> = cells
-        .iter()
-        .map(|(key, cell)| {
-            serde_json::to_string(cell)
-                .map(|json| (key.to_string(), json))
-                .map_err(|e| SeedError::Corrupt(e.to_string()))
-        })
-        .collect::<Result<_, _>>()?;
-    store
-        .replace_cohort_cells(&scope, &serialized, crate::db::now_ms())
+    let add_firms = |rows: &[crate::db::CellRow]| -> Result<Vec<(String, String)>, String> {
+        let mut cells: BTreeMap<CohortKey, PublishedCell> = BTreeMap::new();
+        for row in rows {
+            let key: CohortKey = row
+                .cohort_key
+                .parse()
+                .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
+            let cell: PublishedCell = serde_json::from_str(&row.cell_json)
+                .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
+            cells.insert(key, cell);
+        }
+        for (profile, summary) in &counted {
+            for key in CohortKey::all_for(profile) {
+                let cell = match cells.entry(key) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(PublishedCell::new(dimension_count).map_err(|e| e.to_string())?)
+                    }
+                };
+                cell.add(policy, summary).map_err(|e| e.to_string())?;
+            }
+        }
+        cells
+            .iter()
+            .map(|(key, cell)| {
+                serde_json::to_string(cell)
+                    .map(|json| (key.to_string(), json))
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    };
+    let cohorts = store
+        .rewrite_cohort_cells(&scope, add_firms, crate::db::now_ms())
         .await?;
     Ok(SeedReport {
         firms,
-        cohorts: serialized.len(),
+        cohorts,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -409,6 +409,11 @@ impl Responses {
         self.store.pool_use()
     }
 
+    /// The SQLite writer's group-commit batches, for `/metrics` (None on PostgreSQL).
+    pub fn batch_sizes(&self) -> Option<crate::db::BatchSizes> {
+        self.store.batch_sizes()
+    }
+
     /// What a submit changes in the statistics of both scopes: the cells it counts in, and the
     /// pure update of those cells.
     fn statistics_change(

@@ -332,21 +332,34 @@ impl Store {
         }
     }
 
-    /// Replaces all cells of a scope (after a bulk load computed them in memory) and moves the
-    /// generation on, in one transaction.
-    pub async fn replace_cohort_cells(
+    /// Rewrites all cells of a scope from what they hold now (a bulk load adding its firms):
+    /// under the merge lock and in one transaction, `rewrite` gets the cells as stored and
+    /// returns every cell's new JSON; the scope's cells become exactly those, and its
+    /// generation moves on. The cells are read under the lock, so that no merge between the
+    /// read and the write is lost.
+    pub async fn rewrite_cohort_cells(
         &self,
         scope: &str,
-        cells: &[(String, String)],
+        rewrite: impl FnOnce(&[CellRow]) -> Result<Vec<(String, String)>, String>,
         now: i64,
-    ) -> Result<(), DbError> {
+    ) -> Result<usize, DbError> {
         let mut tx = self.writer.begin().await?;
         lock_scope(&mut tx, MERGE_LOCK).await?;
+        let current = sqlx::query(
+            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key",
+        )
+        .bind(scope)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(cell_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let cells = rewrite(&current).map_err(DbError::Benchmark)?;
         sqlx::query("DELETE FROM cohort_cells WHERE scope = $1")
             .bind(scope)
             .execute(&mut *tx)
             .await?;
-        for (key, json) in cells {
+        for (key, json) in &cells {
             sqlx::query("INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES ($1, $2, $3, 1)")
                 .bind(scope)
                 .bind(key.as_str())
@@ -356,6 +369,6 @@ impl Store {
         }
         bump_generation(&mut tx, scope, now).await?;
         self.commit(tx).await?;
-        Ok(())
+        Ok(cells.len())
     }
 }

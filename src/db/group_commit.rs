@@ -47,6 +47,25 @@ struct State {
     /// Requests queued on `open` (a hint: the last of a burst commits without a task hop).
     waiting: AtomicUsize,
     next_id: AtomicU64,
+    /// Committed batches per size bucket ([`BATCH_SIZE_BOUNDS`]), and their members in all.
+    sizes: [AtomicU64; BATCH_SIZE_BOUNDS.len()],
+    members: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// Upper bounds of the batch-size buckets of [`BatchSizes`] (the last is [`MAX_BATCH`]).
+pub const BATCH_SIZE_BOUNDS: [usize; 7] = [1, 2, 4, 8, 16, 32, MAX_BATCH];
+
+/// How the writer's batches went since start (for `/metrics`): how many members (submits,
+/// merges, erasures) each committed batch held, and how many batches failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchSizes {
+    /// Committed batches per bucket of [`BATCH_SIZE_BOUNDS`] (not cumulative).
+    pub buckets: [u64; BATCH_SIZE_BOUNDS.len()],
+    /// Members of all committed batches.
+    pub members: u64,
+    /// Batches rolled back or whose COMMIT failed.
+    pub failed: u64,
 }
 
 #[derive(Clone, Default)]
@@ -76,6 +95,15 @@ pub(super) enum Keep<T> {
 }
 
 impl GroupCommit {
+    pub(super) fn sizes(&self) -> BatchSizes {
+        let state = &self.state;
+        BatchSizes {
+            buckets: std::array::from_fn(|i| state.sizes[i].load(Ordering::Relaxed)),
+            members: state.members.load(Ordering::Relaxed),
+            failed: state.failed.load(Ordering::Relaxed),
+        }
+    }
+
     /// Runs `work` in a savepoint of the open batch (opening one if needed) and returns its
     /// value once the batch has committed. `work` errors roll its savepoint back and are
     /// returned after the commit too, so what a failed member reads later is committed.
@@ -110,13 +138,13 @@ impl GroupCommit {
                 // The database refused a statement or a savepoint: SQLite may have rolled the
                 // whole transaction back by itself (a full disk does), and what follows would
                 // run outside any transaction. The batch ends here, and all its members fail.
-                abort_open(&mut guard, store, &e).await;
+                abort_open(&self.state, &mut guard, store, &e).await;
                 return Err(e);
             }
         };
         batch.members += 1;
         if batch.members >= MAX_BATCH || self.state.waiting.load(Ordering::SeqCst) == 0 {
-            commit_open(&mut guard, store).await;
+            commit_open(&self.state, &mut guard, store).await;
         }
         drop(guard);
         let outcome = receiver
@@ -168,10 +196,16 @@ where
 }
 
 /// Rolls the open batch back and fails its members with `cause`.
-async fn abort_open(guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store, cause: &DbError) {
+async fn abort_open(
+    state: &State,
+    guard: &mut MutexGuard<'_, Option<Batch>>,
+    store: &Store,
+    cause: &DbError,
+) {
     let Some(batch) = guard.take() else {
         return;
     };
+    state.failed.fetch_add(1, Ordering::Relaxed);
     if let Err(e) = store.rollback(batch.tx).await {
         tracing::error!(error = %e, "rolling back a failed batch failed");
     }
@@ -182,16 +216,29 @@ async fn abort_open(guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store, ca
 }
 
 /// Commits the open batch (if any) and tells its members.
-async fn commit_open(guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store) {
+async fn commit_open(state: &State, guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store) {
     let Some(batch) = guard.take() else {
         return;
     };
     let outcome = match store.commit(batch.tx).await {
-        Ok(()) => Ok(()),
-        Err(e) => Err(CommitFailure {
-            unavailable: e.is_unavailable(),
-            message: e.to_string(),
-        }),
+        Ok(()) => {
+            let bucket = BATCH_SIZE_BOUNDS
+                .iter()
+                .position(|&bound| batch.members <= bound)
+                .unwrap_or(BATCH_SIZE_BOUNDS.len() - 1);
+            state.sizes[bucket].fetch_add(1, Ordering::Relaxed);
+            state
+                .members
+                .fetch_add(batch.members as u64, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => {
+            state.failed.fetch_add(1, Ordering::Relaxed);
+            Err(CommitFailure {
+                unavailable: e.is_unavailable(),
+                message: e.to_string(),
+            })
+        }
     };
     batch.done.send_replace(Some(outcome));
 }
@@ -200,6 +247,6 @@ async fn commit_open(guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store) {
 async fn flush(state: Arc<State>, store: Store, id: u64) {
     let mut guard = state.open.lock().await;
     if guard.as_ref().is_some_and(|b| b.id == id) {
-        commit_open(&mut guard, &store).await;
+        commit_open(&state, &mut guard, &store).await;
     }
 }

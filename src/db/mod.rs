@@ -38,6 +38,7 @@ pub use campaigns::{
     CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
 };
 pub use demo::DemoResponse;
+pub use group_commit::{BATCH_SIZE_BOUNDS, BatchSizes};
 pub use profiles::ProfileRecord;
 pub use responses::*;
 pub use screening::*;
@@ -173,6 +174,15 @@ impl Store {
         match self.backend {
             Backend::Sqlite => vec![of("writer", &self.writer), of("reader", &self.reader)],
             Backend::Postgres => vec![of("shared", &self.writer)],
+        }
+    }
+
+    /// How the SQLite writer's group-commit batches went (for `/metrics`); None on PostgreSQL,
+    /// where every submit commits on its own connection.
+    pub fn batch_sizes(&self) -> Option<BatchSizes> {
+        match self.backend {
+            Backend::Sqlite => Some(self.group.sizes()),
+            Backend::Postgres => None,
         }
     }
 

@@ -144,6 +144,14 @@ pub(super) const INSERT_RESPONSE: &str = "INSERT INTO responses
     VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7, $6, $6)
     RETURNING id";
 
+/// Whether a submit's work is one statement that never asks to roll back (PostgreSQL then runs
+/// it without a transaction around it; on SQLite it is a member of a group commit either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Atomic {
+    OneStatement,
+    NeedsTransaction,
+}
+
 /// Answers per statement: far below the bind limits of SQLite (32,766) and PostgreSQL (65,535).
 const ANSWERS_PER_STATEMENT: usize = 200;
 
@@ -170,6 +178,125 @@ async fn upsert_answers(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The columns of a response inserted already submitted (the JSON API's one-shot submit):
+/// `$1..$7` as in [`INSERT_RESPONSE`], `$8..$19` bound by [`bind_submission`].
+const SUBMITTED_COLUMNS: &str = "(token_hash, catalogue_version, lang, firm_name, consent_version,
+     consent_at, is_demo, created_at, updated_at, submitted_at, status,
+     industry, size_class, region, overall_score, overall_level, result_json, dimension_scores,
+     red_flags, answer_vector, hold_reason, api_key_id, held_back, in_statistics)";
+const SUBMITTED_VALUES: &str = "($1, $2, $3, $4, $5, $6, $7, $6, $6, $6, 'submitted',
+     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1 - $19)";
+
+/// The JSON API's one-shot submit as one statement (issue 17: each statement is a round trip,
+/// on SQLite a hand-off to sqlx's worker thread): the response, already submitted, its answers,
+/// its journaled statistics change (`journal_scopes` rows; 0: it does not count) and its
+/// idempotency key. The answers and the key find the response by its token hash (unique).
+/// It returns one row: the response's id and whether the idempotency key was inserted (1) or
+/// taken already (0; 1 without a key).
+///
+/// Parameters after `$19`: the journal's cohort keys and change, then its scopes; the key's
+/// hash, request hash and sealed token; then question and options per answer.
+/// SQLite runs the statements of one string in order, binding `$n` from the same arguments;
+/// PostgreSQL takes one statement per query with parameters, so there the inserts are data-
+/// modifying CTEs (all run once, to completion, whether read or not).
+fn one_shot_submit_sql(
+    backend: Backend,
+    answers: usize,
+    journal_scopes: usize,
+    idempotency: bool,
+) -> String {
+    let mut next = 19;
+    let mut param = || {
+        next += 1;
+        format!("${next}")
+    };
+    let journal = (journal_scopes > 0).then(|| {
+        let (keys, change) = (param(), param());
+        (0..journal_scopes)
+            .map(|_| format!("({}, {keys}, {change}, $6)", param()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let key = idempotency.then(|| (param(), param(), param()));
+    let answer_rows = (0..answers)
+        .map(|_| format!("({}, {})", param(), param()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut parts: Vec<String> = Vec::new();
+    match backend {
+        Backend::Sqlite => {
+            parts.push(format!(
+                "INSERT INTO responses {SUBMITTED_COLUMNS} VALUES {SUBMITTED_VALUES}"
+            ));
+            if answers > 0 {
+                // `WHERE` also tells SQLite's parser that no join constraint follows.
+                parts.push(format!(
+                    "INSERT INTO answers (response_id, question_id, option_ids)
+                     SELECT r.id, v.column1, v.column2 FROM responses r, (VALUES {answer_rows}) v
+                     WHERE r.token_hash = $1"
+                ));
+            }
+            if let Some(rows) = &journal {
+                parts.push(format!(
+                    "INSERT INTO cohort_journal (scope, cohort_keys, change_json, created_at)
+                     VALUES {rows}"
+                ));
+            }
+            let inserted = match &key {
+                Some((hash, request, sealed)) => {
+                    parts.push(format!(
+                        "INSERT INTO idempotency_keys
+                             (key_hash, request_hash, response_id, sealed_token, created_at)
+                         SELECT {hash}, {request}, r.id, {sealed}, $6 FROM responses r
+                         WHERE r.token_hash = $1 ON CONFLICT (key_hash) DO NOTHING"
+                    ));
+                    // Rows the statement just before changed: the key's insert.
+                    "changes()"
+                }
+                None => "1",
+            };
+            parts.push(format!(
+                "SELECT id, CAST({inserted} AS BIGINT) FROM responses WHERE token_hash = $1"
+            ));
+            parts.join(";\n")
+        }
+        Backend::Postgres => {
+            parts.push(format!(
+                "r AS (INSERT INTO responses {SUBMITTED_COLUMNS} VALUES {SUBMITTED_VALUES}
+                       RETURNING id)"
+            ));
+            if answers > 0 {
+                parts.push(format!(
+                    "a AS (INSERT INTO answers (response_id, question_id, option_ids)
+                           SELECT r.id, v.column1, v.column2 FROM r, (VALUES {answer_rows}) v)"
+                ));
+            }
+            if let Some(rows) = &journal {
+                parts.push(format!(
+                    "j AS (INSERT INTO cohort_journal (scope, cohort_keys, change_json, created_at)
+                           VALUES {rows})"
+                ));
+            }
+            let inserted = match &key {
+                Some((hash, request, sealed)) => {
+                    parts.push(format!(
+                        "k AS (INSERT INTO idempotency_keys
+                                   (key_hash, request_hash, response_id, sealed_token, created_at)
+                               SELECT {hash}, {request}, r.id, {sealed}, $6 FROM r
+                               ON CONFLICT (key_hash) DO NOTHING RETURNING 1)"
+                    ));
+                    "(SELECT COUNT(*) FROM k)"
+                }
+                None => "1",
+            };
+            format!(
+                "WITH {} SELECT id, CAST({inserted} AS BIGINT) FROM r",
+                parts.join(",\n")
+            )
+        }
+    }
 }
 
 const SUBMIT: &str =
@@ -380,33 +507,49 @@ impl Store {
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
     ) -> Result<CreateOutcome, DbError> {
-        self.write_submit(async |conn: &mut AnyConnection| {
-            let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-            upsert_answers(conn, id, answers).await?;
-            bind_submission(sqlx::query(SUBMIT).bind(id).bind(new.now), submission)
-                .execute(&mut *conn)
-                .await?;
-            if submission.hold_reason.is_none() {
-                journal_change(conn, cohorts, new.now).await?;
+        let counts = submission.hold_reason.is_none()
+            && !cohorts.keys.is_empty()
+            && !cohorts.scopes.is_empty();
+        let journal_scopes = if counts { cohorts.scopes.len() } else { 0 };
+        let sql = one_shot_submit_sql(
+            self.backend,
+            answers.len(),
+            journal_scopes,
+            idempotency.is_some(),
+        );
+        let keys = cohorts.keys.join(",");
+        // Without an idempotency key nothing can ask to roll the one statement back.
+        let atomic = if idempotency.is_some() {
+            Atomic::NeedsTransaction
+        } else {
+            Atomic::OneStatement
+        };
+        self.write_submit_as(atomic, async |conn: &mut AnyConnection| {
+            let mut query = bind_submission(
+                bind_new_response(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), new),
+                submission,
+            );
+            if counts {
+                query = query.bind(keys.as_str()).bind(cohorts.change);
+                for scope in cohorts.scopes {
+                    query = query.bind(scope.as_str());
+                }
             }
             if let Some(key) = idempotency {
-                let inserted = sqlx::query(
-                    "INSERT INTO idempotency_keys (key_hash, request_hash, response_id, sealed_token, created_at)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING",
-                )
-                .bind(key.key_hash)
-                .bind(key.request_hash)
-                .bind(id)
-                .bind(key.sealed_token)
-                .bind(new.now)
-                .execute(&mut *conn)
-                .await?;
-                if inserted.rows_affected() != 1 {
-                    return Ok(Keep::RollBack(CreateOutcome::IdempotencyKeyTaken));
-                }
+                query = query
+                    .bind(key.key_hash)
+                    .bind(key.request_hash)
+                    .bind(key.sealed_token);
+            }
+            for (question_id, option_ids) in answers {
+                query = query.bind(question_id.as_str()).bind(option_ids.as_str());
+            }
+            // All rows, not the first item: on SQLite the first is the first insert's count.
+            let rows = query.fetch_all(&mut *conn).await?;
+            let row = rows.last().ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
+            let (id, key_inserted): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            if key_inserted != 1 {
+                return Ok(Keep::RollBack(CreateOutcome::IdempotencyKeyTaken));
             }
             Ok(Keep::Commit(CreateOutcome::Created(id)))
         })
@@ -420,8 +563,26 @@ impl Store {
         &self,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
     ) -> Result<T, DbError> {
+        self.write_submit_as(Atomic::NeedsTransaction, work).await
+    }
+
+    async fn write_submit_as<T>(
+        &self,
+        atomic: Atomic,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
+    ) -> Result<T, DbError> {
         match self.backend {
             Backend::Sqlite => self.group.run(self, work).await,
+            // One statement commits atomically on its own: no BEGIN and COMMIT round trips.
+            Backend::Postgres if atomic == Atomic::OneStatement => {
+                let mut conn = self.writer.acquire().await?;
+                match work(&mut conn).await? {
+                    Keep::Commit(value) => Ok(value),
+                    Keep::RollBack(_) => Err(DbError::Corrupt(
+                        "a write of one statement asked to roll back".into(),
+                    )),
+                }
+            }
             Backend::Postgres => {
                 let mut tx = self.writer.begin().await?;
                 match work(&mut *tx).await? {
@@ -446,7 +607,9 @@ impl Store {
             "SELECT request_hash, sealed_token, response_id FROM idempotency_keys WHERE key_hash = $1",
         )
         .bind(key_hash)
-        .fetch_optional(&self.writer)
+        // A key taken by a concurrent submit is read after that submit's batch committed (the
+        // loser is answered only then), so a reader sees it; see `active_api_key`.
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|r| {
             Ok(StoredIdempotency {

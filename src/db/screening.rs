@@ -84,15 +84,17 @@ impl Store {
         rows.iter().map(api_key).collect()
     }
 
-    /// The key with this hash, unless it was revoked. Read from the writer, so that a
-    /// revocation holds from the moment it returns.
+    /// The key with this hash, unless it was revoked. A revocation holds from the moment it
+    /// returns: it has committed, and every later read sees it, on SQLite's readers too (WAL).
+    /// Not read from SQLite's one writer, which the open group-commit batch holds: every API
+    /// submit queued there for its key between batches (issue 17).
     pub async fn active_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, DbError> {
         let row = sqlx::query(
             "SELECT id, name, prefix, rate, created_at, revoked_at FROM api_keys
              WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(key_hash)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(api_key).transpose()
     }
@@ -132,7 +134,9 @@ impl Store {
         .bind(industry)
         .bind(size_class)
         .bind(since)
-        .fetch_all(&self.writer)
+        // Committed submits only, as from the writer (between its batches), without waiting
+        // for it (see `active_api_key`).
+        .fetch_all(&self.reader)
         .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }

@@ -315,6 +315,12 @@ pub async fn exposition(
     if let Ok(held_back) = state.responses.held_back_count().await {
         text.push_str(&held_back_exposition(held_back));
     }
+    let statistics = state.responses.statistics();
+    text.push_str(&statistics_exposition(
+        &statistics.merge_use(),
+        statistics.journal_counts().await.ok(),
+        state.responses.batch_sizes().as_ref(),
+    ));
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
         .body(text))
@@ -328,6 +334,82 @@ fn held_back_exposition(count: i64) -> String {
         "# HELP {name} Responses stored but held back from the statistics, awaiting an admin's decision.\n\
          # TYPE {name} gauge\n{name} {count}\n"
     )
+}
+
+/// The statistics journal and the writer's batches (issue 17): changes waiting for a merge and
+/// refused by one (read on each scrape; left out while the database is unavailable), this
+/// instance's merge rounds, and on SQLite the sizes of the group-commit batches.
+fn statistics_exposition(
+    merge: &crate::statistics::MergeUse,
+    journal: Option<(i64, i64)>,
+    batches: Option<&crate::db::BatchSizes>,
+) -> String {
+    let mut out = String::new();
+    let family = |out: &mut String, name: &str, kind: &str, help: &str| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    };
+    if let Some((waiting, refused)) = journal {
+        let name = "social_readiness_statistics_journal_entries";
+        family(
+            &mut out,
+            name,
+            "gauge",
+            "Statistics changes in the journal: waiting for a merge, or refused by one (stored, counted nowhere).",
+        );
+        let _ = writeln!(out, "{name}{{state=\"waiting\"}} {waiting}");
+        let _ = writeln!(out, "{name}{{state=\"refused\"}} {refused}");
+    }
+    let name = "social_readiness_statistics_merge_rounds_total";
+    family(
+        &mut out,
+        name,
+        "counter",
+        "Merge rounds of the statistics journal on this instance, by outcome.",
+    );
+    let _ = writeln!(out, "{name}{{outcome=\"ok\"}} {}", merge.rounds);
+    let _ = writeln!(out, "{name}{{outcome=\"error\"}} {}", merge.failed_rounds);
+    let name = "social_readiness_statistics_merge_seconds_total";
+    family(
+        &mut out,
+        name,
+        "counter",
+        "Time spent in merge rounds on this instance.",
+    );
+    let _ = writeln!(out, "{name} {}", merge.seconds);
+    let name = "social_readiness_statistics_merged_changes_total";
+    family(
+        &mut out,
+        name,
+        "counter",
+        "Journal entries merged (or refused) by this instance's rounds.",
+    );
+    let _ = writeln!(out, "{name} {}", merge.merged);
+    if let Some(batches) = batches {
+        let name = "social_readiness_db_commit_batch_size";
+        family(
+            &mut out,
+            name,
+            "histogram",
+            "Writes (submits, merges, erasures) per committed SQLite group-commit batch.",
+        );
+        let mut cumulative = 0;
+        for (bound, n) in crate::db::BATCH_SIZE_BOUNDS.iter().zip(batches.buckets) {
+            cumulative += n;
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(out, "{name}_sum {}", batches.members);
+        let _ = writeln!(out, "{name}_count {cumulative}");
+        let name = "social_readiness_db_commit_batches_failed_total";
+        family(
+            &mut out,
+            name,
+            "counter",
+            "SQLite group-commit batches rolled back or whose COMMIT failed (every member failed).",
+        );
+        let _ = writeln!(out, "{name} {}", batches.failed);
+    }
+    out
 }
 
 #[cfg(test)]

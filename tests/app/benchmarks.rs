@@ -287,6 +287,41 @@ async fn demo_data_counts_only_where_the_operator_wants_it(app: TestApp) {
     );
 }
 
+/// `seed-demo` while real firms submit (issue 17): the demo scope's cells end with every demo
+/// firm and every real submit merged meanwhile. The load applies its firms to the cells as
+/// they are at its end, read under the merge lock; a copy read at its start and written back
+/// whole lost the merges in between.
+async fn seeding_demo_data_while_firms_submit_loses_no_submit(app: TestApp) {
+    let bodies: Vec<Value> = (0..32)
+        .map(|n| api_body(if n % 2 == 0 { Pick::Best } else { Pick::Worst }, "de"))
+        .collect();
+    let submits = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_json("/api/v1/responses", body, &[])),
+    );
+    let policy = DisclosurePolicy::default();
+    // Few firms: the load scores them on the test's one thread, and the submits' bodies must
+    // still arrive within the server's body timeout.
+    let seed = social_readiness::demo::seed(&app.store, catalogue(), &policy, 200, 7);
+    let (replies, report) = futures_util::future::join(submits, seed).await;
+    for reply in &replies {
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    assert_eq!(report.expect("seed").firms, 200);
+    let scope = social_readiness::statistics::versioned_scope("with_demo", &catalogue().version);
+    let cells = app.store.cohort_cells(&scope).await.expect("cells");
+    let all = cells
+        .iter()
+        .find(|c| c.cohort_key == "all")
+        .expect("the all-firms cell");
+    let json: Value = serde_json::from_str(&all.cell_json).expect("cell json");
+    assert_eq!(json["live"]["n"], 200 + 32, "{}", json["live"]["n"]);
+    // The real statistics hold the real firms only.
+    let real = stored_cells(&app).await;
+    assert_eq!(real["all"].0, 32);
+}
+
 async fn cohort_queries_are_checked(app: TestApp) {
     for query in [
         "industry=Z",
@@ -353,6 +388,7 @@ on_both_databases!(
     a_firm_in_a_small_cohort_is_compared_with_a_broader_one,
     demo_data_counts_only_where_the_operator_wants_it,
     cohort_queries_are_checked,
+    seeding_demo_data_while_firms_submit_loses_no_submit,
 );
 
 /// Concurrent submits (several instances on PostgreSQL, one writer on SQLite) all land, and every

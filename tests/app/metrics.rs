@@ -167,7 +167,76 @@ async fn a_bearer_token_reads_metrics_from_elsewhere(app: TestApp) {
     assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
 }
 
+/// Issue 17: the statistics journal's backlog and refusals, this instance's merge rounds and,
+/// on SQLite, the group-commit batch sizes.
+async fn metrics_show_the_journal_merges_and_commit_batches(app: TestApp) {
+    let app = app.sibling(&[("METRICS_ALLOW", "127.0.0.1, ::1")]).await;
+    let before = app.get("/metrics").await.body;
+    let merged_before = sample(&before, "social_readiness_statistics_merged_changes_total")
+        .expect("merged changes");
+    let bodies: Vec<_> = (0..6)
+        .map(|n| api_body(if n % 2 == 0 { Pick::Best } else { Pick::Worst }, "de"))
+        .collect();
+    let replies = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_json("/api/v1/responses", body, &[])),
+    )
+    .await;
+    for reply in &replies {
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let text = app.get("/metrics").await.body;
+    let journal = "social_readiness_statistics_journal_entries";
+    // Every submit's change was merged before it was answered; none was refused.
+    assert_eq!(
+        sample(&text, &format!("{journal}{{state=\"waiting\"}}")),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, &format!("{journal}{{state=\"refused\"}}")),
+        Some(0.0),
+        "{text}"
+    );
+    let rounds = "social_readiness_statistics_merge_rounds_total";
+    let ok_rounds = sample(&text, &format!("{rounds}{{outcome=\"ok\"}}")).expect("rounds");
+    assert!(ok_rounds >= 1.0, "{text}");
+    assert_eq!(
+        sample(&text, &format!("{rounds}{{outcome=\"error\"}}")),
+        Some(0.0)
+    );
+    // Six submits, each a change in two scopes (real, with demo).
+    let merged = sample(&text, "social_readiness_statistics_merged_changes_total").expect("merged");
+    assert_eq!(merged - merged_before, 12.0, "{text}");
+    assert!(
+        sample(&text, "social_readiness_statistics_merge_seconds_total").is_some_and(|s| s > 0.0)
+    );
+    let batches = "social_readiness_db_commit_batch_size";
+    if app.backend_name == "sqlite" {
+        let count = sample(&text, &format!("{batches}_count")).expect("batches");
+        let members = sample(&text, &format!("{batches}_sum")).expect("members");
+        // Six submits and at least one merge went through the writer's batches.
+        assert!(count >= 1.0 && members >= 7.0, "{text}");
+        assert!(members >= count, "{text}");
+        assert_eq!(
+            sample(&text, &format!("{batches}_bucket{{le=\"+Inf\"}}")),
+            Some(count)
+        );
+        assert_eq!(
+            sample(&text, "social_readiness_db_commit_batches_failed_total"),
+            Some(0.0)
+        );
+    } else {
+        assert!(
+            !text.contains(batches),
+            "no group commit on PostgreSQL: {text}"
+        );
+    }
+}
+
 on_both_databases!(
     metrics_count_requests_submissions_renders_and_pools,
     a_bearer_token_reads_metrics_from_elsewhere,
+    metrics_show_the_journal_merges_and_commit_batches,
 );
