@@ -525,8 +525,9 @@ fn utility_harness() {
     }
     // Floors: what the rules give today, so a change that shows less fails here. Raise them
     // when the rules publish more. Before released memberships (issue 14, task stats14): 21,
-    // 21, 21, 21 cells; with them and the pairwise rules gone: 24/28, 31/35, 47/62, 70/73.
-    let floor = [(21, 24), (50, 31), (200, 47), (2000, 70)];
+    // 21, 21, 21 cells; with them and the pairwise rules gone: 24/28, 31/35, 47/62, 70/73; with lagging sets' current
+    // states withheld: 23/28, 32/35, 47/62, 70/73.
+    let floor = [(21, 23), (50, 31), (200, 47), (2000, 70)];
     for ((wave, _), (got, want)) in results.iter().zip(figures(&results).into_iter().zip(floor)) {
         assert!(
             got.0 >= want.0 && got.1 >= want.1,

@@ -428,10 +428,17 @@ impl<'i, 'a> View<'i, 'a> {
         }];
         let mut withheld: Vec<Withheld<'i>> = Vec::new();
         let mut push = |member: Box<dyn Fn(&ParticipantSummary) -> bool + 'i>, cost: Cost| {
+            let member: std::rc::Rc<dyn Fn(&ParticipantSummary) -> bool + 'i> = member.into();
             let release = release_at(data, &all, &|_, p| member(p), k);
-            if release.withheld(k) {
-                withheld.push(Box::new(move |_, p| member(p)));
-            } else if release.n > 0 && release.verdict(k).is_none() {
+            // A set whose figures lag (members not yet released) may have been shown with its
+            // released part before, so its current state must not be derivable either: the
+            // difference would be the lag, a group of 1..k−1 in some campaign part (e.g.
+            // everyone minus the other industry now, against this industry shown earlier).
+            if release.withheld(k) || release.current != release.n {
+                let current = std::rc::Rc::clone(&member);
+                withheld.push(Box::new(move |_, p| current(p)));
+            }
+            if !release.withheld(k) && release.n > 0 && release.verdict(k).is_none() {
                 out.push(Candidate {
                     n: release.n,
                     member: Box::new(move |i, p| member(p) && release.holds(data, i)),
