@@ -2,7 +2,9 @@
 use serde_json::Value;
 use social_readiness::benchmark::DisclosurePolicy;
 
-use crate::helpers::{Pick, TestApp, api_body, api_body_for, catalogue};
+use crate::helpers::{
+    Pick, TestApp, api_body, api_body_for, catalogue, submit_alternating_at_once,
+};
 use crate::on_both_databases;
 
 async fn submit(app: &TestApp, body: &Value) -> String {
@@ -292,14 +294,7 @@ async fn demo_data_counts_only_where_the_operator_wants_it(app: TestApp) {
 /// they are at its end, read under the merge lock; a copy read at its start and written back
 /// whole lost the merges in between.
 async fn seeding_demo_data_while_firms_submit_loses_no_submit(app: TestApp) {
-    let bodies: Vec<Value> = (0..32)
-        .map(|n| api_body(if n % 2 == 0 { Pick::Best } else { Pick::Worst }, "de"))
-        .collect();
-    let submits = futures_util::future::join_all(
-        bodies
-            .iter()
-            .map(|body| app.post_json("/api/v1/responses", body, &[])),
-    );
+    let submits = submit_alternating_at_once(&app, 32);
     let policy = DisclosurePolicy::default();
     // Few firms: the load scores them on the test's one thread, and the submits' bodies must
     // still arrive within the server's body timeout.

@@ -374,6 +374,20 @@ pub fn api_body(pick: Pick, lang: &str) -> Value {
     api_body_for(pick, lang, "C", "small", "DE-BY")
 }
 
+/// `n` API submissions sent at once, best and worst answers alternating: concurrent writers
+/// whose statistics differ, for tests of what the merges and commit batches keep.
+pub async fn submit_alternating_at_once(app: &TestApp, n: usize) -> Vec<Reply> {
+    let bodies: Vec<Value> = (0..n)
+        .map(|i| api_body(if i % 2 == 0 { Pick::Best } else { Pick::Worst }, "de"))
+        .collect();
+    futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_json("/api/v1/responses", body, &[])),
+    )
+    .await
+}
+
 /// A JSON body for a firm of the given industry, size class and region.
 pub fn api_body_for(pick: Pick, lang: &str, industry: &str, size: &str, region: &str) -> Value {
     let mut profile: serde_json::Map<String, Value> = profile()

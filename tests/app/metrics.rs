@@ -1,6 +1,6 @@
 //! Issue 15, item 6: Prometheus metrics at /metrics, readable only from the addresses named in
 //! METRICS_ALLOW or with METRICS_TOKEN.
-use crate::helpers::{Pick, TestApp, api_body};
+use crate::helpers::{Pick, TestApp, api_body, submit_alternating_at_once};
 use crate::on_both_databases;
 
 const TOKEN: &str = "metrics-token-for-the-tests-0123456789";
@@ -174,15 +174,7 @@ async fn metrics_show_the_journal_merges_and_commit_batches(app: TestApp) {
     let before = app.get("/metrics").await.body;
     let merged_before = sample(&before, "social_readiness_statistics_merged_changes_total")
         .expect("merged changes");
-    let bodies: Vec<_> = (0..6)
-        .map(|n| api_body(if n % 2 == 0 { Pick::Best } else { Pick::Worst }, "de"))
-        .collect();
-    let replies = futures_util::future::join_all(
-        bodies
-            .iter()
-            .map(|body| app.post_json("/api/v1/responses", body, &[])),
-    )
-    .await;
+    let replies = submit_alternating_at_once(&app, 6).await;
     for reply in &replies {
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
