@@ -253,11 +253,7 @@ impl Campaigns {
     }
 
     /// The cached publication of a campaign if it was made for `state`.
-    fn cached_for(
-        &self,
-        campaign_id: i64,
-        state: &CampaignState,
-    ) -> Option<Held> {
+    fn cached_for(&self, campaign_id: i64, state: &CampaignState) -> Option<Held> {
         let cache = self.cache();
         let cached = cache.publications.get(&campaign_id)?;
         (cached.state == *state).then(|| Held {

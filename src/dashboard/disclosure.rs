@@ -736,10 +736,7 @@ mod tests {
                 let rest = live.get(6..).unwrap_or_default();
                 let after = publication.last_epoch().unwrap_or(0) + 1_000_000;
                 let outcome = publication
-                    .refresh(
-                        &DisclosurePolicy::default(),
-                        rest, after,
-                    )
+                    .refresh(&DisclosurePolicy::default(), rest, after)
                     .expect("refresh");
                 assert_eq!(outcome, crate::dashboard::PublishOutcome::Published);
             }

@@ -538,7 +538,11 @@ fn apply(
         .cloned()
         .collect();
     publications[touched]
-        .refresh(policy, &campaign_live, crate::dashboard::utility_tests::next_epoch())
+        .refresh(
+            policy,
+            &campaign_live,
+            crate::dashboard::utility_tests::next_epoch(),
+        )
         .map(Some)
         .map_err(|e| TestCaseError::fail(e.to_string()))
 }

@@ -81,7 +81,11 @@ fn publish(
                 .filter(|p| p.campaign.as_str() == *c)
                 .cloned()
                 .collect();
-            publication.refresh(&policy, &live, crate::dashboard::utility_tests::next_epoch())?;
+            publication.refresh(
+                &policy,
+                &live,
+                crate::dashboard::utility_tests::next_epoch(),
+            )?;
             Ok(publication)
         })
         .collect()
@@ -526,19 +530,31 @@ fn publication_moves_in_steps_of_k() -> TestResult {
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
     assert_eq!(
-        publication.refresh(&policy, &people[..2], crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people[..2],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 2 }
     );
     assert!(publication.snapshot().is_none());
     assert_eq!(
-        publication.refresh(&policy, &people[..3], crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people[..3],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     assert_eq!(publication.snapshot().map(Iterator::count), Some(3));
     // One joins, one leaves: still the old three.
     let live = [people[1].clone(), people[2].clone(), people[3].clone()];
     assert_eq!(
-        publication.refresh(&policy, &live, crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &live,
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 2 }
     );
     assert_eq!(publication.snapshot().map(Iterator::count), Some(3));
@@ -547,7 +563,11 @@ fn publication_moves_in_steps_of_k() -> TestResult {
     changed.response = ResponseSummary::new(99, 5, vec![99, 99], vec![5, 5], [])?;
     let live = [changed, people[2].clone(), people[3].clone()];
     assert_eq!(
-        publication.refresh(&policy, &live, crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &live,
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     assert_eq!(publication.publications(), 2);
@@ -559,18 +579,34 @@ fn submit_and_erase_leave_no_trace() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..3], crate::dashboard::utility_tests::next_epoch())?;
+    publication.refresh(
+        &policy,
+        &people[..3],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     // A dummy comes and goes, again and again: the state equals the published one.
     for _ in 0..5 {
-        publication.refresh(&policy, &people[..4], crate::dashboard::utility_tests::next_epoch())?;
+        publication.refresh(
+            &policy,
+            &people[..4],
+            crate::dashboard::utility_tests::next_epoch(),
+        )?;
         assert_eq!(
-            publication.refresh(&policy, &people[..3], crate::dashboard::utility_tests::next_epoch())?,
+            publication.refresh(
+                &policy,
+                &people[..3],
+                crate::dashboard::utility_tests::next_epoch()
+            )?,
             PublishOutcome::Pending { changes: 0 }
         );
     }
     // One real newcomer is still one change.
     assert_eq!(
-        publication.refresh(&policy, &people[..4], crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people[..4],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 1 }
     );
     Ok(())
@@ -581,7 +617,11 @@ fn erasure_withdraws_the_snapshot_until_k_changes() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..5], crate::dashboard::utility_tests::next_epoch())?;
+    publication.refresh(
+        &policy,
+        &people[..5],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     assert!(publication.erase(&people[0].id));
     assert!(!publication.erase(&people[0].id));
     assert!(
@@ -590,12 +630,20 @@ fn erasure_withdraws_the_snapshot_until_k_changes() -> TestResult {
     );
     // Erasure + 1 newcomer = 2 changes: still withdrawn; + another = 3: published.
     assert_eq!(
-        publication.refresh(&policy, &people[1..6], crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people[1..6],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 2 }
     );
     assert!(publication.snapshot().is_none());
     assert_eq!(
-        publication.refresh(&policy, &people[1..7], crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people[1..7],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     assert_eq!(publication.snapshot().map(Iterator::count), Some(6));
@@ -608,13 +656,21 @@ fn publication_refuses_foreign_and_duplicate_participants() -> TestResult {
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c2"));
     assert!(matches!(
-        publication.refresh(&policy, &people, crate::dashboard::utility_tests::next_epoch()),
+        publication.refresh(
+            &policy,
+            &people,
+            crate::dashboard::utility_tests::next_epoch()
+        ),
         Err(DashboardError::WrongCampaign { .. })
     ));
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
     let twice = [people[0].clone(), people[0].clone()];
     assert!(matches!(
-        publication.refresh(&policy, &twice, crate::dashboard::utility_tests::next_epoch()),
+        publication.refresh(
+            &policy,
+            &twice,
+            crate::dashboard::utility_tests::next_epoch()
+        ),
         Err(DashboardError::DuplicateParticipant(_))
     ));
     let same = [publication.clone(), publication];
@@ -630,7 +686,11 @@ fn publication_round_trips_as_json() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people, crate::dashboard::utility_tests::next_epoch())?;
+    publication.refresh(
+        &policy,
+        &people,
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     let json = serde_json::to_string(&publication)?;
     assert!(json.contains("\"submitted\":\"2026-01-15\""));
     let back: CampaignPublication = serde_json::from_str(&json)?;
@@ -674,15 +734,30 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     let people = participants(&rows)?;
     let mut c1 = CampaignPublication::new(CampaignId::new("c1"));
     let mut c2 = CampaignPublication::new(CampaignId::new("c2"));
-    c1.refresh(&policy, &people[..6], crate::dashboard::utility_tests::next_epoch())?;
-    c1.refresh(&policy, &people[..9], crate::dashboard::utility_tests::next_epoch())?;
-    c2.refresh(&policy, &people[9..13], crate::dashboard::utility_tests::next_epoch())?;
+    c1.refresh(
+        &policy,
+        &people[..6],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
+    c1.refresh(
+        &policy,
+        &people[..9],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
+    c2.refresh(
+        &policy,
+        &people[9..13],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     assert_eq!(
-        c2.refresh(&policy, &people[9..16], crate::dashboard::utility_tests::next_epoch())?,
+        c2.refresh(
+            &policy,
+            &people[9..16],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [c1.clone(), c2.clone()];
-    let d = dashboard(3, &publications, &Filter::all(), None)?;
     let d = dashboard(3, &publications, &Filter::all(), None)?;
     // Everyone: c1 9 + c2 7, all released (each publication moved everyone by ≥ 3).
     assert_eq!(d.participants.n(), Some(16));
@@ -731,7 +806,11 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     // c2's publication 3: C moved by 2 since its released state (stays 9), F by 2 (stays 6).
     // Both lag now, and everyone − C − F is the 4 firms not yet released: F is shown again.
     assert_eq!(
-        c2.refresh(&policy, &people[9..], crate::dashboard::utility_tests::next_epoch())?,
+        c2.refresh(
+            &policy,
+            &people[9..],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [c1, c2];
@@ -803,7 +882,11 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_shows_its_earl
     rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
     let people = participants(&rows)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..10], crate::dashboard::utility_tests::next_epoch())?;
+    publication.refresh(
+        &policy,
+        &people[..10],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     let first = dashboard(3, std::slice::from_ref(&publication), &Filter::all(), None)?;
     assert_eq!(
         find(&first.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
@@ -811,7 +894,11 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_shows_its_earl
     );
 
     assert_eq!(
-        publication.refresh(&policy, &people, crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people,
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [publication];
@@ -864,10 +951,18 @@ fn an_erasure_hides_cells_whose_change_cannot_be_bounded() -> TestResult {
     }
     let people = participants(&rows)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..10], crate::dashboard::utility_tests::next_epoch())?;
+    publication.refresh(
+        &policy,
+        &people[..10],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     publication.erase(&people[0].id);
     assert_eq!(
-        publication.refresh(&policy, &people[1..], crate::dashboard::utility_tests::next_epoch())?,
+        publication.refresh(
+            &policy,
+            &people[1..],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [publication];
@@ -956,9 +1051,8 @@ fn prepared_data_gives_the_same_dashboards_as_fresh_data() -> TestResult {
 #[test]
 fn a_cell_spread_over_campaigns_counts_its_firms_in_all() -> TestResult {
     let policy = DisclosurePolicy::new(5)?;
-    let firm = |campaign, industry| -> Row {
-        (campaign, 1, industry, "small", 50, 3, [50, 50], &[])
-    };
+    let firm =
+        |campaign, industry| -> Row { (campaign, 1, industry, "small", 50, 3, [50, 50], &[]) };
     let mut rows = Vec::new();
     for industry in ["C", "C", "C", "F", "F", "F", "F", "F"] {
         rows.push(firm("c1", industry));
@@ -1021,7 +1115,10 @@ fn publications_stored_before_epochs_still_read_and_are_judged_conservatively() 
     // With epochs: C grew 3 -> 4, so its chain stays at 3, shown.
     let data = PublishedCampaigns::from_publications([&publication])?;
     let release = super::disclosure::release_at(&data, &construction, &member, 3);
-    assert_eq!((release.current, release.n, release.verdict(3)), (4, 3, None));
+    assert_eq!(
+        (release.current, release.n, release.verdict(3)),
+        (4, 3, None)
+    );
     // Without: C's state (4) differs from the first publication's (3) by 1: hidden.
     let data = PublishedCampaigns::from_publications([&legacy])?;
     let release = super::disclosure::release_at(&data, &construction, &member, 3);

@@ -651,4 +651,3 @@ fn dashboard_timing() {
         }
     }
 }
-

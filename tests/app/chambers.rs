@@ -611,7 +611,8 @@ async fn fresh_views(app: &TestApp, paths: &[String; 3]) -> Vec<String> {
 /// increase. Another chamber counts on its own.
 async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp) {
     use social_readiness::db::DbError;
-    app.create_user(Role::Chamber, "ihk-epochs@example.de").await;
+    app.create_user(Role::Chamber, "ihk-epochs@example.de")
+        .await;
     app.create_user(Role::Chamber, "ihk-other@example.de").await;
     let chamber = app.login("ihk-epochs@example.de").await;
     let other = app.login("ihk-other@example.de").await;
@@ -639,7 +640,11 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
     let mut versions = (None, None);
     for round in 0..8 {
         // A and B at once, from two instances, and a stale save of A that must lose.
-        let stale = if round > 0 { versions.0.map(|v: i64| v - 1) } else { Some(99) };
+        let stale = if round > 0 {
+            versions.0.map(|v: i64| v - 1)
+        } else {
+            Some(99)
+        };
         let ((sa, ea), (sb, eb), (lost, _)) = futures_util::future::join3(
             save(&stores[round % 2], a, versions.0),
             save(&stores[(round + 1) % 2], b, versions.1),
@@ -650,7 +655,10 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
         assert!(!lost, "a save on a stale version loses (round {round})");
         assert_ne!(ea, eb, "two campaigns of one chamber never share an epoch");
         committed.extend([ea, eb]);
-        versions = (Some(versions.0.map_or(1, |v| v + 1)), Some(versions.1.map_or(1, |v| v + 1)));
+        versions = (
+            Some(versions.0.map_or(1, |v| v + 1)),
+            Some(versions.1.map_or(1, |v| v + 1)),
+        );
         for (campaign, epoch) in [(a, ea), (b, eb)] {
             let (json, _) = app
                 .store
@@ -658,11 +666,19 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
                 .await
                 .expect("read")
                 .expect("stored");
-            assert_eq!(json, epoch.to_string(), "the stored publication has its epoch");
+            assert_eq!(
+                json,
+                epoch.to_string(),
+                "the stored publication has its epoch"
+            );
         }
     }
     committed.sort_unstable();
-    assert_eq!(committed, (1..=16).collect::<Vec<u64>>(), "lost saves give their epoch back");
+    assert_eq!(
+        committed,
+        (1..=16).collect::<Vec<u64>>(),
+        "lost saves give their epoch back"
+    );
     // Another chamber's counter starts at 1.
     let (saved, epoch) = save(&app.store, c, None).await;
     assert!(saved);
@@ -757,11 +773,20 @@ async fn first_wave_screens() {
     std::fs::create_dir_all(&dir).expect("dir");
     let page = chamber.get("/chamber/dashboard?lang=de").await;
     assert_eq!(page.status, 200);
-    let html = page
-        .body
-        .replacen("<head>", &format!("<head><base href=\"{}/\">", app.address), 1);
+    let html = page.body.replacen(
+        "<head>",
+        &format!("<head><base href=\"{}/\">", app.address),
+        1,
+    );
     let file = format!("{dir}/dashboard.html");
     std::fs::write(&file, html).expect("html");
+    let pdf = chamber.get_bytes("/chamber/dashboard.pdf?lang=de").await;
+    std::fs::write(format!("{dir}/board.pdf"), &pdf).expect("pdf");
+    let csv = chamber.get("/chamber/dashboard.csv?lang=de").await;
+    std::fs::write(format!("{dir}/dashboard.csv"), &csv.body).expect("csv");
+    // Chromium runs while this (single-threaded) test holds the server: what the page
+    // needs is in the saved HTML (styles and charts inline).
+
     for width in [375, 1280] {
         let status = std::process::Command::new("chromium")
             .args([
@@ -769,20 +794,22 @@ async fn first_wave_screens() {
                 "--no-sandbox",
                 "--hide-scrollbars",
                 &format!("--screenshot={dir}/dashboard-{width}.png"),
-                &format!("--window-size={width},4000"),
+                &format!("--window-size={width},7000"),
                 &format!("file://{file}"),
             ])
             .status()
             .expect("chromium");
         assert!(status.success());
     }
-    let pdf = chamber.get_bytes("/chamber/dashboard.pdf?lang=de").await;
-    std::fs::write(format!("{dir}/board.pdf"), &pdf).expect("pdf");
     let status = std::process::Command::new("pdftoppm")
-        .args(["-png", "-r", "60", &format!("{dir}/board.pdf"), &format!("{dir}/board")])
+        .args([
+            "-png",
+            "-r",
+            "60",
+            &format!("{dir}/board.pdf"),
+            &format!("{dir}/board"),
+        ])
         .status()
         .expect("pdftoppm");
     assert!(status.success());
-    let csv = chamber.get("/chamber/dashboard.csv?lang=de").await;
-    std::fs::write(format!("{dir}/dashboard.csv"), &csv.body).expect("csv");
 }
