@@ -794,7 +794,10 @@ async fn first_wave_screens() {
                 "--no-sandbox",
                 "--hide-scrollbars",
                 &format!("--screenshot={dir}/dashboard-{width}.png"),
-                &format!("--window-size={width},7000"),
+                &format!(
+                    "--window-size={width},{}",
+                    if width < 600 { 9000 } else { 6000 }
+                ),
                 &format!("file://{file}"),
             ])
             .status()
