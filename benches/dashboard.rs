@@ -31,7 +31,11 @@ fn publications(firms: usize, policy: &DisclosurePolicy) -> Vec<CampaignPublicat
         .enumerate()
         .map(|(c, participants)| {
             let mut publication = CampaignPublication::new(CampaignId::new(c.to_string()));
-            publication.refresh(policy, participants).expect("refresh");
+            // One chamber: campaign c publishes at epoch c + 1.
+            let epoch = u64::try_from(c).unwrap_or(0) + 1;
+            publication
+                .refresh(policy, participants, epoch)
+                .expect("refresh");
             publication
         })
         .collect()

@@ -198,6 +198,15 @@ struct CachedPublication {
     older: Arc<OlderResponses>,
 }
 
+/// A campaign's publication as a request holds it: its cache stamp, the stored version it was
+/// read or written as, the publication and its older-catalogue counts.
+struct Held {
+    stamp: u64,
+    version: Option<i64>,
+    publication: Arc<CampaignPublication>,
+    older: Arc<OlderResponses>,
+}
+
 /// (campaign id, stamp of its cached publication), in the chamber's order.
 type Stamps = Vec<(i64, u64)>;
 
@@ -244,27 +253,19 @@ impl Campaigns {
     }
 
     /// The cached publication of a campaign if it was made for `state`.
-    fn cached_for(
-        &self,
-        campaign_id: i64,
-        state: &CampaignState,
-    ) -> Option<(u64, Arc<CampaignPublication>, Arc<OlderResponses>)> {
+    fn cached_for(&self, campaign_id: i64, state: &CampaignState) -> Option<Held> {
         let cache = self.cache();
         let cached = cache.publications.get(&campaign_id)?;
-        (cached.state == *state).then(|| {
-            (
-                cached.stamp,
-                cached.publication.clone(),
-                cached.older.clone(),
-            )
+        (cached.state == *state).then(|| Held {
+            stamp: cached.stamp,
+            version: cached.version,
+            publication: cached.publication.clone(),
+            older: cached.older.clone(),
         })
     }
 
     /// The campaign's publication, from the cache while its state is unchanged.
-    async fn cached_publication(
-        &self,
-        campaign_id: i64,
-    ) -> Result<(u64, Arc<CampaignPublication>, Arc<OlderResponses>), ServiceError> {
+    async fn cached_publication(&self, campaign_id: i64) -> Result<Held, ServiceError> {
         let state = self.store.campaign_state(campaign_id).await?;
         if let Some(hit) = self.cached_for(campaign_id, &state) {
             return Ok(hit);
@@ -313,7 +314,12 @@ impl Campaigns {
                 },
             );
         }
-        Ok((stamp, publication, older))
+        Ok(Held {
+            stamp,
+            version: refreshed.version,
+            publication,
+            older,
+        })
     }
 
     #[tracing::instrument(skip_all)]
@@ -483,16 +489,21 @@ impl Campaigns {
                 Some(publication) => Arc::unwrap_or_clone(publication),
                 None => CampaignPublication::new(CampaignId::new(campaign_id.to_string())),
             };
-            // Published (k or more changes), or a fresh one replacing an older version's.
-            publication.refresh(&policy, &live)?;
-            drop(live);
-            let json =
-                serde_json::to_string(&publication).map_err(write_json("campaign publication"))?;
-            if self
+            // Published (k or more changes), or a fresh one replacing an older version's: with
+            // the chamber's next epoch, drawn where the publication is saved.
+            let mut published = None;
+            let saved = self
                 .store
-                .save_campaign_publication(campaign_id, &json, served, version)
-                .await?
-            {
+                .save_campaign_publication(campaign_id, served, version, |epoch| {
+                    publication.refresh(&policy, &live, epoch)?;
+                    let json = serde_json::to_string(&publication)
+                        .map_err(write_json("campaign publication"))?;
+                    published = Some(publication);
+                    Ok::<_, ServiceError>(json)
+                })
+                .await?;
+            drop(live);
+            if saved && let Some(publication) = published {
                 return Ok(Refreshed {
                     publication: Arc::new(publication),
                     version: Some(version.map_or(1, |v| v + 1)),
@@ -521,7 +532,7 @@ impl Campaigns {
             if !(filter.campaigns.is_empty() || filter.campaigns.contains(&id)) {
                 continue;
             }
-            let (_, _, months) = self.cached_publication(campaign.id).await?;
+            let months = self.cached_publication(campaign.id).await?.older;
             older += months
                 .iter()
                 .filter(|(month, _)| filter.period.is_none_or(|p| p.contains(**month)))
@@ -568,6 +579,44 @@ impl Campaigns {
         Err(DbError::Conflict.into())
     }
 
+    /// The publications of every campaign of a chamber, refreshed, as one state readers could
+    /// see: each is still the stored one at one moment after all were read (one statement
+    /// reads every stored version). Why (issue 14): the rule over time runs over the chamber's
+    /// publication order; campaign A read before, and campaign B after, a publication of A
+    /// would be a state that never was (A old, B new), whose sets may differ from both
+    /// neighbours by fewer than `k`. Re-read while another publication got in between.
+    async fn chamber_publications(
+        &self,
+        chamber_id: i64,
+    ) -> Result<(Stamps, Vec<Arc<CampaignPublication>>), ServiceError> {
+        let campaigns = self.list(chamber_id).await?;
+        for _ in 0..PUBLICATION_RETRIES {
+            let mut stamps = Vec::with_capacity(campaigns.len());
+            let mut publications = Vec::with_capacity(campaigns.len());
+            let mut versions = Vec::with_capacity(campaigns.len());
+            for campaign in &campaigns {
+                let held = self.cached_publication(campaign.id).await?;
+                stamps.push((campaign.id, held.stamp));
+                publications.push(held.publication);
+                if let Some(version) = held.version {
+                    versions.push((campaign.id, version));
+                }
+            }
+            versions.sort_unstable();
+            let stored: Vec<(i64, i64)> = self
+                .store
+                .chamber_publication_versions(chamber_id)
+                .await?
+                .into_iter()
+                .filter(|(id, _)| campaigns.iter().any(|c| c.id == *id))
+                .collect();
+            if stored == versions {
+                return Ok((stamps, publications));
+            }
+        }
+        Err(DbError::Conflict.into())
+    }
+
     /// The dashboard of a chamber's campaigns for a filter (campaigns in the filter must be
     /// the chamber's own: the caller checks), optionally against an earlier period.
     ///
@@ -582,14 +631,7 @@ impl Campaigns {
         filter: &Filter,
         change_from: Option<Period>,
     ) -> Result<Dashboard, ServiceError> {
-        let campaigns = self.list(chamber_id).await?;
-        let mut stamps = Vec::with_capacity(campaigns.len());
-        let mut publications = Vec::with_capacity(campaigns.len());
-        for campaign in &campaigns {
-            let (stamp, publication, _) = self.cached_publication(campaign.id).await?;
-            stamps.push((campaign.id, stamp));
-            publications.push(publication);
-        }
+        let (stamps, publications) = self.chamber_publications(chamber_id).await?;
         let statistics = self.responses.statistics();
         let snapshot = statistics.snapshot().await?;
         // The all-firms reference is the served version's, like the campaign figures.

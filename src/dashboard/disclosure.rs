@@ -33,6 +33,8 @@ pub struct PublishedCampaigns<'a> {
     since: Vec<u32>,
     /// Parallel to `campaigns`: participants in each publication, oldest first.
     sizes: Vec<Vec<u32>>,
+    /// The chamber's publication order (see [`Timeline`]).
+    timeline: Timeline,
     /// Parallel to `participants`: the index of each one's campaign in `campaigns` (computed
     /// once; comparing campaign ids per participant and cell dominated the cost).
     campaign_of: Vec<Option<usize>>,
@@ -153,7 +155,9 @@ impl<'a> PublishedCampaigns<'a> {
         participants: Vec<&'a ParticipantSummary>,
         since: Vec<u32>,
         sizes: Vec<Vec<u32>>,
+        epochs: &[Vec<u64>],
     ) -> Self {
+        let timeline = Timeline::new(epochs);
         let campaign_of = participants
             .iter()
             .map(|p| campaigns.binary_search(&p.campaign).ok())
@@ -169,6 +173,7 @@ impl<'a> PublishedCampaigns<'a> {
             participants,
             since,
             sizes,
+            timeline,
             campaign_of,
             month_of,
             span,
@@ -207,13 +212,22 @@ impl<'a> PublishedCampaigns<'a> {
         Some(self.prepared.audit.get_or_init(|| audit))
     }
 
+    /// Per campaign (in id order): its id, the participants in each publication and each
+    /// publication's chamber-wide epoch (`0`: stored before epochs, always the first ones).
     pub(crate) fn with_history(
-        campaigns: Vec<(CampaignId, Vec<u32>)>,
+        campaigns: Vec<(CampaignId, Vec<u32>, Vec<u64>)>,
         participants: Vec<(&'a ParticipantSummary, u32)>,
     ) -> Self {
-        let (campaigns, sizes): (Vec<CampaignId>, Vec<Vec<u32>>) = campaigns.into_iter().unzip();
+        let mut ids = Vec::with_capacity(campaigns.len());
+        let mut sizes = Vec::with_capacity(campaigns.len());
+        let mut epochs = Vec::with_capacity(campaigns.len());
+        for (id, s, e) in campaigns {
+            ids.push(id);
+            sizes.push(s);
+            epochs.push(e);
+        }
         let (participants, since) = participants.into_iter().unzip();
-        Self::indexed(campaigns, participants, since, sizes)
+        Self::indexed(ids, participants, since, sizes, &epochs)
     }
 
     /// Campaigns the user may request, in id order.
@@ -264,20 +278,21 @@ impl<'a> PublishedCampaigns<'a> {
     }
 }
 
-/// The released part of one set `filter ∧ member` (see the module notes, "Over time"): per
-/// campaign, the publication up to which the set's members count (`since ≤ end`), so that
-/// what the dashboard shows of the set in each campaign moves only in steps of `k`.
+/// The released part of one set `filter ∧ member` (see the module notes, "Released
+/// memberships"): per campaign, the publication up to which the set's members count
+/// (`since ≤ end`), so that what the dashboard shows of the set moves only in steps of `k`.
 ///
-/// The chain of a set in campaign `c`: `t₀` is "before the first publication" (nobody);
-/// `tᵢ₊₁` is the first publication after `tᵢ` at which the set's part in `c` differs from its
-/// part at `tᵢ` by at least `k`. The released part at the current publication is the part at
-/// the last chain element. It is computed from the members' `since` alone: with no *ghosts*
-/// (participants of a publication that are no longer shown unchanged: erased or changed), the
-/// part at publication `t` is exactly the members with `since ≤ t`, and the part only grows,
-/// so two chain elements differ by `≥ k`. Ghosts make the history up to the last publication
-/// `L` that had one unknowable: chains then start at `L + 1` (exact again), and the released
-/// part is shown only if the bound rule ([`moved_with`]) clears it against every publication
-/// `≤ L`, whose shown states are not kept.
+/// The chain of a set runs over the chamber's publication order (the points of the data's
+/// `Timeline`): `t₀` is "before the chamber's first publication" (nobody); `tᵢ₊₁` is the first
+/// point after `tᵢ` at which the set (over its selected campaigns) differs from its state at
+/// `tᵢ` by at least `k`. The released part is the state at the last chain element; `ends` are
+/// each campaign's publication at that point. With no *ghosts* (participants of a
+/// publication that are no longer shown unchanged: erased or changed), the state at a point
+/// is exactly the members with `since ≤` their campaign's publication then, and the set only
+/// grows, so two chain elements differ by `≥ k`. Ghosts, and publications stored before
+/// epochs, make earlier states unknowable: the chain then starts at the first exact point,
+/// and the released part is shown only if the bound rule clears it against every earlier
+/// state (see `release_with`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Release {
     /// Parallel to the data's campaigns: members with `since ≤ end` are released (`0`: none).
@@ -286,8 +301,8 @@ pub(crate) struct Release {
     pub(crate) current: u32,
     /// Members released (the count a reader is shown).
     pub(crate) n: u32,
-    /// Whether every selected campaign's released part passed the bound rule (always, without
-    /// ghosts).
+    /// Whether the released part passed the bound rule against the states the chain could not
+    /// see exactly (always, without ghosts and publications stored before epochs).
     displayable: bool,
 }
 
@@ -412,7 +427,87 @@ pub(crate) fn release_counted(
     })
 }
 
-/// The chains of a set from each selected campaign's counts by `since` slot: `by_since(index,
+/// The chamber's publications in the order readers could see them (issue 14): the points are
+/// the distinct epochs of all publications (`0`, if present, is every publication stored
+/// before epochs existed, taken together), and at each point each campaign's publication
+/// then current (`0`: none yet). Every state a reader could see of the data is the state at one
+/// point (epochs are drawn where publications are saved, so saved order is epoch order), except
+/// in the time before epochs, whose order across campaigns is not known (see `release_with`).
+#[derive(Debug, Clone, Default)]
+struct Timeline {
+    /// Distinct epochs, ascending.
+    points: Vec<u64>,
+    /// Parallel to `points`: per campaign, how many of its publications have an epoch `≤` it.
+    current: Vec<Vec<usize>>,
+    /// Parallel to `points`: the campaigns that published at it (so a chain walks the points
+    /// in `O(points)`, not `O(points × campaigns)`).
+    moved: Vec<Vec<usize>>,
+    /// Per campaign: how many of its publications have no epoch (the first ones).
+    legacy: Vec<usize>,
+}
+
+impl Timeline {
+    fn new(epochs: &[Vec<u64>]) -> Self {
+        let mut points: Vec<u64> = epochs.iter().flatten().copied().collect();
+        points.sort_unstable();
+        points.dedup();
+        let current: Vec<Vec<usize>> = points
+            .iter()
+            .map(|&p| {
+                epochs
+                    .iter()
+                    .map(|e| e.partition_point(|&x| x <= p))
+                    .collect()
+            })
+            .collect();
+        let mut moved = Vec::with_capacity(points.len());
+        let mut before = vec![0usize; epochs.len()];
+        for now in &current {
+            moved.push(
+                (0..epochs.len())
+                    .filter(|&c| now.get(c) != before.get(c))
+                    .collect(),
+            );
+            before.clone_from(now);
+        }
+        let legacy = epochs
+            .iter()
+            .map(|e| e.iter().take_while(|&&x| x == 0).count())
+            .collect();
+        Self {
+            points,
+            current,
+            moved,
+            legacy,
+        }
+    }
+}
+
+/// One selected campaign's counts for [`release_with`].
+struct Part<'s> {
+    index: usize,
+    sizes: &'s [u32],
+    /// `prefix[t]`: the set's members shown unchanged since publication `≤ t`.
+    prefix: Vec<u64>,
+    /// The set's members by `since` slot, and the campaign's.
+    in_set: Vec<u64>,
+    in_campaign: Vec<u64>,
+    /// `departed[t]`: participants of publication `t` no longer shown unchanged (ghosts).
+    departed: Vec<u64>,
+}
+
+impl Part<'_> {
+    fn upto(&self, t: usize) -> u64 {
+        self.prefix
+            .get(t)
+            .or(self.prefix.last())
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The chain of a set over the chamber's publication order (see [`Release`] and the module
+/// notes, "Over time"), from each selected campaign's counts by `since` slot: `by_since(index,
 /// publications)` gives the set's and the whole campaign's (slot `t` for publication `t`).
 fn release_with(
     data: &PublishedCampaigns<'_>,
@@ -421,61 +516,200 @@ fn release_with(
     by_since: &dyn Fn(usize, usize) -> (Vec<u64>, Vec<u64>),
 ) -> Release {
     let k = u64::from(k);
-    let (mut current, mut released) = (0u64, 0u64);
-    let mut displayable = true;
-    let mut ends = vec![0u32; data.campaigns.len()];
+    let timeline = &data.timeline;
+    let mut parts = Vec::new();
+    let mut current = 0u64;
+    // Where an exact chain may start: after every selected campaign's last publication with
+    // ghosts (`None` inside: never, the last one has ghosts), and at the point of the
+    // publications before epochs (their order across campaigns is unknown).
+    let mut start: Option<Option<u64>> = None;
+    let mut legacy = false;
     for (index, (campaign, sizes)) in data.campaigns.iter().zip(&data.sizes).enumerate() {
         if !(filter.campaigns.is_empty() || filter.campaigns.contains(campaign)) {
             continue;
         }
         let publications = sizes.len();
         let (in_set, in_campaign) = by_since(index, publications);
-        let slot = |v: &[u64], t: usize| v.get(t).copied().unwrap_or(0);
         current += in_set.iter().sum::<u64>();
+        let mut prefix = Vec::with_capacity(publications + 1);
+        let mut sum = 0u64;
+        for t in 0..=publications {
+            sum += in_set.get(t).copied().unwrap_or(0);
+            prefix.push(sum);
+        }
         // The last publication with ghosts: more participants than are shown unchanged since.
-        let mut kept = 0u64;
-        let mut last_ghost = 0usize;
+        let (mut kept, mut last_ghost) = (0u64, 0usize);
+        let mut departed = vec![0u64];
         for (t, &size) in (1..).zip(sizes.iter()) {
-            kept += slot(&in_campaign, t);
-            if u64::from(size) > kept {
+            kept += in_campaign.get(t).copied().unwrap_or(0);
+            let gone = u64::from(size).saturating_sub(kept);
+            if gone > 0 {
                 last_ghost = t;
             }
+            departed.push(gone);
         }
-        // The chain: from nobody before the first publication, or from the first publication
-        // after the last one with ghosts.
-        let (mut end, mut at_end) = (0usize, 0u64);
-        let mut cumulative: u64 = (0..=last_ghost).map(|t| slot(&in_set, t)).sum();
-        if last_ghost > 0 && last_ghost < publications {
-            end = last_ghost + 1;
-            cumulative += slot(&in_set, end);
-            at_end = cumulative;
-        }
-        for t in end.max(last_ghost) + 1..=publications {
-            cumulative += slot(&in_set, t);
-            if cumulative - at_end >= k {
-                (end, at_end) = (t, cumulative);
-            }
-        }
-        released += at_end;
-        if let Some(e) = ends.get_mut(index) {
-            *e = u32::try_from(end).unwrap_or(u32::MAX);
-        }
+        let epochs_of = |t: usize| -> Option<u64> {
+            // The epoch of publication t (1-based), from the timeline.
+            let i = timeline
+                .current
+                .iter()
+                .position(|c| c.get(index).is_some_and(|&n| n >= t))?;
+            timeline.points.get(i).copied()
+        };
+        let mut from: Option<Option<u64>> = None;
         if last_ghost > 0 {
-            // The released part against every publication up to the last one with ghosts.
-            let mut in_state: Vec<u64> = in_set.clone();
-            for (t, x) in in_state.iter_mut().enumerate() {
-                if t > end {
-                    *x = 0;
-                }
+            from = Some(if last_ghost < publications {
+                epochs_of(last_ghost + 1)
+            } else {
+                None
+            });
+        }
+        if timeline.legacy.get(index).is_some_and(|&n| n > 0) {
+            legacy = true;
+            // Epoch 0 is the earliest point: a later start from ghosts stays.
+            from = Some(from.unwrap_or(Some(0)));
+        }
+        if let Some(f) = from {
+            start = Some(match (start, f) {
+                (None, f) => f,
+                (Some(None), _) | (_, None) => None,
+                (Some(Some(a)), Some(b)) => Some(a.max(b)),
+            });
+        }
+        parts.push(Part {
+            index,
+            sizes,
+            prefix,
+            in_set,
+            in_campaign,
+            departed,
+        });
+    }
+    let state_at = |point: usize| -> u64 {
+        parts
+            .iter()
+            .map(|part| {
+                let t = timeline
+                    .current
+                    .get(point)
+                    .and_then(|c| c.get(part.index))
+                    .copied()
+                    .unwrap_or(0);
+                part.upto(t)
+            })
+            .sum()
+    };
+    // The chain: from nobody before the chamber's first publication, or (with ghosts or
+    // publications before epochs) from the exact state at `start`.
+    let mut end: Option<usize> = None;
+    let mut at_end = 0u64;
+    let mut displayable = true;
+    let first = match start {
+        None => 0,
+        Some(None) => timeline.points.len(),
+        Some(Some(s)) => {
+            let i = timeline.points.partition_point(|&p| p < s);
+            if i < timeline.points.len() {
+                end = Some(i);
+                at_end = state_at(i);
             }
-            let before = sizes.get(..last_ghost).unwrap_or(&[]);
-            displayable &= !moved_with(&in_state, &in_campaign, before, k);
+            i + 1
+        }
+    };
+    // The state walked point by point: only the campaigns that published at a point change.
+    let mut part_of = vec![None; data.campaigns.len()];
+    for (i, part) in parts.iter().enumerate() {
+        if let Some(x) = part_of.get_mut(part.index) {
+            *x = Some(i);
+        }
+    }
+    let mut now = match first.checked_sub(1) {
+        Some(point) => state_at(point),
+        None => parts.iter().map(|part| part.upto(0)).sum(),
+    };
+    for point in first..timeline.points.len() {
+        let (Some(moved), Some(counts)) = (timeline.moved.get(point), timeline.current.get(point))
+        else {
+            continue;
+        };
+        let previous = point.checked_sub(1).and_then(|p| timeline.current.get(p));
+        for &c in moved {
+            let Some(part) = part_of.get(c).copied().flatten().and_then(|i| parts.get(i)) else {
+                continue;
+            };
+            let was = previous.and_then(|v| v.get(c)).copied().unwrap_or(0);
+            let is = counts.get(c).copied().unwrap_or(0);
+            now = now + part.upto(is) - part.upto(was);
+        }
+        if now.saturating_sub(at_end) >= k {
+            (end, at_end) = (Some(point), now);
+        }
+    }
+    let ends: Vec<usize> = parts
+        .iter()
+        .map(|part| {
+            end.and_then(|e| timeline.current.get(e))
+                .and_then(|c| c.get(part.index))
+                .copied()
+                .unwrap_or(0)
+        })
+        .collect();
+    if start.is_some() {
+        displayable = end.is_some();
+        // The released state against every state before `start`, which the chain did not see
+        // exactly: by the bound rule, jointly over the selected campaigns at each point.
+        let before = timeline.points.partition_point(|&p| match start {
+            Some(Some(s)) => p < s,
+            _ => true,
+        });
+        let mut states: Vec<Option<usize>> = (0..before).map(Some).collect();
+        if !legacy {
+            states.push(None);
+        }
+        for state in states {
+            let (mut certain, mut unsure) = (0u64, 0u64);
+            for (part, &released) in parts.iter().zip(&ends) {
+                let t = state
+                    .and_then(|i| timeline.current.get(i))
+                    .and_then(|c| c.get(part.index))
+                    .copied()
+                    .unwrap_or(0);
+                certain += part.upto(released).abs_diff(part.upto(t));
+                unsure += part.departed.get(t).copied().unwrap_or(0);
+            }
+            if certain < k && certain + unsure >= 1 {
+                displayable = false;
+            }
+        }
+        // Before epochs, each campaign alone (the joint order is unknown): its released part
+        // against each of its publications then and against nobody, by the earlier bound rule;
+        // then every difference to a state of that time is a union of parts of 0 or `≥ k`.
+        if legacy {
+            for (part, &released) in parts.iter().zip(&ends) {
+                let in_state: Vec<u64> = part
+                    .in_set
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &x)| if t > released { 0 } else { x })
+                    .collect();
+                let n = timeline.legacy.get(part.index).copied().unwrap_or(0);
+                let before = part.sizes.get(..n).unwrap_or(&[]);
+                displayable &= !moved_with(&in_state, &part.in_campaign, before, k);
+            }
         }
     }
     Release {
-        ends,
+        ends: (0..data.campaigns.len())
+            .map(|c| {
+                parts
+                    .iter()
+                    .zip(&ends)
+                    .find(|(part, _)| part.index == c)
+                    .map_or(0, |(_, &e)| u32::try_from(e).unwrap_or(u32::MAX))
+            })
+            .collect(),
         current: u32::try_from(current).unwrap_or(u32::MAX),
-        n: u32::try_from(released).unwrap_or(u32::MAX),
+        n: u32::try_from(at_end).unwrap_or(u32::MAX),
         displayable,
     }
 }
@@ -537,8 +771,9 @@ mod tests {
                     assert!(publication.erase(&p.id));
                 }
                 let rest = live.get(6..).unwrap_or_default();
+                let after = publication.last_epoch().unwrap_or(0) + 1_000_000;
                 let outcome = publication
-                    .refresh(&DisclosurePolicy::default(), rest)
+                    .refresh(&DisclosurePolicy::default(), rest, after)
                     .expect("refresh");
                 assert_eq!(outcome, crate::dashboard::PublishOutcome::Published);
             }

@@ -42,6 +42,9 @@ pub enum DashboardError {
     /// The same campaign's publication given twice.
     #[error("campaign {0} listed twice")]
     DuplicateCampaign(String),
+    /// A publication's chamber-wide epoch not after the campaign's last one.
+    #[error("publication epoch {epoch} is not after the campaign's last epoch {last}")]
+    EpochOutOfOrder { last: u64, epoch: u64 },
     /// Responses or comparison data with a different number of dimensions than the catalogue.
     #[error("expected {expected} dimensions, got {actual}")]
     DimensionCountMismatch {

@@ -62,6 +62,12 @@ pub struct CampaignPublication {
     /// Participants in each publication, oldest first (`sizes[t − 1]` for publication `t`).
     #[serde(default)]
     sizes: Vec<u32>,
+    /// The chamber-wide epoch of each publication, for the last `epochs.len()` publications
+    /// (issue 14): strictly increasing over all campaigns of one chamber, in the order readers
+    /// could see the publications. Publications stored before epochs existed have none; they
+    /// are always the first ones and older than every epoch (see `disclosure`, "Legacy").
+    #[serde(default)]
+    epochs: Vec<u64>,
 }
 
 impl CampaignPublication {
@@ -75,6 +81,7 @@ impl CampaignPublication {
             publications: 0,
             since: BTreeMap::new(),
             sizes: Vec::new(),
+            epochs: Vec::new(),
         }
     }
 
@@ -115,14 +122,24 @@ impl CampaignPublication {
 
     /// Replaces the snapshot by `live` (the campaign's current participants) if they differ
     /// from it by at least `k`; the first publication therefore needs `k` participants.
+    ///
+    /// `epoch` is the chamber-wide epoch drawn for this publication (the caller draws it where
+    /// it saves the publication, so that the saved order is the order of the epochs); it must
+    /// be later than this campaign's last one. It is not used while the outcome is `Pending`.
     pub fn refresh(
         &mut self,
         policy: &DisclosurePolicy,
         live: &[ParticipantSummary],
+        epoch: u64,
     ) -> Result<PublishOutcome, DashboardError> {
         let changes = self.changes(live)?;
         if changes < policy.k() as usize {
             return Ok(PublishOutcome::Pending { changes });
+        }
+        if let Some(&last) = self.epochs.last()
+            && epoch <= last
+        {
+            return Err(DashboardError::EpochOutOfOrder { last, epoch });
         }
         let publication = self.publications.saturating_add(1);
         self.since = live
@@ -136,6 +153,7 @@ impl CampaignPublication {
         self.snapshot = live.iter().map(|p| (p.id.clone(), p.clone())).collect();
         self.sizes
             .push(u32::try_from(live.len()).unwrap_or(u32::MAX));
+        self.epochs.push(epoch);
         self.erased_since_publication = 0;
         self.shown = true;
         self.publications = publication;
@@ -168,6 +186,20 @@ impl CampaignPublication {
     /// Participants in each publication so far, oldest first.
     pub(crate) fn sizes(&self) -> &[u32] {
         &self.sizes
+    }
+
+    /// The chamber-wide epoch of each publication, oldest first, `0` for a publication stored
+    /// before epochs existed (always the first ones).
+    pub(crate) fn epochs(&self) -> Vec<u64> {
+        let legacy = self.sizes.len().saturating_sub(self.epochs.len());
+        std::iter::repeat_n(0, legacy)
+            .chain(self.epochs.iter().copied())
+            .collect()
+    }
+
+    /// The epoch of the last publication, if it has one.
+    pub fn last_epoch(&self) -> Option<u64> {
+        self.epochs.last().copied()
     }
 
     /// Indexes `live` by id, refusing other campaigns' participants and duplicates.

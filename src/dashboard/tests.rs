@@ -81,7 +81,11 @@ fn publish(
                 .filter(|p| p.campaign.as_str() == *c)
                 .cloned()
                 .collect();
-            publication.refresh(&policy, &live)?;
+            publication.refresh(
+                &policy,
+                &live,
+                crate::dashboard::utility_tests::next_epoch(),
+            )?;
             Ok(publication)
         })
         .collect()
@@ -267,14 +271,15 @@ fn another_visible_campaign_counts_as_a_containing_view() -> TestResult {
     rows.push(("c2", 2, "F", "micro", 50, 3, [50, 50], &[]));
     let people = participants(&rows)?;
     let publications = publish(3, &people, &["c1", "c2"])?;
-    // c1 = 8, c1 + c2 = 11. Level 3 is {p3, p6} in c1 and all 3 of c2: its part in c1 never
-    // held 3, so it is not released (level 3 shows 3, c2's part). Nothing small is left to
-    // isolate (level 3 − c2 is empty now), so c1 stays shown; with the earlier rules, level 3
-    // counted {p3, p6} ∪ c2 and c1 had to go.
+    // c1 = 8, c1 + c2 = 11. Level 3 is {p3, p6} in c1 and all 3 of c2: over both campaigns
+    // it reached 5 at c2's publication, so all 5 are released (per campaign, c1's part never
+    // held 3 and level 3 showed 3). Level 3 − c2 is then {p3, p6}, with c2 = everyone − c1:
+    // the audit drops c1 (a campaign costs less than a level), so c1's own view is hidden
+    // (shown, it would give that small group).
     let d = dashboard(3, &publications, &one, None)?;
-    assert_eq!(d.participants.n(), Some(8));
+    assert_eq!(d.participants.reason(), Some(Complementary));
     let all = dashboard(3, &publications, &Filter::all(), None)?;
-    assert_eq!(all.levels[2].cell.value().map(|s| s.count), Some(3));
+    assert_eq!(all.levels[2].cell.value().map(|s| s.count), Some(5));
     assert!(dashboard(3, &publications, &Filter::all(), None)?.is_published());
     let publications = publish(4, &people, &["c1", "c2"])?;
     assert_eq!(publications[1].snapshot().map(Iterator::count), None);
@@ -525,19 +530,31 @@ fn publication_moves_in_steps_of_k() -> TestResult {
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
     assert_eq!(
-        publication.refresh(&policy, &people[..2])?,
+        publication.refresh(
+            &policy,
+            &people[..2],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 2 }
     );
     assert!(publication.snapshot().is_none());
     assert_eq!(
-        publication.refresh(&policy, &people[..3])?,
+        publication.refresh(
+            &policy,
+            &people[..3],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     assert_eq!(publication.snapshot().map(Iterator::count), Some(3));
     // One joins, one leaves: still the old three.
     let live = [people[1].clone(), people[2].clone(), people[3].clone()];
     assert_eq!(
-        publication.refresh(&policy, &live)?,
+        publication.refresh(
+            &policy,
+            &live,
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 2 }
     );
     assert_eq!(publication.snapshot().map(Iterator::count), Some(3));
@@ -546,7 +563,11 @@ fn publication_moves_in_steps_of_k() -> TestResult {
     changed.response = ResponseSummary::new(99, 5, vec![99, 99], vec![5, 5], [])?;
     let live = [changed, people[2].clone(), people[3].clone()];
     assert_eq!(
-        publication.refresh(&policy, &live)?,
+        publication.refresh(
+            &policy,
+            &live,
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     assert_eq!(publication.publications(), 2);
@@ -558,18 +579,34 @@ fn submit_and_erase_leave_no_trace() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..3])?;
+    publication.refresh(
+        &policy,
+        &people[..3],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     // A dummy comes and goes, again and again: the state equals the published one.
     for _ in 0..5 {
-        publication.refresh(&policy, &people[..4])?;
+        publication.refresh(
+            &policy,
+            &people[..4],
+            crate::dashboard::utility_tests::next_epoch(),
+        )?;
         assert_eq!(
-            publication.refresh(&policy, &people[..3])?,
+            publication.refresh(
+                &policy,
+                &people[..3],
+                crate::dashboard::utility_tests::next_epoch()
+            )?,
             PublishOutcome::Pending { changes: 0 }
         );
     }
     // One real newcomer is still one change.
     assert_eq!(
-        publication.refresh(&policy, &people[..4])?,
+        publication.refresh(
+            &policy,
+            &people[..4],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 1 }
     );
     Ok(())
@@ -580,7 +617,11 @@ fn erasure_withdraws_the_snapshot_until_k_changes() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..5])?;
+    publication.refresh(
+        &policy,
+        &people[..5],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     assert!(publication.erase(&people[0].id));
     assert!(!publication.erase(&people[0].id));
     assert!(
@@ -589,12 +630,20 @@ fn erasure_withdraws_the_snapshot_until_k_changes() -> TestResult {
     );
     // Erasure + 1 newcomer = 2 changes: still withdrawn; + another = 3: published.
     assert_eq!(
-        publication.refresh(&policy, &people[1..6])?,
+        publication.refresh(
+            &policy,
+            &people[1..6],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Pending { changes: 2 }
     );
     assert!(publication.snapshot().is_none());
     assert_eq!(
-        publication.refresh(&policy, &people[1..7])?,
+        publication.refresh(
+            &policy,
+            &people[1..7],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     assert_eq!(publication.snapshot().map(Iterator::count), Some(6));
@@ -607,13 +656,21 @@ fn publication_refuses_foreign_and_duplicate_participants() -> TestResult {
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c2"));
     assert!(matches!(
-        publication.refresh(&policy, &people),
+        publication.refresh(
+            &policy,
+            &people,
+            crate::dashboard::utility_tests::next_epoch()
+        ),
         Err(DashboardError::WrongCampaign { .. })
     ));
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
     let twice = [people[0].clone(), people[0].clone()];
     assert!(matches!(
-        publication.refresh(&policy, &twice),
+        publication.refresh(
+            &policy,
+            &twice,
+            crate::dashboard::utility_tests::next_epoch()
+        ),
         Err(DashboardError::DuplicateParticipant(_))
     ));
     let same = [publication.clone(), publication];
@@ -629,7 +686,11 @@ fn publication_round_trips_as_json() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
     let people = participants(&EIGHT)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people)?;
+    publication.refresh(
+        &policy,
+        &people,
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     let json = serde_json::to_string(&publication)?;
     assert!(json.contains("\"submitted\":\"2026-01-15\""));
     let back: CampaignPublication = serde_json::from_str(&json)?;
@@ -645,15 +706,16 @@ fn publication_round_trips_as_json() -> TestResult {
     Ok(())
 }
 
-/// Released memberships by hand, two campaigns, k = 3 (see `disclosure::Release`).
+/// Released memberships by hand, two campaigns, k = 3 (see `disclosure::Release`), chains
+/// over the chamber's publication order: c1's publications 1 and 2, then c2's 1, 2 and 3.
 ///
 /// c1 (January): publication 1 = 3 C + 3 F firms; publication 2 adds 2 C + 1 F.
 /// c2 (February): publication 1 = 4 C; publication 2 adds 1 C + 2 F; publication 3 adds
 /// 1 C + 2 F.
-/// Chains (a part is released at the first publication that moved it by ≥ 3 since the last
-/// released one): C in c1: 3 (p1), 5 (p2, +2: no) → 3. F in c1: 3, 4 → 3. All of c1: 6, 9 →
-/// 9. C in c2: 4 (p1), 5 (+1), 6 (+2) → 4. F in c2: 0, 2 (no), 4 (p3, +4 ≥ 3) → 2 before
-/// publication 3, released 0; after it 4.
+/// Chains (a set is released at the first point that moved it by ≥ 3 since the last released
+/// state, over both campaigns): C: 3, 5 (+2: no), 9 (+6), 10 (+1: no) → 9, then 11 (+2: no)
+/// → 9. F: 3, 4, 4, 6 (+3) → 6, then 8 (+2: no) → 6. Everyone: 6, 9, 13, 16, then 19.
+/// Per campaign, C would have needed 3 in c2's part first (it used to show 3 + 4 = 7).
 #[test]
 fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
@@ -672,27 +734,43 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     let people = participants(&rows)?;
     let mut c1 = CampaignPublication::new(CampaignId::new("c1"));
     let mut c2 = CampaignPublication::new(CampaignId::new("c2"));
-    c1.refresh(&policy, &people[..6])?;
-    c1.refresh(&policy, &people[..9])?;
-    c2.refresh(&policy, &people[9..13])?;
+    c1.refresh(
+        &policy,
+        &people[..6],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
+    c1.refresh(
+        &policy,
+        &people[..9],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
+    c2.refresh(
+        &policy,
+        &people[9..13],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     assert_eq!(
-        c2.refresh(&policy, &people[9..16])?,
+        c2.refresh(
+            &policy,
+            &people[9..16],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [c1.clone(), c2.clone()];
     let d = dashboard(3, &publications, &Filter::all(), None)?;
-    // Everyone: c1 9 + c2 7, all released (each publication moved the campaign by ≥ 3).
+    // Everyone: c1 9 + c2 7, all released (each publication moved everyone by ≥ 3).
     assert_eq!(d.participants.n(), Some(16));
-    // C: 3 of c1's 5 + 4 of c2's 5 = 7 (10 now); F: 3 of c1's 4 + 0 of c2's 2 = 3 (6 now).
-    // Atoms of the audit (3 old C of c1, 3 old F of c1, 3 new of c1, 4 old C of c2, 3 new of
-    // c2) all hold ≥ 3, so nothing small lies in the span: both shown.
+    // C: 9 released of 10 now (c2's fifth C came one publication after the step). F: all 6.
+    // C lags, so its state now (10) must not be derivable: everyone − F would give it, so
+    // the audit drops F (the smaller single row); C is shown with its released 9.
     assert_eq!(
         find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
-        Some(7)
+        Some(9)
     );
     assert_eq!(
-        find(&d.by_industry, Industry::Construction).and_then(|c| c.n()),
-        Some(3)
+        find(&d.by_industry, Industry::Construction).and_then(|c| c.reason()),
+        Some(Complementary)
     );
     // Months are the campaigns here: January 9, February 7.
     assert_eq!(
@@ -705,14 +783,14 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     );
     // The medians are of the released members: all score 50.
     assert_eq!(
-        find(&d.by_industry, Industry::Construction).and_then(|c| c.value().map(|s| s.median)),
+        find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.value().map(|s| s.median)),
         Some(50)
     );
     // Asked for directly, F reads the same; within c2 alone it is too few now (2 firms).
     let f = Filter::all().with_industry(Industry::Construction);
     assert_eq!(
-        dashboard(3, &publications, &f, None)?.participants.n(),
-        Some(3)
+        dashboard(3, &publications, &f, None)?.participants.reason(),
+        Some(Complementary)
     );
     let f_c2 = Filter {
         campaigns: [CampaignId::new("c2")].into(),
@@ -725,10 +803,14 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
         Some(TooFew)
     );
 
-    // c2's publication 3: C in c2 moved by 2 since its released state (stays 4), F in c2 by 4
-    // since nobody (released: 4).
+    // c2's publication 3: C moved by 2 since its released state (stays 9), F by 2 (stays 6).
+    // Both lag now, and everyone − C − F is the 4 firms not yet released: F is shown again.
     assert_eq!(
-        c2.refresh(&policy, &people[9..])?,
+        c2.refresh(
+            &policy,
+            &people[9..],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [c1, c2];
@@ -736,14 +818,14 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     assert_eq!(d.participants.n(), Some(19));
     assert_eq!(
         find(&d.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
-        Some(7)
+        Some(9)
     );
     assert_eq!(
         find(&d.by_industry, Industry::Construction).and_then(|c| c.n()),
-        Some(7)
+        Some(6)
     );
-    // Each shown value of F moved by 0 or ≥ 3: 3, then 7. F in c2 is released with 4 firms,
-    // but that set is no combination of the audited ones (everyone, c1, C, F): hidden.
+    // Each shown value of F moved by 0 or ≥ 3: 3, then 6. F in c2 is released with 2 firms
+    // (its part at F's last step), no combination of the audited sets: hidden.
     assert_eq!(
         dashboard(3, &publications, &f_c2, None)?
             .participants
@@ -800,7 +882,11 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_shows_its_earl
     rows.push(("c1", 2, "F", "small", 50, 3, [50, 50], &[]));
     let people = participants(&rows)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..10])?;
+    publication.refresh(
+        &policy,
+        &people[..10],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     let first = dashboard(3, std::slice::from_ref(&publication), &Filter::all(), None)?;
     assert_eq!(
         find(&first.by_industry, Industry::Manufacturing).and_then(|c| c.n()),
@@ -808,7 +894,11 @@ fn a_cell_that_moved_by_fewer_than_k_since_an_earlier_publication_shows_its_earl
     );
 
     assert_eq!(
-        publication.refresh(&policy, &people)?,
+        publication.refresh(
+            &policy,
+            &people,
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [publication];
@@ -861,10 +951,18 @@ fn an_erasure_hides_cells_whose_change_cannot_be_bounded() -> TestResult {
     }
     let people = participants(&rows)?;
     let mut publication = CampaignPublication::new(CampaignId::new("c1"));
-    publication.refresh(&policy, &people[..10])?;
+    publication.refresh(
+        &policy,
+        &people[..10],
+        crate::dashboard::utility_tests::next_epoch(),
+    )?;
     publication.erase(&people[0].id);
     assert_eq!(
-        publication.refresh(&policy, &people[1..])?,
+        publication.refresh(
+            &policy,
+            &people[1..],
+            crate::dashboard::utility_tests::next_epoch()
+        )?,
         PublishOutcome::Published
     );
     let publications = [publication];
@@ -943,5 +1041,99 @@ fn prepared_data_gives_the_same_dashboards_as_fresh_data() -> TestResult {
         published += usize::from(fresh.is_published());
     }
     assert!(published >= 2, "only {published} selections shown");
+    Ok(())
+}
+
+/// Released memberships over the chamber's publication order (issue 14): a cell whose firms
+/// are spread over two campaigns (3 + 2, k = 5) is shown once it holds k firms in all, where
+/// chains per campaign never showed it; it then moves in steps of k over both campaigns, not
+/// per campaign.
+#[test]
+fn a_cell_spread_over_campaigns_counts_its_firms_in_all() -> TestResult {
+    let policy = DisclosurePolicy::new(5)?;
+    let firm =
+        |campaign, industry| -> Row { (campaign, 1, industry, "small", 50, 3, [50, 50], &[]) };
+    let mut rows = Vec::new();
+    for industry in ["C", "C", "C", "F", "F", "F", "F", "F"] {
+        rows.push(firm("c1", industry));
+    }
+    for industry in ["C", "C", "F", "F", "F", "C", "C", "C", "F", "F"] {
+        rows.push(firm("c2", industry));
+    }
+    let people = participants(&rows)?;
+    let mut c1 = CampaignPublication::new(CampaignId::new("c1"));
+    let mut c2 = CampaignPublication::new(CampaignId::new("c2"));
+    c1.refresh(&policy, &people[..8], utility_tests::next_epoch())?;
+    c2.refresh(&policy, &people[8..13], utility_tests::next_epoch())?;
+    let data = PublishedCampaigns::from_publications([&c1, &c2])?;
+    let construction = Filter::all().with_industry(Industry::Manufacturing);
+    let member = |_: usize, _: &ParticipantSummary| true;
+    let release = super::disclosure::release_at(&data, &construction, &member, 5);
+    // 3 in c1 and 2 in c2: 5 in all, released at c2's publication.
+    assert_eq!((release.current, release.n), (5, 5));
+    assert_eq!(release.verdict(5), None);
+    // In c2 alone the cell holds 2: too few, as before.
+    let alone = Filter {
+        campaigns: [CampaignId::new("c2")].into(),
+        ..construction.clone()
+    };
+    let release = super::disclosure::release_at(&data, &alone, &member, 5);
+    assert_eq!(release.verdict(5), Some(TooFew));
+    // c2 publishes again with 5 more firms, 3 of the cell: 8 now, but 3 since it was shown:
+    // it lags.
+    c2.refresh(&policy, &people[8..], utility_tests::next_epoch())?;
+    let data = PublishedCampaigns::from_publications([&c1, &c2])?;
+    let release = super::disclosure::release_at(&data, &construction, &member, 5);
+    assert_eq!((release.current, release.n), (8, 5));
+    Ok(())
+}
+
+/// Publications stored before epochs existed (issue 14) still read: their JSON has no
+/// `epochs`, they count as older than every epoch, and a released part must differ from each
+/// of their states by 0 or k per campaign (the earlier bound rule), so a cell that moved by
+/// fewer than k in one campaign then is hidden as `Differencing` rather than shown.
+#[test]
+fn publications_stored_before_epochs_still_read_and_are_judged_conservatively() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let firm = |industry| -> Row { ("c1", 1, industry, "small", 50, 3, [50, 50], &[]) };
+    let rows: Vec<Row> = ["C", "C", "C", "F", "F", "F", "C", "F", "F", "F"]
+        .into_iter()
+        .map(firm)
+        .collect();
+    let people = participants(&rows)?;
+    let mut publication = CampaignPublication::new(CampaignId::new("c1"));
+    publication.refresh(&policy, &people[..6], utility_tests::next_epoch())?;
+    publication.refresh(&policy, &people[..10], utility_tests::next_epoch())?;
+    let mut json: serde_json::Value = serde_json::to_value(&publication)?;
+    let stored = json.as_object_mut().ok_or("an object")?;
+    assert!(stored.remove("epochs").is_some(), "epochs are stored");
+    let legacy: CampaignPublication = serde_json::from_value(json)?;
+    assert_eq!(legacy.last_epoch(), None);
+    assert_eq!(legacy.epochs(), vec![0, 0]);
+    let construction = Filter::all().with_industry(Industry::Manufacturing);
+    let member = |_: usize, _: &ParticipantSummary| true;
+    // With epochs: C grew 3 -> 4, so its chain stays at 3, shown.
+    let data = PublishedCampaigns::from_publications([&publication])?;
+    let release = super::disclosure::release_at(&data, &construction, &member, 3);
+    assert_eq!(
+        (release.current, release.n, release.verdict(3)),
+        (4, 3, None)
+    );
+    // Without: C's state (4) differs from the first publication's (3) by 1: hidden.
+    let data = PublishedCampaigns::from_publications([&legacy])?;
+    let release = super::disclosure::release_at(&data, &construction, &member, 3);
+    assert_eq!(release.verdict(3), Some(Differencing));
+    let before = dashboard(3, std::slice::from_ref(&legacy), &Filter::all(), None)?;
+    assert_eq!(before.participants.n(), Some(10));
+    // The next publication gets an epoch after the old ones.
+    let mut next = legacy.clone();
+    let more = participants(&[firm("C"); 13])?;
+    next.refresh(&policy, &more, utility_tests::next_epoch())?;
+    assert_eq!(next.epochs().len(), 3);
+    assert!(next.last_epoch().is_some());
+    // An epoch not after the campaign's last is refused.
+    let mut again = next.clone();
+    let last = next.last_epoch().unwrap_or(0);
+    assert!(again.refresh(&policy, &people, last).is_err());
     Ok(())
 }

@@ -7,9 +7,11 @@
 //! - dashboard: per section, the cells with at least `k` firms and how many of them are shown.
 //!
 //! Run `cargo test --lib utility_harness -- --nocapture` to print the table (all four waves,
-//! about 5 s in a debug build, then the first three published once at the end, which shows
-//! what the rule over time costs). `utility_goals_of_issue_14` (ignored) checks the issue's
-//! goals.
+//! then the first three published once at the end, which shows what the rule over time costs;
+//! 26 s in a debug build at load 6–7 with chains over the chamber's publication order, 14 s
+//! before at load 4–6: more sets pass the rules, so the audit works more).
+//! `utility_goals_of_issue_14` checks the issue's goals that
+//! are met; `utility_goal_two_groups_on_the_first_wave` (ignored) the one that is not.
 
 use std::collections::BTreeMap;
 
@@ -82,6 +84,13 @@ pub(crate) const WAVES: [Wave; 4] = [
         refresh_each: true,
     },
 ];
+
+/// A chamber-wide epoch for tests that refresh publications by hand: one counter for the
+/// process, so epochs increase in the order of the calls (what the store's counter gives).
+pub(crate) fn next_epoch() -> u64 {
+    static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+}
 
 /// Shown cells among those with at least `k` firms, for one section.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -188,6 +197,8 @@ pub(crate) fn simulate(wave: &Wave) -> Simulated {
         .map(|c| CampaignPublication::new(CampaignId::new(format!("c{c}"))))
         .collect();
     let mut live: Vec<Vec<ParticipantSummary>> = vec![Vec::new(); wave.campaigns];
+    // The chamber's publication counter: one epoch per refresh that publishes.
+    let mut epoch = 0u64;
     let mut profiles = Vec::new();
 
     for i in 0..wave.firms {
@@ -214,13 +225,15 @@ pub(crate) fn simulate(wave: &Wave) -> Simulated {
             response: summary,
         });
         if wave.refresh_each {
+            epoch += 1;
             publications[campaign]
-                .refresh(&policy, &live[campaign])
+                .refresh(&policy, &live[campaign], epoch)
                 .expect("refresh");
         }
     }
     for (publication, live) in publications.iter_mut().zip(&live) {
-        publication.refresh(&policy, live).expect("refresh");
+        epoch += 1;
+        publication.refresh(&policy, live, epoch).expect("refresh");
     }
 
     Simulated {
@@ -526,8 +539,9 @@ fn utility_harness() {
     // Floors: what the rules give today, so a change that shows less fails here. Raise them
     // when the rules publish more. Before released memberships (issue 14, task stats14): 21,
     // 21, 21, 21 cells; with them and the pairwise rules gone: 24/28, 31/35, 47/62, 70/73; with lagging sets' current
-    // states withheld: 23/28, 32/35, 47/62, 70/73.
-    let floor = [(21, 23), (50, 31), (200, 47), (2000, 70)];
+    // states withheld: 23/28, 32/35, 47/62, 70/73; with chains over the chamber's publication
+    // order (task epochs14): 25/28, 34/35, 59/62, 72/73.
+    let floor = [(21, 25), (50, 34), (200, 59), (2000, 72)];
     for ((wave, _), (got, want)) in results.iter().zip(figures(&results).into_iter().zip(floor)) {
         assert!(
             got.0 >= want.0 && got.1 >= want.1,
@@ -537,10 +551,11 @@ fn utility_harness() {
     }
 }
 
-/// The goals of issue 14, not all met yet (see the module notes of `dashboard`, Known limits –
-/// time): run with `--ignored` to see how far off they are.
+/// The goals of issue 14 that are met: every owner of the 21-firm wave gets a comparison, its
+/// dashboard shows topics and a level distribution, 200 firms show at least 80 % of the cells
+/// with `k` firms, 2,000 firms at least 95 %. The one unmet goal is apart
+/// ([`utility_goal_two_groups_on_the_first_wave`]).
 #[test]
-#[ignore = "issue 14's goals, two of five unmet under publication after every response with several campaigns: 200 firms 47/62 = 76 % (goal 80 %; 2,000 firms 96 % met), and on the 21-firm wave no breakdown with two groups: released memberships need k firms per campaign part of a cell, since campaigns publish in an order the data does not record (see the dashboard notes)"]
 fn utility_goals_of_issue_14() {
     let first = run(&FIRST_WAVE);
     println!("{}", table(&[(FIRST_WAVE, first.clone())]));
@@ -556,9 +571,6 @@ fn utility_goals_of_issue_14() {
     if !(shown_any("levels") || shown_any("+level bands")) {
         unmet.push("21 firms: no level distribution shown".to_owned());
     }
-    if first.breakdowns_with_two_groups == 0 {
-        unmet.push("21 firms: no breakdown with two groups".to_owned());
-    }
     for (wave, goal) in [(&WAVES[2], 0.80), (&WAVES[3], 0.95)] {
         let share = run(wave).cells().share();
         if share < goal {
@@ -571,6 +583,23 @@ fn utility_goals_of_issue_14() {
         }
     }
     assert!(unmet.is_empty(), "{}", unmet.join("\n"));
+}
+
+/// Issue 14's goal of a breakdown with two groups on the 21-firm wave, published after every
+/// response. Unmet (see the dashboard notes, "What is left"): the only breakdown with two
+/// groups of `k` is by size (14 micro, 6 small firms shown), and the small group's chain
+/// stands at 5 (it reached 5 one publication before its 6th firm came), so showing everyone
+/// (20), micro (14) and small (5) would isolate that 6th firm within one state, and small's 6
+/// differs from its 5 shown before by one. Published once at the end it is met.
+#[test]
+#[ignore = "unmet: the small size group lags by one firm at the last publication (see the dashboard notes)"]
+fn utility_goal_two_groups_on_the_first_wave() {
+    let first = run(&FIRST_WAVE);
+    println!("{}", table(&[(FIRST_WAVE, first.clone())]));
+    assert!(
+        first.breakdowns_with_two_groups > 0,
+        "21 firms: no breakdown with two groups"
+    );
 }
 
 /// Compute time of one dashboard from fresh published data (the audit included, as on a

@@ -259,7 +259,11 @@ impl<'a> PublishedCampaigns<'a> {
                     publication.campaign().to_string(),
                 ));
             }
-            campaigns.push((publication.campaign().clone(), publication.sizes().to_vec()));
+            campaigns.push((
+                publication.campaign().clone(),
+                publication.sizes().to_vec(),
+                publication.epochs(),
+            ));
             participants.extend(publication.shown_with_since());
         }
         // Campaigns in id order, as the differencing check looks them up by binary search.

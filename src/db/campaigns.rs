@@ -276,16 +276,47 @@ impl Store {
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
-    /// Writes a campaign's publication if nobody else did since `expected_version` was read
-    /// (None: there was none). False when another instance was first; the caller re-reads.
-    pub async fn save_campaign_publication(
+    /// Saves a new publication of a campaign if nobody else wrote one since `expected_version`
+    /// was read (None: there was none); false when another instance was first (the caller
+    /// re-reads). In the same transaction it draws the next epoch of the campaign's chamber and
+    /// hands it to `publish`, which returns the publication as JSON with that epoch.
+    ///
+    /// Why one transaction (issue 14): the dashboard's rule over time runs over the order of a
+    /// chamber's publications. The counter row stays locked until the transaction ends
+    /// (PostgreSQL row lock; SQLite has one writer), so two campaigns publishing at once get
+    /// distinct epochs, an epoch is committed only with its publication, and a publication with
+    /// a later epoch commits after every one with an earlier epoch: the order readers can see.
+    pub async fn save_campaign_publication<E: From<DbError>>(
         &self,
         campaign_id: i64,
-        json: &str,
         catalogue_version: &str,
         expected_version: Option<i64>,
-    ) -> Result<bool, DbError> {
+        publish: impl FnOnce(u64) -> Result<String, E>,
+    ) -> Result<bool, E> {
         self.faults.publication_write()?;
+        let mut tx = self.writer.begin().await.map_err(DbError::from)?;
+        let epoch: i64 = sqlx::query(
+            "INSERT INTO chamber_publication_epochs (chamber_id, epoch)
+             SELECT chamber_id, 1 FROM campaigns WHERE id = $1
+             ON CONFLICT (chamber_id)
+             DO UPDATE SET epoch = chamber_publication_epochs.epoch + 1
+             RETURNING epoch",
+        )
+        .bind(campaign_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(DbError::from)?
+        .try_get(0)
+        .map_err(DbError::from)?;
+        let epoch = u64::try_from(epoch)
+            .map_err(|_| DbError::Corrupt(format!("publication epoch {epoch}")))?;
+        let json = match publish(epoch) {
+            Ok(json) => json,
+            Err(e) => {
+                self.rollback(tx).await?;
+                return Err(e);
+            }
+        };
         let written = match expected_version {
             Some(version) => sqlx::query(
                 "UPDATE campaign_publications SET publication_json = $2, version = version + 1,
@@ -293,11 +324,12 @@ impl Store {
                  WHERE campaign_id = $1 AND version = $3",
             )
             .bind(campaign_id)
-            .bind(json)
+            .bind(&json)
             .bind(version)
             .bind(catalogue_version)
-            .execute(&self.writer)
-            .await?
+            .execute(&mut *tx)
+            .await
+            .map_err(DbError::from)?
             .rows_affected(),
             None => sqlx::query(
                 "INSERT INTO campaign_publications
@@ -305,13 +337,41 @@ impl Store {
                  VALUES ($1, $2, 1, $3) ON CONFLICT (campaign_id) DO NOTHING",
             )
             .bind(campaign_id)
-            .bind(json)
+            .bind(&json)
             .bind(catalogue_version)
-            .execute(&self.writer)
-            .await?
+            .execute(&mut *tx)
+            .await
+            .map_err(DbError::from)?
             .rows_affected(),
         };
-        Ok(written == 1)
+        if written == 1 {
+            self.commit(tx).await?;
+            Ok(true)
+        } else {
+            // The epoch is not used: the counter goes back with the rollback.
+            self.rollback(tx).await?;
+            Ok(false)
+        }
+    }
+
+    /// The stored version of every publication of a chamber's campaigns, read in one statement
+    /// (so at one moment): the dashboard checks that the publications it computed from are
+    /// still these, i.e. form a state readers could see (see `Campaigns::dashboard`).
+    pub async fn chamber_publication_versions(
+        &self,
+        chamber_id: i64,
+    ) -> Result<Vec<(i64, i64)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT p.campaign_id, p.version FROM campaign_publications p
+             JOIN campaigns c ON c.id = p.campaign_id
+             WHERE c.chamber_id = $1 ORDER BY p.campaign_id",
+        )
+        .bind(chamber_id)
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// The campaign a response belongs to and the consent to count it, for the owner's export.

@@ -87,6 +87,11 @@ const MIGRATIONS: &[Embedded] = &[
         "20261128110000_cohort_journal.sql"
     ),
     embedded!(20261128120001, "brands", "20261128120001_brands.sql"),
+    embedded!(
+        20261129100000,
+        "publication epochs",
+        "20261129100000_publication_epochs.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

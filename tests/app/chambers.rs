@@ -604,10 +604,215 @@ async fn fresh_views(app: &TestApp, paths: &[String; 3]) -> Vec<String> {
     views(&browser, paths).await
 }
 
+/// Every publication of a chamber's campaigns draws the chamber's next epoch in the
+/// transaction that saves it (issue 14): two campaigns publishing at once, from two instances,
+/// get distinct epochs; a save that loses the race on the campaign's version gives its epoch
+/// back (so the committed epochs are exactly 1, 2, 3, …), and each campaign's stored epochs
+/// increase. Another chamber counts on its own.
+async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp) {
+    use social_readiness::db::DbError;
+    app.create_user(Role::Chamber, "ihk-epochs@example.de")
+        .await;
+    app.create_user(Role::Chamber, "ihk-other@example.de").await;
+    let chamber = app.login("ihk-epochs@example.de").await;
+    let other = app.login("ihk-other@example.de").await;
+    let (a, _) = create_campaign(&chamber, "A").await;
+    let (b, _) = create_campaign(&chamber, "B").await;
+    let (c, _) = create_campaign(&other, "C").await;
+    let sibling = app.sibling(&[]).await;
+    let stores = [app.store.clone(), sibling.store.clone()];
+    // Each save stores the epoch it drew as its text, so what is stored can be checked.
+    let save = |store: &social_readiness::db::Store, campaign: i64, version: Option<i64>| {
+        let store = store.clone();
+        async move {
+            let mut drawn = None;
+            let saved = store
+                .save_campaign_publication(campaign, "v", version, |epoch| {
+                    drawn = Some(epoch);
+                    Ok::<_, DbError>(epoch.to_string())
+                })
+                .await
+                .expect("save");
+            (saved, drawn.expect("an epoch is drawn"))
+        }
+    };
+    let mut committed = Vec::new();
+    let mut versions = (None, None);
+    for round in 0..8 {
+        // A and B at once, from two instances, and a stale save of A that must lose.
+        let stale = if round > 0 {
+            versions.0.map(|v: i64| v - 1)
+        } else {
+            Some(99)
+        };
+        let ((sa, ea), (sb, eb), (lost, _)) = futures_util::future::join3(
+            save(&stores[round % 2], a, versions.0),
+            save(&stores[(round + 1) % 2], b, versions.1),
+            save(&stores[round % 2], a, stale),
+        )
+        .await;
+        assert!(sa && sb, "both campaigns publish (round {round})");
+        assert!(!lost, "a save on a stale version loses (round {round})");
+        assert_ne!(ea, eb, "two campaigns of one chamber never share an epoch");
+        committed.extend([ea, eb]);
+        versions = (
+            Some(versions.0.map_or(1, |v| v + 1)),
+            Some(versions.1.map_or(1, |v| v + 1)),
+        );
+        for (campaign, epoch) in [(a, ea), (b, eb)] {
+            let (json, _) = app
+                .store
+                .campaign_publication(campaign)
+                .await
+                .expect("read")
+                .expect("stored");
+            assert_eq!(
+                json,
+                epoch.to_string(),
+                "the stored publication has its epoch"
+            );
+        }
+    }
+    committed.sort_unstable();
+    assert_eq!(
+        committed,
+        (1..=16).collect::<Vec<u64>>(),
+        "lost saves give their epoch back"
+    );
+    // Another chamber's counter starts at 1.
+    let (saved, epoch) = save(&app.store, c, None).await;
+    assert!(saved);
+    assert_eq!(epoch, 1);
+}
+
 on_both_databases_at!(super::CHAMBER_DAY_MS;
+    publications_of_one_chamber_get_distinct_increasing_epochs,
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
     campaign_input_is_checked,
     chamber_pages_keep_what_was_entered_and_export_for_german_excel,
     a_seeded_campaign_fills_the_dashboard_which_follows_new_participants,
     a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes,
 );
+
+/// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
+/// wave – 21 firms through two campaigns, most in Niedersachsen (18) and in Verarbeitendes
+/// Gewerbe (about 60 %), the chamber looking after every response – and saves the dashboard
+/// page at 375 and 1280 px and the board PDF as PNGs, to be looked at:
+/// `SCREENS_DIR=/tmp/screens cargo test --test app first_wave_screens -- --ignored`.
+#[actix_web::test]
+#[ignore = "writes screenshots to look at, run by hand"]
+async fn first_wave_screens() {
+    use social_readiness::benchmark::DisclosurePolicy;
+    use sqlx::{Connection, Executor};
+    let Ok(dir) = std::env::var("SCREENS_DIR") else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_at(crate::helpers::Backend::Sqlite, CHAMBER_DAY_MS)
+        .await
+        .expect("sqlite");
+    app.create_user(Role::Chamber, "ihk-first@example.de").await;
+    let chamber = app.login("ihk-first@example.de").await;
+    let mut ids = Vec::new();
+    for name in ["Digitalwoche", "Handwerk digital"] {
+        let reply = chamber
+            .submit(
+                "/chamber",
+                "/chamber/campaigns",
+                &[
+                    ("name", name),
+                    ("from", "2026-04"),
+                    ("to", "2026-06"),
+                    ("region", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        let id: i64 = reply
+            .location()
+            .trim_start_matches("/chamber/campaigns/")
+            .split('?')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .expect("campaign id");
+        ids.push(id);
+    }
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::helpers::catalogue();
+    let mut db = sqlx::SqliteConnection::connect(app.database_url())
+        .await
+        .expect("db");
+    for i in 0..21usize {
+        social_readiness::demo::seed_campaign(
+            &app.store,
+            catalogue,
+            &policy,
+            ids[i % 2],
+            1,
+            100 + i as u64,
+        )
+        .await
+        .expect("seed");
+        // The first wave's skew: 18 of 21 in Niedersachsen, 13 of 21 in manufacturing.
+        if i % 7 != 3 {
+            db.execute(
+                "UPDATE responses SET region = 'DE-NI' WHERE id = (SELECT MAX(id) FROM responses)",
+            )
+            .await
+            .expect("region");
+        }
+        if i % 5 < 3 {
+            db.execute(
+                "UPDATE responses SET industry = 'C' WHERE id = (SELECT MAX(id) FROM responses)",
+            )
+            .await
+            .expect("industry");
+        }
+        // The chamber looks after every response: a campaign publishes when k changed.
+        assert_eq!(chamber.get("/chamber/dashboard").await.status, 200);
+    }
+    std::fs::create_dir_all(&dir).expect("dir");
+    let page = chamber.get("/chamber/dashboard?lang=de").await;
+    assert_eq!(page.status, 200);
+    let html = page.body.replacen(
+        "<head>",
+        &format!("<head><base href=\"{}/\">", app.address),
+        1,
+    );
+    let file = format!("{dir}/dashboard.html");
+    std::fs::write(&file, html).expect("html");
+    let pdf = chamber.get_bytes("/chamber/dashboard.pdf?lang=de").await;
+    std::fs::write(format!("{dir}/board.pdf"), &pdf).expect("pdf");
+    let csv = chamber.get("/chamber/dashboard.csv?lang=de").await;
+    std::fs::write(format!("{dir}/dashboard.csv"), &csv.body).expect("csv");
+    // Chromium runs while this (single-threaded) test holds the server: what the page
+    // needs is in the saved HTML (styles and charts inline).
+
+    for width in [375, 1280] {
+        let status = std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--hide-scrollbars",
+                &format!("--screenshot={dir}/dashboard-{width}.png"),
+                &format!(
+                    "--window-size={width},{}",
+                    if width < 600 { 9000 } else { 6000 }
+                ),
+                &format!("file://{file}"),
+            ])
+            .status()
+            .expect("chromium");
+        assert!(status.success());
+    }
+    let status = std::process::Command::new("pdftoppm")
+        .args([
+            "-png",
+            "-r",
+            "60",
+            &format!("{dir}/board.pdf"),
+            &format!("{dir}/board"),
+        ])
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+}
