@@ -106,6 +106,7 @@ pub struct DashboardSummary {
     pub red_flags: Vec<DataRow>,
     pub change: Option<ChangeView>,
     pub chart_svg: String,
+    pub chart_caption: String,
     pub description: String,
 }
 
@@ -183,6 +184,18 @@ fn dashboard_chart(
     })
 }
 
+/// The chart's title: "against all firms" only when it draws them.
+fn chart_title(lang: Lang, chart: Option<&DimensionChart>) -> String {
+    text(
+        lang,
+        if chart.is_some_and(|c| c.legend.is_some()) {
+            "dashboard_chart_title"
+        } else {
+            "dashboard_chart_title_selection"
+        },
+    )
+}
+
 /// The board's one-page summary: participants, the chart, scores, levels and the most common
 /// red flags, each row as the page shows it (a hidden row says why).
 pub fn board_summary(
@@ -192,20 +205,20 @@ pub fn board_summary(
     summary: &DashboardSummary,
     as_of_ms: i64,
 ) -> BoardSummary {
-    let cells = |rows: &[DataRow], keep: usize, limit: usize| -> Vec<Vec<String>> {
-        rows.iter()
-            .take(limit)
-            .map(|r| {
-                let mut line = vec![r.label.clone()];
-                if r.suppressed {
-                    line.push(short_note(lang, &r.note, dashboard.k));
-                } else {
-                    line.extend(r.cells.iter().take(keep).cloned());
-                }
-                line
-            })
-            .collect()
-    };
+    let cells =
+        |rows: &mut dyn Iterator<Item = &DataRow>, keep: usize, limit: usize| -> Vec<Vec<String>> {
+            rows.take(limit)
+                .map(|r| {
+                    let mut line = vec![r.label.clone()];
+                    if r.suppressed {
+                        line.push(short_note(lang, &r.note, dashboard.k));
+                    } else {
+                        line.extend(r.cells.iter().take(keep).cloned());
+                    }
+                    line
+                })
+                .collect()
+        };
     let t = |key: &str| text(lang, key);
     let mut tables = Vec::new();
     if summary.published {
@@ -214,25 +227,41 @@ pub fn board_summary(
             columns: vec![t("level"), "n".into(), t("firms"), t("share")],
             widths: vec![0.44, 0.12, 0.26, 0.18],
             numeric: vec![false, true, true, true],
-            rows: cells(&summary.levels, 3, usize::MAX),
+            rows: cells(&mut summary.levels.iter(), 3, usize::MAX),
         });
         tables.push(BoardTable {
             heading: t("dashboard_red_flags_top"),
             columns: vec![t("red_flag_label"), "n".into(), t("firms"), t("share")],
             widths: vec![0.5, 0.1, 0.24, 0.16],
             numeric: vec![false, true, true, true],
-            rows: cells(&summary.red_flags, 3, 3),
+            rows: {
+                // Only shown rows rank: a hidden flag is not known to be common.
+                let shown = cells(
+                    &mut summary.red_flags.iter().filter(|r| !r.suppressed),
+                    3,
+                    3,
+                );
+                if shown.is_empty() {
+                    vec![vec![
+                        t("dashboard_red_flags_none_shown")
+                            .replace("{k}", &dashboard.k.to_string()),
+                    ]]
+                } else {
+                    shown
+                }
+            },
         });
     }
     let (year, month, day) = calendar_date(as_of_ms);
+    let chart = dashboard_chart(catalogue, lang, dashboard);
     BoardSummary {
         title: t("board_title"),
         selection: summary.description.clone(),
         as_of: t("board_as_of").replace("{date}", &format_date(lang, as_of_ms)),
         participants_label: t("dashboard_participants"),
         participants: summary.participants.clone(),
-        chart: dashboard_chart(catalogue, lang, dashboard),
-        chart_title: t("dashboard_chart_title"),
+        chart_title: chart_title(lang, chart.as_ref()),
+        chart,
         tables,
         footnote: {
             // Topics the chart leaves out, and why: nothing disappears silently. One note per
@@ -380,15 +409,20 @@ pub fn summarise(
     description: String,
 ) -> DashboardSummary {
     let k = dashboard.k;
-    let chart_svg = dashboard_chart(catalogue, lang, dashboard)
-        .map(|chart| {
-            dimension_chart_svg(
-                &chart,
-                &text(lang, "dashboard_chart_title"),
-                "dashboard-chart",
-            )
-        })
+    let chart = dashboard_chart(catalogue, lang, dashboard);
+    let chart_svg = chart
+        .as_ref()
+        .map(|c| dimension_chart_svg(c, &chart_title(lang, Some(c)), "dashboard-chart"))
         .unwrap_or_default();
+    // The caption names the all-firms band only when the chart draws it.
+    let chart_caption = text(
+        lang,
+        if chart.as_ref().is_some_and(|c| c.legend.is_some()) {
+            "dashboard_chart_caption"
+        } else {
+            "dashboard_chart_caption_selection"
+        },
+    );
     DashboardSummary {
         participants: show(&dashboard.participants, lang, k, |n| n.to_string()),
         published: dashboard.is_published(),
@@ -501,6 +535,7 @@ pub fn summarise(
                 .collect(),
         }),
         chart_svg,
+        chart_caption,
         description,
     }
 }
@@ -700,6 +735,68 @@ mod tests {
             .windows(19)
             .find(|w| w.starts_with(b"/Type/Pages/Count "));
         assert_eq!(count.map(|w| w[18]), Some(b'1'), "one page");
+    }
+
+    /// The first wave with "all firms" hidden (say, too few firms in the whole service): the
+    /// chart draws the selection alone, so neither its title nor the page's caption promises
+    /// all firms; and the board ranks only red flags that are shown, since a hidden flag is not
+    /// known to be common (found looking at the first wave's board PDF).
+    #[test]
+    fn the_board_promises_only_what_it_draws_and_ranks_only_shown_flags() {
+        let policy = DisclosurePolicy::default();
+        let wave = simulate(&FIRST_WAVE);
+        let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
+        let catalogue = crate::survey::current();
+        let ids = DashboardCatalogue::from_catalogue(catalogue);
+        let lang = Lang::De;
+        let board_of = |all_firms| {
+            let inputs = DashboardInputs {
+                policy: &policy,
+                catalogue: &ids,
+                data: &data,
+                all_firms,
+            };
+            let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+            let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
+            let board = board_summary(catalogue, lang, &dashboard, &summary, 1_795_780_800_000);
+            (summary, board)
+        };
+        let verdicts = wave.book.disclose(&policy).expect("disclose");
+        let (with_all, board) = board_of(verdicts.get(&CohortKey::All));
+        assert_eq!(
+            board.chart_title,
+            "Median der Auswahl je Thema gegen alle Unternehmen"
+        );
+        assert!(with_all.chart_caption.contains("aller Unternehmen"));
+
+        let (summary, board) = board_of(None);
+        let chart = board
+            .chart
+            .as_ref()
+            .expect("the selection's medians are shown");
+        assert!(chart.bars.iter().all(|b| b.peers.is_none()));
+        assert_eq!(board.chart_title, "Median der Auswahl je Thema");
+        assert!(
+            summary.chart_caption.contains("ausgeblendet")
+                && !summary.chart_caption.contains("Median aller"),
+            "{}",
+            summary.chart_caption
+        );
+        let flags = board
+            .tables
+            .iter()
+            .find(|t| t.heading.starts_with("Die häufigsten Warnsignale"))
+            .expect("the red flags table");
+        let shown: Vec<&DataRow> = summary.red_flags.iter().filter(|r| !r.suppressed).collect();
+        if shown.is_empty() {
+            assert_eq!(flags.rows.len(), 1, "{:?}", flags.rows);
+            assert!(flags.rows[0][0].starts_with("Kein Warnsignal kann gezeigt werden"));
+            assert!(flags.rows[0][0].contains("weniger als 5 Unternehmen"));
+        } else {
+            let labels: Vec<&str> = flags.rows.iter().map(|r| r[0].as_str()).collect();
+            let expected: Vec<&str> = shown.iter().take(3).map(|r| r.label.as_str()).collect();
+            assert_eq!(labels, expected);
+        }
     }
 
     #[test]
