@@ -8,7 +8,8 @@ use std::sync::{Arc, RwLock};
 
 use crate::benchmark::{
     BenchmarkError, CohortKey, Comparison, Disclosure, DisclosurePolicy, PendingChange, Profile,
-    PublishOutcome, PublishedCell, ResponseSummary, UnavailableReason, comparison_cohort, disclose,
+    PublishOutcome, PublishedCell, ResponseSummary, UnavailableReason, comparison_cohort,
+    decode_cell, disclose, encode_cell,
 };
 use crate::db::{CellRow, CellUpdate, DbError, JournalEntry, ScopeUpdate, Store};
 use crate::scoring::Assessment;
@@ -234,8 +235,7 @@ pub fn merge_entries(
     // key -> (cell, version read, changed)
     let mut cells: BTreeMap<String, (PublishedCell, Option<i64>, bool)> = BTreeMap::new();
     for row in current {
-        let cell = serde_json::from_str::<PublishedCell>(&row.cell_json)
-            .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
+        let cell = decode_cell(&row.cell).map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
         cells.insert(row.cohort_key.clone(), (cell, Some(row.version), false));
     }
     let mut update = ScopeUpdate::default();
@@ -295,7 +295,7 @@ pub fn merge_entries(
         if changed {
             update.cells.push(CellUpdate {
                 cohort_key: key,
-                cell_json: serde_json::to_string(&cell).map_err(|e| e.to_string())?,
+                cell: encode_cell(&cell),
                 expected_version: version,
             });
         }
@@ -498,8 +498,7 @@ impl Statistics {
                 .cohort_key
                 .parse()
                 .map_err(|e: BenchmarkError| corrupt(e.to_string()))?;
-            let cell: PublishedCell =
-                serde_json::from_str(&row.cell_json).map_err(|e| corrupt(e.to_string()))?;
+            let cell = decode_cell(&row.cell).map_err(|e| corrupt(e.to_string()))?;
             cells.push((key, cell));
         }
         let listed: Vec<(CohortKey, Option<&crate::benchmark::CohortAggregate>)> = cells
@@ -582,20 +581,20 @@ mod tests {
             .iter()
             .map(|c| CellRow {
                 cohort_key: c.cohort_key.clone(),
-                cell_json: c.cell_json.clone(),
+                cell: c.cell.clone(),
                 version: c.expected_version.map_or(1, |v| v + 1),
             })
             .collect()
     }
 
     fn cell(update: &ScopeUpdate, key: &str) -> PublishedCell {
-        let json = &update
+        let stored = &update
             .cells
             .iter()
             .find(|c| c.cohort_key == key)
             .expect("cell written")
-            .cell_json;
-        serde_json::from_str(json).expect("cell")
+            .cell;
+        decode_cell(stored).expect("cell")
     }
 
     /// A merge of many changes at once gives exactly the cell that applying them one submit at

@@ -11,6 +11,7 @@
 
 mod aggregate;
 mod book;
+mod codec;
 mod cohort;
 pub mod disclosure;
 mod error;
@@ -23,6 +24,7 @@ mod property_tests;
 
 pub use aggregate::CohortAggregate;
 pub use book::CohortBook;
+pub use codec::{FORMAT_V1, decode_cell, encode_cell};
 pub use cohort::{CohortKey, CohortKind};
 pub use disclosure::{
     Comparison, Disclosure, DisclosurePolicy, PendingChange, PublishOutcome, PublishedCell,

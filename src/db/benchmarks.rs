@@ -5,11 +5,12 @@ use sqlx::{AnyConnection, Row};
 use super::group_commit::Keep;
 use super::{Backend, DbError, Store};
 
-/// A stored cohort cell (its JSON is the benchmark module's `PublishedCell`).
+/// A stored cohort cell: the benchmark module's `PublishedCell` in its stored form
+/// (`benchmark::encode_cell`; a format byte first, so cells written as JSON still read).
 #[derive(Debug, Clone)]
 pub struct CellRow {
     pub cohort_key: String,
-    pub cell_json: String,
+    pub cell: Vec<u8>,
     pub version: i64,
 }
 
@@ -17,7 +18,7 @@ pub struct CellRow {
 #[derive(Debug, Clone)]
 pub struct CellUpdate {
     pub cohort_key: String,
-    pub cell_json: String,
+    pub cell: Vec<u8>,
     pub expected_version: Option<i64>,
 }
 
@@ -59,11 +60,24 @@ pub type MergeFn<'a> =
 /// take it.
 const MERGE_LOCK: &str = "*merge*";
 
+/// The columns [`cell_row`] reads, in its order.
+const CELL_COLUMNS: &str = "cohort_key, cell, cell_json, version";
+
+/// A cell is in `cell` (binary), or still in `cell_json` if no merge has changed it since the
+/// migration `binary_cohort_cells`; the JSON text is one more stored form of the same encoding
+/// (its first byte `{` says so), so the domain reads either alike.
 fn cell_row(row: &AnyRow) -> Result<CellRow, DbError> {
+    let cell = match row.try_get::<Option<Vec<u8>>, _>(1)? {
+        Some(cell) => cell,
+        None => row
+            .try_get::<Option<String>, _>(2)?
+            .map(String::into_bytes)
+            .unwrap_or_default(),
+    };
     Ok(CellRow {
         cohort_key: row.try_get(0)?,
-        cell_json: row.try_get(1)?,
-        version: row.try_get(2)?,
+        cell,
+        version: row.try_get(3)?,
     })
 }
 
@@ -146,7 +160,7 @@ async fn merge_in(
         keys.sort_unstable();
         keys.dedup();
         let select = format!(
-            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 AND cohort_key IN ({})",
+            "SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 AND cohort_key IN ({})",
             placeholders(2, keys.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str())).bind(scope.as_str());
@@ -218,8 +232,8 @@ async fn write_cells(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES {rows}
-         ON CONFLICT (scope, cohort_key) DO UPDATE SET cell_json = excluded.cell_json,
+        "INSERT INTO cohort_cells (scope, cohort_key, cell, version) VALUES {rows}
+         ON CONFLICT (scope, cohort_key) DO UPDATE SET cell = excluded.cell, cell_json = NULL,
              version = excluded.version
          WHERE cohort_cells.version = excluded.version - 1"
     );
@@ -230,7 +244,7 @@ async fn write_cells(
         let next_version = cell.expected_version.map_or(1, |v| v + 1);
         query = query
             .bind(cell.cohort_key.as_str())
-            .bind(cell.cell_json.as_str())
+            .bind(cell.cell.as_slice())
             .bind(next_version);
     }
     let written = query.execute(&mut *conn).await?.rows_affected();
@@ -309,12 +323,12 @@ impl Store {
 
     /// All cells of a scope, for disclosure over all of them at once.
     pub async fn cohort_cells(&self, scope: &str) -> Result<Vec<CellRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key",
-        )
-        .bind(scope)
-        .fetch_all(&self.reader)
-        .await?;
+        let select =
+            format!("SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select.as_str()))
+            .bind(scope)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(cell_row).collect()
     }
 
@@ -334,36 +348,36 @@ impl Store {
 
     /// Rewrites all cells of a scope from what they hold now (a bulk load adding its firms):
     /// under the merge lock and in one transaction, `rewrite` gets the cells as stored and
-    /// returns every cell's new JSON; the scope's cells become exactly those, and its
+    /// returns every cell in its new stored form; the scope's cells become exactly those, and its
     /// generation moves on. The cells are read under the lock, so that no merge between the
     /// read and the write is lost.
     pub async fn rewrite_cohort_cells(
         &self,
         scope: &str,
-        rewrite: impl FnOnce(&[CellRow]) -> Result<Vec<(String, String)>, String>,
+        rewrite: impl FnOnce(&[CellRow]) -> Result<Vec<(String, Vec<u8>)>, String>,
         now: i64,
     ) -> Result<usize, DbError> {
         let mut tx = self.writer.begin().await?;
         lock_scope(&mut tx, MERGE_LOCK).await?;
-        let current = sqlx::query(
-            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key",
-        )
-        .bind(scope)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(cell_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        let select =
+            format!("SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key");
+        let current = sqlx::query(sqlx::AssertSqlSafe(select.as_str()))
+            .bind(scope)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(cell_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let cells = rewrite(&current).map_err(DbError::Benchmark)?;
         sqlx::query("DELETE FROM cohort_cells WHERE scope = $1")
             .bind(scope)
             .execute(&mut *tx)
             .await?;
-        for (key, json) in &cells {
-            sqlx::query("INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES ($1, $2, $3, 1)")
+        for (key, cell) in &cells {
+            sqlx::query("INSERT INTO cohort_cells (scope, cohort_key, cell, version) VALUES ($1, $2, $3, 1)")
                 .bind(scope)
                 .bind(key.as_str())
-                .bind(json.as_str())
+                .bind(cell.as_slice())
                 .execute(&mut *tx)
                 .await?;
         }
