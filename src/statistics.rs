@@ -99,6 +99,10 @@ pub struct Statistics {
     dimension_count: usize,
     /// One snapshot per catalogue version.
     cache: Arc<RwLock<BTreeMap<String, Arc<Snapshot>>>>,
+    /// Held while a snapshot is rebuilt: after a publication every submit in flight finds the
+    /// cache outdated, and one rebuild serves them all instead of each reading and disclosing
+    /// every cell itself (issue 17).
+    rebuilding: Arc<tokio::sync::Mutex<()>>,
     rounds: Arc<MergeRounds>,
 }
 
@@ -359,6 +363,7 @@ impl Statistics {
             },
             dimension_count,
             cache: Arc::new(RwLock::new(BTreeMap::new())),
+            rebuilding: Arc::default(),
             rounds: Arc::default(),
         }
     }
@@ -461,11 +466,13 @@ impl Statistics {
     ) -> Result<Arc<Snapshot>, StatisticsError> {
         let scope = versioned_scope(self.read_scope, catalogue_version);
         let (generation, published_at) = self.store.benchmark_generation(&scope).await?;
-        if let Ok(guard) = self.cache.read()
-            && let Some(snapshot) = guard.get(catalogue_version)
-            && snapshot.generation == generation
-        {
-            return Ok(Arc::clone(snapshot));
+        if let Some(snapshot) = self.cached(catalogue_version, generation) {
+            return Ok(snapshot);
+        }
+        let _rebuilding = self.rebuilding.lock().await;
+        // Whoever rebuilt while this call waited has left a snapshot at least this current.
+        if let Some(snapshot) = self.cached(catalogue_version, generation) {
+            return Ok(snapshot);
         }
         let rows = self.store.cohort_cells(&scope).await?;
         let mut snapshot = self.disclose_rows(&rows, generation, published_at)?;
@@ -480,6 +487,14 @@ impl Statistics {
             }
         }
         Ok(snapshot)
+    }
+
+    /// The cached snapshot of a catalogue version if it is of `generation` or later (a later one
+    /// only when a rebuild that began after the caller read `generation` made it).
+    fn cached(&self, catalogue_version: &str, generation: i64) -> Option<Arc<Snapshot>> {
+        let guard = self.cache.read().ok()?;
+        let snapshot = guard.get(catalogue_version)?;
+        (snapshot.generation >= generation).then(|| Arc::clone(snapshot))
     }
 
     fn disclose_rows(

@@ -8,6 +8,9 @@
 //! cohorts of its [`Profile`] (a [`CohortBook`] does this). Each cell republishes only after
 //! `k` changes; [`disclose`] then decides, jointly for all cells, which may be shown, and
 //! [`comparison_cohort`] picks a firm's peer group among those.
+//!
+//! Cells are stored with [`encode_cell`] / read with [`decode_cell`] (a compact binary form with
+//! a format byte; the older JSON form still reads).
 
 mod aggregate;
 mod book;
