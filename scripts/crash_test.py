@@ -131,6 +131,39 @@ def query(database_url, sql):
     return [tuple(line.split("\t")) for line in out.splitlines() if line]
 
 
+def live_overall(cell):
+    """`live.n` and `live.overall.scores` of a stored cell (benchmark::codec): the JSON form
+    (first byte `{`) or format 1, whose first fields are exactly these (see src/benchmark/codec.rs)."""
+    if isinstance(cell, str):  # psql prints bytea as hex after a backslash-x
+        cell = bytes.fromhex(cell[2:]) if cell.startswith("\\x") else cell.encode()
+    cell = bytes(cell)
+    if cell[:1] == b"{":
+        live = json.loads(cell).get("live", {})
+        return live.get("n"), {int(s): int(c) for s, c in live.get("overall", {}).get("scores", [])}
+    if cell[:1] != b"\x01":
+        return None, {}
+    at = 2  # format byte, dimension count
+
+    def varint():
+        nonlocal at
+        value, shift = 0, 0
+        while True:
+            b = cell[at]
+            at += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return value
+
+    n = varint()
+    scores = {}
+    for _ in range(varint()):
+        score = cell[at]
+        at += 1
+        scores[score] = varint()
+    return n, scores
+
+
 def recount_matches(database_url):
     """Per cohort, the number of firms and the histogram of overall scores, recounted from the
     stored responses, against the stored cells (`live.n`, `live.overall.scores`)."""
@@ -143,14 +176,14 @@ def recount_matches(database_url):
             histogram = expected.setdefault(key, {})
             histogram[int(score)] = histogram.get(int(score), 0) + 1
     mismatches, cells = [], 0
-    for scope, key, cell in query(database_url,
-                                  "SELECT scope, cohort_key, cell_json FROM cohort_cells"):
-        live = json.loads(cell).get("live", {})
-        stored = {int(s): int(c) for s, c in live.get("overall", {}).get("scores", [])}
+    for scope, key, cell, cell_json in query(
+            database_url, "SELECT scope, cohort_key, cell, cell_json FROM cohort_cells"):
+        # A cell not changed since the migration to the binary form is still in `cell_json`.
+        n, stored = live_overall(cell if cell else cell_json)
         want = expected.get(key, {})
         cells += 1
-        if live.get("n") != sum(want.values()) or stored != want:
-            mismatches.append((scope, key, live.get("n"), sum(want.values())))
+        if n != sum(want.values()) or stored != want:
+            mismatches.append((scope, key, n, sum(want.values())))
     if cells < len(expected):
         mismatches.append(("real", "cells missing", cells, len(expected)))
     # Changes journaled by submits (issue 17) are merged before a submit is answered, and at

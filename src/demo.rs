@@ -390,14 +390,14 @@ async fn seed_into(
             "demo responses loaded"
         );
     }
-    let add_firms = |rows: &[crate::db::CellRow]| -> Result<Vec<(String, String)>, String> {
+    let add_firms = |rows: &[crate::db::CellRow]| -> Result<Vec<(String, Vec<u8>)>, String> {
         let mut cells: BTreeMap<CohortKey, PublishedCell> = BTreeMap::new();
         for row in rows {
             let key: CohortKey = row
                 .cohort_key
                 .parse()
                 .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
-            let cell: PublishedCell = serde_json::from_str(&row.cell_json)
+            let cell = crate::benchmark::decode_cell(&row.cell)
                 .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
             cells.insert(key, cell);
         }
@@ -412,14 +412,10 @@ async fn seed_into(
                 cell.add(policy, summary).map_err(|e| e.to_string())?;
             }
         }
-        cells
+        Ok(cells
             .iter()
-            .map(|(key, cell)| {
-                serde_json::to_string(cell)
-                    .map(|json| (key.to_string(), json))
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
+            .map(|(key, cell)| (key.to_string(), crate::benchmark::encode_cell(cell)))
+            .collect())
     };
     let cohorts = store
         .rewrite_cohort_cells(&scope, add_firms, crate::db::now_ms())

@@ -8,7 +8,8 @@ use std::sync::{Arc, RwLock};
 
 use crate::benchmark::{
     BenchmarkError, CohortKey, Comparison, Disclosure, DisclosurePolicy, PendingChange, Profile,
-    PublishOutcome, PublishedCell, ResponseSummary, UnavailableReason, comparison_cohort, disclose,
+    PublishOutcome, PublishedCell, ResponseSummary, UnavailableReason, comparison_cohort,
+    decode_cell, disclose, encode_cell,
 };
 use crate::db::{CellRow, CellUpdate, DbError, JournalEntry, ScopeUpdate, Store};
 use crate::scoring::Assessment;
@@ -98,6 +99,10 @@ pub struct Statistics {
     dimension_count: usize,
     /// One snapshot per catalogue version.
     cache: Arc<RwLock<BTreeMap<String, Arc<Snapshot>>>>,
+    /// Held while a snapshot is rebuilt: after a publication every submit in flight finds the
+    /// cache outdated, and one rebuild serves them all instead of each reading and disclosing
+    /// every cell itself (issue 17).
+    rebuilding: Arc<tokio::sync::Mutex<()>>,
     rounds: Arc<MergeRounds>,
 }
 
@@ -234,8 +239,7 @@ pub fn merge_entries(
     // key -> (cell, version read, changed)
     let mut cells: BTreeMap<String, (PublishedCell, Option<i64>, bool)> = BTreeMap::new();
     for row in current {
-        let cell = serde_json::from_str::<PublishedCell>(&row.cell_json)
-            .map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
+        let cell = decode_cell(&row.cell).map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
         cells.insert(row.cohort_key.clone(), (cell, Some(row.version), false));
     }
     let mut update = ScopeUpdate::default();
@@ -295,7 +299,7 @@ pub fn merge_entries(
         if changed {
             update.cells.push(CellUpdate {
                 cohort_key: key,
-                cell_json: serde_json::to_string(&cell).map_err(|e| e.to_string())?,
+                cell: encode_cell(&cell),
                 expected_version: version,
             });
         }
@@ -359,6 +363,7 @@ impl Statistics {
             },
             dimension_count,
             cache: Arc::new(RwLock::new(BTreeMap::new())),
+            rebuilding: Arc::default(),
             rounds: Arc::default(),
         }
     }
@@ -461,11 +466,13 @@ impl Statistics {
     ) -> Result<Arc<Snapshot>, StatisticsError> {
         let scope = versioned_scope(self.read_scope, catalogue_version);
         let (generation, published_at) = self.store.benchmark_generation(&scope).await?;
-        if let Ok(guard) = self.cache.read()
-            && let Some(snapshot) = guard.get(catalogue_version)
-            && snapshot.generation == generation
-        {
-            return Ok(Arc::clone(snapshot));
+        if let Some(snapshot) = self.cached(catalogue_version, generation) {
+            return Ok(snapshot);
+        }
+        let _rebuilding = self.rebuilding.lock().await;
+        // Whoever rebuilt while this call waited has left a snapshot at least this current.
+        if let Some(snapshot) = self.cached(catalogue_version, generation) {
+            return Ok(snapshot);
         }
         let rows = self.store.cohort_cells(&scope).await?;
         let mut snapshot = self.disclose_rows(&rows, generation, published_at)?;
@@ -480,6 +487,14 @@ impl Statistics {
             }
         }
         Ok(snapshot)
+    }
+
+    /// The cached snapshot of a catalogue version if it is of `generation` or later (a later one
+    /// only when a rebuild that began after the caller read `generation` made it).
+    fn cached(&self, catalogue_version: &str, generation: i64) -> Option<Arc<Snapshot>> {
+        let guard = self.cache.read().ok()?;
+        let snapshot = guard.get(catalogue_version)?;
+        (snapshot.generation >= generation).then(|| Arc::clone(snapshot))
     }
 
     fn disclose_rows(
@@ -498,8 +513,7 @@ impl Statistics {
                 .cohort_key
                 .parse()
                 .map_err(|e: BenchmarkError| corrupt(e.to_string()))?;
-            let cell: PublishedCell =
-                serde_json::from_str(&row.cell_json).map_err(|e| corrupt(e.to_string()))?;
+            let cell = decode_cell(&row.cell).map_err(|e| corrupt(e.to_string()))?;
             cells.push((key, cell));
         }
         let listed: Vec<(CohortKey, Option<&crate::benchmark::CohortAggregate>)> = cells
@@ -582,20 +596,20 @@ mod tests {
             .iter()
             .map(|c| CellRow {
                 cohort_key: c.cohort_key.clone(),
-                cell_json: c.cell_json.clone(),
+                cell: c.cell.clone(),
                 version: c.expected_version.map_or(1, |v| v + 1),
             })
             .collect()
     }
 
     fn cell(update: &ScopeUpdate, key: &str) -> PublishedCell {
-        let json = &update
+        let stored = &update
             .cells
             .iter()
             .find(|c| c.cohort_key == key)
             .expect("cell written")
-            .cell_json;
-        serde_json::from_str(json).expect("cell")
+            .cell;
+        decode_cell(stored).expect("cell")
     }
 
     /// A merge of many changes at once gives exactly the cell that applying them one submit at

@@ -210,20 +210,21 @@ impl CohortAggregate {
     }
 }
 
-/// Stored form: sparse histograms as `[score, count]` pairs, ascending.
+/// Stored form: sparse histograms as `[score, count]` pairs, ascending. The binary cell
+/// encoding (`codec`) reads into this form too, so both stored forms are validated alike.
 #[derive(Serialize, Deserialize)]
-struct AggregateRepr {
-    n: u32,
-    overall: MeasureRepr,
-    dimensions: Vec<MeasureRepr>,
+pub(super) struct AggregateRepr {
+    pub(super) n: u32,
+    pub(super) overall: MeasureRepr,
+    pub(super) dimensions: Vec<MeasureRepr>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    red_flags: BTreeMap<String, u32>,
+    pub(super) red_flags: BTreeMap<String, u32>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct MeasureRepr {
-    scores: Vec<(u8, u32)>,
-    levels: [u32; LEVELS],
+pub(super) struct MeasureRepr {
+    pub(super) scores: Vec<(u8, u32)>,
+    pub(super) levels: [u32; LEVELS],
 }
 
 impl From<&Measure> for MeasureRepr {

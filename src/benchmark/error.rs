@@ -61,4 +61,7 @@ pub enum BenchmarkError {
     /// Stored data violates an invariant (counts that do not add up and the like).
     #[error("corrupt stored data: {0}")]
     Corrupt(&'static str),
+    /// A stored cell in the JSON form could not be read (the parser's message).
+    #[error("unreadable stored cell: {0}")]
+    UnreadableCell(String),
 }

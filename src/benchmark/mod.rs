@@ -8,9 +8,13 @@
 //! cohorts of its [`Profile`] (a [`CohortBook`] does this). Each cell republishes only after
 //! `k` changes; [`disclose`] then decides, jointly for all cells, which may be shown, and
 //! [`comparison_cohort`] picks a firm's peer group among those.
+//!
+//! Cells are stored with [`encode_cell`] / read with [`decode_cell`] (a compact binary form with
+//! a format byte; the older JSON form still reads).
 
 mod aggregate;
 mod book;
+mod codec;
 mod cohort;
 pub mod disclosure;
 mod error;
@@ -23,6 +27,7 @@ mod property_tests;
 
 pub use aggregate::CohortAggregate;
 pub use book::CohortBook;
+pub use codec::{FORMAT_V1, decode_cell, encode_cell};
 pub use cohort::{CohortKey, CohortKind};
 pub use disclosure::{
     Comparison, Disclosure, DisclosurePolicy, PendingChange, PublishOutcome, PublishedCell,

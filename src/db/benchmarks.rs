@@ -5,11 +5,12 @@ use sqlx::{AnyConnection, Row};
 use super::group_commit::Keep;
 use super::{Backend, DbError, Store};
 
-/// A stored cohort cell (its JSON is the benchmark module's `PublishedCell`).
+/// A stored cohort cell: the benchmark module's `PublishedCell` in its stored form
+/// (`benchmark::encode_cell`; a format byte first, so cells written as JSON still read).
 #[derive(Debug, Clone)]
 pub struct CellRow {
     pub cohort_key: String,
-    pub cell_json: String,
+    pub cell: Vec<u8>,
     pub version: i64,
 }
 
@@ -17,7 +18,7 @@ pub struct CellRow {
 #[derive(Debug, Clone)]
 pub struct CellUpdate {
     pub cohort_key: String,
-    pub cell_json: String,
+    pub cell: Vec<u8>,
     pub expected_version: Option<i64>,
 }
 
@@ -59,11 +60,29 @@ pub type MergeFn<'a> =
 /// take it.
 const MERGE_LOCK: &str = "*merge*";
 
+/// The columns [`cell_row`] reads, in its order.
+const CELL_COLUMNS: &str = "cohort_key, cell, cell_json, version";
+
+/// A cell is in `cell` (binary), or still in `cell_json` if no merge has changed it since the
+/// migration `binary_cohort_cells`; the JSON text is one more stored form of the same encoding
+/// (its first byte `{` says so), so the domain reads either alike.
 fn cell_row(row: &AnyRow) -> Result<CellRow, DbError> {
+    cell_row_at(row, 0)
+}
+
+/// [`cell_row`] of the columns from `at` on.
+fn cell_row_at(row: &AnyRow, at: usize) -> Result<CellRow, DbError> {
+    let cell = match row.try_get::<Option<Vec<u8>>, _>(at + 1)? {
+        Some(cell) => cell,
+        None => row
+            .try_get::<Option<String>, _>(at + 2)?
+            .map(String::into_bytes)
+            .unwrap_or_default(),
+    };
     Ok(CellRow {
-        cohort_key: row.try_get(0)?,
-        cell_json: row.try_get(1)?,
-        version: row.try_get(2)?,
+        cohort_key: row.try_get(at)?,
+        cell,
+        version: row.try_get(at + 3)?,
     })
 }
 
@@ -98,9 +117,9 @@ pub(super) async fn journal_change(
 }
 
 /// One merge inside the caller's transaction: takes the merge lock (`lock`), reads up to `limit`
-/// waiting changes in id order, and per scope reads the cells they touch, applies them (`apply`)
-/// and writes the changed cells back, each scope in a few statements. Returns how many journal
-/// entries it read.
+/// waiting changes in id order, reads the cells they touch, applies them per scope (`apply`) and
+/// writes the changed cells back: five statements whatever the number of scopes (and one more
+/// per refused change). Returns how many journal entries it read.
 ///
 /// Order: on PostgreSQL ids are drawn before commit, so a change may become visible after one
 /// with a higher id and be merged in a later round. Changes that depend on each other (a
@@ -137,30 +156,44 @@ async fn merge_in(
             change_json: row.try_get(3)?,
         });
     }
+    // Every scope's cells in one read, one write and one generation bump (issue 17: a merge
+    // round was 2 + 3 statements per scope, each a round trip to SQLite's worker thread). The
+    // read may bring a cell of a key in a scope none of that scope's changes touch; the merge
+    // leaves such a cell unchanged and does not write it.
+    let scopes: Vec<&str> = by_scope.keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = by_scope
+        .values()
+        .flatten()
+        .flat_map(|e| e.keys.iter().map(String::as_str))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let select = format!(
+        "SELECT scope, {CELL_COLUMNS} FROM cohort_cells WHERE scope IN ({}) AND cohort_key IN ({})",
+        placeholders(1, scopes.len()),
+        placeholders(1 + scopes.len(), keys.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str()));
+    for scope in &scopes {
+        query = query.bind(*scope);
+    }
+    for key in &keys {
+        query = query.bind(*key);
+    }
+    let mut current: std::collections::BTreeMap<String, Vec<CellRow>> = Default::default();
+    for row in query.fetch_all(&mut *conn).await? {
+        let scope: String = row.try_get(0)?;
+        current
+            .entry(scope)
+            .or_default()
+            .push(cell_row_at(&row, 1)?);
+    }
     let mut merged: Vec<i64> = Vec::with_capacity(read);
+    let mut writes: Vec<(&str, CellUpdate)> = Vec::new();
+    let mut republished: Vec<&str> = Vec::new();
     for (scope, entries) in &by_scope {
-        let mut keys: Vec<&str> = entries
-            .iter()
-            .flat_map(|e| e.keys.iter().map(String::as_str))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let select = format!(
-            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 AND cohort_key IN ({})",
-            placeholders(2, keys.len())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(select.as_str())).bind(scope.as_str());
-        for key in &keys {
-            query = query.bind(*key);
-        }
-        let current = query
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(cell_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let update = apply(scope, entries, &current).map_err(DbError::Benchmark)?;
-        write_cells(conn, scope, &update.cells).await?;
+        let cells = current.get(scope).map_or(&[][..], Vec::as_slice);
+        let update = apply(scope, entries, cells).map_err(DbError::Benchmark)?;
         for (id, why) in &update.refused {
             tracing::error!(journal_id = id, scope = %scope, error = %why, "a statistics change was refused");
             sqlx::query("UPDATE cohort_journal SET failed = $2 WHERE id = $1")
@@ -170,7 +203,7 @@ async fn merge_in(
                 .await?;
         }
         if update.republished {
-            bump_generation(conn, scope, now).await?;
+            republished.push(scope);
         }
         merged.extend(
             entries
@@ -178,7 +211,10 @@ async fn merge_in(
                 .map(|e| e.id)
                 .filter(|id| !update.refused.iter().any(|(r, _)| r == id)),
         );
+        writes.extend(update.cells.into_iter().map(|c| (scope.as_str(), c)));
     }
+    write_cells(conn, &writes).await?;
+    bump_generations(conn, &republished, now).await?;
     if !merged.is_empty() {
         // By id, never by range: an entry with a lower id may commit after this read.
         let delete = format!(
@@ -202,35 +238,39 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Writes the cells in one statement, each only if its version is still the one read (a new
-/// cell only if nobody created it meanwhile): an upsert whose update carries the version check,
-/// so fewer rows written than cells means a concurrent change, and the caller retries.
+/// Writes the cells (of any scopes) in one statement, each only if its version is still the one
+/// read (a new cell only if nobody created it meanwhile): an upsert whose update carries the
+/// version check, so fewer rows written than cells means a concurrent change, and the caller
+/// retries.
 async fn write_cells(
     conn: &mut AnyConnection,
-    scope: &str,
-    cells: &[CellUpdate],
+    cells: &[(&str, CellUpdate)],
 ) -> Result<(), DbError> {
     if cells.is_empty() {
         return Ok(());
     }
     let rows = (0..cells.len())
-        .map(|i| format!("($1, ${}, ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i))
+        .map(|i| {
+            let p = 4 * i;
+            format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES {rows}
-         ON CONFLICT (scope, cohort_key) DO UPDATE SET cell_json = excluded.cell_json,
+        "INSERT INTO cohort_cells (scope, cohort_key, cell, version) VALUES {rows}
+         ON CONFLICT (scope, cohort_key) DO UPDATE SET cell = excluded.cell, cell_json = NULL,
              version = excluded.version
          WHERE cohort_cells.version = excluded.version - 1"
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(scope);
-    for cell in cells {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+    for (scope, cell) in cells {
         // A new cell is written as version 1: if it exists meanwhile (version >= 1), the
         // check `version = 0` fails and the row is not written.
         let next_version = cell.expected_version.map_or(1, |v| v + 1);
         query = query
+            .bind(*scope)
             .bind(cell.cohort_key.as_str())
-            .bind(cell.cell_json.as_str())
+            .bind(cell.cell.as_slice())
             .bind(next_version);
     }
     let written = query.execute(&mut *conn).await?.rows_affected();
@@ -250,6 +290,32 @@ async fn lock_scope(conn: &mut AnyConnection, scope: &str) -> Result<(), DbError
     .bind(scope)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// [`bump_generation`] of several scopes in one statement.
+async fn bump_generations(
+    conn: &mut AnyConnection,
+    scopes: &[&str],
+    now: i64,
+) -> Result<(), DbError> {
+    if scopes.is_empty() {
+        return Ok(());
+    }
+    let rows = (0..scopes.len())
+        .map(|i| format!("(${}, 1, $1)", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO benchmark_generations (scope, generation, published_at) VALUES {rows}
+         ON CONFLICT (scope) DO UPDATE SET generation = benchmark_generations.generation + 1,
+             published_at = excluded.published_at"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+    for scope in scopes {
+        query = query.bind(*scope);
+    }
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -309,12 +375,12 @@ impl Store {
 
     /// All cells of a scope, for disclosure over all of them at once.
     pub async fn cohort_cells(&self, scope: &str) -> Result<Vec<CellRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key",
-        )
-        .bind(scope)
-        .fetch_all(&self.reader)
-        .await?;
+        let select =
+            format!("SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select.as_str()))
+            .bind(scope)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(cell_row).collect()
     }
 
@@ -334,36 +400,36 @@ impl Store {
 
     /// Rewrites all cells of a scope from what they hold now (a bulk load adding its firms):
     /// under the merge lock and in one transaction, `rewrite` gets the cells as stored and
-    /// returns every cell's new JSON; the scope's cells become exactly those, and its
+    /// returns every cell in its new stored form; the scope's cells become exactly those, and its
     /// generation moves on. The cells are read under the lock, so that no merge between the
     /// read and the write is lost.
     pub async fn rewrite_cohort_cells(
         &self,
         scope: &str,
-        rewrite: impl FnOnce(&[CellRow]) -> Result<Vec<(String, String)>, String>,
+        rewrite: impl FnOnce(&[CellRow]) -> Result<Vec<(String, Vec<u8>)>, String>,
         now: i64,
     ) -> Result<usize, DbError> {
         let mut tx = self.writer.begin().await?;
         lock_scope(&mut tx, MERGE_LOCK).await?;
-        let current = sqlx::query(
-            "SELECT cohort_key, cell_json, version FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key",
-        )
-        .bind(scope)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(cell_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        let select =
+            format!("SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key");
+        let current = sqlx::query(sqlx::AssertSqlSafe(select.as_str()))
+            .bind(scope)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(cell_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let cells = rewrite(&current).map_err(DbError::Benchmark)?;
         sqlx::query("DELETE FROM cohort_cells WHERE scope = $1")
             .bind(scope)
             .execute(&mut *tx)
             .await?;
-        for (key, json) in &cells {
-            sqlx::query("INSERT INTO cohort_cells (scope, cohort_key, cell_json, version) VALUES ($1, $2, $3, 1)")
+        for (key, cell) in &cells {
+            sqlx::query("INSERT INTO cohort_cells (scope, cohort_key, cell, version) VALUES ($1, $2, $3, 1)")
                 .bind(scope)
                 .bind(key.as_str())
-                .bind(json.as_str())
+                .bind(cell.as_slice())
                 .execute(&mut *tx)
                 .await?;
         }

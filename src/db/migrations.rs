@@ -92,6 +92,11 @@ const MIGRATIONS: &[Embedded] = &[
         "publication epochs",
         "20261129100000_publication_epochs.sql"
     ),
+    embedded!(
+        20261129200000,
+        "binary cohort cells",
+        "20261129200000_binary_cohort_cells.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.
@@ -195,9 +200,10 @@ mod tests {
 
     /// The two folders say the same thing: line by line, the only allowed differences are
     /// PostgreSQL's identity columns for SQLite's `INTEGER PRIMARY KEY`, and `BIGINT` where
-    /// SQLite says `INTEGER` (64-bit there); column alignment may differ with them.
+    /// SQLite says `INTEGER` (64-bit there), and `BYTEA` where SQLite says `BLOB`; column
+    /// alignment may differ with them.
     #[test]
-    fn the_two_backends_differ_only_in_identity_and_integer_spellings() {
+    fn the_two_backends_differ_only_in_identity_integer_and_binary_spellings() {
         fn tokens(line: &str) -> Vec<String> {
             let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
             line.replace(" ,", ",")
@@ -222,9 +228,9 @@ mod tests {
                 );
                 let (s, p) = (tokens(s), tokens(&p));
                 let same = s.len() == p.len()
-                    && s.iter()
-                        .zip(&p)
-                        .all(|(s, p)| s == p || (s == "INTEGER" && p == "BIGINT"));
+                    && s.iter().zip(&p).all(|(s, p)| {
+                        s == p || (s == "INTEGER" && p == "BIGINT") || (s == "BLOB" && p == "BYTEA")
+                    });
                 assert!(
                     same,
                     "{} line {}: the backends differ beyond integer spellings:\n{s:?}\n{p:?}",

@@ -310,7 +310,10 @@ async fn seeding_demo_data_while_firms_submit_loses_no_submit(app: TestApp) {
         .iter()
         .find(|c| c.cohort_key == "all")
         .expect("the all-firms cell");
-    let json: Value = serde_json::from_str(&all.cell_json).expect("cell json");
+    let json: Value = serde_json::to_value(
+        social_readiness::benchmark::decode_cell(&all.cell).expect("stored cell"),
+    )
+    .expect("cell json");
     assert_eq!(json["live"]["n"], 200 + 32, "{}", json["live"]["n"]);
     // The real statistics hold the real firms only.
     let real = stored_cells(&app).await;
@@ -464,7 +467,10 @@ async fn stored_cells(app: &TestApp) -> StoredCells {
     cells
         .iter()
         .map(|c| {
-            let json: Value = serde_json::from_str(&c.cell_json).expect("cell json");
+            let json: Value = serde_json::to_value(
+                social_readiness::benchmark::decode_cell(&c.cell).expect("stored cell"),
+            )
+            .expect("cell json");
             let scores = json["live"]["overall"]["scores"]
                 .as_array()
                 .expect("scores")
@@ -613,3 +619,60 @@ async fn parallel_submits_give_exactly_the_recount(app: TestApp) {
 }
 
 on_both_databases!(parallel_submits_give_exactly_the_recount);
+
+/// Issue 17: cells are stored in a binary form; a cell still in the JSON column (written before
+/// the migration `binary_cohort_cells`, and not changed since) reads as the same cell, counts on,
+/// and is written in the binary form by the next merge that changes it.
+async fn an_old_json_cell_still_reads_and_is_rewritten_on_the_next_merge(app: TestApp) {
+    use sqlx::Connection;
+    let body = api_body(Pick::Best, "de");
+    let reply = app.post_json("/api/v1/responses", &body, &[]).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let scope = social_readiness::statistics::versioned_scope("real", &catalogue().version);
+    let stored = |cells: &[social_readiness::db::CellRow]| {
+        cells
+            .iter()
+            .find(|c| c.cohort_key == "all")
+            .expect("the all-firms cell")
+            .cell
+            .clone()
+    };
+    let binary = stored(&app.store.cohort_cells(&scope).await.expect("cells"));
+    assert_eq!(binary[0], social_readiness::benchmark::FORMAT_V1);
+    let cell = social_readiness::benchmark::decode_cell(&binary).expect("cell");
+    let json = serde_json::to_string(&cell).expect("json");
+
+    // Put the cell back as the migration left it: JSON text, no binary form.
+    let mut conn = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let updated = sqlx::query(
+        "UPDATE cohort_cells SET cell = NULL, cell_json = $1 WHERE scope = $2 AND cohort_key = 'all'",
+    )
+    .bind(json.as_str())
+    .bind(scope.as_str())
+    .execute(&mut conn)
+    .await
+    .expect("update")
+    .rows_affected();
+    assert_eq!(updated, 1);
+    conn.close().await.expect("close");
+    let old = stored(&app.store.cohort_cells(&scope).await.expect("cells"));
+    assert_eq!(old, json.as_bytes(), "read from the JSON column");
+    assert_eq!(
+        social_readiness::benchmark::decode_cell(&old).expect("old cell"),
+        cell
+    );
+
+    let reply = app.post_json("/api/v1/responses", &body, &[]).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let rewritten = stored(&app.store.cohort_cells(&scope).await.expect("cells"));
+    assert_eq!(rewritten[0], social_readiness::benchmark::FORMAT_V1);
+    assert_eq!(
+        stored_cells(&app).await["all"].0,
+        2,
+        "counted on from the old cell"
+    );
+}
+
+on_both_databases!(an_old_json_cell_still_reads_and_is_rewritten_on_the_next_merge);

@@ -212,7 +212,10 @@ async fn a_re_assessment_shows_the_change_and_counts_the_firm_once(app: TestApp)
             .iter()
             .find(|c| c.cohort_key == "all")
             .expect("the all cell");
-        let json: serde_json::Value = serde_json::from_str(&all.cell_json).expect("json");
+        let json: serde_json::Value = serde_json::to_value(
+            social_readiness::benchmark::decode_cell(&all.cell).expect("stored cell"),
+        )
+        .expect("json");
         json["live"]["n"].as_u64().expect("live n")
     };
     assert_eq!(live().await, 1);

@@ -19,7 +19,10 @@ async fn live_count(app: &TestApp) -> u64 {
         .iter()
         .find(|c| c.cohort_key == "all")
         .map(|c| {
-            let json: serde_json::Value = serde_json::from_str(&c.cell_json).expect("json");
+            let json: serde_json::Value = serde_json::to_value(
+                social_readiness::benchmark::decode_cell(&c.cell).expect("stored cell"),
+            )
+            .expect("json");
             json["live"]["n"].as_u64().expect("n")
         })
         .unwrap_or(0)

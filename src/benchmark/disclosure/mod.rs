@@ -19,6 +19,7 @@ mod publication;
 
 pub use fallback::{Comparison, UnavailableReason, comparison_cohort};
 pub use joint::disclose;
+pub(crate) use publication::CellRepr;
 pub use publication::{PendingChange, PublishOutcome, PublishedCell};
 
 use serde::Serialize;

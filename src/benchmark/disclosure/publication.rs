@@ -133,15 +133,21 @@ impl PublishedCell {
     pub fn dimension_count(&self) -> usize {
         self.live.dimension_count()
     }
+
+    /// The stored parts (live, published, pending), for the binary cell encoding.
+    pub(crate) fn parts(&self) -> (&CohortAggregate, Option<&CohortAggregate>, &[PendingChange]) {
+        (&self.live, self.published.as_ref(), &self.pending)
+    }
 }
 
-/// Stored form; checked on load so `live = published + pending` always holds.
+/// Stored form; checked on load so `live = published + pending` always holds (the binary
+/// cell encoding, `benchmark::codec`, reads into this form too).
 #[derive(Deserialize)]
-struct CellRepr {
-    live: CohortAggregate,
-    published: Option<CohortAggregate>,
+pub(crate) struct CellRepr {
+    pub(crate) live: CohortAggregate,
+    pub(crate) published: Option<CohortAggregate>,
     #[serde(default)]
-    pending: Vec<PendingChange>,
+    pub(crate) pending: Vec<PendingChange>,
 }
 
 impl TryFrom<CellRepr> for PublishedCell {
