@@ -290,6 +290,8 @@ impl Campaigns {
             .refreshed(campaign_id, known.as_ref().map(|(v, p, _)| (*v, p.clone())))
             .await?;
         let (publication, older) = (refreshed.publication, Arc::new(refreshed.older));
+        // Every participant was read: hand the freed memory back (not awaited; see `memory`).
+        drop(on_dashboard_thread(crate::memory::return_freed));
         // Kept only if nothing changed meanwhile (else the next request refreshes again).
         let after = self.store.campaign_state(campaign_id).await?;
         let mut cache = self.cache();
@@ -717,7 +719,9 @@ impl DashboardJob {
                 all_firms: self.snapshot.get(&CohortKey::All),
             };
             let dashboard = Dashboard::compute(&inputs, &self.filter, self.change_from)?;
-            Ok((dashboard, data.prepared()))
+            let prepared = data.prepared();
+            crate::memory::return_freed();
+            Ok((dashboard, prepared))
         })
         .await?
     }

@@ -58,7 +58,11 @@ impl Generations {
 
     #[cfg(test)]
     fn bytes(&self) -> usize {
-        self.new.values().chain(self.old.values()).map(|s| s.len()).sum()
+        self.new
+            .values()
+            .chain(self.old.values())
+            .map(|s| s.len())
+            .sum()
     }
 }
 
@@ -175,14 +179,22 @@ mod tests {
         }
         let last = 3 * per_generation;
         assert_eq!(generations.get(&key(last)), Some(svg(last)));
-        assert_eq!(generations.get(&key(1)), None, "the oldest unused entry is gone");
+        assert_eq!(
+            generations.get(&key(1)),
+            None,
+            "the oldest unused entry is gone"
+        );
         // A working set of more than 256 charts (the old bound) stays whole.
         assert!(per_generation > 256);
         let mut working = Generations::default();
         for round in 0..3 {
             for n in 0..per_generation {
                 if round > 0 {
-                    assert_eq!(working.get(&key(n)), Some(svg(n)), "round {round}, chart {n}");
+                    assert_eq!(
+                        working.get(&key(n)),
+                        Some(svg(n)),
+                        "round {round}, chart {n}"
+                    );
                 } else {
                     working.insert(key(n), svg(n));
                 }

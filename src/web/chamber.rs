@@ -493,7 +493,15 @@ async fn dashboard_for(
     state: &AppState,
     req: &HttpRequest,
     user: CurrentUser,
-) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery, DashboardWithNote), WebError> {
+) -> Result<
+    (
+        CurrentUser,
+        Vec<CampaignRecord>,
+        DashboardQuery,
+        DashboardWithNote,
+    ),
+    WebError,
+> {
     let (user, campaigns, query) = query_for(state, req, user).await?;
     let dashboard = state
         .campaigns
