@@ -210,6 +210,10 @@ struct Held {
 /// (campaign id, stamp of its cached publication), in the chamber's order.
 type Stamps = Vec<(i64, u64)>;
 
+/// A chamber's publications as one state readers could see, with the count of its responses
+/// in the filter answered under an older catalogue version.
+type ChamberState = (Stamps, Vec<Arc<CampaignPublication>>, usize);
+
 /// Per month, how many of a campaign's counted responses were answered under an older
 /// catalogue version (and so are in none of its figures): counted while the publication is
 /// refreshed, which reads every response anyway, so the page's note needs no second pass.
@@ -291,6 +295,8 @@ impl Campaigns {
             .refreshed(campaign_id, known.as_ref().map(|(v, p, _)| (*v, p.clone())))
             .await?;
         let (publication, older) = (refreshed.publication, Arc::new(refreshed.older));
+        // Every participant was read: hand the freed memory back (not awaited; see `memory`).
+        drop(on_dashboard_thread(crate::memory::return_freed));
         // Kept only if nothing changed meanwhile (else the next request refreshes again).
         let after = self.store.campaign_state(campaign_id).await?;
         let mut cache = self.cache();
@@ -515,33 +521,6 @@ impl Campaigns {
         Err(DbError::Conflict.into())
     }
 
-    /// How many counted responses of the chamber's campaigns in the filter's campaigns and
-    /// period were answered under an older catalogue version, and so are in none of the
-    /// dashboard's figures. The profile filters are left out on purpose: counts of one industry,
-    /// size or region beside the published ones could be subtracted to find a small group.
-    pub async fn older_catalogue_responses(
-        &self,
-        chamber_id: i64,
-        filter: &Filter,
-    ) -> Result<usize, ServiceError> {
-        // Counted when the campaign's publication was last refreshed (see `OlderResponses`):
-        // reading every stored result per page request grew with the participants (issue 17).
-        let mut older = 0;
-        for campaign in self.list(chamber_id).await? {
-            let id = CampaignId::new(campaign.id.to_string());
-            if !(filter.campaigns.is_empty() || filter.campaigns.contains(&id)) {
-                continue;
-            }
-            let months = self.cached_publication(campaign.id).await?.older;
-            older += months
-                .iter()
-                .filter(|(month, _)| filter.period.is_none_or(|p| p.contains(**month)))
-                .map(|(_, n)| n)
-                .sum::<usize>();
-        }
-        Ok(older)
-    }
-
     /// Erases a response and, in the same transaction, takes it out of its campaign's published
     /// snapshot (withdrawn until the next publication, so no number moves by one firm). A
     /// failure leaves both as they were, so the owner can retry with the same link.
@@ -588,16 +567,19 @@ impl Campaigns {
     async fn chamber_publications(
         &self,
         chamber_id: i64,
-    ) -> Result<(Stamps, Vec<Arc<CampaignPublication>>), ServiceError> {
-        let campaigns = self.list(chamber_id).await?;
+        campaigns: &[CampaignRecord],
+        filter: &Filter,
+    ) -> Result<ChamberState, ServiceError> {
         for _ in 0..PUBLICATION_RETRIES {
             let mut stamps = Vec::with_capacity(campaigns.len());
             let mut publications = Vec::with_capacity(campaigns.len());
             let mut versions = Vec::with_capacity(campaigns.len());
-            for campaign in &campaigns {
+            let mut older = 0;
+            for campaign in campaigns {
                 let held = self.cached_publication(campaign.id).await?;
                 stamps.push((campaign.id, held.stamp));
                 publications.push(held.publication);
+                older += older_in_filter(campaign.id, &held.older, filter);
                 if let Some(version) = held.version {
                     versions.push((campaign.id, version));
                 }
@@ -611,7 +593,7 @@ impl Campaigns {
                 .filter(|(id, _)| campaigns.iter().any(|c| c.id == *id))
                 .collect();
             if stored == versions {
-                return Ok((stamps, publications));
+                return Ok((stamps, publications, older));
             }
         }
         Err(DbError::Conflict.into())
@@ -620,10 +602,10 @@ impl Campaigns {
     /// The dashboard of a chamber's campaigns for a filter (campaigns in the filter must be
     /// the chamber's own: the caller checks), optionally against an earlier period.
     ///
-    /// Computed on the blocking pool, never on the async workers (at 50,000 participants the
-    /// first view on new publications takes about half a second). The first request on new
-    /// publications makes the chamber's [`Prepared`] work with its own view; requests arriving
-    /// meanwhile wait for that one computation, then compute only their view.
+    /// Computed on the dashboard thread (`on_dashboard_thread`), never on the async workers (at
+    /// 50,000 participants the first view on new publications takes about half a second). The
+    /// first request on new publications makes the chamber's [`Prepared`] work with its own
+    /// view; requests arriving meanwhile wait for that one computation, then compute only theirs.
     #[tracing::instrument(skip_all)]
     pub async fn dashboard(
         &self,
@@ -631,7 +613,43 @@ impl Campaigns {
         filter: &Filter,
         change_from: Option<Period>,
     ) -> Result<Dashboard, ServiceError> {
-        let (stamps, publications) = self.chamber_publications(chamber_id).await?;
+        let campaigns = self.list(chamber_id).await?;
+        Ok(self
+            .dashboard_of(chamber_id, &campaigns, filter, change_from)
+            .await?
+            .dashboard)
+    }
+
+    /// [`Campaigns::dashboard`] of the chamber's `campaigns` as the caller listed them, with the
+    /// note's count of older-version responses: each campaign's state is read once per request
+    /// (the page used to read it again for that count, and list the campaigns twice more).
+    #[tracing::instrument(skip_all)]
+    pub async fn dashboard_of(
+        &self,
+        chamber_id: i64,
+        campaigns: &[CampaignRecord],
+        filter: &Filter,
+        change_from: Option<Period>,
+    ) -> Result<DashboardWithNote, ServiceError> {
+        let (stamps, publications, older) = self
+            .chamber_publications(chamber_id, campaigns, filter)
+            .await?;
+        let dashboard = self
+            .computed(chamber_id, stamps, publications, filter, change_from)
+            .await?;
+        Ok(DashboardWithNote { dashboard, older })
+    }
+
+    /// The dashboard of the given publications (their stamps in the chamber's order), from the
+    /// cache or computed.
+    async fn computed(
+        &self,
+        chamber_id: i64,
+        stamps: Stamps,
+        publications: Vec<Arc<CampaignPublication>>,
+        filter: &Filter,
+        change_from: Option<Period>,
+    ) -> Result<Dashboard, ServiceError> {
         let statistics = self.responses.statistics();
         let snapshot = statistics.snapshot().await?;
         // The all-firms reference is the served version's, like the campaign figures.
@@ -693,7 +711,36 @@ impl Campaigns {
     }
 }
 
-/// What computing one dashboard needs, owned, so that it runs on the blocking pool.
+/// A dashboard with what its page says about the figures beside it.
+#[derive(Debug, Clone)]
+pub struct DashboardWithNote {
+    pub dashboard: Dashboard,
+    /// How many counted responses of the filter's campaigns and period were answered under an
+    /// older catalogue version, and so are in none of the figures. The profile filters are
+    /// left out on purpose: counts of one industry, size or region beside the published ones
+    /// could be subtracted to find a small group.
+    pub older: usize,
+}
+
+/// A campaign's older-version responses in the filter's campaigns and period. Counted when the
+/// campaign's publication was last refreshed (see `OlderResponses`): reading every stored
+/// result per page request grew with the participants (issue 17).
+fn older_in_filter(campaign_id: i64, months: &OlderResponses, filter: &Filter) -> usize {
+    if !filter.campaigns.is_empty()
+        && !filter
+            .campaigns
+            .contains(&CampaignId::new(campaign_id.to_string()))
+    {
+        return 0;
+    }
+    months
+        .iter()
+        .filter(|(month, _)| filter.period.is_none_or(|p| p.contains(**month)))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// What computing one dashboard needs, owned, so that it runs on the dashboard thread.
 #[derive(Clone)]
 struct DashboardJob {
     policy: DisclosurePolicy,
@@ -708,7 +755,7 @@ impl DashboardJob {
     /// The dashboard, using (and filling) `prepared`; returns it with the prepared work.
     async fn run(self, prepared: Prepared) -> Result<(Dashboard, Prepared), ServiceError> {
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        on_dashboard_thread(move || {
             let _entered = span.enter();
             // Read in place: no copy of every participant per computed dashboard.
             let data =
@@ -722,9 +769,40 @@ impl DashboardJob {
                 all_firms: self.snapshot.get(&CohortKey::All),
             };
             let dashboard = Dashboard::compute(&inputs, &self.filter, self.change_from)?;
-            Ok((dashboard, data.prepared()))
+            let prepared = data.prepared();
+            crate::memory::return_freed();
+            Ok((dashboard, prepared))
         })
         .await?
+    }
+}
+
+/// The one thread that computes dashboards, of a runtime of its own that does nothing else.
+///
+/// Why one: a 50,000-participant dashboard builds some tens of MB that are freed at its end.
+/// On tokio's shared blocking pool each computation could land on another thread, and glibc
+/// gives each thread its own allocation arena that keeps what was freed in it: the service
+/// grew to about 160 MB over a few views (issue 17). On one thread every computation reuses
+/// the one arena, so memory is bounded by one computation, and two computations never double
+/// the peak. The price: computations of two chambers at the same moment take turns (views
+/// already computed are answered from the cache without it).
+fn on_dashboard_thread<T: Send + 'static>(
+    compute: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    static RUNTIME: std::sync::LazyLock<std::io::Result<tokio::runtime::Runtime>> =
+        std::sync::LazyLock::new(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .max_blocking_threads(1)
+                // Kept, not ended and started again when idle: a new thread may get a new arena.
+                .thread_keep_alive(std::time::Duration::from_secs(24 * 3600))
+                .thread_name("dashboard")
+                .build()
+        });
+    match RUNTIME.as_ref() {
+        Ok(runtime) => runtime.spawn_blocking(compute),
+        // Building a runtime without I/O or timers starts no thread and cannot fail in
+        // practice; if it did, the dashboards would still be computed, on the shared pool.
+        Err(_) => tokio::task::spawn_blocking(compute),
     }
 }
 

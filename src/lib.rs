@@ -21,6 +21,7 @@ pub mod db;
 pub mod demo;
 pub mod limits;
 pub mod mail;
+pub mod memory;
 pub mod present;
 pub mod profiles;
 pub mod report;

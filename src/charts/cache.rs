@@ -3,9 +3,12 @@
 //! A result page draws four SVGs (bars and matrix, wide and narrow). Their inputs (scores,
 //! labels, peer bands, title, layout) repeat whenever the same result is shown again in the
 //! same language against the same published benchmark, so a drawn SVG is kept under its whole
-//! input, compared in full (no hash may stand in for it). Bounded: two generations of at most
-//! [`GENERATION`] entries each; a full generation becomes the old one and the older is dropped,
-//! and a hit in the old generation moves to the new one (a cheap approximation of LRU).
+//! input, compared in full (no hash may stand in for it). Bounded by the SVGs' size: two
+//! generations of at most [`GENERATION_BYTES`] each; a full generation becomes the old one and
+//! the older is dropped, and a hit in the old generation moves to the new one (a cheap
+//! approximation of LRU). By size rather than by count: 256 entries held the charts of only 64
+//! result pages, so a few hundred owners looking at their results again drew every chart anew
+//! (plotters was 14 % of a result page's CPU in `scripts/pages_bench.py`'s 200 pages).
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -14,8 +17,9 @@ use crate::charts::{
     priority_matrix_svg_as,
 };
 
-/// Entries per generation: at most twice this many SVGs (each some 10–20 KB) are kept.
-const GENERATION: usize = 128;
+/// SVG bytes per generation: at most twice this is kept (16 MiB, the four charts of about
+/// 300 result pages per generation; each SVG is some 10–20 KB).
+const GENERATION_BYTES: usize = 8 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -26,6 +30,8 @@ enum Key {
 #[derive(Default)]
 struct Generations {
     new: HashMap<Key, Arc<str>>,
+    /// The SVG bytes in `new`.
+    new_bytes: usize,
     old: HashMap<Key, Arc<str>>,
 }
 
@@ -40,15 +46,23 @@ impl Generations {
     }
 
     fn insert(&mut self, key: Key, svg: Arc<str>) {
-        if self.new.len() >= GENERATION {
+        if self.new_bytes + svg.len() > GENERATION_BYTES && !self.new.is_empty() {
             self.old = std::mem::take(&mut self.new);
+            self.new_bytes = 0;
         }
-        self.new.insert(key, svg);
+        self.new_bytes += svg.len();
+        if let Some(replaced) = self.new.insert(key, svg) {
+            self.new_bytes -= replaced.len();
+        }
     }
 
     #[cfg(test)]
-    fn len(&self) -> usize {
-        self.new.len() + self.old.len()
+    fn bytes(&self) -> usize {
+        self.new
+            .values()
+            .chain(self.old.values())
+            .map(|s| s.len())
+            .sum()
     }
 }
 
@@ -152,22 +166,39 @@ mod tests {
                 BarLayout::WIDE,
             )
         };
-        generations.insert(key(0), Arc::from("zero"));
-        for n in 1..=3 * GENERATION {
-            generations.insert(key(n), Arc::from(n.to_string().as_str()));
+        // SVG-sized entries: a generation holds GENERATION_BYTES / SIZE of them.
+        const SIZE: usize = 16 << 10;
+        let svg = |n: usize| -> Arc<str> { Arc::from(format!("{n:0>SIZE$}").as_str()) };
+        let per_generation = GENERATION_BYTES / SIZE;
+        generations.insert(key(0), svg(0));
+        for n in 1..=3 * per_generation {
+            generations.insert(key(n), svg(n));
             // The first entry is used all along: it is never dropped.
-            assert_eq!(generations.get(&key(0)).as_deref(), Some("zero"));
-            assert!(generations.len() <= 2 * GENERATION);
+            assert_eq!(generations.get(&key(0)), Some(svg(0)));
+            assert!(generations.bytes() <= 2 * GENERATION_BYTES);
         }
-        let last = 3 * GENERATION;
-        assert_eq!(
-            generations.get(&key(last)).as_deref(),
-            Some(last.to_string().as_str())
-        );
+        let last = 3 * per_generation;
+        assert_eq!(generations.get(&key(last)), Some(svg(last)));
         assert_eq!(
             generations.get(&key(1)),
             None,
             "the oldest unused entry is gone"
         );
+        // A working set of more than 256 charts (the old bound) stays whole.
+        assert!(per_generation > 256);
+        let mut working = Generations::default();
+        for round in 0..3 {
+            for n in 0..per_generation {
+                if round > 0 {
+                    assert_eq!(
+                        working.get(&key(n)),
+                        Some(svg(n)),
+                        "round {round}, chart {n}"
+                    );
+                } else {
+                    working.insert(key(n), svg(n));
+                }
+            }
+        }
     }
 }

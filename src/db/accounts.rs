@@ -73,6 +73,9 @@ impl Store {
         row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
     }
 
+    // On the reader: a user is added, disabled or changed in a request of its own, committed
+    // before that request is answered, so a later login sees it (a WAL reader reads the last
+    // commit).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, DbError> {
         let row = sqlx::query(concat!(
             "SELECT ",
@@ -80,11 +83,13 @@ impl Store {
             " FROM users WHERE email = $1"
         ))
         .bind(email)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(user).transpose()
     }
 
+    // On the reader: the password change that reads it writes with `set_password`, which does not
+    // depend on the row read (a concurrent change would race the same way on the writer).
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>, DbError> {
         let row = sqlx::query(concat!(
             "SELECT ",
@@ -92,7 +97,7 @@ impl Store {
             " FROM users WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(user).transpose()
     }
@@ -170,6 +175,9 @@ impl Store {
         Ok(())
     }
 
+    // On the reader: every signed-in request reads it. A session is created by the login request
+    // and only used by later ones (the cookie is sent after the commit); its deletion and its
+    // user's disabling are committed before they are answered, so no ended session is read back.
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, DbError> {
         let row = sqlx::query(
             "SELECT s.user_id, u.email, u.role, u.disabled, s.csrf_token, s.created_at, s.last_seen_at,
@@ -177,7 +185,7 @@ impl Store {
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|r| {
             Ok(SessionRecord {

@@ -245,6 +245,9 @@ impl Store {
 
     /// The stored publication of a campaign, its version and the catalogue version whose
     /// responses it counts.
+    // On the reader: the publication is written back only if its version is still the one read
+    // (`save_campaign_publication`, `SnapshotChange::expected_version`), so a read that is
+    // overtaken ends in a conflict and a re-read, never in a lost update.
     pub async fn campaign_publication_of_version(
         &self,
         campaign_id: i64,
@@ -254,7 +257,7 @@ impl Store {
              WHERE campaign_id = $1",
         )
         .bind(campaign_id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .transpose()
@@ -263,6 +266,7 @@ impl Store {
     /// The version of a campaign's stored publication and the catalogue version it counts,
     /// without the publication itself: a caller that holds that version parsed already need
     /// not read (and parse) the whole snapshot again (issue 17).
+    // On the reader: see `campaign_publication_of_version`.
     pub async fn campaign_publication_version(
         &self,
         campaign_id: i64,
@@ -271,7 +275,7 @@ impl Store {
             "SELECT version, catalogue_version FROM campaign_publications WHERE campaign_id = $1",
         )
         .bind(campaign_id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.reader)
         .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }

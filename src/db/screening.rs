@@ -183,6 +183,7 @@ impl Store {
     }
 
     /// The held responses of a group as listed (ids up to `up_to_id`).
+    // On the reader: releasing each listed response checks again that it is still held.
     pub async fn held_back_in_group(
         &self,
         reason: &str,
@@ -199,7 +200,7 @@ impl Store {
         .bind(industry)
         .bind(size_class)
         .bind(up_to_id)
-        .fetch_all(&self.writer)
+        .fetch_all(&self.reader)
         .await?;
         rows.iter().map(counted).collect()
     }

@@ -15,8 +15,8 @@ use super::session::cookie;
 use crate::auth::CurrentUser;
 use crate::benchmark::{Industry, Region, SizeClass};
 use crate::campaigns::CampaignForm;
-use crate::campaigns::CampaignRecord;
-use crate::dashboard::{CampaignId, Dashboard, Filter, Month, Period, qr_svg};
+use crate::campaigns::{CampaignRecord, DashboardWithNote};
+use crate::dashboard::{CampaignId, Filter, Month, Period, qr_svg};
 use crate::present::dashboard::{
     DashboardSummary, board_summary, describe, german_csv, summarise, versions_note,
 };
@@ -493,11 +493,19 @@ async fn dashboard_for(
     state: &AppState,
     req: &HttpRequest,
     user: CurrentUser,
-) -> Result<(CurrentUser, Vec<CampaignRecord>, DashboardQuery, Dashboard), WebError> {
+) -> Result<
+    (
+        CurrentUser,
+        Vec<CampaignRecord>,
+        DashboardQuery,
+        DashboardWithNote,
+    ),
+    WebError,
+> {
     let (user, campaigns, query) = query_for(state, req, user).await?;
     let dashboard = state
         .campaigns
-        .dashboard(user.user_id, &query.filter, query.change_from)
+        .dashboard_of(user.user_id, &campaigns, &query.filter, query.change_from)
         .await?;
     Ok((user, campaigns, query, dashboard))
 }
@@ -509,12 +517,9 @@ pub async fn dashboard_page(
     PageLang(lang): PageLang,
     Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let (user, campaigns, query, dashboard) = dashboard_for(&state, &req, user).await?;
+    let (user, campaigns, query, DashboardWithNote { dashboard, older }) =
+        dashboard_for(&state, &req, user).await?;
     let catalogue = state.responses.catalogue();
-    let older = state
-        .campaigns
-        .older_catalogue_responses(user.user_id, &query.filter)
-        .await?;
     let errors: Vec<String> = query
         .problems
         .iter()
@@ -600,7 +605,8 @@ pub async fn dashboard_pdf(
     Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
     let brand = super::brand::board_brand(&state, &user, lang).await?;
-    let (_, campaigns, query, dashboard) = dashboard_for(&state, &req, user).await?;
+    let (_, campaigns, query, DashboardWithNote { dashboard, .. }) =
+        dashboard_for(&state, &req, user).await?;
     refuse_problems(&query)?;
     let catalogue = state.responses.catalogue();
     let summary = summarise(
@@ -627,7 +633,8 @@ pub async fn dashboard_csv(
     PageLang(lang): PageLang,
     Chamber(user): Chamber,
 ) -> Result<HttpResponse, WebError> {
-    let (_, _, query, dashboard) = dashboard_for(&state, &req, user).await?;
+    let (_, _, query, DashboardWithNote { dashboard, .. }) =
+        dashboard_for(&state, &req, user).await?;
     refuse_problems(&query)?;
     let csv = match lang {
         Lang::En => crate::dashboard::to_csv(&dashboard),
