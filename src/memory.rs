@@ -4,8 +4,12 @@
 //! in each for reuse. A dashboard of 50,000 participants builds some tens of MB on an async
 //! worker (the publication's refresh) and on the dashboard thread (the audit), freed at the
 //! end: with an arena per thread the service stayed near 160 MB after a few views. Two arenas
-//! serve two cores without lock contention worth measuring, and handing back the freed pages
-//! after a large computation keeps the resident size near what is live. Both are plain glibc
+//! per core bound that, and handing back the freed pages after a large computation keeps the
+//! resident size near what is live. Measured on 2 cores (release, 50,000 participants,
+//! `scripts/dashboard_bench.py`; API reads `scripts/pages_bench.py --scenarios apiget`, 32
+//! connections): no limit 123–127 MB after the views and 2,200 reads/s; one arena per core
+//! (2) 62 MB but 1,600–2,000 reads/s (the async workers and the database threads wait on each
+//! other's arena lock); two per core (4) 79–82 MB and 2,040–2,150 reads/s. Both are plain glibc
 //! calls (`mallopt(3)`, `malloc_trim(3)`); elsewhere they do nothing.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -37,11 +41,15 @@ mod glibc {
     }
 }
 
-/// At most two malloc arenas for the whole process; called first thing at start-up, before
-/// the runtime's threads allocate (a thread takes its arena at its first allocation).
+/// At most two malloc arenas per core for the whole process (glibc's default is eight);
+/// called first thing at start-up, before the runtime's threads allocate (a thread takes its
+/// arena at its first allocation).
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    glibc::limit_arenas(2);
+    {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        glibc::limit_arenas(std::os::raw::c_int::try_from(2 * cores).unwrap_or(16));
+    }
 }
 
 /// Gives the freed pages of every arena back to the system: after a large computation whose
