@@ -124,6 +124,10 @@ impl DbError {
         match self {
             DbError::Sqlx(e) => sqlx_unavailable(e),
             DbError::CommitFailed { unavailable, .. } => *unavailable,
+            // Concurrent writers kept winning the retries (say, a dashboard read while the
+            // chamber's campaigns publish one after another): nothing was changed, and a retry
+            // later succeeds, so it is a 503 with Retry-After, not a 500.
+            DbError::Conflict => true,
             _ => false,
         }
     }

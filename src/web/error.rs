@@ -451,6 +451,17 @@ mod tests {
         let error = super::WebError::from(unreadable);
         assert_eq!(error.status().as_u16(), 500);
     }
+
+    /// A read or write that lost its retries to concurrent writers (a dashboard while the
+    /// chamber's campaigns keep publishing) is told to retry: 503 with Retry-After, not 500.
+    #[test]
+    fn a_conflict_that_outlasted_its_retries_is_a_503_with_retry_after() {
+        let error = super::WebError::from(crate::responses::ServiceError::Db(
+            crate::db::DbError::Conflict,
+        ));
+        assert_eq!(error.status().as_u16(), 503);
+        assert_eq!(error.retry_after, Some(super::RETRY_AFTER_SECONDS));
+    }
 }
 
 #[derive(Serialize)]
