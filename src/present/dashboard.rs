@@ -687,14 +687,14 @@ mod tests {
     use crate::dashboard::utility_tests::{FIRST_WAVE, simulate};
     use crate::dashboard::{DashboardCatalogue, DashboardInputs, Filter, PublishedCampaigns};
 
-    /// The board summary of the first wave of issue 14 (21 firms, 85 % in one region): "all
-    /// firms" is published now (it is never hidden once it has k firms), so the chart draws its
-    /// band beside every topic, the legend names it, and it all fits one page.
-    #[test]
-    fn first_wave_board_summary_is_one_page_with_its_chart() {
+    /// The first wave of issue 14 (21 firms, 85 % in one region) on the page and the board, with
+    /// "all firms" as the benchmark discloses it or hidden; and whether the benchmark publishes it.
+    fn first_wave(all_firms_hidden: bool) -> (bool, DashboardSummary, BoardSummary) {
         let policy = DisclosurePolicy::default();
         let wave = simulate(&FIRST_WAVE);
         let verdicts = wave.book.disclose(&policy).expect("disclose");
+        let all_firms = verdicts.get(&CohortKey::All);
+        let published = matches!(all_firms, Some(crate::benchmark::Disclosure::Published(_)));
         let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
         let catalogue = crate::survey::current();
         let ids = DashboardCatalogue::from_catalogue(catalogue);
@@ -702,29 +702,37 @@ mod tests {
             policy: &policy,
             catalogue: &ids,
             data: &data,
-            all_firms: verdicts.get(&CohortKey::All),
+            all_firms: if all_firms_hidden { None } else { all_firms },
         };
         let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
         let lang = Lang::De;
         let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
         // 2026-11-27, fixed so that the page does not depend on the day the test runs.
         let board = board_summary(catalogue, lang, &dashboard, &summary, 1_795_780_800_000);
+        (published, summary, board)
+    }
+
+    /// The board summary of the first wave: "all firms" is published now (it is never hidden
+    /// once it has k firms), so the chart draws its band beside every topic, the legend names
+    /// it, and it all fits one page.
+    #[test]
+    fn first_wave_board_summary_is_one_page_with_its_chart() {
+        let (all_firms_published, summary, board) = first_wave(false);
         let chart = board
             .chart
             .as_ref()
             .expect("the selection's medians are shown");
-        assert!(
-            matches!(
-                verdicts.get(&CohortKey::All),
-                Some(crate::benchmark::Disclosure::Published(_))
-            ),
-            "all firms is shown on the first wave"
-        );
+        assert!(all_firms_published, "all firms is shown on the first wave");
         assert!(chart.bars.iter().all(|b| b.peers.is_some()));
         assert!(
             chart.legend.is_some(),
             "the band that is drawn has its legend entry"
         );
+        assert_eq!(
+            board.chart_title,
+            "Median der Auswahl je Thema gegen alle Unternehmen"
+        );
+        assert!(summary.chart_caption.contains("aller Unternehmen"));
         assert!(
             !board.footnote.contains("ausgeblendet"),
             "{}",
@@ -743,33 +751,7 @@ mod tests {
     /// known to be common (found looking at the first wave's board PDF).
     #[test]
     fn the_board_promises_only_what_it_draws_and_ranks_only_shown_flags() {
-        let policy = DisclosurePolicy::default();
-        let wave = simulate(&FIRST_WAVE);
-        let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
-        let catalogue = crate::survey::current();
-        let ids = DashboardCatalogue::from_catalogue(catalogue);
-        let lang = Lang::De;
-        let board_of = |all_firms| {
-            let inputs = DashboardInputs {
-                policy: &policy,
-                catalogue: &ids,
-                data: &data,
-                all_firms,
-            };
-            let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
-            let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
-            let board = board_summary(catalogue, lang, &dashboard, &summary, 1_795_780_800_000);
-            (summary, board)
-        };
-        let verdicts = wave.book.disclose(&policy).expect("disclose");
-        let (with_all, board) = board_of(verdicts.get(&CohortKey::All));
-        assert_eq!(
-            board.chart_title,
-            "Median der Auswahl je Thema gegen alle Unternehmen"
-        );
-        assert!(with_all.chart_caption.contains("aller Unternehmen"));
-
-        let (summary, board) = board_of(None);
+        let (_, summary, board) = first_wave(true);
         let chart = board
             .chart
             .as_ref()
