@@ -35,6 +35,10 @@ pub struct ResponseRecord {
     pub consent_version: String,
     pub consent_at: i64,
     pub benchmark_json: Option<String>,
+    /// Whether the response was started from a consultant's invitation. The invitation is
+    /// linked in the transaction that creates the response and never later, so without one
+    /// there is no sharing to look up (the result page skips that query).
+    pub invited: bool,
 }
 
 pub struct NewResponse<'a> {
@@ -127,6 +131,7 @@ fn record(row: &AnyRow) -> Result<ResponseRecord, DbError> {
         consent_version: row.try_get("consent_version")?,
         consent_at: row.try_get("consent_at")?,
         benchmark_json: row.try_get("benchmark_json")?,
+        invited: row.try_get::<i64, _>("invitations")? > 0,
     })
 }
 
@@ -134,7 +139,9 @@ fn record(row: &AnyRow) -> Result<ResponseRecord, DbError> {
 macro_rules! record_columns {
     () => {
         "id, catalogue_version, lang, status, firm_name, created_at, updated_at, submitted_at,
-         result_json, consent_version, consent_at, benchmark_json"
+         result_json, consent_version, consent_at, benchmark_json,
+         CAST((SELECT COUNT(*) FROM invitations i WHERE i.response_id = responses.id) AS BIGINT)
+            AS invitations"
     };
 }
 

@@ -421,6 +421,7 @@ pub(crate) mod firm_2027_tests {
                 consent_version: "1".into(),
                 consent_at: at,
                 benchmark_json: None,
+                invited: false,
             },
             answers: firm.answers.clone(),
             catalogue,

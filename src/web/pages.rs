@@ -511,11 +511,16 @@ pub async fn result(
         .responses
         .benchmark_for(&response.answers, &assessment)
         .await?;
-    let sharing = state
-        .responses
-        .sharing(response.record.id)
-        .await
-        .map_err(WebError::internal)?;
+    // Only an invited response can be shared; the others save a query (issue 17).
+    let sharing = if response.record.invited {
+        state
+            .responses
+            .sharing(response.record.id)
+            .await
+            .map_err(WebError::internal)?
+    } else {
+        None
+    };
     let mut view = ResultPage::new(ResultInput {
         benchmark: &benchmark,
         k: statistics.policy().k(),

@@ -3,8 +3,8 @@
 use std::sync::LazyLock;
 
 use handlebars::{
-    Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason,
-    ScopedJson,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason, Renderable, ScopedJson,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -58,14 +58,62 @@ pub const STYLESHEET: &str = include_str!("../../templates/static/app.css");
 static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(|| {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
+    registry.register_escape_fn(escape_html);
     registry.register_helper("t", Box::new(TextHelper));
+    registry.register_helper("include", Box::new(IncludeHelper));
     for (name, source) in TEMPLATES {
         registry
             .register_template_string(name, *source)
             .map_err(|e| format!("template {name}: {e}"))?;
     }
+    // The layout in two halves around `<main>`'s content (see `render`).
+    let layout = TEMPLATES
+        .iter()
+        .find(|(name, _)| *name == "layout")
+        .map(|(_, source)| *source)
+        .ok_or("no layout template")?;
+    let (head, tail) = match layout.split(MAIN).collect::<Vec<_>>().as_slice() {
+        [head, tail] => (*head, *tail),
+        _ => return Err(format!("the layout must hold {MAIN} exactly once")),
+    };
+    for (name, source) in [(LAYOUT_HEAD, head), (LAYOUT_TAIL, tail)] {
+        registry
+            .register_template_string(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
     Ok(registry)
 });
+
+/// Where the layout takes the page's content, and the names of the layout's halves before and
+/// after it.
+const MAIN: &str = "{{{main}}}";
+const LAYOUT_HEAD: &str = "layout/head";
+const LAYOUT_TAIL: &str = "layout/tail";
+
+/// The same escaping as handlebars' own `html_escape` (a test compares them), a run of bytes at a
+/// time instead of a char at a time into an unsized string: escaping was a tenth of a result
+/// page's instructions. The seven characters are ASCII, so no UTF-8 sequence is split.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'&' => "&amp;",
+            b'\'' => "&#x27;",
+            b'`' => "&#x60;",
+            b'=' => "&#x3D;",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out
+}
 
 /// `{{t "key"}}`: one page text in the page's language (`chrome.lang` of the page data), in the
 /// consultant's voice when `chrome.voice` is `"consultant"` (see `i18n::consultant_texts`).
@@ -90,15 +138,18 @@ impl HelperDef for TextHelper {
         // The root's page data, also inside partials and `#with`/`#each` blocks.
         let root = rc.context();
         let data = root.as_deref().unwrap_or(ctx).data();
-        let lang = data
-            .pointer("/chrome/lang")
+        // `get` rather than `Value::pointer`, which allocates for every step of its path: a
+        // result page calls this helper about a hundred times.
+        let chrome = data.get("chrome");
+        let lang = chrome
+            .and_then(|c| c.get("lang"))
             .and_then(Value::as_str)
             .and_then(Lang::parse)
             .ok_or_else(|| {
                 RenderErrorReason::Other("t: the page data has no chrome.lang".to_owned())
             })?;
         let consultant =
-            data.pointer("/chrome/voice").and_then(Value::as_str) == Some("consultant");
+            chrome.and_then(|c| c.get("voice")).and_then(Value::as_str) == Some("consultant");
         let texts = if consultant {
             super::i18n::consultant_texts(lang)
         } else {
@@ -122,14 +173,81 @@ impl HelperDef for TextHelper {
     }
 }
 
+/// `{{include "partials/name"}}`: another template, rendered in place on the current data, as a
+/// partial without arguments (`{{> partials/name}}`) would be, but without the deep copy of that
+/// data which handlebars makes for every partial (issue 17: the result page's body is such a
+/// partial, and its data holds the four chart SVGs). Paths, `../`, `@root` and escaping behave as
+/// in the including template, which is what a partial without arguments sees as well.
+struct IncludeHelper;
+
+impl HelperDef for IncludeHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        registry: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
+        let template = registry
+            .get_template(name)
+            .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+        if rc.is_current_template(name) {
+            return Err(RenderErrorReason::CannotIncludeSelf.into());
+        }
+        let including = rc.get_current_template_name();
+        let result = template.render(registry, ctx, rc, out);
+        rc.set_current_template_name(including);
+        result
+    }
+}
+
 /// Compiles every template; called at start so a broken template stops the service at once.
 pub fn check() -> Result<(), String> {
     REGISTRY.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
+/// Renders a page: its template gives `<main>`'s content, which `layout` then wraps.
+///
+/// In two steps rather than as a `{{#> layout}}` partial block: a partial (with or without a
+/// block) renders on a deep copy of the whole page data (handlebars' `merge_json`), and inside
+/// it every value looked up is copied again, where the page's own template only borrows them;
+/// a result page's data holds four chart SVGs and every text of the result (issue 17: the
+/// copies were a third of a result page's instructions). The layout needs only `chrome`; its
+/// halves are rendered on their own and the content is put between them, so that the content
+/// (some 66 KB on a result page) is not copied through a template value once more.
 pub fn render<T: Serialize>(name: &str, view: &T) -> Result<String, String> {
     let registry = REGISTRY.as_ref().map_err(Clone::clone)?;
-    registry.render(name, view).map_err(|e| e.to_string())
+    let data = Context::wraps(view).map_err(|e| e.to_string())?;
+    let main = registry
+        .render_with_context(name, &data)
+        .map_err(|e| e.to_string())?;
+    let chrome = data
+        .data()
+        .get("chrome")
+        .ok_or_else(|| format!("{name}: the page data has no chrome"))?;
+    let shell = Context::wraps(Shell { chrome }).map_err(|e| e.to_string())?;
+    let half = |half| {
+        registry
+            .render_with_context(half, &shell)
+            .map_err(|e| e.to_string())
+    };
+    let mut page = half(LAYOUT_HEAD)?;
+    let tail = half(LAYOUT_TAIL)?;
+    page.reserve(main.len() + tail.len());
+    page.push_str(&main);
+    page.push_str(&tail);
+    Ok(page)
+}
+
+/// What the layout renders: the page's chrome (title, language, account).
+#[derive(Serialize)]
+struct Shell<'a> {
+    chrome: &'a Value,
 }
 
 #[cfg(test)]
@@ -218,6 +336,101 @@ mod tests {
         assert!(
             old.is_empty(),
             "templates still use the old text form (run scripts/templates_t_helper.sh): {old:?}"
+        );
+    }
+
+    proptest::proptest! {
+        /// Our escaping is handlebars' own, on any text (the seven escaped characters are
+        /// mixed in often, and multi-byte characters next to them).
+        #[test]
+        fn escaping_is_handlebars_own(s in "([<>\"&'`=a ]|ä|€|😀|\\PC){0,40}") {
+            proptest::prop_assert_eq!(super::escape_html(&s), handlebars::html_escape(&s));
+        }
+    }
+
+    /// Pages rendered in two steps are byte for byte what the `{{#> layout}}` partial block
+    /// gave before (the page templates wrapped in it, the layout taking `@partial-block`).
+    #[test]
+    fn pages_are_what_the_layout_partial_block_gave() {
+        use crate::present::pages::{ErrorPage, LandingPage};
+        use crate::survey::{Lang, Text};
+        let mut old = handlebars::Handlebars::new();
+        old.set_strict_mode(true);
+        old.register_escape_fn(super::escape_html);
+        old.register_helper("t", Box::new(super::TextHelper));
+        old.register_helper("include", Box::new(super::IncludeHelper));
+        for (name, source) in TEMPLATES {
+            let source = match *name {
+                "layout" => source.replace(super::MAIN, "{{> @partial-block}}\n"),
+                n if n.starts_with("pages/") => {
+                    format!("{{{{#> layout}}}}\n{source}{{{{/layout}}}}\n")
+                }
+                _ => (*source).to_owned(),
+            };
+            old.register_template_string(name, source)
+                .expect("the old form compiles");
+        }
+        let check = |name: &str, view: &dyn erased::View| {
+            let data = view.json();
+            let before = old.render(name, &data).expect("old form renders");
+            let now = super::render(name, &data).expect("renders");
+            assert_eq!(now, before, "{name}");
+            assert!(now.contains("<main id=\"main\""), "{name}");
+        };
+        for lang in [Lang::De, Lang::En] {
+            let catalogue = crate::survey::served();
+            check("pages/landing", &LandingPage::new(catalogue, lang, false));
+            check("pages/landing", &LandingPage::new(catalogue, lang, true));
+            let message = Text {
+                de: "<Fehler> & \"mehr\"".into(),
+                en: "<error> & 'more'".into(),
+            };
+            check("pages/error", &ErrorPage::new(lang, 404, &message, &[]));
+        }
+    }
+
+    /// Serialises any page view to its template data.
+    mod erased {
+        pub trait View {
+            fn json(&self) -> serde_json::Value;
+        }
+        impl<T: serde::Serialize> View for T {
+            fn json(&self) -> serde_json::Value {
+                serde_json::to_value(self).expect("a view serialises")
+            }
+        }
+    }
+
+    /// `{{include}}` renders what a partial without arguments renders, at the top, inside
+    /// `#with` and inside `#each` with `../` paths, escaping included.
+    #[test]
+    fn include_renders_what_a_partial_renders() {
+        let mut registry = handlebars::Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_helper("t", Box::new(super::TextHelper));
+        registry.register_helper("include", Box::new(super::IncludeHelper));
+        let part = "<p>{{name}}</p>{{#each rows}}<i>{{this}}/{{../name}}</i>{{/each}}{{#if flag}}!{{/if}}\n";
+        registry
+            .register_template_string("part", part)
+            .expect("compiles");
+        let data = serde_json::json!({
+            "chrome": {"lang": "de"}, "name": "<a & b>", "rows": [1, 2], "flag": true,
+            "inner": {"name": "\"x\"", "rows": ["<y>"], "flag": false}
+        });
+        let partial = r#"{{> part}}|{{#with inner}}{{> part}}{{/with}}"#;
+        let include = r#"{{include "part"}}|{{#with inner}}{{include "part"}}{{/with}}"#;
+        let expected = registry.render_template(partial, &data).expect("partial");
+        assert!(
+            expected.contains("&lt;a &amp; b&gt;") && expected.contains("&lt;y&gt;/&quot;x&quot;")
+        );
+        assert_eq!(
+            registry.render_template(include, &data).ok(),
+            Some(expected)
+        );
+        assert!(
+            registry
+                .render_template(r#"{{include "nothing"}}"#, &data)
+                .is_err()
         );
     }
 
