@@ -916,4 +916,102 @@ mod tests {
         assert!(lagging > 0 && lagging < checked, "{lagging} of {checked}");
         assert!(hidden > 0 && hidden < checked, "{hidden} of {checked}");
     }
+
+    /// Every earlier chain element a set may be shown at is a value the set showed before: the
+    /// last element of its chain at some earlier state of the data (replayed publication by
+    /// publication), and it lies inside the last element, `≥ k` members short of it. (Checked
+    /// by breaking it: offering the state just before the last step instead fails here, while
+    /// the property tests, which follow the element a cell shows, did not notice.)
+    #[test]
+    fn earlier_elements_are_values_the_set_showed_before() {
+        use crate::benchmark::{DisclosurePolicy, Industry, Region, SizeClass};
+        use crate::dashboard::CampaignPublication;
+        use crate::dashboard::utility_tests::{FIRST_WAVE, WAVES, simulate};
+        use std::collections::{BTreeSet, HashMap};
+
+        type Member = Box<dyn Fn(&ParticipantSummary) -> bool>;
+        let k = 5;
+        let policy = DisclosurePolicy::default();
+        let mut sets: Vec<(String, Member)> = vec![("everyone".into(), Box::new(|_| true))];
+        for &x in SizeClass::ALL {
+            sets.push((format!("{x:?}"), Box::new(move |p| p.profile.size == x)));
+        }
+        for &x in Industry::ALL {
+            sets.push((format!("{x:?}"), Box::new(move |p| p.profile.industry == x)));
+        }
+        for &x in Region::ALL {
+            sets.push((format!("{x:?}"), Box::new(move |p| p.profile.region == x)));
+        }
+        for level in 1..=5u8 {
+            sets.push((
+                format!("level {level}"),
+                Box::new(move |p| p.response.overall_level() == level),
+            ));
+        }
+        let mut offered = 0usize;
+        for wave in [FIRST_WAVE, WAVES[1]] {
+            let fin = simulate(&wave).publications;
+            let final_data = PublishedCampaigns::from_publications(&fin).expect("data");
+            let mut people: Vec<ParticipantSummary> = final_data.participants().cloned().collect();
+            people.sort_by_key(|p| p.id.as_str().trim_start_matches('p').parse::<u32>().ok());
+            // Replay: one publication per response, as the wave was published.
+            let mut publications: Vec<CampaignPublication> = final_data
+                .campaigns()
+                .iter()
+                .map(|c| CampaignPublication::new(c.clone()))
+                .collect();
+            let mut live: Vec<Vec<ParticipantSummary>> = vec![Vec::new(); publications.len()];
+            let mut history: HashMap<String, Vec<BTreeSet<String>>> = HashMap::new();
+            let mut epoch = 0u64;
+            let released = |data: &PublishedCampaigns<'_>,
+                            member: &Member,
+                            release: &Release|
+             -> BTreeSet<String> {
+                data.participants()
+                    .enumerate()
+                    .filter(|&(i, p)| member(p) && release.holds(data, i))
+                    .map(|(_, p)| p.id.as_str().to_owned())
+                    .collect()
+            };
+            for p in &people {
+                let c = final_data
+                    .campaigns()
+                    .iter()
+                    .position(|c| *c == p.campaign)
+                    .expect("campaign");
+                live[c].push(p.clone());
+                epoch += 1;
+                publications[c]
+                    .refresh(&policy, &live[c], epoch)
+                    .expect("refresh");
+                let data = PublishedCampaigns::from_publications(&publications).expect("data");
+                for (name, member) in &sets {
+                    let r = release_at(&data, &Filter::all(), &|_, p| member(p), k);
+                    history
+                        .entry(name.clone())
+                        .or_default()
+                        .push(released(&data, member, &r));
+                }
+            }
+            let data = PublishedCampaigns::from_publications(&publications).expect("data");
+            for (name, member) in &sets {
+                let last = release_at(&data, &Filter::all(), &|_, p| member(p), k);
+                let last_set = released(&data, member, &last);
+                for element in last.earlier() {
+                    offered += 1;
+                    let set = released(&data, member, &element);
+                    assert_eq!(set.len(), element.n as usize);
+                    assert!(
+                        history.get(name).is_some_and(|h| h.contains(&set)),
+                        "{}: {name}'s element of {} was never its released state",
+                        wave.name,
+                        element.n
+                    );
+                    assert!(set.is_subset(&last_set));
+                    assert!(last_set.len() - set.len() >= k as usize, "{name}");
+                }
+            }
+        }
+        assert!(offered > 5, "{offered} earlier elements checked");
+    }
 }
