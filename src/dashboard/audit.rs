@@ -50,7 +50,8 @@
 //! 5. *Earlier chain elements*: a dropped candidate whose chain runs exactly from nobody is
 //!    offered again at its earlier chain elements (`disclosure::EARLIER`, latest first; the
 //!    most valuable candidate first; see `disclosure::Release::earlier`), each as one more set
-//!    over atoms refined by all of them, and the first that leaves the audit clean is kept.
+//!    over atoms refined by all of them, and the first that leaves the audit clean is kept
+//!    (not for merged rows, which are always shown at their last element or hidden).
 //!    For a single row (industry, size class, region, level, flag) one cheaper candidate (a
 //!    month, campaign or merged row) may be dropped to make room, chosen as in step 3; the
 //!    cheaper ones dropped are then offered again. A request is then shown
@@ -376,6 +377,10 @@ impl Audit {
             .collect();
         by_value.sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
         for &c in &by_value {
+            // Merged rows are never shown at an earlier element (see `View::part`).
+            if candidates.get(c).is_none_or(|c| c.cost == Cost::Merged) {
+                continue;
+            }
             let elements = candidates.get(c).map_or(&[][..], |c| c.earlier.as_slice());
             for element in elements {
                 offers.push((c, all_sets.len()));
@@ -402,8 +407,8 @@ impl Audit {
                 *slot = true;
             }
             // Only a single row (an industry, size class, region, level or flag) is worth
-            // dropping a cheaper set for; a merged row is kept at an earlier element only if
-            // that costs nothing.
+            // dropping a cheaper set for; a month or campaign is kept at an earlier element
+            // only if that costs nothing.
             let room = if candidates.get(c).is_some_and(|c| c.cost == Cost::Single) {
                 make_room(&space, with, candidates)
             } else {

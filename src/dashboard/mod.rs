@@ -141,7 +141,10 @@
 //!   stays clean; for a single row (industry, size class, region, level, flag) it may drop one
 //!   cheaper candidate (a month, campaign or merged row) to make room. A count of any request
 //!   is then shown at the *latest* element of its chain whose released part lies in the span
-//!   of the kept sets (the last element whenever it does, as before). One step back only: a
+//!   of the kept sets (the last element whenever it does, as before). Not for merged rows
+//!   (bands, sectors, size bands, parts of Germany): on the test server's first wave that
+//!   showed "Produzierendes Gewerbe 7" beside "Herstellung 13" inside it, which reads as an
+//!   error, and merged rows exist to show current counts. One step back only: a
 //!   figure further behind its group says little (on the same wave four steps back showed
 //!   "Niedersachsen 5" of 19 and cost both campaign totals). On that wave: micro at its
 //!   element of 7 firms (its chain: 7, 14) beside small at 5 and everyone at 20, at the cost

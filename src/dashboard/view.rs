@@ -542,10 +542,12 @@ impl<'i, 'a> View<'i, 'a> {
             .collect()
     }
 
-    /// Threshold, the rule over time and the audit for the set `filter ∧ member`.
-    fn judged_at(&self, filter: &Filter, member: MemberAt<'_>) -> (Release, Part) {
+    /// Threshold, the rule over time and the audit for the set `filter ∧ member`; `earlier`:
+    /// whether it may be shown at an earlier chain element (not for merged rows, see
+    /// [`View::part`]).
+    fn judged_at(&self, filter: &Filter, member: MemberAt<'_>, earlier: bool) -> (Release, Part) {
         let release = release_at(self.inputs.data, filter, member, self.k);
-        self.part(filter, member, release)
+        self.part(filter, member, release, earlier)
     }
 
     /// [`View::judged_at`] for the set `filter ∧ level` (`0`: any level), its release read
@@ -553,7 +555,7 @@ impl<'i, 'a> View<'i, 'a> {
     fn judged_counted(&self, filter: &Filter, level: u8) -> (Release, Part) {
         let release = release_counted(self.inputs.data, filter, level, self.k);
         let member: MemberAt<'_> = &|_, p| level == 0 || p.response.overall_level() == level;
-        self.part(filter, member, release)
+        self.part(filter, member, release, true)
     }
 
     /// The audit on top of the release's own verdict: a set that would be shown is hidden
@@ -561,7 +563,18 @@ impl<'i, 'a> View<'i, 'a> {
     /// the last element of its chain does not but an earlier one does (the audit kept it in
     /// the last one's place), the set is shown at the latest such element, which is returned
     /// in place of `release` (see the module notes, "Earlier chain elements").
-    fn part(&self, filter: &Filter, member: MemberAt<'_>, release: Release) -> (Release, Part) {
+    ///
+    /// Merged rows (bands of levels, sectors, size bands, parts of Germany) are never shown at
+    /// an earlier element: a broad group showing fewer firms than a finer group inside it
+    /// ("Produzierendes Gewerbe 7" beside "Herstellung 13", seen on the first-wave page) reads
+    /// as an error, and these rows exist to show current counts where single rows cannot.
+    fn part(
+        &self,
+        filter: &Filter,
+        member: MemberAt<'_>,
+        release: Release,
+        earlier: bool,
+    ) -> (Release, Part) {
         let data = self.inputs.data;
         let in_span = |r: &Release| {
             let released: MemberAt<'_> = &|i, p| member(i, p) && r.holds(data, i);
@@ -571,7 +584,9 @@ impl<'i, 'a> View<'i, 'a> {
             Some(reason) => (release, Some(reason)),
             None if in_span(&release) => (release, None),
             None => {
-                let element = release.earlier().find(|r| in_span(r));
+                let element = earlier
+                    .then(|| release.earlier().find(|r| in_span(r)))
+                    .flatten();
                 match element {
                     Some(element) => (element, None),
                     None => (release, Some(SuppressionReason::Complementary)),
@@ -727,9 +742,11 @@ impl<'i, 'a> View<'i, 'a> {
                     let (_, part) = if band.from == band.to {
                         self.judged_counted(filter, band.from)
                     } else {
-                        self.judged_at(filter, &move |_, p| {
-                            band.contains(p.response.overall_level())
-                        })
+                        self.judged_at(
+                            filter,
+                            &move |_, p| band.contains(p.response.overall_level()),
+                            false,
+                        )
                     };
                     (band, part)
                 })
@@ -787,7 +804,7 @@ impl<'i, 'a> View<'i, 'a> {
             .iter()
             .map(|&g| {
                 let member: MemberAt<'_> = &move |_, p| group_of(p) == g;
-                let (release, part) = self.judged_at(filter, member);
+                let (release, part) = self.judged_at(filter, member, false);
                 (g, self.released(filter, member, &release), part)
             })
             .collect();
@@ -832,7 +849,7 @@ impl<'i, 'a> View<'i, 'a> {
                     .map(|p| p.response.red_flags().contains(id))
                     .collect();
                 let has: MemberAt<'_> = &|i, _| flagged.get(i).copied().unwrap_or(false);
-                let (_, with) = self.judged_at(filter, has);
+                let (_, with) = self.judged_at(filter, has, true);
                 let verdict = view.or(with.verdict);
                 Keyed {
                     key: id.clone(),
