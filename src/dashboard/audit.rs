@@ -171,6 +171,9 @@ pub(crate) struct Candidate<'m> {
 /// that must stay outside the audited span.
 pub(crate) type Withheld<'m> = Box<dyn Fn(usize, &ParticipantSummary) -> bool + 'm>;
 
+/// A set by participant (and its index in the data), unboxed.
+type SetFn<'m> = dyn Fn(usize, &ParticipantSummary) -> bool + 'm;
+
 /// One row of the reduced echelon form.
 #[derive(Debug, Clone)]
 struct Row {
@@ -212,7 +215,7 @@ struct Space {
 impl Space {
     fn new(
         participants: &[&ParticipantSummary],
-        sets: &[&(dyn Fn(usize, &ParticipantSummary) -> bool + '_)],
+        sets: &[&SetFn<'_>],
         withheld: &[Withheld<'_>],
         k: u32,
     ) -> Self {
@@ -364,8 +367,7 @@ impl Audit {
     ) -> Self {
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         let m = candidates.len();
-        let sets: Vec<&(dyn Fn(usize, &ParticipantSummary) -> bool + '_)> =
-            candidates.iter().map(|c| c.member.as_ref()).collect();
+        let sets: Vec<&SetFn<'_>> = candidates.iter().map(|c| c.member.as_ref()).collect();
         let space = Space::new(&participants, &sets, withheld, k);
         let kept = greedy(&space, candidates);
         // Earlier chain elements of the dropped candidates, as further sets after the
