@@ -110,7 +110,8 @@
 //! third set that never was shown). A concrete case, already before earlier chain elements
 //! (the hand test `released_parts_of_a_two_campaign_history_by_hand`, k = 3): everyone 13
 //! read after c2's first publication, minus C 9 read after its second, minus F 3 read after
-//! c1's first, is the one F firm of c1's second publication; with joint chains this includes a campaign's part of a
+//! c1's first, is the one F firm of c1's second publication. With joint chains this
+//! includes a campaign's part of a
 //! cell differenced over time through the cell and the rest of it. After an erasure, the sets
 //! it hides are withheld from the span of that state (see `audit`), which covers the case the
 //! complementary rule covered (everyone minus the other industries). Likewise a set whose
