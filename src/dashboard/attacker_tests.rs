@@ -37,14 +37,18 @@ pub(crate) struct Published {
     pub(crate) sets: BTreeMap<Bits, String>,
 }
 
-/// The set a shown count counts: the released part of `f ∧ member` (see `disclosure`).
+/// The set a shown count `n` counts: the released part of `f ∧ member` (see `disclosure`), at
+/// the element of its chain with `n` members (the last one, or an earlier one the audit kept in
+/// its place; a count no element has falls back to the last, whose bits then tell the truth).
 fn bits(
     inputs: &DashboardInputs<'_, '_>,
     f: &Filter,
     member: &dyn Fn(&ParticipantSummary) -> bool,
+    n: Option<u32>,
 ) -> Bits {
     let data = inputs.data;
-    let release = super::disclosure::release_at(data, f, &|_, p| member(p), inputs.policy.k());
+    let last = super::disclosure::release_at(data, f, &|_, p| member(p), inputs.policy.k());
+    let release = n.and_then(|n| last.element_with(n)).unwrap_or(last);
     let matches = data.matches(f);
     data.participants()
         .enumerate()
@@ -106,46 +110,74 @@ pub(crate) fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSumm
                 if d.participants.value().is_none() {
                     continue;
                 }
-                add(bits(inputs, &f, &everyone), label("selection"));
+                add(
+                    bits(inputs, &f, &everyone, d.participants.value().copied()),
+                    label("selection"),
+                );
                 for c in d.participation.iter().filter(|c| c.cell.value().is_some()) {
                     let m = f.with_period(Period::month(c.key));
                     add(
-                        bits(inputs, &m, &everyone),
+                        bits(inputs, &m, &everyone, c.cell.value().copied()),
                         label(&format!("month {}", c.key)),
                     );
                 }
                 for c in d.levels.iter().filter(|c| c.cell.value().is_some()) {
                     let level = c.key;
                     add(
-                        bits(inputs, &f, &|p| p.response.overall_level() == level),
+                        bits(
+                            inputs,
+                            &f,
+                            &|p| p.response.overall_level() == level,
+                            c.cell.value().map(|s| s.count),
+                        ),
                         label(&format!("level {level}")),
                     );
                 }
                 for c in d.red_flags.iter().filter(|c| c.cell.value().is_some()) {
                     let id = c.key.clone();
                     add(
-                        bits(inputs, &f, &|p| p.response.red_flags().contains(&id)),
+                        bits(
+                            inputs,
+                            &f,
+                            &|p| p.response.red_flags().contains(&id),
+                            c.cell.value().map(|s| s.count),
+                        ),
                         label(&format!("flag {id}")),
                     );
                 }
                 for c in d.level_bands.iter().filter(|c| c.cell.value().is_some()) {
                     let band = c.key;
                     add(
-                        bits(inputs, &f, &|p| band.contains(p.response.overall_level())),
+                        bits(
+                            inputs,
+                            &f,
+                            &|p| band.contains(p.response.overall_level()),
+                            c.cell.value().map(|s| s.count),
+                        ),
                         label(&format!("levels {}–{}", band.from, band.to)),
                     );
                 }
                 for c in d.by_sector.iter().filter(|c| c.cell.value().is_some()) {
                     let g = c.key;
                     add(
-                        bits(inputs, &f, &|p| super::Sector::of(p.profile.industry) == g),
+                        bits(
+                            inputs,
+                            &f,
+                            &|p| super::Sector::of(p.profile.industry) == g,
+                            c.cell.n(),
+                        ),
                         label(&format!("sector {g:?}")),
                     );
                 }
                 for c in d.by_size_band.iter().filter(|c| c.cell.value().is_some()) {
                     let g = c.key;
                     add(
-                        bits(inputs, &f, &|p| super::SizeBand::of(p.profile.size) == g),
+                        bits(
+                            inputs,
+                            &f,
+                            &|p| super::SizeBand::of(p.profile.size) == g,
+                            c.cell.n(),
+                        ),
                         label(&format!("size band {g:?}")),
                     );
                 }
@@ -156,27 +188,30 @@ pub(crate) fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSumm
                 {
                     let g = c.key;
                     add(
-                        bits(inputs, &f, &|p| {
-                            super::RegionGroup::of(p.profile.region) == g
-                        }),
+                        bits(
+                            inputs,
+                            &f,
+                            &|p| super::RegionGroup::of(p.profile.region) == g,
+                            c.cell.n(),
+                        ),
                         label(&format!("region group {g:?}")),
                     );
                 }
                 for c in d.by_industry.iter().filter(|c| c.cell.value().is_some()) {
                     add(
-                        bits(inputs, &f.with_industry(c.key), &everyone),
+                        bits(inputs, &f.with_industry(c.key), &everyone, c.cell.n()),
                         label(&format!("industry {}", c.key)),
                     );
                 }
                 for c in d.by_size.iter().filter(|c| c.cell.value().is_some()) {
                     add(
-                        bits(inputs, &f.with_size(c.key), &everyone),
+                        bits(inputs, &f.with_size(c.key), &everyone, c.cell.n()),
                         label(&format!("size {}", c.key)),
                     );
                 }
                 for c in d.by_region.iter().filter(|c| c.cell.value().is_some()) {
                     add(
-                        bits(inputs, &f.with_region(c.key), &everyone),
+                        bits(inputs, &f.with_region(c.key), &everyone, c.cell.n()),
                         label(&format!("region {}", c.key)),
                     );
                 }

@@ -47,6 +47,18 @@
 //!    implies the pairwise rules that used to run before the audit (differencing against
 //!    containing requests, complementary suppression within partitions), which are gone. So `R` is the span of the kept
 //!    candidates, whatever is requested, and the audit found no small group in it.
+//! 5. *Earlier chain elements*: a dropped candidate whose chain runs exactly from nobody is
+//!    offered again at its earlier chain elements (`disclosure::EARLIER`, latest first; the
+//!    most valuable candidate first; see `disclosure::Release::earlier`), each as one more set
+//!    over atoms refined by all of them, and the first that leaves the audit clean is kept
+//!    (not for merged rows, which are always shown at their last element or hidden).
+//!    For a single row (industry, size class, region, level, flag) one cheaper candidate (a
+//!    month, campaign or merged row) may be dropped to make room, chosen as in step 3; the
+//!    cheaper ones dropped are then offered again. A request is then shown
+//!    at the latest element of its chain that lies in the span. Safe in one state by the
+//!    same argument (every shown count is a vector of the audited span), and over time
+//!    because every element of a chain is a value the set showed or could have shown (see the
+//!    module notes of `dashboard`, "Earlier chain elements").
 //!
 //! Arithmetic modulo `p`: a rational combination that isolates `G` reduces to one modulo `p`
 //! unless `p` divides a minor of the 0/1 candidate matrix (denominators of the combination), so
@@ -150,11 +162,17 @@ pub(crate) struct Candidate<'m> {
     pub(crate) n: u32,
     /// Never dropped ("everyone").
     pub(crate) protected: bool,
+    /// The set's earlier chain elements (released parts), latest first: offered in its place
+    /// if it is dropped (see the module notes, step 5).
+    pub(crate) earlier: Vec<Withheld<'m>>,
 }
 
 /// A set by participant (and its index in the data): a candidate's released part, or a set
 /// that must stay outside the audited span.
 pub(crate) type Withheld<'m> = Box<dyn Fn(usize, &ParticipantSummary) -> bool + 'm>;
+
+/// A set by participant (and its index in the data), unboxed.
+type SetFn<'m> = dyn Fn(usize, &ParticipantSummary) -> bool + 'm;
 
 /// One row of the reduced echelon form.
 #[derive(Debug, Clone)]
@@ -180,27 +198,34 @@ pub(crate) struct Audit {
     kept: Vec<bool>,
 }
 
-impl Audit {
-    /// Audits `candidates` over the participants of `data` (see the module notes).
-    ///
-    /// `withheld`: sets that must stay outside the span too (sets hidden by the rule over time
-    /// after an erasure or change: their state now is what a reader must not work out, e.g. as
-    /// everyone minus the other industries). Any kept combination giving one is broken like a
-    /// small group.
-    pub(crate) fn new(
-        data: &PublishedCampaigns<'_>,
-        candidates: &[Candidate<'_>],
+/// The participants grouped into atoms by a list of sets (participants in exactly the same
+/// sets), with the sets that must stay outside the span as 0/1 vectors over the atoms.
+struct Space {
+    /// Parallel to the data's participants: each one's atom.
+    atom_of: Vec<usize>,
+    /// Participants per atom; atoms of `≥ k` first.
+    atom_sizes: Vec<u32>,
+    /// Per atom, its membership bits (one per set).
+    atom_sig: Vec<Vec<u64>>,
+    /// The withheld sets that are constant on atoms (others are never in the span).
+    withheld: Vec<Vec<u64>>,
+    k: u32,
+}
+
+impl Space {
+    fn new(
+        participants: &[&ParticipantSummary],
+        sets: &[&SetFn<'_>],
         withheld: &[Withheld<'_>],
         k: u32,
     ) -> Self {
-        let participants: Vec<&ParticipantSummary> = data.participants().collect();
-        let m = candidates.len();
+        let m = sets.len();
         // Membership bit sets per participant, to find the atoms.
         let words = m.div_ceil(64).max(1);
         let mut signature = vec![vec![0u64; words]; participants.len()];
-        for (c, candidate) in candidates.iter().enumerate() {
+        for (c, member) in sets.iter().enumerate() {
             for (i, (p, sig)) in participants.iter().zip(signature.iter_mut()).enumerate() {
-                if (candidate.member)(i, p)
+                if member(i, p)
                     && let Some(w) = sig.get_mut(c / 64)
                 {
                     *w |= 1 << (c % 64);
@@ -240,17 +265,10 @@ impl Audit {
             .iter()
             .map(|&a| raw_sizes.get(a).copied().unwrap_or(0))
             .collect();
-        let atom_sig: Vec<&[u64]> = order
+        let atom_sig: Vec<Vec<u64>> = order
             .iter()
-            .filter_map(|&a| raw_sig.get(a).copied())
+            .filter_map(|&a| raw_sig.get(a).map(|s| s.to_vec()))
             .collect();
-        let indicator = |c: usize| -> Vec<u64> {
-            atom_sig
-                .iter()
-                .map(|sig| u64::from(sig.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1)))
-                .collect()
-        };
-
         // The withheld sets over the atoms; one not constant on atoms is never in the span.
         let withheld: Vec<Vec<u64>> = withheld
             .iter()
@@ -271,107 +289,158 @@ impl Audit {
                     .then(|| inside.iter().map(|&n| u64::from(n > 0)).collect())
             })
             .collect();
-        // Small groups and withheld sets in the span of `rows`, each with its combination.
-        let exposed = |rows: &[Row]| -> Vec<(Vec<u64>, Vec<u64>)> {
-            let mut found = search(rows, &atom_sizes, k);
-            for v in &withheld {
-                if in_span(rows, v) {
-                    let mut combination = vec![0u64; m];
-                    for row in rows {
-                        let f = v.get(row.pivot).copied().unwrap_or(0);
-                        if f != 0 {
-                            for (x, &r) in combination.iter_mut().zip(&row.combination) {
-                                *x = add(*x, mul(f, r));
-                            }
+        Self {
+            atom_of,
+            atom_sizes,
+            atom_sig,
+            withheld,
+            k,
+        }
+    }
+
+    /// Set `c`'s indicator over the atoms.
+    fn indicator(&self, c: usize) -> Vec<u64> {
+        self.atom_sig
+            .iter()
+            .map(|sig| u64::from(sig.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1)))
+            .collect()
+    }
+
+    /// The reduced rows of the kept sets.
+    fn echelon(&self, kept: &[bool]) -> Vec<Row> {
+        echelon(kept, kept.len(), &|c| self.indicator(c))
+    }
+
+    /// Small groups and withheld sets in the span of `rows`, each with its combination (over
+    /// `m` sets).
+    fn exposed(&self, rows: &[Row], m: usize) -> Vec<(Vec<u64>, Vec<u64>)> {
+        let mut found = search(rows, &self.atom_sizes, self.k);
+        for v in &self.withheld {
+            if in_span(rows, v) {
+                let mut combination = vec![0u64; m];
+                for row in rows {
+                    let f = v.get(row.pivot).copied().unwrap_or(0);
+                    if f != 0 {
+                        for (x, &r) in combination.iter_mut().zip(&row.combination) {
+                            *x = add(*x, mul(f, r));
                         }
                     }
-                    found.push((combination, v.clone()));
                 }
-            }
-            found
-        };
-        let mut kept = vec![true; m];
-        loop {
-            let rows = echelon(&kept, m, &indicator);
-            let found = exposed(&rows);
-            if found.is_empty() {
-                // Greedy drops may have taken more than needed: offer each dropped candidate
-                // again, the most valuable first, and keep it if the audit stays clean.
-                let mut dropped: Vec<usize> = (0..m)
-                    .filter(|&c| !kept.get(c).copied().unwrap_or(true))
-                    .collect();
-                dropped
-                    .sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
-                for c in dropped {
-                    let mut with = kept.clone();
-                    if let Some(slot) = with.get_mut(c) {
-                        *slot = true;
-                    }
-                    if exposed(&echelon(&with, m, &indicator)).is_empty() {
-                        kept = with;
-                    }
-                }
-                let rows = echelon(&kept, m, &indicator);
-                return Self {
-                    k,
-                    atom_of,
-                    atom_sizes,
-                    rows,
-                    kept,
-                };
-            }
-            let mut dropped = false;
-            for (combination, group) in found {
-                // Still isolated after earlier drops of this round?
-                if !in_span(&echelon(&kept, m, &indicator), &group) {
-                    continue;
-                }
-                // The cheapest unprotected candidate of the combination whose loss breaks
-                // this group; if no single one does (another combination gives it too), the
-                // cheapest of them, and the next round finds the other combination.
-                let mut users: Vec<usize> = combination
-                    .iter()
-                    .enumerate()
-                    .filter(|&(c, &y)| {
-                        y != 0
-                            && kept.get(c).copied().unwrap_or(false)
-                            && candidates.get(c).is_some_and(|c| !c.protected)
-                    })
-                    .map(|(c, _)| c)
-                    .collect();
-                users.sort_by_key(|&c| candidates.get(c).map(|c| (c.cost, c.n)));
-                let breaks = users.iter().copied().find(|&c| {
-                    let mut without = kept.clone();
-                    if let Some(slot) = without.get_mut(c) {
-                        *slot = false;
-                    }
-                    !in_span(&echelon(&without, m, &indicator), &group)
-                });
-                if let Some(c) = breaks.or(users.first().copied())
-                    && let Some(slot) = kept.get_mut(c)
-                {
-                    *slot = false;
-                    dropped = true;
-                }
-            }
-            if !dropped {
-                // Only protected candidates left in every combination: drop everything else
-                // (cannot happen with "everyone" as the one protected set, see the notes).
-                for (slot, candidate) in kept.iter_mut().zip(candidates) {
-                    if !candidate.protected {
-                        *slot = false;
-                    }
-                }
-                let rows = echelon(&kept, m, &indicator);
-                return Self {
-                    k,
-                    atom_of,
-                    atom_sizes,
-                    rows,
-                    kept,
-                };
+                found.push((combination, v.clone()));
             }
         }
+        found
+    }
+
+    /// Whether keeping `kept` exposes nothing.
+    fn clean(&self, kept: &[bool]) -> bool {
+        self.exposed(&self.echelon(kept), kept.len()).is_empty()
+    }
+
+    fn audit(self, kept: Vec<bool>, candidates: usize) -> Audit {
+        let rows = self.echelon(&kept);
+        Audit {
+            k: self.k,
+            atom_of: self.atom_of,
+            atom_sizes: self.atom_sizes,
+            rows,
+            kept: kept.into_iter().take(candidates).collect(),
+        }
+    }
+}
+
+impl Audit {
+    /// Audits `candidates` over the participants of `data` (see the module notes).
+    ///
+    /// `withheld`: sets that must stay outside the span too (sets hidden by the rule over time
+    /// after an erasure or change: their state now is what a reader must not work out, e.g. as
+    /// everyone minus the other industries). Any kept combination giving one is broken like a
+    /// small group.
+    ///
+    /// Then, for each dropped candidate with earlier chain elements (most valuable first), the
+    /// latest element that keeps the audit clean is kept in its place (step 5 of the notes).
+    pub(crate) fn new(
+        data: &PublishedCampaigns<'_>,
+        candidates: &[Candidate<'_>],
+        withheld: &[Withheld<'_>],
+        k: u32,
+    ) -> Self {
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        let m = candidates.len();
+        let sets: Vec<&SetFn<'_>> = candidates.iter().map(|c| c.member.as_ref()).collect();
+        let space = Space::new(&participants, &sets, withheld, k);
+        let kept = greedy(&space, candidates);
+        // Earlier chain elements of the dropped candidates, as further sets after the
+        // candidates: (candidate, set index), latest element first.
+        let mut offers: Vec<(usize, usize)> = Vec::new();
+        let mut all_sets = sets.clone();
+        let mut by_value: Vec<usize> = (0..m)
+            .filter(|&c| !kept.get(c).copied().unwrap_or(true))
+            .collect();
+        by_value.sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
+        for &c in &by_value {
+            // Merged rows are never shown at an earlier element (see `View::part`).
+            if candidates.get(c).is_none_or(|c| c.cost == Cost::Merged) {
+                continue;
+            }
+            let elements = candidates.get(c).map_or(&[][..], |c| c.earlier.as_slice());
+            for element in elements {
+                offers.push((c, all_sets.len()));
+                all_sets.push(element.as_ref());
+            }
+        }
+        if offers.is_empty() {
+            return space.audit(kept, m);
+        }
+        // Atoms refined by the earlier elements; the span of `kept` is the same, so still
+        // clean.
+        let space = Space::new(&participants, &all_sets, withheld, k);
+        let kept_before = kept.clone();
+        let mut kept_all = kept;
+        kept_all.resize(all_sets.len(), false);
+        // Per candidate, whether an earlier element of it is kept.
+        let mut taken = vec![false; m];
+        for (c, set) in offers {
+            if taken.get(c).copied().unwrap_or(true) {
+                continue;
+            }
+            let mut with = kept_all.clone();
+            if let Some(slot) = with.get_mut(set) {
+                *slot = true;
+            }
+            // Only a single row (an industry, size class, region, level or flag) is worth
+            // dropping a cheaper set for; a month or campaign is kept at an earlier element
+            // only if that costs nothing.
+            let room = if candidates.get(c).is_some_and(|c| c.cost == Cost::Single) {
+                make_room(&space, with, candidates)
+            } else {
+                space.clean(&with).then_some(with)
+            };
+            if let Some(with) = room {
+                kept_all = with;
+                if let Some(slot) = taken.get_mut(c) {
+                    *slot = true;
+                }
+            }
+        }
+        // Cheaper sets dropped to make room: offered again, the most valuable first.
+        let mut dropped: Vec<usize> = (0..m)
+            .filter(|&c| {
+                kept_before.get(c).copied().unwrap_or(false)
+                    && !kept_all.get(c).copied().unwrap_or(true)
+            })
+            .collect();
+        dropped.sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
+        for c in dropped {
+            let mut with = kept_all.clone();
+            if let Some(slot) = with.get_mut(c) {
+                *slot = true;
+            }
+            if space.clean(&with) {
+                kept_all = with;
+            }
+        }
+        space.audit(kept_all, m)
     }
 
     /// An audit that allows nothing (before the candidates are judged).
@@ -443,6 +512,136 @@ impl Audit {
         &self.kept
     }
 }
+
+/// Steps 3 of the notes: drop the cheapest candidate of each combination found until nothing
+/// is exposed, then offer each dropped one again (most valuable first). Returns what is kept.
+fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
+    let m = candidates.len();
+    let mut kept = vec![true; m];
+    loop {
+        let found = space.exposed(&space.echelon(&kept), m);
+        if found.is_empty() {
+            // Greedy drops may have taken more than needed: offer each dropped candidate
+            // again, the most valuable first, and keep it if the audit stays clean.
+            let mut dropped: Vec<usize> = (0..m)
+                .filter(|&c| !kept.get(c).copied().unwrap_or(true))
+                .collect();
+            dropped.sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
+            for c in dropped {
+                let mut with = kept.clone();
+                if let Some(slot) = with.get_mut(c) {
+                    *slot = true;
+                }
+                if space.clean(&with) {
+                    kept = with;
+                }
+            }
+            return kept;
+        }
+        let mut dropped = false;
+        for (combination, group) in found {
+            // Still isolated after earlier drops of this round?
+            if !in_span(&space.echelon(&kept), &group) {
+                continue;
+            }
+            // The cheapest unprotected candidate of the combination whose loss breaks
+            // this group; if no single one does (another combination gives it too), the
+            // cheapest of them, and the next round finds the other combination.
+            let mut users: Vec<usize> = combination
+                .iter()
+                .enumerate()
+                .filter(|&(c, &y)| {
+                    y != 0
+                        && kept.get(c).copied().unwrap_or(false)
+                        && candidates.get(c).is_some_and(|c| !c.protected)
+                })
+                .map(|(c, _)| c)
+                .collect();
+            users.sort_by_key(|&c| candidates.get(c).map(|c| (c.cost, c.n)));
+            let breaks = users.iter().copied().find(|&c| {
+                let mut without = kept.clone();
+                if let Some(slot) = without.get_mut(c) {
+                    *slot = false;
+                }
+                !in_span(&space.echelon(&without), &group)
+            });
+            if let Some(c) = breaks.or(users.first().copied())
+                && let Some(slot) = kept.get_mut(c)
+            {
+                *slot = false;
+                dropped = true;
+            }
+        }
+        if !dropped {
+            // Only protected candidates left in every combination: drop everything else
+            // (cannot happen with "everyone" as the one protected set, see the notes).
+            for (slot, candidate) in kept.iter_mut().zip(candidates) {
+                if !candidate.protected {
+                    *slot = false;
+                }
+            }
+            return kept;
+        }
+    }
+}
+
+/// Keeps `with` (the kept sets plus one earlier chain element of a single row) clean by
+/// dropping at most [`MAX_ROOM`] cheaper candidate (a month, campaign or merged row, see
+/// [`Cost`]), chosen as step 3 chooses: the cheapest of the combination found, preferring one
+/// whose loss alone breaks it. `None` if that does not suffice (the element is not kept then).
+fn make_room(
+    space: &Space,
+    mut with: Vec<bool>,
+    candidates: &[Candidate<'_>],
+) -> Option<Vec<bool>> {
+    let m = candidates.len();
+    let mut drops = 0;
+    loop {
+        let found = space.exposed(&space.echelon(&with), with.len());
+        if found.is_empty() {
+            return Some(with);
+        }
+        for (combination, group) in found {
+            if !in_span(&space.echelon(&with), &group) {
+                continue;
+            }
+            let mut users: Vec<usize> = combination
+                .iter()
+                .enumerate()
+                .filter(|&(c, &y)| {
+                    y != 0
+                        && c < m
+                        && with.get(c).copied().unwrap_or(false)
+                        && candidates
+                            .get(c)
+                            .is_some_and(|c| !c.protected && c.cost < Cost::Single)
+                })
+                .map(|(c, _)| c)
+                .collect();
+            users.sort_by_key(|&c| candidates.get(c).map(|c| (c.cost, c.n)));
+            let breaks = users.iter().copied().find(|&c| {
+                let mut without = with.clone();
+                if let Some(slot) = without.get_mut(c) {
+                    *slot = false;
+                }
+                !in_span(&space.echelon(&without), &group)
+            });
+            let c = breaks.or(users.first().copied())?;
+            // An earlier figure is worth one cheaper set, not more (else a region lagging
+            // behind would cost the chamber its campaign totals).
+            drops += 1;
+            if drops > MAX_ROOM {
+                return None;
+            }
+            if let Some(slot) = with.get_mut(c) {
+                *slot = false;
+            }
+        }
+    }
+}
+
+/// How many cheaper candidates [`make_room`] may drop for one earlier chain element.
+const MAX_ROOM: usize = 1;
 
 /// Whether the 0/1 vector `v` over the atoms lies in the span of the reduced `rows`: in
 /// reduced form, iff `v = Σ v[pivot]·row`.
@@ -668,6 +867,7 @@ mod tests {
                 cost: Cost::Single,
                 n: 0,
                 protected: true,
+                earlier: Vec::new(),
             },
             Candidate {
                 member: Box::new(|_, p| {
@@ -676,6 +876,7 @@ mod tests {
                 cost: Cost::Single,
                 n: 0,
                 protected: false,
+                earlier: Vec::new(),
             },
             Candidate {
                 member: Box::new(|_, p| {
@@ -684,6 +885,7 @@ mod tests {
                 cost: Cost::Merged,
                 n: 0,
                 protected: false,
+                earlier: Vec::new(),
             },
         ];
         let participants: Vec<&ParticipantSummary> = data.participants().collect();

@@ -72,7 +72,9 @@ fn english_word(w: &str) -> String {
 /// Said once per export: figures of single groups are released in steps of `k` (see the
 /// dashboard's module notes, "Released memberships").
 const LAG_NOTE_EN: &str = "Figures of single groups are updated only once at least {k} firms in \
-them have changed. They may therefore lag behind the total.";
+them have changed. They may therefore lag behind the total. Where a group's newest figure and the \
+other figures would let fewer than {k} firms be worked out, an earlier figure of that group is \
+shown.";
 
 /// `field` neutralised, then quoted as RFC 4180 requires.
 #[cfg(test)]

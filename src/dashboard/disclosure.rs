@@ -304,7 +304,16 @@ pub(crate) struct Release {
     /// Whether the released part passed the bound rule against the states the chain could not
     /// see exactly (always, without ghosts and publications stored before epochs).
     displayable: bool,
+    /// The chain's elements before the last, latest first (at most [`EARLIER`]), as `ends` and
+    /// `n`: each may be shown instead of the last when the last cannot be (see [`Release::earlier`]).
+    /// Empty unless the chain runs exactly from nobody (no ghosts, no publications before
+    /// epochs), where the earlier elements were never checked by the bound rule.
+    earlier: Vec<(Vec<u32>, u32)>,
 }
+
+/// How many chain elements before the last a set may fall back to (each try is a pass over the
+/// participants; a set of `n` firms has at most `n / k` elements).
+pub(crate) const EARLIER: usize = 1;
 
 impl Release {
     /// Threshold and the rule over time: `TooFew` only when fewer than `k` firms are in the set
@@ -323,6 +332,34 @@ impl Release {
     /// of erased or changed participants (what must not be derivable either, see `audit`).
     pub(crate) fn withheld(&self, k: u32) -> bool {
         self.current >= k && !self.displayable
+    }
+
+    /// The chain's earlier elements as releases of the same set, latest first (the audit may
+    /// keep one of them where the last element would let a small group be worked out, see the
+    /// module notes, "Earlier chain elements"). Each is a state the set showed, or could have
+    /// shown, at some point; any two elements of a chain differ by `≥ k` members.
+    pub(crate) fn earlier(&self) -> impl Iterator<Item = Release> + '_ {
+        self.earlier.iter().map(|(ends, n)| Release {
+            ends: ends.clone(),
+            current: self.current,
+            n: *n,
+            displayable: self.displayable,
+            earlier: Vec::new(),
+        })
+    }
+
+    /// The element of this chain that counts `n` members: the last one, or an earlier one
+    /// (for tests, which identify the element a cell shows by its count; elements differ by
+    /// `≥ k`, so the count names one).
+    #[cfg(test)]
+    pub(crate) fn element_with(&self, n: u32) -> Option<Release> {
+        if self.n == n {
+            return Some(Release {
+                earlier: Vec::new(),
+                ..self.clone()
+            });
+        }
+        self.earlier().find(|r| r.n == n)
     }
 
     /// Whether participant `i` of the data is released, if it is in the set.
@@ -623,6 +660,8 @@ fn release_with(
             *x = Some(i);
         }
     }
+    // Earlier chain elements (point, members), latest last; kept only for exact chains.
+    let mut earlier: Vec<(usize, u64)> = Vec::new();
     let mut now = match first.checked_sub(1) {
         Some(point) => state_at(point),
         None => parts.iter().map(|part| part.upto(0)).sum(),
@@ -642,18 +681,56 @@ fn release_with(
             now = now + part.upto(is) - part.upto(was);
         }
         if now.saturating_sub(at_end) >= k {
+            if let Some(e) = end {
+                if earlier.len() == EARLIER {
+                    earlier.remove(0);
+                }
+                earlier.push((e, at_end));
+            }
             (end, at_end) = (Some(point), now);
         }
     }
-    let ends: Vec<usize> = parts
-        .iter()
-        .map(|part| {
-            end.and_then(|e| timeline.current.get(e))
-                .and_then(|c| c.get(part.index))
-                .copied()
-                .unwrap_or(0)
-        })
-        .collect();
+    let ends_at = |point: Option<usize>| -> Vec<usize> {
+        parts
+            .iter()
+            .map(|part| {
+                point
+                    .and_then(|e| timeline.current.get(e))
+                    .and_then(|c| c.get(part.index))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let ends = ends_at(end);
+    // Per campaign of the data (`0` where not selected).
+    let by_campaign = |ends: &[usize]| -> Vec<u32> {
+        (0..data.campaigns.len())
+            .map(|c| {
+                parts
+                    .iter()
+                    .zip(ends)
+                    .find(|(part, _)| part.index == c)
+                    .map_or(0, |(_, &e)| u32::try_from(e).unwrap_or(u32::MAX))
+            })
+            .collect()
+    };
+    // Earlier elements are offered only where the chain ran exactly from nobody: there every
+    // element is a state the set had, and the set only grew between them.
+    let earlier: Vec<(Vec<u32>, u32)> = if start.is_none() {
+        earlier
+            .iter()
+            .rev()
+            .map(|&(point, n)| {
+                (
+                    by_campaign(&ends_at(Some(point))),
+                    u32::try_from(n).unwrap_or(u32::MAX),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if start.is_some() {
         displayable = end.is_some();
         // The released state against every state before `start`, which the chain did not see
@@ -699,18 +776,11 @@ fn release_with(
         }
     }
     Release {
-        ends: (0..data.campaigns.len())
-            .map(|c| {
-                parts
-                    .iter()
-                    .zip(&ends)
-                    .find(|(part, _)| part.index == c)
-                    .map_or(0, |(_, &e)| u32::try_from(e).unwrap_or(u32::MAX))
-            })
-            .collect(),
+        ends: by_campaign(&ends),
         current: u32::try_from(current).unwrap_or(u32::MAX),
         n: u32::try_from(at_end).unwrap_or(u32::MAX),
         displayable,
+        earlier,
     }
 }
 
@@ -845,5 +915,103 @@ mod tests {
         assert!(checked > 1000, "{checked}");
         assert!(lagging > 0 && lagging < checked, "{lagging} of {checked}");
         assert!(hidden > 0 && hidden < checked, "{hidden} of {checked}");
+    }
+
+    /// Every earlier chain element a set may be shown at is a value the set showed before: the
+    /// last element of its chain at some earlier state of the data (replayed publication by
+    /// publication), and it lies inside the last element, `≥ k` members short of it. (Checked
+    /// by breaking it: offering the state just before the last step instead fails here, while
+    /// the property tests, which follow the element a cell shows, did not notice.)
+    #[test]
+    fn earlier_elements_are_values_the_set_showed_before() {
+        use crate::benchmark::{DisclosurePolicy, Industry, Region, SizeClass};
+        use crate::dashboard::CampaignPublication;
+        use crate::dashboard::utility_tests::{FIRST_WAVE, WAVES, simulate};
+        use std::collections::{BTreeSet, HashMap};
+
+        type Member = Box<dyn Fn(&ParticipantSummary) -> bool>;
+        let k = 5;
+        let policy = DisclosurePolicy::default();
+        let mut sets: Vec<(String, Member)> = vec![("everyone".into(), Box::new(|_| true))];
+        for &x in SizeClass::ALL {
+            sets.push((format!("{x:?}"), Box::new(move |p| p.profile.size == x)));
+        }
+        for &x in Industry::ALL {
+            sets.push((format!("{x:?}"), Box::new(move |p| p.profile.industry == x)));
+        }
+        for &x in Region::ALL {
+            sets.push((format!("{x:?}"), Box::new(move |p| p.profile.region == x)));
+        }
+        for level in 1..=5u8 {
+            sets.push((
+                format!("level {level}"),
+                Box::new(move |p| p.response.overall_level() == level),
+            ));
+        }
+        let mut offered = 0usize;
+        for wave in [FIRST_WAVE, WAVES[1]] {
+            let fin = simulate(&wave).publications;
+            let final_data = PublishedCampaigns::from_publications(&fin).expect("data");
+            let mut people: Vec<ParticipantSummary> = final_data.participants().cloned().collect();
+            people.sort_by_key(|p| p.id.as_str().trim_start_matches('p').parse::<u32>().ok());
+            // Replay: one publication per response, as the wave was published.
+            let mut publications: Vec<CampaignPublication> = final_data
+                .campaigns()
+                .iter()
+                .map(|c| CampaignPublication::new(c.clone()))
+                .collect();
+            let mut live: Vec<Vec<ParticipantSummary>> = vec![Vec::new(); publications.len()];
+            let mut history: HashMap<String, Vec<BTreeSet<String>>> = HashMap::new();
+            let mut epoch = 0u64;
+            let released = |data: &PublishedCampaigns<'_>,
+                            member: &Member,
+                            release: &Release|
+             -> BTreeSet<String> {
+                data.participants()
+                    .enumerate()
+                    .filter(|&(i, p)| member(p) && release.holds(data, i))
+                    .map(|(_, p)| p.id.as_str().to_owned())
+                    .collect()
+            };
+            for p in &people {
+                let c = final_data
+                    .campaigns()
+                    .iter()
+                    .position(|c| *c == p.campaign)
+                    .expect("campaign");
+                live[c].push(p.clone());
+                epoch += 1;
+                publications[c]
+                    .refresh(&policy, &live[c], epoch)
+                    .expect("refresh");
+                let data = PublishedCampaigns::from_publications(&publications).expect("data");
+                for (name, member) in &sets {
+                    let r = release_at(&data, &Filter::all(), &|_, p| member(p), k);
+                    history
+                        .entry(name.clone())
+                        .or_default()
+                        .push(released(&data, member, &r));
+                }
+            }
+            let data = PublishedCampaigns::from_publications(&publications).expect("data");
+            for (name, member) in &sets {
+                let last = release_at(&data, &Filter::all(), &|_, p| member(p), k);
+                let last_set = released(&data, member, &last);
+                for element in last.earlier() {
+                    offered += 1;
+                    let set = released(&data, member, &element);
+                    assert_eq!(set.len(), element.n as usize);
+                    assert!(
+                        history.get(name).is_some_and(|h| h.contains(&set)),
+                        "{}: {name}'s element of {} was never its released state",
+                        wave.name,
+                        element.n
+                    );
+                    assert!(set.is_subset(&last_set));
+                    assert!(last_set.len() - set.len() >= k as usize, "{name}");
+                }
+            }
+        }
+        assert!(offered > 5, "{offered} earlier elements checked");
     }
 }

@@ -107,7 +107,11 @@
 //! moves by 0 or `≥ k` (released memberships, checked by the over-time property test).
 //! Combinations of *different* sets saved at *different* moments are not audited (as before):
 //! e.g. set A at one epoch and set B at another (A − B at two moments may be a state of a
-//! third set that never was shown); with joint chains this includes a campaign's part of a
+//! third set that never was shown). A concrete case, already before earlier chain elements
+//! (the hand test `released_parts_of_a_two_campaign_history_by_hand`, k = 3): everyone 13
+//! read after c2's first publication, minus C 9 read after its second, minus F 3 read after
+//! c1's first, is the one F firm of c1's second publication. With joint chains this
+//! includes a campaign's part of a
 //! cell differenced over time through the cell and the rest of it. After an erasure, the sets
 //! it hides are withheld from the span of that state (see `audit`), which covers the case the
 //! complementary rule covered (everyone minus the other industries). Likewise a set whose
@@ -121,22 +125,60 @@
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
 //! 14 21/28, 21/35, 21/62, 21/73; with chains per campaign 23/28, 32/35, 47/62 (76 %), 70/73
 //! (96 %); with chains over the chamber's publication order 25/28, 34/35, 59/62 (95 %), 72/73
-//! (99 %). Published once: before 22/28, 25/35, 34/62; per campaign 23/28, 31/35, 47/62;
-//! jointly 25/28, 33/35, 59/62. One campaign, published once: 26/28, 31/35, 57/62 (the
+//! (99 %); with earlier chain elements 26/28, 34/35, 60/62 (97 %), 73/73 (100 %), and the
+//! 21-firm wave shows a breakdown with two groups (by size). Published once: before 22/28,
+//! 25/35, 34/62; per campaign 23/28, 31/35, 47/62; jointly 25/28, 33/35, 59/62; with earlier
+//! chain elements 26/28, 34/35, 61/62. One campaign, published once: 26/28, 31/35, 57/62 (the
 //! bound the joint chains were expected to approach; they pass it on the larger waves, as a
 //! set over several campaigns reaches `k` sooner).
 //!
-//! What is left: lag. A set shows its state at its last step, so a group that grew by fewer
-//! than `k` since shows its older count, and its current state must not be derivable (see
-//! above), which hides a neighbour in its partition. On the 21-firm wave published after every
-//! response this is why no breakdown shows two groups (issue 14's one unmet goal): by size,
-//! micro 14 and small 6 firms are published, but small reached 5 one publication before its
-//! sixth firm came, so everyone (20) − micro (14) − small (5) would isolate that firm in one
-//! state, and small's 6 would differ from its 5 shown before by one; the audit hides micro.
-//! Published once at the end, the same wave shows both. A way on (not built): every element
-//! of a set's chain, not only the last, is safe to show over time (without ghosts any two differ by `≥ k`,
-//! and chains only grow at the end), so the audit could pick, per candidate, among its chain
-//! elements the one that keeps a partition consistent.
+//! - **Earlier chain elements** (issue 14's last goal). Lag costs a neighbour: a set shows its
+//!   state at its last step, so a group that grew by fewer than `k` since shows its older
+//!   count, its current state must not be derivable (see above), and that can hide a
+//!   neighbour in its partition. On the 21-firm wave published after every response no
+//!   breakdown showed two groups for this reason: by size, micro 14 and small 6 firms are
+//!   published, small's chain stands at 5 (its sixth firm came one publication later), so
+//!   everyone (20) − micro (14) − small (5) isolates that sixth firm and the audit hid micro.
+//!   The way out: a set may be shown at an *earlier element of its chain*. When the audit has
+//!   dropped a candidate, it offers the candidate's element before the last
+//!   (`disclosure::EARLIER` = 1; most valuable candidate first) and keeps it if the audit
+//!   stays clean; for a single row (industry, size class, region, level, flag) it may drop one
+//!   cheaper candidate (a month, campaign or merged row) to make room. A count of any request
+//!   is then shown at the *latest* element of its chain whose released part lies in the span
+//!   of the kept sets (the last element whenever it does, as before). Not for merged rows
+//!   (bands, sectors, size bands, parts of Germany): on the test server's first wave that
+//!   showed "Produzierendes Gewerbe 7" beside "Herstellung 13" inside it, which reads as an
+//!   error, and merged rows exist to show current counts. One step back only: a
+//!   figure further behind its group says little (on the same wave four steps back showed
+//!   "Niedersachsen 5" of 19 and cost both campaign totals). On that wave: micro at its
+//!   element of 7 firms (its chain: 7, 14) beside small at 5 and everyone at 20, at the cost
+//!   of one band of adjacent levels that the page does not show here; months, levels and the other
+//!   rows as before. The harness prints one breakdown with two groups.
+//!
+//!   *Why this is safe.* (1) *One state*: every shown count is still the size of a concrete
+//!   set of current participants that lies in the span `R` of the kept sets, and the audit
+//!   checks `R` exactly for groups of `1..k−1` and for the withheld sets (current states of
+//!   lagging sets, states hidden after erasures): which element of its chain a kept vector
+//!   is plays no part in that argument. Adding an element refines the atoms; the span of the
+//!   sets kept before is the same, so it stays clean, and each element is kept only if the
+//!   audit over the refined atoms stays clean. (2) *One set over time*: earlier elements are
+//!   offered only where the chain runs exactly from nobody (no ghosts, no publications before
+//!   epochs; otherwise only the last element passed the bound rule against the unknowable
+//!   states). There the state of a set at a past point never changes and the chain only
+//!   grows at its end, so what a reader can have seen of a set, at any moment, before or
+//!   after this change, is some of its chain elements: it used to show its then last element,
+//!   which stays an element; now it shows its last element or the one before. Chain
+//!   elements are nested and each adds `≥ k` members, so any two values a reader saved of
+//!   one set differ by 0 or `≥ k` (checked by the over-time property tests, which follow the
+//!   element a cell shows by its count). A figure may now go back to an earlier value (micro
+//!   14, later 10); both are values of the set that differ by `≥ k`, and the page, CSV and
+//!   PDF say that an earlier figure of a group may be shown. (3) *All time*: the family of
+//!   vectors a reader can ever collect (chain elements of requestable sets) is the same as
+//!   before; combinations of *different* sets seen at *different* moments stay the known
+//!   limit below. The current state of a lagging set stays withheld as before; its later
+//!   elements need not be (a later element and the shown one differ by `≥ k`, and if a later
+//!   element is in `R` the audit has judged it with everything else).
+//!
 
 mod audit;
 mod csv;

@@ -225,9 +225,18 @@ fn published_sets(d: &Dashboard) -> Vec<(String, Filter, Members, Option<u32>)> 
     out
 }
 
-/// The released members of `f ∧ members` in `data`, by index.
-fn released(data: &PublishedCampaigns<'_>, k: u32, f: &Filter, members: &Members) -> Vec<bool> {
-    let release = super::disclosure::release_at(data, f, &|_, p| members.contains(p), k);
+/// The released members of `f ∧ members` in `data`, by index, at the element of the set's
+/// chain that counts the shown `n` (the last one, or an earlier one the audit kept in its
+/// place; for a count that no element has, the last one, so that the count check fails).
+fn released(
+    data: &PublishedCampaigns<'_>,
+    k: u32,
+    f: &Filter,
+    members: &Members,
+    n: Option<u32>,
+) -> Vec<bool> {
+    let last = super::disclosure::release_at(data, f, &|_, p| members.contains(p), k);
+    let release = n.and_then(|n| last.element_with(n)).unwrap_or(last);
     let matches = data.matches(f);
     data.participants()
         .enumerate()
@@ -268,7 +277,7 @@ impl Checker<'_, '_> {
             return Ok(());
         };
         for (what, f, members, n) in published_sets(d) {
-            let set = released(self.data, self.k, &f, &members);
+            let set = released(self.data, self.k, &f, &members, n);
             let count = set.iter().filter(|&&x| x).count() as u32;
             prop_assert_eq!(
                 Some(count),
@@ -352,8 +361,8 @@ proptest! {
                         .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let sets = published_sets(&d)
                         .into_iter()
-                        .map(|(what, f, members, _)| {
-                            let set = released(&data, k, &f, &members);
+                        .map(|(what, f, members, n)| {
+                            let set = released(&data, k, &f, &members, n);
                             let picked = people
                                 .iter()
                                 .zip(&set)
@@ -597,8 +606,8 @@ proptest! {
             for filter in &filters {
                 let d = Dashboard::compute(&inputs, filter, None)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                for (what, f, members, _) in published_sets(&d) {
-                    let set = released(&data, k, &f, &members);
+                for (what, f, members, n) in published_sets(&d) {
+                    let set = released(&data, k, &f, &members, n);
                     let shown: Vec<ParticipantSummary> = people
                         .iter()
                         .zip(&set)

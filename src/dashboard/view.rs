@@ -429,6 +429,7 @@ impl<'i, 'a> View<'i, 'a> {
             member: Box::new(move |i, _| everyone.holds(data, i)),
             cost: Cost::Single,
             protected: true,
+            earlier: Vec::new(),
         }];
         let mut withheld: Vec<Withheld<'i>> = Vec::new();
         let mut push = |member: Box<dyn Fn(&ParticipantSummary) -> bool + 'i>, cost: Cost| {
@@ -444,11 +445,22 @@ impl<'i, 'a> View<'i, 'a> {
                 withheld.push(Box::new(move |_, p| current(p)));
             }
             if !release.withheld(k) && release.n > 0 && release.verdict(k).is_none() {
+                // Its earlier chain elements, offered if the last one is dropped.
+                let earlier: Vec<Withheld<'i>> = release
+                    .earlier()
+                    .map(|element| {
+                        let member = std::rc::Rc::clone(&member);
+                        let at: Withheld<'i> =
+                            Box::new(move |i, p| member(p) && element.holds(data, i));
+                        at
+                    })
+                    .collect();
                 out.push(Candidate {
                     n: release.n,
                     member: Box::new(move |i, p| member(p) && release.holds(data, i)),
                     cost,
                     protected: false,
+                    earlier,
                 });
             }
         };
@@ -530,11 +542,12 @@ impl<'i, 'a> View<'i, 'a> {
             .collect()
     }
 
-    /// Threshold, the rule over time and the audit for the set `filter ∧ member`.
-    fn judged_at(&self, filter: &Filter, member: MemberAt<'_>) -> (Release, Part) {
+    /// Threshold, the rule over time and the audit for the set `filter ∧ member`; `earlier`:
+    /// whether it may be shown at an earlier chain element (not for merged rows, see
+    /// [`View::part`]).
+    fn judged_at(&self, filter: &Filter, member: MemberAt<'_>, earlier: bool) -> (Release, Part) {
         let release = release_at(self.inputs.data, filter, member, self.k);
-        let part = self.part(filter, member, &release);
-        (release, part)
+        self.part(filter, member, release, earlier)
     }
 
     /// [`View::judged_at`] for the set `filter ∧ level` (`0`: any level), its release read
@@ -542,24 +555,50 @@ impl<'i, 'a> View<'i, 'a> {
     fn judged_counted(&self, filter: &Filter, level: u8) -> (Release, Part) {
         let release = release_counted(self.inputs.data, filter, level, self.k);
         let member: MemberAt<'_> = &|_, p| level == 0 || p.response.overall_level() == level;
-        let part = self.part(filter, member, &release);
-        (release, part)
+        self.part(filter, member, release, true)
     }
 
     /// The audit on top of the release's own verdict: a set that would be shown is hidden
-    /// (`Complementary`) unless its released part lies in the span of the audited family.
-    fn part(&self, filter: &Filter, member: MemberAt<'_>, release: &Release) -> Part {
+    /// (`Complementary`) unless its released part lies in the span of the audited family. If
+    /// the last element of its chain does not but an earlier one does (the audit kept it in
+    /// the last one's place), the set is shown at the latest such element, which is returned
+    /// in place of `release` (see the module notes, "Earlier chain elements").
+    ///
+    /// Merged rows (bands of levels, sectors, size bands, parts of Germany) are never shown at
+    /// an earlier element: a broad group showing fewer firms than a finer group inside it
+    /// ("Produzierendes Gewerbe 7" beside "Herstellung 13", seen on the first-wave page) reads
+    /// as an error, and these rows exist to show current counts where single rows cannot.
+    fn part(
+        &self,
+        filter: &Filter,
+        member: MemberAt<'_>,
+        release: Release,
+        earlier: bool,
+    ) -> (Release, Part) {
         let data = self.inputs.data;
-        let verdict = release.verdict(self.k).or_else(|| {
-            let released: MemberAt<'_> = &|i, p| member(i, p) && release.holds(data, i);
-            (!self.audit.whole_at(data, filter, released))
-                .then_some(SuppressionReason::Complementary)
-        });
-        Part {
+        let in_span = |r: &Release| {
+            let released: MemberAt<'_> = &|i, p| member(i, p) && r.holds(data, i);
+            self.audit.whole_at(data, filter, released)
+        };
+        let (release, verdict) = match release.verdict(self.k) {
+            Some(reason) => (release, Some(reason)),
+            None if in_span(&release) => (release, None),
+            None => {
+                let element = earlier
+                    .then(|| release.earlier().find(|r| in_span(r)))
+                    .flatten();
+                match element {
+                    Some(element) => (element, None),
+                    None => (release, Some(SuppressionReason::Complementary)),
+                }
+            }
+        };
+        let part = Part {
             current: release.current,
             n: release.n,
             verdict,
-        }
+        };
+        (release, part)
     }
 
     fn dashboard(&self, filter: &Filter) -> Result<Dashboard, DashboardError> {
@@ -703,9 +742,11 @@ impl<'i, 'a> View<'i, 'a> {
                     let (_, part) = if band.from == band.to {
                         self.judged_counted(filter, band.from)
                     } else {
-                        self.judged_at(filter, &move |_, p| {
-                            band.contains(p.response.overall_level())
-                        })
+                        self.judged_at(
+                            filter,
+                            &move |_, p| band.contains(p.response.overall_level()),
+                            false,
+                        )
                     };
                     (band, part)
                 })
@@ -763,7 +804,7 @@ impl<'i, 'a> View<'i, 'a> {
             .iter()
             .map(|&g| {
                 let member: MemberAt<'_> = &move |_, p| group_of(p) == g;
-                let (release, part) = self.judged_at(filter, member);
+                let (release, part) = self.judged_at(filter, member, false);
                 (g, self.released(filter, member, &release), part)
             })
             .collect();
@@ -808,7 +849,7 @@ impl<'i, 'a> View<'i, 'a> {
                     .map(|p| p.response.red_flags().contains(id))
                     .collect();
                 let has: MemberAt<'_> = &|i, _| flagged.get(i).copied().unwrap_or(false);
-                let (_, with) = self.judged_at(filter, has);
+                let (_, with) = self.judged_at(filter, has, true);
                 let verdict = view.or(with.verdict);
                 Keyed {
                     key: id.clone(),

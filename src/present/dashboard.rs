@@ -642,7 +642,9 @@ pub fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
             "lag_note" => {
                 "Zahlen einzelner Gruppen werden erst aktualisiert, wenn sich mindestens {k} \
                  Unternehmen darin geändert haben. Sie können daher hinter der Gesamtzahl \
-                 zurückliegen."
+                 zurückliegen. Wo sich aus dem neuesten Stand einer Gruppe und den übrigen \
+                 Zahlen weniger als {k} Unternehmen herausrechnen ließen, wird ein früherer \
+                 Stand dieser Gruppe gezeigt."
             }
             other => other,
         }
