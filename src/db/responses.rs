@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::benchmarks::{CohortChange, journal_change};
-use super::group_commit::Keep;
+use super::group_commit::{Keep, Member};
 use super::{Backend, DbError, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,7 +452,9 @@ impl Store {
         Ok(WriteOutcome::Done)
     }
 
-    /// Freezes a response with its result. Only the first submit wins.
+    /// Freezes a response with its result. Only the first submit wins. Also returns whether the
+    /// statistics journal, with this change, was merged before the write committed (see
+    /// [`Store::merge_in_batches`]); if not, the caller merges.
     pub async fn submit(
         &self,
         response_id: i64,
@@ -460,8 +462,9 @@ impl Store {
         cohorts: &CohortChange<'_>,
         superseded: &[(i64, CohortChange<'_>)],
         now: i64,
-    ) -> Result<WriteOutcome, DbError> {
-        self.write_submit(async |conn: &mut AnyConnection| {
+    ) -> Result<(WriteOutcome, bool), DbError> {
+        let journals = submission.hold_reason.is_none();
+        self.write_submit(journals.then_some(now), async |conn: &mut AnyConnection| {
             let done = bind_submission(sqlx::query(SUBMIT).bind(response_id).bind(now), submission)
                 .execute(&mut *conn)
                 .await?;
@@ -498,7 +501,8 @@ impl Store {
     }
 
     /// Creates, answers and submits a response in one transaction (the JSON API's one-shot
-    /// submit), with its idempotency key if one was given.
+    /// submit), with its idempotency key if one was given. Also returns whether the statistics
+    /// journal was merged before the write committed, as [`Store::submit`] does.
     pub async fn create_submitted_response(
         &self,
         new: &NewResponse<'_>,
@@ -506,7 +510,7 @@ impl Store {
         submission: &Submission<'_>,
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
-    ) -> Result<CreateOutcome, DbError> {
+    ) -> Result<(CreateOutcome, bool), DbError> {
         let counts = submission.hold_reason.is_none()
             && !cohorts.keys.is_empty()
             && !cohorts.scopes.is_empty();
@@ -524,7 +528,8 @@ impl Store {
         } else {
             Atomic::OneStatement
         };
-        self.write_submit_as(atomic, async |conn: &mut AnyConnection| {
+        let merge_at = counts.then_some(new.now);
+        self.write_submit_as(atomic, merge_at, async |conn: &mut AnyConnection| {
             let mut query = bind_submission(
                 bind_new_response(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), new),
                 submission,
@@ -558,26 +563,39 @@ impl Store {
 
     /// Runs a submit's statements: on SQLite as a member of the writer's group commit (see
     /// `group_commit`), on PostgreSQL in a transaction of its own (many connections commit in
-    /// parallel there, and PostgreSQL groups their WAL flushes itself).
+    /// parallel there, and PostgreSQL groups their WAL flushes itself). `journaled_at`: the
+    /// work appends to the statistics journal at this time. The flag returned says whether the
+    /// journal was merged before the commit (SQLite's batches do; see `group_commit`).
     async fn write_submit<T>(
         &self,
+        journaled_at: Option<i64>,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
-    ) -> Result<T, DbError> {
-        self.write_submit_as(Atomic::NeedsTransaction, work).await
+    ) -> Result<(T, bool), DbError> {
+        self.write_submit_as(Atomic::NeedsTransaction, journaled_at, work)
+            .await
     }
 
     async fn write_submit_as<T>(
         &self,
         atomic: Atomic,
+        journaled_at: Option<i64>,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
-    ) -> Result<T, DbError> {
+    ) -> Result<(T, bool), DbError> {
         match self.backend {
-            Backend::Sqlite => self.group.run(self, work).await,
+            // One statement that never asks to roll back needs no savepoint: if it fails, the
+            // batch ends, as on any database error (two round trips fewer per submit).
+            Backend::Sqlite => {
+                let how = Member {
+                    savepoint: atomic == Atomic::NeedsTransaction,
+                    merge_at: journaled_at,
+                };
+                self.group.run_as(self, how, work).await
+            }
             // One statement commits atomically on its own: no BEGIN and COMMIT round trips.
             Backend::Postgres if atomic == Atomic::OneStatement => {
                 let mut conn = self.writer.acquire().await?;
                 match work(&mut conn).await? {
-                    Keep::Commit(value) => Ok(value),
+                    Keep::Commit(value) => Ok((value, false)),
                     Keep::RollBack(_) => Err(DbError::Corrupt(
                         "a write of one statement asked to roll back".into(),
                     )),
@@ -588,11 +606,11 @@ impl Store {
                 match work(&mut *tx).await? {
                     Keep::Commit(value) => {
                         self.commit(tx).await?;
-                        Ok(value)
+                        Ok((value, false))
                     }
                     Keep::RollBack(value) => {
                         self.rollback(tx).await?;
-                        Ok(value)
+                        Ok((value, false))
                     }
                 }
             }
