@@ -249,8 +249,11 @@ pub fn merge_entries(
 /// stale entry is only a miss. Bounded: when full, it starts again empty.
 #[derive(Debug, Default)]
 pub struct CellCache {
-    cells: std::sync::Mutex<std::collections::HashMap<(String, String), (Vec<u8>, PublishedCell)>>,
+    cells: std::sync::Mutex<std::collections::HashMap<CellKey, (Vec<u8>, PublishedCell)>>,
 }
+
+/// A cell's scope and cohort key.
+type CellKey = (String, String);
 
 /// At most this many cells in a [`CellCache`] (cells are 3–9 KB stored, a few times that
 /// decoded: some MB at most).
