@@ -717,7 +717,7 @@ impl Responses {
             .await?
             .map(|s| s.client_id);
         let mut attempt = 0;
-        loop {
+        let merged = loop {
             // A re-assessment of a consultant's client replaces the client's earlier response
             // in the statistics, so that each firm counts once (a held-back one only once it
             // is released).
@@ -735,13 +735,16 @@ impl Responses {
                 )
                 .await
             {
-                Ok(WriteOutcome::Done) => break,
-                Ok(WriteOutcome::AlreadySubmitted) => return Err(ServiceError::AlreadySubmitted),
+                Ok((WriteOutcome::Done, merged)) => break merged,
+                Ok((WriteOutcome::AlreadySubmitted, _)) => {
+                    return Err(ServiceError::AlreadySubmitted);
+                }
                 Err(DbError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
                 Err(e) => return Err(e.into()),
             }
-        }
-        if hold.is_none() {
+        };
+        // Merged in the write's own commit already (SQLite's batches): nothing left to wait for.
+        if hold.is_none() && !merged {
             self.merge_statistics().await;
         }
         self.remember_peer_position(response.record.id, &response.answers, &assessment)
@@ -963,8 +966,8 @@ impl Responses {
             }
         };
         match outcome {
-            CreateOutcome::Created(_) => {
-                if hold.is_none() {
+            (CreateOutcome::Created(_), merged) => {
+                if hold.is_none() && !merged {
                     self.merge_statistics().await;
                 }
                 Ok(Created {
@@ -974,7 +977,7 @@ impl Responses {
                 })
             }
             // A concurrent request with the same key won: answer as it did.
-            CreateOutcome::IdempotencyKeyTaken => match (idempotency, &request_hash) {
+            (CreateOutcome::IdempotencyKeyTaken, _) => match (idempotency, &request_hash) {
                 (Some((key, _)), Some(request_hash)) => self
                     .replay(key, request_hash)
                     .await?

@@ -104,6 +104,8 @@ pub struct Statistics {
     /// every cell itself (issue 17).
     rebuilding: Arc<tokio::sync::Mutex<()>>,
     rounds: Arc<MergeRounds>,
+    /// Decoded cells for merges (rounds, and SQLite's batches).
+    cells: Arc<CellCache>,
 }
 
 impl std::fmt::Debug for Statistics {
@@ -236,10 +238,61 @@ pub fn merge_entries(
     entries: &[JournalEntry],
     current: &[CellRow],
 ) -> Result<ScopeUpdate, String> {
+    merge_entries_cached(policy, dimension_count, "", entries, current, None)
+}
+
+/// The cells this instance's merges last wrote, decoded, by scope and cohort key: a merge
+/// whose stored cell holds exactly the bytes kept here takes the decoded cell instead of
+/// decoding it again. Decoding (and checking) the cells was most of a merge's CPU, and a merge
+/// inside SQLite's writer batch holds the writer meanwhile (issue 17). Equal bytes mean an equal
+/// cell, so whoever else wrote the cell (another instance, the CLI, a rolled-back merge), a
+/// stale entry is only a miss. Bounded: when full, it starts again empty.
+#[derive(Debug, Default)]
+pub struct CellCache {
+    cells: std::sync::Mutex<std::collections::HashMap<CellKey, (Vec<u8>, PublishedCell)>>,
+}
+
+/// A cell's scope and cohort key.
+type CellKey = (String, String);
+
+/// At most this many cells in a [`CellCache`] (cells are 3–9 KB stored, a few times that
+/// decoded: some MB at most).
+const CELL_CACHE_ENTRIES: usize = 256;
+
+impl CellCache {
+    fn get(&self, scope: &str, row: &CellRow) -> Option<PublishedCell> {
+        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        cells
+            .get(&(scope.to_owned(), row.cohort_key.clone()))
+            .filter(|(bytes, _)| *bytes == row.cell)
+            .map(|(_, cell)| cell.clone())
+    }
+
+    fn put(&self, scope: &str, key: &str, bytes: &[u8], cell: PublishedCell) {
+        let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        if cells.len() >= CELL_CACHE_ENTRIES {
+            cells.clear();
+        }
+        cells.insert((scope.to_owned(), key.to_owned()), (bytes.to_vec(), cell));
+    }
+}
+
+/// [`merge_entries`] of the scope `scope`, with the decoded cells of `cache` if given.
+pub fn merge_entries_cached(
+    policy: &DisclosurePolicy,
+    dimension_count: usize,
+    scope: &str,
+    entries: &[JournalEntry],
+    current: &[CellRow],
+    cache: Option<&CellCache>,
+) -> Result<ScopeUpdate, String> {
     // key -> (cell, version read, changed)
     let mut cells: BTreeMap<String, (PublishedCell, Option<i64>, bool)> = BTreeMap::new();
     for row in current {
-        let cell = decode_cell(&row.cell).map_err(|e| format!("cell {}: {e}", row.cohort_key))?;
+        let cell = match cache.and_then(|c| c.get(scope, row)) {
+            Some(cell) => cell,
+            None => decode_cell(&row.cell).map_err(|e| format!("cell {}: {e}", row.cohort_key))?,
+        };
         cells.insert(row.cohort_key.clone(), (cell, Some(row.version), false));
     }
     let mut update = ScopeUpdate::default();
@@ -297,9 +350,13 @@ pub fn merge_entries(
     }
     for (key, (cell, version, changed)) in cells {
         if changed {
+            let bytes = encode_cell(&cell);
+            if let Some(cache) = cache {
+                cache.put(scope, &key, &bytes, cell);
+            }
             update.cells.push(CellUpdate {
                 cohort_key: key,
-                cell: encode_cell(&cell),
+                cell: bytes,
                 expected_version: version,
             });
         }
@@ -353,6 +410,22 @@ impl Statistics {
         include_demo: bool,
         dimension_count: usize,
     ) -> Statistics {
+        // SQLite's group-commit batches merge the journal before they commit (one fsync for the
+        // submits and their merge); the same pure merge as a round's.
+        let cells = Arc::new(CellCache::default());
+        let batch_cells = cells.clone();
+        store.merge_in_batches(Arc::new(
+            move |scope: &str, entries: &[JournalEntry], current: &[CellRow]| {
+                merge_entries_cached(
+                    &policy,
+                    dimension_count,
+                    scope,
+                    entries,
+                    current,
+                    Some(&batch_cells),
+                )
+            },
+        ));
         Statistics {
             store,
             policy,
@@ -365,6 +438,7 @@ impl Statistics {
             cache: Arc::new(RwLock::new(BTreeMap::new())),
             rebuilding: Arc::default(),
             rounds: Arc::default(),
+            cells,
         }
     }
 
@@ -411,8 +485,9 @@ impl Statistics {
     async fn merge_round(&self, now: i64) -> Result<usize, StatisticsError> {
         let policy = self.policy;
         let dimension_count = self.dimension_count;
-        let apply = move |_scope: &str, entries: &[JournalEntry], cells: &[CellRow]| {
-            merge_entries(&policy, dimension_count, entries, cells)
+        let cache = &*self.cells;
+        let apply = move |scope: &str, entries: &[JournalEntry], cells: &[CellRow]| {
+            merge_entries_cached(&policy, dimension_count, scope, entries, cells, Some(cache))
         };
         let mut merged = 0;
         loop {
@@ -428,11 +503,13 @@ impl Statistics {
     /// This instance's merge rounds so far.
     pub fn merge_use(&self) -> MergeUse {
         let rounds = &self.rounds;
+        // Merges inside SQLite's batches count as rounds too.
+        let (ok, failed, micros, merged) = self.store.batch_merge_use();
         MergeUse {
-            rounds: rounds.succeeded.load(Ordering::Relaxed),
-            failed_rounds: rounds.failed.load(Ordering::Relaxed),
-            seconds: rounds.micros.load(Ordering::Relaxed) as f64 / 1e6,
-            merged: rounds.merged.load(Ordering::Relaxed),
+            rounds: rounds.succeeded.load(Ordering::Relaxed) + ok,
+            failed_rounds: rounds.failed.load(Ordering::Relaxed) + failed,
+            seconds: (rounds.micros.load(Ordering::Relaxed) + micros) as f64 / 1e6,
+            merged: rounds.merged.load(Ordering::Relaxed) + merged,
         }
     }
 
@@ -650,6 +727,38 @@ mod tests {
         let third = merge_entries(&policy, 1, &entries[9..], &rows(&second)).expect("merge");
         assert_eq!(cell(&third, "all"), one_at_a_time);
         assert_eq!(third.cells[0].expected_version, Some(2));
+    }
+
+    /// The decoded-cell cache changes no merge: a merge that takes its cells from the cache
+    /// gives exactly what decoding them gives, and a cell whose stored bytes differ from the
+    /// cached ones (written elsewhere, or a merge rolled back) is decoded, not taken.
+    #[test]
+    fn merging_with_cached_cells_equals_decoding_them() {
+        let policy = DisclosurePolicy::default();
+        let keys = ["all", "industry:C"];
+        let entries: Vec<JournalEntry> = (0..12u8)
+            .map(|i| entry(i64::from(i), &keys, &firm(i * 9 % 101), false))
+            .collect();
+        let cache = CellCache::default();
+        let first =
+            merge_entries_cached(&policy, 1, "s", &entries[..6], &[], Some(&cache)).expect("merge");
+        let cached =
+            merge_entries_cached(&policy, 1, "s", &entries[6..], &rows(&first), Some(&cache))
+                .expect("merge");
+        let decoded = merge_entries(&policy, 1, &entries[6..], &rows(&first)).expect("merge");
+        assert_eq!(cell(&cached, "all"), cell(&decoded, "all"));
+        assert_eq!(cell(&cached, "industry:C"), cell(&decoded, "industry:C"));
+        // The cache now holds the second merge's cells; a store that still holds the first
+        // merge's (the second rolled back) must be read from its bytes.
+        let again =
+            merge_entries_cached(&policy, 1, "s", &entries[6..], &rows(&first), Some(&cache))
+                .expect("merge");
+        assert_eq!(cell(&again, "all"), cell(&decoded, "all"));
+        // Same cohort key in another scope: not the cached cell.
+        let other =
+            merge_entries_cached(&policy, 1, "t", &entries[6..], &[], Some(&cache)).expect("merge");
+        let fresh = merge_entries(&policy, 1, &entries[6..], &[]).expect("merge");
+        assert_eq!(cell(&other, "all"), cell(&fresh, "all"));
     }
 
     /// A change that cannot apply to all its cells changes none of them and is refused; the

@@ -55,6 +55,10 @@ pub struct JournalEntry {
 pub type MergeFn<'a> =
     dyn Fn(&str, &[JournalEntry], &[CellRow]) -> Result<ScopeUpdate, String> + Sync + 'a;
 
+/// How many journal entries a merge inside a group-commit batch reads at most (SQLite); more
+/// waiting are left to a merge round.
+pub(super) const MERGE_BATCH_IN_COMMIT: usize = 512;
+
 /// The lock row every merge takes first (PostgreSQL): merges of several app instances run one at
 /// a time, each reading the cells and the journal as the one before left them. Submits never
 /// take it.
@@ -125,7 +129,7 @@ pub(super) async fn journal_change(
 /// with a higher id and be merged in a later round. Changes that depend on each other (a
 /// response's removal on another's addition) are ordered: the later one's transaction began
 /// after the earlier committed, so its id is higher and it is never visible without it.
-async fn merge_in(
+pub(super) async fn merge_in(
     conn: &mut AnyConnection,
     limit: usize,
     apply: &MergeFn<'_>,

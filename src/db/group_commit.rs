@@ -13,20 +13,35 @@
 //! nothing but the shared state, queues on the same fair mutex behind everyone already waiting,
 //! and commits the batch if it is still open when its turn comes. A member dropped in the middle
 //! of its statements drops its savepoint, which sqlx rolls back before the connection's next use.
-use std::sync::Arc;
+//!
+//! Merging in the batch: when members appended to the statistics journal, the batch merges the
+//! journal into the cells just before its COMMIT (in a savepoint of its own), so the submits and
+//! their merge share one COMMIT and one fsync, and the members need no merge round of their own
+//! after it (which was a second batch and a second fsync per round). A merge that fails leaves
+//! the journal to the next round; the members' writes commit either way.
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use sqlx::{Any, AnyConnection, Connection, Transaction};
 use tokio::sync::{Mutex, MutexGuard, watch};
 
+use super::benchmarks::{MERGE_BATCH_IN_COMMIT, MergeFn, merge_in};
 use super::{DbError, Store};
 
 /// A batch commits at this many members even if more are waiting, so that one batch does not
 /// hold the writer (and the answers of its first members) for too long.
 const MAX_BATCH: usize = 64;
 
-/// What a member learns about its batch's COMMIT: `None` while it is open.
-type Outcome = Option<Result<(), CommitFailure>>;
+/// What a member learns about its batch's COMMIT: `None` while it is open; on success, whether
+/// the batch merged the whole journal before committing.
+type Outcome = Option<Result<bool, CommitFailure>>;
+
+/// The statistics' pure merge, installed by the service that owns the policy.
+pub type BatchMerge = Arc<
+    dyn Fn(&str, &[super::JournalEntry], &[super::CellRow]) -> Result<super::ScopeUpdate, String>
+        + Send
+        + Sync,
+>;
 
 #[derive(Debug, Clone)]
 struct CommitFailure {
@@ -38,6 +53,8 @@ struct Batch {
     id: u64,
     tx: Transaction<'static, Any>,
     members: usize,
+    /// When a member appended to the journal: the time its merge is stamped with.
+    merge_at: Option<i64>,
     done: watch::Sender<Outcome>,
 }
 
@@ -51,6 +68,39 @@ struct State {
     sizes: [AtomicU64; BATCH_SIZE_BOUNDS.len()],
     members: AtomicU64,
     failed: AtomicU64,
+    merge: OnceLock<BatchMerge>,
+    merges: MergeCounts,
+}
+
+/// Merges run inside batches (for `/metrics`, added to the statistics' own rounds).
+#[derive(Default)]
+struct MergeCounts {
+    ok: AtomicU64,
+    failed: AtomicU64,
+    micros: AtomicU64,
+    merged: AtomicU64,
+}
+
+/// Merges run inside batches since start: (succeeded, failed, microseconds, entries read).
+pub type BatchMergeUse = (u64, u64, u64, u64);
+
+/// How a member runs in its batch.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Member {
+    /// In a savepoint of its own, so that its own failure or `Keep::RollBack` undoes only its
+    /// writes. Without one (a member of a single statement that never asks to roll back), any
+    /// failure ends the batch, as a database error does anyway: two round trips fewer.
+    pub savepoint: bool,
+    /// The member appended to the statistics journal at this time: the batch merges before
+    /// it commits.
+    pub merge_at: Option<i64>,
+}
+
+impl Member {
+    pub(super) const PLAIN: Member = Member {
+        savepoint: true,
+        merge_at: None,
+    };
 }
 
 /// Upper bounds of the batch-size buckets of [`BatchSizes`] (the last is [`MAX_BATCH`]).
@@ -104,10 +154,43 @@ impl GroupCommit {
         }
     }
 
+    /// Installs the statistics' merge that batches run before they commit (see the module).
+    /// The first one stays: it is the serving instance's (a later one, such as a test's second
+    /// service on the same store, merges in rounds of its own as before).
+    pub(super) fn set_merge(&self, merge: BatchMerge) {
+        self.state.merge.get_or_init(|| merge);
+    }
+
+    pub(super) fn merge_use(&self) -> BatchMergeUse {
+        let m = &self.state.merges;
+        (
+            m.ok.load(Ordering::Relaxed),
+            m.failed.load(Ordering::Relaxed),
+            m.micros.load(Ordering::Relaxed),
+            m.merged.load(Ordering::Relaxed),
+        )
+    }
+
     /// Runs `work` in a savepoint of the open batch (opening one if needed) and returns its
     /// value once the batch has committed. `work` errors roll its savepoint back and are
     /// returned after the commit too, so what a failed member reads later is committed.
     pub(super) async fn run<T, F>(&self, store: &Store, work: F) -> Result<T, DbError>
+    where
+        F: AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
+    {
+        self.run_as(store, Member::PLAIN, work)
+            .await
+            .map(|(value, _)| value)
+    }
+
+    /// [`GroupCommit::run`] as `how` says; also returns whether the batch merged the whole
+    /// statistics journal (this member's changes included) before it committed.
+    pub(super) async fn run_as<T, F>(
+        &self,
+        store: &Store,
+        how: Member,
+        work: F,
+    ) -> Result<(T, bool), DbError>
     where
         F: AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
     {
@@ -124,6 +207,7 @@ impl GroupCommit {
                 id,
                 tx,
                 members: 0,
+                merge_at: None,
                 done,
             });
             tokio::spawn(flush(self.state.clone(), store.clone(), id));
@@ -132,7 +216,12 @@ impl GroupCommit {
             return Err(DbError::Corrupt("group commit lost its batch".into()));
         };
         let mut receiver = batch.done.subscribe();
-        let result = match member(&mut batch.tx, work).await {
+        let ran = if how.savepoint {
+            member(&mut batch.tx, work).await
+        } else {
+            plain_member(&mut batch.tx, work).await
+        };
+        let result = match ran {
             Ok(result) => result,
             Err(e) => {
                 // The database refused a statement or a savepoint: SQLite may have rolled the
@@ -143,6 +232,11 @@ impl GroupCommit {
             }
         };
         batch.members += 1;
+        if result.is_ok()
+            && let Some(at) = how.merge_at
+        {
+            batch.merge_at = Some(batch.merge_at.map_or(at, |earlier| earlier.max(at)));
+        }
         if batch.members >= MAX_BATCH || self.state.waiting.load(Ordering::SeqCst) == 0 {
             commit_open(&self.state, &mut guard, store).await;
         }
@@ -153,7 +247,8 @@ impl GroupCommit {
             .map(|o| o.clone())
             .map_err(|_| DbError::Corrupt("group commit ended without an outcome".into()))?;
         match outcome {
-            Some(Ok(())) | None => result,
+            Some(Ok(merged)) => result.map(|value| (value, merged)),
+            None => result.map(|value| (value, false)),
             Some(Err(failure)) => Err(DbError::CommitFailed {
                 message: failure.message,
                 unavailable: failure.unavailable,
@@ -195,6 +290,53 @@ where
     }
 }
 
+/// A member without a savepoint: whatever it cannot keep ends the batch (see [`Member`]).
+async fn plain_member<T, F>(
+    tx: &mut Transaction<'static, Any>,
+    work: F,
+) -> Result<Result<T, DbError>, DbError>
+where
+    F: AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
+{
+    match work(&mut **tx).await? {
+        Keep::Commit(value) => Ok(Ok(value)),
+        Keep::RollBack(_) => Err(DbError::Corrupt(
+            "a group-commit member without a savepoint asked to roll back".into(),
+        )),
+    }
+}
+
+/// Merges the journal inside the batch, in a savepoint: `Ok(true)` when it read all of it.
+/// A failed merge is rolled back to its savepoint and leaves the journal to the next round;
+/// `Err` only when even that failed (the transaction cannot be trusted any more).
+async fn merge_in_batch(
+    state: &State,
+    tx: &mut Transaction<'static, Any>,
+    apply: &MergeFn<'static>,
+    now: i64,
+) -> Result<bool, DbError> {
+    let began = std::time::Instant::now();
+    let mut savepoint = tx.begin().await?;
+    let counts = &state.merges;
+    let merged = match merge_in(&mut savepoint, MERGE_BATCH_IN_COMMIT, apply, now, false).await {
+        Ok(read) => {
+            savepoint.commit().await?;
+            counts.ok.fetch_add(1, Ordering::Relaxed);
+            counts.merged.fetch_add(read as u64, Ordering::Relaxed);
+            read < MERGE_BATCH_IN_COMMIT
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "merging in the batch failed; the next merge round retries");
+            savepoint.rollback().await?;
+            counts.failed.fetch_add(1, Ordering::Relaxed);
+            false
+        }
+    };
+    let micros = u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX);
+    counts.micros.fetch_add(micros, Ordering::Relaxed);
+    Ok(merged)
+}
+
 /// Rolls the open batch back and fails its members with `cause`.
 async fn abort_open(
     state: &State,
@@ -217,6 +359,24 @@ async fn abort_open(
 
 /// Commits the open batch (if any) and tells its members.
 async fn commit_open(state: &State, guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store) {
+    // The merge runs while the batch is still in `guard`: should this future be dropped
+    // meanwhile, the batch stays open (its merge savepoint rolled back) for its flusher.
+    let merge = guard
+        .as_ref()
+        .and_then(|batch| batch.merge_at)
+        .and_then(|now| state.merge.get().map(|apply| (apply, now)));
+    let mut merged = false;
+    if let Some((apply, now)) = merge
+        && let Some(batch) = guard.as_mut()
+    {
+        match merge_in_batch(state, &mut batch.tx, &**apply, now).await {
+            Ok(all) => merged = all,
+            Err(e) => {
+                abort_open(state, guard, store, &e).await;
+                return;
+            }
+        }
+    }
     let Some(batch) = guard.take() else {
         return;
     };
@@ -230,7 +390,7 @@ async fn commit_open(state: &State, guard: &mut MutexGuard<'_, Option<Batch>>, s
             state
                 .members
                 .fetch_add(batch.members as u64, Ordering::Relaxed);
-            Ok(())
+            Ok(merged)
         }
         Err(e) => {
             state.failed.fetch_add(1, Ordering::Relaxed);

@@ -38,7 +38,7 @@ pub use campaigns::{
     CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
 };
 pub use demo::DemoResponse;
-pub use group_commit::{BATCH_SIZE_BOUNDS, BatchSizes};
+pub use group_commit::{BATCH_SIZE_BOUNDS, BatchMerge, BatchMergeUse, BatchSizes};
 pub use profiles::ProfileRecord;
 pub use responses::*;
 pub use screening::*;
@@ -188,6 +188,20 @@ impl Store {
             Backend::Sqlite => Some(self.group.sizes()),
             Backend::Postgres => None,
         }
+    }
+
+    /// Lets SQLite's group-commit batches merge the statistics journal before they commit
+    /// (see `group_commit`), with the statistics' pure merge `apply`. No effect on PostgreSQL,
+    /// where every submit commits on its own and merges run in rounds.
+    pub fn merge_in_batches(&self, apply: group_commit::BatchMerge) {
+        if self.backend == Backend::Sqlite {
+            self.group.set_merge(apply);
+        }
+    }
+
+    /// Merges run inside SQLite's batches since start (zeros on PostgreSQL).
+    pub fn batch_merge_use(&self) -> group_commit::BatchMergeUse {
+        self.group.merge_use()
     }
 
     /// Connects with the default options (the CLI's commands).

@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::benchmarks::{CohortChange, journal_change};
-use super::group_commit::Keep;
+use super::group_commit::{Keep, Member};
 use super::{Backend, DbError, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,9 +208,14 @@ const SUBMITTED_VALUES: &str = "($1, $2, $3, $4, $5, $6, $7, $6, $6, $6, 'submit
 /// SQLite runs the statements of one string in order, binding `$n` from the same arguments;
 /// PostgreSQL takes one statement per query with parameters, so there the inserts are data-
 /// modifying CTEs (all run once, to completion, whether read or not).
+/// The one-shot submit's SQL. The answers come as one parameter, a JSON object of question id to
+/// stored option ids, expanded by the database (`json_each`): 110 bound values were most of the
+/// statement's binding cost on SQLite (sqlx looks each placeholder's name up, a linear search
+/// per value) and of its argument copies (issue 17); the statement text is also the same for
+/// every submit now, whatever the number of answers.
 fn one_shot_submit_sql(
     backend: Backend,
-    answers: usize,
+    answers: bool,
     journal_scopes: usize,
     idempotency: bool,
 ) -> String {
@@ -227,21 +232,18 @@ fn one_shot_submit_sql(
             .join(", ")
     });
     let key = idempotency.then(|| (param(), param(), param()));
-    let answer_rows = (0..answers)
-        .map(|_| format!("({}, {})", param(), param()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let answer_object = answers.then(&mut param);
     let mut parts: Vec<String> = Vec::new();
     match backend {
         Backend::Sqlite => {
             parts.push(format!(
                 "INSERT INTO responses {SUBMITTED_COLUMNS} VALUES {SUBMITTED_VALUES}"
             ));
-            if answers > 0 {
+            if let Some(object) = &answer_object {
                 // `WHERE` also tells SQLite's parser that no join constraint follows.
                 parts.push(format!(
                     "INSERT INTO answers (response_id, question_id, option_ids)
-                     SELECT r.id, v.column1, v.column2 FROM responses r, (VALUES {answer_rows}) v
+                     SELECT r.id, v.key, v.value FROM responses r, json_each({object}) v
                      WHERE r.token_hash = $1"
                 ));
             }
@@ -274,10 +276,10 @@ fn one_shot_submit_sql(
                 "r AS (INSERT INTO responses {SUBMITTED_COLUMNS} VALUES {SUBMITTED_VALUES}
                        RETURNING id)"
             ));
-            if answers > 0 {
+            if let Some(object) = &answer_object {
                 parts.push(format!(
                     "a AS (INSERT INTO answers (response_id, question_id, option_ids)
-                           SELECT r.id, v.column1, v.column2 FROM r, (VALUES {answer_rows}) v)"
+                           SELECT r.id, v.key, v.value FROM r, json_each_text(CAST({object} AS JSON)) v)"
                 ));
             }
             if let Some(rows) = &journal {
@@ -304,6 +306,18 @@ fn one_shot_submit_sql(
             )
         }
     }
+}
+
+/// `answers` as one JSON object, question id to stored option ids (see [`one_shot_submit_sql`]).
+fn answers_object(answers: &[(String, String)]) -> Result<String, DbError> {
+    struct Object<'a>(&'a [(String, String)]);
+    impl serde::Serialize for Object<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().map(|(question, options)| (question, options)))
+        }
+    }
+    serde_json::to_string(&Object(answers))
+        .map_err(|e| DbError::Corrupt(format!("answers do not serialise: {e}")))
 }
 
 const SUBMIT: &str =
@@ -459,7 +473,9 @@ impl Store {
         Ok(WriteOutcome::Done)
     }
 
-    /// Freezes a response with its result. Only the first submit wins.
+    /// Freezes a response with its result. Only the first submit wins. Also returns whether the
+    /// statistics journal, with this change, was merged before the write committed (see
+    /// [`Store::merge_in_batches`]); if not, the caller merges.
     pub async fn submit(
         &self,
         response_id: i64,
@@ -467,8 +483,9 @@ impl Store {
         cohorts: &CohortChange<'_>,
         superseded: &[(i64, CohortChange<'_>)],
         now: i64,
-    ) -> Result<WriteOutcome, DbError> {
-        self.write_submit(async |conn: &mut AnyConnection| {
+    ) -> Result<(WriteOutcome, bool), DbError> {
+        let journals = submission.hold_reason.is_none();
+        self.write_submit(journals.then_some(now), async |conn: &mut AnyConnection| {
             let done = bind_submission(sqlx::query(SUBMIT).bind(response_id).bind(now), submission)
                 .execute(&mut *conn)
                 .await?;
@@ -505,7 +522,8 @@ impl Store {
     }
 
     /// Creates, answers and submits a response in one transaction (the JSON API's one-shot
-    /// submit), with its idempotency key if one was given.
+    /// submit), with its idempotency key if one was given. Also returns whether the statistics
+    /// journal was merged before the write committed, as [`Store::submit`] does.
     pub async fn create_submitted_response(
         &self,
         new: &NewResponse<'_>,
@@ -513,25 +531,29 @@ impl Store {
         submission: &Submission<'_>,
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
-    ) -> Result<CreateOutcome, DbError> {
+    ) -> Result<(CreateOutcome, bool), DbError> {
         let counts = submission.hold_reason.is_none()
             && !cohorts.keys.is_empty()
             && !cohorts.scopes.is_empty();
         let journal_scopes = if counts { cohorts.scopes.len() } else { 0 };
         let sql = one_shot_submit_sql(
             self.backend,
-            answers.len(),
+            !answers.is_empty(),
             journal_scopes,
             idempotency.is_some(),
         );
         let keys = cohorts.keys.join(",");
+        let answer_object = (!answers.is_empty())
+            .then(|| answers_object(answers))
+            .transpose()?;
         // Without an idempotency key nothing can ask to roll the one statement back.
         let atomic = if idempotency.is_some() {
             Atomic::NeedsTransaction
         } else {
             Atomic::OneStatement
         };
-        self.write_submit_as(atomic, async |conn: &mut AnyConnection| {
+        let merge_at = counts.then_some(new.now);
+        self.write_submit_as(atomic, merge_at, async |conn: &mut AnyConnection| {
             let mut query = bind_submission(
                 bind_new_response(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), new),
                 submission,
@@ -548,8 +570,8 @@ impl Store {
                     .bind(key.request_hash)
                     .bind(key.sealed_token);
             }
-            for (question_id, option_ids) in answers {
-                query = query.bind(question_id.as_str()).bind(option_ids.as_str());
+            if let Some(object) = &answer_object {
+                query = query.bind(object.as_str());
             }
             // All rows, not the first item: on SQLite the first is the first insert's count.
             let rows = query.fetch_all(&mut *conn).await?;
@@ -565,26 +587,39 @@ impl Store {
 
     /// Runs a submit's statements: on SQLite as a member of the writer's group commit (see
     /// `group_commit`), on PostgreSQL in a transaction of its own (many connections commit in
-    /// parallel there, and PostgreSQL groups their WAL flushes itself).
+    /// parallel there, and PostgreSQL groups their WAL flushes itself). `journaled_at`: the
+    /// work appends to the statistics journal at this time. The flag returned says whether the
+    /// journal was merged before the commit (SQLite's batches do; see `group_commit`).
     async fn write_submit<T>(
         &self,
+        journaled_at: Option<i64>,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
-    ) -> Result<T, DbError> {
-        self.write_submit_as(Atomic::NeedsTransaction, work).await
+    ) -> Result<(T, bool), DbError> {
+        self.write_submit_as(Atomic::NeedsTransaction, journaled_at, work)
+            .await
     }
 
     async fn write_submit_as<T>(
         &self,
         atomic: Atomic,
+        journaled_at: Option<i64>,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
-    ) -> Result<T, DbError> {
+    ) -> Result<(T, bool), DbError> {
         match self.backend {
-            Backend::Sqlite => self.group.run(self, work).await,
+            // One statement that never asks to roll back needs no savepoint: if it fails, the
+            // batch ends, as on any database error (two round trips fewer per submit).
+            Backend::Sqlite => {
+                let how = Member {
+                    savepoint: atomic == Atomic::NeedsTransaction,
+                    merge_at: journaled_at,
+                };
+                self.group.run_as(self, how, work).await
+            }
             // One statement commits atomically on its own: no BEGIN and COMMIT round trips.
             Backend::Postgres if atomic == Atomic::OneStatement => {
                 let mut conn = self.writer.acquire().await?;
                 match work(&mut conn).await? {
-                    Keep::Commit(value) => Ok(value),
+                    Keep::Commit(value) => Ok((value, false)),
                     Keep::RollBack(_) => Err(DbError::Corrupt(
                         "a write of one statement asked to roll back".into(),
                     )),
@@ -595,11 +630,11 @@ impl Store {
                 match work(&mut *tx).await? {
                     Keep::Commit(value) => {
                         self.commit(tx).await?;
-                        Ok(value)
+                        Ok((value, false))
                     }
                     Keep::RollBack(value) => {
                         self.rollback(tx).await?;
-                        Ok(value)
+                        Ok((value, false))
                     }
                 }
             }
