@@ -15,7 +15,7 @@ use crate::db::{
     CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
 };
 use crate::responses::{
-    CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json, write_json,
+    CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json,
 };
 use crate::statistics::Snapshot;
 use crate::survey::{Catalogue, FieldError, Lang};
@@ -249,13 +249,6 @@ impl Campaigns {
         }
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, DashboardCache> {
-        // A panic while holding the lock leaves a cache that is merely incomplete.
-        self.cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// The cached publication of a campaign if it was made for `state`.
     fn cached_for(&self, campaign_id: i64, state: &CampaignState) -> Option<Held> {
         let cache = self.cache();
@@ -454,12 +447,9 @@ impl Campaigns {
                         .campaign_publication_of_version(campaign_id)
                         .await?
                     {
-                        // The text is dropped as soon as it is parsed.
-                        Some((json, version, catalogue)) if catalogue == *served => (
-                            Some(Arc::new(
-                                serde_json::from_str::<CampaignPublication>(&json)
-                                    .map_err(stored_json("campaign publication"))?,
-                            )),
+                        // The stored bytes are dropped as soon as they are decoded.
+                        Some((stored, version, catalogue)) if catalogue == *served => (
+                            Some(Arc::new(CampaignPublication::decode(&stored)?)),
                             Some(version),
                         ),
                         // Replaced meanwhile: read again.
@@ -502,10 +492,9 @@ impl Campaigns {
                 .store
                 .save_campaign_publication(campaign_id, served, version, |epoch| {
                     publication.refresh(&policy, &live, epoch)?;
-                    let json = serde_json::to_string(&publication)
-                        .map_err(write_json("campaign publication"))?;
+                    let stored = publication.encode();
                     published = Some(publication);
-                    Ok::<_, ServiceError>(json)
+                    Ok::<_, ServiceError>(stored)
                 })
                 .await?;
             drop(live);
@@ -531,23 +520,21 @@ impl Campaigns {
         for _ in 0..PUBLICATION_RETRIES {
             let campaign = self.store.response_campaign(response_id).await?;
             let mut snapshot = None;
-            if let Some(c) = campaign
-                && let Some((json, version)) =
+            if let Some(c) = &campaign
+                && let Some((stored, version)) =
                     self.store.campaign_publication(c.campaign_id).await?
             {
-                let mut publication = serde_json::from_str::<CampaignPublication>(&json)
-                    .map_err(stored_json("campaign publication"))?;
+                let mut publication = CampaignPublication::decode(&stored)?;
+                drop(stored);
                 if publication.erase(&participant) {
-                    let json = serde_json::to_string(&publication)
-                        .map_err(write_json("campaign publication"))?;
-                    snapshot = Some((c.campaign_id, json, version));
+                    snapshot = Some((c.campaign_id, publication.encode(), version));
                 }
             }
             let change = snapshot
                 .as_ref()
-                .map(|(campaign_id, json, version)| SnapshotChange {
+                .map(|(campaign_id, stored, version)| SnapshotChange {
                     campaign_id: *campaign_id,
-                    json,
+                    stored,
                     expected_version: *version,
                 });
             match self.responses.delete_once(response, change.as_ref()).await {
