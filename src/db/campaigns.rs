@@ -60,6 +60,7 @@ pub struct CampaignResponseRow {
 #[derive(Debug, Clone)]
 pub struct ResponseCampaign {
     pub campaign_id: i64,
+    pub chamber_id: i64,
     pub name: String,
     pub consent_version: Option<String>,
     pub consent_at: Option<i64>,
@@ -209,6 +210,20 @@ impl Store {
             each(campaign_response_row(&r)?)?;
         }
         Ok(())
+    }
+
+    /// The ids of a campaign's counted responses, ascending: no result is read. The dashboard
+    /// checks with it that every firm of a dashboard it serves is still counted (issue 17).
+    pub async fn campaign_live_ids(&self, campaign_id: i64) -> Result<Vec<i64>, DbError> {
+        let rows = sqlx::query(concat!(
+            "SELECT id FROM responses WHERE ",
+            counted_in_campaign!(),
+            " ORDER BY id"
+        ))
+        .bind(campaign_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     /// What a campaign's dashboard depends on, read without reading its participants: the
@@ -385,7 +400,7 @@ impl Store {
         response_id: i64,
     ) -> Result<Option<ResponseCampaign>, DbError> {
         let row = sqlx::query(
-            "SELECT c.id, c.name, r.campaign_consent_version, r.campaign_consent_at
+            "SELECT c.id, c.name, r.campaign_consent_version, r.campaign_consent_at, c.chamber_id
              FROM responses r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = $1",
         )
         .bind(response_id)
@@ -394,6 +409,7 @@ impl Store {
         row.map(|r| {
             Ok(ResponseCampaign {
                 campaign_id: r.try_get(0)?,
+                chamber_id: r.try_get(4)?,
                 name: r.try_get(1)?,
                 consent_version: r.try_get(2)?,
                 consent_at: r.try_get(3)?,
