@@ -306,10 +306,17 @@ impl Campaigns {
         });
     }
 
-    /// Queues a chamber for the background warm-up, starting its task on first use.
+    /// Queues a chamber for the background warm-up, starting its task on first use. The
+    /// chamber counts as busy from now on (a view arriving while the warm-up waits for quiet
+    /// gets the previous dashboard too, instead of doing the work itself).
     fn changed(&self, chamber_id: i64) {
         self.warming
             .chambers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(chamber_id);
+        self.warming
+            .busy
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(chamber_id);
@@ -351,15 +358,24 @@ impl Campaigns {
     /// What a chamber's first views need: every publication refreshed, the chamber's
     /// [`Prepared`] work, and the dashboards of the whole chamber and of each campaign.
     async fn warm(&self, chamber_id: i64) -> Result<(), ServiceError> {
-        /// Marks the chamber busy until dropped, also on an error.
+        /// Marks the chamber busy until dropped, also on an error; then still busy if it was
+        /// queued again meanwhile.
         struct Busy<'a>(&'a Warming, i64);
         impl Drop for Busy<'_> {
             fn drop(&mut self) {
-                self.0
-                    .busy
+                let queued = self
+                    .0
+                    .chambers
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .remove(&self.1);
+                    .contains(&self.1);
+                if !queued {
+                    self.0
+                        .busy
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .remove(&self.1);
+                }
             }
         }
         self.warming
