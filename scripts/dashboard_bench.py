@@ -6,8 +6,11 @@ For each size: a fresh SQLite database, a chamber account (`user add`), a campai
 the web form, its participants loaded with `seed-demo --campaign ID` (spread over the campaign's
 six months); then the service is started and asked for the dashboard page, its CSV and its PDF,
 each for the whole campaign and for one industry: the first request (the campaign's publication
-is built and the dashboard computed) and then `--repeat` more (p50, p99). Reported with the
-server's RSS (now and peak) and the machine's load average.
+is built and the dashboard computed) and then `--repeat` more (p50, p99). Then `--join` firms
+answer through the campaign's public link on the running service (enough to move the
+publication), and `--settle` seconds later the page, CSV, PDF and one industry are measured
+again: the first view after a publication change. Reported with the server's RSS (now and
+peak) and the machine's load average.
 
     cargo build --release --locked
     python3 scripts/dashboard_bench.py --binary target/release/social-readiness
@@ -17,7 +20,9 @@ default --binary; lets an older server be measured on data seeded by a newer one
 """
 import argparse
 import http.cookiejar
+import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -36,6 +41,9 @@ LIMITS = {
     "RATE_LIMIT_API_RESPONSES": "1000000/second",
     "RATE_LIMIT_STARTS": "1000000/second",
     "RATE_LIMIT_FORM_POSTS": "1000000/second",
+    # The firms that join through the campaign link during the run answer at script speed.
+    "SCREEN_MIN_SECONDS_PER_QUESTION": "0",
+    "SCREEN_BURST_SIZE": "0",
 }
 
 
@@ -127,6 +135,39 @@ def prepare(binary, seed_binary, database_url, firms):
     return campaign, time.monotonic() - started
 
 
+def join_through_link(base, code, firms, rng):
+    """`firms` firms answer through the campaign's public link, as browsers do (consent to be
+    counted, every step, submit), on the running service."""
+    with urllib.request.urlopen(f"{base}/api/v1/questionnaire") as r:
+        q = json.load(r)
+    fixed = {"industry": ["C", "G"], "size": ["micro", "small"], "region": ["DE-NI", "DE-BY"],
+             "social_media": ["yes"]}
+    pages = [[(p["id"], fixed.get(p["id"], [o["id"] for o in p["options"]]))
+              for p in q["profile"]]]
+    for d in q["dimensions"]:
+        pages.append([(x["id"], [o["id"] for o in x["options"] if not o.get("not_active")])
+                      for x in d["questions"]])
+    for _ in range(firms):
+        b = Browser(base)
+        status, headers, _ = b.post(f"/c/{code}?lang=de", {"consent": "yes", "count": "yes"})
+        while status == 303:
+            path = urllib.parse.urlsplit(headers["Location"]).path
+            status, headers, body = b.get(path)
+            if status != 200:
+                sys.exit(f"{path} answered {status}")
+            step = re.search(r"/step/(\d+)$", path)
+            if step:
+                fields = [(qid, rng.choice(opts)) for qid, opts in pages[int(step.group(1)) - 1]]
+                status, headers, body = b.post(path, dict(fields))
+            elif path.endswith("/review"):
+                status, headers, body = b.post(path[:-len("/review")] + "/submit",
+                                               {"submit": "1"})
+            elif path.endswith("/result"):
+                break
+        else:
+            sys.exit(f"the form flow answered {status}: {body[:300]!r}")
+
+
 def measure(b, path, repeat):
     def once():
         t = time.perf_counter()
@@ -146,6 +187,10 @@ def main():
     ap.add_argument("--seed-binary")
     ap.add_argument("--sizes", default="500,5000,50000")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--join", type=int, default=10,
+                    help="firms that then join through the link on the running service")
+    ap.add_argument("--settle", type=float, default=5.0,
+                    help="seconds between the last of those submits and the next view")
     args = ap.parse_args()
     seed_binary = args.seed_binary or args.binary
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {os.cpu_count()} cores, "
@@ -174,6 +219,23 @@ def main():
                     rss, peak = rss_mb(proc.pid)
                     print(f"| {firms} | {name} | {first:.0f} | {p50:.1f} | {p99:.1f} "
                           f"| {rss:.0f} ({peak:.0f}) | {loadavg()} |", flush=True)
+                if args.join:
+                    # The first views after a publication change on the running service: new
+                    # firms join (k or more, so the publication moves), the chamber looks later.
+                    _, _, body = b.get(f"/chamber/campaigns/{campaign}")
+                    code = re.search(rb"/c/([A-Za-z0-9_-]{20,})", body)
+                    if not code:
+                        sys.exit("no campaign link on the campaign page")
+                    join_through_link(base, code.group(1).decode(), args.join,
+                                      random.Random(firms))
+                    time.sleep(args.settle)
+                    for name, path in views[:4]:
+                        first, p50, p99 = measure(b, path, args.repeat)
+                        rss, peak = rss_mb(proc.pid)
+                        print(f"| {firms} | {name}, after {args.join} joined "
+                              f"({args.settle:.0f} s before) | {first:.0f} | {p50:.1f} "
+                              f"| {p99:.1f} | {rss:.0f} ({peak:.0f}) | {loadavg()} |",
+                              flush=True)
             finally:
                 stop(proc)
 

@@ -56,6 +56,12 @@ pub enum DashboardError {
     /// The link does not fit into a QR code.
     #[error("link cannot be encoded as a QR code: {0}")]
     QrCode(String),
+    /// A stored publication in the binary form whose bytes are damaged or of an unknown format.
+    #[error("stored campaign publication is damaged: {0}")]
+    DamagedPublication(&'static str),
+    /// A stored publication in the JSON form that does not parse.
+    #[error("stored campaign publication does not parse: {0}")]
+    UnreadablePublication(String),
     /// From the shared benchmark types (threshold, profile codes).
     #[error(transparent)]
     Benchmark(#[from] BenchmarkError),

@@ -1,5 +1,7 @@
 //! Publication over time: a campaign's published statistics move in steps of at least `k`.
 
+mod codec;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -93,6 +95,12 @@ impl CampaignPublication {
     /// The participants to compute statistics from; `None` while nothing may be shown.
     pub fn snapshot(&self) -> Option<impl Iterator<Item = &ParticipantSummary>> {
         self.shown.then(|| self.snapshot.values())
+    }
+
+    /// Every participant whose data the publication holds, shown or withdrawn (an erased
+    /// participant is never among them).
+    pub fn participant_ids(&self) -> impl Iterator<Item = &ParticipantId> {
+        self.snapshot.keys()
     }
 
     /// How many times the snapshot was replaced so far.

@@ -60,6 +60,7 @@ pub struct CampaignResponseRow {
 #[derive(Debug, Clone)]
 pub struct ResponseCampaign {
     pub campaign_id: i64,
+    pub chamber_id: i64,
     pub name: String,
     pub consent_version: Option<String>,
     pub consent_at: Option<i64>,
@@ -211,6 +212,20 @@ impl Store {
         Ok(())
     }
 
+    /// The ids of a campaign's counted responses, ascending: no result is read. The dashboard
+    /// checks with it that every firm of a dashboard it serves is still counted (issue 17).
+    pub async fn campaign_live_ids(&self, campaign_id: i64) -> Result<Vec<i64>, DbError> {
+        let rows = sqlx::query(concat!(
+            "SELECT id FROM responses WHERE ",
+            counted_in_campaign!(),
+            " ORDER BY id"
+        ))
+        .bind(campaign_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
     /// What a campaign's dashboard depends on, read without reading its participants: the
     /// stored publication's version and a fingerprint of the live participants (how many, the
     /// sum of their ids, the latest submit). A submit, an erasure or a withdrawn consent
@@ -236,14 +251,15 @@ impl Store {
     pub async fn campaign_publication(
         &self,
         campaign_id: i64,
-    ) -> Result<Option<(String, i64)>, DbError> {
+    ) -> Result<Option<(Vec<u8>, i64)>, DbError> {
         Ok(self
             .campaign_publication_of_version(campaign_id)
             .await?
-            .map(|(json, version, _)| (json, version)))
+            .map(|(stored, version, _)| (stored, version)))
     }
 
-    /// The stored publication of a campaign, its version and the catalogue version whose
+    /// The stored publication of a campaign (its stored form, see
+    /// `dashboard::CampaignPublication::decode`), its version and the catalogue version whose
     /// responses it counts.
     // On the reader: the publication is written back only if its version is still the one read
     // (`save_campaign_publication`, `SnapshotChange::expected_version`), so a read that is
@@ -251,15 +267,15 @@ impl Store {
     pub async fn campaign_publication_of_version(
         &self,
         campaign_id: i64,
-    ) -> Result<Option<(String, i64, String)>, DbError> {
+    ) -> Result<Option<(Vec<u8>, i64, String)>, DbError> {
         let row = sqlx::query(
-            "SELECT publication_json, version, catalogue_version FROM campaign_publications
-             WHERE campaign_id = $1",
+            "SELECT publication, publication_json, version, catalogue_version
+             FROM campaign_publications WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_optional(&self.reader)
         .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        row.map(|r| Ok((stored_publication(&r)?, r.try_get(2)?, r.try_get(3)?)))
             .transpose()
     }
 
@@ -283,7 +299,7 @@ impl Store {
     /// Saves a new publication of a campaign if nobody else wrote one since `expected_version`
     /// was read (None: there was none); false when another instance was first (the caller
     /// re-reads). In the same transaction it draws the next epoch of the campaign's chamber and
-    /// hands it to `publish`, which returns the publication as JSON with that epoch.
+    /// hands it to `publish`, which returns the publication in its stored form with that epoch.
     ///
     /// Why one transaction (issue 14): the dashboard's rule over time runs over the order of a
     /// chamber's publications. The counter row stays locked until the transaction ends
@@ -295,7 +311,7 @@ impl Store {
         campaign_id: i64,
         catalogue_version: &str,
         expected_version: Option<i64>,
-        publish: impl FnOnce(u64) -> Result<String, E>,
+        publish: impl FnOnce(u64) -> Result<Vec<u8>, E>,
     ) -> Result<bool, E> {
         self.faults.publication_write()?;
         let mut tx = self.writer.begin().await.map_err(DbError::from)?;
@@ -314,8 +330,8 @@ impl Store {
         .map_err(DbError::from)?;
         let epoch = u64::try_from(epoch)
             .map_err(|_| DbError::Corrupt(format!("publication epoch {epoch}")))?;
-        let json = match publish(epoch) {
-            Ok(json) => json,
+        let stored = match publish(epoch) {
+            Ok(stored) => stored,
             Err(e) => {
                 self.rollback(tx).await?;
                 return Err(e);
@@ -323,12 +339,12 @@ impl Store {
         };
         let written = match expected_version {
             Some(version) => sqlx::query(
-                "UPDATE campaign_publications SET publication_json = $2, version = version + 1,
-                     catalogue_version = $4
+                "UPDATE campaign_publications SET publication = $2, publication_json = NULL,
+                     version = version + 1, catalogue_version = $4
                  WHERE campaign_id = $1 AND version = $3",
             )
             .bind(campaign_id)
-            .bind(&json)
+            .bind(stored.as_slice())
             .bind(version)
             .bind(catalogue_version)
             .execute(&mut *tx)
@@ -337,11 +353,11 @@ impl Store {
             .rows_affected(),
             None => sqlx::query(
                 "INSERT INTO campaign_publications
-                     (campaign_id, publication_json, version, catalogue_version)
+                     (campaign_id, publication, version, catalogue_version)
                  VALUES ($1, $2, 1, $3) ON CONFLICT (campaign_id) DO NOTHING",
             )
             .bind(campaign_id)
-            .bind(&json)
+            .bind(stored.as_slice())
             .bind(catalogue_version)
             .execute(&mut *tx)
             .await
@@ -384,7 +400,7 @@ impl Store {
         response_id: i64,
     ) -> Result<Option<ResponseCampaign>, DbError> {
         let row = sqlx::query(
-            "SELECT c.id, c.name, r.campaign_consent_version, r.campaign_consent_at
+            "SELECT c.id, c.name, r.campaign_consent_version, r.campaign_consent_at, c.chamber_id
              FROM responses r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = $1",
         )
         .bind(response_id)
@@ -393,6 +409,7 @@ impl Store {
         row.map(|r| {
             Ok(ResponseCampaign {
                 campaign_id: r.try_get(0)?,
+                chamber_id: r.try_get(4)?,
                 name: r.try_get(1)?,
                 consent_version: r.try_get(2)?,
                 consent_at: r.try_get(3)?,
@@ -400,6 +417,19 @@ impl Store {
         })
         .transpose()
     }
+}
+
+/// A publication is in `publication` (binary), or still in `publication_json` if nothing was
+/// written since the migration `binary_campaign_publications`; the JSON text is one more stored
+/// form (its first byte `{` says so), so the domain reads either alike.
+fn stored_publication(r: &AnyRow) -> Result<Vec<u8>, DbError> {
+    Ok(match r.try_get::<Option<Vec<u8>>, _>(0)? {
+        Some(stored) => stored,
+        None => r
+            .try_get::<Option<String>, _>(1)?
+            .map(String::into_bytes)
+            .unwrap_or_default(),
+    })
 }
 
 fn campaign_response_row(r: &AnyRow) -> Result<CampaignResponseRow, DbError> {

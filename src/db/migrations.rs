@@ -97,6 +97,11 @@ const MIGRATIONS: &[Embedded] = &[
         "binary cohort cells",
         "20261129200000_binary_cohort_cells.sql"
     ),
+    embedded!(
+        20261130100000,
+        "binary campaign publications",
+        "20261130100000_binary_campaign_publications.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

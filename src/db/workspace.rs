@@ -434,11 +434,12 @@ impl Store {
         if let Some(snapshot) = snapshot {
             self.faults.publication_write()?;
             let written = sqlx::query(
-                "UPDATE campaign_publications SET publication_json = $2, version = version + 1
+                "UPDATE campaign_publications SET publication = $2, publication_json = NULL,
+                     version = version + 1
                  WHERE campaign_id = $1 AND version = $3",
             )
             .bind(snapshot.campaign_id)
-            .bind(snapshot.json)
+            .bind(snapshot.stored)
             .bind(snapshot.expected_version)
             .execute(&mut *tx)
             .await?
@@ -481,7 +482,8 @@ impl Store {
 #[derive(Debug, Clone, Copy)]
 pub struct SnapshotChange<'a> {
     pub campaign_id: i64,
-    pub json: &'a str,
+    /// The publication in its stored form (`dashboard::CampaignPublication::encode`).
+    pub stored: &'a [u8],
     /// The version the snapshot had when it was read.
     pub expected_version: i64,
 }

@@ -472,6 +472,7 @@ pub async fn submit(
     match state.responses.submit(&response).await {
         Ok(_) => {
             state.metrics.submission(super::metrics::Channel::Form);
+            state.campaigns.response_submitted(response.record.id);
             Ok(see_other(format!(
                 "{}/result?lang={}",
                 token_path(&token),

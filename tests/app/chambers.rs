@@ -580,6 +580,89 @@ async fn a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes(
     assert_eq!(fresh_views(&app, &paths).await, moved);
 }
 
+/// Issue 17: a publication is stored in a binary form; one still in the JSON column (written
+/// before the migration `binary_campaign_publications`) reads as the same publication, gives
+/// the same dashboard, and is written in the binary form by the next publication.
+async fn an_old_json_publication_still_reads_and_is_rewritten_on_the_next_publication(
+    app: TestApp,
+) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    use social_readiness::dashboard::CampaignPublication;
+    use sqlx::Connection;
+    app.create_user(Role::Chamber, "ihk-json@example.de").await;
+    let chamber = app.login("ihk-json@example.de").await;
+    let (id, _) = create_campaign(&chamber, "Json").await;
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::helpers::catalogue();
+    let seed = |firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
+    };
+    let paths = [
+        format!("/chamber/dashboard.csv?campaign={id}&lang=en"),
+        format!("/chamber/dashboard.csv?campaign={id}&lang=en&industry=C"),
+        format!("/chamber/dashboard.csv?campaign={id}&lang=de&size=small"),
+    ];
+    seed(40, 1).await.expect("seed");
+    let binary_views = views(&chamber, &paths).await;
+    let stored = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .campaign_publication(id)
+                .await
+                .expect("read")
+                .expect("stored")
+        }
+    };
+    let (binary, version) = stored(&app).await;
+    assert_eq!(binary[0], 1, "the binary form's format byte");
+    let publication = CampaignPublication::decode(&binary).expect("decodes");
+    let json = serde_json::to_string(&publication).expect("json");
+    assert!(
+        binary.len() * 3 < json.len(),
+        "{} vs {} bytes",
+        binary.len(),
+        json.len()
+    );
+
+    // Put the publication back as the migration left it: JSON text, no binary form.
+    let mut conn = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let updated = sqlx::query(
+        "UPDATE campaign_publications SET publication = NULL, publication_json = $1
+         WHERE campaign_id = $2",
+    )
+    .bind(json.as_str())
+    .bind(id)
+    .execute(&mut conn)
+    .await
+    .expect("update")
+    .rows_affected();
+    assert_eq!(updated, 1);
+    conn.close().await.expect("close");
+    let (old, same_version) = stored(&app).await;
+    assert_eq!(old, json.as_bytes(), "read from the JSON column");
+    assert_eq!(same_version, version);
+    assert_eq!(CampaignPublication::decode(&old).expect("old"), publication);
+    // A new instance reads it from the JSON column: the same dashboard.
+    let sibling = app.sibling(&[]).await;
+    let browser = sibling.login("ihk-json@example.de").await;
+    assert_eq!(views(&browser, &paths).await, binary_views);
+
+    // The next publication writes the binary form again.
+    seed(policy.k() as usize, 2).await.expect("seed");
+    let moved = views(&browser, &paths).await;
+    assert!(
+        moved[0].contains("participants,all,count,45,45"),
+        "{}",
+        moved[0]
+    );
+    let (rewritten, next) = stored(&app).await;
+    assert_eq!(rewritten[0], 1);
+    assert_eq!(next, version + 1);
+}
+
 /// Three views of one instance, asked at once (while nothing is prepared yet, they wait for
 /// the same computation).
 async fn views(browser: &crate::helpers::Browser<'_>, paths: &[String; 3]) -> Vec<String> {
@@ -629,7 +712,7 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
             let saved = store
                 .save_campaign_publication(campaign, "v", version, |epoch| {
                     drawn = Some(epoch);
-                    Ok::<_, DbError>(epoch.to_string())
+                    Ok::<_, DbError>(epoch.to_string().into_bytes())
                 })
                 .await
                 .expect("save");
@@ -660,15 +743,15 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
             Some(versions.1.map_or(1, |v| v + 1)),
         );
         for (campaign, epoch) in [(a, ea), (b, eb)] {
-            let (json, _) = app
+            let (stored, _) = app
                 .store
                 .campaign_publication(campaign)
                 .await
                 .expect("read")
                 .expect("stored");
             assert_eq!(
-                json,
-                epoch.to_string(),
+                stored,
+                epoch.to_string().into_bytes(),
                 "the stored publication has its epoch"
             );
         }
@@ -692,6 +775,7 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     chamber_pages_keep_what_was_entered_and_export_for_german_excel,
     a_seeded_campaign_fills_the_dashboard_which_follows_new_participants,
     a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes,
+    an_old_json_publication_still_reads_and_is_rewritten_on_the_next_publication,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first

@@ -355,18 +355,17 @@ fn trickle(address: &str) -> String {
 
 /// The participants in a campaign's stored snapshot, and the snapshot's version.
 async fn snapshot_of(app: &TestApp, campaign_id: i64) -> (Vec<String>, i64) {
-    let (json, version) = app
+    let (stored, version) = app
         .store
         .campaign_publication(campaign_id)
         .await
         .expect("read")
         .expect("a published snapshot");
-    let value: serde_json::Value = serde_json::from_str(&json).expect("snapshot JSON");
-    let participants = value["snapshot"]
-        .as_object()
-        .expect("snapshot map")
-        .keys()
-        .cloned()
+    let publication = social_readiness::dashboard::CampaignPublication::decode(&stored)
+        .expect("a readable snapshot");
+    let participants = publication
+        .participant_ids()
+        .map(|id| id.as_str().to_owned())
         .collect();
     (participants, version)
 }
