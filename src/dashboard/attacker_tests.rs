@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 
 use super::utility_tests::{Wave, simulate};
 use super::{
-    Dashboard, DashboardCatalogue, DashboardInputs, Filter, ParticipantSummary, Period,
-    PublishedCampaigns,
+    CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter,
+    ParticipantSummary, Period, PublishedCampaigns,
 };
 use crate::benchmark::DisclosurePolicy;
 
@@ -258,6 +258,54 @@ pub(crate) fn isolate(published: &Published, k: u32) -> Option<String> {
         }
     }
     None
+}
+
+/// The attacker across moments (issue 14, "a leak across moments"): `moments` are the
+/// chamber's publications after each refresh, in epoch order. At every moment the attacker
+/// requests every view (as `collect`) and saves each shown count with the exact released
+/// member set behind it; then combines up to three saved views, from the same or different
+/// moments, as `isolate` does. Participants are matched across moments by campaign and id.
+/// Bounded like `collect` and `isolate` (128 participants; cubic in the distinct sets saved).
+pub(crate) fn attack_over_time(
+    policy: &DisclosurePolicy,
+    catalogue: &DashboardCatalogue,
+    moments: &[Vec<CampaignPublication>],
+) -> Option<String> {
+    let mut global: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut sets: BTreeMap<Bits, String> = BTreeMap::new();
+    for (t, publications) in moments.iter().enumerate() {
+        let data = PublishedCampaigns::from_publications(publications).ok()?;
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        // Local bit i (position in this moment's data) → global bit of the same firm.
+        let to_global: Vec<usize> = participants
+            .iter()
+            .map(|p| {
+                let key = (p.campaign.as_str().to_owned(), format!("{:?}", p.id));
+                let next = global.len();
+                *global.entry(key).or_insert(next)
+            })
+            .collect();
+        assert!(
+            global.len() <= 128,
+            "the attacker's bit sets hold 128 participants"
+        );
+        let inputs = DashboardInputs {
+            policy,
+            catalogue,
+            data: &data,
+            all_firms: None,
+        };
+        for (local, label) in collect(&inputs, &participants).sets {
+            let bits = to_global
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| local & (1u128 << i) != 0)
+                .fold(0, |acc, (_, &g)| acc | (1u128 << g));
+            sets.entry(bits)
+                .or_insert_with(|| format!("[moment {}] {label}", t + 1));
+        }
+    }
+    isolate(&Published { sets }, policy.k())
 }
 
 fn attack(wave: &Wave) -> Option<String> {
