@@ -236,9 +236,10 @@ pub(crate) fn isolate(published: &Published, k: u32) -> Option<String> {
             }
         }
         for (j, &(b, lb)) in sets.iter().enumerate() {
-            for &(c, lc) in &sets {
-                // A − B − C: B and C disjoint, both inside A.
-                if j > i
+            for (l, &(c, lc)) in sets.iter().enumerate() {
+                // A − B − C: B and C disjoint, both inside A (symmetric in B and C only: A
+                // may come anywhere in the order).
+                if l > j
                     && b & c == 0
                     && (b | c) & !a == 0
                     && b != 0
