@@ -137,7 +137,17 @@
 //! then, each kept vector recorded as its candidate and `ends`) costs one audit per point per
 //! fresh state: the harness's 2,000-firm wave published after every response has hundreds of
 //! points, at 0.3–0.7 s per audit in debug, far beyond the harness budget; and after an
-//! erasure or change the past states are unknowable. (c) So `H` must be *recorded* as it is
+//! erasure or change the past states are unknowable. A prototype of (b) was tried (states
+//! at earlier points rebuilt from `since` and the timeline, each audited with the history
+//! before it, the known sets as protected candidates, "everyone" dropped too if the history
+//! alone combines with it): both across-moment tests then pass (0.83 s) and the one-state
+//! attacker test still passes (5.6 s, before 3.05 s), but the `dashboard::` lib tests
+//! (without the harness) did not finish in 500 s (before: 79 s at load 7), and four tests
+//! changed (the hand test shows C at 3, not 9, as C 9 now leaks; the first wave no longer
+//! shows micro at 7, nor any breakdown with two groups: 25/28 instead of 26/28; in
+//! `another_visible_campaign_counts_as_a_containing_view` c1's own view, `Complementary`
+//! before, is shown: c1 was everyone at its own publication, so it is known). Not
+//! committed. (c) So `H` must be *recorded* as it is
 //! shown: per chamber, each state's kept sets as (candidate key, per-campaign `ends`), stored
 //! when a state is first audited (migration prefix 20261130500000: a table of kept vectors
 //! by chamber and epoch, SQLite and PostgreSQL), loaded with the publications, and turned
@@ -148,9 +158,8 @@
 //! possible (as the cases above show, they exist on main). Cost to expect: `H` grows with
 //! every chain step of every candidate, atoms refine towards single firms, and both the
 //! echelon and the small-group search grow; utility will drop (fewer chain elements can be
-//! shown together). None of this is measured yet.
-//! After an erasure, the sets
-//! it hides are withheld from the span of that state (see `audit`), which covers the case the
+//! shown together); beyond the first wave (above) not measured yet. After an erasure, the
+//! sets it hides are withheld from the span of that state (see `audit`), which covers the case the
 //! complementary rule covered (everyone minus the other industries). Likewise a set whose
 //! figures lag (members not released yet) has its *current* state withheld: its released part
 //! may have been shown before, and the current state, derived as everyone minus the other
