@@ -19,7 +19,7 @@ use time::{Date, Duration};
 
 use super::{
     CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter,
-    ParticipantId, ParticipantSummary, PublishedCampaigns,
+    ParticipantId, ParticipantSummary, PublishOutcome, PublishedCampaigns,
 };
 use crate::benchmark::{
     CohortBook, CohortKey, CohortKind, Comparison, DisclosurePolicy, Industry, Region, SizeClass,
@@ -179,6 +179,15 @@ pub(crate) struct Simulated {
 
 /// Feeds one wave, firm by firm, into the benchmark and the campaign publications.
 pub(crate) fn simulate(wave: &Wave) -> Simulated {
+    simulate_moments(wave, &mut |_| {})
+}
+
+/// [`simulate`], telling `moment` the chamber's publications after every refresh that
+/// published (for the attacker across moments, `attacker_tests::attack_over_time`).
+pub(crate) fn simulate_moments(
+    wave: &Wave,
+    moment: &mut dyn FnMut(&[CampaignPublication]),
+) -> Simulated {
     let policy = DisclosurePolicy::default();
     let catalogue = crate::survey::current();
     let mut generator = DemoGenerator::new(catalogue, wave.seed);
@@ -226,14 +235,22 @@ pub(crate) fn simulate(wave: &Wave) -> Simulated {
         });
         if wave.refresh_each {
             epoch += 1;
-            publications[campaign]
+            let outcome = publications[campaign]
                 .refresh(&policy, &live[campaign], epoch)
                 .expect("refresh");
+            if outcome == PublishOutcome::Published {
+                moment(&publications);
+            }
         }
     }
-    for (publication, live) in publications.iter_mut().zip(&live) {
+    for c in 0..publications.len() {
         epoch += 1;
-        publication.refresh(&policy, live, epoch).expect("refresh");
+        let outcome = publications[c]
+            .refresh(&policy, &live[c], epoch)
+            .expect("refresh");
+        if outcome == PublishOutcome::Published {
+            moment(&publications);
+        }
     }
 
     Simulated {
