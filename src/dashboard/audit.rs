@@ -569,11 +569,10 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
             return kept;
         }
         let mut dropped = false;
-        // The reduced rows of `kept`, rebuilt only after a drop of this round.
-        let mut reduced = Some(reduced);
+        // The rows of `kept`, updated at each drop of this round.
+        let mut current = reduced;
         for (combination, group) in found {
             // Still isolated after earlier drops of this round?
-            let current = reduced.get_or_insert_with(|| space.reduced(&kept));
             if !in_span(&current.rows, &group) {
                 continue;
             }
@@ -600,7 +599,7 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
             {
                 *slot = false;
                 dropped = true;
-                reduced = None;
+                current.drop_set(space, &kept, c);
             }
         }
         if !dropped {
@@ -657,10 +656,9 @@ fn make_room(
         if found.is_empty() {
             return Some((with, reduced.rows));
         }
-        // The reduced rows of `with`, rebuilt only after a drop.
-        let mut reduced = Some(reduced);
+        // The rows of `with`, updated at each drop.
+        let mut current = reduced;
         for (combination, group) in found {
-            let current = reduced.get_or_insert_with(|| space.reduced(&with));
             if !in_span(&current.rows, &group) {
                 continue;
             }
@@ -692,7 +690,7 @@ fn make_room(
             if let Some(slot) = with.get_mut(c) {
                 *slot = false;
             }
-            reduced = None;
+            current.drop_set(space, &with, c);
         }
     }
 }
@@ -799,6 +797,56 @@ struct Reduced {
 }
 
 impl Reduced {
+    /// Takes kept set `c` out (`kept`: the sets left), without a rebuild. If a relation uses
+    /// `c`, `c` is a combination of the others and the span stays: that relation is used to
+    /// write every row and relation without `c`. Else every combination of a vector uses `c`
+    /// alike, and the span loses the vectors using it: one row using `c` is subtracted from
+    /// the others to clear their use and removed. The rows then keep `1` at their own pivot
+    /// and `0` at the others' (what [`in_span`] and [`Reduced::breaks`] read), not the echelon
+    /// order (the search needs a rebuilt one).
+    fn drop_set(&mut self, space: &Space, kept: &[bool], c: usize) {
+        #[cfg(test)]
+        if FULL_ECHELON.with(std::cell::Cell::get) {
+            *self = space.reduced(kept);
+            return;
+        }
+        let _ = (space, kept);
+        let at = |z: &[u64]| z.get(c).copied().unwrap_or(0);
+        if let Some(i) = self.relations.iter().position(|z| at(z) != 0) {
+            let z = self.relations.swap_remove(i);
+            let scale = inverse(at(&z));
+            let combinations = self
+                .relations
+                .iter_mut()
+                .chain(self.rows.iter_mut().map(|r| &mut r.combination));
+            for y in combinations {
+                let f = mul(at(y), scale);
+                if f != 0 {
+                    for (x, &v) in y.iter_mut().zip(&z) {
+                        *x = sub(*x, mul(f, v));
+                    }
+                }
+            }
+            return;
+        }
+        let Some(j) = self.rows.iter().rposition(|r| at(&r.combination) != 0) else {
+            return;
+        };
+        let gone = self.rows.swap_remove(j);
+        let scale = inverse(at(&gone.combination));
+        for row in &mut self.rows {
+            let f = mul(at(&row.combination), scale);
+            if f != 0 {
+                for (x, &v) in row.values.iter_mut().zip(&gone.values) {
+                    *x = sub(*x, mul(f, v));
+                }
+                for (x, &v) in row.combination.iter_mut().zip(&gone.combination) {
+                    *x = sub(*x, mul(f, v));
+                }
+            }
+        }
+    }
+
     /// Whether dropping kept set `c` takes `group` (in the span of the kept sets) out of the
     /// span. Exact without a rebuild: the combinations giving `group` are the one over the
     /// independent sets (the rows' combinations, weighted by `group` at their pivots) plus any
