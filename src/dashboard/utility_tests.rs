@@ -670,3 +670,56 @@ fn dashboard_timing() {
         }
     }
 }
+
+/// Compute time of one dashboard after a second publication (issue 17, item 4: the chains
+/// then have earlier elements, so the audit offers them and works most): one campaign of
+/// `firms` over six months published, then 10 firms join and it is published again. Printed,
+/// not asserted: `AUDIT_TIMING=5000 cargo test --lib audit_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn audit_timing_second_publication() {
+    let sizes: Vec<usize> = std::env::var("AUDIT_TIMING")
+        .unwrap_or_else(|_| "2000".to_owned())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::survey::current();
+    let dashboard_catalogue = DashboardCatalogue::from_catalogue(catalogue);
+    let start = Date::from_calendar_date(2026, time::Month::January, 5).unwrap_or(Date::MIN);
+    for firms in sizes {
+        let mut generator = DemoGenerator::new(catalogue, 17);
+        let mut publication = CampaignPublication::new(CampaignId::new("c0"));
+        let mut live = Vec::new();
+        let join = 10;
+        for i in 0..firms + join {
+            let firm = generator.firm();
+            live.push(ParticipantSummary {
+                id: ParticipantId::new(format!("p{i}")),
+                campaign: CampaignId::new("c0"),
+                submitted: start + Duration::days((i * 180 / firms.max(1)) as i64),
+                profile: firm.profile,
+                response: summary_of(&firm.assessment).expect("summary"),
+            });
+            if i + 1 == firms {
+                publication.refresh(&policy, &live, 1).expect("refresh");
+            }
+        }
+        publication.refresh(&policy, &live, 2).expect("refresh");
+        let publications = [publication];
+        let data = PublishedCampaigns::from_publications(&publications).expect("data");
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &dashboard_catalogue,
+            data: &data,
+            all_firms: None,
+        };
+        let t = std::time::Instant::now();
+        let d = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        println!(
+            "{firms} firms + {join} joined, second publication: first dashboard {:?}; selection {:?}",
+            t.elapsed(),
+            d.participants.n()
+        );
+    }
+}
