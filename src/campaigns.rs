@@ -309,7 +309,16 @@ impl Campaigns {
     /// Queues a chamber for the background warm-up, starting its task on first use. The
     /// chamber counts as busy from now on (a view arriving while the warm-up waits for quiet
     /// gets the previous dashboard too, instead of doing the work itself).
+    ///
+    /// Only a chamber that has looked at its dashboard (on this instance) is queued. The
+    /// warm-up publishes what a view would publish; for a chamber that has not looked yet,
+    /// that would cut its first figures into publications nobody saw, each leaving the next
+    /// firms waiting for `k` more (a campaign of 12 firms would show 10). Its first view
+    /// publishes them all at once, as before.
     fn changed(&self, chamber_id: i64) {
+        if !self.cache().last_ids.contains_key(&chamber_id) {
+            return;
+        }
         self.warming
             .chambers
             .lock()
