@@ -95,6 +95,7 @@ impl Application {
             responses,
             base_url: base_url.clone(),
             all_cohorts_cache: Default::default(),
+            result_pages: Default::default(),
             token_guard: web::TokenGuard::new(settings.token_guesses_per_minute),
             limits: web::client::Limits::from_settings(settings),
             reports: web::report::ReportRenderer::default().with_metrics(metrics.clone()),

@@ -68,16 +68,46 @@ impl Generations {
 
 static CACHE: LazyLock<Mutex<Generations>> = LazyLock::new(Mutex::default);
 
-fn cached(key: Key, draw: impl FnOnce() -> String) -> String {
+/// A drawn SVG, shared by the cache and whatever shows it: a clone counts, it does not copy
+/// (the web layer keeps rendered result pages holding their charts, see `web::result_pages`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Svg(Arc<str>);
+
+impl Svg {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Svg {
+    fn default() -> Svg {
+        Svg(Arc::from(""))
+    }
+}
+
+impl AsRef<[u8]> for Svg {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// As the SVG's text, so that a template shows it as it would a `String`.
+impl serde::Serialize for Svg {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+fn cached(key: Key, draw: impl FnOnce() -> String) -> Svg {
     // A panic while holding the lock leaves a cache that is merely incomplete.
     let lock = || CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(svg) = lock().get(&key) {
-        return svg.to_string();
+        return Svg(svg);
     }
     // Drawn outside the lock: two pages drawing the same chart at once only draw it twice.
-    let svg = draw();
-    lock().insert(key, Arc::from(svg.as_str()));
-    svg
+    let svg: Arc<str> = Arc::from(draw());
+    lock().insert(key, svg.clone());
+    Svg(svg)
 }
 
 /// [`dimension_chart_svg_as`], from the cache when drawn before.
@@ -86,7 +116,7 @@ pub fn dimension_chart_svg(
     title: &str,
     id: &str,
     layout: &BarLayout,
-) -> String {
+) -> Svg {
     let key = Key::Bars(chart.clone(), title.to_owned(), id.to_owned(), *layout);
     cached(key, || dimension_chart_svg_as(chart, title, id, layout))
 }
@@ -97,7 +127,7 @@ pub fn priority_matrix_svg(
     title: &str,
     id: &str,
     layout: &MatrixLayout,
-) -> String {
+) -> Svg {
     let key = Key::Matrix(chart.clone(), title.to_owned(), id.to_owned(), *layout);
     cached(key, || priority_matrix_svg_as(chart, title, id, layout))
 }
@@ -129,8 +159,8 @@ mod tests {
         let layout = BarLayout::WIDE;
         let a = chart(55, "Strategie cache test");
         let drawn = dimension_chart_svg_as(&a, "T", "c", &layout);
-        assert_eq!(dimension_chart_svg(&a, "T", "c", &layout), drawn);
-        assert_eq!(dimension_chart_svg(&a, "T", "c", &layout), drawn);
+        assert_eq!(dimension_chart_svg(&a, "T", "c", &layout).as_str(), drawn);
+        assert_eq!(dimension_chart_svg(&a, "T", "c", &layout).as_str(), drawn);
         // Each input is part of the key: score, label, title, id, layout.
         for (other, title, id, layout) in [
             (chart(56, "Strategie cache test"), "T", "c", BarLayout::WIDE),
@@ -150,6 +180,7 @@ mod tests {
             ),
         ] {
             let svg = dimension_chart_svg(&other, title, id, &layout);
+            let svg = svg.as_str();
             assert_eq!(svg, dimension_chart_svg_as(&other, title, id, &layout));
             assert_ne!(svg, drawn);
         }

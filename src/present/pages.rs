@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::texts::{text, texts};
 use crate::benchmark::RankWording;
-use crate::charts::cache::{dimension_chart_svg, priority_matrix_svg};
+use crate::charts::cache::{Svg, dimension_chart_svg, priority_matrix_svg};
 use crate::charts::{BarLayout, DimensionBar, DimensionChart, MatrixLayout, MatrixPoint, PeerBand};
 use crate::scoring::Assessment;
 use crate::statistics::{Benchmark, FirmComparison};
@@ -613,7 +613,7 @@ pub struct ActionStepView {
 
 /// A consultant's or chamber's logo as an `<img>` on a page: its URL, a text alternative naming
 /// whose logo it is, and its display size.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogoView {
     pub src: String,
     pub alt: String,
@@ -634,11 +634,11 @@ pub struct ResultPage {
     /// Why the overall level is below the points: one flag, several flags, or a weak topic.
     pub overall_cap_note: String,
     /// The bar chart in two layouts: wide screens and print, and phones (the page shows one).
-    pub chart_svg: String,
-    pub chart_svg_narrow: String,
+    pub chart_svg: Svg,
+    pub chart_svg_narrow: Svg,
     /// Importance against score: where to start (the table holds the same numbers).
-    pub matrix_svg: String,
-    pub matrix_svg_narrow: String,
+    pub matrix_svg: Svg,
+    pub matrix_svg_narrow: Svg,
     /// Said below the matrix when some importance was left unanswered.
     pub matrix_note: Option<String>,
     pub dimensions: Vec<DimensionRow>,

@@ -20,6 +20,7 @@ mod owner;
 mod pages;
 mod profile;
 pub mod report;
+mod result_pages;
 mod session;
 mod templates;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     /// The public address, without a trailing slash, for absolute links.
     pub base_url: String,
     pub all_cohorts_cache: GenerationCache,
+    /// Rendered result pages, kept while their input stays the same.
+    pub result_pages: result_pages::ResultPages,
     pub token_guard: guard::TokenGuard,
     /// Trusted proxies and the per-client limits (see `client`).
     pub limits: client::Limits,

@@ -210,5 +210,6 @@ pub async fn delete(
     }
     // The response and the firm's place in its campaign's published snapshot go together.
     state.campaigns.erase_response(&response).await?;
+    state.result_pages.forget(&base);
     delete_page(lang, &base, StatusCode::OK, false, true)
 }

@@ -7,6 +7,7 @@ use super::AppState;
 use super::error::WebError;
 use super::extract::{Form, OwnerResponse, PageLang};
 use super::i18n::text;
+use super::result_pages::{Rendered, ResultPageInput};
 use super::templates;
 use crate::mail::{Mail, MailError, Mailer};
 use crate::present::pages::{
@@ -14,7 +15,7 @@ use crate::present::pages::{
     StepInput, StepPage,
 };
 use crate::responses::{LoadedResponse, ServiceError};
-use crate::survey::{FieldError, Lang, RawAnswer, Stage};
+use crate::survey::{Catalogue, FieldError, Lang, RawAnswer, Stage};
 use crate::token::ResponseToken;
 
 pub(super) fn html<T: Serialize>(
@@ -522,38 +523,77 @@ pub async fn result(
     } else {
         None
     };
-    let mut view = ResultPage::new(ResultInput {
-        benchmark: &benchmark,
-        k: statistics.policy().k(),
-        catalogue: state.responses.catalogue(),
+    let token_path = token_path(&token);
+    let mut input = ResultPageInput {
         lang,
-        token_path: &token_path(&token),
-        link: link(&state, &token, false),
-        assessment: &assessment,
+        k: statistics.policy().k(),
+        link_url: link(&state, &token, false).url,
+        token_path,
+        assessment,
+        benchmark,
         firm_name: response.record.firm_name.clone(),
         submitted_at: response
             .record
             .submitted_at
             .unwrap_or(response.record.updated_at),
-    });
+        shared_with: None,
+        withdraw_action: None,
+        brand_logo: None,
+    };
     if let Some(s) = sharing.filter(|s| s.share_consent_version.is_some()) {
         let profile = s.consultant_profile.map(crate::profiles::Profile::from);
         let name = crate::profiles::shown_name(profile.as_ref(), &s.consultant_email);
-        view.shared_with = Some(match s.share_withdrawn_at {
+        input.shared_with = Some(match s.share_withdrawn_at {
             None => text(lang, "owner_shared_with").replace("{consultant}", &name),
             Some(at) => text(lang, "owner_share_withdrawn")
                 .replace("{consultant}", &name)
                 .replace("{date}", &crate::present::pages::format_date(lang, at)),
         });
-        view.withdraw_action = s
+        input.withdraw_action = s
             .share_withdrawn_at
             .is_none()
-            .then(|| format!("{}/share/withdraw?lang={}", token_path(&token), lang.code()));
+            .then(|| format!("{}/share/withdraw?lang={}", input.token_path, lang.code()));
         if s.share_withdrawn_at.is_none() {
-            view.brand_logo = super::brand::logo_of(&state, s.consultant_id, &name, lang).await?;
+            input.brand_logo = super::brand::logo_of(&state, s.consultant_id, &name, lang).await?;
         }
     }
-    html(actix_web::http::StatusCode::OK, "pages/result", &view)
+    let catalogue = state.responses.catalogue();
+    let page = state
+        .result_pages
+        .page(input, |input| render_result(catalogue, input))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(page))
+}
+
+/// The result page of `input`; nothing else reaches it (see `result_pages`).
+fn render_result(catalogue: &Catalogue, input: &ResultPageInput) -> Result<Rendered, WebError> {
+    let mut view = ResultPage::new(ResultInput {
+        benchmark: &input.benchmark,
+        k: input.k,
+        catalogue,
+        lang: input.lang,
+        token_path: &input.token_path,
+        link: PrivateLink {
+            url: input.link_url.clone(),
+            ..PrivateLink::default()
+        },
+        assessment: &input.assessment,
+        firm_name: input.firm_name.clone(),
+        submitted_at: input.submitted_at,
+    });
+    view.shared_with = input.shared_with.clone();
+    view.withdraw_action = input.withdraw_action.clone();
+    view.brand_logo = input.brand_logo.clone();
+    let html = templates::render("pages/result", &view).map_err(WebError::internal)?;
+    // In the order the page shows them.
+    let charts = vec![
+        view.chart_svg,
+        view.chart_svg_narrow,
+        view.matrix_svg,
+        view.matrix_svg_narrow,
+    ];
+    Ok(Rendered { html, charts })
 }
 
 #[get("/static/app.css")]

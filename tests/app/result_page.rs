@@ -162,7 +162,104 @@ async fn the_action_plan_and_the_matrix_tell_one_story(app: TestApp) {
     assert!(english.body.contains("not answered"));
 }
 
+/// The number of firms in the page's comparison group ("… (n Unternehmen)").
+fn group_size(page: &str) -> String {
+    between(page, "Vergleichsgruppe: ", " Unternehmen)")
+        .rsplit('(')
+        .next()
+        .expect("a number")
+        .to_owned()
+}
+
+/// A page as `other` serves it, with `other`'s address (in the private link) written as `app`'s.
+async fn page_of(other: &TestApp, app: &TestApp, path: &str) -> String {
+    other
+        .get(path)
+        .await
+        .body
+        .replace(&other.address, &app.address)
+}
+
+/// Whether two pages are the same, without printing 60 KB when not.
+fn same(a: &str, b: &str) -> bool {
+    a == b
+}
+
+/// Result pages are kept while what they show stays the same (issue 17): a page served again is
+/// byte for byte the page a fresh instance renders, and a new publication of the statistics,
+/// another language, another owner with the very same result, or an erasure never gets a page
+/// kept from before.
+async fn a_kept_result_page_is_always_the_page_rendered_anew(app: TestApp) {
+    for _ in 0..5 {
+        submit(&app, &api_body(Pick::Second, "de")).await;
+    }
+    let mine = submit(&app, &api_body(Pick::Best, "de")).await;
+    let twin = submit(&app, &api_body(Pick::Best, "de")).await;
+    let path = format!("/s/{mine}/result");
+    let first = app.get(&path).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(group_size(&first.body), "5", "compared with the five");
+    assert!(
+        same(&app.get(&path).await.body, &first.body),
+        "served again"
+    );
+    // An instance that never rendered it (its own cache empty) renders the same bytes.
+    let fresh = app.sibling(&[]).await;
+    assert!(same(&page_of(&fresh, &app, &path).await, &first.body));
+
+    // Another language: its own page, the same as rendered fresh.
+    let english = app.get(&format!("{path}?lang=en")).await;
+    assert!(english.body.contains("Comparison group"));
+    assert!(!same(&english.body, &first.body));
+    let english_path = format!("{path}?lang=en");
+    assert!(same(
+        &page_of(&fresh, &app, &english_path).await,
+        &english.body
+    ));
+    assert!(
+        same(&app.get(&path).await.body, &first.body),
+        "German again after English"
+    );
+
+    // Another owner with the same answers (the same result and group): only its own link.
+    let twins = app.get(&format!("/s/{twin}/result")).await;
+    assert_eq!(twins.status, 200);
+    assert!(twins.body.contains(&format!("/s/{twin}/report.pdf")));
+    assert!(
+        !twins.body.contains(mine.as_str()),
+        "no trace of the other owner"
+    );
+    assert!(!first.body.contains(twin.as_str()));
+
+    // Five more firms: a new publication, and both instances show the new group at once.
+    for _ in 0..5 {
+        submit(&app, &api_body(Pick::Worst, "de")).await;
+    }
+    let api = app.get(&format!("/api/v1/responses/{mine}")).await.json();
+    let n = api["benchmark"]["cohort"]["n"].to_string();
+    assert_ne!(
+        n, "5",
+        "the case this test is about: a new publication ({api})"
+    );
+    let after = app.get(&path).await;
+    assert_eq!(group_size(&after.body), n);
+    assert!(same(&page_of(&fresh, &app, &path).await, &after.body));
+    let another = app.sibling(&[]).await;
+    assert!(same(&page_of(&another, &app, &path).await, &after.body));
+
+    // Erased: gone from the instance that kept its page; the twin's page stays.
+    let erased = app
+        .post_form(&format!("/s/{mine}/delete?lang=de"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert_eq!(app.get(&path).await.status, 404);
+    assert_eq!(app.get(&format!("{path}?lang=en")).await.status, 404);
+    assert_eq!(fresh.get(&path).await.status, 404);
+    assert_eq!(app.get(&format!("/s/{twin}/result")).await.status, 200);
+}
+
 on_both_databases!(
     a_firm_above_every_published_peer_is_not_better_than_100_percent,
     the_action_plan_and_the_matrix_tell_one_story,
+    a_kept_result_page_is_always_the_page_rendered_anew,
 );

@@ -1,0 +1,419 @@
+//! Rendered result pages, kept while everything they show stays the same (issue 17, item 5).
+//!
+//! A result page is a pure function of its [`ResultPageInput`] (with the catalogue, texts and
+//! templates built into the binary): the response's result, the benchmark it is compared with,
+//! the language, k, the private link, the firm's name and the sharing shown. A page is kept
+//! under its private link and language together with that whole input, and served again only
+//! while a new request's input is equal to it in full, so a changed result, a new publication
+//! of the statistics, another language or a withdrawn sharing renders anew by construction; no
+//! invalidation has to be remembered. The link is part of the input, so an owner is only ever
+//! served a page rendered for the same private link. Nothing per request or per session is on
+//! the page (no account, no CSRF token), so the whole body can be kept.
+//!
+//! Bounded by the pages' bytes: two generations of at most [`GENERATION_BYTES`] each, as the
+//! chart cache; one entry per link and language, replaced when its input changed. Four fifths
+//! of a page are its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
+//! not copied) and only its text besides, so a page kept by both costs its text once more, not
+//! its 64 KB; the bound still counts whole pages, as a page may outlive its charts' entries.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use actix_web::web::Bytes;
+
+use crate::charts::cache::Svg;
+use crate::present::pages::LogoView;
+use crate::scoring::Assessment;
+use crate::statistics::Benchmark;
+use crate::survey::Lang;
+
+/// Page bytes per generation, counting the charts: at most twice this is kept. A result page
+/// is some 60–70 KB, so a generation holds about 160 pages.
+const GENERATION_BYTES: usize = 10 << 20;
+
+/// Everything a result page shows besides what is built into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ResultPageInput {
+    pub lang: Lang,
+    pub k: u32,
+    /// `/s/{token}`: the page's own links start with it.
+    pub token_path: String,
+    /// The private link as shown, with the public address.
+    pub link_url: String,
+    pub assessment: Assessment,
+    pub benchmark: Benchmark,
+    pub firm_name: Option<String>,
+    pub submitted_at: i64,
+    pub shared_with: Option<String>,
+    pub withdraw_action: Option<String>,
+    pub brand_logo: Option<LogoView>,
+}
+
+/// A rendered page and the charts drawn into it (as the chart cache holds them).
+pub(super) struct Rendered {
+    pub html: String,
+    pub charts: Vec<Svg>,
+}
+
+/// A kept page: its text, with each chart in it as the shared SVG.
+#[derive(Debug, PartialEq)]
+struct Page {
+    parts: Vec<Part>,
+    len: usize,
+}
+
+#[derive(Debug, PartialEq)]
+enum Part {
+    Text(Box<str>),
+    Chart(Svg),
+}
+
+impl Page {
+    /// `html` cut where the charts are (in their order; one not found stays text).
+    fn of(html: &str, charts: &[Svg]) -> Page {
+        let mut parts = Vec::with_capacity(2 * charts.len() + 1);
+        let mut at = 0;
+        for chart in charts {
+            let Some((start, end)) = find(html, at, chart.as_str()) else {
+                continue;
+            };
+            let (Some(text), true) = (html.get(at..start), html.is_char_boundary(end)) else {
+                continue;
+            };
+            parts.push(Part::Text(text.into()));
+            parts.push(Part::Chart(chart.clone()));
+            at = end;
+        }
+        parts.push(Part::Text(html.get(at..).unwrap_or_default().into()));
+        Page {
+            parts,
+            len: html.len(),
+        }
+    }
+
+    /// The page's bytes, put together again.
+    fn bytes(&self) -> Bytes {
+        let mut out = Vec::with_capacity(self.len);
+        for part in &self.parts {
+            out.extend_from_slice(match part {
+                Part::Text(text) => text.as_bytes(),
+                Part::Chart(svg) => svg.as_str().as_bytes(),
+            });
+        }
+        Bytes::from(out)
+    }
+}
+
+/// Where `needle` (not empty) first is in `haystack` at or after `from`, as (start, end): each
+/// place of its first byte is compared in full. Not `str::find`, which prepares a needle at
+/// several times its length's cost (a result page's four charts cost 1.5 M instructions so).
+fn find(haystack: &str, from: usize, needle: &str) -> Option<(usize, usize)> {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let first = *needle.first()?;
+    let mut at = from;
+    loop {
+        let start = at + haystack.get(at..)?.iter().position(|&b| b == first)?;
+        let end = start + needle.len();
+        if haystack.get(start..end)? == needle {
+            return Some((start, end));
+        }
+        at = start + 1;
+    }
+}
+
+/// Where a page is kept: its link and language (the rest of the input is compared on a hit).
+type Slot = (String, Lang);
+
+#[derive(Default)]
+struct Generations {
+    new: HashMap<Slot, (ResultPageInput, Arc<Page>)>,
+    /// The page bytes in `new`.
+    new_bytes: usize,
+    old: HashMap<Slot, (ResultPageInput, Arc<Page>)>,
+}
+
+impl Generations {
+    fn get(&mut self, input: &ResultPageInput) -> Option<Arc<Page>> {
+        let slot = (input.token_path.clone(), input.lang);
+        if let Some((kept, page)) = self.new.get(&slot) {
+            return (kept == input).then(|| page.clone());
+        }
+        let (kept, page) = self.old.remove(&slot)?;
+        if kept != *input {
+            return None;
+        }
+        self.insert(kept, page.clone());
+        Some(page)
+    }
+
+    fn insert(&mut self, input: ResultPageInput, page: Arc<Page>) {
+        let slot = (input.token_path.clone(), input.lang);
+        // A page rendered anew for the same link replaces the one kept, in either generation.
+        self.old.remove(&slot);
+        if let Some((_, replaced)) = self.new.remove(&slot) {
+            self.new_bytes -= replaced.len;
+        }
+        if self.new_bytes + page.len > GENERATION_BYTES && !self.new.is_empty() {
+            self.old = std::mem::take(&mut self.new);
+            self.new_bytes = 0;
+        }
+        self.new_bytes += page.len;
+        self.new.insert(slot, (input, page));
+    }
+
+    fn forget(&mut self, token_path: &str) {
+        for lang in Lang::ALL {
+            let slot = (token_path.to_owned(), lang);
+            self.old.remove(&slot);
+            if let Some((_, page)) = self.new.remove(&slot) {
+                self.new_bytes -= page.len;
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.new
+            .values()
+            .chain(self.old.values())
+            .map(|(_, page)| page.len)
+            .sum()
+    }
+}
+
+/// The kept result pages of this instance.
+#[derive(Clone, Default)]
+pub struct ResultPages {
+    inner: Arc<Mutex<Generations>>,
+}
+
+impl std::fmt::Debug for ResultPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResultPages")
+    }
+}
+
+impl ResultPages {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+        // A panic while holding the lock leaves a cache that is merely incomplete.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The page for `input`: the kept one if it was rendered from an equal input, else
+    /// `render`'s, which is then kept. Rendered outside the lock: two requests for the same new
+    /// page only render it twice.
+    pub(super) fn page<E>(
+        &self,
+        input: ResultPageInput,
+        render: impl FnOnce(&ResultPageInput) -> Result<Rendered, E>,
+    ) -> Result<Bytes, E> {
+        let kept = self.lock().get(&input);
+        if let Some(page) = kept {
+            return Ok(page.bytes());
+        }
+        let Rendered { html, charts } = render(&input)?;
+        let page = Arc::new(Page::of(&html, &charts));
+        self.lock().insert(input, page);
+        Ok(Bytes::from(html))
+    }
+
+    /// Drops the pages of an erased response at once, rather than when they age out (they can
+    /// no longer be reached: its link finds no response).
+    pub(super) fn forget(&self, token_path: &str) {
+        self.lock().forget(token_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::cache::dimension_chart_svg;
+    use crate::charts::{BarLayout, DimensionBar, DimensionChart};
+    use crate::scoring::ScoreLevel;
+
+    fn input(token: &str, lang: Lang, score: u8) -> ResultPageInput {
+        ResultPageInput {
+            lang,
+            k: 5,
+            token_path: format!("/s/{token}"),
+            link_url: format!("https://example.org/s/{token}"),
+            assessment: Assessment {
+                catalogue_version: "2026.1".into(),
+                overall: ScoreLevel { score, level: 3 },
+                dimensions: Vec::new(),
+                red_flags: Vec::new(),
+                actions: Vec::new(),
+            },
+            benchmark: Benchmark::Unavailable(crate::benchmark::UnavailableReason::NotListed),
+            firm_name: None,
+            submitted_at: 0,
+            shared_with: None,
+            withdraw_action: None,
+            brand_logo: None,
+        }
+    }
+
+    /// Renders the page as a counted function of its whole input.
+    fn rendered(
+        pages: &ResultPages,
+        input: &ResultPageInput,
+        renders: &mut usize,
+    ) -> Result<Bytes, ()> {
+        pages.page(input.clone(), |i| {
+            *renders += 1;
+            Ok(Rendered {
+                html: format!("{i:?}"),
+                charts: Vec::new(),
+            })
+        })
+    }
+
+    #[test]
+    fn a_page_is_served_again_only_for_an_equal_input() {
+        let pages = ResultPages::default();
+        let mut renders = 0;
+        let a = input("a", Lang::De, 40);
+        let first = rendered(&pages, &a, &mut renders);
+        assert_eq!(rendered(&pages, &a, &mut renders), first);
+        assert_eq!(renders, 1, "the second request is served the kept page");
+        // Any other input renders anew: another link, language, result, sharing, k.
+        let mut others = vec![
+            input("b", Lang::De, 40),
+            input("a", Lang::En, 40),
+            input("a", Lang::De, 41),
+        ];
+        let mut shared = a.clone();
+        shared.shared_with = Some("Geteilt mit X".into());
+        others.push(shared);
+        let mut k = a.clone();
+        k.k = 7;
+        others.push(k);
+        for (n, other) in others.iter().enumerate() {
+            let page = rendered(&pages, other, &mut renders);
+            assert_eq!(renders, n + 2, "{other:?}");
+            assert_ne!(page, first, "{other:?}");
+        }
+        // The changed input replaced the page kept for the link: the first renders anew too.
+        let before = renders;
+        assert_eq!(rendered(&pages, &a, &mut renders), first);
+        assert_eq!(renders, before + 1);
+    }
+
+    #[test]
+    fn an_erased_response_is_forgotten_in_both_languages() {
+        let pages = ResultPages::default();
+        let mut renders = 0;
+        let (de, en, other) = (
+            input("a", Lang::De, 40),
+            input("a", Lang::En, 40),
+            input("b", Lang::De, 40),
+        );
+        for i in [&de, &en, &other] {
+            rendered(&pages, i, &mut renders).expect("renders");
+        }
+        pages.forget("/s/a");
+        assert_eq!(pages.lock().bytes(), format!("{other:?}").len());
+        rendered(&pages, &other, &mut renders).expect("renders");
+        assert_eq!(renders, 3, "the other response's page is still kept");
+        rendered(&pages, &de, &mut renders).expect("renders");
+        assert_eq!(renders, 4, "the erased one's renders anew");
+    }
+
+    fn chart(label: &str) -> Svg {
+        let chart = DimensionChart {
+            bars: vec![DimensionBar {
+                label: label.into(),
+                score: 40,
+                peers: None,
+                gap: None,
+            }],
+            axis_label: "Punkte".into(),
+            legend: None,
+        };
+        dimension_chart_svg(&chart, "T", "result-pages-test", &BarLayout::WIDE)
+    }
+
+    /// A kept page is the rendered one byte for byte, its charts held as the cache's SVGs; a
+    /// chart not in the page, an empty one, or one twice in a row changes nothing.
+    #[test]
+    fn a_kept_page_is_its_text_with_the_shared_charts() {
+        let (a, b) = (chart("kept page a"), chart("kept page b"));
+        let html = format!(
+            "<p>&lt;x&gt;</p>{}<i>ä</i>{}{}<p>end</p>",
+            a.as_str(),
+            b.as_str(),
+            a.as_str()
+        );
+        let absent = chart("kept page absent");
+        for charts in [
+            vec![a.clone(), b.clone()],
+            vec![a.clone(), b.clone(), a.clone()],
+            vec![absent, Svg::default(), b.clone()],
+            vec![b.clone(), a.clone()],
+            Vec::new(),
+        ] {
+            let page = Page::of(&html, &charts);
+            assert_eq!(page.bytes(), Bytes::from(html.clone()), "{charts:?}");
+            assert_eq!(page.len, html.len());
+        }
+        let page = Page::of(&html, &[a.clone(), b.clone(), a.clone()]);
+        let shared = page
+            .parts
+            .iter()
+            .filter(|p| matches!(p, Part::Chart(_)))
+            .count();
+        assert_eq!(shared, 3);
+        let text: usize = page
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.len(),
+                Part::Chart(_) => 0,
+            })
+            .sum();
+        assert_eq!(text, html.len() - 2 * a.as_str().len() - b.as_str().len());
+    }
+
+    #[test]
+    fn find_compares_each_candidate_in_full() {
+        assert_eq!(find("aab", 0, "ab"), Some((1, 3)));
+        assert_eq!(find("<s<svg>ä<svg>", 0, "<svg>"), Some((2, 7)));
+        assert_eq!(find("<s<svg>ä<svg>", 3, "<svg>"), Some((9, 14)));
+        assert_eq!(find("ab", 0, "abc"), None);
+        assert_eq!(find("ab", 0, ""), None);
+        assert_eq!(find("ab", 5, "a"), None);
+    }
+
+    #[test]
+    fn the_cache_stays_bounded_and_keeps_what_is_used() {
+        let mut generations = Generations::default();
+        const SIZE: usize = 64 << 10;
+        let page = |n: usize| {
+            let html = format!("{n}{}", "x".repeat(SIZE));
+            Arc::new(Page::of(&html, &[]))
+        };
+        let per_generation = GENERATION_BYTES / SIZE;
+        let key = |n: usize| input(&n.to_string(), Lang::De, 40);
+        generations.insert(key(0), page(0));
+        for n in 1..=3 * per_generation {
+            generations.insert(key(n), page(n));
+            // The first page is asked for all along: it is never dropped.
+            assert_eq!(generations.get(&key(0)), Some(page(0)));
+            assert!(generations.bytes() <= 2 * GENERATION_BYTES);
+        }
+        assert_eq!(
+            generations.get(&key(1)),
+            None,
+            "the oldest unused page is gone"
+        );
+        // Replacing a page keeps the count of bytes right.
+        let last = 3 * per_generation;
+        generations.insert(key(last), page(last + 1));
+        assert_eq!(generations.get(&key(last)), Some(page(last + 1)));
+        assert_eq!(
+            generations.new_bytes,
+            generations.new.values().map(|(_, p)| p.len).sum::<usize>()
+        );
+        // A working set of 150 result pages stays whole (pages_bench asks for 200).
+        assert!(per_generation >= 150);
+    }
+}
