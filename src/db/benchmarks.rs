@@ -1,6 +1,6 @@
 //! Cohort cells and their publication generations.
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use super::group_commit::Keep;
 use super::{Backend, DbError, Store};
@@ -59,10 +59,8 @@ pub type MergeFn<'a> =
 /// waiting are left to a merge round.
 pub(super) const MERGE_BATCH_IN_COMMIT: usize = 512;
 
-/// The lock row every merge takes first (PostgreSQL): merges of several app instances run one at
-/// a time, each reading the cells and the journal as the one before left them. Submits never
-/// take it.
-const MERGE_LOCK: &str = "*merge*";
+/// The key of the advisory lock that merges take (PostgreSQL; see [`begin_merge_postgres`]).
+const MERGE_LOCK: i64 = 17_017;
 
 /// The columns [`cell_row`] reads, in its order.
 const CELL_COLUMNS: &str = "cohort_key, cell, cell_json, version";
@@ -120,10 +118,11 @@ pub(super) async fn journal_change(
     Ok(())
 }
 
-/// One merge inside the caller's transaction: takes the merge lock (`lock`), reads up to `limit`
-/// waiting changes in id order, reads the cells they touch, applies them per scope (`apply`) and
-/// writes the changed cells back: five statements whatever the number of scopes (and one more
-/// per refused change). Returns how many journal entries it read.
+/// One merge of every scope inside the caller's transaction (SQLite, whose one writer connection
+/// is the lock): reads up to `limit` waiting changes in id order, reads the cells they touch,
+/// applies them per scope (`apply`) and writes the changed cells back: five statements whatever
+/// the number of scopes (and one more per refused change). Returns how many journal entries it
+/// read. PostgreSQL runs the same merge in fewer statements ([`merge_postgres`]).
 ///
 /// Order: on PostgreSQL ids are drawn before commit, so a change may become visible after one
 /// with a higher id and be merged in a later round. Changes that depend on each other (a
@@ -134,11 +133,7 @@ pub(super) async fn merge_in(
     limit: usize,
     apply: &MergeFn<'_>,
     now: i64,
-    lock: bool,
 ) -> Result<usize, DbError> {
-    if lock {
-        lock_scope(conn, MERGE_LOCK).await?;
-    }
     let rows = sqlx::query(
         "SELECT id, scope, cohort_keys, change_json FROM cohort_journal
          WHERE failed IS NULL ORDER BY id LIMIT $1",
@@ -284,17 +279,177 @@ async fn write_cells(
     Ok(())
 }
 
-/// Takes a lock row (see the migrations `cohort_locks` and `cohort_journal`): held to the end
-/// of the transaction, by merges and bulk replacements only.
-async fn lock_scope(conn: &mut AnyConnection, scope: &str) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO cohort_locks (scope, writes) VALUES ($1, 1)
-         ON CONFLICT (scope) DO UPDATE SET writes = cohort_locks.writes + 1",
+/// Opens a transaction holding the merge lock (PostgreSQL): merges of several app instances
+/// (and bulk rewrites) run one at a time, each reading the cells and the journal as the one
+/// before left them; submits never take it. An advisory lock held to the end of the
+/// transaction, taken in the same round trip as `BEGIN` (a simple query of two statements). The
+/// lock row it replaces (`cohort_locks`) cost a round trip of its own, made every merge a write
+/// (a WAL record, a dead tuple and a flush at COMMIT, even a merge that found the journal empty
+/// because the other instance's merge had taken its changes), and was held across six round
+/// trips instead of three (issue 17).
+async fn begin_merge_postgres(pool: &sqlx::AnyPool) -> Result<Transaction<'static, Any>, DbError> {
+    Ok(pool
+        .begin_with(sqlx::AssertSqlSafe(format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({MERGE_LOCK})"
+        )))
+        .await?)
+}
+
+/// A merge on PostgreSQL, inside a transaction from [`begin_merge_postgres`]: [`merge_in`]'s
+/// work in two statements, whatever the number of scopes (plus one per refused change): up to
+/// `limit` waiting changes in id order read together with the cells they touch, then the
+/// changed cells, the generations of republished scopes and the deletion of the merged changes
+/// written as data-modifying CTEs of one statement. Returns how many journal entries it read.
+async fn merge_postgres(
+    conn: &mut AnyConnection,
+    limit: usize,
+    apply: &MergeFn<'_>,
+    now: i64,
+) -> Result<usize, DbError> {
+    // `j` is read twice, so PostgreSQL materialises it: both parts see the same entries.
+    let rows = sqlx::query(
+        "WITH j AS (SELECT id, scope, cohort_keys, change_json FROM cohort_journal
+                    WHERE failed IS NULL ORDER BY id LIMIT $1)
+         SELECT CAST(0 AS BIGINT) AS kind, id, scope, cohort_keys AS key, change_json AS text,
+                CAST(NULL AS BYTEA) AS cell, CAST(0 AS BIGINT) AS version
+         FROM j
+         UNION ALL
+         SELECT 1, 0, c.scope, c.cohort_key, c.cell_json, c.cell, c.version FROM cohort_cells c
+         WHERE (c.scope, c.cohort_key) IN
+               (SELECT scope, unnest(string_to_array(cohort_keys, ',')) FROM j)",
     )
-    .bind(scope)
-    .execute(&mut *conn)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(())
+    let mut by_scope: std::collections::BTreeMap<String, Vec<JournalEntry>> = Default::default();
+    let mut current: std::collections::BTreeMap<String, Vec<CellRow>> = Default::default();
+    let mut read = 0;
+    for row in &rows {
+        let scope: String = row.try_get(2)?;
+        let key: String = row.try_get(3)?;
+        if row.try_get::<i64, _>(0)? == 0 {
+            read += 1;
+            by_scope.entry(scope).or_default().push(JournalEntry {
+                id: row.try_get(1)?,
+                keys: key.split(',').map(str::to_owned).collect(),
+                change_json: row.try_get(4)?,
+            });
+        } else {
+            let cell = match row.try_get::<Option<Vec<u8>>, _>(5)? {
+                Some(cell) => cell,
+                None => row
+                    .try_get::<Option<String>, _>(4)?
+                    .map(String::into_bytes)
+                    .unwrap_or_default(),
+            };
+            current.entry(scope).or_default().push(CellRow {
+                cohort_key: key,
+                cell,
+                version: row.try_get(6)?,
+            });
+        }
+    }
+    if read == 0 {
+        return Ok(0);
+    }
+    let mut merged: Vec<String> = Vec::with_capacity(read);
+    let mut writes: Vec<(&str, CellUpdate)> = Vec::new();
+    let mut republished: Vec<&str> = Vec::new();
+    for (scope, entries) in &mut by_scope {
+        // In id order, as `merge_in` reads them (a union's parts come in no promised order).
+        entries.sort_unstable_by_key(|e| e.id);
+        let cells = current.get(scope.as_str()).map_or(&[][..], Vec::as_slice);
+        let update = apply(scope, entries, cells).map_err(DbError::Benchmark)?;
+        for (id, why) in &update.refused {
+            tracing::error!(journal_id = id, scope = %scope, error = %why, "a statistics change was refused");
+            sqlx::query("UPDATE cohort_journal SET failed = $2 WHERE id = $1")
+                .bind(*id)
+                .bind(why.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        if update.republished {
+            republished.push(scope);
+        }
+        merged.extend(
+            entries
+                .iter()
+                .map(|e| e.id)
+                .filter(|id| !update.refused.iter().any(|(r, _)| r == id))
+                .map(|id| id.to_string()),
+        );
+        writes.extend(update.cells.into_iter().map(|c| (scope.as_str(), c)));
+    }
+    // `$1` the time, `$2` the merged ids (comma-joined), then the generations' scopes, then
+    // four per cell. The cells carry the version check of [`write_cells`]; the journal is
+    // deleted by id, never by range (an entry with a lower id may commit after the read).
+    let mut parts = vec![
+        "d AS (DELETE FROM cohort_journal
+               WHERE id = ANY(CAST(string_to_array($2, ',') AS BIGINT[])) RETURNING 1)"
+            .to_owned(),
+    ];
+    if !republished.is_empty() {
+        parts.push(format!(
+            "g AS (INSERT INTO benchmark_generations (scope, generation, published_at)
+                   VALUES {}
+                   ON CONFLICT (scope) DO UPDATE
+                       SET generation = benchmark_generations.generation + 1,
+                           published_at = excluded.published_at
+                   RETURNING 1)",
+            (0..republished.len())
+                .map(|i| format!("(${}, 1, $1)", 3 + i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let first_cell = 3 + republished.len();
+    if !writes.is_empty() {
+        parts.push(format!(
+            "w AS (INSERT INTO cohort_cells (scope, cohort_key, cell, version) VALUES {}
+                   ON CONFLICT (scope, cohort_key) DO UPDATE SET cell = excluded.cell,
+                       cell_json = NULL, version = excluded.version
+                   WHERE cohort_cells.version = excluded.version - 1
+                   RETURNING 1)",
+            (0..writes.len())
+                .map(|i| {
+                    let p = first_cell + 4 * i;
+                    format!("(${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let written = if writes.is_empty() {
+        "0"
+    } else {
+        "(SELECT COUNT(*) FROM w)"
+    };
+    let sql = format!(
+        "WITH {} SELECT CAST({written} AS BIGINT)",
+        parts.join(",\n")
+    );
+    let merged = merged.join(",");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(now)
+        .bind(merged.as_str());
+    for scope in &republished {
+        query = query.bind(*scope);
+    }
+    for (scope, cell) in &writes {
+        // A new cell is written as version 1: if it exists meanwhile (version >= 1), the
+        // check `version = 0` fails and the row is not written.
+        let next_version = cell.expected_version.map_or(1, |v| v + 1);
+        query = query
+            .bind(*scope)
+            .bind(cell.cohort_key.as_str())
+            .bind(cell.cell.as_slice())
+            .bind(next_version);
+    }
+    let written: i64 = query.fetch_one(&mut *conn).await?.try_get(0)?;
+    if written != writes.len() as i64 {
+        return Err(DbError::Conflict);
+    }
+    Ok(read)
 }
 
 /// [`bump_generation`] of several scopes in one statement.
@@ -337,9 +492,10 @@ async fn bump_generation(conn: &mut AnyConnection, scope: &str, now: i64) -> Res
 }
 
 impl Store {
-    /// Merges up to `limit` waiting journal entries into the cells, in one transaction (on
-    /// SQLite a member of the writer's group commit). Returns how many entries it read: fewer
-    /// than `limit` means the journal was empty when it looked.
+    /// Merges up to `limit` waiting journal entries into the cells (per scope on PostgreSQL), in
+    /// one transaction (on SQLite a member of the writer's group commit; on PostgreSQL one per
+    /// scope). Returns how many entries it read: fewer than `limit` means the journal was empty
+    /// when it looked.
     pub async fn merge_journal(
         &self,
         limit: usize,
@@ -350,15 +506,13 @@ impl Store {
             Backend::Sqlite => {
                 self.group
                     .run(self, async |conn: &mut AnyConnection| {
-                        merge_in(conn, limit, apply, now, false)
-                            .await
-                            .map(Keep::Commit)
+                        merge_in(conn, limit, apply, now).await.map(Keep::Commit)
                     })
                     .await
             }
             Backend::Postgres => {
-                let mut tx = self.writer.begin().await?;
-                let read = merge_in(&mut tx, limit, apply, now, true).await?;
+                let mut tx = begin_merge_postgres(&self.writer).await?;
+                let read = merge_postgres(&mut tx, limit, apply, now).await?;
                 self.commit(tx).await?;
                 Ok(read)
             }
@@ -413,8 +567,11 @@ impl Store {
         rewrite: impl FnOnce(&[CellRow]) -> Result<Vec<(String, Vec<u8>)>, String>,
         now: i64,
     ) -> Result<usize, DbError> {
-        let mut tx = self.writer.begin().await?;
-        lock_scope(&mut tx, MERGE_LOCK).await?;
+        // On SQLite the one writer connection is the lock.
+        let mut tx = match self.backend {
+            Backend::Postgres => begin_merge_postgres(&self.writer).await?,
+            Backend::Sqlite => self.writer.begin().await?,
+        };
         let select =
             format!("SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key");
         let current = sqlx::query(sqlx::AssertSqlSafe(select.as_str()))

@@ -318,7 +318,7 @@ async fn merge_in_batch(
     let began = std::time::Instant::now();
     let mut savepoint = tx.begin().await?;
     let counts = &state.merges;
-    let merged = match merge_in(&mut savepoint, MERGE_BATCH_IN_COMMIT, apply, now, false).await {
+    let merged = match merge_in(&mut savepoint, MERGE_BATCH_IN_COMMIT, apply, now).await {
         Ok(read) => {
             savepoint.commit().await?;
             counts.ok.fetch_add(1, Ordering::Relaxed);
