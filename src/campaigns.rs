@@ -12,7 +12,8 @@ use crate::dashboard::{
 /// A campaign as stored; the web layer shows it without reaching into `db`.
 pub use crate::db::CampaignRecord;
 use crate::db::{
-    CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse, SnapshotChange, Store,
+    CampaignRemovals, CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse,
+    SnapshotChange, Store,
 };
 use crate::responses::{
     CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json,
@@ -160,6 +161,8 @@ pub struct Campaigns {
     responses: Responses,
     cache: Arc<Mutex<DashboardCache>>,
     warming: Arc<Warming>,
+    /// How long the warm-up waits for quiet after a change (`DASHBOARD_WARM_QUIET_MS`).
+    warm_quiet: std::time::Duration,
 }
 
 /// Chambers whose campaigns changed, waiting for their dashboards to be made ready in the
@@ -181,9 +184,8 @@ struct Warming {
     started: std::sync::atomic::AtomicBool,
 }
 
-/// A burst of submits is made ready once, after this much quiet…
-const WARM_QUIET: std::time::Duration = std::time::Duration::from_millis(300);
-/// …or after this much time while submits keep coming.
+/// A burst of submits is made ready once, after some quiet (`DASHBOARD_WARM_QUIET_MS`, 300 ms
+/// by default)… or after this much time while submits keep coming (or the quiet, if longer).
 const WARM_AT_MOST_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 /// Campaigns whose own dashboards (the page's campaign selection) are made ready besides the
 /// chamber's whole one.
@@ -215,12 +217,13 @@ struct DashboardCache {
     /// Names each publication that entered the cache, for the keys of dashboards.
     next_stamp: u64,
     /// Per chamber, filter and comparison: the dashboard last computed, with the stamps of the
-    /// publications it was computed from; served while the chamber's next state is made ready
-    /// in the background (see [`Campaigns::previous`]).
-    last: HashMap<LastKey, (Stamps, Arc<DashboardWithNote>)>,
-    /// Per chamber: every participant (response id, ascending) of the publications with these
-    /// stamps; `None` if an id was not a response's.
-    last_ids: HashMap<i64, (Stamps, Option<ParticipantIds>)>,
+    /// publications it was computed from and the chamber's removal counts read before them;
+    /// served while the chamber's next state is made ready in the background (see
+    /// [`Campaigns::previous`]).
+    last: HashMap<LastKey, (Stamps, CampaignRemovals, Arc<DashboardWithNote>)>,
+    /// Chambers that have looked at their dashboard on this instance (see
+    /// [`Campaigns::changed`]).
+    viewed: std::collections::HashSet<i64>,
 }
 
 #[derive(Debug)]
@@ -247,9 +250,6 @@ type Stamps = Vec<(i64, u64)>;
 
 /// A chamber, a filter and a comparison period: one request's dashboard.
 type LastKey = (i64, Filter, Option<Period>);
-
-/// Response ids, ascending.
-type ParticipantIds = Arc<Vec<i64>>;
 
 /// A chamber's publications as one state readers could see, with the count of its responses
 /// in the filter answered under an older catalogue version.
@@ -288,7 +288,14 @@ impl Campaigns {
             responses,
             cache: Arc::default(),
             warming: Arc::default(),
+            warm_quiet: std::time::Duration::from_millis(300),
         }
+    }
+
+    /// How long the background warm-up waits for quiet after a change before it starts.
+    pub fn with_warm_quiet(mut self, quiet: std::time::Duration) -> Campaigns {
+        self.warm_quiet = quiet;
+        self
     }
 
     /// Notes that a response was submitted: if it came through a campaign, its chamber's
@@ -316,7 +323,7 @@ impl Campaigns {
     /// firms waiting for `k` more (a campaign of 12 firms would show 10). Its first view
     /// publishes them all at once, as before.
     fn changed(&self, chamber_id: i64) {
-        if !self.cache().last_ids.contains_key(&chamber_id) {
+        if !self.cache().viewed.contains(&chamber_id) {
             return;
         }
         self.warming
@@ -344,8 +351,9 @@ impl Campaigns {
         loop {
             self.warming.wake.notified().await;
             let started = tokio::time::Instant::now();
-            while started.elapsed() < WARM_AT_MOST_AFTER
-                && tokio::time::timeout(WARM_QUIET, self.warming.wake.notified())
+            let at_most = WARM_AT_MOST_AFTER.max(self.warm_quiet);
+            while started.elapsed() < at_most
+                && tokio::time::timeout(self.warm_quiet, self.warming.wake.notified())
                     .await
                     .is_ok()
             {}
@@ -394,6 +402,8 @@ impl Campaigns {
             .insert(chamber_id);
         let _busy = Busy(&self.warming, chamber_id);
         let started = std::time::Instant::now();
+        // Read before any publication: see `dashboard_of`.
+        let removals = self.store.chamber_removals(chamber_id).await?;
         let campaigns = self.list(chamber_id).await?;
         let mut filters = vec![Filter::all()];
         filters.extend(campaigns.iter().take(WARMED_CAMPAIGNS).map(|c| {
@@ -406,15 +416,16 @@ impl Campaigns {
             let (stamps, publications, older) = self
                 .chamber_publications(chamber_id, &campaigns, filter)
                 .await?;
-            let ids = participant_ids(&publications);
             let dashboard = self
                 .computed(chamber_id, stamps.clone(), publications, filter, None)
                 .await?;
-            let mut cache = self.cache();
-            cache.last_ids.insert(chamber_id, (stamps.clone(), ids));
-            cache.last.insert(
+            self.cache().last.insert(
                 (chamber_id, filter.clone(), None),
-                (stamps, Arc::new(DashboardWithNote { dashboard, older })),
+                (
+                    stamps,
+                    removals.clone(),
+                    Arc::new(DashboardWithNote { dashboard, older }),
+                ),
             );
         }
         tracing::info!(
@@ -484,7 +495,7 @@ impl Campaigns {
                 cache.next_stamp
             }
         };
-        if after.live == state.live {
+        if after.live == state.live && after.removals == state.removals {
             cache.publications.insert(
                 campaign_id,
                 CachedPublication {
@@ -809,21 +820,17 @@ impl Campaigns {
         change_from: Option<Period>,
     ) -> Result<DashboardWithNote, ServiceError> {
         let key = (chamber_id, filter.clone(), change_from);
+        // Read before the publications (and so before the participants a refresh reads): a
+        // firm that stops counting after this read makes the count differ from this one.
+        let removals = self.store.chamber_removals(chamber_id).await?;
         if self.warming_now(chamber_id)
-            && let Some(previous) = self.previous(&key, campaigns).await?
+            && let Some(previous) = self.previous(&key, campaigns, &removals)
         {
             return Ok(previous);
         }
         let (stamps, publications, older) = self
             .chamber_publications(chamber_id, campaigns, filter)
             .await?;
-        let ids = {
-            let cache = self.cache();
-            match cache.last_ids.get(&chamber_id) {
-                Some((known, _)) if *known == stamps => None,
-                _ => Some(participant_ids(&publications)),
-            }
-        };
         let dashboard = self
             .computed(
                 chamber_id,
@@ -835,13 +842,13 @@ impl Campaigns {
             .await?;
         let made = DashboardWithNote { dashboard, older };
         let mut cache = self.cache();
-        if let Some(ids) = ids {
-            cache.last_ids.insert(chamber_id, (stamps.clone(), ids));
-        }
+        cache.viewed.insert(chamber_id);
         if cache.last.len() >= CACHED_DASHBOARDS {
             cache.last.clear();
         }
-        cache.last.insert(key, (stamps, Arc::new(made.clone())));
+        cache
+            .last
+            .insert(key, (stamps, removals, Arc::new(made.clone())));
         Ok(made)
     }
 
@@ -856,38 +863,25 @@ impl Campaigns {
 
     /// The dashboard last computed for this request, while the chamber's next state is made
     /// ready: publications lag by design, and that dashboard was a consistent state readers
-    /// could see. Only if every firm in its publications is still counted now (read from the
-    /// database, so an erasure on any instance counts): a dashboard that still holds an erased
-    /// (or withdrawn, or held-back) firm is never served; the request then waits for the new
-    /// state as before. Also not if the chamber's campaigns changed.
-    async fn previous(
+    /// could see. Only if no counted firm of the chamber stopped counting since it was computed
+    /// (`removals`, the chamber's removal counts read now from the database, equal those read
+    /// before its publications; so an erasure on any instance counts): a dashboard that may
+    /// still hold an erased (or withdrawn, or held-back) firm is never served; the request then
+    /// waits for the new state as before. Also not if the chamber's campaigns changed.
+    ///
+    /// Why counts (issue 17): checking each firm of the dashboard against the live ones read
+    /// all participant ids, 50,000 per view; the counts are one row per campaign.
+    fn previous(
         &self,
         key: &LastKey,
         campaigns: &[CampaignRecord],
-    ) -> Result<Option<DashboardWithNote>, ServiceError> {
-        let (last, ids) = {
-            let cache = self.cache();
-            let Some((stamps, last)) = cache.last.get(key) else {
-                return Ok(None);
-            };
-            let Some((_, Some(ids))) = cache.last_ids.get(&key.0).filter(|(s, _)| s == stamps)
-            else {
-                return Ok(None);
-            };
-            let same_campaigns = stamps.len() == campaigns.len()
-                && stamps.iter().zip(campaigns).all(|((id, _), c)| *id == c.id);
-            if !same_campaigns {
-                return Ok(None);
-            }
-            (last.clone(), ids.clone())
-        };
-        let mut live = Vec::new();
-        for campaign in campaigns {
-            live.extend(self.store.campaign_live_ids(campaign.id).await?);
-        }
-        live.sort_unstable();
-        let all_counted = ids.iter().all(|id| live.binary_search(id).is_ok());
-        Ok(all_counted.then(|| DashboardWithNote::clone(&last)))
+        removals: &CampaignRemovals,
+    ) -> Option<DashboardWithNote> {
+        let cache = self.cache();
+        let (stamps, removals_then, last) = cache.last.get(key)?;
+        let same_campaigns = stamps.len() == campaigns.len()
+            && stamps.iter().zip(campaigns).all(|((id, _), c)| *id == c.id);
+        (same_campaigns && removals_then == removals).then(|| DashboardWithNote::clone(last))
     }
 
     /// The dashboard of the given publications (their stamps in the chamber's order), from the
@@ -959,19 +953,6 @@ impl Campaigns {
         cache.dashboards.insert(key, Arc::new(dashboard.clone()));
         Ok(dashboard)
     }
-}
-
-/// Every participant of the publications as response ids, ascending; `None` if one is not
-/// `r{response id}` (then no previous dashboard is served).
-fn participant_ids(publications: &[Arc<CampaignPublication>]) -> Option<ParticipantIds> {
-    let mut ids = Vec::new();
-    for publication in publications {
-        for id in publication.participant_ids() {
-            ids.push(id.as_str().strip_prefix('r')?.parse::<i64>().ok()?);
-        }
-    }
-    ids.sort_unstable();
-    Some(Arc::new(ids))
 }
 
 /// A dashboard with what its page says about the figures beside it.

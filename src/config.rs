@@ -32,6 +32,10 @@ pub struct Settings {
     pub ready_timeout: Duration,
     /// `BODY_TIMEOUT_MS`: the longest a request body may take to arrive (default 10000).
     pub body_timeout: Duration,
+    /// `DASHBOARD_WARM_QUIET_MS`: after a submit or an erasure, how long a chamber's campaigns
+    /// stay quiet before its dashboards are made ready in the background (default 300; at most
+    /// 3 s pass while submits keep coming, or this if longer).
+    pub dashboard_warm_quiet: Duration,
     /// `BODY_MIN_BYTES_PER_SECOND`: after the first second, a body slower than this is cut off
     /// with 408 (default 1024).
     pub body_min_rate: u32,
@@ -403,6 +407,7 @@ impl Settings {
             database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
             body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
+            dashboard_warm_quiet: millis("DASHBOARD_WARM_QUIET_MS", 300)?,
             body_min_rate,
             token_guesses_per_minute,
             min_cohort,

@@ -88,7 +88,8 @@ impl Application {
             api_keys: crate::api_keys::ApiKeys::new(store.clone()),
             auth: Auth::new(store.clone()).with_clock(settings.clock.clone()),
             workspace: Workspace::new(store.clone(), responses.clone()),
-            campaigns: Campaigns::new(store.clone(), responses.clone()),
+            campaigns: Campaigns::new(store.clone(), responses.clone())
+                .with_warm_quiet(settings.dashboard_warm_quiet),
             profiles: crate::profiles::Profiles::new(store.clone()),
             brands: crate::brands::Brands::new(store.clone()),
             secure_cookies: base_url.starts_with("https://"),

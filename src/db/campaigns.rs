@@ -10,9 +10,25 @@ use super::{DbError, Store};
 /// fingerprinting them (see [`Store::campaign_state`]), so the two cannot drift apart.
 macro_rules! counted_in_campaign {
     () => {
-        "campaign_id = $1 AND status = 'submitted' AND campaign_consent_version IS NOT NULL AND held_back = 0 AND discarded_at IS NULL"
+        concat!("campaign_id = $1 AND ", counted!())
     };
 }
+
+/// The part of [`counted_in_campaign`] about the response itself.
+macro_rules! counted {
+    () => {
+        "status = 'submitted' AND campaign_consent_version IS NOT NULL AND held_back = 0 AND discarded_at IS NULL"
+    };
+}
+
+/// Counts one removal for the campaign of response `$1` if it is counted there now: run in the
+/// transaction that takes it out, before the write (see [`Store::chamber_removals`]).
+pub(super) const COUNT_REMOVAL: &str = concat!(
+    "UPDATE campaigns SET removals = removals + 1
+     WHERE id IN (SELECT campaign_id FROM responses WHERE id = $1 AND ",
+    counted!(),
+    ")"
+);
 
 /// See [`Store::campaign_state`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,7 +36,14 @@ pub struct CampaignState {
     pub publication_version: Option<i64>,
     /// Count, sum of ids and latest submit of the live participants.
     pub live: (i64, i64, i64),
+    /// How many counted participants stopped counting, ever (see [`Store::chamber_removals`]):
+    /// it only grows, so the same count means no firm left since.
+    pub removals: i64,
 }
+
+/// Per campaign of a chamber (by id, ascending), how many of its counted participants ever
+/// stopped counting (see [`Store::chamber_removals`]).
+pub type CampaignRemovals = Vec<(i64, i64)>;
 
 #[derive(Debug, Clone)]
 pub struct CampaignRecord {
@@ -212,29 +235,35 @@ impl Store {
         Ok(())
     }
 
-    /// The ids of a campaign's counted responses, ascending: no result is read. The dashboard
-    /// checks with it that every firm of a dashboard it serves is still counted (issue 17).
-    pub async fn campaign_live_ids(&self, campaign_id: i64) -> Result<Vec<i64>, DbError> {
-        let rows = sqlx::query(concat!(
-            "SELECT id FROM responses WHERE ",
-            counted_in_campaign!(),
-            " ORDER BY id"
-        ))
-        .bind(campaign_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    /// Per campaign of a chamber (by id, ascending), how many counted participants stopped
+    /// counting since the campaign began. Every write that can take a counted participant out
+    /// (today only the erasure, [`Store::delete_response`]; `writes_to_what_a_campaign_counts_
+    /// are_reviewed` lists every write to what a campaign counts) bumps it in its own
+    /// transaction ([`COUNT_REMOVAL`]). The count only grows: a dashboard computed from
+    /// publications read after a count was read holds no firm that stopped counting while the
+    /// count stays the same (issue 17; it replaces reading every participant id per view).
+    pub async fn chamber_removals(&self, chamber_id: i64) -> Result<CampaignRemovals, DbError> {
+        let rows =
+            sqlx::query("SELECT id, removals FROM campaigns WHERE chamber_id = $1 ORDER BY id")
+                .bind(chamber_id)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// What a campaign's dashboard depends on, read without reading its participants: the
     /// stored publication's version and a fingerprint of the live participants (how many, the
-    /// sum of their ids, the latest submit). A submit, an erasure or a withdrawn consent
-    /// changes it; while it stays the same, the publication needs no refresh (issue 17).
+    /// sum of their ids, the latest submit) with the count of participants that stopped
+    /// counting. A submit, an erasure or a withdrawn consent changes it; while it stays the
+    /// same, the publication needs no refresh (issue 17).
     pub async fn campaign_state(&self, campaign_id: i64) -> Result<CampaignState, DbError> {
         let row = sqlx::query(concat!(
             "SELECT (SELECT version FROM campaign_publications WHERE campaign_id = $1),
                     CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(id), 0) AS BIGINT),
-                    CAST(COALESCE(MAX(submitted_at), 0) AS BIGINT)
+                    CAST(COALESCE(MAX(submitted_at), 0) AS BIGINT),
+                    CAST(COALESCE((SELECT removals FROM campaigns WHERE id = $1), 0) AS BIGINT)
              FROM responses WHERE ",
             counted_in_campaign!()
         ))
@@ -244,6 +273,7 @@ impl Store {
         Ok(CampaignState {
             publication_version: row.try_get(0)?,
             live: (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+            removals: row.try_get(4)?,
         })
     }
 
@@ -446,4 +476,124 @@ fn campaign_response_row(r: &AnyRow) -> Result<CampaignResponseRow, DbError> {
         region: text("region")?,
         result_json: text("result_json")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// What a campaign counts of a response: a write to one of these (or a deletion) could
+    /// take a counted participant out of a campaign's figures.
+    const COUNTED_COLUMNS: [&str; 11] = [
+        "campaign_id",
+        "status",
+        "campaign_consent_version",
+        "held_back",
+        "discarded_at",
+        "submitted_at",
+        "industry",
+        "size_class",
+        "region",
+        "result_json",
+        "catalogue_version",
+    ];
+
+    /// Every statement in `src/db` that deletes responses or writes what a campaign counts,
+    /// (file, the statement's string literal, whitespace collapsed), with why it does or does not
+    /// bump `campaigns.removals` ([`super::COUNT_REMOVAL`]).
+    const REVIEWED: [(&str, &str, &str); 6] = [
+        (
+            "workspace.rs",
+            "DELETE FROM responses WHERE id = $1",
+            "the erasure: bumps (COUNT_REMOVAL in the same transaction, just before)",
+        ),
+        (
+            "campaigns.rs",
+            "UPDATE responses SET campaign_id = $2, campaign_consent_version = $3, campaign_consent_at = $4 WHERE id = $1",
+            "a response just started: never counted yet",
+        ),
+        (
+            "responses.rs",
+            "UPDATE responses SET status = 'submitted', submitted_at = $2, updated_at = $2, industry = $3, size_class = $4, region = $5, overall_score = $6, overall_level = $7, result_json = $8, dimension_scores = $9, red_flags = $10, answer_vector = $11, hold_reason = $12, api_key_id = $13, held_back = $14, in_statistics = 1 - $14 WHERE id = $1 AND status = 'in_progress'",
+            "the submit, only of a response in progress: adds, never removes",
+        ),
+        (
+            "responses.rs",
+            "UPDATE responses SET catalogue_version = $2, updated_at = $3 WHERE id = $1 AND status = 'in_progress' AND catalogue_version <> $2",
+            "only a response in progress: not counted",
+        ),
+        (
+            "screening.rs",
+            "UPDATE responses SET held_back = 0, in_statistics = 1 WHERE id = $1 AND held_back = 1 AND status = 'submitted'",
+            "a release of a held response: adds, never removes",
+        ),
+        (
+            "screening.rs",
+            "UPDATE responses SET held_back = 0, discarded_at = $5 WHERE",
+            "a discard of held responses (`held_in_group!`: held_back = 1): not counted",
+        ),
+    ];
+
+    /// Issue 17: a view during the warm-up trusts `campaigns.removals` to have moved whenever a
+    /// counted firm left. So every write that could make one leave is reviewed here: a new
+    /// one (or a changed one) fails until it bumps the count where it can remove a counted
+    /// participant, and is listed with the reason.
+    #[test]
+    fn writes_to_what_a_campaign_counts_are_reviewed() {
+        let sources = [
+            ("accounts.rs", include_str!("accounts.rs")),
+            ("benchmarks.rs", include_str!("benchmarks.rs")),
+            ("brand.rs", include_str!("brand.rs")),
+            ("campaigns.rs", include_str!("campaigns.rs")),
+            ("demo.rs", include_str!("demo.rs")),
+            ("group_commit.rs", include_str!("group_commit.rs")),
+            ("mod.rs", include_str!("mod.rs")),
+            ("profiles.rs", include_str!("profiles.rs")),
+            ("responses.rs", include_str!("responses.rs")),
+            ("screening.rs", include_str!("screening.rs")),
+            ("workspace.rs", include_str!("workspace.rs")),
+        ];
+        let listed = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db"))
+            .expect("src/db")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            })
+            .count();
+        // Every file but `faults.rs` and `migrations.rs` (no statements on responses).
+        assert_eq!(
+            listed,
+            sources.len() + 2,
+            "a new file in src/db: add it to the sources"
+        );
+        let mut found = Vec::new();
+        for (file, text) in sources {
+            // The statements of the test's own list are not statements.
+            let text = text.split("#[cfg(test)]").next().unwrap_or(text);
+            for start in ["DELETE FROM responses", "UPDATE responses"] {
+                for (at, _) in text.match_indices(start) {
+                    let rest = &text[at..];
+                    let end = rest.find('"').unwrap_or(rest.len());
+                    let statement = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+                    let set = statement.split(" WHERE").next().unwrap_or_default();
+                    let writes_counted = start.starts_with("DELETE")
+                        || COUNTED_COLUMNS
+                            .iter()
+                            .any(|c| set.contains(&format!(" {c} =")));
+                    if writes_counted {
+                        found.push((file, statement));
+                    }
+                }
+            }
+        }
+        let mut reviewed: Vec<(&str, String)> = REVIEWED
+            .iter()
+            .map(|(file, statement, _)| (*file, (*statement).to_owned()))
+            .collect();
+        found.sort();
+        reviewed.sort();
+        assert_eq!(
+            found, reviewed,
+            "a write to what a campaign counts is new or changed: if it can take a counted \
+             participant out, run COUNT_REMOVAL in its transaction first; then list it in REVIEWED"
+        );
+    }
 }

@@ -102,6 +102,11 @@ const MIGRATIONS: &[Embedded] = &[
         "binary campaign publications",
         "20261130100000_binary_campaign_publications.sql"
     ),
+    embedded!(
+        20261201300000,
+        "campaign removals",
+        "20261201300000_campaign_removals.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

@@ -35,7 +35,8 @@ pub use accounts::{SessionRecord, UserRecord};
 pub use benchmarks::{CellRow, CellUpdate, CohortChange, JournalEntry, MergeFn, ScopeUpdate};
 pub use brand::{BrandRecord, LogoRecord};
 pub use campaigns::{
-    CampaignRecord, CampaignResponseRow, CampaignState, NewCampaign, ResponseCampaign,
+    CampaignRecord, CampaignRemovals, CampaignResponseRow, CampaignState, NewCampaign,
+    ResponseCampaign,
 };
 pub use demo::DemoResponse;
 pub use group_commit::{BATCH_SIZE_BOUNDS, BatchMerge, BatchMergeUse, BatchSizes};

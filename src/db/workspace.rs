@@ -422,6 +422,11 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Before the row goes: the campaign it counted in learns that a firm left.
+        sqlx::query(super::campaigns::COUNT_REMOVAL)
+            .bind(response_id)
+            .execute(&mut *tx)
+            .await?;
         let deleted = sqlx::query("DELETE FROM responses WHERE id = $1")
             .bind(response_id)
             .execute(&mut *tx)

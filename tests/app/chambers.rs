@@ -663,6 +663,141 @@ async fn an_old_json_publication_still_reads_and_is_rewritten_on_the_next_public
     assert_eq!(next, version + 1);
 }
 
+/// Issue 17: while a chamber's dashboards are made ready in the background, a view may get the
+/// dashboard computed before, but never one that still counts a firm erased since, whichever
+/// instance erased it. The instance under test waits long for quiet
+/// (`DASHBOARD_WARM_QUIET_MS`), so every view below falls in that window: the first shows it
+/// is open (the previous dashboard is served while a fresh instance shows more firms), the
+/// second comes after an erasure on another instance.
+async fn a_view_while_dashboards_are_made_ready_never_counts_a_firm_erased_since(app: TestApp) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    app.create_user(Role::Chamber, "ihk-window@example.de")
+        .await;
+    let warming = app.sibling(&[("DASHBOARD_WARM_QUIET_MS", "120000")]).await;
+    let chamber = warming.login("ihk-window@example.de").await;
+    let (id, code) = create_campaign(&chamber, "Window").await;
+    let policy = DisclosurePolicy::default();
+    let k = policy.k() as usize;
+    let catalogue = crate::helpers::catalogue();
+    let seed = |firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
+    };
+    seed(40, 1).await.expect("seed");
+    let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
+    let not_counted = take_part(&app, &code, false, "C", "Uncounted GmbH").await;
+    let path = format!("/chamber/dashboard.csv?campaign={id}&lang=en");
+    let first = chamber.get(&path).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        first.body.contains("participants,all,count,41,41"),
+        "{}",
+        first.body
+    );
+
+    // An erasure on this instance of a firm that was never counted: the warm-up window opens
+    // (the chamber has looked), and no counted firm left.
+    let deleted = warming
+        .post_form(&format!("{not_counted}/delete"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    seed(k, 2).await.expect("seed");
+    let fresh = fresh_view(&app, "ihk-window@example.de", &path).await;
+    let grown = 41 + k;
+    assert!(
+        fresh.contains(&format!("participants,all,count,{grown},{grown}")),
+        "{fresh}"
+    );
+    let during = chamber.get(&path).await;
+    assert_eq!(
+        during.body, first.body,
+        "in the window, with no firm gone, the previous dashboard is served"
+    );
+
+    // A counted firm is erased on another instance: the previous dashboard counts it, so it is
+    // not served; the view is the one a fresh instance computes.
+    let deleted = app
+        .post_form(&format!("{erased}/delete"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let after = chamber.get(&path).await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(
+        !after.body.contains("participants,all,count,41,41")
+            && !after
+                .body
+                .contains(&format!("participants,all,count,{grown},{grown}")),
+        "a dashboard counting the erased firm was served: {}",
+        after.body
+    );
+    assert_eq!(
+        after.body,
+        fresh_view(&app, "ihk-window@example.de", &path).await
+    );
+}
+
+/// Issue 17: an erasure of a counted firm bumps its campaign's removal count in its own
+/// transaction (and so the campaign's state); erasing a firm that was not counted, or one of
+/// another campaign, leaves the count alone.
+async fn an_erasure_counts_as_a_removal_of_its_campaign_only(app: TestApp) {
+    app.create_user(Role::Chamber, "ihk-removals@example.de")
+        .await;
+    let chamber = app.login("ihk-removals@example.de").await;
+    let (id, code) = create_campaign(&chamber, "Removals").await;
+    let (other, other_code) = create_campaign(&chamber, "Other").await;
+    let counted = take_part(&app, &code, true, "C", "Counted GmbH").await;
+    let not_counted = take_part(&app, &code, false, "C", "Uncounted GmbH").await;
+    let elsewhere = take_part(&app, &other_code, true, "G", "Elsewhere GmbH").await;
+    let chamber_id = app
+        .store
+        .campaign_by_code(&code)
+        .await
+        .expect("read")
+        .expect("the campaign")
+        .chamber_id;
+    let removals = || async { app.store.chamber_removals(chamber_id).await.expect("read") };
+    let mut expected = vec![(id, 0), (other, 0)];
+    expected.sort_unstable();
+    assert_eq!(removals().await, expected);
+    let before = app.store.campaign_state(id).await.expect("state");
+    assert_eq!(before.removals, 0);
+
+    let erase = |token: String| {
+        let app = &app;
+        async move {
+            let deleted = app
+                .post_form(&format!("{token}/delete"), &[("confirm", "yes")])
+                .await;
+            assert_eq!(deleted.status, 200, "{}", deleted.body);
+        }
+    };
+    erase(not_counted).await;
+    assert_eq!(removals().await, expected, "a firm that was not counted");
+    erase(counted).await;
+    let mut expected = vec![(id, 1), (other, 0)];
+    expected.sort_unstable();
+    assert_eq!(
+        removals().await,
+        expected,
+        "a counted firm of this campaign"
+    );
+    let after = app.store.campaign_state(id).await.expect("state");
+    assert_eq!(after.removals, 1);
+    assert_ne!(after, before);
+    erase(elsewhere).await;
+    let mut expected = vec![(id, 1), (other, 1)];
+    expected.sort_unstable();
+    assert_eq!(removals().await, expected, "the other campaign's own count");
+}
+
+/// One view from a new instance on the same database: computed afresh.
+async fn fresh_view(app: &TestApp, email: &str, path: &str) -> String {
+    let sibling = app.sibling(&[]).await;
+    let browser = sibling.login(email).await;
+    let reply = browser.get(path).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
 /// Three views of one instance, asked at once (while nothing is prepared yet, they wait for
 /// the same computation).
 async fn views(browser: &crate::helpers::Browser<'_>, paths: &[String; 3]) -> Vec<String> {
@@ -776,6 +911,8 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_seeded_campaign_fills_the_dashboard_which_follows_new_participants,
     a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes,
     an_old_json_publication_still_reads_and_is_rewritten_on_the_next_publication,
+    a_view_while_dashboards_are_made_ready_never_counts_a_firm_erased_since,
+    an_erasure_counts_as_a_removal_of_its_campaign_only,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
