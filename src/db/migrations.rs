@@ -102,6 +102,11 @@ const MIGRATIONS: &[Embedded] = &[
         "binary campaign publications",
         "20261130100000_binary_campaign_publications.sql"
     ),
+    embedded!(
+        20261201100000,
+        "dashboard history",
+        "20261201100000_dashboard_history.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.
