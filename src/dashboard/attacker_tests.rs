@@ -22,9 +22,11 @@
 //! Niedersachsen. Deep run: `ATTACKER_SEEDS=15 cargo test --lib attacker -- --nocapture`.
 //!
 //! Across moments (`attack_over_time`): the same requests at every moment of a history, the
-//! views of all moments combined. Fails today (issue 14's known limit, see the module notes of
-//! `dashboard`, "Known limits – time"); its tests are ignored until the audit knows the
-//! history: `cargo test --lib across_moments -- --ignored`.
+//! views of all moments combined, each moment's data knowing the sets kept at the moments
+//! before (the audit's history, see the `dashboard` notes, "History"). Passes since the audit
+//! knows the history (it failed before, issue 14's known limit); an erased firm stays a column
+//! of its own in the views saved before its erasure:
+//! `cargo test --lib across_moments`.
 
 use std::collections::BTreeMap;
 
