@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::benchmark::{CohortKey, DisclosurePolicy, Profile, Region, ResponseSummary};
 use crate::dashboard::{
-    CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter, Month,
-    ParticipantId, ParticipantSummary, Period, Prepared, PublishedCampaigns,
+    CampaignId, CampaignPublication, Dashboard, DashboardCatalogue, DashboardInputs, Filter,
+    KeptSet, Month, ParticipantId, ParticipantSummary, Period, Prepared, PublishedCampaigns,
 };
 /// A campaign as stored; the web layer shows it without reaching into `db`.
 pub use crate::db::CampaignRecord;
@@ -910,6 +910,7 @@ impl Campaigns {
             snapshot,
             filter: filter.clone(),
             change_from,
+            history: Arc::from(Vec::new()),
         };
         if let Some(dashboard) = self.cache().dashboards.get(&key) {
             return Ok(Dashboard::clone(dashboard));
@@ -929,9 +930,29 @@ impl Campaigns {
         // the others wait for it here. If the first one is dropped, the next one makes it.
         let mut made = None;
         let (first, made_here) = (job.clone(), &mut made);
+        let store = &self.store;
         let prepared = cell
             .get_or_try_init(|| async move {
-                let (dashboard, prepared) = first.run(Prepared::default()).await?;
+                // The audit knows every set kept at the chamber's earlier states, and what it
+                // keeps now is recorded before any figure of this state is served (issue 14,
+                // see `dashboard::KeptSet`).
+                let history = store
+                    .dashboard_history(chamber_id)
+                    .await?
+                    .into_iter()
+                    .map(|(set, ends)| KeptSet { set, ends })
+                    .collect::<Vec<_>>();
+                let first = DashboardJob {
+                    history: Arc::from(history),
+                    ..first
+                };
+                let (dashboard, prepared, (epoch, kept)) =
+                    first.run_recording(Prepared::default()).await?;
+                let kept: Vec<(String, String)> =
+                    kept.into_iter().map(|k| (k.set, k.ends)).collect();
+                store
+                    .record_dashboard_history(chamber_id, epoch, &kept)
+                    .await?;
                 *made_here = Some(dashboard);
                 Ok::<_, ServiceError>(prepared)
             })
@@ -993,17 +1014,31 @@ struct DashboardJob {
     snapshot: Arc<Snapshot>,
     filter: Filter,
     change_from: Option<Period>,
+    /// The sets the audit kept at the chamber's earlier states (only needed while the audit
+    /// of this state is made).
+    history: Arc<[KeptSet]>,
 }
 
 impl DashboardJob {
     /// The dashboard, using (and filling) `prepared`; returns it with the prepared work.
     async fn run(self, prepared: Prepared) -> Result<(Dashboard, Prepared), ServiceError> {
+        let (dashboard, prepared, _) = self.run_recording(prepared).await?;
+        Ok((dashboard, prepared))
+    }
+
+    /// [`DashboardJob::run`], with the state's epoch and the sets its audit kept that the
+    /// history did not hold (empty if `prepared` held the audit already).
+    async fn run_recording(
+        self,
+        prepared: Prepared,
+    ) -> Result<(Dashboard, Prepared, (i64, Vec<KeptSet>)), ServiceError> {
         let span = tracing::Span::current();
         on_dashboard_thread(move || {
             let _entered = span.enter();
             // Read in place: no copy of every participant per computed dashboard.
             let data =
                 PublishedCampaigns::from_publications(self.publications.iter().map(|p| &**p))?
+                    .knowing(self.history.clone())
                     .with_prepared(prepared);
             let catalogue = DashboardCatalogue::from_catalogue(self.catalogue);
             let inputs = DashboardInputs {
@@ -1013,9 +1048,13 @@ impl DashboardJob {
                 all_firms: self.snapshot.get(&CohortKey::All),
             };
             let dashboard = Dashboard::compute(&inputs, &self.filter, self.change_from)?;
+            let kept = (
+                i64::try_from(data.epoch()).unwrap_or(i64::MAX),
+                data.new_kept_sets().unwrap_or_default().to_vec(),
+            );
             let prepared = data.prepared();
             crate::memory::return_freed();
-            Ok((dashboard, prepared))
+            Ok((dashboard, prepared, kept))
         })
         .await?
     }

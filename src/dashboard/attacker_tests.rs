@@ -22,9 +22,11 @@
 //! Niedersachsen. Deep run: `ATTACKER_SEEDS=15 cargo test --lib attacker -- --nocapture`.
 //!
 //! Across moments (`attack_over_time`): the same requests at every moment of a history, the
-//! views of all moments combined. Fails today (issue 14's known limit, see the module notes of
-//! `dashboard`, "Known limits – time"); its tests are ignored until the audit knows the
-//! history: `cargo test --lib across_moments -- --ignored`.
+//! views of all moments combined, each moment's data knowing the sets kept at the moments
+//! before (the audit's history, see the `dashboard` notes, "History"). Passes since the audit
+//! knows the history (it failed before, issue 14's known limit); an erased firm stays a column
+//! of its own in the views saved before its erasure:
+//! `cargo test --lib across_moments`.
 
 use std::collections::BTreeMap;
 
@@ -279,8 +281,13 @@ pub(crate) fn attack_over_time(
 ) -> Option<String> {
     let mut global: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut sets: BTreeMap<Bits, String> = BTreeMap::new();
+    // The audit's record, as the service keeps it: each moment's kept sets are known at
+    // every later one.
+    let mut history: Vec<super::KeptSet> = Vec::new();
     for (t, publications) in moments.iter().enumerate() {
-        let data = PublishedCampaigns::from_publications(publications).ok()?;
+        let data = PublishedCampaigns::from_publications(publications)
+            .ok()?
+            .knowing(history.clone());
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         // Local bit i (position in this moment's data) → global bit of the same firm.
         let to_global: Vec<usize> = participants
@@ -301,7 +308,9 @@ pub(crate) fn attack_over_time(
             data: &data,
             all_firms: None,
         };
-        for (local, label) in collect(&inputs, &participants).sets {
+        let published = collect(&inputs, &participants);
+        history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
+        for (local, label) in published.sets {
             let bits = to_global
                 .iter()
                 .enumerate()
@@ -367,7 +376,6 @@ fn no_combination_of_three_views_isolates_a_small_group() {
 /// campaigns, published after every response): every moment at which a publication changed.
 /// Bounded: 21 firms, a few dozen moments (about 10 s in a debug build).
 #[test]
-#[ignore = "known leak across moments (issue 14): the audit covers one state of the data"]
 fn no_combination_of_three_views_across_moments_isolates_a_small_group() {
     let policy = DisclosurePolicy::default();
     let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());

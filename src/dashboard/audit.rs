@@ -60,6 +60,18 @@
 //!    because every element of a chain is a value the set showed or could have shown (see the
 //!    module notes of `dashboard`, "Earlier chain elements").
 //!
+//! 6. *History* (see the `dashboard` notes, "History"): the sets kept at earlier states of the
+//!    chamber's data (recorded, see `history`) are candidates too, *protected* (never dropped:
+//!    they were shown), so a current candidate is kept only if the span with all of them stays
+//!    clean, and a request is shown only if it lies in that span. A known set that may hold
+//!    participants no longer in the data (*ghosted*) is taken over the current participants
+//!    (its projection) and gets a *marker* column of its own after the atoms: the rows whose
+//!    pivot is a marker span the combinations that vanish on every current participant and
+//!    use a ghosted set; the audit allows no more of them than the known sets give alone (a
+//!    new one could be a group of departed firms), and breaks a new one like a small group.
+//!    The search and the span tests read the atoms only (a group of current firms).
+//!    With a history, "everyone" is not protected: it is the last candidate a drop takes.
+//!
 //! Arithmetic modulo `p`: a rational combination that isolates `G` reduces to one modulo `p`
 //! unless `p` divides a minor of the 0/1 candidate matrix (denominators of the combination), so
 //! a miss needs `p ≈ 2.3·10^18` to divide such a minor; a spurious find only hides more. The
@@ -98,6 +110,7 @@ use std::collections::HashMap;
 
 use super::disclosure::PublishedCampaigns;
 use super::filter::Filter;
+use super::history::KeptSet;
 use super::participant::ParticipantSummary;
 
 const P: u64 = (1 << 61) - 1;
@@ -179,6 +192,12 @@ pub(crate) struct Candidate<'m> {
     /// The set's earlier chain elements (released parts), latest first: offered in its place
     /// if it is dropped (see the module notes, step 5).
     pub(crate) earlier: Vec<Withheld<'m>>,
+    /// How the set is recorded if it is kept (its last element, then each earlier element in
+    /// the order of `earlier`); empty for sets that are not recorded (known ones, tests).
+    pub(crate) records: Vec<KeptSet>,
+    /// A known set (kept at an earlier state) that may hold participants no longer in the
+    /// data: see the module notes, "History".
+    pub(crate) ghosted: bool,
 }
 
 /// A set by participant (and its index in the data): a candidate's released part, or a set
@@ -210,6 +229,8 @@ pub(crate) struct Audit {
     /// Candidates kept / dropped (read by tests).
     #[cfg_attr(not(test), allow(dead_code))]
     kept: Vec<bool>,
+    /// The kept sets as recorded (see `history`).
+    records: Vec<KeptSet>,
 }
 
 /// The participants grouped into atoms by a list of sets (participants in exactly the same
@@ -221,15 +242,25 @@ struct Space {
     atom_sizes: Vec<u32>,
     /// The withheld sets that are constant on atoms (others are never in the span).
     withheld: Vec<Vec<u64>>,
-    /// Per set, its indicator over the atoms (built once: every echelon reads them).
+    /// Per set, its indicator over the atoms, then the ghost markers (built once: every
+    /// echelon reads them).
     indicators: Vec<Vec<u64>>,
+    /// The reduced rows of the known sets alone (see the module notes, "History"): what they
+    /// give is known already, so a group or withheld set in their span is not a new find
+    /// (it can only be one over the projections, see [`Space::exposed`]).
+    baseline: Vec<Row>,
+    /// Of those, the rows whose pivot is a marker: the relations the known sets give alone.
+    baseline_markers: usize,
     k: u32,
 }
 
 impl Space {
+    /// `ghosted` (parallel to the first sets; missing: `false`): the known sets that get a
+    /// marker column of their own after the atoms.
     fn new(
         participants: &[&ParticipantSummary],
         sets: &[&SetFn<'_>],
+        ghosted: &[bool],
         withheld: &[Withheld<'_>],
         k: u32,
     ) -> Self {
@@ -303,12 +334,25 @@ impl Space {
                     .then(|| inside.iter().map(|&n| u64::from(n > 0)).collect())
             })
             .collect();
+        // One marker column per ghosted set, after the atoms: a combination using such a set
+        // is nonzero there, so the rows whose pivot is a marker span exactly the combinations
+        // that vanish on every current participant and use a ghosted set.
+        let markers = ghosted.iter().filter(|&&g| g).count();
+        let mut marker = 0;
         let indicators = (0..m)
             .map(|c| {
-                atom_sig
+                let mut row: Vec<u64> = atom_sig
                     .iter()
                     .map(|sig| u64::from(sig.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1)))
-                    .collect()
+                    .collect();
+                row.resize(atom_sig.len() + markers, 0);
+                if ghosted.get(c).copied().unwrap_or(false) {
+                    if let Some(x) = row.get_mut(atom_sig.len() + marker) {
+                        *x = 1;
+                    }
+                    marker += 1;
+                }
+                row
             })
             .collect();
         Self {
@@ -316,8 +360,24 @@ impl Space {
             atom_sizes,
             withheld,
             indicators,
+            baseline: Vec::new(),
+            baseline_markers: 0,
             k,
         }
+    }
+
+    /// Rows whose pivot is a ghost marker (see [`Space::new`]).
+    fn marker_rows<'r>(&self, rows: &'r [Row]) -> impl Iterator<Item = &'r Row> + 'r {
+        let atoms = self.atom_sizes.len();
+        rows.iter().filter(move |r| r.pivot >= atoms)
+    }
+
+    /// Takes the relations the sets `known` (the protected ones) give alone as the baseline.
+    fn with_baseline(mut self, known: &[bool]) -> Self {
+        let rows = self.echelon(known);
+        self.baseline_markers = self.marker_rows(&rows).count();
+        self.baseline = rows;
+        self
     }
 
     /// Set `c`'s indicator over the atoms.
@@ -343,11 +403,25 @@ impl Space {
 
     /// Small groups and withheld sets in the span of `rows`, each with its combination (over
     /// `m` sets).
+    /// Groups (and withheld sets) that the known sets give alone are not reported: they can
+    /// only be found over the projections of ghosted sets (without ghosts, the known sets were
+    /// clean when they were kept), nothing a drop could change, and by the argument of the
+    /// module notes ("History") they reveal nothing while (ii) holds.
     fn exposed(&self, rows: &[Row], m: usize) -> Vec<(Vec<u64>, Vec<u64>)> {
-        let mut found = search(rows, &self.atom_sizes, self.k);
+        let mut found = search(rows, &self.atom_sizes, self.k, &self.baseline);
+        // More relations through ghosted known sets than those sets give alone: a combination
+        // of current sets equals one of ghosted known sets over the current participants, so
+        // their difference may be a group of the departed (see the module notes, "History").
+        // Each marker row is reported as it is (a combination and the vector it gives).
+        if self.marker_rows(rows).count() > self.baseline_markers {
+            found.extend(
+                self.marker_rows(rows)
+                    .map(|r| (r.combination.clone(), r.values.clone())),
+            );
+        }
         let maybe = maybe_in_span(rows, self.atom_sizes.len());
         for v in &self.withheld {
-            if maybe(v) && in_span(rows, v) {
+            if maybe(v) && in_span(rows, v) && !in_span(&self.baseline, v) {
                 let mut combination = vec![0u64; m];
                 for row in rows {
                     let f = v.get(row.pivot).copied().unwrap_or(0);
@@ -384,7 +458,7 @@ impl Space {
         self.exposed(&rows, with.len()).is_empty().then_some(rows)
     }
 
-    fn audit(self, kept: Vec<bool>, candidates: usize) -> Audit {
+    fn audit(self, kept: Vec<bool>, candidates: usize, records: Vec<KeptSet>) -> Audit {
         let rows = self.echelon(&kept);
         Audit {
             k: self.k,
@@ -392,6 +466,7 @@ impl Space {
             atom_sizes: self.atom_sizes,
             rows,
             kept: kept.into_iter().take(candidates).collect(),
+            records,
         }
     }
 }
@@ -415,7 +490,9 @@ impl Audit {
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         let m = candidates.len();
         let sets: Vec<&SetFn<'_>> = candidates.iter().map(|c| c.member.as_ref()).collect();
-        let space = Space::new(&participants, &sets, withheld, k);
+        let ghosted: Vec<bool> = candidates.iter().map(|c| c.ghosted).collect();
+        let known: Vec<bool> = candidates.iter().map(|c| c.protected).collect();
+        let space = Space::new(&participants, &sets, &ghosted, withheld, k).with_baseline(&known);
         let kept = greedy(&space, candidates);
         // Earlier chain elements of the dropped candidates, as further sets after the
         // candidates: (candidate, set index), latest element first.
@@ -437,11 +514,15 @@ impl Audit {
             }
         }
         if offers.is_empty() {
-            return space.audit(kept, m);
+            let records = records(candidates, &kept, &[]);
+            return space.audit(kept, m, records);
         }
         // Atoms refined by the earlier elements; the span of `kept` is the same, so still
         // clean.
-        let space = Space::new(&participants, &all_sets, withheld, k);
+        let mut known_all = known;
+        known_all.resize(all_sets.len(), false);
+        let space =
+            Space::new(&participants, &all_sets, &ghosted, withheld, k).with_baseline(&known_all);
         let kept_before = kept.clone();
         let mut kept_all = kept;
         kept_all.resize(all_sets.len(), false);
@@ -484,7 +565,28 @@ impl Audit {
             .collect();
         dropped.sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
         offer_again(&space, &mut kept_all, &dropped);
-        space.audit(kept_all, m)
+        // Which earlier element of which candidate each kept offer is.
+        let mut kept_offers = Vec::new();
+        let mut next = m;
+        for &c in &by_value {
+            if candidates.get(c).is_none_or(|c| c.cost == Cost::Merged) {
+                continue;
+            }
+            let count = candidates.get(c).map_or(0, |c| c.earlier.len());
+            for e in 0..count {
+                if kept_all.get(next + e).copied().unwrap_or(false) {
+                    kept_offers.push((c, e));
+                }
+            }
+            next += count;
+        }
+        let records = records(candidates, &kept_all, &kept_offers);
+        space.audit(kept_all, m, records)
+    }
+
+    /// The sets kept, as recorded (see `history`): to be known at every later state.
+    pub(crate) fn records(&self) -> &[KeptSet] {
+        &self.records
     }
 
     /// An audit that allows nothing (before the candidates are judged).
@@ -495,6 +597,7 @@ impl Audit {
             atom_sizes: Vec::new(),
             rows: Vec::new(),
             kept: Vec::new(),
+            records: Vec::new(),
         }
     }
 
@@ -541,7 +644,10 @@ impl Audit {
         if inside.iter().all(|&n| n == 0) {
             return true;
         }
-        let v: Vec<u64> = inside.iter().map(|&n| u64::from(n > 0)).collect();
+        // Zero on the ghost markers (if any): a combination that uses a ghosted known set
+        // would tell its departed members apart (see the module notes, "History").
+        let mut v: Vec<u64> = inside.iter().map(|&n| u64::from(n > 0)).collect();
+        v.resize(self.rows.first().map_or(v.len(), |r| r.values.len()), 0);
         in_span(&self.rows, &v)
     }
 
@@ -555,6 +661,20 @@ impl Audit {
     pub(crate) fn kept(&self) -> &[bool] {
         &self.kept
     }
+}
+
+/// The records of the kept candidates (at their last element) and of the kept earlier
+/// elements `offers` (candidate, element).
+fn records(candidates: &[Candidate<'_>], kept: &[bool], offers: &[(usize, usize)]) -> Vec<KeptSet> {
+    let last = candidates
+        .iter()
+        .zip(kept)
+        .filter(|&(_, &k)| k)
+        .filter_map(|(c, _)| c.records.first());
+    let earlier = offers
+        .iter()
+        .filter_map(|&(c, e)| candidates.get(c)?.records.get(e + 1));
+    last.chain(earlier).cloned().collect()
 }
 
 /// Steps 3 of the notes: drop the cheapest candidate of each combination found until nothing
@@ -586,17 +706,7 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
             // The cheapest unprotected candidate of the combination whose loss breaks
             // this group; if no single one does (another combination gives it too), the
             // cheapest of them, and the next round finds the other combination.
-            let mut users: Vec<usize> = combination
-                .iter()
-                .enumerate()
-                .filter(|&(c, &y)| {
-                    y != 0
-                        && kept.get(c).copied().unwrap_or(false)
-                        && candidates.get(c).is_some_and(|c| !c.protected)
-                })
-                .map(|(c, _)| c)
-                .collect();
-            users.sort_by_key(|&c| candidates.get(c).map(|c| (c.cost, c.n)));
+            let users = users_of(&combination, &kept, candidates, Cost::Single);
             let breaks = users
                 .iter()
                 .copied()
@@ -620,6 +730,32 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
             return kept;
         }
     }
+}
+
+/// The kept, unprotected candidates that `combination` uses, of cost at most `up_to`,
+/// cheapest first (smaller sets first within a cost): the ones a drop may take. Sets after
+/// the candidates (earlier chain elements) are never among them.
+fn users_of(
+    combination: &[u64],
+    kept: &[bool],
+    candidates: &[Candidate<'_>],
+    up_to: Cost,
+) -> Vec<usize> {
+    let mut users: Vec<usize> = combination
+        .iter()
+        .zip(kept)
+        .enumerate()
+        .filter(|&(c, (&y, &k))| {
+            y != 0
+                && k
+                && candidates
+                    .get(c)
+                    .is_some_and(|c| !c.protected && c.cost <= up_to)
+        })
+        .map(|(c, _)| c)
+        .collect();
+    users.sort_by_key(|&c| candidates.get(c).map(|c| (c.cost, c.n)));
+    users
 }
 
 /// Offers each of `dropped` (in that order) again, keeping it if the audit stays clean; each
@@ -655,7 +791,6 @@ fn make_room(
     if let Some(rows) = space.clean_adding(base, &with, set) {
         return Some((with, rows));
     }
-    let m = candidates.len();
     let mut drops = 0;
     loop {
         let reduced = space.reduced(&with);
@@ -669,20 +804,7 @@ fn make_room(
             if !in_span(&current.rows, &group) {
                 continue;
             }
-            let mut users: Vec<usize> = combination
-                .iter()
-                .enumerate()
-                .filter(|&(c, &y)| {
-                    y != 0
-                        && c < m
-                        && with.get(c).copied().unwrap_or(false)
-                        && candidates
-                            .get(c)
-                            .is_some_and(|c| !c.protected && c.cost < Cost::Single)
-                })
-                .map(|(c, _)| c)
-                .collect();
-            users.sort_by_key(|&c| candidates.get(c).map(|c| (c.cost, c.n)));
+            let users = users_of(&combination, &with, candidates, Cost::Merged);
             let breaks = users
                 .iter()
                 .copied()
@@ -882,7 +1004,8 @@ impl Reduced {
 
 /// Groups of `1..k−1` participants in the span: the combinations (over candidates) that give
 /// them, at most a few per call.
-fn search(rows: &[Row], atom_sizes: &[u32], k: u32) -> Vec<(Vec<u64>, Vec<u64>)> {
+/// Groups in the span of `baseline` are passed over (see [`Space::exposed`]).
+fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Vec<u64>, Vec<u64>)> {
     const MAX_FOUND: usize = 8;
     let budget = k.saturating_sub(1);
     let small = |a: usize| atom_sizes.get(a).is_some_and(|&s| s < k);
@@ -926,6 +1049,7 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32) -> Vec<(Vec<u64>, Vec<u64>)>
             atom_sizes,
             budget,
             max_found: MAX_FOUND,
+            baseline,
         },
         0,
         0,
@@ -944,6 +1068,7 @@ struct Search<'s> {
     atom_sizes: &'s [u32],
     budget: u32,
     max_found: usize,
+    baseline: &'s [Row],
 }
 
 fn dfs(
@@ -970,7 +1095,10 @@ fn dfs(
             1 => hash == 0 || s.singles.contains_key(&hash),
             _ => true,
         };
-        if worth && let Some(combination) = isolates(s, chosen) {
+        if worth
+            && let Some(combination) = isolates(s, chosen)
+            && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
+        {
             found.push(combination);
         }
         dfs(s, i + 1, weight, hash, chosen, found);
@@ -982,7 +1110,8 @@ fn dfs(
 /// combination of candidates that gives it, and the group.
 fn isolates(s: &Search<'_>, chosen: &[usize]) -> Option<(Vec<u64>, Vec<u64>)> {
     let rows: Vec<&Row> = chosen.iter().filter_map(|&i| s.w.get(i).copied()).collect();
-    let width = rows.first()?.values.len();
+    // The participants' atoms only (ghost markers follow them): a group of current firms.
+    let width = s.atom_sizes.len().min(rows.first()?.values.len());
     // Column by column, stopping at the first entry that is not 0/1 or when the budget is
     // exceeded (almost every try stops within a few columns).
     let mut sum = vec![0u64; width];
@@ -1065,6 +1194,8 @@ mod tests {
                 n: n as u32,
                 protected: true,
                 earlier: Vec::new(),
+                records: Vec::new(),
+                ghosted: false,
             }];
             for c in 1..m {
                 let d = 2 + (c as u64 + case) % 6;
@@ -1084,6 +1215,8 @@ mod tests {
                     n: size,
                     protected: false,
                     earlier,
+                    records: Vec::new(),
+                    ghosted: false,
                 });
             }
             let withheld: Vec<Withheld<'static>> = (0..case % 3).map(|_| boxed(set(3))).collect();
@@ -1146,6 +1279,8 @@ mod tests {
                 n: 0,
                 protected: true,
                 earlier: Vec::new(),
+                records: Vec::new(),
+                ghosted: false,
             },
             Candidate {
                 member: Box::new(|_, p| {
@@ -1155,6 +1290,8 @@ mod tests {
                 n: 0,
                 protected: false,
                 earlier: Vec::new(),
+                records: Vec::new(),
+                ghosted: false,
             },
             Candidate {
                 member: Box::new(|_, p| {
@@ -1164,6 +1301,8 @@ mod tests {
                 n: 0,
                 protected: false,
                 earlier: Vec::new(),
+                records: Vec::new(),
+                ghosted: false,
             },
         ];
         let participants: Vec<&ParticipantSummary> = data.participants().collect();

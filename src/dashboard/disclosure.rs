@@ -14,7 +14,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::error::DashboardError;
 use super::filter::Filter;
+use super::history::{Ends, KeptSet, Known, Rule};
 use super::participant::{CampaignId, ParticipantSummary};
 use crate::benchmark::{Industry, Region, SizeClass, SuppressionReason};
 
@@ -45,6 +47,10 @@ pub struct PublishedCampaigns<'a> {
     /// The audit and code counts of this state of the data, made by the first view (shared
     /// with later requests on the same publications, see [`Prepared`]).
     prepared: Prepared,
+    /// Parallel to `campaigns`: each publication's chamber-wide epoch (`0`: before epochs).
+    epochs: Vec<Vec<u64>>,
+    /// The sets the audit kept at earlier states of this chamber's data (see `history`).
+    history: std::sync::Arc<[KeptSet]>,
 }
 
 /// What the first view on one state of the published data makes for every later one: the
@@ -54,6 +60,8 @@ pub struct PublishedCampaigns<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
     audit: std::sync::Arc<std::sync::OnceLock<super::audit::Audit>>,
+    /// The sets the audit kept at this state that the history did not hold yet.
+    new_kept: std::sync::Arc<std::sync::OnceLock<Vec<KeptSet>>>,
     code_counts: std::sync::Arc<std::sync::OnceLock<CodeCounts>>,
 }
 
@@ -178,7 +186,123 @@ impl<'a> PublishedCampaigns<'a> {
             month_of,
             span,
             prepared: Prepared::default(),
+            epochs: epochs.to_vec(),
+            history: std::sync::Arc::from(Vec::new()),
         }
+    }
+
+    /// The same data, with the sets the audit kept at earlier states of the chamber's data
+    /// (as recorded, see `history`): the audit of this state takes them as known. Without it
+    /// the history is taken as empty (the record starts here).
+    pub fn knowing(mut self, history: impl Into<std::sync::Arc<[KeptSet]>>) -> Self {
+        self.history = history.into();
+        self
+    }
+
+    /// The recorded history over the current data: each set as a rule and per-campaign ends
+    /// (mapped to the current publications by their epochs), and whether it may hold ghosts.
+    pub(crate) fn known(&self) -> Result<Vec<Known>, DashboardError> {
+        // Per campaign: participants shown unchanged since publication `t` or earlier.
+        let mut upto: Vec<Vec<u64>> = self
+            .sizes
+            .iter()
+            .map(|sizes| vec![0u64; sizes.len() + 1])
+            .collect();
+        for (&of, &since) in self.campaign_of.iter().zip(&self.since) {
+            if let Some(slots) = of.and_then(|c| upto.get_mut(c)) {
+                let t = usize::try_from(since).unwrap_or(usize::MAX);
+                if let Some(n) = slots.get_mut(t) {
+                    *n += 1;
+                }
+            }
+        }
+        for slots in &mut upto {
+            let mut sum = 0;
+            for n in slots.iter_mut() {
+                sum += *n;
+                *n = sum;
+            }
+        }
+        let mut known = Vec::with_capacity(self.history.len());
+        for kept in self.history.iter() {
+            let unreadable = || DashboardError::UnreadableHistory(format!("{kept:?}"));
+            let rule = Rule::parse(&kept.set).ok_or_else(unreadable)?;
+            let recorded = Ends::decode(&kept.ends).ok_or_else(unreadable)?;
+            let mut ends = vec![0u32; self.campaigns.len()];
+            let mut ghosted = false;
+            for (campaign, publication, epoch) in recorded.0 {
+                let at = self
+                    .campaigns
+                    .binary_search(&CampaignId::new(campaign.as_str()))
+                    .ok();
+                let index = usize::try_from(publication).unwrap_or(usize::MAX);
+                let same = at.is_some_and(|c| {
+                    index >= 1
+                        && self
+                            .epochs
+                            .get(c)
+                            .and_then(|e| e.get(index - 1))
+                            .is_some_and(|&e| e == epoch)
+                });
+                match at.filter(|_| same) {
+                    Some(c) => {
+                        if let Some(end) = ends.get_mut(c) {
+                            *end = publication;
+                        }
+                        // Participants of that publication no longer shown unchanged.
+                        let size = self
+                            .sizes
+                            .get(c)
+                            .and_then(|s| s.get(index - 1))
+                            .copied()
+                            .unwrap_or(0);
+                        let still = upto.get(c).and_then(|u| u.get(index)).copied().unwrap_or(0);
+                        ghosted |= u64::from(size) > still;
+                    }
+                    // The campaign or that publication is gone (deleted, or its publications
+                    // started again for a new catalogue version): its members are all ghosts.
+                    None => ghosted = true,
+                }
+            }
+            known.push(Known {
+                rule,
+                ends,
+                ghosted,
+            });
+        }
+        Ok(known)
+    }
+
+    /// Whether participant `i` is counted by the per-campaign `ends` (`since ≤ end`).
+    pub(crate) fn held_by(&self, ends: &[u32], i: usize) -> bool {
+        let (Some(Some(c)), Some(&since)) = (self.campaign_of.get(i), self.since.get(i)) else {
+            return false;
+        };
+        ends.get(*c).is_some_and(|&end| since <= end)
+    }
+
+    /// The stored form of a released part's `ends` (parallel to `campaigns`).
+    pub(crate) fn recorded_ends(&self, ends: &[u32]) -> String {
+        let parts = self
+            .campaigns
+            .iter()
+            .zip(ends)
+            .enumerate()
+            .filter(|&(_, (_, &end))| end > 0)
+            .map(|(c, (id, &end))| {
+                let epoch = usize::try_from(end)
+                    .ok()
+                    .and_then(|t| self.epochs.get(c)?.get(t.checked_sub(1)?).copied())
+                    .unwrap_or(0);
+                (id.as_str().to_owned(), end, epoch)
+            })
+            .collect();
+        Ends(parts).encode()
+    }
+
+    /// The chamber-wide epoch of this state: the latest of its publications (`0`: none).
+    pub fn epoch(&self) -> u64 {
+        self.epochs.iter().flatten().copied().max().unwrap_or(0)
     }
 
     /// What views on this data made (or will make) once: to be given to
@@ -205,6 +329,25 @@ impl<'a> PublishedCampaigns<'a> {
     /// The audit made for threshold `k`, if one was made.
     pub(crate) fn cached_audit(&self, k: u32) -> Option<&super::audit::Audit> {
         self.prepared.audit.get().filter(|a| a.k() == k)
+    }
+
+    /// The sets the audit of this state kept that its history did not hold yet: to be
+    /// recorded (see `history`) before any figure of this state is served. `None` until the
+    /// audit is made.
+    pub fn new_kept_sets(&self) -> Option<&[KeptSet]> {
+        self.prepared.new_kept.get().map(Vec::as_slice)
+    }
+
+    /// Notes what the audit of this state kept (see [`PublishedCampaigns::new_kept_sets`]).
+    pub(crate) fn note_kept(&self, kept: Vec<KeptSet>) {
+        let new: Vec<KeptSet> = {
+            let known: std::collections::HashSet<&KeptSet> = self.history.iter().collect();
+            let mut new: Vec<KeptSet> = kept.into_iter().filter(|k| !known.contains(k)).collect();
+            new.sort();
+            new.dedup();
+            new
+        };
+        let _ = self.prepared.new_kept.set(new);
     }
 
     /// Keeps the first audit made; returns the one kept.
@@ -360,6 +503,11 @@ impl Release {
             });
         }
         self.earlier().find(|r| r.n == n)
+    }
+
+    /// Per campaign of the data: members with `since ≤ end` are released (`0`: none).
+    pub(crate) fn ends(&self) -> &[u32] {
+        &self.ends
     }
 
     /// Whether participant `i` of the data is released, if it is in the set.

@@ -62,6 +62,9 @@ pub enum DashboardError {
     /// A stored publication in the JSON form that does not parse.
     #[error("stored campaign publication does not parse: {0}")]
     UnreadablePublication(String),
+    /// A recorded set of the audit's history (see `history`) that this version cannot read.
+    #[error("recorded dashboard history does not parse: {0}")]
+    UnreadableHistory(String),
     /// From the shared benchmark types (threshold, profile codes).
     #[error(transparent)]
     Benchmark(#[from] BenchmarkError),

@@ -265,11 +265,39 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
     let policy = DisclosurePolicy::default();
     let k = policy.k() as usize;
     let catalogue = crate::survey::current();
+    // The chamber looks at its dashboard as the wave comes in, and the audit records what it
+    // keeps at each look (see `history`): after every publication on waves up to 50 firms.
+    // Larger waves are looked at only at the end (no history): with a look every eight
+    // publications, the 200- and 2,000-firm waves did not finish within 10 minutes (debug,
+    // load 6–12), see the dashboard notes, "History", cost.
+    let dashboard_catalogue = DashboardCatalogue::from_catalogue(catalogue);
+    let mut history: Vec<super::KeptSet> = Vec::new();
+    let mut moment = 0usize;
+    let stride = (wave.firms / 40).max(1);
     let Simulated {
         book,
         publications,
         profiles,
-    } = simulate(wave);
+    } = simulate_moments(wave, &mut |publications| {
+        moment += 1;
+        let looks_all = std::env::var("HARNESS_LOOKS").is_ok();
+        if (wave.firms > 50 && !looks_all) || !moment.is_multiple_of(stride) {
+            return;
+        }
+        let Ok(data) = PublishedCampaigns::from_publications(publications) else {
+            return;
+        };
+        let data = data.knowing(history.clone());
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &dashboard_catalogue,
+            data: &data,
+            all_firms: None,
+        };
+        if Dashboard::compute(&inputs, &Filter::default(), None).is_ok() {
+            history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
+        }
+    });
     let mut outcome = Outcome {
         firms: wave.firms,
         ..Outcome::default()
@@ -285,10 +313,11 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
         *outcome.compared_by.entry(name).or_default() += 1;
     }
 
-    // Dashboard of every campaign, unfiltered.
-    let data = PublishedCampaigns::from_publications(&publications).expect("data");
+    // Dashboard of every campaign, unfiltered, knowing what was shown before.
+    let data = PublishedCampaigns::from_publications(&publications)
+        .expect("data")
+        .knowing(history);
     let all_firms = verdicts.get(&CohortKey::All);
-    let dashboard_catalogue = DashboardCatalogue::from_catalogue(catalogue);
     let inputs = DashboardInputs {
         policy: &policy,
         catalogue: &dashboard_catalogue,
@@ -558,8 +587,10 @@ fn utility_harness() {
     // 21, 21, 21 cells; with them and the pairwise rules gone: 24/28, 31/35, 47/62, 70/73; with lagging sets' current
     // states withheld: 23/28, 32/35, 47/62, 70/73; with chains over the chamber's publication
     // order (task epochs14): 25/28, 34/35, 59/62, 72/73; with earlier chain elements (task
-    // part14): 26/28, 34/35, 60/62, 73/73.
-    let floor = [(21, 26), (50, 34), (200, 60), (2000, 73)];
+    // part14): 26/28, 34/35, 60/62, 73/73; with the history known (task hist14; looked at
+    // after every publication up to 50 firms, larger waves only at the end): 25/28, 32/35,
+    // 60/62, 73/73 (lowered: safety wins over the goal).
+    let floor = [(21, 25), (50, 32), (200, 60), (2000, 73)];
     for ((wave, _), (got, want)) in results.iter().zip(figures(&results).into_iter().zip(floor)) {
         assert!(
             got.0 >= want.0 && got.1 >= want.1,
@@ -610,6 +641,9 @@ fn utility_goals_of_issue_14() {
 /// shown at the element of its chain before the last, 7 (see the dashboard notes, "Earlier
 /// chain elements"). Published once at the end both show their current counts.
 #[test]
+#[ignore = "lost to the history (issue 14, task hist14): with the sets shown at the earlier \
+            looks known, the audit no longer shows micro beside small; the 21-firm wave shows \
+            25/28 cells and no breakdown with two groups"]
 fn utility_goal_two_groups_on_the_first_wave() {
     let first = run(&FIRST_WAVE);
     println!("{}", table(&[(FIRST_WAVE, first.clone())]));
@@ -617,6 +651,18 @@ fn utility_goal_two_groups_on_the_first_wave() {
         first.breakdowns_with_two_groups > 0,
         "21 firms: no breakdown with two groups"
     );
+}
+
+/// What knowing the history costs on the 200-firm wave, looked at every eight publications
+/// (about eight looks), printed, not asserted: `HARNESS_LOOKS=1 cargo test --lib
+/// history_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn history_cost_on_the_200_firm_wave() {
+    let started = std::time::Instant::now();
+    let outcome = run(&WAVES[2]);
+    println!("{}", table(&[(WAVES[2], outcome)]));
+    println!("{:.1} s", started.elapsed().as_secs_f64());
 }
 
 /// Compute time of one dashboard from fresh published data (the audit included, as on a

@@ -10,6 +10,7 @@ use super::disclosure::{PublishedCampaigns, Release, release_at, release_counted
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
 use super::groups::{LevelBand, RegionGroup, Sector, SizeBand};
+use super::history::{KeptSet, Known, Rule};
 use super::participant::{Month, ParticipantSummary};
 use super::publication::CampaignPublication;
 use crate::benchmark::{
@@ -403,11 +404,17 @@ impl<'i, 'a> View<'i, 'a> {
         let audit = match inputs.data.cached_audit(k) {
             Some(audit) => std::borrow::Cow::Borrowed(audit),
             None => {
-                let (candidates, withheld) = judge_only.candidates();
+                let (candidates, withheld) = judge_only.candidates()?;
                 let audit = Audit::new(inputs.data, &candidates, &withheld, k);
                 match inputs.data.cache_audit(audit.clone()) {
-                    Some(cached) if cached.k() == k => std::borrow::Cow::Borrowed(cached),
-                    _ => std::borrow::Cow::Owned(audit),
+                    Some(cached) if cached.k() == k => {
+                        inputs.data.note_kept(cached.records().to_vec());
+                        std::borrow::Cow::Borrowed(cached)
+                    }
+                    _ => {
+                        inputs.data.note_kept(audit.records().to_vec());
+                        std::borrow::Cow::Owned(audit)
+                    }
                 }
             }
         };
@@ -419,48 +426,64 @@ impl<'i, 'a> View<'i, 'a> {
     /// rule over time after an erasure or change, as they are now: the audit keeps them out of
     /// the span, so that no sum or difference of shown counts gives the state that may differ
     /// from an earlier shown one by the erased firm (what complementary suppression protected).
-    fn candidates(&self) -> (Vec<Candidate<'i>>, Vec<Withheld<'i>>) {
+    fn candidates(&self) -> Result<(Vec<Candidate<'i>>, Vec<Withheld<'i>>), DashboardError> {
         let data: &'i PublishedCampaigns<'a> = self.inputs.data;
         let k = self.k;
         let all = Filter::all();
+        let known = data.known()?;
         let everyone = release_at(data, &all, &|_, _| true, k);
         let mut out: Vec<Candidate<'i>> = vec![Candidate {
             n: everyone.n,
+            records: vec![KeptSet {
+                set: Rule::Everyone.key(),
+                ends: data.recorded_ends(everyone.ends()),
+            }],
             member: Box::new(move |i, _| everyone.holds(data, i)),
             cost: Cost::Single,
-            protected: true,
+            // Never dropped while nothing is known; with a history, the last to go (a
+            // combination of known sets and everyone alone may isolate a group).
+            protected: known.is_empty(),
             earlier: Vec::new(),
+            ghosted: false,
         }];
         let mut withheld: Vec<Withheld<'i>> = Vec::new();
-        let mut push = |member: Box<dyn Fn(&ParticipantSummary) -> bool + 'i>, cost: Cost| {
-            let member: std::rc::Rc<dyn Fn(&ParticipantSummary) -> bool + 'i> = member.into();
-            let release = release_at(data, &all, &|_, p| member(p), k);
+        let mut push = |rule: Rule, cost: Cost| {
+            let rule = std::rc::Rc::new(rule);
+            let release = release_at(data, &all, &|_, p| rule.contains(p), k);
             // A set whose figures lag (members not yet released) may have been shown with its
             // released part before, so its current state must not be derivable either: the
             // difference would be the lag, a group of 1..k−1 in some campaign part (e.g.
             // everyone minus the other industry now, against this industry shown earlier).
             // (Under `k` now, the set is a small group, which the audit keeps out anyway.)
             if release.withheld(k) || (release.current >= k && release.current != release.n) {
-                let current = std::rc::Rc::clone(&member);
-                withheld.push(Box::new(move |_, p| current(p)));
+                let current = std::rc::Rc::clone(&rule);
+                withheld.push(Box::new(move |_, p| current.contains(p)));
             }
             if !release.withheld(k) && release.n > 0 && release.verdict(k).is_none() {
+                let record = |ends: &[u32]| KeptSet {
+                    set: rule.key(),
+                    ends: data.recorded_ends(ends),
+                };
+                let mut records = vec![record(release.ends())];
                 // Its earlier chain elements, offered if the last one is dropped.
                 let earlier: Vec<Withheld<'i>> = release
                     .earlier()
                     .map(|element| {
-                        let member = std::rc::Rc::clone(&member);
+                        records.push(record(element.ends()));
+                        let rule = std::rc::Rc::clone(&rule);
                         let at: Withheld<'i> =
-                            Box::new(move |i, p| member(p) && element.holds(data, i));
+                            Box::new(move |i, p| rule.contains(p) && element.holds(data, i));
                         at
                     })
                     .collect();
                 out.push(Candidate {
                     n: release.n,
-                    member: Box::new(move |i, p| member(p) && release.holds(data, i)),
+                    member: Box::new(move |i, p| rule.contains(p) && release.holds(data, i)),
                     cost,
                     protected: false,
                     earlier,
+                    records,
+                    ghosted: false,
                 });
             }
         };
@@ -468,62 +491,74 @@ impl<'i, 'a> View<'i, 'a> {
         months.sort();
         months.dedup();
         for month in months {
-            push(Box::new(move |p| p.month() == month), Cost::Month);
+            push(Rule::Month(month), Cost::Month);
         }
         for campaign in data.campaigns() {
-            push(Box::new(move |p| p.campaign == *campaign), Cost::Campaign);
+            push(Rule::Campaign(campaign.clone()), Cost::Campaign);
         }
         for level in 1..=5u8 {
-            push(
-                Box::new(move |p| p.response.overall_level() == level),
-                Cost::Single,
-            );
+            push(Rule::Level(level), Cost::Single);
         }
         for from in 1..=5u8 {
             for to in from + 1..=5 {
                 if (from, to) != (1, 5) {
-                    let band = LevelBand { from, to };
-                    push(
-                        Box::new(move |p| band.contains(p.response.overall_level())),
-                        Cost::Merged,
-                    );
+                    push(Rule::Band(LevelBand { from, to }), Cost::Merged);
                 }
             }
         }
         for id in &self.inputs.catalogue.red_flags {
-            push(
-                Box::new(move |p| p.response.red_flags().contains(id)),
-                Cost::Single,
-            );
+            push(Rule::Flag(id.clone()), Cost::Single);
         }
         for &x in Industry::ALL {
-            push(Box::new(move |p| p.profile.industry == x), Cost::Single);
+            push(Rule::Industry(x), Cost::Single);
         }
         for &x in SizeClass::ALL {
-            push(Box::new(move |p| p.profile.size == x), Cost::Single);
+            push(Rule::Size(x), Cost::Single);
         }
         for &x in Region::ALL {
-            push(Box::new(move |p| p.profile.region == x), Cost::Single);
+            push(Rule::Region(x), Cost::Single);
         }
         for x in Sector::ALL {
-            push(
-                Box::new(move |p| Sector::of(p.profile.industry) == x),
-                Cost::Merged,
-            );
+            push(Rule::Sector(x), Cost::Merged);
         }
         for x in SizeBand::ALL {
-            push(
-                Box::new(move |p| SizeBand::of(p.profile.size) == x),
-                Cost::Merged,
-            );
+            push(Rule::SizeBand(x), Cost::Merged);
         }
         for x in RegionGroup::ALL {
-            push(
-                Box::new(move |p| RegionGroup::of(p.profile.region) == x),
-                Cost::Merged,
-            );
+            push(Rule::RegionGroup(x), Cost::Merged);
         }
-        (out, withheld)
+        // The history: every set kept at an earlier state, as known (never dropped). Sets
+        // with the same members now and the same ghost status are one vector: kept once.
+        let mut seen = std::collections::HashSet::new();
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        for set in known {
+            let members: Vec<usize> = participants
+                .iter()
+                .enumerate()
+                .filter(|&(i, p)| set.rule.contains(p) && data.held_by(&set.ends, i))
+                .map(|(i, _)| i)
+                .collect();
+            // A ghosted set is kept apart even if its members equal another's: its departed
+            // members may differ.
+            if !set.ghosted && (members.is_empty() || !seen.insert(members)) {
+                continue;
+            }
+            let Known {
+                rule,
+                ends,
+                ghosted,
+            } = set;
+            out.push(Candidate {
+                n: 0,
+                member: Box::new(move |i, p| rule.contains(p) && data.held_by(&ends, i)),
+                cost: Cost::Single,
+                protected: true,
+                earlier: Vec::new(),
+                records: Vec::new(),
+                ghosted,
+            });
+        }
+        Ok((out, withheld))
     }
 
     /// The released members of `filter ∧ member` (what its figures are computed from).

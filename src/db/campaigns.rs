@@ -424,6 +424,53 @@ impl Store {
             .collect()
     }
 
+    /// Every set the dashboard audit kept for a chamber so far (see `dashboard_history`): its
+    /// candidate key and per-campaign ends, as recorded.
+    pub async fn dashboard_history(
+        &self,
+        chamber_id: i64,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        let rows = sqlx::query(
+            "SELECT set_key, ends FROM dashboard_history WHERE chamber_id = $1
+             ORDER BY set_key, ends",
+        )
+        .bind(chamber_id)
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Records sets the dashboard audit kept at the state `epoch` of a chamber's publications,
+    /// before any figure of that state is served; a set recorded already (by this or another
+    /// instance) is left as it is. One transaction: all or nothing.
+    pub async fn record_dashboard_history(
+        &self,
+        chamber_id: i64,
+        epoch: i64,
+        sets: &[(String, String)],
+    ) -> Result<(), DbError> {
+        if sets.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await?;
+        for (set_key, ends) in sets {
+            sqlx::query(
+                "INSERT INTO dashboard_history (chamber_id, set_key, ends, epoch)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (chamber_id, set_key, ends) DO NOTHING",
+            )
+            .bind(chamber_id)
+            .bind(set_key.as_str())
+            .bind(ends.as_str())
+            .bind(epoch)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The campaign a response belongs to and the consent to count it, for the owner's export.
     pub async fn response_campaign(
         &self,

@@ -103,6 +103,11 @@ const MIGRATIONS: &[Embedded] = &[
         "20261130100000_binary_campaign_publications.sql"
     ),
     embedded!(
+        20261201100000,
+        "dashboard history",
+        "20261201100000_dashboard_history.sql"
+    ),
+    embedded!(
         20261201300000,
         "campaign removals",
         "20261201300000_campaign_removals.sql"

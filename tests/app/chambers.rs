@@ -798,6 +798,93 @@ async fn fresh_view(app: &TestApp, email: &str, path: &str) -> String {
     reply.body
 }
 
+/// Issue 14: the audit knows the chamber's history. Every state of the publications that is
+/// looked at records the sets its audit kept (rows appear, and later states add to them); a
+/// second instance on the same database, computing the same state afresh, records nothing
+/// twice and shows the same figures.
+async fn a_dashboard_records_its_history_once_across_instances(app: TestApp) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    use sqlx::{Connection, Row};
+    app.create_user(Role::Chamber, "ihk-history@example.de")
+        .await;
+    let chamber = app.login("ihk-history@example.de").await;
+    let (id, _) = create_campaign(&chamber, "History").await;
+    let (other, _) = create_campaign(&chamber, "Second").await;
+    let policy = DisclosurePolicy::default();
+    let k = policy.k() as usize;
+    let catalogue = crate::helpers::catalogue();
+    let seed = |campaign, firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, campaign, firms, seed)
+    };
+    // The chamber's recorded sets, as stored (set, ends, epoch), and the raw row count.
+    let recorded = || async {
+        let mut conn = sqlx::AnyConnection::connect(app.database_url())
+            .await
+            .expect("a connection of the test's own");
+        let rows = sqlx::query(
+            "SELECT h.set_key, h.ends, h.epoch FROM dashboard_history h
+             WHERE h.chamber_id = (SELECT chamber_id FROM campaigns WHERE id = $1)
+             ORDER BY h.set_key, h.ends",
+        )
+        .bind(id)
+        .fetch_all(&mut conn)
+        .await
+        .expect("read the history");
+        conn.close().await.expect("close");
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get::<String, _>(0).expect("set"),
+                    r.try_get::<String, _>(1).expect("ends"),
+                    r.try_get::<i64, _>(2).expect("epoch"),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let paths = [
+        "/chamber/dashboard.csv?lang=en".to_owned(),
+        format!("/chamber/dashboard.csv?campaign={id}&lang=en&industry=C"),
+        format!("/chamber/dashboard.csv?campaign={other}&lang=en"),
+    ];
+    assert!(recorded().await.is_empty(), "nothing looked at yet");
+
+    let mut before: Vec<(String, String, i64)> = Vec::new();
+    let mut last_views = Vec::new();
+    for (step, (campaign, firms)) in [(id, 20), (other, k), (id, k), (other, 2 * k)]
+        .into_iter()
+        .enumerate()
+    {
+        seed(campaign, firms, step as u64 + 1).await.expect("seed");
+        last_views = views(&chamber, &paths).await;
+        let now = recorded().await;
+        assert!(
+            now.iter().any(|(set, _, _)| set == "everyone"),
+            "step {step}: the whole chamber is recorded as kept: {now:?}"
+        );
+        // Earlier records stay as they were (with the epoch they were first kept at).
+        for row in &before {
+            assert!(now.contains(row), "step {step}: {row:?} is still recorded");
+        }
+        if step > 0 {
+            assert!(
+                now.len() > before.len(),
+                "step {step}: the new state adds sets"
+            );
+        }
+        before = now;
+    }
+
+    // A second instance on the same database computes the same state afresh: the same
+    // figures, and not one row more.
+    let sibling = app.sibling(&[]).await;
+    let browser = sibling.login("ihk-history@example.de").await;
+    assert_eq!(views(&browser, &paths).await, last_views);
+    assert_eq!(recorded().await, before, "nothing recorded twice");
+    // Nor does asking again on the first instance.
+    assert_eq!(views(&chamber, &paths).await, last_views);
+    assert_eq!(recorded().await, before);
+}
+
 /// Three views of one instance, asked at once (while nothing is prepared yet, they wait for
 /// the same computation).
 async fn views(browser: &crate::helpers::Browser<'_>, paths: &[String; 3]) -> Vec<String> {
@@ -913,6 +1000,7 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     an_old_json_publication_still_reads_and_is_rewritten_on_the_next_publication,
     a_view_while_dashboards_are_made_ready_never_counts_a_firm_erased_since,
     an_erasure_counts_as_a_removal_of_its_campaign_only,
+    a_dashboard_records_its_history_once_across_instances,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
