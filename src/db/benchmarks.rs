@@ -187,31 +187,11 @@ pub(super) async fn merge_in(
             .or_default()
             .push(cell_row_at(&row, 1)?);
     }
-    let mut merged: Vec<i64> = Vec::with_capacity(read);
-    let mut writes: Vec<(&str, CellUpdate)> = Vec::new();
-    let mut republished: Vec<&str> = Vec::new();
-    for (scope, entries) in &by_scope {
-        let cells = current.get(scope).map_or(&[][..], Vec::as_slice);
-        let update = apply(scope, entries, cells).map_err(DbError::Benchmark)?;
-        for (id, why) in &update.refused {
-            tracing::error!(journal_id = id, scope = %scope, error = %why, "a statistics change was refused");
-            sqlx::query("UPDATE cohort_journal SET failed = $2 WHERE id = $1")
-                .bind(*id)
-                .bind(why.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        if update.republished {
-            republished.push(scope);
-        }
-        merged.extend(
-            entries
-                .iter()
-                .map(|e| e.id)
-                .filter(|id| !update.refused.iter().any(|(r, _)| r == id)),
-        );
-        writes.extend(update.cells.into_iter().map(|c| (scope.as_str(), c)));
-    }
+    let Applied {
+        merged,
+        writes,
+        republished,
+    } = apply_changes(conn, &mut by_scope, &current, apply).await?;
     write_cells(conn, &writes).await?;
     bump_generations(conn, &republished, now).await?;
     if !merged.is_empty() {
@@ -227,6 +207,59 @@ pub(super) async fn merge_in(
         query.execute(&mut *conn).await?;
     }
     Ok(read)
+}
+
+/// What [`apply_changes`] made of a round's waiting changes.
+struct Applied<'s> {
+    /// The ids of the changes merged (not those refused).
+    merged: Vec<i64>,
+    /// The changed cells, by scope.
+    writes: Vec<(&'s str, CellUpdate)>,
+    /// Scopes whose published statistics moved.
+    republished: Vec<&'s str>,
+}
+
+/// Applies each scope's waiting changes, in id order, to its `current` cells (`apply`); a
+/// change the merge refuses is marked failed in the journal and left out. The same for both
+/// databases: only how the round is read and written differs.
+async fn apply_changes<'s>(
+    conn: &mut AnyConnection,
+    by_scope: &'s mut std::collections::BTreeMap<String, Vec<JournalEntry>>,
+    current: &std::collections::BTreeMap<String, Vec<CellRow>>,
+    apply: &MergeFn<'_>,
+) -> Result<Applied<'s>, DbError> {
+    let mut applied = Applied {
+        merged: Vec::new(),
+        writes: Vec::new(),
+        republished: Vec::new(),
+    };
+    for (scope, entries) in by_scope.iter_mut() {
+        // In id order, as `merge_in` reads them (a union's parts come in no promised order).
+        entries.sort_unstable_by_key(|e| e.id);
+        let cells = current.get(scope.as_str()).map_or(&[][..], Vec::as_slice);
+        let update = apply(scope, entries, cells).map_err(DbError::Benchmark)?;
+        for (id, why) in &update.refused {
+            tracing::error!(journal_id = id, scope = %scope, error = %why, "a statistics change was refused");
+            sqlx::query("UPDATE cohort_journal SET failed = $2 WHERE id = $1")
+                .bind(*id)
+                .bind(why.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        if update.republished {
+            applied.republished.push(scope);
+        }
+        applied.merged.extend(
+            entries
+                .iter()
+                .map(|e| e.id)
+                .filter(|id| !update.refused.iter().any(|(r, _)| r == id)),
+        );
+        applied
+            .writes
+            .extend(update.cells.into_iter().map(|c| (scope.as_str(), c)));
+    }
+    Ok(applied)
 }
 
 /// `$from, $from+1, …` (`count` of them), for an `IN (…)` list.
@@ -352,34 +385,12 @@ async fn merge_postgres(
     if read == 0 {
         return Ok(0);
     }
-    let mut merged: Vec<String> = Vec::with_capacity(read);
-    let mut writes: Vec<(&str, CellUpdate)> = Vec::new();
-    let mut republished: Vec<&str> = Vec::new();
-    for (scope, entries) in &mut by_scope {
-        // In id order, as `merge_in` reads them (a union's parts come in no promised order).
-        entries.sort_unstable_by_key(|e| e.id);
-        let cells = current.get(scope.as_str()).map_or(&[][..], Vec::as_slice);
-        let update = apply(scope, entries, cells).map_err(DbError::Benchmark)?;
-        for (id, why) in &update.refused {
-            tracing::error!(journal_id = id, scope = %scope, error = %why, "a statistics change was refused");
-            sqlx::query("UPDATE cohort_journal SET failed = $2 WHERE id = $1")
-                .bind(*id)
-                .bind(why.as_str())
-                .execute(&mut *conn)
-                .await?;
-        }
-        if update.republished {
-            republished.push(scope);
-        }
-        merged.extend(
-            entries
-                .iter()
-                .map(|e| e.id)
-                .filter(|id| !update.refused.iter().any(|(r, _)| r == id))
-                .map(|id| id.to_string()),
-        );
-        writes.extend(update.cells.into_iter().map(|c| (scope.as_str(), c)));
-    }
+    let Applied {
+        merged,
+        writes,
+        republished,
+    } = apply_changes(conn, &mut by_scope, &current, apply).await?;
+    let merged: Vec<String> = merged.iter().map(i64::to_string).collect();
     // `$1` the time, `$2` the merged ids (comma-joined), then the generations' scopes, then
     // four per cell. The cells carry the version check of [`write_cells`]; the journal is
     // deleted by id, never by range (an entry with a lower id may commit after the read).
