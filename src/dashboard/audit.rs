@@ -114,7 +114,9 @@
 //! to the search's pass over rows that could not be worth trying (`perf`: `dfs` and its loop
 //! about 95 %). `utility_tests::history_cost_on_the_200_firm_wave` (`HARNESS_LOOKS=1`,
 //! debug, load 3.5–5.5): main did not finish in 10 minutes; the search alone 112.9 s wall
-//! (90.6 s user), both 92.0 s (56.5 s user), same table.
+//! (90.6 s user), both 92.0 s (56.5 s user), with the fingerprint maps hashed plainly
+//! ([`ByFingerprint`]) 87.3 s (47.9 s user, load 4); same table each time. What is left is
+//! still the search (`perf`: about 99 %, mostly from the offers), growing as `C(w, k − 2)`.
 
 use std::collections::HashMap;
 
@@ -1059,7 +1061,7 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
         })
         .collect();
     // Fingerprints of single atoms of one participant (the budget-1 targets).
-    let singles: HashMap<u64, usize> = rho
+    let singles: ByFingerprint<u64, usize> = rho
         .iter()
         .enumerate()
         .filter(|(a, _)| atom_sizes.get(*a) == Some(&1))
@@ -1088,7 +1090,7 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
         .collect();
     // The rows by pivot size and fingerprint, in index order: a row that fills the budget is
     // worth trying only if it brings the fingerprint to 0, so those are looked up.
-    let mut filling: HashMap<(u32, u64), Vec<usize>> = HashMap::new();
+    let mut filling: ByFingerprint<(u32, u64), Vec<usize>> = ByFingerprint::default();
     for (i, (&size, &f)) in pivot_size.iter().zip(&fingerprint).enumerate() {
         filling.entry((size, f)).or_default().push(i);
     }
@@ -1123,15 +1125,45 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
     found
 }
 
+/// A map keyed by fingerprints, hashed by one multiplication instead of SipHash: the search
+/// looks one up for most sets it tries, and SipHash was most of its time. Fingerprints are
+/// sums of pseudo-random weights modulo `p`, already spread over 61 bits, and no request
+/// chooses them (they follow from the atoms), so a plain hash loses nothing.
+type ByFingerprint<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
+/// See [`ByFingerprint`].
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(29) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 struct Search<'s> {
     w: &'s [&'s Row],
     fingerprint: &'s [u64],
-    singles: &'s HashMap<u64, usize>,
+    singles: &'s ByFingerprint<u64, usize>,
     pivot_size: &'s [u32],
     /// See [`search`]: per budget left, the next row that fits it.
     next_fit: &'s [Vec<usize>],
     /// See [`search`]: the rows by pivot size and fingerprint.
-    filling: &'s HashMap<(u32, u64), Vec<usize>>,
+    filling: &'s ByFingerprint<(u32, u64), Vec<usize>>,
     atom_sizes: &'s [u32],
     budget: u32,
     max_found: usize,
