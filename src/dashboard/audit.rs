@@ -105,6 +105,18 @@
 //! judged from the relations among the kept sets ([`Reduced`]), same verdicts. HTTP bench,
 //! 50,000, load 3: background audit after 10 joined done within the 5 s settle (views 10 ms
 //! p50; before 440 ms p50 while it ran), first page 1.5 s (before 2.6 s).
+//! With a history (issue 14 + 17, task histcost): the known sets are reduced once per state
+//! (the baseline) and every echelon of kept sets starts from it, reducing only the current
+//! sets ([`Space::reduced`]); the search skips rows instead of passing over them (rows too
+//! large for the budget left; rows that fill the budget are looked up by fingerprint, see
+//! [`dfs`]), trying the same sets in the same order (checked against the plain pass by
+//! `tests::incremental_echelon_matches_full_rebuild`). Before, almost all of the time went
+//! to the search's pass over rows that could not be worth trying (`perf`: `dfs` and its loop
+//! about 95 %). `utility_tests::history_cost_on_the_200_firm_wave` (`HARNESS_LOOKS=1`,
+//! debug, load 3.5–5.5): main did not finish in 10 minutes; the search alone 112.9 s wall
+//! (90.6 s user), both 92.0 s (56.5 s user), with the fingerprint maps hashed plainly
+//! ([`ByFingerprint`]) 87.3 s (47.9 s user, load 4); same table each time. What is left is
+//! still the search (`perf`: about 99 %, mostly from the offers), growing as `C(w, k − 2)`.
 
 use std::collections::HashMap;
 
@@ -114,6 +126,13 @@ use super::history::KeptSet;
 use super::participant::ParticipantSummary;
 
 const P: u64 = (1 << 61) - 1;
+
+#[cfg(test)]
+thread_local! {
+    /// Test oracle: the search as a plain pass over every row at every depth, as before
+    /// [`dfs`] skipped rows (see `tests::incremental_echelon_matches_full_rebuild`).
+    static PLAIN_SEARCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 #[cfg(test)]
 thread_local! {
@@ -251,6 +270,9 @@ struct Space {
     baseline: Vec<Row>,
     /// Of those, the rows whose pivot is a marker: the relations the known sets give alone.
     baseline_markers: usize,
+    /// The sets of `baseline` (the protected ones, never dropped): every echelon of kept sets
+    /// that holds them all starts from `baseline` and reduces only the other kept sets.
+    known: Vec<bool>,
     k: u32,
 }
 
@@ -362,6 +384,7 @@ impl Space {
             indicators,
             baseline: Vec::new(),
             baseline_markers: 0,
+            known: Vec::new(),
             k,
         }
     }
@@ -377,6 +400,7 @@ impl Space {
         let rows = self.echelon(known);
         self.baseline_markers = self.marker_rows(&rows).count();
         self.baseline = rows;
+        self.known = known.to_vec();
         self
     }
 
@@ -387,15 +411,35 @@ impl Space {
 
     /// The reduced rows of the kept sets.
     fn echelon(&self, kept: &[bool]) -> Vec<Row> {
-        echelon(kept, kept.len(), &|c| self.indicator(c))
+        self.reduced(kept).rows
     }
 
     /// [`Space::echelon`] with the relations among the kept sets.
+    ///
+    /// When every known set is kept (always, once the baseline is taken: they are never
+    /// dropped), the rows start from the baseline, reduced once per state, and only the other
+    /// kept sets are reduced against them (`O(c · r · a)` for `c` current sets instead of
+    /// `O(r² · a)`: the history's sets are most of `r`). Same span; the reduced form of a span
+    /// is unique up to the order of its rows. The relations among the known sets alone are not
+    /// listed: each has `0` at every set a drop can take (an unprotected one), and those are
+    /// the only entries [`Reduced::drop_set`] and [`Reduced::breaks`] read.
     fn reduced(&self, kept: &[bool]) -> Reduced {
         let m = kept.len();
-        let mut rows = Vec::new();
+        let from_baseline = !self.known.is_empty()
+            && self.known.len() == m
+            && self
+                .known
+                .iter()
+                .zip(kept)
+                .all(|(&known, &kept)| kept || !known);
+        let mut rows = if from_baseline {
+            self.baseline.clone()
+        } else {
+            Vec::new()
+        };
         let relations = (0..m)
             .filter(|&c| kept.get(c).copied().unwrap_or(false))
+            .filter(|&c| !from_baseline || !self.known.get(c).copied().unwrap_or(false))
             .filter_map(|c| push_row(&mut rows, c, self.indicator(c), m))
             .collect();
         Reduced { rows, relations }
@@ -862,16 +906,6 @@ fn in_span(rows: &[Row], v: &[u64]) -> bool {
     sum == v
 }
 
-/// Reduced echelon form of the kept candidates' indicator rows over the atoms, each row with
-/// its combination of candidates.
-fn echelon(kept: &[bool], m: usize, indicator: &dyn Fn(usize) -> Vec<u64>) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    for c in (0..m).filter(|&c| kept.get(c).copied().unwrap_or(false)) {
-        let _relation = push_row(&mut rows, c, indicator(c), m);
-    }
-    rows
-}
-
 /// Adds candidate `c` (its indicator `values`) to the reduced `rows` (combinations over `m`
 /// candidates): reduced against them, and, unless it is in their span already, appended as a
 /// new row and eliminated from the others at its pivot. `O(r · (a + m))`. If it is in their
@@ -1027,7 +1061,7 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
         })
         .collect();
     // Fingerprints of single atoms of one participant (the budget-1 targets).
-    let singles: HashMap<u64, usize> = rho
+    let singles: ByFingerprint<u64, usize> = rho
         .iter()
         .enumerate()
         .filter(|(a, _)| atom_sizes.get(*a) == Some(&1))
@@ -1038,14 +1072,45 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
         .map(|r| atom_sizes.get(r.pivot).copied().unwrap_or(u32::MAX))
         .collect();
 
+    // Per budget left `l < budget`: from each index on, the first row whose pivot holds at
+    // most `l` participants (rows too large for what is left are skipped, not tried).
+    let n = w.len();
+    let next_fit: Vec<Vec<usize>> = (0..budget)
+        .map(|l| {
+            let mut next = vec![n; n + 1];
+            for i in (0..n).rev() {
+                let fits = pivot_size.get(i).is_some_and(|&size| size <= l);
+                let after = next.get(i + 1).copied().unwrap_or(n);
+                if let Some(slot) = next.get_mut(i) {
+                    *slot = if fits { i } else { after };
+                }
+            }
+            next
+        })
+        .collect();
+    // The rows by pivot size and fingerprint, in index order: a row that fills the budget is
+    // worth trying only if it brings the fingerprint to 0, so those are looked up.
+    let mut filling: ByFingerprint<(u32, u64), Vec<usize>> = ByFingerprint::default();
+    for (i, (&size, &f)) in pivot_size.iter().zip(&fingerprint).enumerate() {
+        filling.entry((size, f)).or_default().push(i);
+    }
+
     let mut found = Vec::new();
     let mut chosen: Vec<usize> = Vec::new();
+    #[cfg(test)]
+    let dfs = if PLAIN_SEARCH.with(std::cell::Cell::get) {
+        plain_dfs
+    } else {
+        dfs
+    };
     dfs(
         &Search {
             w: &w,
             fingerprint: &fingerprint,
             singles: &singles,
             pivot_size: &pivot_size,
+            next_fit: &next_fit,
+            filling: &filling,
             atom_sizes,
             budget,
             max_found: MAX_FOUND,
@@ -1060,18 +1125,121 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
     found
 }
 
+/// A map keyed by fingerprints, hashed by one multiplication instead of SipHash: the search
+/// looks one up for most sets it tries, and SipHash was most of its time. Fingerprints are
+/// sums of pseudo-random weights modulo `p`, already spread over 61 bits, and no request
+/// chooses them (they follow from the atoms), so a plain hash loses nothing.
+type ByFingerprint<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
+/// See [`ByFingerprint`].
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(29) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 struct Search<'s> {
     w: &'s [&'s Row],
     fingerprint: &'s [u64],
-    singles: &'s HashMap<u64, usize>,
+    singles: &'s ByFingerprint<u64, usize>,
     pivot_size: &'s [u32],
+    /// See [`search`]: per budget left, the next row that fits it.
+    next_fit: &'s [Vec<usize>],
+    /// See [`search`]: the rows by pivot size and fingerprint.
+    filling: &'s ByFingerprint<(u32, u64), Vec<usize>>,
     atom_sizes: &'s [u32],
     budget: u32,
     max_found: usize,
     baseline: &'s [Row],
 }
 
+/// Tries every set of rows after `start` (added to `chosen`) whose pivots hold at most the
+/// budget left, in index order (depth first), as a plain pass over the rows would, but
+/// without touching the rows it would pass over: those too large for the budget left, and
+/// those that fill it exactly with a fingerprint that leaves a nonzero sum (never worth, and
+/// nothing can follow them). The latter are the bulk of the sets (all of them of the
+/// largest size), so the ones that bring the sum to 0 are looked up instead.
 fn dfs(
+    s: &Search<'_>,
+    start: usize,
+    weight: u32,
+    hash: u64,
+    chosen: &mut Vec<usize>,
+    found: &mut Vec<(Vec<u64>, Vec<u64>)>,
+) {
+    let n = s.w.len();
+    let Some(left) = s.budget.checked_sub(weight).filter(|&l| l > 0) else {
+        return;
+    };
+    let smaller = s.next_fit.get(left as usize - 1);
+    let next_smaller = |i: usize| smaller.and_then(|next| next.get(i).copied()).unwrap_or(n);
+    let fills = s
+        .filling
+        .get(&(left, sub(0, hash)))
+        .and_then(|rows| rows.get(rows.partition_point(|&i| i < start)..))
+        .unwrap_or(&[]);
+    let mut fills = fills.iter().copied().peekable();
+    let mut next = next_smaller(start);
+    loop {
+        // The next row in index order: one of the smaller rows, or one that fills the budget.
+        let i = match fills.peek().copied() {
+            Some(f) if f < next || next >= n => {
+                fills.next();
+                f
+            }
+            _ if next < n => {
+                let i = next;
+                next = next_smaller(i + 1);
+                i
+            }
+            _ => return,
+        };
+        if found.len() >= s.max_found {
+            return;
+        }
+        let size = s.pivot_size.get(i).copied().unwrap_or(u32::MAX);
+        let Some(weight) = weight.checked_add(size).filter(|&w| w <= s.budget) else {
+            continue;
+        };
+        let hash = add(hash, s.fingerprint.get(i).copied().unwrap_or(0));
+        chosen.push(i);
+        let left = s.budget - weight;
+        let worth = match left {
+            0 => hash == 0,
+            1 => hash == 0 || s.singles.contains_key(&hash),
+            _ => true,
+        };
+        if worth
+            && let Some(combination) = isolates(s, chosen)
+            && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
+        {
+            found.push(combination);
+        }
+        dfs(s, i + 1, weight, hash, chosen, found);
+        chosen.pop();
+    }
+}
+
+/// [`dfs`] as a plain pass (the oracle of `PLAIN_SEARCH`).
+#[cfg(test)]
+fn plain_dfs(
     s: &Search<'_>,
     start: usize,
     weight: u32,
@@ -1101,7 +1269,7 @@ fn dfs(
         {
             found.push(combination);
         }
-        dfs(s, i + 1, weight, hash, chosen, found);
+        plain_dfs(s, i + 1, weight, hash, chosen, found);
         chosen.pop();
     }
 }
@@ -1234,6 +1402,11 @@ mod tests {
             };
             let (incremental, full) = (audit(false), audit(true));
             assert_eq!(incremental, full, "case {case}");
+            // The search that skips rows finds what a plain pass finds, in the same order.
+            PLAIN_SEARCH.with(|f| f.set(true));
+            let plain = audit(false);
+            PLAIN_SEARCH.with(|f| f.set(false));
+            assert_eq!(incremental, plain, "case {case}, plain search");
             dropped += incremental.0.iter().filter(|&&k| !k).count();
             // An earlier element of a dropped candidate in the span: kept in its place.
             let audit = Audit::new(&data, &candidates, &withheld, 5);

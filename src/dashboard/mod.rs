@@ -203,10 +203,20 @@
 //! runs (debug, load 3.5–6, alternating): main 76.8 s and 67.4 s wall (59.8 s and 69.5 s
 //! user), this branch 38.0 s and 59.4 s wall (63.9 s and 67.7 s user), about the same
 //! because the large waves know no history in the harness; the three across-moment tests
-//! take 1.6 s. *Open*: bounding that cost for long histories of large chambers (the known
-//! sets reduced once per state instead of per round; the search over known rows; a sound
-//! cap, e.g. showing only what the history already spans once it grows too long). Sets
-//! equal over the current data are kept once (`View::candidates`).
+//! take 1.6 s. Sets equal over the current data are kept once (`View::candidates`).
+//! *Bounded in part* (task histcost): the known sets are reduced once per state and only the
+//! current sets against them, and the search for small groups no longer passes over the rows
+//! that cannot be worth trying (see `audit`, cost; same sets tried in the same order, same
+//! verdicts). The 200-firm wave with about eight looks now takes 92 s (debug, load 3.5–5.5;
+//! main: more than 10 minutes), the `dashboard::` lib tests 21.5 s wall, 36.1 s user (main's
+//! binary in the same session: 43.6 s, 74.5 s). But that wave then shows 10/62 cells (all
+//! firms only; the total and every breakdown hidden; the same table with the exact search
+//! alone, so it is the rule's, not these changes'): with eight looks the known sets and the
+//! current ones isolate groups that only dropping nearly everything breaks. *Open*: a sound
+//! bound on the search's work (the number of row sets it may try grows as `C(w, k − 2)` for
+//! `w` rows with small pivots), and the utility of long histories (restricting the search to
+//! combinations with a current set is not exact as rows of the reduced form mix known and
+//! current sets, see the task report).
 //!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
