@@ -163,6 +163,8 @@ pub struct Campaigns {
     warming: Arc<Warming>,
     /// How long the warm-up waits for quiet after a change (`DASHBOARD_WARM_QUIET_MS`).
     warm_quiet: std::time::Duration,
+    /// Whether the audit knows the recorded history (`DASHBOARD_AUDIT_HISTORY`).
+    audit_history: bool,
 }
 
 /// Chambers whose campaigns changed, waiting for their dashboards to be made ready in the
@@ -289,7 +291,15 @@ impl Campaigns {
             cache: Arc::default(),
             warming: Arc::default(),
             warm_quiet: std::time::Duration::from_millis(300),
+            audit_history: false,
         }
+    }
+
+    /// Whether the audit takes every set kept at the chamber's earlier states as known (see
+    /// `DASHBOARD_AUDIT_HISTORY`); what it keeps is recorded either way.
+    pub fn with_audit_history(mut self, on: bool) -> Campaigns {
+        self.audit_history = on;
+        self
     }
 
     /// How long the background warm-up waits for quiet after a change before it starts.
@@ -930,18 +940,24 @@ impl Campaigns {
         // the others wait for it here. If the first one is dropped, the next one makes it.
         let mut made = None;
         let (first, made_here) = (job.clone(), &mut made);
-        let store = &self.store;
+        let (store, audit_history) = (&self.store, self.audit_history);
         let prepared = cell
             .get_or_try_init(|| async move {
                 // The audit knows every set kept at the chamber's earlier states, and what it
                 // keeps now is recorded before any figure of this state is served (issue 14,
                 // see `dashboard::KeptSet`).
-                let history = store
-                    .dashboard_history(chamber_id)
-                    .await?
-                    .into_iter()
-                    .map(|(set, ends)| KeptSet { set, ends })
-                    .collect::<Vec<_>>();
+                // Off (the default): the history is recorded but not known to the audit, as
+                // knowing it costs most figures of a chamber that looks often (README).
+                let history = if audit_history {
+                    store
+                        .dashboard_history(chamber_id)
+                        .await?
+                        .into_iter()
+                        .map(|(set, ends)| KeptSet { set, ends })
+                        .collect::<Vec<_>>()
+                } else {
+                    Vec::new()
+                };
                 let first = DashboardJob {
                     history: Arc::from(history),
                     ..first

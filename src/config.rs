@@ -36,6 +36,10 @@ pub struct Settings {
     /// stay quiet before its dashboards are made ready in the background (default 300; at most
     /// 3 s pass while submits keep coming, or this if longer).
     pub dashboard_warm_quiet: Duration,
+    /// `DASHBOARD_AUDIT_HISTORY`: whether the dashboard audit takes every figure shown at a
+    /// chamber's earlier states as known (issue 14; default false, see the README). The figures
+    /// shown are recorded either way.
+    pub dashboard_audit_history: bool,
     /// `BODY_MIN_BYTES_PER_SECOND`: after the first second, a body slower than this is cut off
     /// with 408 (default 1024).
     pub body_min_rate: u32,
@@ -214,16 +218,16 @@ impl Settings {
                 }
             },
         };
-        let include_demo_data = match get("INCLUDE_DEMO_DATA").as_deref().map(str::trim) {
-            None | Some("false") | Some("0") | Some("no") => false,
-            Some("true") | Some("1") | Some("yes") => true,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "INCLUDE_DEMO_DATA",
-                    message: format!("{other:?} is not true or false"),
-                });
-            }
+        let flag = |name: &'static str| match get(name).as_deref().map(str::trim) {
+            None | Some("false") | Some("0") | Some("no") => Ok(false),
+            Some("true") | Some("1") | Some("yes") => Ok(true),
+            Some(other) => Err(ConfigError::Invalid {
+                name,
+                message: format!("{other:?} is not true or false"),
+            }),
         };
+        let include_demo_data = flag("INCLUDE_DEMO_DATA")?;
+        let dashboard_audit_history = flag("DASHBOARD_AUDIT_HISTORY")?;
         let token_guesses_per_minute = match get("TOKEN_GUESSES_PER_MINUTE") {
             None => 60,
             Some(v) => match v.trim().parse::<u32>() {
@@ -408,6 +412,7 @@ impl Settings {
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
             body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
             dashboard_warm_quiet: millis("DASHBOARD_WARM_QUIET_MS", 300)?,
+            dashboard_audit_history,
             body_min_rate,
             token_guesses_per_minute,
             min_cohort,
@@ -565,6 +570,19 @@ mod tests {
             settings(&[("INCLUDE_DEMO_DATA", "true")])
                 .expect("valid")
                 .include_demo_data
+        );
+        // Issue 14: the audit's use of the history is off unless asked for, and a typo is an
+        // error, not a silent default.
+        assert!(!s.dashboard_audit_history);
+        assert!(
+            settings(&[("DASHBOARD_AUDIT_HISTORY", "yes")])
+                .expect("valid")
+                .dashboard_audit_history
+        );
+        let typo = settings(&[("DASHBOARD_AUDIT_HISTORY", "ja")]).expect_err("not a flag");
+        assert!(
+            typo.to_string().contains("DASHBOARD_AUDIT_HISTORY"),
+            "{typo}"
         );
     }
 

@@ -89,7 +89,8 @@ impl Application {
             auth: Auth::new(store.clone()).with_clock(settings.clock.clone()),
             workspace: Workspace::new(store.clone(), responses.clone()),
             campaigns: Campaigns::new(store.clone(), responses.clone())
-                .with_warm_quiet(settings.dashboard_warm_quiet),
+                .with_warm_quiet(settings.dashboard_warm_quiet)
+                .with_audit_history(settings.dashboard_audit_history),
             profiles: crate::profiles::Profiles::new(store.clone()),
             brands: crate::brands::Brands::new(store.clone()),
             secure_cookies: base_url.starts_with("https://"),

@@ -217,6 +217,12 @@
 //! `w` rows with small pivots), and the utility of long histories (restricting the search to
 //! combinations with a current set is not exact as rows of the reduced form mix known and
 //! current sets, see the task report).
+//! *Off by default in the service* (`DASHBOARD_AUDIT_HISTORY`, README): with that utility and
+//! an unbounded cost, knowing the history would empty an active chamber's dashboard and could
+//! hold the dashboard thread for long; so the service records every state's kept sets always
+//! (the record a later, cheaper audit needs from the start) and passes the history to the
+//! audit only when asked. Until it is on by default, the leak across moments above stays
+//! possible in the service, and issue 14 stays open.
 //!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
