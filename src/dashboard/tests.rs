@@ -706,6 +706,20 @@ fn publication_round_trips_as_json() -> TestResult {
     Ok(())
 }
 
+/// A firm of the two-campaign hand history: only campaign, month and industry differ.
+fn hand_firm(campaign: &'static str, month: u8, industry: &'static str) -> Row {
+    (campaign, month, industry, "small", 50, 3, [50, 50], &[])
+}
+
+/// The firms of the two-campaign hand history (see
+/// `released_parts_of_a_two_campaign_history_by_hand`): c1 (January) 0..6 publication 1, 6..9
+/// publication 2; c2 (February) 9..13 publication 1, 13..16 publication 2, 16..19 publication 3.
+fn two_campaign_history() -> Vec<Row> {
+    let c1 = ["C", "C", "C", "F", "F", "F", "C", "C", "F"].map(|i| hand_firm("c1", 1, i));
+    let c2 = ["C", "C", "C", "C", "C", "F", "F", "C", "F", "F"].map(|i| hand_firm("c2", 2, i));
+    c1.into_iter().chain(c2).collect()
+}
+
 /// Released memberships by hand, two campaigns, k = 3 (see `disclosure::Release`), chains
 /// over the chamber's publication order: c1's publications 1 and 2, then c2's 1, 2 and 3.
 ///
@@ -719,18 +733,7 @@ fn publication_round_trips_as_json() -> TestResult {
 #[test]
 fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
-    let mut rows: Vec<Row> = Vec::new();
-    let firm = |campaign, month, industry| -> Row {
-        (campaign, month, industry, "small", 50, 3, [50, 50], &[])
-    };
-    // c1: 0..6 publication 1, 6..9 publication 2.
-    for industry in ["C", "C", "C", "F", "F", "F", "C", "C", "F"] {
-        rows.push(firm("c1", 1, industry));
-    }
-    // c2: 9..13 publication 1, 13..16 publication 2, 16..19 publication 3.
-    for industry in ["C", "C", "C", "C", "C", "F", "F", "C", "F", "F"] {
-        rows.push(firm("c2", 2, industry));
-    }
+    let rows = two_campaign_history();
     let people = participants(&rows)?;
     let mut c1 = CampaignPublication::new(CampaignId::new("c1"));
     let mut c2 = CampaignPublication::new(CampaignId::new("c2"));
@@ -847,16 +850,7 @@ fn released_parts_of_a_two_campaign_history_by_hand() -> TestResult {
 #[test]
 fn no_combination_across_moments_isolates_a_firm_in_the_two_campaign_history() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
-    let mut rows: Vec<Row> = Vec::new();
-    let firm = |campaign, month, industry| -> Row {
-        (campaign, month, industry, "small", 50, 3, [50, 50], &[])
-    };
-    for industry in ["C", "C", "C", "F", "F", "F", "C", "C", "F"] {
-        rows.push(firm("c1", 1, industry));
-    }
-    for industry in ["C", "C", "C", "C", "C", "F", "F", "C", "F", "F"] {
-        rows.push(firm("c2", 2, industry));
-    }
+    let rows = two_campaign_history();
     let people = participants(&rows)?;
     let mut c1 = CampaignPublication::new(CampaignId::new("c1"));
     let mut c2 = CampaignPublication::new(CampaignId::new("c2"));
@@ -891,16 +885,7 @@ fn no_combination_across_moments_isolates_a_firm_in_the_two_campaign_history() -
 #[test]
 fn no_combination_across_moments_isolates_a_firm_after_an_erasure() -> TestResult {
     let policy = DisclosurePolicy::new(3)?;
-    let mut rows: Vec<Row> = Vec::new();
-    let firm = |campaign, month, industry| -> Row {
-        (campaign, month, industry, "small", 50, 3, [50, 50], &[])
-    };
-    for industry in ["C", "C", "C", "F", "F", "F", "C", "C", "F"] {
-        rows.push(firm("c1", 1, industry));
-    }
-    for industry in ["C", "C", "C", "C", "C", "F", "F", "C", "F", "F"] {
-        rows.push(firm("c2", 2, industry));
-    }
+    let mut rows = two_campaign_history();
     // Later newcomers: two of c1 (p19, p20), three of c2 (p21..p23).
     for (campaign, industry) in [
         ("c1", "C"),
@@ -909,7 +894,7 @@ fn no_combination_across_moments_isolates_a_firm_after_an_erasure() -> TestResul
         ("c2", "F"),
         ("c2", "F"),
     ] {
-        rows.push(firm(campaign, 3, industry));
+        rows.push(hand_firm(campaign, 3, industry));
     }
     let people = participants(&rows)?;
     let erased = &people[4];
