@@ -224,6 +224,48 @@
 //! audit only when asked. Until it is on by default, the leak across moments above stays
 //! possible in the service, and issue 14 stays open.
 //!
+//! *Earlier figures* (task hist14, step 1). With the history known, the audit drops current
+//! candidates that, with what was shown before, would isolate a group, and a chamber that
+//! looks often lost nearly everything (200 firms, eight looks: 10/62 cells). But every value
+//! shown at an earlier look is a recorded set, hence a protected candidate, hence in `H + R`.
+//! So a request (any cell: the selection, a month, level, band, red flag, breakdown row, any
+//! campaign set, period and filter) whose current released part is not in the span, nor its
+//! earlier chain element, is shown at an *earlier recorded state*: the distinct `ends` of the
+//! recorded sets are the states of the chamber's data at which some kept set last stepped
+//! (each campaign's publication then); the request's members as of such a state (the same
+//! rule, filter and campaign set, members with `since ≤` their campaign's end), latest state
+//! first, are taken if they number `≥ k` and lie in the span (`View::recorded`; at most
+//! `MAX_POINTS` distinct member sets tried per request). The cell then carries `as_of`: the
+//! month of the latest response that state counted, and says so on its row ("Stand:
+//! 03/2026" / "as of 2026-03": page, board PDF, CSV column `as_of`, API field `as_of`).
+//! *Why this is safe*: every value shown is still the size of a set whose vector lies in the
+//! span `H + R` that the audit found clean; the argument of "History" above never asked which
+//! moment a shown vector belongs to, only that it lies in the audited span of the state that
+//! shows it, and that every earlier span lies in every later one (the recorded sets are
+//! protected). An earlier figure adds no vector outside `H + R`, so any combination of values
+//! from any moments, earlier figures included, still lies in the last `H + R`. A figure shown
+//! "as of" is not recorded anew (it is in the span already). *Ghosts*: a recorded state whose
+//! publications have since lost participants gives, over the current data, the projection of
+//! the request (its departed members dropped); that projection is shown only if it passes the
+//! same test as any request, its vector zero on the ghost markers lying in the span, so it is
+//! a combination that uses ghosted sets only as the known relations do and tells nothing of
+//! the departed (see "History", (ii)). The per-set rule over time (two values of one set
+//! differ by 0 or `≥ k`) is not needed for this: it is implied by the span for any two values
+//! a reader saved (both lie in the last `H + R`, and so does their difference, a group if
+//! nested). Result: a recorded set is never hidden later (it is in the span), so a dashboard
+//! never shows less than at the last look; current values enter when the audit finds them
+//! clean. Tested by `attacker_tests` across moments (the attacker takes an "as of" count at
+//! the set it counts and combines it with every other count saved at any moment).
+//!
+//! *Bounded* (task hist14, step 3): the audit's work is counted in steps (one per set of rows
+//! the search for small groups tries, see `audit::Work`) and bounded by `audit::AUDIT_WORK`
+//! per state. The count depends on the input only, so every instance reaches the same
+//! verdicts. Past the bound the state keeps only the known sets (with a history) or
+//! "everyone" (without one): clean without a search (what the known sets give alone was
+//! shown before); every cell then falls back to its earlier figure, or is hidden with the
+//! reason `Unchecked` ("vorerst ausgeblendet: … nicht geprüft"), true in that case; nothing
+//! new is recorded, and the next state (a new publication) is audited afresh.
+//!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
 //! 14 21/28, 21/35, 21/62, 21/73; with chains per campaign 23/28, 32/35, 47/62 (76 %), 70/73
