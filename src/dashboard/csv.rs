@@ -75,7 +75,7 @@ fn english_word(w: &str) -> String {
 const LAG_NOTE_EN: &str = "Figures of single groups are updated only once at least {k} firms in \
 them have changed. They may therefore lag behind the total. Where a group's newest figure and the \
 other figures would let fewer than {k} firms be worked out, an earlier figure of that group is \
-shown; its column as_of names the month of the latest response it counts.";
+shown. Its column as_of names the month of the latest response it counts.";
 
 /// `field` neutralised, then quoted as RFC 4180 requires.
 #[cfg(test)]

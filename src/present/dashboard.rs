@@ -661,7 +661,7 @@ pub fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
                  Unternehmen darin geändert haben. Sie können daher hinter der Gesamtzahl \
                  zurückliegen. Wo sich aus dem neuesten Stand einer Gruppe und den übrigen \
                  Zahlen weniger als {k} Unternehmen herausrechnen ließen, wird ein früherer \
-                 Stand dieser Gruppe gezeigt; die Spalte „Stand“ nennt dann den Monat der \
+                 Stand dieser Gruppe gezeigt. Die Spalte „Stand“ nennt dann den Monat der \
                  letzten Antwort, die er zählt."
             }
             other => other,

@@ -413,7 +413,7 @@ async fn chamber_pages_keep_what_was_entered_and_export_for_german_excel(app: Te
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "Bereich;Merkmal;Kennzahl;n;Wert;Hinweis;Stand");
     for line in &lines {
-        assert_eq!(line.split(';').count(), 6, "six columns: {line}");
+        assert_eq!(line.split(';').count(), 7, "seven columns: {line}");
     }
     assert!(
         lines
