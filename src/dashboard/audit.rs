@@ -71,6 +71,13 @@
 //!    new one could be a group of departed firms), and breaks a new one like a small group.
 //!    The search and the span tests read the atoms only (a group of current firms).
 //!    With a history, "everyone" is not protected: it is the last candidate a drop takes.
+//! 7. *Bounded* (with a history; task hist14): the search counts its work in steps (one per
+//!    set of rows tried, [`Work`]), at most [`AUDIT_WORK`] per state. Deterministic: the same
+//!    input tries the same sets in the same order on every instance. Past the bound before the
+//!    drops ended clean, the state keeps only the known sets ([`Space::given_up`]: what they
+//!    give alone was shown before, so no search is needed); past it during the offers, the
+//!    offers from then on are refused. A request not in the span is then shown at an earlier
+//!    figure (see the `dashboard` notes, "Earlier figures") or hidden as `Unchecked`.
 //!
 //! Arithmetic modulo `p`: a rational combination that isolates `G` reduces to one modulo `p`
 //! unless `p` divides a minor of the 0/1 candidate matrix (denominators of the combination), so
