@@ -369,6 +369,20 @@ fn attack(wave: &Wave) -> Option<String> {
     isolate(&published, policy.k())
 }
 
+/// The chamber's shown publications after every refresh of `wave` that published.
+fn moments_of(wave: &Wave) -> Vec<Vec<CampaignPublication>> {
+    let mut moments: Vec<Vec<CampaignPublication>> = Vec::new();
+    simulate_moments(wave, &mut |p| {
+        moments.push(
+            p.iter()
+                .filter(|p| p.snapshot().is_some())
+                .cloned()
+                .collect(),
+        );
+    });
+    moments
+}
+
 fn waves(seeds: std::ops::Range<u64>) -> impl Iterator<Item = Wave> {
     seeds.flat_map(|seed| {
         [false, true].into_iter().map(move |refresh_each| Wave {
@@ -405,15 +419,7 @@ fn no_combination_of_three_views_isolates_a_small_group() {
 fn no_combination_of_three_views_across_moments_isolates_a_small_group() {
     let policy = DisclosurePolicy::default();
     let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
-    let mut moments: Vec<Vec<CampaignPublication>> = Vec::new();
-    simulate_moments(&super::utility_tests::FIRST_WAVE, &mut |p| {
-        moments.push(
-            p.iter()
-                .filter(|p| p.snapshot().is_some())
-                .cloned()
-                .collect(),
-        );
-    });
+    let moments = moments_of(&super::utility_tests::FIRST_WAVE);
     assert!(moments.len() > 1, "the wave publishes more than once");
     let (found, earlier) = attack_over_time_counting(&policy, &catalogue, &moments);
     assert_eq!(found, None, "isolated across {} moments", moments.len());
@@ -441,15 +447,7 @@ fn earlier_figures_across_moments_isolate_no_small_group() {
         .chain(waves(2000..2000 + extra))
         .filter(|w| w.refresh_each)
     {
-        let mut moments: Vec<Vec<CampaignPublication>> = Vec::new();
-        simulate_moments(&wave, &mut |p| {
-            moments.push(
-                p.iter()
-                    .filter(|p| p.snapshot().is_some())
-                    .cloned()
-                    .collect(),
-            );
-        });
+        let moments = moments_of(&wave);
         let (isolated, shown) = attack_over_time_counting(&policy, &catalogue, &moments);
         earlier += shown;
         found
@@ -467,15 +465,7 @@ fn earlier_figures_across_moments_isolate_no_small_group() {
 fn audits_that_reach_the_work_bound_isolate_no_small_group() {
     let policy = DisclosurePolicy::default();
     let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
-    let mut moments: Vec<Vec<CampaignPublication>> = Vec::new();
-    simulate_moments(&super::utility_tests::FIRST_WAVE, &mut |p| {
-        moments.push(
-            p.iter()
-                .filter(|p| p.snapshot().is_some())
-                .cloned()
-                .collect(),
-        );
-    });
+    let moments = moments_of(&super::utility_tests::FIRST_WAVE);
     super::audit::WORK_LIMIT.with(|w| w.set(Some(10)));
     let (found, earlier) = attack_over_time_counting(&policy, &catalogue, &moments);
     super::audit::WORK_LIMIT.with(|w| w.set(None));

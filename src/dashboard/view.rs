@@ -740,12 +740,7 @@ impl<'i, 'a> View<'i, 'a> {
     /// The month of the latest response counted by `ends` (all campaigns): what "as of" names
     /// for a figure shown at an earlier chain element.
     fn month_at(&self, ends: &[u32]) -> Option<Month> {
-        let data = self.inputs.data;
-        data.participants()
-            .enumerate()
-            .filter(|&(i, _)| data.held_by(ends, i))
-            .map(|(_, p)| p.month())
-            .max()
+        latest_month(self.inputs.data, ends)
     }
 
     fn dashboard(&self, filter: &Filter) -> Result<Dashboard, DashboardError> {
@@ -1087,13 +1082,7 @@ fn points(data: &PublishedCampaigns<'_>) -> Result<Vec<Point>, DashboardError> {
         if !seen.insert(set.ends.clone()) {
             continue;
         }
-        let month = data
-            .participants()
-            .enumerate()
-            .filter(|&(i, _)| data.held_by(&set.ends, i))
-            .map(|(_, p)| p.month())
-            .max();
-        if let Some(month) = month {
+        if let Some(month) = latest_month(data, &set.ends) {
             points.push(Point {
                 epoch: data.epoch_of(&set.ends),
                 ends: set.ends,
@@ -1103,6 +1092,15 @@ fn points(data: &PublishedCampaigns<'_>) -> Result<Vec<Point>, DashboardError> {
     }
     points.sort_by(|a, b| b.epoch.cmp(&a.epoch).then_with(|| b.ends.cmp(&a.ends)));
     Ok(points)
+}
+
+/// The month of the latest response counted by the per-campaign `ends` (all campaigns).
+fn latest_month(data: &PublishedCampaigns<'_>, ends: &[u32]) -> Option<Month> {
+    data.participants()
+        .enumerate()
+        .filter(|&(i, _)| data.held_by(ends, i))
+        .map(|(_, p)| p.month())
+        .max()
 }
 
 fn spread(
