@@ -42,11 +42,15 @@ pub(crate) type Bits = u128;
 /// The published sets of one dataset, each with the first request that showed it.
 pub(crate) struct Published {
     pub(crate) sets: BTreeMap<Bits, String>,
+    /// Counts shown at an earlier state ("as of", see the `dashboard` notes, "Earlier
+    /// figures"), so a test can tell that it attacked some.
+    pub(crate) earlier: usize,
 }
 
 /// The set a shown count `n` counts: the released part of `f ∧ member` (see `disclosure`), at
 /// the element of its chain with `n` members (the last one, or an earlier one the audit kept in
-/// its place; a count no element has falls back to the last, whose bits then tell the truth).
+/// its place), or at the recorded earlier state it is shown "as of" (see `view::shown_release`);
+/// a count none of them has falls back to the last, whose bits then tell the truth.
 fn bits(
     inputs: &DashboardInputs<'_, '_>,
     f: &Filter,
@@ -54,8 +58,11 @@ fn bits(
     n: Option<u32>,
 ) -> Bits {
     let data = inputs.data;
-    let last = super::disclosure::release_at(data, f, &|_, p| member(p), inputs.policy.k());
-    let release = n.and_then(|n| last.element_with(n)).unwrap_or(last);
+    let k = inputs.policy.k();
+    let last = super::disclosure::release_at(data, f, &|_, p| member(p), k);
+    let release = n
+        .and_then(|n| super::view::shown_release(data, f, member, n, k))
+        .unwrap_or(last);
     let matches = data.matches(f);
     data.participants()
         .enumerate()
@@ -65,6 +72,7 @@ fn bits(
 
 pub(crate) fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSummary]) -> Published {
     let mut sets = BTreeMap::new();
+    let mut earlier = 0;
     let campaigns = inputs.data.campaigns().to_vec();
     let months: Vec<_> = {
         let mut m: Vec<_> = data.iter().map(|p| p.month()).collect();
@@ -117,6 +125,12 @@ pub(crate) fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSumm
                 if d.participants.value().is_none() {
                     continue;
                 }
+                earlier += usize::from(d.participants.as_of().is_some());
+                earlier += d
+                    .participation
+                    .iter()
+                    .filter(|c| c.cell.as_of().is_some())
+                    .count();
                 add(
                     bits(inputs, &f, &everyone, d.participants.value().copied()),
                     label("selection"),
@@ -225,7 +239,7 @@ pub(crate) fn collect(inputs: &DashboardInputs<'_, '_>, data: &[&ParticipantSumm
             }
         }
     }
-    Published { sets }
+    Published { sets, earlier }
 }
 
 /// A combination of up to three published sets that is a group of 1..k−1 participants.
@@ -279,15 +293,26 @@ pub(crate) fn attack_over_time(
     catalogue: &DashboardCatalogue,
     moments: &[Vec<CampaignPublication>],
 ) -> Option<String> {
+    attack_over_time_counting(policy, catalogue, moments).0
+}
+
+/// [`attack_over_time`], and how many of the counts it saved were shown at an earlier state.
+pub(crate) fn attack_over_time_counting(
+    policy: &DisclosurePolicy,
+    catalogue: &DashboardCatalogue,
+    moments: &[Vec<CampaignPublication>],
+) -> (Option<String>, usize) {
     let mut global: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut sets: BTreeMap<Bits, String> = BTreeMap::new();
+    let mut earlier = 0;
     // The audit's record, as the service keeps it: each moment's kept sets are known at
     // every later one.
     let mut history: Vec<super::KeptSet> = Vec::new();
     for (t, publications) in moments.iter().enumerate() {
-        let data = PublishedCampaigns::from_publications(publications)
-            .ok()?
-            .knowing(history.clone());
+        let Ok(data) = PublishedCampaigns::from_publications(publications) else {
+            return (None, earlier);
+        };
+        let data = data.knowing(history.clone());
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         // Local bit i (position in this moment's data) → global bit of the same firm.
         let to_global: Vec<usize> = participants
@@ -309,6 +334,7 @@ pub(crate) fn attack_over_time(
             all_firms: None,
         };
         let published = collect(&inputs, &participants);
+        earlier += published.earlier;
         history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
         for (local, label) in published.sets {
             let bits = to_global
@@ -320,7 +346,7 @@ pub(crate) fn attack_over_time(
                 .or_insert_with(|| format!("[moment {}] {label}", t + 1));
         }
     }
-    isolate(&Published { sets }, policy.k())
+    (isolate(&Published { sets, earlier }, policy.k()), earlier)
 }
 
 fn attack(wave: &Wave) -> Option<String> {
@@ -341,6 +367,20 @@ fn attack(wave: &Wave) -> Option<String> {
     };
     let published = collect(&inputs, &participants);
     isolate(&published, policy.k())
+}
+
+/// The chamber's shown publications after every refresh of `wave` that published.
+fn moments_of(wave: &Wave) -> Vec<Vec<CampaignPublication>> {
+    let mut moments: Vec<Vec<CampaignPublication>> = Vec::new();
+    simulate_moments(wave, &mut |p| {
+        moments.push(
+            p.iter()
+                .filter(|p| p.snapshot().is_some())
+                .cloned()
+                .collect(),
+        );
+    });
+    moments
 }
 
 fn waves(seeds: std::ops::Range<u64>) -> impl Iterator<Item = Wave> {
@@ -379,16 +419,56 @@ fn no_combination_of_three_views_isolates_a_small_group() {
 fn no_combination_of_three_views_across_moments_isolates_a_small_group() {
     let policy = DisclosurePolicy::default();
     let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
-    let mut moments: Vec<Vec<CampaignPublication>> = Vec::new();
-    simulate_moments(&super::utility_tests::FIRST_WAVE, &mut |p| {
-        moments.push(
-            p.iter()
-                .filter(|p| p.snapshot().is_some())
-                .cloned()
-                .collect(),
-        );
-    });
+    let moments = moments_of(&super::utility_tests::FIRST_WAVE);
     assert!(moments.len() > 1, "the wave publishes more than once");
-    let found = attack_over_time(&policy, &catalogue, &moments);
+    let (found, earlier) = attack_over_time_counting(&policy, &catalogue, &moments);
     assert_eq!(found, None, "isolated across {} moments", moments.len());
+    println!("{earlier} counts shown at an earlier state");
+}
+
+/// Earlier figures across moments (task hist14): small waves in two or three campaigns,
+/// published after every response and looked at every time, so that the audit drops current
+/// sets that the history makes unsafe and shows requests "as of" an earlier state. The
+/// attacker takes each such count at the set it counts, combines it with every count saved at
+/// any moment, and fails if a group of `1..k−1` is isolated; the test also fails if no
+/// earlier figure was shown at all (then it would test nothing new). `ATTACKER_SEEDS=n` adds
+/// `n` further seeds (the deep run).
+#[test]
+fn earlier_figures_across_moments_isolate_no_small_group() {
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let extra: u64 = std::env::var("ATTACKER_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut earlier = 0;
+    let mut found = Vec::new();
+    for wave in waves(1..3)
+        .chain(waves(2000..2000 + extra))
+        .filter(|w| w.refresh_each)
+    {
+        let moments = moments_of(&wave);
+        let (isolated, shown) = attack_over_time_counting(&policy, &catalogue, &moments);
+        earlier += shown;
+        found
+            .extend(isolated.map(|how| format!("{} firms, seed {}: {how}", wave.firms, wave.seed)));
+    }
+    assert!(found.is_empty(), "isolated:\n{}", found.join("\n"));
+    assert!(earlier > 0, "no count was shown at an earlier state");
+}
+
+/// The work bound (task hist14, see `audit::AUDIT_WORK`) set so low that the audits with a
+/// history give up: each such state keeps only the known sets, its cells fall back to earlier
+/// figures or are hidden as not fully checked, and still no combination across moments
+/// isolates a small group.
+#[test]
+fn audits_that_reach_the_work_bound_isolate_no_small_group() {
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let moments = moments_of(&super::utility_tests::FIRST_WAVE);
+    super::audit::WORK_LIMIT.with(|w| w.set(Some(10)));
+    let (found, earlier) = attack_over_time_counting(&policy, &catalogue, &moments);
+    super::audit::WORK_LIMIT.with(|w| w.set(None));
+    assert_eq!(found, None, "isolated across {} moments", moments.len());
+    assert!(earlier > 0, "no count was shown at an earlier state");
 }

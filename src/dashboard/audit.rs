@@ -71,6 +71,13 @@
 //!    new one could be a group of departed firms), and breaks a new one like a small group.
 //!    The search and the span tests read the atoms only (a group of current firms).
 //!    With a history, "everyone" is not protected: it is the last candidate a drop takes.
+//! 7. *Bounded* (with a history; task hist14): the search counts its work in steps (one per
+//!    set of rows tried, [`Work`]), at most [`AUDIT_WORK`] per state. Deterministic: the same
+//!    input tries the same sets in the same order on every instance. Past the bound before the
+//!    drops ended clean, the state keeps only the known sets ([`Space::given_up`]: what they
+//!    give alone was shown before, so no search is needed); past it during the offers, the
+//!    offers from then on are refused. A request not in the span is then shown at an earlier
+//!    figure (see the `dashboard` notes, "Earlier figures") or hidden as `Unchecked`.
 //!
 //! Arithmetic modulo `p`: a rational combination that isolates `G` reduces to one modulo `p`
 //! unless `p` divides a minor of the 0/1 candidate matrix (denominators of the combination), so
@@ -250,6 +257,13 @@ pub(crate) struct Audit {
     kept: Vec<bool>,
     /// The kept sets as recorded (see `history`).
     records: Vec<KeptSet>,
+    /// Whether the audit's work bound ran out ([`AUDIT_WORK`]): during the drops, only the
+    /// known sets (or "everyone" without a history) are kept; during the offers, the offers
+    /// from then on are refused. Either way what is hidden was not fully judged.
+    exhausted: bool,
+    /// Steps the audit took (see [`Work`]; read by the harness).
+    #[cfg_attr(not(test), allow(dead_code))]
+    steps: u64,
 }
 
 /// The participants grouped into atoms by a list of sets (participants in exactly the same
@@ -274,6 +288,8 @@ struct Space {
     /// that holds them all starts from `baseline` and reduces only the other kept sets.
     known: Vec<bool>,
     k: u32,
+    /// The work bound, shared by the spaces of one audit.
+    work: std::rc::Rc<Work>,
 }
 
 impl Space {
@@ -285,6 +301,7 @@ impl Space {
         ghosted: &[bool],
         withheld: &[Withheld<'_>],
         k: u32,
+        work: &std::rc::Rc<Work>,
     ) -> Self {
         let m = sets.len();
         // Membership bit sets per participant, to find the atoms.
@@ -386,6 +403,7 @@ impl Space {
             baseline_markers: 0,
             known: Vec::new(),
             k,
+            work: std::rc::Rc::clone(work),
         }
     }
 
@@ -452,7 +470,18 @@ impl Space {
     /// clean when they were kept), nothing a drop could change, and by the argument of the
     /// module notes ("History") they reveal nothing while (ii) holds.
     fn exposed(&self, rows: &[Row], m: usize) -> Vec<(Vec<u64>, Vec<u64>)> {
-        let mut found = search(rows, &self.atom_sizes, self.k, &self.baseline);
+        #[cfg(test)]
+        let before = self.work.steps();
+        let mut found = search(rows, &self.atom_sizes, self.k, &self.baseline, &self.work);
+        #[cfg(test)]
+        if std::env::var("SEARCH_TRACE").is_ok() {
+            eprintln!(
+                "search: {} rows, {} found, {} steps",
+                rows.len(),
+                found.len(),
+                self.work.steps() - before
+            );
+        }
         // More relations through ghosted known sets than those sets give alone: a combination
         // of current sets equals one of ghosted known sets over the current participants, so
         // their difference may be a group of the departed (see the module notes, "History").
@@ -499,7 +528,8 @@ impl Space {
         }
         let mut rows = base.to_vec();
         let _relation = push_row(&mut rows, c, self.indicator(c), with.len());
-        self.exposed(&rows, with.len()).is_empty().then_some(rows)
+        // A search cut short by the work bound proves nothing: the offer is refused.
+        (self.exposed(&rows, with.len()).is_empty() && !self.work.spent()).then_some(rows)
     }
 
     fn audit(self, kept: Vec<bool>, candidates: usize, records: Vec<KeptSet>) -> Audit {
@@ -511,7 +541,23 @@ impl Space {
             rows,
             kept: kept.into_iter().take(candidates).collect(),
             records,
+            exhausted: self.work.spent(),
+            steps: self.work.steps(),
         }
+    }
+
+    /// The audit when the work bound ran out: only the known sets (the protected ones: the
+    /// history, or "everyone" without one) are kept. Clean without a search: what the known
+    /// sets give alone is what was shown before (see [`Space::exposed`]), and without a
+    /// history "everyone" alone gives only multiples of the whole.
+    fn given_up(self, candidates: &[Candidate<'_>]) -> Audit {
+        let m = candidates.len();
+        let mut kept = self.known.clone();
+        kept.resize(self.indicators.len(), false);
+        let records = records(candidates, &kept, &[]);
+        let mut audit = self.audit(kept, m, records);
+        audit.exhausted = true;
+        audit
     }
 }
 
@@ -536,8 +582,22 @@ impl Audit {
         let sets: Vec<&SetFn<'_>> = candidates.iter().map(|c| c.member.as_ref()).collect();
         let ghosted: Vec<bool> = candidates.iter().map(|c| c.ghosted).collect();
         let known: Vec<bool> = candidates.iter().map(|c| c.protected).collect();
-        let space = Space::new(&participants, &sets, &ghosted, withheld, k).with_baseline(&known);
-        let kept = greedy(&space, candidates);
+        // Bounded only with a history: without one the rows are at most the candidates (about
+        // 100), which bounds the search already, and its cost is measured (see "Cost").
+        let limit = if known.iter().skip(1).any(|&k| k)
+            || candidates.first().is_some_and(|c| !c.protected)
+        {
+            work_limit()
+        } else {
+            u64::MAX
+        };
+        let work = std::rc::Rc::new(Work::new(limit));
+        let space =
+            Space::new(&participants, &sets, &ghosted, withheld, k, &work).with_baseline(&known);
+        // Past the work bound before the drops ended clean: nothing current is known safe.
+        let Some(kept) = greedy(&space, candidates) else {
+            return space.given_up(candidates);
+        };
         // Earlier chain elements of the dropped candidates, as further sets after the
         // candidates: (candidate, set index), latest element first.
         let mut offers: Vec<(usize, usize)> = Vec::new();
@@ -565,8 +625,8 @@ impl Audit {
         // clean.
         let mut known_all = known;
         known_all.resize(all_sets.len(), false);
-        let space =
-            Space::new(&participants, &all_sets, &ghosted, withheld, k).with_baseline(&known_all);
+        let space = Space::new(&participants, &all_sets, &ghosted, withheld, k, &work)
+            .with_baseline(&known_all);
         let kept_before = kept.clone();
         let mut kept_all = kept;
         kept_all.resize(all_sets.len(), false);
@@ -642,7 +702,21 @@ impl Audit {
             rows: Vec::new(),
             kept: Vec::new(),
             records: Vec::new(),
+            exhausted: false,
+            steps: 0,
         }
+    }
+
+    /// Whether the work bound ran out, so that only the known sets were kept (a set hidden
+    /// then was not judged: its reason says so).
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// Steps the audit took (see [`Work`]; for the harness).
+    #[cfg(test)]
+    pub(crate) fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// Whether the set `filter ∧ member` lies in the span of the kept candidates (so showing
@@ -722,13 +796,19 @@ fn records(candidates: &[Candidate<'_>], kept: &[bool], offers: &[(usize, usize)
 }
 
 /// Steps 3 of the notes: drop the cheapest candidate of each combination found until nothing
-/// is exposed, then offer each dropped one again (most valuable first). Returns what is kept.
-fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
+/// is exposed, then offer each dropped one again (most valuable first). Returns what is kept;
+/// `None` if the work bound ran out before the drops ended clean (offers cut short by it are
+/// refused, see [`Space::clean_adding`]).
+fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Option<Vec<bool>> {
     let m = candidates.len();
     let mut kept = vec![true; m];
     loop {
         let reduced = space.reduced(&kept);
         let found = space.exposed(&reduced.rows, m);
+        if space.work.spent() {
+            // Past the bound nothing found is complete: the caller keeps the known sets only.
+            return None;
+        }
         if found.is_empty() {
             // Greedy drops may have taken more than needed: offer each dropped candidate
             // again, the most valuable first, and keep it if the audit stays clean.
@@ -737,7 +817,7 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
                 .collect();
             dropped.sort_by_key(|&c| std::cmp::Reverse(candidates.get(c).map(|c| (c.cost, c.n))));
             offer_again(space, &mut kept, &dropped);
-            return kept;
+            return Some(kept);
         }
         let mut dropped = false;
         // The rows of `kept`, updated at each drop of this round.
@@ -771,7 +851,7 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Vec<bool> {
                     *slot = false;
                 }
             }
-            return kept;
+            return Some(kept);
         }
     }
 }
@@ -839,6 +919,9 @@ fn make_room(
     loop {
         let reduced = space.reduced(&with);
         let found = space.exposed(&reduced.rows, with.len());
+        if space.work.spent() {
+            return None;
+        }
         if found.is_empty() {
             return Some((with, reduced.rows));
         }
@@ -870,6 +953,70 @@ fn make_room(
 
 /// How many cheaper candidates [`make_room`] may drop for one earlier chain element.
 const MAX_ROOM: usize = 1;
+
+/// The bound on one audit's work, in steps (see [`Work`] and the module notes, "Bounded").
+pub(crate) const AUDIT_WORK: u64 = 2_000_000;
+
+/// [`AUDIT_WORK`], or a test's own bound (see `WORK_LIMIT`).
+fn work_limit() -> u64 {
+    #[cfg(test)]
+    if let Some(limit) = WORK_LIMIT.with(std::cell::Cell::get).or_else(|| {
+        std::env::var("AUDIT_WORK")
+            .ok()
+            .and_then(|w| w.parse().ok())
+    }) {
+        return limit;
+    }
+    AUDIT_WORK
+}
+
+#[cfg(test)]
+thread_local! {
+    /// A test's bound on the audit's work in place of [`AUDIT_WORK`] (to see what the audit
+    /// does when it runs out).
+    pub(crate) static WORK_LIMIT: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Counted work of one audit: one step per set of rows the search tries. Deterministic (the
+/// same input tries the same sets in the same order), so every instance reaches the same
+/// verdicts; past the bound the audit keeps the known sets only ([`Space::given_up`]).
+pub(crate) struct Work {
+    left: std::cell::Cell<u64>,
+    limit: u64,
+    spent: std::cell::Cell<bool>,
+}
+
+impl Work {
+    fn new(limit: u64) -> Self {
+        Self {
+            left: std::cell::Cell::new(limit),
+            limit,
+            spent: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Takes `steps`; `false` (and spent for good) if they are not left.
+    fn spend(&self, steps: u64) -> bool {
+        match self.left.get().checked_sub(steps) {
+            Some(left) if !self.spent.get() => {
+                self.left.set(left);
+                true
+            }
+            _ => {
+                self.spent.set(true);
+                false
+            }
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.spent.get()
+    }
+
+    fn steps(&self) -> u64 {
+        self.limit - self.left.get()
+    }
+}
 
 /// A quick test before [`in_span`] for many vectors against the same `rows` (over `atoms`
 /// atoms): a random linear function `h` (the search's weights) gives `h(v) = Σ v[pivot]·h(row)`
@@ -1039,7 +1186,13 @@ impl Reduced {
 /// Groups of `1..k−1` participants in the span: the combinations (over candidates) that give
 /// them, at most a few per call.
 /// Groups in the span of `baseline` are passed over (see [`Space::exposed`]).
-fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Vec<u64>, Vec<u64>)> {
+fn search(
+    rows: &[Row],
+    atom_sizes: &[u32],
+    k: u32,
+    baseline: &[Row],
+    work: &Work,
+) -> Vec<(Vec<u64>, Vec<u64>)> {
     const MAX_FOUND: usize = 8;
     let budget = k.saturating_sub(1);
     let small = |a: usize| atom_sizes.get(a).is_some_and(|&s| s < k);
@@ -1115,6 +1268,7 @@ fn search(rows: &[Row], atom_sizes: &[u32], k: u32, baseline: &[Row]) -> Vec<(Ve
             budget,
             max_found: MAX_FOUND,
             baseline,
+            work,
         },
         0,
         0,
@@ -1168,6 +1322,7 @@ struct Search<'s> {
     budget: u32,
     max_found: usize,
     baseline: &'s [Row],
+    work: &'s Work,
 }
 
 /// Tries every set of rows after `start` (added to `chosen`) whose pivots hold at most the
@@ -1211,33 +1366,13 @@ fn dfs(
             }
             _ => return,
         };
-        if found.len() >= s.max_found {
+        if !visit(s, i, weight, hash, chosen, found, dfs) {
             return;
         }
-        let size = s.pivot_size.get(i).copied().unwrap_or(u32::MAX);
-        let Some(weight) = weight.checked_add(size).filter(|&w| w <= s.budget) else {
-            continue;
-        };
-        let hash = add(hash, s.fingerprint.get(i).copied().unwrap_or(0));
-        chosen.push(i);
-        let left = s.budget - weight;
-        let worth = match left {
-            0 => hash == 0,
-            1 => hash == 0 || s.singles.contains_key(&hash),
-            _ => true,
-        };
-        if worth
-            && let Some(combination) = isolates(s, chosen)
-            && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
-        {
-            found.push(combination);
-        }
-        dfs(s, i + 1, weight, hash, chosen, found);
-        chosen.pop();
     }
 }
 
-/// [`dfs`] as a plain pass (the oracle of `PLAIN_SEARCH`).
+/// [`dfs`] as a plain pass (the oracle of `PLAIN_SEARCH`): the same step for every row.
 #[cfg(test)]
 fn plain_dfs(
     s: &Search<'_>,
@@ -1248,30 +1383,55 @@ fn plain_dfs(
     found: &mut Vec<(Vec<u64>, Vec<u64>)>,
 ) {
     for i in start..s.w.len() {
-        if found.len() >= s.max_found {
+        if !visit(s, i, weight, hash, chosen, found, plain_dfs) {
             return;
         }
-        let size = s.pivot_size.get(i).copied().unwrap_or(u32::MAX);
-        let Some(weight) = weight.checked_add(size).filter(|&w| w <= s.budget) else {
-            continue;
-        };
-        let hash = add(hash, s.fingerprint.get(i).copied().unwrap_or(0));
-        chosen.push(i);
-        let left = s.budget - weight;
-        let worth = match left {
-            0 => hash == 0,
-            1 => hash == 0 || s.singles.contains_key(&hash),
-            _ => true,
-        };
-        if worth
-            && let Some(combination) = isolates(s, chosen)
-            && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
-        {
-            found.push(combination);
-        }
-        plain_dfs(s, i + 1, weight, hash, chosen, found);
-        chosen.pop();
     }
+}
+
+/// One step of the search, shared by [`dfs`] and its oracle: row `i` joins `chosen` (if its
+/// pivot fits the budget), the set is tried if it can be worth it, and `deeper` tries the
+/// sets that extend it. `false` when the search is to stop (enough found, or its work bound
+/// spent, see [`Work`]).
+type Deeper = fn(&Search<'_>, usize, u32, u64, &mut Vec<usize>, &mut Vec<(Vec<u64>, Vec<u64>)>);
+
+fn visit(
+    s: &Search<'_>,
+    i: usize,
+    weight: u32,
+    hash: u64,
+    chosen: &mut Vec<usize>,
+    found: &mut Vec<(Vec<u64>, Vec<u64>)>,
+    deeper: Deeper,
+) -> bool {
+    if found.len() >= s.max_found {
+        return false;
+    }
+    let size = s.pivot_size.get(i).copied().unwrap_or(u32::MAX);
+    let Some(weight) = weight.checked_add(size).filter(|&w| w <= s.budget) else {
+        return true;
+    };
+    // One step per set tried (rows passed over cost none, so the oracle counts alike).
+    if !s.work.spend(1) {
+        return false;
+    }
+    let hash = add(hash, s.fingerprint.get(i).copied().unwrap_or(0));
+    chosen.push(i);
+    let left = s.budget - weight;
+    let worth = match left {
+        0 => hash == 0,
+        1 => hash == 0 || s.singles.contains_key(&hash),
+        _ => true,
+    };
+    if worth
+        && let Some(combination) = isolates(s, chosen)
+        && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
+    {
+        found.push(combination);
+    }
+    deeper(s, i + 1, weight, hash, chosen, found);
+    chosen.pop();
+    true
 }
 
 /// The exact sum of the chosen rows: if it is a 0/1 vector of `1..=budget` participants, the

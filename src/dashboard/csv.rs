@@ -1,8 +1,9 @@
 //! CSV export of exactly the cells a [`Dashboard`] shows.
 //!
-//! Long format, one header line, one row per number: `section,key,measure,n,value,note`.
+//! Long format, one header line, one row per number: `section,key,measure,n,value,note,as_of`.
 //! Suppressed cells keep their rows, with `value` = `suppressed` and the reason in `note`, so a
-//! spreadsheet lines up across exports. RFC 4180: CRLF line ends, fields with `,` `"` CR or LF
+//! spreadsheet lines up across exports. `as_of` is empty for a current figure and names the
+//! month (`YYYY-MM`) of an earlier figure (see the `dashboard` notes, "Earlier figures"). RFC 4180: CRLF line ends, fields with `,` `"` CR or LF
 //! quoted, quotes doubled.
 //!
 //! Formula neutralisation: a field starting with `=`, `+`, `-`, `@`, tab or carriage return
@@ -17,7 +18,7 @@ use super::view::{Cell, Change, Dashboard, Keyed, Share, Spread};
 use crate::benchmark::SuppressionReason;
 
 /// The header line's fields.
-const HEADER: [&str; 6] = ["section", "key", "measure", "n", "value", "note"];
+const HEADER: [&str; 7] = ["section", "key", "measure", "n", "value", "note", "as_of"];
 
 /// `field` made safe to open in a spreadsheet: a leading `'` before `=`, `+`, `-`, `@`, tab or
 /// carriage return.
@@ -74,7 +75,7 @@ fn english_word(w: &str) -> String {
 const LAG_NOTE_EN: &str = "Figures of single groups are updated only once at least {k} firms in \
 them have changed. They may therefore lag behind the total. Where a group's newest figure and the \
 other figures would let fewer than {k} firms be worked out, an earlier figure of that group is \
-shown.";
+shown. Its column as_of names the month of the latest response it counts.";
 
 /// `field` neutralised, then quoted as RFC 4180 requires.
 #[cfg(test)]
@@ -197,12 +198,14 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
+    /// One line; fields left out at the end are empty (every line has the header's width).
     fn line(&mut self, fields: &[String]) {
         let separator = self.dialect.separator;
-        let line: Vec<String> = fields
+        let mut line: Vec<String> = fields
             .iter()
             .map(|f| csv_field_with(f, separator))
             .collect();
+        line.resize(line.len().max(HEADER.len()), String::new());
         self.text.push_str(&line.join(&separator.to_string()));
         self.text.push_str("\r\n");
     }
@@ -231,7 +234,8 @@ impl Rows<'_> {
         let section = (dialect.word)(section);
         let key = (dialect.key)(kind, key);
         match cell {
-            Cell::Published { n, value } => {
+            Cell::Published { n, value, as_of } => {
+                let as_of = as_of.map(|m| m.to_string()).unwrap_or_default();
                 for (measure, number) in measures(value) {
                     let number = if dialect.decimal_comma {
                         number.replace('.', ",")
@@ -245,6 +249,7 @@ impl Rows<'_> {
                         n.to_string(),
                         number,
                         String::new(),
+                        as_of.clone(),
                     ]);
                 }
             }
@@ -306,6 +311,9 @@ pub fn suppression_note(reason: SuppressionReason, k: u32) -> String {
         ),
         SuppressionReason::Complementary => format!(
             "complementary: hidden so that a small group (fewer than {k} firms) cannot be worked out from the other figures"
+        ),
+        SuppressionReason::Unchecked => format!(
+            "unchecked: hidden, whether a small group (fewer than {k} firms) could be worked out with the other figures could not be fully checked within the work allowed; no earlier figure"
         ),
     }
 }

@@ -300,6 +300,18 @@ impl<'a> PublishedCampaigns<'a> {
         Ends(parts).encode()
     }
 
+    /// The chamber-wide epoch of the state with per-campaign `ends`: the latest of those
+    /// publications (`0`: none, or stored before epochs).
+    pub(crate) fn epoch_of(&self, ends: &[u32]) -> u64 {
+        self.epochs
+            .iter()
+            .zip(ends)
+            .filter_map(|(epochs, &end)| epochs.get(usize::try_from(end).ok()?.checked_sub(1)?))
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The chamber-wide epoch of this state: the latest of its publications (`0`: none).
     pub fn epoch(&self) -> u64 {
         self.epochs.iter().flatten().copied().max().unwrap_or(0)
@@ -503,6 +515,19 @@ impl Release {
             });
         }
         self.earlier().find(|r| r.n == n)
+    }
+
+    /// The same set at an earlier recorded state (`ends`, counting `n` of its members): shown
+    /// in its place when neither its last chain element nor an earlier one lies in the audited
+    /// span (see the `dashboard` notes, "Earlier figures").
+    pub(crate) fn at(&self, ends: Vec<u32>, n: u32) -> Release {
+        Release {
+            ends,
+            current: self.current,
+            n,
+            displayable: true,
+            earlier: Vec::new(),
+        }
     }
 
     /// Per campaign of the data: members with `since ≤ end` are released (`0`: none).

@@ -125,7 +125,14 @@ fn month(m: u8) -> Result<Month, DashboardError> {
 fn unfiltered_campaign_by_hand() -> TestResult {
     let people = participants(&EIGHT)?;
     let d = dashboard(3, &publish(3, &people, &["c1"])?, &Filter::all(), None)?;
-    assert_eq!(d.participants, Cell::Published { n: 8, value: 8 });
+    assert_eq!(
+        d.participants,
+        Cell::Published {
+            n: 8,
+            value: 8,
+            as_of: None
+        }
+    );
 
     // Overall 10 30 30 55 60 70 80 100: nearest rank p25 = 2nd, median = 4th, p75 = 6th.
     let overall = &d.scores[0];
@@ -134,7 +141,8 @@ fn unfiltered_campaign_by_hand() -> TestResult {
         overall.cohort,
         Cell::Published {
             n: 8,
-            value: spread(30, 55, 70)
+            value: spread(30, 55, 70),
+            as_of: None
         }
     );
     assert_eq!(overall.all_firms.reason(), Some(TooFew));
@@ -206,7 +214,8 @@ fn unfiltered_campaign_by_hand() -> TestResult {
             key: super::Sector::Production,
             cell: Cell::Published {
                 n: 8,
-                value: spread(30, 55, 70)
+                value: spread(30, 55, 70),
+                as_of: None
             }
         }]
     );
@@ -390,7 +399,8 @@ fn change_between_periods_and_its_csv() -> TestResult {
                 before: 8,
                 after: 4,
                 delta: -4
-            }
+            },
+            as_of: None
         }
     );
     assert_eq!(change.medians[0].key, "overall");
@@ -407,15 +417,15 @@ fn change_between_periods_and_its_csv() -> TestResult {
 
     let csv = to_csv(&d);
     let lines: Vec<&str> = csv.split("\r\n").collect();
-    assert_eq!(lines[0], "section,key,measure,n,value,note");
-    assert!(lines.contains(&"participants,all,count,4,4,"));
-    assert!(lines.contains(&"change,participants,delta,4,\u{2212}4,"));
-    assert!(lines.contains(&"change,median overall,delta,4,\u{2212}20,"));
-    assert!(lines.contains(&"score,overall,median,4,30,"));
+    assert_eq!(lines[0], "section,key,measure,n,value,note,as_of");
+    assert!(lines.contains(&"participants,all,count,4,4,,"));
+    assert!(lines.contains(&"change,participants,delta,4,\u{2212}4,,"));
+    assert!(lines.contains(&"change,median overall,delta,4,\u{2212}20,,"));
+    assert!(lines.contains(&"score,overall,median,4,30,,"));
     // Industries nobody chose have no row; a hidden one says why, in words true for it.
     assert!(!lines.iter().any(|l| l.starts_with("industry,A,")));
     assert!(lines.iter().any(|l| l.starts_with("industry,")));
-    assert!(lines.contains(&"change,period,before,,since 2026-01..2026-02,"));
+    assert!(lines.contains(&"change,period,before,,since 2026-01..2026-02,,"));
     // Nothing in the file starts a formula.
     for field in csv.split(['\r', '\n', ',']) {
         assert!(!field.starts_with(['=', '+', '-', '@']), "{field:?}");
@@ -466,10 +476,10 @@ fn csv_neutralises_catalogue_ids() -> TestResult {
     };
     let csv = to_csv(&Dashboard::compute(&inputs, &Filter::all(), None)?);
     assert!(
-        csv.contains("\r\nscore,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",median,8,60,\r\n")
+        csv.contains("\r\nscore,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",median,8,60,,\r\n")
     );
-    assert!(csv.contains("\r\nscore,'-2+3,median,8,50,\r\n"));
-    assert!(csv.contains("\r\nred_flag,'@SUM(A1),,,suppressed,too_few: too few firms in this group (fewer than 3)\r\n"));
+    assert!(csv.contains("\r\nscore,'-2+3,median,8,50,,\r\n"));
+    assert!(csv.contains("\r\nred_flag,'@SUM(A1),,,suppressed,too_few: too few firms in this group (fewer than 3),\r\n"));
     Ok(())
 }
 
@@ -504,7 +514,8 @@ fn all_firms_come_from_the_benchmark_disclosure() -> TestResult {
         d.scores[0].all_firms,
         Cell::Published {
             n: 5,
-            value: spread(20, 30, 40)
+            value: spread(20, 30, 40),
+            as_of: None
         }
     );
     assert_eq!(d.scores[2].all_firms.value(), Some(&spread(60, 70, 80)));

@@ -61,6 +61,11 @@ pub enum Cell<T> {
         n: u32,
         /// The value.
         value: T,
+        /// Shown at an earlier state of the data (its newest figure could not be shown): the
+        /// month of the latest response that state counted ("Stand: März 2026"). See the
+        /// `dashboard` notes, "Earlier figures".
+        #[serde(skip_serializing_if = "Option::is_none")]
+        as_of: Option<Month>,
     },
     /// Must not be shown, not even its `n`.
     Suppressed {
@@ -74,10 +79,28 @@ impl<T> Cell<T> {
         Cell::Suppressed { reason }
     }
 
-    fn from_verdict(verdict: Option<SuppressionReason>, n: u32, value: impl FnOnce() -> T) -> Self {
+    fn from_verdict(
+        verdict: Option<SuppressionReason>,
+        n: u32,
+        as_of: Option<Month>,
+        value: impl FnOnce() -> T,
+    ) -> Self {
         match verdict {
             Some(reason) => Cell::hidden(reason),
-            None => Cell::Published { n, value: value() },
+            None => Cell::Published {
+                n,
+                value: value(),
+                as_of,
+            },
+        }
+    }
+
+    /// The month of the earlier state the value is shown at, if it is (see
+    /// [`Cell::Published`]).
+    pub fn as_of(&self) -> Option<Month> {
+        match self {
+            Cell::Published { as_of, .. } => *as_of,
+            Cell::Suppressed { .. } => None,
         }
     }
 
@@ -319,6 +342,7 @@ impl PeriodChange {
             (Some(a), Some(b), Some(n)) => Cell::Published {
                 n,
                 value: Change::new(a, b),
+                as_of: None,
             },
             // Reported as the reason of whichever side is hidden.
             _ => Cell::hidden(
@@ -360,6 +384,18 @@ struct View<'i, 'a> {
     k: u32,
     /// The audited family of this state of the data (see `audit`).
     audit: std::borrow::Cow<'i, Audit>,
+    /// The earlier states of the data the history recorded, latest first (see the `dashboard`
+    /// notes, "Earlier figures"); empty without a history.
+    points: Vec<Point>,
+}
+
+/// An earlier state of the chamber's data, as recorded in the history: per campaign the
+/// publication then current (members with `since ≤ end` counted), its chamber-wide epoch, and
+/// the month of the latest response it counted (what "as of" names).
+struct Point {
+    ends: Vec<u32>,
+    epoch: u64,
+    month: Month,
 }
 
 /// A member test told the participant's index in the data too.
@@ -374,6 +410,8 @@ struct Part {
     /// Members released: the `n` shown.
     n: u32,
     verdict: Option<SuppressionReason>,
+    /// Shown at an earlier state (see [`Cell::Published`]).
+    as_of: Option<Month>,
 }
 
 impl<'i, 'a> View<'i, 'a> {
@@ -400,6 +438,7 @@ impl<'i, 'a> View<'i, 'a> {
             inputs,
             k,
             audit: std::borrow::Cow::Owned(Audit::empty(k)),
+            points: Vec::new(),
         };
         let audit = match inputs.data.cached_audit(k) {
             Some(audit) => std::borrow::Cow::Borrowed(audit),
@@ -418,7 +457,13 @@ impl<'i, 'a> View<'i, 'a> {
                 }
             }
         };
-        Ok(Self { inputs, k, audit })
+        let points = points(inputs.data)?;
+        Ok(Self {
+            inputs,
+            k,
+            audit,
+            points,
+        })
     }
 
     /// The sets of the whole data a chamber most wants, each passing its own rules, as their
@@ -615,16 +660,26 @@ impl<'i, 'a> View<'i, 'a> {
             let released: MemberAt<'_> = &|i, p| member(i, p) && r.holds(data, i);
             self.audit.whole_at(data, filter, released)
         };
-        let (release, verdict) = match release.verdict(self.k) {
-            Some(reason) => (release, Some(reason)),
-            None if in_span(&release) => (release, None),
+        let (release, verdict, as_of) = match release.verdict(self.k) {
+            Some(reason) => (release, Some(reason), None),
+            None if in_span(&release) => (release, None, None),
             None => {
                 let element = earlier
                     .then(|| release.earlier().find(|r| in_span(r)))
                     .flatten();
                 match element {
-                    Some(element) => (element, None),
-                    None => (release, Some(SuppressionReason::Complementary)),
+                    Some(element) => {
+                        let month = self.month_at(element.ends());
+                        (element, None, month)
+                    }
+                    None => match self.recorded(filter, member, &release, &in_span) {
+                        Some((element, month)) => (element, None, Some(month)),
+                        // Past the audit's work bound the set was not judged: said so.
+                        None if self.audit.exhausted() => {
+                            (release, Some(SuppressionReason::Unchecked), None)
+                        }
+                        None => (release, Some(SuppressionReason::Complementary), None),
+                    },
                 }
             }
         };
@@ -632,8 +687,60 @@ impl<'i, 'a> View<'i, 'a> {
             current: release.current,
             n: release.n,
             verdict,
+            as_of,
         };
         (release, part)
+    }
+
+    /// The set `filter ∧ member` at the latest recorded earlier state whose part lies in the
+    /// audited span (see the `dashboard` notes, "Earlier figures"), with that state's month.
+    /// States that give the same members as one already tried, or fewer than `k`, are passed
+    /// over; at most [`MAX_POINTS`] distinct ones are tried.
+    fn recorded(
+        &self,
+        filter: &Filter,
+        member: MemberAt<'_>,
+        release: &Release,
+        in_span: &dyn Fn(&Release) -> bool,
+    ) -> Option<(Release, Month)> {
+        if self.points.is_empty() {
+            return None;
+        }
+        let data = self.inputs.data;
+        let matches = data.matches(filter);
+        let inside: Vec<usize> = data
+            .participants()
+            .enumerate()
+            .filter(|&(i, p)| matches(i) && member(i, p))
+            .map(|(i, _)| i)
+            .collect();
+        let mut tried: Vec<Vec<usize>> = Vec::new();
+        for point in &self.points {
+            let held: Vec<usize> = inside
+                .iter()
+                .copied()
+                .filter(|&i| data.held_by(&point.ends, i))
+                .collect();
+            let n = u32::try_from(held.len()).unwrap_or(u32::MAX);
+            if n < self.k || tried.contains(&held) {
+                continue;
+            }
+            let element = release.at(point.ends.clone(), n);
+            if in_span(&element) {
+                return Some((element, point.month));
+            }
+            tried.push(held);
+            if tried.len() >= MAX_POINTS {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The month of the latest response counted by `ends` (all campaigns): what "as of" names
+    /// for a figure shown at an earlier chain element.
+    fn month_at(&self, ends: &[u32]) -> Option<Month> {
+        latest_month(self.inputs.data, ends)
     }
 
     fn dashboard(&self, filter: &Filter) -> Result<Dashboard, DashboardError> {
@@ -709,19 +816,21 @@ impl<'i, 'a> View<'i, 'a> {
         Ok(Dashboard {
             k: self.k,
             filter: filter.clone(),
-            participants: Cell::from_verdict(view, n, || n),
+            participants: Cell::from_verdict(view, n, whole.as_of, || n),
             participation: participation
                 .into_iter()
                 .map(|(key, part)| Keyed {
                     key,
-                    cell: Cell::from_verdict(view.or(part.verdict), part.n, || part.n),
+                    cell: Cell::from_verdict(view.or(part.verdict), part.n, part.as_of, || part.n),
                 })
                 .collect(),
             levels: (1..=5u8)
                 .zip(levels)
                 .map(|(key, part)| Keyed {
                     key,
-                    cell: Cell::from_verdict(view.or(part.verdict), n, || share(part.n, n)),
+                    cell: Cell::from_verdict(view.or(part.verdict), n, part.as_of, || {
+                        share(part.n, n)
+                    }),
                 })
                 .collect(),
             scores,
@@ -816,7 +925,7 @@ impl<'i, 'a> View<'i, 'a> {
             .into_iter()
             .map(|(band, part)| Keyed {
                 key: band,
-                cell: Cell::from_verdict(view.or(part.verdict), n, || share(part.n, n)),
+                cell: Cell::from_verdict(view.or(part.verdict), n, part.as_of, || share(part.n, n)),
             })
             .collect()
     }
@@ -910,7 +1019,7 @@ impl<'i, 'a> View<'i, 'a> {
                 let verdict = view.or(with.verdict);
                 Keyed {
                     key: id.clone(),
-                    cell: Cell::from_verdict(verdict, n, || share(with.n, n)),
+                    cell: Cell::from_verdict(verdict, n, with.as_of, || share(with.n, n)),
                 }
             })
             .collect();
@@ -925,6 +1034,75 @@ impl<'i, 'a> View<'i, 'a> {
     }
 }
 
+/// For attacker and property tests: the released part behind a shown count `n` of
+/// `filter ∧ member` (after [`Dashboard::compute`] audited `data`): the last chain element or
+/// an earlier one with `n` members, else the latest recorded earlier state with `n` members
+/// whose part lies in the audited span (as [`View::recorded`] chooses it).
+#[cfg(test)]
+pub(crate) fn shown_release(
+    data: &PublishedCampaigns<'_>,
+    filter: &Filter,
+    member: &dyn Fn(&ParticipantSummary) -> bool,
+    n: u32,
+    k: u32,
+) -> Option<Release> {
+    let last = release_at(data, filter, &|_, p| member(p), k);
+    if let Some(element) = last.element_with(n) {
+        return Some(element);
+    }
+    let audit = data.cached_audit(k)?;
+    let matches = data.matches(filter);
+    for point in points(data).ok()? {
+        let count = data
+            .participants()
+            .enumerate()
+            .filter(|&(i, p)| matches(i) && member(p) && data.held_by(&point.ends, i))
+            .count();
+        if count == n as usize {
+            let element = last.at(point.ends, n);
+            if audit.whole_at(data, filter, &|i, p| member(p) && element.holds(data, i)) {
+                return Some(element);
+            }
+        }
+    }
+    None
+}
+
+/// How many distinct earlier states of one set [`View::recorded`] tries (each a pass over the
+/// set's members and a test against the span; the latest ones are the likely ones).
+const MAX_POINTS: usize = 32;
+
+/// The distinct earlier states recorded in the history (each recorded set's `ends` is the
+/// state of every campaign at the point its chain last stepped), latest first.
+fn points(data: &PublishedCampaigns<'_>) -> Result<Vec<Point>, DashboardError> {
+    let known = data.known()?;
+    let mut seen = BTreeSet::new();
+    let mut points: Vec<Point> = Vec::new();
+    for set in known {
+        if !seen.insert(set.ends.clone()) {
+            continue;
+        }
+        if let Some(month) = latest_month(data, &set.ends) {
+            points.push(Point {
+                epoch: data.epoch_of(&set.ends),
+                ends: set.ends,
+                month,
+            });
+        }
+    }
+    points.sort_by(|a, b| b.epoch.cmp(&a.epoch).then_with(|| b.ends.cmp(&a.ends)));
+    Ok(points)
+}
+
+/// The month of the latest response counted by the per-campaign `ends` (all campaigns).
+fn latest_month(data: &PublishedCampaigns<'_>, ends: &[u32]) -> Option<Month> {
+    data.participants()
+        .enumerate()
+        .filter(|&(i, _)| data.held_by(ends, i))
+        .map(|(_, p)| p.month())
+        .max()
+}
+
 fn spread(
     members: &[&ParticipantSummary],
     scores: &dyn Fn(&ParticipantSummary) -> Option<u8>,
@@ -936,7 +1114,11 @@ fn spread(
 fn cell_of(view: Option<SuppressionReason>, part: &Part, value: Option<Spread>) -> Cell<Spread> {
     match (view, part.verdict, value) {
         (Some(reason), _, _) | (None, Some(reason), _) => Cell::hidden(reason),
-        (None, None, Some(value)) => Cell::Published { n: part.n, value },
+        (None, None, Some(value)) => Cell::Published {
+            n: part.n,
+            value,
+            as_of: part.as_of,
+        },
         (None, None, None) => Cell::hidden(SuppressionReason::TooFew),
     }
 }
@@ -983,6 +1165,7 @@ fn all_firms_cell(
             Some(m) => Cell::Published {
                 n: a.n(),
                 value: Spread::of_stats(m),
+                as_of: None,
             },
             None => Cell::hidden(SuppressionReason::TooFew),
         },

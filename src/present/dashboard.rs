@@ -18,8 +18,21 @@ use crate::survey::{Catalogue, Lang};
 /// A cell as text: its value, or why it is hidden (never its n).
 fn show<T>(cell: &Cell<T>, lang: Lang, k: u32, value: impl Fn(&T) -> String) -> String {
     match cell {
-        Cell::Published { value: v, .. } => value(v),
+        Cell::Published {
+            value: v, as_of, ..
+        } => with_as_of(value(v), lang, *as_of),
         Cell::Suppressed { reason } => suppressed(lang, *reason, k),
+    }
+}
+
+/// A label or value shown at an earlier state says so in words: "… (Stand: 03/2026)".
+fn with_as_of(shown: String, lang: Lang, as_of: Option<Month>) -> String {
+    match as_of {
+        Some(m) => format!(
+            "{shown} ({})",
+            text(lang, "dashboard_as_of").replace("{month}", &month_label(lang, m))
+        ),
+        None => shown,
     }
 }
 
@@ -28,6 +41,8 @@ fn show<T>(cell: &Cell<T>, lang: Lang, k: u32, value: impl Fn(&T) -> String) -> 
 fn short_note(lang: Lang, note: &str, k: u32) -> String {
     let key = if note == suppressed(lang, SuppressionReason::TooFew, k) {
         "suppressed_too_few_short"
+    } else if note == suppressed(lang, SuppressionReason::Unchecked, k) {
+        "suppressed_unchecked_short"
     } else {
         "suppressed_protects_short"
     };
@@ -39,6 +54,7 @@ pub fn suppressed(lang: Lang, reason: SuppressionReason, k: u32) -> String {
         SuppressionReason::TooFew => "suppressed_too_few",
         SuppressionReason::Differencing => "suppressed_differencing",
         SuppressionReason::Complementary => "suppressed_complementary",
+        SuppressionReason::Unchecked => "suppressed_unchecked",
     };
     text(lang, key).replace("{k}", &k.to_string())
 }
@@ -63,11 +79,11 @@ fn row<T>(
     width: usize,
 ) -> DataRow {
     match cell {
-        Cell::Published { n, value } => {
+        Cell::Published { n, value, as_of } => {
             let mut cells = vec![n.to_string()];
             cells.extend(values(value));
             DataRow {
-                label,
+                label: with_as_of(label, lang, *as_of),
                 cells,
                 suppressed: false,
                 note: String::new(),
@@ -613,6 +629,7 @@ pub fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
             "measure" => "Kennzahl",
             "value" => "Wert",
             "note" => "Hinweis",
+            "as_of" => "Stand",
             "participants" => "Teilnehmende",
             "participation" => "Teilnahme je Monat",
             "level" => "Stufe",
@@ -644,7 +661,8 @@ pub fn german_csv(catalogue: &Catalogue, dashboard: &Dashboard) -> String {
                  Unternehmen darin geändert haben. Sie können daher hinter der Gesamtzahl \
                  zurückliegen. Wo sich aus dem neuesten Stand einer Gruppe und den übrigen \
                  Zahlen weniger als {k} Unternehmen herausrechnen ließen, wird ein früherer \
-                 Stand dieser Gruppe gezeigt."
+                 Stand dieser Gruppe gezeigt. Die Spalte „Stand“ nennt dann den Monat der \
+                 letzten Antwort, die er zählt."
             }
             other => other,
         }

@@ -411,9 +411,9 @@ async fn chamber_pages_keep_what_was_entered_and_export_for_german_excel(app: Te
     assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM");
     let csv = String::from_utf8(bytes).expect("UTF-8");
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines[0], "Bereich;Merkmal;Kennzahl;n;Wert;Hinweis");
+    assert_eq!(lines[0], "Bereich;Merkmal;Kennzahl;n;Wert;Hinweis;Stand");
     for line in &lines {
-        assert_eq!(line.split(';').count(), 6, "six columns: {line}");
+        assert_eq!(line.split(';').count(), 7, "seven columns: {line}");
     }
     assert!(
         lines

@@ -74,6 +74,9 @@ pub enum SuppressionReason {
     Differencing,
     /// Suppressed so another suppressed cell cannot be recovered by subtraction.
     Complementary,
+    /// Not fully judged: the dashboard's audit reached its bound on work for this state of the
+    /// data (see the `dashboard` notes, "Bounded"), and no earlier figure can be shown.
+    Unchecked,
 }
 
 impl SuppressionReason {
@@ -89,6 +92,9 @@ impl SuppressionReason {
             ),
             SuppressionReason::Complementary => format!(
                 "Hidden although the group has at least {k} firms: together with the other figures shown it would let a small group (fewer than {k} firms) be worked out."
+            ),
+            SuppressionReason::Unchecked => format!(
+                "Hidden: whether, with the other figures, it would let a small group (fewer than {k} firms) be worked out could not be fully checked within the work allowed; it has no earlier figure either."
             ),
         }
     }
