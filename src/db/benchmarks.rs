@@ -51,12 +51,24 @@ pub struct JournalEntry {
     pub change_json: String,
 }
 
+impl JournalEntry {
+    /// An entry as the journal stores it: its cohort keys comma-joined (see [`journal_change`]).
+    /// The one reading of a stored entry, for both databases' merges.
+    fn stored(id: i64, cohort_keys: &str, change_json: String) -> JournalEntry {
+        JournalEntry {
+            id,
+            keys: cohort_keys.split(',').map(str::to_owned).collect(),
+            change_json,
+        }
+    }
+}
+
 /// The pure merge of one scope's waiting changes into its cells (in the order given).
 pub type MergeFn<'a> =
     dyn Fn(&str, &[JournalEntry], &[CellRow]) -> Result<ScopeUpdate, String> + Sync + 'a;
 
-/// How many journal entries a merge inside a group-commit batch reads at most (SQLite); more
-/// waiting are left to a merge round.
+/// How many journal entries a merge inside a group-commit batch reads at most; more waiting are
+/// left to a merge round.
 pub(super) const MERGE_BATCH_IN_COMMIT: usize = 512;
 
 /// The key of the advisory lock that merges take (PostgreSQL; see [`begin_merge_postgres`]).
@@ -149,11 +161,14 @@ pub(super) async fn merge_in(
     for row in &rows {
         let scope: String = row.try_get(1)?;
         let keys: String = row.try_get(2)?;
-        by_scope.entry(scope).or_default().push(JournalEntry {
-            id: row.try_get(0)?,
-            keys: keys.split(',').map(str::to_owned).collect(),
-            change_json: row.try_get(3)?,
-        });
+        by_scope
+            .entry(scope)
+            .or_default()
+            .push(JournalEntry::stored(
+                row.try_get(0)?,
+                &keys,
+                row.try_get(3)?,
+            ));
     }
     // Every scope's cells in one read, one write and one generation bump (issue 17: a merge
     // round was 2 + 3 statements per scope, each a round trip to SQLite's worker thread). The
@@ -207,6 +222,32 @@ pub(super) async fn merge_in(
         query.execute(&mut *conn).await?;
     }
     Ok(read)
+}
+
+/// A merge inside the caller's open transaction, which commits it (a group-commit batch, see
+/// `group_commit`): [`merge_in`] on SQLite, whose one writer connection is the lock; on
+/// PostgreSQL [`merge_postgres`] after taking the merge lock, in a statement of its own so that
+/// the merge's reads see what the merge before it committed (a lock taken inside the reading
+/// statement would come after that statement's snapshot). The lock is held until the batch
+/// commits, or until the caller rolls back to a savepoint taken before this.
+pub(super) async fn merge_in_transaction(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    limit: usize,
+    apply: &MergeFn<'_>,
+    now: i64,
+) -> Result<usize, DbError> {
+    match backend {
+        Backend::Sqlite => merge_in(conn, limit, apply, now).await,
+        Backend::Postgres => {
+            // Wrapped: the lock function returns `void`, which the Any driver cannot read.
+            sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+                .bind(MERGE_LOCK)
+                .execute(&mut *conn)
+                .await?;
+            merge_postgres(conn, limit, apply, now).await
+        }
+    }
 }
 
 /// What [`apply_changes`] made of a round's waiting changes.
@@ -362,11 +403,10 @@ async fn merge_postgres(
         let key: String = row.try_get(3)?;
         if row.try_get::<i64, _>(0)? == 0 {
             read += 1;
-            by_scope.entry(scope).or_default().push(JournalEntry {
-                id: row.try_get(1)?,
-                keys: key.split(',').map(str::to_owned).collect(),
-                change_json: row.try_get(4)?,
-            });
+            by_scope
+                .entry(scope)
+                .or_default()
+                .push(JournalEntry::stored(row.try_get(1)?, &key, row.try_get(4)?));
         } else {
             let cell = match row.try_get::<Option<Vec<u8>>, _>(5)? {
                 Some(cell) => cell,

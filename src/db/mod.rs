@@ -61,7 +61,7 @@ pub struct Store {
     /// it is handed out again.
     retire_writer: Arc<AtomicBool>,
     faults: faults::SharedFaults,
-    /// Submits on SQLite share commits (see the module); unused on PostgreSQL.
+    /// Submits share commits (see the module), on both databases.
     group: group_commit::GroupCommit,
 }
 
@@ -182,25 +182,18 @@ impl Store {
         }
     }
 
-    /// How the SQLite writer's group-commit batches went (for `/metrics`); None on PostgreSQL,
-    /// where every submit commits on its own connection.
+    /// How the submits' group-commit batches went (for `/metrics`).
     pub fn batch_sizes(&self) -> Option<BatchSizes> {
-        match self.backend {
-            Backend::Sqlite => Some(self.group.sizes()),
-            Backend::Postgres => None,
-        }
+        Some(self.group.sizes())
     }
 
-    /// Lets SQLite's group-commit batches merge the statistics journal before they commit
-    /// (see `group_commit`), with the statistics' pure merge `apply`. No effect on PostgreSQL,
-    /// where every submit commits on its own and merges run in rounds.
+    /// Lets the submits' group-commit batches merge the statistics journal before they commit
+    /// (see `group_commit`), with the statistics' pure merge `apply`.
     pub fn merge_in_batches(&self, apply: group_commit::BatchMerge) {
-        if self.backend == Backend::Sqlite {
-            self.group.set_merge(apply);
-        }
+        self.group.set_merge(apply);
     }
 
-    /// Merges run inside SQLite's batches since start (zeros on PostgreSQL).
+    /// Merges run inside the group-commit batches since start.
     pub fn batch_merge_use(&self) -> group_commit::BatchMergeUse {
         self.group.merge_use()
     }
