@@ -67,8 +67,8 @@ impl JournalEntry {
 pub type MergeFn<'a> =
     dyn Fn(&str, &[JournalEntry], &[CellRow]) -> Result<ScopeUpdate, String> + Sync + 'a;
 
-/// How many journal entries a merge inside a group-commit batch reads at most; more waiting are
-/// left to a merge round.
+/// How many journal entries a merge inside a group-commit batch reads at most (SQLite); more
+/// waiting are left to a merge round.
 pub(super) const MERGE_BATCH_IN_COMMIT: usize = 512;
 
 /// The key of the advisory lock that merges take (PostgreSQL; see [`begin_merge_postgres`]).
@@ -222,32 +222,6 @@ pub(super) async fn merge_in(
         query.execute(&mut *conn).await?;
     }
     Ok(read)
-}
-
-/// A merge inside the caller's open transaction, which commits it (a group-commit batch, see
-/// `group_commit`): [`merge_in`] on SQLite, whose one writer connection is the lock; on
-/// PostgreSQL [`merge_postgres`] after taking the merge lock, in a statement of its own so that
-/// the merge's reads see what the merge before it committed (a lock taken inside the reading
-/// statement would come after that statement's snapshot). The lock is held until the batch
-/// commits, or until the caller rolls back to a savepoint taken before this.
-pub(super) async fn merge_in_transaction(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    limit: usize,
-    apply: &MergeFn<'_>,
-    now: i64,
-) -> Result<usize, DbError> {
-    match backend {
-        Backend::Sqlite => merge_in(conn, limit, apply, now).await,
-        Backend::Postgres => {
-            // Wrapped: the lock function returns `void`, which the Any driver cannot read.
-            sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) AS l")
-                .bind(MERGE_LOCK)
-                .execute(&mut *conn)
-                .await?;
-            merge_postgres(conn, limit, apply, now).await
-        }
-    }
 }
 
 /// What [`apply_changes`] made of a round's waiting changes.

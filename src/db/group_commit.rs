@@ -1,12 +1,8 @@
-//! Group commit of the submits, on SQLite's single writer and on PostgreSQL (issue 17).
+//! Group commit on SQLite's single writer (issue 17).
 //!
-//! Why: with `synchronous=FULL` (SQLite) or `synchronous_commit=on` (PostgreSQL) every commit
-//! waits for a flush of the WAL, and one commit per submit caps the service at the disk's synced
-//! writes per second, with the writer idle while it waits. On PostgreSQL, in addition, each
-//! submit's merge round was a second transaction and a turn at the merge lock that all app
-//! instances share; a batch takes one turn for all its members. One batch is open per instance
-//! (on one pooled connection there); the instances' batches run side by side and wait for each
-//! other only for their merge (see `benchmarks::merge_in_transaction`). Here the submits that queue for the writer while a batch is open join that batch:
+//! Why: with `synchronous=FULL` every commit waits for an fsync of the WAL, and one commit per
+//! submit caps the service at the disk's synced writes per second, with the writer idle while
+//! it waits. Here the submits that queue for the writer while a batch is open join that batch:
 //! each runs its statements in a SAVEPOINT of the batch's one transaction (a failing submit
 //! rolls back only its own savepoint), and the batch commits once. Nobody is answered before the
 //! COMMIT that holds their write has returned, so durability is exactly that of one commit per
@@ -29,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 use sqlx::{Any, AnyConnection, Connection, Transaction};
 use tokio::sync::{Mutex, MutexGuard, watch};
 
-use super::benchmarks::{MERGE_BATCH_IN_COMMIT, MergeFn, merge_in_transaction};
+use super::benchmarks::{MERGE_BATCH_IN_COMMIT, MergeFn, merge_in};
 use super::{DbError, Store};
 
 /// A batch commits at this many members even if more are waiting, so that one batch does not
@@ -315,7 +311,6 @@ where
 /// `Err` only when even that failed (the transaction cannot be trusted any more).
 async fn merge_in_batch(
     state: &State,
-    backend: super::Backend,
     tx: &mut Transaction<'static, Any>,
     apply: &MergeFn<'static>,
     now: i64,
@@ -323,15 +318,7 @@ async fn merge_in_batch(
     let began = std::time::Instant::now();
     let mut savepoint = tx.begin().await?;
     let counts = &state.merges;
-    let merged = match merge_in_transaction(
-        &mut savepoint,
-        backend,
-        MERGE_BATCH_IN_COMMIT,
-        apply,
-        now,
-    )
-    .await
-    {
+    let merged = match merge_in(&mut savepoint, MERGE_BATCH_IN_COMMIT, apply, now).await {
         Ok(read) => {
             savepoint.commit().await?;
             counts.ok.fetch_add(1, Ordering::Relaxed);
@@ -382,7 +369,7 @@ async fn commit_open(state: &State, guard: &mut MutexGuard<'_, Option<Batch>>, s
     if let Some((apply, now)) = merge
         && let Some(batch) = guard.as_mut()
     {
-        match merge_in_batch(state, store.backend, &mut batch.tx, &**apply, now).await {
+        match merge_in_batch(state, &mut batch.tx, &**apply, now).await {
             Ok(all) => merged = all,
             Err(e) => {
                 abort_open(state, guard, store, &e).await;

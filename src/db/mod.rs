@@ -61,7 +61,7 @@ pub struct Store {
     /// it is handed out again.
     retire_writer: Arc<AtomicBool>,
     faults: faults::SharedFaults,
-    /// Submits share commits (see the module), on both databases.
+    /// Submits on SQLite share commits (see the module); unused on PostgreSQL.
     group: group_commit::GroupCommit,
 }
 
@@ -182,18 +182,25 @@ impl Store {
         }
     }
 
-    /// How the submits' group-commit batches went (for `/metrics`).
+    /// How the SQLite writer's group-commit batches went (for `/metrics`); None on PostgreSQL,
+    /// where every submit commits on its own connection.
     pub fn batch_sizes(&self) -> Option<BatchSizes> {
-        Some(self.group.sizes())
+        match self.backend {
+            Backend::Sqlite => Some(self.group.sizes()),
+            Backend::Postgres => None,
+        }
     }
 
-    /// Lets the submits' group-commit batches merge the statistics journal before they commit
-    /// (see `group_commit`), with the statistics' pure merge `apply`.
+    /// Lets SQLite's group-commit batches merge the statistics journal before they commit
+    /// (see `group_commit`), with the statistics' pure merge `apply`. No effect on PostgreSQL,
+    /// where every submit commits on its own and merges run in rounds.
     pub fn merge_in_batches(&self, apply: group_commit::BatchMerge) {
-        self.group.set_merge(apply);
+        if self.backend == Backend::Sqlite {
+            self.group.set_merge(apply);
+        }
     }
 
-    /// Merges run inside the group-commit batches since start.
+    /// Merges run inside SQLite's batches since start (zeros on PostgreSQL).
     pub fn batch_merge_use(&self) -> group_commit::BatchMergeUse {
         self.group.merge_use()
     }

@@ -585,14 +585,11 @@ impl Store {
         .await
     }
 
-    /// Runs a submit's statements as a member of the group commit (see `group_commit`), on
-    /// both databases: on SQLite because its one writer allows nothing else; on PostgreSQL
-    /// because a commit of its own per submit (a WAL flush each) and a merge round after it
-    /// (a second transaction, and a turn at the merge lock that all instances share) were most
-    /// of a submit's cost (issue 17): a batch's submits and their merge share one transaction,
-    /// one turn at the lock and one flush. `journaled_at`: the work appends to the statistics
-    /// journal at this time. The flag returned says whether the journal was merged before the
-    /// commit.
+    /// Runs a submit's statements: on SQLite as a member of the writer's group commit (see
+    /// `group_commit`), on PostgreSQL in a transaction of its own (many connections commit in
+    /// parallel there, and PostgreSQL groups their WAL flushes itself). `journaled_at`: the
+    /// work appends to the statistics journal at this time. The flag returned says whether the
+    /// journal was merged before the commit (SQLite's batches do; see `group_commit`).
     async fn write_submit<T>(
         &self,
         journaled_at: Option<i64>,
@@ -608,13 +605,40 @@ impl Store {
         journaled_at: Option<i64>,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<Keep<T>, DbError>,
     ) -> Result<(T, bool), DbError> {
-        // One statement that never asks to roll back needs no savepoint: if it fails, the
-        // batch ends, as on any database error (two round trips fewer per submit).
-        let how = Member {
-            savepoint: atomic == Atomic::NeedsTransaction,
-            merge_at: journaled_at,
-        };
-        self.group.run_as(self, how, work).await
+        match self.backend {
+            // One statement that never asks to roll back needs no savepoint: if it fails, the
+            // batch ends, as on any database error (two round trips fewer per submit).
+            Backend::Sqlite => {
+                let how = Member {
+                    savepoint: atomic == Atomic::NeedsTransaction,
+                    merge_at: journaled_at,
+                };
+                self.group.run_as(self, how, work).await
+            }
+            // One statement commits atomically on its own: no BEGIN and COMMIT round trips.
+            Backend::Postgres if atomic == Atomic::OneStatement => {
+                let mut conn = self.writer.acquire().await?;
+                match work(&mut conn).await? {
+                    Keep::Commit(value) => Ok((value, false)),
+                    Keep::RollBack(_) => Err(DbError::Corrupt(
+                        "a write of one statement asked to roll back".into(),
+                    )),
+                }
+            }
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                match work(&mut *tx).await? {
+                    Keep::Commit(value) => {
+                        self.commit(tx).await?;
+                        Ok((value, false))
+                    }
+                    Keep::RollBack(value) => {
+                        self.rollback(tx).await?;
+                        Ok((value, false))
+                    }
+                }
+            }
+        }
     }
 
     pub async fn idempotency_key(

@@ -338,7 +338,7 @@ fn held_back_exposition(count: i64) -> String {
 
 /// The statistics journal and the writer's batches (issue 17): changes waiting for a merge and
 /// refused by one (read on each scrape; left out while the database is unavailable), this
-/// instance's merge rounds, and the sizes of the group-commit batches.
+/// instance's merge rounds, and on SQLite the sizes of the group-commit batches.
 fn statistics_exposition(
     merge: &crate::statistics::MergeUse,
     journal: Option<(i64, i64)>,
@@ -390,7 +390,7 @@ fn statistics_exposition(
             &mut out,
             name,
             "histogram",
-            "Writes per committed group-commit batch (SQLite: submits, merges, erasures; PostgreSQL: submits).",
+            "Writes (submits, merges, erasures) per committed SQLite group-commit batch.",
         );
         let mut cumulative = 0;
         for (bound, n) in crate::db::BATCH_SIZE_BOUNDS.iter().zip(batches.buckets) {
@@ -405,7 +405,7 @@ fn statistics_exposition(
             &mut out,
             name,
             "counter",
-            "Group-commit batches rolled back or whose COMMIT failed (every member failed).",
+            "SQLite group-commit batches rolled back or whose COMMIT failed (every member failed).",
         );
         let _ = writeln!(out, "{name} {}", batches.failed);
     }

@@ -167,8 +167,8 @@ async fn a_bearer_token_reads_metrics_from_elsewhere(app: TestApp) {
     assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
 }
 
-/// Issue 17: the statistics journal's backlog and refusals, this instance's merge rounds and
-/// the group-commit batch sizes.
+/// Issue 17: the statistics journal's backlog and refusals, this instance's merge rounds and,
+/// on SQLite, the group-commit batch sizes.
 async fn metrics_show_the_journal_merges_and_commit_batches(app: TestApp) {
     let app = app.sibling(&[("METRICS_ALLOW", "127.0.0.1, ::1")]).await;
     let before = app.get("/metrics").await.body;
@@ -205,25 +205,26 @@ async fn metrics_show_the_journal_merges_and_commit_batches(app: TestApp) {
         sample(&text, "social_readiness_statistics_merge_seconds_total").is_some_and(|s| s > 0.0)
     );
     let batches = "social_readiness_db_commit_batch_size";
-    let count = sample(&text, &format!("{batches}_count")).expect("batches");
-    let members = sample(&text, &format!("{batches}_sum")).expect("members");
-    // Six submits went through the batches, on both databases; on SQLite also at least one
-    // merge (a member there; on PostgreSQL merge rounds run outside the batches).
-    let least = if app.backend_name == "sqlite" {
-        7.0
+    if app.backend_name == "sqlite" {
+        let count = sample(&text, &format!("{batches}_count")).expect("batches");
+        let members = sample(&text, &format!("{batches}_sum")).expect("members");
+        // Six submits and at least one merge went through the writer's batches.
+        assert!(count >= 1.0 && members >= 7.0, "{text}");
+        assert!(members >= count, "{text}");
+        assert_eq!(
+            sample(&text, &format!("{batches}_bucket{{le=\"+Inf\"}}")),
+            Some(count)
+        );
+        assert_eq!(
+            sample(&text, "social_readiness_db_commit_batches_failed_total"),
+            Some(0.0)
+        );
     } else {
-        6.0
-    };
-    assert!(count >= 1.0 && members >= least, "{text}");
-    assert!(members >= count, "{text}");
-    assert_eq!(
-        sample(&text, &format!("{batches}_bucket{{le=\"+Inf\"}}")),
-        Some(count)
-    );
-    assert_eq!(
-        sample(&text, "social_readiness_db_commit_batches_failed_total"),
-        Some(0.0)
-    );
+        assert!(
+            !text.contains(batches),
+            "no group commit on PostgreSQL: {text}"
+        );
+    }
 }
 
 on_both_databases!(
