@@ -51,6 +51,18 @@ pub struct JournalEntry {
     pub change_json: String,
 }
 
+impl JournalEntry {
+    /// An entry as the journal stores it: its cohort keys comma-joined (see [`journal_change`]).
+    /// The one reading of a stored entry, for both databases' merges.
+    fn stored(id: i64, cohort_keys: &str, change_json: String) -> JournalEntry {
+        JournalEntry {
+            id,
+            keys: cohort_keys.split(',').map(str::to_owned).collect(),
+            change_json,
+        }
+    }
+}
+
 /// The pure merge of one scope's waiting changes into its cells (in the order given).
 pub type MergeFn<'a> =
     dyn Fn(&str, &[JournalEntry], &[CellRow]) -> Result<ScopeUpdate, String> + Sync + 'a;
@@ -149,11 +161,14 @@ pub(super) async fn merge_in(
     for row in &rows {
         let scope: String = row.try_get(1)?;
         let keys: String = row.try_get(2)?;
-        by_scope.entry(scope).or_default().push(JournalEntry {
-            id: row.try_get(0)?,
-            keys: keys.split(',').map(str::to_owned).collect(),
-            change_json: row.try_get(3)?,
-        });
+        by_scope
+            .entry(scope)
+            .or_default()
+            .push(JournalEntry::stored(
+                row.try_get(0)?,
+                &keys,
+                row.try_get(3)?,
+            ));
     }
     // Every scope's cells in one read, one write and one generation bump (issue 17: a merge
     // round was 2 + 3 statements per scope, each a round trip to SQLite's worker thread). The
@@ -362,11 +377,10 @@ async fn merge_postgres(
         let key: String = row.try_get(3)?;
         if row.try_get::<i64, _>(0)? == 0 {
             read += 1;
-            by_scope.entry(scope).or_default().push(JournalEntry {
-                id: row.try_get(1)?,
-                keys: key.split(',').map(str::to_owned).collect(),
-                change_json: row.try_get(4)?,
-            });
+            by_scope
+                .entry(scope)
+                .or_default()
+                .push(JournalEntry::stored(row.try_get(1)?, &key, row.try_get(4)?));
         } else {
             let cell = match row.try_get::<Option<Vec<u8>>, _>(5)? {
                 Some(cell) => cell,
