@@ -16,7 +16,12 @@ peak) and the machine's load average.
     python3 scripts/dashboard_bench.py --binary target/release/social-readiness
 
 Options: --sizes 500,5000,50000  --repeat 20  --seed-binary BIN (the binary that seeds; by
-default --binary; lets an older server be measured on data seeded by a newer one).
+default --binary; lets an older server be measured on data seeded by a newer one)
+--start-settle S (seconds between a start and the first view: the service makes the
+dashboards of chambers that looked before ready at start, and a view arriving earlier waits
+for that work; 0, the default, measures that wait). The very first view publishes the seeded
+campaign for the first time (nobody looked before); the last rows are the first views after
+a restart of the service on the same data (`--restart`, on by default).
 """
 import argparse
 import http.cookiejar
@@ -191,10 +196,15 @@ def main():
                     help="firms that then join through the link on the running service")
     ap.add_argument("--settle", type=float, default=5.0,
                     help="seconds between the last of those submits and the next view")
+    ap.add_argument("--start-settle", type=float, default=0.0,
+                    help="seconds between a start of the service and its first view")
+    ap.add_argument("--no-restart", dest="restart", action="store_false",
+                    help="skip the views after a restart")
     args = ap.parse_args()
     seed_binary = args.seed_binary or args.binary
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {os.cpu_count()} cores, "
-          f"server {args.binary}, {args.repeat} repeats after the first request")
+          f"server {args.binary}, {args.repeat} repeats after the first request, first view "
+          f"{args.start_settle:.0f} s after the start")
     print("| participants | view | first ms | p50 ms | p99 ms | RSS MB (peak) | load |")
     print("|---:|---|---:|---:|---:|---:|---|")
     for firms in (int(s) for s in args.sizes.split(",")):
@@ -204,6 +214,7 @@ def main():
             print(f"<!-- {firms} participants seeded in {seeded:.1f} s -->", flush=True)
             proc, base = start(args.binary, url)
             try:
+                time.sleep(args.start_settle)
                 b = Browser(base)
                 token = b.csrf("/login")
                 b.post("/login", {"email": EMAIL, "password": PASSWORD, "csrf_token": token})
@@ -238,6 +249,22 @@ def main():
                               flush=True)
             finally:
                 stop(proc)
+            if args.restart:
+                proc, base = start(args.binary, url)
+                try:
+                    time.sleep(args.start_settle)
+                    b = Browser(base)
+                    token = b.csrf("/login")
+                    b.post("/login", {"email": EMAIL, "password": PASSWORD,
+                                      "csrf_token": token})
+                    for name, path in views[:4]:
+                        first, p50, p99 = measure(b, path, args.repeat)
+                        rss, peak = rss_mb(proc.pid)
+                        print(f"| {firms} | {name}, after a restart ({args.start_settle:.0f} s "
+                              f"before) | {first:.0f} | {p50:.1f} | {p99:.1f} "
+                              f"| {rss:.0f} ({peak:.0f}) | {loadavg()} |", flush=True)
+                finally:
+                    stop(proc)
 
 
 if __name__ == "__main__":

@@ -230,7 +230,9 @@ struct DashboardCache {
 
 #[derive(Debug)]
 struct CachedPublication {
-    state: CampaignState,
+    /// The state it was made for; `None`: the state moved on while it was refreshed, so it is
+    /// kept only as the base of the next refresh (which may reuse it, stamp and all).
+    state: Option<CampaignState>,
     stamp: u64,
     /// The stored version the publication was read as or written as (`None`: none stored).
     version: Option<i64>,
@@ -357,6 +359,30 @@ impl Campaigns {
         self.warming.wake.notify_one();
     }
 
+    /// Makes the dashboards ready in the background, one chamber after the other, of every
+    /// chamber that has looked at its dashboard before (it has a stored publication); they are
+    /// listed now, before the service answers.
+    ///
+    /// Why (issue 17): a chamber's first view after a start read and parsed every participant,
+    /// refreshed its publications and audited them on the request (1.6 s at 50,000). A view
+    /// arriving before its chamber is ready waits for that work (the refresh lock per
+    /// campaign, the prepared work's cell) and does none of it a second time. A chamber that
+    /// has never looked is left to its first view, which publishes all its firms at once (the
+    /// reason [`Campaigns::changed`] gives); a warm-up would also store publications of
+    /// campaigns nobody asked for.
+    pub async fn warm_at_start(&self) -> Result<(), ServiceError> {
+        let chambers = self.store.chambers_with_publications().await?;
+        let campaigns = self.clone();
+        tokio::spawn(async move {
+            for chamber_id in chambers {
+                if let Err(e) = campaigns.warm(chamber_id).await {
+                    tracing::warn!(error = %e, chamber_id, "dashboard warm-up at start failed");
+                }
+            }
+        });
+        Ok(())
+    }
+
     async fn warm_forever(self) {
         loop {
             self.warming.wake.notified().await;
@@ -457,7 +483,7 @@ impl Campaigns {
     fn cached_for(&self, campaign_id: i64, state: &CampaignState) -> Option<Held> {
         let cache = self.cache();
         let cached = cache.publications.get(&campaign_id)?;
-        (cached.state == *state).then(|| Held {
+        (cached.state.as_ref() == Some(state)).then(|| Held {
             stamp: cached.stamp,
             version: cached.version,
             publication: cached.publication.clone(),
@@ -483,40 +509,44 @@ impl Campaigns {
         if let Some(hit) = self.cached_for(campaign_id, &state) {
             return Ok(hit);
         }
+        // Taken out of the cache, not copied: while nobody else holds it, a publication that
+        // moves is changed in place instead of cloned (50,000 participants: tens of MB).
+        // Requests meanwhile wait for this refresh above, as they would for a changed state.
         let known = self
             .cache()
             .publications
-            .get(&campaign_id)
-            .map(|c| (c.version, c.publication.clone(), c.stamp));
+            .remove(&campaign_id)
+            .map(|c| (c.stamp, (c.version, c.publication)));
+        let known_stamp = known.as_ref().map(|(stamp, _)| *stamp);
         let refreshed = self
-            .refreshed(campaign_id, known.as_ref().map(|(v, p, _)| (*v, p.clone())))
+            .refreshed(campaign_id, known.map(|(_, held)| held))
             .await?;
         let (publication, older) = (refreshed.publication, Arc::new(refreshed.older));
         // Every participant was read: hand the freed memory back (not awaited; see `memory`).
         drop(on_dashboard_thread(crate::memory::return_freed));
-        // Kept only if nothing changed meanwhile (else the next request refreshes again).
+        // Served from the cache only if nothing changed meanwhile (else the next request
+        // refreshes again, from this one).
         let after = self.store.campaign_state(campaign_id).await?;
         let mut cache = self.cache();
-        let stamp = match known {
+        let stamp = match known_stamp {
             // The same publication: dashboards and prepared work on it stay valid.
-            Some((_, _, stamp)) if refreshed.reused => stamp,
+            Some(stamp) if refreshed.reused => stamp,
             _ => {
                 cache.next_stamp += 1;
                 cache.next_stamp
             }
         };
-        if after.live == state.live && after.removals == state.removals {
-            cache.publications.insert(
-                campaign_id,
-                CachedPublication {
-                    state: after,
-                    stamp,
-                    version: refreshed.version,
-                    publication: publication.clone(),
-                    older: older.clone(),
-                },
-            );
-        }
+        let unchanged = after.live == state.live && after.removals == state.removals;
+        cache.publications.insert(
+            campaign_id,
+            CachedPublication {
+                state: unchanged.then_some(after),
+                stamp,
+                version: refreshed.version,
+                publication: publication.clone(),
+                older: older.clone(),
+            },
+        );
         Ok(Held {
             stamp,
             version: refreshed.version,
@@ -627,7 +657,7 @@ impl Campaigns {
     async fn refreshed(
         &self,
         campaign_id: i64,
-        known: Option<(Option<i64>, Arc<CampaignPublication>)>,
+        mut known: Option<(Option<i64>, Arc<CampaignPublication>)>,
     ) -> Result<Refreshed, ServiceError> {
         let policy = *self.responses.statistics().policy();
         let served = &self.responses.catalogue().version;
@@ -635,14 +665,17 @@ impl Campaigns {
         for _ in 0..PUBLICATION_RETRIES {
             let stored = self.store.campaign_publication_version(campaign_id).await?;
             let same_version = stored.as_ref().is_some_and(|(_, v)| v == served);
-            let held = match (&known, &stored) {
+            // Moved, not cloned (see `cached_publication`); a version that differs now never
+            // matches again on a retry, as versions only grow.
+            let held = match (known.take(), &stored) {
                 (Some((Some(held), publication)), Some((version, _)))
-                    if same_version && held == version =>
+                    if same_version && held == *version =>
                 {
-                    Some(publication.clone())
+                    Some(publication)
                 }
                 _ => None,
             };
+            let reused = held.is_some();
             let (base, version) = match held {
                 Some(publication) => (Some(publication), stored.as_ref().map(|(v, _)| *v)),
                 None if same_version => {
@@ -662,7 +695,6 @@ impl Campaigns {
                 }
                 None => (None, stored.as_ref().map(|(v, _)| *v)),
             };
-            let reused = matches!((&known, &base), (Some((_, k)), Some(b)) if Arc::ptr_eq(k, b));
             // Row by row: only the compact summaries are kept, never every stored result.
             let mut live = Vec::new();
             let mut older = OlderResponses::new();
@@ -695,13 +727,12 @@ impl Campaigns {
             let saved = self
                 .store
                 .save_campaign_publication(campaign_id, served, version, |epoch| {
-                    publication.refresh(&policy, &live, epoch)?;
+                    publication.refresh_from(&policy, live, epoch)?;
                     let stored = publication.encode();
                     published = Some(publication);
                     Ok::<_, ServiceError>(stored)
                 })
                 .await?;
-            drop(live);
             if saved && let Some(publication) = published {
                 return Ok(Refreshed {
                     publication: Arc::new(publication),

@@ -134,6 +134,10 @@ impl Application {
             tracing::error!(error = %e, "merging the statistics journal at start-up failed");
         }
         tokio::spawn(statistics.merge_periodically(std::time::Duration::from_secs(2)));
+        if let Err(e) = state.campaigns.warm_at_start().await {
+            // Only a missed warm-up: each chamber's first view does the work itself.
+            tracing::warn!(error = %e, "listing the dashboards to make ready at start failed");
+        }
         let server = run(listener, state)?;
         Ok(Application {
             port,

@@ -742,9 +742,9 @@ impl Audit {
             return false;
         }
         let mut inside = vec![0u32; self.atom_sizes.len()];
-        let matches = data.matches(filter);
-        for (i, (p, &a)) in data.participants().zip(&self.atom_of).enumerate() {
-            if matches(i)
+        // Only the filter's participants, found once per filter (issue 17).
+        for &i in data.selected(filter).iter() {
+            if let (Some(p), Some(&a)) = (data.participant(i), self.atom_of.get(i))
                 && member(i, p)
                 && let Some(c) = inside.get_mut(a)
             {

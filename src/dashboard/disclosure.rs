@@ -51,6 +51,28 @@ pub struct PublishedCampaigns<'a> {
     epochs: Vec<Vec<u64>>,
     /// The sets the audit kept at earlier states of this chamber's data (see `history`).
     history: std::sync::Arc<[KeptSet]>,
+    /// The participants the last filter asked for selects (see [`PublishedCampaigns::selected`]).
+    selected: Selected,
+}
+
+/// The indices of the participants each filter asked for selects, in the order asked (at
+/// most [`SELECTIONS_KEPT`]).
+///
+/// Why (issue 17): a view judges some dozens of sets, of its filter and of narrower ones (a
+/// month, a region of it), and a pass over all 50,000 participants per set, reading each one's
+/// profile scattered in memory, was most of a new filter's first view. A narrower filter is
+/// now looked for among the participants of a kept wider one. A copy starts empty.
+#[derive(Debug, Default)]
+struct Selected(std::sync::Mutex<Vec<(Filter, std::sync::Arc<[usize]>)>>);
+
+/// Selections kept by [`Selected`]; when full, the first few (the widest, as a view asks for
+/// its own filter first) stay.
+const SELECTIONS_KEPT: usize = 128;
+
+impl Clone for Selected {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 /// What the first view on one state of the published data makes for every later one: the
@@ -188,6 +210,7 @@ impl<'a> PublishedCampaigns<'a> {
             prepared: Prepared::default(),
             epochs: epochs.to_vec(),
             history: std::sync::Arc::from(Vec::new()),
+            selected: Selected::default(),
         }
     }
 
@@ -427,6 +450,41 @@ impl<'a> PublishedCampaigns<'a> {
         }
     }
 
+    /// The participants `filter` selects, by index in ascending order: those for which
+    /// [`PublishedCampaigns::matches`] holds, found once per filter, among those of the
+    /// smallest kept wider filter if there is one (see [`Selected`]).
+    pub(crate) fn selected(&self, filter: &Filter) -> std::sync::Arc<[usize]> {
+        let mut kept = self
+            .selected
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, indices)) = kept.iter().find(|(of, _)| of == filter) {
+            return indices.clone();
+        }
+        let matches = self.matches(filter);
+        let wider = kept
+            .iter()
+            .filter(|(of, _)| filter.within(of))
+            .min_by_key(|(_, indices)| indices.len());
+        let indices: std::sync::Arc<[usize]> = match wider {
+            Some((_, among)) => among.iter().copied().filter(|&i| matches(i)).collect(),
+            None => (0..self.participants.len())
+                .filter(|&i| matches(i))
+                .collect(),
+        };
+        if kept.len() >= SELECTIONS_KEPT {
+            kept.truncate(8);
+        }
+        kept.push((filter.clone(), indices.clone()));
+        indices
+    }
+
+    /// The participant at `index` in [`PublishedCampaigns::participants`].
+    pub(crate) fn participant(&self, index: usize) -> Option<&'a ParticipantSummary> {
+        self.participants.get(index).copied()
+    }
+
     /// First and last month index with any participant.
     fn span(&self) -> Option<(i32, i32)> {
         self.span
@@ -560,26 +618,28 @@ pub(crate) fn release_at(
             .collect()
     };
     let (mut in_set, mut in_campaign) = (empty(), empty());
-    let matches = data.matches(filter);
-    for (i, ((p, &since), &of)) in data
-        .participants
-        .iter()
-        .zip(&data.since)
-        .zip(&data.campaign_of)
-        .enumerate()
-    {
-        let Some(index) = of else {
-            continue;
-        };
+    // Participant `i`'s campaign (by index) and publication slot, if it has a campaign.
+    let slot_of = |i: usize| {
+        let index = (*data.campaign_of.get(i)?)?;
+        let since = *data.since.get(i)?;
         let publications = data.sizes.get(index).map_or(0, Vec::len);
         let slot = usize::try_from(since)
             .unwrap_or(usize::MAX)
             .min(publications + 1);
-        if let Some(c) = in_campaign.get_mut(index).and_then(|v| v.get_mut(slot)) {
+        Some((index, slot))
+    };
+    for i in 0..data.participants.len() {
+        if let Some((index, slot)) = slot_of(i)
+            && let Some(c) = in_campaign.get_mut(index).and_then(|v| v.get_mut(slot))
+        {
             *c += 1;
         }
-        if matches(i)
+    }
+    // Only the filter's participants can be in the set (see `PublishedCampaigns::selected`).
+    for &i in data.selected(filter).iter() {
+        if let Some(p) = data.participant(i)
             && member(i, p)
+            && let Some((index, slot)) = slot_of(i)
             && let Some(c) = in_set.get_mut(index).and_then(|v| v.get_mut(slot))
         {
             *c += 1;
@@ -1186,5 +1246,60 @@ mod tests {
             }
         }
         assert!(offered > 5, "{offered} earlier elements checked");
+    }
+
+    /// A filter's participants, found among those of a wider filter asked before, are
+    /// exactly those a pass over everyone finds, whichever order the filters come in (issue
+    /// 17: a view asks for its own filter, then for narrower and other ones).
+    #[test]
+    fn selections_among_wider_filters_equal_passes_over_everyone() {
+        use crate::dashboard::utility_tests::{WAVES, simulate};
+        use crate::dashboard::{Month, Period};
+
+        let publications = simulate(&WAVES[0]).publications;
+        let data = PublishedCampaigns::from_publications(&publications).expect("data");
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        let (first, last) = data.span().expect("participants");
+        let month = |i| Month::from_index(i);
+        let periods = [
+            Period::new(month(first), month(last)).expect("period"),
+            Period::new(month(first), month(first + 1)).expect("period"),
+            Period::month(month(first + 1)),
+            Period::new(month(first + 1), month(last + 1)).expect("period"),
+        ];
+        let mut filters = vec![Filter::all()];
+        for c in data.campaigns() {
+            filters.push(Filter {
+                campaigns: [c.clone()].into(),
+                ..Filter::all()
+            });
+        }
+        let mut narrower = Vec::new();
+        for base in &filters {
+            for p in participants.iter().step_by(7).take(4) {
+                narrower.push(base.with_industry(p.profile.industry));
+                narrower.push(base.with_size(p.profile.size));
+                narrower.push(base.with_region(p.profile.region).with_size(p.profile.size));
+            }
+            for period in periods {
+                narrower.push(base.with_period(period));
+                if let Some(p) = participants.first() {
+                    narrower.push(base.with_period(period).with_industry(p.profile.industry));
+                }
+            }
+        }
+        filters.extend(narrower);
+        let mut reversed = filters.clone();
+        reversed.reverse();
+        for order in [filters, reversed] {
+            // Each order on a fresh copy: nothing kept from the other.
+            let data = data.clone();
+            for f in &order {
+                let matches = data.matches(f);
+                let everyone: Vec<usize> =
+                    (0..participants.len()).filter(|&i| matches(i)).collect();
+                assert_eq!(&*data.selected(f), everyone.as_slice(), "{f:?}");
+            }
+        }
     }
 }

@@ -105,6 +105,26 @@ impl Filter {
             && self.region.is_none_or(|r| r == p.profile.region)
     }
 
+    /// Whether every participant this filter selects is selected by `wider` too, judged from
+    /// the two filters alone (`false` when that cannot be told).
+    pub(crate) fn within(&self, wider: &Filter) -> bool {
+        fn fixed<T: PartialEq>(wider: Option<T>, narrow: Option<T>) -> bool {
+            wider.is_none() || wider == narrow
+        }
+        let campaigns = wider.campaigns.is_empty()
+            || (!self.campaigns.is_empty() && self.campaigns.is_subset(&wider.campaigns));
+        let period = match (wider.period, self.period) {
+            (None, _) => true,
+            (Some(w), Some(n)) => w.from() <= n.from() && n.to() <= w.to(),
+            (Some(_), None) => false,
+        };
+        campaigns
+            && period
+            && fixed(wider.industry, self.industry)
+            && fixed(wider.size, self.size)
+            && fixed(wider.region, self.region)
+    }
+
     /// The same request for one industry.
     pub fn with_industry(&self, industry: Industry) -> Self {
         Self {

@@ -140,7 +140,19 @@ impl CampaignPublication {
         live: &[ParticipantSummary],
         epoch: u64,
     ) -> Result<PublishOutcome, DashboardError> {
-        let changes = self.changes(live)?;
+        self.refresh_from(policy, live.to_vec(), epoch)
+    }
+
+    /// [`CampaignPublication::refresh`], taking the live participants: the new snapshot is
+    /// made of them, not of copies. Why (issue 17): at 50,000 participants each copy is some
+    /// tens of MB, and a refresh held the old snapshot, the live ones and their copy at once.
+    pub fn refresh_from(
+        &mut self,
+        policy: &DisclosurePolicy,
+        live: Vec<ParticipantSummary>,
+        epoch: u64,
+    ) -> Result<PublishOutcome, DashboardError> {
+        let changes = self.changes(&live)?;
         if changes < policy.k() as usize {
             return Ok(PublishOutcome::Pending { changes });
         }
@@ -158,9 +170,11 @@ impl CampaignPublication {
                 (p.id.clone(), since.unwrap_or(publication))
             })
             .collect();
-        self.snapshot = live.iter().map(|p| (p.id.clone(), p.clone())).collect();
         self.sizes
             .push(u32::try_from(live.len()).unwrap_or(u32::MAX));
+        // The old snapshot is freed before the new one is built.
+        self.snapshot = BTreeMap::new();
+        self.snapshot = live.into_iter().map(|p| (p.id.clone(), p)).collect();
         self.epochs.push(epoch);
         self.erased_since_publication = 0;
         self.shown = true;
@@ -185,9 +199,20 @@ impl CampaignPublication {
         if !self.shown {
             return Vec::new();
         }
+        // `since` holds the snapshot's ids (both are made from the same participants and
+        // lose the same ones), so the two are walked side by side in their common order: a
+        // search per participant was a tenth of a dashboard's computation (issue 17).
+        let mut since = self.since.iter().peekable();
         self.snapshot
             .iter()
-            .map(|(id, p)| (p, self.since.get(id).copied().unwrap_or(self.publications)))
+            .map(|(id, p)| {
+                while since.next_if(|(other, _)| *other < id).is_some() {}
+                let at = match since.peek() {
+                    Some(&(other, &t)) if other == id => Some(t),
+                    _ => None,
+                };
+                (p, at.unwrap_or(self.publications))
+            })
             .collect()
     }
 

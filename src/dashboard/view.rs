@@ -614,10 +614,10 @@ impl<'i, 'a> View<'i, 'a> {
         release: &Release,
     ) -> Vec<&'a ParticipantSummary> {
         let data = self.inputs.data;
-        let matches = data.matches(filter);
-        data.participants()
-            .enumerate()
-            .filter(|&(i, p)| matches(i) && member(i, p) && release.holds(data, i))
+        data.selected(filter)
+            .iter()
+            .filter_map(|&i| Some((i, data.participant(i)?)))
+            .filter(|&(i, p)| member(i, p) && release.holds(data, i))
             .map(|(_, p)| p)
             .collect()
     }

@@ -138,6 +138,19 @@ impl Store {
         rows.iter().map(campaign).collect()
     }
 
+    /// Every chamber with a stored publication of one of its campaigns (so it has looked at
+    /// its dashboard before, on some instance), ascending.
+    pub async fn chambers_with_publications(&self) -> Result<Vec<i64>, DbError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT c.chamber_id FROM campaigns c
+             JOIN campaign_publications p ON p.campaign_id = c.id
+             ORDER BY c.chamber_id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
     pub async fn campaign(
         &self,
         chamber_id: i64,

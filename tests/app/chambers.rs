@@ -538,46 +538,84 @@ async fn a_seeded_campaign_fills_the_dashboard_which_follows_new_participants(ap
 /// kept dashboard does too) and after `k` more (the publication moves on); requests arriving
 /// together while it is computed all get that same dashboard.
 async fn a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes(app: TestApp) {
-    use social_readiness::benchmark::DisclosurePolicy;
-    app.create_user(Role::Chamber, "ihk-kept@example.de").await;
-    let chamber = app.login("ihk-kept@example.de").await;
-    let (id, _) = create_campaign(&chamber, "Kept").await;
-    let policy = DisclosurePolicy::default();
-    let k = policy.k() as usize;
-    let catalogue = crate::helpers::catalogue();
-    let seed = |firms, seed| {
-        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
-    };
-    let paths = [
-        format!("/chamber/dashboard.csv?campaign={id}&lang=en"),
-        format!("/chamber/dashboard.csv?campaign={id}&lang=en&industry=C"),
-        format!("/chamber/dashboard.csv?campaign={id}&lang=de&size=small"),
-    ];
+    let kept = KeptViews::new(&app, "ihk-kept@example.de", "Kept").await;
+    let (chamber, paths, k) = (&kept.chamber, &kept.paths, kept.k);
+    let seed = |firms, seed| kept.seed(firms, seed);
     seed(40, 1).await.expect("seed");
-    let first = views(&chamber, &paths).await;
+    let first = views(chamber, paths).await;
     assert!(
         first[0].contains("participants,all,count,40,40"),
         "{}",
         first[0]
     );
-    assert_eq!(fresh_views(&app, &paths).await, first);
+    assert_eq!(fresh_views(&app, paths).await, first);
 
     // Fewer than k new participants: the publication and so every kept view stay.
     seed(k - 1, 2).await.expect("seed");
-    let pending = views(&chamber, &paths).await;
+    let pending = views(chamber, paths).await;
     assert_eq!(pending, first, "fewer than k changes publish nothing");
-    assert_eq!(fresh_views(&app, &paths).await, pending);
+    assert_eq!(fresh_views(&app, paths).await, pending);
 
     // k more: published, and the kept views follow exactly as a fresh instance computes them.
     seed(k, 3).await.expect("seed");
-    let moved = views(&chamber, &paths).await;
+    let moved = views(chamber, paths).await;
     let total = 40 + 2 * k - 1;
     assert!(
         moved[0].contains(&format!("participants,all,count,{total},{total}")),
         "{}",
         moved[0]
     );
-    assert_eq!(fresh_views(&app, &paths).await, moved);
+    assert_eq!(fresh_views(&app, paths).await, moved);
+}
+
+/// What the kept-dashboard tests share: a chamber logged in with one campaign, and the three
+/// CSV views they compare (the campaign, one industry, one size class in German).
+struct KeptViews<'a> {
+    app: &'a TestApp,
+    chamber: crate::helpers::Browser<'a>,
+    id: i64,
+    paths: [String; 3],
+    policy: social_readiness::benchmark::DisclosurePolicy,
+    k: usize,
+}
+
+impl<'a> KeptViews<'a> {
+    async fn new(app: &'a TestApp, email: &str, name: &str) -> KeptViews<'a> {
+        app.create_user(Role::Chamber, email).await;
+        let chamber = app.login(email).await;
+        let (id, _) = create_campaign(&chamber, name).await;
+        let policy = social_readiness::benchmark::DisclosurePolicy::default();
+        KeptViews {
+            app,
+            chamber,
+            id,
+            paths: [
+                format!("/chamber/dashboard.csv?campaign={id}&lang=en"),
+                format!("/chamber/dashboard.csv?campaign={id}&lang=en&industry=C"),
+                format!("/chamber/dashboard.csv?campaign={id}&lang=de&size=small"),
+            ],
+            k: policy.k() as usize,
+            policy,
+        }
+    }
+
+    /// `firms` more participants in the campaign, as `seed-demo --campaign` adds them.
+    async fn seed(
+        &self,
+        firms: usize,
+        seed: u64,
+    ) -> Result<social_readiness::demo::SeedReport, social_readiness::demo::SeedError> {
+        let catalogue = crate::helpers::catalogue();
+        social_readiness::demo::seed_campaign(
+            &self.app.store,
+            catalogue,
+            &self.policy,
+            self.id,
+            firms,
+            seed,
+        )
+        .await
+    }
 }
 
 /// Issue 17: a publication is stored in a binary form; one still in the JSON column (written
@@ -586,24 +624,13 @@ async fn a_kept_dashboard_equals_a_fresh_computation_as_the_publication_changes(
 async fn an_old_json_publication_still_reads_and_is_rewritten_on_the_next_publication(
     app: TestApp,
 ) {
-    use social_readiness::benchmark::DisclosurePolicy;
     use social_readiness::dashboard::CampaignPublication;
     use sqlx::Connection;
-    app.create_user(Role::Chamber, "ihk-json@example.de").await;
-    let chamber = app.login("ihk-json@example.de").await;
-    let (id, _) = create_campaign(&chamber, "Json").await;
-    let policy = DisclosurePolicy::default();
-    let catalogue = crate::helpers::catalogue();
-    let seed = |firms, seed| {
-        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
-    };
-    let paths = [
-        format!("/chamber/dashboard.csv?campaign={id}&lang=en"),
-        format!("/chamber/dashboard.csv?campaign={id}&lang=en&industry=C"),
-        format!("/chamber/dashboard.csv?campaign={id}&lang=de&size=small"),
-    ];
+    let kept = KeptViews::new(&app, "ihk-json@example.de", "Json").await;
+    let (chamber, paths, id) = (&kept.chamber, &kept.paths, kept.id);
+    let seed = |firms, seed| kept.seed(firms, seed);
     seed(40, 1).await.expect("seed");
-    let binary_views = views(&chamber, &paths).await;
+    let binary_views = views(chamber, paths).await;
     let stored = |app: &TestApp| {
         let store = app.store.clone();
         async move {
@@ -648,11 +675,11 @@ async fn an_old_json_publication_still_reads_and_is_rewritten_on_the_next_public
     // A new instance reads it from the JSON column: the same dashboard.
     let sibling = app.sibling(&[]).await;
     let browser = sibling.login("ihk-json@example.de").await;
-    assert_eq!(views(&browser, &paths).await, binary_views);
+    assert_eq!(views(&browser, paths).await, binary_views);
 
     // The next publication writes the binary form again.
-    seed(policy.k() as usize, 2).await.expect("seed");
-    let moved = views(&browser, &paths).await;
+    seed(kept.k, 2).await.expect("seed");
+    let moved = views(&browser, paths).await;
     assert!(
         moved[0].contains("participants,all,count,45,45"),
         "{}",
