@@ -36,7 +36,7 @@ use sqlx::{Any, AnyConnection, Arguments, Connection, Transaction};
 use tokio::sync::{Mutex, MutexGuard, oneshot, watch};
 
 use super::benchmarks::{MERGE_BATCH_IN_COMMIT, MergeFn, merge_in};
-use super::{DbError, Store, sqlx_unavailable};
+use super::{DbError, Store};
 
 /// A batch commits at this many members even if more are waiting, so that one batch does not
 /// hold the writer (and the answers of its first members) for too long.
@@ -295,39 +295,16 @@ impl GroupCommit {
             if jobs.is_empty() {
                 break;
             }
-            if guard.is_none() {
-                let tx = match store.writer.begin().await {
-                    Ok(tx) => tx,
-                    Err(e) => {
-                        let failure = CommitFailure {
-                            message: e.to_string(),
-                            unavailable: sqlx_unavailable(&e),
-                        };
-                        fail_jobs(jobs, &failure);
-                        return;
-                    }
-                };
-                let (done, _) = watch::channel(None);
-                let id = self.state.next_id.fetch_add(1, Ordering::SeqCst);
-                **guard = Some(Batch {
-                    id,
-                    tx,
-                    members: 0,
-                    merge_at: None,
-                    done,
-                    running: false,
-                });
-                tokio::spawn(flush(self.state.clone(), store.clone(), id));
-            }
-            let Some(batch) = guard.as_mut() else {
-                fail_jobs(
-                    jobs,
-                    &CommitFailure {
-                        message: "group commit lost its batch".into(),
-                        unavailable: false,
-                    },
-                );
-                return;
+            let batch = match self.open_batch(guard, store).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    let failure = CommitFailure {
+                        message: e.to_string(),
+                        unavailable: e.is_unavailable(),
+                    };
+                    fail_jobs(jobs, &failure);
+                    return;
+                }
             };
             batch.running = true;
             let mut jobs = jobs.into_iter().peekable();
@@ -373,6 +350,31 @@ impl GroupCommit {
         }
     }
 
+    /// The open batch, opened (with its flusher) if there is none.
+    async fn open_batch<'g>(
+        &self,
+        guard: &'g mut MutexGuard<'_, Option<Batch>>,
+        store: &Store,
+    ) -> Result<&'g mut Batch, DbError> {
+        if guard.is_none() {
+            let tx = store.writer.begin().await?;
+            let (done, _) = watch::channel(None);
+            let id = self.state.next_id.fetch_add(1, Ordering::SeqCst);
+            **guard = Some(Batch {
+                id,
+                tx,
+                members: 0,
+                merge_at: None,
+                done,
+                running: false,
+            });
+            tokio::spawn(flush(self.state.clone(), store.clone(), id));
+        }
+        guard
+            .as_mut()
+            .ok_or_else(|| DbError::Corrupt("group commit lost its batch".into()))
+    }
+
     /// [`GroupCommit::run`] as `how` says; also returns whether the batch merged the whole
     /// statistics journal (this member's changes included) before it committed.
     pub(super) async fn run_as<T, F>(
@@ -389,23 +391,7 @@ impl GroupCommit {
             let _waiting = Waiting(&self.state.waiting);
             self.state.open.lock().await
         };
-        if guard.is_none() {
-            let tx = store.writer.begin().await?;
-            let (done, _) = watch::channel(None);
-            let id = self.state.next_id.fetch_add(1, Ordering::SeqCst);
-            *guard = Some(Batch {
-                id,
-                tx,
-                members: 0,
-                merge_at: None,
-                done,
-                running: false,
-            });
-            tokio::spawn(flush(self.state.clone(), store.clone(), id));
-        }
-        let Some(batch) = guard.as_mut() else {
-            return Err(DbError::Corrupt("group commit lost its batch".into()));
-        };
+        let batch = self.open_batch(&mut guard, store).await?;
         let mut receiver = batch.done.subscribe();
         let ran = if how.savepoint {
             member(&mut batch.tx, work).await
