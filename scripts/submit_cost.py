@@ -9,8 +9,10 @@ context switches (logs off); the second turns on sqlx's statement log
 (`RUST_LOG=sqlx::query=debug`, JSON lines, which costs CPU itself) and counts the statements
 logged meanwhile by kind (their first words). Transaction control that
 sqlx runs without logging (BEGIN, SAVEPOINT, RELEASE, COMMIT) is not in the count: on SQLite
-every submit is a savepoint in a group-commit batch (two more statements per submit, two per
-batch); on PostgreSQL BEGIN and COMMIT per submit.
+a submit with an Idempotency-Key is a savepoint in a group-commit batch (two more statements);
+one without is queued and run with the other queued ones as one command, which the log shows
+once (`INSERT INTO responses` 0.25 per submit: four submits per command); BEGIN and COMMIT per
+batch. On PostgreSQL BEGIN and COMMIT per submit.
 CPU (user + system) and context switches are the server process's own, from /proc.
 
     cargo build --release --locked

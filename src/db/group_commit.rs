@@ -14,6 +14,15 @@
 //! and commits the batch if it is still open when its turn comes. A member dropped in the middle
 //! of its statements drops its savepoint, which sqlx rolls back before the connection's next use.
 //!
+//! Statements run together: a member that is one statement with its own arguments (the JSON
+//! API's one-shot submit without an idempotency key) does not run it on the connection itself.
+//! It queues the statement ([`GroupCommit::run_statement`]); whoever holds the writer next (a
+//! member of that kind) takes every queued statement and sends them to SQLite's worker thread
+//! in a few commands of several statements each. One statement per member meant a hand-off to
+//! the worker and back per member, each with its wake-ups, while the writer stood idle between
+//! them (issue 17). The leader's batch is failed if the leader is dropped while running them
+//! (its members would otherwise be told of an error for writes that commit).
+//!
 //! Merging in the batch: when members appended to the statistics journal, the batch merges the
 //! journal into the cells just before its COMMIT (in a savepoint of its own), so the submits and
 //! their merge share one COMMIT and one fsync, and the members need no merge round of their own
@@ -22,8 +31,9 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use sqlx::{Any, AnyConnection, Connection, Transaction};
-use tokio::sync::{Mutex, MutexGuard, watch};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AnyConnection, Arguments, Connection, Transaction};
+use tokio::sync::{Mutex, MutexGuard, oneshot, watch};
 
 use super::benchmarks::{MERGE_BATCH_IN_COMMIT, MergeFn, merge_in};
 use super::{DbError, Store};
@@ -31,6 +41,12 @@ use super::{DbError, Store};
 /// A batch commits at this many members even if more are waiting, so that one batch does not
 /// hold the writer (and the answers of its first members) for too long.
 const MAX_BATCH: usize = 64;
+
+/// Queued statements are sent in commands of at most this many members' statements (and of
+/// a power of two: a few statement texts, each prepared once and kept in sqlx's cache). Eight
+/// one-shot submits are 40 results, within sqlx's row channel (50), so SQLite's worker does not
+/// wait for the reader in the middle of a command.
+const MAX_STATEMENTS_PER_COMMAND: usize = 8;
 
 /// What a member learns about its batch's COMMIT: `None` while it is open; on success, whether
 /// the batch merged the whole journal before committing.
@@ -56,11 +72,24 @@ struct Batch {
     /// When a member appended to the journal: the time its merge is stamped with.
     merge_at: Option<i64>,
     done: watch::Sender<Outcome>,
+    /// Set while a leader runs queued statements in this batch: if it is still set when the
+    /// batch ends, the leader was dropped in the middle, and the batch fails (see the module).
+    running: bool,
+}
+
+/// A queued statement (see [`GroupCommit::run_statement`]).
+struct Job {
+    sql: String,
+    arguments: AnyArguments,
+    merge_at: Option<i64>,
+    reply: oneshot::Sender<Result<(AnyRow, watch::Receiver<Outcome>), DbError>>,
 }
 
 #[derive(Default)]
 struct State {
     open: Mutex<Option<Batch>>,
+    /// Statements waiting for a leader (see [`GroupCommit::run_statement`]).
+    jobs: std::sync::Mutex<Vec<Job>>,
     /// Requests queued on `open` (a hint: the last of a burst commits without a task hop).
     waiting: AtomicUsize,
     next_id: AtomicU64,
@@ -183,6 +212,169 @@ impl GroupCommit {
             .map(|(value, _)| value)
     }
 
+    /// Runs one statement in the open batch, with its `arguments` (numbered from `$1` in
+    /// `sql`), and returns the one row it must return, once the batch has committed; also
+    /// whether the batch merged the whole statistics journal, as [`GroupCommit::run_as`] does.
+    /// The statement runs with other members' statements in one command (see the module); any
+    /// failure of it fails the batch, as a member without a savepoint's does. `merge_at`: the
+    /// statement appends to the statistics journal at this time.
+    pub(super) async fn run_statement(
+        &self,
+        store: &Store,
+        sql: String,
+        arguments: AnyArguments,
+        merge_at: Option<i64>,
+    ) -> Result<(AnyRow, bool), DbError> {
+        let (reply, mut answer) = oneshot::channel();
+        self.jobs().push(Job {
+            sql,
+            arguments,
+            merge_at,
+            reply,
+        });
+        // Either a leader runs the statement meanwhile, or this request gets the writer and
+        // leads. Not counted in `waiting`: the leader takes every queued statement, and the
+        // queue tells whether more are coming.
+        let answered = {
+            let lock = self.state.open.lock();
+            tokio::pin!(lock);
+            tokio::select! {
+                biased;
+                answered = &mut answer => answered,
+                mut guard = &mut lock => {
+                    self.lead(&mut guard, store).await;
+                    drop(guard);
+                    (&mut answer).await
+                }
+            }
+        };
+        let (row, mut receiver) = answered
+            // The leader that took it went away: its batch is rolled back (see `commit_open`).
+            .map_err(|_| DbError::CommitFailed {
+                message: "the batch's leader went away; nothing of this request was stored".into(),
+                unavailable: true,
+            })??;
+        let outcome = receiver
+            .wait_for(Option::is_some)
+            .await
+            .map(|o| o.clone())
+            .map_err(|_| DbError::Corrupt("group commit ended without an outcome".into()))?;
+        match outcome {
+            Some(Ok(merged)) => Ok((row, merged)),
+            None => Ok((row, false)),
+            Some(Err(failure)) => Err(DbError::CommitFailed {
+                message: failure.message,
+                unavailable: failure.unavailable,
+            }),
+        }
+    }
+
+    fn jobs(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
+        // The queue holds plain data, consistent after any panic.
+        self.state.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs the queued statements in the open batch (opening one if needed) and answers their
+    /// members; commits the batch when it is full or nobody else is waiting for the writer.
+    async fn lead(&self, guard: &mut MutexGuard<'_, Option<Batch>>, store: &Store) {
+        loop {
+            let room = guard
+                .as_ref()
+                .map_or(MAX_BATCH, |b| MAX_BATCH.saturating_sub(b.members));
+            if room == 0 {
+                commit_open(&self.state, guard, store).await;
+                continue;
+            }
+            let jobs: Vec<Job> = {
+                let mut queue = self.jobs();
+                let take = room.min(queue.len());
+                queue.drain(..take).collect()
+            };
+            // A member that went away is not run (nobody learns its outcome).
+            let jobs: Vec<Job> = jobs.into_iter().filter(|j| !j.reply.is_closed()).collect();
+            if jobs.is_empty() {
+                break;
+            }
+            let batch = match self.open_batch(guard, store).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    let failure = CommitFailure {
+                        message: e.to_string(),
+                        unavailable: e.is_unavailable(),
+                    };
+                    fail_jobs(jobs, &failure);
+                    return;
+                }
+            };
+            batch.running = true;
+            let mut jobs = jobs.into_iter().peekable();
+            while jobs.peek().is_some() {
+                let left = jobs.len();
+                // The largest power of two that fits (see MAX_STATEMENTS_PER_COMMAND).
+                let size = MAX_STATEMENTS_PER_COMMAND.min(1 << left.ilog2());
+                let chunk: Vec<Job> = jobs.by_ref().take(size).collect();
+                match run_chunk(&mut batch.tx, chunk).await {
+                    Ok(ran) => {
+                        for (job, row) in ran {
+                            batch.members += 1;
+                            if let Some(at) = job.merge_at {
+                                batch.merge_at =
+                                    Some(batch.merge_at.map_or(at, |earlier| earlier.max(at)));
+                            }
+                            // A member gone meanwhile: its write commits with the batch.
+                            let _ = job.reply.send(Ok((row, batch.done.subscribe())));
+                        }
+                    }
+                    Err((e, chunk)) => {
+                        let failure = CommitFailure {
+                            message: e.to_string(),
+                            unavailable: e.is_unavailable(),
+                        };
+                        fail_jobs(chunk.into_iter().chain(jobs), &failure);
+                        batch.running = false;
+                        abort_open(&self.state, guard, store, &e).await;
+                        return;
+                    }
+                }
+            }
+            batch.running = false;
+            if batch.members >= MAX_BATCH {
+                commit_open(&self.state, guard, store).await;
+            }
+        }
+        if guard.is_some()
+            && self.state.waiting.load(Ordering::SeqCst) == 0
+            && self.jobs().is_empty()
+        {
+            commit_open(&self.state, guard, store).await;
+        }
+    }
+
+    /// The open batch, opened (with its flusher) if there is none.
+    async fn open_batch<'g>(
+        &self,
+        guard: &'g mut MutexGuard<'_, Option<Batch>>,
+        store: &Store,
+    ) -> Result<&'g mut Batch, DbError> {
+        if guard.is_none() {
+            let tx = store.writer.begin().await?;
+            let (done, _) = watch::channel(None);
+            let id = self.state.next_id.fetch_add(1, Ordering::SeqCst);
+            **guard = Some(Batch {
+                id,
+                tx,
+                members: 0,
+                merge_at: None,
+                done,
+                running: false,
+            });
+            tokio::spawn(flush(self.state.clone(), store.clone(), id));
+        }
+        guard
+            .as_mut()
+            .ok_or_else(|| DbError::Corrupt("group commit lost its batch".into()))
+    }
+
     /// [`GroupCommit::run`] as `how` says; also returns whether the batch merged the whole
     /// statistics journal (this member's changes included) before it committed.
     pub(super) async fn run_as<T, F>(
@@ -199,22 +391,7 @@ impl GroupCommit {
             let _waiting = Waiting(&self.state.waiting);
             self.state.open.lock().await
         };
-        if guard.is_none() {
-            let tx = store.writer.begin().await?;
-            let (done, _) = watch::channel(None);
-            let id = self.state.next_id.fetch_add(1, Ordering::SeqCst);
-            *guard = Some(Batch {
-                id,
-                tx,
-                members: 0,
-                merge_at: None,
-                done,
-            });
-            tokio::spawn(flush(self.state.clone(), store.clone(), id));
-        }
-        let Some(batch) = guard.as_mut() else {
-            return Err(DbError::Corrupt("group commit lost its batch".into()));
-        };
+        let batch = self.open_batch(&mut guard, store).await?;
         let mut receiver = batch.done.subscribe();
         let ran = if how.savepoint {
             member(&mut batch.tx, work).await
@@ -237,7 +414,9 @@ impl GroupCommit {
         {
             batch.merge_at = Some(batch.merge_at.map_or(at, |earlier| earlier.max(at)));
         }
-        if batch.members >= MAX_BATCH || self.state.waiting.load(Ordering::SeqCst) == 0 {
+        if batch.members >= MAX_BATCH
+            || (self.state.waiting.load(Ordering::SeqCst) == 0 && self.jobs().is_empty())
+        {
             commit_open(&self.state, &mut guard, store).await;
         }
         drop(guard);
@@ -254,6 +433,73 @@ impl GroupCommit {
                 unavailable: failure.unavailable,
             }),
         }
+    }
+}
+
+/// Runs `chunk`'s statements as one command: returns each job with its row, or the error with
+/// the jobs (the batch cannot be trusted any more, as after any failed statement).
+async fn run_chunk(
+    tx: &mut Transaction<'static, Any>,
+    chunk: Vec<Job>,
+) -> Result<Vec<(Job, AnyRow)>, (DbError, Vec<Job>)> {
+    let mut sql = String::with_capacity(chunk.iter().map(|j| j.sql.len() + 16).sum());
+    let mut arguments = AnyArguments::default();
+    arguments.reserve(chunk.iter().map(|j| j.arguments.len()).sum(), 0);
+    let mut jobs = Vec::with_capacity(chunk.len());
+    for mut job in chunk {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        renumber(&job.sql, arguments.len(), &mut sql);
+        // The values move over as they are; binding them again would copy every string.
+        arguments
+            .values
+            .0
+            .append(&mut std::mem::take(&mut job.arguments).values.0);
+        jobs.push(job);
+    }
+    let rows = match sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments)
+        .fetch_all(&mut **tx)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return Err((e.into(), jobs)),
+    };
+    if rows.len() != jobs.len() {
+        let e = DbError::Corrupt(format!(
+            "{} queued statements returned {} rows",
+            jobs.len(),
+            rows.len()
+        ));
+        return Err((e, jobs));
+    }
+    Ok(jobs.into_iter().zip(rows).collect())
+}
+
+/// Appends `sql` with every parameter `$n` as `$(n + offset)`. Only for our own statements:
+/// they have no `$` in string literals or names.
+fn renumber(sql: &str, offset: usize, out: &mut String) {
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        // A `$` without a number stays as it is.
+        if let Ok(n) = rest[..digits].parse::<usize>() {
+            out.push_str(&(n + offset).to_string());
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+}
+
+/// Tells queued members their statements will not run.
+fn fail_jobs(jobs: impl IntoIterator<Item = Job>, failure: &CommitFailure) {
+    for job in jobs {
+        let _ = job.reply.send(Err(DbError::CommitFailed {
+            message: failure.message.clone(),
+            unavailable: failure.unavailable,
+        }));
     }
 }
 
@@ -377,6 +623,13 @@ async fn commit_open(state: &State, guard: &mut MutexGuard<'_, Option<Batch>>, s
             }
         }
     }
+    if guard.as_ref().is_some_and(|b| b.running) {
+        // A leader was dropped while its statements ran: some ran, and their members were not
+        // told; none of them may commit unseen.
+        let cause = DbError::Corrupt("a batch's leader went away while it ran".into());
+        abort_open(state, guard, store, &cause).await;
+        return;
+    }
     let Some(batch) = guard.take() else {
         return;
     };
@@ -408,5 +661,27 @@ async fn flush(state: Arc<State>, store: Store, id: u64) {
     let mut guard = state.open.lock().await;
     if guard.as_ref().is_some_and(|b| b.id == id) {
         commit_open(&state, &mut guard, &store).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber;
+
+    #[test]
+    fn renumbering_moves_every_parameter_by_the_offset() {
+        let mut out = String::from("SELECT $1;\n");
+        renumber(
+            "INSERT INTO t VALUES ($1, $2, $10); SELECT $2, '$'",
+            20,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "SELECT $1;\nINSERT INTO t VALUES ($21, $22, $30); SELECT $22, '$'"
+        );
+        let mut same = String::new();
+        renumber("VALUES ($3)", 0, &mut same);
+        assert_eq!(same, "VALUES ($3)");
     }
 }

@@ -405,6 +405,11 @@ async fn sqlite_pool(
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(options.acquire_timeout)
+        // No ping before each use: SQLite is a file in this process, so there is no link to
+        // lose, and the ping was a round trip to the connection's worker thread (two context
+        // switches) before every read and every batch (issue 17). A connection that cannot
+        // serve fails its statement instead, and the writer's checks below still run.
+        .test_before_acquire(false)
         // Pragmas are per connection and do not pass through the Any URL.
         .after_connect(move |conn, _meta| {
             let faults = faults.clone();

@@ -1,6 +1,6 @@
 //! Responses and their answers.
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, Execute, Row};
 
 use super::benchmarks::{CohortChange, journal_change};
 use super::group_commit::{Keep, Member};
@@ -524,11 +524,11 @@ impl Store {
     /// Creates, answers and submits a response in one transaction (the JSON API's one-shot
     /// submit), with its idempotency key if one was given. Also returns whether the statistics
     /// journal was merged before the write committed, as [`Store::submit`] does.
-    pub async fn create_submitted_response(
+    pub async fn create_submitted_response<'q>(
         &self,
-        new: &NewResponse<'_>,
+        new: &'q NewResponse<'q>,
         answers: &[(String, String)],
-        submission: &Submission<'_>,
+        submission: &'q Submission<'q>,
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
     ) -> Result<(CreateOutcome, bool), DbError> {
@@ -553,11 +553,8 @@ impl Store {
             Atomic::OneStatement
         };
         let merge_at = counts.then_some(new.now);
-        self.write_submit_as(atomic, merge_at, async |conn: &mut AnyConnection| {
-            let mut query = bind_submission(
-                bind_new_response(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), new),
-                submission,
-            );
+        let bind_all = |query: AnyQuery<'q>| {
+            let mut query = bind_submission(bind_new_response(query, new), submission);
             if counts {
                 query = query.bind(keys.as_str()).bind(cohorts.change);
                 for scope in cohorts.scopes {
@@ -573,6 +570,23 @@ impl Store {
             if let Some(object) = &answer_object {
                 query = query.bind(object.as_str());
             }
+            query
+        };
+        if self.backend == Backend::Sqlite && atomic == Atomic::OneStatement {
+            // Queued for the writer and run with the other members' statements (see
+            // `group_commit`): its values are encoded here, the statement runs there.
+            let arguments = bind_all(sqlx::query(""))
+                .take_arguments()
+                .map_err(|e| DbError::Sqlx(sqlx::Error::Encode(e)))?
+                .unwrap_or_default();
+            let (row, merged) = self
+                .group
+                .run_statement(self, sql, arguments, merge_at)
+                .await?;
+            return Ok((CreateOutcome::Created(row.try_get(0)?), merged));
+        }
+        self.write_submit_as(atomic, merge_at, async |conn: &mut AnyConnection| {
+            let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())));
             // All rows, not the first item: on SQLite the first is the first insert's count.
             let rows = query.fetch_all(&mut *conn).await?;
             let row = rows.last().ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
@@ -680,6 +694,8 @@ impl Store {
         })
     }
 }
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 pub(super) fn bind_new_response<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
