@@ -10,6 +10,14 @@
 //! served a page rendered for the same private link. Nothing per request or per session is on
 //! the page (no account, no CSRF token), so the whole body can be kept.
 //!
+//! A page of a submitted response without invitation is also kept with its [`ResultStamp`], and
+//! a request whose stamp (read in one statement, so another instance's publication or an
+//! erasure is seen at once) equals it gets the page without loading the response: for such a
+//! response the stamp determines the input (see [`ResultStamp`]; the process's settings, k and
+//! the public address, are fixed while it runs), so this is the same rule, checked at a tenth
+//! of the cost. An invited response's page also shows what changes in other tables (sharing,
+//! the consultant's name and logo) and is only ever served by its full input.
+//!
 //! Bounded by the pages' bytes: two generations of at most [`GENERATION_BYTES`] each, as the
 //! chart cache; one entry per link and language, replaced when its input changed. Four fifths
 //! of a page are its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
@@ -22,6 +30,7 @@ use actix_web::web::Bytes;
 
 use crate::charts::cache::Svg;
 use crate::present::pages::LogoView;
+use crate::responses::ResultStamp;
 use crate::scoring::Assessment;
 use crate::statistics::Benchmark;
 use crate::survey::Lang;
@@ -123,49 +132,72 @@ fn find(haystack: &str, from: usize, needle: &str) -> Option<(usize, usize)> {
 /// Where a page is kept: its link and language (the rest of the input is compared on a hit).
 type Slot = (String, Lang);
 
+/// A kept page with its input and, if it may be served by stamp, the stamp it was rendered for.
+struct Kept {
+    input: ResultPageInput,
+    stamp: Option<ResultStamp>,
+    page: Arc<Page>,
+}
+
 #[derive(Default)]
 struct Generations {
-    new: HashMap<Slot, (ResultPageInput, Arc<Page>)>,
+    new: HashMap<Slot, Kept>,
     /// The page bytes in `new`.
     new_bytes: usize,
-    old: HashMap<Slot, (ResultPageInput, Arc<Page>)>,
+    old: HashMap<Slot, Kept>,
 }
 
 impl Generations {
-    fn get(&mut self, input: &ResultPageInput) -> Option<Arc<Page>> {
-        let slot = (input.token_path.clone(), input.lang);
-        if let Some((kept, page)) = self.new.get(&slot) {
-            return (kept == input).then(|| page.clone());
+    /// The kept page of `slot` if `matches` it; one found in the old generation moves to the new.
+    fn find(&mut self, slot: Slot, matches: impl Fn(&Kept) -> bool) -> Option<&mut Kept> {
+        if !self.new.contains_key(&slot) {
+            let kept = self.old.remove(&slot)?;
+            if !matches(&kept) {
+                self.old.insert(slot, kept);
+                return None;
+            }
+            self.insert(kept);
         }
-        let (kept, page) = self.old.remove(&slot)?;
-        if kept != *input {
-            return None;
-        }
-        self.insert(kept, page.clone());
-        Some(page)
+        self.new.get_mut(&slot).filter(|kept| matches(kept))
     }
 
-    fn insert(&mut self, input: ResultPageInput, page: Arc<Page>) {
+    /// The page kept for an input equal to `input`; its stamp becomes `stamp` (rendered from
+    /// an equal input, the page is the page of that stamp too).
+    fn get(&mut self, input: &ResultPageInput, stamp: Option<ResultStamp>) -> Option<Arc<Page>> {
         let slot = (input.token_path.clone(), input.lang);
+        let kept = self.find(slot, |kept| kept.input == *input)?;
+        kept.stamp = stamp;
+        Some(kept.page.clone())
+    }
+
+    /// The page kept for `stamp`.
+    fn by_stamp(&mut self, token_path: &str, lang: Lang, stamp: &ResultStamp) -> Option<Arc<Page>> {
+        let slot = (token_path.to_owned(), lang);
+        let kept = self.find(slot, |kept| kept.stamp.as_ref() == Some(stamp))?;
+        Some(kept.page.clone())
+    }
+
+    fn insert(&mut self, kept: Kept) {
+        let slot = (kept.input.token_path.clone(), kept.input.lang);
         // A page rendered anew for the same link replaces the one kept, in either generation.
         self.old.remove(&slot);
-        if let Some((_, replaced)) = self.new.remove(&slot) {
-            self.new_bytes -= replaced.len;
+        if let Some(replaced) = self.new.remove(&slot) {
+            self.new_bytes -= replaced.page.len;
         }
-        if self.new_bytes + page.len > GENERATION_BYTES && !self.new.is_empty() {
+        if self.new_bytes + kept.page.len > GENERATION_BYTES && !self.new.is_empty() {
             self.old = std::mem::take(&mut self.new);
             self.new_bytes = 0;
         }
-        self.new_bytes += page.len;
-        self.new.insert(slot, (input, page));
+        self.new_bytes += kept.page.len;
+        self.new.insert(slot, kept);
     }
 
     fn forget(&mut self, token_path: &str) {
         for lang in Lang::ALL {
             let slot = (token_path.to_owned(), lang);
             self.old.remove(&slot);
-            if let Some((_, page)) = self.new.remove(&slot) {
-                self.new_bytes -= page.len;
+            if let Some(kept) = self.new.remove(&slot) {
+                self.new_bytes -= kept.page.len;
             }
         }
     }
@@ -175,7 +207,7 @@ impl Generations {
         self.new
             .values()
             .chain(self.old.values())
-            .map(|(_, page)| page.len)
+            .map(|kept| kept.page.len)
             .sum()
     }
 }
@@ -198,21 +230,29 @@ impl ResultPages {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The page kept for the link `token_path` in `lang` if it was rendered for `stamp`.
+    pub(super) fn kept(&self, token_path: &str, lang: Lang, stamp: &ResultStamp) -> Option<Bytes> {
+        let page = self.lock().by_stamp(token_path, lang, stamp)?;
+        Some(page.bytes())
+    }
+
     /// The page for `input`: the kept one if it was rendered from an equal input, else
-    /// `render`'s, which is then kept. Rendered outside the lock: two requests for the same new
-    /// page only render it twice.
+    /// `render`'s, which is then kept. Either is kept with `stamp`, the stamp `input` was
+    /// made from (None: not to be served by stamp). Rendered outside the lock: two requests
+    /// for the same new page only render it twice.
     pub(super) fn page<E>(
         &self,
         input: ResultPageInput,
+        stamp: Option<ResultStamp>,
         render: impl FnOnce(&ResultPageInput) -> Result<Rendered, E>,
     ) -> Result<Bytes, E> {
-        let kept = self.lock().get(&input);
+        let kept = self.lock().get(&input, stamp.clone());
         if let Some(page) = kept {
             return Ok(page.bytes());
         }
         let Rendered { html, charts } = render(&input)?;
         let page = Arc::new(Page::of(&html, &charts));
-        self.lock().insert(input, page);
+        self.lock().insert(Kept { input, stamp, page });
         Ok(Bytes::from(html))
     }
 
@@ -258,7 +298,7 @@ mod tests {
         input: &ResultPageInput,
         renders: &mut usize,
     ) -> Result<Bytes, ()> {
-        pages.page(input.clone(), |i| {
+        pages.page(input.clone(), None, |i| {
             *renders += 1;
             Ok(Rendered {
                 html: format!("{i:?}"),
@@ -316,6 +356,59 @@ mod tests {
         assert_eq!(renders, 3, "the other response's page is still kept");
         rendered(&pages, &de, &mut renders).expect("renders");
         assert_eq!(renders, 4, "the erased one's renders anew");
+    }
+
+    fn stamp(id: i64, generation: i64) -> ResultStamp {
+        ResultStamp {
+            id,
+            status: crate::db::ResponseStatus::Submitted,
+            lang: "de".into(),
+            catalogue_version: "2026.1".into(),
+            updated_at: 7,
+            invited: false,
+            generation,
+        }
+    }
+
+    /// A page is served by stamp only for the stamp it was kept with, in its own slot; one kept
+    /// without stamp (an invited response's) never is. An equal input seen under a new stamp
+    /// (a publication that left this page's numbers alike) lets the new stamp serve it.
+    #[test]
+    fn a_page_is_served_by_stamp_only_for_its_own_stamp() {
+        let pages = ResultPages::default();
+        let render = |i: &ResultPageInput| {
+            Ok::<_, ()>(Rendered {
+                html: format!("{i:?}"),
+                charts: Vec::new(),
+            })
+        };
+        let a = input("a", Lang::De, 40);
+        let first = pages.page(a.clone(), Some(stamp(1, 3)), render);
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 3)), first.ok());
+        for (path, lang, other) in [
+            ("/s/a", Lang::De, stamp(1, 4)),
+            ("/s/a", Lang::De, stamp(2, 3)),
+            ("/s/a", Lang::En, stamp(1, 3)),
+            ("/s/b", Lang::De, stamp(1, 3)),
+        ] {
+            assert_eq!(
+                pages.kept(path, lang, &other),
+                None,
+                "{path} {lang:?} {other:?}"
+            );
+        }
+        // Rendered again (same input) under generation 4: now kept for 4, no longer for 3.
+        let again = pages.page(a.clone(), Some(stamp(1, 4)), |_| Err(()));
+        assert_eq!(again, Ok(Bytes::from(format!("{a:?}"))));
+        assert!(pages.kept("/s/a", Lang::De, &stamp(1, 4)).is_some());
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 3)), None);
+        // Kept without a stamp: only its full input serves it.
+        pages.page(a.clone(), None, |_| Err(())).expect("kept");
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 4)), None);
+        // Erased: not served by stamp either.
+        pages.page(a, Some(stamp(1, 4)), |_| Err(())).expect("kept");
+        pages.forget("/s/a");
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 4)), None);
     }
 
     fn chart(label: &str) -> Svg {
@@ -393,25 +486,30 @@ mod tests {
         };
         let per_generation = GENERATION_BYTES / SIZE;
         let key = |n: usize| input(&n.to_string(), Lang::De, 40);
-        generations.insert(key(0), page(0));
+        let kept = |n: usize, page| Kept {
+            input: key(n),
+            stamp: None,
+            page,
+        };
+        generations.insert(kept(0, page(0)));
         for n in 1..=3 * per_generation {
-            generations.insert(key(n), page(n));
+            generations.insert(kept(n, page(n)));
             // The first page is asked for all along: it is never dropped.
-            assert_eq!(generations.get(&key(0)), Some(page(0)));
+            assert_eq!(generations.get(&key(0), None), Some(page(0)));
             assert!(generations.bytes() <= 2 * GENERATION_BYTES);
         }
         assert_eq!(
-            generations.get(&key(1)),
+            generations.get(&key(1), None),
             None,
             "the oldest unused page is gone"
         );
         // Replacing a page keeps the count of bytes right.
         let last = 3 * per_generation;
-        generations.insert(key(last), page(last + 1));
-        assert_eq!(generations.get(&key(last)), Some(page(last + 1)));
+        generations.insert(kept(last, page(last + 1)));
+        assert_eq!(generations.get(&key(last), None), Some(page(last + 1)));
         assert_eq!(
             generations.new_bytes,
-            generations.new.values().map(|(_, p)| p.len).sum::<usize>()
+            generations.new.values().map(|k| k.page.len).sum::<usize>()
         );
         // A working set of 150 result pages stays whole (pages_bench asks for 200).
         assert!(per_generation >= 150);
