@@ -18,8 +18,8 @@
 //! of the cost. An invited response's page also shows what changes in other tables (sharing,
 //! the consultant's name and logo) and is only ever served by its full input.
 //!
-//! Bounded by the pages' bytes: two generations of at most [`GENERATION_BYTES`] each, as the
-//! chart cache; one entry per link and language, replaced when its input changed. Four fifths
+//! Bounded by the pages' bytes, [`KEPT_BYTES`], the least recently used dropped first; one
+//! entry per link and language, replaced when its input changed. Four fifths
 //! of a page are its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
 //! not copied) and only its text besides, so a page kept by both costs its text once more, not
 //! its 64 KB; the bound still counts whole pages, as a page may outlive its charts' entries.
@@ -35,9 +35,11 @@ use crate::scoring::Assessment;
 use crate::statistics::Benchmark;
 use crate::survey::Lang;
 
-/// Page bytes per generation, counting the charts: at most twice this is kept. A result page
-/// is some 60–70 KB, so a generation holds about 160 pages.
-const GENERATION_BYTES: usize = 10 << 20;
+/// Page bytes kept at most, counting the charts. A result page is some 60–70 KB, so this holds
+/// about 300 pages. (The same bound as the two kept_pages of 10 MB this replaced, which
+/// dropped a whole generation at a time: with 200 pages asked for at random, one request in
+/// nine rendered its page anew.)
+const KEPT_BYTES: usize = 20 << 20;
 
 /// Everything a result page shows besides what is built into the binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,28 +139,27 @@ struct Kept {
     input: ResultPageInput,
     stamp: Option<ResultStamp>,
     page: Arc<Page>,
+    /// When it was last served or kept (a count of those events).
+    used: u64,
 }
 
+/// The kept pages, least recently used dropped first once they exceed [`KEPT_BYTES`].
 #[derive(Default)]
-struct Generations {
-    new: HashMap<Slot, Kept>,
-    /// The page bytes in `new`.
-    new_bytes: usize,
-    old: HashMap<Slot, Kept>,
+struct KeptPages {
+    pages: HashMap<Slot, Kept>,
+    /// The page bytes in `pages`.
+    bytes: usize,
+    clock: u64,
 }
 
-impl Generations {
-    /// The kept page of `slot` if `matches` it; one found in the old generation moves to the new.
+impl KeptPages {
+    /// The kept page of `slot` if `matches` it, marked as used.
     fn find(&mut self, slot: Slot, matches: impl Fn(&Kept) -> bool) -> Option<&mut Kept> {
-        if !self.new.contains_key(&slot) {
-            let kept = self.old.remove(&slot)?;
-            if !matches(&kept) {
-                self.old.insert(slot, kept);
-                return None;
-            }
-            self.insert(kept);
-        }
-        self.new.get_mut(&slot).filter(|kept| matches(kept))
+        self.clock += 1;
+        let clock = self.clock;
+        let kept = self.pages.get_mut(&slot).filter(|kept| matches(kept))?;
+        kept.used = clock;
+        Some(kept)
     }
 
     /// The page kept for an input equal to `input`; its stamp becomes `stamp` (rendered from
@@ -177,45 +178,51 @@ impl Generations {
         Some(kept.page.clone())
     }
 
-    fn insert(&mut self, kept: Kept) {
+    fn insert(&mut self, mut kept: Kept) {
         let slot = (kept.input.token_path.clone(), kept.input.lang);
-        // A page rendered anew for the same link replaces the one kept, in either generation.
-        self.old.remove(&slot);
-        if let Some(replaced) = self.new.remove(&slot) {
-            self.new_bytes -= replaced.page.len;
+        // A page rendered anew for the same link replaces the one kept.
+        self.remove(&slot);
+        // A scan of all kept pages per drop: a drop follows a render, which costs far more
+        // than looking at some 300 entries.
+        while self.bytes + kept.page.len > KEPT_BYTES {
+            let Some(oldest) = self
+                .pages
+                .iter()
+                .min_by_key(|(_, kept)| kept.used)
+                .map(|(slot, _)| slot.clone())
+            else {
+                break;
+            };
+            self.remove(&oldest);
         }
-        if self.new_bytes + kept.page.len > GENERATION_BYTES && !self.new.is_empty() {
-            self.old = std::mem::take(&mut self.new);
-            self.new_bytes = 0;
+        self.clock += 1;
+        kept.used = self.clock;
+        self.bytes += kept.page.len;
+        self.pages.insert(slot, kept);
+    }
+
+    fn remove(&mut self, slot: &Slot) {
+        if let Some(kept) = self.pages.remove(slot) {
+            self.bytes -= kept.page.len;
         }
-        self.new_bytes += kept.page.len;
-        self.new.insert(slot, kept);
     }
 
     fn forget(&mut self, token_path: &str) {
         for lang in Lang::ALL {
-            let slot = (token_path.to_owned(), lang);
-            self.old.remove(&slot);
-            if let Some(kept) = self.new.remove(&slot) {
-                self.new_bytes -= kept.page.len;
-            }
+            self.remove(&(token_path.to_owned(), lang));
         }
     }
 
     #[cfg(test)]
     fn bytes(&self) -> usize {
-        self.new
-            .values()
-            .chain(self.old.values())
-            .map(|kept| kept.page.len)
-            .sum()
+        self.pages.values().map(|kept| kept.page.len).sum()
     }
 }
 
 /// The kept result pages of this instance.
 #[derive(Clone, Default)]
 pub struct ResultPages {
-    inner: Arc<Mutex<Generations>>,
+    inner: Arc<Mutex<KeptPages>>,
 }
 
 impl std::fmt::Debug for ResultPages {
@@ -225,7 +232,7 @@ impl std::fmt::Debug for ResultPages {
 }
 
 impl ResultPages {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptPages> {
         // A panic while holding the lock leaves a cache that is merely incomplete.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -252,7 +259,12 @@ impl ResultPages {
         }
         let Rendered { html, charts } = render(&input)?;
         let page = Arc::new(Page::of(&html, &charts));
-        self.lock().insert(Kept { input, stamp, page });
+        self.lock().insert(Kept {
+            input,
+            stamp,
+            page,
+            used: 0,
+        });
         Ok(Bytes::from(html))
     }
 
@@ -478,40 +490,39 @@ mod tests {
 
     #[test]
     fn the_cache_stays_bounded_and_keeps_what_is_used() {
-        let mut generations = Generations::default();
+        let mut kept_pages = KeptPages::default();
         const SIZE: usize = 64 << 10;
         let page = |n: usize| {
             let html = format!("{n}{}", "x".repeat(SIZE));
             Arc::new(Page::of(&html, &[]))
         };
-        let per_generation = GENERATION_BYTES / SIZE;
+        let held = KEPT_BYTES / (SIZE + 3);
         let key = |n: usize| input(&n.to_string(), Lang::De, 40);
         let kept = |n: usize, page| Kept {
             input: key(n),
             stamp: None,
             page,
+            used: 0,
         };
-        generations.insert(kept(0, page(0)));
-        for n in 1..=3 * per_generation {
-            generations.insert(kept(n, page(n)));
+        kept_pages.insert(kept(0, page(0)));
+        for n in 1..=3 * held {
+            kept_pages.insert(kept(n, page(n)));
             // The first page is asked for all along: it is never dropped.
-            assert_eq!(generations.get(&key(0), None), Some(page(0)));
-            assert!(generations.bytes() <= 2 * GENERATION_BYTES);
+            assert_eq!(kept_pages.get(&key(0), None), Some(page(0)));
+            assert!(kept_pages.bytes() <= KEPT_BYTES);
+            assert_eq!(kept_pages.bytes, kept_pages.bytes());
         }
-        assert_eq!(
-            generations.get(&key(1), None),
-            None,
-            "the oldest unused page is gone"
-        );
+        // The last `held - 1` pages besides the first are kept, every older one is gone.
+        let last = 3 * held;
+        for n in 1..=last {
+            let expected = (n > last + 1 - held).then(|| page(n));
+            assert_eq!(kept_pages.get(&key(n), None), expected, "{n}");
+        }
         // Replacing a page keeps the count of bytes right.
-        let last = 3 * per_generation;
-        generations.insert(kept(last, page(last + 1)));
-        assert_eq!(generations.get(&key(last), None), Some(page(last + 1)));
-        assert_eq!(
-            generations.new_bytes,
-            generations.new.values().map(|k| k.page.len).sum::<usize>()
-        );
-        // A working set of 150 result pages stays whole (pages_bench asks for 200).
-        assert!(per_generation >= 150);
+        kept_pages.insert(kept(last, page(last + 1)));
+        assert_eq!(kept_pages.get(&key(last), None), Some(page(last + 1)));
+        assert_eq!(kept_pages.bytes, kept_pages.bytes());
+        // A working set of 300 result pages stays whole (pages_bench asks for 200).
+        assert!(held >= 300);
     }
 }
