@@ -14,13 +14,13 @@
 //! a request whose stamp (read in one statement, so another instance's publication or an
 //! erasure is seen at once) equals it gets the page without loading the response: for such a
 //! response the stamp determines the input (see [`ResultStamp`]; the process's settings, k and
-//! the public address, are fixed while it runs), so this is the same rule, checked at a tenth
+//! the public address, are fixed while it runs), so this is the same rule, checked at a quarter
 //! of the cost. An invited response's page also shows what changes in other tables (sharing,
 //! the consultant's name and logo) and is only ever served by its full input.
 //!
 //! Bounded by the pages' bytes, [`KEPT_BYTES`], the least recently used dropped first; one
-//! entry per link and language, replaced when its input changed. Four fifths
-//! of a page are its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
+//! entry per link and language, replaced when its input changed. Four fifths of a page are
+//! its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
 //! not copied) and only its text besides, so a page kept by both costs its text once more, not
 //! its 64 KB; the bound still counts whole pages, as a page may outlive its charts' entries.
 use std::collections::HashMap;
@@ -36,7 +36,7 @@ use crate::statistics::Benchmark;
 use crate::survey::Lang;
 
 /// Page bytes kept at most, counting the charts. A result page is some 60–70 KB, so this holds
-/// about 300 pages. (The same bound as the two kept_pages of 10 MB this replaced, which
+/// about 300 pages. (The same bound as the two generations of 10 MB this replaced, which
 /// dropped a whole generation at a time: with 200 pages asked for at random, one request in
 /// nine rendered its page anew.)
 const KEPT_BYTES: usize = 20 << 20;
