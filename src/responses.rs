@@ -14,7 +14,7 @@ use crate::survey::{AnswerSet, Catalogue, FieldError, Lang, Page, RawAnswer, Sta
 use crate::token::{self, RandomnessError, ResponseToken};
 
 /// The database pools' use, as `/metrics` shows it (the web layer names no `db` type).
-pub use crate::db::PoolUse;
+pub use crate::db::{PoolUse, ResultStamp};
 
 /// Version of the consent text on the landing page; stored with every response started there.
 pub const CONSENT_VERSION: &str = "2026-11-22";
@@ -123,6 +123,11 @@ impl PeerSnapshot {
     }
 }
 
+/// A response's stored language (German if unreadable).
+pub fn stored_lang(code: &str) -> Lang {
+    Lang::parse(code).unwrap_or_default()
+}
+
 /// A response with its answers, as loaded by its token.
 #[derive(Debug, Clone)]
 pub struct LoadedResponse {
@@ -135,7 +140,7 @@ pub struct LoadedResponse {
 
 impl LoadedResponse {
     pub fn lang(&self) -> Lang {
-        Lang::parse(&self.record.lang).unwrap_or_default()
+        stored_lang(&self.record.lang)
     }
 
     pub fn is_submitted(&self) -> bool {
@@ -541,6 +546,16 @@ impl Responses {
         self.loaded(record).await
     }
 
+    /// What decides whether a kept result page of the response behind `token` is still its
+    /// page ([`ResultStamp`]), in one statement instead of loading the response.
+    #[tracing::instrument(skip_all)]
+    pub async fn result_stamp(&self, token: &ResponseToken) -> Result<ResultStamp, ServiceError> {
+        self.store
+            .result_stamp(&token.hash(), self.statistics.read_scope())
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
     /// Reads a response's answers with the catalogue of its version.
     ///
     /// An unfinished response of an older catalogue continues under the served one: it keeps
@@ -759,12 +774,22 @@ impl Responses {
         answers: &AnswerSet,
         assessment: &Assessment,
     ) -> Result<Benchmark, ServiceError> {
+        Ok(self.benchmark_of_generation(answers, assessment).await?.0)
+    }
+
+    /// [`Responses::benchmark_for`] and the generation of the statistics it was compared with.
+    pub async fn benchmark_of_generation(
+        &self,
+        answers: &AnswerSet,
+        assessment: &Assessment,
+    ) -> Result<(Benchmark, i64), ServiceError> {
         let snapshot = self
             .statistics
             .snapshot_for(&assessment.catalogue_version)
             .await?;
         let profile = profile_of(answers)?;
-        Ok(self.statistics.compare(&snapshot, &profile, assessment))
+        let benchmark = self.statistics.compare(&snapshot, &profile, assessment);
+        Ok((benchmark, snapshot.generation))
     }
 
     /// Keeps the firm's peer medians as they were at submit, so that a later re-assessment can

@@ -442,6 +442,11 @@ impl Statistics {
         }
     }
 
+    /// The scope responses are compared in, before its catalogue version (`versioned_scope`).
+    pub fn read_scope(&self) -> &'static str {
+        self.read_scope
+    }
+
     pub fn policy(&self) -> &DisclosurePolicy {
         &self.policy
     }

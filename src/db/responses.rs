@@ -41,6 +41,39 @@ pub struct ResponseRecord {
     pub invited: bool,
 }
 
+/// What a result page shows that can change, besides the process's own settings: the
+/// response's row as far as a submit can change it, whether it was invited, and the
+/// publication generation of the statistics it is compared with. A submitted response's
+/// answers, result and firm name are frozen (every write to them requires `in_progress`), and
+/// its invitation is linked when it is created, never later; so for a submitted response
+/// without invitation, an equal stamp means an equal page (`web::result_pages`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultStamp {
+    pub id: i64,
+    pub status: ResponseStatus,
+    pub lang: String,
+    pub catalogue_version: String,
+    pub updated_at: i64,
+    pub invited: bool,
+    /// The generation of the response's statistics scope (0 before any publication).
+    pub generation: i64,
+}
+
+impl ResultStamp {
+    /// The stamp of a loaded record compared with the statistics of `generation`.
+    pub fn of(record: &ResponseRecord, generation: i64) -> ResultStamp {
+        ResultStamp {
+            id: record.id,
+            status: record.status,
+            lang: record.lang.clone(),
+            catalogue_version: record.catalogue_version.clone(),
+            updated_at: record.updated_at,
+            invited: record.invited,
+            generation,
+        }
+    }
+}
+
 pub struct NewResponse<'a> {
     pub token_hash: &'a str,
     pub catalogue_version: &'a str,
@@ -107,17 +140,19 @@ pub struct TableCounts {
     pub idempotency_keys: i64,
 }
 
-fn record(row: &AnyRow) -> Result<ResponseRecord, DbError> {
+fn status(row: &AnyRow) -> Result<ResponseStatus, DbError> {
     let status: String = row.try_get("status")?;
-    let status = match status.as_str() {
-        "in_progress" => ResponseStatus::InProgress,
-        "submitted" => ResponseStatus::Submitted,
-        other => {
-            return Err(DbError::Corrupt(format!(
-                "unknown response status {other:?}"
-            )));
-        }
-    };
+    match status.as_str() {
+        "in_progress" => Ok(ResponseStatus::InProgress),
+        "submitted" => Ok(ResponseStatus::Submitted),
+        other => Err(DbError::Corrupt(format!(
+            "unknown response status {other:?}"
+        ))),
+    }
+}
+
+fn record(row: &AnyRow) -> Result<ResponseRecord, DbError> {
+    let status = status(row)?;
     Ok(ResponseRecord {
         id: row.try_get("id")?,
         catalogue_version: row.try_get("catalogue_version")?,
@@ -348,6 +383,41 @@ impl Store {
         .fetch_optional(&self.reader)
         .await?;
         row.as_ref().map(record).transpose()
+    }
+
+    /// The [`ResultStamp`] of the response with `token_hash`, in one statement: the generation
+    /// is the one of scope `{scope}@{catalogue_version}` (`statistics::versioned_scope`), the
+    /// response's own catalogue version read in the same statement.
+    pub async fn result_stamp(
+        &self,
+        token_hash: &str,
+        scope: &str,
+    ) -> Result<Option<ResultStamp>, DbError> {
+        let row = sqlx::query(
+            "SELECT r.id, r.status, r.lang, r.catalogue_version, r.updated_at,
+                 CAST((SELECT COUNT(*) FROM invitations i WHERE i.response_id = r.id) AS BIGINT)
+                    AS invitations,
+                 CAST(COALESCE((SELECT g.generation FROM benchmark_generations g
+                     WHERE g.scope = $2 || '@' || r.catalogue_version), 0) AS BIGINT)
+                    AS generation
+             FROM responses r WHERE r.token_hash = $1",
+        )
+        .bind(token_hash)
+        .bind(scope)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(ResultStamp {
+            id: row.try_get("id")?,
+            status: status(&row)?,
+            lang: row.try_get("lang")?,
+            catalogue_version: row.try_get("catalogue_version")?,
+            updated_at: row.try_get("updated_at")?,
+            invited: row.try_get::<i64, _>("invitations")? > 0,
+            generation: row.try_get("generation")?,
+        }))
     }
 
     /// A response by its id: only for callers that checked the right to see it.

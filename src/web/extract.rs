@@ -10,9 +10,9 @@
 //!   form's double-submit cookie), [`Form`] (forms without a session; the same-origin check of
 //!   `same_origin_posts` covers them). All read the body with the service's own limits
 //!   (`body::read_body`).
-//! - Private links: [`OwnerResponse`] (`{token}`), [`InvitationByCode`] (`/i/{code}`),
-//!   [`CampaignByCode`] (`/c/{code}`). These apply the token guard, so every route with a token
-//!   or code has it and none applies it by hand.
+//! - Private links: [`OwnerResponse`] (`{token}`; [`ResultLink`] for the result page),
+//!   [`InvitationByCode`] (`/i/{code}`), [`CampaignByCode`] (`/c/{code}`). These apply the
+//!   token guard, so every route with a token or code has it and none applies it by hand.
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
@@ -29,7 +29,7 @@ use super::session;
 use crate::accounts::Role;
 use crate::auth::CurrentUser;
 use crate::campaigns::CampaignRecord;
-use crate::responses::{LoadedResponse, ServiceError};
+use crate::responses::{LoadedResponse, ResultStamp, ServiceError, stored_lang};
 use crate::survey::Lang;
 use crate::token::ResponseToken;
 use crate::workspace::Invitation;
@@ -428,6 +428,37 @@ impl FromRequest for OwnerResponse {
                 response,
                 lang,
             })
+        })
+    }
+}
+
+/// The private link of a result page (`{token}`): guarded and settling the language as
+/// [`OwnerResponse`], but found by its [`ResultStamp`] alone (one small statement), so that a
+/// kept page is served without loading the response; the handler loads it only to render.
+#[derive(Debug)]
+pub struct ResultLink {
+    pub token: ResponseToken,
+    pub stamp: ResultStamp,
+    pub lang: Lang,
+}
+
+impl FromRequest for ResultLink {
+    type Error = WebError;
+    type Future = Extracted<ResultLink>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        looked_up(req, |req, state| async move {
+            let token = ResponseToken::parse(&path_part(&req, "token"))
+                .ok_or(ServiceError::NotFound)
+                .map_err(|e| guarded(&state, &req, e))?;
+            let stamp = state
+                .responses
+                .result_stamp(&token)
+                .await
+                .map_err(|e| guarded(&state, &req, e))?;
+            let lang = request_lang(&req, Some(stored_lang(&stamp.lang)));
+            req.extensions_mut().insert(PageLang(lang));
+            Ok(ResultLink { token, stamp, lang })
         })
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::WebError;
-use super::extract::{Form, OwnerResponse, PageLang};
+use super::extract::{Form, OwnerResponse, PageLang, ResultLink};
 use super::i18n::text;
 use super::result_pages::{Rendered, ResultPageInput};
 use super::templates;
@@ -14,7 +14,7 @@ use crate::present::pages::{
     LandingPage, MailOffer, PausedPage, PrivateLink, ResultInput, ResultPage, ReviewPage, Shown,
     StepInput, StepPage,
 };
-use crate::responses::{LoadedResponse, ServiceError};
+use crate::responses::{LoadedResponse, ResultStamp, ServiceError};
 use crate::survey::{Catalogue, FieldError, Lang, RawAnswer, Stage};
 use crate::token::ResponseToken;
 
@@ -495,24 +495,25 @@ pub async fn submit(
 #[get("/s/{token}/result")]
 pub async fn result(
     state: web::Data<AppState>,
-    OwnerResponse {
-        token,
-        response,
-        lang,
-    }: OwnerResponse,
+    ResultLink { token, stamp, lang }: ResultLink,
 ) -> Result<HttpResponse, WebError> {
+    let token_path = token_path(&token);
+    if let Some(page) = state.result_pages.kept(&token_path, lang, &stamp) {
+        return Ok(html_page(page));
+    }
+    // Erased since the stamp was read: 404 as if it had not been found.
+    let response = state.responses.load(&token).await?;
     let Some(assessment) = response.assessment()? else {
-        return Ok(see_other(format!(
-            "{}?lang={}",
-            token_path(&token),
-            lang.code()
-        )));
+        return Ok(see_other(format!("{token_path}?lang={}", lang.code())));
     };
     let statistics = state.responses.statistics();
-    let benchmark = state
+    let (benchmark, generation) = state
         .responses
-        .benchmark_for(&response.answers, &assessment)
+        .benchmark_of_generation(&response.answers, &assessment)
         .await?;
+    // An invited response's page also shows its sharing and the consultant's name and logo,
+    // which change elsewhere: it is kept only under its full input, never by stamp.
+    let stamp = (!response.record.invited).then(|| ResultStamp::of(&response.record, generation));
     // Only an invited response can be shared; the others save a query (issue 17).
     let sharing = if response.record.invited {
         state
@@ -523,7 +524,6 @@ pub async fn result(
     } else {
         None
     };
-    let token_path = token_path(&token);
     let mut input = ResultPageInput {
         lang,
         k: statistics.policy().k(),
@@ -560,10 +560,14 @@ pub async fn result(
     let catalogue = state.responses.catalogue();
     let page = state
         .result_pages
-        .page(input, |input| render_result(catalogue, input))?;
-    Ok(HttpResponse::Ok()
+        .page(input, stamp, |input| render_result(catalogue, input))?;
+    Ok(html_page(page))
+}
+
+fn html_page(page: actix_web::web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(page))
+        .body(page)
 }
 
 /// The result page of `input`; nothing else reaches it (see `result_pages`).

@@ -10,9 +10,17 @@
 //! served a page rendered for the same private link. Nothing per request or per session is on
 //! the page (no account, no CSRF token), so the whole body can be kept.
 //!
-//! Bounded by the pages' bytes: two generations of at most [`GENERATION_BYTES`] each, as the
-//! chart cache; one entry per link and language, replaced when its input changed. Four fifths
-//! of a page are its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
+//! A page of a submitted response without invitation is also kept with its [`ResultStamp`], and
+//! a request whose stamp (read in one statement, so another instance's publication or an
+//! erasure is seen at once) equals it gets the page without loading the response: for such a
+//! response the stamp determines the input (see [`ResultStamp`]; the process's settings, k and
+//! the public address, are fixed while it runs), so this is the same rule, checked at a quarter
+//! of the cost. An invited response's page also shows what changes in other tables (sharing,
+//! the consultant's name and logo) and is only ever served by its full input.
+//!
+//! Bounded by the pages' bytes, [`KEPT_BYTES`], the least recently used dropped first; one
+//! entry per link and language, replaced when its input changed. Four fifths of a page are
+//! its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
 //! not copied) and only its text besides, so a page kept by both costs its text once more, not
 //! its 64 KB; the bound still counts whole pages, as a page may outlive its charts' entries.
 use std::collections::HashMap;
@@ -22,13 +30,16 @@ use actix_web::web::Bytes;
 
 use crate::charts::cache::Svg;
 use crate::present::pages::LogoView;
+use crate::responses::ResultStamp;
 use crate::scoring::Assessment;
 use crate::statistics::Benchmark;
 use crate::survey::Lang;
 
-/// Page bytes per generation, counting the charts: at most twice this is kept. A result page
-/// is some 60–70 KB, so a generation holds about 160 pages.
-const GENERATION_BYTES: usize = 10 << 20;
+/// Page bytes kept at most, counting the charts. A result page is some 60–70 KB, so this holds
+/// about 300 pages. (The same bound as the two generations of 10 MB this replaced, which
+/// dropped a whole generation at a time: with 200 pages asked for at random, one request in
+/// nine rendered its page anew.)
+const KEPT_BYTES: usize = 20 << 20;
 
 /// Everything a result page shows besides what is built into the binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,67 +134,95 @@ fn find(haystack: &str, from: usize, needle: &str) -> Option<(usize, usize)> {
 /// Where a page is kept: its link and language (the rest of the input is compared on a hit).
 type Slot = (String, Lang);
 
-#[derive(Default)]
-struct Generations {
-    new: HashMap<Slot, (ResultPageInput, Arc<Page>)>,
-    /// The page bytes in `new`.
-    new_bytes: usize,
-    old: HashMap<Slot, (ResultPageInput, Arc<Page>)>,
+/// A kept page with its input and, if it may be served by stamp, the stamp it was rendered for.
+struct Kept {
+    input: ResultPageInput,
+    stamp: Option<ResultStamp>,
+    page: Arc<Page>,
+    /// When it was last served or kept (a count of those events).
+    used: u64,
 }
 
-impl Generations {
-    fn get(&mut self, input: &ResultPageInput) -> Option<Arc<Page>> {
-        let slot = (input.token_path.clone(), input.lang);
-        if let Some((kept, page)) = self.new.get(&slot) {
-            return (kept == input).then(|| page.clone());
-        }
-        let (kept, page) = self.old.remove(&slot)?;
-        if kept != *input {
-            return None;
-        }
-        self.insert(kept, page.clone());
-        Some(page)
+/// The kept pages, least recently used dropped first once they exceed [`KEPT_BYTES`].
+#[derive(Default)]
+struct KeptPages {
+    pages: HashMap<Slot, Kept>,
+    /// The page bytes in `pages`.
+    bytes: usize,
+    clock: u64,
+}
+
+impl KeptPages {
+    /// The kept page of `slot` if `matches` it, marked as used.
+    fn find(&mut self, slot: Slot, matches: impl Fn(&Kept) -> bool) -> Option<&mut Kept> {
+        self.clock += 1;
+        let clock = self.clock;
+        let kept = self.pages.get_mut(&slot).filter(|kept| matches(kept))?;
+        kept.used = clock;
+        Some(kept)
     }
 
-    fn insert(&mut self, input: ResultPageInput, page: Arc<Page>) {
+    /// The page kept for an input equal to `input`; its stamp becomes `stamp` (rendered from
+    /// an equal input, the page is the page of that stamp too).
+    fn get(&mut self, input: &ResultPageInput, stamp: Option<ResultStamp>) -> Option<Arc<Page>> {
         let slot = (input.token_path.clone(), input.lang);
-        // A page rendered anew for the same link replaces the one kept, in either generation.
-        self.old.remove(&slot);
-        if let Some((_, replaced)) = self.new.remove(&slot) {
-            self.new_bytes -= replaced.len;
+        let kept = self.find(slot, |kept| kept.input == *input)?;
+        kept.stamp = stamp;
+        Some(kept.page.clone())
+    }
+
+    /// The page kept for `stamp`.
+    fn by_stamp(&mut self, token_path: &str, lang: Lang, stamp: &ResultStamp) -> Option<Arc<Page>> {
+        let slot = (token_path.to_owned(), lang);
+        let kept = self.find(slot, |kept| kept.stamp.as_ref() == Some(stamp))?;
+        Some(kept.page.clone())
+    }
+
+    fn insert(&mut self, mut kept: Kept) {
+        let slot = (kept.input.token_path.clone(), kept.input.lang);
+        // A page rendered anew for the same link replaces the one kept.
+        self.remove(&slot);
+        // A scan of all kept pages per drop: a drop follows a render, which costs far more
+        // than looking at some 300 entries.
+        while self.bytes + kept.page.len > KEPT_BYTES {
+            let Some(oldest) = self
+                .pages
+                .iter()
+                .min_by_key(|(_, kept)| kept.used)
+                .map(|(slot, _)| slot.clone())
+            else {
+                break;
+            };
+            self.remove(&oldest);
         }
-        if self.new_bytes + page.len > GENERATION_BYTES && !self.new.is_empty() {
-            self.old = std::mem::take(&mut self.new);
-            self.new_bytes = 0;
+        self.clock += 1;
+        kept.used = self.clock;
+        self.bytes += kept.page.len;
+        self.pages.insert(slot, kept);
+    }
+
+    fn remove(&mut self, slot: &Slot) {
+        if let Some(kept) = self.pages.remove(slot) {
+            self.bytes -= kept.page.len;
         }
-        self.new_bytes += page.len;
-        self.new.insert(slot, (input, page));
     }
 
     fn forget(&mut self, token_path: &str) {
         for lang in Lang::ALL {
-            let slot = (token_path.to_owned(), lang);
-            self.old.remove(&slot);
-            if let Some((_, page)) = self.new.remove(&slot) {
-                self.new_bytes -= page.len;
-            }
+            self.remove(&(token_path.to_owned(), lang));
         }
     }
 
     #[cfg(test)]
     fn bytes(&self) -> usize {
-        self.new
-            .values()
-            .chain(self.old.values())
-            .map(|(_, page)| page.len)
-            .sum()
+        self.pages.values().map(|kept| kept.page.len).sum()
     }
 }
 
 /// The kept result pages of this instance.
 #[derive(Clone, Default)]
 pub struct ResultPages {
-    inner: Arc<Mutex<Generations>>,
+    inner: Arc<Mutex<KeptPages>>,
 }
 
 impl std::fmt::Debug for ResultPages {
@@ -193,26 +232,39 @@ impl std::fmt::Debug for ResultPages {
 }
 
 impl ResultPages {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptPages> {
         // A panic while holding the lock leaves a cache that is merely incomplete.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The page kept for the link `token_path` in `lang` if it was rendered for `stamp`.
+    pub(super) fn kept(&self, token_path: &str, lang: Lang, stamp: &ResultStamp) -> Option<Bytes> {
+        let page = self.lock().by_stamp(token_path, lang, stamp)?;
+        Some(page.bytes())
+    }
+
     /// The page for `input`: the kept one if it was rendered from an equal input, else
-    /// `render`'s, which is then kept. Rendered outside the lock: two requests for the same new
-    /// page only render it twice.
+    /// `render`'s, which is then kept. Either is kept with `stamp`, the stamp `input` was
+    /// made from (None: not to be served by stamp). Rendered outside the lock: two requests
+    /// for the same new page only render it twice.
     pub(super) fn page<E>(
         &self,
         input: ResultPageInput,
+        stamp: Option<ResultStamp>,
         render: impl FnOnce(&ResultPageInput) -> Result<Rendered, E>,
     ) -> Result<Bytes, E> {
-        let kept = self.lock().get(&input);
+        let kept = self.lock().get(&input, stamp.clone());
         if let Some(page) = kept {
             return Ok(page.bytes());
         }
         let Rendered { html, charts } = render(&input)?;
         let page = Arc::new(Page::of(&html, &charts));
-        self.lock().insert(input, page);
+        self.lock().insert(Kept {
+            input,
+            stamp,
+            page,
+            used: 0,
+        });
         Ok(Bytes::from(html))
     }
 
@@ -258,7 +310,7 @@ mod tests {
         input: &ResultPageInput,
         renders: &mut usize,
     ) -> Result<Bytes, ()> {
-        pages.page(input.clone(), |i| {
+        pages.page(input.clone(), None, |i| {
             *renders += 1;
             Ok(Rendered {
                 html: format!("{i:?}"),
@@ -316,6 +368,59 @@ mod tests {
         assert_eq!(renders, 3, "the other response's page is still kept");
         rendered(&pages, &de, &mut renders).expect("renders");
         assert_eq!(renders, 4, "the erased one's renders anew");
+    }
+
+    fn stamp(id: i64, generation: i64) -> ResultStamp {
+        ResultStamp {
+            id,
+            status: crate::db::ResponseStatus::Submitted,
+            lang: "de".into(),
+            catalogue_version: "2026.1".into(),
+            updated_at: 7,
+            invited: false,
+            generation,
+        }
+    }
+
+    /// A page is served by stamp only for the stamp it was kept with, in its own slot; one kept
+    /// without stamp (an invited response's) never is. An equal input seen under a new stamp
+    /// (a publication that left this page's numbers alike) lets the new stamp serve it.
+    #[test]
+    fn a_page_is_served_by_stamp_only_for_its_own_stamp() {
+        let pages = ResultPages::default();
+        let render = |i: &ResultPageInput| {
+            Ok::<_, ()>(Rendered {
+                html: format!("{i:?}"),
+                charts: Vec::new(),
+            })
+        };
+        let a = input("a", Lang::De, 40);
+        let first = pages.page(a.clone(), Some(stamp(1, 3)), render);
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 3)), first.ok());
+        for (path, lang, other) in [
+            ("/s/a", Lang::De, stamp(1, 4)),
+            ("/s/a", Lang::De, stamp(2, 3)),
+            ("/s/a", Lang::En, stamp(1, 3)),
+            ("/s/b", Lang::De, stamp(1, 3)),
+        ] {
+            assert_eq!(
+                pages.kept(path, lang, &other),
+                None,
+                "{path} {lang:?} {other:?}"
+            );
+        }
+        // Rendered again (same input) under generation 4: now kept for 4, no longer for 3.
+        let again = pages.page(a.clone(), Some(stamp(1, 4)), |_| Err(()));
+        assert_eq!(again, Ok(Bytes::from(format!("{a:?}"))));
+        assert!(pages.kept("/s/a", Lang::De, &stamp(1, 4)).is_some());
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 3)), None);
+        // Kept without a stamp: only its full input serves it.
+        pages.page(a.clone(), None, |_| Err(())).expect("kept");
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 4)), None);
+        // Erased: not served by stamp either.
+        pages.page(a, Some(stamp(1, 4)), |_| Err(())).expect("kept");
+        pages.forget("/s/a");
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 4)), None);
     }
 
     fn chart(label: &str) -> Svg {
@@ -385,35 +490,39 @@ mod tests {
 
     #[test]
     fn the_cache_stays_bounded_and_keeps_what_is_used() {
-        let mut generations = Generations::default();
+        let mut kept_pages = KeptPages::default();
         const SIZE: usize = 64 << 10;
         let page = |n: usize| {
             let html = format!("{n}{}", "x".repeat(SIZE));
             Arc::new(Page::of(&html, &[]))
         };
-        let per_generation = GENERATION_BYTES / SIZE;
+        let held = KEPT_BYTES / (SIZE + 3);
         let key = |n: usize| input(&n.to_string(), Lang::De, 40);
-        generations.insert(key(0), page(0));
-        for n in 1..=3 * per_generation {
-            generations.insert(key(n), page(n));
+        let kept = |n: usize, page| Kept {
+            input: key(n),
+            stamp: None,
+            page,
+            used: 0,
+        };
+        kept_pages.insert(kept(0, page(0)));
+        for n in 1..=3 * held {
+            kept_pages.insert(kept(n, page(n)));
             // The first page is asked for all along: it is never dropped.
-            assert_eq!(generations.get(&key(0)), Some(page(0)));
-            assert!(generations.bytes() <= 2 * GENERATION_BYTES);
+            assert_eq!(kept_pages.get(&key(0), None), Some(page(0)));
+            assert!(kept_pages.bytes() <= KEPT_BYTES);
+            assert_eq!(kept_pages.bytes, kept_pages.bytes());
         }
-        assert_eq!(
-            generations.get(&key(1)),
-            None,
-            "the oldest unused page is gone"
-        );
+        // The last `held - 1` pages besides the first are kept, every older one is gone.
+        let last = 3 * held;
+        for n in 1..=last {
+            let expected = (n > last + 1 - held).then(|| page(n));
+            assert_eq!(kept_pages.get(&key(n), None), expected, "{n}");
+        }
         // Replacing a page keeps the count of bytes right.
-        let last = 3 * per_generation;
-        generations.insert(key(last), page(last + 1));
-        assert_eq!(generations.get(&key(last)), Some(page(last + 1)));
-        assert_eq!(
-            generations.new_bytes,
-            generations.new.values().map(|(_, p)| p.len).sum::<usize>()
-        );
-        // A working set of 150 result pages stays whole (pages_bench asks for 200).
-        assert!(per_generation >= 150);
+        kept_pages.insert(kept(last, page(last + 1)));
+        assert_eq!(kept_pages.get(&key(last), None), Some(page(last + 1)));
+        assert_eq!(kept_pages.bytes, kept_pages.bytes());
+        // A working set of 300 result pages stays whole (pages_bench asks for 200).
+        assert!(held >= 300);
     }
 }

@@ -61,11 +61,6 @@ static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(|
     registry.register_escape_fn(escape_html);
     registry.register_helper("t", Box::new(TextHelper));
     registry.register_helper("include", Box::new(IncludeHelper));
-    for (name, source) in TEMPLATES {
-        registry
-            .register_template_string(name, *source)
-            .map_err(|e| format!("template {name}: {e}"))?;
-    }
     // The layout in two halves around `<main>`'s content (see `render`).
     let layout = TEMPLATES
         .iter()
@@ -76,9 +71,10 @@ static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(|
         [head, tail] => (*head, *tail),
         _ => return Err(format!("the layout must hold {MAIN} exactly once")),
     };
-    for (name, source) in [(LAYOUT_HEAD, head), (LAYOUT_TAIL, tail)] {
+    let halves = [(LAYOUT_HEAD, head), (LAYOUT_TAIL, tail)];
+    for (name, source) in TEMPLATES.iter().chain(&halves) {
         registry
-            .register_template_string(name, source)
+            .register_template_string(name, *source)
             .map_err(|e| format!("template {name}: {e}"))?;
     }
     Ok(registry)
