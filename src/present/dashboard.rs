@@ -801,6 +801,89 @@ mod tests {
         }
     }
 
+    /// A figure shown at an earlier state says so on its own row, in the page's label, the
+    /// CSV's "Stand" column and the board's table, and nowhere else (issue 14, honest words).
+    #[test]
+    fn an_earlier_figure_is_marked_on_its_row_everywhere() {
+        let policy = DisclosurePolicy::default();
+        let wave = simulate(&FIRST_WAVE);
+        let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
+        let catalogue = crate::survey::current();
+        let ids = DashboardCatalogue::from_catalogue(catalogue);
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &ids,
+            data: &data,
+            all_firms: None,
+        };
+        let mut dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        let march = Month::new(2026, 3).expect("month");
+        // Every shown level and band of levels as of March: the page shows one of the two.
+        let cells = dashboard
+            .levels
+            .iter_mut()
+            .map(|row| &mut row.cell)
+            .chain(dashboard.level_bands.iter_mut().map(|row| &mut row.cell));
+        let mut marked_cells = 0;
+        for cell in cells {
+            if let Cell::Published { as_of, .. } = cell {
+                *as_of = Some(march);
+                marked_cells += 1;
+            }
+        }
+        assert!(marked_cells > 0, "the first wave shows a level");
+        let lang = Lang::De;
+        let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
+        let shown: Vec<&DataRow> = summary.levels.iter().filter(|r| !r.suppressed).collect();
+        assert!(!shown.is_empty());
+        for row in &shown {
+            assert!(row.label.ends_with(" (Stand: 03/2026)"), "{}", row.label);
+        }
+        assert!(
+            summary
+                .levels
+                .iter()
+                .filter(|r| r.suppressed)
+                .all(|r| !r.label.contains("Stand")),
+            "a hidden row has no figure to date"
+        );
+        assert!(
+            summary
+                .by_size
+                .iter()
+                .chain(&summary.scores)
+                .all(|r| !r.label.contains("03/2026")),
+            "other rows keep their own dates: {:?}",
+            summary
+                .by_size
+                .iter()
+                .chain(&summary.scores)
+                .map(|r| &r.label)
+                .collect::<Vec<_>>()
+        );
+        let csv = german_csv(catalogue, &dashboard);
+        let dated: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.trim_end().ends_with(";2026-03"))
+            .collect();
+        assert!(
+            !dated.is_empty() && dated.iter().all(|l| l.starts_with("Stufe")),
+            "only the levels' lines carry the month: {dated:?}"
+        );
+        let board = board_summary(catalogue, lang, &dashboard, &summary, 1_795_780_800_000);
+        let levels = board
+            .tables
+            .iter()
+            .find(|t| t.heading == text(lang, "dashboard_levels"))
+            .expect("the board's level table");
+        let dated_rows = levels
+            .rows
+            .iter()
+            .filter(|row| row[0].ends_with(" (Stand: 03/2026)"))
+            .count();
+        assert_eq!(dated_rows, shown.len(), "{:?}", levels.rows);
+    }
+
     #[test]
     fn the_dashboard_names_its_version_and_counts_older_firms_only_from_k() {
         assert_eq!(
