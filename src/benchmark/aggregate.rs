@@ -185,7 +185,7 @@ impl CohortAggregate {
         }
         for id in summary.red_flags() {
             if add {
-                let c = self.red_flags.entry(id.clone()).or_insert(0);
+                let c = self.red_flags.entry(id.to_owned()).or_insert(0);
                 *c = c.saturating_add(1);
             } else if let Some(c) = self.red_flags.get_mut(id) {
                 *c = c.saturating_sub(1);
@@ -390,7 +390,7 @@ impl AggregateDelta {
             d.add_one(score, level, sign);
         }
         for id in s.red_flags() {
-            *self.red_flags.entry(id.clone()).or_insert(0) += sign;
+            *self.red_flags.entry(id.to_owned()).or_insert(0) += sign;
         }
     }
 

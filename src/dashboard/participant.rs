@@ -328,6 +328,13 @@ mod tests {
     }
 
     #[test]
+    fn a_participant_summary_is_small() {
+        // Kept once per participant by every cached publication (issue 17): ids and the
+        // response in place, no heap for the ids the service issues.
+        assert_eq!(std::mem::size_of::<ParticipantSummary>(), 112);
+    }
+
+    #[test]
     fn a_date_falls_in_its_month() -> Result<(), DashboardError> {
         let date = Date::from_calendar_date(2026, CalendarMonth::March, 31)
             .map_err(|_| DashboardError::Unparsable("date".into()))?;

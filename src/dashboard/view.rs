@@ -999,7 +999,7 @@ impl<'i, 'a> View<'i, 'a> {
         for (i, p) in self.inputs.data.participants().enumerate() {
             for flag in p.response.red_flags() {
                 if let Some(member) = first_row
-                    .get(flag.as_str())
+                    .get(flag)
                     .and_then(|&row| flagged.get_mut(row))
                     .and_then(|members| members.get_mut(i))
                 {
