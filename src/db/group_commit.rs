@@ -254,19 +254,8 @@ impl GroupCommit {
                 message: "the batch's leader went away; nothing of this request was stored".into(),
                 unavailable: true,
             })??;
-        let outcome = receiver
-            .wait_for(Option::is_some)
-            .await
-            .map(|o| o.clone())
-            .map_err(|_| DbError::Corrupt("group commit ended without an outcome".into()))?;
-        match outcome {
-            Some(Ok(merged)) => Ok((row, merged)),
-            None => Ok((row, false)),
-            Some(Err(failure)) => Err(DbError::CommitFailed {
-                message: failure.message,
-                unavailable: failure.unavailable,
-            }),
-        }
+        let merged = committed(&mut receiver).await?;
+        Ok((row, merged))
     }
 
     fn jobs(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
@@ -420,19 +409,26 @@ impl GroupCommit {
             commit_open(&self.state, &mut guard, store).await;
         }
         drop(guard);
-        let outcome = receiver
-            .wait_for(Option::is_some)
-            .await
-            .map(|o| o.clone())
-            .map_err(|_| DbError::Corrupt("group commit ended without an outcome".into()))?;
-        match outcome {
-            Some(Ok(merged)) => result.map(|value| (value, merged)),
-            None => result.map(|value| (value, false)),
-            Some(Err(failure)) => Err(DbError::CommitFailed {
-                message: failure.message,
-                unavailable: failure.unavailable,
-            }),
-        }
+        let merged = committed(&mut receiver).await?;
+        result.map(|value| (value, merged))
+    }
+}
+
+/// Waits for the COMMIT of the batch a member joined: whether the batch merged the whole
+/// journal, or the commit's failure (which fails every member, whatever its own result).
+async fn committed(receiver: &mut watch::Receiver<Outcome>) -> Result<bool, DbError> {
+    let outcome = receiver
+        .wait_for(Option::is_some)
+        .await
+        .map(|o| o.clone())
+        .map_err(|_| DbError::Corrupt("group commit ended without an outcome".into()))?;
+    match outcome {
+        Some(Ok(merged)) => Ok(merged),
+        None => Ok(false),
+        Some(Err(failure)) => Err(DbError::CommitFailed {
+            message: failure.message,
+            unavailable: failure.unavailable,
+        }),
     }
 }
 
