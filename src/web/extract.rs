@@ -377,6 +377,21 @@ fn guarded(state: &AppState, req: &HttpRequest, e: ServiceError) -> WebError {
     super::client::guard(state, super::client::of(state, req), e)
 }
 
+/// The private link's token in the path (`{token}`); a malformed one is answered as an
+/// unknown one, guarded alike.
+fn path_token(state: &AppState, req: &HttpRequest) -> Result<ResponseToken, WebError> {
+    ResponseToken::parse(&path_part(req, "token"))
+        .ok_or_else(|| guarded(state, req, ServiceError::NotFound))
+}
+
+/// The page language of a request for a private link (the query's, else the one stored with
+/// the response), settled for the request's errors too.
+fn page_lang(req: &HttpRequest, stored: Lang) -> Lang {
+    let lang = request_lang(req, Some(stored));
+    req.extensions_mut().insert(PageLang(lang));
+    lang
+}
+
 /// A look-up of the private link in the path, with the gate closed while it runs.
 fn looked_up<T, F, Fut>(req: &HttpRequest, find: F) -> Extracted<T>
 where
@@ -413,16 +428,13 @@ impl FromRequest for OwnerResponse {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         looked_up(req, |req, state| async move {
-            let token = ResponseToken::parse(&path_part(&req, "token"))
-                .ok_or(ServiceError::NotFound)
-                .map_err(|e| guarded(&state, &req, e))?;
+            let token = path_token(&state, &req)?;
             let response = state
                 .responses
                 .load(&token)
                 .await
                 .map_err(|e| guarded(&state, &req, e))?;
-            let lang = request_lang(&req, Some(response.lang()));
-            req.extensions_mut().insert(PageLang(lang));
+            let lang = page_lang(&req, response.lang());
             Ok(OwnerResponse {
                 token,
                 response,
@@ -448,16 +460,13 @@ impl FromRequest for ResultLink {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         looked_up(req, |req, state| async move {
-            let token = ResponseToken::parse(&path_part(&req, "token"))
-                .ok_or(ServiceError::NotFound)
-                .map_err(|e| guarded(&state, &req, e))?;
+            let token = path_token(&state, &req)?;
             let stamp = state
                 .responses
                 .result_stamp(&token)
                 .await
                 .map_err(|e| guarded(&state, &req, e))?;
-            let lang = request_lang(&req, Some(stored_lang(&stamp.lang)));
-            req.extensions_mut().insert(PageLang(lang));
+            let lang = page_lang(&req, stored_lang(&stamp.lang));
             Ok(ResultLink { token, stamp, lang })
         })
     }
