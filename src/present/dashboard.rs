@@ -707,17 +707,16 @@ mod tests {
     use crate::dashboard::utility_tests::{FIRST_WAVE, simulate};
     use crate::dashboard::{DashboardCatalogue, DashboardInputs, Filter, PublishedCampaigns};
 
-    /// The first wave of issue 14 (21 firms, 85 % in one region) on the page and the board, with
-    /// "all firms" as the benchmark discloses it or hidden; and whether the benchmark publishes it.
-    fn first_wave(all_firms_hidden: bool) -> (bool, DashboardSummary, BoardSummary) {
+    /// The first wave's dashboard of all campaigns, and whether the benchmark publishes "all
+    /// firms" (passed to the dashboard unless `all_firms_hidden`).
+    fn first_wave_dashboard(all_firms_hidden: bool) -> (bool, Dashboard) {
         let policy = DisclosurePolicy::default();
         let wave = simulate(&FIRST_WAVE);
         let verdicts = wave.book.disclose(&policy).expect("disclose");
         let all_firms = verdicts.get(&CohortKey::All);
         let published = matches!(all_firms, Some(crate::benchmark::Disclosure::Published(_)));
         let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
-        let catalogue = crate::survey::current();
-        let ids = DashboardCatalogue::from_catalogue(catalogue);
+        let ids = DashboardCatalogue::from_catalogue(crate::survey::current());
         let inputs = DashboardInputs {
             policy: &policy,
             catalogue: &ids,
@@ -725,6 +724,14 @@ mod tests {
             all_firms: if all_firms_hidden { None } else { all_firms },
         };
         let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        (published, dashboard)
+    }
+
+    /// The first wave of issue 14 (21 firms, 85 % in one region) on the page and the board, with
+    /// "all firms" as the benchmark discloses it or hidden; and whether the benchmark publishes it.
+    fn first_wave(all_firms_hidden: bool) -> (bool, DashboardSummary, BoardSummary) {
+        let (published, dashboard) = first_wave_dashboard(all_firms_hidden);
+        let catalogue = crate::survey::current();
         let lang = Lang::De;
         let summary = summarise(catalogue, lang, &dashboard, "Erste Welle".into());
         // 2026-11-27, fixed so that the page does not depend on the day the test runs.
@@ -805,18 +812,8 @@ mod tests {
     /// CSV's "Stand" column and the board's table, and nowhere else (issue 14, honest words).
     #[test]
     fn an_earlier_figure_is_marked_on_its_row_everywhere() {
-        let policy = DisclosurePolicy::default();
-        let wave = simulate(&FIRST_WAVE);
-        let data = PublishedCampaigns::from_publications(&wave.publications).expect("data");
+        let (_, mut dashboard) = first_wave_dashboard(true);
         let catalogue = crate::survey::current();
-        let ids = DashboardCatalogue::from_catalogue(catalogue);
-        let inputs = DashboardInputs {
-            policy: &policy,
-            catalogue: &ids,
-            data: &data,
-            all_firms: None,
-        };
-        let mut dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
         let march = Month::new(2026, 3).expect("month");
         // Every shown level and band of levels as of March: the page shows one of the two.
         let cells = dashboard
