@@ -49,7 +49,9 @@ const KEPT_BYTES: usize = 16 << 20;
 /// page once, and most are not viewed again soon; keeping each (64 KB) filled the 16 MB bound
 /// with pages never asked for again and took the form flow at 64 connections to 60–62 MB RSS,
 /// over the 60 MB the service keeps to on SQLite under load. A link viewed again costs one
-/// more render, then is served as before. Some 100 bytes per link remembered.
+/// more render, then is served as before. Some 100 bytes per link remembered. Measured with it
+/// (and the chart cache's bound, `charts::cache`): 36–38 MB against 58–61 MB, same run, load
+/// 12–14; `scripts/pages_bench.py --ab` unchanged within the noise.
 const MAX_SEEN: usize = 4096;
 
 /// Everything a result page shows besides what is built into the binary.
