@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod charts;
 pub mod cli;
 pub mod clock;
+pub mod codec;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -11,6 +11,13 @@
 //! (2) 62 MB but 1,600–2,000 reads/s (the async workers and the database threads wait on each
 //! other's arena lock); two per core (4) 79–82 MB and 2,040–2,150 reads/s. Both are plain glibc
 //! calls (`mallopt(3)`, `malloc_trim(3)`); elsewhere they do nothing.
+//!
+//! The kept result pages and chart SVGs (`web::result_pages`, `charts::cache`) are long-lived
+//! blocks among each request's short-lived ones; the ones they drop leave holes that the arenas
+//! keep resident. Measured (release, `scripts/load_test.py` form flow at 64 connections,
+//! SQLite, every new response's page kept): the RSS was 60–62 MB, of which `malloc_trim` gave
+//! back 9 MB at once. So after every [`TRIM_AFTER`] bytes the caches dropped, the freed pages
+//! are given back ([`dropped_from_cache`]).
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod glibc {
@@ -41,6 +48,15 @@ mod glibc {
     }
 }
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Bytes the caches drop between two trims: some 30 result pages (a trim takes about a
+/// millisecond, so at the form flow's 60 new pages a second this is two trims a second).
+const TRIM_AFTER: usize = 2 << 20;
+
+/// Bytes dropped by the caches since the last trim.
+static DROPPED: AtomicUsize = AtomicUsize::new(0);
+
 /// At most two malloc arenas per core for the whole process (glibc's default is eight);
 /// called first thing at start-up, before the runtime's threads allocate (a thread takes its
 /// arena at its first allocation).
@@ -58,4 +74,19 @@ pub fn limit_arenas() {
 pub fn return_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     glibc::trim();
+}
+
+/// Counts `bytes` a cache has just dropped, and gives the freed pages back (see
+/// [`return_freed`]) each time they add up to [`TRIM_AFTER`]. Call it without holding the
+/// cache's lock: the trim takes the allocator's locks for about a millisecond.
+pub fn dropped_from_cache(bytes: usize) {
+    if bytes == 0 {
+        return;
+    }
+    let before = DROPPED.fetch_add(bytes, Ordering::Relaxed);
+    if before + bytes >= TRIM_AFTER && before < TRIM_AFTER {
+        // The one call that crossed the mark trims and starts the count again.
+        DROPPED.fetch_sub(before + bytes, Ordering::Relaxed);
+        return_freed();
+    }
 }

@@ -21,7 +21,8 @@
 //! Decoding builds the same representations the JSON form deserializes into and checks them
 //! the same way (counts add up to `n`, live = published + pending, valid summaries), so a
 //! damaged cell is refused with a [`BenchmarkError`] whichever form it is in, never misread.
-//! Nothing here panics on any input (see the tests).
+//! The bytes are read with the shared, bounds-checked [`Reader`] (`crate::codec`), which says
+//! where a damaged cell went wrong. Nothing here panics on any input (see the tests).
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,7 @@ use super::disclosure::{CellRepr, PendingChange, PublishedCell};
 use super::error::BenchmarkError;
 use super::response::ResponseSummary;
 use super::{LEVELS, MAX_DIMENSIONS};
+use crate::codec::{Reader, put_len, put_str, put_varint};
 
 /// The binary encoding described in the module notes.
 pub const FORMAT_V1: u8 = 1;
@@ -75,30 +77,16 @@ pub fn encode_cell(cell: &PublishedCell) -> Vec<u8> {
 /// an error.
 pub fn decode_cell(stored: &[u8]) -> Result<PublishedCell, BenchmarkError> {
     match stored.first() {
-        Some(&FORMAT_V1) => decode_v1(&stored[1..]),
+        Some(&FORMAT_V1) => {
+            let mut r = Reader::new(stored);
+            r.byte()?;
+            decode_v1(r)
+        }
         Some(&FORMAT_JSON) => serde_json::from_slice(stored)
             .map_err(|e| BenchmarkError::UnreadableCell(e.to_string())),
-        Some(_) => Err(BenchmarkError::Corrupt("unknown cell format")),
-        None => Err(BenchmarkError::Corrupt("empty cell")),
+        Some(_) => Err(Reader::new(stored).damaged("unknown cell format").into()),
+        None => Err(Reader::new(stored).damaged("empty cell").into()),
     }
-}
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        // The low seven bits, with the continuation bit set.
-        out.push((value & 0x7f) as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn put_len(out: &mut Vec<u8>, len: usize) {
-    put_varint(out, len as u64);
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_len(out, s.len());
-    out.extend_from_slice(s.as_bytes());
 }
 
 fn put_measure(out: &mut Vec<u8>, m: &Measure) {
@@ -128,134 +116,80 @@ fn put_aggregate(out: &mut Vec<u8>, a: &CohortAggregate) {
     }
 }
 
-/// A cursor over the bytes of one stored cell; every read checks the bounds.
-struct Reader<'a> {
-    bytes: &'a [u8],
+fn measure(r: &mut Reader<'_>) -> Result<MeasureRepr, BenchmarkError> {
+    let buckets = r.len(2)?;
+    let mut scores = Vec::with_capacity(buckets);
+    for _ in 0..buckets {
+        scores.push((r.byte()?, r.u32()?));
+    }
+    let mut levels = [0u32; LEVELS];
+    for level in &mut levels {
+        *level = r.u32()?;
+    }
+    Ok(MeasureRepr { scores, levels })
 }
 
-const TRUNCATED: BenchmarkError = BenchmarkError::Corrupt("cell bytes end early");
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, BenchmarkError> {
-        let (&first, rest) = self.bytes.split_first().ok_or(TRUNCATED)?;
-        self.bytes = rest;
-        Ok(first)
-    }
-
-    fn take(&mut self, len: usize) -> Result<&'a [u8], BenchmarkError> {
-        if len > self.bytes.len() {
-            return Err(TRUNCATED);
+fn aggregate(r: &mut Reader<'_>, dimensions: usize) -> Result<CohortAggregate, BenchmarkError> {
+    let n = r.u32()?;
+    let overall = measure(r)?;
+    let dimensions = (0..dimensions)
+        .map(|_| measure(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let flags = r.len(2)?;
+    let mut red_flags = BTreeMap::new();
+    for _ in 0..flags {
+        let at = r.damaged("red flag stored twice");
+        let id = r.str()?.to_owned();
+        let count = r.u32()?;
+        if red_flags.insert(id, count).is_some() {
+            return Err(at.into());
         }
-        let (taken, rest) = self.bytes.split_at(len);
-        self.bytes = rest;
-        Ok(taken)
     }
+    CohortAggregate::try_from(AggregateRepr {
+        n,
+        overall,
+        dimensions,
+        red_flags,
+    })
+}
 
-    fn u32(&mut self) -> Result<u32, BenchmarkError> {
-        let mut value: u64 = 0;
-        for shift in (0..35).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return u32::try_from(value)
-                    .map_err(|_| BenchmarkError::Corrupt("count above u32 in a cell"));
-            }
-        }
-        Err(BenchmarkError::Corrupt("count above u32 in a cell"))
-    }
-
-    /// A length of something that follows, each item at least `min_item` bytes: bounded by the
-    /// bytes left, so damaged lengths cannot make a huge allocation.
-    fn len(&mut self, min_item: usize) -> Result<usize, BenchmarkError> {
-        let len = self.u32()? as usize;
-        if len.saturating_mul(min_item.max(1)) > self.bytes.len() {
-            return Err(TRUNCATED);
-        }
-        Ok(len)
-    }
-
-    fn string(&mut self) -> Result<String, BenchmarkError> {
-        let len = self.len(1)?;
-        let bytes = self.take(len)?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| BenchmarkError::Corrupt("red-flag id is not UTF-8"))
-    }
-
-    fn measure(&mut self) -> Result<MeasureRepr, BenchmarkError> {
-        let buckets = self.len(2)?;
-        let mut scores = Vec::with_capacity(buckets);
-        for _ in 0..buckets {
-            scores.push((self.byte()?, self.u32()?));
-        }
-        let mut levels = [0u32; LEVELS];
-        for level in &mut levels {
-            *level = self.u32()?;
-        }
-        Ok(MeasureRepr { scores, levels })
-    }
-
-    fn aggregate(&mut self, dimensions: usize) -> Result<CohortAggregate, BenchmarkError> {
-        let n = self.u32()?;
-        let overall = self.measure()?;
-        let dimensions = (0..dimensions)
-            .map(|_| self.measure())
-            .collect::<Result<Vec<_>, _>>()?;
-        let flags = self.len(2)?;
-        let mut red_flags = BTreeMap::new();
-        for _ in 0..flags {
-            let id = self.string()?;
-            let count = self.u32()?;
-            if red_flags.insert(id, count).is_some() {
-                return Err(BenchmarkError::Corrupt("red flag stored twice"));
-            }
-        }
-        CohortAggregate::try_from(AggregateRepr {
-            n,
-            overall,
-            dimensions,
-            red_flags,
-        })
-    }
-
-    fn change(&mut self, dimensions: usize) -> Result<PendingChange, BenchmarkError> {
-        let op = self.byte()?;
-        let overall_score = self.byte()?;
-        let overall_level = self.byte()?;
-        let scores = self.take(dimensions)?.to_vec();
-        let levels = self.take(dimensions)?.to_vec();
-        let flags = self.len(2)?;
-        let red_flags = (0..flags)
-            .map(|_| self.string())
-            .collect::<Result<Vec<_>, _>>()?;
-        let summary =
-            ResponseSummary::new(overall_score, overall_level, scores, levels, red_flags)?;
-        match op {
-            0 => Ok(PendingChange::Added(summary)),
-            1 => Ok(PendingChange::Removed(summary)),
-            _ => Err(BenchmarkError::Corrupt("unknown pending change")),
-        }
+fn change(r: &mut Reader<'_>, dimensions: usize) -> Result<PendingChange, BenchmarkError> {
+    let unknown = r.damaged("unknown pending change");
+    let op = r.byte()?;
+    let overall_score = r.byte()?;
+    let overall_level = r.byte()?;
+    let scores = r.take(dimensions)?.to_vec();
+    let levels = r.take(dimensions)?.to_vec();
+    let flags = r.len(2)?;
+    let red_flags = (0..flags)
+        .map(|_| Ok(r.str()?.to_owned()))
+        .collect::<Result<Vec<_>, BenchmarkError>>()?;
+    let summary = ResponseSummary::new(overall_score, overall_level, scores, levels, red_flags)?;
+    match op {
+        0 => Ok(PendingChange::Added(summary)),
+        1 => Ok(PendingChange::Removed(summary)),
+        _ => Err(unknown.into()),
     }
 }
 
-fn decode_v1(bytes: &[u8]) -> Result<PublishedCell, BenchmarkError> {
-    let mut r = Reader { bytes };
+/// A format-1 cell after its format byte.
+fn decode_v1(mut r: Reader<'_>) -> Result<PublishedCell, BenchmarkError> {
     let dimensions = usize::from(r.byte()?);
     if dimensions == 0 || dimensions > MAX_DIMENSIONS {
         return Err(BenchmarkError::InvalidDimensionCount(dimensions));
     }
-    let live = r.aggregate(dimensions)?;
+    let live = aggregate(&mut r, dimensions)?;
+    let marker = r.damaged("unknown published marker");
     let published = match r.byte()? {
         0 => None,
-        1 => Some(r.aggregate(dimensions)?),
-        _ => return Err(BenchmarkError::Corrupt("unknown published marker")),
+        1 => Some(aggregate(&mut r, dimensions)?),
+        _ => return Err(marker.into()),
     };
     let count = r.len(3 + 2 * dimensions)?;
     let pending = (0..count)
-        .map(|_| r.change(dimensions))
+        .map(|_| change(&mut r, dimensions))
         .collect::<Result<Vec<_>, _>>()?;
-    if !r.bytes.is_empty() {
-        return Err(BenchmarkError::Corrupt("bytes after the end of a cell"));
-    }
+    r.finish()?;
     PublishedCell::try_from(CellRepr {
         live,
         published,
@@ -270,6 +204,7 @@ mod tests {
 
     use super::*;
     use crate::benchmark::DisclosurePolicy;
+    use crate::codec::Damaged;
 
     fn summary(dimensions: usize) -> impl Strategy<Value = ResponseSummary> {
         (
@@ -350,6 +285,18 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Arbitrary bytes in the binary form never panic (nor allocate what they claim).
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            let mut stored = vec![FORMAT_V1];
+            stored.extend_from_slice(&bytes);
+            if let Ok(cell) = decode_cell(&stored) {
+                prop_assert_eq!(decode_cell(&encode_cell(&cell)), Ok(cell));
+            }
+        }
+    }
+
     /// A cell stored as JSON before this encoding (the shape the migration copies into the
     /// binary column) still reads, and encodes to the binary form from then on.
     #[test]
@@ -369,11 +316,9 @@ mod tests {
 
     #[test]
     fn unknown_or_inconsistent_cells_are_refused() -> Result<(), BenchmarkError> {
-        assert_eq!(decode_cell(&[]), Err(BenchmarkError::Corrupt("empty cell")));
-        assert_eq!(
-            decode_cell(&[2, 1]),
-            Err(BenchmarkError::Corrupt("unknown cell format"))
-        );
+        let damaged = |what, at| Err(BenchmarkError::DamagedCell(Damaged { what, at }));
+        assert_eq!(decode_cell(&[]), damaged("empty cell", 0));
+        assert_eq!(decode_cell(&[2, 1]), damaged("unknown cell format", 0));
         assert!(matches!(
             decode_cell(b"{\"live\":"),
             Err(BenchmarkError::UnreadableCell(_))
@@ -385,7 +330,7 @@ mod tests {
         // A length far beyond the bytes there are does not allocate it.
         assert_eq!(
             decode_cell(&[FORMAT_V1, 1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f]),
-            Err(TRUNCATED)
+            damaged("bytes end early", 3)
         );
         // Live is not published plus pending.
         let policy = DisclosurePolicy::new(3)?;
@@ -395,6 +340,22 @@ mod tests {
             cell.add(&policy, &firm(s)?)?;
         }
         let mut bytes = encode_cell(&cell);
+        // Cut off, followed by a byte, or with an unknown change: each says where.
+        let end = bytes.len();
+        assert_eq!(
+            decode_cell(&bytes[..end - 1]),
+            damaged("bytes end early", end - 1)
+        );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode_cell(&longer), damaged("bytes after the end", end));
+        let mut unknown = bytes.clone();
+        // The last change: op, overall score and level, one score and level, no flags.
+        unknown[end - 6] = 7;
+        assert_eq!(
+            decode_cell(&unknown),
+            damaged("unknown pending change", end - 6)
+        );
         // The last change's overall score: 4 -> 5 (still a valid summary).
         let at = bytes.len() - 5;
         assert_eq!(bytes[at], 4);

@@ -61,6 +61,10 @@ pub enum BenchmarkError {
     /// Stored data violates an invariant (counts that do not add up and the like).
     #[error("corrupt stored data: {0}")]
     Corrupt(&'static str),
+    /// A stored cell in the binary form that cannot be read (cut off, an unknown marker,
+    /// trailing bytes), with the byte where it went wrong.
+    #[error("damaged stored cell: {0}")]
+    DamagedCell(#[from] crate::codec::Damaged),
     /// A stored cell in the JSON form could not be read (the parser's message).
     #[error("unreadable stored cell: {0}")]
     UnreadableCell(String),

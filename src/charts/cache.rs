@@ -3,12 +3,17 @@
 //! A result page draws four SVGs (bars and matrix, wide and narrow). Their inputs (scores,
 //! labels, peer bands, title, layout) repeat whenever the same result is shown again in the
 //! same language against the same published benchmark, so a drawn SVG is kept under its whole
-//! input, compared in full (no hash may stand in for it). Bounded by the SVGs' size: two
-//! generations of at most [`GENERATION_BYTES`] each; a full generation becomes the old one and
-//! the older is dropped, and a hit in the old generation moves to the new one (a cheap
-//! approximation of LRU). By size rather than by count: 256 entries held the charts of only 64
-//! result pages, so a few hundred owners looking at their results again drew every chart anew
-//! (plotters was 14 % of a result page's CPU in `scripts/pages_bench.py`'s 200 pages).
+//! input, compared in full (no hash may stand in for it).
+//!
+//! Bounded by bytes, and the least recently used entry is dropped first, one at a time (two
+//! generations dropped whole, as before, let the cache swing by 8 MB and left the freed
+//! space in holes among live blocks). Only the SVG bytes that nothing else holds count
+//! against [`CHART_ONLY_BYTES`]: a kept result page (`web::result_pages`) holds its charts
+//! as the same shared `Svg` and counts them in its own bound, so a chart kept by both is
+//! counted once, by the page, and the two caches together never hold more than the kept
+//! pages' bound plus this one. Measured (scripts/load_test.py, form flow at 64 connections,
+//! SQLite): the two 8 MB generations held the charts of some 300 pages besides the kept
+//! pages' 16 MB, and the service's RSS was 60–62 MB, over its 60 MB.
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -17,9 +22,13 @@ use crate::charts::{
     priority_matrix_svg_as,
 };
 
-/// SVG bytes per generation: at most twice this is kept (16 MiB, the four charts of about
-/// 300 result pages per generation; each SVG is some 10–20 KB).
-const GENERATION_BYTES: usize = 8 << 20;
+/// SVG bytes that only this cache holds, at most (the four charts of some 40 result pages
+/// that are no longer kept whole; each SVG is some 10–20 KB).
+const CHART_ONLY_BYTES: usize = 2 << 20;
+
+/// Entries at most, whoever holds their SVGs: bounds the keys when every chart is also on a
+/// kept page (those are some 1,000 charts at the kept pages' bound).
+const MAX_ENTRIES: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -27,46 +36,96 @@ enum Key {
     Matrix(PriorityMatrix, String, String, MatrixLayout),
 }
 
-#[derive(Default)]
-struct Generations {
-    new: HashMap<Key, Arc<str>>,
-    /// The SVG bytes in `new`.
-    new_bytes: usize,
-    old: HashMap<Key, Arc<str>>,
+struct Entry {
+    svg: Arc<str>,
+    /// When it was last used (a count of lookups and inserts).
+    used: u64,
 }
 
-impl Generations {
+#[derive(Default)]
+struct Charts {
+    entries: HashMap<Key, Entry>,
+    clock: u64,
+}
+
+impl Charts {
     fn get(&mut self, key: &Key) -> Option<Arc<str>> {
-        if let Some(svg) = self.new.get(key) {
-            return Some(svg.clone());
-        }
-        let svg = self.old.remove(key)?;
-        self.insert(key.clone(), svg.clone());
-        Some(svg)
+        self.clock += 1;
+        let entry = self.entries.get_mut(key)?;
+        entry.used = self.clock;
+        Some(entry.svg.clone())
     }
 
-    fn insert(&mut self, key: Key, svg: Arc<str>) {
-        if self.new_bytes + svg.len() > GENERATION_BYTES && !self.new.is_empty() {
-            self.old = std::mem::take(&mut self.new);
-            self.new_bytes = 0;
+    /// Keeps `svg` (held by the caller too, for the page being drawn); drops the least
+    /// recently used entries beyond the bounds. Returns the SVG bytes freed by the drops.
+    fn insert(&mut self, key: Key, svg: Arc<str>) -> usize {
+        self.clock += 1;
+        self.entries.insert(
+            key,
+            Entry {
+                svg,
+                used: self.clock,
+            },
+        );
+        self.shrink()
+    }
+
+    /// The SVG bytes held by nothing but this cache.
+    fn only_here(entry: &Entry) -> usize {
+        if Arc::strong_count(&entry.svg) == 1 {
+            entry.svg.len()
+        } else {
+            0
         }
-        self.new_bytes += svg.len();
-        if let Some(replaced) = self.new.insert(key, svg) {
-            self.new_bytes -= replaced.len();
+    }
+
+    /// Drops the least recently used entries while the SVGs only this cache holds exceed
+    /// [`CHART_ONLY_BYTES`] or the entries [`MAX_ENTRIES`]. A scan and a sort per insert: an
+    /// insert follows a drawing, which costs far more than ordering some thousand entries.
+    fn shrink(&mut self) -> usize {
+        let mut only: usize = self.entries.values().map(Self::only_here).sum();
+        let mut count = self.entries.len();
+        if only <= CHART_ONLY_BYTES && count <= MAX_ENTRIES {
+            return 0;
         }
+        // Down to three quarters of the bounds, so that the next few inserts need no sort.
+        let (only_bound, count_bound) = (CHART_ONLY_BYTES / 4 * 3, MAX_ENTRIES / 4 * 3);
+        let mut by_age: Vec<(u64, usize, &Key)> = self
+            .entries
+            .iter()
+            .map(|(key, entry)| (entry.used, Self::only_here(entry), key))
+            .collect();
+        by_age.sort_unstable_by_key(|&(used, _, _)| used);
+        let mut drop = Vec::new();
+        for (_, bytes, key) in by_age {
+            if only <= only_bound && count <= count_bound {
+                break;
+            }
+            // An entry whose SVG a page holds frees only its key: kept while the bytes are
+            // what is over.
+            if bytes == 0 && count <= count_bound {
+                continue;
+            }
+            only -= bytes;
+            count -= 1;
+            drop.push(key.clone());
+        }
+        let mut freed = 0;
+        for key in drop {
+            if let Some(entry) = self.entries.remove(&key) {
+                freed += Self::only_here(&entry);
+            }
+        }
+        freed
     }
 
     #[cfg(test)]
-    fn bytes(&self) -> usize {
-        self.new
-            .values()
-            .chain(self.old.values())
-            .map(|s| s.len())
-            .sum()
+    fn only_bytes(&self) -> usize {
+        self.entries.values().map(Self::only_here).sum()
     }
 }
 
-static CACHE: LazyLock<Mutex<Generations>> = LazyLock::new(Mutex::default);
+static CACHE: LazyLock<Mutex<Charts>> = LazyLock::new(Mutex::default);
 
 /// A drawn SVG, shared by the cache and whatever shows it: a clone counts, it does not copy
 /// (the web layer keeps rendered result pages holding their charts, see `web::result_pages`).
@@ -106,7 +165,8 @@ fn cached(key: Key, draw: impl FnOnce() -> String) -> Svg {
     }
     // Drawn outside the lock: two pages drawing the same chart at once only draw it twice.
     let svg: Arc<str> = Arc::from(draw());
-    lock().insert(key, svg.clone());
+    let freed = lock().insert(key, svg.clone());
+    crate::memory::dropped_from_cache(freed);
     Svg(svg)
 }
 
@@ -186,50 +246,80 @@ mod tests {
         }
     }
 
+    fn key(n: usize) -> Key {
+        Key::Bars(
+            chart(55, &format!("bounded {n}")),
+            String::new(),
+            String::new(),
+            BarLayout::WIDE,
+        )
+    }
+
+    /// An SVG-sized entry (16 KB), different for every `n`.
+    const SIZE: usize = 16 << 10;
+    fn svg(n: usize) -> Arc<str> {
+        Arc::from(format!("{n:0>SIZE$}").as_str())
+    }
+
+    /// Inserts as `cached` does: the caller's copy is gone once the page is made.
+    fn insert_alone(charts: &mut Charts, n: usize) -> usize {
+        charts.insert(key(n), svg(n))
+    }
+
     #[test]
     fn the_cache_stays_bounded_and_keeps_what_is_used() {
-        let mut generations = Generations::default();
-        let key = |n: usize| {
-            Key::Bars(
-                chart(55, &format!("bounded {n}")),
-                String::new(),
-                String::new(),
-                BarLayout::WIDE,
-            )
-        };
-        // SVG-sized entries: a generation holds GENERATION_BYTES / SIZE of them.
-        const SIZE: usize = 16 << 10;
-        let svg = |n: usize| -> Arc<str> { Arc::from(format!("{n:0>SIZE$}").as_str()) };
-        let per_generation = GENERATION_BYTES / SIZE;
-        generations.insert(key(0), svg(0));
-        for n in 1..=3 * per_generation {
-            generations.insert(key(n), svg(n));
+        let mut charts = Charts::default();
+        let per_bound = CHART_ONLY_BYTES / SIZE;
+        insert_alone(&mut charts, 0);
+        let mut freed = 0;
+        for n in 1..=3 * per_bound {
+            freed += insert_alone(&mut charts, n);
             // The first entry is used all along: it is never dropped.
-            assert_eq!(generations.get(&key(0)), Some(svg(0)));
-            assert!(generations.bytes() <= 2 * GENERATION_BYTES);
+            assert_eq!(charts.get(&key(0)), Some(svg(0)));
+            assert!(charts.only_bytes() <= CHART_ONLY_BYTES, "after {n}");
         }
-        let last = 3 * per_generation;
-        assert_eq!(generations.get(&key(last)), Some(svg(last)));
-        assert_eq!(
-            generations.get(&key(1)),
-            None,
-            "the oldest unused entry is gone"
-        );
-        // A working set of more than 256 charts (the old bound) stays whole.
-        assert!(per_generation > 256);
-        let mut working = Generations::default();
-        for round in 0..3 {
-            for n in 0..per_generation {
-                if round > 0 {
-                    assert_eq!(
-                        working.get(&key(n)),
-                        Some(svg(n)),
-                        "round {round}, chart {n}"
-                    );
-                } else {
-                    working.insert(key(n), svg(n));
-                }
-            }
+        // Everything beyond the bound was freed and reported, one entry at a time.
+        assert_eq!(freed, (3 * per_bound + 1) * SIZE - charts.only_bytes());
+        assert!(charts.only_bytes() > CHART_ONLY_BYTES / 2);
+        let last = 3 * per_bound;
+        assert_eq!(charts.get(&key(last)), Some(svg(last)));
+        assert_eq!(charts.get(&key(1)), None, "the oldest unused entry is gone");
+    }
+
+    /// SVGs that a kept page holds too are not counted: the cache keeps all of them, however
+    /// many bytes; once the pages let go, the bound applies to them.
+    #[test]
+    fn charts_held_by_kept_pages_count_against_the_pages() {
+        let mut charts = Charts::default();
+        let held = 2 * CHART_ONLY_BYTES / SIZE;
+        let pages: Vec<Arc<str>> = (0..held).map(svg).collect();
+        for (n, page) in pages.iter().enumerate() {
+            assert_eq!(charts.insert(key(n), page.clone()), 0);
         }
+        assert_eq!(charts.only_bytes(), 0);
+        for n in 0..held {
+            assert!(charts.get(&key(n)).is_some(), "chart {n}");
+        }
+        drop(pages);
+        let freed = insert_alone(&mut charts, held);
+        assert!(charts.only_bytes() <= CHART_ONLY_BYTES);
+        assert_eq!(freed, (held + 1) * SIZE - charts.only_bytes());
+        assert!(charts.get(&key(held)).is_some(), "the newest stays");
+        assert!(charts.get(&key(0)).is_none(), "the oldest is gone");
+    }
+
+    /// However the SVGs are held, the entries stay bounded by count.
+    #[test]
+    fn entries_stay_bounded_by_count() {
+        let mut charts = Charts::default();
+        let kept: Vec<Arc<str>> = (0..=MAX_ENTRIES)
+            .map(|n| Arc::from(n.to_string()))
+            .collect();
+        for (n, page) in kept.iter().enumerate() {
+            charts.insert(key(n), page.clone());
+            assert!(charts.entries.len() <= MAX_ENTRIES);
+        }
+        assert!(charts.get(&key(MAX_ENTRIES)).is_some());
+        assert!(charts.get(&key(0)).is_none());
     }
 }

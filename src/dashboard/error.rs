@@ -56,9 +56,10 @@ pub enum DashboardError {
     /// The link does not fit into a QR code.
     #[error("link cannot be encoded as a QR code: {0}")]
     QrCode(String),
-    /// A stored publication in the binary form whose bytes are damaged or of an unknown format.
+    /// A stored publication in the binary form whose bytes are damaged or of an unknown format,
+    /// with the byte where it went wrong.
     #[error("stored campaign publication is damaged: {0}")]
-    DamagedPublication(&'static str),
+    DamagedPublication(#[from] crate::codec::Damaged),
     /// A stored publication in the JSON form that does not parse.
     #[error("stored campaign publication does not parse: {0}")]
     UnreadablePublication(String),

@@ -22,8 +22,11 @@
 //! entry per link and language, replaced when its input changed. Four fifths of a page are
 //! its chart SVGs: a kept page holds them as the chart cache's own (`Svg`, shared,
 //! not copied) and only its text besides, so a page kept by both costs its text once more, not
-//! its 64 KB; the bound still counts whole pages, as a page may outlive its charts' entries.
-use std::collections::HashMap;
+//! its 64 KB; the bound still counts whole pages, as a page may outlive its charts' entries,
+//! and the chart cache counts only the SVGs that no kept page holds (see `charts::cache`).
+//! Every drop is reported to `memory::dropped_from_cache`, which gives the freed pages back
+//! to the system now and then (a measured 9 MB of the form flow's RSS were such holes).
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::web::Bytes;
@@ -37,10 +40,19 @@ use crate::survey::Lang;
 
 /// Page bytes kept at most, counting the charts. A result page is some 60–70 KB, so this holds
 /// about 240 pages (the bench's 200 at random all stay). 16 MB, not the 20 MB of the two 10 MB
-/// generations this replaced: those were seldom both full, and a bound always filled (every
-/// new response's page is kept) took the form flow at 64 connections from 58 to 62 MB RSS,
-/// over the 60 MB the service keeps to on SQLite under load.
+/// generations this replaced: those were seldom both full. Only pages viewed again are kept
+/// (see [`MAX_SEEN`]), so a stream of new responses does not fill it.
 const KEPT_BYTES: usize = 16 << 20;
+
+/// Links (with their language) whose page was rendered once and not kept, remembered at most:
+/// a page is kept from its second render on. Why: the form flow renders every new response's
+/// page once, and most are not viewed again soon; keeping each (64 KB) filled the 16 MB bound
+/// with pages never asked for again and took the form flow at 64 connections to 60–62 MB RSS,
+/// over the 60 MB the service keeps to on SQLite under load. A link viewed again costs one
+/// more render, then is served as before. Some 100 bytes per link remembered. Measured with it
+/// (and the chart cache's bound, `charts::cache`): 36–38 MB against 58–61 MB, same run, load
+/// 12–14; `scripts/pages_bench.py --ab` unchanged within the noise.
+const MAX_SEEN: usize = 4096;
 
 /// Everything a result page shows besides what is built into the binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +163,9 @@ struct KeptPages {
     /// The page bytes in `pages`.
     bytes: usize,
     clock: u64,
+    /// Slots rendered once and not kept (see [`MAX_SEEN`]), and the order they came in.
+    seen: HashSet<Slot>,
+    seen_order: VecDeque<Slot>,
 }
 
 impl KeptPages {
@@ -179,10 +194,28 @@ impl KeptPages {
         Some(kept.page.clone())
     }
 
-    fn insert(&mut self, mut kept: Kept) {
+    /// Whether a page rendered for `slot` is to be kept: if the slot was rendered before (its
+    /// page kept or the slot remembered as seen). A first render only remembers the slot.
+    fn admit(&mut self, slot: &Slot) -> bool {
+        if self.pages.contains_key(slot) || self.seen.contains(slot) {
+            return true;
+        }
+        if self.seen_order.len() >= MAX_SEEN
+            && let Some(oldest) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        self.seen.insert(slot.clone());
+        self.seen_order.push_back(slot.clone());
+        false
+    }
+
+    /// Keeps `kept`, dropping the least recently used pages beyond [`KEPT_BYTES`]; returns
+    /// the bytes of the pages dropped.
+    fn insert(&mut self, mut kept: Kept) -> usize {
         let slot = (kept.input.token_path.clone(), kept.input.lang);
         // A page rendered anew for the same link replaces the one kept.
-        self.remove(&slot);
+        let mut dropped = self.remove(&slot);
         // A scan of all kept pages per drop: a drop follows a render, which costs far more
         // than looking at some 300 entries.
         while self.bytes + kept.page.len > KEPT_BYTES {
@@ -194,23 +227,29 @@ impl KeptPages {
             else {
                 break;
             };
-            self.remove(&oldest);
+            dropped += self.remove(&oldest);
         }
         self.clock += 1;
         kept.used = self.clock;
         self.bytes += kept.page.len;
         self.pages.insert(slot, kept);
+        dropped
     }
 
-    fn remove(&mut self, slot: &Slot) {
-        if let Some(kept) = self.pages.remove(slot) {
-            self.bytes -= kept.page.len;
-        }
+    /// Drops the page of `slot`; returns its bytes (0: none kept).
+    fn remove(&mut self, slot: &Slot) -> usize {
+        let Some(kept) = self.pages.remove(slot) else {
+            return 0;
+        };
+        self.bytes -= kept.page.len;
+        kept.page.len
     }
 
     fn forget(&mut self, token_path: &str) {
         for lang in Lang::ALL {
-            self.remove(&(token_path.to_owned(), lang));
+            let slot = (token_path.to_owned(), lang);
+            self.remove(&slot);
+            self.seen.remove(&slot);
         }
     }
 
@@ -245,7 +284,7 @@ impl ResultPages {
     }
 
     /// The page for `input`: the kept one if it was rendered from an equal input, else
-    /// `render`'s, which is then kept. Either is kept with `stamp`, the stamp `input` was
+    /// `render`'s, which is then kept if its link was rendered before in this language. Either is kept with `stamp`, the stamp `input` was
     /// made from (None: not to be served by stamp). Rendered outside the lock: two requests
     /// for the same new page only render it twice.
     pub(super) fn page<E>(
@@ -259,13 +298,18 @@ impl ResultPages {
             return Ok(page.bytes());
         }
         let Rendered { html, charts } = render(&input)?;
+        let slot = (input.token_path.clone(), input.lang);
+        if !self.lock().admit(&slot) {
+            return Ok(Bytes::from(html));
+        }
         let page = Arc::new(Page::of(&html, &charts));
-        self.lock().insert(Kept {
+        let dropped = self.lock().insert(Kept {
             input,
             stamp,
             page,
             used: 0,
         });
+        crate::memory::dropped_from_cache(dropped);
         Ok(Bytes::from(html))
     }
 
@@ -327,7 +371,12 @@ mod tests {
         let a = input("a", Lang::De, 40);
         let first = rendered(&pages, &a, &mut renders);
         assert_eq!(rendered(&pages, &a, &mut renders), first);
-        assert_eq!(renders, 1, "the second request is served the kept page");
+        assert_eq!(
+            renders, 2,
+            "the link's first page is not kept, its second is"
+        );
+        assert_eq!(rendered(&pages, &a, &mut renders), first);
+        assert_eq!(renders, 2, "the third request is served the kept page");
         // Any other input renders anew: another link, language, result, sharing, k.
         let mut others = vec![
             input("b", Lang::De, 40),
@@ -342,7 +391,7 @@ mod tests {
         others.push(k);
         for (n, other) in others.iter().enumerate() {
             let page = rendered(&pages, other, &mut renders);
-            assert_eq!(renders, n + 2, "{other:?}");
+            assert_eq!(renders, n + 3, "{other:?}");
             assert_ne!(page, first, "{other:?}");
         }
         // The changed input replaced the page kept for the link: the first renders anew too.
@@ -360,15 +409,16 @@ mod tests {
             input("a", Lang::En, 40),
             input("b", Lang::De, 40),
         );
-        for i in [&de, &en, &other] {
+        // Each viewed twice: kept.
+        for i in [&de, &en, &other, &de, &en, &other] {
             rendered(&pages, i, &mut renders).expect("renders");
         }
         pages.forget("/s/a");
         assert_eq!(pages.lock().bytes(), format!("{other:?}").len());
         rendered(&pages, &other, &mut renders).expect("renders");
-        assert_eq!(renders, 3, "the other response's page is still kept");
+        assert_eq!(renders, 6, "the other response's page is still kept");
         rendered(&pages, &de, &mut renders).expect("renders");
-        assert_eq!(renders, 4, "the erased one's renders anew");
+        assert_eq!(renders, 7, "the erased one's renders anew");
     }
 
     fn stamp(id: i64, generation: i64) -> ResultStamp {
@@ -396,6 +446,11 @@ mod tests {
             })
         };
         let a = input("a", Lang::De, 40);
+        // The link's first view: not kept, so not served by stamp.
+        pages
+            .page(a.clone(), Some(stamp(1, 3)), render)
+            .expect("renders");
+        assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 3)), None);
         let first = pages.page(a.clone(), Some(stamp(1, 3)), render);
         assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 3)), first.ok());
         for (path, lang, other) in [
@@ -422,6 +477,46 @@ mod tests {
         pages.page(a, Some(stamp(1, 4)), |_| Err(())).expect("kept");
         pages.forget("/s/a");
         assert_eq!(pages.kept("/s/a", Lang::De, &stamp(1, 4)), None);
+    }
+
+    /// A page is kept from its link's second render in a language on; the links remembered
+    /// as seen once are bounded, the oldest forgotten first.
+    #[test]
+    fn only_a_link_viewed_again_is_kept() {
+        let pages = ResultPages::default();
+        let mut renders = 0;
+        let (a, a_en) = (input("a", Lang::De, 40), input("a", Lang::En, 40));
+        rendered(&pages, &a, &mut renders).expect("renders");
+        assert_eq!(pages.lock().bytes(), 0, "a first view is not kept");
+        rendered(&pages, &a_en, &mut renders).expect("renders");
+        assert_eq!(pages.lock().bytes(), 0, "nor the first in another language");
+        rendered(&pages, &a, &mut renders).expect("renders");
+        assert_eq!(
+            pages.lock().bytes(),
+            format!("{a:?}").len(),
+            "the second is"
+        );
+        // Seen once, then MAX_SEEN other links: forgotten, so its next view is a first again.
+        let b = input("b", Lang::De, 40);
+        rendered(&pages, &b, &mut renders).expect("renders");
+        for n in 0..MAX_SEEN {
+            rendered(
+                &pages,
+                &input(&format!("other {n}"), Lang::De, 40),
+                &mut renders,
+            )
+            .expect("renders");
+            assert!(pages.lock().seen.len() <= MAX_SEEN);
+        }
+        rendered(&pages, &b, &mut renders).expect("renders");
+        assert_eq!(
+            pages.lock().bytes(),
+            format!("{a:?}").len(),
+            "b was forgotten"
+        );
+        rendered(&pages, &b, &mut renders).expect("renders");
+        let both = format!("{a:?}").len() + format!("{b:?}").len();
+        assert_eq!(pages.lock().bytes(), both);
     }
 
     fn chart(label: &str) -> Svg {

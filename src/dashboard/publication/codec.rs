@@ -25,8 +25,9 @@
 //!
 //! Decoding checks what the JSON form checks (valid summaries and profile codes, valid dates)
 //! and refuses duplicate or unordered participants and trailing bytes, so a damaged
-//! publication is refused with [`DashboardError::DamagedPublication`], never misread. Nothing
-//! here panics on any input (see the tests).
+//! publication is refused with [`DashboardError::DamagedPublication`], never misread, saying at
+//! which byte (the shared, bounds-checked [`Reader`] of `crate::codec`). Nothing here panics on
+//! any input (see the tests).
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ use time::Date;
 
 use super::CampaignPublication;
 use crate::benchmark::{Industry, Profile, Region, ResponseSummary, SizeClass};
+use crate::codec::{Damaged, Reader, put_str, put_varint};
 use crate::dashboard::error::DashboardError;
 use crate::dashboard::participant::{CampaignId, ParticipantId, ParticipantSummary};
 
@@ -85,29 +87,17 @@ impl CampaignPublication {
     /// unknown bytes are an error.
     pub fn decode(stored: &[u8]) -> Result<Self, DashboardError> {
         match stored.first() {
-            Some(&FORMAT_V1) => decode_v1(Reader {
-                bytes: stored.get(1..).unwrap_or_default(),
-            }),
+            Some(&FORMAT_V1) => {
+                let mut r = Reader::new(stored);
+                r.byte()?;
+                decode_v1(r)
+            }
             Some(&FORMAT_JSON) => serde_json::from_slice(stored)
                 .map_err(|e| DashboardError::UnreadablePublication(e.to_string())),
-            Some(_) => Err(DashboardError::DamagedPublication("unknown format")),
-            None => Err(DashboardError::DamagedPublication("empty")),
+            Some(_) => Err(Reader::new(stored).damaged("unknown format").into()),
+            None => Err(Reader::new(stored).damaged("empty").into()),
         }
     }
-}
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        // The low seven bits, with the continuation bit set.
-        out.push((value & 0x7f) as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_varint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
 }
 
 /// The position of a code in its list (the lists are at most 21 long).
@@ -146,123 +136,68 @@ fn put_participant(out: &mut Vec<u8>, campaign: &CampaignId, p: &ParticipantSumm
     }
 }
 
-/// A cursor over the bytes of one stored publication; every read checks the bounds.
-struct Reader<'a> {
-    bytes: &'a [u8],
+/// A profile code, stored as its position in the code list `all`.
+fn code<T: Copy>(r: &mut Reader<'_>, all: &[T]) -> Result<T, Damaged> {
+    let unknown = r.damaged("unknown profile code");
+    all.get(usize::from(r.byte()?)).copied().ok_or(unknown)
 }
 
-const TRUNCATED: DashboardError = DashboardError::DamagedPublication("bytes end early");
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, DashboardError> {
-        let (&first, rest) = self.bytes.split_first().ok_or(TRUNCATED)?;
-        self.bytes = rest;
-        Ok(first)
+fn participant(
+    r: &mut Reader<'_>,
+    campaign: &CampaignId,
+) -> Result<ParticipantSummary, DashboardError> {
+    let id = ParticipantId::new(r.str()?);
+    let marker = r.damaged("campaign marker");
+    let campaign = match r.byte()? {
+        0 => campaign.clone(),
+        1 => CampaignId::new(r.str()?),
+        _ => return Err(marker.into()),
+    };
+    let date = r.damaged("date");
+    let day = i64::try_from(r.varint()?)
+        .ok()
+        .and_then(|d| i32::try_from(d - DAY_OFFSET).ok())
+        .ok_or(date)?;
+    let submitted = Date::from_julian_day(day).map_err(|_| date)?;
+    let profile = Profile {
+        industry: code(r, Industry::ALL)?,
+        size: code(r, SizeClass::ALL)?,
+        region: code(r, Region::ALL)?,
+    };
+    let overall_score = r.byte()?;
+    let overall_level = r.byte()?;
+    let dimensions = usize::from(r.byte()?);
+    let scores = r.take(dimensions)?.to_vec();
+    let levels = r.take(dimensions)?.to_vec();
+    let flags_at = r.damaged("red flags out of order");
+    let flags = r.len(1)?;
+    let mut red_flags = Vec::with_capacity(flags);
+    for _ in 0..flags {
+        red_flags.push(r.str()?.to_owned());
     }
-
-    fn take(&mut self, len: usize) -> Result<&'a [u8], DashboardError> {
-        if len > self.bytes.len() {
-            return Err(TRUNCATED);
-        }
-        let (taken, rest) = self.bytes.split_at(len);
-        self.bytes = rest;
-        Ok(taken)
+    if red_flags.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(flags_at.into());
     }
-
-    fn u64(&mut self) -> Result<u64, DashboardError> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            let bits = u64::from(b & 0x7f);
-            if shift == 63 && bits > 1 {
-                break;
-            }
-            value |= bits << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(DashboardError::DamagedPublication("number above u64"))
-    }
-
-    fn u32(&mut self) -> Result<u32, DashboardError> {
-        u32::try_from(self.u64()?)
-            .map_err(|_| DashboardError::DamagedPublication("count above u32"))
-    }
-
-    /// A length of something that follows, each item at least `min_item` bytes: bounded by the
-    /// bytes left, so damaged lengths cannot make a huge allocation.
-    fn len(&mut self, min_item: usize) -> Result<usize, DashboardError> {
-        let len = usize::try_from(self.u64()?).map_err(|_| TRUNCATED)?;
-        if len.saturating_mul(min_item.max(1)) > self.bytes.len() {
-            return Err(TRUNCATED);
-        }
-        Ok(len)
-    }
-
-    fn str(&mut self) -> Result<&'a str, DashboardError> {
-        let len = self.len(1)?;
-        std::str::from_utf8(self.take(len)?)
-            .map_err(|_| DashboardError::DamagedPublication("text is not UTF-8"))
-    }
-
-    fn code<T: Copy>(&mut self, all: &[T]) -> Result<T, DashboardError> {
-        all.get(usize::from(self.byte()?))
-            .copied()
-            .ok_or(DashboardError::DamagedPublication("unknown profile code"))
-    }
-
-    fn participant(&mut self, campaign: &CampaignId) -> Result<ParticipantSummary, DashboardError> {
-        let id = ParticipantId::new(self.str()?);
-        let campaign = match self.byte()? {
-            0 => campaign.clone(),
-            1 => CampaignId::new(self.str()?),
-            _ => return Err(DashboardError::DamagedPublication("campaign marker")),
-        };
-        let day = i64::try_from(self.u64()?)
-            .ok()
-            .and_then(|d| i32::try_from(d - DAY_OFFSET).ok())
-            .ok_or(DashboardError::DamagedPublication("date"))?;
-        let submitted =
-            Date::from_julian_day(day).map_err(|_| DashboardError::DamagedPublication("date"))?;
-        let profile = Profile {
-            industry: self.code(Industry::ALL)?,
-            size: self.code(SizeClass::ALL)?,
-            region: self.code(Region::ALL)?,
-        };
-        let overall_score = self.byte()?;
-        let overall_level = self.byte()?;
-        let dimensions = usize::from(self.byte()?);
-        let scores = self.take(dimensions)?.to_vec();
-        let levels = self.take(dimensions)?.to_vec();
-        let flags = self.len(1)?;
-        let mut red_flags = Vec::with_capacity(flags);
-        for _ in 0..flags {
-            red_flags.push(self.str()?.to_owned());
-        }
-        if red_flags.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(DashboardError::DamagedPublication("red flags out of order"));
-        }
-        let response =
-            ResponseSummary::new(overall_score, overall_level, scores, levels, red_flags)?;
-        Ok(ParticipantSummary {
-            id,
-            campaign,
-            submitted,
-            profile,
-            response,
-        })
-    }
+    let response = ResponseSummary::new(overall_score, overall_level, scores, levels, red_flags)?;
+    Ok(ParticipantSummary {
+        id,
+        campaign,
+        submitted,
+        profile,
+        response,
+    })
 }
 
+/// A format-1 publication after its format byte.
 fn decode_v1(mut r: Reader<'_>) -> Result<CampaignPublication, DashboardError> {
     let campaign = CampaignId::new(r.str()?);
-    let erased_since_publication = usize::try_from(r.u64()?)
-        .map_err(|_| DashboardError::DamagedPublication("erased count"))?;
+    let erased = r.damaged("erased count");
+    let erased_since_publication = usize::try_from(r.varint()?).map_err(|_| erased)?;
+    let shown_at = r.damaged("shown flag");
     let shown = match r.byte()? {
         0 => false,
         1 => true,
-        _ => return Err(DashboardError::DamagedPublication("shown flag")),
+        _ => return Err(shown_at.into()),
     };
     let publications = r.u32()?;
     let count = r.len(1)?;
@@ -273,7 +208,7 @@ fn decode_v1(mut r: Reader<'_>) -> Result<CampaignPublication, DashboardError> {
     let count = r.len(1)?;
     let mut epochs = Vec::with_capacity(count);
     for _ in 0..count {
-        epochs.push(r.u64()?);
+        epochs.push(r.varint()?);
     }
     // A participant takes at least 12 bytes.
     let count = r.len(12)?;
@@ -281,18 +216,17 @@ fn decode_v1(mut r: Reader<'_>) -> Result<CampaignPublication, DashboardError> {
     let mut since = BTreeMap::new();
     let mut last: Option<ParticipantId> = None;
     for _ in 0..count {
-        let p = r.participant(&campaign)?;
+        let order = r.damaged("participants out of order");
+        let p = participant(&mut r, &campaign)?;
         if last.as_ref().is_some_and(|l| *l >= p.id) {
-            return Err(DashboardError::DamagedPublication(
-                "participants out of order",
-            ));
+            return Err(order.into());
         }
         last = Some(p.id.clone());
-        match r.u64()? {
+        let since_at = r.damaged("since above u32");
+        match r.varint()? {
             0 => {}
             s => {
-                let s = u32::try_from(s - 1)
-                    .map_err(|_| DashboardError::DamagedPublication("since above u32"))?;
+                let s = u32::try_from(s - 1).map_err(|_| since_at)?;
                 since.insert(p.id.clone(), s);
             }
         }
@@ -300,15 +234,14 @@ fn decode_v1(mut r: Reader<'_>) -> Result<CampaignPublication, DashboardError> {
     }
     let count = r.len(2)?;
     for _ in 0..count {
+        let twice = r.damaged("since listed twice");
         let id = ParticipantId::new(r.str()?);
         let s = r.u32()?;
         if snapshot.contains_key(&id) || since.insert(id, s).is_some() {
-            return Err(DashboardError::DamagedPublication("since listed twice"));
+            return Err(twice.into());
         }
     }
-    if !r.bytes.is_empty() {
-        return Err(DashboardError::DamagedPublication("bytes after the end"));
-    }
+    r.finish()?;
     Ok(CampaignPublication {
         campaign,
         snapshot,
@@ -460,6 +393,18 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Arbitrary bytes in the binary form never panic (nor allocate what they claim).
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            let mut stored = vec![FORMAT_V1];
+            stored.extend_from_slice(&bytes);
+            if let Ok(publication) = CampaignPublication::decode(&stored) {
+                prop_assert_eq!(CampaignPublication::decode(&publication.encode()), Ok(publication));
+            }
+        }
+    }
+
     /// A publication stored as JSON before this encoding still reads, and is written in the
     /// binary form from then on.
     #[test]
@@ -481,11 +426,11 @@ mod tests {
 
     #[test]
     fn unknown_or_damaged_publications_are_refused() {
-        let damaged = |what| Err(DashboardError::DamagedPublication(what));
-        assert_eq!(CampaignPublication::decode(&[]), damaged("empty"));
+        let damaged = |what, at| Err(DashboardError::DamagedPublication(Damaged { what, at }));
+        assert_eq!(CampaignPublication::decode(&[]), damaged("empty", 0));
         assert_eq!(
             CampaignPublication::decode(&[2, 0]),
-            damaged("unknown format")
+            damaged("unknown format", 0)
         );
         assert!(matches!(
             CampaignPublication::decode(b"{\"campaign\":"),
@@ -496,7 +441,16 @@ mod tests {
         // A participant count far beyond the bytes there are does not allocate it.
         assert_eq!(
             CampaignPublication::decode(&[FORMAT_V1, 1, b'7', 0, 1, 1, 0, 0, 0xff, 0xff, 0x0f]),
-            Err(TRUNCATED)
+            damaged("bytes end early", 8)
+        );
+        // A shown flag other than 0 or 1, and a byte after the end, each where it is.
+        assert_eq!(
+            CampaignPublication::decode(&[FORMAT_V1, 1, b'7', 0, 2]),
+            damaged("shown flag", 4)
+        );
+        assert_eq!(
+            CampaignPublication::decode(&[FORMAT_V1, 1, b'7', 0, 1, 1, 0, 0, 0, 0, 9]),
+            damaged("bytes after the end", 10)
         );
         // An invalid summary (level 9) is refused as the JSON form would refuse it.
         let firms: Vec<_> = (1..=3)
