@@ -577,7 +577,7 @@ mod tests {
         ),
         (
             "responses.rs",
-            "UPDATE responses SET catalogue_version = $2, updated_at = $3 WHERE id = $1 AND status = 'in_progress' AND catalogue_version <> $2",
+            "UPDATE responses SET catalogue_version = $2, updated_at = $3 WHERE id = $1 AND status = 'in_progress' AND catalogue_version <> $2 RETURNING answers",
             "only a response in progress: not counted",
         ),
         (

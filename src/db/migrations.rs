@@ -112,6 +112,11 @@ const MIGRATIONS: &[Embedded] = &[
         "campaign removals",
         "20261201300000_campaign_removals.sql"
     ),
+    embedded!(
+        20261202100000,
+        "answers in the response row",
+        "20261202100000_answers_in_the_response_row.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

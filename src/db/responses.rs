@@ -1,4 +1,6 @@
 //! Responses and their answers.
+use std::collections::BTreeMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Execute, Row};
 
@@ -194,67 +196,59 @@ enum Atomic {
     NeedsTransaction,
 }
 
-/// Answers per statement: far below the bind limits of SQLite (32,766) and PostgreSQL (65,535).
-const ANSWERS_PER_STATEMENT: usize = 200;
-
-/// Writes a response's answers in as few statements as possible (a statement per answer was
-/// most of a submit's round trips; issue 17). `answers` name each question once.
-async fn upsert_answers(
-    conn: &mut AnyConnection,
-    response_id: i64,
-    answers: &[(String, String)],
-) -> Result<(), DbError> {
-    for chunk in answers.chunks(ANSWERS_PER_STATEMENT) {
-        let rows = (0..chunk.len())
-            .map(|i| format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO answers (response_id, question_id, option_ids) VALUES {rows}
-             ON CONFLICT (response_id, question_id) DO UPDATE SET option_ids = excluded.option_ids"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(response_id);
-        for (question_id, option_ids) in chunk {
-            query = query.bind(question_id.as_str()).bind(option_ids.as_str());
-        }
-        query.execute(&mut *conn).await?;
+/// A response's answers as stored in its row (`responses.answers`): a JSON object of question
+/// id to comma-joined option ids; None (NULL) when there are none. One value instead of a row
+/// per answer: 55 rows, their primary key entries and foreign key checks were about a fifth of
+/// PostgreSQL's CPU per submit (issue 17).
+fn encode_answers<'a>(
+    answers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Option<String>, DbError> {
+    let mut answers = answers.into_iter().peekable();
+    if answers.peek().is_none() {
+        return Ok(None);
     }
-    Ok(())
+    let mut map = serde_json::Map::new();
+    for (question, options) in answers {
+        map.insert(question.to_owned(), serde_json::Value::from(options));
+    }
+    serde_json::to_string(&map)
+        .map(Some)
+        .map_err(|e| DbError::Corrupt(format!("answers do not serialise: {e}")))
+}
+
+/// The answers of a row's `answers` column, by question id.
+fn decode_answers(stored: Option<&str>) -> Result<BTreeMap<String, String>, DbError> {
+    match stored {
+        None => Ok(BTreeMap::new()),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| DbError::Corrupt(format!("stored answers are not readable: {e}"))),
+    }
 }
 
 /// The columns of a response inserted already submitted (the JSON API's one-shot submit):
-/// `$1..$7` as in [`INSERT_RESPONSE`], `$8..$19` bound by [`bind_submission`].
+/// `$1..$7` as in [`INSERT_RESPONSE`], `$8..$19` bound by [`bind_submission`], `$20` the
+/// answers (see [`encode_answers`]).
 const SUBMITTED_COLUMNS: &str = "(token_hash, catalogue_version, lang, firm_name, consent_version,
      consent_at, is_demo, created_at, updated_at, submitted_at, status,
      industry, size_class, region, overall_score, overall_level, result_json, dimension_scores,
-     red_flags, answer_vector, hold_reason, api_key_id, held_back, in_statistics)";
+     red_flags, answer_vector, hold_reason, api_key_id, held_back, in_statistics, answers)";
 const SUBMITTED_VALUES: &str = "($1, $2, $3, $4, $5, $6, $7, $6, $6, $6, 'submitted',
-     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1 - $19)";
+     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1 - $19, $20)";
 
 /// The JSON API's one-shot submit as one statement (issue 17: each statement is a round trip,
-/// on SQLite a hand-off to sqlx's worker thread): the response, already submitted, its answers,
-/// its journaled statistics change (`journal_scopes` rows; 0: it does not count) and its
-/// idempotency key. The answers and the key find the response by its token hash (unique).
+/// on SQLite a hand-off to sqlx's worker thread): the response, already submitted with its
+/// answers, its journaled statistics change (`journal_scopes` rows; 0: it does not count) and
+/// its idempotency key. The key finds the response by its token hash (unique).
 /// It returns one row: the response's id and whether the idempotency key was inserted (1) or
 /// taken already (0; 1 without a key).
 ///
-/// Parameters after `$19`: the journal's cohort keys and change, then its scopes; the key's
-/// hash, request hash and sealed token; then question and options per answer.
+/// Parameters after `$20`: the journal's cohort keys and change, then its scopes; then the key's
+/// hash, request hash and sealed token.
 /// SQLite runs the statements of one string in order, binding `$n` from the same arguments;
 /// PostgreSQL takes one statement per query with parameters, so there the inserts are data-
 /// modifying CTEs (all run once, to completion, whether read or not).
-/// The one-shot submit's SQL. The answers come as one parameter, a JSON object of question id to
-/// stored option ids, expanded by the database (`json_each`): 110 bound values were most of the
-/// statement's binding cost on SQLite (sqlx looks each placeholder's name up, a linear search
-/// per value) and of its argument copies (issue 17); the statement text is also the same for
-/// every submit now, whatever the number of answers.
-fn one_shot_submit_sql(
-    backend: Backend,
-    answers: bool,
-    journal_scopes: usize,
-    idempotency: bool,
-) -> String {
-    let mut next = 19;
+fn one_shot_submit_sql(backend: Backend, journal_scopes: usize, idempotency: bool) -> String {
+    let mut next = 20;
     let mut param = || {
         next += 1;
         format!("${next}")
@@ -267,21 +261,12 @@ fn one_shot_submit_sql(
             .join(", ")
     });
     let key = idempotency.then(|| (param(), param(), param()));
-    let answer_object = answers.then(&mut param);
     let mut parts: Vec<String> = Vec::new();
     match backend {
         Backend::Sqlite => {
             parts.push(format!(
                 "INSERT INTO responses {SUBMITTED_COLUMNS} VALUES {SUBMITTED_VALUES}"
             ));
-            if let Some(object) = &answer_object {
-                // `WHERE` also tells SQLite's parser that no join constraint follows.
-                parts.push(format!(
-                    "INSERT INTO answers (response_id, question_id, option_ids)
-                     SELECT r.id, v.key, v.value FROM responses r, json_each({object}) v
-                     WHERE r.token_hash = $1"
-                ));
-            }
             if let Some(rows) = &journal {
                 parts.push(format!(
                     "INSERT INTO cohort_journal (scope, cohort_keys, change_json, created_at)
@@ -311,12 +296,6 @@ fn one_shot_submit_sql(
                 "r AS (INSERT INTO responses {SUBMITTED_COLUMNS} VALUES {SUBMITTED_VALUES}
                        RETURNING id)"
             ));
-            if let Some(object) = &answer_object {
-                parts.push(format!(
-                    "a AS (INSERT INTO answers (response_id, question_id, option_ids)
-                           SELECT r.id, v.key, v.value FROM r, json_each_text(CAST({object} AS JSON)) v)"
-                ));
-            }
             if let Some(rows) = &journal {
                 parts.push(format!(
                     "j AS (INSERT INTO cohort_journal (scope, cohort_keys, change_json, created_at)
@@ -341,18 +320,6 @@ fn one_shot_submit_sql(
             )
         }
     }
-}
-
-/// `answers` as one JSON object, question id to stored option ids (see [`one_shot_submit_sql`]).
-fn answers_object(answers: &[(String, String)]) -> Result<String, DbError> {
-    struct Object<'a>(&'a [(String, String)]);
-    impl serde::Serialize for Object<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_map(self.0.iter().map(|(question, options)| (question, options)))
-        }
-    }
-    serde_json::to_string(&Object(answers))
-        .map_err(|e| DbError::Corrupt(format!("answers do not serialise: {e}")))
 }
 
 const SUBMIT: &str =
@@ -433,17 +400,14 @@ impl Store {
         row.as_ref().map(record).transpose()
     }
 
-    /// A response's answers as (question id, comma-joined option ids).
+    /// A response's answers as (question id, comma-joined option ids), ordered by question id.
     pub async fn answers(&self, response_id: i64) -> Result<Vec<(String, String)>, DbError> {
-        let rows = sqlx::query(
-            "SELECT question_id, option_ids FROM answers WHERE response_id = $1 ORDER BY question_id",
-        )
-        .bind(response_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        let row = sqlx::query("SELECT answers FROM responses WHERE id = $1")
+            .bind(response_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        let stored: Option<String> = row.map(|r| r.try_get(0)).transpose()?.flatten();
+        Ok(decode_answers(stored.as_deref())?.into_iter().collect())
     }
 
     /// Moves an unfinished response to another catalogue version: its answers except `keep`
@@ -458,32 +422,31 @@ impl Store {
         now: i64,
     ) -> Result<bool, DbError> {
         let mut tx = self.writer.begin().await?;
+        // The update locks the row (PostgreSQL) or holds the writer (SQLite) before its answers
+        // are read and rewritten: no concurrent save is lost.
         let moved = sqlx::query(
             "UPDATE responses SET catalogue_version = $2, updated_at = $3
-             WHERE id = $1 AND status = 'in_progress' AND catalogue_version <> $2",
+             WHERE id = $1 AND status = 'in_progress' AND catalogue_version <> $2
+             RETURNING answers",
         )
         .bind(response_id)
         .bind(catalogue_version)
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if moved != 1 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(moved) = moved else {
             self.rollback(tx).await?;
             return Ok(false);
-        }
-        let answered: Vec<String> =
-            sqlx::query("SELECT question_id FROM answers WHERE response_id = $1")
+        };
+        let stored: Option<String> = moved.try_get(0)?;
+        let mut answers = decode_answers(stored.as_deref())?;
+        let before = answers.len();
+        answers.retain(|question, _| keep.contains(question));
+        if answers.len() != before {
+            let stored = encode_answers(answers.iter().map(|(q, o)| (q.as_str(), o.as_str())))?;
+            sqlx::query("UPDATE responses SET answers = $2 WHERE id = $1")
                 .bind(response_id)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, _>>()?;
-        for question_id in answered.iter().filter(|q| !keep.contains(q)) {
-            sqlx::query("DELETE FROM answers WHERE response_id = $1 AND question_id = $2")
-                .bind(response_id)
-                .bind(question_id.as_str())
+                .bind(stored)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -502,43 +465,41 @@ impl Store {
         now: i64,
     ) -> Result<WriteOutcome, DbError> {
         let mut tx = self.writer.begin().await?;
+        // Locks the row (PostgreSQL) or holds the writer (SQLite) before the answers are read
+        // and rewritten: no concurrent save is lost.
         let touched = sqlx::query(
-            "UPDATE responses SET updated_at = $2 WHERE id = $1 AND status = 'in_progress'",
+            "UPDATE responses SET updated_at = $2 WHERE id = $1 AND status = 'in_progress'
+             RETURNING answers",
         )
         .bind(response_id)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if touched.rows_affected() != 1 {
+        let Some(touched) = touched else {
             self.rollback(tx).await?;
             return Ok(WriteOutcome::AlreadySubmitted);
+        };
+        let stored: Option<String> = touched.try_get(0)?;
+        let mut stored = decode_answers(stored.as_deref())?;
+        for question in page_questions {
+            stored.remove(question);
         }
-        if let Some(name) = firm_name {
-            sqlx::query("UPDATE responses SET firm_name = $2 WHERE id = $1")
-                .bind(response_id)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
+        for (question, options) in answers {
+            stored.insert(question.clone(), options.clone());
         }
-        let cleared: Vec<&String> = page_questions
-            .iter()
-            .filter(|q| !answers.iter().any(|(a, _)| a == *q))
-            .collect();
-        if !cleared.is_empty() {
-            let sql = format!(
-                "DELETE FROM answers WHERE response_id = $1 AND question_id IN ({})",
-                (2..2 + cleared.len())
-                    .map(|n| format!("${n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(response_id);
-            for question_id in cleared {
-                query = query.bind(question_id.as_str());
+        let stored = encode_answers(stored.iter().map(|(q, o)| (q.as_str(), o.as_str())))?;
+        let query = match firm_name {
+            Some(name) => {
+                sqlx::query("UPDATE responses SET answers = $2, firm_name = $3 WHERE id = $1")
+                    .bind(response_id)
+                    .bind(stored)
+                    .bind(name)
             }
-            query.execute(&mut *tx).await?;
-        }
-        upsert_answers(&mut tx, response_id, answers).await?;
+            None => sqlx::query("UPDATE responses SET answers = $2 WHERE id = $1")
+                .bind(response_id)
+                .bind(stored),
+        };
+        query.execute(&mut *tx).await?;
         self.commit(tx).await?;
         Ok(WriteOutcome::Done)
     }
@@ -606,16 +567,9 @@ impl Store {
             && !cohorts.keys.is_empty()
             && !cohorts.scopes.is_empty();
         let journal_scopes = if counts { cohorts.scopes.len() } else { 0 };
-        let sql = one_shot_submit_sql(
-            self.backend,
-            !answers.is_empty(),
-            journal_scopes,
-            idempotency.is_some(),
-        );
+        let sql = one_shot_submit_sql(self.backend, journal_scopes, idempotency.is_some());
         let keys = cohorts.keys.join(",");
-        let answer_object = (!answers.is_empty())
-            .then(|| answers_object(answers))
-            .transpose()?;
+        let stored_answers = encode_answers(answers.iter().map(|(q, o)| (q.as_str(), o.as_str())))?;
         // Without an idempotency key nothing can ask to roll the one statement back.
         let atomic = if idempotency.is_some() {
             Atomic::NeedsTransaction
@@ -624,7 +578,8 @@ impl Store {
         };
         let merge_at = counts.then_some(new.now);
         let bind_all = |query: AnyQuery<'q>| {
-            let mut query = bind_submission(bind_new_response(query, new), submission);
+            let mut query = bind_submission(bind_new_response(query, new), submission)
+                .bind(stored_answers.as_deref());
             if counts {
                 query = query.bind(keys.as_str()).bind(cohorts.change);
                 for scope in cohorts.scopes {
@@ -636,9 +591,6 @@ impl Store {
                     .bind(key.key_hash)
                     .bind(key.request_hash)
                     .bind(key.sealed_token);
-            }
-            if let Some(object) = &answer_object {
-                query = query.bind(object.as_str());
             }
             query
         };
@@ -748,10 +700,20 @@ impl Store {
     }
 
     pub async fn table_counts(&self) -> Result<TableCounts, DbError> {
+        // Answers are counted one per question, as they were when each was a row.
+        let answers = match self.backend {
+            Backend::Sqlite => {
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM responses r, json_each(r.answers) a"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM responses r,
+                     json_each_text(CAST(r.answers AS JSON)) a"
+            }
+        };
         let count = |table: &'static str| async move {
             let sql = match table {
                 "responses" => "SELECT CAST(COUNT(*) AS BIGINT) FROM responses",
-                "answers" => "SELECT CAST(COUNT(*) AS BIGINT) FROM answers",
+                "answers" => answers,
                 _ => "SELECT CAST(COUNT(*) AS BIGINT) FROM idempotency_keys",
             };
             let n: i64 = sqlx::query(sql).fetch_one(&self.writer).await?.try_get(0)?;

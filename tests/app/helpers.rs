@@ -14,7 +14,8 @@ use social_readiness::survey::{self, Catalogue, QuestionKind, ScoreRule};
 mod server;
 
 pub use server::Backend;
-use server::{TestDb, fresh_database, start_with_clock};
+pub use server::fresh_database;
+use server::{TestDb, start_with_clock};
 
 pub struct TestApp {
     pub address: String,

@@ -6,6 +6,7 @@ mod tools;
 
 mod abuse;
 mod accounts;
+mod answers_storage;
 mod api;
 mod authorization;
 mod bad_input;
