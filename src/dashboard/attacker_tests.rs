@@ -472,3 +472,51 @@ fn audits_that_reach_the_work_bound_isolate_no_small_group() {
     assert_eq!(found, None, "isolated across {} moments", moments.len());
     assert!(earlier > 0, "no count was shown at an earlier state");
 }
+
+/// Across instances (task race14, see the `dashboard` notes): a state is never audited knowing
+/// sets recorded at a later state of one of its campaigns (an instance that read the
+/// publications before another instance published and recorded). On the first wave, each
+/// moment knowing the sets kept at the moments before it is not behind; every earlier moment
+/// knowing the whole record is (it names later publications); a campaign missing from the
+/// data (deleted) is no sign of being behind.
+#[test]
+fn a_state_behind_the_recorded_history_is_told() {
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let moments = moments_of(&super::utility_tests::FIRST_WAVE);
+    let mut history: Vec<super::KeptSet> = Vec::new();
+    for (t, publications) in moments.iter().enumerate() {
+        let data = PublishedCampaigns::from_publications(publications)
+            .expect("data")
+            .knowing(history.clone());
+        assert!(
+            !data.behind_the_history().expect("readable"),
+            "moment {t}, knowing the moments before it, is not behind"
+        );
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &catalogue,
+            data: &data,
+            all_firms: None,
+        };
+        Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
+    }
+    assert!(!history.is_empty());
+    let last = moments.len() - 1;
+    for (t, publications) in moments[..last].iter().enumerate() {
+        let data = PublishedCampaigns::from_publications(publications)
+            .expect("data")
+            .knowing(history.clone());
+        assert!(
+            data.behind_the_history().expect("readable"),
+            "moment {t} is behind the record of moment {last}"
+        );
+    }
+    // The last moment without one of its campaigns (deleted since): not behind.
+    let fewer: Vec<CampaignPublication> = moments[last][1..].to_vec();
+    let data = PublishedCampaigns::from_publications(&fewer)
+        .expect("data")
+        .knowing(history);
+    assert!(!data.behind_the_history().expect("readable"));
+}

@@ -112,6 +112,11 @@ const MIGRATIONS: &[Embedded] = &[
         "campaign removals",
         "20261201300000_campaign_removals.sql"
     ),
+    embedded!(
+        20261202350000,
+        "dashboard history versions",
+        "20261202350000_dashboard_history_versions.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.
