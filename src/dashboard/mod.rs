@@ -176,7 +176,8 @@
 //! batch's span, which stays inside every later one). Tested: the compare-and-set on both
 //! databases, and the race itself forced on PostgreSQL with two instances (test
 //! `dashboard_history`: the table is held locked against inserts until both instances wait
-//! to record; without the check both batches knew version 0); `behind_the_history` in
+//! to record; without the check both batches knew version 0 and B served figures that a fresh
+//! audit of its state, knowing A's sets, does not show); `behind_the_history` in
 //! `attacker_tests`. With the history off (`DASHBOARD_AUDIT_HISTORY`), records are neither
 //! checked nor behind-guarded (the audit does not use them; the leak across moments stays
 //! open there anyway); they still bump the version, so an instance with it on notices them.

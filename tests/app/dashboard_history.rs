@@ -164,9 +164,12 @@ async fn until_waiting(observer: &mut sqlx::AnyConnection, n: i64) {
 /// took A's kept sets as known and every count either instance served lies in the span B's
 /// audit found clean.
 ///
-/// Without the compare-and-set both batches knew version 0 (checked once, the version check
-/// taken out of `record_dashboard_history`: this test failed with `[(e1, Some(0)), (e2,
-/// Some(0))]`): B's audit never saw A's sets, and a reader of both pages could combine them.
+/// And a fresh instance computing B's state, knowing the whole record, shows what B showed.
+///
+/// Without the compare-and-set (checked once, the version check taken out of
+/// `record_dashboard_history`) both batches knew version 0, and B's CSV differed from the fresh
+/// computation: B served figures that an audit knowing A's sets does not show, which a reader of
+/// both instances' pages could combine with A's.
 /// PostgreSQL only: SQLite has no table lock that lets reads through, and a writer lock held by
 /// the test would also hold the publication that makes B's state (two instances on one SQLite
 /// file are supported and take the same code path; the compare-and-set itself is tested on both
@@ -233,6 +236,13 @@ async fn two_instances_at_different_states_record_one_chain_of_history() {
         (Some(0), Some(1)),
         "the later batch's audit knew the earlier batch's sets"
     );
+    // A fresh instance audits B's state afresh, knowing the whole record: the same figures as
+    // B served (B's audit knew A's sets; what B kept is in the span it audited).
+    let c = app.sibling(&HISTORY_ON).await;
+    let chamber_c = c.login("ihk-race@example.de").await;
+    let fresh = chamber_c.get(path).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    assert_eq!(fresh.body, second.body, "B's figures, computed afresh");
     observer.close().await.expect("close");
     locker.close().await.expect("close");
 }
