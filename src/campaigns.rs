@@ -27,6 +27,9 @@ pub const CAMPAIGN_CONSENT_VERSION: &str = "chamber-2026-11-22";
 pub const CAMPAIGN_NAME_MAX_CHARS: usize = 120;
 /// How often a publication is re-read when another instance refreshed it at the same time.
 const PUBLICATION_RETRIES: usize = 5;
+/// Audits of one state while other instances record the chamber's history first (task race14):
+/// each attempt is one bounded audit (`audit::AUDIT_WORK`).
+const HISTORY_ATTEMPTS: usize = 3;
 
 /// A campaign code: 256 random bits, the public link `/c/{code}` a chamber sends its members.
 pub type CampaignCode = ResponseToken;
@@ -869,18 +872,29 @@ impl Campaigns {
         {
             return Ok(previous);
         }
-        let (stamps, publications, older) = self
-            .chamber_publications(chamber_id, campaigns, filter)
-            .await?;
-        let dashboard = self
-            .computed(
-                chamber_id,
-                stamps.clone(),
-                publications,
-                filter,
-                change_from,
-            )
-            .await?;
+        // Again from the publications while the state read is behind what another instance
+        // recorded in the history, or others kept recording first (task race14).
+        let mut attempt = 1;
+        let (stamps, dashboard, older) = loop {
+            let (stamps, publications, older) = self
+                .chamber_publications(chamber_id, campaigns, filter)
+                .await?;
+            match self
+                .computed(
+                    chamber_id,
+                    stamps.clone(),
+                    publications,
+                    filter,
+                    change_from,
+                )
+                .await
+            {
+                Err(ServiceError::Db(DbError::Conflict)) if attempt < PUBLICATION_RETRIES => {
+                    attempt += 1;
+                }
+                computed => break (stamps, computed?, older),
+            }
+        };
         let made = DashboardWithNote { dashboard, older };
         let mut cache = self.cache();
         cache.viewed.insert(chamber_id);
@@ -979,29 +993,41 @@ impl Campaigns {
                 // see `dashboard::KeptSet`).
                 // Off (the default): the history is recorded but not known to the audit, as
                 // knowing it costs most figures of a chamber that looks often (README).
-                let history = if audit_history {
-                    store
-                        .dashboard_history(chamber_id)
-                        .await?
-                        .into_iter()
-                        .map(|(set, ends)| KeptSet { set, ends })
-                        .collect::<Vec<_>>()
-                } else {
-                    Vec::new()
-                };
-                let first = DashboardJob {
-                    history: Arc::from(history),
-                    ..first
-                };
-                let (dashboard, prepared, (epoch, kept)) =
-                    first.run_recording(Prepared::default()).await?;
-                let kept: Vec<(String, String)> =
-                    kept.into_iter().map(|k| (k.set, k.ends)).collect();
-                store
-                    .record_dashboard_history(chamber_id, epoch, &kept)
-                    .await?;
-                *made_here = Some(dashboard);
-                Ok::<_, ServiceError>(prepared)
+                // Across instances (task race14, `dashboard` notes): the record is accepted
+                // only if nobody recorded since the history was read; else audit again
+                // knowing it. Bounded: past the attempts nothing is served (503, retry later).
+                for _ in 0..HISTORY_ATTEMPTS {
+                    let (known_version, history) = if audit_history {
+                        let (version, sets) = store.dashboard_history(chamber_id).await?;
+                        let sets = sets.into_iter().map(|(set, ends)| KeptSet { set, ends });
+                        (Some(version), sets.collect::<Vec<_>>())
+                    } else {
+                        (None, Vec::new())
+                    };
+                    let job = DashboardJob {
+                        history: Arc::from(history),
+                        ..first.clone()
+                    };
+                    // Behind a state another instance recorded: the caller reads the
+                    // publications again.
+                    let Some((dashboard, prepared, (epoch, kept))) =
+                        job.run_recording(Prepared::default()).await?
+                    else {
+                        return Err(DbError::Conflict.into());
+                    };
+                    let kept: Vec<(String, String)> =
+                        kept.into_iter().map(|k| (k.set, k.ends)).collect();
+                    // Nothing new kept: every figure lies in the span of sets recorded already.
+                    if kept.is_empty()
+                        || store
+                            .record_dashboard_history(chamber_id, known_version, epoch, &kept)
+                            .await?
+                    {
+                        *made_here = Some(dashboard);
+                        return Ok::<_, ServiceError>(prepared);
+                    }
+                }
+                Err(DbError::Conflict.into())
             })
             .await?
             .clone();
@@ -1069,7 +1095,11 @@ struct DashboardJob {
 impl DashboardJob {
     /// The dashboard, using (and filling) `prepared`; returns it with the prepared work.
     async fn run(self, prepared: Prepared) -> Result<(Dashboard, Prepared), ServiceError> {
-        let (dashboard, prepared, _) = self.run_recording(prepared).await?;
+        // `prepared` holds the audit already (made knowing the history): never behind.
+        let (dashboard, prepared, _) = self
+            .run_recording(prepared)
+            .await?
+            .ok_or(DbError::Conflict)?;
         Ok((dashboard, prepared))
     }
 
@@ -1078,7 +1108,7 @@ impl DashboardJob {
     async fn run_recording(
         self,
         prepared: Prepared,
-    ) -> Result<(Dashboard, Prepared, (i64, Vec<KeptSet>)), ServiceError> {
+    ) -> Result<Option<(Dashboard, Prepared, (i64, Vec<KeptSet>))>, ServiceError> {
         let span = tracing::Span::current();
         on_dashboard_thread(move || {
             let _entered = span.enter();
@@ -1087,6 +1117,9 @@ impl DashboardJob {
                 PublishedCampaigns::from_publications(self.publications.iter().map(|p| &**p))?
                     .knowing(self.history.clone())
                     .with_prepared(prepared);
+            if data.behind_the_history()? {
+                return Ok(None);
+            }
             let catalogue = DashboardCatalogue::from_catalogue(self.catalogue);
             let inputs = DashboardInputs {
                 policy: &self.policy,
@@ -1101,7 +1134,7 @@ impl DashboardJob {
             );
             let prepared = data.prepared();
             crate::memory::return_freed();
-            Ok((dashboard, prepared, kept))
+            Ok(Some((dashboard, prepared, kept)))
         })
         .await?
     }

@@ -472,3 +472,273 @@ fn audits_that_reach_the_work_bound_isolate_no_small_group() {
     assert_eq!(found, None, "isolated across {} moments", moments.len());
     assert!(earlier > 0, "no count was shown at an earlier state");
 }
+
+/// What an owner changes on their response after the chamber looked (task race14).
+#[derive(Clone, Copy, Debug)]
+enum Edit {
+    Industry,
+    Size,
+    Region,
+    /// Answers again: other levels and other red flags.
+    Answers,
+}
+
+/// The chamber's publications after every refresh that published, on a wave whose owners edit
+/// their responses as it comes in: once every campaign published, after every `every`-th new
+/// response one firm of a campaign's first publication (taken in turn, so some change twice) changes `edits` in turn, to another firm's industry, size,
+/// region or to a fresh demo response with other red flags; its campaign is refreshed then (it
+/// publishes once `k` changed, the edit counting as one change, as in the service).
+fn moments_with_edits(
+    wave: &Wave,
+    every: usize,
+    edits: &[Edit],
+) -> (Vec<Vec<CampaignPublication>>, Vec<(String, Edit)>) {
+    use crate::demo::DemoGenerator;
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::survey::current();
+    let mut generator = DemoGenerator::new(catalogue, wave.seed);
+    let mut fresh = DemoGenerator::new(catalogue, wave.seed ^ 0xed17);
+    let start =
+        time::Date::from_calendar_date(2026, time::Month::January, 5).unwrap_or(time::Date::MIN);
+    let days = (wave.months * 30).max(1);
+    let mut publications: Vec<CampaignPublication> = (0..wave.campaigns)
+        .map(|c| CampaignPublication::new(super::CampaignId::new(format!("c{c}"))))
+        .collect();
+    let mut live: Vec<Vec<ParticipantSummary>> = vec![Vec::new(); wave.campaigns];
+    let mut moments = Vec::new();
+    let mut epoch = 0u64;
+    let shown = |publications: &[CampaignPublication]| -> Vec<CampaignPublication> {
+        publications
+            .iter()
+            .filter(|p| p.snapshot().is_some())
+            .cloned()
+            .collect()
+    };
+    let mut refresh = |publications: &mut Vec<CampaignPublication>,
+                       live: &[ParticipantSummary],
+                       c: usize,
+                       moments: &mut Vec<Vec<CampaignPublication>>| {
+        epoch += 1;
+        let outcome = publications[c]
+            .refresh(&policy, live, epoch)
+            .expect("refresh");
+        if outcome == super::PublishOutcome::Published {
+            moments.push(shown(publications));
+        }
+    };
+    let (mut edited, mut kind) = (0usize, 0usize);
+    // Which firm got which edit, by campaign and id.
+    let mut made = Vec::new();
+    for i in 0..wave.firms {
+        let firm = generator.firm();
+        let mut profile = firm.profile;
+        // The first wave's skew, drawn from the firm itself (reproducible).
+        if wave.skew.is_some() {
+            if i % 7 != 3 {
+                profile.region = crate::benchmark::Region::Niedersachsen;
+            }
+            if i % 5 < 3 {
+                profile.industry = crate::benchmark::Industry::Manufacturing;
+            }
+        }
+        let c = i % wave.campaigns;
+        live[c].push(ParticipantSummary {
+            id: super::ParticipantId::new(format!("p{i}")),
+            campaign: super::CampaignId::new(format!("c{c}")),
+            submitted: start + time::Duration::days((i as i64 * days) / wave.firms as i64),
+            profile,
+            response: crate::statistics::summary_of(&firm.assessment).expect("summary"),
+        });
+        refresh(&mut publications, &live[c], c, &mut moments);
+        // Edits start once every campaign published (so the old answer was shown), and end
+        // `k` new firms per campaign before the end (so each edit is published: a campaign
+        // publishes once `k` changed).
+        let margin = policy.k() as usize * wave.campaigns;
+        if i >= margin && i + margin < wave.firms && i % every == 0 {
+            // A firm of a campaign's first publication (its old answer was shown) edits its
+            // response, and the chamber looks again.
+            let k = policy.k() as usize;
+            let everyone: Vec<(usize, usize)> = (0..wave.campaigns)
+                .flat_map(|c| (0..live[c].len().min(k)).map(move |j| (c, j)))
+                .collect();
+            let (ec, ej) = everyone[edited % everyone.len()];
+            edited += 3;
+            let edit = edits[kind % edits.len()];
+            kind += 1;
+            let others: Vec<ParticipantSummary> = live.iter().flatten().cloned().collect();
+            let p = &mut live[ec][ej];
+            made.push((format!("{}/{:?}", p.campaign.as_str(), p.id), edit));
+            match edit {
+                // Another firm's value if one differs (a move within the wave), else the
+                // first other code.
+                Edit::Industry => {
+                    let was = p.profile.industry;
+                    p.profile.industry = others
+                        .iter()
+                        .map(|o| o.profile.industry)
+                        .chain(crate::benchmark::Industry::ALL.iter().copied())
+                        .find(|v| *v != was)
+                        .unwrap_or(was);
+                }
+                Edit::Size => {
+                    let was = p.profile.size;
+                    p.profile.size = others
+                        .iter()
+                        .map(|o| o.profile.size)
+                        .chain(crate::benchmark::SizeClass::ALL.iter().copied())
+                        .find(|v| *v != was)
+                        .unwrap_or(was);
+                }
+                Edit::Region => {
+                    let was = p.profile.region;
+                    p.profile.region = others
+                        .iter()
+                        .map(|o| o.profile.region)
+                        .chain(crate::benchmark::Region::ALL.iter().copied())
+                        .find(|v| *v != was)
+                        .unwrap_or(was);
+                }
+                Edit::Answers => {
+                    // Another firm's answers with other red flags, else a fresh demo response.
+                    let flags = |r: &crate::benchmark::ResponseSummary| {
+                        r.red_flags().iter().collect::<Vec<_>>()
+                    };
+                    let mut candidates =
+                        others
+                            .iter()
+                            .map(|o| o.response.clone())
+                            .chain((0..50).map(|_| {
+                                crate::statistics::summary_of(&fresh.firm().assessment)
+                                    .expect("summary")
+                            }));
+                    if let Some(other) = candidates.find(|o| flags(o) != flags(&p.response)) {
+                        p.response = other;
+                    }
+                }
+            }
+            refresh(&mut publications, &live[ec], ec, &mut moments);
+        }
+    }
+    for (c, live) in live.iter().enumerate() {
+        refresh(&mut publications, live, c, &mut moments);
+    }
+    (moments, made)
+}
+
+/// Owners who change their responses between the chamber's looks (task race14): industry,
+/// size, region, or their answers (levels and red flags). The chamber looks after every
+/// publication; the attacker keeps every count shown at every moment, an edited firm staying
+/// one column whatever it says now, and must isolate no group of `1..k−1` (a firm's industry
+/// before and after its edit would be such a group: industry C at one look minus industry C at
+/// the next). The test also fails if an edit of some kind never reached a publication (then it
+/// would attack nothing new). Bounded: 30 firms (skewed as the first wave) and 36, in two
+/// campaigns, a few dozen moments.
+#[test]
+fn owners_editing_between_looks_isolate_no_small_group() {
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let edits = [Edit::Industry, Edit::Answers, Edit::Region, Edit::Size];
+    let waves = [
+        Wave {
+            name: "attacker edits, skewed",
+            firms: 30,
+            ..super::utility_tests::FIRST_WAVE
+        },
+        Wave {
+            name: "attacker edits",
+            firms: 36,
+            skew: None,
+            campaigns: 2,
+            months: 2,
+            seed: 7,
+            refresh_each: true,
+        },
+    ];
+    let mut found = Vec::new();
+    for (wave, every) in waves.iter().zip([2, 3]) {
+        let (moments, made) = moments_with_edits(wave, every, &edits);
+        assert!(moments.len() > 3, "the wave publishes several times");
+        // The edits reach the chamber: firms shown with one profile or answer at one moment and
+        // another at a later one (else the test would attack nothing new).
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut changed = std::collections::BTreeSet::new();
+        for publications in &moments {
+            let data = PublishedCampaigns::from_publications(publications).expect("data");
+            for p in data.participants() {
+                let now = format!(
+                    "{:?} {:?}",
+                    p.profile,
+                    p.response.red_flags().iter().collect::<Vec<_>>()
+                );
+                let key = format!("{}/{:?}", p.campaign.as_str(), p.id);
+                if seen
+                    .insert(key.clone(), now.clone())
+                    .is_some_and(|was| was != now)
+                {
+                    changed.insert(key);
+                }
+            }
+        }
+        for edit in &edits {
+            assert!(
+                made.iter().any(|(firm, e)| std::mem::discriminant(e)
+                    == std::mem::discriminant(edit)
+                    && changed.contains(firm)),
+                "{} firms: no {edit:?} edit was shown (edited {made:?}, shown changed {changed:?})",
+                wave.firms
+            );
+        }
+        if let Some(how) = attack_over_time(&policy, &catalogue, &moments) {
+            found.push(format!("{} firms: {how}", wave.firms));
+        }
+    }
+    assert!(found.is_empty(), "isolated:\n{}", found.join("\n"));
+}
+
+/// Across instances (task race14, see the `dashboard` notes): a state is never audited knowing
+/// sets recorded at a later state of one of its campaigns (an instance that read the
+/// publications before another instance published and recorded). On the first wave, each
+/// moment knowing the sets kept at the moments before it is not behind; every earlier moment
+/// knowing the whole record is (it names later publications); a campaign missing from the
+/// data (deleted) is no sign of being behind.
+#[test]
+fn a_state_behind_the_recorded_history_is_told() {
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let moments = moments_of(&super::utility_tests::FIRST_WAVE);
+    let mut history: Vec<super::KeptSet> = Vec::new();
+    for (t, publications) in moments.iter().enumerate() {
+        let data = PublishedCampaigns::from_publications(publications)
+            .expect("data")
+            .knowing(history.clone());
+        assert!(
+            !data.behind_the_history().expect("readable"),
+            "moment {t}, knowing the moments before it, is not behind"
+        );
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &catalogue,
+            data: &data,
+            all_firms: None,
+        };
+        Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
+    }
+    assert!(!history.is_empty());
+    let last = moments.len() - 1;
+    for (t, publications) in moments[..last].iter().enumerate() {
+        let data = PublishedCampaigns::from_publications(publications)
+            .expect("data")
+            .knowing(history.clone());
+        assert!(
+            data.behind_the_history().expect("readable"),
+            "moment {t} is behind the record of moment {last}"
+        );
+    }
+    // The last moment without one of its campaigns (deleted since): not behind.
+    let fewer: Vec<CampaignPublication> = moments[last][1..].to_vec();
+    let data = PublishedCampaigns::from_publications(&fewer)
+        .expect("data")
+        .knowing(history);
+    assert!(!data.behind_the_history().expect("readable"));
+}

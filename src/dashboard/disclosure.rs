@@ -296,6 +296,41 @@ impl<'a> PublishedCampaigns<'a> {
         Ok(known)
     }
 
+    /// Whether the recorded history names a publication of one of this data's campaigns that
+    /// is later than this data's latest of that campaign (task race14): another instance
+    /// audited and recorded a later state, and this one is behind it. Such a state must not be
+    /// audited: over this data that set would be projected without its campaign's members
+    /// here (the publication is not found, so the campaign counts as gone, see
+    /// [`PublishedCampaigns::known`]), though it holds them; the ghost argument needs each
+    /// projection to be exactly the set's members in the data. The caller reads the
+    /// publications again (see the `dashboard` notes, "Across instances"). A campaign not in
+    /// this data is not a sign: deleted, or created since, none of its members are here, so
+    /// its part is rightly projected to nobody (and the set is ghosted).
+    pub fn behind_the_history(&self) -> Result<bool, DashboardError> {
+        for kept in self.history.iter() {
+            let recorded = Ends::decode(&kept.ends)
+                .ok_or_else(|| DashboardError::UnreadableHistory(format!("{kept:?}")))?;
+            for (campaign, _, epoch) in recorded.0 {
+                let Ok(c) = self
+                    .campaigns
+                    .binary_search(&CampaignId::new(campaign.as_str()))
+                else {
+                    continue;
+                };
+                let latest = self
+                    .epochs
+                    .get(c)
+                    .and_then(|e| e.iter().max())
+                    .copied()
+                    .unwrap_or(0);
+                if epoch > latest {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
     /// Whether participant `i` is counted by the per-campaign `ends` (`since ≤ end`).
     pub(crate) fn held_by(&self, ends: &[u32], i: usize) -> bool {
         let (Some(Some(c)), Some(&since)) = (self.campaign_of.get(i), self.since.get(i)) else {

@@ -139,10 +139,48 @@
 //! A chamber's history before the record started (before migration 20261201100000) is
 //! unknown: the record starts at the first state audited after it, and what could already be
 //! combined before (the cases above exist on earlier versions) is not undone. Two instances
-//! auditing two *different* states of one chamber at the very same moment may each miss what
-//! the other records (each loads the history before the other writes it); a state is normally
-//! audited once per chamber at a time (one dashboard thread per instance), so this is a
-//! residual risk, not the rule.
+//! auditing two *different* states of one chamber at once: see "Across instances" below.
+//!
+//! *Across instances* (task race14). PostgreSQL deployments run several instances on one
+//! database. The induction above needs every audit to know every set recorded before its own
+//! record; an instance B that read the history before A recorded, and then recorded too, would
+//! serve figures in `H + K_B` while A serves `H + K_A`, and `H + K_A + K_B` was never audited.
+//! Also the other way round: an instance B at an *older* state that reads sets A recorded at a
+//! newer one would audit them over data that lacks their newest members. The rule:
+//! (a) *One chain.* Each chamber has a history version (`dashboard_history_versions`), read
+//! before the sets (so a record committed in between makes the audit know more than its
+//! version, never less). A record is accepted only if the version is still the one read, and
+//! bumps it, in the transaction that inserts the sets (compare-and-set: the PostgreSQL row
+//! lock makes a concurrent record wait and then find the version moved; SQLite has one
+//! writer). Refused, nothing is written and nothing of that audit is served: the state is
+//! audited again knowing the new sets (at most `HISTORY_ATTEMPTS`, each a bounded audit; then
+//! 503, retry later). So the accepted batches are ordered, and each was audited knowing every
+//! batch before it (its rows carry the version it knew: 0, 1, 2, …). An audit that keeps
+//! nothing new records nothing and needs no check: its figures lie in the span of sets
+//! already recorded. (b) *Never behind.* An audit whose history names a later publication of
+//! one of its campaigns than its data holds (`PublishedCampaigns::behind_the_history`) is not
+//! made; the request reads the publications again (a later state exists: another instance
+//! read it before recording it).
+//! *Why that is enough.* Every figure any instance serves, at any time and from any cache, lies
+//! in `H_b + K_b` for the batch `b` its state's audit read and recorded (or in `H_b` if it
+//! recorded nothing), and by (a) that is inside the span of the whole record, which is
+//! `H_last + K_last`, audited clean by the last accepted batch; by induction over the batches
+//! (each clean given the one before, as in "History") no combination of figures served by
+//! any instances at any moments isolates a group. (b) keeps each audit's input what the
+//! ghost argument above needs: each known set's projection is exactly its members in the
+//! current data, and its members outside it (departed, or of a campaign this data does not
+//! list yet) appear only in ghosted sets. A set naming a later publication of a campaign the
+//! data holds would be projected without that campaign's members here (the publication is
+//! not found, so its campaign counts as gone), which is not its restriction to the data.
+//! Stale caches are covered by the same argument (a cached state's figures stay in its
+//! batch's span, which stays inside every later one). Tested: the compare-and-set on both
+//! databases, and the race itself forced on PostgreSQL with two instances (test
+//! `dashboard_history`: the table is held locked against inserts until both instances wait
+//! to record; without the check both batches knew version 0 and B served figures that a fresh
+//! audit of its state, knowing A's sets, does not show); `behind_the_history` in
+//! `attacker_tests`. With the history off (`DASHBOARD_AUDIT_HISTORY`), records are neither
+//! checked nor behind-guarded (the audit does not use them; the leak across moments stays
+//! open there anyway); they still bump the version, so an instance with it on notices them.
 //!
 //! *Ghosts* (participants erased or changed after a state was recorded). A recorded set then
 //! held members that are no longer in the data, and nothing of them may be kept: erasure

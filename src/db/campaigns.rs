@@ -438,11 +438,24 @@ impl Store {
     }
 
     /// Every set the dashboard audit kept for a chamber so far (see `dashboard_history`): its
-    /// candidate key and per-campaign ends, as recorded.
+    /// candidate key and per-campaign ends, as recorded, with the chamber's history version.
+    ///
+    /// The version is read first, then the sets (task race14): a record committed between the
+    /// two reads adds sets beyond that version, so the audit knows more than the version says
+    /// and its own record is refused (the version moved), never the other way round (sets
+    /// read before a version that already counts later ones).
     pub async fn dashboard_history(
         &self,
         chamber_id: i64,
-    ) -> Result<Vec<(String, String)>, DbError> {
+    ) -> Result<(i64, Vec<(String, String)>), DbError> {
+        let version =
+            sqlx::query("SELECT version FROM dashboard_history_versions WHERE chamber_id = $1")
+                .bind(chamber_id)
+                .fetch_optional(&self.writer)
+                .await?
+                .map(|r| r.try_get::<i64, _>(0))
+                .transpose()?
+                .unwrap_or(0);
         let rows = sqlx::query(
             "SELECT set_key, ends FROM dashboard_history WHERE chamber_id = $1
              ORDER BY set_key, ends",
@@ -450,38 +463,73 @@ impl Store {
         .bind(chamber_id)
         .fetch_all(&self.writer)
         .await?;
-        rows.iter()
+        let sets = rows
+            .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+            .collect::<Result<_, DbError>>()?;
+        Ok((version, sets))
     }
 
     /// Records sets the dashboard audit kept at the state `epoch` of a chamber's publications,
     /// before any figure of that state is served; a set recorded already (by this or another
     /// instance) is left as it is. One transaction: all or nothing.
+    ///
+    /// `known_version`: the history version the audit read (`dashboard_history`). The record
+    /// is accepted only if the chamber's version is still that one, and bumps it, in the same
+    /// transaction (a compare-and-set: the PostgreSQL row lock makes a concurrent record wait
+    /// and then find the version moved; SQLite has one writer): false when another instance
+    /// recorded since the read, nothing written, and the caller audits again knowing it (see
+    /// the `dashboard` notes, "Across instances"). `None` (the audit did not know the history):
+    /// recorded and bumped unconditionally.
     pub async fn record_dashboard_history(
         &self,
         chamber_id: i64,
+        known_version: Option<i64>,
         epoch: i64,
         sets: &[(String, String)],
-    ) -> Result<(), DbError> {
+    ) -> Result<bool, DbError> {
         if sets.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let mut tx = self.writer.begin().await?;
+        let bump = match known_version {
+            Some(0) => sqlx::query(
+                "INSERT INTO dashboard_history_versions (chamber_id, version) VALUES ($1, 1)
+                 ON CONFLICT (chamber_id) DO NOTHING",
+            )
+            .bind(chamber_id),
+            Some(version) => sqlx::query(
+                "UPDATE dashboard_history_versions SET version = version + 1
+                 WHERE chamber_id = $1 AND version = $2",
+            )
+            .bind(chamber_id)
+            .bind(version),
+            None => sqlx::query(
+                "INSERT INTO dashboard_history_versions (chamber_id, version) VALUES ($1, 1)
+                 ON CONFLICT (chamber_id)
+                 DO UPDATE SET version = dashboard_history_versions.version + 1",
+            )
+            .bind(chamber_id),
+        };
+        if bump.execute(&mut *tx).await?.rows_affected() != 1 {
+            self.rollback(tx).await?;
+            return Ok(false);
+        }
         for (set_key, ends) in sets {
             sqlx::query(
-                "INSERT INTO dashboard_history (chamber_id, set_key, ends, epoch)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (chamber_id, set_key, ends) DO NOTHING",
+                "INSERT INTO dashboard_history (chamber_id, set_key, ends, epoch, known_version)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chamber_id, set_key, ends) DO NOTHING",
             )
             .bind(chamber_id)
             .bind(set_key.as_str())
             .bind(ends.as_str())
             .bind(epoch)
+            .bind(known_version)
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
-        Ok(())
+        self.commit(tx).await?;
+        Ok(true)
     }
 
     /// The campaign a response belongs to and the consent to count it, for the owner's export.

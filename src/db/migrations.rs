@@ -117,6 +117,11 @@ const MIGRATIONS: &[Embedded] = &[
         "answers in the response row",
         "20261202100000_answers_in_the_response_row.sql"
     ),
+    embedded!(
+        20261202350000,
+        "dashboard history versions",
+        "20261202350000_dashboard_history_versions.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

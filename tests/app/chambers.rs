@@ -8,7 +8,7 @@ use crate::tools;
 
 /// The chamber tests' day, 2026-06-15 12:00 UTC: their months and periods do not depend on the
 /// day they run.
-const CHAMBER_DAY_MS: i64 = 1_781_524_800_000;
+pub const CHAMBER_DAY_MS: i64 = 1_781_524_800_000;
 
 /// The month of the server's clock, as the month inputs write it (`2026-06`).
 pub fn month_of(app: &TestApp) -> String {

@@ -15,6 +15,7 @@ mod brand;
 mod chambers;
 mod connections;
 mod consultants;
+mod dashboard_history;
 mod durability;
 mod extractors;
 mod forms_and_errors;
