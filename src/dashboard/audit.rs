@@ -1752,6 +1752,51 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_offer_leaves_the_rows_as_they_were() {
+        // Three sets over five atoms, reduced; a fourth that shares pivots with them is
+        // pushed (changing earlier rows) and taken back.
+        let sets: [[u64; 5]; 4] = [
+            [1, 1, 0, 0, 1],
+            [0, 1, 1, 0, 0],
+            [1, 0, 0, 1, 1],
+            [0, 1, 0, 1, 1],
+        ];
+        let mut rows = Vec::new();
+        for (c, set) in sets.iter().take(3).enumerate() {
+            assert!(push_row(&mut rows, c, set.to_vec(), 4).is_none());
+        }
+        let before: Vec<(usize, Vec<u64>, Vec<u64>)> = rows
+            .iter()
+            .map(|r| (r.pivot, r.values.clone(), r.combination.clone()))
+            .collect();
+        let mut factors = Vec::new();
+        assert!(push_row_noting(&mut rows, 3, sets[3].to_vec(), 4, &mut factors).is_none());
+        assert_eq!(rows.len(), 4);
+        assert!(!factors.is_empty(), "the push changed earlier rows");
+        unpush_row(&mut rows, &factors);
+        let after: Vec<(usize, Vec<u64>, Vec<u64>)> = rows
+            .iter()
+            .map(|r| (r.pivot, r.values.clone(), r.combination.clone()))
+            .collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_row_is_its_combination_of_the_indicators() {
+        // Two atoms of sets {0, 1} and {1}, set 1 ghosted (a marker column after the atoms).
+        let indicators = Indicators {
+            words: 1,
+            atoms: 2,
+            bits: vec![0b11, 0b10],
+            marker_of: vec![None, Some(0)],
+            markers: 1,
+        };
+        assert_eq!(indicators.indicator(0), vec![1, 0, 0]);
+        assert_eq!(indicators.indicator(1), vec![1, 1, 1]);
+        assert_eq!(indicators.combine(&[2, P - 1]), vec![1, P - 1, P - 1]);
+    }
+
+    #[test]
     fn a_difference_of_one_is_found_and_broken() {
         // Everyone, industry C and sector production: on the first wave of issue 14 every
         // firm of the production sector outside C is a small group; whichever candidate the
