@@ -141,6 +141,18 @@
 //! all others. (3) Growing a set only by rows a column forces (nonzero where the sum is not
 //! 0/1) tried more sets, each a pass over the atoms: the rows are dense (200 firms: the bound
 //! from the third look, 35–75 s per look in debug).
+//!
+//! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
+//! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]
+//! at a time (the first is dropped before the offers' space is built), the sets' indicators
+//! as one bit per set and atom ([`Indicators`], not a `u64` each), an offer reduced into the
+//! kept rows in place and taken back if refused ([`unpush_row`], no copy of every row per
+//! offer), and the finished [`Audit`] keeping each row as its combination of the sets (its
+//! values follow from the bits, [`Indicators::combine`]): kept with the prepared work, it was
+//! `rows × atoms` words. Same rows, same verdicts (the oracle test above, and in tests every
+//! row is checked against its combination). `scripts/dashboard_bench.py`, release, A/B in one
+//! run at load 12–18: peak RSS on the first view 89 → 72 MB, after 10 joined 108 → 72 MB,
+//! after a restart 116–118 → 92 MB.
 
 use std::collections::HashMap;
 
@@ -267,8 +279,12 @@ pub(crate) struct Audit {
     atom_of: Vec<usize>,
     /// Participants per atom; atoms of `≥ k` first.
     atom_sizes: Vec<u32>,
-    /// The reduced rows of the kept candidates.
-    rows: Vec<Row>,
+    /// The reduced rows of the kept candidates, each as its pivot and combination: its values
+    /// are `indicators.combine(combination)`. Kept with the prepared work for as long as the
+    /// publications last; the values were `rows × atoms` words (about 25 MB at 50,000
+    /// participants, issue 17), these are `rows × sets` and a bit per set and atom.
+    rows: Vec<(usize, Vec<u64>)>,
+    indicators: Indicators,
     /// Candidates kept / dropped (read by tests).
     #[cfg_attr(not(test), allow(dead_code))]
     kept: Vec<bool>,
@@ -292,9 +308,8 @@ struct Space {
     atom_sizes: Vec<u32>,
     /// The withheld sets that are constant on atoms (others are never in the span).
     withheld: Vec<Vec<u64>>,
-    /// Per set, its indicator over the atoms, then the ghost markers (built once: every
-    /// echelon reads them).
-    indicators: Vec<Vec<u64>>,
+    /// Per set, its indicator over the atoms, then the ghost markers, as bits.
+    indicators: Indicators,
     /// The reduced rows of the known sets alone (see the module notes, "History"): what they
     /// give is known already, so a group or withheld set in their span is not a new find
     /// (it can only be one over the projections, see [`Space::exposed`]).
@@ -309,6 +324,78 @@ struct Space {
     work: std::rc::Rc<Work>,
 }
 
+/// The sets' indicators over the atoms (and ghost markers) of a [`Space`], as one bit per
+/// set and atom: a vector of `u64` per set was `64×` that (at 50,000 participants tens of MB,
+/// issue 17). A row's values over the atoms follow from its combination ([`Indicators::combine`]),
+/// so the finished [`Audit`] keeps only the combinations.
+#[derive(Debug, Clone)]
+struct Indicators {
+    /// Words per atom (`⌈sets / 64⌉`).
+    words: usize,
+    atoms: usize,
+    /// Per atom, the sets it is in (`words` words each).
+    bits: Vec<u64>,
+    /// Per set, its ghost marker (a column after the atoms), if it is ghosted.
+    marker_of: Vec<Option<usize>>,
+    markers: usize,
+}
+
+impl Indicators {
+    fn sets(&self) -> usize {
+        self.marker_of.len()
+    }
+
+    /// The columns: atoms, then markers.
+    fn width(&self) -> usize {
+        self.atoms + self.markers
+    }
+
+    /// Set `c`'s indicator: `1` at the atoms it holds and at its own marker.
+    fn indicator(&self, c: usize) -> Vec<u64> {
+        let mut row: Vec<u64> = self
+            .bits
+            .chunks_exact(self.words)
+            .map(|sig| u64::from(sig.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1)))
+            .collect();
+        row.resize(self.width(), 0);
+        if let Some(Some(marker)) = self.marker_of.get(c)
+            && let Some(x) = row.get_mut(self.atoms + marker)
+        {
+            *x = 1;
+        }
+        row
+    }
+
+    /// `Σ y[c] · indicator(c)`: the values of a row whose combination is `y`.
+    fn combine(&self, y: &[u64]) -> Vec<u64> {
+        let mut out: Vec<u64> = self
+            .bits
+            .chunks_exact(self.words)
+            .map(|sig| {
+                let mut sum = 0;
+                for (w, &word) in sig.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        let c = w * 64 + word.trailing_zeros() as usize;
+                        sum = add(sum, y.get(c).copied().unwrap_or(0));
+                        word &= word - 1;
+                    }
+                }
+                sum
+            })
+            .collect();
+        out.resize(self.width(), 0);
+        for (c, marker) in self.marker_of.iter().enumerate() {
+            if let Some(marker) = marker
+                && let Some(x) = out.get_mut(self.atoms + marker)
+            {
+                *x = add(*x, y.get(c).copied().unwrap_or(0));
+            }
+        }
+        out
+    }
+}
+
 impl Space {
     /// `ghosted` (parallel to the first sets; missing: `false`): the known sets that get a
     /// marker column of their own after the atoms.
@@ -321,11 +408,16 @@ impl Space {
         work: &std::rc::Rc<Work>,
     ) -> Self {
         let m = sets.len();
-        // Membership bit sets per participant, to find the atoms.
+        // Membership bit sets per participant, to find the atoms (one flat buffer: a vector
+        // each was an allocation per participant).
         let words = m.div_ceil(64).max(1);
-        let mut signature = vec![vec![0u64; words]; participants.len()];
+        let mut signature = vec![0u64; participants.len() * words];
         for (c, member) in sets.iter().enumerate() {
-            for (i, (p, sig)) in participants.iter().zip(signature.iter_mut()).enumerate() {
+            for (i, (p, sig)) in participants
+                .iter()
+                .zip(signature.chunks_exact_mut(words))
+                .enumerate()
+            {
                 if member(i, p)
                     && let Some(w) = sig.get_mut(c / 64)
                 {
@@ -337,12 +429,12 @@ impl Space {
         let mut raw_of = Vec::with_capacity(participants.len());
         let mut raw_sizes: Vec<u32> = Vec::new();
         let mut raw_sig: Vec<&[u64]> = Vec::new();
-        for sig in &signature {
+        for sig in signature.chunks_exact(words) {
             let next = ids.len();
-            let id = *ids.entry(sig.as_slice()).or_insert(next);
+            let id = *ids.entry(sig).or_insert(next);
             if id == raw_sizes.len() {
                 raw_sizes.push(0);
-                raw_sig.push(sig.as_slice());
+                raw_sig.push(sig);
             }
             if let Some(s) = raw_sizes.get_mut(id) {
                 *s += 1;
@@ -366,10 +458,15 @@ impl Space {
             .iter()
             .map(|&a| raw_sizes.get(a).copied().unwrap_or(0))
             .collect();
-        let atom_sig: Vec<Vec<u64>> = order
+        let atom_sig: Vec<u64> = order
             .iter()
-            .filter_map(|&a| raw_sig.get(a).map(|s| s.to_vec()))
+            .filter_map(|&a| raw_sig.get(a).copied())
+            .flatten()
+            .copied()
             .collect();
+        drop(ids);
+        drop(raw_sig);
+        drop(signature);
         // The withheld sets over the atoms; one not constant on atoms is never in the span.
         let withheld: Vec<Vec<u64>> = withheld
             .iter()
@@ -393,24 +490,22 @@ impl Space {
         // One marker column per ghosted set, after the atoms: a combination using such a set
         // is nonzero there, so the rows whose pivot is a marker span exactly the combinations
         // that vanish on every current participant and use a ghosted set.
-        let markers = ghosted.iter().filter(|&&g| g).count();
-        let mut marker = 0;
-        let indicators = (0..m)
+        let mut markers = 0;
+        let marker_of = (0..m)
             .map(|c| {
-                let mut row: Vec<u64> = atom_sig
-                    .iter()
-                    .map(|sig| u64::from(sig.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1)))
-                    .collect();
-                row.resize(atom_sig.len() + markers, 0);
-                if ghosted.get(c).copied().unwrap_or(false) {
-                    if let Some(x) = row.get_mut(atom_sig.len() + marker) {
-                        *x = 1;
-                    }
-                    marker += 1;
-                }
-                row
+                ghosted.get(c).copied().unwrap_or(false).then(|| {
+                    markers += 1;
+                    markers - 1
+                })
             })
             .collect();
+        let indicators = Indicators {
+            words,
+            atoms: atom_sizes.len(),
+            bits: atom_sig,
+            marker_of,
+            markers,
+        };
         Self {
             atom_of,
             atom_sizes,
@@ -441,7 +536,7 @@ impl Space {
 
     /// Set `c`'s indicator over the atoms.
     fn indicator(&self, c: usize) -> Vec<u64> {
-        self.indicators.get(c).cloned().unwrap_or_default()
+        self.indicators.indicator(c)
     }
 
     /// The reduced rows of the kept sets.
@@ -534,28 +629,46 @@ impl Space {
     }
 
     /// [`Space::clean`] of `with` (the sets of `base`, the reduced rows of some kept sets,
-    /// plus set `c`), reducing only `c`'s row against `base`: the reduced rows of the new span
-    /// if it is clean. Same verdict as `clean(with)`: the reduced echelon form of a span is
-    /// unique up to the order of its rows, and whether anything is exposed does not depend on
-    /// that order (the search tries every set of rows; `in_span` sums over all rows).
-    fn clean_adding(&self, base: &[Row], with: &[bool], c: usize) -> Option<Vec<Row>> {
+    /// plus set `c`), reducing only `c`'s row against `base`: if it is clean, `base` becomes
+    /// the reduced rows of the new span (`true`); else `base` is left as it was. Same verdict
+    /// as `clean(with)`: the reduced echelon form of a span is unique up to the order of its
+    /// rows, and whether anything is exposed does not depend on that order (the search tries
+    /// every set of rows; `in_span` sums over all rows).
+    ///
+    /// In place, taken back if refused ([`unpush_row`]): a copy of `base` per offer was the
+    /// largest allocation of a 50,000-participant dashboard (issue 17).
+    fn clean_adding(&self, base: &mut Vec<Row>, with: &[bool], c: usize) -> bool {
         #[cfg(test)]
         if FULL_ECHELON.with(std::cell::Cell::get) {
-            return self.clean(with).then(|| self.echelon(with));
+            let clean = self.clean(with);
+            if clean {
+                *base = self.echelon(with);
+            }
+            return clean;
         }
-        let mut rows = base.to_vec();
-        let _relation = push_row(&mut rows, c, self.indicator(c), with.len());
+        let mut factors = Vec::new();
+        let relation = push_row_noting(base, c, self.indicator(c), with.len(), &mut factors);
         // A search cut short by the work bound proves nothing: the offer is refused.
-        (self.exposed(&rows, with.len()).is_empty() && !self.work.spent()).then_some(rows)
+        let clean = self.exposed(base, with.len()).is_empty() && !self.work.spent();
+        if !clean && relation.is_none() {
+            unpush_row(base, &factors);
+        }
+        clean
     }
 
     fn audit(self, kept: Vec<bool>, candidates: usize, records: Vec<KeptSet>) -> Audit {
         let rows = self.echelon(&kept);
+        // Every row is its combination of the sets' indicators (see [`push_row`]).
+        #[cfg(test)]
+        for row in &rows {
+            assert_eq!(self.indicators.combine(&row.combination), row.values);
+        }
         Audit {
             k: self.k,
             atom_of: self.atom_of,
             atom_sizes: self.atom_sizes,
-            rows,
+            rows: rows.into_iter().map(|r| (r.pivot, r.combination)).collect(),
+            indicators: self.indicators,
             kept: kept.into_iter().take(candidates).collect(),
             records,
             exhausted: self.work.spent(),
@@ -570,7 +683,7 @@ impl Space {
     fn given_up(self, candidates: &[Candidate<'_>]) -> Audit {
         let m = candidates.len();
         let mut kept = self.known.clone();
-        kept.resize(self.indicators.len(), false);
+        kept.resize(self.indicators.sets(), false);
         let records = records(candidates, &kept, &[]);
         let mut audit = self.audit(kept, m, records);
         audit.exhausted = true;
@@ -639,7 +752,9 @@ impl Audit {
             return space.audit(kept, m, records);
         }
         // Atoms refined by the earlier elements; the span of `kept` is the same, so still
-        // clean.
+        // clean. The first space goes before the second is built: at 50,000 participants each
+        // holds some MB, and two at once set the service's peak (issue 17).
+        drop(space);
         let mut known_all = known;
         known_all.resize(all_sets.len(), false);
         let space = Space::new(&participants, &all_sets, &ghosted, withheld, k, &work)
@@ -663,15 +778,12 @@ impl Audit {
             // dropping a cheaper set for; a month or campaign is kept at an earlier element
             // only if that costs nothing.
             let room = if candidates.get(c).is_some_and(|c| c.cost == Cost::Single) {
-                make_room(&space, &base, with, set, candidates)
+                make_room(&space, &mut base, with, set, candidates)
             } else {
-                space
-                    .clean_adding(&base, &with, set)
-                    .map(|rows| (with, rows))
+                space.clean_adding(&mut base, &with, set).then_some(with)
             };
-            if let Some((with, rows)) = room {
+            if let Some(with) = room {
                 kept_all = with;
-                base = rows;
                 if let Some(slot) = taken.get_mut(c) {
                     *slot = true;
                 }
@@ -717,6 +829,13 @@ impl Audit {
             atom_of: Vec::new(),
             atom_sizes: Vec::new(),
             rows: Vec::new(),
+            indicators: Indicators {
+                words: 1,
+                atoms: 0,
+                bits: Vec::new(),
+                marker_of: Vec::new(),
+                markers: 0,
+            },
             kept: Vec::new(),
             records: Vec::new(),
             exhausted: false,
@@ -782,8 +901,23 @@ impl Audit {
         // Zero on the ghost markers (if any): a combination that uses a ghosted known set
         // would tell its departed members apart (see the module notes, "History").
         let mut v: Vec<u64> = inside.iter().map(|&n| u64::from(n > 0)).collect();
-        v.resize(self.rows.first().map_or(v.len(), |r| r.values.len()), 0);
-        in_span(&self.rows, &v)
+        v.resize(self.indicators.width(), 0);
+        self.in_span(&v)
+    }
+
+    /// [`in_span`] over the kept rows, from their combinations: `v = Σ v[pivot]·row` iff `v`
+    /// is `combine` of `Σ v[pivot]·combination`.
+    fn in_span(&self, v: &[u64]) -> bool {
+        let mut y = vec![0u64; self.indicators.sets()];
+        for (pivot, combination) in &self.rows {
+            let f = v.get(*pivot).copied().unwrap_or(0);
+            if f != 0 {
+                for (x, &z) in y.iter_mut().zip(combination) {
+                    *x = add(*x, mul(f, z));
+                }
+            }
+        }
+        self.indicators.combine(&y) == v
     }
 
     /// The threshold the audit was made for.
@@ -909,9 +1043,8 @@ fn offer_again(space: &Space, kept: &mut Vec<bool>, dropped: &[usize]) {
         if let Some(slot) = with.get_mut(c) {
             *slot = true;
         }
-        if let Some(rows) = space.clean_adding(&base, &with, c) {
+        if space.clean_adding(&mut base, &with, c) {
             *kept = with;
-            base = rows;
         }
     }
 }
@@ -920,17 +1053,18 @@ fn offer_again(space: &Space, kept: &mut Vec<bool>, dropped: &[usize]) {
 /// `set` of a single row) clean by dropping at most [`MAX_ROOM`] cheaper candidate (a month,
 /// campaign or merged row, see [`Cost`]), chosen as step 3 chooses: the cheapest of the
 /// combination found, preferring one whose loss alone breaks it. `None` if that does not
-/// suffice (the element is not kept then); else what is kept and its reduced rows.
+/// suffice (the element is not kept then, and `base` is left as it was); else what is kept,
+/// with `base` its reduced rows.
 fn make_room(
     space: &Space,
-    base: &[Row],
+    base: &mut Vec<Row>,
     mut with: Vec<bool>,
     set: usize,
     candidates: &[Candidate<'_>],
-) -> Option<(Vec<bool>, Vec<Row>)> {
+) -> Option<Vec<bool>> {
     // Most elements are kept or refused without a drop: decide that from `base` first.
-    if let Some(rows) = space.clean_adding(base, &with, set) {
-        return Some((with, rows));
+    if space.clean_adding(base, &with, set) {
+        return Some(with);
     }
     let mut drops = 0;
     loop {
@@ -940,7 +1074,8 @@ fn make_room(
             return None;
         }
         if found.is_empty() {
-            return Some((with, reduced.rows));
+            *base = reduced.rows;
+            return Some(with);
         }
         // The rows of `with`, updated at each drop.
         let mut current = reduced;
@@ -1074,7 +1209,19 @@ fn in_span(rows: &[Row], v: &[u64]) -> bool {
 /// candidates): reduced against them, and, unless it is in their span already, appended as a
 /// new row and eliminated from the others at its pivot. `O(r · (a + m))`. If it is in their
 /// span: the relation found (a combination with `1` at `c` that sums to zero).
-fn push_row(rows: &mut Vec<Row>, c: usize, mut values: Vec<u64>, m: usize) -> Option<Vec<u64>> {
+fn push_row(rows: &mut Vec<Row>, c: usize, values: Vec<u64>, m: usize) -> Option<Vec<u64>> {
+    push_row_noting(rows, c, values, m, &mut Vec::new())
+}
+
+/// [`push_row`], noting in `factors` each earlier row it changed (its index and the multiple
+/// of the new row subtracted from it), so that [`unpush_row`] can take the change back.
+fn push_row_noting(
+    rows: &mut Vec<Row>,
+    c: usize,
+    mut values: Vec<u64>,
+    m: usize,
+    factors: &mut Vec<(usize, u64)>,
+) -> Option<Vec<u64>> {
     let mut combination = vec![0u64; m];
     if let Some(slot) = combination.get_mut(c) {
         *slot = 1;
@@ -1097,9 +1244,10 @@ fn push_row(rows: &mut Vec<Row>, c: usize, mut values: Vec<u64>, m: usize) -> Op
     for v in values.iter_mut().chain(combination.iter_mut()) {
         *v = mul(*v, scale);
     }
-    for row in rows.iter_mut() {
+    for (i, row) in rows.iter_mut().enumerate() {
         let f = row.values.get(pivot).copied().unwrap_or(0);
         if f != 0 {
+            factors.push((i, f));
             for (r, &v) in row.values.iter_mut().zip(&values) {
                 *r = sub(*r, mul(f, v));
             }
@@ -1114,6 +1262,24 @@ fn push_row(rows: &mut Vec<Row>, c: usize, mut values: Vec<u64>, m: usize) -> Op
         combination,
     });
     None
+}
+
+/// Takes back the row [`push_row_noting`] appended last (it returned no relation), adding
+/// its noted multiples back to the rows it changed: exact, as arithmetic modulo `p` is.
+fn unpush_row(rows: &mut Vec<Row>, factors: &[(usize, u64)]) {
+    let Some(new) = rows.pop() else {
+        return;
+    };
+    for &(i, f) in factors {
+        if let Some(row) = rows.get_mut(i) {
+            for (r, &v) in row.values.iter_mut().zip(&new.values) {
+                *r = add(*r, mul(f, v));
+            }
+            for (r, &v) in row.combination.iter_mut().zip(&new.combination) {
+                *r = add(*r, mul(f, v));
+            }
+        }
+    }
 }
 
 /// The reduced rows of some kept sets, and the relations among them (see [`push_row`]): every
@@ -1572,7 +1738,7 @@ mod tests {
                 let mut rows: Vec<(usize, Vec<u64>)> = audit
                     .rows
                     .iter()
-                    .map(|r| (r.pivot, r.values.clone()))
+                    .map(|(pivot, combination)| (*pivot, audit.indicators.combine(combination)))
                     .collect();
                 rows.sort();
                 (audit.kept.clone(), audit.atom_of.clone(), rows)
@@ -1612,6 +1778,51 @@ mod tests {
         assert_eq!(mul(inverse(12345), 12345), 1);
         assert_eq!(sub(0, 1), P - 1);
         assert_eq!(add(P - 1, 1), 0);
+    }
+
+    #[test]
+    fn a_refused_offer_leaves_the_rows_as_they_were() {
+        // Three sets over five atoms, reduced; a fourth that shares pivots with them is
+        // pushed (changing earlier rows) and taken back.
+        let sets: [[u64; 5]; 4] = [
+            [1, 1, 0, 0, 1],
+            [0, 1, 1, 0, 0],
+            [1, 0, 0, 1, 1],
+            [0, 1, 0, 1, 1],
+        ];
+        let mut rows = Vec::new();
+        for (c, set) in sets.iter().take(3).enumerate() {
+            assert!(push_row(&mut rows, c, set.to_vec(), 4).is_none());
+        }
+        let before: Vec<(usize, Vec<u64>, Vec<u64>)> = rows
+            .iter()
+            .map(|r| (r.pivot, r.values.clone(), r.combination.clone()))
+            .collect();
+        let mut factors = Vec::new();
+        assert!(push_row_noting(&mut rows, 3, sets[3].to_vec(), 4, &mut factors).is_none());
+        assert_eq!(rows.len(), 4);
+        assert!(!factors.is_empty(), "the push changed earlier rows");
+        unpush_row(&mut rows, &factors);
+        let after: Vec<(usize, Vec<u64>, Vec<u64>)> = rows
+            .iter()
+            .map(|r| (r.pivot, r.values.clone(), r.combination.clone()))
+            .collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_row_is_its_combination_of_the_indicators() {
+        // Two atoms of sets {0, 1} and {1}, set 1 ghosted (a marker column after the atoms).
+        let indicators = Indicators {
+            words: 1,
+            atoms: 2,
+            bits: vec![0b11, 0b10],
+            marker_of: vec![None, Some(0)],
+            markers: 1,
+        };
+        assert_eq!(indicators.indicator(0), vec![1, 0, 0]);
+        assert_eq!(indicators.indicator(1), vec![1, 1, 1]);
+        assert_eq!(indicators.combine(&[2, P - 1]), vec![1, P - 1, P - 1]);
     }
 
     #[test]
