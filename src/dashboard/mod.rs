@@ -276,7 +276,7 @@
 //! first, are taken if they number `≥ k` and lie in the span (`View::recorded`; at most
 //! `MAX_POINTS` distinct member sets tried per request). The cell then carries `as_of`: the
 //! month of the latest response that state counted, and says so on its row ("Stand:
-//! 03/2026" / "as of 2026-03": page, board PDF, CSV column `as_of`, API field `as_of`).
+//! 03/2026" / "as of 2026-03": page, board PDF, CSV column `as_of`).
 //! *Why this is safe*: every value shown is still the size of a set whose vector lies in the
 //! span `H + R` that the audit found clean; the argument of "History" above never asked which
 //! moment a shown vector belongs to, only that it lies in the audited span of the state that
