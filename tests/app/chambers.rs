@@ -49,6 +49,71 @@ pub async fn create_campaign(chamber: &Browser<'_>, name: &str) -> (i64, String)
     (id, code)
 }
 
+/// Issue 14's first wave (the utility harness's), step one: its two campaigns, April to June
+/// 2026, made through the form; returns their ids.
+pub async fn first_wave_campaigns(chamber: &Browser<'_>) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for name in ["Digitalwoche", "Handwerk digital"] {
+        let reply = chamber
+            .submit(
+                "/chamber",
+                "/chamber/campaigns",
+                &[
+                    ("name", name),
+                    ("from", "2026-04"),
+                    ("to", "2026-06"),
+                    ("region", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        let id: i64 = reply
+            .location()
+            .trim_start_matches("/chamber/campaigns/")
+            .split('?')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .expect("campaign id");
+        ids.push(id);
+    }
+    ids
+}
+
+/// The first wave's firm `i` (of 21), through the campaigns alternately, with the wave's skew:
+/// 18 of 21 in Niedersachsen, 13 of 21 in manufacturing.
+pub async fn add_first_wave_firm(
+    app: &TestApp,
+    db: &mut sqlx::AnyConnection,
+    campaigns: &[i64],
+    i: usize,
+) {
+    use sqlx::Executor;
+    social_readiness::demo::seed_campaign(
+        &app.store,
+        crate::helpers::catalogue(),
+        &social_readiness::benchmark::DisclosurePolicy::default(),
+        campaigns[i % 2],
+        1,
+        100 + i as u64,
+    )
+    .await
+    .expect("seed");
+    if i % 7 != 3 {
+        db.execute(
+            "UPDATE responses SET region = 'DE-NI' WHERE id = (SELECT MAX(id) FROM responses)",
+        )
+        .await
+        .expect("region");
+    }
+    if i % 5 < 3 {
+        db.execute(
+            "UPDATE responses SET industry = 'C' WHERE id = (SELECT MAX(id) FROM responses)",
+        )
+        .await
+        .expect("industry");
+    }
+}
+
 /// A member firm takes part through the public link; `counted` ticks the chamber consent.
 pub async fn take_part(
     app: &TestApp,
@@ -1038,8 +1103,7 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
 #[actix_web::test]
 #[ignore = "writes screenshots to look at, run by hand"]
 async fn first_wave_screens() {
-    use social_readiness::benchmark::DisclosurePolicy;
-    use sqlx::{Connection, Executor};
+    use sqlx::Connection;
     let Ok(dir) = std::env::var("SCREENS_DIR") else {
         return;
     };
@@ -1048,61 +1112,12 @@ async fn first_wave_screens() {
         .expect("sqlite");
     app.create_user(Role::Chamber, "ihk-first@example.de").await;
     let chamber = app.login("ihk-first@example.de").await;
-    let mut ids = Vec::new();
-    for name in ["Digitalwoche", "Handwerk digital"] {
-        let reply = chamber
-            .submit(
-                "/chamber",
-                "/chamber/campaigns",
-                &[
-                    ("name", name),
-                    ("from", "2026-04"),
-                    ("to", "2026-06"),
-                    ("region", ""),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, 303, "{}", reply.body);
-        let id: i64 = reply
-            .location()
-            .trim_start_matches("/chamber/campaigns/")
-            .split('?')
-            .next()
-            .and_then(|id| id.parse().ok())
-            .expect("campaign id");
-        ids.push(id);
-    }
-    let policy = DisclosurePolicy::default();
-    let catalogue = crate::helpers::catalogue();
-    let mut db = sqlx::SqliteConnection::connect(app.database_url())
+    let ids = first_wave_campaigns(&chamber).await;
+    let mut db = sqlx::AnyConnection::connect(app.database_url())
         .await
         .expect("db");
     for i in 0..21usize {
-        social_readiness::demo::seed_campaign(
-            &app.store,
-            catalogue,
-            &policy,
-            ids[i % 2],
-            1,
-            100 + i as u64,
-        )
-        .await
-        .expect("seed");
-        // The first wave's skew: 18 of 21 in Niedersachsen, 13 of 21 in manufacturing.
-        if i % 7 != 3 {
-            db.execute(
-                "UPDATE responses SET region = 'DE-NI' WHERE id = (SELECT MAX(id) FROM responses)",
-            )
-            .await
-            .expect("region");
-        }
-        if i % 5 < 3 {
-            db.execute(
-                "UPDATE responses SET industry = 'C' WHERE id = (SELECT MAX(id) FROM responses)",
-            )
-            .await
-            .expect("industry");
-        }
+        add_first_wave_firm(&app, &mut db, &ids, i).await;
         // The chamber looks after every response: a campaign publishes when k changed.
         assert_eq!(chamber.get("/chamber/dashboard").await.status, 200);
     }

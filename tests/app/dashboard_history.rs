@@ -5,7 +5,7 @@ use social_readiness::accounts::Role;
 use social_readiness::benchmark::DisclosurePolicy;
 use sqlx::{Connection, Row};
 
-use crate::chambers::{CHAMBER_DAY_MS, create_campaign};
+use crate::chambers::{CHAMBER_DAY_MS, add_first_wave_firm, create_campaign, first_wave_campaigns};
 use crate::helpers::{Backend, TestApp, spawn_app_at};
 use crate::on_both_databases_at;
 
@@ -267,65 +267,16 @@ fn as_of_column(csv: &str, separator: char) -> Vec<String> {
 /// marked on the page either (no page marker names another month, and with no earlier figure
 /// the page has none). The board PDF uses the same labels (`present::dashboard` tests).
 async fn earlier_figures_are_marked_alike_on_page_and_csv_in_both_languages(app: TestApp) {
-    use sqlx::Executor;
     let on = app.sibling(&HISTORY_ON).await;
     app.create_user(Role::Chamber, "ihk-asof@example.de").await;
     let chamber = on.login("ihk-asof@example.de").await;
-    let mut ids = Vec::new();
-    for name in ["Digitalwoche", "Handwerk digital"] {
-        let reply = chamber
-            .submit(
-                "/chamber",
-                "/chamber/campaigns",
-                &[
-                    ("name", name),
-                    ("from", "2026-04"),
-                    ("to", "2026-06"),
-                    ("region", ""),
-                ],
-            )
-            .await;
-        assert_eq!(reply.status, 303, "{}", reply.body);
-        let id: i64 = reply
-            .location()
-            .trim_start_matches("/chamber/campaigns/")
-            .split('?')
-            .next()
-            .and_then(|id| id.parse().ok())
-            .expect("campaign id");
-        ids.push(id);
-    }
-    let policy = DisclosurePolicy::default();
-    let catalogue = crate::helpers::catalogue();
+    let ids = first_wave_campaigns(&chamber).await;
     let mut db = sqlx::AnyConnection::connect(app.database_url())
         .await
         .expect("db");
     let mut marked_before = false;
     for i in 0..21usize {
-        social_readiness::demo::seed_campaign(
-            &app.store,
-            catalogue,
-            &policy,
-            ids[i % 2],
-            1,
-            100 + i as u64,
-        )
-        .await
-        .expect("seed");
-        if i % 7 != 3 {
-            db.execute(
-                "UPDATE responses SET region = 'DE-NI' WHERE id = (SELECT MAX(id) FROM responses)",
-            )
-            .await
-            .expect("region");
-        }
-        if i % 5 < 3 {
-            db.execute(
-                "UPDATE responses SET industry = 'C' WHERE id = (SELECT MAX(id) FROM responses)",
-            )
-            .await
-            .expect("industry");
-        }
+        add_first_wave_firm(&app, &mut db, &ids, i).await;
         // The chamber looks after every response.
         let look = chamber.get("/chamber/dashboard.csv?lang=en").await;
         assert_eq!(look.status, 200, "{}", look.body);
