@@ -12,6 +12,7 @@
 //! from the relative luminance of sRGB.
 use std::io::{Read as _, Write as _};
 
+use crate::codec::{Damaged, Reader};
 use crate::survey::Text;
 
 /// The largest logo file accepted.
@@ -171,10 +172,6 @@ pub fn check_logo(raw: &[u8]) -> Result<Logo, LogoError> {
     }
 }
 
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
 fn crc32(parts: &[&[u8]]) -> u32 {
     let mut crc = flate2::Crc::new();
     for p in parts {
@@ -191,26 +188,24 @@ pub fn decode_png(data: &[u8]) -> Result<Pixels, LogoError> {
     if !data.starts_with(PNG_SIGNATURE) {
         return Err(LogoError::NotAnImage);
     }
-    let mut at = PNG_SIGNATURE.len();
-    let mut header: Option<[u8; 13]> = None;
+    // Bounds-checked reads (`codec::Reader`): a chunk cut off anywhere is refused, never read
+    // past the end.
+    let truncated = |_: Damaged| broken("truncated chunk");
+    let mut r = Reader::new(data);
+    r.take(PNG_SIGNATURE.len()).map_err(truncated)?;
+    let mut header: Option<&[u8]> = None;
     let mut palette: Option<&[u8]> = None;
     let mut transparency: Option<&[u8]> = None;
     let mut idat = Vec::new();
     let mut ended = false;
-    while at < data.len() {
-        let head = data.get(at..at + 8).ok_or(broken("truncated chunk"))?;
-        let len = be32(head) as usize;
-        let kind = &head[4..8];
-        let body = data
-            .get(at + 8..at + 8 + len)
-            .ok_or(broken("truncated chunk"))?;
-        let crc = data
-            .get(at + 8 + len..at + 12 + len)
-            .ok_or(broken("truncated chunk"))?;
-        if crc32(&[kind, body]) != be32(crc) {
+    while !r.at_end() {
+        let len = r.be_u32().map_err(truncated)? as usize;
+        let kind = r.take(4).map_err(truncated)?;
+        let body = r.take(len).map_err(truncated)?;
+        let crc = r.be_u32().map_err(truncated)?;
+        if crc32(&[kind, body]) != crc {
             return Err(broken("checksum mismatch"));
         }
-        at += 12 + len;
         if header.is_none() && kind != b"IHDR" {
             return Err(broken("no header first"));
         }
@@ -219,9 +214,7 @@ pub fn decode_png(data: &[u8]) -> Result<Pixels, LogoError> {
                 if header.is_some() || len != 13 {
                     return Err(broken("bad header"));
                 }
-                let mut h = [0u8; 13];
-                h.copy_from_slice(body);
-                header = Some(h);
+                header = Some(body);
             }
             b"PLTE" => {
                 if len == 0 || !len.is_multiple_of(3) || len > 768 || palette.is_some() {
@@ -244,12 +237,15 @@ pub fn decode_png(data: &[u8]) -> Result<Pixels, LogoError> {
     if !ended {
         return Err(broken("truncated: no end chunk"));
     }
-    if at != data.len() {
+    if !r.at_end() {
         return Err(broken("data after the end chunk"));
     }
-    let h = header.ok_or(broken("no header"))?;
-    let (width, height) = (be32(&h[0..4]), be32(&h[4..8]));
-    let (depth, color, compression, filter, interlace) = (h[8], h[9], h[10], h[11], h[12]);
+    let mut h = Reader::new(header.ok_or(broken("no header"))?);
+    let bad = |_: Damaged| broken("bad header");
+    let (width, height) = (h.be_u32().map_err(bad)?, h.be_u32().map_err(bad)?);
+    let mut field = || h.byte().map_err(bad);
+    let (depth, color, compression, filter, interlace) =
+        (field()?, field()?, field()?, field()?, field()?);
     if width == 0 || height == 0 {
         return Err(broken("zero size"));
     }
@@ -466,49 +462,52 @@ fn rebuild_jpeg(data: &[u8]) -> Result<(Vec<u8>, u32, u32, u8), LogoError> {
     let broken = |why| LogoError::Broken(LogoKind::Jpeg, why);
     let unsupported = |why| LogoError::Unsupported(LogoKind::Jpeg, why);
     let mut out = vec![0xFF, 0xD8];
-    let mut at = 2;
+    // Bounds-checked reads (`codec::Reader`): a segment cut off anywhere is refused.
+    let truncated = |_: Damaged| broken("truncated");
+    let mut r = Reader::new(data);
+    r.take(2).map_err(truncated)?;
     let mut frame: Option<(u32, u32, u8)> = None;
     let (mut tables, mut huffman, mut scans) = (false, false, 0usize);
     loop {
-        if data.get(at) != Some(&0xFF) {
+        if r.byte() != Ok(0xFF) {
             return Err(broken("marker expected"));
         }
-        while data.get(at + 1) == Some(&0xFF) {
-            at += 1;
+        // Fill bytes (0xFF) may stand before the marker.
+        let mut marker = r.byte().map_err(truncated)?;
+        while marker == 0xFF {
+            marker = r.byte().map_err(truncated)?;
         }
-        let marker = *data.get(at + 1).ok_or(broken("truncated"))?;
         match marker {
             0xD9 => break,
             0xD8 | 0x01 | 0xD0..=0xD7 | 0x00 => return Err(broken("misplaced marker")),
             _ => {}
         }
-        let len = data
-            .get(at + 2..at + 4)
-            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-            .ok_or(broken("truncated"))?;
-        if len < 2 {
-            return Err(broken("bad segment length"));
-        }
-        let segment = data
-            .get(at..at + 2 + len)
-            .ok_or(broken("truncated segment"))?;
-        let body = &segment[4..];
-        at += 2 + len;
+        // The length counts its own two bytes.
+        let length = r.be_u16().map_err(truncated)?;
+        let body_len = usize::from(length)
+            .checked_sub(2)
+            .ok_or(broken("bad segment length"))?;
+        let body = r.take(body_len).map_err(|_| broken("truncated segment"))?;
+        // The segment as it stood, without any fill bytes before its marker.
+        let keep = |out: &mut Vec<u8>| {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(&length.to_be_bytes());
+            out.extend_from_slice(body);
+        };
         match marker {
             0xC0..=0xC2 => {
                 if frame.is_some() {
                     return Err(broken("two frames"));
                 }
-                if body.len() < 6 {
-                    return Err(broken("bad frame header"));
-                }
-                let precision = body[0];
-                let height = u32::from(u16::from_be_bytes([body[1], body[2]]));
-                let width = u32::from(u16::from_be_bytes([body[3], body[4]]));
-                let components = body[5];
-                if body.len() != 6 + 3 * usize::from(components) {
-                    return Err(broken("bad frame header"));
-                }
+                let bad = |_: Damaged| broken("bad frame header");
+                let mut f = Reader::new(body);
+                let precision = f.byte().map_err(bad)?;
+                let height = u32::from(f.be_u16().map_err(bad)?);
+                let width = u32::from(f.be_u16().map_err(bad)?);
+                let components = f.byte().map_err(bad)?;
+                // Three bytes per component, and nothing after them.
+                f.take(3 * usize::from(components)).map_err(bad)?;
+                f.finish().map_err(bad)?;
                 if precision != 8 {
                     return Err(unsupported("12-bit"));
                 }
@@ -525,40 +524,40 @@ fn rebuild_jpeg(data: &[u8]) -> Result<(Vec<u8>, u32, u32, u8), LogoError> {
                     return Err(LogoError::TooLarge { width, height });
                 }
                 frame = Some((width, height, components));
-                out.extend_from_slice(segment);
+                keep(&mut out);
             }
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(unsupported("lossless, hierarchical or arithmetic coding"));
             }
             0xC4 => {
                 huffman = true;
-                out.extend_from_slice(segment);
+                keep(&mut out);
             }
             0xDB => {
                 tables = true;
-                out.extend_from_slice(segment);
+                keep(&mut out);
             }
             // Restart interval, JFIF header, Adobe colour transform: kept (they change decoding).
-            0xDD | 0xE0 | 0xEE => out.extend_from_slice(segment),
+            0xDD | 0xE0 | 0xEE => keep(&mut out),
             0xDA => {
                 if frame.is_none() || !tables || !huffman {
                     return Err(broken("scan before its frame or tables"));
                 }
-                out.extend_from_slice(segment);
-                // Entropy-coded data run until a marker other than a stuffed byte or restart.
-                let start = at;
+                keep(&mut out);
+                // Entropy-coded data run until a marker other than a stuffed byte or restart:
+                // measured on a copy of the reader (the marker is left to the loop), then taken.
+                let cut = |_: Damaged| broken("truncated scan");
+                let (mut ahead, mut len) = (r.clone(), 0);
                 loop {
-                    match data.get(at) {
-                        None => return Err(broken("truncated scan")),
-                        Some(0xFF) => match data.get(at + 1) {
-                            None => return Err(broken("truncated scan")),
-                            Some(0x00 | 0xD0..=0xD7) => at += 2,
-                            Some(_) => break,
+                    match ahead.byte().map_err(cut)? {
+                        0xFF => match ahead.byte().map_err(cut)? {
+                            0x00 | 0xD0..=0xD7 => len += 2,
+                            _ => break,
                         },
-                        Some(_) => at += 1,
+                        _ => len += 1,
                     }
                 }
-                out.extend_from_slice(&data[start..at]);
+                out.extend_from_slice(r.take(len).map_err(cut)?);
                 scans += 1;
             }
             // Other application segments and comments: metadata, dropped.
@@ -801,6 +800,76 @@ mod tests {
         let sof = cmyk.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
         cmyk[sof + 9] = 4;
         assert!(check_logo(&cmyk).is_err());
+    }
+
+    /// Every cut-off logo is refused as damaged, saying what is missing (no panic, no read past
+    /// the end): the header parsers read through the bounds-checked `codec::Reader`.
+    #[test]
+    fn every_cut_of_a_logo_is_refused_with_a_clear_error() {
+        let png = encode_png(&sample_pixels());
+        let jpeg = sample_jpeg();
+        for (file, kind, starts) in [(&png, LogoKind::Png, 8), (&jpeg, LogoKind::Jpeg, 3)] {
+            for cut in starts..file.len() {
+                match check_logo(&file[..cut]) {
+                    Err(e @ LogoError::Broken(k, why)) => {
+                        assert_eq!(k, kind, "cut at {cut}");
+                        assert!(!why.is_empty());
+                        assert!(e.message().en.contains("damaged"), "{}", e.message().en);
+                    }
+                    other => panic!("{kind:?} cut at {cut}: {other:?}"),
+                }
+            }
+        }
+        let why = |file: &[u8]| match check_logo(file) {
+            Err(LogoError::Broken(_, why)) => why,
+            other => panic!("{other:?}"),
+        };
+        // PNG: inside the header chunk's length, body and checksum; at a chunk's end.
+        assert_eq!(why(&png[..10]), "truncated chunk");
+        assert_eq!(why(&png[..20]), "truncated chunk");
+        assert_eq!(why(&png[..31]), "truncated chunk");
+        assert_eq!(why(&png[..33]), "truncated: no end chunk");
+        assert_eq!(why(&png[..png.len() - 12]), "truncated: no end chunk");
+        // JPEG: after a marker's 0xFF, inside a length, a segment, the frame header, the scan.
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("frame");
+        assert_eq!(why(&jpeg[..sof + 1]), "truncated");
+        assert_eq!(why(&jpeg[..sof + 3]), "truncated");
+        assert_eq!(why(&jpeg[..sof + 8]), "truncated segment");
+        assert_eq!(why(&jpeg[..jpeg.len() - 1]), "truncated scan");
+        let mut short_frame = jpeg.clone();
+        short_frame[sof + 3] = 10;
+        short_frame.remove(sof + 12);
+        assert_eq!(why(&short_frame), "bad frame header");
+        let mut bad_length = jpeg.clone();
+        bad_length[sof + 3] = 1;
+        assert_eq!(why(&bad_length), "bad segment length");
+    }
+
+    proptest::proptest! {
+        /// Damaged logos (bytes overwritten, then maybe cut off) are refused with an error, or
+        /// still valid; never a panic.
+        #[test]
+        fn damaged_logos_never_panic(
+            jpeg in proptest::prelude::any::<bool>(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()),
+                1..4,
+            ),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let mut file = if jpeg { sample_jpeg() } else { encode_png(&sample_pixels()) };
+            for (at, byte) in edits {
+                let at = at.index(file.len());
+                file[at] = byte;
+            }
+            let end = cut.index(file.len()) + 1;
+            if let Err(e) = check_logo(&file[..end]) {
+                proptest::prop_assert!(!e.message().en.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -30,6 +30,13 @@ const PUBLICATION_RETRIES: usize = 5;
 /// Audits of one state while other instances record the chamber's history first (task race14):
 /// each attempt is one bounded audit (`audit::AUDIT_WORK`).
 const HISTORY_ATTEMPTS: usize = 3;
+/// How often a dashboard request reads the chamber's publications again when its state turned
+/// out behind the recorded history, or the history kept moving (task race14). Each round costs
+/// a read of every publication and up to [`HISTORY_ATTEMPTS`] bounded audits, so few: a state is
+/// behind only when another instance published and recorded since the read, which a re-read
+/// usually catches up with; past the rounds the request gets 503 and is retried later. (The
+/// value is the one these rounds had while they borrowed `PUBLICATION_RETRIES`.)
+const HISTORY_REREADS: usize = 5;
 
 /// A campaign code: 256 random bits, the public link `/c/{code}` a chamber sends its members.
 pub type CampaignCode = ResponseToken;
@@ -889,7 +896,7 @@ impl Campaigns {
                 )
                 .await
             {
-                Err(ServiceError::Db(DbError::Conflict)) if attempt < PUBLICATION_RETRIES => {
+                Err(ServiceError::Db(DbError::Conflict)) if attempt < HISTORY_REREADS => {
                     attempt += 1;
                 }
                 computed => break (stamps, computed?, older),

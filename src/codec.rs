@@ -3,7 +3,8 @@
 //! byte strings of LEB128 varints, single bytes and length-prefixed UTF-8, read from the
 //! database, so every read is bounds-checked and a damaged byte string is refused with where it
 //! went wrong ([`Damaged`]), never a panic or a huge allocation (see the tests). Pure; each
-//! codec maps [`Damaged`] into its own module's error.
+//! codec maps [`Damaged`] into its own module's error. The logo checks (`brand`) read uploaded
+//! PNG chunks and JPEG segments with the same reader (their numbers are big-endian).
 
 /// Stored bytes that cannot be read: what was wrong, and the byte where it was found (counted
 /// from the start of the stored form, its format byte included).
@@ -52,6 +53,23 @@ impl<'a> Reader<'a> {
         self.bytes = rest;
         self.at += len;
         Ok(taken)
+    }
+
+    /// A big-endian `u16` (a JPEG segment length or size).
+    pub fn be_u16(&mut self) -> Result<u16, Damaged> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    /// A big-endian `u32` (a PNG chunk length, checksum or size).
+    pub fn be_u32(&mut self) -> Result<u32, Damaged> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Whether every byte has been read.
+    pub fn at_end(&self) -> bool {
+        self.bytes.is_empty()
     }
 
     /// An unsigned LEB128 number: seven bits per byte, low bits first, the high bit set on
@@ -163,6 +181,14 @@ mod tests {
         assert_eq!(r.str()?, "Umlaut-ä");
         assert_eq!(r.len(1)?, 2);
         assert_eq!(r.take(2)?, [7, 8]);
+        assert!(r.at_end());
+        r.finish()?;
+        // Big-endian numbers (the logo checks').
+        let mut r = Reader::new(&[0x12, 0x34, 0x89, 0x50, 0x4e, 0x47]);
+        assert_eq!(r.be_u16()?, 0x1234);
+        assert!(!r.at_end());
+        assert_eq!(r.be_u32()?, 0x8950_4e47);
+        assert!(r.at_end());
         r.finish()
     }
 
@@ -182,6 +208,11 @@ mod tests {
             Reader::new(&[1, 2]).take(3).err(),
             damaged("bytes end early", 0)
         );
+        let mut r = Reader::new(&[1, 2, 3, 4, 5]);
+        assert_eq!(r.be_u16(), Ok(0x0102));
+        assert_eq!(r.be_u32().err(), damaged("bytes end early", 2));
+        assert_eq!(r.be_u16(), Ok(0x0304), "a failed read moves nothing");
+        assert_eq!(r.be_u16().err(), damaged("bytes end early", 4));
         // Numbers too large: eleven bytes, a tenth byte above bit 63, a count above u32.
         assert_eq!(
             Reader::new(&[0xff; 11]).varint().err(),
@@ -216,7 +247,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(
             bytes in prop::collection::vec(any::<u8>(), 0..64),
-            reads in prop::collection::vec(0u8..6, 0..32),
+            reads in prop::collection::vec(0u8..8, 0..32),
         ) {
             let mut r = Reader::new(&bytes);
             for read in reads {
@@ -227,6 +258,8 @@ mod tests {
                     2 => r.u32().is_ok(),
                     3 => r.len(3).is_ok(),
                     4 => r.str().is_ok(),
+                    5 => r.be_u16().is_ok(),
+                    6 => r.be_u32().is_ok(),
                     _ => r.take(usize::from(read) * 3).is_ok(),
                 };
                 prop_assert!(r.at <= bytes.len());

@@ -13,7 +13,8 @@ pub struct Settings {
     pub port: u16,
     /// `DATABASE_URL`: `sqlite://…` (default) or `postgres://…`.
     pub database_url: String,
-    /// `BASE_URL`: the public address in links (private links, e-mails); default from host and port.
+    /// `BASE_URL`: the public address in links (private links, e-mails, QR codes); default from
+    /// host and port ([`Settings::base_url_at`]).
     pub base_url: Option<String>,
     /// `LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_json: bool,
@@ -175,6 +176,42 @@ impl Settings {
 
     pub fn from_env() -> Result<Settings, ConfigError> {
         Self::from_lookup(|name| env::var(name).ok())
+    }
+
+    /// The address in links once the service listens on `port` (the bound one: `PORT=0` picks
+    /// it): `BASE_URL`, or `http://HOST:port`. A host that means every interface (`0.0.0.0`,
+    /// `::`) is no address to open, so links would say `http://0.0.0.0:8080`: they say
+    /// `localhost` instead (right on this machine only: see [`Settings::base_url_is_local_guess`]).
+    /// An IPv6 address is written in brackets.
+    pub fn base_url_at(&self, port: u16) -> String {
+        if let Some(url) = &self.base_url {
+            return url.clone();
+        }
+        let host = self.host.trim();
+        let host = match host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        {
+            Ok(ip) if ip.is_unspecified() => "localhost".to_owned(),
+            Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+            _ => host.to_owned(),
+        };
+        format!("http://{host}:{port}")
+    }
+
+    /// Whether the service listens on every interface (as in a container, or a public
+    /// deployment) without `BASE_URL`: its links then say `localhost`, which works on this
+    /// machine only, so the start warns.
+    pub fn base_url_is_local_guess(&self) -> bool {
+        self.base_url.is_none()
+            && self
+                .host
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_unspecified())
     }
 
     /// Reads settings through `lookup`, so tests can pass their own environment.
@@ -464,6 +501,35 @@ mod tests {
             let e = settings(&[(name, value)]).expect_err(value);
             assert!(e.to_string().contains(name), "{e}");
         }
+    }
+
+    /// Without `BASE_URL`, links use the listening address and the bound port; listening on
+    /// every interface, `localhost` (never `0.0.0.0` or `::`), with the start's warning due.
+    #[test]
+    fn base_url_defaults_to_an_address_a_browser_can_open() {
+        let at = |host: &str, port: u16| {
+            let s = settings(&[("HOST", host)]).expect("valid");
+            (s.base_url_at(port), s.base_url_is_local_guess())
+        };
+        assert_eq!(
+            at("127.0.0.1", 8080),
+            ("http://127.0.0.1:8080".into(), false)
+        );
+        assert_eq!(at("0.0.0.0", 8080), ("http://localhost:8080".into(), true));
+        assert_eq!(at("::", 43117), ("http://localhost:43117".into(), true));
+        assert_eq!(at("[::]", 80), ("http://localhost:80".into(), true));
+        assert_eq!(at("::1", 8080), ("http://[::1]:8080".into(), false));
+        assert_eq!(
+            at("check.internal", 8080),
+            ("http://check.internal:8080".into(), false)
+        );
+        let s = settings(&[]).expect("defaults");
+        assert_eq!(s.base_url_at(8080), "http://127.0.0.1:8080");
+        // Set, it is used as it is, whatever the service listens on.
+        let s = settings(&[("HOST", "0.0.0.0"), ("BASE_URL", "http://check.lan:9000/")])
+            .expect("valid");
+        assert_eq!(s.base_url_at(8080), "http://check.lan:9000");
+        assert!(!s.base_url_is_local_guess());
     }
 
     #[test]

@@ -64,13 +64,14 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
-        let base_url = settings.base_url.clone().unwrap_or_else(|| {
-            let host = match settings.host.as_str() {
-                "0.0.0.0" | "::" => "localhost",
-                h => h,
-            };
-            format!("http://{host}:{port}")
-        });
+        let base_url = settings.base_url_at(port);
+        if settings.base_url_is_local_guess() {
+            tracing::warn!(
+                "BASE_URL is not set and the service listens on every interface: links in \
+                 pages, e-mails and QR codes say {base_url}, which opens on this machine only; \
+                 set BASE_URL to the public address for a public deployment"
+            );
+        }
         let responses = Responses::new(
             store.clone(),
             catalogue,

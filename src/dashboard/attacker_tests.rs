@@ -483,6 +483,16 @@ enum Edit {
     Answers,
 }
 
+/// What an owner's edit changes a value `was` to: the first of `candidates` that `differs` from
+/// it, or `was` if none does (the one step every kind of [`Edit`] takes).
+fn changed_to<T>(
+    was: T,
+    mut candidates: impl Iterator<Item = T>,
+    differs: fn(&T, &T) -> bool,
+) -> T {
+    candidates.find(|c| differs(c, &was)).unwrap_or(was)
+}
+
 /// The chamber's publications after every refresh that published, on a wave whose owners edit
 /// their responses as it comes in: once every campaign published, after every `every`-th new
 /// response one firm of a campaign's first publication (taken in turn, so some change twice) changes `edits` in turn, to another firm's industry, size,
@@ -568,52 +578,33 @@ fn moments_with_edits(
             let others: Vec<ParticipantSummary> = live.iter().flatten().cloned().collect();
             let p = &mut live[ec][ej];
             made.push((format!("{}/{:?}", p.campaign.as_str(), p.id), edit));
+            // Another firm's value if one differs (a move within the wave), else the first
+            // other code; for answers another firm's with other red flags, else a fresh demo
+            // response's.
             match edit {
-                // Another firm's value if one differs (a move within the wave), else the
-                // first other code.
                 Edit::Industry => {
-                    let was = p.profile.industry;
-                    p.profile.industry = others
-                        .iter()
-                        .map(|o| o.profile.industry)
-                        .chain(crate::benchmark::Industry::ALL.iter().copied())
-                        .find(|v| *v != was)
-                        .unwrap_or(was);
+                    let all = crate::benchmark::Industry::ALL.iter().copied();
+                    let to = others.iter().map(|o| o.profile.industry).chain(all);
+                    p.profile.industry = changed_to(p.profile.industry, to, |a, b| a != b);
                 }
                 Edit::Size => {
-                    let was = p.profile.size;
-                    p.profile.size = others
-                        .iter()
-                        .map(|o| o.profile.size)
-                        .chain(crate::benchmark::SizeClass::ALL.iter().copied())
-                        .find(|v| *v != was)
-                        .unwrap_or(was);
+                    let all = crate::benchmark::SizeClass::ALL.iter().copied();
+                    let to = others.iter().map(|o| o.profile.size).chain(all);
+                    p.profile.size = changed_to(p.profile.size, to, |a, b| a != b);
                 }
                 Edit::Region => {
-                    let was = p.profile.region;
-                    p.profile.region = others
-                        .iter()
-                        .map(|o| o.profile.region)
-                        .chain(crate::benchmark::Region::ALL.iter().copied())
-                        .find(|v| *v != was)
-                        .unwrap_or(was);
+                    let all = crate::benchmark::Region::ALL.iter().copied();
+                    let to = others.iter().map(|o| o.profile.region).chain(all);
+                    p.profile.region = changed_to(p.profile.region, to, |a, b| a != b);
                 }
                 Edit::Answers => {
-                    // Another firm's answers with other red flags, else a fresh demo response.
-                    let flags = |r: &crate::benchmark::ResponseSummary| {
-                        r.red_flags().iter().collect::<Vec<_>>()
-                    };
-                    let mut candidates =
-                        others
-                            .iter()
-                            .map(|o| o.response.clone())
-                            .chain((0..50).map(|_| {
-                                crate::statistics::summary_of(&fresh.firm().assessment)
-                                    .expect("summary")
-                            }));
-                    if let Some(other) = candidates.find(|o| flags(o) != flags(&p.response)) {
-                        p.response = other;
-                    }
+                    let generated = (0..50).map(|_| {
+                        crate::statistics::summary_of(&fresh.firm().assessment).expect("summary")
+                    });
+                    let to = others.iter().map(|o| o.response.clone()).chain(generated);
+                    p.response = changed_to(p.response.clone(), to, |a, b| {
+                        a.red_flags().iter().ne(b.red_flags().iter())
+                    });
                 }
             }
             refresh(&mut publications, &live[ec], ec, &mut moments);

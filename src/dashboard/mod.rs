@@ -160,7 +160,7 @@
 //! already recorded. (b) *Never behind.* An audit whose history names a later publication of
 //! one of its campaigns than its data holds (`PublishedCampaigns::behind_the_history`) is not
 //! made; the request reads the publications again (a later state exists: another instance
-//! read it before recording it).
+//! read it before recording it; `HISTORY_REREADS` times at most, then 503).
 //! *Why that is enough.* Every figure any instance serves, at any time and from any cache, lies
 //! in `H_b + K_b` for the batch `b` its state's audit read and recorded (or in `H_b` if it
 //! recorded nothing), and by (a) that is inside the span of the whole record, which is

@@ -1,7 +1,7 @@
 //! Chambers' campaigns, the responses started through them, and their published snapshots.
 //! Queries that read a campaign for a chamber are scoped by the chamber's id.
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 use super::responses::{INSERT_RESPONSE, NewResponse, bind_new_response};
 use super::{DbError, Store};
@@ -95,22 +95,38 @@ macro_rules! campaign_columns {
     };
 }
 
-fn campaign(row: &AnyRow) -> Result<CampaignRecord, DbError> {
-    Ok(CampaignRecord {
-        id: row.try_get("id")?,
-        chamber_id: row.try_get("chamber_id")?,
-        name: row.try_get("name")?,
-        starts_on: row.try_get("starts_on")?,
-        ends_on: row.try_get("ends_on")?,
-        region: row.try_get("region")?,
-        code: row.try_get("code")?,
-        created_at: row.try_get("created_at")?,
-    })
+// Reads map rows with sqlx's `FromRow` (`query_as`; a tuple for a few columns, in the order
+// selected): one decoding per row type, and every read maps its errors alike (`DbError::Sqlx`).
+impl FromRow<'_, AnyRow> for CampaignRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(CampaignRecord {
+            id: row.try_get("id")?,
+            chamber_id: row.try_get("chamber_id")?,
+            name: row.try_get("name")?,
+            starts_on: row.try_get("starts_on")?,
+            ends_on: row.try_get("ends_on")?,
+            region: row.try_get("region")?,
+            code: row.try_get("code")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+impl FromRow<'_, AnyRow> for ResponseCampaign {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ResponseCampaign {
+            campaign_id: row.try_get("id")?,
+            chamber_id: row.try_get("chamber_id")?,
+            name: row.try_get("name")?,
+            consent_version: row.try_get("campaign_consent_version")?,
+            consent_at: row.try_get("campaign_consent_at")?,
+        })
+    }
 }
 
 impl Store {
     pub async fn insert_campaign(&self, new: &NewCampaign<'_>) -> Result<i64, DbError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "INSERT INTO campaigns (chamber_id, name, starts_on, ends_on, region, code, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -122,33 +138,30 @@ impl Store {
         .bind(new.code)
         .bind(new.now)
         .fetch_one(&self.writer)
-        .await?;
-        Ok(row.try_get(0)?)
+        .await?)
     }
 
     pub async fn campaigns(&self, chamber_id: i64) -> Result<Vec<CampaignRecord>, DbError> {
-        let rows = sqlx::query(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             campaign_columns!(),
             " FROM campaigns WHERE chamber_id = $1 ORDER BY starts_on DESC, id DESC"
         ))
         .bind(chamber_id)
         .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(campaign).collect()
+        .await?)
     }
 
     /// Every chamber with a stored publication of one of its campaigns (so it has looked at
     /// its dashboard before, on some instance), ascending.
     pub async fn chambers_with_publications(&self) -> Result<Vec<i64>, DbError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT DISTINCT c.chamber_id FROM campaigns c
              JOIN campaign_publications p ON p.campaign_id = c.id
              ORDER BY c.chamber_id",
         )
         .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        .await?)
     }
 
     pub async fn campaign(
@@ -156,7 +169,7 @@ impl Store {
         chamber_id: i64,
         campaign_id: i64,
     ) -> Result<Option<CampaignRecord>, DbError> {
-        let row = sqlx::query(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             campaign_columns!(),
             " FROM campaigns WHERE id = $1 AND chamber_id = $2"
@@ -164,13 +177,12 @@ impl Store {
         .bind(campaign_id)
         .bind(chamber_id)
         .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(campaign).transpose()
+        .await?)
     }
 
     /// A campaign by its public code, if its chamber's account is active.
     pub async fn campaign_by_code(&self, code: &str) -> Result<Option<CampaignRecord>, DbError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT c.id, c.chamber_id, c.name, c.starts_on, c.ends_on, c.region, c.code,
                     c.created_at
              FROM campaigns c JOIN users u ON u.id = c.chamber_id
@@ -178,8 +190,7 @@ impl Store {
         )
         .bind(code)
         .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(campaign).transpose()
+        .await?)
     }
 
     /// Starts a response through a campaign link; `consent` is the version of the consent to be
@@ -256,14 +267,12 @@ impl Store {
     /// publications read after a count was read holds no firm that stopped counting while the
     /// count stays the same (issue 17; it replaces reading every participant id per view).
     pub async fn chamber_removals(&self, chamber_id: i64) -> Result<CampaignRemovals, DbError> {
-        let rows =
-            sqlx::query("SELECT id, removals FROM campaigns WHERE chamber_id = $1 ORDER BY id")
+        Ok(
+            sqlx::query_as("SELECT id, removals FROM campaigns WHERE chamber_id = $1 ORDER BY id")
                 .bind(chamber_id)
                 .fetch_all(&self.reader)
-                .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+                .await?,
+        )
     }
 
     /// What a campaign's dashboard depends on, read without reading its participants: the
@@ -272,7 +281,7 @@ impl Store {
     /// counting. A submit, an erasure or a withdrawn consent changes it; while it stays the
     /// same, the publication needs no refresh (issue 17).
     pub async fn campaign_state(&self, campaign_id: i64) -> Result<CampaignState, DbError> {
-        let row = sqlx::query(concat!(
+        let (publication_version, count, sum, latest, removals) = sqlx::query_as(concat!(
             "SELECT (SELECT version FROM campaign_publications WHERE campaign_id = $1),
                     CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(id), 0) AS BIGINT),
                     CAST(COALESCE(MAX(submitted_at), 0) AS BIGINT),
@@ -284,9 +293,9 @@ impl Store {
         .fetch_one(&self.reader)
         .await?;
         Ok(CampaignState {
-            publication_version: row.try_get(0)?,
-            live: (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
-            removals: row.try_get(4)?,
+            publication_version,
+            live: (count, sum, latest),
+            removals,
         })
     }
 
@@ -311,15 +320,16 @@ impl Store {
         &self,
         campaign_id: i64,
     ) -> Result<Option<(Vec<u8>, i64, String)>, DbError> {
-        let row = sqlx::query(
+        let row: Option<(Option<Vec<u8>>, Option<String>, i64, String)> = sqlx::query_as(
             "SELECT publication, publication_json, version, catalogue_version
              FROM campaign_publications WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_optional(&self.reader)
         .await?;
-        row.map(|r| Ok((stored_publication(&r)?, r.try_get(2)?, r.try_get(3)?)))
-            .transpose()
+        Ok(row.map(|(binary, json, version, catalogue)| {
+            (stored_publication(binary, json), version, catalogue)
+        }))
     }
 
     /// The version of a campaign's stored publication and the catalogue version it counts,
@@ -330,13 +340,12 @@ impl Store {
         &self,
         campaign_id: i64,
     ) -> Result<Option<(i64, String)>, DbError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT version, catalogue_version FROM campaign_publications WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_optional(&self.reader)
-        .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+        .await?)
     }
 
     /// Saves a new publication of a campaign if nobody else wrote one since `expected_version`
@@ -358,7 +367,7 @@ impl Store {
     ) -> Result<bool, E> {
         self.faults.publication_write()?;
         let mut tx = self.writer.begin().await.map_err(DbError::from)?;
-        let epoch: i64 = sqlx::query(
+        let epoch: i64 = sqlx::query_scalar(
             "INSERT INTO chamber_publication_epochs (chamber_id, epoch)
              SELECT chamber_id, 1 FROM campaigns WHERE id = $1
              ON CONFLICT (chamber_id)
@@ -368,8 +377,6 @@ impl Store {
         .bind(campaign_id)
         .fetch_one(&mut *tx)
         .await
-        .map_err(DbError::from)?
-        .try_get(0)
         .map_err(DbError::from)?;
         let epoch = u64::try_from(epoch)
             .map_err(|_| DbError::Corrupt(format!("publication epoch {epoch}")))?;
@@ -424,17 +431,14 @@ impl Store {
         &self,
         chamber_id: i64,
     ) -> Result<Vec<(i64, i64)>, DbError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT p.campaign_id, p.version FROM campaign_publications p
              JOIN campaigns c ON c.id = p.campaign_id
              WHERE c.chamber_id = $1 ORDER BY p.campaign_id",
         )
         .bind(chamber_id)
         .fetch_all(&self.writer)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        .await?)
     }
 
     /// Every set the dashboard audit kept for a chamber so far (see `dashboard_history`): its
@@ -448,25 +452,20 @@ impl Store {
         &self,
         chamber_id: i64,
     ) -> Result<(i64, Vec<(String, String)>), DbError> {
-        let version =
-            sqlx::query("SELECT version FROM dashboard_history_versions WHERE chamber_id = $1")
-                .bind(chamber_id)
-                .fetch_optional(&self.writer)
-                .await?
-                .map(|r| r.try_get::<i64, _>(0))
-                .transpose()?
-                .unwrap_or(0);
-        let rows = sqlx::query(
+        let version = sqlx::query_scalar(
+            "SELECT version FROM dashboard_history_versions WHERE chamber_id = $1",
+        )
+        .bind(chamber_id)
+        .fetch_optional(&self.writer)
+        .await?
+        .unwrap_or(0);
+        let sets = sqlx::query_as(
             "SELECT set_key, ends FROM dashboard_history WHERE chamber_id = $1
              ORDER BY set_key, ends",
         )
         .bind(chamber_id)
         .fetch_all(&self.writer)
         .await?;
-        let sets = rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, DbError>>()?;
         Ok((version, sets))
     }
 
@@ -537,37 +536,21 @@ impl Store {
         &self,
         response_id: i64,
     ) -> Result<Option<ResponseCampaign>, DbError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT c.id, c.name, r.campaign_consent_version, r.campaign_consent_at, c.chamber_id
              FROM responses r JOIN campaigns c ON c.id = r.campaign_id WHERE r.id = $1",
         )
         .bind(response_id)
         .fetch_optional(&self.reader)
-        .await?;
-        row.map(|r| {
-            Ok(ResponseCampaign {
-                campaign_id: r.try_get(0)?,
-                chamber_id: r.try_get(4)?,
-                name: r.try_get(1)?,
-                consent_version: r.try_get(2)?,
-                consent_at: r.try_get(3)?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 }
 
 /// A publication is in `publication` (binary), or still in `publication_json` if nothing was
 /// written since the migration `binary_campaign_publications`; the JSON text is one more stored
 /// form (its first byte `{` says so), so the domain reads either alike.
-fn stored_publication(r: &AnyRow) -> Result<Vec<u8>, DbError> {
-    Ok(match r.try_get::<Option<Vec<u8>>, _>(0)? {
-        Some(stored) => stored,
-        None => r
-            .try_get::<Option<String>, _>(1)?
-            .map(String::into_bytes)
-            .unwrap_or_default(),
-    })
+fn stored_publication(binary: Option<Vec<u8>>, json: Option<String>) -> Vec<u8> {
+    binary.unwrap_or_else(|| json.map(String::into_bytes).unwrap_or_default())
 }
 
 fn campaign_response_row(r: &AnyRow) -> Result<CampaignResponseRow, DbError> {

@@ -122,6 +122,11 @@ const MIGRATIONS: &[Embedded] = &[
         "dashboard history versions",
         "20261202350000_dashboard_history_versions.sql"
     ),
+    embedded!(
+        20261214100000,
+        "drop cohort locks",
+        "20261214100000_drop_cohort_locks.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

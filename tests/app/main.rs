@@ -28,6 +28,7 @@ mod owner_control;
 mod pdf_rendering;
 mod report;
 mod result_page;
+mod schema;
 mod screening;
 mod service;
 mod survey_pages;
