@@ -20,8 +20,11 @@ default --binary; lets an older server be measured on data seeded by a newer one
 --start-settle S (seconds between a start and the first view: the service makes the
 dashboards of chambers that looked before ready at start, and a view arriving earlier waits
 for that work; 0, the default, measures that wait). The very first view publishes the seeded
-campaign for the first time (nobody looked before); the last rows are the first views after
-a restart of the service on the same data (`--restart`, on by default).
+campaign for the first time (nobody looked before); since task first17 the start also makes
+that first view ready without publishing (the seeded chamber never looked), so with
+`--start-settle 10` the first rows measure what a chamber sees when the service had been running
+while its firms answered, and with 0 the wait for that work. The last rows are the first views
+after a restart of the service on the same data (`--restart`, on by default).
 """
 import argparse
 import http.cookiejar

@@ -2,6 +2,7 @@
 //! dashboard of their published snapshots. Knows nothing of HTTP; every number it hands out
 //! comes from `dashboard`'s disclosure control.
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
 use crate::benchmark::{CohortKey, DisclosurePolicy, Profile, Region, ResponseSummary};
@@ -171,6 +172,8 @@ pub struct Campaigns {
     responses: Responses,
     cache: Arc<Mutex<DashboardCache>>,
     warming: Arc<Warming>,
+    /// First views of chambers that never looked, made ready before they look (task first17).
+    first_views: Arc<FirstViews>,
     /// How long the warm-up waits for quiet after a change (`DASHBOARD_WARM_QUIET_MS`).
     warm_quiet: std::time::Duration,
     /// Whether the audit knows the recorded history (`DASHBOARD_AUDIT_HISTORY`).
@@ -302,6 +305,7 @@ impl Campaigns {
             responses,
             cache: Arc::default(),
             warming: Arc::default(),
+            first_views: Arc::default(),
             warm_quiet: std::time::Duration::from_millis(300),
             audit_history: false,
         }
@@ -339,25 +343,36 @@ impl Campaigns {
     /// chamber counts as busy from now on (a view arriving while the warm-up waits for quiet
     /// gets the previous dashboard too, instead of doing the work itself).
     ///
-    /// Only a chamber that has looked at its dashboard (on this instance) is queued. The
+    /// Only a chamber that has looked at its dashboard (on this instance) is warmed. The
     /// warm-up publishes what a view would publish; for a chamber that has not looked yet,
     /// that would cut its first figures into publications nobody saw, each leaving the next
     /// firms waiting for `k` more (a campaign of 12 firms would show 10). Its first view
-    /// publishes them all at once, as before.
+    /// publishes them all at once, as before; since task first17 that first view is made
+    /// ready in the background without publishing anything ([`Campaigns::prepare_first_view`];
+    /// such a chamber is not busy: it has no previous dashboard to serve).
     fn changed(&self, chamber_id: i64) {
         if !self.cache().viewed.contains(&chamber_id) {
-            return;
+            // Out of date now, and it may hold an erased firm: not kept until it is made again.
+            self.first_views.forget(chamber_id);
         }
+        self.queue(chamber_id);
+    }
+
+    /// Queues a chamber for the background warm-up (see [`Campaigns::changed`]).
+    fn queue(&self, chamber_id: i64) {
+        let viewed = self.cache().viewed.contains(&chamber_id);
         self.warming
             .chambers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(chamber_id);
-        self.warming
-            .busy
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(chamber_id);
+        if viewed {
+            self.warming
+                .busy
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(chamber_id);
+        }
         if !self
             .warming
             .started
@@ -380,13 +395,23 @@ impl Campaigns {
     /// has never looked is left to its first view, which publishes all its firms at once (the
     /// reason [`Campaigns::changed`] gives); a warm-up would also store publications of
     /// campaigns nobody asked for.
+    ///
+    /// Then the chambers with counted participants that never looked get their first view
+    /// made ready without publishing ([`Campaigns::prepare_first_view`], task first17): their
+    /// participants may have been written while no instance ran, or by `seed-demo`.
     pub async fn warm_at_start(&self) -> Result<(), ServiceError> {
         let chambers = self.store.chambers_with_publications().await?;
+        let never_looked = self.store.chambers_never_looked().await?;
         let campaigns = self.clone();
         tokio::spawn(async move {
             for chamber_id in chambers {
                 if let Err(e) = campaigns.warm(chamber_id).await {
                     tracing::warn!(error = %e, chamber_id, "dashboard warm-up at start failed");
+                }
+            }
+            for chamber_id in never_looked {
+                if let Err(e) = campaigns.prepare_first_view(chamber_id).await {
+                    tracing::warn!(error = %e, chamber_id, "first view not made ready at start");
                 }
             }
         });
@@ -411,7 +436,12 @@ impl Campaigns {
                     .unwrap_or_else(std::sync::PoisonError::into_inner),
             );
             for chamber_id in chambers {
-                if let Err(e) = self.warm(chamber_id).await {
+                let made = if self.cache().viewed.contains(&chamber_id) {
+                    self.warm(chamber_id).await
+                } else {
+                    self.prepare_first_view(chamber_id).await
+                };
+                if let Err(e) = made {
                     tracing::warn!(error = %e, chamber_id, "dashboard warm-up failed");
                 }
             }
@@ -660,6 +690,30 @@ impl Campaigns {
         Ok((Arc::unwrap_or_clone(refreshed.publication), refreshed.older))
     }
 
+    /// The campaign's counted participants of the served catalogue version, and per month how
+    /// many answered under an older one.
+    async fn live_participants(
+        &self,
+        campaign_id: i64,
+    ) -> Result<(Vec<ParticipantSummary>, OlderResponses), ServiceError> {
+        let served = &self.responses.catalogue().version;
+        // Row by row: only the compact summaries are kept, never every stored result.
+        let mut live = Vec::new();
+        let mut older = OlderResponses::new();
+        self.store
+            .each_campaign_response(campaign_id, |row| {
+                let (p, catalogue) = participant(&row)?;
+                if &catalogue == served {
+                    live.push(p);
+                } else {
+                    *older.entry(p.month()).or_default() += 1;
+                }
+                Ok::<_, ServiceError>(())
+            })
+            .await?;
+        Ok((live, older))
+    }
+
     /// The campaign's publication, refreshed (see [`Campaigns::publication`]). `known` is a
     /// publication the caller holds with the stored version it was read or written as: while
     /// that is still the stored one and fewer than `k` participants changed, it is returned as
@@ -705,20 +759,7 @@ impl Campaigns {
                 }
                 None => (None, stored.as_ref().map(|(v, _)| *v)),
             };
-            // Row by row: only the compact summaries are kept, never every stored result.
-            let mut live = Vec::new();
-            let mut older = OlderResponses::new();
-            self.store
-                .each_campaign_response(campaign_id, |row| {
-                    let (p, catalogue) = participant(&row)?;
-                    if &catalogue == served {
-                        live.push(p);
-                    } else {
-                        *older.entry(p.month()).or_default() += 1;
-                    }
-                    Ok::<_, ServiceError>(())
-                })
-                .await?;
+            let (live, older) = self.live_participants(campaign_id).await?;
             let mut publication = match base {
                 Some(publication) if publication.changes(&live)? < k => {
                     return Ok(Refreshed {
@@ -879,6 +920,9 @@ impl Campaigns {
         {
             return Ok(previous);
         }
+        if !self.cache().viewed.contains(&chamber_id) {
+            self.publish_first_view(chamber_id, campaigns).await?;
+        }
         // Again from the publications while the state read is behind what another instance
         // recorded in the history, or others kept recording first (task race14).
         let mut attempt = 1;
@@ -988,6 +1032,7 @@ impl Campaigns {
             }
             entry.1.clone()
         };
+        self.first_views.counts.computations.fetch_add(1, Relaxed);
         // The first request makes the prepared work (with its own view, kept below);
         // the others wait for it here. If the first one is dropped, the next one makes it.
         let mut made = None;
@@ -1053,6 +1098,446 @@ impl Campaigns {
         }
         cache.dashboards.insert(key, Arc::new(dashboard.clone()));
         Ok(dashboard)
+    }
+}
+
+/// A chamber's first view, made ready before anyone looked, without publishing anything (task
+/// first17; see [`Campaigns::prepare_first_view`]): what that view would store, record and
+/// serve, computed from the campaigns' states read then.
+#[derive(Debug)]
+struct FirstView {
+    /// In the chamber's order.
+    campaigns: Vec<FirstCampaign>,
+    /// The chamber's publication counter when it was made: the view's saves, one per campaign
+    /// in the chamber's order, draw the next epochs.
+    epoch_before: u64,
+    /// The history version its audit read (`None`: the audit did not know the history).
+    known_version: Option<i64>,
+    /// The state's epoch and the sets its audit kept, to be recorded before any figure is
+    /// served, as `computed` does.
+    epoch: i64,
+    kept: Vec<(String, String)>,
+    prepared: Prepared,
+    /// The "all firms" comparison the dashboards were computed with (see `DashboardKey`).
+    all_firms: String,
+    dashboards: Vec<(Filter, Dashboard)>,
+    participants: usize,
+}
+
+#[derive(Debug)]
+struct FirstCampaign {
+    id: i64,
+    /// Read before and again after its participants: unchanged in between.
+    state: CampaignState,
+    /// Its first publication, with the epoch foreseen for its save.
+    publication: Arc<CampaignPublication>,
+    older: Arc<OlderResponses>,
+}
+
+/// First views made ready (task first17), at most [`FIRST_VIEW_PARTICIPANTS`] participants of
+/// them at once, and how the chambers' first views went.
+#[derive(Debug, Default)]
+struct FirstViews {
+    /// Per chamber: held while its first view is made, and while a view publishes it, so a
+    /// view arriving meanwhile waits for it rather than doing the same work beside it.
+    slots: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Option<FirstView>>>>>,
+    /// Per chamber holding one: when it was made (an order) and its participants.
+    held: Mutex<HashMap<i64, (u64, usize)>>,
+    made: std::sync::atomic::AtomicU64,
+    /// Per chamber: when its last first view was begun and how long it took (see
+    /// [`FIRST_VIEW_PAUSE`]).
+    paced: Mutex<HashMap<i64, (std::time::Instant, std::time::Duration)>>,
+    /// Chambers whose next first view waits for its pause to end.
+    deferred: Mutex<std::collections::HashSet<i64>>,
+    counts: FirstViewCounts,
+}
+
+/// How a chamber's first views on this instance went, and how many dashboards were computed
+/// (not found in the cache) on requests and warm-ups: for `/metrics`.
+#[derive(Debug, Default)]
+pub struct FirstViewCounts {
+    /// Served from a first view made ready.
+    pub prepared: std::sync::atomic::AtomicU64,
+    /// A first view was made ready but the chamber's campaigns changed since (or another
+    /// instance published first): made on the request as before.
+    pub stale: std::sync::atomic::AtomicU64,
+    /// None was ready: made on the request.
+    pub none: std::sync::atomic::AtomicU64,
+    pub computations: std::sync::atomic::AtomicU64,
+}
+
+/// The participants all first views held at once may have (a 50,000-participant first view
+/// holds about what its chamber's dashboards hold once it looked): beyond it, the oldest go.
+const FIRST_VIEW_PARTICIPANTS: usize = 100_000;
+/// A chamber's first view is made again at most this often, or after four times as long as
+/// it took, if longer: a chamber whose firms keep answering costs at most a fifth of a core.
+const FIRST_VIEW_PAUSE: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves the data merely incomplete.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl FirstViews {
+    fn slot(&self, chamber_id: i64) -> Arc<tokio::sync::Mutex<Option<FirstView>>> {
+        locked(&self.slots).entry(chamber_id).or_default().clone()
+    }
+
+    fn existing_slot(&self, chamber_id: i64) -> Option<Arc<tokio::sync::Mutex<Option<FirstView>>>> {
+        locked(&self.slots).get(&chamber_id).cloned()
+    }
+
+    /// Takes the chamber's first view out of its slot (held by the caller).
+    fn take(&self, chamber_id: i64, slot: &mut Option<FirstView>) -> Option<FirstView> {
+        locked(&self.held).remove(&chamber_id);
+        slot.take()
+    }
+
+    /// Drops the chamber's first view now, unless its slot is in use (being made again, which
+    /// reads the states anew, or being published, which checks them).
+    fn forget(&self, chamber_id: i64) {
+        if let Some(slot) = self.existing_slot(chamber_id)
+            && let Ok(mut slot) = slot.try_lock()
+        {
+            drop(self.take(chamber_id, &mut slot));
+        }
+    }
+
+    /// Keeps a first view in its slot (held by the caller), dropping the oldest others while
+    /// all would hold more than [`FIRST_VIEW_PARTICIPANTS`]; one larger than that is not kept.
+    fn keep(&self, chamber_id: i64, slot: &mut Option<FirstView>, made: FirstView) {
+        let participants = made.participants;
+        if participants > FIRST_VIEW_PARTICIPANTS {
+            return;
+        }
+        loop {
+            let oldest = {
+                let held = locked(&self.held);
+                let total: usize = held.values().map(|(_, n)| n).sum();
+                if total + participants <= FIRST_VIEW_PARTICIPANTS {
+                    break;
+                }
+                held.iter()
+                    .filter(|(id, _)| **id != chamber_id)
+                    .min_by_key(|(_, (order, _))| *order)
+                    .map(|(id, _)| *id)
+            };
+            let Some(oldest) = oldest else { break };
+            // A slot in use is being published or made again: it leaves the count then.
+            if let Some(other) = self.existing_slot(oldest)
+                && let Ok(mut other) = other.try_lock()
+            {
+                *other = None;
+            }
+            locked(&self.held).remove(&oldest);
+        }
+        let order = self.made.fetch_add(1, Relaxed);
+        locked(&self.held).insert(chamber_id, (order, participants));
+        *slot = Some(made);
+    }
+}
+
+impl Campaigns {
+    /// This instance's counts of first views and dashboard computations (for `/metrics`), with
+    /// how many chambers' first views are ready and their participants.
+    pub fn first_view_counts(&self) -> (&FirstViewCounts, usize, usize) {
+        let held = locked(&self.first_views.held);
+        let participants = held.values().map(|(_, n)| n).sum();
+        (&self.first_views.counts, held.len(), participants)
+    }
+
+    /// Makes a chamber's first view ready before anyone looked, without publishing: the
+    /// publications its first view would store (the epochs their saves will draw foreseen
+    /// from the chamber's counter), the audit and the dashboards of the whole chamber and of
+    /// each campaign, kept in memory. The first view stores them as it would have made them if
+    /// nothing changed since ([`Campaigns::publish_first_view`]), else makes them as before.
+    ///
+    /// Why (issue 17, task first17): a large chamber's first view ever read and parsed every
+    /// participant, published, audited and computed on the request (1.2–1.5 s at 50,000).
+    /// Publishing early instead would cut its first figures into publications nobody saw
+    /// (see [`Campaigns::changed`]); a dry run publishes nothing, so the groups do not lag.
+    /// Bounded: in memory by [`FIRST_VIEW_PARTICIPANTS`], in time by [`FIRST_VIEW_PAUSE`]
+    /// (a change within the pause is made ready when it ends).
+    async fn prepare_first_view(&self, chamber_id: i64) -> Result<(), ServiceError> {
+        if self.cache().viewed.contains(&chamber_id) {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let due = locked(&self.first_views.paced)
+            .get(&chamber_id)
+            .map(|(begun, took)| *begun + FIRST_VIEW_PAUSE.max(*took * 4))
+            .filter(|due| *due > now);
+        if let Some(due) = due {
+            if locked(&self.first_views.deferred).insert(chamber_id) {
+                let campaigns = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+                    locked(&campaigns.first_views.deferred).remove(&chamber_id);
+                    campaigns.queue(chamber_id);
+                });
+            }
+            return Ok(());
+        }
+        let slot = self.first_views.slot(chamber_id);
+        let mut slot = slot.lock().await;
+        // The one made before is out of date (or about to be replaced): freed first.
+        drop(self.first_views.take(chamber_id, &mut slot));
+        if self.cache().viewed.contains(&chamber_id) {
+            return Ok(());
+        }
+        let begun = std::time::Instant::now();
+        let made = self.first_view(chamber_id).await;
+        locked(&self.first_views.paced).insert(chamber_id, (begun, begun.elapsed()));
+        drop(on_dashboard_thread(crate::memory::return_freed));
+        if let Some(made) = made?
+            && !self.cache().viewed.contains(&chamber_id)
+        {
+            tracing::info!(
+                chamber_id,
+                participants = made.participants,
+                ms = begun.elapsed().as_millis(),
+                "first view made ready"
+            );
+            self.first_views.keep(chamber_id, &mut slot, made);
+        }
+        Ok(())
+    }
+
+    /// The first view of a chamber whose campaigns have no publication, made as the view
+    /// would make it; `None` if there is nothing to make ready (no participants, too many, a
+    /// campaign published or changed meanwhile, or behind the recorded history).
+    async fn first_view(&self, chamber_id: i64) -> Result<Option<FirstView>, ServiceError> {
+        let campaigns = self.list(chamber_id).await?;
+        let mut states = Vec::with_capacity(campaigns.len());
+        for campaign in &campaigns {
+            let state = self.store.campaign_state(campaign.id).await?;
+            if state.publication_version.is_some() {
+                // It looked on another instance: `warm` is for it.
+                return Ok(None);
+            }
+            states.push(state);
+        }
+        let participants: i64 = states.iter().map(|s| s.live.0).sum();
+        let participants = usize::try_from(participants).unwrap_or(usize::MAX);
+        if participants == 0 || participants > FIRST_VIEW_PARTICIPANTS {
+            return Ok(None);
+        }
+        let epoch_before = self.store.chamber_publication_epoch(chamber_id).await?;
+        let epoch_before = u64::try_from(epoch_before)
+            .map_err(|_| DbError::Corrupt(format!("publication epoch {epoch_before}")))?;
+        let (known_version, history) = if self.audit_history {
+            let (version, sets) = self.store.dashboard_history(chamber_id).await?;
+            let sets = sets.into_iter().map(|(set, ends)| KeptSet { set, ends });
+            (Some(version), sets.collect::<Vec<_>>())
+        } else {
+            (None, Vec::new())
+        };
+        let statistics = self.responses.statistics();
+        let policy = *statistics.policy();
+        let mut first = Vec::with_capacity(campaigns.len());
+        for ((campaign, state), next) in campaigns.iter().zip(states).zip(1..) {
+            let (live, older) = self.live_participants(campaign.id).await?;
+            if self.store.campaign_state(campaign.id).await? != state {
+                return Ok(None);
+            }
+            let mut publication =
+                CampaignPublication::new(CampaignId::new(campaign.id.to_string()));
+            publication.refresh_from(&policy, live, epoch_before + next)?;
+            first.push(FirstCampaign {
+                id: campaign.id,
+                state,
+                publication: Arc::new(publication),
+                older: Arc::new(older),
+            });
+        }
+        let snapshot = statistics.snapshot().await?;
+        let all_firms = format!("{:?}", snapshot.get(&CohortKey::All));
+        let job = DashboardJob {
+            policy,
+            catalogue: self.responses.catalogue(),
+            publications: first.iter().map(|c| c.publication.clone()).collect(),
+            snapshot,
+            filter: Filter::all(),
+            change_from: None,
+            history: Arc::from(history),
+        };
+        let Some((dashboard, prepared, (epoch, kept))) =
+            job.clone().run_recording(Prepared::default()).await?
+        else {
+            return Ok(None);
+        };
+        let mut dashboards = vec![(Filter::all(), dashboard)];
+        for campaign in campaigns.iter().take(WARMED_CAMPAIGNS) {
+            let mut filter = Filter::all();
+            filter
+                .campaigns
+                .insert(CampaignId::new(campaign.id.to_string()));
+            let job = DashboardJob {
+                filter: filter.clone(),
+                history: Arc::from(Vec::new()),
+                ..job.clone()
+            };
+            dashboards.push((filter, job.run(prepared.clone()).await?.0));
+        }
+        Ok(Some(FirstView {
+            campaigns: first,
+            epoch_before,
+            known_version,
+            epoch,
+            kept: kept.into_iter().map(|k| (k.set, k.ends)).collect(),
+            prepared,
+            all_firms,
+            dashboards,
+            participants,
+        }))
+    }
+
+    /// At a chamber's first view on this instance: if its first view was made ready and every
+    /// campaign's state is still the one it was made from, stores its publications as the
+    /// view would (the same saves, each drawing its epoch in its transaction: a first
+    /// publication made for another epoch takes the drawn one), records what its audit kept
+    /// as `computed` would, and puts publications, audit and dashboards into the cache, where
+    /// the view then finds them (it still checks each state and the stored versions itself).
+    /// Otherwise, from the first difference on, the view makes what is left as before: a
+    /// campaign changed since, or another instance published first (its save is refused, the
+    /// view reads the stored one), or the saves drew other epochs than foreseen, or another
+    /// instance recorded history first.
+    async fn publish_first_view(
+        &self,
+        chamber_id: i64,
+        campaigns: &[CampaignRecord],
+    ) -> Result<(), ServiceError> {
+        let counts = &self.first_views.counts;
+        let Some(slot) = self.first_views.existing_slot(chamber_id) else {
+            counts.none.fetch_add(1, Relaxed);
+            return Ok(());
+        };
+        let mut slot = slot.lock().await;
+        let Some(first) = self.first_views.take(chamber_id, &mut slot) else {
+            counts.none.fetch_add(1, Relaxed);
+            return Ok(());
+        };
+        if self.cache().viewed.contains(&chamber_id) {
+            return Ok(());
+        }
+        let published = self.store_first_view(chamber_id, campaigns, first).await;
+        match published {
+            Ok(true) => counts.prepared.fetch_add(1, Relaxed),
+            _ => counts.stale.fetch_add(1, Relaxed),
+        };
+        published.map(drop)
+    }
+
+    /// [`Campaigns::publish_first_view`] of a first view taken out of its slot: whether it
+    /// went into the cache whole.
+    async fn store_first_view(
+        &self,
+        chamber_id: i64,
+        campaigns: &[CampaignRecord],
+        first: FirstView,
+    ) -> Result<bool, ServiceError> {
+        let same_campaigns = first.campaigns.len() == campaigns.len()
+            && first
+                .campaigns
+                .iter()
+                .zip(campaigns)
+                .all(|(f, c)| f.id == c.id);
+        if !same_campaigns {
+            return Ok(false);
+        }
+        let served = &self.responses.catalogue().version;
+        let mut stamps = Vec::with_capacity(campaigns.len());
+        for (campaign, next) in first.campaigns.into_iter().zip(1..) {
+            // As `cached_publication`: one refresh per campaign at a time.
+            let lock = self
+                .cache()
+                .refreshing
+                .entry(campaign.id)
+                .or_default()
+                .clone();
+            let _refreshing = lock.lock().await;
+            let state = self.store.campaign_state(campaign.id).await?;
+            if state != campaign.state {
+                return Ok(false);
+            }
+            let (mut drawn, mut published) = (None, None);
+            let made = campaign.publication;
+            let saved = self
+                .store
+                .save_campaign_publication(campaign.id, served, None, |epoch| {
+                    drawn = Some(epoch);
+                    let publication = if made.last_epoch().is_none_or(|e| e == epoch) {
+                        made
+                    } else {
+                        Arc::new(Arc::unwrap_or_clone(made).with_first_epoch(epoch)?)
+                    };
+                    let stored = publication.encode();
+                    published = Some(publication);
+                    Ok::<_, ServiceError>(stored)
+                })
+                .await?;
+            let Some(publication) = published.filter(|_| saved) else {
+                return Ok(false);
+            };
+            let after = self.store.campaign_state(campaign.id).await?;
+            let unchanged = after.live == state.live && after.removals == state.removals;
+            let mut cache = self.cache();
+            cache.next_stamp += 1;
+            let stamp = cache.next_stamp;
+            cache.publications.insert(
+                campaign.id,
+                CachedPublication {
+                    state: unchanged.then_some(after),
+                    stamp,
+                    version: Some(1),
+                    publication,
+                    older: campaign.older,
+                },
+            );
+            stamps.push((campaign.id, stamp));
+            if !unchanged || drawn != Some(first.epoch_before + next) {
+                return Ok(false);
+            }
+        }
+        // One state readers could see, as `chamber_publications` checks.
+        let stored = self.store.chamber_publication_versions(chamber_id).await?;
+        let mut expected: Vec<(i64, i64)> = campaigns.iter().map(|c| (c.id, 1)).collect();
+        expected.sort_unstable();
+        if stored != expected {
+            return Ok(false);
+        }
+        // Recorded before any figure of this state is served (see `computed`).
+        if !first.kept.is_empty()
+            && !self
+                .store
+                .record_dashboard_history(chamber_id, first.known_version, first.epoch, &first.kept)
+                .await?
+        {
+            return Ok(false);
+        }
+        let mut cache = self.cache();
+        cache.prepared.insert(
+            chamber_id,
+            (
+                stamps.clone(),
+                Arc::new(tokio::sync::OnceCell::new_with(Some(first.prepared))),
+            ),
+        );
+        if cache.dashboards.len() + first.dashboards.len() > CACHED_DASHBOARDS {
+            cache.dashboards.clear();
+        }
+        for (filter, dashboard) in first.dashboards {
+            let key = DashboardKey {
+                publications: stamps.clone(),
+                all_firms: first.all_firms.clone(),
+                filter,
+                change_from: None,
+            };
+            cache.dashboards.insert(key, Arc::new(dashboard));
+        }
+        Ok(true)
     }
 }
 

@@ -182,6 +182,27 @@ impl CampaignPublication {
         Ok(PublishOutcome::Published)
     }
 
+    /// A first publication made ahead of its save (task first17: the chamber's first view is
+    /// prepared in the background before anyone looked, see `Campaigns`), as it is when the
+    /// save draws another epoch than the one foreseen: exactly what
+    /// [`CampaignPublication::refresh`] from nothing makes with the same participants at
+    /// `epoch` (a first publication's epoch is its only one, and nothing else depends on it).
+    /// A publication still waiting for `k` participants has no epoch and is returned as it is;
+    /// anything but a first publication is refused (`EpochOutOfOrder`).
+    pub fn with_first_epoch(mut self, epoch: u64) -> Result<Self, DashboardError> {
+        match (self.publications, self.epochs.as_slice()) {
+            (0, []) => Ok(self),
+            (1, [_]) if self.erased_since_publication == 0 => {
+                self.epochs = vec![epoch];
+                Ok(self)
+            }
+            _ => Err(DashboardError::EpochOutOfOrder {
+                last: self.last_epoch().unwrap_or(0),
+                epoch,
+            }),
+        }
+    }
+
     /// Removes an erased participant's data from the snapshot now, and withdraws the snapshot
     /// until the next publication. Returns whether the participant was in the snapshot.
     pub fn erase(&mut self, participant: &ParticipantId) -> bool {

@@ -1323,3 +1323,29 @@ fn first_wave_shows_micro_at_its_earlier_element_beside_small() -> TestResult {
     assert_eq!(rest, 8);
     Ok(())
 }
+
+/// Task first17: a first publication made ahead of its save with one epoch, moved to the epoch
+/// the save drew, is exactly the one made at that epoch; one still waiting for `k` keeps no
+/// epoch; a later publication is refused (its earlier epochs would no longer be in order).
+#[test]
+fn a_first_publication_made_ahead_takes_the_epoch_its_save_draws() -> TestResult {
+    let policy = DisclosurePolicy::new(3)?;
+    let people = participants(&EIGHT)?;
+    let made = |live: &[ParticipantSummary], epoch| -> Result<_, DashboardError> {
+        let mut p = CampaignPublication::new(CampaignId::new("c1"));
+        p.refresh(&policy, live, epoch)?;
+        Ok(p)
+    };
+    let ahead = made(&people, 7)?;
+    assert_eq!(ahead.clone().with_first_epoch(9)?, made(&people, 9)?);
+    assert_ne!(ahead.clone().with_first_epoch(9)?, ahead);
+    assert_eq!(ahead.clone().with_first_epoch(7)?, ahead);
+    let waiting = made(&people[..2], 7)?;
+    assert_eq!(waiting.publications(), 0);
+    assert_eq!(waiting.clone().with_first_epoch(9)?, waiting);
+    let mut later = ahead;
+    later.refresh(&policy, &people[..4], 8)?;
+    assert_eq!(later.publications(), 2);
+    assert!(later.with_first_epoch(9).is_err());
+    Ok(())
+}

@@ -164,6 +164,36 @@ impl Store {
         .await?)
     }
 
+    /// Every chamber with counted participants in a campaign of which no campaign has a stored
+    /// publication (it never looked at its dashboard, on any instance), ascending: their first
+    /// views are prepared at start (task first17, `Campaigns::warm_at_start`).
+    pub async fn chambers_never_looked(&self) -> Result<Vec<i64>, DbError> {
+        let rows = sqlx::query(concat!(
+            "SELECT DISTINCT c.chamber_id FROM campaigns c
+             WHERE EXISTS (SELECT 1 FROM responses WHERE campaign_id = c.id AND ",
+            counted!(),
+            ")
+             AND NOT EXISTS (SELECT 1 FROM campaign_publications p
+                             JOIN campaigns o ON o.id = p.campaign_id
+                             WHERE o.chamber_id = c.chamber_id)
+             ORDER BY c.chamber_id"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// The chamber's publication counter: the epoch its last saved publication drew (0: none
+    /// yet; see [`Store::save_campaign_publication`]). A first view prepared ahead of time
+    /// (task first17) foresees from it the epochs its saves will draw.
+    pub async fn chamber_publication_epoch(&self, chamber_id: i64) -> Result<i64, DbError> {
+        let row = sqlx::query("SELECT epoch FROM chamber_publication_epochs WHERE chamber_id = $1")
+            .bind(chamber_id)
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+    }
+
     pub async fn campaign(
         &self,
         chamber_id: i64,

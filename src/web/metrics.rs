@@ -321,9 +321,52 @@ pub async fn exposition(
         statistics.journal_counts().await.ok(),
         state.responses.batch_sizes().as_ref(),
     ));
+    let (counts, ready, participants) = state.campaigns.first_view_counts();
+    text.push_str(&dashboard_exposition(counts, ready, participants));
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
         .body(text))
+}
+
+/// Chambers' dashboards (issue 17, task first17): how first views went (served from a first
+/// view made ready before, made on the request because the campaigns changed since, or with
+/// none ready), the first views ready now, and the dashboards computed on requests and warm-ups.
+fn dashboard_exposition(
+    counts: &crate::campaigns::FirstViewCounts,
+    ready: usize,
+    participants: usize,
+) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    let name = "social_readiness_dashboard_first_views_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} First views of a chamber's dashboard on this instance, by how they were made.\n# TYPE {name} counter"
+    );
+    for (from, n) in [
+        ("prepared", &counts.prepared),
+        ("changed_since", &counts.stale),
+        ("on_request", &counts.none),
+    ] {
+        let _ = writeln!(out, "{name}{{from=\"{from}\"}} {}", n.load(Relaxed));
+    }
+    let name = "social_readiness_dashboard_first_views_ready";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Chambers whose first view is made ready and waits for them to look.\n# TYPE {name} gauge\n{name} {ready}"
+    );
+    let name = "social_readiness_dashboard_first_views_ready_participants";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Participants in the first views made ready.\n# TYPE {name} gauge\n{name} {participants}"
+    );
+    let name = "social_readiness_dashboard_computations_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Dashboards computed on requests and warm-ups (not found in the cache).\n# TYPE {name} counter\n{name} {}",
+        counts.computations.load(Relaxed)
+    );
+    out
 }
 
 /// The held-back gauge (issue 16): responses stored but kept out of the statistics until an

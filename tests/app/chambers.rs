@@ -1082,6 +1082,168 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
     assert_eq!(epoch, 1);
 }
 
+/// The value of the sample `line_start` (name and labels) in a `/metrics` exposition.
+fn sample(text: &str, line_start: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {line_start} in {text}"))
+}
+
+/// Task first17: a chamber's first view ever is made ready before it looks, without publishing
+/// anything (the instance's start prepares the chambers that never looked, as after
+/// `seed-demo`), and served from that work: no dashboard is computed on the request, and what
+/// it stores (publications with their epochs, the audit's history record) and shows is what
+/// the first view of the same firms made on the request stores and shows. A chamber whose
+/// campaign changed after its first view was made ready gets the view made as before, with
+/// the new firms.
+async fn a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_make(app: TestApp) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    use social_readiness::dashboard::CampaignPublication;
+    let policy = DisclosurePolicy::default();
+    let k = policy.k() as usize;
+    let catalogue = crate::helpers::catalogue();
+    let seed = |campaign, firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, campaign, firms, seed)
+    };
+    // Three chambers: the same firms in the first two, in two campaigns each.
+    let mut chambers = Vec::new();
+    for email in [
+        "ihk-ready@example.de",
+        "ihk-plain@example.de",
+        "ihk-moved@example.de",
+    ] {
+        app.create_user(Role::Chamber, email).await;
+        let chamber = app.login(email).await;
+        let (first, _) = create_campaign(&chamber, "Digitalwoche").await;
+        let (second, _) = create_campaign(&chamber, "Nachzügler").await;
+        seed(first, 30, 7).await.expect("seed");
+        seed(second, 12, 8).await.expect("seed");
+        chambers.push((email, first, second));
+    }
+    // Started after the firms were written to the database directly (as `seed-demo` does):
+    // its start makes the three first views ready. `app` started before: it has none.
+    let instance = app.sibling(&[("METRICS_ALLOW", "127.0.0.1, ::1")]).await;
+    let metrics = || async { instance.get("/metrics").await.body };
+    let ready = "social_readiness_dashboard_first_views_ready";
+    let computations = "social_readiness_dashboard_computations_total";
+    let first_views =
+        |from: &str| format!("social_readiness_dashboard_first_views_total{{from=\"{from}\"}}");
+    let started = std::time::Instant::now();
+    while sample(&metrics().await, ready) < 3.0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "first views not made ready: {}",
+            metrics().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let paths = |(_, first, _): (&str, i64, i64)| {
+        [
+            "/chamber/dashboard.csv?lang=en".to_owned(),
+            format!("/chamber/dashboard.csv?campaign={first}&lang=en"),
+        ]
+    };
+    let before = metrics().await;
+    let browser = instance.login(chambers[0].0).await;
+    let mut served = Vec::new();
+    for path in paths(chambers[0]) {
+        let reply = browser.get(&path).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        served.push(reply.body);
+    }
+    let after = metrics().await;
+    assert_eq!(sample(&after, &first_views("prepared")), 1.0, "{after}");
+    assert_eq!(
+        sample(&after, computations),
+        sample(&before, computations),
+        "a dashboard was computed on the first view: {after}"
+    );
+    assert_eq!(sample(&after, ready), 2.0);
+    assert!(
+        served[0].contains("participants,all,count,42,42"),
+        "{}",
+        served[0]
+    );
+
+    // The same firms, first view made on the request (on `app`): the same figures, stored
+    // publications and history.
+    let plain = app.login(chambers[1].0).await;
+    let mut made = Vec::new();
+    for path in paths(chambers[1]) {
+        let reply = plain.get(&path).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        made.push(reply.body);
+    }
+    assert_eq!(served, made);
+    let stored = |campaign| {
+        let store = app.store.clone();
+        async move {
+            let (stored, version) = store
+                .campaign_publication(campaign)
+                .await
+                .expect("read")
+                .expect("stored");
+            let publication = CampaignPublication::decode(&stored).expect("decodes");
+            (
+                version,
+                publication.publications(),
+                publication.last_epoch(),
+                publication.participant_ids().count(),
+            )
+        }
+    };
+    for (ready_campaign, plain_campaign) in [
+        (chambers[0].1, chambers[1].1),
+        (chambers[0].2, chambers[1].2),
+    ] {
+        assert_eq!(stored(ready_campaign).await, stored(plain_campaign).await);
+    }
+    assert_eq!(stored(chambers[0].1).await, (1, 1, Some(2), 30));
+    let history = |email: &'static str| {
+        let app = &app;
+        async move {
+            let id = app
+                .store
+                .user_by_email(email)
+                .await
+                .expect("read")
+                .expect("a user")
+                .id;
+            app.store.dashboard_history(id).await.expect("history")
+        }
+    };
+    let (ready_history, plain_history) =
+        (history(chambers[0].0).await, history(chambers[1].0).await);
+    assert!(!ready_history.1.is_empty());
+    assert_eq!(ready_history.0, plain_history.0);
+    assert_eq!(ready_history.1.len(), plain_history.1.len());
+
+    // Changed after its first view was made ready (written directly: no instance hears of
+    // it): made on the request as before, with the new firms.
+    seed(chambers[2].1, k, 9).await.expect("seed");
+    let moved = instance.login(chambers[2].0).await;
+    let path = &paths(chambers[2])[0];
+    let reply = moved.get(path).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let grown = 42 + k;
+    assert!(
+        reply
+            .body
+            .contains(&format!("participants,all,count,{grown},{grown}")),
+        "{}",
+        reply.body
+    );
+    let after = metrics().await;
+    assert_eq!(
+        sample(&after, &first_views("changed_since")),
+        1.0,
+        "{after}"
+    );
+    assert_eq!(sample(&after, &first_views("prepared")), 1.0, "{after}");
+    assert!(sample(&after, computations) > sample(&before, computations));
+    assert_eq!(reply.body, fresh_view(&app, chambers[2].0, path).await);
+}
+
 on_both_databases_at!(super::CHAMBER_DAY_MS;
     publications_of_one_chamber_get_distinct_increasing_epochs,
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
@@ -1093,6 +1255,7 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_view_while_dashboards_are_made_ready_never_counts_a_firm_erased_since,
     an_erasure_counts_as_a_removal_of_its_campaign_only,
     a_dashboard_records_its_history_once_across_instances,
+    a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_make,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
