@@ -156,8 +156,8 @@
 //! 10–13): main's search 15 k, 0.2 M, 1.0 M, 2.9 M, then the bound; now 14 k, 61 k, 0.16 M,
 //! 0.27 M, 0.46 M, 0.62 M, 0.41 M and 0.92 M for the final view, none given up, 58/62 cells
 //! (17 as of an earlier look; main 57/62 with 34). The 2,000-firm wave with about 20 looks
-//! (before the offers' restriction): the bound from the third look on (19 of 20 given up),
-//! 70/73 cells, 60 of them earlier figures: there `w · l` (hundreds of rows, about 1,500 loose
+//! (load 13–14): the bound from the fourth look on (18 of 20 given up; the third before the
+//! offers' restriction), 70/73 cells, 60 of them earlier figures: there `w · l` (hundreds of rows, about 1,500 loose
 //! atoms) and the number of searches per audit keep it over 2 M steps. *Open*: the pairs of a
 //! row and a loose atom (most of that cost), and the searches per audit (each drop round and
 //! offer searches anew).
