@@ -141,6 +141,26 @@
 //! all others. (3) Growing a set only by rows a column forces (nonzero where the sum is not
 //! 0/1) tried more sets, each a pass over the atoms: the rows are dense (200 firms: the bound
 //! from the third look, 35–75 s per look in debug).
+//! *Search by pairs* (task hist14, second try; main's drops, offers and verdicts unchanged):
+//! for `k ≤ 5` a group is a row alone or two halves of one or two items (rows, loose atoms)
+//! whose fingerprints cancel, found by lookups at about `w² / 2 + w · l` instead of `w³ / 6`
+//! ([`pairs`]); every set found is tried exactly and the first `max_found` in the pass's
+//! order are returned, so the finds are the pass's, in its order (oracle test
+//! `pairs_find_what_the_pass_finds`: pairs, pass and plain pass equal on 400 seeded and 64
+//! random cases, brute force over unions of small atoms agreeing). The pass is used where it
+//! is cheaper, and tried first up to a quarter of the pairs' cost (a span with many groups:
+//! it stops after `max_found`). An offer adds one set to a clean span, so only sets of rows
+//! that use the new row or one its reduction changed can be a new find; only those are
+//! tried (same verdict, checked in the same oracle and by `incremental_echelon_matches_full_rebuild`).
+//! Steps, 200-firm wave, about eight looks (`history_cost_on_the_200_firm_wave`, debug, load
+//! 10–13): main's search 15 k, 0.2 M, 1.0 M, 2.9 M, then the bound; now 14 k, 61 k, 0.16 M,
+//! 0.27 M, 0.46 M, 0.62 M, 0.41 M and 0.92 M for the final view, none given up, 58/62 cells
+//! (17 as of an earlier look; main 57/62 with 34). The 2,000-firm wave with about 20 looks
+//! (load 13–14): the bound from the fourth look on (18 of 20 given up; the third before the
+//! offers' restriction), 70/73 cells, 60 of them earlier figures: there `w · l` (hundreds of rows, about 1,500 loose
+//! atoms) and the number of searches per audit keep it over 2 M steps. *Open*: the pairs of a
+//! row and a loose atom (most of that cost), and the searches per audit (each drop round and
+//! offer searches anew).
 //!
 //! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
 //! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]
@@ -162,13 +182,6 @@ use super::history::KeptSet;
 use super::participant::ParticipantSummary;
 
 const P: u64 = (1 << 61) - 1;
-
-#[cfg(test)]
-thread_local! {
-    /// Test oracle: the search as a plain pass over every row at every depth, as before
-    /// [`dfs`] skipped rows (see `tests::incremental_echelon_matches_full_rebuild`).
-    static PLAIN_SEARCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
 
 #[cfg(test)]
 thread_local! {
@@ -581,10 +594,26 @@ impl Space {
     /// only be found over the projections of ghosted sets (without ghosts, the known sets were
     /// clean when they were kept), nothing a drop could change, and by the argument of the
     /// module notes ("History") they reveal nothing while (ii) holds.
-    fn exposed(&self, rows: &[Row], m: usize) -> Vec<(Vec<u64>, Vec<u64>)> {
+    ///
+    /// `touched` (parallel to `rows`), when the rows are a clean span with one set just added
+    /// ([`Space::clean_adding`]): the new row and those its reduction changed. A new group
+    /// then uses one of them (see [`pairs`]), and the search tries only such sets.
+    fn exposed(
+        &self,
+        rows: &[Row],
+        m: usize,
+        touched: Option<&[bool]>,
+    ) -> Vec<(Vec<u64>, Vec<u64>)> {
         #[cfg(test)]
         let before = self.work.steps();
-        let mut found = search(rows, &self.atom_sizes, self.k, &self.baseline, &self.work);
+        let mut found = search(
+            rows,
+            &self.atom_sizes,
+            self.k,
+            &self.baseline,
+            &self.work,
+            touched,
+        );
         #[cfg(test)]
         if std::env::var("SEARCH_TRACE").is_ok() {
             eprintln!(
@@ -625,7 +654,8 @@ impl Space {
     /// Whether keeping `kept` exposes nothing (the oracle of [`Space::clean_adding`]).
     #[cfg(test)]
     fn clean(&self, kept: &[bool]) -> bool {
-        self.exposed(&self.echelon(kept), kept.len()).is_empty()
+        self.exposed(&self.echelon(kept), kept.len(), None)
+            .is_empty()
     }
 
     /// [`Space::clean`] of `with` (the sets of `base`, the reduced rows of some kept sets,
@@ -649,7 +679,20 @@ impl Space {
         let mut factors = Vec::new();
         let relation = push_row_noting(base, c, self.indicator(c), with.len(), &mut factors);
         // A search cut short by the work bound proves nothing: the offer is refused.
-        let clean = self.exposed(base, with.len()).is_empty() && !self.work.spent();
+        // Only sets of rows that use the new row or one it changed can be a new find: `base`
+        // was clean (see [`pairs`]).
+        let mut touched = vec![false; base.len()];
+        if relation.is_none() {
+            for &(i, _) in &factors {
+                if let Some(t) = touched.get_mut(i) {
+                    *t = true;
+                }
+            }
+            if let Some(t) = touched.last_mut() {
+                *t = true;
+            }
+        }
+        let clean = self.exposed(base, with.len(), Some(&touched)).is_empty() && !self.work.spent();
         if !clean && relation.is_none() {
             unpush_row(base, &factors);
         }
@@ -955,7 +998,7 @@ fn greedy(space: &Space, candidates: &[Candidate<'_>]) -> Option<Vec<bool>> {
     let mut kept = vec![true; m];
     loop {
         let reduced = space.reduced(&kept);
-        let found = space.exposed(&reduced.rows, m);
+        let found = space.exposed(&reduced.rows, m, None);
         if space.work.spent() {
             // Past the bound nothing found is complete: the caller keeps the known sets only.
             return None;
@@ -1069,7 +1112,7 @@ fn make_room(
     let mut drops = 0;
     loop {
         let reduced = space.reduced(&with);
-        let found = space.exposed(&reduced.rows, with.len());
+        let found = space.exposed(&reduced.rows, with.len(), None);
         if space.work.spent() {
             return None;
         }
@@ -1375,12 +1418,21 @@ fn search(
     k: u32,
     baseline: &[Row],
     work: &Work,
+    touched: Option<&[bool]>,
 ) -> Vec<(Vec<u64>, Vec<u64>)> {
     const MAX_FOUND: usize = 8;
     let budget = k.saturating_sub(1);
     let small = |a: usize| atom_sizes.get(a).is_some_and(|&s| s < k);
     // Rows vanishing on the large atoms: those whose pivot is a small atom.
     let w: Vec<&Row> = rows.iter().filter(|r| small(r.pivot)).collect();
+    // Per row of `w`, whether a find may use it alone (see [`Space::exposed`]).
+    let w_touched: Option<Vec<bool>> = touched.map(|t| {
+        rows.iter()
+            .zip(t)
+            .filter(|(r, _)| small(r.pivot))
+            .map(|(_, &t)| t)
+            .collect()
+    });
     if w.is_empty() || budget == 0 {
         return Vec::new();
     }
@@ -1431,35 +1483,310 @@ fn search(
         filling.entry((size, f)).or_default().push(i);
     }
 
+    let s = Search {
+        w: &w,
+        fingerprint: &fingerprint,
+        singles: &singles,
+        pivot_size: &pivot_size,
+        next_fit: &next_fit,
+        filling: &filling,
+        atom_sizes,
+        budget,
+        max_found: MAX_FOUND,
+        baseline,
+        work,
+    };
     let mut found = Vec::new();
     let mut chosen: Vec<usize> = Vec::new();
     #[cfg(test)]
-    let dfs = if PLAIN_SEARCH.with(std::cell::Cell::get) {
-        plain_dfs
-    } else {
-        dfs
-    };
-    dfs(
-        &Search {
-            w: &w,
-            fingerprint: &fingerprint,
-            singles: &singles,
-            pivot_size: &pivot_size,
-            next_fit: &next_fit,
-            filling: &filling,
-            atom_sizes,
-            budget,
-            max_found: MAX_FOUND,
-            baseline,
-            work,
-        },
-        0,
-        0,
-        0,
-        &mut chosen,
-        &mut found,
-    );
+    let mode = SEARCH_MODE.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    let mode: Option<SearchMode> = None;
+    if mode == Some(SearchMode::Plain) {
+        #[cfg(test)]
+        plain_dfs(&s, 0, 0, 0, &mut chosen, &mut found);
+        return found;
+    }
+    // The pairs (see [`pairs`]) where they cost less than the pass over sets of rows; the
+    // same finds in the same order either way.
+    if budget <= 4 && mode != Some(SearchMode::Rows) {
+        let loose = loose_atoms(rows, &w, atom_sizes, budget);
+        let rows_cost = choose(n, 3) + choose(n, 2) + n as u64;
+        let pairs_cost = choose(n, 2) + (n * loose.len()) as u64;
+        let forced = mode == Some(SearchMode::Pairs);
+        #[cfg(test)]
+        if std::env::var("SEARCH_TRACE").is_ok() {
+            eprintln!(
+                "search: {n} rows, {} loose atoms, cost rows {rows_cost} / pairs {pairs_cost}",
+                loose.len()
+            );
+        }
+        if forced || pairs_cost < rows_cost {
+            if !forced {
+                // A span holding many groups: the pass finds `max_found` of them within a few
+                // steps, where the pairs would match often. Tried first, up to what the pairs
+                // cost; a pass that ends within that is the whole pass.
+                let trial = Work::new(pairs_cost / 4);
+                dfs(
+                    &Search { work: &trial, ..s },
+                    0,
+                    0,
+                    0,
+                    &mut chosen,
+                    &mut found,
+                );
+                chosen.clear();
+                if !s.work.spend(trial.steps()) || !trial.spent() {
+                    return found;
+                }
+                found.clear();
+            }
+            let cap = if forced { u64::MAX } else { rows_cost };
+            if pairs(&s, &rho, &loose, w_touched.as_deref(), cap, &mut found) {
+                return found;
+            }
+            found.clear();
+        }
+    }
+    dfs(&s, 0, 0, 0, &mut chosen, &mut found);
     found
+}
+
+/// `C(n, r)` for the cost estimates of [`search`], saturating.
+fn choose(n: usize, r: u64) -> u64 {
+    let n = n as u64;
+    (0..r).fold(1u64, |acc, i| {
+        acc.saturating_mul(n.saturating_sub(i)) / (i + 1)
+    })
+}
+
+/// Which search a test wants ([`SEARCH_MODE`]).
+#[cfg_attr(not(test), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SearchMode {
+    /// The plain pass over every set of rows (the oracle).
+    Plain,
+    /// The pass that skips rows ([`dfs`]).
+    Rows,
+    /// [`pairs`], without falling back to the pass.
+    Pairs,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test oracle: which search [`search`] runs (`None`: the cheaper one).
+    static SEARCH_MODE: std::cell::Cell<Option<SearchMode>> = const { std::cell::Cell::new(None) };
+}
+
+/// The small atoms a group can hold besides the pivots of its rows (see [`pairs`]): no row's
+/// pivot, of at most `budget − 1` participants (a group holds a pivot too), and nonzero in some
+/// row of `w` (a group's value there is the sum of its rows').
+fn loose_atoms(rows: &[Row], w: &[&Row], atom_sizes: &[u32], budget: u32) -> Vec<usize> {
+    let mut pivot = vec![false; atom_sizes.len()];
+    for r in rows {
+        if let Some(x) = pivot.get_mut(r.pivot) {
+            *x = true;
+        }
+    }
+    let mut used = vec![false; atom_sizes.len()];
+    for r in w {
+        for (u, &v) in used.iter_mut().zip(&r.values) {
+            *u |= v != 0;
+        }
+    }
+    (0..atom_sizes.len())
+        .filter(|&a| {
+            !pivot.get(a).copied().unwrap_or(true)
+                && used.get(a).copied().unwrap_or(false)
+                && atom_sizes.get(a).is_some_and(|&size| size < budget)
+        })
+        .collect()
+}
+
+/// The search by pairs (`k ≤ 5`): the same finds as the pass over sets of rows ([`dfs`]), in
+/// the same order, at a cost of about `w² / 2 + w · l` instead of `w³ / 6` (`w` rows with
+/// small pivots, `l` loose atoms, [`loose_atoms`]).
+///
+/// Why it finds the same: a group `G` of the span is the sum of the set `Q` of rows whose
+/// pivots lie in it (reduced form), and its other atoms `N` are loose atoms. With the
+/// search's weights `ρ`, `ρ·G = Σ_Q ρ·row`, i.e. `Σ_Q fingerprint − Σ_N ρ = 0` exactly (the
+/// fingerprint is `ρ·row` without the pivot). `|Q| + |N| ≤ budget ≤ 4`, so every such
+/// combination is one of: a row alone (tried directly), or two halves of one or two items
+/// (rows, loose atoms, or a row and a loose atom) whose values cancel, each half with a row
+/// except a lone atom: found by looking up one half's value among the others. Every `Q` so
+/// found is tried exactly ([`isolates`], as the pass tries it), and the pass finds the sets in
+/// index order, depth first: the lexicographic order of `Q` as sorted indices, which is the
+/// order of the `BTreeSet` here; the first `max_found` are the pass's finds.
+///
+/// `false` (nothing decided) if more than `cap` items were looked at: with many rows of
+/// equal values (spans that hold nearly every small group) the halves match often, and the
+/// pass, which stops after `max_found` finds, is cheaper.
+fn pairs(
+    s: &Search<'_>,
+    rho: &[u64],
+    loose: &[usize],
+    touched: Option<&[bool]>,
+    cap: u64,
+    found: &mut Vec<(Vec<u64>, Vec<u64>)>,
+) -> bool {
+    let n = s.w.len();
+    let b = s.budget;
+    let f = |i: usize| s.fingerprint.get(i).copied().unwrap_or(0);
+    let size = |i: usize| s.pivot_size.get(i).copied().unwrap_or(u32::MAX);
+    let g = |a: usize| sub(0, rho.get(a).copied().unwrap_or(0));
+    let atom = |a: usize| s.atom_sizes.get(a).copied().unwrap_or(u32::MAX);
+    let mut looked: u64 = 0;
+    // One step per item put in a map or looked at (the work bound), `cap` in all.
+    let mut step = |count: u64| -> bool {
+        looked = looked.saturating_add(count);
+        looked <= cap && s.work.spend(count)
+    };
+    // With `touched`, only sets that use a touched row: every left half below holds one, or
+    // the set is filtered at the end (the cheap cases).
+    let t = |i: usize| touched.is_none_or(|t| t.get(i).copied().unwrap_or(false));
+    let mut sets: std::collections::BTreeSet<Vec<usize>> = std::collections::BTreeSet::new();
+    // A row alone (with or without loose atoms).
+    for i in 0..n {
+        if size(i) <= b && t(i) {
+            sets.insert(vec![i]);
+        }
+    }
+    // Halves: one row, one loose atom, two rows, a row and a loose atom.
+    let mut by_row: ByFingerprint<u64, Vec<usize>> = ByFingerprint::default();
+    for i in (0..n).filter(|&i| size(i) < b) {
+        by_row.entry(f(i)).or_default().push(i);
+    }
+    let mut by_atom: ByFingerprint<u64, Vec<usize>> = ByFingerprint::default();
+    for &a in loose {
+        by_atom.entry(g(a)).or_default().push(a);
+    }
+    let mut two_rows: Vec<(usize, usize)> = Vec::new();
+    let mut by_two_rows: ByFingerprint<u64, Vec<(usize, usize)>> = ByFingerprint::default();
+    for i in 0..n {
+        for j in i + 1..n {
+            if size(i).saturating_add(size(j)) < b {
+                two_rows.push((i, j));
+                by_two_rows.entry(add(f(i), f(j))).or_default().push((i, j));
+            }
+        }
+    }
+    let mut row_atom: Vec<(usize, usize)> = Vec::new();
+    let mut by_row_atom: ByFingerprint<u64, Vec<(usize, usize)>> = ByFingerprint::default();
+    if b >= 4 {
+        for i in 0..n {
+            for &a in loose {
+                if size(i).saturating_add(atom(a)) <= b - 2 {
+                    row_atom.push((i, a));
+                    by_row_atom.entry(add(f(i), g(a))).or_default().push((i, a));
+                }
+            }
+        }
+    }
+    if !step((n + loose.len() + two_rows.len() + row_atom.len()) as u64) {
+        return false;
+    }
+    let empty_rows: Vec<usize> = Vec::new();
+    let empty_pairs: Vec<(usize, usize)> = Vec::new();
+    // Two rows.
+    for j in 0..n {
+        let hits = by_row.get(&sub(0, f(j))).unwrap_or(&empty_rows);
+        if !step(1 + hits.len() as u64) {
+            return false;
+        }
+        for &i in hits {
+            if i < j && size(i) + size(j) <= b {
+                sets.insert(vec![i, j]);
+            }
+        }
+    }
+    // Two rows and a loose atom; three rows; four rows; three rows and a loose atom.
+    for &(i, j) in two_rows.iter().filter(|&&(i, j)| t(i) || t(j)) {
+        let value = sub(0, add(f(i), f(j)));
+        let atoms = by_atom.get(&value).unwrap_or(&empty_rows);
+        let rows = by_two_rows.get(&value).unwrap_or(&empty_pairs);
+        let mixed = by_row_atom.get(&value).unwrap_or(&empty_pairs);
+        if !step(1 + (atoms.len() + rows.len() + mixed.len()) as u64) {
+            return false;
+        }
+        let weight = size(i) + size(j);
+        for &a in atoms {
+            if weight.saturating_add(atom(a)) <= b {
+                sets.insert(vec![i, j]);
+            }
+        }
+        for &(l, m) in rows {
+            // Any two other rows: the touched one is in the left half.
+            if touched.is_some() {
+                if l != i
+                    && l != j
+                    && m != i
+                    && m != j
+                    && weight.saturating_add(size(l)).saturating_add(size(m)) <= b
+                {
+                    let mut q = vec![i, j, l, m];
+                    q.sort_unstable();
+                    sets.insert(q);
+                }
+            } else if j < l && weight.saturating_add(size(l)).saturating_add(size(m)) <= b {
+                sets.insert(vec![i, j, l, m]);
+            }
+        }
+        for &(l, a) in mixed {
+            if l != i && l != j && weight.saturating_add(size(l)).saturating_add(atom(a)) <= b {
+                let mut q = vec![i, j, l];
+                q.sort_unstable();
+                sets.insert(q);
+            }
+        }
+    }
+    for i in 0..n {
+        let rows = by_two_rows.get(&sub(0, f(i))).unwrap_or(&empty_pairs);
+        if !step(1 + rows.len() as u64) {
+            return false;
+        }
+        for &(j, l) in rows {
+            if i < j && size(i).saturating_add(size(j)).saturating_add(size(l)) <= b {
+                sets.insert(vec![i, j, l]);
+            }
+        }
+    }
+    // Two rows and two loose atoms.
+    for &(i, a) in row_atom.iter().filter(|&&(i, _)| t(i)) {
+        let mixed = by_row_atom
+            .get(&sub(0, add(f(i), g(a))))
+            .unwrap_or(&empty_pairs);
+        if !step(1 + mixed.len() as u64) {
+            return false;
+        }
+        for &(j, a2) in mixed {
+            // Any other row when the touched one is on the left.
+            if (i < j || (touched.is_some() && i != j))
+                && a != a2
+                && size(i)
+                    .saturating_add(atom(a))
+                    .saturating_add(size(j))
+                    .saturating_add(atom(a2))
+                    <= b
+            {
+                sets.insert(vec![i, j]);
+            }
+        }
+    }
+    // Each set tried exactly, in the pass's order.
+    for q in sets.into_iter().filter(|q| q.iter().any(|&i| t(i))) {
+        if found.len() >= s.max_found {
+            break;
+        }
+        if !step(1) {
+            return false;
+        }
+        if let Some(combination) = isolates(s, &q)
+            && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
+        {
+            found.push(combination);
+        }
+    }
+    true
 }
 
 /// A map keyed by fingerprints, hashed by one multiplication instead of SipHash: the search
@@ -1492,6 +1819,7 @@ impl std::hash::Hasher for FingerprintHasher {
     }
 }
 
+#[derive(Clone, Copy)]
 struct Search<'s> {
     w: &'s [&'s Row],
     fingerprint: &'s [u64],
@@ -1555,7 +1883,7 @@ fn dfs(
     }
 }
 
-/// [`dfs`] as a plain pass (the oracle of `PLAIN_SEARCH`): the same step for every row.
+/// [`dfs`] as a plain pass (the oracle of `SEARCH_MODE`): the same step for every row.
 #[cfg(test)]
 fn plain_dfs(
     s: &Search<'_>,
@@ -1746,9 +2074,9 @@ mod tests {
             let (incremental, full) = (audit(false), audit(true));
             assert_eq!(incremental, full, "case {case}");
             // The search that skips rows finds what a plain pass finds, in the same order.
-            PLAIN_SEARCH.with(|f| f.set(true));
+            SEARCH_MODE.with(|f| f.set(Some(SearchMode::Plain)));
             let plain = audit(false);
-            PLAIN_SEARCH.with(|f| f.set(false));
+            SEARCH_MODE.with(|f| f.set(None));
             assert_eq!(incremental, plain, "case {case}, plain search");
             dropped += incremental.0.iter().filter(|&&k| !k).count();
             // An earlier element of a dropped candidate in the span: kept in its place.
@@ -1771,6 +2099,217 @@ mod tests {
             dropped > 0 && earlier_kept > 0,
             "{dropped} dropped, {earlier_kept} with earlier elements"
         );
+    }
+
+    /// One random space with a history for [`pairs_find_what_the_pass_finds`]: `n`
+    /// participants of a few types, known sets at a few earlier moments (unions of types among
+    /// the participants released by then; some ghosted), current sets over everyone (some a
+    /// known set grown since), a random part of them kept. The search by pairs, the pass over
+    /// sets of rows and its plain oracle must return the same finds in the same order, and
+    /// find something exactly when a brute force over every union of small atoms finds a new
+    /// group; so must the search of an offer (only sets with a touched row). Returns (a new
+    /// group exists, finds, loose atoms in some find, an offer over a clean span finds one).
+    fn pairs_case(data: &PublishedCampaigns<'_>, seed: u64) -> (bool, usize, bool, bool) {
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        let mut state = seed;
+        let mut next = move || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let n = (12 + (next() % 25) as usize).min(participants.len());
+        let participants = &participants[..n];
+        let k = 3 + (next() % 3) as u32;
+        let kinds = 4 + (next() % 9) as usize;
+        let types: Vec<usize> = (0..n).map(|_| (next() % kinds as u64) as usize).collect();
+        let cuts: Vec<usize> = (0..1 + next() % 3)
+            .map(|_| (next() % n as u64) as usize)
+            .collect();
+        let mut union = |d: u64| -> Vec<bool> {
+            let chosen: Vec<bool> = (0..kinds).map(|_| next() % d == 0).collect();
+            types.iter().map(|&t| chosen[t]).collect()
+        };
+        let mut bits: Vec<Vec<bool>> = Vec::new();
+        let (mut known, mut ghosted) = (Vec::new(), Vec::new());
+        let known_sets = seed as usize % 6;
+        for j in 0..known_sets {
+            let cut = cuts[j % cuts.len()];
+            let set: Vec<bool> = union(2 + (j as u64 % 3))
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| b && i < cut)
+                .collect();
+            bits.push(set);
+            known.push(true);
+            ghosted.push(j % 5 == 4);
+        }
+        for c in 0..2 + (seed % 9) as usize {
+            let set = if c % 3 == 0 && known_sets > 0 {
+                let j = c % known_sets;
+                let grown = union(2);
+                bits[j].iter().zip(&grown).map(|(&a, &b)| a || b).collect()
+            } else {
+                union(2 + (c as u64 % 4))
+            };
+            bits.push(set);
+            known.push(false);
+            ghosted.push(false);
+        }
+        let boxed: Vec<Withheld<'_>> = bits
+            .iter()
+            .map(|b| {
+                let b = b.clone();
+                Box::new(move |i: usize, _: &ParticipantSummary| b.get(i).copied().unwrap_or(false))
+                    as Withheld<'_>
+            })
+            .collect();
+        let sets: Vec<&SetFn<'_>> = boxed.iter().map(|b| b.as_ref()).collect();
+        let work = std::rc::Rc::new(Work::new(u64::MAX));
+        let space = Space::new(participants, &sets, &ghosted, &[], k, &work).with_baseline(&known);
+        let kept: Vec<bool> = known.iter().map(|&k| k || next() % 4 != 0).collect();
+        let rows = space.echelon(&kept);
+        let run = |mode: Option<SearchMode>| {
+            SEARCH_MODE.with(|f| f.set(mode));
+            let found = search(&rows, &space.atom_sizes, k, &space.baseline, &work, None);
+            SEARCH_MODE.with(|f| f.set(None));
+            found
+        };
+        let (by_pairs, by_rows, plain, cheaper) = (
+            run(Some(SearchMode::Pairs)),
+            run(Some(SearchMode::Rows)),
+            run(Some(SearchMode::Plain)),
+            run(None),
+        );
+        assert_eq!(by_pairs, plain, "seed {seed}: pairs and the plain pass");
+        assert_eq!(
+            cheaper, plain,
+            "seed {seed}: the cheaper one and the plain pass"
+        );
+        assert_eq!(by_rows, plain, "seed {seed}: the pass and the plain pass");
+        // Brute force, independent of the rows: every union of small atoms of `1..k−1`
+        // participants in the span of the kept sets and not in the known span.
+        let atoms = space.atom_sizes.len();
+        let small: Vec<usize> = (0..atoms).filter(|&a| space.atom_sizes[a] < k).collect();
+        let brute = |rows: &[Row]| {
+            let mut exists = false;
+            let mut stack: Vec<(usize, u32, Vec<u64>)> = vec![(0, 0, vec![0; atoms])];
+            while let Some((from, people, v)) = stack.pop() {
+                for (j, &a) in small.iter().enumerate().skip(from) {
+                    let people = people + space.atom_sizes[a];
+                    if people >= k {
+                        continue;
+                    }
+                    let mut v = v.clone();
+                    v[a] = 1;
+                    exists |= in_span(rows, &v) && !in_span(&space.baseline, &v);
+                    stack.push((j + 1, people, v));
+                }
+            }
+            exists
+        };
+        let exists = brute(&rows);
+        assert_eq!(!by_pairs.is_empty(), exists, "seed {seed}: brute force");
+        // As in an offer (see [`Space::clean_adding`]): the last kept current set added to
+        // the rows of the others; if those are clean, the search over the sets that use a
+        // touched row finds a group exactly when the brute force does.
+        let mut offered = false;
+        if let Some(c) = (0..kept.len()).rev().find(|&c| kept[c] && !known[c]) {
+            let mut before = kept.clone();
+            before[c] = false;
+            let mut base = space.echelon(&before);
+            if !brute(&base) {
+                let mut factors = Vec::new();
+                let relation =
+                    push_row_noting(&mut base, c, space.indicator(c), kept.len(), &mut factors);
+                let mut touched = vec![false; base.len()];
+                if relation.is_none() {
+                    for &(i, _) in &factors {
+                        touched[i] = true;
+                    }
+                    if let Some(t) = touched.last_mut() {
+                        *t = true;
+                    }
+                }
+                for mode in [Some(SearchMode::Pairs), None] {
+                    SEARCH_MODE.with(|f| f.set(mode));
+                    let found = search(
+                        &base,
+                        &space.atom_sizes,
+                        k,
+                        &space.baseline,
+                        &work,
+                        Some(&touched),
+                    );
+                    SEARCH_MODE.with(|f| f.set(None));
+                    assert_eq!(!found.is_empty(), exists, "seed {seed}: offer, {mode:?}");
+                }
+                offered = exists;
+            }
+        }
+        // Whether a find holds an atom that is no row's pivot (a loose atom).
+        let pivots: Vec<usize> = rows.iter().map(|r| r.pivot).collect();
+        let loose = by_pairs.iter().any(|(_, group)| {
+            group
+                .iter()
+                .enumerate()
+                .any(|(a, &x)| x == 1 && !pivots.contains(&a))
+        });
+        (exists, by_pairs.len(), loose, offered)
+    }
+
+    /// The search by pairs ([`pairs`]) returns exactly the finds of the pass over sets of rows
+    /// (same groups, combinations and order, so the same drops), and a group exactly when
+    /// a brute force over every union of small atoms finds one: random small spaces with
+    /// and without histories, covering both verdicts, groups with loose atoms and searches
+    /// cut at `max_found`.
+    #[test]
+    fn pairs_find_what_the_pass_finds() {
+        use crate::dashboard::utility_tests::Wave;
+        let sim = simulate(&Wave {
+            name: "oracle",
+            firms: 40,
+            skew: None,
+            campaigns: 2,
+            months: 3,
+            seed: 11,
+            refresh_each: false,
+        });
+        let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
+        let (mut exists, mut loose, mut full, mut offers) = (0, 0, 0, 0);
+        for seed in 0..400u64 {
+            let (e, found, l, o) = pairs_case(&data, seed);
+            exists += usize::from(e);
+            loose += usize::from(l);
+            full += usize::from(found == 8);
+            offers += usize::from(o);
+        }
+        assert!(
+            exists > 20 && exists < 380 && loose > 10 && full > 5 && offers > 10,
+            "{exists} with a new group, {loose} with loose atoms, {full} cut at the limit, \
+             {offers} offers that find one"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config(64))]
+        /// [`pairs_find_what_the_pass_finds`] on random seeds.
+        #[test]
+        fn pairs_find_what_the_pass_finds_on_random_seeds(seed in proptest::prelude::any::<u64>()) {
+            use crate::dashboard::utility_tests::Wave;
+            let sim = simulate(&Wave {
+                name: "oracle",
+                firms: 40,
+                skew: None,
+                campaigns: 2,
+                months: 3,
+                seed: 11,
+                refresh_each: false,
+            });
+            let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
+            pairs_case(&data, seed);
+        }
     }
 
     #[test]

@@ -336,6 +336,12 @@
 //! steps (200 firms: the bound from look 6 instead of 4) but changed which candidates the
 //! drops take, and failed a hand-worked test and the 2,000-firm utility floor; the history
 //! stays off by default and the open point above stands.
+//! *Search by pairs* (task hist14, second try; see `audit`, "Cost"): the same finds in the same
+//! order, so the same drops and verdicts, found by lookups of pairs instead of a pass over
+//! sets of three rows, and offers search only sets that use the offered row. The 200-firm
+//! wave with about eight looks no longer reaches the bound (most 0.92 M steps; 58/62 cells,
+//! 17 of them earlier figures). The 2,000-firm wave with about 20 looks still does from the
+//! fourth look (18 of 20 given up, 70/73 cells), so the history stays off by default.
 //!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
