@@ -122,6 +122,11 @@ const MIGRATIONS: &[Embedded] = &[
         "dashboard history versions",
         "20261202350000_dashboard_history_versions.sql"
     ),
+    embedded!(
+        20261212100000,
+        "fewer response indexes",
+        "20261212100000_fewer_response_indexes.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.
