@@ -88,7 +88,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Lower-case hex, two digits a byte. By table rather than `write!("{b:02x}")`: the formatting
 /// machinery was 8,000 instructions per token hash, 2.6 % of a kept result page (issue 17).
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -404,77 +404,108 @@ async fn merge_postgres(
         writes,
         republished,
     } = apply_changes(conn, &mut by_scope, &current, apply).await?;
-    let merged: Vec<String> = merged.iter().map(i64::to_string).collect();
-    // `$1` the time, `$2` the merged ids (comma-joined), then the generations' scopes, then
-    // four per cell. The cells carry the version check of [`write_cells`]; the journal is
-    // deleted by id, never by range (an entry with a lower id may commit after the read).
-    let mut parts = vec![
-        "d AS (DELETE FROM cohort_journal
-               WHERE id = ANY(CAST(string_to_array($2, ',') AS BIGINT[])) RETURNING 1)"
-            .to_owned(),
-    ];
-    if !republished.is_empty() {
-        parts.push(format!(
-            "g AS (INSERT INTO benchmark_generations (scope, generation, published_at)
-                   VALUES {}
-                   ON CONFLICT (scope) DO UPDATE
-                       SET generation = benchmark_generations.generation + 1,
-                           published_at = excluded.published_at
-                   RETURNING 1)",
-            (0..republished.len())
-                .map(|i| format!("(${}, 1, $1)", 3 + i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    // One statement of one fixed text, whatever the numbers of merged changes, republished
+    // scopes and changed cells: each list is one parameter, split by PostgreSQL (cells as hex).
+    // With a `VALUES` row per cell the text differed from merge to merge, and every new text was
+    // parsed and planned anew on each connection (issue 17). The cells carry the version check
+    // of [`write_cells`]; the journal is deleted by id, never by range (an entry with a lower id
+    // may commit after the read). Keys and scopes hold no comma (the journal joins keys by it).
+    let mut lists = MergeWrite::default();
+    for id in &merged {
+        lists.push_id(*id);
     }
-    let first_cell = 3 + republished.len();
-    if !writes.is_empty() {
-        parts.push(format!(
-            "w AS (INSERT INTO cohort_cells (scope, cohort_key, cell, version) VALUES {}
-                   ON CONFLICT (scope, cohort_key) DO UPDATE SET cell = excluded.cell,
-                       cell_json = NULL, version = excluded.version
-                   WHERE cohort_cells.version = excluded.version - 1
-                   RETURNING 1)",
-            (0..writes.len())
-                .map(|i| {
-                    let p = first_cell + 4 * i;
-                    format!("(${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3)
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    let written = if writes.is_empty() {
-        "0"
-    } else {
-        "(SELECT COUNT(*) FROM w)"
-    };
-    let sql = format!(
-        "WITH {} SELECT CAST({written} AS BIGINT)",
-        parts.join(",\n")
-    );
-    let merged = merged.join(",");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(now)
-        .bind(merged.as_str());
     for scope in &republished {
-        query = query.bind(*scope);
+        lists.push_republished(scope)?;
     }
     for (scope, cell) in &writes {
         // A new cell is written as version 1: if it exists meanwhile (version >= 1), the
         // check `version = 0` fails and the row is not written.
-        let next_version = cell.expected_version.map_or(1, |v| v + 1);
-        query = query
-            .bind(*scope)
-            .bind(cell.cohort_key.as_str())
-            .bind(cell.cell.as_slice())
-            .bind(next_version);
+        lists.push_cell(scope, cell)?;
     }
+    let query = sqlx::query(MERGE_WRITE_POSTGRES)
+        .bind(now)
+        .bind(lists.ids)
+        .bind(lists.republished)
+        .bind(lists.scopes)
+        .bind(lists.keys)
+        .bind(lists.cells)
+        .bind(lists.versions);
     let written: i64 = query.fetch_one(&mut *conn).await?.try_get(0)?;
     if written != writes.len() as i64 {
         return Err(DbError::Conflict);
     }
     Ok(read)
+}
+
+/// The write of a merge on PostgreSQL ([`merge_postgres`]): `$1` the time, `$2` the merged
+/// journal ids, `$3` the republished scopes, `$4..$7` the changed cells' scopes, keys, bytes
+/// (hex) and new versions, each list comma-joined (an empty text is an empty list). Returns how
+/// many cells were written.
+const MERGE_WRITE_POSTGRES: &str = "WITH
+    d AS (DELETE FROM cohort_journal
+          WHERE id = ANY(CAST(string_to_array($2, ',') AS BIGINT[])) RETURNING 1),
+    g AS (INSERT INTO benchmark_generations (scope, generation, published_at)
+          SELECT s, 1, $1 FROM unnest(string_to_array($3, ',')) AS s
+          ON CONFLICT (scope) DO UPDATE
+              SET generation = benchmark_generations.generation + 1,
+                  published_at = excluded.published_at
+          RETURNING 1),
+    w AS (INSERT INTO cohort_cells (scope, cohort_key, cell, version)
+          SELECT s, k, decode(c, 'hex'), CAST(v AS BIGINT)
+          FROM unnest(string_to_array($4, ','), string_to_array($5, ','),
+                      string_to_array($6, ','), string_to_array($7, ',')) AS t (s, k, c, v)
+          ON CONFLICT (scope, cohort_key) DO UPDATE SET cell = excluded.cell,
+              cell_json = NULL, version = excluded.version
+          WHERE cohort_cells.version = excluded.version - 1
+          RETURNING 1)
+    SELECT CAST((SELECT COUNT(*) FROM w) AS BIGINT)";
+
+/// The lists [`MERGE_WRITE_POSTGRES`] takes, each comma-joined.
+#[derive(Default)]
+struct MergeWrite {
+    ids: String,
+    republished: String,
+    scopes: String,
+    keys: String,
+    cells: String,
+    versions: String,
+}
+
+impl MergeWrite {
+    fn push_id(&mut self, id: i64) {
+        push_item(&mut self.ids, &id.to_string());
+    }
+
+    fn push_republished(&mut self, scope: &str) -> Result<(), DbError> {
+        push_item(&mut self.republished, listable(scope)?);
+        Ok(())
+    }
+
+    fn push_cell(&mut self, scope: &str, cell: &CellUpdate) -> Result<(), DbError> {
+        push_item(&mut self.scopes, listable(scope)?);
+        push_item(&mut self.keys, listable(&cell.cohort_key)?);
+        push_item(&mut self.cells, &crate::token::hex(&cell.cell));
+        let next_version = cell.expected_version.map_or(1, |v| v + 1);
+        push_item(&mut self.versions, &next_version.to_string());
+        Ok(())
+    }
+}
+
+fn push_item(list: &mut String, item: &str) {
+    if !list.is_empty() {
+        list.push(',');
+    }
+    list.push_str(item);
+}
+
+/// A scope or cohort key as an item of a comma-joined list: never empty, never with a comma.
+fn listable(item: &str) -> Result<&str, DbError> {
+    if item.is_empty() || item.contains(',') {
+        return Err(DbError::Corrupt(format!(
+            "a statistics scope or key that cannot be listed: {item:?}"
+        )));
+    }
+    Ok(item)
 }
 
 /// [`bump_generation`] of several scopes in one statement.

@@ -123,6 +123,11 @@ const MIGRATIONS: &[Embedded] = &[
         "20261202350000_dashboard_history_versions.sql"
     ),
     embedded!(
+        20261212100000,
+        "fewer response indexes",
+        "20261212100000_fewer_response_indexes.sql"
+    ),
+    embedded!(
         20261214100000,
         "drop cohort locks",
         "20261214100000_drop_cohort_locks.sql"

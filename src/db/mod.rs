@@ -77,6 +77,10 @@ pub struct PoolUse {
 /// How long a request waits for a database connection before the service says 503.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A PostgreSQL connection idle this long is pinged before it is handed out (see
+/// `connect_with`); under load none is, so none is pinged.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// How the service connects: settings, with defaults for the CLI.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectOptions {
@@ -253,9 +257,20 @@ impl Store {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(options.acquire_timeout)
-                .before_acquire(move |conn, _meta| {
+                // sqlx pings every connection it hands out, and again when it is returned: a
+                // round trip each, six per API submit with its key's read (issue 17: a tenth of
+                // the app's CPU, and a wake-up of a PostgreSQL backend each). The return's ping
+                // stays (it finds a connection an error left broken); a connection is pinged on
+                // acquire only after it sat idle, when the server may have dropped it.
+                .test_before_acquire(false)
+                .before_acquire(move |conn, meta| {
                     let checks = checks.clone();
-                    Box::pin(async move { fit_to_write(conn, &checks).await })
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_IF_IDLE_FOR && conn.ping().await.is_err() {
+                            return Ok(false);
+                        }
+                        fit_to_write(conn, &checks).await
+                    })
                 })
                 .after_connect(|conn, _meta| Box::pin(prefer_lz4(conn)))
                 .connect(database_url)
