@@ -173,6 +173,17 @@
 //! row is checked against its combination). `scripts/dashboard_bench.py`, release, A/B in one
 //! run at load 12–18: peak RSS on the first view 89 → 72 MB, after 10 joined 108 → 72 MB,
 //! after a restart 116–118 → 92 MB.
+//! But a cell's span test then combined its rows over every set of every atom
+//! ([`Indicators::combine`], atoms × sets per cell), and a new filter's first view (tens of
+//! cells) slowed down (72 ms, was 40 ms; `perf` at 50,000: about a third of such a view).
+//! Now [`Indicators::combines_to`] reads at each atom only the sets with a nonzero
+//! coefficient and stops at the first column that differs (in tests every call is compared
+//! with the full combine), and `disclosure::release_at` takes the whole campaigns'
+//! counts from the code counts instead of a pass over every participant per set. Nothing more
+//! is kept. Release, 50,000, ten industries' first views after the page (task filter17, load
+//! 10–12, A/B in one period): median about 930 → 470 ms. What is left there (`perf`): passes
+//! over every participant per view (`View::months`, the red flags' members, the dimension
+//! check in `View::new`) and the selections' matching.
 
 use std::collections::HashMap;
 
@@ -379,7 +390,9 @@ impl Indicators {
         row
     }
 
-    /// `Σ y[c] · indicator(c)`: the values of a row whose combination is `y`.
+    /// `Σ y[c] · indicator(c)`: the values of a row whose combination is `y` (the oracle of
+    /// [`Indicators::combines_to`]).
+    #[cfg(test)]
     fn combine(&self, y: &[u64]) -> Vec<u64> {
         let mut out: Vec<u64> = self
             .bits
@@ -406,6 +419,49 @@ impl Indicators {
             }
         }
         out
+    }
+
+    /// Whether `combine(y) == v`, reading at each atom only the sets with `y ≠ 0` and
+    /// stopping at the first column that differs. Every cell of a view is checked so
+    /// (`Audit::in_span`), and `y` uses a few of the sets: the full combine, a pass over every
+    /// set of every atom per cell, was most of a new filter's first view at 50,000
+    /// participants (issue 17, task filter17).
+    fn combines_to(&self, y: &[u64], v: &[u64]) -> bool {
+        if v.len() != self.width() {
+            return false;
+        }
+        let mut mask = vec![0u64; self.words];
+        for (c, _) in y.iter().enumerate().filter(|&(_, &x)| x != 0) {
+            if c < self.sets()
+                && let Some(w) = mask.get_mut(c / 64)
+            {
+                *w |= 1 << (c % 64);
+            }
+        }
+        let (atoms, markers) = v.split_at(self.atoms);
+        for (sig, &expected) in self.bits.chunks_exact(self.words).zip(atoms) {
+            let mut sum = 0;
+            for (w, (&word, &m)) in sig.iter().zip(&mask).enumerate() {
+                let mut word = word & m;
+                while word != 0 {
+                    let c = w * 64 + word.trailing_zeros() as usize;
+                    sum = add(sum, y.get(c).copied().unwrap_or(0));
+                    word &= word - 1;
+                }
+            }
+            if sum != expected {
+                return false;
+            }
+        }
+        let mut at_markers = vec![0u64; self.markers];
+        for (c, marker) in self.marker_of.iter().enumerate() {
+            if let Some(marker) = marker
+                && let Some(x) = at_markers.get_mut(*marker)
+            {
+                *x = add(*x, y.get(c).copied().unwrap_or(0));
+            }
+        }
+        at_markers == markers
     }
 }
 
@@ -960,7 +1016,11 @@ impl Audit {
                 }
             }
         }
-        self.indicators.combine(&y) == v
+        let shown = self.indicators.combines_to(&y, v);
+        // Oracle: the full combine over every set of every atom.
+        #[cfg(test)]
+        assert_eq!(shown, self.indicators.combine(&y) == v);
+        shown
     }
 
     /// The threshold the audit was made for.
@@ -2362,6 +2422,53 @@ mod tests {
         assert_eq!(indicators.indicator(0), vec![1, 0, 0]);
         assert_eq!(indicators.indicator(1), vec![1, 1, 1]);
         assert_eq!(indicators.combine(&[2, P - 1]), vec![1, P - 1, P - 1]);
+    }
+
+    #[test]
+    fn combines_to_agrees_with_the_full_combine() {
+        // 130 sets (three words per atom), 40 atoms, two ghosted sets; sparse and dense
+        // combinations against their own values, one entry changed, and a wrong length.
+        let mut state: u64 = 17;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            state >> 33
+        };
+        let sets = 130;
+        let indicators = Indicators {
+            words: 3,
+            atoms: 40,
+            bits: (0..40 * 3).map(|_| next() | next() << 31).collect(),
+            marker_of: (0..sets)
+                .map(|c| match c {
+                    5 => Some(0),
+                    129 => Some(1),
+                    _ => None,
+                })
+                .collect(),
+            markers: 2,
+        };
+        let (mut equal, mut differ) = (0, 0);
+        for case in 0..200u64 {
+            let y: Vec<u64> = (0..sets)
+                .map(|_| match next() % (2 + case % 20) {
+                    0 => 1,
+                    1 => P - 1 - next() % 3,
+                    _ => 0,
+                })
+                .collect();
+            let mut v = indicators.combine(&y);
+            assert!(indicators.combines_to(&y, &v), "case {case}");
+            equal += 1;
+            let at = (next() as usize) % v.len();
+            v[at] = add(v[at], 1 + next() % 2);
+            assert!(!indicators.combines_to(&y, &v), "case {case}, column {at}");
+            differ += 1;
+            v.pop();
+            assert!(!indicators.combines_to(&y, &v));
+        }
+        assert_eq!((equal, differ), (200, 200));
     }
 
     #[test]
