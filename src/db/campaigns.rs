@@ -30,6 +30,10 @@ pub(super) const COUNT_REMOVAL: &str = concat!(
     ")"
 );
 
+/// A stored publication as read: its binary form or its older JSON form, version, catalogue
+/// version.
+type StoredPublicationRow = (Option<Vec<u8>>, Option<String>, i64, String);
+
 /// See [`Store::campaign_state`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CampaignState {
@@ -350,7 +354,7 @@ impl Store {
         &self,
         campaign_id: i64,
     ) -> Result<Option<(Vec<u8>, i64, String)>, DbError> {
-        let row: Option<(Option<Vec<u8>>, Option<String>, i64, String)> = sqlx::query_as(
+        let row: Option<StoredPublicationRow> = sqlx::query_as(
             "SELECT publication, publication_json, version, catalogue_version
              FROM campaign_publications WHERE campaign_id = $1",
         )
