@@ -1,43 +1,16 @@
 //! A response's answers live in its own row since issue 17 (one value instead of a row per
 //! answer): a database that holds them as rows of the old `answers` table keeps every one.
-use std::path::Path;
-
-use social_readiness::db::Store;
-use sqlx::migrate::Migrator;
 use sqlx::{Connection, Row};
 
-use crate::helpers::{Backend, fresh_database};
+use crate::helpers::{Backend, schema_before};
 
 /// The migration that moves the answers into their responses' rows.
 const MOVED_IN: i64 = 20261202100000;
 
 async fn answers_kept_as_rows_move_into_their_responses(backend: Backend) {
-    let Some((url, _db, folder_name)) = fresh_database(backend).await else {
+    let Some((store, mut conn, _db)) = schema_before(backend, MOVED_IN).await else {
         return eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
     };
-    // Connecting creates the SQLite file; the schema is built below, as it was before the move.
-    let store = Store::connect(&url).await.expect("connect");
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(folder_name);
-    let all = Migrator::new(folder.as_path()).await.expect("migrations");
-    let before: Vec<_> = all
-        .iter()
-        .filter(|m| m.version < MOVED_IN)
-        .cloned()
-        .collect();
-    assert!(
-        before.len() < all.iter().count(),
-        "the move is among the migrations"
-    );
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&url)
-        .await
-        .expect("connection");
-    Migrator::with_migrations(before)
-        .run(&mut conn)
-        .await
-        .expect("the schema before the move");
     let mut response = async |token: &str| -> i64 {
         sqlx::query(
             "INSERT INTO responses (token_hash, catalogue_version, lang, status, consent_version,

@@ -17,6 +17,44 @@ pub use server::Backend;
 pub use server::fresh_database;
 use server::{TestDb, start_with_clock};
 
+/// A fresh database whose schema is as it was before migration `version` (the earlier ones of
+/// the backend's folder applied), for tests of what a migration does to data stored before it:
+/// the service's store (its own migrations not run yet), a connection of its own, and the guard
+/// that removes the database. `None` for PostgreSQL when `TEST_DATABASE_URL` is not set.
+pub async fn schema_before(
+    backend: Backend,
+    version: i64,
+) -> Option<(Store, sqlx::AnyConnection, TestDb)> {
+    use sqlx::Connection;
+    let (url, db, folder_name) = fresh_database(backend).await?;
+    // Connecting creates the SQLite file; the schema is built below, as it was before `version`.
+    let store = Store::connect(&url).await.expect("connect");
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(folder_name);
+    let all = sqlx::migrate::Migrator::new(folder.as_path())
+        .await
+        .expect("migrations");
+    let before: Vec<_> = all
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect();
+    assert!(
+        before.len() < all.iter().count(),
+        "migration {version} is among the migrations"
+    );
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("connection");
+    sqlx::migrate::Migrator::with_migrations(before)
+        .run(&mut conn)
+        .await
+        .expect("the schema before the migration");
+    Some((store, conn, db))
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: Client,
