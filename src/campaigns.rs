@@ -1376,7 +1376,6 @@ impl Campaigns {
                 .insert(CampaignId::new(campaign.id.to_string()));
             let job = DashboardJob {
                 filter: filter.clone(),
-                history: Arc::from(Vec::new()),
                 ..job.clone()
             };
             dashboards.push((filter, job.run(prepared.clone()).await?.0));
@@ -1579,8 +1578,9 @@ struct DashboardJob {
     snapshot: Arc<Snapshot>,
     filter: Filter,
     change_from: Option<Period>,
-    /// The sets the audit kept at the chamber's earlier states (only needed while the audit
-    /// of this state is made).
+    /// The sets the audit kept at the chamber's earlier states: needed while the audit of
+    /// this state is made; a job given that audit's prepared work takes the history the audit
+    /// knew from it (its earlier figures need it too, see `Prepared`).
     history: Arc<[KeptSet]>,
 }
 

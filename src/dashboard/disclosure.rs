@@ -76,14 +76,19 @@ impl Clone for Selected {
 }
 
 /// What the first view on one state of the published data makes for every later one: the
-/// audit (see `audit`) and the [`CodeCounts`]. Both depend only on the published data (and
-/// `k`), not on the request, so a caller that keeps them per state of the publications (the
-/// dashboard cache) computes them once instead of once per filter (issue 17).
+/// audit (see `audit`, with the history it knew) and the [`CodeCounts`]. Both depend only on
+/// the published data (and `k`, and the history given to the first view), not on the
+/// request, so a caller that keeps them per state of the publications (the dashboard cache)
+/// computes them once instead of once per filter (issue 17).
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
     audit: std::sync::Arc<std::sync::OnceLock<super::audit::Audit>>,
     /// The sets the audit kept at this state that the history did not hold yet.
     new_kept: std::sync::Arc<std::sync::OnceLock<Vec<KeptSet>>>,
+    /// The history the audit knew: the earlier states a later view on this work shows
+    /// earlier figures at (task flake14: a view given only the prepared work, without the
+    /// history, found no earlier state and hid those figures).
+    knew: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<[KeptSet]>>>,
     code_counts: std::sync::Arc<std::sync::OnceLock<CodeCounts>>,
 }
 
@@ -246,8 +251,9 @@ impl<'a> PublishedCampaigns<'a> {
                 *n = sum;
             }
         }
-        let mut known = Vec::with_capacity(self.history.len());
-        for kept in self.history.iter() {
+        let history = self.audit_history();
+        let mut known = Vec::with_capacity(history.len());
+        for kept in history.iter() {
             let unreadable = || DashboardError::UnreadableHistory(format!("{kept:?}"));
             let rule = Rule::parse(&kept.set).ok_or_else(unreadable)?;
             let recorded = Ends::decode(&kept.ends).ok_or_else(unreadable)?;
@@ -294,6 +300,13 @@ impl<'a> PublishedCampaigns<'a> {
             });
         }
         Ok(known)
+    }
+
+    /// The history the audit of this state knows: the one it was made with, once made (also
+    /// for a view given only the prepared work), else the one given by
+    /// [`PublishedCampaigns::knowing`].
+    fn audit_history(&self) -> &[KeptSet] {
+        self.prepared.knew.get().unwrap_or(&self.history)
     }
 
     /// Whether the recorded history names a publication of one of this data's campaigns that
@@ -408,8 +421,10 @@ impl<'a> PublishedCampaigns<'a> {
         self.prepared.new_kept.get().map(Vec::as_slice)
     }
 
-    /// Notes what the audit of this state kept (see [`PublishedCampaigns::new_kept_sets`]).
+    /// Notes what the audit of this state kept (see [`PublishedCampaigns::new_kept_sets`]),
+    /// and the history it knew.
     pub(crate) fn note_kept(&self, kept: Vec<KeptSet>) {
+        let _ = self.prepared.knew.set(self.history.clone());
         let new: Vec<KeptSet> = {
             let known: std::collections::HashSet<&KeptSet> = self.history.iter().collect();
             let mut new: Vec<KeptSet> = kept.into_iter().filter(|k| !known.contains(k)).collect();

@@ -295,6 +295,10 @@
 //! never shows less than at the last look; current values enter when the audit finds them
 //! clean. Tested by `attacker_tests` across moments (the attacker takes an "as of" count at
 //! the set it counts and combines it with every other count saved at any moment).
+//! The earlier states are those of the history the state's audit knew, kept with its prepared
+//! work (`Prepared`), so every view on that work tries the same ones (task flake14: a view
+//! that found the work made by another request, e.g. the start-up warm-up or another filter,
+//! had no history, tried no earlier state and hid those figures; less, never more).
 //!
 //! *Bounded* (task hist14, step 3): the audit's work is counted in steps (one per set of rows
 //! the search for small groups tries, see `audit::Work`) and bounded by `audit::AUDIT_WORK`
