@@ -2169,6 +2169,19 @@ mod tests {
     /// find something exactly when a brute force over every union of small atoms finds a new
     /// group; so must the search of an offer (only sets with a touched row). Returns (a new
     /// group exists, finds, loose atoms in some find, an offer over a clean span finds one).
+    /// The wave both pairs oracle tests draw their spaces from.
+    fn oracle_wave() -> crate::dashboard::utility_tests::Simulated {
+        simulate(&crate::dashboard::utility_tests::Wave {
+            name: "oracle",
+            firms: 40,
+            skew: None,
+            campaigns: 2,
+            months: 3,
+            seed: 11,
+            refresh_each: false,
+        })
+    }
+
     fn pairs_case(data: &PublishedCampaigns<'_>, seed: u64) -> (bool, usize, bool, bool) {
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         let mut state = seed;
@@ -2326,16 +2339,7 @@ mod tests {
     /// cut at `max_found`.
     #[test]
     fn pairs_find_what_the_pass_finds() {
-        use crate::dashboard::utility_tests::Wave;
-        let sim = simulate(&Wave {
-            name: "oracle",
-            firms: 40,
-            skew: None,
-            campaigns: 2,
-            months: 3,
-            seed: 11,
-            refresh_each: false,
-        });
+        let sim = oracle_wave();
         let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
         let (mut exists, mut loose, mut full, mut offers) = (0, 0, 0, 0);
         for seed in 0..400u64 {
@@ -2357,16 +2361,7 @@ mod tests {
         /// [`pairs_find_what_the_pass_finds`] on random seeds.
         #[test]
         fn pairs_find_what_the_pass_finds_on_random_seeds(seed in proptest::prelude::any::<u64>()) {
-            use crate::dashboard::utility_tests::Wave;
-            let sim = simulate(&Wave {
-                name: "oracle",
-                firms: 40,
-                skew: None,
-                campaigns: 2,
-                months: 3,
-                seed: 11,
-                refresh_each: false,
-            });
+            let sim = oracle_wave();
             let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
             pairs_case(&data, seed);
         }
