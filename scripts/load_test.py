@@ -106,9 +106,10 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'LOADTEST {"requests":%d,"duration_us":%d,"completed":%d,"flow_errors":%d,' ..
-    '"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+    '"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
     summary.requests, summary.duration, completed, flow_errors, e.connect, e.read, e.write,
-    e.timeout, e.status, latency:percentile(50), latency:percentile(99), latency.max))
+    e.timeout, e.status, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max))
 end
 """
 
@@ -253,7 +254,9 @@ def run_wrk(urls, script, scenario, connections, seconds, pin_cpu, pids):
     return {
         "scenario": scenario, "connections": connections, "instances": len(urls),
         "complete_per_s": total("completed") / secs, "requests_per_s": requests / secs,
-        "p50_ms": p50 / 1000, "p99_ms": max(r["p99_us"] for r in summaries) / 1000,
+        "p50_ms": p50 / 1000, "p90_ms": max(r.get("p90_us", 0) for r in summaries) / 1000,
+        "p99_ms": max(r["p99_us"] for r in summaries) / 1000,
+        "max_ms": max(r.get("max_us", 0) for r in summaries) / 1000,
         "errors": errors, "server_cpu": (cpu1 - cpu0) / (t1 - t0),
         "rss_mb": sum(r for r, _ in rss), "peak_rss_mb": sum(h for _, h in rss),
         "load_before": load_before, "load_after": loadavg(),

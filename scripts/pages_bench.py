@@ -16,6 +16,9 @@ weighs on both alike; the load average before and after each run is printed with
 
 Options: --scenarios pages,apiget  --connections 32  --seconds 10  --rounds 3
          --pin-cpu 1 (wrk's core; -1 unpinned)  --json FILE
+         --warm SECONDS: a run of that length, not counted, before the measured one (every
+           page then kept: the steady state without the first views' renders)
+Latency: p50, p90, p99 and max per run (wrk's, over all requests of the run).
 """
 import argparse
 import json
@@ -76,6 +79,8 @@ def one_run(args, scenario, conns, binary):
             tokens = submit_responses(base, lt.questionnaire(base), api_key, 200)
             script = write_scripts(tmp, tokens)[scenario]
             # "api" makes run_wrk use one wrk thread for all connections.
+            if args.warm > 0:
+                lt.run_wrk([base], script, "api", conns, args.warm, args.pin_cpu, [proc.pid])
             r = lt.run_wrk([base], script, "api", conns, args.seconds, args.pin_cpu, [proc.pid])
             r.update(scenario=scenario, binary=binary)
             return r
@@ -94,13 +99,15 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pin-cpu", type=int, default=(os.cpu_count() or 1) - 1)
     ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument("--warm", type=int, default=0,
+                    help="seconds of load, not counted, before each measured run")
     args = ap.parse_args()
     binaries = [args.binary] + ([args.ab] if args.ab else [])
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {os.cpu_count()} cores, "
           f"{args.seconds} s per run, wrk pinned to CPU {args.pin_cpu}, SQLite")
-    print("| scenario | binary | conns | req/s | p50 ms | p99 ms | errors | server CPU "
-          "| RSS MB (peak) | load before → after |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| scenario | binary | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | errors "
+          "| server CPU | RSS MB (peak) | load before → after |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     rows = []
     for scenario in args.scenarios.split(","):
         for conns in (int(c) for c in args.connections.split(",")):
@@ -109,7 +116,8 @@ def main():
                     r = one_run(args, scenario, conns, binary)
                     rows.append(r)
                     print(f"| {scenario} | {binary} | {conns} | {r['requests_per_s']:.0f} "
-                          f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} "
+                          f"| {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} "
+                          f"| {r['max_ms']:.0f} | {r['errors']} "
                           f"| {r['server_cpu']:.2f} | {r['rss_mb']:.0f} ({r['peak_rss_mb']:.0f}) "
                           f"| {r['load_before']} → {r['load_after']} |", flush=True)
     if args.json:

@@ -560,7 +560,8 @@ pub async fn result(
     let catalogue = state.responses.catalogue();
     let page = state
         .result_pages
-        .page(input, stamp, |input| render_result(catalogue, input))?;
+        .serve(input, stamp, move |input| render_result(catalogue, input))
+        .await?;
     Ok(html_page(page))
 }
 

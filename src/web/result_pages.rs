@@ -26,10 +26,24 @@
 //! and the chart cache counts only the SVGs that no kept page holds (see `charts::cache`).
 //! Every drop is reported to `memory::dropped_from_cache`, which gives the freed pages back
 //! to the system now and then (a measured 9 MB of the form flow's RSS were such holes).
+//!
+//! Latency (task pages, release, `scripts/pages_bench.py` 32 connections, 2 cores with wrk on
+//! one, load 5–8 from other builds): a whole run's p99 was 10–17 ms (up to 42 ms), its p50
+//! 1.6–2.5 ms; after a warm-up the p99 of the same runs is 3.5–8 ms. The tail is (1) a fresh
+//! instance's first half second, about 400 renders (every page twice, see [`MAX_SEEN`]),
+//! half the server's CPU then, and (2) whole stretches when other processes take the cores
+//! (the server's samples halve in perf for a second at a time). A kept page's CPU (perf):
+//! some 40 % is the stamp's hand-off to and from sqlx's SQLite worker thread (wake-ups, not
+//! SQLite), a third the 64 KB TCP send, 7 % [`Page::bytes`]' copy. Sending the page in its
+//! parts instead of that copy was tried: several writes per response meet Nagle and the
+//! client's delayed ACK (44 ms per request, 700 req/s) unless `TCP_NODELAY` is set; not done.
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::web::Bytes;
+use tokio::sync::Semaphore;
+
+use super::error::WebError;
 
 use crate::charts::cache::Svg;
 use crate::present::pages::LogoView;
@@ -259,10 +273,22 @@ impl KeptPages {
     }
 }
 
-/// The kept result pages of this instance.
-#[derive(Clone, Default)]
+/// The kept result pages of this instance, and the bound on the renders of the pages not kept.
+#[derive(Clone)]
 pub struct ResultPages {
     inner: Arc<Mutex<KeptPages>>,
+    /// Renders running on the blocking pool at most: one per core (see [`ResultPages::serve`]).
+    renders: Arc<Semaphore>,
+}
+
+impl Default for ResultPages {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        ResultPages {
+            inner: Arc::default(),
+            renders: Arc::new(Semaphore::new(cores)),
+        }
+    }
 }
 
 impl std::fmt::Debug for ResultPages {
@@ -281,6 +307,44 @@ impl ResultPages {
     pub(super) fn kept(&self, token_path: &str, lang: Lang, stamp: &ResultStamp) -> Option<Bytes> {
         let page = self.lock().by_stamp(token_path, lang, stamp)?;
         Some(page.bytes())
+    }
+
+    /// [`ResultPages::page`] with the render off the async workers: on the blocking pool, at
+    /// most one per core at a time; a kept page is still served right here.
+    ///
+    /// Why: a render (charts, template; some 0.4 ms of CPU, perf) on an async worker holds up
+    /// every other connection of that worker, and a fresh instance or a new publication renders
+    /// many pages at once (`scripts/pages_bench.py` at 32 connections: the first 0.5 s of a
+    /// run are some 400 renders, two per page, half the server's CPU; the whole run's p99 is
+    /// that start plus what other processes take, the steady state's p99 is 3.5–8 ms). A/B
+    /// on the shared machine showed no change of the run's p99 beyond the noise (the renders
+    /// still take the same cores), but kept pages no longer wait behind a render. The bound
+    /// keeps a burst of new pages from taking every core (and a thread and its memory each).
+    pub(super) async fn serve(
+        &self,
+        input: ResultPageInput,
+        stamp: Option<ResultStamp>,
+        render: impl FnOnce(&ResultPageInput) -> Result<Rendered, WebError> + Send + 'static,
+    ) -> Result<Bytes, WebError> {
+        let kept = self.lock().get(&input, stamp.clone());
+        if let Some(page) = kept {
+            return Ok(page.bytes());
+        }
+        let permit = self
+            .renders
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(WebError::internal)?;
+        let pages = self.clone();
+        // The blocking thread logs inside the request's span (its request id).
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            span.in_scope(|| pages.page(input, stamp, render))
+        })
+        .await
+        .map_err(WebError::internal)?
     }
 
     /// The page for `input`: the kept one if it was rendered from an equal input, else
@@ -419,6 +483,56 @@ mod tests {
         assert_eq!(renders, 6, "the other response's page is still kept");
         rendered(&pages, &de, &mut renders).expect("renders");
         assert_eq!(renders, 7, "the erased one's renders anew");
+    }
+
+    /// A page not kept is rendered on another thread than the async worker's (here the test's
+    /// own, a current-thread runtime), so the worker's other connections are not held up; the
+    /// page is kept as by `page`, and a kept page is served without a render.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_render_runs_off_the_async_worker() {
+        let pages = ResultPages::default();
+        let worker = std::thread::current().id();
+        let a = input("a", Lang::De, 40);
+        let render_on = |threads: Arc<Mutex<Vec<std::thread::ThreadId>>>| {
+            move |i: &ResultPageInput| {
+                threads
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(std::thread::current().id());
+                Ok(Rendered {
+                    html: format!("{i:?}"),
+                    charts: Vec::new(),
+                })
+            }
+        };
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let first = pages
+            .serve(a.clone(), None, render_on(threads.clone()))
+            .await
+            .expect("renders");
+        let second = pages
+            .serve(a.clone(), None, render_on(threads.clone()))
+            .await
+            .expect("renders");
+        let kept = pages
+            .serve(a.clone(), None, render_on(threads.clone()))
+            .await
+            .expect("kept");
+        assert_eq!(first, Bytes::from(format!("{a:?}")));
+        assert_eq!((&second, &kept), (&first, &first));
+        let threads = threads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        assert_eq!(
+            threads.len(),
+            2,
+            "kept from the second render on, then served"
+        );
+        assert!(
+            threads.iter().all(|t| *t != worker),
+            "rendered on the async worker's thread"
+        );
     }
 
     fn stamp(id: i64, generation: i64) -> ResultStamp {
