@@ -350,6 +350,17 @@ fn dashboard_exposition(
     ] {
         let _ = writeln!(out, "{name}{{from=\"{from}\"}} {}", n.load(Relaxed));
     }
+    let name = "social_readiness_dashboard_first_view_publications_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Publications stored by first views made ready, by where their stored form was encoded.\n# TYPE {name} counter"
+    );
+    for (encoded, n) in [
+        ("ahead", &counts.encoded.ahead),
+        ("at_the_view", &counts.encoded.at_the_view),
+    ] {
+        let _ = writeln!(out, "{name}{{encoded=\"{encoded}\"}} {}", n.load(Relaxed));
+    }
     let name = "social_readiness_dashboard_first_views_ready";
     let _ = writeln!(
         out,

@@ -1095,7 +1095,7 @@ fn sample(text: &str, line_start: &str) -> f64 {
 /// it stores (publications with their epochs, the audit's history record) and shows is what
 /// the first view of the same firms made on the request stores and shows. A chamber whose
 /// campaign changed after its first view was made ready gets the view made as before, with
-/// the new firms.
+/// the new firms. Task first: the publications are stored in the form encoded ahead.
 async fn a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_make(app: TestApp) {
     use social_readiness::benchmark::DisclosurePolicy;
     use social_readiness::dashboard::CampaignPublication;
@@ -1158,6 +1158,13 @@ async fn a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_ma
         sample(&before, computations),
         "a dashboard was computed on the first view: {after}"
     );
+    // Task first: both publications were stored in the form encoded while the first view was
+    // made ready, none encoded on the request.
+    let encoded = |at: &str| {
+        format!("social_readiness_dashboard_first_view_publications_total{{encoded=\"{at}\"}}")
+    };
+    assert_eq!(sample(&after, &encoded("ahead")), 2.0, "{after}");
+    assert_eq!(sample(&after, &encoded("at_the_view")), 0.0, "{after}");
     assert_eq!(sample(&after, ready), 2.0);
     assert!(
         served[0].contains("participants,all,count,42,42"),
