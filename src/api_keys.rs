@@ -205,7 +205,8 @@ impl ApiKeys {
 mod tests {
     use super::*;
 
-    async fn store() -> Store {
+    /// A migrated SQLite store in a file of its own, and that file.
+    async fn store() -> (Store, std::path::PathBuf) {
         let path = std::env::temp_dir().join(format!(
             "api-keys-{}-{}.db",
             std::process::id(),
@@ -215,14 +216,14 @@ mod tests {
             .await
             .expect("store");
         store.migrate().await.expect("migrated");
-        store
+        (store, path)
     }
 
     /// A key once read is believed for `kept_for` (no read per request), a revocation through
     /// another instance holds once that has passed, and one through this instance at once.
     #[tokio::test]
     async fn keys_are_kept_briefly_and_revocations_hold() {
-        let store = store().await;
+        let (store, path) = store().await;
         let kept_for = Duration::from_millis(300);
         let here = ApiKeys::keeping_keys_for(store.clone(), kept_for);
         let elsewhere = ApiKeys::new(store.clone());
@@ -268,5 +269,8 @@ mod tests {
             here.authenticate("srk_not-a-key").await.expect("read"),
             None
         );
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }
