@@ -161,6 +161,25 @@
 //! atoms) and the number of searches per audit keep it over 2 M steps. *Open*: the pairs of a
 //! row and a loose atom (most of that cost), and the searches per audit (each drop round and
 //! offer searches anew).
+//! *Halves of a row and the loose atoms it covers* (task hist): on that wave (from the
+//! sixth look, `SEARCH_TRACE`) about 410 rows and 1,450–1,550 loose atoms gave 0.58–0.62 M
+//! row × atom halves per search, but a row is nonzero at about 150 of them (60–64 k in all,
+//! at most 1,365 for one row), and a group's loose atom is nonzero in some row of the group;
+//! so [`pairs`] pairs a row only with the atoms it covers (see there for the two cases that
+//! then need a path of their own; pairs of covered atoms per row would have cost 15–17 M,
+//! so one of them is a lookup on the rows' supports, [`one_covers_both`]). Same finds in
+//! the same order (oracle `pairs_find_what_the_pass_finds_on_random_rows`, and on the
+//! 2,000-firm wave with about four looks and the bound lifted the same records and cells):
+//! steps per look there 1.45, 3.52, 13.1, 15.4 M → 0.65, 1.60, 3.15, 2.95 M. With the bound
+//! (2 M) and about 20 looks the search still reaches it from the fourth look (steps 88 k,
+//! 0.68 M, 1.46 M → 70 k, 0.48 M, 1.01 M for the first three; 18 of 21 audits given up both
+//! times, 70/73 → 73/73 cells, 60 of them earlier figures, which figures depend on where the
+//! bound falls). What is left: every search builds its pair maps anew (`w²/2` pairs of rows;
+//! an offer looks up only from touched rows but builds the maps whole), about 25–35
+//! searches per audit, mostly offers; keeping the maps of unchanged rows between offers
+//! (the maps depend only on each row's index, fingerprint and covered atoms) is the next
+//! step. `perf` (debug, bound lifted): the search is now a small part of the audit, the rest
+//! is the echelon (`push_row_noting`, the modular arithmetic).
 //!
 //! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
 //! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]
