@@ -356,10 +356,11 @@
 //! audit finish, and that exact audit with the recorded history hides the total and every
 //! breakdown, earlier figures too (10/73; main's code with the bound lifted shows the same).
 //! The 2,000-firm floor of the utility harness is lowered to that (its 72 was the bound's).
-//! *Open*: why no earlier figure is found then (every figure shown at an earlier look is a
-//! recorded set, in the span; not checked: `View::recorded` tries at most `MAX_POINTS`
-//! distinct states, latest first, and 277 recorded sets give many), and the utility of an
-//! exact audit over a long history, before the bound can go.
+//! *Open*: why no earlier figure is found then. A lead: with `MAX_POINTS` (the distinct
+//! recorded states `View::recorded` tries per request, 32) lifted in a test build, the same
+//! exact audit shows 73/73 (62 without "as of", 11 as of an earlier look); not checked why the
+//! 32 latest states miss, nor what more states cost a view. If that holds, the floor can go
+//! back up, and what is left before the default can change is the bound (above).
 //!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
