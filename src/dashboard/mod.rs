@@ -350,17 +350,15 @@
 //! loose atoms it is nonzero at, same finds; 2,000 firms, about four looks, bound lifted:
 //! 15.4 → 3.0 M steps for the last look. With the bound and about 20 looks the fourth look
 //! still reaches it (18 of 21 audits given up, 73/73 cells, 60 as of an earlier look), so
-//! *still off by default*. And what an audit that finishes shows there is worse: with about
+//! *still off by default*. And an audit that finishes showed less there at first: with about
 //! four looks the lib harness's audits used to give up from the second look, figures staying
 //! at the first (72/73 cells, 60 earlier figures); now the first two looks and the final
-//! audit finish, and that exact audit with the recorded history hides the total and every
-//! breakdown, earlier figures too (10/73; main's code with the bound lifted shows the same).
-//! The 2,000-firm floor of the utility harness is lowered to that (its 72 was the bound's).
-//! *Open*: why no earlier figure is found then. A lead: with `MAX_POINTS` (the distinct
-//! recorded states `View::recorded` tries per request, 32) lifted in a test build, the same
-//! exact audit shows 73/73 (62 without "as of", 11 as of an earlier look); not checked why the
-//! 32 latest states miss, nor what more states cost a view. If that holds, the floor can go
-//! back up, and what is left before the default can change is the bound (above).
+//! audit finish, and with `View::recorded` trying only the 32 latest recorded states per
+//! figure (`MAX_POINTS`) that exact audit hid the total and every breakdown, earlier
+//! figures too (10/73; main's code with the bound lifted showed the same). With 256 states
+//! tried: 73/73 (62 current, 11 as of an earlier look), the harness no slower; the floor is
+//! 73 (a test that fails with 32). Not analysed further: why the 32 latest states miss the
+//! ones these figures need (the 277 recorded sets of that wave have many distinct ends).
 //!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue
