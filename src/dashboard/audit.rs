@@ -161,6 +161,30 @@
 //! atoms) and the number of searches per audit keep it over 2 M steps. *Open*: the pairs of a
 //! row and a loose atom (most of that cost), and the searches per audit (each drop round and
 //! offer searches anew).
+//! *Halves of a row and the loose atoms it covers* (task hist): on that wave (from the
+//! sixth look, `SEARCH_TRACE`) about 410 rows and 1,450–1,550 loose atoms gave 0.58–0.62 M
+//! row × atom halves per search, but a row is nonzero at about 150 of them (60–64 k in all,
+//! at most 1,365 for one row), and a group's loose atom is nonzero in some row of the group;
+//! so [`pairs`] pairs a row only with the atoms it covers (see there for the two cases that
+//! then need a path of their own; pairs of covered atoms per row would have cost 15–17 M,
+//! so one of them is a lookup on the rows' supports, [`one_covers_both`]). Same finds in
+//! the same order (oracle `pairs_find_what_the_pass_finds_on_random_rows`, and on the
+//! 2,000-firm wave with about four looks and the bound lifted the same records and cells):
+//! steps per look there 1.45, 3.52, 13.1, 15.4 M → 0.65, 1.60, 3.15, 2.95 M. With the bound
+//! (2 M) and about 20 looks the search still reaches it from the fourth look (steps 88 k,
+//! 0.68 M, 1.46 M → 70 k, 0.48 M, 1.01 M for the first three; 18 of 21 audits given up both
+//! times, 70/73 → 73/73 cells, 60 of them earlier figures, which figures depend on where the
+//! bound falls). What is left: every search builds its pair maps anew (`w²/2` pairs of rows;
+//! an offer looks up only from touched rows but builds the maps whole), about 25–35
+//! searches per audit, mostly offers; keeping the maps of unchanged rows between offers
+//! (the maps depend only on each row's index, fingerprint and covered atoms) is the next
+//! step. `perf` (debug, bound lifted): the search is now a small part of the audit, the rest
+//! is the echelon (`push_row_noting`, the modular arithmetic). Release, A/B alternated, load
+//! 6–8: about four looks, bound lifted, the last two looks 2.5–3.1 s / 3.75–4.1 s → 0.4–0.6
+//! s / 0.55–0.65 s; about 20 looks with the bound, an audit that gives up took 0.99 s (mean,
+//! most 2.5 s) and now 2.1 s (most 2.9 s): it gets through more searches and offers within
+//! the same steps, and the echelon work between searches is not counted (*open*: count it,
+//! if the bound is to keep bounding time).
 //!
 //! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
 //! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]
@@ -1571,14 +1595,25 @@ fn search(
     // same finds in the same order either way.
     if budget <= 4 && mode != Some(SearchMode::Rows) {
         let loose = loose_atoms(rows, &w, atom_sizes, budget);
+        let covered = supports(&w, &loose, atom_sizes, &pivot_size, &rho, budget);
         let rows_cost = choose(n, 3) + choose(n, 2) + n as u64;
-        let pairs_cost = choose(n, 2) + (n * loose.len()) as u64;
+        let pairs_cost = choose(n, 2)
+            + if budget >= 4 {
+                covered.iter().map(|c| c.atoms.len() as u64).sum::<u64>()
+            } else {
+                (n * loose.len()) as u64
+            };
         let forced = mode == Some(SearchMode::Pairs);
         #[cfg(test)]
         if std::env::var("SEARCH_TRACE").is_ok() {
+            // How many loose atoms each row is nonzero at (the row × loose-atom halves).
+            let degrees: Vec<u64> = covered.iter().map(|c| c.atoms.len() as u64).collect();
             eprintln!(
-                "search: {n} rows, {} loose atoms, cost rows {rows_cost} / pairs {pairs_cost}",
-                loose.len()
+                "search: {n} rows, {} loose atoms, cost rows {rows_cost} / pairs {pairs_cost}; \
+                 covered: {} in all (most {})",
+                loose.len(),
+                degrees.iter().sum::<u64>(),
+                degrees.iter().max().unwrap_or(&0),
             );
         }
         if forced || pairs_cost < rows_cost {
@@ -1602,7 +1637,12 @@ fn search(
                 found.clear();
             }
             let cap = if forced { u64::MAX } else { rows_cost };
-            if pairs(&s, &rho, &loose, w_touched.as_deref(), cap, &mut found) {
+            let halves = Halves {
+                rho: &rho,
+                loose: &loose,
+                covered: &covered,
+            };
+            if pairs(&s, &halves, w_touched.as_deref(), cap, &mut found) {
                 return found;
             }
             found.clear();
@@ -1663,9 +1703,76 @@ fn loose_atoms(rows: &[Row], w: &[&Row], atom_sizes: &[u32], budget: u32) -> Vec
         .collect()
 }
 
+/// What [`pairs`] needs of a row's support (its nonzero atoms but its pivot) at a budget of 4.
+#[derive(Default)]
+struct Support {
+    /// The loose atoms (of [`loose_atoms`], in atom order) the row is nonzero at and that may
+    /// join it in a half (pivot and atom of at most `budget − 2` participants). A group's
+    /// loose atom is nonzero in some row of the group (its value there, 1, is the sum of the
+    /// rows'), so the halves need no others.
+    atoms: Vec<usize>,
+    /// The sum of the search's weights over the support ([`one_covers_both`]).
+    sigma: u64,
+    /// The support's size.
+    size: usize,
+}
+
+/// [`Support`] per row of `w`, in one pass over each row; empty below a budget of 4 (no
+/// halves with atoms, see [`pairs`]).
+fn supports(
+    w: &[&Row],
+    loose: &[usize],
+    atom_sizes: &[u32],
+    pivot_size: &[u32],
+    rho: &[u64],
+    budget: u32,
+) -> Vec<Support> {
+    if budget < 4 {
+        return w.iter().map(|_| Support::default()).collect();
+    }
+    let mut is_loose = vec![false; atom_sizes.len()];
+    for &a in loose {
+        if let Some(slot) = is_loose.get_mut(a) {
+            *slot = true;
+        }
+    }
+    w.iter()
+        .zip(pivot_size)
+        .map(|(r, &size)| {
+            let mut support = Support::default();
+            for (a, (((&v, &weight), &l), &s)) in r
+                .values
+                .iter()
+                .zip(rho)
+                .zip(&is_loose)
+                .zip(atom_sizes)
+                .enumerate()
+            {
+                if v == 0 || a == r.pivot {
+                    continue;
+                }
+                support.sigma = add(support.sigma, weight);
+                support.size += 1;
+                if l && size.saturating_add(s) <= budget - 2 {
+                    support.atoms.push(a);
+                }
+            }
+            support
+        })
+        .collect()
+}
+
+/// What [`pairs`] builds its halves from: the search's weights, the loose atoms
+/// ([`loose_atoms`]) and per row its [`Support`].
+struct Halves<'h> {
+    rho: &'h [u64],
+    loose: &'h [usize],
+    covered: &'h [Support],
+}
+
 /// The search by pairs (`k ≤ 5`): the same finds as the pass over sets of rows ([`dfs`]), in
-/// the same order, at a cost of about `w² / 2 + w · l` instead of `w³ / 6` (`w` rows with
-/// small pivots, `l` loose atoms, [`loose_atoms`]).
+/// the same order, at a cost of about `w² / 2 + Σ d` instead of `w³ / 6` (`w` rows with
+/// small pivots, `d` per row the loose atoms it covers, [`Support`]).
 ///
 /// Why it finds the same: a group `G` of the span is the sum of the set `Q` of rows whose
 /// pivots lie in it (reduced form), and its other atoms `N` are loose atoms. With the
@@ -1678,17 +1785,42 @@ fn loose_atoms(rows: &[Row], w: &[&Row], atom_sizes: &[u32], budget: u32) -> Vec
 /// index order, depth first: the lexicographic order of `Q` as sorted indices, which is the
 /// order of the `BTreeSet` here; the first `max_found` are the pass's finds.
 ///
+/// *A row and a loose atom* (budget 4; then every item of such a group holds one
+/// participant). `G` is 1 at each `a ∈ N` and `G[a] = Σ_Q row[a]`, so some row of `Q`
+/// *covers* `a` (is nonzero there); a half pairs a row only with atoms it covers (task hist:
+/// `w · l` pairs before, most of the cost on large waves). The cases that used such halves:
+/// - *Two rows `i, j` and two atoms `a, a′`*: halves `(i, a) + (j, a′)` or `(i, a′) + (j, a)`.
+///   With `C_i, C_j` the atoms of `N` each row covers (`C_i ∪ C_j = N`), one of the two
+///   splits has each row with an atom it covers unless one of `C_i, C_j` is empty (if both
+///   are nonempty: `C_i = {a}` forces `a′ ∈ C_j`, and `C_i = N` leaves `C_j`'s atom to `j`).
+///   The empty case, one row covering both atoms and the other neither, is found from
+///   the rows' supports instead ([`one_covers_both`]; as halves of a row and two atoms it
+///   covers it would cost `Σ d²/2`). With `touched`, a matching split is looked up from the
+///   touched row's half (either row may be on the left), and the empty case from every row
+///   (the final filter keeps those with a touched row).
+/// - *Three rows and an atom `a`*: a pair of rows against a row `l` that covers `a` with
+///   `a`; `Q` minus some covering row is always a pair, so without `touched` every such `Q`
+///   is found. With `touched` the pairs looked from are those with a touched row, which
+///   misses `Q` only when no pair without a covering row holds a touched row: then the one
+///   touched row of `Q` is the only row covering `a` (two covering rows would each be in
+///   the pair without the other), so the halves `(l, a)` with `l` touched are looked up
+///   among all pairs as well.
+///
 /// `false` (nothing decided) if more than `cap` items were looked at: with many rows of
 /// equal values (spans that hold nearly every small group) the halves match often, and the
 /// pass, which stops after `max_found` finds, is cheaper.
 fn pairs(
     s: &Search<'_>,
-    rho: &[u64],
-    loose: &[usize],
+    halves: &Halves<'_>,
     touched: Option<&[bool]>,
     cap: u64,
     found: &mut Vec<(Vec<u64>, Vec<u64>)>,
 ) -> bool {
+    let Halves {
+        rho,
+        loose,
+        covered,
+    } = *halves;
     let n = s.w.len();
     let b = s.budget;
     let f = |i: usize| s.fingerprint.get(i).copied().unwrap_or(0);
@@ -1730,11 +1862,14 @@ fn pairs(
             }
         }
     }
+    // A row and a loose atom it covers (see above).
+    let no_atoms: Vec<usize> = Vec::new();
+    let covers = |i: usize| covered.get(i).map_or(&no_atoms, |c| &c.atoms);
     let mut row_atom: Vec<(usize, usize)> = Vec::new();
     let mut by_row_atom: ByFingerprint<u64, Vec<(usize, usize)>> = ByFingerprint::default();
     if b >= 4 {
         for i in 0..n {
-            for &a in loose {
+            for &a in covers(i) {
                 if size(i).saturating_add(atom(a)) <= b - 2 {
                     row_atom.push((i, a));
                     by_row_atom.entry(add(f(i), g(a))).or_default().push((i, a));
@@ -1828,7 +1963,36 @@ fn pairs(
                     .saturating_add(atom(a2))
                     <= b
             {
-                sets.insert(vec![i, j]);
+                // Sorted: with `touched` the left row may come second.
+                sets.insert(vec![i.min(j), i.max(j)]);
+            }
+        }
+    }
+    // Two rows and two loose atoms, one row covering both.
+    if b >= 4 && !one_covers_both(s, covered, &mut sets, &mut step) {
+        return false;
+    }
+    // Three rows and a loose atom, the touched row the only one covering it.
+    if touched.is_some() {
+        for &(l, a) in row_atom.iter().filter(|&&(l, _)| t(l)) {
+            let rows = by_two_rows
+                .get(&sub(0, add(f(l), g(a))))
+                .unwrap_or(&empty_pairs);
+            if !step(1 + rows.len() as u64) {
+                return false;
+            }
+            for &(i, j) in rows {
+                if l != i
+                    && l != j
+                    && (size(i) + size(j))
+                        .saturating_add(size(l))
+                        .saturating_add(atom(a))
+                        <= b
+                {
+                    let mut q = vec![i, j, l];
+                    q.sort_unstable();
+                    sets.insert(q);
+                }
             }
         }
     }
@@ -1844,6 +2008,55 @@ fn pairs(
             && (s.baseline.is_empty() || !in_span(s.baseline, &combination.1))
         {
             found.push(combination);
+        }
+    }
+    true
+}
+
+/// The sets of [`pairs`] of two rows `i, j` and two loose atoms `a, a′` where `i` covers both
+/// and `j` neither (see there), added to `sets`; `false` if `step` refused.
+///
+/// On the atoms, `row_i + row_j` is then the group (reduced form: each row is zero at the
+/// other's pivot), so off the two pivots `row_j = −row_i` except at `a, a′`, where `row_j` is
+/// 0 and `row_i` is 1: `j`'s support (its nonzero atoms but its pivot) is `i`'s without `a`
+/// and `a′`. With `σ(r)` the sum of the search's weights over `r`'s support, the values
+/// cancel on `j`'s support and `f(i) + f(j) = ρ_a + ρ_a′ = σ(i) − σ(j)` (`f` the
+/// fingerprints), i.e. `f(i) − σ(i) = −(f(j) + σ(j))`: one lookup per row `j` among the rows
+/// `i` by `f(i) − σ(i)`. A necessary condition, so every such set is among the hits; each
+/// is then tried exactly like every other. Cost: the supports (a pass over the rows, like
+/// the fingerprints) and `2w` lookups, instead of `Σ d²/2` halves of a row and two atoms it
+/// covers (2,000-firm wave with 20 looks: about 15 M per search). `support` from [`supports`].
+fn one_covers_both(
+    s: &Search<'_>,
+    support: &[Support],
+    sets: &mut std::collections::BTreeSet<Vec<usize>>,
+    step: &mut impl FnMut(u64) -> bool,
+) -> bool {
+    let b = s.budget;
+    let size = |i: usize| s.pivot_size.get(i).copied().unwrap_or(u32::MAX);
+    let f = |i: usize| s.fingerprint.get(i).copied().unwrap_or(0);
+    // Rows that fit with another row and two atoms.
+    let fits = |i: usize| size(i) <= b - 3;
+    let sigma = |i: usize| support.get(i).map_or(0, |x| x.sigma);
+    let degree = |i: usize| support.get(i).map_or(0, |x| x.size);
+    let mut by_left: ByFingerprint<u64, Vec<usize>> = ByFingerprint::default();
+    let n = s.w.len();
+    for i in (0..n).filter(|&i| fits(i) && degree(i) >= 2) {
+        by_left.entry(sub(f(i), sigma(i))).or_default().push(i);
+    }
+    if !step(by_left.len() as u64) {
+        return false;
+    }
+    let empty: Vec<usize> = Vec::new();
+    for j in (0..n).filter(|&j| fits(j)) {
+        let hits = by_left.get(&sub(0, add(f(j), sigma(j)))).unwrap_or(&empty);
+        if !step(1 + hits.len() as u64) {
+            return false;
+        }
+        for &i in hits {
+            if i != j && degree(i) == degree(j) + 2 && size(i).saturating_add(size(j)) <= b - 2 {
+                sets.insert(vec![i.min(j), i.max(j)]);
+            }
         }
     }
     true
@@ -2182,6 +2395,30 @@ mod tests {
         })
     }
 
+    /// The paths of [`pairs`] for halves of a row and loose atoms it covers that a find
+    /// took: a find of two rows and two loose atoms where one row covers both; a find
+    /// of three rows and a loose atom whose only covering row is the only touched one.
+    fn hard_halves(rows: &[Row], touched: Option<&[bool]>, group: &[u64]) -> (bool, bool) {
+        let q: Vec<usize> = (0..rows.len())
+            .filter(|&i| group.get(rows[i].pivot) == Some(&1))
+            .collect();
+        let pivots: Vec<usize> = rows.iter().map(|r| r.pivot).collect();
+        let loose: Vec<usize> = (0..group.len())
+            .filter(|&a| group[a] == 1 && !pivots.contains(&a))
+            .collect();
+        let covers = |i: usize, a: usize| rows[i].values.get(a).is_some_and(|&v| v != 0);
+        let one_covers_both = q.len() == 2
+            && loose.len() == 2
+            && q.iter().any(|&i| loose.iter().all(|&a| !covers(i, a)));
+        let t = |i: usize| touched.is_some_and(|t| t.get(i) == Some(&true));
+        let only_touched_covers = q.len() == 3
+            && loose.len() == 1
+            && q.iter().filter(|&&i| t(i)).count() == 1
+            && q.iter().filter(|&&i| covers(i, loose[0])).count() == 1
+            && q.iter().any(|&i| t(i) && covers(i, loose[0]));
+        (one_covers_both, only_touched_covers)
+    }
+
     fn pairs_case(data: &PublishedCampaigns<'_>, seed: u64) -> (bool, usize, bool, bool) {
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         let mut state = seed;
@@ -2353,6 +2590,106 @@ mod tests {
             exists > 20 && exists < 380 && loose > 10 && full > 5 && offers > 10,
             "{exists} with a new group, {loose} with loose atoms, {full} cut at the limit, \
              {offers} offers that find one"
+        );
+    }
+
+    /// Random reduced rows over small atoms (not drawn from sets, so the shapes that sets over
+    /// a small wave rarely give come often): each row has its own small pivot, zero at the
+    /// other pivots, and small values at a few other atoms; row `r`'s combination is set
+    /// `r`. The search by pairs (plain, and as in an offer with some rows touched) returns
+    /// the finds of the plain pass; returns which of [`hard_halves`]' cases a find took.
+    fn random_rows_case(seed: u64) -> (bool, bool) {
+        let mut state = seed ^ 0x5151_5151;
+        let mut next = move |m: u64| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % m
+        };
+        let k = 5;
+        let atoms = 6 + next(8) as usize;
+        // One large atom (a group holds none), the rest of 1 or 2 participants.
+        let atom_sizes: Vec<u32> = (0..atoms)
+            .map(|a| {
+                if a == 0 {
+                    k
+                } else {
+                    1 + u32::from(next(4) == 0)
+                }
+            })
+            .collect();
+        let r = 2 + next((atoms - 3) as u64) as usize;
+        let pivots: Vec<usize> = (1..=r).collect();
+        let values = [1, 1, 1, P - 1, 2, P - 2];
+        let rows: Vec<Row> = pivots
+            .iter()
+            .enumerate()
+            .map(|(i, &pivot)| {
+                let values = (0..atoms)
+                    .map(|a| {
+                        if a == pivot {
+                            1
+                        } else if pivots.contains(&a) || next(3) != 0 {
+                            0
+                        } else {
+                            values[next(values.len() as u64) as usize]
+                        }
+                    })
+                    .collect();
+                let mut combination = vec![0; r];
+                combination[i] = 1;
+                Row {
+                    pivot,
+                    values,
+                    combination,
+                }
+            })
+            .collect();
+        let work = Work::new(u64::MAX);
+        let run = |mode: SearchMode, touched: Option<&[bool]>| {
+            SEARCH_MODE.with(|f| f.set(Some(mode)));
+            let found = search(&rows, &atom_sizes, k, &[], &work, touched);
+            SEARCH_MODE.with(|f| f.set(None));
+            found
+        };
+        let plain = run(SearchMode::Plain, None);
+        assert_eq!(run(SearchMode::Pairs, None), plain, "seed {seed}: pairs");
+        let touched: Vec<bool> = (0..r).map(|_| next(3) == 0).collect();
+        let with_touched = run(SearchMode::Pairs, Some(&touched));
+        // The plain pass's finds that use a touched row (all of them, if it was not cut).
+        let expected: Vec<_> = plain
+            .iter()
+            .filter(|(combination, _)| (0..r).any(|i| touched[i] && combination[i] != 0))
+            .cloned()
+            .collect();
+        if plain.len() < 8 {
+            assert_eq!(with_touched, expected, "seed {seed}: pairs, touched");
+        }
+        let one_covers_both = plain
+            .iter()
+            .any(|(_, group)| hard_halves(&rows, None, group).0);
+        let only_touched_covers = with_touched
+            .iter()
+            .any(|(_, group)| hard_halves(&rows, Some(&touched), group).1);
+        (one_covers_both, only_touched_covers)
+    }
+
+    /// [`pairs`] on [`random_rows_case`]s: the same finds as the plain pass, and among them
+    /// both cases of halves of a row and the loose atoms it covers that need a path of
+    /// their own.
+    #[test]
+    fn pairs_find_what_the_pass_finds_on_random_rows() {
+        let (mut covers_both, mut touched_covers) = (0, 0);
+        for seed in 0..3000 {
+            let (both, touched) = random_rows_case(seed);
+            covers_both += usize::from(both);
+            touched_covers += usize::from(touched);
+        }
+        assert!(
+            covers_both > 5 && touched_covers > 5,
+            "{covers_both} with one row covering both loose atoms, {touched_covers} with the \
+             touched row the only one covering the atom"
         );
     }
 
