@@ -375,7 +375,9 @@ const MERGE_BATCH: usize = 512;
 /// round often finds that the other instance's round, just committed, has merged the changes
 /// its waiting submits wrote. A waiting submit that knows its journal entries' ids is released
 /// as soon as such a round's read, under the lock, shows them gone, instead of after the round's
-/// own write and flush: gone from the journal means merged by a committed transaction.
+/// own write and flush: gone from the journal means merged by a committed transaction. Only the
+/// API's one-shot submit knows its ids so far (the form's submit waits for a round as before).
+/// Two instances, API at 32 connections, A/B: submits/s about 1.15 times (ARCHITECTURE, step 3).
 #[derive(Debug, Default)]
 struct MergeRounds {
     turn: tokio::sync::Mutex<()>,
