@@ -880,7 +880,14 @@ impl Responses {
     /// the write's own transaction). The write itself has committed: if merging fails now, the
     /// change waits in the journal for the next merge (`Statistics::merge_periodically`).
     async fn merge_statistics(&self) {
-        if let Err(e) = self.statistics.merge_pending(self.clock.now_ms()).await {
+        self.merge_statistics_of(&[]).await;
+    }
+
+    /// [`Self::merge_statistics`] after a write whose journal entries got these ids (known on
+    /// PostgreSQL: another instance's merge of them is seen, see `Statistics::merge_pending_of`).
+    async fn merge_statistics_of(&self, journal_ids: &[i64]) {
+        let now = self.clock.now_ms();
+        if let Err(e) = self.statistics.merge_pending_of(now, journal_ids).await {
             tracing::error!(error = %e, "merging the statistics journal failed; the next merge retries");
         }
     }
@@ -991,9 +998,9 @@ impl Responses {
             }
         };
         match outcome {
-            (CreateOutcome::Created(_), merged) => {
+            (CreateOutcome::Created(_), merged, journal_ids) => {
                 if hold.is_none() && !merged {
-                    self.merge_statistics().await;
+                    self.merge_statistics_of(&journal_ids).await;
                 }
                 Ok(Created {
                     token,
@@ -1002,7 +1009,7 @@ impl Responses {
                 })
             }
             // A concurrent request with the same key won: answer as it did.
-            (CreateOutcome::IdempotencyKeyTaken, _) => match (idempotency, &request_hash) {
+            (CreateOutcome::IdempotencyKeyTaken, _, _) => match (idempotency, &request_hash) {
                 (Some((key, _)), Some(request_hash)) => self
                     .replay(key, request_hash)
                     .await?

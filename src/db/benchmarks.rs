@@ -63,6 +63,10 @@ impl JournalEntry {
     }
 }
 
+/// Told the ids of the journal entries a merge on PostgreSQL read under the merge lock, before
+/// it writes, and whether that read was short (it took every entry waiting).
+pub type ReadFn<'a> = dyn Fn(&[i64], bool) + Sync + 'a;
+
 /// The pure merge of one scope's waiting changes into its cells (in the order given).
 pub type MergeFn<'a> =
     dyn Fn(&str, &[JournalEntry], &[CellRow]) -> Result<ScopeUpdate, String> + Sync + 'a;
@@ -352,6 +356,7 @@ async fn merge_postgres(
     conn: &mut AnyConnection,
     limit: usize,
     apply: &MergeFn<'_>,
+    on_read: &ReadFn<'_>,
     now: i64,
 ) -> Result<usize, DbError> {
     // `j` is read twice, so PostgreSQL materialises it: both parts see the same entries.
@@ -396,6 +401,9 @@ async fn merge_postgres(
             });
         }
     }
+    let mut ids: Vec<i64> = by_scope.values().flatten().map(|e| e.id).collect();
+    ids.sort_unstable();
+    on_read(&ids, read < limit);
     if read == 0 {
         return Ok(0);
     }
@@ -551,11 +559,14 @@ impl Store {
     /// Merges up to `limit` waiting journal entries into the cells (per scope on PostgreSQL), in
     /// one transaction (on SQLite a member of the writer's group commit; on PostgreSQL one per
     /// scope). Returns how many entries it read: fewer than `limit` means the journal was empty
-    /// when it looked.
+    /// when it looked. On PostgreSQL `on_read` is told the ids read under the merge lock before
+    /// the merge writes (an entry committed before the lock was taken and not among them was
+    /// merged by a transaction that has committed: another instance's); SQLite never calls it.
     pub async fn merge_journal(
         &self,
         limit: usize,
         apply: &MergeFn<'_>,
+        on_read: &ReadFn<'_>,
         now: i64,
     ) -> Result<usize, DbError> {
         match self.backend {
@@ -568,7 +579,7 @@ impl Store {
             }
             Backend::Postgres => {
                 let mut tx = begin_merge_postgres(&self.writer).await?;
-                let read = merge_postgres(&mut tx, limit, apply, now).await?;
+                let read = merge_postgres(&mut tx, limit, apply, on_read, now).await?;
                 self.commit(tx).await?;
                 Ok(read)
             }

@@ -32,7 +32,9 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use accounts::{SessionRecord, UserRecord};
-pub use benchmarks::{CellRow, CellUpdate, CohortChange, JournalEntry, MergeFn, ScopeUpdate};
+pub use benchmarks::{
+    CellRow, CellUpdate, CohortChange, JournalEntry, MergeFn, ReadFn, ScopeUpdate,
+};
 pub use brand::{BrandRecord, LogoRecord};
 pub use campaigns::{
     CampaignRecord, CampaignRemovals, CampaignResponseRow, CampaignState, NewCampaign,

@@ -299,7 +299,7 @@ fn one_shot_submit_sql(backend: Backend, journal_scopes: usize, idempotency: boo
             if let Some(rows) = &journal {
                 parts.push(format!(
                     "j AS (INSERT INTO cohort_journal (scope, cohort_keys, change_json, created_at)
-                           VALUES {rows})"
+                           VALUES {rows} RETURNING id)"
                 ));
             }
             let inserted = match &key {
@@ -314,12 +314,31 @@ fn one_shot_submit_sql(backend: Backend, journal_scopes: usize, idempotency: boo
                 }
                 None => "1",
             };
+            // The journal entries' ids, comma-joined: the merge rounds tell by them whether
+            // another instance's merge took the entries (see `Statistics::merge_pending_of`).
+            let journal_ids = match &journal {
+                Some(_) => "(SELECT string_agg(CAST(id AS TEXT), ',') FROM j)",
+                None => "CAST(NULL AS TEXT)",
+            };
             format!(
-                "WITH {} SELECT id, CAST({inserted} AS BIGINT) FROM r",
+                "WITH {} SELECT id, CAST({inserted} AS BIGINT), {journal_ids} FROM r",
                 parts.join(",\n")
             )
         }
     }
+}
+
+/// Ids comma-joined by PostgreSQL's `string_agg`.
+fn parse_ids(joined: Option<&str>) -> Result<Vec<i64>, DbError> {
+    joined
+        .unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse()
+                .map_err(|_| DbError::Corrupt(format!("a journal id that is no number: {id:?}")))
+        })
+        .collect()
 }
 
 const SUBMIT: &str =
@@ -554,7 +573,8 @@ impl Store {
 
     /// Creates, answers and submits a response in one transaction (the JSON API's one-shot
     /// submit), with its idempotency key if one was given. Also returns whether the statistics
-    /// journal was merged before the write committed, as [`Store::submit`] does.
+    /// journal was merged before the write committed, as [`Store::submit`] does, and the ids
+    /// of the journal entries it wrote (PostgreSQL; none on SQLite).
     pub async fn create_submitted_response<'q>(
         &self,
         new: &'q NewResponse<'q>,
@@ -562,7 +582,7 @@ impl Store {
         submission: &'q Submission<'q>,
         cohorts: &CohortChange<'_>,
         idempotency: Option<&IdempotencyRecord<'_>>,
-    ) -> Result<(CreateOutcome, bool), DbError> {
+    ) -> Result<(CreateOutcome, bool, Vec<i64>), DbError> {
         let counts = submission.hold_reason.is_none()
             && !cohorts.keys.is_empty()
             && !cohorts.scopes.is_empty();
@@ -605,20 +625,26 @@ impl Store {
                 .group
                 .run_statement(self, sql, arguments, merge_at)
                 .await?;
-            return Ok((CreateOutcome::Created(row.try_get(0)?), merged));
+            return Ok((CreateOutcome::Created(row.try_get(0)?), merged, Vec::new()));
         }
-        self.write_submit_as(atomic, merge_at, async |conn: &mut AnyConnection| {
-            let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())));
-            // All rows, not the first item: on SQLite the first is the first insert's count.
-            let rows = query.fetch_all(&mut *conn).await?;
-            let row = rows.last().ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
-            let (id, key_inserted): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            if key_inserted != 1 {
-                return Ok(Keep::RollBack(CreateOutcome::IdempotencyKeyTaken));
-            }
-            Ok(Keep::Commit(CreateOutcome::Created(id)))
-        })
-        .await
+        let mut journal_ids = Vec::new();
+        let (outcome, merged) = self
+            .write_submit_as(atomic, merge_at, async |conn: &mut AnyConnection| {
+                let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())));
+                // All rows, not the first item: on SQLite the first is the first insert's count.
+                let rows = query.fetch_all(&mut *conn).await?;
+                let row = rows.last().ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
+                let (id, key_inserted): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+                if key_inserted != 1 {
+                    return Ok(Keep::RollBack(CreateOutcome::IdempotencyKeyTaken));
+                }
+                if self.backend == Backend::Postgres && counts {
+                    journal_ids = parse_ids(row.try_get::<Option<String>, _>(2)?.as_deref())?;
+                }
+                Ok(Keep::Commit(CreateOutcome::Created(id)))
+            })
+            .await?;
+        Ok((outcome, merged, journal_ids))
     }
 
     /// Runs a submit's statements: on SQLite as a member of the writer's group commit (see
