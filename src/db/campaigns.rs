@@ -300,6 +300,8 @@ impl Store {
     /// transaction ([`COUNT_REMOVAL`]). The count only grows: a dashboard computed from
     /// publications read after a count was read holds no firm that stopped counting while the
     /// count stays the same (issue 17; it replaces reading every participant id per view).
+    /// Every save of a publication compares it too (task erase,
+    /// [`Store::save_campaign_publication`]).
     pub async fn chamber_removals(&self, chamber_id: i64) -> Result<CampaignRemovals, DbError> {
         Ok(
             sqlx::query_as("SELECT id, removals FROM campaigns WHERE chamber_id = $1 ORDER BY id")

@@ -1206,6 +1206,108 @@ async fn a_publication_read_before_an_erasure_is_not_saved_after_it(app: TestApp
     assert_eq!(participants().await, 1);
 }
 
+/// Task erase, through the service: a chamber's first view reads its participants and, while
+/// its save waits (the test holds the epoch counter's table), the owner erases a firm. The
+/// stored publication must not hold that firm: the erasure waits for the save (the save locked
+/// the campaign's row) and then takes the firm out of what was saved. PostgreSQL only (SQLite
+/// has one writer: the test's lock would hold the erasure as well).
+async fn an_erasure_during_a_first_save_is_not_lost(app: TestApp) {
+    use social_readiness::dashboard::{CampaignPublication, ParticipantId};
+    use sqlx::{Connection, Row};
+    if app.backend_name != "postgres" {
+        return;
+    }
+    app.create_user(Role::Chamber, "ihk-first-erase@example.de")
+        .await;
+    let chamber = app.login("ihk-first-erase@example.de").await;
+    let (id, code) = create_campaign(&chamber, "First erase").await;
+    let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
+    let erased_id = app.store.campaign_responses(id).await.expect("read")[0].response_id;
+    // At least k firms, so that the first publication holds them.
+    for firm in ["Kept 1", "Kept 2", "Kept 3", "Kept 4", "Kept 5"] {
+        take_part(&app, &code, true, "G", firm).await;
+    }
+
+    let mut holder = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let mut watcher = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let mut hold = holder.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE chamber_publication_epochs IN EXCLUSIVE MODE")
+        .execute(&mut *hold)
+        .await
+        .expect("lock");
+    // How many statements of this database wait for a lock.
+    let mut waiting = async || -> i64 {
+        sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .expect("read")
+        .try_get(0)
+        .expect("count")
+    };
+    let path = format!("/chamber/dashboard?campaign={id}");
+    let view = chamber.get(&path);
+    let delete = format!("{erased}/delete");
+    let erasure = app.post_form(&delete, &[("confirm", "yes")]);
+    tokio::pin!(view, erasure);
+    // The view reads its participants and waits in its save.
+    loop {
+        tokio::select! {
+            reply = &mut view => panic!("the view did not wait: {}", reply.status),
+            () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                if waiting().await >= 1 {
+                    break;
+                }
+            }
+        }
+    }
+    // Then the owner erases: done, or waiting for the save.
+    let mut erased_reply = None;
+    loop {
+        tokio::select! {
+            reply = &mut erasure => {
+                erased_reply = Some(reply);
+                break;
+            }
+            () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                if waiting().await >= 2 {
+                    break;
+                }
+            }
+        }
+    }
+    hold.commit().await.expect("release");
+    let (reply, erased_reply) = match erased_reply {
+        Some(erased_reply) => ((&mut view).await, erased_reply),
+        None => tokio::join!(&mut view, &mut erasure),
+    };
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(erased_reply.status, 200, "{}", erased_reply.body);
+    let (stored, _) = app
+        .store
+        .campaign_publication(id)
+        .await
+        .expect("read")
+        .expect("stored");
+    let mut publication = CampaignPublication::decode(&stored).expect("decodes");
+    assert!(
+        !publication.erase(&ParticipantId::new(format!("r{erased_id}"))),
+        "the stored publication still holds the erased firm"
+    );
+    let kept = app.store.campaign_responses(id).await.expect("read");
+    assert_eq!(kept.len(), 5);
+    assert!(
+        publication.erase(&ParticipantId::new(format!("r{}", kept[0].response_id))),
+        "it holds the other one"
+    );
+}
+
 /// The value of the sample `line_start` (name and labels) in a `/metrics` exposition.
 fn sample(text: &str, line_start: &str) -> f64 {
     text.lines()
@@ -1388,6 +1490,7 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_dashboard_records_its_history_once_across_instances,
     a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_make,
     a_publication_read_before_an_erasure_is_not_saved_after_it,
+    an_erasure_during_a_first_save_is_not_lost,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
