@@ -727,7 +727,9 @@ impl Campaigns {
         let served = &self.responses.catalogue().version;
         let k = usize::try_from(policy.k()).unwrap_or(usize::MAX);
         for _ in 0..PUBLICATION_RETRIES {
-            let stored = self.store.campaign_publication_version(campaign_id).await?;
+            // The removal count before the participants: the save is refused if a firm left
+            // since (task erase, see `Store::save_campaign_publication`).
+            let (removals, stored) = self.store.campaign_publication_version(campaign_id).await?;
             let same_version = stored.as_ref().is_some_and(|(_, v)| v == served);
             // Moved, not cloned (see `cached_publication`); a version that differs now never
             // matches again on a retry, as versions only grow.
@@ -777,7 +779,7 @@ impl Campaigns {
             let mut published = None;
             let saved = self
                 .store
-                .save_campaign_publication(campaign_id, served, version, |epoch| {
+                .save_campaign_publication(campaign_id, served, version, removals, |epoch| {
                     publication.refresh_from(&policy, live, epoch)?;
                     let stored = publication.encode();
                     published = Some(publication);
@@ -805,22 +807,27 @@ impl Campaigns {
         let participant = ParticipantId::new(format!("r{response_id}"));
         for _ in 0..PUBLICATION_RETRIES {
             let campaign = self.store.response_campaign(response_id).await?;
+            // Even when there is nothing to erase from (no publication, or the firm is not in
+            // it), the erasure checks that it is still the one read (task erase).
             let mut snapshot = None;
-            if let Some(c) = &campaign
-                && let Some((stored, version)) =
-                    self.store.campaign_publication(c.campaign_id).await?
-            {
-                let mut publication = CampaignPublication::decode(&stored)?;
-                drop(stored);
-                if publication.erase(&participant) {
-                    snapshot = Some((c.campaign_id, publication.encode(), version));
-                }
+            if let Some(c) = &campaign {
+                let (stored, version) = match self.store.campaign_publication(c.campaign_id).await?
+                {
+                    Some((stored, version)) => {
+                        let mut publication = CampaignPublication::decode(&stored)?;
+                        drop(stored);
+                        let erased = publication.erase(&participant);
+                        (erased.then(|| publication.encode()), Some(version))
+                    }
+                    None => (None, None),
+                };
+                snapshot = Some((c.campaign_id, stored, version));
             }
             let change = snapshot
                 .as_ref()
                 .map(|(campaign_id, stored, version)| SnapshotChange {
                     campaign_id: *campaign_id,
-                    stored,
+                    stored: stored.as_deref(),
                     expected_version: *version,
                 });
             match self.responses.delete_once(response, change.as_ref()).await {
@@ -1498,7 +1505,8 @@ impl Campaigns {
             let encoded = &self.first_views.counts.encoded;
             let saved = self
                 .store
-                .save_campaign_publication(campaign.id, served, None, |epoch| {
+                // Refused if a firm left since the state the publication was made from.
+                .save_campaign_publication(campaign.id, served, None, state.removals, |epoch| {
                     drawn = Some(epoch);
                     // Encoded ahead (about 12 ms of the view at 50,000 participants, inside
                     // the writer's transaction) unless another epoch was drawn.

@@ -49,6 +49,13 @@
 //!   the possible one `d + u` (`u`: that point's participants no longer shown unchanged) must
 //!   not allow `1..k−1`. As before, an erasure withdraws its campaign until the next
 //!   publication, and cells that may have lost `1..k−1` firms stay hidden until they gained `k`.
+//!   No publication holds an erased firm (task erase): the erasure takes it out of the stored
+//!   one, and a publication made from participants read before an erasure is never saved
+//!   after it (the save compares the campaign's removal count read before the participants,
+//!   the erasure re-reads a publication saved since it read; both orders on both databases
+//!   in `Store::save_campaign_publication`). Before, a campaign's first publication (or one
+//!   replacing a stored one the firm was not in) could be saved just after the erasure with
+//!   the firm, and later views kept it (one missing firm is fewer than `k` changes).
 //!
 //!   *Legacy*: publications stored before epochs existed have none (serde default). They are
 //!   older than every epoch (the counter began after them) but their order across campaigns

@@ -403,7 +403,7 @@ impl Store {
     /// Erases a response (answers and idempotency keys go with it), takes it out of the
     /// statistics if it counted there, marks its invitation "deleted", and writes its campaign's
     /// snapshot without it: all or nothing. `Conflict` when the snapshot changed since it was
-    /// read (the caller re-reads and retries).
+    /// read, or (the response counted) one was stored since (the caller re-reads and retries).
     pub async fn delete_response(
         &self,
         response_id: i64,
@@ -423,10 +423,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Before the row goes: the campaign it counted in learns that a firm left.
-        sqlx::query(super::campaigns::COUNT_REMOVAL)
+        let counted = sqlx::query(super::campaigns::COUNT_REMOVAL)
             .bind(response_id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
+            > 0;
         let deleted = sqlx::query("DELETE FROM responses WHERE id = $1")
             .bind(response_id)
             .execute(&mut *tx)
@@ -436,22 +438,42 @@ impl Store {
             self.rollback(tx).await?;
             return Ok(false);
         }
+        // After the bump (task erase): a publication saved since the read is seen here, as the
+        // save's first statement locks the row the bump wrote (see
+        // `save_campaign_publication` for both orders on both databases).
         if let Some(snapshot) = snapshot {
-            self.faults.publication_write()?;
-            let written = sqlx::query(
-                "UPDATE campaign_publications SET publication = $2, publication_json = NULL,
-                     version = version + 1
-                 WHERE campaign_id = $1 AND version = $3",
-            )
-            .bind(snapshot.campaign_id)
-            .bind(snapshot.stored)
-            .bind(snapshot.expected_version)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if written != 1 {
-                // Dropping the transaction rolls it back.
-                return Err(DbError::Conflict);
+            match snapshot.stored {
+                Some(stored) => {
+                    self.faults.publication_write()?;
+                    let written = sqlx::query(
+                        "UPDATE campaign_publications SET publication = $2,
+                             publication_json = NULL, version = version + 1
+                         WHERE campaign_id = $1 AND version = $3",
+                    )
+                    .bind(snapshot.campaign_id)
+                    .bind(stored)
+                    .bind(snapshot.expected_version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if written != 1 {
+                        // Dropping the transaction rolls it back.
+                        return Err(DbError::Conflict);
+                    }
+                }
+                None if counted => {
+                    let stored: Option<i64> = sqlx::query_scalar(
+                        "SELECT version FROM campaign_publications WHERE campaign_id = $1",
+                    )
+                    .bind(snapshot.campaign_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if stored != snapshot.expected_version {
+                        // Saved since the read, maybe with the firm: re-read, erase it there.
+                        return Err(DbError::Conflict);
+                    }
+                }
+                None => {}
             }
         }
         self.commit(tx).await?;
@@ -483,14 +505,17 @@ impl Store {
     }
 }
 
-/// A campaign's snapshot without an erased response, to be written with the erasure.
+/// The campaign of an erased response and its snapshot as the erasure read it: written
+/// without the response with the erasure, or checked to be still the one read.
 #[derive(Debug, Clone, Copy)]
 pub struct SnapshotChange<'a> {
     pub campaign_id: i64,
-    /// The publication in its stored form (`dashboard::CampaignPublication::encode`).
-    pub stored: &'a [u8],
-    /// The version the snapshot had when it was read.
-    pub expected_version: i64,
+    /// The publication without the response in its stored form
+    /// (`dashboard::CampaignPublication::encode`); None when the response is not in the one
+    /// read (or none was stored): then the stored one must still be the one read.
+    pub stored: Option<&'a [u8]>,
+    /// The version the snapshot had when it was read (None: none was stored).
+    pub expected_version: Option<i64>,
 }
 
 /// A submitted response that counts in the statistics.

@@ -1024,7 +1024,7 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
         async move {
             let mut drawn = None;
             let saved = store
-                .save_campaign_publication(campaign, "v", version, |epoch| {
+                .save_campaign_publication(campaign, "v", version, 0, |epoch| {
                     drawn = Some(epoch);
                     Ok::<_, DbError>(epoch.to_string().into_bytes())
                 })
@@ -1080,6 +1080,232 @@ async fn publications_of_one_chamber_get_distinct_increasing_epochs(app: TestApp
     let (saved, epoch) = save(&app.store, c, None).await;
     assert!(saved);
     assert_eq!(epoch, 1);
+}
+
+/// Task erase: an erasure is never lost from a publication saved just after it. A save made
+/// from participants read before an erasure is refused (the removal count read before them
+/// moved), whether it is the campaign's first publication or replaces a stored one the erased
+/// firm was not in (which the erasure left alone); and an erasure that read the publication
+/// before a save committed conflicts (its caller re-reads) instead of leaving the firm in it.
+async fn a_publication_read_before_an_erasure_is_not_saved_after_it(app: TestApp) {
+    use social_readiness::dashboard::{CampaignId, CampaignPublication};
+    use social_readiness::db::{DbError, SnapshotChange};
+    app.create_user(Role::Chamber, "ihk-erase@example.de").await;
+    let chamber = app.login("ihk-erase@example.de").await;
+    let (id, code) = create_campaign(&chamber, "Erase").await;
+    let erase = |token: String| {
+        let app = &app;
+        async move {
+            let deleted = app
+                .post_form(&format!("{token}/delete"), &[("confirm", "yes")])
+                .await;
+            assert_eq!(deleted.status, 200, "{}", deleted.body);
+        }
+    };
+    // Stands for a publication made from the participants read (the firm among them); empty
+    // here, so that the erasures below read it as one the firm is not in.
+    let save = |version: Option<i64>, removals: i64| {
+        let store = app.store.clone();
+        async move {
+            store
+                .save_campaign_publication(id, "v", version, removals, |_| {
+                    Ok::<_, DbError>(
+                        CampaignPublication::new(CampaignId::new(id.to_string())).encode(),
+                    )
+                })
+                .await
+                .expect("save")
+        }
+    };
+    let participants = || async { app.store.campaign_responses(id).await.expect("read").len() };
+    let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
+    take_part(&app, &code, true, "G", "Kept GmbH").await;
+
+    // A refresh reads the removal count, then the participants; the owner erases meanwhile,
+    // with no publication stored yet to take the firm out of.
+    let (removals, stored) = app
+        .store
+        .campaign_publication_version(id)
+        .await
+        .expect("read");
+    assert_eq!(stored, None, "nothing published yet");
+    assert_eq!(participants().await, 2);
+    erase(erased).await;
+    assert!(
+        !save(None, removals).await,
+        "a first publication read before an erasure is refused"
+    );
+    assert_eq!(
+        app.store.campaign_publication(id).await.expect("read"),
+        None
+    );
+    let (removals, _) = app
+        .store
+        .campaign_publication_version(id)
+        .await
+        .expect("read");
+    assert!(save(None, removals).await, "from a fresh read it is saved");
+
+    // A firm that is not in the stored publication: its erasure leaves that one as it is, and
+    // a new publication read before the erasure is refused.
+    let late = take_part(&app, &code, true, "C", "Late GmbH").await;
+    let (removals, stored) = app
+        .store
+        .campaign_publication_version(id)
+        .await
+        .expect("read");
+    let version = stored.map(|(version, _)| version);
+    assert_eq!(version, Some(1));
+    assert_eq!(participants().await, 2);
+    erase(late).await;
+    assert!(
+        !save(version, removals).await,
+        "a replacing publication read before an erasure is refused"
+    );
+    let (removals, _) = app
+        .store
+        .campaign_publication_version(id)
+        .await
+        .expect("read");
+    assert!(save(version, removals).await);
+
+    // The other order: an erasure read the publication (version 2, without the firm), then a
+    // publication made before the erasure was saved and committed first.
+    let third = take_part(&app, &code, true, "G", "Third GmbH").await;
+    let (removals, _) = app
+        .store
+        .campaign_publication_version(id)
+        .await
+        .expect("read");
+    assert!(save(Some(2), removals).await);
+    let third_id = app
+        .store
+        .campaign_responses(id)
+        .await
+        .expect("read")
+        .iter()
+        .map(|r| r.response_id)
+        .max()
+        .expect("a participant");
+    let read_before = SnapshotChange {
+        campaign_id: id,
+        stored: None,
+        expected_version: Some(2),
+    };
+    let outcome = app
+        .store
+        .delete_response(third_id, None, Some(&read_before), 0)
+        .await;
+    assert!(
+        matches!(outcome, Err(DbError::Conflict)),
+        "an erasure that read the publication before a save conflicts: {outcome:?}"
+    );
+    assert_eq!(participants().await, 2, "nothing erased yet");
+    // Its caller re-reads and erases (the owner's link works).
+    erase(third).await;
+    assert_eq!(participants().await, 1);
+}
+
+/// Task erase, through the service: a chamber's first view reads its participants and, while
+/// its save waits (the test holds the epoch counter's table), the owner erases a firm. The
+/// stored publication must not hold that firm: the erasure waits for the save (the save locked
+/// the campaign's row) and then takes the firm out of what was saved. PostgreSQL only (SQLite
+/// has one writer: the test's lock would hold the erasure as well).
+async fn an_erasure_during_a_first_save_is_not_lost(app: TestApp) {
+    use social_readiness::dashboard::{CampaignPublication, ParticipantId};
+    use sqlx::{Connection, Row};
+    if app.backend_name != "postgres" {
+        return;
+    }
+    app.create_user(Role::Chamber, "ihk-first-erase@example.de")
+        .await;
+    let chamber = app.login("ihk-first-erase@example.de").await;
+    let (id, code) = create_campaign(&chamber, "First erase").await;
+    let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
+    let erased_id = app.store.campaign_responses(id).await.expect("read")[0].response_id;
+    // At least k firms, so that the first publication holds them.
+    for firm in ["Kept 1", "Kept 2", "Kept 3", "Kept 4", "Kept 5"] {
+        take_part(&app, &code, true, "G", firm).await;
+    }
+
+    let mut holder = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let mut watcher = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let mut hold = holder.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE chamber_publication_epochs IN EXCLUSIVE MODE")
+        .execute(&mut *hold)
+        .await
+        .expect("lock");
+    // How many statements of this database wait for a lock.
+    let mut waiting = async || -> i64 {
+        sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .expect("read")
+        .try_get(0)
+        .expect("count")
+    };
+    let path = format!("/chamber/dashboard?campaign={id}");
+    let view = chamber.get(&path);
+    let delete = format!("{erased}/delete");
+    let erasure = app.post_form(&delete, &[("confirm", "yes")]);
+    tokio::pin!(view, erasure);
+    // The view reads its participants and waits in its save.
+    loop {
+        tokio::select! {
+            reply = &mut view => panic!("the view did not wait: {}", reply.status),
+            () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                if waiting().await >= 1 {
+                    break;
+                }
+            }
+        }
+    }
+    // Then the owner erases: done, or waiting for the save.
+    let mut erased_reply = None;
+    loop {
+        tokio::select! {
+            reply = &mut erasure => {
+                erased_reply = Some(reply);
+                break;
+            }
+            () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                if waiting().await >= 2 {
+                    break;
+                }
+            }
+        }
+    }
+    hold.commit().await.expect("release");
+    let (reply, erased_reply) = match erased_reply {
+        Some(erased_reply) => ((&mut view).await, erased_reply),
+        None => tokio::join!(&mut view, &mut erasure),
+    };
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(erased_reply.status, 200, "{}", erased_reply.body);
+    let (stored, _) = app
+        .store
+        .campaign_publication(id)
+        .await
+        .expect("read")
+        .expect("stored");
+    let mut publication = CampaignPublication::decode(&stored).expect("decodes");
+    assert!(
+        !publication.erase(&ParticipantId::new(format!("r{erased_id}"))),
+        "the stored publication still holds the erased firm"
+    );
+    let kept = app.store.campaign_responses(id).await.expect("read");
+    assert_eq!(kept.len(), 5);
+    assert!(
+        publication.erase(&ParticipantId::new(format!("r{}", kept[0].response_id))),
+        "it holds the other one"
+    );
 }
 
 /// The value of the sample `line_start` (name and labels) in a `/metrics` exposition.
@@ -1263,6 +1489,8 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     an_erasure_counts_as_a_removal_of_its_campaign_only,
     a_dashboard_records_its_history_once_across_instances,
     a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_make,
+    a_publication_read_before_an_erasure_is_not_saved_after_it,
+    an_erasure_during_a_first_save_is_not_lost,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
