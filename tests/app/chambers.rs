@@ -373,10 +373,7 @@ async fn a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cell
 
     // An owner erases: the firm's data leave the published snapshot at once, and the
     // campaign's numbers are withdrawn until the next publication (no step of one firm).
-    let deleted = app
-        .post_form(&format!("{}/delete", tokens[0]), &[("confirm", "yes")])
-        .await;
-    assert_eq!(deleted.status, 200);
+    app.erase(&tokens[0]).await;
     let after = chamber
         .get(&format!("/chamber/dashboard?campaign={id}"))
         .await;
@@ -788,10 +785,7 @@ async fn a_view_while_dashboards_are_made_ready_never_counts_a_firm_erased_since
 
     // An erasure on this instance of a firm that was never counted: the warm-up window opens
     // (the chamber has looked), and no counted firm left.
-    let deleted = warming
-        .post_form(&format!("{not_counted}/delete"), &[("confirm", "yes")])
-        .await;
-    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    warming.erase(&not_counted).await;
     seed(k, 2).await.expect("seed");
     let fresh = fresh_view(&app, "ihk-window@example.de", &path).await;
     let grown = 41 + k;
@@ -807,10 +801,7 @@ async fn a_view_while_dashboards_are_made_ready_never_counts_a_firm_erased_since
 
     // A counted firm is erased on another instance: the previous dashboard counts it, so it is
     // not served; the view is the one a fresh instance computes.
-    let deleted = app
-        .post_form(&format!("{erased}/delete"), &[("confirm", "yes")])
-        .await;
-    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    app.erase(&erased).await;
     let after = chamber.get(&path).await;
     assert_eq!(after.status, 200, "{}", after.body);
     assert!(
@@ -853,18 +844,9 @@ async fn an_erasure_counts_as_a_removal_of_its_campaign_only(app: TestApp) {
     let before = app.store.campaign_state(id).await.expect("state");
     assert_eq!(before.removals, 0);
 
-    let erase = |token: String| {
-        let app = &app;
-        async move {
-            let deleted = app
-                .post_form(&format!("{token}/delete"), &[("confirm", "yes")])
-                .await;
-            assert_eq!(deleted.status, 200, "{}", deleted.body);
-        }
-    };
-    erase(not_counted).await;
+    app.erase(&not_counted).await;
     assert_eq!(removals().await, expected, "a firm that was not counted");
-    erase(counted).await;
+    app.erase(&counted).await;
     let mut expected = vec![(id, 1), (other, 0)];
     expected.sort_unstable();
     assert_eq!(
@@ -875,7 +857,7 @@ async fn an_erasure_counts_as_a_removal_of_its_campaign_only(app: TestApp) {
     let after = app.store.campaign_state(id).await.expect("state");
     assert_eq!(after.removals, 1);
     assert_ne!(after, before);
-    erase(elsewhere).await;
+    app.erase(&elsewhere).await;
     let mut expected = vec![(id, 1), (other, 1)];
     expected.sort_unstable();
     assert_eq!(removals().await, expected, "the other campaign's own count");
@@ -1093,15 +1075,6 @@ async fn a_publication_read_before_an_erasure_is_not_saved_after_it(app: TestApp
     app.create_user(Role::Chamber, "ihk-erase@example.de").await;
     let chamber = app.login("ihk-erase@example.de").await;
     let (id, code) = create_campaign(&chamber, "Erase").await;
-    let erase = |token: String| {
-        let app = &app;
-        async move {
-            let deleted = app
-                .post_form(&format!("{token}/delete"), &[("confirm", "yes")])
-                .await;
-            assert_eq!(deleted.status, 200, "{}", deleted.body);
-        }
-    };
     // Stands for a publication made from the participants read (the firm among them); empty
     // here, so that the erasures below read it as one the firm is not in.
     let save = |version: Option<i64>, removals: i64| {
@@ -1130,7 +1103,7 @@ async fn a_publication_read_before_an_erasure_is_not_saved_after_it(app: TestApp
         .expect("read");
     assert_eq!(stored, None, "nothing published yet");
     assert_eq!(participants().await, 2);
-    erase(erased).await;
+    app.erase(&erased).await;
     assert!(
         !save(None, removals).await,
         "a first publication read before an erasure is refused"
@@ -1157,7 +1130,7 @@ async fn a_publication_read_before_an_erasure_is_not_saved_after_it(app: TestApp
     let version = stored.map(|(version, _)| version);
     assert_eq!(version, Some(1));
     assert_eq!(participants().await, 2);
-    erase(late).await;
+    app.erase(&late).await;
     assert!(
         !save(version, removals).await,
         "a replacing publication read before an erasure is refused"
@@ -1202,7 +1175,7 @@ async fn a_publication_read_before_an_erasure_is_not_saved_after_it(app: TestApp
     );
     assert_eq!(participants().await, 2, "nothing erased yet");
     // Its caller re-reads and erases (the owner's link works).
-    erase(third).await;
+    app.erase(&third).await;
     assert_eq!(participants().await, 1);
 }
 

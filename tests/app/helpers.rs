@@ -272,6 +272,15 @@ impl TestApp {
         .await
     }
 
+    /// The owner erases the response behind `token_path` (`/s/{token}`), confirmed, and the
+    /// erasure is acknowledged.
+    pub async fn erase(&self, token_path: &str) {
+        let deleted = self
+            .post_form(&format!("{token_path}/delete"), &[("confirm", "yes")])
+            .await;
+        assert_eq!(deleted.status, 200, "{}", deleted.body);
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,
