@@ -2102,9 +2102,8 @@ impl SearchCache {
                 budget,
                 ..PairMaps::default()
             };
-            for i in 0..n {
-                for j in i + 1..n {
-                    let (fi, fj) = (&facts[i], &facts[j]);
+            for (i, fi) in facts.iter().enumerate() {
+                for (j, fj) in facts.iter().enumerate().skip(i + 1) {
                     if fi.pivot_size.saturating_add(fj.pivot_size) < b {
                         PairMaps::insert(
                             &mut maps.by_two_rows,
@@ -2127,9 +2126,9 @@ impl SearchCache {
             let is = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(true);
             // Out, as the maps held them.
             let old = &maps.rows;
-            for i in (0..old.len()).filter(|&i| is(&pair, i)) {
-                for j in (0..old.len()).filter(|&j| j != i && !(is(&pair, j) && j < i)) {
-                    let (fi, fj) = (&old[i].1, &old[j].1);
+            let other = |i: usize, j: usize| j != i && !(is(&pair, j) && j < i);
+            for (i, (_, fi)) in old.iter().enumerate().filter(|&(i, _)| is(&pair, i)) {
+                for (j, (_, fj)) in old.iter().enumerate().filter(|&(j, _)| other(i, j)) {
                     if fi.pivot_size.saturating_add(fj.pivot_size) < b {
                         PairMaps::remove(
                             &mut maps.by_two_rows,
@@ -2140,17 +2139,16 @@ impl SearchCache {
                     }
                 }
             }
-            for i in (0..old.len()).filter(|&i| is(&atoms, i)) {
-                let f = old[i].1.fingerprint;
+            for (i, (_, held)) in old.iter().enumerate().filter(|&(i, _)| is(&atoms, i)) {
+                let f = held.fingerprint;
                 for &a in maps.covered.get(i).map_or(&[][..], Vec::as_slice) {
                     PairMaps::remove(&mut maps.by_row_atom, add(f, g(a)), (i, a));
                     items += 1;
                 }
             }
             // In, as they are now.
-            for i in (0..n).filter(|&i| is(&pair, i)) {
-                for j in (0..n).filter(|&j| j != i && !(is(&pair, j) && j < i)) {
-                    let (fi, fj) = (&facts[i], &facts[j]);
+            for (i, fi) in facts.iter().enumerate().filter(|&(i, _)| is(&pair, i)) {
+                for (j, fj) in facts.iter().enumerate().filter(|&(j, _)| other(i, j)) {
                     if fi.pivot_size.saturating_add(fj.pivot_size) < b {
                         PairMaps::insert(
                             &mut maps.by_two_rows,
@@ -2161,8 +2159,8 @@ impl SearchCache {
                     }
                 }
             }
-            for i in (0..n).filter(|&i| is(&atoms, i)) {
-                let f = facts[i].fingerprint;
+            for (i, held) in facts.iter().enumerate().filter(|&(i, _)| is(&atoms, i)) {
+                let f = held.fingerprint;
                 for &a in covered.get(i).map_or(&[][..], Vec::as_slice) {
                     PairMaps::insert(&mut maps.by_row_atom, add(f, g(a)), (i, a));
                     items += 1;
