@@ -210,8 +210,10 @@
 //! the searches counted against it), so 32 entries are about one step. `AUDIT_WORK` stays
 //! 2 M: the 200-firm wave with about eight looks takes at most 1.20 M steps with the echelon
 //! counted (0.90 M before, search only; same records, 58/62 cells), and 2 M steps now take
-//! 0.15–0.35 s in release (an audit that gave up took 0.18–0.88 s before on the same runs,
-//! growing with the history, 2.1 s at load 6–8 in the last session).
+//! 0.14–0.41 s in release (an audit that gave up took 0.18–1.15 s before on the same runs,
+//! growing with the history, 2.1 s at load 6–8 in the last session). Past the bound, an
+//! offer is refused before its push ([`Space::clean_adding`], [`make_room`]): the same
+//! verdict, without the echelon work each refused offer still did.
 //!
 //! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
 //! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]
@@ -846,6 +848,12 @@ impl Space {
             }
             return clean;
         }
+        // Past the bound every offer is refused (a search cut short proves nothing, below):
+        // refused without the push, the search and the take-back, which took as long as the
+        // audit's bound again on the 2,000-firm wave (task hist).
+        if self.work.spent() {
+            return false;
+        }
         let (mut factors, mut ops) = (Vec::new(), 0);
         let relation = push_row_counting(
             base,
@@ -1304,6 +1312,10 @@ fn make_room(
     if space.clean_adding(base, &with, set) {
         return Some(with);
     }
+    // Past the bound refused (as below, after a rebuild of the echelon that took long).
+    if space.work.spent() {
+        return None;
+    }
     let mut drops = 0;
     loop {
         let reduced = space.reduced(&with);
@@ -1426,7 +1438,11 @@ impl Work {
         let after = before.saturating_add(entries);
         self.entries.set(after);
         let steps = after / ECHELON_ENTRIES - before / ECHELON_ENTRIES;
-        self.echelon.set(self.echelon.get().saturating_add(steps));
+        self.echelon.set(
+            self.echelon
+                .get()
+                .saturating_add(steps.min(self.left.get())),
+        );
         match self.left.get().checked_sub(steps) {
             Some(left) => self.left.set(left),
             None => {
@@ -3515,5 +3531,33 @@ mod tests {
             assert_eq!(work.spent(), spent, "limit {limit}");
             assert!(work.echelon_steps() > 0);
         }
+    }
+
+    /// Past the bound an offer is refused without any echelon work (task hist): the push,
+    /// search and take-back of each later offer took as long as the bound again.
+    #[test]
+    fn past_the_bound_an_offer_is_refused_without_echelon_work() {
+        let sim = simulate(&FIRST_WAVE);
+        let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        let sets: Vec<Withheld<'static>> = (0..4)
+            .map(|c| {
+                Box::new(move |i: usize, _: &ParticipantSummary| (i * (c + 2)) % 7 < 3)
+                    as Withheld<'static>
+            })
+            .collect();
+        let refs: Vec<&SetFn<'_>> = sets.iter().map(|b| b.as_ref()).collect();
+        let work = std::rc::Rc::new(Work::new(1));
+        let space = Space::new(&participants, &refs, &[], &[], 5, &work);
+        let mut base = space.echelon(&[true, true, true, false]);
+        assert!(work.spent());
+        let before: Vec<(usize, Vec<u64>)> =
+            base.iter().map(|r| (r.pivot, r.values.clone())).collect();
+        let entries = work.entries.get();
+        assert!(!space.clean_adding(&mut base, &[true; 4], 3));
+        assert_eq!(work.entries.get(), entries, "echelon work past the bound");
+        let after: Vec<(usize, Vec<u64>)> =
+            base.iter().map(|r| (r.pivot, r.values.clone())).collect();
+        assert_eq!(before, after);
     }
 }

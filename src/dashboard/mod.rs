@@ -372,10 +372,14 @@
 //! about 0.15–0.35 s in release on the 2,000-firm wave (an audit that gave up took up to
 //! 0.9 s there before, 2.1 s at higher load). The 200-firm wave with about eight looks stays
 //! under it (at most 1.20 M steps, 58/62 cells as before). The 2,000-firm wave with about 20
-//! looks (release, load 2–3, A/B alternated): before, 18 of 21 audits given up from the
-//! fourth look, 73/73 cells (13 current, 60 as of an earlier look), 12.2–12.3 s for the run;
-//! now 18 of 21 given up from the fourth look too, 70/73 (10 current, 60 earlier, 3 hidden),
-//! 4.4–4.5 s. With the bound lifted no audit gives up (73/73, 61 current), but the
+//! looks (release, A/B alternated, four rounds at load 2–3 and 3.6–3.9, other helpers
+//! building): before, 18 of 21 audits given up from the fourth look, 73/73 cells (13 current,
+//! 60 as of an earlier look), 12.2–15.0 s for the run, an audit that gives up 0.18–1.15 s
+//! (median 0.83 s); now 18 of 21 given up from the fourth look too, 70/73 (10 current, 60
+//! earlier, 3 hidden; which figures depends on where the bound falls), 4.4–5.7 s, an audit
+//! that gives up 0.14–0.41 s (median 0.27 s). Past the bound the offers left are refused
+//! without their echelon work (the same verdict; it took up to the bound's time again). With
+//! the bound lifted no audit gives up (73/73, 61 current), but the
 //! audits grow with the history to 8 s per look in release by the twentieth look (about
 //! 1,100 recorded sets; steps per look 0.1 M at the first, 14 M at the tenth, about 65 M at
 //! the twentieth with the echelon counted); bounds of 10 M, 20 M and 40 M steps give up 13,
