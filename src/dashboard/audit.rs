@@ -185,6 +185,35 @@
 //! most 2.5 s) and now 2.1 s (most 2.9 s): it gets through more searches and offers within
 //! the same steps, and the echelon work between searches is not counted (*open*: count it,
 //! if the bound is to keep bounding time).
+//! *Kept between searches* (task hist, [`SearchCache`]): what a search computes per row (its
+//! fingerprint, support and loose atoms, [`Facts`]) depends only on the row's values, and the
+//! pair maps of [`pairs`] only on each row's index, fingerprint and covered atoms; each row
+//! carries a stamp that changes with its values ([`Row::stamp`]; a refused offer gives the
+//! old stamps back), so a search over the rows of the same space puts in and takes out only
+//! the changed rows' items, and an offer looks up only from the pairs with a touched row
+//! (instead of passing over all of them). Same finds in the same order (the maps hold the
+//! same items; every search of the dashboard tests' audits on the 21- and 50-firm waves
+//! compared with one from an empty cache, `the_search_cache_finds_what_a_fresh_search_finds`).
+//! Less than hoped: an offer touches about a third of the rows (2,000-firm wave, tenth look:
+//! about 190 of 594; the rows are dense), and every drop round and `make_room` rebuilds the
+//! echelon from the baseline, so its rows are new and its maps built anew (`SEARCH_TRACE`).
+//! Release, A/B alternated, two rounds each, load 2.0–2.9 (another helper building):
+//! 2,000 firms, about four looks, bound lifted: the same records and cells (73/73), search
+//! steps per look 0.65, 1.60, 3.15, 2.95 M → 0.66, 1.56, 2.13, 1.61 M, time 0.05–0.07, 0.15,
+//! 0.44–0.45, 0.58–0.63 s → 0.04, 0.14, 0.34–0.36, 0.41–0.46 s.
+//! *Echelon work counted* (task hist, [`Work::charge_entries`]): the reductions of
+//! [`push_row_counting`], [`unpush_row`] and [`Reduced::drop_set`] and the rows' [`Facts`]
+//! count one step per [`ECHELON_ENTRIES`] (32) entries computed, so the bound bounds the
+//! audit's time, not only its search. The figure: on the 2,000-firm wave with about 20 looks
+//! and the bound lifted (release, load about 3), a search step took 88 ns (tenth look) to
+//! 150 ns (twentieth: larger maps), an echelon entry at most 2.5–3.3 ns (all time outside
+//! the searches counted against it), so 32 entries are about one step. `AUDIT_WORK` stays
+//! 2 M: the 200-firm wave with about eight looks takes at most 1.20 M steps with the echelon
+//! counted (0.90 M before, search only; same records, 58/62 cells), and 2 M steps now take
+//! 0.14–0.41 s in release (an audit that gave up took 0.18–1.15 s before on the same runs,
+//! growing with the history, 2.1 s at load 6–8 in the last session). Past the bound, an
+//! offer is refused before its push ([`Space::clean_adding`], [`make_room`]): the same
+//! verdict, without the echelon work each refused offer still did.
 //!
 //! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
 //! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]
@@ -317,6 +346,27 @@ struct Row {
     values: Vec<u64>,
     /// The row as a combination of the kept candidates (by candidate index).
     combination: Vec<u64>,
+    /// Names the row's `values` for the search's cache ([`SearchCache`]): a new row gets a
+    /// fresh stamp ([`fresh_stamp`]); a row changed by subtracting `f` times row `x` gets its
+    /// stamp xor [`mix`]`(x.stamp, f)`, so that [`unpush_row`] gives it back its old stamp
+    /// (exact, as the change is taken back exactly). Equal stamps, equal values (up to a
+    /// collision of 64-bit hashes); a clone keeps its stamp.
+    stamp: u64,
+}
+
+/// A stamp no row had before (see [`Row::stamp`]).
+fn fresh_stamp() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    mix(n, 0x5eed)
+}
+
+/// The change of a row's stamp when `f` times the row stamped `x` is subtracted from it.
+fn mix(x: u64, f: u64) -> u64 {
+    let mut z = x ^ f.rotate_left(32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The audited family of one state of the published data.
@@ -345,6 +395,12 @@ pub(crate) struct Audit {
     /// Steps the audit took (see [`Work`]; read by the harness).
     #[cfg_attr(not(test), allow(dead_code))]
     steps: u64,
+    /// Of them, those for echelon entries, and the time spent in the searches (read by the
+    /// harness's trace).
+    #[cfg_attr(not(test), allow(dead_code))]
+    echelon_steps: u64,
+    #[cfg_attr(not(test), allow(dead_code))]
+    search_nanos: u64,
 }
 
 /// The participants grouped into atoms by a list of sets (participants in exactly the same
@@ -370,6 +426,8 @@ struct Space {
     k: u32,
     /// The work bound, shared by the spaces of one audit.
     work: std::rc::Rc<Work>,
+    /// What the searches over this space's rows keep between them (see [`SearchCache`]).
+    cache: std::cell::RefCell<SearchCache>,
 }
 
 /// The sets' indicators over the atoms (and ghost markers) of a [`Space`], as one bit per
@@ -609,6 +667,7 @@ impl Space {
             known: Vec::new(),
             k,
             work: std::rc::Rc::clone(work),
+            cache: std::cell::RefCell::default(),
         }
     }
 
@@ -660,11 +719,22 @@ impl Space {
         } else {
             Vec::new()
         };
+        let mut ops = 0;
         let relations = (0..m)
             .filter(|&c| kept.get(c).copied().unwrap_or(false))
             .filter(|&c| !from_baseline || !self.known.get(c).copied().unwrap_or(false))
-            .filter_map(|c| push_row(&mut rows, c, self.indicator(c), m))
+            .filter_map(|c| {
+                push_row_counting(
+                    &mut rows,
+                    c,
+                    self.indicator(c),
+                    m,
+                    &mut Vec::new(),
+                    &mut ops,
+                )
+            })
             .collect();
+        self.work.charge_entries(ops);
         Reduced { rows, relations }
     }
 
@@ -686,14 +756,36 @@ impl Space {
     ) -> Vec<(Vec<u64>, Vec<u64>)> {
         #[cfg(test)]
         let before = self.work.steps();
-        let mut found = search(
+        #[cfg(test)]
+        let started = std::time::Instant::now();
+        let mut found = search_with(
             rows,
             &self.atom_sizes,
             self.k,
             &self.baseline,
             &self.work,
             touched,
+            &mut self.cache.borrow_mut(),
         );
+        #[cfg(test)]
+        self.work.search_nanos.set(
+            self.work.search_nanos.get()
+                + u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+        );
+        // Oracle: the same finds as a search from an empty cache (unless the bound cut it).
+        #[cfg(test)]
+        if CHECK_SEARCH_CACHE.with(std::cell::Cell::get) && !self.work.spent() {
+            let fresh = search(
+                rows,
+                &self.atom_sizes,
+                self.k,
+                &self.baseline,
+                &Work::new(u64::MAX),
+                touched,
+            );
+            assert_eq!(found, fresh, "the search cache changed the finds");
+            CACHE_CHECKS.with(|c| c.set(c.get() + 1));
+        }
         #[cfg(test)]
         if std::env::var("SEARCH_TRACE").is_ok() {
             eprintln!(
@@ -756,8 +848,22 @@ impl Space {
             }
             return clean;
         }
-        let mut factors = Vec::new();
-        let relation = push_row_noting(base, c, self.indicator(c), with.len(), &mut factors);
+        // Past the bound every offer is refused (a search cut short proves nothing, below):
+        // refused without the push, the search and the take-back, which took as long as the
+        // audit's bound again on the 2,000-firm wave (task hist).
+        if self.work.spent() {
+            return false;
+        }
+        let (mut factors, mut ops) = (Vec::new(), 0);
+        let relation = push_row_counting(
+            base,
+            c,
+            self.indicator(c),
+            with.len(),
+            &mut factors,
+            &mut ops,
+        );
+        self.work.charge_entries(ops);
         // A search cut short by the work bound proves nothing: the offer is refused.
         // Only sets of rows that use the new row or one it changed can be a new find: `base`
         // was clean (see [`pairs`]).
@@ -774,12 +880,14 @@ impl Space {
         }
         let clean = self.exposed(base, with.len(), Some(&touched)).is_empty() && !self.work.spent();
         if !clean && relation.is_none() {
-            unpush_row(base, &factors);
+            self.work.charge_entries(unpush_row(base, &factors));
         }
         clean
     }
 
     fn audit(self, kept: Vec<bool>, candidates: usize, records: Vec<KeptSet>) -> Audit {
+        // The verdicts are made: the last echelon (counted too) does not make them unchecked.
+        let exhausted = self.work.spent();
         let rows = self.echelon(&kept);
         // Every row is its combination of the sets' indicators (see [`push_row`]).
         #[cfg(test)]
@@ -794,8 +902,10 @@ impl Space {
             indicators: self.indicators,
             kept: kept.into_iter().take(candidates).collect(),
             records,
-            exhausted: self.work.spent(),
+            exhausted,
             steps: self.work.steps(),
+            echelon_steps: self.work.echelon.get(),
+            search_nanos: self.work.search_nanos.get(),
         }
     }
 
@@ -963,6 +1073,8 @@ impl Audit {
             records: Vec::new(),
             exhausted: false,
             steps: 0,
+            echelon_steps: 0,
+            search_nanos: 0,
         }
     }
 
@@ -976,6 +1088,13 @@ impl Audit {
     #[cfg(test)]
     pub(crate) fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// Of [`Audit::steps`], those for echelon entries, and the seconds spent searching (for
+    /// the harness's trace).
+    #[cfg(test)]
+    pub(crate) fn trace(&self) -> (u64, f64) {
+        (self.echelon_steps, self.search_nanos as f64 / 1e9)
     }
 
     /// Whether the set `filter ∧ member` lies in the span of the kept candidates (so showing
@@ -1193,6 +1312,10 @@ fn make_room(
     if space.clean_adding(base, &with, set) {
         return Some(with);
     }
+    // Past the bound refused (as below, after a rebuild of the echelon that took long).
+    if space.work.spent() {
+        return None;
+    }
     let mut drops = 0;
     loop {
         let reduced = space.reduced(&with);
@@ -1256,14 +1379,30 @@ thread_local! {
     pub(crate) static WORK_LIMIT: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
 }
 
-/// Counted work of one audit: one step per set of rows the search tries. Deterministic (the
-/// same input tries the same sets in the same order), so every instance reaches the same
-/// verdicts; past the bound the audit keeps the known sets only ([`Space::given_up`]).
+/// Counted work of one audit: one step per set of rows the search tries, per item the
+/// search puts in or looks up in its maps, and per [`ECHELON_ENTRIES`] entries of the echelon
+/// work between searches ([`Work::charge_entries`]). Deterministic (the same input does the
+/// same work in the same order), so every instance reaches the same verdicts; past the bound
+/// the audit keeps the known sets only ([`Space::given_up`]).
 pub(crate) struct Work {
     left: std::cell::Cell<u64>,
     limit: u64,
     spent: std::cell::Cell<bool>,
+    /// Echelon entries charged so far (see [`Work::charge_entries`]).
+    entries: std::cell::Cell<u64>,
+    /// Of the steps, those charged for echelon entries (for the harness's trace).
+    #[cfg_attr(not(test), allow(dead_code))]
+    echelon: std::cell::Cell<u64>,
+    /// Time spent in the searches (measured in tests only, for the harness's trace).
+    #[cfg_attr(not(test), allow(dead_code))]
+    search_nanos: std::cell::Cell<u64>,
 }
+
+/// Echelon entries per step ([`Work::charge_entries`]): an entry is one modular
+/// multiply-and-subtract, a step of the search a hash-map insert or lookup or a set tried.
+/// Calibrated so that a step costs about the same time either way (see the module notes,
+/// "Echelon work counted").
+const ECHELON_ENTRIES: u64 = 32;
 
 impl Work {
     fn new(limit: u64) -> Self {
@@ -1271,6 +1410,9 @@ impl Work {
             left: std::cell::Cell::new(limit),
             limit,
             spent: std::cell::Cell::new(false),
+            entries: std::cell::Cell::new(0),
+            echelon: std::cell::Cell::new(0),
+            search_nanos: std::cell::Cell::new(0),
         }
     }
 
@@ -1288,12 +1430,40 @@ impl Work {
         }
     }
 
+    /// Counts work already done (the echelon's, which cannot stop half-way): `entries`
+    /// modular entries, one step per [`ECHELON_ENTRIES`]; past the bound the work is spent
+    /// (the caller sees it at its next check, as after a search cut short).
+    fn charge_entries(&self, entries: u64) {
+        let before = self.entries.get();
+        let after = before.saturating_add(entries);
+        self.entries.set(after);
+        let steps = after / ECHELON_ENTRIES - before / ECHELON_ENTRIES;
+        self.echelon.set(
+            self.echelon
+                .get()
+                .saturating_add(steps.min(self.left.get())),
+        );
+        match self.left.get().checked_sub(steps) {
+            Some(left) => self.left.set(left),
+            None => {
+                self.left.set(0);
+                self.spent.set(true);
+            }
+        }
+    }
+
     fn spent(&self) -> bool {
         self.spent.get()
     }
 
     fn steps(&self) -> u64 {
         self.limit - self.left.get()
+    }
+
+    /// Of [`Work::steps`], those charged for echelon entries.
+    #[cfg(test)]
+    fn echelon_steps(&self) -> u64 {
+        self.echelon.get()
     }
 }
 
@@ -1336,26 +1506,44 @@ fn in_span(rows: &[Row], v: &[u64]) -> bool {
 /// candidates): reduced against them, and, unless it is in their span already, appended as a
 /// new row and eliminated from the others at its pivot. `O(r · (a + m))`. If it is in their
 /// span: the relation found (a combination with `1` at `c` that sums to zero).
+#[cfg(test)]
 fn push_row(rows: &mut Vec<Row>, c: usize, values: Vec<u64>, m: usize) -> Option<Vec<u64>> {
     push_row_noting(rows, c, values, m, &mut Vec::new())
 }
 
 /// [`push_row`], noting in `factors` each earlier row it changed (its index and the multiple
 /// of the new row subtracted from it), so that [`unpush_row`] can take the change back.
+#[cfg(test)]
 fn push_row_noting(
+    rows: &mut Vec<Row>,
+    c: usize,
+    values: Vec<u64>,
+    m: usize,
+    factors: &mut Vec<(usize, u64)>,
+) -> Option<Vec<u64>> {
+    push_row_counting(rows, c, values, m, factors, &mut 0)
+}
+
+/// [`push_row_noting`], adding to `ops` the entries it computed (one per entry of a row's
+/// values and combination that it subtracted from or scaled: the echelon work the bound
+/// counts, see [`Work::charge_entries`]).
+fn push_row_counting(
     rows: &mut Vec<Row>,
     c: usize,
     mut values: Vec<u64>,
     m: usize,
     factors: &mut Vec<(usize, u64)>,
+    ops: &mut u64,
 ) -> Option<Vec<u64>> {
     let mut combination = vec![0u64; m];
     if let Some(slot) = combination.get_mut(c) {
         *slot = 1;
     }
+    let width = (values.len() + m) as u64;
     for row in rows.iter() {
         let f = values.get(row.pivot).copied().unwrap_or(0);
         if f != 0 {
+            *ops += width;
             for (v, &r) in values.iter_mut().zip(&row.values) {
                 *v = sub(*v, mul(f, r));
             }
@@ -1368,45 +1556,55 @@ fn push_row_noting(
         return Some(combination);
     };
     let scale = inverse(values.get(pivot).copied().unwrap_or(1));
+    *ops += width;
     for v in values.iter_mut().chain(combination.iter_mut()) {
         *v = mul(*v, scale);
     }
+    let stamp = fresh_stamp();
     for (i, row) in rows.iter_mut().enumerate() {
         let f = row.values.get(pivot).copied().unwrap_or(0);
         if f != 0 {
             factors.push((i, f));
+            *ops += width;
             for (r, &v) in row.values.iter_mut().zip(&values) {
                 *r = sub(*r, mul(f, v));
             }
             for (r, &v) in row.combination.iter_mut().zip(&combination) {
                 *r = sub(*r, mul(f, v));
             }
+            row.stamp ^= mix(stamp, f);
         }
     }
     rows.push(Row {
         pivot,
         values,
         combination,
+        stamp,
     });
     None
 }
 
 /// Takes back the row [`push_row_noting`] appended last (it returned no relation), adding
-/// its noted multiples back to the rows it changed: exact, as arithmetic modulo `p` is.
-fn unpush_row(rows: &mut Vec<Row>, factors: &[(usize, u64)]) {
+/// its noted multiples back to the rows it changed: exact, as arithmetic modulo `p` is (their
+/// stamps too). Returns the entries it computed (see [`push_row_counting`]).
+fn unpush_row(rows: &mut Vec<Row>, factors: &[(usize, u64)]) -> u64 {
     let Some(new) = rows.pop() else {
-        return;
+        return 0;
     };
+    let mut ops = 0;
     for &(i, f) in factors {
         if let Some(row) = rows.get_mut(i) {
+            ops += (new.values.len() + new.combination.len()) as u64;
             for (r, &v) in row.values.iter_mut().zip(&new.values) {
                 *r = add(*r, mul(f, v));
             }
             for (r, &v) in row.combination.iter_mut().zip(&new.combination) {
                 *r = add(*r, mul(f, v));
             }
+            row.stamp ^= mix(new.stamp, f);
         }
     }
+    ops
 }
 
 /// The reduced rows of some kept sets, and the relations among them (see [`push_row`]): every
@@ -1430,8 +1628,9 @@ impl Reduced {
             *self = space.reduced(kept);
             return;
         }
-        let _ = (space, kept);
+        let _ = kept;
         let at = |z: &[u64]| z.get(c).copied().unwrap_or(0);
+        let mut ops = 0u64;
         if let Some(i) = self.relations.iter().position(|z| at(z) != 0) {
             let z = self.relations.swap_remove(i);
             let scale = inverse(at(&z));
@@ -1442,11 +1641,13 @@ impl Reduced {
             for y in combinations {
                 let f = mul(at(y), scale);
                 if f != 0 {
+                    ops += z.len() as u64;
                     for (x, &v) in y.iter_mut().zip(&z) {
                         *x = sub(*x, mul(f, v));
                     }
                 }
             }
+            space.work.charge_entries(ops);
             return;
         }
         let Some(j) = self.rows.iter().rposition(|r| at(&r.combination) != 0) else {
@@ -1457,6 +1658,8 @@ impl Reduced {
         for row in &mut self.rows {
             let f = mul(at(&row.combination), scale);
             if f != 0 {
+                ops += (gone.values.len() + gone.combination.len()) as u64;
+                row.stamp ^= mix(gone.stamp, f);
                 for (x, &v) in row.values.iter_mut().zip(&gone.values) {
                     *x = sub(*x, mul(f, v));
                 }
@@ -1465,6 +1668,7 @@ impl Reduced {
                 }
             }
         }
+        space.work.charge_entries(ops);
     }
 
     /// Whether dropping kept set `c` takes `group` (in the span of the kept sets) out of the
@@ -1496,6 +1700,7 @@ impl Reduced {
 /// Groups of `1..k−1` participants in the span: the combinations (over candidates) that give
 /// them, at most a few per call.
 /// Groups in the span of `baseline` are passed over (see [`Space::exposed`]).
+#[cfg(test)]
 fn search(
     rows: &[Row],
     atom_sizes: &[u32],
@@ -1503,6 +1708,29 @@ fn search(
     baseline: &[Row],
     work: &Work,
     touched: Option<&[bool]>,
+) -> Vec<(Vec<u64>, Vec<u64>)> {
+    search_with(
+        rows,
+        atom_sizes,
+        k,
+        baseline,
+        work,
+        touched,
+        &mut SearchCache::default(),
+    )
+}
+
+/// [`search`], keeping what it computes of each row, and the pair maps of [`pairs`], in
+/// `cache` for the next search over rows of the same space (see [`SearchCache`]). Same finds
+/// in the same order as with an empty cache.
+fn search_with(
+    rows: &[Row],
+    atom_sizes: &[u32],
+    k: u32,
+    baseline: &[Row],
+    work: &Work,
+    touched: Option<&[bool]>,
+    cache: &mut SearchCache,
 ) -> Vec<(Vec<u64>, Vec<u64>)> {
     const MAX_FOUND: usize = 8;
     let budget = k.saturating_sub(1);
@@ -1521,17 +1749,8 @@ fn search(
         return Vec::new();
     }
     let rho = weights(atom_sizes.len());
-    let fingerprint: Vec<u64> = w
-        .iter()
-        .map(|r| {
-            r.values
-                .iter()
-                .zip(&rho)
-                .enumerate()
-                .filter(|(j, _)| *j != r.pivot)
-                .fold(0, |acc, (_, (&v, &x))| add(acc, mul(v, x)))
-        })
-        .collect();
+    let facts = cache.facts(&w, &rho, atom_sizes, budget, work);
+    let fingerprint: Vec<u64> = facts.iter().map(|f| f.fingerprint).collect();
     // Fingerprints of single atoms of one participant (the budget-1 targets).
     let singles: ByFingerprint<u64, usize> = rho
         .iter()
@@ -1539,10 +1758,7 @@ fn search(
         .filter(|(a, _)| atom_sizes.get(*a) == Some(&1))
         .map(|(a, &x)| (x, a))
         .collect();
-    let pivot_size: Vec<u32> = w
-        .iter()
-        .map(|r| atom_sizes.get(r.pivot).copied().unwrap_or(u32::MAX))
-        .collect();
+    let pivot_size: Vec<u32> = facts.iter().map(|f| f.pivot_size).collect();
 
     // Per budget left `l < budget`: from each index on, the first row whose pivot holds at
     // most `l` participants (rows too large for what is left are skipped, not tried).
@@ -1594,20 +1810,26 @@ fn search(
     // The pairs (see [`pairs`]) where they cost less than the pass over sets of rows; the
     // same finds in the same order either way.
     if budget <= 4 && mode != Some(SearchMode::Rows) {
-        let loose = loose_atoms(rows, &w, atom_sizes, budget);
-        let covered = supports(&w, &loose, atom_sizes, &pivot_size, &rho, budget);
+        let loose = loose_atoms(rows, &facts, atom_sizes.len());
+        let covered = covered_atoms(&facts, &loose, atom_sizes, budget);
+        work.charge_entries(
+            (atom_sizes.len() + facts.iter().map(|f| f.small.len()).sum::<usize>()) as u64,
+        );
         let rows_cost = choose(n, 3) + choose(n, 2) + n as u64;
-        let pairs_cost = choose(n, 2)
+        let full_cost = choose(n, 2)
             + if budget >= 4 {
-                covered.iter().map(|c| c.atoms.len() as u64).sum::<u64>()
+                covered.iter().map(|c| c.len() as u64).sum::<u64>()
             } else {
                 (n * loose.len()) as u64
             };
+        // With the maps kept from the last search, only the changed rows' items are put in
+        // anew, and an offer looks up only from pairs with a touched row.
+        let pairs_cost = cache.maps_cost(&w, &covered, budget, w_touched.as_deref(), full_cost);
         let forced = mode == Some(SearchMode::Pairs);
         #[cfg(test)]
         if std::env::var("SEARCH_TRACE").is_ok() {
             // How many loose atoms each row is nonzero at (the row × loose-atom halves).
-            let degrees: Vec<u64> = covered.iter().map(|c| c.atoms.len() as u64).collect();
+            let degrees: Vec<u64> = covered.iter().map(|c| c.len() as u64).collect();
             eprintln!(
                 "search: {n} rows, {} loose atoms, cost rows {rows_cost} / pairs {pairs_cost}; \
                  covered: {} in all (most {})",
@@ -1637,12 +1859,22 @@ fn search(
                 found.clear();
             }
             let cap = if forced { u64::MAX } else { rows_cost };
+            let built = cache.maps(&w, &facts, &covered, &rho, budget);
             let halves = Halves {
                 rho: &rho,
                 loose: &loose,
                 covered: &covered,
+                facts: &facts,
+                built,
             };
-            if pairs(&s, &halves, w_touched.as_deref(), cap, &mut found) {
+            if pairs(
+                &s,
+                &halves,
+                &cache.pairs,
+                w_touched.as_deref(),
+                cap,
+                &mut found,
+            ) {
                 return found;
             }
             found.clear();
@@ -1678,57 +1910,339 @@ thread_local! {
     static SEARCH_MODE: std::cell::Cell<Option<SearchMode>> = const { std::cell::Cell::new(None) };
 }
 
+/// What the search reads of one row with a small pivot: all of it follows from the row's
+/// values (and the space's atoms and weights), so it is kept by the row's stamp
+/// ([`SearchCache`]). One pass over the row's atoms.
+struct Facts {
+    /// `ρ·row` without the pivot.
+    fingerprint: u64,
+    /// Participants in the pivot atom.
+    pivot_size: u32,
+    /// The atoms the row is nonzero at but its pivot, of fewer than `budget` participants,
+    /// in atom order: in reduced form none of them is a row's pivot, so these are the row's
+    /// loose atoms ([`loose_atoms`]).
+    small: Vec<usize>,
+    /// The sum of the search's weights over the row's support (its nonzero atoms but its
+    /// pivot), and the support's size ([`one_covers_both`]).
+    sigma: u64,
+    size: usize,
+}
+
+impl Facts {
+    fn of(r: &Row, rho: &[u64], atom_sizes: &[u32], budget: u32) -> Self {
+        let mut facts = Self {
+            fingerprint: 0,
+            pivot_size: atom_sizes.get(r.pivot).copied().unwrap_or(u32::MAX),
+            small: Vec::new(),
+            sigma: 0,
+            size: 0,
+        };
+        for (a, ((&v, &weight), &s)) in r.values.iter().zip(rho).zip(atom_sizes).enumerate() {
+            if v == 0 || a == r.pivot {
+                continue;
+            }
+            facts.fingerprint = add(facts.fingerprint, mul(v, weight));
+            facts.sigma = add(facts.sigma, weight);
+            facts.size += 1;
+            if s < budget {
+                facts.small.push(a);
+            }
+        }
+        facts
+    }
+}
+
+/// What the searches over the rows of one [`Space`] keep between them (task hist): an audit
+/// runs about 25–35 searches, mostly offers, and an offer changes only the offered row and
+/// the rows its reduction touched; the rest of each row's [`Facts`] and of the pair maps of
+/// [`pairs`] (`w²/2` pairs of rows, a few hundred rows on the 2,000-firm wave) was built
+/// anew by every search. Rows are known by their stamps ([`Row::stamp`]); whatever depends on
+/// a row depends only on its values, so a row with an unchanged stamp keeps what was built.
+#[derive(Default)]
+struct SearchCache {
+    /// [`Facts`] by stamp, of the rows of the latest searches.
+    facts: HashMap<u64, std::rc::Rc<Facts>>,
+    /// The pair maps as of the last search that used them.
+    pairs: PairMaps,
+}
+
+/// The maps [`pairs`] looks halves up in, kept up to date row by row ([`SearchCache::maps`]).
+#[derive(Default)]
+struct PairMaps {
+    /// The budget they were built for.
+    budget: u32,
+    /// Per row of `w` (by index), the stamp and facts the maps hold it with.
+    rows: Vec<(u64, std::rc::Rc<Facts>)>,
+    /// Per row of `w`, the loose atoms it covers, as the maps hold them.
+    covered: Vec<Vec<usize>>,
+    /// Two rows `i < j` (pivots together under the budget) by `f(i) + f(j)`.
+    by_two_rows: ByFingerprint<u64, Vec<(usize, usize)>>,
+    /// A row and a loose atom it covers (budget 4) by `f(i) − ρ_a`.
+    by_row_atom: ByFingerprint<u64, Vec<(usize, usize)>>,
+}
+
+impl PairMaps {
+    fn insert(map: &mut ByFingerprint<u64, Vec<(usize, usize)>>, key: u64, item: (usize, usize)) {
+        map.entry(key).or_default().push(item);
+    }
+
+    fn remove(map: &mut ByFingerprint<u64, Vec<(usize, usize)>>, key: u64, item: (usize, usize)) {
+        let mut gone = false;
+        if let Some(items) = map.get_mut(&key) {
+            if let Some(at) = items.iter().position(|&x| x == item) {
+                items.swap_remove(at);
+                gone = true;
+            }
+            if items.is_empty() {
+                map.remove(&key);
+            }
+        }
+        debug_assert!(gone, "a pair the maps hold");
+    }
+}
+
+/// Whether more than this share of the rows changed makes the maps be built anew (one
+/// changed row costs about `2w` map items, a rebuild `w²/2`): 1 in 4.
+const REBUILD_SHARE: usize = 4;
+
+impl SearchCache {
+    /// The facts of the rows `w`, from the cache where their stamps are known; the others are
+    /// computed (one pass over the row, charged to `work` as echelon entries).
+    fn facts(
+        &mut self,
+        w: &[&Row],
+        rho: &[u64],
+        atom_sizes: &[u32],
+        budget: u32,
+        work: &Work,
+    ) -> Vec<std::rc::Rc<Facts>> {
+        #[cfg(test)]
+        let fresh = NO_SEARCH_CACHE.with(std::cell::Cell::get);
+        #[cfg(not(test))]
+        let fresh = false;
+        if fresh {
+            *self = Self::default();
+        }
+        let mut entries = 0u64;
+        let facts: Vec<std::rc::Rc<Facts>> = w
+            .iter()
+            .map(|r| {
+                std::rc::Rc::clone(self.facts.entry(r.stamp).or_insert_with(|| {
+                    entries += r.values.len() as u64;
+                    std::rc::Rc::new(Facts::of(r, rho, atom_sizes, budget))
+                }))
+            })
+            .collect();
+        work.charge_entries(entries);
+        // Keep a few generations of rows (a refused offer's rows come back), not every one.
+        if self.facts.len() > 4 * w.len() + 64 {
+            let now: std::collections::HashSet<u64> = w.iter().map(|r| r.stamp).collect();
+            self.facts.retain(|stamp, _| now.contains(stamp));
+        }
+        facts
+    }
+
+    /// The changed rows of `w` against the maps, per row: its stamp differs (or it is new);
+    /// and whether its covered atoms differ. Rows after `w`'s end that the maps hold are
+    /// changed too (gone).
+    fn changed(&self, w: &[&Row], covered: &[Vec<usize>], budget: u32) -> (Vec<bool>, Vec<bool>) {
+        let maps = &self.pairs;
+        let len = w.len().max(maps.rows.len());
+        let rebuild = maps.budget != budget;
+        let pair: Vec<bool> = (0..len)
+            .map(|i| match (w.get(i), maps.rows.get(i)) {
+                (Some(r), Some((stamp, _))) => rebuild || r.stamp != *stamp,
+                _ => true,
+            })
+            .collect();
+        let atoms: Vec<bool> = (0..len)
+            .map(|i| pair.get(i).copied().unwrap_or(true) || covered.get(i) != maps.covered.get(i))
+            .collect();
+        (pair, atoms)
+    }
+
+    /// What [`pairs`] will cost with these maps (see [`search_with`]): `full` if they are
+    /// built anew, else about the changed rows' items and, in an offer, the lookups from the
+    /// pairs with a touched row.
+    fn maps_cost(
+        &self,
+        w: &[&Row],
+        covered: &[Vec<usize>],
+        budget: u32,
+        touched: Option<&[bool]>,
+        full: u64,
+    ) -> u64 {
+        let n = w.len();
+        let (pair, atoms) = self.changed(w, covered, budget);
+        let changed = pair.iter().filter(|&&c| c).count();
+        if self.pairs.rows.is_empty() || changed * REBUILD_SHARE > n {
+            return full;
+        }
+        let items: u64 = pair
+            .iter()
+            .zip(&atoms)
+            .enumerate()
+            .map(|(i, (&p, &a))| {
+                let row_atoms = covered.get(i).map_or(0, Vec::len)
+                    + self.pairs.covered.get(i).map_or(0, Vec::len);
+                u64::from(p) * 2 * n as u64 + if a { row_atoms as u64 } else { 0 }
+            })
+            .sum();
+        let looked = touched.map_or(choose(n, 2), |t| {
+            (t.iter().filter(|&&t| t).count() * n) as u64
+        });
+        (n as u64) + items + looked
+    }
+
+    /// Brings the pair maps to the rows `w` (with their `facts` and `covered` atoms): the
+    /// items of changed rows are taken out (as the maps held them) and put in anew, or all
+    /// are built anew if many rows changed. Returns the items put in or taken out (what
+    /// [`pairs`] counts for the maps).
+    fn maps(
+        &mut self,
+        w: &[&Row],
+        facts: &[std::rc::Rc<Facts>],
+        covered: &[Vec<usize>],
+        rho: &[u64],
+        budget: u32,
+    ) -> u64 {
+        let n = w.len();
+        let (pair, atoms) = self.changed(w, covered, budget);
+        let changed = pair.iter().filter(|&&c| c).count();
+        let maps = &mut self.pairs;
+        let b = budget;
+        let g = |a: usize| sub(0, rho.get(a).copied().unwrap_or(0));
+        let mut items = 0u64;
+        if maps.rows.is_empty() || changed * REBUILD_SHARE > n {
+            *maps = PairMaps {
+                budget,
+                ..PairMaps::default()
+            };
+            for (i, fi) in facts.iter().enumerate() {
+                for (j, fj) in facts.iter().enumerate().skip(i + 1) {
+                    if fi.pivot_size.saturating_add(fj.pivot_size) < b {
+                        PairMaps::insert(
+                            &mut maps.by_two_rows,
+                            add(fi.fingerprint, fj.fingerprint),
+                            (i, j),
+                        );
+                        items += 1;
+                    }
+                }
+            }
+            for (i, (f, atoms_of)) in facts.iter().zip(covered).enumerate() {
+                for &a in atoms_of {
+                    PairMaps::insert(&mut maps.by_row_atom, add(f.fingerprint, g(a)), (i, a));
+                    items += 1;
+                }
+            }
+        } else {
+            #[cfg(test)]
+            INCREMENTAL_MAPS.with(|c| c.set(c.get() + 1));
+            let is = |v: &[bool], i: usize| v.get(i).copied().unwrap_or(true);
+            // Out, as the maps held them.
+            let old = &maps.rows;
+            let other = |i: usize, j: usize| j != i && !(is(&pair, j) && j < i);
+            for (i, (_, fi)) in old.iter().enumerate().filter(|&(i, _)| is(&pair, i)) {
+                for (j, (_, fj)) in old.iter().enumerate().filter(|&(j, _)| other(i, j)) {
+                    if fi.pivot_size.saturating_add(fj.pivot_size) < b {
+                        PairMaps::remove(
+                            &mut maps.by_two_rows,
+                            add(fi.fingerprint, fj.fingerprint),
+                            (i.min(j), i.max(j)),
+                        );
+                        items += 1;
+                    }
+                }
+            }
+            for (i, (_, held)) in old.iter().enumerate().filter(|&(i, _)| is(&atoms, i)) {
+                let f = held.fingerprint;
+                for &a in maps.covered.get(i).map_or(&[][..], Vec::as_slice) {
+                    PairMaps::remove(&mut maps.by_row_atom, add(f, g(a)), (i, a));
+                    items += 1;
+                }
+            }
+            // In, as they are now.
+            for (i, fi) in facts.iter().enumerate().filter(|&(i, _)| is(&pair, i)) {
+                for (j, fj) in facts.iter().enumerate().filter(|&(j, _)| other(i, j)) {
+                    if fi.pivot_size.saturating_add(fj.pivot_size) < b {
+                        PairMaps::insert(
+                            &mut maps.by_two_rows,
+                            add(fi.fingerprint, fj.fingerprint),
+                            (i.min(j), i.max(j)),
+                        );
+                        items += 1;
+                    }
+                }
+            }
+            for (i, held) in facts.iter().enumerate().filter(|&(i, _)| is(&atoms, i)) {
+                let f = held.fingerprint;
+                for &a in covered.get(i).map_or(&[][..], Vec::as_slice) {
+                    PairMaps::insert(&mut maps.by_row_atom, add(f, g(a)), (i, a));
+                    items += 1;
+                }
+            }
+        }
+        maps.rows = w
+            .iter()
+            .zip(facts)
+            .map(|(r, f)| (r.stamp, std::rc::Rc::clone(f)))
+            .collect();
+        maps.covered = covered.to_vec();
+        items
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test oracle: every search starts from an empty [`SearchCache`] (as before it was kept).
+    static NO_SEARCH_CACHE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Test oracle: every search of a [`Space`] is compared with one from an empty cache
+    /// (counted in `CACHE_CHECKS`).
+    pub(crate) static CHECK_SEARCH_CACHE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    pub(crate) static CACHE_CHECKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Searches whose pair maps were brought up to date row by row, not built anew.
+    pub(crate) static INCREMENTAL_MAPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// The small atoms a group can hold besides the pivots of its rows (see [`pairs`]): no row's
 /// pivot, of at most `budget − 1` participants (a group holds a pivot too), and nonzero in some
-/// row of `w` (a group's value there is the sum of its rows').
-fn loose_atoms(rows: &[Row], w: &[&Row], atom_sizes: &[u32], budget: u32) -> Vec<usize> {
-    let mut pivot = vec![false; atom_sizes.len()];
+/// row of `w` (a group's value there is the sum of its rows'): from the rows' [`Facts`].
+fn loose_atoms(rows: &[Row], facts: &[std::rc::Rc<Facts>], atoms: usize) -> Vec<usize> {
+    let mut pivot = vec![false; atoms];
     for r in rows {
         if let Some(x) = pivot.get_mut(r.pivot) {
             *x = true;
         }
     }
-    let mut used = vec![false; atom_sizes.len()];
-    for r in w {
-        for (u, &v) in used.iter_mut().zip(&r.values) {
-            *u |= v != 0;
+    let mut used = vec![false; atoms];
+    for f in facts {
+        for &a in &f.small {
+            if let Some(u) = used.get_mut(a) {
+                *u = true;
+            }
         }
     }
-    (0..atom_sizes.len())
+    (0..atoms)
         .filter(|&a| {
-            !pivot.get(a).copied().unwrap_or(true)
-                && used.get(a).copied().unwrap_or(false)
-                && atom_sizes.get(a).is_some_and(|&size| size < budget)
+            !pivot.get(a).copied().unwrap_or(true) && used.get(a).copied().unwrap_or(false)
         })
         .collect()
 }
 
-/// What [`pairs`] needs of a row's support (its nonzero atoms but its pivot) at a budget of 4.
-#[derive(Default)]
-struct Support {
-    /// The loose atoms (of [`loose_atoms`], in atom order) the row is nonzero at and that may
-    /// join it in a half (pivot and atom of at most `budget − 2` participants). A group's
-    /// loose atom is nonzero in some row of the group (its value there, 1, is the sum of the
-    /// rows'), so the halves need no others.
-    atoms: Vec<usize>,
-    /// The sum of the search's weights over the support ([`one_covers_both`]).
-    sigma: u64,
-    /// The support's size.
-    size: usize,
-}
-
-/// [`Support`] per row of `w`, in one pass over each row; empty below a budget of 4 (no
-/// halves with atoms, see [`pairs`]).
-fn supports(
-    w: &[&Row],
+/// Per row of `w`, the loose atoms (of [`loose_atoms`], in atom order) it is nonzero at and
+/// that may join it in a half (pivot and atom of at most `budget − 2` participants); none
+/// below a budget of 4 (no halves with atoms, see [`pairs`]). A group's loose atom is
+/// nonzero in some row of the group (its value there, 1, is the sum of the rows'), so the
+/// halves need no others.
+fn covered_atoms(
+    facts: &[std::rc::Rc<Facts>],
     loose: &[usize],
     atom_sizes: &[u32],
-    pivot_size: &[u32],
-    rho: &[u64],
     budget: u32,
-) -> Vec<Support> {
+) -> Vec<Vec<usize>> {
     if budget < 4 {
-        return w.iter().map(|_| Support::default()).collect();
+        return facts.iter().map(|_| Vec::new()).collect();
     }
     let mut is_loose = vec![false; atom_sizes.len()];
     for &a in loose {
@@ -1736,43 +2250,40 @@ fn supports(
             *slot = true;
         }
     }
-    w.iter()
-        .zip(pivot_size)
-        .map(|(r, &size)| {
-            let mut support = Support::default();
-            for (a, (((&v, &weight), &l), &s)) in r
-                .values
+    facts
+        .iter()
+        .map(|f| {
+            f.small
                 .iter()
-                .zip(rho)
-                .zip(&is_loose)
-                .zip(atom_sizes)
-                .enumerate()
-            {
-                if v == 0 || a == r.pivot {
-                    continue;
-                }
-                support.sigma = add(support.sigma, weight);
-                support.size += 1;
-                if l && size.saturating_add(s) <= budget - 2 {
-                    support.atoms.push(a);
-                }
-            }
-            support
+                .copied()
+                .filter(|&a| {
+                    is_loose.get(a).copied().unwrap_or(false)
+                        && atom_sizes
+                            .get(a)
+                            .is_some_and(|&s| f.pivot_size.saturating_add(s) <= budget - 2)
+                })
+                .collect()
         })
         .collect()
 }
 
 /// What [`pairs`] builds its halves from: the search's weights, the loose atoms
-/// ([`loose_atoms`]) and per row its [`Support`].
+/// ([`loose_atoms`]), per row the loose atoms it covers ([`covered_atoms`]) and its
+/// [`Facts`], and how many items bringing the maps up to date put in or took out.
 struct Halves<'h> {
     rho: &'h [u64],
     loose: &'h [usize],
-    covered: &'h [Support],
+    covered: &'h [Vec<usize>],
+    facts: &'h [std::rc::Rc<Facts>],
+    built: u64,
 }
 
 /// The search by pairs (`k ≤ 5`): the same finds as the pass over sets of rows ([`dfs`]), in
 /// the same order, at a cost of about `w² / 2 + Σ d` instead of `w³ / 6` (`w` rows with
-/// small pivots, `d` per row the loose atoms it covers, [`Support`]).
+/// small pivots, `d` per row the loose atoms it covers, [`covered_atoms`]). The maps of pairs
+/// of rows and of a row and an atom are `maps`, brought up to date with the rows by
+/// [`SearchCache::maps`] (`halves.built` items put in or taken out for that): the same maps as
+/// built anew, so the same finds.
 ///
 /// Why it finds the same: a group `G` of the span is the sum of the set `Q` of rows whose
 /// pivots lie in it (reduced form), and its other atoms `N` are loose atoms. With the
@@ -1812,6 +2323,7 @@ struct Halves<'h> {
 fn pairs(
     s: &Search<'_>,
     halves: &Halves<'_>,
+    maps: &PairMaps,
     touched: Option<&[bool]>,
     cap: u64,
     found: &mut Vec<(Vec<u64>, Vec<u64>)>,
@@ -1820,6 +2332,8 @@ fn pairs(
         rho,
         loose,
         covered,
+        facts,
+        built,
     } = *halves;
     let n = s.w.len();
     let b = s.budget;
@@ -1852,32 +2366,37 @@ fn pairs(
     for &a in loose {
         by_atom.entry(g(a)).or_default().push(a);
     }
-    let mut two_rows: Vec<(usize, usize)> = Vec::new();
-    let mut by_two_rows: ByFingerprint<u64, Vec<(usize, usize)>> = ByFingerprint::default();
-    for i in 0..n {
-        for j in i + 1..n {
-            if size(i).saturating_add(size(j)) < b {
-                two_rows.push((i, j));
-                by_two_rows.entry(add(f(i), f(j))).or_default().push((i, j));
-            }
-        }
-    }
-    // A row and a loose atom it covers (see above).
+    // Two rows, and a row and a loose atom it covers (see above): kept in `maps`.
+    let by_two_rows = &maps.by_two_rows;
+    let by_row_atom = &maps.by_row_atom;
     let no_atoms: Vec<usize> = Vec::new();
-    let covers = |i: usize| covered.get(i).map_or(&no_atoms, |c| &c.atoms);
-    let mut row_atom: Vec<(usize, usize)> = Vec::new();
-    let mut by_row_atom: ByFingerprint<u64, Vec<(usize, usize)>> = ByFingerprint::default();
-    if b >= 4 {
-        for i in 0..n {
-            for &a in covers(i) {
-                if size(i).saturating_add(atom(a)) <= b - 2 {
-                    row_atom.push((i, a));
-                    by_row_atom.entry(add(f(i), g(a))).or_default().push((i, a));
-                }
-            }
-        }
-    }
-    if !step((n + loose.len() + two_rows.len() + row_atom.len()) as u64) {
+    let covers = |i: usize| covered.get(i).unwrap_or(&no_atoms);
+    // The touched rows in index order (all rows without `touched`).
+    let touched_list: Vec<usize> = (0..n).filter(|&i| t(i)).collect();
+    let touched_rows = touched_list.as_slice();
+    // The pairs of rows `i < j` with a touched row, in index order (all of them without
+    // `touched`), without passing over the others.
+    let two_rows = || {
+        (0..n).flat_map(move |i| {
+            let after: Box<dyn Iterator<Item = usize>> = if t(i) {
+                Box::new(i + 1..n)
+            } else {
+                let from = touched_rows.partition_point(|&j| j <= i);
+                Box::new(touched_rows.get(from..).unwrap_or(&[]).iter().copied())
+            };
+            after
+                .filter(move |&j| size(i).saturating_add(size(j)) < b)
+                .map(move |j| (i, j))
+        })
+    };
+    // A row and a loose atom it covers, with a touched row.
+    let row_atom = || {
+        touched_rows
+            .iter()
+            .flat_map(move |&i| covers(i).iter().map(move |&a| (i, a)))
+            .filter(move |&(i, a)| b >= 4 && size(i).saturating_add(atom(a)) <= b - 2)
+    };
+    if !step(n as u64 + loose.len() as u64 + built) {
         return false;
     }
     let empty_rows: Vec<usize> = Vec::new();
@@ -1895,7 +2414,7 @@ fn pairs(
         }
     }
     // Two rows and a loose atom; three rows; four rows; three rows and a loose atom.
-    for &(i, j) in two_rows.iter().filter(|&&(i, j)| t(i) || t(j)) {
+    for (i, j) in two_rows() {
         let value = sub(0, add(f(i), f(j)));
         let atoms = by_atom.get(&value).unwrap_or(&empty_rows);
         let rows = by_two_rows.get(&value).unwrap_or(&empty_pairs);
@@ -1946,7 +2465,7 @@ fn pairs(
         }
     }
     // Two rows and two loose atoms.
-    for &(i, a) in row_atom.iter().filter(|&&(i, _)| t(i)) {
+    for (i, a) in row_atom() {
         let mixed = by_row_atom
             .get(&sub(0, add(f(i), g(a))))
             .unwrap_or(&empty_pairs);
@@ -1969,12 +2488,12 @@ fn pairs(
         }
     }
     // Two rows and two loose atoms, one row covering both.
-    if b >= 4 && !one_covers_both(s, covered, &mut sets, &mut step) {
+    if b >= 4 && !one_covers_both(s, facts, &mut sets, &mut step) {
         return false;
     }
     // Three rows and a loose atom, the touched row the only one covering it.
     if touched.is_some() {
-        for &(l, a) in row_atom.iter().filter(|&&(l, _)| t(l)) {
+        for (l, a) in row_atom() {
             let rows = by_two_rows
                 .get(&sub(0, add(f(l), g(a))))
                 .unwrap_or(&empty_pairs);
@@ -2025,10 +2544,11 @@ fn pairs(
 /// `i` by `f(i) − σ(i)`. A necessary condition, so every such set is among the hits; each
 /// is then tried exactly like every other. Cost: the supports (a pass over the rows, like
 /// the fingerprints) and `2w` lookups, instead of `Σ d²/2` halves of a row and two atoms it
-/// covers (2,000-firm wave with 20 looks: about 15 M per search). `support` from [`supports`].
+/// covers (2,000-firm wave with 20 looks: about 15 M per search). `support`: the rows'
+/// [`Facts`].
 fn one_covers_both(
     s: &Search<'_>,
-    support: &[Support],
+    support: &[std::rc::Rc<Facts>],
     sets: &mut std::collections::BTreeSet<Vec<usize>>,
     step: &mut impl FnMut(u64) -> bool,
 ) -> bool {
@@ -2643,6 +3163,7 @@ mod tests {
                     pivot,
                     values,
                     combination,
+                    stamp: fresh_stamp(),
                 }
             })
             .collect();
@@ -2886,5 +3407,157 @@ mod tests {
         let c0 = super::super::CampaignId::new("c0");
         assert!(!audit.whole(&data, &Filter::all(), &|p| p.campaign == c0));
         let _ = sizes;
+    }
+
+    /// Reduced rows for the cache tests: `n` rows, row `i` with pivot atom `1 + i` (one
+    /// participant each, so pairs of rows fit a budget of 4) and `1`s or `−1`s at a few of the
+    /// `n` loose atoms after the pivots; atom 0 holds `k` participants.
+    fn cache_rows(n: usize, seed: u64) -> (Vec<Row>, Vec<u32>) {
+        let mut state = seed;
+        let mut next = move |m: u64| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % m
+        };
+        let atoms = 1 + 2 * n;
+        let atom_sizes: Vec<u32> = (0..atoms).map(|a| if a == 0 { 5 } else { 1 }).collect();
+        let rows = (0..n)
+            .map(|i| {
+                let values = (0..atoms)
+                    .map(|a| match a {
+                        _ if a == 1 + i => 1,
+                        _ if a > n && next(6) == 0 => [1, P - 1][next(2) as usize],
+                        _ => 0,
+                    })
+                    .collect();
+                let mut combination = vec![0; n + 1];
+                combination[i] = 1;
+                Row {
+                    pivot: 1 + i,
+                    values,
+                    combination,
+                    stamp: fresh_stamp(),
+                }
+            })
+            .collect();
+        (rows, atom_sizes)
+    }
+
+    /// An offer's search puts in the pair maps only the items of the rows that changed (task
+    /// hist): with 60 rows and one row added, far fewer steps than the `w²/2` pairs a search
+    /// from an empty cache puts in, and the same finds.
+    #[test]
+    fn an_offer_puts_in_only_the_changed_rows_pairs() {
+        let (rows, atom_sizes) = cache_rows(61, 3);
+        let (base, offered) = rows.split_at(60);
+        let mut cache = SearchCache::default();
+        SEARCH_MODE.with(|f| f.set(Some(SearchMode::Pairs)));
+        let first = Work::new(u64::MAX);
+        search_with(base, &atom_sizes, 5, &[], &first, None, &mut cache);
+        let mut with: Vec<Row> = base.to_vec();
+        with.extend(offered.iter().cloned());
+        let mut touched = vec![false; 60];
+        touched.push(true);
+        let (kept, fresh) = (Work::new(u64::MAX), Work::new(u64::MAX));
+        let by_cache = search_with(
+            &with,
+            &atom_sizes,
+            5,
+            &[],
+            &kept,
+            Some(&touched),
+            &mut cache,
+        );
+        let anew = search(&with, &atom_sizes, 5, &[], &fresh, Some(&touched));
+        SEARCH_MODE.with(|f| f.set(None));
+        assert_eq!(by_cache, anew);
+        let pairs_of_rows = choose(61, 2);
+        assert!(
+            fresh.steps() > pairs_of_rows && kept.steps() < pairs_of_rows / 3,
+            "steps: {} from the cache, {} anew, {pairs_of_rows} pairs of rows",
+            kept.steps(),
+            fresh.steps()
+        );
+    }
+
+    /// The cache kept between the searches of an audit (task hist) changes no find: on the
+    /// utility harness's waves of 21 and 50 firms, looked at after every publication with the
+    /// history known (drops, offers and earlier elements over spans with known sets), every
+    /// search is compared with one from an empty cache, and the maps were brought up to date
+    /// row by row in many of them.
+    #[test]
+    fn the_search_cache_finds_what_a_fresh_search_finds() {
+        use crate::dashboard::utility_tests::{WAVES, run};
+        CHECK_SEARCH_CACHE.with(|c| c.set(true));
+        CACHE_CHECKS.with(|c| c.set(0));
+        INCREMENTAL_MAPS.with(|c| c.set(0));
+        for wave in &WAVES[..2] {
+            run(wave);
+        }
+        CHECK_SEARCH_CACHE.with(|c| c.set(false));
+        let (checks, incremental) = (
+            CACHE_CHECKS.with(std::cell::Cell::get),
+            INCREMENTAL_MAPS.with(std::cell::Cell::get),
+        );
+        assert!(
+            checks > 100 && incremental > 20,
+            "{checks} searches checked, {incremental} with maps updated row by row"
+        );
+    }
+
+    /// The echelon work between searches counts in the bound (task hist): reducing sets with
+    /// no search at all takes steps, and a bound below them is spent.
+    #[test]
+    fn the_echelon_work_counts_in_the_bound() {
+        let sim = simulate(&FIRST_WAVE);
+        let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        let sets: Vec<Withheld<'static>> = (0..6)
+            .map(|c| {
+                Box::new(move |i: usize, _: &ParticipantSummary| (i * (c + 2)) % 7 < 3)
+                    as Withheld<'static>
+            })
+            .collect();
+        let refs: Vec<&SetFn<'_>> = sets.iter().map(|b| b.as_ref()).collect();
+        for (limit, spent) in [(u64::MAX, false), (1, true)] {
+            let work = std::rc::Rc::new(Work::new(limit));
+            let space = Space::new(&participants, &refs, &[], &[], 5, &work);
+            let before = work.steps();
+            let reduced = space.reduced(&[true; 6]);
+            assert!(!reduced.rows.is_empty());
+            assert!(work.steps() > before, "the echelon took no steps");
+            assert_eq!(work.spent(), spent, "limit {limit}");
+            assert!(work.echelon_steps() > 0);
+        }
+    }
+
+    /// Past the bound an offer is refused without any echelon work (task hist): the push,
+    /// search and take-back of each later offer took as long as the bound again.
+    #[test]
+    fn past_the_bound_an_offer_is_refused_without_echelon_work() {
+        let sim = simulate(&FIRST_WAVE);
+        let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
+        let participants: Vec<&ParticipantSummary> = data.participants().collect();
+        let sets: Vec<Withheld<'static>> = (0..4)
+            .map(|c| {
+                Box::new(move |i: usize, _: &ParticipantSummary| (i * (c + 2)) % 7 < 3)
+                    as Withheld<'static>
+            })
+            .collect();
+        let refs: Vec<&SetFn<'_>> = sets.iter().map(|b| b.as_ref()).collect();
+        let work = std::rc::Rc::new(Work::new(1));
+        let space = Space::new(&participants, &refs, &[], &[], 5, &work);
+        let mut base = space.echelon(&[true, true, true, false]);
+        assert!(work.spent());
+        let before: Vec<(usize, Vec<u64>)> =
+            base.iter().map(|r| (r.pivot, r.values.clone())).collect();
+        let entries = work.entries.get();
+        assert!(!space.clean_adding(&mut base, &[true; 4], 3));
+        assert_eq!(work.entries.get(), entries, "echelon work past the bound");
+        let after: Vec<(usize, Vec<u64>)> =
+            base.iter().map(|r| (r.pivot, r.values.clone())).collect();
+        assert_eq!(before, after);
     }
 }

@@ -366,6 +366,30 @@
 //! tried: 73/73 (62 current, 11 as of an earlier look), the harness no slower; the floor is
 //! 73 (a test that fails with 32). Not analysed further: why the 32 latest states miss the
 //! ones these figures need (the 277 recorded sets of that wave have many distinct ends).
+//! *Maps kept between searches, echelon counted* (task hist; see `audit`, "Cost"): the
+//! search keeps what it built per row between the searches of an audit (same finds), and the
+//! bound now counts the echelon work too, so `AUDIT_WORK` (2 M) bounds an audit's time:
+//! about 0.15–0.35 s in release on the 2,000-firm wave (an audit that gave up took up to
+//! 0.9 s there before, 2.1 s at higher load). The 200-firm wave with about eight looks stays
+//! under it (at most 1.20 M steps, 58/62 cells as before). The 2,000-firm wave with about 20
+//! looks (release, A/B alternated, four rounds at load 2–3 and 3.6–3.9, other helpers
+//! building): before, 18 of 21 audits given up from the fourth look, 73/73 cells (13 current,
+//! 60 as of an earlier look), 12.2–15.0 s for the run, an audit that gives up 0.18–1.15 s
+//! (median 0.83 s); now 18 of 21 given up from the fourth look too, 70/73 (10 current, 60
+//! earlier, 3 hidden; which figures depends on where the bound falls), 4.4–5.7 s, an audit
+//! that gives up 0.14–0.41 s (median 0.27 s). Past the bound the offers left are refused
+//! without their echelon work (the same verdict; it took up to the bound's time again). With
+//! the bound lifted no audit gives up (73/73, 61 current), but the
+//! audits grow with the history to 8 s per look in release by the twentieth look (about
+//! 1,100 recorded sets; steps per look 0.1 M at the first, 14 M at the tenth, about 65 M at
+//! the twentieth with the echelon counted); bounds of 10 M, 20 M and 40 M steps give up 13,
+//! 8 and 6 of 21 audits, an audit that gives up taking about 1.1, 3 and 5 s. So the history
+//! stays *off by default*: no bound both keeps an audit short and lets a large chamber that
+//! looks often be audited in full. *Open*: the cost per look grows with the recorded sets
+//! (rows `r`, echelon `O(c · r · a)` per drop round and the pairs `O(r²)`); every drop
+//! round and `make_room` rebuild the echelon from the baseline (new rows, maps built anew),
+//! and an offer's row touches about a third of the rows. Each look records about 55 sets
+//! (mostly the same rules at later ends), so the rows grow with every look.
 //!
 //! Measured with the utility harness (issue 14; cells with `≥ k` firms shown; waves of 21 in
 //! 2 campaigns, 50 in 2, 200 in 3, 2,000 in 4): published after every response, before issue

@@ -318,8 +318,10 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
             if std::env::var("HARNESS_TRACE").is_ok()
                 && let Some(audit) = data.cached_audit(policy.k())
             {
+                let (echelon, searching) = audit.trace();
                 eprintln!(
-                    "{} firms, look {looks}: {} recorded, steps {}, given up {}, {:.2} s",
+                    "{} firms, look {looks}: {} recorded, steps {} (echelon {echelon}), given \
+                     up {}, {:.2} s (searching {searching:.2} s)",
                     wave.firms,
                     history.len(),
                     audit.steps(),
