@@ -1820,6 +1820,8 @@ impl Campaigns {
                 publication_version: Some(1),
                 ..state
             };
+            // Kept for a later start, as a refresh keeps it (task start).
+            self.keep_checked_state(campaign.id, after, &campaign.older);
             let mut cache = self.cache();
             cache.next_stamp += 1;
             let stamp = cache.next_stamp;
@@ -1854,6 +1856,10 @@ impl Campaigns {
         {
             return Ok(false);
         }
+        // Kept for a later start, as `computed` keeps what it makes (task start).
+        let versions: Versions = campaigns.iter().map(|c| (c.id, Some(1))).collect();
+        let inputs = self.kept_inputs(&versions, first.known_version);
+        self.keep_work(chamber_id, inputs, first.prepared.clone());
         let mut cache = self.cache();
         cache.prepared.insert(
             chamber_id,

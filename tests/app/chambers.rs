@@ -1515,13 +1515,22 @@ async fn csvs(instance: &TestApp, email: &str, campaign: i64) -> Vec<String> {
 /// participant is read, and the prepared audit), and the first views show exactly what they
 /// showed before the restart.
 async fn after_a_restart_the_first_views_come_from_the_kept_work(app: TestApp) {
+    restart_after_a_first_view(&app, "ihk-restart@example.de", false).await;
+}
+
+/// The same when the chamber's first view was made ready before it looked (task first17: the
+/// instance started after the firms were written), whose publications and audit are kept too.
+async fn after_a_restart_a_first_view_made_ready_comes_from_the_kept_work(app: TestApp) {
+    restart_after_a_first_view(&app, "ihk-restart-ready@example.de", true).await;
+}
+
+async fn restart_after_a_first_view(app: &TestApp, email: &str, made_ready: bool) {
     use social_readiness::benchmark::DisclosurePolicy;
-    let email = "ihk-restart@example.de";
     app.create_user(Role::Chamber, email).await;
-    let before = app.sibling(&[METRICS]).await;
-    let chamber = before.login(email).await;
+    let chamber = app.login(email).await;
     let (id, _) = create_campaign(&chamber, "Restart").await;
     let (other, _) = create_campaign(&chamber, "Restart too").await;
+    let early = app.sibling(&[METRICS]).await;
     let policy = DisclosurePolicy::default();
     let catalogue = crate::helpers::catalogue();
     for (campaign, firms, seed) in [(id, 30, 1), (other, 12, 2)] {
@@ -1531,16 +1540,25 @@ async fn after_a_restart_the_first_views_come_from_the_kept_work(app: TestApp) {
         .await
         .expect("seed");
     }
+    // Started after the firms were written, an instance makes their first view ready.
+    let before = if made_ready {
+        restarted(app).await
+    } else {
+        early
+    };
     let shown = csvs(&before, email, id).await;
     assert!(
         shown[0].contains("participants,all,count,42,42"),
         "{}",
         shown[0]
     );
+    let metrics = before.get("/metrics").await.body;
+    let prepared = "social_readiness_dashboard_first_views_total{from=\"prepared\"}";
+    assert_eq!(sample(&metrics, prepared), f64::from(u8::from(made_ready)));
     wait_for_kept(&before, "work_saved", 1.0).await;
     wait_for_kept(&before, "state_saved", 2.0).await;
 
-    let after = restarted(&app).await;
+    let after = restarted(app).await;
     assert_eq!(kept(&after, "state_loaded").await, 2.0);
     assert_eq!(kept(&after, "work_loaded").await, 1.0);
     assert_eq!(kept(&after, "work_missed").await, 0.0);
@@ -1688,6 +1706,7 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_publication_read_before_an_erasure_is_not_saved_after_it,
     an_erasure_during_a_first_save_is_not_lost,
     after_a_restart_the_first_views_come_from_the_kept_work,
+    after_a_restart_a_first_view_made_ready_comes_from_the_kept_work,
     kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined,
 );
 
