@@ -639,6 +639,10 @@ impl Campaigns {
         // Served from the cache only if nothing changed meanwhile (else the next request
         // refreshes again, from this one).
         let after = self.store.campaign_state(campaign_id).await?;
+        let unchanged = after.live == state.live && after.removals == state.removals;
+        if unchanged && after.publication_version == refreshed.version {
+            self.keep_checked_state(campaign_id, after, &older).await;
+        }
         let mut cache = self.cache();
         let stamp = match known_stamp {
             // The same publication: dashboards and prepared work on it stay valid.
@@ -648,10 +652,6 @@ impl Campaigns {
                 cache.next_stamp
             }
         };
-        let unchanged = after.live == state.live && after.removals == state.removals;
-        if unchanged && after.publication_version == refreshed.version {
-            self.keep_checked_state(campaign_id, after, &older);
-        }
         cache.publications.insert(
             campaign_id,
             CachedPublication {
@@ -752,25 +752,29 @@ impl Campaigns {
         )
     }
 
-    /// Keeps, in the background, that the stored publication is current for `state` (see
+    /// Keeps that the stored publication is current for `state` (see
     /// [`Campaigns::checked_publication`]); a failure only costs a later start the read.
-    fn keep_checked_state(&self, campaign_id: i64, state: CampaignState, older: &OlderResponses) {
-        let (campaigns, inputs, older) = (self.clone(), self.checked_inputs(), older_text(older));
-        tokio::spawn(async move {
-            match campaigns
-                .store
-                .keep_checked_campaign_state(campaign_id, &inputs, &state, &older)
-                .await
-            {
-                Ok(()) => {
-                    let kept = &campaigns.first_views.counts.kept;
-                    kept.states_saved.fetch_add(1, Relaxed);
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, campaign_id, "checked campaign state not kept")
-                }
+    /// Awaited, as [`Campaigns::keep_work`] says why.
+    async fn keep_checked_state(
+        &self,
+        campaign_id: i64,
+        state: CampaignState,
+        older: &OlderResponses,
+    ) {
+        let (inputs, older) = (self.checked_inputs(), older_text(older));
+        match self
+            .store
+            .keep_checked_campaign_state(campaign_id, &inputs, &state, &older)
+            .await
+        {
+            Ok(()) => {
+                let kept = &self.first_views.counts.kept;
+                kept.states_saved.fetch_add(1, Relaxed);
             }
-        });
+            Err(e) => {
+                tracing::warn!(error = %e, campaign_id, "checked campaign state not kept")
+            }
+        }
     }
 
     #[tracing::instrument(skip_all)]
@@ -1167,32 +1171,32 @@ impl Campaigns {
         inputs
     }
 
-    /// Keeps the prepared work in the database for a later run (see [`Campaigns::computed`]),
-    /// in the background: encoded on the dashboard thread, then written (a failure only
-    /// costs that run the audit).
-    fn keep_work(&self, chamber_id: i64, inputs: String, prepared: Prepared) {
-        let campaigns = self.clone();
-        tokio::spawn(async move {
-            let encoded = on_dashboard_thread(move || prepared.kept_form()).await;
-            let Ok(Some(work)) = encoded else {
-                return;
-            };
-            match campaigns
-                .store
-                .keep_dashboard_work(chamber_id, &inputs, &work)
-                .await
-            {
-                Ok(()) => {
-                    campaigns
-                        .first_views
-                        .counts
-                        .kept
-                        .work_saved
-                        .fetch_add(1, Relaxed);
-                }
-                Err(e) => tracing::warn!(error = %e, chamber_id, "dashboard work not kept"),
+    /// Keeps the prepared work in the database for a later run (see [`Campaigns::computed`]):
+    /// encoded on the dashboard thread, then written; a failure only costs that run the audit.
+    /// Awaited, not left to the background: on SQLite a write landing while another
+    /// instance's deferred transaction is between its read and its write makes that one fail
+    /// as busy (seen in a test with two instances on one file); so the work is written
+    /// before the view that made it is answered, as every other write of a view.
+    async fn keep_work(&self, chamber_id: i64, inputs: String, prepared: Prepared) {
+        let encoded = on_dashboard_thread(move || prepared.kept_form()).await;
+        if let Ok(Some(work)) = encoded {
+            self.keep_encoded_work(chamber_id, &inputs, &work).await;
+        }
+    }
+
+    /// [`Campaigns::keep_work`] of work encoded already.
+    async fn keep_encoded_work(&self, chamber_id: i64, inputs: &str, work: &[u8]) {
+        match self
+            .store
+            .keep_dashboard_work(chamber_id, inputs, work)
+            .await
+        {
+            Ok(()) => {
+                let kept = &self.first_views.counts.kept;
+                kept.work_saved.fetch_add(1, Relaxed);
             }
-        });
+            Err(e) => tracing::warn!(error = %e, chamber_id, "dashboard work not kept"),
+        }
     }
 
     /// Whether the background is making this chamber's next state ready right now.
@@ -1345,7 +1349,7 @@ impl Campaigns {
                             kept_counts.work_loaded.fetch_add(1, Relaxed);
                         } else {
                             kept_counts.work_missed.fetch_add(1, Relaxed);
-                            self.keep_work(chamber_id, inputs, prepared.clone());
+                            self.keep_work(chamber_id, inputs, prepared.clone()).await;
                         }
                         return Ok::<_, ServiceError>(prepared);
                     }
@@ -1389,6 +1393,9 @@ struct FirstView {
     epoch: i64,
     kept: Vec<(String, String)>,
     prepared: Prepared,
+    /// The prepared work in its kept form, encoded ahead (task start): kept for a later start
+    /// when the view stores the publications, without encoding it on the request.
+    kept_form: Option<Vec<u8>>,
     /// The "all firms" comparison the dashboards were computed with (see `DashboardKey`).
     all_firms: String,
     dashboards: Vec<(Filter, Dashboard)>,
@@ -1689,6 +1696,8 @@ impl Campaigns {
             };
             dashboards.push((filter, job.run(prepared.clone()).await?.0));
         }
+        let encoding = prepared.clone();
+        let kept_form = on_dashboard_thread(move || encoding.kept_form()).await?;
         Ok(Some(FirstView {
             campaigns: first,
             epoch_before,
@@ -1696,6 +1705,7 @@ impl Campaigns {
             epoch,
             kept: kept.into_iter().map(|k| (k.set, k.ends)).collect(),
             prepared,
+            kept_form,
             all_firms,
             dashboards,
             participants,
@@ -1821,7 +1831,8 @@ impl Campaigns {
                 ..state
             };
             // Kept for a later start, as a refresh keeps it (task start).
-            self.keep_checked_state(campaign.id, after, &campaign.older);
+            self.keep_checked_state(campaign.id, after, &campaign.older)
+                .await;
             let mut cache = self.cache();
             cache.next_stamp += 1;
             let stamp = cache.next_stamp;
@@ -1859,7 +1870,9 @@ impl Campaigns {
         // Kept for a later start, as `computed` keeps what it makes (task start).
         let versions: Versions = campaigns.iter().map(|c| (c.id, Some(1))).collect();
         let inputs = self.kept_inputs(&versions, first.known_version);
-        self.keep_work(chamber_id, inputs, first.prepared.clone());
+        if let Some(work) = &first.kept_form {
+            self.keep_encoded_work(chamber_id, &inputs, work).await;
+        }
         let mut cache = self.cache();
         cache.prepared.insert(
             chamber_id,
