@@ -31,6 +31,9 @@ pub struct Settings {
     /// `READY_TIMEOUT_MS`: the time `/ready` gives the database to read and commit a write
     /// before it says 503 (default 2000).
     pub ready_timeout: Duration,
+    /// `READY_WARMING_AT_MOST_MS`: how long after a start `/ready` may say "warming" while the
+    /// chambers' dashboards are made ready (default 60000; then ready anyway).
+    pub ready_warming_at_most: Duration,
     /// `BODY_TIMEOUT_MS`: the longest a request body may take to arrive (default 10000).
     pub body_timeout: Duration,
     /// `DASHBOARD_WARM_QUIET_MS`: after a submit or an erasure, how long a chamber's campaigns
@@ -447,6 +450,7 @@ impl Settings {
             screening,
             database_timeout: millis("DATABASE_TIMEOUT_MS", 3000)?,
             ready_timeout: millis("READY_TIMEOUT_MS", 2000)?,
+            ready_warming_at_most: millis("READY_WARMING_AT_MOST_MS", 60_000)?,
             body_timeout: millis("BODY_TIMEOUT_MS", 10_000)?,
             dashboard_warm_quiet: millis("DASHBOARD_WARM_QUIET_MS", 300)?,
             dashboard_audit_history,

@@ -91,6 +91,7 @@ impl Application {
             workspace: Workspace::new(store.clone(), responses.clone()),
             campaigns: Campaigns::new(store.clone(), responses.clone())
                 .with_warm_quiet(settings.dashboard_warm_quiet)
+                .with_ready_warming_at_most(settings.ready_warming_at_most)
                 .with_audit_history(settings.dashboard_audit_history),
             profiles: crate::profiles::Profiles::new(store.clone()),
             brands: crate::brands::Brands::new(store.clone()),

@@ -2776,6 +2776,139 @@ fn isolates(s: &Search<'_>, chosen: &[usize]) -> Option<(Vec<u64>, Vec<u64>)> {
     Some((combination, sum))
 }
 
+/// The stored form of an [`Audit`], kept across restarts with the prepared work (task start,
+/// see `Prepared::kept_form`): varints in the field order, every length bounded by the bytes
+/// left ([`crate::codec::Reader::len`]). Read back, the audit must fit together as far as its
+/// readers index it (a word per set and atom), else it is refused as damaged, never a panic.
+impl Audit {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        use crate::codec::{put_len, put_varint};
+        put_varint(out, u64::from(self.k));
+        put_len(out, self.atom_of.len());
+        for &atom in &self.atom_of {
+            put_len(out, atom);
+        }
+        put_len(out, self.atom_sizes.len());
+        for &size in &self.atom_sizes {
+            put_varint(out, u64::from(size));
+        }
+        put_len(out, self.rows.len());
+        for (pivot, combination) in &self.rows {
+            put_len(out, *pivot);
+            put_len(out, combination.len());
+            for &y in combination {
+                put_varint(out, y);
+            }
+        }
+        let indicators = &self.indicators;
+        put_len(out, indicators.words);
+        put_len(out, indicators.atoms);
+        put_len(out, indicators.markers);
+        put_len(out, indicators.bits.len());
+        for &word in &indicators.bits {
+            put_varint(out, word);
+        }
+        put_len(out, indicators.marker_of.len());
+        for marker in &indicators.marker_of {
+            // 0: none, else the marker plus one.
+            put_len(out, marker.map_or(0, |m| m.saturating_add(1)));
+        }
+        put_len(out, self.kept.len());
+        for &kept in &self.kept {
+            out.push(u8::from(kept));
+        }
+        put_kept_sets(out, &self.records);
+        out.push(u8::from(self.exhausted));
+        put_varint(out, self.steps);
+        put_varint(out, self.echelon_steps);
+        put_varint(out, self.search_nanos);
+    }
+
+    pub(crate) fn decode(r: &mut crate::codec::Reader<'_>) -> Result<Audit, crate::codec::Damaged> {
+        fn index(r: &mut crate::codec::Reader<'_>) -> Result<usize, crate::codec::Damaged> {
+            let at = r.damaged("index above usize");
+            usize::try_from(r.varint()?).map_err(|_| at)
+        }
+        let k = r.u32()?;
+        let n = r.len(1)?;
+        let atom_of = (0..n).map(|_| index(r)).collect::<Result<Vec<_>, _>>()?;
+        let n = r.len(1)?;
+        let atom_sizes = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
+        let n = r.len(2)?;
+        let mut rows = Vec::with_capacity(n);
+        for _ in 0..n {
+            let pivot = index(r)?;
+            let m = r.len(1)?;
+            let combination = (0..m).map(|_| r.varint()).collect::<Result<Vec<_>, _>>()?;
+            rows.push((pivot, combination));
+        }
+        let (words, atoms, markers) = (index(r)?, index(r)?, index(r)?);
+        let n = r.len(1)?;
+        let bits = (0..n).map(|_| r.varint()).collect::<Result<Vec<_>, _>>()?;
+        let n = r.len(1)?;
+        let marker_of = (0..n)
+            .map(|_| Ok(index(r)?.checked_sub(1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = r.len(1)?;
+        let kept = (0..n)
+            .map(|_| Ok(r.byte()? != 0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let records = kept_sets(r)?;
+        let exhausted = r.byte()? != 0;
+        let (steps, echelon_steps, search_nanos) = (r.varint()?, r.varint()?, r.varint()?);
+        let fits = words >= 1
+            && words >= marker_of.len().div_ceil(64)
+            && Some(bits.len()) == atoms.checked_mul(words)
+            && atom_sizes.len() == atoms;
+        if !fits {
+            return Err(r.damaged("kept audit does not fit together"));
+        }
+        Ok(Audit {
+            k,
+            atom_of,
+            atom_sizes,
+            rows,
+            indicators: Indicators {
+                words,
+                atoms,
+                bits,
+                marker_of,
+                markers,
+            },
+            kept,
+            records,
+            exhausted,
+            steps,
+            echelon_steps,
+            search_nanos,
+        })
+    }
+}
+
+/// Appends kept sets (rule and ends) in the stored form of [`Audit::encode`].
+pub(crate) fn put_kept_sets(out: &mut Vec<u8>, sets: &[KeptSet]) {
+    crate::codec::put_len(out, sets.len());
+    for set in sets {
+        crate::codec::put_str(out, &set.set);
+        crate::codec::put_str(out, &set.ends);
+    }
+}
+
+/// Reads what [`put_kept_sets`] wrote.
+pub(crate) fn kept_sets(
+    r: &mut crate::codec::Reader<'_>,
+) -> Result<Vec<KeptSet>, crate::codec::Damaged> {
+    let n = r.len(2)?;
+    (0..n)
+        .map(|_| {
+            Ok(KeptSet {
+                set: r.str()?.to_owned(),
+                ends: r.str()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

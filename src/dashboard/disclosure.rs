@@ -92,6 +92,49 @@ pub struct Prepared {
     code_counts: std::sync::Arc<std::sync::OnceLock<CodeCounts>>,
 }
 
+/// The first byte of [`Prepared::kept_form`]: a form read by another layout is refused.
+const KEPT_FORM: u8 = 1;
+
+impl Prepared {
+    /// The audit made on this state with the history it knew and the sets it kept that the
+    /// history did not hold, in a stored form (task start): kept across restarts by the
+    /// caller, keyed by exactly the inputs it was made from (the publications, the history
+    /// read, the catalogue, the policy, this code), so that a start on unchanged inputs need
+    /// not audit again (the audit was most of the first view after a restart, see
+    /// `Campaigns::computed`). `None` before the audit is made. The code counts are not kept:
+    /// they are made again on first use from the publications (one pass).
+    pub fn kept_form(&self) -> Option<Vec<u8>> {
+        let (audit, knew, new_kept) = (self.audit.get()?, self.knew.get()?, self.new_kept.get()?);
+        let mut out = vec![KEPT_FORM];
+        audit.encode(&mut out);
+        super::audit::put_kept_sets(&mut out, knew);
+        super::audit::put_kept_sets(&mut out, new_kept);
+        Some(out)
+    }
+
+    /// Reads [`Prepared::kept_form`]. To be given only to the publications it was made on,
+    /// in the same order (see [`PublishedCampaigns::with_prepared`]).
+    pub fn from_kept_form(bytes: &[u8]) -> Result<Prepared, DashboardError> {
+        let mut r = crate::codec::Reader::new(bytes);
+        if r.byte()? != KEPT_FORM {
+            return Err(crate::codec::Damaged {
+                what: "unknown form of kept dashboard work",
+                at: 0,
+            }
+            .into());
+        }
+        let audit = super::audit::Audit::decode(&mut r)?;
+        let knew = super::audit::kept_sets(&mut r)?;
+        let new_kept = super::audit::kept_sets(&mut r)?;
+        r.finish()?;
+        let prepared = Prepared::default();
+        let _ = prepared.audit.set(audit);
+        let _ = prepared.knew.set(knew.into());
+        let _ = prepared.new_kept.set(new_kept);
+        Ok(prepared)
+    }
+}
+
 /// Industry, size class and region of a set, each fixed or not.
 pub(crate) type Codes = (Option<Industry>, Option<SizeClass>, Option<Region>);
 

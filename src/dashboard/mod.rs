@@ -484,3 +484,37 @@ pub use view::{
     Cell, Change, Dashboard, DashboardCatalogue, DashboardInputs, Keyed, PeriodChange, ScoreRow,
     Share, Spread,
 };
+
+/// A fingerprint of the code the prepared work is made by (task start): work kept across
+/// restarts ([`Prepared::kept_form`]) by a binary whose audit, disclosure or view code (or
+/// catalogues, or the benchmark's disclosure rules) differ is not used, as a deploy may have
+/// changed any of them. Conservative: any change of these files, a comment too, counts.
+pub fn code_fingerprint() -> &'static str {
+    static FINGERPRINT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let sources: [&[u8]; 16] = [
+            include_bytes!("mod.rs"),
+            include_bytes!("audit.rs"),
+            include_bytes!("disclosure.rs"),
+            include_bytes!("view.rs"),
+            include_bytes!("history.rs"),
+            include_bytes!("publication.rs"),
+            include_bytes!("participant.rs"),
+            include_bytes!("groups.rs"),
+            include_bytes!("filter.rs"),
+            include_bytes!("../benchmark/disclosure/mod.rs"),
+            include_bytes!("../benchmark/disclosure/fallback.rs"),
+            include_bytes!("../benchmark/disclosure/joint.rs"),
+            include_bytes!("../benchmark/disclosure/publication.rs"),
+            include_bytes!("../benchmark/profile.rs"),
+            include_bytes!("../survey/catalogue.json"),
+            include_bytes!("../survey/catalogue_2027_1.json"),
+        ];
+        let mut all = Vec::new();
+        for source in sources {
+            all.extend_from_slice(&(source.len() as u64).to_le_bytes());
+            all.extend_from_slice(source);
+        }
+        crate::token::sha256_hex(&all)
+    });
+    &FINGERPRINT
+}

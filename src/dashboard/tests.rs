@@ -1162,6 +1162,82 @@ fn prepared_data_gives_the_same_dashboards_as_fresh_data() -> TestResult {
     Ok(())
 }
 
+/// Task start: the prepared work in its kept form (stored across restarts), read back, gives
+/// the very dashboards a fresh computation gives, for every filter; the form is the same when
+/// written again; and every cut-off or damaged form is refused as damaged, never a panic.
+#[test]
+fn prepared_work_read_back_from_its_kept_form_gives_the_same_dashboards() -> TestResult {
+    use super::utility_tests::{WAVES, simulate};
+    let sim = simulate(&WAVES[2]);
+    let policy = DisclosurePolicy::default();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let compute = |data: &PublishedCampaigns<'_>, filter: &Filter| {
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &catalogue,
+            data,
+            all_firms: None,
+        };
+        Dashboard::compute(&inputs, filter, None)
+    };
+    let first = PublishedCampaigns::from_publications(&sim.publications)?;
+    assert!(
+        first.prepared().kept_form().is_none(),
+        "nothing audited yet"
+    );
+    compute(&first, &Filter::all())?;
+    let kept = first.prepared().kept_form().ok_or("no kept form")?;
+    let read = Prepared::from_kept_form(&kept)?;
+    assert_eq!(
+        read.kept_form(),
+        Some(kept.clone()),
+        "written again the same"
+    );
+    let mut filters = vec![
+        Filter::all(),
+        Filter::all().with_industry(Industry::Manufacturing),
+        Filter::all().with_region(Region::ALL[0]),
+    ];
+    for campaign in first.campaigns() {
+        filters.push(Filter {
+            campaigns: [campaign.clone()].into(),
+            ..Filter::all()
+        });
+    }
+    let mut published = 0;
+    for filter in &filters {
+        let fresh = compute(
+            &PublishedCampaigns::from_publications(&sim.publications)?,
+            filter,
+        )?;
+        let data = PublishedCampaigns::from_publications(&sim.publications)?
+            .with_prepared(Prepared::from_kept_form(&kept)?);
+        let from_kept = compute(&data, filter)?;
+        assert_eq!(fresh, from_kept, "{filter:?}");
+        assert_eq!(data.new_kept_sets(), first.new_kept_sets());
+        published += usize::from(fresh.is_published());
+    }
+    assert!(published >= 2, "only {published} selections shown");
+    // Cut off anywhere (some hundred places, the last bytes each).
+    let step = kept.len() / 300 + 1;
+    for cut in (0..kept.len())
+        .step_by(step)
+        .chain(kept.len().saturating_sub(64)..kept.len())
+    {
+        assert!(
+            Prepared::from_kept_form(&kept[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut longer = kept.clone();
+    longer.push(0);
+    assert!(Prepared::from_kept_form(&longer).is_err());
+    let mut other_form = kept;
+    other_form[0] = 2;
+    assert!(Prepared::from_kept_form(&other_form).is_err());
+    Ok(())
+}
+
 /// Released memberships over the chamber's publication order (issue 14): a cell whose firms
 /// are spread over two campaigns (3 + 2, k = 5) is shown once it holds k firms in all, where
 /// chains per campaign never showed it; it then moves in steps of k over both campaigns, not

@@ -614,6 +614,106 @@ impl Store {
         Ok(true)
     }
 
+    /// The chamber's prepared dashboard work kept by an earlier run if it was made from
+    /// exactly `inputs` (task start, see `Campaigns::computed`); `None` otherwise.
+    pub async fn kept_dashboard_work(
+        &self,
+        chamber_id: i64,
+        inputs: &str,
+    ) -> Result<Option<Vec<u8>>, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT work FROM dashboard_kept_work WHERE chamber_id = $1 AND inputs = $2",
+        )
+        .bind(chamber_id)
+        .bind(inputs)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Keeps the chamber's prepared dashboard work made from `inputs`, in place of what was
+    /// kept (one row per chamber: the latest state is the one a restart meets). Instances
+    /// may overwrite each other: each row is valid for its own inputs.
+    pub async fn keep_dashboard_work(
+        &self,
+        chamber_id: i64,
+        inputs: &str,
+        work: &[u8],
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO dashboard_kept_work (chamber_id, inputs, work) VALUES ($1, $2, $3)
+             ON CONFLICT (chamber_id) DO UPDATE SET inputs = excluded.inputs, work = excluded.work",
+        )
+        .bind(chamber_id)
+        .bind(inputs)
+        .bind(work)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The state of a campaign for which an earlier run found its stored publication current,
+    /// under exactly `inputs`, with its older-version counts as text (task start, see
+    /// `Campaigns::checked_publication`).
+    pub async fn checked_campaign_state(
+        &self,
+        campaign_id: i64,
+        inputs: &str,
+    ) -> Result<Option<(CampaignState, String)>, DbError> {
+        let row: Option<(i64, i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT version, live_count, live_sum, live_latest, removals, older
+             FROM campaign_checked_states WHERE campaign_id = $1 AND inputs = $2",
+        )
+        .bind(campaign_id)
+        .bind(inputs)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|(version, count, sum, latest, removals, older)| {
+            (
+                CampaignState {
+                    publication_version: Some(version),
+                    live: (count, sum, latest),
+                    removals,
+                },
+                older,
+            )
+        }))
+    }
+
+    /// Keeps that the campaign's stored publication is current for `state` (whose
+    /// publication version it must name), in place of the state kept before.
+    pub async fn keep_checked_campaign_state(
+        &self,
+        campaign_id: i64,
+        inputs: &str,
+        state: &CampaignState,
+        older: &str,
+    ) -> Result<(), DbError> {
+        let Some(version) = state.publication_version else {
+            return Ok(());
+        };
+        let (count, sum, latest) = state.live;
+        sqlx::query(
+            "INSERT INTO campaign_checked_states
+                 (campaign_id, inputs, version, live_count, live_sum, live_latest, removals, older)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (campaign_id) DO UPDATE SET inputs = excluded.inputs,
+                 version = excluded.version, live_count = excluded.live_count,
+                 live_sum = excluded.live_sum, live_latest = excluded.live_latest,
+                 removals = excluded.removals, older = excluded.older",
+        )
+        .bind(campaign_id)
+        .bind(inputs)
+        .bind(version)
+        .bind(count)
+        .bind(sum)
+        .bind(latest)
+        .bind(state.removals)
+        .bind(older)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// The campaign a response belongs to and the consent to count it, for the owner's export.
     pub async fn response_campaign(
         &self,

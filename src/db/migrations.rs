@@ -132,6 +132,11 @@ const MIGRATIONS: &[Embedded] = &[
         "drop cohort locks",
         "20261214100000_drop_cohort_locks.sql"
     ),
+    embedded!(
+        20261215171700,
+        "start dashboard kept work",
+        "20261215171700_start_dashboard_kept_work.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

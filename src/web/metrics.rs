@@ -377,6 +377,20 @@ fn dashboard_exposition(
         "# HELP {name} Dashboards computed on requests and warm-ups (not found in the cache).\n# TYPE {name} counter\n{name} {}",
         counts.computations.load(Relaxed)
     );
+    let name = "social_readiness_dashboard_kept_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Dashboard work kept across restarts: prepared work (the audit) loaded, missed (made here although looked for) and saved; campaigns' checked states loaded (publication taken as current without reading the participants) and saved.\n# TYPE {name} counter"
+    );
+    for (event, n) in [
+        ("work_loaded", &counts.kept.work_loaded),
+        ("work_missed", &counts.kept.work_missed),
+        ("work_saved", &counts.kept.work_saved),
+        ("state_loaded", &counts.kept.states_loaded),
+        ("state_saved", &counts.kept.states_saved),
+    ] {
+        let _ = writeln!(out, "{name}{{event=\"{event}\"}} {}", n.load(Relaxed));
+    }
     out
 }
 

@@ -616,9 +616,17 @@ pub async fn health() -> HttpResponse {
 }
 
 /// Readiness: stored data can be read and a write transaction commits, within
-/// `READY_TIMEOUT_MS`; otherwise 503 with `Retry-After`.
+/// `READY_TIMEOUT_MS`; otherwise 503 with `Retry-After`. Also 503 (`"warming"`) while the
+/// start-up preparation of the chambers' dashboards runs, at most `READY_WARMING_AT_MOST_MS`
+/// (task start: a chamber's view sent here meanwhile would wait for that work).
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    if state.campaigns.warming_at_start() {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({"status": "warming"}));
+    }
     match state.responses.ready(state.ready_timeout).await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(e) => {

@@ -1450,6 +1450,247 @@ async fn a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_ma
     assert_eq!(reply.body, fresh_view(&app, chambers[2].0, path).await);
 }
 
+/// Task start: the metrics of an instance that may be read from the tests' address.
+const METRICS: (&str, &str) = ("METRICS_ALLOW", "127.0.0.1, ::1");
+
+/// The sample of `social_readiness_dashboard_kept_total` for `event` in an instance's metrics.
+async fn kept(instance: &TestApp, event: &str) -> f64 {
+    let text = instance.get("/metrics").await.body;
+    sample(
+        &text,
+        &format!("social_readiness_dashboard_kept_total{{event=\"{event}\"}}"),
+    )
+}
+
+/// Waits (at most 60 s) until `instance` counts `at_least` of `event`.
+async fn wait_for_kept(instance: &TestApp, event: &str, at_least: f64) {
+    let started = std::time::Instant::now();
+    while kept(instance, event).await < at_least {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{event} never reached {at_least}: {}",
+            instance.get("/metrics").await.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A restarted instance (a new one on the same database) once its start-up preparation is
+/// done (`/ready` says 200; at most 60 s).
+async fn restarted(app: &TestApp) -> TestApp {
+    let instance = app.sibling(&[METRICS]).await;
+    let started = std::time::Instant::now();
+    loop {
+        let ready = instance.get("/ready").await;
+        if ready.status == 200 {
+            return instance;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "not ready: {} {}",
+            ready.status,
+            ready.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The chamber's CSV of all its campaigns and of one, in English.
+async fn csvs(instance: &TestApp, email: &str, campaign: i64) -> Vec<String> {
+    let browser = instance.login(email).await;
+    let mut bodies = Vec::new();
+    for path in [
+        "/chamber/dashboard.csv?lang=en".to_owned(),
+        format!("/chamber/dashboard.csv?campaign={campaign}&lang=en"),
+    ] {
+        let reply = browser.get(&path).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        bodies.push(reply.body);
+    }
+    bodies
+}
+
+/// Task start: after a restart on the same database, the start makes the chamber's
+/// dashboards ready from what the run before kept (each campaign's checked state, so no
+/// participant is read, and the prepared audit), and the first views show exactly what they
+/// showed before the restart.
+async fn after_a_restart_the_first_views_come_from_the_kept_work(app: TestApp) {
+    restart_after_a_first_view(&app, "ihk-restart@example.de", false).await;
+}
+
+/// The same when the chamber's first view was made ready before it looked (task first17: the
+/// instance started after the firms were written), whose publications and audit are kept too.
+async fn after_a_restart_a_first_view_made_ready_comes_from_the_kept_work(app: TestApp) {
+    restart_after_a_first_view(&app, "ihk-restart-ready@example.de", true).await;
+}
+
+async fn restart_after_a_first_view(app: &TestApp, email: &str, made_ready: bool) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    app.create_user(Role::Chamber, email).await;
+    let chamber = app.login(email).await;
+    let (id, _) = create_campaign(&chamber, "Restart").await;
+    let (other, _) = create_campaign(&chamber, "Restart too").await;
+    let early = app.sibling(&[METRICS]).await;
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::helpers::catalogue();
+    for (campaign, firms, seed) in [(id, 30, 1), (other, 12, 2)] {
+        social_readiness::demo::seed_campaign(
+            &app.store, catalogue, &policy, campaign, firms, seed,
+        )
+        .await
+        .expect("seed");
+    }
+    // Started after the firms were written, an instance makes their first view ready.
+    let before = if made_ready {
+        restarted(app).await
+    } else {
+        early
+    };
+    let shown = csvs(&before, email, id).await;
+    assert!(
+        shown[0].contains("participants,all,count,42,42"),
+        "{}",
+        shown[0]
+    );
+    let metrics = before.get("/metrics").await.body;
+    let prepared = "social_readiness_dashboard_first_views_total{from=\"prepared\"}";
+    assert_eq!(sample(&metrics, prepared), f64::from(u8::from(made_ready)));
+    wait_for_kept(&before, "work_saved", 1.0).await;
+    wait_for_kept(&before, "state_saved", 2.0).await;
+
+    let after = restarted(app).await;
+    assert_eq!(kept(&after, "state_loaded").await, 2.0);
+    assert_eq!(kept(&after, "work_loaded").await, 1.0);
+    assert_eq!(kept(&after, "work_missed").await, 0.0);
+    assert_eq!(csvs(&after, email, id).await, shown);
+    assert_eq!(kept(&after, "work_missed").await, 0.0, "audited again");
+}
+
+/// Task start: what was kept is not used once its inputs changed while no instance ran: a
+/// firm erased (its campaign's stored publication and removals move on) or new firms (the
+/// campaign's participants move on); the restarted instance shows what a fresh computation
+/// shows, without the erased firm, with the new ones.
+async fn kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined(app: TestApp) {
+    use social_readiness::benchmark::DisclosurePolicy;
+    let email = "ihk-moved-on@example.de";
+    app.create_user(Role::Chamber, email).await;
+    let before = app.sibling(&[METRICS]).await;
+    let chamber = before.login(email).await;
+    let (id, code) = create_campaign(&chamber, "Moved on").await;
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::helpers::catalogue();
+    let seed = |firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
+    };
+    seed(30, 1).await.expect("seed");
+    // Through `app`, which never shows this chamber's dashboard (so keeps nothing for it).
+    let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
+    let shown = csvs(&before, email, id).await;
+    assert!(
+        shown[0].contains("participants,all,count,31,31"),
+        "{}",
+        shown[0]
+    );
+    wait_for_kept(&before, "work_saved", 1.0).await;
+    wait_for_kept(&before, "state_saved", 1.0).await;
+
+    app.erase(&erased).await;
+    let after_erasure = restarted(&app).await;
+    let views = csvs(&after_erasure, email, id).await;
+    assert!(
+        !views[0].contains("participants,all,count,31,31"),
+        "the erased firm is counted: {}",
+        views[0]
+    );
+    assert_eq!(kept(&after_erasure, "state_loaded").await, 0.0);
+    assert_eq!(kept(&after_erasure, "work_loaded").await, 0.0);
+    assert!(kept(&after_erasure, "work_missed").await >= 1.0);
+    let fresh = app.sibling(&[]).await;
+    assert_eq!(views, csvs(&fresh, email, id).await);
+    wait_for_kept(&after_erasure, "work_saved", 1.0).await;
+
+    let k = policy.k() as usize;
+    seed(k, 2).await.expect("seed");
+    let after_joins = restarted(&app).await;
+    let views = csvs(&after_joins, email, id).await;
+    let grown = 30 + k;
+    assert!(
+        views[0].contains(&format!("participants,all,count,{grown},{grown}")),
+        "{}",
+        views[0]
+    );
+    assert_eq!(kept(&after_joins, "state_loaded").await, 0.0);
+    assert_eq!(kept(&after_joins, "work_loaded").await, 0.0);
+    assert!(kept(&after_joins, "work_missed").await >= 1.0);
+}
+
+/// Task start: `/ready` answers 503 (`Retry-After`, `{"status":"warming"}`) while the start
+/// makes the chambers' dashboards ready, 200 once that is done, and 200 anyway after
+/// `READY_WARMING_AT_MOST_MS`. On PostgreSQL, where the start's refresh of a campaign whose
+/// firms moved on can be held deterministically: its save waits for the campaign's row, which
+/// the test holds locked.
+#[actix_web::test]
+async fn ready_says_warming_while_the_start_makes_dashboards_ready() {
+    use social_readiness::benchmark::DisclosurePolicy;
+    use sqlx::{Connection, Executor};
+    let Some(app) =
+        crate::helpers::spawn_app_at(crate::helpers::Backend::Postgres, CHAMBER_DAY_MS).await
+    else {
+        eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let email = "ihk-warming@example.de";
+    app.create_user(Role::Chamber, email).await;
+    let chamber = app.login(email).await;
+    let (id, _) = create_campaign(&chamber, "Warming").await;
+    let policy = DisclosurePolicy::default();
+    let catalogue = crate::helpers::catalogue();
+    let seed = |firms, seed| {
+        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
+    };
+    seed(30, 1).await.expect("seed");
+    assert_eq!(csvs(&app, email, id).await.len(), 2);
+    // Firms the next start must publish (k of them), written while no instance looks.
+    seed(policy.k() as usize, 2).await.expect("seed");
+    let mut lock = sqlx::PgConnection::connect(app.database_url())
+        .await
+        .expect("a second connection");
+    lock.execute("BEGIN").await.expect("begin");
+    lock.execute(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM campaigns WHERE id = {id} FOR UPDATE"
+    )))
+    .await
+    .expect("row lock");
+
+    let warming = app.sibling(&[]).await;
+    let reply = warming.get("/ready").await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.json()["status"], "warming");
+    assert!(reply.header("retry-after").is_some());
+    assert_eq!(warming.get("/health").await.status, 200);
+    // Bounded: ready anyway once the bound has passed.
+    let bounded = app.sibling(&[("READY_WARMING_AT_MOST_MS", "300")]).await;
+    let started = std::time::Instant::now();
+    while bounded.get("/ready").await.status != 200 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(warming.get("/ready").await.status, 503, "still warming");
+
+    lock.execute("ROLLBACK").await.expect("release");
+    let started = std::time::Instant::now();
+    loop {
+        let reply = warming.get("/ready").await;
+        if reply.status == 200 {
+            assert_eq!(reply.json()["status"], "ready");
+            break;
+        }
+        assert_eq!(reply.json()["status"], "warming");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 on_both_databases_at!(super::CHAMBER_DAY_MS;
     publications_of_one_chamber_get_distinct_increasing_epochs,
     a_campaign_with_thirty_firms_shows_aggregates_and_suppresses_small_cells,
@@ -1464,6 +1705,9 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     a_first_view_made_ready_before_the_chamber_looks_is_the_one_it_would_make,
     a_publication_read_before_an_erasure_is_not_saved_after_it,
     an_erasure_during_a_first_save_is_not_lost,
+    after_a_restart_the_first_views_come_from_the_kept_work,
+    after_a_restart_a_first_view_made_ready_comes_from_the_kept_work,
+    kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first
