@@ -1408,13 +1408,15 @@ impl Campaigns {
     }
 
     /// What a kept dashboard depends on besides its campaigns and removals (task prev): the
-    /// code ([`service_fingerprint`], as the kept work), the catalogue and the policy.
+    /// code ([`service_fingerprint`], as the kept work), the catalogue, the policy and whether
+    /// the audit knows the history (`DASHBOARD_AUDIT_HISTORY`, which may hide more).
     fn view_inputs(&self) -> String {
         format!(
-            "view 1|{}|{}|{:?}",
+            "view 1|{}|{}|{:?}|audit history {}",
             service_fingerprint(),
             self.responses.catalogue().version,
-            self.responses.statistics().policy()
+            self.responses.statistics().policy(),
+            self.audit_history
         )
     }
 
