@@ -13,8 +13,8 @@ use crate::dashboard::{
 /// A campaign as stored; the web layer shows it without reaching into `db`.
 pub use crate::db::CampaignRecord;
 use crate::db::{
-    CampaignRemovals, CampaignResponseRow, CampaignState, DbError, NewCampaign, NewResponse,
-    SnapshotChange, Store,
+    CampaignRemovals, CampaignResponseRow, CampaignState, DbError, KeptView, NewCampaign,
+    NewResponse, SnapshotChange, Store,
 };
 use crate::responses::{
     CONSENT_VERSION, LoadedResponse, Responses, ServiceError, benchmark, stored_json,
@@ -218,6 +218,31 @@ const WARM_AT_MOST_AFTER: std::time::Duration = std::time::Duration::from_secs(3
 /// Campaigns whose own dashboards (the page's campaign selection) are made ready besides the
 /// chamber's whole one.
 const WARMED_CAMPAIGNS: usize = 8;
+
+/// The stamp of a dashboard loaded from what an earlier run kept (task prev): stamps are
+/// counted from 1, so it names no publication of this run; `previous` compares only the
+/// campaign ids beside it.
+const KEPT_STAMP: u64 = 0;
+
+/// How new the publications a dashboard was computed from are (task prev): the sum of their
+/// stored versions (none stored: 0). A campaign's stored version only grows (every save, an
+/// erasure too), and a view holds the stored version it read, so a dashboard read later has
+/// each version at least as high, and so this sum.
+fn publications_age(versions: &Versions) -> i64 {
+    versions.iter().map(|(_, v)| v.unwrap_or(0)).sum()
+}
+
+/// The filters the warm-up makes ready (and a restart is served kept): the whole chamber and
+/// each of its first [`WARMED_CAMPAIGNS`] campaigns.
+fn warmed(campaigns: &[CampaignRecord]) -> Vec<Filter> {
+    let mut filters = vec![Filter::all()];
+    filters.extend(campaigns.iter().take(WARMED_CAMPAIGNS).map(|c| {
+        let mut filter = Filter::all();
+        filter.campaigns.insert(CampaignId::new(c.id.to_string()));
+        filter
+    }));
+    filters
+}
 
 /// Dashboards computed before, and the publications they were computed from (issue 17).
 ///
@@ -453,16 +478,47 @@ impl Campaigns {
                 .store(true, std::sync::atomic::Ordering::SeqCst);
             return Ok(());
         }
+        // Before the slow work: the dashboards the run before kept, served meanwhile under
+        // `previous`'s rule (task prev); their chambers are busy until their warm-up is done.
+        let mut loaded = Vec::new();
+        for &chamber_id in &chambers {
+            match self.load_kept_views(chamber_id).await {
+                Ok(true) => loaded.push(chamber_id),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, chamber_id, "kept dashboards not loaded"),
+            }
+        }
+        self.warming
+            .busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(loaded.iter().copied());
         let campaigns = self.clone();
         tokio::spawn(async move {
-            /// Done also if the preparation panics or is dropped.
-            struct Done<'a>(&'a AtStart);
+            /// Done also if the preparation panics or is dropped; then no chamber stays busy
+            /// for the kept dashboards loaded (unless it was queued again meanwhile).
+            struct Done<'a>(&'a AtStart, &'a Warming, Vec<i64>);
             impl Drop for Done<'_> {
                 fn drop(&mut self) {
+                    let queued = self
+                        .1
+                        .chambers
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone();
+                    let mut busy = self
+                        .1
+                        .busy
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for chamber_id in self.2.iter().filter(|c| !queued.contains(c)) {
+                        busy.remove(chamber_id);
+                    }
+                    drop(busy);
                     self.0.done.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
             }
-            let _done = Done(&campaigns.at_start);
+            let _done = Done(&campaigns.at_start, &campaigns.warming, loaded);
             for chamber_id in chambers {
                 if let Err(e) = campaigns.warm(chamber_id).await {
                     tracing::warn!(error = %e, chamber_id, "dashboard warm-up at start failed");
@@ -540,17 +596,12 @@ impl Campaigns {
         // Read before any publication: see `dashboard_of`.
         let removals = self.store.chamber_removals(chamber_id).await?;
         let campaigns = self.list(chamber_id).await?;
-        let mut filters = vec![Filter::all()];
-        filters.extend(campaigns.iter().take(WARMED_CAMPAIGNS).map(|c| {
-            let mut filter = Filter::all();
-            filter.campaigns.insert(CampaignId::new(c.id.to_string()));
-            filter
-        }));
-        for filter in &filters {
+        for filter in &warmed(&campaigns) {
             // Not `dashboard_of`'s previous state: this is what makes the next one.
             let (stamps, publications, older, versions) = self
                 .chamber_publications(chamber_id, &campaigns, filter)
                 .await?;
+            let age = publications_age(&versions);
             let dashboard = self
                 .computed(
                     chamber_id,
@@ -560,14 +611,15 @@ impl Campaigns {
                     None,
                 )
                 .await?;
-            self.cache().last.insert(
+            let made = Arc::new(DashboardWithNote { dashboard, older });
+            let kept = self.cache().last.insert(
                 (chamber_id, filter.clone(), None),
-                (
-                    stamps,
-                    removals.clone(),
-                    Arc::new(DashboardWithNote { dashboard, older }),
-                ),
+                (stamps.clone(), removals.clone(), made.clone()),
             );
+            if kept.is_none_or(|(s, r, _)| s != stamps || r != removals) {
+                self.keep_view(chamber_id, filter, (&stamps, age), &removals, &made)
+                    .await;
+            }
         }
         tracing::info!(
             chamber_id,
@@ -1117,10 +1169,11 @@ impl Campaigns {
         // Again from the publications while the state read is behind what another instance
         // recorded in the history, or others kept recording first (task race14).
         let mut attempt = 1;
-        let (stamps, dashboard, older) = loop {
+        let (stamps, dashboard, older, age) = loop {
             let (stamps, publications, older, versions) = self
                 .chamber_publications(chamber_id, campaigns, filter)
                 .await?;
+            let age = publications_age(&versions);
             match self
                 .computed(
                     chamber_id,
@@ -1134,19 +1187,27 @@ impl Campaigns {
                 Err(ServiceError::Db(DbError::Conflict)) if attempt < HISTORY_REREADS => {
                     attempt += 1;
                 }
-                computed => break (stamps, computed?, older),
+                computed => break (stamps, computed?, older, age),
             }
         };
-        let made = DashboardWithNote { dashboard, older };
-        let mut cache = self.cache();
-        cache.viewed.insert(chamber_id);
-        if cache.last.len() >= CACHED_DASHBOARDS {
-            cache.last.clear();
+        let made = Arc::new(DashboardWithNote { dashboard, older });
+        let keep = change_from.is_none() && warmed(campaigns).contains(filter);
+        let replaced = {
+            let mut cache = self.cache();
+            cache.viewed.insert(chamber_id);
+            if cache.last.len() >= CACHED_DASHBOARDS {
+                cache.last.clear();
+            }
+            cache
+                .last
+                .insert(key, (stamps.clone(), removals.clone(), made.clone()))
+        };
+        // Kept for a later start when a view made a new state of a warmed filter (task prev).
+        if keep && replaced.is_none_or(|(s, r, _)| s != stamps || r != removals) {
+            self.keep_view(chamber_id, filter, (&stamps, age), &removals, &made)
+                .await;
         }
-        cache
-            .last
-            .insert(key, (stamps, removals, Arc::new(made.clone())));
-        Ok(made)
+        Ok(DashboardWithNote::clone(&made))
     }
 
     /// What the prepared work of a chamber's publications is made from, as the key it is kept
@@ -1228,7 +1289,137 @@ impl Campaigns {
         let (stamps, removals_then, last) = cache.last.get(key)?;
         let same_campaigns = stamps.len() == campaigns.len()
             && stamps.iter().zip(campaigns).all(|((id, _), c)| *id == c.id);
-        (same_campaigns && removals_then == removals).then(|| DashboardWithNote::clone(last))
+        if !(same_campaigns && removals_then == removals) {
+            return None;
+        }
+        if stamps.iter().all(|(_, stamp)| *stamp == KEPT_STAMP) {
+            let kept = &self.first_views.counts.kept;
+            kept.views_served.fetch_add(1, Relaxed);
+        }
+        Some(DashboardWithNote::clone(last))
+    }
+
+    /// What a restart's first views are served meanwhile (task prev; 50,000 participants: the
+    /// first page after a restart 250–276 → 3 ms, as it no longer waits for the start's
+    /// warm-up of 0.2–0.3 s): each dashboard the
+    /// warm-up or a first view put into `last` for a warmed filter (see [`warmed`]) is kept in
+    /// the database with the campaigns and the removal counts it was computed after, under the
+    /// code's fingerprint, catalogue and policy ([`Campaigns::view_inputs`]); a failure only
+    /// costs a later start that view. Awaited, as [`Campaigns::keep_work`] says why. Never in
+    /// place of one made from newer publications (`age`, see [`publications_age`]): instances
+    /// (or a late warm-up) keeping in another order would leave a restart an older dashboard
+    /// than the newest one shown.
+    async fn keep_view(
+        &self,
+        chamber_id: i64,
+        filter: &Filter,
+        (stamps, age): (&Stamps, i64),
+        removals: &CampaignRemovals,
+        made: &DashboardWithNote,
+    ) {
+        if stamps.is_empty() {
+            return;
+        }
+        let (Ok(filter_text), Some(dashboard)) =
+            (serde_json::to_string(filter), made.dashboard.kept_form())
+        else {
+            return;
+        };
+        let view = KeptView {
+            filter: filter_text,
+            campaigns: stamps
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            removals: removals
+                .iter()
+                .map(|(id, n)| format!("{id}:{n}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            older: i64::try_from(made.older).unwrap_or(i64::MAX),
+            age,
+            dashboard,
+        };
+        match self
+            .store
+            .keep_dashboard_view(chamber_id, &self.view_inputs(), &view)
+            .await
+        {
+            Ok(()) => {
+                let kept = &self.first_views.counts.kept;
+                kept.views_saved.fetch_add(1, Relaxed);
+            }
+            Err(e) => tracing::warn!(error = %e, chamber_id, "dashboard not kept"),
+        }
+    }
+
+    /// Loads the dashboards kept by the run before for this chamber into `last` (task prev),
+    /// their stamps [`KEPT_STAMP`] (they name no publication of this run); whether any was.
+    /// One that does not read is left out (its view then waits, as without it).
+    async fn load_kept_views(&self, chamber_id: i64) -> Result<bool, ServiceError> {
+        let views = self
+            .store
+            .kept_dashboard_views(chamber_id, &self.view_inputs())
+            .await?;
+        let mut loaded = Vec::new();
+        for view in views {
+            let read = || {
+                let filter: Filter = serde_json::from_str(&view.filter).ok()?;
+                let stamps = view
+                    .campaigns
+                    .split(',')
+                    .map(|id| Some((id.parse().ok()?, KEPT_STAMP)))
+                    .collect::<Option<Stamps>>()?;
+                let removals = view
+                    .removals
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(|r| {
+                        let (id, n) = r.split_once(':')?;
+                        Some((id.parse().ok()?, n.parse().ok()?))
+                    })
+                    .collect::<Option<CampaignRemovals>>()?;
+                let dashboard = Dashboard::from_kept_form(&view.dashboard)?;
+                let older = usize::try_from(view.older).ok()?;
+                Some((
+                    filter,
+                    stamps,
+                    removals,
+                    DashboardWithNote { dashboard, older },
+                ))
+            };
+            if let Some(read) = read() {
+                loaded.push(read);
+            }
+        }
+        let any = !loaded.is_empty();
+        let mut cache = self.cache();
+        for (filter, stamps, removals, made) in loaded {
+            let key = (chamber_id, filter, None);
+            // One computed here already is newer.
+            cache
+                .last
+                .entry(key)
+                .or_insert((stamps, removals, Arc::new(made)));
+        }
+        drop(cache);
+        let kept = &self.first_views.counts.kept;
+        kept.views_loaded.fetch_add(u64::from(any), Relaxed);
+        Ok(any)
+    }
+
+    /// What a kept dashboard depends on besides its campaigns and removals (task prev): the
+    /// code ([`service_fingerprint`], as the kept work), the catalogue, the policy and whether
+    /// the audit knows the history (`DASHBOARD_AUDIT_HISTORY`, which may hide more).
+    fn view_inputs(&self) -> String {
+        format!(
+            "view 1|{}|{}|{:?}|audit history {}",
+            service_fingerprint(),
+            self.responses.catalogue().version,
+            self.responses.statistics().policy(),
+            self.audit_history
+        )
     }
 
     /// The dashboard of the given publications (their stamps and stored versions in the
@@ -1467,6 +1658,12 @@ pub struct KeptCounts {
     pub states_loaded: std::sync::atomic::AtomicU64,
     /// Checked states kept for a later run.
     pub states_saved: std::sync::atomic::AtomicU64,
+    /// Chambers whose kept dashboards a start loaded (task prev).
+    pub views_loaded: std::sync::atomic::AtomicU64,
+    /// Dashboards kept for a later start.
+    pub views_saved: std::sync::atomic::AtomicU64,
+    /// Views served a dashboard an earlier run kept, while their chamber was made ready.
+    pub views_served: std::sync::atomic::AtomicU64,
 }
 
 /// Where the stored form of a publication a first view made ready stores was encoded.

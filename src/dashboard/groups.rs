@@ -7,12 +7,12 @@
 //! understands. The audit (`audit`) offers them as candidates beside the fine rows; when a
 //! fine row would isolate a small group, the merged row can often still be shown.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::benchmark::{Industry, Region, SizeClass};
 
 /// Broad economic sectors, each a run of WZ 2008 sections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sector {
     /// A–F: agriculture, mining, manufacturing, energy, water, construction.
@@ -64,7 +64,7 @@ impl Sector {
 }
 
 /// Size classes merged at the SME line of 50 staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SizeBand {
     /// Micro and small: fewer than 50 staff.
@@ -95,7 +95,7 @@ impl SizeBand {
 }
 
 /// Federal states grouped into four parts of Germany.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionGroup {
     /// Schleswig-Holstein, Hamburg, Bremen, Niedersachsen.
@@ -142,7 +142,7 @@ impl RegionGroup {
 }
 
 /// Adjacent maturity levels `from..=to` shown as one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LevelBand {
     /// Lowest level of the band, 1..=5.
     pub from: u8,

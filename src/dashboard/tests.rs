@@ -1425,3 +1425,32 @@ fn a_first_publication_made_ahead_takes_the_epoch_its_save_draws() -> TestResult
     assert!(later.with_first_epoch(9).is_err());
     Ok(())
 }
+
+/// Task prev: a dashboard kept across restarts reads back exactly, shares to the last bit
+/// (their JSON alone did not for some, so such dashboards were never kept).
+#[test]
+fn a_kept_dashboard_reads_back_exactly() -> TestResult {
+    let people = participants(&EIGHT)?;
+    let mut d = dashboard(3, &publish(3, &people, &["c1"])?, &Filter::all(), None)?;
+    let mut set = 0;
+    for n in 1..=60u32 {
+        for count in 0..=n {
+            let share = f64::from(count) / f64::from(n);
+            let mut shares = d.shares();
+            if shares.is_empty() {
+                return Err("no published share".into());
+            }
+            let at = set % shares.len();
+            *shares[at] = share;
+            drop(shares);
+            set += 1;
+            let form = d.kept_form().ok_or("not kept")?;
+            assert_eq!(
+                Dashboard::from_kept_form(&form),
+                Some(d.clone()),
+                "{count}/{n}"
+            );
+        }
+    }
+    Ok(())
+}

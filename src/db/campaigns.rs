@@ -49,6 +49,20 @@ pub struct CampaignState {
 /// stopped counting (see [`Store::chamber_removals`]).
 pub type CampaignRemovals = Vec<(i64, i64)>;
 
+/// A chamber's dashboard for one filter as kept across restarts (task prev): the filter (its
+/// JSON), the campaign ids it was computed over in order (`1,2`), the removal counts read
+/// before its publications (`1:0,2:3`), its older-version count, the sum of its publications'
+/// stored versions (`age`: a later one is never replaced by an earlier one) and its kept form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptView {
+    pub filter: String,
+    pub campaigns: String,
+    pub removals: String,
+    pub older: i64,
+    pub age: i64,
+    pub dashboard: Vec<u8>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CampaignRecord {
     pub id: i64,
@@ -709,6 +723,68 @@ impl Store {
         .bind(latest)
         .bind(state.removals)
         .bind(older)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The chamber's dashboards kept by an earlier run under exactly `inputs` (task prev, see
+    /// `Campaigns::keep_view`), one per filter.
+    pub async fn kept_dashboard_views(
+        &self,
+        chamber_id: i64,
+        inputs: &str,
+    ) -> Result<Vec<KeptView>, DbError> {
+        let rows: Vec<(String, String, String, i64, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT filter, campaigns, removals, older, age, dashboard FROM dashboard_kept_views
+             WHERE chamber_id = $1 AND inputs = $2",
+        )
+        .bind(chamber_id)
+        .bind(inputs)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(filter, campaigns, removals, older, age, dashboard)| KeptView {
+                    filter,
+                    campaigns,
+                    removals,
+                    older,
+                    age,
+                    dashboard,
+                },
+            )
+            .collect())
+    }
+
+    /// Keeps a chamber's dashboard for one filter, in place of the one kept before unless that
+    /// one was made from newer publications (`age`) of the same campaigns (a deleted campaign
+    /// lowers the sum); each row is valid for its own inputs, campaigns and removals.
+    pub async fn keep_dashboard_view(
+        &self,
+        chamber_id: i64,
+        inputs: &str,
+        view: &KeptView,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO dashboard_kept_views
+                     (chamber_id, filter, inputs, campaigns, removals, older, age, dashboard)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (chamber_id, filter) DO UPDATE SET inputs = excluded.inputs,
+                 campaigns = excluded.campaigns, removals = excluded.removals,
+                 older = excluded.older, age = excluded.age, dashboard = excluded.dashboard
+             WHERE dashboard_kept_views.age <= excluded.age
+                 OR dashboard_kept_views.campaigns <> excluded.campaigns",
+        )
+        .bind(chamber_id)
+        .bind(&view.filter)
+        .bind(inputs)
+        .bind(&view.campaigns)
+        .bind(&view.removals)
+        .bind(view.older)
+        .bind(view.age)
+        .bind(&view.dashboard)
         .execute(&self.writer)
         .await?;
         Ok(())

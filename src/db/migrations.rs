@@ -137,6 +137,11 @@ const MIGRATIONS: &[Embedded] = &[
         "start dashboard kept work",
         "20261215171700_start_dashboard_kept_work.sql"
     ),
+    embedded!(
+        20261215200100,
+        "prev dashboard kept views",
+        "20261215200100_prev_dashboard_kept_views.sql"
+    ),
 ];
 
 /// The migrator of one backend, equal to what `sqlx::migrate!("./migrations/<backend>")` built.

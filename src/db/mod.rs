@@ -37,7 +37,7 @@ pub use benchmarks::{
 };
 pub use brand::{BrandRecord, LogoRecord};
 pub use campaigns::{
-    CampaignRecord, CampaignRemovals, CampaignResponseRow, CampaignState, NewCampaign,
+    CampaignRecord, CampaignRemovals, CampaignResponseRow, CampaignState, KeptView, NewCampaign,
     ResponseCampaign,
 };
 pub use demo::DemoResponse;

@@ -380,7 +380,7 @@ fn dashboard_exposition(
     let name = "social_readiness_dashboard_kept_total";
     let _ = writeln!(
         out,
-        "# HELP {name} Dashboard work kept across restarts: prepared work (the audit) loaded, missed (made here although looked for) and saved; campaigns' checked states loaded (publication taken as current without reading the participants) and saved.\n# TYPE {name} counter"
+        "# HELP {name} Dashboard work kept across restarts: prepared work (the audit) loaded, missed (made here although looked for) and saved; campaigns' checked states loaded (publication taken as current without reading the participants) and saved; chambers whose kept dashboards a start loaded, dashboards saved, and views served a kept dashboard while their chamber was made ready.\n# TYPE {name} counter"
     );
     for (event, n) in [
         ("work_loaded", &counts.kept.work_loaded),
@@ -388,6 +388,9 @@ fn dashboard_exposition(
         ("work_saved", &counts.kept.work_saved),
         ("state_loaded", &counts.kept.states_loaded),
         ("state_saved", &counts.kept.states_saved),
+        ("view_loaded", &counts.kept.views_loaded),
+        ("view_saved", &counts.kept.views_saved),
+        ("view_served", &counts.kept.views_served),
     ] {
         let _ = writeln!(out, "{name}{{event=\"{event}\"}} {}", n.load(Relaxed));
     }

@@ -865,7 +865,9 @@ async fn an_erasure_counts_as_a_removal_of_its_campaign_only(app: TestApp) {
 
 /// One view from a new instance on the same database: computed afresh.
 async fn fresh_view(app: &TestApp, email: &str, path: &str) -> String {
-    let sibling = app.sibling(&[]).await;
+    // Once ready: while its start makes the chamber ready it may serve what the run before
+    // kept (task prev), not a fresh computation.
+    let sibling = restarted(app).await;
     let browser = sibling.login(email).await;
     let reply = browser.get(path).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -978,7 +980,8 @@ async fn views(browser: &crate::helpers::Browser<'_>, paths: &[String; 3]) -> Ve
 
 /// The same views from a new instance on the same database: computed afresh.
 async fn fresh_views(app: &TestApp, paths: &[String; 3]) -> Vec<String> {
-    let sibling = app.sibling(&[]).await;
+    // Once ready, as `fresh_view` says why.
+    let sibling = restarted(app).await;
     let browser = sibling.login("ihk-kept@example.de").await;
     views(&browser, paths).await
 }
@@ -1497,17 +1500,7 @@ async fn restarted(app: &TestApp) -> TestApp {
 
 /// The chamber's CSV of all its campaigns and of one, in English.
 async fn csvs(instance: &TestApp, email: &str, campaign: i64) -> Vec<String> {
-    let browser = instance.login(email).await;
-    let mut bodies = Vec::new();
-    for path in [
-        "/chamber/dashboard.csv?lang=en".to_owned(),
-        format!("/chamber/dashboard.csv?campaign={campaign}&lang=en"),
-    ] {
-        let reply = browser.get(&path).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        bodies.push(reply.body);
-    }
-    bodies
+    csvs_of(&instance.login(email).await, campaign).await
 }
 
 /// Task start: after a restart on the same database, the start makes the chamber's
@@ -1524,22 +1517,37 @@ async fn after_a_restart_a_first_view_made_ready_comes_from_the_kept_work(app: T
     restart_after_a_first_view(&app, "ihk-restart-ready@example.de", true).await;
 }
 
-async fn restart_after_a_first_view(app: &TestApp, email: &str, made_ready: bool) {
-    use social_readiness::benchmark::DisclosurePolicy;
+/// A chamber with two campaigns, for the restart tests: (its campaign's id and code, the
+/// other campaign's id).
+async fn restart_chamber(app: &TestApp, email: &str) -> (i64, String, i64) {
     app.create_user(Role::Chamber, email).await;
     let chamber = app.login(email).await;
-    let (id, _) = create_campaign(&chamber, "Restart").await;
+    let (id, code) = create_campaign(&chamber, "Restart").await;
     let (other, _) = create_campaign(&chamber, "Restart too").await;
-    let early = app.sibling(&[METRICS]).await;
+    (id, code, other)
+}
+
+/// Seeds `firms` counted firms into `campaign` (`seed` varies them), as written while no
+/// instance looks.
+async fn seed_firms(app: &TestApp, campaign: i64, firms: usize, seed: u64) {
+    use social_readiness::benchmark::DisclosurePolicy;
     let policy = DisclosurePolicy::default();
     let catalogue = crate::helpers::catalogue();
-    for (campaign, firms, seed) in [(id, 30, 1), (other, 12, 2)] {
-        social_readiness::demo::seed_campaign(
-            &app.store, catalogue, &policy, campaign, firms, seed,
-        )
+    social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, campaign, firms, seed)
         .await
         .expect("seed");
-    }
+}
+
+/// [`restart_chamber`] with 30 firms in its campaign and 12 in the other.
+async fn seed_restart_chamber(app: &TestApp, id: i64, other: i64) {
+    seed_firms(app, id, 30, 1).await;
+    seed_firms(app, other, 12, 2).await;
+}
+
+async fn restart_after_a_first_view(app: &TestApp, email: &str, made_ready: bool) {
+    let (id, _, other) = restart_chamber(app, email).await;
+    let early = app.sibling(&[METRICS]).await;
+    seed_restart_chamber(app, id, other).await;
     // Started after the firms were written, an instance makes their first view ready.
     let before = if made_ready {
         restarted(app).await
@@ -1622,6 +1630,163 @@ async fn kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined(app: Te
     assert_eq!(kept(&after_joins, "state_loaded").await, 0.0);
     assert_eq!(kept(&after_joins, "work_loaded").await, 0.0);
     assert!(kept(&after_joins, "work_missed").await >= 1.0);
+}
+
+/// Task prev: holds every write the start's warm-up would make to `campaign`'s publication
+/// (PostgreSQL: the campaign's row locked; SQLite: the database's write lock, which the
+/// warm-up's save waits for up to its busy timeout, 5 s), until the returned connection
+/// rolls back.
+enum Hold {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl Hold {
+    async fn writes(app: &TestApp, campaign: i64) -> Hold {
+        use sqlx::{Connection, Executor};
+        if app.backend_name == "sqlite" {
+            let mut conn = sqlx::SqliteConnection::connect(app.database_url())
+                .await
+                .expect("a second connection");
+            conn.execute("BEGIN IMMEDIATE").await.expect("write lock");
+            return Hold::Sqlite(conn);
+        }
+        let mut conn = sqlx::PgConnection::connect(app.database_url())
+            .await
+            .expect("a second connection");
+        conn.execute("BEGIN").await.expect("begin");
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM campaigns WHERE id = {campaign} FOR UPDATE"
+        )))
+        .await
+        .expect("row lock");
+        Hold::Postgres(conn)
+    }
+
+    async fn release(self) {
+        use sqlx::Executor;
+        match self {
+            Hold::Postgres(mut conn) => conn.execute("ROLLBACK").await.map(drop),
+            Hold::Sqlite(mut conn) => conn.execute("ROLLBACK").await.map(drop),
+        }
+        .expect("release");
+    }
+}
+
+/// A browser on `instance` with the session `logged_in` holds (a login is a write, which a
+/// [`Hold`] on SQLite would hold as well).
+fn same_session<'a>(instance: &'a TestApp, logged_in: &Browser<'_>) -> Browser<'a> {
+    let browser = Browser::new(instance);
+    for pair in logged_in.cookie_header().split("; ") {
+        if let Some((name, value)) = pair.split_once('=') {
+            browser.set_cookie(name, value);
+        }
+    }
+    browser
+}
+
+/// The chamber's CSV of all its campaigns and of one, in English, as `browser` sees them.
+async fn csvs_of(browser: &Browser<'_>, campaign: i64) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for path in [
+        "/chamber/dashboard.csv?lang=en".to_owned(),
+        format!("/chamber/dashboard.csv?campaign={campaign}&lang=en"),
+    ] {
+        let reply = browser.get(&path).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        bodies.push(reply.body);
+    }
+    bodies
+}
+
+/// Task prev: the dashboards a chamber was last shown are kept across restarts; a view
+/// arriving after a restart while the start still makes the chamber ready (held here: new
+/// firms to publish, their save held) is served them, with exactly the figures shown before,
+/// instead of waiting; once the chamber is ready, the views show the new firms.
+async fn after_a_restart_a_view_is_served_the_kept_dashboard_while_warming(app: TestApp) {
+    let email = "ihk-prev-kept@example.de";
+    let (id, _, other) = restart_chamber(&app, email).await;
+    seed_restart_chamber(&app, id, other).await;
+    let before = app.sibling(&[METRICS]).await;
+    let shown = csvs(&before, email, id).await;
+    assert!(
+        shown[0].contains("participants,all,count,42,42"),
+        "{}",
+        shown[0]
+    );
+    wait_for_kept(&before, "view_saved", 2.0).await;
+    let k = social_readiness::benchmark::DisclosurePolicy::default().k() as usize;
+    seed_firms(&app, id, k, 3).await;
+    let logged_in = app.login(email).await;
+
+    let hold = Hold::writes(&app, id).await;
+    let after = app.sibling(&[METRICS]).await;
+    assert_eq!(after.get("/ready").await.status, 503, "not warming");
+    let browser = same_session(&after, &logged_in);
+    let served = tokio::time::timeout(std::time::Duration::from_secs(4), csvs_of(&browser, id))
+        .await
+        .expect("the view waited for the warm-up");
+    assert_eq!(served, shown);
+    assert_eq!(kept(&after, "view_loaded").await, 1.0);
+    assert_eq!(kept(&after, "view_served").await, 2.0);
+    assert_eq!(
+        after.get("/ready").await.status,
+        503,
+        "served after the warm-up"
+    );
+    hold.release().await;
+
+    let after = restarted(&app).await;
+    let grown = 42 + k;
+    let views = csvs(&after, email, id).await;
+    assert!(
+        views[0].contains(&format!("participants,all,count,{grown},{grown}")),
+        "{}",
+        views[0]
+    );
+}
+
+/// Task prev: a firm erased while no instance ran is never shown from a kept dashboard: the
+/// chamber's removal counts differ from those the kept dashboards were computed after, so a
+/// view arriving while the start makes the chamber ready waits for it (the warm-up held until
+/// the view was sent) and shows what a fresh computation shows, without the erased firm.
+async fn a_kept_dashboard_is_not_served_after_an_erasure_while_stopped(app: TestApp) {
+    let email = "ihk-prev-erased@example.de";
+    let (id, code, other) = restart_chamber(&app, email).await;
+    seed_restart_chamber(&app, id, other).await;
+    let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
+    let before = app.sibling(&[METRICS]).await;
+    let shown = csvs(&before, email, id).await;
+    assert!(
+        shown[0].contains("participants,all,count,43,43"),
+        "{}",
+        shown[0]
+    );
+    wait_for_kept(&before, "view_saved", 2.0).await;
+    app.erase(&erased).await;
+    let k = social_readiness::benchmark::DisclosurePolicy::default().k() as usize;
+    seed_firms(&app, id, k, 3).await;
+    let logged_in = app.login(email).await;
+
+    let hold = Hold::writes(&app, id).await;
+    let after = app.sibling(&[METRICS]).await;
+    assert_eq!(after.get("/ready").await.status, 503, "not warming");
+    assert_eq!(kept(&after, "view_loaded").await, 1.0);
+    let browser = same_session(&after, &logged_in);
+    let (views, ()) = tokio::join!(csvs_of(&browser, id), async {
+        // The view is sent before the warm-up may go on; a kept one would be served now.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        hold.release().await;
+    });
+    assert_eq!(kept(&after, "view_served").await, 0.0);
+    let grown = 42 + k;
+    assert!(
+        views[0].contains(&format!("participants,all,count,{grown},{grown}")),
+        "the erased firm is counted: {}",
+        views[0]
+    );
+    let fresh = restarted(&app).await;
+    assert_eq!(views, csvs(&fresh, email, id).await);
 }
 
 /// Task start: `/ready` answers 503 (`Retry-After`, `{"status":"warming"}`) while the start
@@ -1708,6 +1873,8 @@ on_both_databases_at!(super::CHAMBER_DAY_MS;
     after_a_restart_the_first_views_come_from_the_kept_work,
     after_a_restart_a_first_view_made_ready_comes_from_the_kept_work,
     kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined,
+    after_a_restart_a_view_is_served_the_kept_dashboard_while_warming,
+    a_kept_dashboard_is_not_served_after_an_erasure_while_stopped,
 );
 
 /// Not a check but a look (issue 14, item 4): fills a chamber with the utility harness' first

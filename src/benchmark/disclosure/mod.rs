@@ -22,7 +22,7 @@ pub use joint::disclose;
 pub(crate) use publication::CellRepr;
 pub use publication::{PendingChange, PublishOutcome, PublishedCell};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::aggregate::CohortAggregate;
 use super::cohort::CohortKey;
@@ -65,7 +65,7 @@ impl Default for DisclosurePolicy {
 }
 
 /// Why a cell is not shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuppressionReason {
     /// Fewer than `k` firms (or never published yet).
