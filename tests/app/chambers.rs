@@ -734,8 +734,9 @@ async fn an_old_json_publication_still_reads_and_is_rewritten_on_the_next_public
     assert_eq!(old, json.as_bytes(), "read from the JSON column");
     assert_eq!(same_version, version);
     assert_eq!(CampaignPublication::decode(&old).expect("old"), publication);
-    // A new instance reads it from the JSON column: the same dashboard.
-    let sibling = app.sibling(&[]).await;
+    // A new instance reads it from the JSON column: the same dashboard (once ready, so not a
+    // dashboard the last run kept).
+    let sibling = app.sibling(&[]).await.until_ready().await;
     let browser = sibling.login("ihk-json@example.de").await;
     assert_eq!(views(&browser, paths).await, binary_views);
 
@@ -951,8 +952,8 @@ async fn a_dashboard_records_its_history_once_across_instances(app: TestApp) {
     }
 
     // A second instance on the same database computes the same state afresh: the same
-    // figures, and not one row more.
-    let sibling = app.sibling(&[]).await;
+    // figures, and not one row more (once ready, so computed, not a dashboard the last run kept).
+    let sibling = app.sibling(&[]).await.until_ready().await;
     let browser = sibling.login("ihk-history@example.de").await;
     assert_eq!(views(&browser, &paths).await, last_views);
     assert_eq!(recorded().await, before, "nothing recorded twice");
@@ -1481,21 +1482,7 @@ async fn wait_for_kept(instance: &TestApp, event: &str, at_least: f64) {
 /// A restarted instance (a new one on the same database) once its start-up preparation is
 /// done (`/ready` says 200; at most 60 s).
 async fn restarted(app: &TestApp) -> TestApp {
-    let instance = app.sibling(&[METRICS]).await;
-    let started = std::time::Instant::now();
-    loop {
-        let ready = instance.get("/ready").await;
-        if ready.status == 200 {
-            return instance;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "not ready: {} {}",
-            ready.status,
-            ready.body
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.sibling(&[METRICS]).await.until_ready().await
 }
 
 /// The chamber's CSV of all its campaigns and of one, in English.

@@ -238,7 +238,8 @@ async fn two_instances_at_different_states_record_one_chain_of_history() {
     );
     // A fresh instance audits B's state afresh, knowing the whole record: the same figures as
     // B served (B's audit knew A's sets; what B kept is in the span it audited).
-    let c = app.sibling(&HISTORY_ON).await;
+    // Once ready: while it warms up it may serve a dashboard an earlier state kept (task prev).
+    let c = app.sibling(&HISTORY_ON).await.until_ready().await;
     let chamber_c = c.login("ihk-race@example.de").await;
     let fresh = chamber_c.get(path).await;
     assert_eq!(fresh.status, 200, "{}", fresh.body);

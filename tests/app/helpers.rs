@@ -218,6 +218,26 @@ impl TestApp {
         }
     }
 
+    /// This instance once its start-up preparation is done (`/ready` says 200; at most 60 s).
+    /// Until then a chamber's view may be served the dashboard a previous run kept (task
+    /// prev), so a test comparing an instance's figures with the data's latest state waits.
+    pub async fn until_ready(self) -> TestApp {
+        let started = std::time::Instant::now();
+        loop {
+            let ready = self.get("/ready").await;
+            if ready.status == 200 {
+                return self;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "not ready: {} {}",
+                ready.status,
+                ready.body
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// A second instance on the same database reached through another URL (e.g. a proxy).
     pub async fn sibling_at(&self, database_url: &str, extra: &[(&str, &str)]) -> TestApp {
         let (address, store) = start_with_clock(database_url, extra, self.clock.clone()).await;
