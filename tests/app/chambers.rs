@@ -1784,7 +1784,6 @@ async fn a_kept_dashboard_is_not_served_after_an_erasure_while_stopped(app: Test
 #[actix_web::test]
 async fn ready_says_warming_while_the_start_makes_dashboards_ready() {
     use social_readiness::benchmark::DisclosurePolicy;
-    use sqlx::{Connection, Executor};
     let Some(app) =
         crate::helpers::spawn_app_at(crate::helpers::Backend::Postgres, CHAMBER_DAY_MS).await
     else {
@@ -1804,15 +1803,7 @@ async fn ready_says_warming_while_the_start_makes_dashboards_ready() {
     assert_eq!(csvs(&app, email, id).await.len(), 2);
     // Firms the next start must publish (k of them), written while no instance looks.
     seed(policy.k() as usize, 2).await.expect("seed");
-    let mut lock = sqlx::PgConnection::connect(app.database_url())
-        .await
-        .expect("a second connection");
-    lock.execute("BEGIN").await.expect("begin");
-    lock.execute(sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM campaigns WHERE id = {id} FOR UPDATE"
-    )))
-    .await
-    .expect("row lock");
+    let lock = Hold::writes(&app, id).await;
 
     let warming = app.sibling(&[]).await;
     let reply = warming.get("/ready").await;
@@ -1829,7 +1820,7 @@ async fn ready_says_warming_while_the_start_makes_dashboards_ready() {
     }
     assert_eq!(warming.get("/ready").await.status, 503, "still warming");
 
-    lock.execute("ROLLBACK").await.expect("release");
+    lock.release().await;
     let started = std::time::Instant::now();
     loop {
         let reply = warming.get("/ready").await;
