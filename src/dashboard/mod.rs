@@ -368,7 +368,8 @@
 //! ones these figures need (the 277 recorded sets of that wave have many distinct ends).
 //! *Maps kept between searches, echelon counted* (task hist; see `audit`, "Cost"): the
 //! search keeps what it built per row between the searches of an audit (same finds), and the
-//! bound now counts the echelon work too, so `AUDIT_WORK` (2 M) bounds an audit's time:
+//! bound now counts the echelon work too, so `AUDIT_WORK` bounds an audit's time (raised from
+//! 2 M to 4 M for that, see `audit`, "Echelon work counted"; the figures below are with 2 M):
 //! about 0.15–0.35 s in release on the 2,000-firm wave (an audit that gave up took up to
 //! 0.9 s there before, 2.1 s at higher load). The 200-firm wave with about eight looks stays
 //! under it (at most 1.20 M steps, 58/62 cells as before). The 2,000-firm wave with about 20
