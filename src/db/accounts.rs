@@ -109,7 +109,7 @@ impl Store {
         password_hash: &str,
         keep_session_hash: &str,
     ) -> Result<(), DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $2, must_change_password = 0 WHERE id = $1")
             .bind(user_id)
             .bind(password_hash)
@@ -138,7 +138,7 @@ impl Store {
     /// Disables (or enables) a user; disabling ends all their sessions in the same transaction.
     /// Returns false for an unknown id.
     pub async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> Result<bool, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let changed = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
             .bind(user_id)
             .bind(i64::from(disabled))

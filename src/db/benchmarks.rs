@@ -637,7 +637,7 @@ impl Store {
         // On SQLite the one writer connection is the lock.
         let mut tx = match self.backend {
             Backend::Postgres => begin_merge_postgres(&self.writer).await?,
-            Backend::Sqlite => self.writer.begin().await?,
+            Backend::Sqlite => self.begin_write().await?,
         };
         let select =
             format!("SELECT {CELL_COLUMNS} FROM cohort_cells WHERE scope = $1 ORDER BY cohort_key");

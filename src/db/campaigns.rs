@@ -249,7 +249,7 @@ impl Store {
         new: &NewResponse<'_>,
         consent: Option<&str>,
     ) -> Result<i64, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
             .fetch_one(&mut *tx)
             .await?
@@ -450,7 +450,7 @@ impl Store {
         publish: impl FnOnce(u64) -> Result<Vec<u8>, E>,
     ) -> Result<bool, E> {
         self.faults.publication_write()?;
-        let mut tx = self.writer.begin().await.map_err(DbError::from)?;
+        let mut tx = self.begin_write().await.map_err(DbError::from)?;
         // Before the epoch is drawn: the campaign row, then the counter, as every save.
         let unmoved =
             sqlx::query("UPDATE campaigns SET removals = removals WHERE id = $1 AND removals = $2")
@@ -587,7 +587,7 @@ impl Store {
         if sets.is_empty() {
             return Ok(true);
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let bump = match known_version {
             Some(0) => sqlx::query(
                 "INSERT INTO dashboard_history_versions (chamber_id, version) VALUES ($1, 1)

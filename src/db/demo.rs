@@ -65,7 +65,7 @@ impl Store {
         catalogue_version: &str,
         now: i64,
     ) -> Result<(), DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             // Only placeholders are assembled here; every value is bound.
             let numbered = self.backend == super::Backend::Postgres;

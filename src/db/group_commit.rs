@@ -346,7 +346,7 @@ impl GroupCommit {
         store: &Store,
     ) -> Result<&'g mut Batch, DbError> {
         if guard.is_none() {
-            let tx = store.writer.begin().await?;
+            let tx = store.begin_write().await?;
             let (done, _) = watch::channel(None);
             let id = self.state.next_id.fetch_add(1, Ordering::SeqCst);
             **guard = Some(Batch {

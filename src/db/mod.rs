@@ -299,6 +299,20 @@ impl Store {
         Ok(())
     }
 
+    /// A write transaction. On SQLite `BEGIN IMMEDIATE`: the write lock is taken at the start,
+    /// so a transaction that reads before it writes waits (`busy_timeout`) while another
+    /// instance on the same file writes, instead of failing at its first write with "database
+    /// is locked" because that instance committed after its read (WAL: a deferred transaction
+    /// cannot move its snapshot on, and `busy_timeout` does not wait that out). Within one
+    /// instance the writer pool's one connection serialises writes anyway, so it costs nothing
+    /// there.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+    }
+
     /// Readiness (`/ready`): stored data can be read, and a write transaction commits, within
     /// `timeout`. The write touches one row of its own, so a full disk or a stuck writer shows.
     pub async fn ready(&self, timeout: Duration) -> Result<(), DbError> {
@@ -306,7 +320,7 @@ impl Store {
             sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM responses WHERE id = 0")
                 .fetch_one(&self.reader)
                 .await?;
-            let mut tx = self.writer.begin().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::query(
                 "INSERT INTO service_checks (id, checked_at) VALUES (1, $1)
                  ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",

@@ -440,7 +440,7 @@ impl Store {
         keep: &[String],
         now: i64,
     ) -> Result<bool, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // The update locks the row (PostgreSQL) or holds the writer (SQLite) before its answers
         // are read and rewritten: no concurrent save is lost.
         let moved = sqlx::query(
@@ -483,7 +483,7 @@ impl Store {
         firm_name: Option<Option<&str>>,
         now: i64,
     ) -> Result<WriteOutcome, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Locks the row (PostgreSQL) or holds the writer (SQLite) before the answers are read
         // and rewritten: no concurrent save is lost.
         let touched = sqlx::query(
@@ -688,7 +688,7 @@ impl Store {
                 }
             }
             Backend::Postgres => {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.begin_write().await?;
                 match work(&mut *tx).await? {
                     Keep::Commit(value) => {
                         self.commit(tx).await?;

@@ -214,7 +214,7 @@ impl Store {
         superseded: &[(i64, CohortChange<'_>)],
         now: i64,
     ) -> Result<bool, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE responses SET held_back = 0, in_statistics = 1
              WHERE id = $1 AND held_back = 1 AND status = 'submitted'",

@@ -147,7 +147,7 @@ impl Store {
         invitation_code: &str,
         now: i64,
     ) -> Result<i64, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO clients (consultant_id, firm_name, contact, created_at)
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -288,7 +288,7 @@ impl Store {
         new: &NewResponse<'_>,
         share: Option<&str>,
     ) -> Result<Option<i64>, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = bind_new_response(sqlx::query(INSERT_RESPONSE), new)
             .fetch_one(&mut *tx)
             .await?
@@ -411,7 +411,7 @@ impl Store {
         snapshot: Option<&SnapshotChange<'_>>,
         now: i64,
     ) -> Result<bool, DbError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(change) = statistics {
             journal_change(&mut tx, change, now).await?;
         }

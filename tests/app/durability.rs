@@ -282,6 +282,48 @@ async fn ready_tells_when_the_sqlite_writer_is_stuck() {
     assert_eq!(app.get("/ready").await.status, 200);
 }
 
+/// Two instances on one SQLite file: a write transaction that reads before it writes is not
+/// undone by the other instance committing in between. With deferred transactions the second
+/// instance's write slipped in after the first one's read, and the first one's write then
+/// failed at once with "database is locked" (WAL cannot move a read snapshot on, and
+/// `busy_timeout` does not wait that out: seen as a flaky two-instance test). `begin_write`
+/// takes the write lock at `BEGIN` (`IMMEDIATE`), so the other instance waits instead.
+#[actix_web::test]
+async fn a_write_that_reads_first_survives_another_instance_writing_meanwhile() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let other = app.sibling(&[]).await;
+    let write = |id: i64| {
+        sqlx::query("INSERT INTO service_checks (id, checked_at) VALUES ($1, 0)").bind(id)
+    };
+    let mut first = app.store.begin_write().await.expect("begin");
+    sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM service_checks")
+        .fetch_one(&mut *first)
+        .await
+        .expect("read");
+    let meanwhile = tokio::spawn(async move {
+        let mut tx = other.store.begin_write().await?;
+        write(1_002).execute(&mut *tx).await?;
+        tx.commit().await
+    });
+    // Room for the other instance to commit now, if it could.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    write(1_001)
+        .execute(&mut *first)
+        .await
+        .expect("the first transaction's write after its read");
+    first.commit().await.expect("commit");
+    meanwhile
+        .await
+        .expect("joined")
+        .expect("the other instance's write, after the first");
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM service_checks WHERE id > 1000 ORDER BY id")
+            .fetch_all(&mut *app.store.begin_write().await.expect("begin"))
+            .await
+            .expect("read back");
+    assert_eq!(ids, vec![1_001, 1_002]);
+}
+
 /// Issue 15, item 2: a client trickling its body is cut off with the service's own 408 once it
 /// falls below `BODY_MIN_BYTES_PER_SECOND`, or after `BODY_TIMEOUT_MS`.
 #[actix_web::test]
