@@ -1572,12 +1572,8 @@ async fn kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined(app: Te
     let before = app.sibling(&[METRICS]).await;
     let chamber = before.login(email).await;
     let (id, code) = create_campaign(&chamber, "Moved on").await;
-    let policy = DisclosurePolicy::default();
-    let catalogue = crate::helpers::catalogue();
-    let seed = |firms, seed| {
-        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
-    };
-    seed(30, 1).await.expect("seed");
+    let k = DisclosurePolicy::default().k() as usize;
+    seed_firms(&app, id, 30, 1).await;
     // Through `app`, which never shows this chamber's dashboard (so keeps nothing for it).
     let erased = take_part(&app, &code, true, "C", "Erased GmbH").await;
     let shown = csvs(&before, email, id).await;
@@ -1604,8 +1600,7 @@ async fn kept_work_is_not_used_once_a_firm_is_erased_or_new_firms_joined(app: Te
     assert_eq!(views, csvs(&fresh, email, id).await);
     wait_for_kept(&after_erasure, "work_saved", 1.0).await;
 
-    let k = policy.k() as usize;
-    seed(k, 2).await.expect("seed");
+    seed_firms(&app, id, k, 2).await;
     let after_joins = restarted(&app).await;
     let views = csvs(&after_joins, email, id).await;
     let grown = 30 + k;
@@ -1794,15 +1789,11 @@ async fn ready_says_warming_while_the_start_makes_dashboards_ready() {
     app.create_user(Role::Chamber, email).await;
     let chamber = app.login(email).await;
     let (id, _) = create_campaign(&chamber, "Warming").await;
-    let policy = DisclosurePolicy::default();
-    let catalogue = crate::helpers::catalogue();
-    let seed = |firms, seed| {
-        social_readiness::demo::seed_campaign(&app.store, catalogue, &policy, id, firms, seed)
-    };
-    seed(30, 1).await.expect("seed");
+    let k = DisclosurePolicy::default().k() as usize;
+    seed_firms(&app, id, 30, 1).await;
     assert_eq!(csvs(&app, email, id).await.len(), 2);
     // Firms the next start must publish (k of them), written while no instance looks.
-    seed(policy.k() as usize, 2).await.expect("seed");
+    seed_firms(&app, id, k, 2).await;
     let lock = Hold::writes(&app, id).await;
 
     let warming = app.sibling(&[]).await;
