@@ -3647,6 +3647,17 @@ mod tests {
         );
     }
 
+    /// `count` overlapping sets over the participants' indices (set `c` holds `i` with
+    /// `i·(c + 2) mod 7 < 3`), for the bound's tests.
+    fn striped_sets(count: usize) -> Vec<Withheld<'static>> {
+        (0..count)
+            .map(|c| {
+                Box::new(move |i: usize, _: &ParticipantSummary| (i * (c + 2)) % 7 < 3)
+                    as Withheld<'static>
+            })
+            .collect()
+    }
+
     /// The echelon work between searches counts in the bound (task hist): reducing sets with
     /// no search at all takes steps, and a bound below them is spent.
     #[test]
@@ -3654,12 +3665,7 @@ mod tests {
         let sim = simulate(&FIRST_WAVE);
         let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
-        let sets: Vec<Withheld<'static>> = (0..6)
-            .map(|c| {
-                Box::new(move |i: usize, _: &ParticipantSummary| (i * (c + 2)) % 7 < 3)
-                    as Withheld<'static>
-            })
-            .collect();
+        let sets = striped_sets(6);
         let refs: Vec<&SetFn<'_>> = sets.iter().map(|b| b.as_ref()).collect();
         for (limit, spent) in [(u64::MAX, false), (1, true)] {
             let work = std::rc::Rc::new(Work::new(limit));
@@ -3680,12 +3686,7 @@ mod tests {
         let sim = simulate(&FIRST_WAVE);
         let data = PublishedCampaigns::from_publications(&sim.publications).expect("data");
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
-        let sets: Vec<Withheld<'static>> = (0..4)
-            .map(|c| {
-                Box::new(move |i: usize, _: &ParticipantSummary| (i * (c + 2)) % 7 < 3)
-                    as Withheld<'static>
-            })
-            .collect();
+        let sets = striped_sets(4);
         let refs: Vec<&SetFn<'_>> = sets.iter().map(|b| b.as_ref()).collect();
         let work = std::rc::Rc::new(Work::new(1));
         let space = Space::new(&participants, &refs, &[], &[], 5, &work);
