@@ -193,6 +193,16 @@ struct AtStart {
     at_most: std::time::Duration,
 }
 
+impl AtStart {
+    fn new(at_most: std::time::Duration) -> AtStart {
+        AtStart {
+            began: std::sync::OnceLock::new(),
+            done: std::sync::atomic::AtomicBool::new(false),
+            at_most,
+        }
+    }
+}
+
 /// Chambers whose campaigns changed, waiting for their dashboards to be made ready in the
 /// background (see [`Campaigns::changed`]).
 ///
@@ -350,22 +360,14 @@ impl Campaigns {
             first_views: Arc::default(),
             warm_quiet: std::time::Duration::from_millis(300),
             audit_history: false,
-            at_start: Arc::new(AtStart {
-                began: std::sync::OnceLock::new(),
-                done: std::sync::atomic::AtomicBool::new(false),
-                at_most: std::time::Duration::from_secs(60),
-            }),
+            at_start: Arc::new(AtStart::new(std::time::Duration::from_secs(60))),
         }
     }
 
     /// How long `/ready` may say "warming" after the start-up preparation began
     /// (`READY_WARMING_AT_MOST_MS`). Set before [`Campaigns::warm_at_start`].
     pub fn with_ready_warming_at_most(mut self, at_most: std::time::Duration) -> Campaigns {
-        self.at_start = Arc::new(AtStart {
-            began: std::sync::OnceLock::new(),
-            done: std::sync::atomic::AtomicBool::new(false),
-            at_most,
-        });
+        self.at_start = Arc::new(AtStart::new(at_most));
         self
     }
 
