@@ -798,8 +798,14 @@ impl Campaigns {
     /// What a refresh's verdict depends on besides the campaign's state (task start): the
     /// code ([`service_fingerprint`]), the served catalogue version and the policy.
     fn checked_inputs(&self) -> String {
+        self.inputs_of("state")
+    }
+
+    /// What every result kept across restarts depends on, for a `kind` of kept result: the
+    /// code ([`service_fingerprint`]), the served catalogue version and the policy.
+    fn inputs_of(&self, kind: &str) -> String {
         format!(
-            "state 1|{}|{}|{:?}",
+            "{kind} 1|{}|{}|{:?}",
             service_fingerprint(),
             self.responses.catalogue().version,
             self.responses.statistics().policy()
@@ -1220,14 +1226,7 @@ impl Campaigns {
     /// publication is never written without a new version, an erasure too, and never
     /// deleted but with its chamber, which deletes the kept work as well).
     fn kept_inputs(&self, versions: &[(i64, Option<i64>)], history: Option<i64>) -> String {
-        let statistics = self.responses.statistics();
-        let mut inputs = format!(
-            "work 1|{}|{}|{:?}|history {:?}|",
-            service_fingerprint(),
-            self.responses.catalogue().version,
-            statistics.policy(),
-            history
-        );
+        let mut inputs = format!("{}|history {history:?}|", self.inputs_of("work"));
         for (campaign, version) in versions {
             inputs.push_str(&format!("{campaign}:{version:?},"));
         }
@@ -1416,10 +1415,8 @@ impl Campaigns {
     /// the audit knows the history (`DASHBOARD_AUDIT_HISTORY`, which may hide more).
     fn view_inputs(&self) -> String {
         format!(
-            "view 1|{}|{}|{:?}|audit history {}",
-            service_fingerprint(),
-            self.responses.catalogue().version,
-            self.responses.statistics().policy(),
+            "{}|audit history {}",
+            self.inputs_of("view"),
             self.audit_history
         )
     }
