@@ -359,7 +359,7 @@ impl Campaigns {
             warming: Arc::default(),
             first_views: Arc::default(),
             warm_quiet: std::time::Duration::from_millis(300),
-            audit_history: false,
+            audit_history: true,
             at_start: Arc::new(AtStart::new(std::time::Duration::from_secs(60))),
         }
     }
@@ -1498,8 +1498,9 @@ impl Campaigns {
                     } else {
                         (None, Vec::new())
                     };
+                    let history: Arc<[KeptSet]> = Arc::from(history);
                     let job = DashboardJob {
-                        history: Arc::from(history),
+                        history: Arc::clone(&history),
                         ..first.clone()
                     };
                     // Made by an earlier run from exactly these inputs (task start)?
@@ -1526,8 +1527,14 @@ impl Campaigns {
                     else {
                         return Err(DbError::Conflict.into());
                     };
-                    let kept: Vec<(String, String)> =
-                        kept.into_iter().map(|k| (k.set, k.ends)).collect();
+                    // Sets recorded already are not recorded again: kept work taken at the
+                    // version its own record made knows them (see `recorded_inputs`).
+                    let recorded: std::collections::HashSet<&KeptSet> = history.iter().collect();
+                    let kept: Vec<(String, String)> = kept
+                        .into_iter()
+                        .filter(|k| !recorded.contains(k))
+                        .map(|k| (k.set, k.ends))
+                        .collect();
                     // Nothing new kept: every figure lies in the span of sets recorded already.
                     if kept.is_empty()
                         || store
@@ -1539,6 +1546,7 @@ impl Campaigns {
                             kept_counts.work_loaded.fetch_add(1, Relaxed);
                         } else {
                             kept_counts.work_missed.fetch_add(1, Relaxed);
+                            let inputs = inputs_of(recorded_version(known_version, &kept));
                             self.keep_work(chamber_id, inputs, prepared.clone()).await;
                         }
                         return Ok::<_, ServiceError>(prepared);
@@ -2065,7 +2073,10 @@ impl Campaigns {
         }
         // Kept for a later start, as `computed` keeps what it makes (task start).
         let versions: Versions = campaigns.iter().map(|c| (c.id, Some(1))).collect();
-        let inputs = self.kept_inputs(&versions, first.known_version);
+        let inputs = self.kept_inputs(
+            &versions,
+            recorded_version(first.known_version, &first.kept),
+        );
         if let Some(work) = &first.kept_form {
             self.keep_encoded_work(chamber_id, &inputs, work).await;
         }
@@ -2090,6 +2101,17 @@ impl Campaigns {
             cache.dashboards.insert(key, Arc::new(dashboard));
         }
         Ok(true)
+    }
+}
+
+/// The history version after an audit's record: the one it read, plus one if it recorded
+/// sets (the compare-and-set of `Store::record_dashboard_history`). Kept work is stored under
+/// it, so a later start, reading that version, takes the work: the history then holds exactly
+/// what the work knew and what it kept, and the work's figures lie in its span.
+fn recorded_version(known_version: Option<i64>, recorded: &[(String, String)]) -> Option<i64> {
+    match known_version {
+        Some(v) if !recorded.is_empty() => Some(v + 1),
+        other => other,
     }
 }
 

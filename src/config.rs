@@ -41,7 +41,7 @@ pub struct Settings {
     /// 3 s pass while submits keep coming, or this if longer).
     pub dashboard_warm_quiet: Duration,
     /// `DASHBOARD_AUDIT_HISTORY`: whether the dashboard audit takes every figure shown at a
-    /// chamber's earlier states as known (issue 14; default false, see the README). The figures
+    /// chamber's earlier states as known (issue 14; default true, see the README). The figures
     /// shown are recorded either way.
     pub dashboard_audit_history: bool,
     /// `BODY_MIN_BYTES_PER_SECOND`: after the first second, a body slower than this is cut off
@@ -258,16 +258,17 @@ impl Settings {
                 }
             },
         };
-        let flag = |name: &'static str| match get(name).as_deref().map(str::trim) {
-            None | Some("false") | Some("0") | Some("no") => Ok(false),
+        let flag = |name: &'static str, default: bool| match get(name).as_deref().map(str::trim) {
+            None => Ok(default),
+            Some("false") | Some("0") | Some("no") => Ok(false),
             Some("true") | Some("1") | Some("yes") => Ok(true),
             Some(other) => Err(ConfigError::Invalid {
                 name,
                 message: format!("{other:?} is not true or false"),
             }),
         };
-        let include_demo_data = flag("INCLUDE_DEMO_DATA")?;
-        let dashboard_audit_history = flag("DASHBOARD_AUDIT_HISTORY")?;
+        let include_demo_data = flag("INCLUDE_DEMO_DATA", false)?;
+        let dashboard_audit_history = flag("DASHBOARD_AUDIT_HISTORY", true)?;
         let token_guesses_per_minute = match get("TOKEN_GUESSES_PER_MINUTE") {
             None => 60,
             Some(v) => match v.trim().parse::<u32>() {
@@ -641,11 +642,11 @@ mod tests {
                 .expect("valid")
                 .include_demo_data
         );
-        // Issue 14: the audit's use of the history is off unless asked for, and a typo is an
-        // error, not a silent default.
-        assert!(!s.dashboard_audit_history);
+        // Issue 14: the audit knows the history unless told not to, and a typo is an error,
+        // not a silent default.
+        assert!(s.dashboard_audit_history);
         assert!(
-            settings(&[("DASHBOARD_AUDIT_HISTORY", "yes")])
+            !settings(&[("DASHBOARD_AUDIT_HISTORY", "no")])
                 .expect("valid")
                 .dashboard_audit_history
         );

@@ -399,6 +399,9 @@ pub(crate) struct Audit {
     /// known sets (or "everyone" without a history) are kept; during the offers, the offers
     /// from then on are refused. Either way what is hidden was not fully judged.
     exhausted: bool,
+    /// Whether the state was not due for a full audit ([`due`]): only the known sets are kept,
+    /// without a search; what is hidden waits for the next full audit.
+    deferred: bool,
     /// Steps the audit took (see [`Work`]; read by the harness).
     #[cfg_attr(not(test), allow(dead_code))]
     steps: u64,
@@ -910,6 +913,7 @@ impl Space {
             kept: kept.into_iter().take(candidates).collect(),
             records,
             exhausted,
+            deferred: false,
             steps: self.work.steps(),
             echelon_steps: self.work.echelon.get(),
             search_nanos: self.work.search_nanos.get(),
@@ -921,13 +925,25 @@ impl Space {
     /// sets give alone is what was shown before (see [`Space::exposed`]), and without a
     /// history "everyone" alone gives only multiples of the whole.
     fn given_up(self, candidates: &[Candidate<'_>]) -> Audit {
+        let mut audit = self.known_only(candidates);
+        audit.exhausted = true;
+        audit
+    }
+
+    /// The audit of a state not due for a full one ([`due`]): the known sets only, as in
+    /// [`Space::given_up`] (clean for the same reason), without a search.
+    fn deferred(self, candidates: &[Candidate<'_>]) -> Audit {
+        let mut audit = self.known_only(candidates);
+        audit.deferred = true;
+        audit
+    }
+
+    fn known_only(self, candidates: &[Candidate<'_>]) -> Audit {
         let m = candidates.len();
         let mut kept = self.known.clone();
         kept.resize(self.indicators.sets(), false);
         let records = records(candidates, &kept, &[]);
-        let mut audit = self.audit(kept, m, records);
-        audit.exhausted = true;
-        audit
+        self.audit(kept, m, records)
     }
 }
 
@@ -941,11 +957,24 @@ impl Audit {
     ///
     /// Then, for each dropped candidate with earlier chain elements (most valuable first), the
     /// latest element that keeps the audit clean is kept in its place (step 5 of the notes).
+    #[cfg(test)]
     pub(crate) fn new(
         data: &PublishedCampaigns<'_>,
         candidates: &[Candidate<'_>],
         withheld: &[Withheld<'_>],
         k: u32,
+    ) -> Self {
+        Self::new_when(data, candidates, withheld, k, true)
+    }
+
+    /// [`Audit::new`] of a state that is `due` for a full audit; else the known sets only,
+    /// without a search (see [`due`]). `due` is ignored without a history.
+    pub(crate) fn new_when(
+        data: &PublishedCampaigns<'_>,
+        candidates: &[Candidate<'_>],
+        withheld: &[Withheld<'_>],
+        k: u32,
+        due: bool,
     ) -> Self {
         let participants: Vec<&ParticipantSummary> = data.participants().collect();
         let m = candidates.len();
@@ -964,6 +993,9 @@ impl Audit {
         let work = std::rc::Rc::new(Work::new(limit));
         let space =
             Space::new(&participants, &sets, &ghosted, withheld, k, &work).with_baseline(&known);
+        if !due && limit != u64::MAX {
+            return space.deferred(candidates);
+        }
         // Past the work bound before the drops ended clean: nothing current is known safe.
         let Some(kept) = greedy(&space, candidates) else {
             return space.given_up(candidates);
@@ -1079,6 +1111,7 @@ impl Audit {
             kept: Vec::new(),
             records: Vec::new(),
             exhausted: false,
+            deferred: false,
             steps: 0,
             echelon_steps: 0,
             search_nanos: 0,
@@ -1089,6 +1122,12 @@ impl Audit {
     /// then was not judged: its reason says so).
     pub(crate) fn exhausted(&self) -> bool {
         self.exhausted
+    }
+
+    /// Whether the state was not due for a full audit ([`due`]): only the known sets were kept,
+    /// so a set hidden now waits for the next full audit (its reason says so).
+    pub(crate) fn deferred(&self) -> bool {
+        self.deferred
     }
 
     /// Steps the audit took (see [`Work`]; for the harness).
@@ -1364,7 +1403,59 @@ fn make_room(
 const MAX_ROOM: usize = 1;
 
 /// The bound on one audit's work, in steps (see [`Work`] and the module notes, "Bounded").
-pub(crate) const AUDIT_WORK: u64 = 4_000_000;
+pub(crate) const AUDIT_WORK: u64 = 32_000_000;
+
+/// How much a chamber's data must have grown since the states recorded in its history for a
+/// new state to be audited in full ([`due`]), in percent of the participants they counted.
+pub(crate) const AUDIT_GROWTH_PERCENT: u64 = 25;
+
+/// Below this many covered participants every state is audited in full ([`due`]): the
+/// history's rank is at most the participants it covers, so its cost stays small however often
+/// the chamber looks (the 200-firm wave looked at after each of its 39 publications: every
+/// audit full, none near the bound).
+pub(crate) const AUDIT_ALWAYS_BELOW: usize = 200;
+
+/// What a state's data holds beyond the recorded states (`PublishedCampaigns::coverage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Coverage {
+    /// Participants counted by some recorded state (published no later than the latest end
+    /// recorded for their campaign).
+    pub(crate) covered: usize,
+    /// Participants counted by none.
+    pub(crate) fresh: usize,
+    /// The most participants of one campaign of which none is covered (a new campaign).
+    pub(crate) new_campaign: usize,
+}
+
+/// Whether a state is audited in full (with a history; see the module notes, "Audited as it
+/// grows"): while the recorded states cover fewer than [`AUDIT_ALWAYS_BELOW`] participants;
+/// then when its fresh participants number at least `k` and at least
+/// [`AUDIT_GROWTH_PERCENT`] of the covered ones, or a campaign none of whose participants is
+/// covered has at least `k`; and when it has none (a recorded state seen again by another
+/// instance or after its cache was dropped must get the same verdicts, which a full audit
+/// knowing its own kept sets gives; or a state that only lost or changed firms). Otherwise the state keeps the known sets only (its figures are
+/// those of the last full audit) and nothing new is recorded: the history, and with it the
+/// cost of every later audit, grows with each step of growth instead of each look.
+pub(crate) fn due(coverage: Coverage, k: u32) -> bool {
+    #[cfg_attr(not(test), allow(unused_mut))]
+    let (mut percent, mut always_below) = (AUDIT_GROWTH_PERCENT, AUDIT_ALWAYS_BELOW);
+    #[cfg(test)]
+    if let Some((p, below)) = GROWTH_PERCENT.with(std::cell::Cell::get).or_else(|| {
+        std::env::var("AUDIT_GROWTH")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .map(|p| (p, AUDIT_ALWAYS_BELOW))
+    }) {
+        (percent, always_below) = (p, below);
+    }
+    let k = u64::from(k);
+    let covered = coverage.covered as u64;
+    let need = (covered.saturating_mul(percent)).div_ceil(100).max(k);
+    coverage.covered < always_below
+        || coverage.fresh == 0
+        || coverage.fresh as u64 >= need
+        || coverage.new_campaign as u64 >= k
+}
 
 /// [`AUDIT_WORK`], or a test's own bound (see `WORK_LIMIT`).
 fn work_limit() -> u64 {
@@ -1377,6 +1468,13 @@ fn work_limit() -> u64 {
         return limit;
     }
     AUDIT_WORK
+}
+
+#[cfg(test)]
+thread_local! {
+    /// A test's schedule of full audits in place of [`AUDIT_GROWTH_PERCENT`] and
+    /// [`AUDIT_ALWAYS_BELOW`] (`(0, _)`: every state with `k` fresh participants, as before).
+    pub(crate) static GROWTH_PERCENT: std::cell::Cell<Option<(u64, usize)>> = const { std::cell::Cell::new(None) };
 }
 
 #[cfg(test)]
@@ -2825,7 +2923,7 @@ impl Audit {
             out.push(u8::from(kept));
         }
         put_kept_sets(out, &self.records);
-        out.push(u8::from(self.exhausted));
+        out.push(u8::from(self.exhausted) | (u8::from(self.deferred) << 1));
         put_varint(out, self.steps);
         put_varint(out, self.echelon_steps);
         put_varint(out, self.search_nanos);
@@ -2861,7 +2959,8 @@ impl Audit {
             .map(|_| Ok(r.byte()? != 0))
             .collect::<Result<Vec<_>, _>>()?;
         let records = kept_sets(r)?;
-        let exhausted = r.byte()? != 0;
+        let state = r.byte()?;
+        let (exhausted, deferred) = (state & 1 != 0, state & 2 != 0);
         let (steps, echelon_steps, search_nanos) = (r.varint()?, r.varint()?, r.varint()?);
         let fits = words >= 1
             && words >= marker_of.len().div_ceil(64)
@@ -2885,6 +2984,7 @@ impl Audit {
             kept,
             records,
             exhausted,
+            deferred,
             steps,
             echelon_steps,
             search_nanos,
@@ -2920,6 +3020,35 @@ pub(crate) fn kept_sets(
 mod tests {
     use super::*;
     use crate::dashboard::utility_tests::{FIRST_WAVE, simulate};
+
+    /// The schedule of full audits (see [`due`]): no history, a quarter more participants than
+    /// the recorded states counted (and at least `k`), or a new campaign of `k`.
+    #[test]
+    fn a_state_is_due_for_a_full_audit_as_the_data_grows() {
+        let at = |covered, fresh, new_campaign| {
+            due(
+                Coverage {
+                    covered,
+                    fresh,
+                    new_campaign,
+                },
+                5,
+            )
+        };
+        // Nothing recorded yet (or nothing of it left), or a small chamber: every state.
+        assert!(at(0, 3, 0));
+        assert!(at(199, 1, 0));
+        // Nothing new: the recorded state itself, seen again.
+        assert!(at(400, 0, 0));
+        // A quarter of what was covered.
+        assert!(!at(400, 99, 0));
+        assert!(at(400, 100, 0));
+        assert!(!at(1_999, 499, 0));
+        assert!(at(1_999, 500, 0));
+        // A new campaign of `k` firms, whatever the rest.
+        assert!(!at(1_000, 6, 4));
+        assert!(at(1_000, 6, 5));
+    }
 
     /// The incremental echelon (offers reduced against the kept rows) decides exactly as the
     /// full rebuild per offer did: random candidate sets over real participants, with
@@ -3633,9 +3762,12 @@ mod tests {
         CHECK_SEARCH_CACHE.with(|c| c.set(true));
         CACHE_CHECKS.with(|c| c.set(0));
         INCREMENTAL_MAPS.with(|c| c.set(0));
+        // Every look audited in full (the schedule would leave few searches to compare).
+        GROWTH_PERCENT.with(|g| g.set(Some((0, 0))));
         for wave in &WAVES[..2] {
             run(wave);
         }
+        GROWTH_PERCENT.with(|g| g.set(None));
         CHECK_SEARCH_CACHE.with(|c| c.set(false));
         let (checks, incremental) = (
             CACHE_CHECKS.with(std::cell::Cell::get),

@@ -315,6 +315,9 @@ pub fn suppression_note(reason: SuppressionReason, k: u32) -> String {
         SuppressionReason::Unchecked => format!(
             "unchecked: hidden, whether a small group (fewer than {k} firms) could be worked out with the other figures could not be fully checked within the work allowed; no earlier figure"
         ),
+        SuppressionReason::Pending => format!(
+            "pending: hidden until the next full check, once a quarter more firms (at least {k}) have taken part than at the last one; no earlier figure"
+        ),
     }
 }
 

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::audit::Coverage;
 use super::error::DashboardError;
 use super::filter::Filter;
 use super::history::{Ends, KeptSet, Known, Rule};
@@ -385,6 +386,42 @@ impl<'a> PublishedCampaigns<'a> {
             }
         }
         Ok(false)
+    }
+
+    /// What this data holds beyond the recorded states `known` (see `audit::due`): a
+    /// participant is covered if some recorded set's ends count it (its campaign's latest
+    /// recorded end is its publication or later).
+    pub(crate) fn coverage(&self, known: &[Known]) -> Coverage {
+        let mut latest = vec![0u32; self.campaigns.len()];
+        for set in known {
+            for (l, &e) in latest.iter_mut().zip(&set.ends) {
+                *l = (*l).max(e);
+            }
+        }
+        // Per campaign: participants, and whether any is covered.
+        let mut campaigns = vec![(0usize, false); self.campaigns.len()];
+        let mut coverage = Coverage::default();
+        for i in 0..self.since.len() {
+            let covered = self.held_by(&latest, i);
+            if covered {
+                coverage.covered += 1;
+            } else {
+                coverage.fresh += 1;
+            }
+            if let Some(Some(c)) = self.campaign_of.get(i)
+                && let Some(slot) = campaigns.get_mut(*c)
+            {
+                slot.0 += 1;
+                slot.1 |= covered;
+            }
+        }
+        coverage.new_campaign = campaigns
+            .iter()
+            .filter(|&&(_, covered)| !covered)
+            .map(|&(n, _)| n)
+            .max()
+            .unwrap_or(0);
+        coverage
     }
 
     /// Whether participant `i` is counted by the per-campaign `ends` (`since ≤ end`).

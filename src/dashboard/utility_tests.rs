@@ -140,8 +140,10 @@ pub(crate) struct Outcome {
     /// Looks at the dashboard while the wave came in (each audited, its kept sets recorded).
     pub(crate) looks: usize,
     /// Of the audits (the looks and the last one), those that ran out of work (see
-    /// `audit::AUDIT_WORK`), and the most steps one took.
+    /// `audit::AUDIT_WORK`), those not due for a full audit (`audit::due`), and the most
+    /// steps one took.
     pub(crate) given_up: usize,
+    pub(crate) deferred: usize,
     pub(crate) max_steps: u64,
     /// Wall time of the wave through the real code.
     pub(crate) seconds: f64,
@@ -290,7 +292,7 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
     let dashboard_catalogue = DashboardCatalogue::from_catalogue(catalogue);
     let mut history: Vec<super::KeptSet> = Vec::new();
     let mut moment = 0usize;
-    let (mut looks, mut given_up, mut max_steps) = (0usize, 0usize, 0u64);
+    let (mut looks, mut given_up, mut deferred, mut max_steps) = (0usize, 0usize, 0usize, 0u64);
     let stride = looks_stride(wave.firms);
     let Simulated {
         book,
@@ -321,16 +323,18 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
                 let (echelon, searching) = audit.trace();
                 eprintln!(
                     "{} firms, look {looks}: {} recorded, steps {} (echelon {echelon}), given \
-                     up {}, {:.2} s (searching {searching:.2} s)",
+                     up {}, deferred {}, {:.2} s (searching {searching:.2} s)",
                     wave.firms,
                     history.len(),
                     audit.steps(),
                     audit.exhausted(),
+                    audit.deferred(),
                     look.elapsed().as_secs_f64()
                 );
             }
             if let Some(audit) = data.cached_audit(policy.k()) {
                 given_up += usize::from(audit.exhausted());
+                deferred += usize::from(audit.deferred());
                 max_steps = max_steps.max(audit.steps());
             }
         }
@@ -365,9 +369,11 @@ pub(crate) fn run(wave: &Wave) -> Outcome {
     let dashboard = Dashboard::compute(&inputs, &Filter::default(), None).expect("dashboard");
     if let Some(audit) = data.cached_audit(policy.k()) {
         given_up += usize::from(audit.exhausted());
+        deferred += usize::from(audit.deferred());
         max_steps = max_steps.max(audit.steps());
     }
     outcome.given_up = given_up;
+    outcome.deferred = deferred;
     outcome.max_steps = max_steps;
     if std::env::var("HARNESS_DEBUG").is_ok() {
         eprintln!("{}", serde_json::to_string(&dashboard).unwrap_or_default());
@@ -602,7 +608,7 @@ pub(crate) fn table(waves: &[(Wave, Outcome)]) -> String {
         }
         let c = o.cells();
         out.push_str(&format!(
-            " | total {}/{} = {:.0} % (now {}, as of earlier {}, hidden {}); breakdowns with ≥2 groups: {}; {} looks, audits given up {}, most steps {}; {:.1} s\n",
+            " | total {}/{} = {:.0} % (now {}, as of earlier {}, hidden {}); breakdowns with ≥2 groups: {}; {} looks, audits given up {}, deferred {}, most steps {}; {:.1} s\n",
             c.shown,
             c.eligible,
             100.0 * c.share(),
@@ -612,6 +618,7 @@ pub(crate) fn table(waves: &[(Wave, Outcome)]) -> String {
             o.breakdowns_with_two_groups,
             o.looks,
             o.given_up,
+            o.deferred,
             o.max_steps,
             o.seconds
         ));
@@ -921,4 +928,79 @@ fn a_view_on_prepared_work_shows_the_earlier_figures_its_audit_knew() {
             "{filter:?}: the view on the prepared work differs from one knowing the history"
         );
     }
+}
+
+/// A chamber that looks after every publication of the 200-firm wave (about 40 looks): its
+/// states are audited in full as the data grows by a quarter (`audit::due`), the others keep
+/// the known sets and show the last full audit's figures, so no audit reaches the work bound
+/// and the history grows with each quarter of growth, not with each look. Without the
+/// schedule every look (39 of 39) is a full audit and records what it kept.
+#[test]
+fn a_chamber_that_looks_after_every_publication_is_audited_as_its_data_grows() {
+    let policy = DisclosurePolicy::default();
+    let k = policy.k();
+    let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
+    let mut history: Vec<super::KeptSet> = Vec::new();
+    // (participants, full audit?) per look.
+    let mut looks: Vec<(usize, bool)> = Vec::new();
+    let mut given_up = 0;
+    // The schedule from 20 participants on (the service's starts at 200, which this wave
+    // would barely pass).
+    super::audit::GROWTH_PERCENT.with(|g| g.set(Some((super::audit::AUDIT_GROWTH_PERCENT, 20))));
+    let Simulated { publications, .. } = simulate_moments(&WAVES[2], &mut |publications| {
+        let data = PublishedCampaigns::from_publications(publications)
+            .expect("data")
+            .knowing(history.clone());
+        let inputs = DashboardInputs {
+            policy: &policy,
+            catalogue: &catalogue,
+            data: &data,
+            all_firms: None,
+        };
+        Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        let audit = data.cached_audit(k).expect("the look's audit");
+        given_up += usize::from(audit.exhausted());
+        looks.push((data.participants().count(), !audit.deferred()));
+        history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
+    });
+    super::audit::GROWTH_PERCENT.with(|g| g.set(None));
+    let full: Vec<usize> = looks.iter().filter(|l| l.1).map(|l| l.0).collect();
+    assert_eq!(
+        given_up, 0,
+        "audits reached the work bound; full audits at {full:?}"
+    );
+    assert!(
+        full.len() < looks.len() / 2,
+        "{} full audits of {} looks: {full:?}",
+        full.len(),
+        looks.len()
+    );
+    // The chamber's last look shows what the issue asks of 200 firms.
+    let data = PublishedCampaigns::from_publications(&publications)
+        .expect("data")
+        .knowing(history);
+    let inputs = DashboardInputs {
+        policy: &policy,
+        catalogue: &catalogue,
+        data: &data,
+        all_firms: None,
+    };
+    let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+    let shown: Vec<&ParticipantSummary> = data.participants().collect();
+    let mut outcome = Outcome::default();
+    tally_dashboard(
+        &mut outcome,
+        &dashboard,
+        &shown,
+        k as usize,
+        shown.len(),
+        None,
+    );
+    let cells = outcome.cells();
+    assert!(
+        cells.share() >= 0.80,
+        "{}/{} cells shown; full audits at {full:?}",
+        cells.shown,
+        cells.eligible
+    );
 }

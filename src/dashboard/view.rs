@@ -497,7 +497,8 @@ impl<'i, 'a> View<'i, 'a> {
             Some(audit) => std::borrow::Cow::Borrowed(audit),
             None => {
                 let (candidates, withheld) = judge_only.candidates()?;
-                let audit = Audit::new(inputs.data, &candidates, &withheld, k);
+                let due = super::audit::due(inputs.data.coverage(&inputs.data.known()?), k);
+                let audit = Audit::new_when(inputs.data, &candidates, &withheld, k, due);
                 match inputs.data.cache_audit(audit.clone()) {
                     Some(cached) if cached.k() == k => {
                         inputs.data.note_kept(cached.records().to_vec());
@@ -730,6 +731,10 @@ impl<'i, 'a> View<'i, 'a> {
                         // Past the audit's work bound the set was not judged: said so.
                         None if self.audit.exhausted() => {
                             (release, Some(SuppressionReason::Unchecked), None)
+                        }
+                        // Not due for a full audit: the next one judges it.
+                        None if self.audit.deferred() => {
+                            (release, Some(SuppressionReason::Pending), None)
                         }
                         None => (release, Some(SuppressionReason::Complementary), None),
                     },

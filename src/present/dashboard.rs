@@ -43,6 +43,8 @@ fn short_note(lang: Lang, note: &str, k: u32) -> String {
         "suppressed_too_few_short"
     } else if note == suppressed(lang, SuppressionReason::Unchecked, k) {
         "suppressed_unchecked_short"
+    } else if note == suppressed(lang, SuppressionReason::Pending, k) {
+        "suppressed_pending_short"
     } else {
         "suppressed_protects_short"
     };
@@ -55,6 +57,7 @@ pub fn suppressed(lang: Lang, reason: SuppressionReason, k: u32) -> String {
         SuppressionReason::Differencing => "suppressed_differencing",
         SuppressionReason::Complementary => "suppressed_complementary",
         SuppressionReason::Unchecked => "suppressed_unchecked",
+        SuppressionReason::Pending => "suppressed_pending",
     };
     text(lang, key).replace("{k}", &k.to_string())
 }

@@ -77,6 +77,10 @@ pub enum SuppressionReason {
     /// Not fully judged: the dashboard's audit reached its bound on work for this state of the
     /// data (see the `dashboard` notes, "Bounded"), and no earlier figure can be shown.
     Unchecked,
+    /// Not judged yet: the dashboard's data has not grown enough since its last full audit for
+    /// a new one (see the `dashboard` notes, "Audited as it grows"), and no earlier figure can
+    /// be shown.
+    Pending,
 }
 
 impl SuppressionReason {
@@ -95,6 +99,9 @@ impl SuppressionReason {
             ),
             SuppressionReason::Unchecked => format!(
                 "Hidden: whether, with the other figures, it would let a small group (fewer than {k} firms) be worked out could not be fully checked within the work allowed; it has no earlier figure either."
+            ),
+            SuppressionReason::Pending => format!(
+                "Hidden for now: new figures are checked once a quarter more firms (at least {k}) have taken part than at the last full check, and this group has no figure from an earlier check."
             ),
         }
     }
