@@ -706,13 +706,7 @@ fn a_state_behind_the_recorded_history_is_told() {
             !data.behind_the_history().expect("readable"),
             "moment {t}, knowing the moments before it, is not behind"
         );
-        let inputs = DashboardInputs {
-            policy: &policy,
-            catalogue: &catalogue,
-            data: &data,
-            all_firms: None,
-        };
-        Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        super::utility_tests::whole_chamber(&policy, &catalogue, &data);
         history.extend(data.new_kept_sets().unwrap_or_default().iter().cloned());
     }
     assert!(!history.is_empty());

@@ -78,6 +78,12 @@
 //!    give alone was shown before, so no search is needed); past it during the offers, the
 //!    offers from then on are refused. A request not in the span is then shown at an earlier
 //!    figure (see the `dashboard` notes, "Earlier figures") or hidden as `Unchecked`.
+//! 8. *When due* (with a history; task grow14): a state is audited in full only when [`due`]
+//!    (a small chamber, growth by a quarter since the recorded states, a new campaign, or
+//!    the recorded state itself); otherwise it keeps the known sets only, as past the bound
+//!    ([`Space::deferred`]), without a search, and a request not in the span is shown at an
+//!    earlier figure or hidden as `Pending` (see the `dashboard` notes, "Audited as it
+//!    grows").
 //!
 //! Arithmetic modulo `p`: a rational combination that isolates `G` reduces to one modulo `p`
 //! unless `p` divides a minor of the 0/1 candidate matrix (denominators of the combination), so
@@ -221,6 +227,10 @@
 //! earlier again; 8 M: none given up, the same cells (`AUDIT_WORK=… cargo test --lib
 //! utility_harness -- --nocapture`, debug). At the figure above 4 M steps take about
 //! 0.3–0.8 s in release, what an audit that gave up took before (median 0.83 s).
+//! *Raised to 32 M* (task grow14): with full audits only when due ([`due`]), a chamber has
+//! about 20 of them from 21 to 2,000 firms however often it looks, so each may take longer;
+//! the largest of the 2,000-firm wave looked at after every publication took 20.0 M steps
+//! (1.75 s in release, bound lifted), and 32 M lets it finish (about 3 s at most).
 //!
 //! Memory (issue 17, task dash17; 50,000 participants, one campaign): the audit was most of
 //! the service's peak (heaptrack: about 70 MB inside it, 132 MB peak RSS). Now one [`Space`]

@@ -279,6 +279,21 @@ pub(crate) fn simulate_moments(
     }
 }
 
+/// The dashboard of the whole chamber (every campaign, no filter, no comparison) on `data`.
+pub(crate) fn whole_chamber(
+    policy: &DisclosurePolicy,
+    catalogue: &DashboardCatalogue,
+    data: &PublishedCampaigns<'_>,
+) -> Dashboard {
+    let inputs = DashboardInputs {
+        policy,
+        catalogue,
+        data,
+        all_firms: None,
+    };
+    Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard")
+}
+
 /// Runs one wave through the real code.
 pub(crate) fn run(wave: &Wave) -> Outcome {
     let policy = DisclosurePolicy::default();
@@ -951,13 +966,7 @@ fn a_chamber_that_looks_after_every_publication_is_audited_as_its_data_grows() {
         let data = PublishedCampaigns::from_publications(publications)
             .expect("data")
             .knowing(history.clone());
-        let inputs = DashboardInputs {
-            policy: &policy,
-            catalogue: &catalogue,
-            data: &data,
-            all_firms: None,
-        };
-        Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+        whole_chamber(&policy, &catalogue, &data);
         let audit = data.cached_audit(k).expect("the look's audit");
         given_up += usize::from(audit.exhausted());
         looks.push((data.participants().count(), !audit.deferred()));
@@ -979,13 +988,7 @@ fn a_chamber_that_looks_after_every_publication_is_audited_as_its_data_grows() {
     let data = PublishedCampaigns::from_publications(&publications)
         .expect("data")
         .knowing(history);
-    let inputs = DashboardInputs {
-        policy: &policy,
-        catalogue: &catalogue,
-        data: &data,
-        all_firms: None,
-    };
-    let dashboard = Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard");
+    let dashboard = whole_chamber(&policy, &catalogue, &data);
     let shown: Vec<&ParticipantSummary> = data.participants().collect();
     let mut outcome = Outcome::default();
     tally_dashboard(
