@@ -1516,7 +1516,7 @@ async fn restart_chamber(app: &TestApp, email: &str) -> (i64, String, i64) {
 
 /// Seeds `firms` counted firms into `campaign` (`seed` varies them), as written while no
 /// instance looks.
-async fn seed_firms(app: &TestApp, campaign: i64, firms: usize, seed: u64) {
+pub(crate) async fn seed_firms(app: &TestApp, campaign: i64, firms: usize, seed: u64) {
     use social_readiness::benchmark::DisclosurePolicy;
     let policy = DisclosurePolicy::default();
     let catalogue = crate::helpers::catalogue();

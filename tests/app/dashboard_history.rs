@@ -5,7 +5,9 @@ use social_readiness::accounts::Role;
 use social_readiness::benchmark::DisclosurePolicy;
 use sqlx::{Connection, Row};
 
-use crate::chambers::{CHAMBER_DAY_MS, add_first_wave_firm, create_campaign, first_wave_campaigns};
+use crate::chambers::{
+    CHAMBER_DAY_MS, add_first_wave_firm, create_campaign, first_wave_campaigns, seed_firms,
+};
 use crate::helpers::{Backend, TestApp, spawn_app_at};
 use crate::on_both_databases_at;
 
@@ -367,6 +369,63 @@ async fn earlier_figures_are_marked_alike_on_page_and_csv_in_both_languages(app:
     assert_eq!(ns(&en_rows), ns(&de_rows), "the same rows on both pages");
 }
 
+/// Task grow14: from 200 participants on, a chamber's figures are checked again once a quarter
+/// more firms took part than at the last full check (see the `dashboard` notes, "Audited as
+/// it grows"). In between its dashboard shows the last check's figures, each marked with its
+/// month, on the page and in the CSV, and records nothing new; then the new figures come.
+async fn a_large_chamber_sees_the_last_checks_figures_until_it_grew_by_a_quarter(app: TestApp) {
+    let email = "ihk-waechst@example.de";
+    app.create_user(Role::Chamber, email).await;
+    let chamber = app.login(email).await;
+    let (id, _) = create_campaign(&chamber, "Wächst").await;
+    let chamber_id = chamber_of(&app, id).await;
+    let csv = format!("/chamber/dashboard.csv?campaign={id}&lang=en");
+    let total = |body: &str| {
+        body.lines()
+            .find(|l| l.starts_with("participants,all,count,"))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no total in:\n{body}"))
+    };
+    seed_firms(&app, id, 240, 1).await;
+    let first = chamber.get(&csv).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(total(&first.body), "participants,all,count,240,240,,");
+    let recorded = batches(&app, chamber_id).await.len();
+    assert!(recorded > 0, "the full check records what it showed");
+
+    // 20 more: not a quarter of 240, so the figures stay those of the check, marked.
+    seed_firms(&app, id, 20, 2).await;
+    let between = chamber.get(&csv).await;
+    let line = total(&between.body);
+    assert!(
+        line.starts_with("participants,all,count,240,240,,20"),
+        "the last check's total, with its month: {line}"
+    );
+    let page = chamber
+        .get(&format!("/chamber/dashboard?campaign={id}&lang=de"))
+        .await;
+    assert!(
+        page.body.contains("240 (Stand: "),
+        "the page marks the total too"
+    );
+    assert!(
+        page.body.contains("ein Viertel mehr Unternehmen"),
+        "and says when it moves on"
+    );
+    assert_eq!(
+        batches(&app, chamber_id).await.len(),
+        recorded,
+        "nothing recorded"
+    );
+
+    // 40 more: 60 new of 240 counted, a quarter: checked again, current figures.
+    seed_firms(&app, id, 40, 3).await;
+    let grown = chamber.get(&csv).await;
+    assert_eq!(total(&grown.body), "participants,all,count,300,300,,");
+    assert!(batches(&app, chamber_id).await.len() > recorded);
+}
+
 on_both_databases_at!(super::CHAMBER_DAY_MS;
     earlier_figures_are_marked_alike_on_page_and_csv_in_both_languages,
+    a_large_chamber_sees_the_last_checks_figures_until_it_grew_by_a_quarter,
 );
