@@ -1528,7 +1528,7 @@ impl Campaigns {
                         return Err(DbError::Conflict.into());
                     };
                     // Sets recorded already are not recorded again: kept work taken at the
-                    // version its own record made knows them (see `recorded_inputs`).
+                    // version its own record made knows them (see `recorded_version`).
                     let recorded: std::collections::HashSet<&KeptSet> = history.iter().collect();
                     let kept: Vec<(String, String)> = kept
                         .into_iter()
