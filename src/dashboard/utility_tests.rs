@@ -775,14 +775,21 @@ fn utility_goal_two_groups_on_the_first_wave() {
 #[ignore = "a measurement, run by hand"]
 fn history_cost_on_the_200_firm_wave() {
     let started = std::time::Instant::now();
-    // `HARNESS_WAVE=3`: the 2,000-firm wave instead.
-    let wave = std::env::var("HARNESS_WAVE")
+    // `HARNESS_WAVE=3`: the 2,000-firm wave instead; `HARNESS_FIRMS=n`: that wave with `n`
+    // firms (a larger chamber).
+    let mut wave = *std::env::var("HARNESS_WAVE")
         .ok()
         .and_then(|w| w.parse::<usize>().ok())
         .and_then(|w| WAVES.get(w))
         .unwrap_or(&WAVES[2]);
-    let outcome = run(wave);
-    println!("{}", table(&[(*wave, outcome)]));
+    if let Some(firms) = std::env::var("HARNESS_FIRMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        wave.firms = firms;
+    }
+    let outcome = run(&wave);
+    println!("{}", table(&[(wave, outcome)]));
     println!("{:.1} s", started.elapsed().as_secs_f64());
 }
 
