@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::audit::{Audit, Candidate, Cost, Withheld};
+use super::audit::{Audit, Candidate, Cost, Coverage, Withheld};
 use super::disclosure::{PublishedCampaigns, Release, release_at, release_counted};
 use super::error::DashboardError;
 use super::filter::{Filter, Period};
@@ -496,8 +496,8 @@ impl<'i, 'a> View<'i, 'a> {
         let audit = match inputs.data.cached_audit(k) {
             Some(audit) => std::borrow::Cow::Borrowed(audit),
             None => {
-                let (candidates, withheld) = judge_only.candidates()?;
-                let due = super::audit::due(inputs.data.coverage(&inputs.data.known()?), k);
+                let (candidates, withheld, coverage) = judge_only.candidates()?;
+                let due = super::audit::due(coverage, k);
                 let audit = Audit::new_when(inputs.data, &candidates, &withheld, k, due);
                 match inputs.data.cache_audit(audit.clone()) {
                     Some(cached) if cached.k() == k => {
@@ -525,11 +525,15 @@ impl<'i, 'a> View<'i, 'a> {
     /// rule over time after an erasure or change, as they are now: the audit keeps them out of
     /// the span, so that no sum or difference of shown counts gives the state that may differ
     /// from an earlier shown one by the erased firm (what complementary suppression protected).
-    fn candidates(&self) -> Result<(Vec<Candidate<'i>>, Vec<Withheld<'i>>), DashboardError> {
+    /// With them, what the data holds beyond the recorded history (see `audit::due`).
+    fn candidates(
+        &self,
+    ) -> Result<(Vec<Candidate<'i>>, Vec<Withheld<'i>>, Coverage), DashboardError> {
         let data: &'i PublishedCampaigns<'a> = self.inputs.data;
         let k = self.k;
         let all = Filter::all();
         let known = data.known()?;
+        let coverage = data.coverage(&known);
         let everyone = release_at(data, &all, &|_, _| true, k);
         let mut out: Vec<Candidate<'i>> = vec![Candidate {
             n: everyone.n,
@@ -657,7 +661,7 @@ impl<'i, 'a> View<'i, 'a> {
                 ghosted,
             });
         }
-        Ok((out, withheld))
+        Ok((out, withheld, coverage))
     }
 
     /// The released members of `filter ∧ member` (what its figures are computed from).
