@@ -1134,13 +1134,7 @@ fn prepared_data_gives_the_same_dashboards_as_fresh_data() -> TestResult {
         });
     }
     let compute = |data: &PublishedCampaigns<'_>, filter: &Filter| {
-        let inputs = DashboardInputs {
-            policy: &policy,
-            catalogue: &catalogue,
-            data,
-            all_firms: None,
-        };
-        Dashboard::compute(&inputs, filter, None)
+        super::utility_tests::dashboard_of(&policy, &catalogue, data, filter)
     };
     // The first request prepares; every later one reuses it, in reverse order.
     compute(&first, &Filter::all().with_region(Region::ALL[0]))?;
@@ -1172,13 +1166,7 @@ fn prepared_work_read_back_from_its_kept_form_gives_the_same_dashboards() -> Tes
     let policy = DisclosurePolicy::default();
     let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
     let compute = |data: &PublishedCampaigns<'_>, filter: &Filter| {
-        let inputs = DashboardInputs {
-            policy: &policy,
-            catalogue: &catalogue,
-            data,
-            all_firms: None,
-        };
-        Dashboard::compute(&inputs, filter, None)
+        super::utility_tests::dashboard_of(&policy, &catalogue, data, filter)
     };
     let first = PublishedCampaigns::from_publications(&sim.publications)?;
     assert!(

@@ -279,19 +279,29 @@ pub(crate) fn simulate_moments(
     }
 }
 
-/// The dashboard of the whole chamber (every campaign, no filter, no comparison) on `data`.
-pub(crate) fn whole_chamber(
+/// The dashboard of `filter` on `data`, without a comparison period or all-firms figures.
+pub(crate) fn dashboard_of(
     policy: &DisclosurePolicy,
     catalogue: &DashboardCatalogue,
     data: &PublishedCampaigns<'_>,
-) -> Dashboard {
+    filter: &Filter,
+) -> Result<Dashboard, super::DashboardError> {
     let inputs = DashboardInputs {
         policy,
         catalogue,
         data,
         all_firms: None,
     };
-    Dashboard::compute(&inputs, &Filter::all(), None).expect("dashboard")
+    Dashboard::compute(&inputs, filter, None)
+}
+
+/// The dashboard of the whole chamber (every campaign, no filter, no comparison) on `data`.
+pub(crate) fn whole_chamber(
+    policy: &DisclosurePolicy,
+    catalogue: &DashboardCatalogue,
+    data: &PublishedCampaigns<'_>,
+) -> Dashboard {
+    dashboard_of(policy, catalogue, data, &Filter::all()).expect("dashboard")
 }
 
 /// Runs one wave through the real code.
@@ -908,13 +918,7 @@ fn a_view_on_prepared_work_shows_the_earlier_figures_its_audit_knew() {
     let policy = DisclosurePolicy::default();
     let catalogue = DashboardCatalogue::from_catalogue(crate::survey::current());
     let compute = |data: &PublishedCampaigns<'_>, filter: &Filter| {
-        let inputs = DashboardInputs {
-            policy: &policy,
-            catalogue: &catalogue,
-            data,
-            all_firms: None,
-        };
-        Dashboard::compute(&inputs, filter, None).expect("dashboard")
+        dashboard_of(&policy, &catalogue, data, filter).expect("dashboard")
     };
     // The chamber looks after every publication; each look's audit records what it kept.
     let mut history: Vec<super::KeptSet> = Vec::new();
