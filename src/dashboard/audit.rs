@@ -993,17 +993,13 @@ impl Audit {
         let known: Vec<bool> = candidates.iter().map(|c| c.protected).collect();
         // Bounded only with a history: without one the rows are at most the candidates (about
         // 100), which bounds the search already, and its cost is measured (see "Cost").
-        let limit = if known.iter().skip(1).any(|&k| k)
-            || candidates.first().is_some_and(|c| !c.protected)
-        {
-            work_limit()
-        } else {
-            u64::MAX
-        };
+        let with_history =
+            known.iter().skip(1).any(|&k| k) || candidates.first().is_some_and(|c| !c.protected);
+        let limit = if with_history { work_limit() } else { u64::MAX };
         let work = std::rc::Rc::new(Work::new(limit));
         let space =
             Space::new(&participants, &sets, &ghosted, withheld, k, &work).with_baseline(&known);
-        if !due && limit != u64::MAX {
+        if !due && with_history {
             return space.deferred(candidates);
         }
         // Past the work bound before the drops ended clean: nothing current is known safe.
